@@ -1,0 +1,224 @@
+#include "apps/infercost/list_commands.h"
+
+#include <cstdio>
+#include <string>
+
+#include "fmt/format.h"
+#include "framework/hardware_plugin.h"
+#include "framework/report/text_table.h"
+#include "nlohmann/json.hpp"
+#include "registry/dtype.h"
+
+namespace infercost::cli {
+namespace {
+
+using framework::Align;
+using framework::TextTable;
+using nlohmann::json;
+
+void PrintJson(const json& value) { fmt::print("{}\n", value.dump(2)); }
+
+std::string Si(double value, const char* unit) {
+  static constexpr const char* kPrefixes[] = {"", "K", "M", "G", "T", "P", "E"};
+  int index = 0;
+  while (value >= 1000 && index < 6) {
+    value /= 1000;
+    ++index;
+  }
+  return fmt::format("{:.4g} {}{}", value, kPrefixes[index], unit);
+}
+
+json ModelJson(const registry::Model& m) {
+  json j = {{"name", m.name},
+            {"display_name", m.display_name},
+            {"family", m.family},
+            {"attention_variant", m.attention_variant},
+            {"hidden_size", m.hidden_size},
+            {"num_layers", m.num_layers},
+            {"num_attention_heads", m.num_attention_heads},
+            {"num_kv_heads", m.num_kv_heads},
+            {"head_dim", m.head_dim},
+            {"intermediate_size", m.intermediate_size},
+            {"vocab_size", m.vocab_size},
+            {"tie_word_embeddings", m.tie_word_embeddings},
+            {"max_context_tokens", m.max_context_tokens},
+            {"sliding_window", m.sliding_window},
+            {"source", m.source}};
+  if (m.moe) {
+    j["moe"] = {{"num_experts", m.moe->num_experts},
+                {"experts_per_token", m.moe->experts_per_token},
+                {"num_shared_experts", m.moe->num_shared_experts},
+                {"expert_intermediate_size", m.moe->expert_intermediate_size},
+                {"first_dense_layers", m.moe->first_dense_layers}};
+  }
+  if (m.mla) {
+    j["mla"] = {{"q_lora_rank", m.mla->q_lora_rank},
+                {"kv_lora_rank", m.mla->kv_lora_rank},
+                {"qk_nope_head_dim", m.mla->qk_nope_head_dim},
+                {"qk_rope_head_dim", m.mla->qk_rope_head_dim},
+                {"v_head_dim", m.mla->v_head_dim}};
+  }
+  return j;
+}
+
+json HardwareJson(const registry::Hardware& h) {
+  json peaks = json::object();
+  for (const registry::DType& dtype : registry::AllDTypes()) {
+    const double peak = h.matrix_flops_per_s[static_cast<size_t>(dtype.id)];
+    if (peak > 0) peaks[std::string(dtype.name)] = peak;
+  }
+  return {{"name", h.name},
+          {"display_name", h.display_name},
+          {"vendor", h.vendor},
+          {"plugin", h.plugin},
+          {"matrix_flops_per_s", peaks},
+          {"vector_flops_per_s", h.vector_flops_per_s},
+          {"memory_capacity_bytes", h.memory_capacity_bytes},
+          {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s},
+          {"onchip_memory_bytes", h.onchip_memory_bytes},
+          {"l2_cache_bytes", h.l2_cache_bytes},
+          {"compute_units", h.compute_units},
+          {"scale_up_bandwidth_bytes_per_s", h.scale_up_bandwidth_bytes_per_s},
+          {"scale_up_latency_s", h.scale_up_latency_s},
+          {"scale_out_bandwidth_bytes_per_s", h.scale_out_bandwidth_bytes_per_s},
+          {"scale_out_latency_s", h.scale_out_latency_s},
+          {"gpus_per_node", h.gpus_per_node},
+          {"power_watts", h.power_watts},
+          {"price_usd_per_gpu_hour", h.price_usd_per_gpu_hour},
+          {"source", h.source}};
+}
+
+double BestPeak(const registry::Hardware& h, ic_dtype dtype) {
+  return h.matrix_flops_per_s[static_cast<size_t>(dtype)];
+}
+
+}  // namespace
+
+int RunModels(Session& session) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  const auto& models = (*presets)->models.items();
+  if (session.flags().format == "json") {
+    json list = json::array();
+    for (const auto& m : models) list.push_back(ModelJson(m));
+    PrintJson({{"models", list}});
+    return 0;
+  }
+  TextTable table({"name", "model", "attention", "layers", "hidden", "heads", "kv heads",
+                   "head dim", "ffn", "vocab", "moe (experts/top-k)"},
+                  {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+                   Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+                   Align::kRight});
+  for (const auto& m : models) {
+    table.AddRow({m.name, m.display_name, m.attention_variant, fmt::format("{}", m.num_layers),
+                  fmt::format("{}", m.hidden_size), fmt::format("{}", m.num_attention_heads),
+                  fmt::format("{}", m.num_kv_heads), fmt::format("{}", m.head_dim),
+                  fmt::format("{}", m.intermediate_size), fmt::format("{}", m.vocab_size),
+                  m.moe ? fmt::format("{}/{}", m.moe->num_experts, m.moe->experts_per_token)
+                        : "-"});
+  }
+  fmt::print("{}", table.Render());
+  return 0;
+}
+
+int RunHardware(Session& session) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  std::vector<registry::Hardware> devices = (*presets)->hardware.items();
+  for (const auto& plugin : session.Plugins().loaded) {
+    if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
+    absl::StatusOr<std::vector<registry::Hardware>> own =
+        framework::HardwarePlugin(plugin).Devices();
+    if (!own.ok()) return ReportError(own.status());
+    devices.insert(devices.end(), own->begin(), own->end());
+  }
+  if (session.flags().format == "json") {
+    json list = json::array();
+    for (const auto& h : devices) list.push_back(HardwareJson(h));
+    PrintJson({{"hardware", list}});
+    return 0;
+  }
+  TextTable table({"name", "device", "memory", "bandwidth", "bf16", "fp8", "link", "$/GPU-h",
+                   "plugin"},
+                  {Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
+                   Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
+  for (const auto& h : devices) {
+    const double fp8 = BestPeak(h, IC_DTYPE_FP8);
+    table.AddRow({h.name, h.display_name, Si(h.memory_capacity_bytes, "B"),
+                  Si(h.memory_bandwidth_bytes_per_s, "B/s"),
+                  Si(BestPeak(h, IC_DTYPE_BF16), "FLOP/s"),
+                  fp8 > 0 ? Si(fp8, "FLOP/s") : "-", Si(h.scale_up_bandwidth_bytes_per_s, "B/s"),
+                  fmt::format("{:.2f}", h.price_usd_per_gpu_hour), h.plugin});
+  }
+  fmt::print("{}", table.Render());
+  return 0;
+}
+
+int RunPlugins(Session& session, bool load) {
+  const framework::PluginSet listed = session.ListPluginsWithoutLoading();
+  const framework::PluginSet& set = load ? session.Plugins() : listed;
+  if (session.flags().format == "json") {
+    json loaded = json::array();
+    if (load) {
+      for (const auto& p : set.loaded) {
+        loaded.push_back({{"name", p->name()},
+                          {"kind", framework::PluginKindName(p->kind())},
+                          {"version", p->version()},
+                          {"vendor", p->vendor()},
+                          {"description", p->description()},
+                          {"abi", fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor)},
+                          {"thread_safe", p->thread_safe()},
+                          {"path", p->path()}});
+      }
+    } else {
+      for (const auto& m : set.manifests) {
+        loaded.push_back({{"name", m.name},
+                          {"kind", framework::PluginKindName(m.kind)},
+                          {"library", m.library_path},
+                          {"manifest", m.manifest_path}});
+      }
+    }
+    json rejected = json::array();
+    for (const auto& r : set.rejected) {
+      rejected.push_back({{"name", r.name}, {"path", r.path}, {"reason", r.reason}});
+      if (r.plugin_abi_major >= 0) {
+        rejected.back()["abi"] = fmt::format("{}.{}", r.plugin_abi_major, r.plugin_abi_minor);
+      }
+    }
+    PrintJson({{load ? "loaded" : "found", loaded},
+               {"rejected", rejected},
+               {"search_dirs", set.search_dirs},
+               {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}});
+    return 0;
+  }
+  fmt::print("host plugin ABI {}.{}; search path: {}\n\n", INFERCOST_ABI_MAJOR,
+             INFERCOST_ABI_MINOR,
+             set.search_dirs.empty() ? "(none found)" : fmt::format("{}", fmt::join(set.search_dirs, ":")));
+  if (load) {
+    TextTable table({"status", "kind", "name", "version", "vendor", "abi", "path"},
+                    {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
+                     Align::kLeft, Align::kLeft});
+    for (const auto& p : set.loaded) {
+      table.AddRow({"loaded", std::string(framework::PluginKindName(p->kind())),
+                    std::string(p->name()), std::string(p->version()), std::string(p->vendor()),
+                    fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor), p->path()});
+    }
+    fmt::print("{}", table.Render());
+  } else {
+    TextTable table({"kind", "name", "library"}, {Align::kLeft, Align::kLeft, Align::kLeft});
+    for (const auto& m : set.manifests) {
+      table.AddRow({std::string(framework::PluginKindName(m.kind)), m.name, m.library_path});
+    }
+    fmt::print("{}", table.Render());
+  }
+  if (!set.rejected.empty()) {
+    fmt::print("\nrejected:\n");
+    for (const auto& r : set.rejected) {
+      fmt::print("  {}{}: {}\n", r.path, r.name.empty() ? "" : fmt::format(" ({})", r.name),
+                 r.reason);
+    }
+  }
+  return 0;
+}
+
+}  // namespace infercost::cli

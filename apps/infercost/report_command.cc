@@ -1,0 +1,102 @@
+#include "apps/infercost/report_command.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "fmt/format.h"
+#include "framework/ledger/pipeline.h"
+#include "framework/report/ledger_report.h"
+
+namespace infercost::cli {
+namespace {
+
+// `--model` may name a preset or a file; a file is loaded and added to the presets.
+absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& presets,
+                                                   framework::ScenarioRequest& request) {
+  registry::Presets copy = presets;
+  const std::string& model = request.model;
+  const bool looks_like_path = absl::StrContains(model, "/") || absl::EndsWith(model, ".toml") ||
+                               absl::EndsWith(model, ".json");
+  if (!looks_like_path) return copy;
+  std::error_code error;
+  if (!std::filesystem::exists(model, error)) {
+    return absl::NotFoundError(fmt::format("--model {}: no such file", model));
+  }
+  if (!absl::EndsWith(model, ".toml")) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--model {}: only TOML model presets can be read from a file (see presets/models/)",
+        model));
+  }
+  absl::StatusOr<registry::Model> loaded = registry::LoadModelPreset(model);
+  if (!loaded.ok()) return loaded.status();
+  request.model = loaded->name;
+  if (copy.models.FindOrNull(loaded->name) == nullptr) {
+    absl::Status added = copy.models.Add(*loaded);
+    if (!added.ok()) return added;
+  } else {
+    // A file with the name of a shipped preset replaces it for this run.
+    registry::Presets replaced;
+    for (const auto& m : copy.models.items()) {
+      absl::Status added = replaced.models.Add(m.name == loaded->name ? *loaded : m);
+      if (!added.ok()) return added;
+    }
+    replaced.hardware = copy.hardware;
+    replaced.engines = copy.engines;
+    return replaced;
+  }
+  return copy;
+}
+
+}  // namespace
+
+void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
+  command.add_option("--model", request.model, "Model preset name, or path to a model TOML")
+      ->capture_default_str();
+  command.add_option("--hardware", request.hardware, "Hardware preset name")
+      ->capture_default_str();
+  command.add_option("--gpus", request.gpus, "Number of GPUs")->capture_default_str();
+  command.add_option("--engine", request.engine, "Serving engine preset")->capture_default_str();
+  command.add_option("--weights", request.weights, "Weight dtype (fp32 bf16 fp16 fp8 int8 int4 fp4)")
+      ->capture_default_str();
+  command.add_option("--activations", request.activations, "Activation dtype")
+      ->capture_default_str();
+  command.add_option("--kv", request.kv, "KV-cache dtype")->capture_default_str();
+  command.add_option("--input-tokens", request.input_tokens, "Prompt tokens per sequence")
+      ->capture_default_str();
+  command.add_option("--output-tokens", request.output_tokens, "Generated tokens per sequence")
+      ->capture_default_str();
+  command.add_option("--concurrency", request.concurrency, "Sequences served at once")
+      ->capture_default_str();
+  command.add_option("--attention-kernel", request.attention_kernel,
+                     "Attention kernel plugin (naive, flash, ...)")
+      ->capture_default_str();
+  command.add_option("--attention-variant", request.attention_variant,
+                     "Override the model's attention variant (mha, gqa, mqa, mla, ...)");
+}
+
+int RunReport(Session& session, const framework::ScenarioRequest& original) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  framework::ScenarioRequest request = original;
+  absl::StatusOr<registry::Presets> with_model = PresetsWithModel(**presets, request);
+  if (!with_model.ok()) return ReportError(with_model.status());
+  absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(request, *with_model);
+  if (!scenario.ok()) return ReportError(scenario.status());
+  absl::StatusOr<framework::Pipeline> pipeline =
+      framework::Pipeline::Create(*scenario, session.Plugins());
+  if (!pipeline.ok()) return ReportError(pipeline.status());
+  absl::StatusOr<framework::Ledger> ledger = pipeline->Run();
+  if (!ledger.ok()) return ReportError(ledger.status());
+  const std::string& format = session.flags().format;
+  if (format == "json") {
+    fmt::print("{}", framework::RenderLedgerJson(*scenario, *ledger));
+  } else if (format == "csv") {
+    fmt::print("{}", framework::RenderLedgerCsv(*scenario, *ledger));
+  } else {
+    fmt::print("{}", framework::RenderLedgerTable(*scenario, *ledger));
+  }
+  return 0;
+}
+
+}  // namespace infercost::cli

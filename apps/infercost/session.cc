@@ -1,0 +1,54 @@
+#include "apps/infercost/session.h"
+
+#include <cstdio>
+#include <utility>
+
+#include "fmt/format.h"
+
+namespace infercost::cli {
+
+absl::StatusOr<const registry::Presets*> Session::Presets() {
+  if (!presets_) {
+    absl::StatusOr<registry::Presets> loaded =
+        registry::LoadPresets(registry::DefaultPresetDirs(flags_.preset_dirs));
+    if (!loaded.ok()) return loaded.status();
+    presets_ = std::move(*loaded);
+  }
+  return &*presets_;
+}
+
+framework::PluginLoaderOptions Session::LoaderOptions() const {
+  framework::PluginLoaderOptions options;
+  options.plugin_dirs = flags_.plugin_dirs;
+  return options;
+}
+
+const framework::PluginSet& Session::Plugins() {
+  if (!plugins_) plugins_ = framework::LoadPlugins(LoaderOptions());
+  return *plugins_;
+}
+
+framework::PluginSet Session::ListPluginsWithoutLoading() const {
+  return framework::ListPlugins(LoaderOptions());
+}
+
+int ExitCodeFor(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kOk:
+      return 0;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kAlreadyExists:
+      return 2;
+    default:
+      return 1;
+  }
+}
+
+int ReportError(const absl::Status& status) {
+  fmt::print(stderr, "infercost: error: {}\n", std::string(status.message()));
+  return ExitCodeFor(status);
+}
+
+}  // namespace infercost::cli

@@ -1,0 +1,135 @@
+#include "framework/hardware_plugin.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#include "fmt/format.h"
+#include "framework/host_services.h"
+#include "framework/phase_catalog.h"
+
+namespace infercost::framework {
+namespace {
+
+bool FiniteNonNegative(double value) { return std::isfinite(value) && value >= 0; }
+
+}  // namespace
+
+ic_device ToDevice(const registry::Hardware& hardware) {
+  ic_device device{};
+  device.struct_size = sizeof(ic_device);
+  device.name = {hardware.name.data(), hardware.name.size()};
+  std::copy(hardware.matrix_flops_per_s.begin(), hardware.matrix_flops_per_s.end(),
+            device.matrix_flops_per_s);
+  device.vector_flops_per_s = hardware.vector_flops_per_s;
+  device.memory_bandwidth_bytes_per_s = hardware.memory_bandwidth_bytes_per_s;
+  device.memory_capacity_bytes = hardware.memory_capacity_bytes;
+  device.onchip_memory_bytes = hardware.onchip_memory_bytes;
+  device.l2_cache_bytes = hardware.l2_cache_bytes;
+  device.scale_up_bandwidth_bytes_per_s = hardware.scale_up_bandwidth_bytes_per_s;
+  device.scale_up_latency_s = hardware.scale_up_latency_s;
+  device.scale_out_bandwidth_bytes_per_s = hardware.scale_out_bandwidth_bytes_per_s;
+  device.scale_out_latency_s = hardware.scale_out_latency_s;
+  device.power_watts = hardware.power_watts;
+  device.price_usd_per_gpu_hour = hardware.price_usd_per_gpu_hour;
+  device.gpus_per_node = hardware.gpus_per_node;
+  device.compute_units = hardware.compute_units;
+  return device;
+}
+
+HardwarePlugin::HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin)
+    : plugin_(std::move(plugin)),
+      table_(static_cast<const ic_hardware_table*>(plugin_->info().kind_table)) {}
+
+absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const {
+  auto lock = plugin_->LockIfNeeded();
+  const uint64_t count = table_->device_count(plugin_->instance());
+  if (count > 4096) {
+    return absl::InternalError(
+        fmt::format("hardware plugin {} claims {} devices; at most 4096 are accepted", name(),
+                    count));
+  }
+  std::vector<registry::Hardware> devices;
+  for (uint64_t i = 0; i < count; ++i) {
+    ic_device device{};
+    device.struct_size = sizeof(ic_device);
+    absl::Status status =
+        ConsumeError(table_->describe_device(plugin_->instance(), i, &device),
+                     fmt::format("hardware plugin {}: device {}", name(), i));
+    if (!status.ok()) return status;
+    registry::Hardware hw;
+    hw.name = std::string(device.name.data == nullptr ? "" : std::string_view(device.name.data,
+                                                                                device.name.size));
+    hw.display_name = hw.name;
+    hw.vendor = std::string(plugin_->vendor());
+    hw.plugin = std::string(name());
+    std::copy(std::begin(device.matrix_flops_per_s), std::end(device.matrix_flops_per_s),
+              hw.matrix_flops_per_s.begin());
+    hw.vector_flops_per_s = device.vector_flops_per_s;
+    hw.memory_bandwidth_bytes_per_s = device.memory_bandwidth_bytes_per_s;
+    hw.memory_capacity_bytes = device.memory_capacity_bytes;
+    hw.onchip_memory_bytes = device.onchip_memory_bytes;
+    hw.l2_cache_bytes = device.l2_cache_bytes;
+    hw.scale_up_bandwidth_bytes_per_s = device.scale_up_bandwidth_bytes_per_s;
+    hw.scale_up_latency_s = device.scale_up_latency_s;
+    hw.scale_out_bandwidth_bytes_per_s = device.scale_out_bandwidth_bytes_per_s;
+    hw.scale_out_latency_s = device.scale_out_latency_s;
+    hw.power_watts = device.power_watts;
+    hw.price_usd_per_gpu_hour = device.price_usd_per_gpu_hour;
+    hw.gpus_per_node = device.gpus_per_node;
+    hw.compute_units = device.compute_units;
+    hw.source = fmt::format("plugin:{}", name());
+    if (hw.name.empty() || hw.memory_bandwidth_bytes_per_s <= 0 ||
+        hw.memory_capacity_bytes <= 0) {
+      return absl::InternalError(fmt::format(
+          "hardware plugin {} described device {} without a name, bandwidth or capacity", name(),
+          i));
+    }
+    devices.push_back(std::move(hw));
+  }
+  return devices;
+}
+
+absl::StatusOr<ic_phase_time> HardwarePlugin::PhaseTime(const ic_device& device,
+                                                        const ic_execution& execution,
+                                                        const ic_phase_cost& cost) const {
+  ic_phase_time time{};
+  time.struct_size = sizeof(ic_phase_time);
+  {
+    auto lock = plugin_->LockIfNeeded();
+    absl::Status status = ConsumeError(
+        table_->phase_time(plugin_->instance(), &device, &execution, &cost, &time),
+        fmt::format("hardware plugin {}: phase {}", name(), PhaseName(cost.phase)));
+    if (!status.ok()) return status;
+  }
+  for (double value :
+       {time.compute_s, time.memory_s, time.communication_s, time.overhead_s, time.time_s}) {
+    if (!FiniteNonNegative(value)) {
+      return absl::InternalError(fmt::format(
+          "hardware plugin {} returned a time of {} s for phase {}; must be finite and >= 0",
+          name(), value, PhaseName(cost.phase)));
+    }
+  }
+  return time;
+}
+
+absl::StatusOr<double> HardwarePlugin::CollectiveTime(const ic_device& device,
+                                                      const ic_execution& execution,
+                                                      const ic_collective& collective) const {
+  double seconds = -1;
+  {
+    auto lock = plugin_->LockIfNeeded();
+    absl::Status status = ConsumeError(
+        table_->collective_time(plugin_->instance(), &device, &execution, &collective, &seconds),
+        fmt::format("hardware plugin {}: collective", name()));
+    if (!status.ok()) return status;
+  }
+  if (!FiniteNonNegative(seconds)) {
+    return absl::InternalError(fmt::format(
+        "hardware plugin {} returned {} s for a collective; must be finite and >= 0", name(),
+        seconds));
+  }
+  return seconds;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,41 @@
+// Host-side handle on a hardware plugin: phase times and collective times, checked.
+//
+//   HardwarePlugin roofline(plugins.Find(IC_PLUGIN_KIND_HARDWARE, "roofline").value());
+//   ASSIGN_OR_RETURN(ic_phase_time t, roofline.PhaseTime(device, execution, cost));
+#ifndef INFERCOST_FRAMEWORK_HARDWARE_PLUGIN_H_
+#define INFERCOST_FRAMEWORK_HARDWARE_PLUGIN_H_
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/loaded_plugin.h"
+#include "infercost/c/hardware.h"
+#include "registry/hardware.h"
+
+namespace infercost::framework {
+
+// The ABI view of a hardware preset (name points into `hardware`, which must outlive it).
+ic_device ToDevice(const registry::Hardware& hardware);
+
+class HardwarePlugin {
+ public:
+  explicit HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin);
+  std::string_view name() const { return plugin_->name(); }
+
+  // Devices the plugin describes itself (vendor plugins), as registry entries.
+  absl::StatusOr<std::vector<registry::Hardware>> Devices() const;
+  absl::StatusOr<ic_phase_time> PhaseTime(const ic_device& device, const ic_execution& execution,
+                                          const ic_phase_cost& cost) const;
+  absl::StatusOr<double> CollectiveTime(const ic_device& device, const ic_execution& execution,
+                                        const ic_collective& collective) const;
+
+ private:
+  std::shared_ptr<const LoadedPlugin> plugin_;
+  const ic_hardware_table* table_;
+};
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_HARDWARE_PLUGIN_H_

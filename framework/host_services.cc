@@ -1,0 +1,74 @@
+#include "framework/host_services.h"
+
+#include <cstdio>
+#include <mutex>
+#include <utility>
+
+#include "fmt/format.h"
+
+namespace infercost::framework {
+namespace {
+
+std::mutex& LogMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+PluginLogSink& LogSink() {
+  static PluginLogSink sink = [](ic_log_level level, std::string_view plugin,
+                                 std::string_view message) {
+    if (level < IC_LOG_WARNING) return;
+    fmt::print(stderr, "infercost: plugin {}: {}\n", plugin, message);
+  };
+  return sink;
+}
+
+std::string_view View(ic_string s) {
+  return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
+}
+
+ic_error* MakeErrorThunk(void* /*context*/, ic_status_code code, ic_string message) {
+  return MakeHostError(code, View(message));
+}
+
+void LogThunk(void* context, ic_log_level level, ic_string message) {
+  const auto* host = static_cast<const PluginHost*>(context);
+  std::lock_guard<std::mutex> lock(LogMutex());
+  LogSink()(level, host != nullptr ? host->plugin_name() : "?", View(message));
+}
+
+}  // namespace
+
+ic_error* MakeHostError(ic_status_code code, std::string_view message) {
+  try {
+    if (code <= IC_STATUS_OK || code > IC_STATUS_UNAUTHENTICATED) code = IC_STATUS_UNKNOWN;
+    return new ic_error{code, std::string(message)};
+  } catch (...) {
+    return nullptr;  // out of memory: the caller sees "no error"; nothing better is possible
+  }
+}
+
+absl::Status ConsumeError(ic_error* error, std::string_view context) {
+  if (error == nullptr) return absl::OkStatus();
+  absl::Status status(static_cast<absl::StatusCode>(error->code),
+                      context.empty() ? error->message
+                                      : fmt::format("{}: {}", context, error->message));
+  delete error;
+  return status;
+}
+
+void SetPluginLogSink(PluginLogSink sink) {
+  std::lock_guard<std::mutex> lock(LogMutex());
+  LogSink() = std::move(sink);
+}
+
+PluginHost::PluginHost(std::string plugin_name) : plugin_name_(std::move(plugin_name)) {
+  services_.struct_size = sizeof(ic_host_services);
+  services_.abi_major = INFERCOST_ABI_MAJOR;
+  services_.abi_minor = INFERCOST_ABI_MINOR;
+  services_.host_context = this;
+  services_.make_error = &MakeErrorThunk;
+  services_.log = &LogThunk;
+}
+
+}  // namespace infercost::framework

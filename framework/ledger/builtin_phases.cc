@@ -1,0 +1,174 @@
+#include "framework/ledger/builtin_phases.h"
+
+#include <cmath>
+
+#include "infercost/sdk/attention_math.h"
+#include "infercost/sdk/phase_sink.h"
+
+namespace infercost::framework {
+namespace {
+
+using sdk::MakePhaseCost;
+using sdk::attention_math::ProjectionPhase;
+
+// Bytes of the fp32 logits engines compute and sample from.
+constexpr double kLogitBytes = 4;
+// Element-wise FLOPs per element: RMSNorm = square, sum, scale, weight (4); LayerNorm adds
+// mean, subtract, bias (7); SiLU-gated = exp, add, divide, multiply x, multiply up (5);
+// tanh-GELU ~ 8; softmax = max, subtract, exp, sum, divide (5).
+constexpr double kRmsNormFlops = 4;
+constexpr double kLayerNormFlops = 7;
+constexpr double kSwiGluFlops = 5;
+constexpr double kGeluFlops = 8;
+constexpr double kSoftmaxFlops = 5;
+
+double Dim(int64_t value) { return static_cast<double>(value); }
+
+bool Gated(const registry::Model& model) {
+  return model.ffn_activation == registry::FfnActivation::kSwiGlu;
+}
+
+// A projection reading x (in) and writing y (out) for every token.
+ic_phase_cost TokenProjection(ic_phase_id phase, double tokens, double in, double out,
+                              const Precision& p) {
+  ic_phase_cost cost = ProjectionPhase(phase, tokens, in, out, 0, p.weight);
+  cost.activation_bytes = tokens * (in + out) * p.activation;
+  return cost;
+}
+
+// The element-wise activation between up and down over `width` features per token.
+ic_phase_cost ActivationPhase(const registry::Model& model, double tokens, double width,
+                              const Precision& p) {
+  ic_phase_cost cost = MakePhaseCost(IC_PHASE_FFN_ACT);
+  const bool gated = Gated(model);
+  cost.vector_flops = (gated ? kSwiGluFlops : kGeluFlops) * tokens * width;
+  // Gated: read gate and up, write the product; plain: read and write one tensor.
+  cost.activation_bytes = (gated ? 3 : 2) * tokens * width * p.activation;
+  return cost;
+}
+
+// Params of one FFN of `width`: gate + up + down (gated) or up + down.
+double FfnParams(const registry::Model& model, double width) {
+  return (Gated(model) ? 3 : 2) * Dim(model.hidden_size) * width;
+}
+
+// Activation traffic of one token through one FFN of `width`: x in, hidden out and back in,
+// the activation's own traffic, y out.
+double FfnActivationBytesPerToken(const registry::Model& model, double width,
+                                  const Precision& p) {
+  const double d = Dim(model.hidden_size);
+  const double projections_in = Gated(model) ? 2 : 1;
+  const double hidden_traffic = projections_in * (d + width) + (Gated(model) ? 3 : 2) * width +
+                                (width + d);
+  return hidden_traffic * p.activation;
+}
+
+}  // namespace
+
+ic_phase_cost TokenIdsPhase() { return MakePhaseCost(IC_PHASE_TOKEN_IDS); }
+
+ic_phase_cost EmbeddingPhase(const registry::Model& model, const Step& step, const Precision& p) {
+  ic_phase_cost cost = MakePhaseCost(IC_PHASE_EMBEDDING);
+  const double d = Dim(model.hidden_size);
+  cost.params = Dim(model.vocab_size) * d;            // the V x d table
+  cost.weight_bytes = step.tokens() * d * p.weight;   // one row gathered per token
+  cost.activation_bytes = step.tokens() * d * p.activation;  // the rows written out
+  return cost;
+}
+
+ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const Step& step,
+                        const Precision& p) {
+  ic_phase_cost cost = MakePhaseCost(phase);
+  const double d = Dim(model.hidden_size);
+  const bool layer_norm = model.norm == registry::NormKind::kLayerNorm;
+  cost.params = (layer_norm ? 2 : 1) * d;  // scale (and LayerNorm's bias) vectors
+  cost.weight_bytes = cost.params * p.weight;
+  cost.vector_flops = (layer_norm ? kLayerNormFlops : kRmsNormFlops) * step.tokens() * d;
+  cost.activation_bytes = 2 * step.tokens() * d * p.activation;  // read x, write normalised x
+  return cost;
+}
+
+std::vector<ic_phase_cost> DenseFfnPhases(const registry::Model& model, int64_t ffn_width,
+                                          const Step& step, const Precision& p) {
+  const double d = Dim(model.hidden_size);
+  const double width = Dim(ffn_width);
+  const double tokens = step.tokens();
+  std::vector<ic_phase_cost> phases;
+  if (Gated(model)) phases.push_back(TokenProjection(IC_PHASE_FFN_GATE, tokens, d, width, p));
+  phases.push_back(TokenProjection(IC_PHASE_FFN_UP, tokens, d, width, p));
+  phases.push_back(ActivationPhase(model, tokens, width, p));
+  phases.push_back(TokenProjection(IC_PHASE_FFN_DOWN, tokens, width, d, p));
+  return phases;
+}
+
+double ExpectedExpertsTouched(double num_experts, double experts_per_token, double tokens) {
+  // Each token picks k of E experts; an expert is missed by one token with probability 1 - k/E,
+  // so by all `tokens` independently with (1 - k/E)^tokens.
+  return num_experts * (1 - std::pow(1 - experts_per_token / num_experts, tokens));
+}
+
+std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step& step,
+                                        const Precision& p) {
+  const registry::MoeConfig& moe = *model.moe;
+  const double d = Dim(model.hidden_size);
+  const double tokens = step.tokens();
+  const double experts = Dim(moe.num_experts);
+  const double top_k = Dim(moe.experts_per_token);
+  const double width = Dim(moe.expert_intermediate_size);
+  const double expert_params = FfnParams(model, width);
+  const double matrices = Gated(model) ? 3 : 2;
+  std::vector<ic_phase_cost> phases;
+
+  ic_phase_cost router = TokenProjection(IC_PHASE_MOE_ROUTER, tokens, d, experts, p);
+  router.vector_flops = kSoftmaxFlops * tokens * experts;  // scores -> top-k weights
+  phases.push_back(router);
+
+  ic_phase_cost routed = MakePhaseCost(IC_PHASE_MOE_EXPERTS);
+  const double touched = ExpectedExpertsTouched(experts, top_k, tokens);
+  routed.params = experts * expert_params;
+  routed.weight_bytes = touched * expert_params * p.weight;  // only experts the step touches
+  routed.matrix_flops = 2 * tokens * top_k * expert_params;
+  routed.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * tokens * top_k * width;
+  routed.activation_bytes = tokens * top_k * FfnActivationBytesPerToken(model, width, p);
+  routed.gemm_m = static_cast<int64_t>(std::ceil(tokens * top_k / touched));  // rows per expert
+  routed.gemm_n = moe.expert_intermediate_size;
+  routed.gemm_k = model.hidden_size;
+  routed.gemm_count = static_cast<int64_t>(std::ceil(touched * matrices));
+  phases.push_back(routed);
+
+  if (moe.num_shared_experts > 0) {
+    const double shared = Dim(moe.num_shared_experts);
+    ic_phase_cost cost = MakePhaseCost(IC_PHASE_MOE_SHARED_EXPERTS);
+    cost.params = shared * expert_params;
+    cost.weight_bytes = cost.params * p.weight;  // every token uses every shared expert
+    cost.matrix_flops = 2 * tokens * cost.params;
+    cost.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * tokens * shared * width;
+    cost.activation_bytes = tokens * shared * FfnActivationBytesPerToken(model, width, p);
+    cost.gemm_m = static_cast<int64_t>(tokens);
+    cost.gemm_n = moe.expert_intermediate_size * moe.num_shared_experts;
+    cost.gemm_k = model.hidden_size;
+    cost.gemm_count = static_cast<int64_t>(matrices);
+    phases.push_back(cost);
+  }
+  return phases;
+}
+
+ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p) {
+  const double d = Dim(model.hidden_size);
+  const double vocab = Dim(model.vocab_size);
+  const double rows = Dim(step.batch);  // logits only for each sequence's last token
+  ic_phase_cost cost = ProjectionPhase(IC_PHASE_LM_HEAD, rows, d, vocab, 0, p.weight);
+  if (model.tie_word_embeddings) cost.params = 0;  // shared with the embedding table
+  cost.activation_bytes = rows * d * p.activation + rows * vocab * kLogitBytes;
+  return cost;
+}
+
+ic_phase_cost SamplingPhase(const registry::Model& model, const Step& step) {
+  ic_phase_cost cost = MakePhaseCost(IC_PHASE_SAMPLING);
+  const double vocab = Dim(model.vocab_size);
+  cost.vector_flops = kSoftmaxFlops * Dim(step.batch) * vocab;
+  cost.activation_bytes = Dim(step.batch) * vocab * kLogitBytes;  // read the logits
+  return cost;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,39 @@
+// The phases the framework computes itself (everything but attention): vocabulary, norms,
+// dense FFN and MoE. One function per formula; each returns ONE layer's cost (or the model's,
+// for vocabulary phases and the final norm) for the whole batch of a step.
+//
+//   ic_phase_cost up = FfnProjection(IC_PHASE_FFN_UP, model.hidden_size, d_ff, step, precision);
+#ifndef INFERCOST_FRAMEWORK_LEDGER_BUILTIN_PHASES_H_
+#define INFERCOST_FRAMEWORK_LEDGER_BUILTIN_PHASES_H_
+
+#include <vector>
+
+#include "framework/ledger/step.h"
+#include "infercost/c/phase.h"
+#include "registry/model.h"
+
+namespace infercost::framework {
+
+// Token ids: no compute, no bytes (the explainer's first card).
+ic_phase_cost TokenIdsPhase();
+// Embedding lookup: a V x d table, one row read per token.
+ic_phase_cost EmbeddingPhase(const registry::Model& model, const Step& step, const Precision& p);
+// RMSNorm / LayerNorm over d features (attn_norm, ffn_norm, final_norm).
+ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const Step& step,
+                        const Precision& p);
+// Dense FFN of width d_ff: gate (gated activations only), up, act, down.
+std::vector<ic_phase_cost> DenseFfnPhases(const registry::Model& model, int64_t ffn_width,
+                                          const Step& step, const Precision& p);
+// MoE FFN: router, routed experts (weights of the experts the step touches), shared experts.
+std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step& step,
+                                        const Precision& p);
+// Experts one layer's step is expected to touch: E * (1 - (1 - k/E)^tokens).
+double ExpectedExpertsTouched(double num_experts, double experts_per_token, double tokens);
+// LM head: d -> V for the tokens that need logits (the last one of each sequence).
+ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p);
+// Sampling: softmax / top-k over V fp32 logits per sequence.
+ic_phase_cost SamplingPhase(const registry::Model& model, const Step& step);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_LEDGER_BUILTIN_PHASES_H_

@@ -1,0 +1,19 @@
+// Arithmetic on phase records: sums and scaling of every metric (shapes are kept, not summed).
+//
+//   ic_phase_cost total = ZeroCost(IC_PHASE_Q_PROJ);
+//   AddScaled(total, per_layer, 80);   // total += 80 x per_layer
+#ifndef INFERCOST_FRAMEWORK_LEDGER_COST_MATH_H_
+#define INFERCOST_FRAMEWORK_LEDGER_COST_MATH_H_
+
+#include "infercost/c/phase.h"
+
+namespace infercost::framework {
+
+ic_phase_cost ZeroCost(ic_phase_id phase);
+// into += times x cost, metric by metric; the matmul shape is taken from `cost` if `into` has
+// none.
+void AddScaled(ic_phase_cost& into, const ic_phase_cost& cost, double times);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_LEDGER_COST_MATH_H_

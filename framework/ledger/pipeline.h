@@ -1,0 +1,63 @@
+// Composes a scenario's model with its attention-variant and attention-kernel plugins into the
+// per-phase ledger: attention phases from the plugins, every other phase from the framework's
+// builtin formulas, per layer kind, multiplied by its layer count (cost does not grow with L).
+//
+//   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(scenario, plugins));
+//   ASSIGN_OR_RETURN(Ledger ledger, pipeline.Run());
+//   ASSIGN_OR_RETURN(StageLedger step, pipeline.Evaluate(Step{...}));
+#ifndef INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
+#define INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
+
+#include <memory>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/attention_kernel_plugin.h"
+#include "framework/attention_variant_plugin.h"
+#include "framework/ledger/ledger.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+
+namespace infercost::framework {
+
+// The ABI view of a model's attention.
+ic_attention_shape AttentionShapeOf(const registry::Model& model);
+
+class Pipeline {
+ public:
+  // Finds the scenario's plugins in `plugins` and checks the model's shape with the variant.
+  static absl::StatusOr<Pipeline> Create(const Scenario& scenario, const PluginSet& plugins);
+
+  // Every stage of the scenario: prefill, decode at the mean context, exact decode sum.
+  absl::StatusOr<Ledger> Run() const;
+  // One step of the model for an arbitrary batch / tokens / context.
+  absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
+  // KV-cache bytes one token of one sequence adds to the whole model.
+  absl::StatusOr<double> KvCacheBytesPerToken() const;
+
+  const Scenario& scenario() const { return scenario_; }
+
+ private:
+  struct LayerKind {
+    std::string name;
+    int64_t layers;
+    bool moe;
+  };
+  Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel);
+  ic_stage StageOf(const Step& step) const;
+  absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step) const;
+  absl::StatusOr<LayerGroup> EvaluateLayer(const LayerKind& kind, const Step& step,
+                                           const std::vector<ic_phase_cost>& attention) const;
+
+  Scenario scenario_;
+  AttentionVariantPlugin variant_;
+  AttentionKernelPlugin kernel_;
+  ic_attention_shape shape_;
+  ic_kernel_device device_;
+  Precision precision_;
+  std::vector<LayerKind> layer_kinds_;
+};
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_

@@ -1,0 +1,31 @@
+// One forward step of the model: how many sequences, how many new tokens each, how long the
+// context, and the byte sizes of what moves. The unit every ledger formula is written for.
+//
+//   Step decode{.kind = IC_STAGE_DECODE, .batch = 1, .query_tokens = 1, .context_tokens = 750};
+#ifndef INFERCOST_FRAMEWORK_LEDGER_STEP_H_
+#define INFERCOST_FRAMEWORK_LEDGER_STEP_H_
+
+#include <cstdint>
+
+#include "infercost/c/attention_variant.h"
+
+namespace infercost::framework {
+
+struct Step {
+  ic_stage_kind kind = IC_STAGE_DECODE;
+  int64_t batch = 1;           // sequences processed together
+  int64_t query_tokens = 1;    // new tokens per sequence (prefill: the prompt; decode: 1)
+  int64_t context_tokens = 1;  // tokens attended per sequence, the new ones included
+  double tokens() const { return static_cast<double>(batch) * static_cast<double>(query_tokens); }
+};
+
+// Bytes per element of what moves.
+struct Precision {
+  double weight = 1;
+  double activation = 2;
+  double kv = 1;
+};
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_LEDGER_STEP_H_

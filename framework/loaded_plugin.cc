@@ -1,0 +1,24 @@
+#include "framework/loaded_plugin.h"
+
+#include <utility>
+
+namespace infercost::framework {
+
+LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
+                           const ic_plugin* plugin, void* instance, std::string path)
+    : library_(std::move(library)),
+      host_(std::move(host)),
+      plugin_(plugin),
+      instance_(instance),
+      path_(std::move(path)) {}
+
+LoadedPlugin::~LoadedPlugin() {
+  if (plugin_->destroy != nullptr && instance_ != nullptr) plugin_->destroy(instance_);
+}
+
+std::unique_lock<std::mutex> LoadedPlugin::LockIfNeeded() const {
+  if (thread_safe()) return {};
+  return std::unique_lock<std::mutex>(call_mutex_);
+}
+
+}  // namespace infercost::framework

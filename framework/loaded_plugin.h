@@ -1,0 +1,56 @@
+// A plugin that passed every check and was initialized: its table, its instance, and the
+// library that holds its code. The object keeps that library loaded (SoPtr-style): the
+// instance is destroyed first, and the library itself stays mapped until process exit unless
+// the loader was told to allow unloading.
+//
+//   std::shared_ptr<const LoadedPlugin> gqa = ...;
+//   auto* table = static_cast<const ic_attention_variant_table*>(gqa->info().kind_table);
+//   table->emit_phases(gqa->instance(), &shape, &stage, &sink);
+#ifndef INFERCOST_FRAMEWORK_LOADED_PLUGIN_H_
+#define INFERCOST_FRAMEWORK_LOADED_PLUGIN_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include "framework/host_services.h"
+#include "infercost/c/plugin.h"
+
+namespace infercost::framework {
+
+class LoadedPlugin {
+ public:
+  // `library` is an opaque owner of the mapped library (kept alive by this object).
+  LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
+               const ic_plugin* plugin, void* instance, std::string path);
+  ~LoadedPlugin();
+  LoadedPlugin(const LoadedPlugin&) = delete;
+  LoadedPlugin& operator=(const LoadedPlugin&) = delete;
+
+  const ic_plugin& info() const { return *plugin_; }
+  void* instance() const { return instance_; }
+  ic_plugin_kind kind() const { return plugin_->kind; }
+  std::string_view name() const { return {plugin_->name.data, plugin_->name.size}; }
+  std::string_view version() const { return {plugin_->version.data, plugin_->version.size}; }
+  std::string_view vendor() const { return {plugin_->vendor.data, plugin_->vendor.size}; }
+  std::string_view description() const {
+    return {plugin_->description.data, plugin_->description.size};
+  }
+  const std::string& path() const { return path_; }
+  bool thread_safe() const { return (plugin_->flags & IC_PLUGIN_FLAG_THREAD_SAFE) != 0; }
+  // Calls into a plugin that is not thread-safe must hold this lock.
+  std::unique_lock<std::mutex> LockIfNeeded() const;
+
+ private:
+  std::shared_ptr<void> library_;  // declared first: released last, after the instance
+  std::unique_ptr<PluginHost> host_;
+  const ic_plugin* plugin_;
+  void* instance_;
+  std::string path_;
+  mutable std::mutex call_mutex_;
+};
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_LOADED_PLUGIN_H_

@@ -1,0 +1,31 @@
+// The vocabulary of phases and sections shared by plugins, reports, tests and users.
+//
+//   PhaseName(IC_PHASE_QK_SCORES);      // "qk_scores"
+//   PhaseSection(IC_PHASE_QK_SCORES);   // IC_SECTION_ATTENTION
+//   SectionName(IC_SECTION_FFN);        // "ffn"
+#ifndef INFERCOST_FRAMEWORK_PHASE_CATALOG_H_
+#define INFERCOST_FRAMEWORK_PHASE_CATALOG_H_
+
+#include <optional>
+#include <string_view>
+
+#include "infercost/c/phase.h"
+
+namespace infercost::framework {
+
+// True for ids this host knows (0 <= id < IC_PHASE_COUNT_V1).
+bool IsKnownPhase(ic_phase_id id);
+// "qk_scores"; "unknown" for unknown ids.
+std::string_view PhaseName(ic_phase_id id);
+std::optional<ic_phase_id> PhaseByName(std::string_view name);
+ic_section PhaseSection(ic_phase_id id);
+std::string_view SectionName(ic_section section);
+// Sort key for reports: by section (vocabulary, norm, attention, ffn, communication), then in
+// the order data flows through a layer.
+int PhaseDisplayRank(ic_phase_id id);
+// Phases an attention-variant plugin may emit (the attention section's phases).
+bool IsAttentionPhase(ic_phase_id id);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_PHASE_CATALOG_H_

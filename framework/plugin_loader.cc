@@ -1,0 +1,287 @@
+#include "framework/plugin_loader.h"
+
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <system_error>
+#include <utility>
+#include <variant>
+
+#include <boost/dll/shared_library.hpp>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "fmt/format.h"
+#include "framework/host_services.h"
+#include "infercost/c/plugin.h"
+
+namespace infercost::framework {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::mutex& LoadMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+// Libraries pinned until exit (the default): never destroyed, so never unloaded.
+std::vector<std::shared_ptr<void>>& PinnedLibraries() {
+  static auto* pinned = new std::vector<std::shared_ptr<void>>();
+  return *pinned;
+}
+
+std::string_view View(ic_string s) {
+  return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
+}
+
+// Returns an empty string for a readable ELF file, else why it is not a shared library.
+std::string CheckSharedLibraryFile(const std::string& path) {
+  std::error_code error;
+  if (!fs::exists(path, error)) return "file does not exist";
+  if (!fs::is_regular_file(path, error)) return "not a regular file";
+  std::ifstream in(path, std::ios::binary);
+  std::array<char, 4> magic{};
+  if (!in.read(magic.data(), magic.size())) return "not a shared library (file shorter than 4 bytes)";
+#if defined(__linux__)
+  if (magic != std::array<char, 4>{'\x7f', 'E', 'L', 'F'}) {
+    return "not a shared library (no ELF header; is it a text file or a build of another OS?)";
+  }
+#endif
+  return "";
+}
+
+bool IsValidPluginName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                    c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// The v1.0 size of a kind's table and whether its required functions are set.
+std::string CheckKindTable(const ic_plugin& plugin) {
+  if (plugin.kind_table == nullptr) return "kind_table is null";
+  const uint32_t size = *static_cast<const uint32_t*>(plugin.kind_table);
+  switch (plugin.kind) {
+    case IC_PLUGIN_KIND_ATTENTION_VARIANT: {
+      if (size < sizeof(ic_attention_variant_table)) return "attention variant table too small";
+      const auto* t = static_cast<const ic_attention_variant_table*>(plugin.kind_table);
+      if (!t->validate || !t->kv_cache_bytes_per_token || !t->emit_phases) {
+        return "attention variant table has a null function";
+      }
+      return "";
+    }
+    case IC_PLUGIN_KIND_ATTENTION_KERNEL: {
+      if (size < sizeof(ic_attention_kernel_table)) return "attention kernel table too small";
+      const auto* t = static_cast<const ic_attention_kernel_table*>(plugin.kind_table);
+      if (!t->rewrite_traffic) return "attention kernel table has a null function";
+      return "";
+    }
+    case IC_PLUGIN_KIND_HARDWARE: {
+      if (size < sizeof(ic_hardware_table)) return "hardware table too small";
+      const auto* t = static_cast<const ic_hardware_table*>(plugin.kind_table);
+      if (!t->device_count || !t->describe_device || !t->phase_time || !t->collective_time) {
+        return "hardware table has a null function";
+      }
+      return "";
+    }
+  }
+  return fmt::format("unknown plugin kind {} (this host knows 1 = attention_variant, "
+                     "2 = attention_kernel, 3 = hardware)",
+                     plugin.kind);
+}
+
+using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPlugin>;
+
+LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expected,
+                    bool allow_unload) {
+  RejectedPlugin rejected;
+  rejected.path = library_path;
+  if (expected != nullptr) rejected.name = expected->name;
+  auto reject = [&](std::string reason) {
+    rejected.reason = std::move(reason);
+    return LoadOutcome(rejected);
+  };
+  if (std::string problem = CheckSharedLibraryFile(library_path); !problem.empty()) {
+    return reject(problem);
+  }
+
+  std::lock_guard<std::mutex> lock(LoadMutex());
+  auto library = std::make_shared<boost::dll::shared_library>();
+  boost::dll::fs::error_code error;
+  library->load(library_path,
+                boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+  if (error) {
+    return reject(fmt::format("the dynamic loader refused it ({}); check that its dependencies "
+                              "are installed and that it was built for this architecture",
+                              error.message()));
+  }
+  if (!library->has(INFERCOST_PLUGIN_ENTRY_SYMBOL)) {
+    return reject(fmt::format("does not export '{}': not an infercost plugin (build it with "
+                              "INFERCOST_PLUGIN(...) or infercost_add_plugin())",
+                              INFERCOST_PLUGIN_ENTRY_SYMBOL));
+  }
+  auto entry = library->get<const ic_plugin*()>(INFERCOST_PLUGIN_ENTRY_SYMBOL);
+  const ic_plugin* plugin = entry();
+  if (plugin == nullptr) return reject("the entry symbol returned a null table");
+  if (plugin->struct_size < IC_PLUGIN_V1_0_SIZE) {
+    return reject(fmt::format("plugin table is {} bytes, smaller than the {} bytes of ABI 1.0",
+                              plugin->struct_size, IC_PLUGIN_V1_0_SIZE));
+  }
+  rejected.plugin_abi_major = plugin->abi_major;
+  rejected.plugin_abi_minor = plugin->abi_minor;
+  if (!View(plugin->name).empty()) rejected.name = std::string(View(plugin->name));
+  if (plugin->abi_major != INFERCOST_ABI_MAJOR) {
+    return reject(fmt::format("built for plugin ABI {}.{}, but this host loads ABI {}.{}..{}.x; "
+                              "rebuild the plugin against infercost SDK {}.x",
+                              plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR,
+                              kOldestSupportedAbiMinor, INFERCOST_ABI_MAJOR, INFERCOST_ABI_MAJOR));
+  }
+  if (plugin->abi_minor < kOldestSupportedAbiMinor) {
+    return reject(fmt::format("built for plugin ABI {}.{}, older than the oldest minor this host "
+                              "loads ({}.{}); rebuild it against a newer SDK",
+                              plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR,
+                              kOldestSupportedAbiMinor));
+  }
+  if (!IsValidPluginName(View(plugin->name))) {
+    return reject(fmt::format("invalid plugin name '{}' (use 1-64 of [a-z0-9._-])",
+                              View(plugin->name)));
+  }
+  if (std::string problem = CheckKindTable(*plugin); !problem.empty()) return reject(problem);
+  if (plugin->initialize == nullptr || plugin->destroy == nullptr) {
+    return reject("initialize or destroy is null");
+  }
+  if (expected != nullptr) {
+    if (View(plugin->name) != expected->name || plugin->kind != expected->kind) {
+      return reject(fmt::format("manifest {} says {} '{}', but the library is {} '{}'; "
+                                "regenerate the manifest",
+                                expected->manifest_path, PluginKindName(expected->kind),
+                                expected->name, PluginKindName(plugin->kind),
+                                View(plugin->name)));
+    }
+  }
+  auto host = std::make_unique<PluginHost>(std::string(View(plugin->name)));
+  void* instance = nullptr;
+  if (absl::Status status = ConsumeError(plugin->initialize(host->services(), &instance), "");
+      !status.ok()) {
+    return reject(fmt::format("initialize failed: {}", std::string(status.message())));
+  }
+  std::shared_ptr<void> owner = library;
+  if (!allow_unload) PinnedLibraries().push_back(owner);
+  return std::make_shared<const LoadedPlugin>(std::move(owner), std::move(host), plugin, instance,
+                                              library_path);
+}
+
+void AddOutcome(LoadOutcome outcome, PluginSet& set) {
+  if (auto* rejected = std::get_if<RejectedPlugin>(&outcome)) {
+    set.rejected.push_back(std::move(*rejected));
+    return;
+  }
+  auto plugin = std::get<std::shared_ptr<const LoadedPlugin>>(std::move(outcome));
+  for (const auto& other : set.loaded) {
+    if (other->kind() == plugin->kind() && other->name() == plugin->name()) {
+      set.rejected.push_back({plugin->path(), std::string(plugin->name()),
+                              fmt::format("duplicate {} plugin '{}': already loaded from {}",
+                                          PluginKindName(plugin->kind()), plugin->name(),
+                                          other->path()),
+                              plugin->info().abi_major, plugin->info().abi_minor});
+      return;
+    }
+  }
+  set.loaded.push_back(std::move(plugin));
+}
+
+PluginSet Discover(const PluginLoaderOptions& options, bool load) {
+  PluginSet set;
+  set.search_dirs = PluginSearchDirs(options);
+  for (const std::string& dir : set.search_dirs) {
+    for (const std::string& manifest_path : ManifestsIn(dir)) {
+      absl::StatusOr<PluginManifest> manifest = ReadPluginManifest(manifest_path);
+      if (!manifest.ok()) {
+        set.rejected.push_back({manifest_path, "", std::string(manifest.status().message())});
+        continue;
+      }
+      if (manifest->abi_major != INFERCOST_ABI_MAJOR) {
+        set.rejected.push_back(
+            {manifest_path, manifest->name,
+             fmt::format("manifest declares ABI major {}; this host loads ABI {}",
+                         manifest->abi_major, INFERCOST_ABI_MAJOR),
+             static_cast<int>(manifest->abi_major), -1});
+        continue;
+      }
+      set.manifests.push_back(*manifest);
+      if (!load) continue;  // listing only: no library is opened
+      AddOutcome(LoadOne(manifest->library_path, &*manifest, options.allow_unload), set);
+    }
+  }
+  return set;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const LoadedPlugin>> PluginSet::Find(ic_plugin_kind kind,
+                                                                   std::string_view name) const {
+  std::vector<std::string> names;
+  for (const auto& plugin : loaded) {
+    if (plugin->kind() != kind) continue;
+    if (plugin->name() == name) return plugin;
+    names.emplace_back(plugin->name());
+  }
+  std::string message = fmt::format("no {} plugin named '{}' is loaded; loaded: {}",
+                                    PluginKindName(kind), name,
+                                    names.empty() ? "none" : absl::StrJoin(names, ", "));
+  for (const RejectedPlugin& r : rejected) {
+    if (r.name == name) message += fmt::format(" ('{}' was rejected: {})", name, r.reason);
+  }
+  return absl::NotFoundError(message);
+}
+
+std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options) {
+  std::vector<std::string> candidates = options.plugin_dirs;
+  if (options.use_environment) {
+    if (const char* env = std::getenv("INFERCOST_PLUGIN_PATH"); env != nullptr && *env != '\0') {
+      for (absl::string_view dir : absl::StrSplit(env, ':', absl::SkipEmpty())) {
+        candidates.emplace_back(std::string(dir));
+      }
+    }
+  }
+  if (options.use_default_dirs) {
+#ifdef INFERCOST_BUILD_PLUGIN_DIR
+    candidates.emplace_back(INFERCOST_BUILD_PLUGIN_DIR);
+#endif
+#ifdef INFERCOST_INSTALL_PLUGIN_DIR
+    candidates.emplace_back(INFERCOST_INSTALL_PLUGIN_DIR);
+#endif
+  }
+  std::vector<std::string> dirs;
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& dir : candidates) {
+    std::error_code error;
+    if (!fs::is_directory(dir, error)) continue;
+    const fs::path canonical = fs::weakly_canonical(dir, error);
+    if (seen.insert(error ? dir : canonical.string()).second) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+PluginSet ListPlugins(const PluginLoaderOptions& options) { return Discover(options, false); }
+
+PluginSet LoadPlugins(const PluginLoaderOptions& options) { return Discover(options, true); }
+
+absl::StatusOr<std::shared_ptr<const LoadedPlugin>> LoadPluginLibrary(
+    const std::string& library_path, const PluginManifest* expected, bool allow_unload) {
+  LoadOutcome outcome = LoadOne(library_path, expected, allow_unload);
+  if (auto* rejected = std::get_if<RejectedPlugin>(&outcome)) {
+    return absl::FailedPreconditionError(
+        fmt::format("plugin {} rejected: {}", rejected->path, rejected->reason));
+  }
+  return std::get<std::shared_ptr<const LoadedPlugin>>(std::move(outcome));
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,72 @@
+// Finds, checks and loads plugins (Boost.DLL, rtld_now | rtld_local, one load at a time).
+//
+// Search order: --plugin-dir flags, $INFERCOST_PLUGIN_PATH (':'-separated), the build tree's
+// plugin directory, the install prefix's. Each plugin is found by its manifest. A plugin that is
+// not a shared library, lacks the entry symbol, has the wrong ABI major, a malformed table, a
+// duplicate name, or fails initialize is Rejected with path and reason; the rest still load.
+//
+//   PluginLoaderOptions options;
+//   options.plugin_dirs = {"/opt/vendor/plugins"};
+//   PluginSet plugins = LoadPlugins(options);
+//   for (const RejectedPlugin& r : plugins.rejected) std::cerr << r.path << ": " << r.reason;
+#ifndef INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
+#define INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/loaded_plugin.h"
+#include "framework/plugin_manifest.h"
+
+namespace infercost::framework {
+
+// The oldest plugin ABI minor this host still loads (within INFERCOST_ABI_MAJOR). Plugins built
+// for newer minors load too: the host reads only the fields it knows (struct_size-gated).
+inline constexpr int kOldestSupportedAbiMinor = 0;
+
+struct PluginLoaderOptions {
+  std::vector<std::string> plugin_dirs;  // searched first, in order
+  bool use_environment = true;           // $INFERCOST_PLUGIN_PATH
+  bool use_default_dirs = true;          // build tree, then install prefix
+  bool allow_unload = false;             // false: libraries stay mapped until exit
+};
+
+struct RejectedPlugin {
+  std::string path;    // manifest or library
+  std::string name;    // from the manifest or table, if known
+  std::string reason;  // what is wrong and how to fix it
+  int plugin_abi_major = -1;
+  int plugin_abi_minor = -1;
+};
+
+struct PluginSet {
+  std::vector<std::shared_ptr<const LoadedPlugin>> loaded;
+  std::vector<RejectedPlugin> rejected;
+  std::vector<std::string> search_dirs;
+  std::vector<PluginManifest> manifests;  // every well-formed manifest found
+
+  // The loaded plugin of `kind` named `name`; NotFound lists the loaded ones of that kind.
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> Find(ic_plugin_kind kind,
+                                                           std::string_view name) const;
+};
+
+std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options);
+
+// Lists manifests without loading any library (malformed ones come back as rejected).
+PluginSet ListPlugins(const PluginLoaderOptions& options);
+
+// Loads every plugin found in the search dirs.
+PluginSet LoadPlugins(const PluginLoaderOptions& options);
+
+// Loads one library directly (no manifest), e.g. for the conformance runner. `expected` is the
+// manifest it was found through, if any: name and kind must then agree.
+absl::StatusOr<std::shared_ptr<const LoadedPlugin>> LoadPluginLibrary(
+    const std::string& library_path, const PluginManifest* expected = nullptr,
+    bool allow_unload = false);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_

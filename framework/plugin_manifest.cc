@@ -1,0 +1,65 @@
+#include "framework/plugin_manifest.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/strings/match.h"
+#include "framework/base/status_macros.h"
+#include "registry/toml_reader.h"
+
+namespace infercost::framework {
+
+namespace fs = std::filesystem;
+
+std::string_view PluginKindName(ic_plugin_kind kind) {
+  switch (kind) {
+    case IC_PLUGIN_KIND_ATTENTION_VARIANT:
+      return "attention_variant";
+    case IC_PLUGIN_KIND_ATTENTION_KERNEL:
+      return "attention_kernel";
+    case IC_PLUGIN_KIND_HARDWARE:
+      return "hardware";
+  }
+  return "unknown";
+}
+
+std::optional<ic_plugin_kind> PluginKindByName(std::string_view name) {
+  for (ic_plugin_kind kind : {IC_PLUGIN_KIND_ATTENTION_VARIANT, IC_PLUGIN_KIND_ATTENTION_KERNEL,
+                              IC_PLUGIN_KIND_HARDWARE}) {
+    if (PluginKindName(kind) == name) return kind;
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<PluginManifest> ReadPluginManifest(const std::string& path) {
+  ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));
+  registry::TomlReader reader(path, root);
+  PluginManifest manifest;
+  manifest.manifest_path = path;
+  ASSIGN_OR_RETURN(manifest.name, reader.String("name"));
+  ASSIGN_OR_RETURN(std::string kind,
+                   reader.Choice("kind", {"attention_variant", "attention_kernel", "hardware"}));
+  manifest.kind = *PluginKindByName(kind);
+  ASSIGN_OR_RETURN(std::string library, reader.String("library"));
+  ASSIGN_OR_RETURN(manifest.abi_major, reader.PositiveInt("abi_major"));
+  RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  const fs::path library_path(library);
+  manifest.library_path = library_path.is_absolute()
+                              ? library
+                              : (fs::path(path).parent_path() / library_path).string();
+  return manifest;
+}
+
+std::vector<std::string> ManifestsIn(const std::string& dir) {
+  std::vector<std::string> manifests;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    const std::string file = entry.path().string();
+    if (absl::EndsWith(file, absl::string_view(kManifestSuffix.data(), kManifestSuffix.size()))) manifests.push_back(file);
+  }
+  std::sort(manifests.begin(), manifests.end());
+  return manifests;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,25 @@
+// Renders a scenario's ledger for people (an aligned terminal table), for programs (JSON, schema
+// in docs/report-schema.md) and for spreadsheets (CSV, one row per stage and phase).
+//
+//   fmt::print("{}", RenderLedgerTable(scenario, ledger));
+//   std::string json = RenderLedgerJson(scenario, ledger);
+#ifndef INFERCOST_FRAMEWORK_REPORT_LEDGER_REPORT_H_
+#define INFERCOST_FRAMEWORK_REPORT_LEDGER_REPORT_H_
+
+#include <string>
+
+#include "framework/ledger/ledger.h"
+#include "framework/scenario.h"
+
+namespace infercost::framework {
+
+std::string RenderLedgerTable(const Scenario& scenario, const Ledger& ledger);
+std::string RenderLedgerJson(const Scenario& scenario, const Ledger& ledger);
+std::string RenderLedgerCsv(const Scenario& scenario, const Ledger& ledger);
+
+// Total HBM bytes of a record: weights + KV read + KV written + activations.
+double TotalBytes(const ic_phase_cost& cost);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_REPORT_LEDGER_REPORT_H_

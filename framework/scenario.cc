@@ -1,0 +1,67 @@
+#include "framework/scenario.h"
+
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+
+namespace infercost::framework {
+namespace {
+
+absl::Status CheckRange(const char* flag, int64_t value, int64_t min, int64_t max) {
+  if (value < min || value > max) {
+    return absl::InvalidArgumentError(
+        fmt::format("{} = {} is out of range; allowed: {}..{}", flag, value, min, max));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<registry::DType> ParseDTypeFlag(const char* flag, const std::string& name) {
+  absl::StatusOr<registry::DType> dtype = registry::ParseDType(name);
+  if (!dtype.ok()) {
+    return absl::InvalidArgumentError(fmt::format("{}: {}", flag, std::string(dtype.status().message())));
+  }
+  return dtype;
+}
+
+}  // namespace
+
+absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
+                                      const registry::Presets& presets) {
+  Scenario scenario;
+  ASSIGN_OR_RETURN(const registry::Model* model, presets.models.Find(request.model));
+  ASSIGN_OR_RETURN(const registry::Hardware* hardware, presets.hardware.Find(request.hardware));
+  ASSIGN_OR_RETURN(const registry::Engine* engine, presets.engines.Find(request.engine));
+  scenario.model = *model;
+  scenario.hardware = *hardware;
+  scenario.engine = *engine;
+  ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
+  ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
+  ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));
+  RETURN_IF_ERROR(CheckRange("--gpus", request.gpus, 1, kMaxGpus));
+  RETURN_IF_ERROR(CheckRange("--input-tokens", request.input_tokens, 1, kMaxContextTokens));
+  RETURN_IF_ERROR(CheckRange("--output-tokens", request.output_tokens, 1, kMaxContextTokens));
+  RETURN_IF_ERROR(CheckRange("--input-tokens + --output-tokens",
+                             request.input_tokens + request.output_tokens, 2,
+                             kMaxContextTokens));
+  RETURN_IF_ERROR(CheckRange("--concurrency", request.concurrency, 1, kMaxConcurrency));
+  scenario.gpus = request.gpus;
+  scenario.input_tokens = request.input_tokens;
+  scenario.output_tokens = request.output_tokens;
+  scenario.concurrency = request.concurrency;
+  scenario.attention_kernel = request.attention_kernel;
+  scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
+                                                                  : request.attention_variant;
+  if (scenario.attention_variant == "mla" && !scenario.model.mla) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--attention-variant mla needs a model with MLA ranks ([mla] in its preset); {} has "
+        "none. Choose mha, gqa or mqa",
+        scenario.model.name));
+  }
+  if (scenario.model.mla && scenario.attention_variant != "mla") {
+    return absl::InvalidArgumentError(fmt::format(
+        "{} uses MLA; --attention-variant {} cannot describe its weights. Use mla",
+        scenario.model.name, scenario.attention_variant));
+  }
+  return scenario;
+}
+
+}  // namespace infercost::framework

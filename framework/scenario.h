@@ -1,0 +1,67 @@
+// A scenario: everything one evaluation depends on (model, device, GPUs, dtypes, tokens,
+// concurrency, kernels, engine). Built and validated from names by MakeScenario.
+//
+//   ScenarioRequest request;                    // defaults = the explainer's default scenario
+//   ASSIGN_OR_RETURN(Scenario s, MakeScenario(request, presets));
+#ifndef INFERCOST_FRAMEWORK_SCENARIO_H_
+#define INFERCOST_FRAMEWORK_SCENARIO_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "registry/dtype.h"
+#include "registry/engine.h"
+#include "registry/hardware.h"
+#include "registry/model.h"
+#include "registry/presets.h"
+
+namespace infercost::framework {
+
+// What a user asks for, by name. Defaults are the explainer's default scenario
+// (calculator-spec §3): Llama-3-70B, fp8 weights, fp8 KV, 500 in / 500 out, 2x H100 SXM,
+// concurrency 1, flash attention.
+struct ScenarioRequest {
+  std::string model = "llama-3-70b";
+  std::string hardware = "h100-sxm";
+  std::string engine = "ideal";
+  int64_t gpus = 2;
+  std::string weights = "fp8";
+  std::string activations = "bf16";
+  std::string kv = "fp8";
+  int64_t input_tokens = 500;
+  int64_t output_tokens = 500;
+  int64_t concurrency = 1;
+  std::string attention_kernel = "flash";
+  std::string attention_variant;  // empty: the model's own
+};
+
+struct Scenario {
+  registry::Model model;
+  registry::Hardware hardware;
+  registry::Engine engine;
+  int64_t gpus = 1;
+  registry::DType weights;
+  registry::DType activations;
+  registry::DType kv;
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t concurrency = 1;
+  std::string attention_kernel;
+  std::string attention_variant;  // resolved: the model's unless overridden
+};
+
+// Largest token count accepted for input + output (keeps every product far inside double's
+// exact-integer range and int64).
+inline constexpr int64_t kMaxContextTokens = int64_t{1} << 24;  // 16,777,216
+inline constexpr int64_t kMaxConcurrency = int64_t{1} << 20;
+inline constexpr int64_t kMaxGpus = 65536;
+
+// Resolves names against the presets and checks every number; errors name the flag, the value
+// and what is allowed.
+absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
+                                      const registry::Presets& presets);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_SCENARIO_H_

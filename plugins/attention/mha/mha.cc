@@ -1,0 +1,45 @@
+// Multi-head attention (Vaswani et al. 2017): every query head has its own K/V head. The
+// configured num_kv_heads is ignored, so any model can be costed "as if MHA".
+// Formulas: attention_math.h.
+#include <cstdint>
+
+#include "infercost/sdk/attention_math.h"
+#include "infercost/sdk/plugin.h"
+
+namespace {
+
+namespace am = infercost::sdk::attention_math;
+
+class MultiHeadAttention final : public infercost::sdk::AttentionVariant {
+ public:
+  void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
+    am::ValidateAttentionShape(shape, tensor_parallel);
+  }
+
+  double KvCacheBytesPerToken(const ic_attention_shape& shape, const ic_stage& stage) override {
+    ValidateStep(shape, stage);
+    return am::StandardKvCacheBytesPerToken(shape, stage, KvHeads(shape));
+  }
+
+  void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
+                  const infercost::sdk::PhaseSink& sink) override {
+    ValidateStep(shape, stage);
+    for (const ic_phase_cost& cost : am::StandardAttentionPhases(shape, stage, KvHeads(shape))) {
+      sink.Emit(cost);
+    }
+  }
+
+ private:
+  // One K/V head per query head.
+  static int64_t KvHeads(const ic_attention_shape& shape) { return shape.num_heads; }
+
+  void ValidateStep(const ic_attention_shape& shape, const ic_stage& stage) {
+    Validate(shape, stage.tensor_parallel);
+    am::ValidateStage(stage);
+  }
+};
+
+}  // namespace
+
+INFERCOST_PLUGIN(MultiHeadAttention, "mha", "1.0.0", "infercost",
+                 "multi-head attention: one K/V head per query head")

@@ -1,0 +1,258 @@
+// The generic roofline timing model: a phase takes max(compute, memory) plus a fixed kernel
+// overhead, on the device the host describes (from a hardware preset). Achievable fractions of
+// peak grow with the op's size along a saturating curve. Collectives use the ring (and, for
+// all-reduce, double-binary-tree) alpha-beta models that NCCL's tuner is built on.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "infercost/sdk/plugin.h"
+
+namespace {
+
+namespace sdk = infercost::sdk;
+
+std::string FormatNumber(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+[[noreturn]] void Reject(const std::string& message) {
+  throw sdk::Error(IC_STATUS_INVALID_ARGUMENT, message);
+}
+
+void RequireNonNegative(const char* field, double value) {
+  if (!std::isfinite(value) || value < 0) {
+    Reject(std::string(field) + " = " + FormatNumber(value) + " must be a finite number >= 0");
+  }
+}
+
+void RequirePositive(const char* field, double value, const char* fix) {
+  if (!std::isfinite(value) || value <= 0) {
+    Reject(std::string(field) + " = " + FormatNumber(value) + " must be positive; " + fix);
+  }
+}
+
+// ---- dtypes -------------------------------------------------------------------------------
+
+void RequireV1Dtype(const char* field, ic_dtype dtype) {
+  if (dtype < 0 || dtype >= IC_DTYPE_COUNT_V1) {
+    Reject(std::string(field) + " = " + std::to_string(dtype) + " is not a v1 ic_dtype (0.." +
+           std::to_string(IC_DTYPE_COUNT_V1 - 1) + ")");
+  }
+}
+
+// Storage width in bits, to tell which of two dtypes is narrower.
+int DtypeBits(ic_dtype dtype) {
+  switch (dtype) {
+    case IC_DTYPE_BF16:
+    case IC_DTYPE_FP16:
+      return 16;
+    case IC_DTYPE_FP8:
+    case IC_DTYPE_INT8:
+      return 8;
+    case IC_DTYPE_INT4:
+    case IC_DTYPE_FP4:
+      return 4;
+    default:
+      return 32;  // fp32, tf32
+  }
+}
+
+// The dtype a matmul falls back to when the device has no matrix peak for `dtype`:
+// fp4->fp8->bf16, int4->int8->fp16, bf16->fp16->tf32->fp32; -1 after fp32.
+ic_dtype WiderMatrixDtype(ic_dtype dtype) {
+  switch (dtype) {
+    case IC_DTYPE_FP4:
+      return IC_DTYPE_FP8;
+    case IC_DTYPE_INT4:
+      return IC_DTYPE_INT8;
+    case IC_DTYPE_FP8:
+      return IC_DTYPE_BF16;
+    case IC_DTYPE_INT8:
+      return IC_DTYPE_FP16;
+    case IC_DTYPE_BF16:
+      return IC_DTYPE_FP16;
+    case IC_DTYPE_FP16:
+      return IC_DTYPE_TF32;
+    case IC_DTYPE_TF32:
+      return IC_DTYPE_FP32;
+    default:
+      return -1;
+  }
+}
+
+// Matmuls run at the activation dtype, unless the engine does low-precision math and the device
+// has a peak for the (narrower) weight dtype (e.g. fp8 x fp8); int4 weights are up-cast.
+ic_dtype ComputeDtype(const ic_device& device, const ic_execution& execution) {
+  const bool low_precision = (execution.flags & IC_EXECUTION_FLAG_LOW_PRECISION_MATH) != 0;
+  if (low_precision && device.matrix_flops_per_s[execution.weight_dtype] > 0 &&
+      DtypeBits(execution.weight_dtype) < DtypeBits(execution.activation_dtype)) {
+    return execution.weight_dtype;
+  }
+  return execution.activation_dtype;
+}
+
+// Peak rate for matmuls in `dtype`, walking the fallback chain; with no matrix peak even at fp32
+// the vector units do the work.
+double MatrixPeak(const ic_device& device, ic_dtype dtype) {
+  for (ic_dtype d = dtype; d >= 0; d = WiderMatrixDtype(d)) {
+    if (device.matrix_flops_per_s[d] > 0) return device.matrix_flops_per_s[d];
+  }
+  return device.vector_flops_per_s;
+}
+
+// ---- efficiency ---------------------------------------------------------------------------
+
+// Achieved fraction of peak for an op of `size`: eff_max * size / (size + half) (half = size
+// that reaches half of eff_max); size-independent eff_max when half == 0.
+double AchievedEfficiency(double eff_max, double half, double size) {
+  return half > 0 ? eff_max * size / (size + half) : eff_max;
+}
+
+// Seconds to do `work` at `rate` with efficiency `efficiency`; no work takes no time.
+double Seconds(double work, double rate, double efficiency) {
+  return work > 0 ? work / (rate * efficiency) : 0;
+}
+
+// ---- validation ---------------------------------------------------------------------------
+
+void ValidateExecution(const ic_execution& execution) {
+  RequireV1Dtype("execution.weight_dtype", execution.weight_dtype);
+  RequireV1Dtype("execution.activation_dtype", execution.activation_dtype);
+  if (!(execution.matmul_efficiency > 0 && execution.matmul_efficiency <= 1)) {
+    Reject("matmul_efficiency = " + FormatNumber(execution.matmul_efficiency) +
+           " must be in (0, 1]: the achievable fraction of the matrix peak (e.g. 0.7)");
+  }
+  if (!(execution.bandwidth_efficiency > 0 && execution.bandwidth_efficiency <= 1)) {
+    Reject("bandwidth_efficiency = " + FormatNumber(execution.bandwidth_efficiency) +
+           " must be in (0, 1]: the achievable fraction of HBM bandwidth (e.g. 0.8)");
+  }
+  RequireNonNegative("matmul_half_flops", execution.matmul_half_flops);
+  RequireNonNegative("bandwidth_half_bytes", execution.bandwidth_half_bytes);
+  RequireNonNegative("kernel_overhead_s", execution.kernel_overhead_s);
+}
+
+void ValidateDevice(const ic_device& device) {
+  for (int d = 0; d < IC_DTYPE_COUNT_V1; ++d) {
+    RequireNonNegative("device.matrix_flops_per_s[dtype]", device.matrix_flops_per_s[d]);
+  }
+  RequireNonNegative("device.vector_flops_per_s", device.vector_flops_per_s);
+  RequirePositive("device.memory_bandwidth_bytes_per_s", device.memory_bandwidth_bytes_per_s,
+                  "set the device's HBM bandwidth (e.g. 3.35e12 for an H100 SXM)");
+}
+
+void ValidateCost(const ic_phase_cost& cost) {
+  RequireNonNegative("cost.matrix_flops", cost.matrix_flops);
+  RequireNonNegative("cost.vector_flops", cost.vector_flops);
+  RequireNonNegative("cost.weight_bytes", cost.weight_bytes);
+  RequireNonNegative("cost.kv_read_bytes", cost.kv_read_bytes);
+  RequireNonNegative("cost.kv_write_bytes", cost.kv_write_bytes);
+  RequireNonNegative("cost.activation_bytes", cost.activation_bytes);
+  RequireNonNegative("cost.comm_bytes", cost.comm_bytes);
+}
+
+// ---- the plugin ---------------------------------------------------------------------------
+
+class Roofline final : public sdk::Hardware {
+ public:
+  // compute = matrix FLOPs at the dtype's peak x size-dependent matmul efficiency, plus vector
+  // FLOPs at the vector peak x matmul_efficiency (one calibration knob for both units);
+  // memory = HBM bytes at bandwidth x size-dependent bandwidth efficiency. comm_bytes are not
+  // timed here: the host times them with collective_time.
+  ic_phase_time PhaseTime(const ic_device& device, const ic_execution& execution,
+                          const ic_phase_cost& cost) override {
+    ValidateDevice(device);
+    ValidateExecution(execution);
+    ValidateCost(cost);
+    ic_phase_time time{};
+    time.struct_size = sizeof(ic_phase_time);
+    time.bound = IC_BOUND_MEMORY;
+    const double bytes =
+        cost.weight_bytes + cost.kv_read_bytes + cost.kv_write_bytes + cost.activation_bytes;
+    if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
+
+    const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));
+    if (cost.matrix_flops > 0 && matrix_peak <= 0) {
+      Reject(
+          "the device has no matrix peak for the compute dtype or any wider one, and "
+          "vector_flops_per_s = 0; set a peak in the hardware preset");
+    }
+    if (cost.vector_flops > 0 && device.vector_flops_per_s <= 0) {
+      Reject(
+          "device.vector_flops_per_s = 0 but the phase has vector FLOPs; set the device's "
+          "non-matrix peak in the hardware preset");
+    }
+    const double matmul_efficiency = AchievedEfficiency(
+        execution.matmul_efficiency, execution.matmul_half_flops, cost.matrix_flops);
+    const double bandwidth_efficiency =
+        AchievedEfficiency(execution.bandwidth_efficiency, execution.bandwidth_half_bytes, bytes);
+    time.compute_s =
+        Seconds(cost.matrix_flops, matrix_peak, matmul_efficiency) +
+        Seconds(cost.vector_flops, device.vector_flops_per_s, execution.matmul_efficiency);
+    time.memory_s = Seconds(bytes, device.memory_bandwidth_bytes_per_s, bandwidth_efficiency);
+    time.overhead_s = execution.kernel_overhead_s;
+    time.time_s = std::max(time.compute_s, time.memory_s) + time.overhead_s;
+    if (time.overhead_s > std::max(time.compute_s, time.memory_s)) {
+      time.bound = IC_BOUND_OVERHEAD;
+    } else if (time.compute_s >= time.memory_s) {
+      time.bound = IC_BOUND_COMPUTE;
+    } else {
+      time.bound = IC_BOUND_MEMORY;
+    }
+    return time;
+  }
+
+  double CollectiveTime(const ic_device& device, const ic_execution& /*execution*/,
+                        const ic_collective& collective) override {
+    if (collective.op < IC_COLLECTIVE_ALL_REDUCE || collective.op > IC_COLLECTIVE_SEND_RECV) {
+      Reject("collective op = " + std::to_string(collective.op) +
+             " is not an IC_COLLECTIVE_* value of ABI v1");
+    }
+    RequireNonNegative("collective.bytes", collective.bytes);
+    if (collective.group_size <= 1) return 0;  // nothing to exchange
+    const double bandwidth = collective.spans_nodes ? device.scale_out_bandwidth_bytes_per_s
+                                                    : device.scale_up_bandwidth_bytes_per_s;
+    const double latency =
+        collective.spans_nodes ? device.scale_out_latency_s : device.scale_up_latency_s;
+    RequirePositive(collective.spans_nodes ? "device.scale_out_bandwidth_bytes_per_s"
+                                           : "device.scale_up_bandwidth_bytes_per_s",
+                    bandwidth, "set the per-GPU link bandwidth in the hardware preset");
+    RequireNonNegative(
+        collective.spans_nodes ? "device.scale_out_latency_s" : "device.scale_up_latency_s",
+        latency);
+    const double p = static_cast<double>(collective.group_size);
+    const double bytes = collective.bytes;
+    switch (collective.op) {
+      case IC_COLLECTIVE_ALL_REDUCE: {
+        // Ring: reduce-scatter + all-gather, 2(p-1) steps of bytes/p each.
+        const double ring = 2 * (p - 1) / p * bytes / bandwidth + 2 * (p - 1) * latency;
+        // Double binary tree: up and down log2(p) levels, whole payload pipelined each way.
+        const double tree = 2 * CeilLog2(collective.group_size) * latency + 2 * bytes / bandwidth;
+        return std::min(ring, tree);
+      }
+      case IC_COLLECTIVE_ALL_GATHER:
+      case IC_COLLECTIVE_REDUCE_SCATTER:
+      case IC_COLLECTIVE_ALL_TO_ALL:
+        // Ring (all-to-all: pairwise exchange): p-1 steps of bytes/p each.
+        return (p - 1) / p * bytes / bandwidth + (p - 1) * latency;
+      default:  // IC_COLLECTIVE_SEND_RECV (op checked above)
+        return bytes / bandwidth + latency;
+    }
+  }
+
+ private:
+  static double CeilLog2(int64_t value) {
+    double levels = 0;
+    for (int64_t reach = 1; reach < value; reach *= 2) ++levels;
+    return levels;
+  }
+};
+
+}  // namespace
+
+INFERCOST_PLUGIN(Roofline, "roofline", "1.0.0", "infercost",
+                 "roofline timing: max(compute, memory) + kernel overhead; ring/tree collectives")

@@ -1,0 +1,44 @@
+// A device, as read from a hardware preset (presets/hardware/*.toml), or described by a
+// vendor's hardware plugin.
+//
+//   ASSIGN_OR_RETURN(Hardware h100, LoadHardwarePreset("presets/hardware/h100-sxm.toml"));
+//   h100.memory_bandwidth_bytes_per_s;   // 3.35e12
+#ifndef INFERCOST_REGISTRY_HARDWARE_H_
+#define INFERCOST_REGISTRY_HARDWARE_H_
+
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "infercost/c/dtype.h"
+
+namespace infercost::registry {
+
+struct Hardware {
+  std::string name;  // registry key, e.g. "h100-sxm"
+  std::string display_name;
+  std::string vendor;
+  std::string plugin;  // hardware plugin that times it, e.g. "roofline"
+  std::array<double, IC_DTYPE_COUNT_V1> matrix_flops_per_s{};  // 0 = unsupported dtype
+  double vector_flops_per_s = 0;
+  double memory_capacity_bytes = 0;
+  double memory_bandwidth_bytes_per_s = 0;
+  double onchip_memory_bytes = 0;
+  double l2_cache_bytes = 0;
+  int64_t compute_units = 0;
+  double scale_up_bandwidth_bytes_per_s = 0;
+  double scale_up_latency_s = 0;
+  double scale_out_bandwidth_bytes_per_s = 0;
+  double scale_out_latency_s = 0;
+  int64_t gpus_per_node = 1;
+  double power_watts = 0;
+  double price_usd_per_gpu_hour = 0;
+  std::string source;  // file it came from, or "plugin:<name>"
+};
+
+absl::StatusOr<Hardware> LoadHardwarePreset(const std::string& path);
+
+}  // namespace infercost::registry
+
+#endif  // INFERCOST_REGISTRY_HARDWARE_H_

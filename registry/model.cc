@@ -1,0 +1,129 @@
+#include "registry/model.h"
+
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "registry/toml_reader.h"
+
+namespace infercost::registry {
+namespace {
+
+absl::StatusOr<MoeConfig> ReadMoe(const std::string& path, const toml::table& table) {
+  TomlReader reader(path, table, "moe");
+  MoeConfig moe;
+  ASSIGN_OR_RETURN(moe.num_experts, reader.PositiveInt("num_experts"));
+  ASSIGN_OR_RETURN(moe.experts_per_token, reader.PositiveInt("experts_per_token"));
+  ASSIGN_OR_RETURN(moe.num_shared_experts, reader.NonNegativeInt("num_shared_experts", 0));
+  ASSIGN_OR_RETURN(moe.expert_intermediate_size, reader.PositiveInt("expert_intermediate_size"));
+  ASSIGN_OR_RETURN(moe.first_dense_layers, reader.NonNegativeInt("first_dense_layers", 0));
+  RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  return moe;
+}
+
+absl::StatusOr<MlaConfig> ReadMla(const std::string& path, const toml::table& table) {
+  TomlReader reader(path, table, "mla");
+  MlaConfig mla;
+  ASSIGN_OR_RETURN(mla.q_lora_rank, reader.NonNegativeInt("q_lora_rank", 0));
+  ASSIGN_OR_RETURN(mla.kv_lora_rank, reader.PositiveInt("kv_lora_rank"));
+  ASSIGN_OR_RETURN(mla.qk_nope_head_dim, reader.PositiveInt("qk_nope_head_dim"));
+  ASSIGN_OR_RETURN(mla.qk_rope_head_dim, reader.PositiveInt("qk_rope_head_dim"));
+  ASSIGN_OR_RETURN(mla.v_head_dim, reader.PositiveInt("v_head_dim"));
+  RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  return mla;
+}
+
+absl::Status Invalid(const Model& model, const std::string& message) {
+  return absl::InvalidArgumentError(fmt::format("{}: {}", model.source, message));
+}
+
+}  // namespace
+
+const std::vector<std::string>& KnownAttentionVariants() {
+  static const std::vector<std::string> kVariants = {"mha", "gqa", "mqa", "mla"};
+  return kVariants;
+}
+
+absl::StatusOr<Model> LoadModelPreset(const std::string& path) {
+  ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+  TomlReader reader(path, root);
+  Model model;
+  model.source = path;
+  ASSIGN_OR_RETURN(model.name, reader.String("name"));
+  ASSIGN_OR_RETURN(model.display_name, reader.String("display_name"));
+  ASSIGN_OR_RETURN(model.family, reader.String("family"));
+  ASSIGN_OR_RETURN(model.attention_variant,
+                   reader.Choice("attention_variant", KnownAttentionVariants()));
+  ASSIGN_OR_RETURN(model.hidden_size, reader.PositiveInt("hidden_size"));
+  ASSIGN_OR_RETURN(model.num_layers, reader.PositiveInt("num_layers"));
+  ASSIGN_OR_RETURN(model.num_attention_heads, reader.PositiveInt("num_attention_heads"));
+  ASSIGN_OR_RETURN(model.num_kv_heads, reader.PositiveInt("num_kv_heads"));
+  ASSIGN_OR_RETURN(model.head_dim, reader.PositiveInt("head_dim"));
+  ASSIGN_OR_RETURN(model.intermediate_size, reader.PositiveInt("intermediate_size"));
+  ASSIGN_OR_RETURN(model.vocab_size, reader.PositiveInt("vocab_size"));
+  ASSIGN_OR_RETURN(model.tie_word_embeddings, reader.Bool("tie_word_embeddings"));
+  ASSIGN_OR_RETURN(std::string norm, reader.Choice("norm", {"rmsnorm", "layernorm"}));
+  model.norm = norm == "rmsnorm" ? NormKind::kRmsNorm : NormKind::kLayerNorm;
+  ASSIGN_OR_RETURN(std::string activation, reader.Choice("ffn_activation", {"swiglu", "gelu"}));
+  model.ffn_activation = activation == "swiglu" ? FfnActivation::kSwiGlu : FfnActivation::kGelu;
+  ASSIGN_OR_RETURN(model.max_context_tokens, reader.PositiveInt("max_context_tokens"));
+  ASSIGN_OR_RETURN(model.attention_bias, reader.Bool("attention_bias", false));
+  ASSIGN_OR_RETURN(model.parallel_attention, reader.Bool("parallel_attention", false));
+  ASSIGN_OR_RETURN(model.sliding_window, reader.NonNegativeInt("sliding_window", 0));
+  ASSIGN_OR_RETURN(const toml::table* moe, reader.OptionalTable("moe"));
+  if (moe != nullptr) {
+    ASSIGN_OR_RETURN(model.moe, ReadMoe(path, *moe));
+  }
+  ASSIGN_OR_RETURN(const toml::table* mla, reader.OptionalTable("mla"));
+  if (mla != nullptr) {
+    ASSIGN_OR_RETURN(model.mla, ReadMla(path, *mla));
+  }
+  RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  RETURN_IF_ERROR(ValidateModel(model));
+  return model;
+}
+
+absl::Status ValidateModel(const Model& model) {
+  const int64_t heads = model.num_attention_heads;
+  const int64_t kv_heads = model.num_kv_heads;
+  if (heads % kv_heads != 0) {
+    return Invalid(model, fmt::format("num_attention_heads = {} is not a multiple of num_kv_heads "
+                                      "= {}; each KV head must serve a whole group of query heads",
+                                      heads, kv_heads));
+  }
+  const std::string& variant = model.attention_variant;
+  if (variant == "mha" && kv_heads != heads) {
+    return Invalid(model, fmt::format("attention_variant = \"mha\" needs num_kv_heads = "
+                                      "num_attention_heads ({}), got {}; use \"gqa\"",
+                                      heads, kv_heads));
+  }
+  if (variant == "mqa" && kv_heads != 1) {
+    return Invalid(model, fmt::format("attention_variant = \"mqa\" needs num_kv_heads = 1, got "
+                                      "{}; use \"gqa\"",
+                                      kv_heads));
+  }
+  if ((variant == "mla") != model.mla.has_value()) {
+    return Invalid(model, variant == "mla"
+                              ? "attention_variant = \"mla\" needs an [mla] table"
+                              : fmt::format("an [mla] table needs attention_variant = \"mla\" "
+                                            "(got \"{}\")",
+                                            variant));
+  }
+  if (model.mla && model.head_dim != model.mla->qk_nope_head_dim + model.mla->qk_rope_head_dim) {
+    return Invalid(model, fmt::format("head_dim = {} must equal mla.qk_nope_head_dim + "
+                                      "mla.qk_rope_head_dim = {}",
+                                      model.head_dim,
+                                      model.mla->qk_nope_head_dim + model.mla->qk_rope_head_dim));
+  }
+  if (model.moe) {
+    if (model.moe->experts_per_token > model.moe->num_experts) {
+      return Invalid(model, fmt::format("moe.experts_per_token = {} exceeds moe.num_experts = {}",
+                                        model.moe->experts_per_token, model.moe->num_experts));
+    }
+    if (model.moe->first_dense_layers > model.num_layers) {
+      return Invalid(model, fmt::format("moe.first_dense_layers = {} exceeds num_layers = {}",
+                                        model.moe->first_dense_layers, model.num_layers));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace infercost::registry

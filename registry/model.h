@@ -1,0 +1,70 @@
+// A model's architecture, as read from a preset (presets/models/*.toml) or a config.json.
+//
+//   ASSIGN_OR_RETURN(Model model, LoadModelPreset("presets/models/llama-3-70b.toml"));
+//   model.num_layers;   // 80
+#ifndef INFERCOST_REGISTRY_MODEL_H_
+#define INFERCOST_REGISTRY_MODEL_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace infercost::registry {
+
+enum class NormKind { kRmsNorm, kLayerNorm };
+enum class FfnActivation { kSwiGlu, kGelu };  // gated (gate+up+down) vs plain (up+down)
+
+struct MoeConfig {
+  int64_t num_experts = 0;
+  int64_t experts_per_token = 0;
+  int64_t num_shared_experts = 0;
+  int64_t expert_intermediate_size = 0;
+  int64_t first_dense_layers = 0;  // leading layers with a dense FFN (DeepSeek-V3: 3)
+};
+
+struct MlaConfig {
+  int64_t q_lora_rank = 0;  // 0: queries are not compressed
+  int64_t kv_lora_rank = 0;
+  int64_t qk_nope_head_dim = 0;
+  int64_t qk_rope_head_dim = 0;
+  int64_t v_head_dim = 0;
+};
+
+struct Model {
+  std::string name;  // registry key, e.g. "llama-3-70b"
+  std::string display_name;
+  std::string family;
+  std::string attention_variant;  // mha | gqa | mqa | mla
+  int64_t hidden_size = 0;
+  int64_t num_layers = 0;
+  int64_t num_attention_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;
+  int64_t intermediate_size = 0;
+  int64_t vocab_size = 0;
+  bool tie_word_embeddings = false;
+  NormKind norm = NormKind::kRmsNorm;
+  FfnActivation ffn_activation = FfnActivation::kSwiGlu;
+  int64_t max_context_tokens = 0;
+  bool attention_bias = false;
+  bool parallel_attention = false;
+  int64_t sliding_window = 0;  // 0 = full attention
+  std::optional<MoeConfig> moe;
+  std::optional<MlaConfig> mla;
+  std::string source;  // file it came from
+};
+
+// Attention variants a model preset may name.
+const std::vector<std::string>& KnownAttentionVariants();
+
+absl::StatusOr<Model> LoadModelPreset(const std::string& path);
+
+// Cross-field checks shared by every way a Model is built (preset, config.json, overrides).
+absl::Status ValidateModel(const Model& model);
+
+}  // namespace infercost::registry
+
+#endif  // INFERCOST_REGISTRY_MODEL_H_

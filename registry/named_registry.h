@@ -1,0 +1,71 @@
+// A set of presets keyed by name: lookups whose errors list the allowed names.
+//
+//   NamedRegistry<Model> models("model");
+//   RETURN_IF_ERROR(models.Add(std::move(model)));
+//   ASSIGN_OR_RETURN(const Model* m, models.Find("llama-3-70b"));
+#ifndef INFERCOST_REGISTRY_NAMED_REGISTRY_H_
+#define INFERCOST_REGISTRY_NAMED_REGISTRY_H_
+
+#include <algorithm>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
+
+namespace infercost::registry {
+
+// T needs `std::string name` and `std::string source`.
+template <typename T>
+class NamedRegistry {
+ public:
+  explicit NamedRegistry(std::string kind) : kind_(std::move(kind)) {}
+
+  // Adds `item`; a second item of the same name is an error naming both sources.
+  absl::Status Add(T item) {
+    if (const T* existing = FindOrNull(item.name)) {
+      return absl::AlreadyExistsError(absl::StrCat(item.source, ": ", kind_, " '", item.name,
+                                                   "' is already defined in ", existing->source,
+                                                   "; rename one of them"));
+    }
+    auto at = std::lower_bound(items_.begin(), items_.end(), item.name,
+                               [](const T& a, const std::string& b) { return a.name < b; });
+    items_.insert(at, std::move(item));
+    return absl::OkStatus();
+  }
+
+  const T* FindOrNull(std::string_view name) const {
+    const std::string lower = absl::AsciiStrToLower(std::string(name));
+    for (const T& item : items_) {
+      if (item.name == lower) return &item;
+    }
+    return nullptr;
+  }
+
+  absl::StatusOr<const T*> Find(std::string_view name) const {
+    if (const T* item = FindOrNull(name)) return item;
+    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", std::string(name), "'; allowed: ",
+                                            absl::StrJoin(Names(), ", ")));
+  }
+
+  std::vector<std::string> Names() const {
+    std::vector<std::string> names;
+    for (const T& item : items_) names.push_back(item.name);
+    return names;
+  }
+
+  const std::vector<T>& items() const { return items_; }
+  const std::string& kind() const { return kind_; }
+
+ private:
+  std::string kind_;
+  std::vector<T> items_;  // sorted by name
+};
+
+}  // namespace infercost::registry
+
+#endif  // INFERCOST_REGISTRY_NAMED_REGISTRY_H_

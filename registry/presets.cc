@@ -1,0 +1,84 @@
+#include "registry/presets.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_split.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+
+namespace infercost::registry {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> TomlFilesIn(const fs::path& dir) {
+  std::vector<std::string> files;
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    if (entry.path().extension() == ".toml") files.push_back(entry.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// Loads one kind of preset from every dir; earlier dirs hide later ones of the same name.
+template <typename T, typename Loader>
+absl::Status LoadKind(const std::vector<std::string>& dirs, const char* subdir, Loader load,
+                      NamedRegistry<T>& registry) {
+  for (const std::string& dir : dirs) {
+    NamedRegistry<T> this_dir(registry.kind());
+    for (const std::string& file : TomlFilesIn(fs::path(dir) / subdir)) {
+      ASSIGN_OR_RETURN(T item, load(file));
+      RETURN_IF_ERROR(this_dir.Add(std::move(item)));
+    }
+    for (const T& item : this_dir.items()) {
+      if (registry.FindOrNull(item.name) == nullptr) RETURN_IF_ERROR(registry.Add(item));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+std::vector<std::string> DefaultPresetDirs(const std::vector<std::string>& explicit_dirs) {
+  std::vector<std::string> candidates = explicit_dirs;
+  if (const char* env = std::getenv("INFERCOST_PRESET_PATH"); env != nullptr && *env != '\0') {
+    for (absl::string_view dir : absl::StrSplit(env, ':', absl::SkipEmpty())) {
+      candidates.emplace_back(std::string(dir));
+    }
+  }
+#ifdef INFERCOST_SOURCE_PRESET_DIR
+  candidates.emplace_back(INFERCOST_SOURCE_PRESET_DIR);
+#endif
+#ifdef INFERCOST_INSTALL_PRESET_DIR
+  candidates.emplace_back(INFERCOST_INSTALL_PRESET_DIR);
+#endif
+  std::vector<std::string> dirs;
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& dir : candidates) {
+    std::error_code error;
+    const fs::path canonical = fs::weakly_canonical(dir, error);
+    const std::string key = error ? dir : canonical.string();
+    if (fs::is_directory(dir, error) && seen.insert(key).second) dirs.push_back(dir);
+  }
+  return dirs;
+}
+
+absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
+  if (dirs.empty()) {
+    return absl::NotFoundError(
+        "no preset directory found; pass --presets-dir DIR or set INFERCOST_PRESET_PATH to a "
+        "directory holding models/, hardware/ and engines/");
+  }
+  Presets presets;
+  RETURN_IF_ERROR(LoadKind(dirs, "models", LoadModelPreset, presets.models));
+  RETURN_IF_ERROR(LoadKind(dirs, "hardware", LoadHardwarePreset, presets.hardware));
+  RETURN_IF_ERROR(LoadKind(dirs, "engines", LoadEnginePreset, presets.engines));
+  return presets;
+}
+
+}  // namespace infercost::registry

@@ -1,0 +1,39 @@
+// All presets (models, hardware, engines) loaded from preset directories.
+//
+// Each directory holds models/, hardware/ and engines/ with one TOML file per preset. Directories
+// are searched in priority order; a name defined in an earlier directory hides the same name in
+// a later one (so a user's directory can override a shipped preset), while two files of the
+// same name inside one directory are an error.
+//
+//   ASSIGN_OR_RETURN(Presets presets, LoadPresets(DefaultPresetDirs({"/my/presets"})));
+//   ASSIGN_OR_RETURN(const Model* model, presets.models.Find("llama-3-70b"));
+#ifndef INFERCOST_REGISTRY_PRESETS_H_
+#define INFERCOST_REGISTRY_PRESETS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "registry/engine.h"
+#include "registry/hardware.h"
+#include "registry/model.h"
+#include "registry/named_registry.h"
+
+namespace infercost::registry {
+
+struct Presets {
+  NamedRegistry<Model> models{"model"};
+  NamedRegistry<Hardware> hardware{"hardware"};
+  NamedRegistry<Engine> engines{"engine"};
+};
+
+// Search order: `explicit_dirs`, then $INFERCOST_PRESET_PATH (':'-separated), then the presets
+// of the source tree this binary was built from, then the install prefix. Missing ones skipped.
+std::vector<std::string> DefaultPresetDirs(const std::vector<std::string>& explicit_dirs);
+
+// Loads every preset of `dirs`; the first malformed file is an error naming file, line and key.
+absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs);
+
+}  // namespace infercost::registry
+
+#endif  // INFERCOST_REGISTRY_PRESETS_H_

@@ -1,0 +1,156 @@
+#include "registry/toml_reader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <utility>
+
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+
+namespace infercost::registry {
+namespace {
+
+std::string Render(const toml::node& node) {
+  std::ostringstream out;
+  out << toml::node_view<const toml::node>{&node};
+  return out.str();
+}
+
+}  // namespace
+
+absl::StatusOr<toml::table> ParseTomlFile(const std::string& path) {
+  try {
+    return toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    const auto& begin = error.source().begin;
+    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: malformed TOML: {}", path,
+                                                  begin.line, begin.column,
+                                                  error.description()));
+  }
+}
+
+TomlReader::TomlReader(std::string file, const toml::table& table, std::string table_name)
+    : file_(std::move(file)), table_(table), table_name_(std::move(table_name)) {}
+
+std::string TomlReader::Where(std::string_view key) const {
+  const toml::node* node = table_.get(key);
+  const auto line = node != nullptr ? node->source().begin.line : table_.source().begin.line;
+  const std::string qualified =
+      table_name_.empty() ? std::string(key) : fmt::format("{}.{}", table_name_, key);
+  return fmt::format("{}:{}: key '{}'", file_, line, qualified);
+}
+
+const toml::node* TomlReader::Find(std::string_view key) const {
+  read_keys_.insert(std::string(key));
+  return table_.get(key);
+}
+
+absl::Status TomlReader::Missing(std::string_view key) const {
+  const std::string where =
+      table_name_.empty() ? std::string("the top level") : fmt::format("table [{}]", table_name_);
+  return absl::InvalidArgumentError(
+      fmt::format("{}: missing required key '{}' in {}", file_, key, where));
+}
+
+absl::Status TomlReader::Invalid(std::string_view key, std::string_view expected) const {
+  const toml::node* node = table_.get(key);
+  return absl::InvalidArgumentError(fmt::format("{}: expected {}, got {}", Where(key), expected,
+                                                node != nullptr ? Render(*node) : "nothing"));
+}
+
+absl::StatusOr<std::string> TomlReader::String(std::string_view key) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return Missing(key);
+  if (auto value = node->value<std::string>(); value && !value->empty()) return *value;
+  return Invalid(key, "a non-empty string");
+}
+
+absl::StatusOr<std::string> TomlReader::Choice(std::string_view key,
+                                               const std::vector<std::string>& allowed) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return Missing(key);
+  auto value = node->value<std::string>();
+  if (value && std::find(allowed.begin(), allowed.end(), *value) != allowed.end()) return *value;
+  return Invalid(key, fmt::format("one of {}", absl::StrJoin(allowed, ", ")));
+}
+
+absl::StatusOr<std::string> TomlReader::OptionalChoice(std::string_view key,
+                                                       const std::vector<std::string>& allowed,
+                                                       std::string fallback) const {
+  if (table_.get(key) == nullptr) {
+    read_keys_.insert(std::string(key));
+    return fallback;
+  }
+  return Choice(key, allowed);
+}
+
+absl::StatusOr<int64_t> TomlReader::PositiveInt(std::string_view key) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return Missing(key);
+  if (auto value = node->value_exact<int64_t>(); value && *value > 0) return *value;
+  return Invalid(key, "a positive integer");
+}
+
+absl::StatusOr<int64_t> TomlReader::NonNegativeInt(std::string_view key,
+                                                   std::optional<int64_t> fallback) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) {
+    if (fallback) return *fallback;
+    return Missing(key);
+  }
+  if (auto value = node->value_exact<int64_t>(); value && *value >= 0) return *value;
+  return Invalid(key, "a non-negative integer");
+}
+
+absl::StatusOr<double> TomlReader::PositiveNumber(std::string_view key, bool allow_zero) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return Missing(key);
+  if (auto value = node->value<double>();
+      value && std::isfinite(*value) && (*value > 0 || (allow_zero && *value == 0))) {
+    return *value;
+  }
+  return Invalid(key, allow_zero ? "a finite number >= 0" : "a finite number > 0");
+}
+
+absl::StatusOr<double> TomlReader::OptionalNumber(std::string_view key, double fallback,
+                                                  double min, double max) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return fallback;
+  if (auto value = node->value<double>();
+      value && std::isfinite(*value) && *value >= min && *value <= max) {
+    return *value;
+  }
+  return Invalid(key, fmt::format("a number in [{}, {}]", min, max));
+}
+
+absl::StatusOr<bool> TomlReader::Bool(std::string_view key, std::optional<bool> fallback) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) {
+    if (fallback) return *fallback;
+    return Missing(key);
+  }
+  if (auto value = node->value_exact<bool>()) return *value;
+  return Invalid(key, "true or false");
+}
+
+absl::StatusOr<const toml::table*> TomlReader::OptionalTable(std::string_view key) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return nullptr;
+  if (const toml::table* table = node->as_table()) return table;
+  return Invalid(key, "a table");
+}
+
+absl::Status TomlReader::RejectUnknownKeys() const {
+  for (const auto& [key, node] : table_) {
+    if (read_keys_.contains(std::string(key.str()))) continue;
+    std::vector<std::string> known(read_keys_.begin(), read_keys_.end());
+    std::sort(known.begin(), known.end());
+    return absl::InvalidArgumentError(
+        fmt::format("{}: unknown key (a typo?); known keys here: {}", Where(key.str()),
+                    absl::StrJoin(known, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace infercost::registry

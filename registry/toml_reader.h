@@ -1,0 +1,70 @@
+// Strict reading of one TOML table of a preset file, with errors that name file, line and key.
+//
+//   ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+//   TomlReader reader(path, root);
+//   ASSIGN_OR_RETURN(int64_t layers, reader.PositiveInt("num_layers"));
+//   RETURN_IF_ERROR(reader.RejectUnknownKeys());   // typos are errors, not silently ignored
+#ifndef INFERCOST_REGISTRY_TOML_READER_H_
+#define INFERCOST_REGISTRY_TOML_READER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace infercost::registry {
+
+// Parses a TOML file; a syntax error names file, line and column.
+absl::StatusOr<toml::table> ParseTomlFile(const std::string& path);
+
+class TomlReader {
+ public:
+  // `table_name` is "" for the root table, else e.g. "moe" (used in messages).
+  TomlReader(std::string file, const toml::table& table, std::string table_name = "");
+
+  absl::StatusOr<std::string> String(std::string_view key) const;
+  // A string that must be one of `allowed`; the error lists them.
+  absl::StatusOr<std::string> Choice(std::string_view key,
+                                     const std::vector<std::string>& allowed) const;
+  absl::StatusOr<std::string> OptionalChoice(std::string_view key,
+                                             const std::vector<std::string>& allowed,
+                                             std::string fallback) const;
+  absl::StatusOr<int64_t> PositiveInt(std::string_view key) const;
+  absl::StatusOr<int64_t> NonNegativeInt(std::string_view key, std::optional<int64_t> fallback =
+                                                                   std::nullopt) const;
+  // Accepts integers or floats; must be finite and > 0 (or >= 0 when allow_zero).
+  absl::StatusOr<double> PositiveNumber(std::string_view key, bool allow_zero = false) const;
+  absl::StatusOr<double> OptionalNumber(std::string_view key, double fallback, double min,
+                                        double max) const;
+  absl::StatusOr<bool> Bool(std::string_view key, std::optional<bool> fallback = std::nullopt) const;
+  // A sub-table, or nullptr when absent (an error if present but not a table).
+  absl::StatusOr<const toml::table*> OptionalTable(std::string_view key) const;
+
+  // Error unless every key of the table was read (catches typos); lists the known keys.
+  absl::Status RejectUnknownKeys() const;
+
+  // "file:line: [table.]key" for messages.
+  std::string Where(std::string_view key) const;
+  const std::string& file() const { return file_; }
+
+ private:
+  const toml::node* Find(std::string_view key) const;
+  absl::Status Missing(std::string_view key) const;
+  absl::Status Invalid(std::string_view key, std::string_view expected) const;
+
+  std::string file_;
+  const toml::table& table_;
+  std::string table_name_;
+  mutable absl::flat_hash_set<std::string> read_keys_;
+};
+
+}  // namespace infercost::registry
+
+#endif  // INFERCOST_REGISTRY_TOML_READER_H_

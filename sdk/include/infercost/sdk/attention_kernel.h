@@ -1,0 +1,32 @@
+// infercost C++ SDK — base class for attention-kernel plugins.
+//
+//   class Flash final : public infercost::sdk::AttentionKernel {
+//     void RewriteTraffic(const ic_attention_shape&, const ic_stage&, const ic_kernel_device&,
+//                         ic_phase_cost* phases, uint64_t count) override;
+//   };
+//   INFERCOST_PLUGIN(Flash, "flash", "1.0.0", "infercost", "tiled, fused attention");
+#ifndef INFERCOST_SDK_ATTENTION_KERNEL_H_
+#define INFERCOST_SDK_ATTENTION_KERNEL_H_
+
+#include <cstdint>
+
+#include "infercost/c/attention_kernel.h"
+#include "infercost/sdk/error.h"
+
+namespace infercost::sdk {
+inline namespace v1 {
+
+class AttentionKernel {
+ public:
+  static constexpr ic_plugin_kind kKind = IC_PLUGIN_KIND_ATTENTION_KERNEL;
+  virtual ~AttentionKernel() = default;
+  // Rewrites only byte fields of the score/softmax/attn_v phases; FLOPs must stay.
+  virtual void RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
+                              const ic_kernel_device& device, ic_phase_cost* phases,
+                              uint64_t phase_count) = 0;
+};
+
+}  // namespace v1
+}  // namespace infercost::sdk
+
+#endif  // INFERCOST_SDK_ATTENTION_KERNEL_H_

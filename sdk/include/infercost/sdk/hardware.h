@@ -1,0 +1,37 @@
+// infercost C++ SDK — base class for hardware plugins.
+//
+//   class MyChip final : public infercost::sdk::Hardware {
+//     ic_phase_time PhaseTime(const ic_device&, const ic_execution&, const ic_phase_cost&) override;
+//     double CollectiveTime(const ic_device&, const ic_execution&, const ic_collective&) override;
+//   };
+//   INFERCOST_PLUGIN(MyChip, "mychip", "1.0.0", "ACME", "ACME X1 timing model");
+#ifndef INFERCOST_SDK_HARDWARE_H_
+#define INFERCOST_SDK_HARDWARE_H_
+
+#include <cstdint>
+
+#include "infercost/c/hardware.h"
+#include "infercost/sdk/error.h"
+
+namespace infercost::sdk {
+inline namespace v1 {
+
+class Hardware {
+ public:
+  static constexpr ic_plugin_kind kKind = IC_PLUGIN_KIND_HARDWARE;
+  virtual ~Hardware() = default;
+  // Devices this plugin describes itself (vendors); preset-driven plugins keep 0.
+  virtual uint64_t DeviceCount() { return 0; }
+  virtual ic_device DescribeDevice(uint64_t /*index*/) {
+    throw Error(IC_STATUS_OUT_OF_RANGE, "this plugin describes no devices of its own");
+  }
+  virtual ic_phase_time PhaseTime(const ic_device& device, const ic_execution& execution,
+                                  const ic_phase_cost& cost) = 0;
+  virtual double CollectiveTime(const ic_device& device, const ic_execution& execution,
+                                const ic_collective& collective) = 0;
+};
+
+}  // namespace v1
+}  // namespace infercost::sdk
+
+#endif  // INFERCOST_SDK_HARDWARE_H_

@@ -1,0 +1,154 @@
+// Hand-derived properties of the ledger (issue 3, point 5), through the real plugins.
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost {
+namespace {
+
+using framework::Ledger;
+using framework::ScenarioRequest;
+using framework::StageLedger;
+using framework::Step;
+
+const ic_phase_cost& Phase(const StageLedger& stage, ic_phase_id phase) {
+  const ic_phase_cost* cost = stage.Find(phase);
+  EXPECT_NE(cost, nullptr);
+  return *cost;
+}
+
+ScenarioRequest Llama70bAs(const std::string& variant) {
+  ScenarioRequest request;
+  request.attention_variant = variant;
+  return request;
+}
+
+TEST(LedgerTest, KvBytesScaleWithKvHeads) {
+  // Llama-3-70B decode at N = 750, fp8 KV (1 byte), 80 layers, head dim 128.
+  // K read = 750 * H_kv * 128 * 80: MHA (64 heads) 491,520,000; GQA (8) 61,440,000; MQA (1)
+  // 7,680,000. K projection weights = 8192 * H_kv * 128 * 80 at 1 byte.
+  const Ledger mha = testing::RunScenario(Llama70bAs("mha"));
+  const Ledger gqa = testing::RunScenario(Llama70bAs("gqa"));
+  const Ledger mqa = testing::RunScenario(Llama70bAs("mqa"));
+  EXPECT_EQ(Phase(mha.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 491'520'000.0);
+  EXPECT_EQ(Phase(gqa.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 61'440'000.0);
+  EXPECT_EQ(Phase(mqa.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 7'680'000.0);
+  EXPECT_EQ(Phase(mha.decode, IC_PHASE_K_PROJ).weight_bytes, 5'368'709'120.0);
+  EXPECT_EQ(Phase(mqa.decode, IC_PHASE_K_PROJ).weight_bytes, 83'886'080.0);
+  // KV cache per token: 2 (K and V) * H_kv * 128 * 80 layers at 1 byte.
+  EXPECT_EQ(mha.kv_cache_bytes_per_token, 1'310'720.0);  // 2*64*128*80
+  EXPECT_EQ(gqa.kv_cache_bytes_per_token, 163'840.0);    // 2*8*128*80
+  EXPECT_EQ(mqa.kv_cache_bytes_per_token, 20'480.0);     // 2*1*128*80
+  // Q-side FLOPs do not depend on the K/V heads.
+  EXPECT_EQ(Phase(mha.decode, IC_PHASE_QK_SCORES).matrix_flops,
+            Phase(mqa.decode, IC_PHASE_QK_SCORES).matrix_flops);
+}
+
+TEST(LedgerTest, KvCacheBytesPerTokenAtFp16) {
+  // Spec §3: 2 * L * H_kv * head_dim * 2 bytes = 2*80*8*128*2 = 327,680 for Llama-3-70B.
+  ScenarioRequest request;
+  request.kv = "fp16";
+  EXPECT_EQ(testing::RunScenario(request).kv_cache_bytes_per_token, 327'680.0);
+}
+
+TEST(LedgerTest, DoublingContextDoublesScoresAndKvReadAtDecode) {
+  const framework::Pipeline pipeline = testing::MakePipeline(ScenarioRequest{});
+  auto at_750 = pipeline.Evaluate(Step{IC_STAGE_DECODE, 1, 1, 750});
+  auto at_1500 = pipeline.Evaluate(Step{IC_STAGE_DECODE, 1, 1, 1500});
+  ASSERT_TRUE(at_750.ok() && at_1500.ok());
+  // 2*64*128*1500*80 = 1,966,080,000; K read 1500*8*128*80 = 122,880,000.
+  EXPECT_EQ(Phase(*at_1500, IC_PHASE_QK_SCORES).matrix_flops, 1'966'080'000.0);
+  EXPECT_EQ(Phase(*at_1500, IC_PHASE_QK_SCORES).kv_read_bytes, 122'880'000.0);
+  EXPECT_EQ(Phase(*at_1500, IC_PHASE_ATTN_V).kv_read_bytes,
+            2 * Phase(*at_750, IC_PHASE_ATTN_V).kv_read_bytes);
+  // Weights do not depend on the context.
+  EXPECT_EQ(at_1500->stack_weight_bytes, at_750->stack_weight_bytes);
+}
+
+TEST(LedgerTest, PrefillScoresAreCausal) {
+  // 500 tokens attend to 500*501/2 = 125,250 (query, key) pairs per head:
+  // 2 * 64 heads * 128 * 125,250 * 80 layers = 164,167,680,000 (not 2*64*128*500*500*80).
+  const Ledger ledger = testing::RunScenario(ScenarioRequest{});
+  EXPECT_EQ(Phase(ledger.prefill, IC_PHASE_QK_SCORES).matrix_flops, 164'167'680'000.0);
+  EXPECT_EQ(Phase(ledger.prefill, IC_PHASE_ATTN_V).matrix_flops, 164'167'680'000.0);
+}
+
+TEST(LedgerTest, Int4HalvesFp8WeightBytes) {
+  ScenarioRequest request;
+  request.weights = "int4";
+  const Ledger int4 = testing::RunScenario(request);
+  EXPECT_EQ(Phase(int4.decode, IC_PHASE_Q_PROJ).weight_bytes, 2'684'354'560.0);  // 5,368,709,120/2
+  EXPECT_EQ(int4.decode.stack_weight_bytes, 34'751'512'576.0);  // 69,503,025,152 / 2
+  // KV stays fp8: unchanged.
+  EXPECT_EQ(Phase(int4.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 61'440'000.0);
+}
+
+TEST(LedgerTest, FlashVersusNaiveSameFlopsFarFewerPrefillBytes) {
+  ScenarioRequest naive_request;
+  naive_request.attention_kernel = "naive";
+  const Ledger naive = testing::RunScenario(naive_request);
+  const Ledger flash = testing::RunScenario(ScenarioRequest{});
+  for (ic_phase_id phase : {IC_PHASE_QK_SCORES, IC_PHASE_SOFTMAX, IC_PHASE_ATTN_V}) {
+    EXPECT_EQ(Phase(naive.prefill, phase).matrix_flops, Phase(flash.prefill, phase).matrix_flops);
+    EXPECT_EQ(Phase(naive.prefill, phase).vector_flops, Phase(flash.prefill, phase).vector_flops);
+  }
+  // Naive writes the 500 x 500 scores of each of 64 heads at bf16: 64*500*500*2 = 32,000,000
+  // bytes per layer, plus reading q (500*64*128*2 = 8,192,000): 40,192,000 * 80 = 3,215,360,000.
+  EXPECT_EQ(Phase(naive.prefill, IC_PHASE_QK_SCORES).activation_bytes, 3'215'360'000.0);
+  // Softmax reads and writes them: 2 * 32,000,000 * 80 = 5,120,000,000.
+  EXPECT_EQ(Phase(naive.prefill, IC_PHASE_SOFTMAX).activation_bytes, 5'120'000'000.0);
+  // Flash keeps them on chip: only q is read, 8,192,000 * 80 = 655,360,000.
+  EXPECT_EQ(Phase(flash.prefill, IC_PHASE_QK_SCORES).activation_bytes, 655'360'000.0);
+  EXPECT_EQ(Phase(flash.prefill, IC_PHASE_SOFTMAX).activation_bytes, 0.0);
+  EXPECT_LT(flash.prefill.totals.activation_bytes, naive.prefill.totals.activation_bytes);
+}
+
+TEST(LedgerTest, DeepSeekV3LatentCache) {
+  // MLA caches kv_lora_rank + rope dim = 512 + 64 = 576 elements per token per layer:
+  // at bf16 576 * 61 layers * 2 bytes = 70,272 bytes per token.
+  ScenarioRequest request;
+  request.model = "deepseek-v3";
+  request.kv = "bf16";
+  request.input_tokens = 100;
+  request.output_tokens = 4;
+  const Ledger ledger = testing::RunScenario(request);
+  EXPECT_EQ(ledger.kv_cache_bytes_per_token, 70'272.0);
+  // Decode writes one latent per layer per step: 576 * 2 bytes * 61 = 70,272.
+  EXPECT_EQ(Phase(ledger.decode, IC_PHASE_KV_A_PROJ).kv_write_bytes, 70'272.0);
+  // First 3 layers dense, 58 MoE.
+  ASSERT_EQ(ledger.decode.groups.size(), 2u);
+  EXPECT_EQ(ledger.decode.groups[0].layers, 3);
+  EXPECT_EQ(ledger.decode.groups[1].layers, 58);
+}
+
+TEST(LedgerTest, DecodeSumIsExactOverSteps) {
+  // 500 in, 4 out: decode steps k = 1..3 at contexts 501, 502, 503.
+  // qk FLOPs: 2*64*128*(501+502+503)*80 = 16384*1506*80 = 1,973,944,320.
+  ScenarioRequest request;
+  request.output_tokens = 4;
+  const Ledger ledger = testing::RunScenario(request);
+  EXPECT_EQ(ledger.decode_sum.steps, 3);
+  const ic_phase_cost* qk = nullptr;
+  for (const ic_phase_cost& c : ledger.decode_sum.phases) {
+    if (c.phase == IC_PHASE_QK_SCORES) qk = &c;
+  }
+  ASSERT_NE(qk, nullptr);
+  EXPECT_EQ(qk->matrix_flops, 1'973'944'320.0);
+  // Weights are read once per step: 3 * 69,503,025,152 for the stack meters' matrices plus the
+  // embedding rows and final norm (3 * (8192 + 8192)).
+  EXPECT_EQ(ledger.decode_sum.totals.weight_bytes, 3 * 69'503'025'152.0 + 3 * 16'384.0);
+}
+
+TEST(LedgerTest, ConcurrencyScalesTokensNotWeights) {
+  ScenarioRequest request;
+  request.concurrency = 8;
+  const Ledger eight = testing::RunScenario(request);
+  const Ledger one = testing::RunScenario(ScenarioRequest{});
+  // Weights are read once per step whatever the batch; K/V reads scale with sequences.
+  EXPECT_EQ(Phase(eight.decode, IC_PHASE_Q_PROJ).weight_bytes,
+            Phase(one.decode, IC_PHASE_Q_PROJ).weight_bytes);
+  EXPECT_EQ(Phase(eight.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 8 * 61'440'000.0);
+  EXPECT_EQ(Phase(eight.decode, IC_PHASE_FFN_UP).matrix_flops, 8 * 37'580'963'840.0);
+}
+
+}  // namespace
+}  // namespace infercost

@@ -1,0 +1,24 @@
+// Test helper: presets from the repo's presets/ and the in-tree plugins from the build tree,
+// loaded through the same loader a third party's plugins go through.
+#ifndef INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
+#define INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
+
+#include "framework/ledger/pipeline.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+#include "gtest/gtest.h"
+#include "registry/presets.h"
+
+namespace infercost::testing {
+
+// Loaded once per test binary.
+const registry::Presets& RepoPresets();
+const framework::PluginSet& InTreePlugins();
+
+// Builds the pipeline of `request`; fails the test on error.
+framework::Pipeline MakePipeline(const framework::ScenarioRequest& request);
+framework::Ledger RunScenario(const framework::ScenarioRequest& request);
+
+}  // namespace infercost::testing
+
+#endif  // INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_

@@ -1,0 +1,227 @@
+#include "plugin_test_host.h"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+// The host defines the opaque error type of the ABI.
+struct ic_error {
+  ic_status_code code;
+  std::string message;
+};
+
+namespace infercost::testing {
+namespace {
+
+int live_errors = 0;
+
+ic_error* MakeError(void* /*host_context*/, ic_status_code code, ic_string message) {
+  ++live_errors;
+  return new ic_error{code, std::string(message.data, message.size)};
+}
+
+void Log(void* /*host_context*/, ic_log_level /*level*/, ic_string /*message*/) {}
+
+std::string PluginPath(const std::string& name) {
+  return std::string(INFERCOST_TEST_PLUGIN_DIR) + "/infercost-" + name +
+         INFERCOST_TEST_PLUGIN_SUFFIX;
+}
+
+ic_error* CollectPhase(void* context, const ic_phase_cost* cost) {
+  static_cast<std::vector<ic_phase_cost>*>(context)->push_back(*cost);
+  return nullptr;
+}
+
+template <typename Table>
+const Table* KindTable(const LoadedPlugin* plugin) {
+  return plugin == nullptr ? nullptr : static_cast<const Table*>(plugin->table->kind_table);
+}
+
+}  // namespace
+
+Status TakeError(ic_error* error) {
+  if (error == nullptr) return {};
+  Status status{error->code, error->message};
+  delete error;
+  --live_errors;
+  return status;
+}
+
+int LiveErrorCount() { return live_errors; }
+
+const ic_host_services& FakeHost() {
+  static const ic_host_services host = {sizeof(ic_host_services),
+                                        INFERCOST_ABI_MAJOR,
+                                        INFERCOST_ABI_MINOR,
+                                        nullptr,
+                                        &MakeError,
+                                        &Log};
+  return host;
+}
+
+const LoadedPlugin* Plugin(const std::string& name) {
+  // Instances are destroyed at exit; libraries stay loaded (a host never unloads plugins).
+  struct Loaded {
+    std::map<std::string, LoadedPlugin> plugins;
+    ~Loaded() {
+      for (auto& [name, plugin] : plugins) plugin.table->destroy(plugin.instance);
+    }
+  };
+  static std::mutex mutex;
+  static Loaded loaded;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (auto it = loaded.plugins.find(name); it != loaded.plugins.end()) return &it->second;
+  const std::string path = PluginPath(name);
+  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) {
+    ADD_FAILURE() << "dlopen(" << path << "): " << dlerror();
+    return nullptr;
+  }
+  auto entry = reinterpret_cast<ic_plugin_entry_fn>(dlsym(library, INFERCOST_PLUGIN_ENTRY_SYMBOL));
+  if (entry == nullptr) {
+    ADD_FAILURE() << path << " has no " << INFERCOST_PLUGIN_ENTRY_SYMBOL;
+    return nullptr;
+  }
+  LoadedPlugin plugin;
+  plugin.table = entry();
+  Status status = TakeError(plugin.table->initialize(&FakeHost(), &plugin.instance));
+  if (!status.ok()) {
+    ADD_FAILURE() << name << " failed to initialize: " << status.message;
+    return nullptr;
+  }
+  return &(loaded.plugins[name] = plugin);
+}
+
+const ic_phase_cost& Emitted::operator[](ic_phase_id id) const {
+  for (const ic_phase_cost& phase : phases) {
+    if (phase.phase == id) return phase;
+  }
+  ADD_FAILURE() << "phase " << id << " was not emitted";
+  static const ic_phase_cost missing{};
+  return missing;
+}
+
+std::vector<ic_phase_id> Emitted::Ids() const {
+  std::vector<ic_phase_id> ids;
+  for (const ic_phase_cost& phase : phases) ids.push_back(phase.phase);
+  return ids;
+}
+
+Emitted EmitPhases(const std::string& variant, const ic_attention_shape& shape,
+                   const ic_stage& stage) {
+  Emitted out;
+  const LoadedPlugin* plugin = Plugin(variant);
+  const auto* table = KindTable<ic_attention_variant_table>(plugin);
+  if (table == nullptr) return {{IC_STATUS_NOT_FOUND, variant}, {}};
+  const ic_phase_sink sink = {sizeof(ic_phase_sink), 0, &out.phases, &CollectPhase};
+  out.status = TakeError(table->emit_phases(plugin->instance, &shape, &stage, &sink));
+  return out;
+}
+
+Status Validate(const std::string& variant, const ic_attention_shape& shape,
+                int64_t tensor_parallel) {
+  const LoadedPlugin* plugin = Plugin(variant);
+  const auto* table = KindTable<ic_attention_variant_table>(plugin);
+  if (table == nullptr) return {IC_STATUS_NOT_FOUND, variant};
+  return TakeError(table->validate(plugin->instance, &shape, tensor_parallel));
+}
+
+Bytes KvCacheBytesPerToken(const std::string& variant, const ic_attention_shape& shape,
+                           const ic_stage& stage) {
+  Bytes out;
+  const LoadedPlugin* plugin = Plugin(variant);
+  const auto* table = KindTable<ic_attention_variant_table>(plugin);
+  if (table == nullptr) return {{IC_STATUS_NOT_FOUND, variant}, 0};
+  out.status =
+      TakeError(table->kv_cache_bytes_per_token(plugin->instance, &shape, &stage, &out.bytes));
+  return out;
+}
+
+Status RewriteTraffic(const std::string& kernel, const ic_attention_shape& shape,
+                      const ic_stage& stage, const ic_kernel_device& device,
+                      std::vector<ic_phase_cost>& phases) {
+  const LoadedPlugin* plugin = Plugin(kernel);
+  const auto* table = KindTable<ic_attention_kernel_table>(plugin);
+  if (table == nullptr) return {IC_STATUS_NOT_FOUND, kernel};
+  return TakeError(table->rewrite_traffic(plugin->instance, &shape, &stage, &device, phases.data(),
+                                          phases.size()));
+}
+
+Timed PhaseTime(const std::string& hardware, const ic_device& device, const ic_execution& execution,
+                const ic_phase_cost& cost) {
+  Timed out;
+  out.time.struct_size = sizeof(ic_phase_time);
+  const LoadedPlugin* plugin = Plugin(hardware);
+  const auto* table = KindTable<ic_hardware_table>(plugin);
+  if (table == nullptr) return {{IC_STATUS_NOT_FOUND, hardware}, {}};
+  out.status =
+      TakeError(table->phase_time(plugin->instance, &device, &execution, &cost, &out.time));
+  return out;
+}
+
+Seconds CollectiveTime(const std::string& hardware, const ic_device& device,
+                       const ic_execution& execution, const ic_collective& collective) {
+  Seconds out;
+  const LoadedPlugin* plugin = Plugin(hardware);
+  const auto* table = KindTable<ic_hardware_table>(plugin);
+  if (table == nullptr) return {{IC_STATUS_NOT_FOUND, hardware}, -1};
+  out.status = TakeError(
+      table->collective_time(plugin->instance, &device, &execution, &collective, &out.seconds));
+  return out;
+}
+
+ic_attention_shape Llama3_70B() {
+  ic_attention_shape shape{};
+  shape.struct_size = sizeof(shape);
+  shape.hidden_size = 8192;
+  shape.num_heads = 64;
+  shape.num_kv_heads = 8;
+  shape.head_dim = 128;
+  shape.v_head_dim = 128;
+  return shape;
+}
+
+ic_attention_shape DeepSeekV3() {
+  ic_attention_shape shape{};
+  shape.struct_size = sizeof(shape);
+  shape.hidden_size = 7168;
+  shape.num_heads = 128;
+  shape.num_kv_heads = 128;
+  shape.head_dim = 192;  // nope 128 + rope 64
+  shape.v_head_dim = 128;
+  shape.q_lora_rank = 1536;
+  shape.kv_lora_rank = 512;
+  shape.qk_nope_head_dim = 128;
+  shape.qk_rope_head_dim = 64;
+  return shape;
+}
+
+namespace {
+ic_stage BaseStage(ic_stage_kind kind, int64_t query_tokens, int64_t context_tokens) {
+  ic_stage stage{};
+  stage.struct_size = sizeof(stage);
+  stage.kind = kind;
+  stage.batch = 1;
+  stage.query_tokens = query_tokens;
+  stage.context_tokens = context_tokens;
+  stage.weight_dtype = IC_DTYPE_FP8;
+  stage.activation_dtype = IC_DTYPE_BF16;
+  stage.kv_dtype = IC_DTYPE_FP8;
+  stage.mla_form = IC_MLA_FORM_DEFAULT;
+  stage.weight_bytes_per_element = 1;
+  stage.activation_bytes_per_element = 2;
+  stage.kv_bytes_per_element = 1;
+  stage.tensor_parallel = 1;
+  return stage;
+}
+}  // namespace
+
+ic_stage DecodeStage(int64_t context_tokens) {
+  return BaseStage(IC_STAGE_DECODE, 1, context_tokens);
+}
+
+ic_stage PrefillStage(int64_t tokens) { return BaseStage(IC_STAGE_PREFILL, tokens, tokens); }
+
+}  // namespace infercost::testing

@@ -1,0 +1,285 @@
+// Registries: the shipped presets load and say what the spec says; malformed presets fail with
+// file, line, key and the allowed values.
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "registry/dtype.h"
+#include "registry/presets.h"
+
+namespace infercost::registry {
+namespace {
+
+using ::testing::HasSubstr;
+
+class TempDir {
+ public:
+  TempDir() {
+    path_ = std::filesystem::temp_directory_path() /
+            ("infercost_registry_test_" + std::to_string(::getpid()) + "_" +
+             std::to_string(counter_++));
+    std::filesystem::create_directories(path_ / "models");
+    std::filesystem::create_directories(path_ / "hardware");
+    std::filesystem::create_directories(path_ / "engines");
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string Write(const std::string& relative, const std::string& text) const {
+    const auto file = path_ / relative;
+    std::ofstream(file) << text;
+    return file.string();
+  }
+  std::string path() const { return path_.string(); }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path path_;
+};
+
+constexpr const char* kGoodModel = R"(name = "tiny"
+display_name = "Tiny"
+family = "llama"
+attention_variant = "gqa"
+hidden_size = 64
+num_layers = 2
+num_attention_heads = 8
+num_kv_heads = 2
+head_dim = 8
+intermediate_size = 128
+vocab_size = 1000
+tie_word_embeddings = true
+norm = "rmsnorm"
+ffn_activation = "swiglu"
+max_context_tokens = 4096
+)";
+
+std::string Replace(std::string text, const std::string& from, const std::string& to) {
+  text.replace(text.find(from), from.size(), to);
+  return text;
+}
+
+TEST(RegistryTest, ShippedPresetsLoad) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  EXPECT_GE(presets->models.items().size(), 12u);
+  EXPECT_GE(presets->hardware.items().size(), 10u);
+  for (const char* name : {"llama-2-7b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b",
+                           "falcon-7b", "mistral-7b", "mixtral-8x7b", "qwen2.5-72b", "qwen3-32b",
+                           "deepseek-v3"}) {
+    EXPECT_NE(presets->models.FindOrNull(name), nullptr) << name;
+  }
+  for (const char* name :
+       {"h100-sxm", "h200", "b200", "a100-80gb", "a100-40gb", "l40s", "mi300x"}) {
+    EXPECT_NE(presets->hardware.FindOrNull(name), nullptr) << name;
+  }
+  EXPECT_NE(presets->engines.FindOrNull("ideal"), nullptr);
+}
+
+TEST(RegistryTest, ShippedPresetsMatchTheSpec) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  // calculator-spec §3: Llama-3-70B d = 8192, L = 80, H_q = 64, H_kv = 8, head dim 128,
+  // d_ff = 28672, V = 128256, untied.
+  const Model& llama = *presets->models.FindOrNull("llama-3-70b");
+  EXPECT_EQ(llama.hidden_size, 8192);
+  EXPECT_EQ(llama.num_layers, 80);
+  EXPECT_EQ(llama.num_attention_heads, 64);
+  EXPECT_EQ(llama.num_kv_heads, 8);
+  EXPECT_EQ(llama.head_dim, 128);
+  EXPECT_EQ(llama.intermediate_size, 28672);
+  EXPECT_EQ(llama.vocab_size, 128256);
+  EXPECT_FALSE(llama.tie_word_embeddings);
+  EXPECT_EQ(llama.attention_variant, "gqa");
+  // 80 GB, 3.35 TB/s (spec §3).
+  const Hardware& h100 = *presets->hardware.FindOrNull("h100-sxm");
+  EXPECT_EQ(h100.memory_capacity_bytes, 80e9);
+  EXPECT_EQ(h100.memory_bandwidth_bytes_per_s, 3.35e12);
+  EXPECT_EQ(presets->models.FindOrNull("falcon-7b")->attention_variant, "mqa");
+  EXPECT_EQ(presets->models.FindOrNull("llama-2-7b")->attention_variant, "mha");
+  const Model& deepseek = *presets->models.FindOrNull("deepseek-v3");
+  EXPECT_EQ(deepseek.attention_variant, "mla");
+  ASSERT_TRUE(deepseek.mla && deepseek.moe);
+  EXPECT_EQ(deepseek.mla->kv_lora_rank, 512);
+  EXPECT_EQ(deepseek.mla->qk_rope_head_dim, 64);
+  EXPECT_EQ(deepseek.moe->first_dense_layers, 3);
+}
+
+TEST(RegistryTest, EveryModelNamesItsAttentionVariant) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  for (const Model& model : presets->models.items()) {
+    EXPECT_THAT(KnownAttentionVariants(), ::testing::Contains(model.attention_variant))
+        << model.name;
+  }
+}
+
+TEST(RegistryTest, GoodModelLoads) {
+  TempDir dir;
+  auto model = LoadModelPreset(dir.Write("models/tiny.toml", kGoodModel));
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->num_kv_heads, 2);
+  EXPECT_TRUE(model->tie_word_embeddings);
+}
+
+TEST(RegistryTest, MalformedTomlNamesFileAndLine) {
+  TempDir dir;
+  const std::string file = dir.Write("models/broken.toml", "name = \"x\"\nhidden_size = = 3\n");
+  auto model = LoadModelPreset(file);
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr(file + ":2:"));
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("malformed TOML"));
+}
+
+TEST(RegistryTest, NegativeSizeNamesKeyAndLine) {
+  TempDir dir;
+  const std::string file =
+      dir.Write("models/tiny.toml", Replace(kGoodModel, "num_layers = 2", "num_layers = -2"));
+  auto model = LoadModelPreset(file);
+  ASSERT_FALSE(model.ok());
+  // num_layers is on line 6 of kGoodModel.
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr(file + ":6: key 'num_layers'"));
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("positive integer"));
+}
+
+TEST(RegistryTest, UnknownChoiceListsAllowedValues) {
+  TempDir dir;
+  auto model = LoadModelPreset(dir.Write(
+      "models/tiny.toml", Replace(kGoodModel, "attention_variant = \"gqa\"",
+                                  "attention_variant = \"sparse\"")));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("one of mha, gqa, mqa, mla"));
+}
+
+TEST(RegistryTest, MissingKeyIsNamed) {
+  TempDir dir;
+  auto model = LoadModelPreset(
+      dir.Write("models/tiny.toml", Replace(kGoodModel, "vocab_size = 1000\n", "")));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("missing required key 'vocab_size'"));
+}
+
+TEST(RegistryTest, TypoKeyIsRejectedWithKnownKeys) {
+  TempDir dir;
+  auto model = LoadModelPreset(
+      dir.Write("models/tiny.toml", std::string(kGoodModel) + "num_layer = 3\n"));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("key 'num_layer': unknown key"));
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("num_layers"));
+}
+
+TEST(RegistryTest, KvHeadsMustGroupHeads) {
+  TempDir dir;
+  auto model = LoadModelPreset(
+      dir.Write("models/tiny.toml", Replace(kGoodModel, "num_kv_heads = 2", "num_kv_heads = 3")));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("not a multiple of num_kv_heads"));
+}
+
+TEST(RegistryTest, MlaNeedsItsTable) {
+  TempDir dir;
+  auto model = LoadModelPreset(dir.Write(
+      "models/tiny.toml", Replace(kGoodModel, "attention_variant = \"gqa\"",
+                                  "attention_variant = \"mla\"")));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("needs an [mla] table"));
+}
+
+TEST(RegistryTest, MoeTopKCannotExceedExperts) {
+  TempDir dir;
+  auto model = LoadModelPreset(dir.Write(
+      "models/tiny.toml", std::string(kGoodModel) + "[moe]\nnum_experts = 4\nexperts_per_token = "
+                                                    "8\nexpert_intermediate_size = 32\n"));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(std::string(model.status().message()),
+              HasSubstr("moe.experts_per_token = 8 exceeds moe.num_experts = 4"));
+}
+
+TEST(RegistryTest, HardwareNeedsMatrixPeaksAndPositiveBandwidth) {
+  TempDir dir;
+  const std::string good = R"(name = "x1"
+display_name = "X1"
+vendor = "ACME"
+plugin = "roofline"
+memory_capacity_bytes = 64e9
+memory_bandwidth_bytes_per_s = 2e12
+vector_flops_per_s = 50e12
+onchip_memory_bytes = 20e6
+l2_cache_bytes = 40e6
+scale_up_bandwidth_bytes_per_s = 400e9
+scale_up_latency_s = 2e-6
+scale_out_bandwidth_bytes_per_s = 50e9
+scale_out_latency_s = 5e-6
+gpus_per_node = 8
+power_watts = 600
+price_usd_per_gpu_hour = 2.5
+[matrix_flops_per_s]
+bf16 = 500e12
+)";
+  auto ok = LoadHardwarePreset(dir.Write("hardware/x1.toml", good));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->matrix_flops_per_s[IC_DTYPE_BF16], 500e12);
+  EXPECT_EQ(ok->matrix_flops_per_s[IC_DTYPE_FP8], 0);
+
+  auto zero_bw = LoadHardwarePreset(dir.Write(
+      "hardware/x2.toml", Replace(good, "memory_bandwidth_bytes_per_s = 2e12",
+                                  "memory_bandwidth_bytes_per_s = 0")));
+  ASSERT_FALSE(zero_bw.ok());
+  EXPECT_THAT(std::string(zero_bw.status().message()),
+              HasSubstr("key 'memory_bandwidth_bytes_per_s'"));
+
+  auto bad_dtype = LoadHardwarePreset(
+      dir.Write("hardware/x3.toml", Replace(good, "bf16 = 500e12", "bf17 = 500e12")));
+  ASSERT_FALSE(bad_dtype.ok());
+  EXPECT_THAT(std::string(bad_dtype.status().message()), HasSubstr("matrix_flops_per_s.bf17"));
+}
+
+TEST(RegistryTest, EngineEfficiencyMustBeAFraction) {
+  TempDir dir;
+  auto engine = LoadEnginePreset(dir.Write(
+      "engines/e.toml", "name = \"e\"\ndisplay_name = \"E\"\nmatmul_efficiency = 1.5\n"));
+  ASSERT_FALSE(engine.ok());
+  EXPECT_THAT(std::string(engine.status().message()), HasSubstr("key 'matmul_efficiency'"));
+}
+
+TEST(RegistryTest, UnknownNameListsAllowed) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok());
+  auto missing = presets->hardware.Find("tpu-v9");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(missing.status().message()), HasSubstr("h100-sxm"));
+}
+
+TEST(RegistryTest, DuplicateNamesInOneDirectoryAreAnError) {
+  TempDir dir;
+  dir.Write("models/a.toml", kGoodModel);
+  dir.Write("models/b.toml", kGoodModel);
+  auto presets = LoadPresets({dir.path()});
+  ASSERT_FALSE(presets.ok());
+  EXPECT_THAT(std::string(presets.status().message()), HasSubstr("already defined"));
+}
+
+TEST(RegistryTest, EarlierDirectoryOverridesLaterOne) {
+  TempDir user;
+  user.Write("models/llama-3-70b.toml",
+             Replace(Replace(kGoodModel, "name = \"tiny\"", "name = \"llama-3-70b\""),
+                     "num_layers = 2", "num_layers = 3"));
+  auto presets = LoadPresets({user.path(), INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  EXPECT_EQ(presets->models.FindOrNull("llama-3-70b")->num_layers, 3);
+}
+
+TEST(DTypeTest, BytesPerElement) {
+  EXPECT_EQ(ParseDType("fp32")->bytes_per_element, 4.0);
+  EXPECT_EQ(ParseDType("bf16")->bytes_per_element, 2.0);
+  EXPECT_EQ(ParseDType("fp8")->bytes_per_element, 1.0);
+  EXPECT_EQ(ParseDType("INT4")->bytes_per_element, 0.5);
+  EXPECT_EQ(ParseDType("fp4")->bytes_per_element, 0.5);
+  auto bad = ParseDType("fp7");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp32, tf32, bf16"));
+}
+
+}  // namespace
+}  // namespace infercost::registry
