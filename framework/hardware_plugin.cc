@@ -57,6 +57,11 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
         ConsumeError(table_->describe_device(plugin_->instance(), i, &device),
                      fmt::format("hardware plugin {}: device {}", name(), i));
     if (!status.ok()) return status;
+    if ((device.name.data == nullptr && device.name.size > 0) || device.name.size > 64) {
+      return absl::InternalError(fmt::format(
+          "hardware plugin {} described device {} with an invalid name (null or over 64 bytes)",
+          name(), i));
+    }
     registry::Hardware hw;
     hw.name = std::string(device.name.data == nullptr ? "" : std::string_view(device.name.data,
                                                                                 device.name.size));

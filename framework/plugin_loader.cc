@@ -6,6 +6,7 @@
 #include <fstream>
 #include <mutex>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <variant>
 
@@ -53,6 +54,21 @@ std::string CheckSharedLibraryFile(const std::string& path) {
 #endif
   return "";
 }
+
+// Why `s` cannot be read safely (null data with a size, or longer than `max_size`); "" if fine.
+std::string CheckTableString(const char* field, ic_string s, uint64_t max_size) {
+  if (s.data == nullptr && s.size > 0) {
+    return fmt::format("table field {} has a null pointer with size {}", field, s.size);
+  }
+  if (s.size > max_size) {
+    return fmt::format("table field {} claims {} bytes; at most {} are allowed", field, s.size,
+                       max_size);
+  }
+  return "";
+}
+
+constexpr uint64_t kMaxNameBytes = 64;
+constexpr uint64_t kMaxTextBytes = 4096;
 
 bool IsValidPluginName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
@@ -136,6 +152,15 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   }
   rejected.plugin_abi_major = plugin->abi_major;
   rejected.plugin_abi_minor = plugin->abi_minor;
+  for (const auto& [field, value, limit] :
+       {std::tuple{"name", plugin->name, kMaxNameBytes},
+        std::tuple{"version", plugin->version, kMaxTextBytes},
+        std::tuple{"vendor", plugin->vendor, kMaxTextBytes},
+        std::tuple{"description", plugin->description, kMaxTextBytes}}) {
+    if (std::string problem = CheckTableString(field, value, limit); !problem.empty()) {
+      return reject(problem);
+    }
+  }
   if (!View(plugin->name).empty()) rejected.name = std::string(View(plugin->name));
   if (plugin->abi_major != INFERCOST_ABI_MAJOR) {
     return reject(fmt::format("built for plugin ABI {}.{}, but this host loads ABI {}.{}..{}.x; "
@@ -170,7 +195,8 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   void* instance = nullptr;
   if (absl::Status status = ConsumeError(plugin->initialize(host->services(), &instance), "");
       !status.ok()) {
-    return reject(fmt::format("initialize failed: {}", std::string(status.message())));
+    return reject(fmt::format("initialize failed ({}): {}", absl::StatusCodeToString(status.code()),
+                              std::string(status.message())));
   }
   std::shared_ptr<void> owner = library;
   if (!allow_unload) PinnedLibraries().push_back(owner);

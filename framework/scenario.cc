@@ -47,6 +47,7 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   scenario.input_tokens = request.input_tokens;
   scenario.output_tokens = request.output_tokens;
   scenario.concurrency = request.concurrency;
+  scenario.tensor_parallel = request.gpus;
   scenario.attention_kernel = request.attention_kernel;
   scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
                                                                   : request.attention_variant;

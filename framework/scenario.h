@@ -47,6 +47,9 @@ struct Scenario {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t concurrency = 1;
+  // Shards the model is split over; all GPUs form one tensor-parallel group (pipeline, expert and
+  // data parallelism come with their own flags).
+  int64_t tensor_parallel = 1;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden
 };

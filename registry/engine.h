@@ -14,12 +14,19 @@ namespace infercost::registry {
 struct Engine {
   std::string name;
   std::string display_name;
+  // Achievable fraction of peak: eff(size) = efficiency * size / (size + half_size); a half
+  // size of 0 makes it size-independent.
   double matmul_efficiency = 1.0;     // fraction of matrix peak reached by large matmuls
+  double matmul_half_flops = 0;       // matmul FLOPs at which half of that is reached
   double bandwidth_efficiency = 1.0;  // fraction of HBM bandwidth reached by large transfers
-  double kernel_overhead_s = 0;       // per kernel launch
-  double per_layer_overhead_s = 0;
-  double per_step_overhead_s = 0;
+  double bandwidth_half_bytes = 0;    // transfer bytes at which half of that is reached
+  bool low_precision_math = false;    // matmuls run in the weight dtype when the device can
+  double kernel_overhead_s = 0;       // per kernel launch (per phase, per layer)
+  double per_layer_overhead_s = 0;    // per layer per step (framework glue between kernels)
+  double per_step_overhead_s = 0;     // per forward step (scheduler, sampling, host sync)
   double runtime_reserve_bytes = 0;   // per GPU, held by the runtime (CUDA context, graphs, ...)
+  double reserve_fraction = 0;        // per GPU, fraction of capacity the engine leaves unused
+  int64_t max_batched_tokens = 0;     // prefill chunk size bounding activations; 0 = no chunks
   std::string source;
 };
 

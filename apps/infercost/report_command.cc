@@ -5,7 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "fmt/format.h"
-#include "framework/ledger/pipeline.h"
+#include "framework/estimate.h"
 #include "framework/report/ledger_report.h"
 
 namespace infercost::cli {
@@ -83,10 +83,8 @@ int RunReport(Session& session, const framework::ScenarioRequest& original) {
   if (!with_model.ok()) return ReportError(with_model.status());
   absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(request, *with_model);
   if (!scenario.ok()) return ReportError(scenario.status());
-  absl::StatusOr<framework::Pipeline> pipeline =
-      framework::Pipeline::Create(*scenario, session.Plugins());
-  if (!pipeline.ok()) return ReportError(pipeline.status());
-  absl::StatusOr<framework::Ledger> ledger = pipeline->Run();
+  absl::StatusOr<framework::Estimate> ledger =
+      framework::EstimateScenario(*scenario, session.Plugins());
   if (!ledger.ok()) return ReportError(ledger.status());
   const std::string& format = session.flags().format;
   if (format == "json") {

@@ -24,6 +24,11 @@ constexpr double kSoftmaxFlops = 5;
 
 double Dim(int64_t value) { return static_cast<double>(value); }
 
+// A size split over the step's tensor-parallel shards.
+double Shard(int64_t value, const Step& step) {
+  return Dim(value) / Dim(step.tensor_parallel);
+}
+
 bool Gated(const registry::Model& model) {
   return model.ffn_activation == registry::FfnActivation::kSwiGlu;
 }
@@ -70,8 +75,9 @@ ic_phase_cost TokenIdsPhase() { return MakePhaseCost(IC_PHASE_TOKEN_IDS); }
 ic_phase_cost EmbeddingPhase(const registry::Model& model, const Step& step, const Precision& p) {
   ic_phase_cost cost = MakePhaseCost(IC_PHASE_EMBEDDING);
   const double d = Dim(model.hidden_size);
-  cost.params = Dim(model.vocab_size) * d;            // the V x d table
-  cost.weight_bytes = step.tokens() * d * p.weight;   // one row gathered per token
+  cost.params = Shard(model.vocab_size, step) * d;  // the V x d table (vocab-parallel slice)
+  // One row gathered per token; with the vocabulary split, each shard holds 1/tp of the rows.
+  cost.weight_bytes = step.tokens() * d * p.weight / Dim(step.tensor_parallel);
   cost.activation_bytes = step.tokens() * d * p.activation;  // the rows written out
   return cost;
 }
@@ -91,7 +97,7 @@ ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const S
 std::vector<ic_phase_cost> DenseFfnPhases(const registry::Model& model, int64_t ffn_width,
                                           const Step& step, const Precision& p) {
   const double d = Dim(model.hidden_size);
-  const double width = Dim(ffn_width);
+  const double width = Shard(ffn_width, step);  // column-parallel up/gate, row-parallel down
   const double tokens = step.tokens();
   std::vector<ic_phase_cost> phases;
   if (Gated(model)) phases.push_back(TokenProjection(IC_PHASE_FFN_GATE, tokens, d, width, p));
@@ -114,7 +120,7 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
   const double tokens = step.tokens();
   const double experts = Dim(moe.num_experts);
   const double top_k = Dim(moe.experts_per_token);
-  const double width = Dim(moe.expert_intermediate_size);
+  const double width = Shard(moe.expert_intermediate_size, step);  // experts split by TP
   const double expert_params = FfnParams(model, width);
   const double matrices = Gated(model) ? 3 : 2;
   std::vector<ic_phase_cost> phases;
@@ -131,7 +137,7 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
   routed.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * tokens * top_k * width;
   routed.activation_bytes = tokens * top_k * FfnActivationBytesPerToken(model, width, p);
   routed.gemm_m = static_cast<int64_t>(std::ceil(tokens * top_k / touched));  // rows per expert
-  routed.gemm_n = moe.expert_intermediate_size;
+  routed.gemm_n = static_cast<int64_t>(width);
   routed.gemm_k = model.hidden_size;
   routed.gemm_count = static_cast<int64_t>(std::ceil(touched * matrices));
   phases.push_back(routed);
@@ -145,7 +151,7 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
     cost.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * tokens * shared * width;
     cost.activation_bytes = tokens * shared * FfnActivationBytesPerToken(model, width, p);
     cost.gemm_m = static_cast<int64_t>(tokens);
-    cost.gemm_n = moe.expert_intermediate_size * moe.num_shared_experts;
+    cost.gemm_n = static_cast<int64_t>(width) * moe.num_shared_experts;
     cost.gemm_k = model.hidden_size;
     cost.gemm_count = static_cast<int64_t>(matrices);
     phases.push_back(cost);
@@ -153,9 +159,16 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
   return phases;
 }
 
+ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, const Step& step,
+                             const Precision& p) {
+  ic_phase_cost cost = MakePhaseCost(phase);
+  cost.comm_bytes = step.tokens() * Dim(model.hidden_size) * p.activation;  // the T x d output
+  return cost;
+}
+
 ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p) {
   const double d = Dim(model.hidden_size);
-  const double vocab = Dim(model.vocab_size);
+  const double vocab = Shard(model.vocab_size, step);  // vocab-parallel slice
   const double rows = Dim(step.batch);  // logits only for each sequence's last token
   ic_phase_cost cost = ProjectionPhase(IC_PHASE_LM_HEAD, rows, d, vocab, 0, p.weight);
   if (model.tie_word_embeddings) cost.params = 0;  // shared with the embedding table
@@ -165,7 +178,7 @@ ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const 
 
 ic_phase_cost SamplingPhase(const registry::Model& model, const Step& step) {
   ic_phase_cost cost = MakePhaseCost(IC_PHASE_SAMPLING);
-  const double vocab = Dim(model.vocab_size);
+  const double vocab = Shard(model.vocab_size, step);
   cost.vector_flops = kSoftmaxFlops * Dim(step.batch) * vocab;
   cost.activation_bytes = Dim(step.batch) * vocab * kLogitBytes;  // read the logits
   return cost;

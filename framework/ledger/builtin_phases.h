@@ -1,6 +1,9 @@
 // The phases the framework computes itself (everything but attention): vocabulary, norms,
-// dense FFN and MoE. One function per formula; each returns ONE layer's cost (or the model's,
-// for vocabulary phases and the final norm) for the whole batch of a step.
+// dense FFN and MoE, and tensor-parallel all-reduces. One function per formula; each returns
+// ONE layer's cost (or the model's, for vocabulary phases and the final norm) for the whole batch
+// of a step on ONE tensor-parallel shard (step.tensor_parallel; 1 = the whole model). FFN width,
+// experts' width and the vocabulary are split over the shards; norms and the router are
+// replicated.
 //
 //   ic_phase_cost up = FfnProjection(IC_PHASE_FFN_UP, model.hidden_size, d_ff, step, precision);
 #ifndef INFERCOST_FRAMEWORK_LEDGER_BUILTIN_PHASES_H_
@@ -29,6 +32,10 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
                                         const Precision& p);
 // Experts one layer's step is expected to touch: E * (1 - (1 - k/E)^tokens).
 double ExpectedExpertsTouched(double num_experts, double experts_per_token, double tokens);
+// Tensor-parallel all-reduce of the layer's output (after attention or after the FFN): each
+// shard contributes T x d activations. Only meaningful when step.tensor_parallel > 1.
+ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, const Step& step,
+                             const Precision& p);
 // LM head: d -> V for the tokens that need logits (the last one of each sequence).
 ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p);
 // Sampling: softmax / top-k over V fp32 logits per sequence.

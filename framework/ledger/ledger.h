@@ -27,6 +27,7 @@ struct LayerGroup {
 struct StageLedger {
   Step step;
   std::vector<LayerGroup> groups;
+  std::vector<ic_phase_cost> model_phases;  // once per step: token_ids, embedding, final norm, ...
   std::vector<ic_phase_cost> phases;  // whole model: groups x layers + model-level, display order
   ic_phase_cost totals{};             // sum of `phases`
   // The explainer's stack meters: one layer's weight bytes (first group), and L x layer + LM head.
@@ -41,7 +42,7 @@ struct StageLedger {
 // input + k; the first output token comes from the prefill).
 struct DecodeSum {
   int64_t steps = 0;
-  std::vector<ic_phase_cost> phases;  // whole model, summed over the steps
+  std::vector<ic_phase_cost> phases;  // whole model, summed over the steps (params: one step's)
   ic_phase_cost totals{};
 };
 

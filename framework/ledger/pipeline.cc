@@ -95,6 +95,12 @@ absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const Plugin
         fmt::format("model {} ({}): {}", scenario.model.name, scenario.model.source,
                     std::string(status.message())));
   }
+  if (absl::Status status = pipeline.variant_.Validate(pipeline.shape_, scenario.tensor_parallel);
+      !status.ok()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--gpus {} (one tensor-parallel group over all GPUs) does not fit {}: {}", scenario.gpus,
+        scenario.model.name, std::string(status.message())));
+  }
   return pipeline;
 }
 
@@ -112,7 +118,7 @@ ic_stage Pipeline::StageOf(const Step& step) const {
   stage.weight_bytes_per_element = precision_.weight;
   stage.activation_bytes_per_element = precision_.activation;
   stage.kv_bytes_per_element = precision_.kv;
-  stage.tensor_parallel = 1;
+  stage.tensor_parallel = step.tensor_parallel;
   return stage;
 }
 
@@ -135,6 +141,10 @@ absl::StatusOr<LayerGroup> Pipeline::EvaluateLayer(
   if (!model.parallel_attention) {
     group.phases.push_back(NormPhase(IC_PHASE_FFN_NORM, model, step, precision_));
   }
+  if (step.tensor_parallel > 1) {
+    group.phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
+    group.phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
+  }
   std::vector<ic_phase_cost> ffn =
       kind.moe ? MoeFfnPhases(model, step, precision_)
                : DenseFfnPhases(model, model.intermediate_size, step, precision_);
@@ -145,11 +155,12 @@ absl::StatusOr<LayerGroup> Pipeline::EvaluateLayer(
 }
 
 absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
-  if (step.batch <= 0 || step.query_tokens <= 0 || step.context_tokens < step.query_tokens) {
+  if (step.batch <= 0 || step.query_tokens <= 0 || step.context_tokens < step.query_tokens ||
+      step.tensor_parallel <= 0) {
     return absl::InvalidArgumentError(fmt::format(
-        "invalid step: batch = {}, query tokens = {}, context tokens = {} (need batch >= 1, "
-        "query tokens >= 1, context >= query tokens)",
-        step.batch, step.query_tokens, step.context_tokens));
+        "invalid step: batch = {}, query tokens = {}, context tokens = {}, tensor parallel = {} "
+        "(need batch >= 1, query tokens >= 1, context >= query tokens, tensor parallel >= 1)",
+        step.batch, step.query_tokens, step.context_tokens, step.tensor_parallel));
   }
   const registry::Model& model = scenario_.model;
   StageLedger ledger;
@@ -169,6 +180,7 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
         NormPhase(IC_PHASE_FINAL_NORM, model, step, precision_), lm_head,
         SamplingPhase(model, step)}) {
     Accumulate(ledger.phases, cost, 1);
+    ledger.model_phases.push_back(cost);
   }
   SortForDisplay(ledger.phases);
   ledger.totals = Sum(ledger.phases);
@@ -178,9 +190,10 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
   return ledger;
 }
 
-absl::StatusOr<double> Pipeline::KvCacheBytesPerToken() const {
-  ASSIGN_OR_RETURN(double per_layer, variant_.KvCacheBytesPerToken(
-                                         shape_, StageOf(Step{IC_STAGE_DECODE, 1, 1, 1})));
+absl::StatusOr<double> Pipeline::KvCacheBytesPerToken(int64_t tensor_parallel) const {
+  Step step{IC_STAGE_DECODE, 1, 1, 1};
+  step.tensor_parallel = tensor_parallel;
+  ASSIGN_OR_RETURN(double per_layer, variant_.KvCacheBytesPerToken(shape_, StageOf(step)));
   return per_layer * static_cast<double>(scenario_.model.num_layers);
 }
 
@@ -192,7 +205,7 @@ absl::StatusOr<Ledger> Pipeline::Run() const {
   // Mean context over the decode: input + output/2 (the explainer's N).
   ASSIGN_OR_RETURN(ledger.decode, Evaluate(Step{IC_STAGE_DECODE, s.concurrency, 1,
                                                 s.input_tokens + s.output_tokens / 2}));
-  ASSIGN_OR_RETURN(ledger.kv_cache_bytes_per_token, KvCacheBytesPerToken());
+  ASSIGN_OR_RETURN(ledger.kv_cache_bytes_per_token, KvCacheBytesPerToken(1));
 
   // Exact decode sum: only attention depends on the context; everything else repeats per step.
   DecodeSum& sum = ledger.decode_sum;
@@ -207,6 +220,11 @@ absl::StatusOr<Ledger> Pipeline::Run() const {
     ASSIGN_OR_RETURN(std::vector<ic_phase_cost> attention,
                      AttentionPhases(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
     for (const ic_phase_cost& cost : attention) Accumulate(sum.phases, cost, attention_layers);
+  }
+  // Params are a property of the model, not of the steps: keep one step's count.
+  for (ic_phase_cost& cost : sum.phases) {
+    const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);
+    cost.params = one_step != nullptr ? one_step->params : 0;
   }
   SortForDisplay(sum.phases);
   sum.totals = Sum(sum.phases);

@@ -32,8 +32,10 @@ class Pipeline {
   absl::StatusOr<Ledger> Run() const;
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
-  // KV-cache bytes one token of one sequence adds to the whole model.
-  absl::StatusOr<double> KvCacheBytesPerToken() const;
+  // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model).
+  absl::StatusOr<double> KvCacheBytesPerToken(int64_t tensor_parallel) const;
+  // One layer's attention phases (variant, then kernel) for `step`.
+  absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step) const;
 
   const Scenario& scenario() const { return scenario_; }
 
@@ -45,7 +47,6 @@ class Pipeline {
   };
   Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel);
   ic_stage StageOf(const Step& step) const;
-  absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step) const;
   absl::StatusOr<LayerGroup> EvaluateLayer(const LayerKind& kind, const Step& step,
                                            const std::vector<ic_phase_cost>& attention) const;
 

@@ -1,7 +1,7 @@
 // One forward step of the model: how many sequences, how many new tokens each, how long the
 // context, and the byte sizes of what moves. The unit every ledger formula is written for.
 //
-//   Step decode{.kind = IC_STAGE_DECODE, .batch = 1, .query_tokens = 1, .context_tokens = 750};
+//   Step decode{IC_STAGE_DECODE, /*batch=*/1, /*query_tokens=*/1, /*context_tokens=*/750};
 #ifndef INFERCOST_FRAMEWORK_LEDGER_STEP_H_
 #define INFERCOST_FRAMEWORK_LEDGER_STEP_H_
 
@@ -16,6 +16,7 @@ struct Step {
   int64_t batch = 1;           // sequences processed together
   int64_t query_tokens = 1;    // new tokens per sequence (prefill: the prompt; decode: 1)
   int64_t context_tokens = 1;  // tokens attended per sequence, the new ones included
+  int64_t tensor_parallel = 1;  // shards of heads, FFN width and vocabulary (1 = whole model)
   double tokens() const { return static_cast<double>(batch) * static_cast<double>(query_tokens); }
 };
 

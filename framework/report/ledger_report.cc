@@ -27,6 +27,50 @@ json MetricsJson(const ic_phase_cost& cost) {
           {"bytes", TotalBytes(cost)}};
 }
 
+const PhaseTiming* FindTiming(const StageTiming* timing, ic_phase_id phase) {
+  if (timing == nullptr) return nullptr;
+  for (const PhaseTiming& t : timing->phases) {
+    if (t.phase == phase) return &t;
+  }
+  return nullptr;
+}
+
+std::string_view BoundName(ic_bound bound) {
+  switch (bound) {
+    case IC_BOUND_COMPUTE:
+      return "compute";
+    case IC_BOUND_MEMORY:
+      return "memory";
+    case IC_BOUND_OVERHEAD:
+      return "overhead";
+    case IC_BOUND_COMMUNICATION:
+      return "communication";
+  }
+  return "unknown";
+}
+
+void AddTimingJson(json& j, const PhaseTiming* t) {
+  if (t == nullptr) return;
+  j["compute_s"] = t->compute_s;
+  j["memory_s"] = t->memory_s;
+  j["communication_s"] = t->communication_s;
+  j["overhead_s"] = t->overhead_s;
+  j["time_s"] = t->time_s;
+  j["bound"] = BoundName(t->bound);
+  j["arithmetic_intensity"] = t->arithmetic_intensity;
+}
+
+// The whole-model phases, plus the per-GPU-only ones (communication) when timed.
+std::vector<ic_phase_cost> PhasesWithCommunication(const StageLedger& whole,
+                                                   const StageLedger* per_gpu) {
+  std::vector<ic_phase_cost> phases = whole.phases;
+  if (per_gpu == nullptr) return phases;
+  for (const ic_phase_cost& cost : per_gpu->phases) {
+    if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) phases.push_back(cost);
+  }
+  return phases;
+}
+
 json PhaseJson(const ic_phase_cost& cost) {
   json j = {{"section", SectionName(PhaseSection(cost.phase))}, {"phase", PhaseName(cost.phase)}};
   j.update(MetricsJson(cost));
@@ -37,13 +81,18 @@ json PhaseJson(const ic_phase_cost& cost) {
   return j;
 }
 
-json PhasesJson(const std::vector<ic_phase_cost>& phases) {
+json PhasesJson(const std::vector<ic_phase_cost>& phases, const StageTiming* timing = nullptr) {
   json list = json::array();
-  for (const ic_phase_cost& cost : phases) list.push_back(PhaseJson(cost));
+  for (const ic_phase_cost& cost : phases) {
+    json j = PhaseJson(cost);
+    AddTimingJson(j, FindTiming(timing, cost.phase));
+    list.push_back(std::move(j));
+  }
   return list;
 }
 
-json StageJson(const StageLedger& stage) {
+json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
+               const StageTiming* timing = nullptr) {
   json groups = json::array();
   for (const LayerGroup& group : stage.groups) {
     groups.push_back({{"name", group.name},
@@ -51,15 +100,51 @@ json StageJson(const StageLedger& stage) {
                       {"phases", PhasesJson(group.phases)},
                       {"totals", MetricsJson(group.totals)}});
   }
-  return {{"batch", stage.step.batch},
-          {"query_tokens", stage.step.query_tokens},
-          {"context_tokens", stage.step.context_tokens},
-          {"phases", PhasesJson(stage.phases)},
-          {"per_layer", {{"groups", groups}}},
-          {"totals", MetricsJson(stage.totals)},
-          {"stack",
-           {{"layer_weight_bytes", stage.layer_weight_bytes},
-            {"model_weight_bytes", stage.stack_weight_bytes}}}};
+  json j = {{"batch", stage.step.batch},
+            {"query_tokens", stage.step.query_tokens},
+            {"context_tokens", stage.step.context_tokens},
+            {"phases", PhasesJson(PhasesWithCommunication(stage, per_gpu), timing)},
+            {"per_layer", {{"groups", groups}}},
+            {"totals", MetricsJson(stage.totals)},
+            {"stack",
+             {{"layer_weight_bytes", stage.layer_weight_bytes},
+              {"model_weight_bytes", stage.stack_weight_bytes}}}};
+  if (timing != nullptr) {
+    j["time_s"] = timing->time_s;
+    j["kernels_s"] = timing->kernels_s;
+    j["layer_overhead_s"] = timing->layer_overhead_s;
+    j["step_overhead_s"] = timing->step_overhead_s;
+  }
+  if (per_gpu != nullptr) j["per_gpu_totals"] = MetricsJson(per_gpu->totals);
+  return j;
+}
+
+json SummaryJson(const Estimate& e) {
+  const Summary& s = e.summary;
+  const MemoryPerGpu& m = s.memory;
+  return {{"ttft_s", s.ttft_s},
+          {"tpot_s", s.tpot_s},
+          {"e2e_s", s.e2e_s},
+          {"tokens_per_s_per_user", s.tokens_per_s_per_user},
+          {"tokens_per_s_aggregate", s.tokens_per_s_aggregate},
+          {"tokens_per_s_per_gpu", s.tokens_per_s_per_gpu},
+          {"memory",
+           {{"per_gpu",
+             {{"weights_bytes", m.weights_bytes},
+              {"kv_bytes", m.kv_bytes},
+              {"activation_bytes", m.activation_bytes},
+              {"reserve_bytes", m.reserve_bytes},
+              {"free_bytes", m.free_bytes},
+              {"capacity_bytes", m.capacity_bytes}}},
+            {"fits", m.fits},
+            {"max_concurrency", m.max_concurrency}}},
+          {"cost",
+           {{"usd_per_million_input_tokens", s.usd_per_million_input_tokens},
+            {"usd_per_million_output_tokens", s.usd_per_million_output_tokens}}},
+          {"confidence",
+           {{"level", s.confidence.level},
+            {"band", s.confidence.band},
+            {"reasons", s.confidence.reasons}}}};
 }
 
 std::string ScenarioLine(const Scenario& s) {
@@ -80,16 +165,22 @@ std::vector<std::string> MetricCells(const ic_phase_cost& cost, double stage_byt
   return {FormatParams(cost.params),        FormatFlops(cost.matrix_flops),
           FormatFlops(cost.vector_flops),   FormatBytes(cost.weight_bytes),
           FormatBytes(cost.kv_read_bytes),  FormatBytes(cost.kv_write_bytes),
-          FormatBytes(cost.activation_bytes), FormatBytes(TotalBytes(cost)),
-          Share(TotalBytes(cost), stage_bytes)};
+          FormatBytes(cost.activation_bytes), FormatBytes(cost.comm_bytes),
+          FormatBytes(TotalBytes(cost)),    Share(TotalBytes(cost), stage_bytes)};
 }
 
-std::string RenderPhaseTable(const std::vector<ic_phase_cost>& phases, const ic_phase_cost& totals) {
+std::vector<std::string> TimingCells(const PhaseTiming* t) {
+  if (t == nullptr) return {"", ""};
+  return {FormatSeconds(t->time_s), std::string(BoundName(t->bound))};
+}
+
+std::string RenderPhaseTable(const std::vector<ic_phase_cost>& phases, const ic_phase_cost& totals,
+                             const StageTiming* timing) {
   TextTable table({"section", "phase", "params", "FLOPs", "vector FLOPs", "weights", "KV read",
-                   "KV write", "activations", "bytes", "share"},
+                   "KV write", "activations", "comm", "HBM bytes", "share", "time/GPU", "bound"},
                   {Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
                    Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
-                   Align::kRight});
+                   Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
   const double stage_bytes = TotalBytes(totals);
   size_t i = 0;
   while (i < phases.size()) {
@@ -100,6 +191,9 @@ std::string RenderPhaseTable(const std::vector<ic_phase_cost>& phases, const ic_
       std::vector<std::string> row = {first ? std::string(SectionName(section)) : "",
                                       std::string(PhaseName(phases[i].phase))};
       for (std::string& cell : MetricCells(phases[i], stage_bytes)) row.push_back(cell);
+      for (std::string& cell : TimingCells(FindTiming(timing, phases[i].phase))) {
+        row.push_back(cell);
+      }
       table.AddRow(row);
       AddScaled(section_total, phases[i], 1);
       first = false;
@@ -111,6 +205,7 @@ std::string RenderPhaseTable(const std::vector<ic_phase_cost>& phases, const ic_
   }
   std::vector<std::string> row = {"model", "total"};
   for (std::string& cell : MetricCells(totals, stage_bytes)) row.push_back(cell);
+  if (timing != nullptr) row.push_back(FormatSeconds(timing->kernels_s));
   table.AddRow(row);
   return table.Render();
 }
@@ -132,22 +227,64 @@ std::string RenderGroups(const StageLedger& stage) {
   return out;
 }
 
+std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
+  const Summary& s = e.summary;
+  const MemoryPerGpu& m = s.memory;
+  std::string out = fmt::format("\nSUMMARY (engine {}, {} GPUs, tensor parallel {})\n",
+                                scenario.engine.name, scenario.gpus, scenario.tensor_parallel);
+  TextTable table({"metric", "value"}, {Align::kLeft, Align::kRight});
+  table.AddRow({"time to first token (prefill)", FormatSeconds(s.ttft_s)});
+  table.AddRow({"time per output token (mean context)", FormatSeconds(s.tpot_s)});
+  table.AddRow({"end-to-end latency", FormatSeconds(s.e2e_s)});
+  table.AddRow({"tokens/s per user", fmt::format("{:.1f}", s.tokens_per_s_per_user)});
+  table.AddRow({"tokens/s aggregate", fmt::format("{:.1f}", s.tokens_per_s_aggregate)});
+  table.AddRow({"tokens/s per GPU", fmt::format("{:.1f}", s.tokens_per_s_per_gpu)});
+  table.AddRule();
+  table.AddRow({"memory per GPU: weights", FormatBytes(m.weights_bytes)});
+  table.AddRow({"memory per GPU: KV cache", FormatBytes(m.kv_bytes)});
+  table.AddRow({"memory per GPU: activations (peak)", FormatBytes(m.activation_bytes)});
+  table.AddRow({"memory per GPU: runtime reserve", FormatBytes(m.reserve_bytes)});
+  table.AddRow({"memory per GPU: free", m.free_bytes >= 0
+                                           ? FormatBytes(m.free_bytes)
+                                           : "-" + FormatBytes(-m.free_bytes)});
+  table.AddRow({"memory per GPU: capacity", FormatBytes(m.capacity_bytes)});
+  table.AddRow({"fits", m.fits ? "yes" : "NO"});
+  table.AddRow({fmt::format("max concurrency at {} tokens",
+                            scenario.input_tokens + scenario.output_tokens),
+                fmt::format("{}", m.max_concurrency)});
+  table.AddRule();
+  table.AddRow({"$ per million input tokens", fmt::format("{:.4f}", s.usd_per_million_input_tokens)});
+  table.AddRow(
+      {"$ per million output tokens", fmt::format("{:.4f}", s.usd_per_million_output_tokens)});
+  table.AddRow({"confidence", fmt::format("{} (±{:.0f}%)", s.confidence.level,
+                                          100 * s.confidence.band)});
+  out += table.Render();
+  for (const std::string& reason : s.confidence.reasons) out += fmt::format("  - {}\n", reason);
+  return out;
+}
+
 }  // namespace
 
 double TotalBytes(const ic_phase_cost& cost) {
   return cost.weight_bytes + cost.kv_read_bytes + cost.kv_write_bytes + cost.activation_bytes;
 }
 
-std::string RenderLedgerTable(const Scenario& scenario, const Ledger& ledger) {
+std::string RenderLedgerTable(const Scenario& scenario, const Estimate& estimate) {
+  const Ledger& ledger = estimate.ledger;
   std::string out = fmt::format("infercost: {}\n\n", ScenarioLine(scenario));
+  out += fmt::format(
+      "Meters are whole-model; time/GPU is one GPU of the {}-way tensor-parallel group.\n\n",
+      scenario.tensor_parallel);
   out += fmt::format("PREFILL: one pass over {} input tokens x {} sequences (causal)\n",
                      ledger.prefill.step.query_tokens, ledger.prefill.step.batch);
-  out += RenderPhaseTable(ledger.prefill.phases, ledger.prefill.totals);
+  out += RenderPhaseTable(PhasesWithCommunication(ledger.prefill, &estimate.prefill_per_gpu),
+                          ledger.prefill.totals, &estimate.prefill_timing);
   out += RenderGroups(ledger.prefill);
   out += fmt::format(
       "\nDECODE: one step at the mean context N = {} (input + output/2) x {} sequences\n",
       ledger.decode.step.context_tokens, ledger.decode.step.batch);
-  out += RenderPhaseTable(ledger.decode.phases, ledger.decode.totals);
+  out += RenderPhaseTable(PhasesWithCommunication(ledger.decode, &estimate.decode_per_gpu),
+                          ledger.decode.totals, &estimate.decode_timing);
   out += RenderGroups(ledger.decode);
   const ic_phase_cost& sum = ledger.decode_sum.totals;
   out += fmt::format(
@@ -159,13 +296,16 @@ std::string RenderLedgerTable(const Scenario& scenario, const Ledger& ledger) {
       FormatBytes(sum.kv_write_bytes), FormatBytes(TotalBytes(sum)));
   out += fmt::format("KV cache: {} per token per sequence (whole model, {})\n",
                      FormatBytes(ledger.kv_cache_bytes_per_token), scenario.kv.name);
+  out += RenderSummary(scenario, estimate);
   return out;
 }
 
-std::string RenderLedgerJson(const Scenario& s, const Ledger& ledger) {
+std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
+  const Ledger& ledger = estimate.ledger;
   json scenario = {{"model", s.model.name},
                    {"hardware", s.hardware.name},
                    {"gpus", s.gpus},
+                   {"tensor_parallel", s.tensor_parallel},
                    {"engine", s.engine.name},
                    {"weights", s.weights.name},
                    {"activations", s.activations.name},
@@ -175,32 +315,45 @@ std::string RenderLedgerJson(const Scenario& s, const Ledger& ledger) {
                    {"concurrency", s.concurrency},
                    {"attention_variant", s.attention_variant},
                    {"attention_kernel", s.attention_kernel}};
-  json decode = StageJson(ledger.decode);
+  json decode = StageJson(ledger.decode, &estimate.decode_per_gpu, &estimate.decode_timing);
   decode["sum"] = {{"steps", ledger.decode_sum.steps},
                    {"phases", PhasesJson(ledger.decode_sum.phases)},
-                   {"totals", MetricsJson(ledger.decode_sum.totals)}};
+                   {"totals", MetricsJson(ledger.decode_sum.totals)},
+                   {"time_s", estimate.decode_sum_s}};
   json root = {{"scenario", scenario},
-               {"stages", {{"prefill", StageJson(ledger.prefill)}, {"decode", decode}}},
-               {"kv_cache_bytes_per_token", ledger.kv_cache_bytes_per_token}};
+               {"stages",
+                {{"prefill", StageJson(ledger.prefill, &estimate.prefill_per_gpu,
+                                       &estimate.prefill_timing)},
+                 {"decode", decode}}},
+               {"kv_cache_bytes_per_token", ledger.kv_cache_bytes_per_token},
+               {"kv_cache_bytes_per_token_per_gpu", estimate.kv_bytes_per_token_per_gpu},
+               {"summary", SummaryJson(estimate)}};
   return root.dump(2) + "\n";
 }
 
-std::string RenderLedgerCsv(const Scenario& /*scenario*/, const Ledger& ledger) {
+std::string RenderLedgerCsv(const Scenario& /*scenario*/, const Estimate& estimate) {
+  const Ledger& ledger = estimate.ledger;
   std::string out =
       "stage,section,phase,params,flops,vector_flops,weight_bytes,kv_read_bytes,kv_write_bytes,"
-      "activation_bytes,comm_bytes,bytes\n";
-  auto rows = [&out](std::string_view stage, const std::vector<ic_phase_cost>& phases) {
+      "activation_bytes,comm_bytes,bytes,time_s_per_gpu,bound\n";
+  auto rows = [&out](std::string_view stage, const std::vector<ic_phase_cost>& phases,
+                     const StageTiming* timing) {
     for (const ic_phase_cost& c : phases) {
+      const PhaseTiming* t = FindTiming(timing, c.phase);
       out += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},"
-                         "{:.17g}\n",
+                         "{:.17g},{},{}\n",
                          stage, SectionName(PhaseSection(c.phase)), PhaseName(c.phase), c.params,
                          c.matrix_flops, c.vector_flops, c.weight_bytes, c.kv_read_bytes,
-                         c.kv_write_bytes, c.activation_bytes, c.comm_bytes, TotalBytes(c));
+                         c.kv_write_bytes, c.activation_bytes, c.comm_bytes, TotalBytes(c),
+                         t != nullptr ? fmt::format("{:.9g}", t->time_s) : "",
+                         t != nullptr ? BoundName(t->bound) : "");
     }
   };
-  rows("prefill", ledger.prefill.phases);
-  rows("decode", ledger.decode.phases);
-  rows("decode_sum", ledger.decode_sum.phases);
+  rows("prefill", PhasesWithCommunication(ledger.prefill, &estimate.prefill_per_gpu),
+       &estimate.prefill_timing);
+  rows("decode", PhasesWithCommunication(ledger.decode, &estimate.decode_per_gpu),
+       &estimate.decode_timing);
+  rows("decode_sum", ledger.decode_sum.phases, nullptr);
   return out;
 }
 

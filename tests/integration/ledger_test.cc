@@ -136,6 +136,8 @@ TEST(LedgerTest, DecodeSumIsExactOverSteps) {
   // Weights are read once per step: 3 * 69,503,025,152 for the stack meters' matrices plus the
   // embedding rows and final norm (3 * (8192 + 8192)).
   EXPECT_EQ(ledger.decode_sum.totals.weight_bytes, 3 * 69'503'025'152.0 + 3 * 16'384.0);
+  // Params are the model's, not multiplied by the steps (70,553,706,496, see golden_test).
+  EXPECT_EQ(ledger.decode_sum.totals.params, 70'553'706'496.0);
 }
 
 TEST(LedgerTest, ConcurrencyScalesTokensNotWeights) {

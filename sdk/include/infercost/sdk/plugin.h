@@ -6,7 +6,8 @@
 //
 // The macro defines the one exported symbol, infercost_plugin_entry(), returning a static
 // ic_plugin table whose functions are noexcept trampolines: every exception thrown by the
-// class becomes an ic_error made by the host (Error keeps its code; anything else is INTERNAL).
+// class becomes an ic_error made by the host (Error keeps its code, std::bad_alloc becomes
+// RESOURCE_EXHAUSTED, anything else INTERNAL).
 // The class needs a default constructor; one instance is created per initialize.
 #ifndef INFERCOST_SDK_PLUGIN_H_
 #define INFERCOST_SDK_PLUGIN_H_

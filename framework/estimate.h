@@ -1,0 +1,62 @@
+// The whole answer for one scenario: the per-phase ledger (whole model), the per-GPU ledgers
+// and their timing on the device, memory per GPU, and the summary users ask for — TTFT, TPOT,
+// end-to-end latency, tokens/s, whether it fits, how many users fit, $ per million tokens, and
+// how far to trust it.
+//
+//   ASSIGN_OR_RETURN(Estimate e, EstimateScenario(scenario, plugins));
+//   e.summary.tpot_s;                  // seconds per output token at the mean context
+//   e.summary.memory.max_concurrency;  // sequences that fit at input + output tokens
+#ifndef INFERCOST_FRAMEWORK_ESTIMATE_H_
+#define INFERCOST_FRAMEWORK_ESTIMATE_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "framework/confidence.h"
+#include "framework/ledger/ledger.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+#include "framework/timing/step_timer.h"
+
+namespace infercost::framework {
+
+struct MemoryPerGpu {
+  double weights_bytes = 0;     // this GPU's shard of every weight (all experts)
+  double kv_bytes = 0;          // concurrency x (input + output) tokens of KV cache
+  double activation_bytes = 0;  // peak live activations of the largest step
+  double reserve_bytes = 0;     // engine runtime reserve
+  double free_bytes = 0;        // capacity - all of the above (negative: does not fit)
+  double capacity_bytes = 0;
+  bool fits = false;
+  int64_t max_concurrency = 0;  // most sequences that fit at input + output tokens
+};
+
+struct Summary {
+  double ttft_s = 0;  // prefill of the whole batch
+  double tpot_s = 0;  // one decode step at the mean context
+  double e2e_s = 0;   // prefill + every decode step (exact sum)
+  double tokens_per_s_per_user = 0;
+  double tokens_per_s_aggregate = 0;
+  double tokens_per_s_per_gpu = 0;
+  MemoryPerGpu memory;
+  double usd_per_million_input_tokens = 0;
+  double usd_per_million_output_tokens = 0;
+  Confidence confidence;
+};
+
+struct Estimate {
+  Ledger ledger;               // whole model, for the per-phase meters
+  StageLedger prefill_per_gpu;  // one tensor-parallel shard
+  StageLedger decode_per_gpu;
+  StageTiming prefill_timing;
+  StageTiming decode_timing;
+  double decode_sum_s = 0;  // exact sum of all decode steps
+  double kv_bytes_per_token_per_gpu = 0;
+  Summary summary;
+};
+
+absl::StatusOr<Estimate> EstimateScenario(const Scenario& scenario, const PluginSet& plugins);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_ESTIMATE_H_

@@ -1,0 +1,140 @@
+#include "framework/timing/step_timer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "framework/base/status_macros.h"
+#include "framework/phase_catalog.h"
+
+namespace infercost::framework {
+namespace {
+
+double HbmBytes(const ic_phase_cost& c) {
+  return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
+}
+
+void Merge(std::vector<PhaseTiming>& into, const PhaseTiming& timing) {
+  for (PhaseTiming& existing : into) {
+    if (existing.phase != timing.phase) continue;
+    existing.calls += timing.calls;
+    existing.compute_s += timing.compute_s;
+    existing.memory_s += timing.memory_s;
+    existing.communication_s += timing.communication_s;
+    existing.overhead_s += timing.overhead_s;
+    existing.time_s += timing.time_s;
+    return;
+  }
+  into.push_back(timing);
+}
+
+// The component that dominates the summed times.
+ic_bound DominantBound(const PhaseTiming& t) {
+  const double largest = std::max({t.compute_s, t.memory_s, t.communication_s, t.overhead_s});
+  if (largest == 0) return IC_BOUND_MEMORY;
+  if (t.communication_s == largest) return IC_BOUND_COMMUNICATION;
+  if (t.overhead_s == largest) return IC_BOUND_OVERHEAD;
+  return t.compute_s == largest ? IC_BOUND_COMPUTE : IC_BOUND_MEMORY;
+}
+
+}  // namespace
+
+ic_execution ExecutionOf(const Scenario& scenario) {
+  const registry::Engine& engine = scenario.engine;
+  ic_execution execution{};
+  execution.struct_size = sizeof(ic_execution);
+  execution.flags = engine.low_precision_math ? static_cast<uint32_t>(IC_EXECUTION_FLAG_LOW_PRECISION_MATH) : 0u;
+  execution.weight_dtype = scenario.weights.id;
+  execution.activation_dtype = scenario.activations.id;
+  execution.kv_dtype = scenario.kv.id;
+  execution.matmul_efficiency = engine.matmul_efficiency;
+  execution.matmul_half_flops = engine.matmul_half_flops;
+  execution.bandwidth_efficiency = engine.bandwidth_efficiency;
+  execution.bandwidth_half_bytes = engine.bandwidth_half_bytes;
+  execution.kernel_overhead_s = engine.kernel_overhead_s;
+  return execution;
+}
+
+StepTimer::StepTimer(HardwarePlugin hardware, const Scenario& scenario)
+    : hardware_(std::move(hardware)),
+      scenario_(&scenario),
+      device_(ToDevice(scenario.hardware)),
+      execution_(ExecutionOf(scenario)) {}
+
+absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls) const {
+  PhaseTiming timing;
+  timing.phase = cost.phase;
+  timing.calls = calls;
+  if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
+    ic_collective collective{};
+    collective.struct_size = sizeof(ic_collective);
+    collective.op = cost.phase == IC_PHASE_PP_SEND_RECV   ? IC_COLLECTIVE_SEND_RECV
+                    : cost.phase == IC_PHASE_EP_DISPATCH ||
+                            cost.phase == IC_PHASE_EP_COMBINE
+                        ? IC_COLLECTIVE_ALL_TO_ALL
+                        : IC_COLLECTIVE_ALL_REDUCE;
+    collective.bytes = cost.comm_bytes;
+    collective.group_size = scenario_->tensor_parallel;
+    collective.spans_nodes = scenario_->tensor_parallel > scenario_->hardware.gpus_per_node;
+    ASSIGN_OR_RETURN(double seconds, hardware_.CollectiveTime(device_, execution_, collective));
+    timing.communication_s = calls * seconds;
+    timing.time_s = timing.communication_s;
+    timing.bound = IC_BOUND_COMMUNICATION;
+    return timing;
+  }
+  ASSIGN_OR_RETURN(ic_phase_time time, hardware_.PhaseTime(device_, execution_, cost));
+  timing.compute_s = calls * time.compute_s;
+  timing.memory_s = calls * time.memory_s;
+  timing.communication_s = calls * time.communication_s;
+  timing.overhead_s = calls * time.overhead_s;
+  timing.time_s = calls * time.time_s;
+  timing.bound = time.bound;
+  const double bytes = HbmBytes(cost);
+  timing.arithmetic_intensity = bytes > 0 ? (cost.matrix_flops + cost.vector_flops) / bytes : 0;
+  return timing;
+}
+
+absl::StatusOr<double> StepTimer::TimePhases(const std::vector<ic_phase_cost>& phases,
+                                             double calls) const {
+  double seconds = 0;
+  for (const ic_phase_cost& cost : phases) {
+    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, calls));
+    seconds += timing.time_s;
+  }
+  return seconds;
+}
+
+absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
+  StageTiming stage;
+  double layers = 0;
+  for (const LayerGroup& group : per_gpu.groups) {
+    layers += static_cast<double>(group.layers);
+    for (const ic_phase_cost& cost : group.phases) {
+      ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, static_cast<double>(group.layers)));
+      Merge(stage.phases, timing);
+    }
+  }
+  for (const ic_phase_cost& cost : per_gpu.model_phases) {
+    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1));
+    Merge(stage.phases, timing);
+  }
+  std::stable_sort(stage.phases.begin(), stage.phases.end(),
+                   [](const PhaseTiming& a, const PhaseTiming& b) {
+                     return PhaseDisplayRank(a.phase) < PhaseDisplayRank(b.phase);
+                   });
+  for (PhaseTiming& timing : stage.phases) {
+    if (timing.calls > 1) timing.bound = DominantBound(timing);
+    stage.kernels_s += timing.time_s;
+    // Intensity of the merged record: recompute from the ledger's whole-step numbers.
+    if (const ic_phase_cost* cost = per_gpu.Find(timing.phase)) {
+      const double bytes = HbmBytes(*cost);
+      timing.arithmetic_intensity =
+          bytes > 0 ? (cost->matrix_flops + cost->vector_flops) / bytes : 0;
+    }
+  }
+  stage.layer_overhead_s = layers * scenario_->engine.per_layer_overhead_s;
+  stage.step_overhead_s = scenario_->engine.per_step_overhead_s;
+  stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
+  return stage;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,254 @@
+// Plugins the loader must reject, each with a reason that names the problem, without crashing
+// and without stopping the good plugins beside them from loading.
+#include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/plugin_loader.h"
+#include "gtest/gtest.h"
+#include "infercost/c/plugin.h"
+#include "tests/abi/abi_test_util.h"
+#include "tests/abi/plugins/abi_test_plugins.h"
+
+namespace infercost::abi_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The rejection of bad_plugins/<file>; fails the test when the loader did not reject it.
+const RejectedPlugin& Rejection(const std::string& file) {
+  static const RejectedPlugin kNone{};
+  const RejectedPlugin* rejected = FindRejected(BadPlugins(), file);
+  EXPECT_NE(rejected, nullptr) << file << " was not rejected; plugins:\n" << Describe(BadPlugins());
+  return rejected != nullptr ? *rejected : kNone;
+}
+
+std::string AbiPrefix(int major) { return "ABI " + std::to_string(major) + "."; }
+
+// ---- case 1: wrong ABI major ----
+
+TEST(AbiLoaderRejects, WrongAbiMajorWithBothVersions) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_wrong_major"));
+  EXPECT_EQ(rejected.name, "abi_wrong_major");
+  EXPECT_TRUE(Contains(rejected.reason, "ABI 2."));                        // the plugin's
+  EXPECT_TRUE(Contains(rejected.reason, AbiPrefix(INFERCOST_ABI_MAJOR)));  // the host's
+  EXPECT_EQ(rejected.plugin_abi_major, 2);
+  EXPECT_EQ(rejected.plugin_abi_minor, INFERCOST_ABI_MINOR);
+  EXPECT_EQ(FindLoaded(BadPlugins(), "abi_wrong_major"), nullptr);
+}
+
+TEST(AbiLoaderRejects, WrongAbiMajorThroughLoadPluginLibrary) {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> plugin = framework::LoadPluginLibrary(
+      (fs::path(BadPluginDir()) / LibraryFile("abi_wrong_major")).string());
+  ASSERT_FALSE(plugin.ok());
+  EXPECT_TRUE(Contains(plugin.status().message(), "ABI 2."));
+  EXPECT_TRUE(Contains(plugin.status().message(), LibraryFile("abi_wrong_major")));
+}
+
+TEST(AbiLoaderRejects, ManifestDeclaringAFutureMajor) {
+  const RejectedPlugin& rejected = Rejection(ManifestFile("abi_future_major"));
+  EXPECT_EQ(rejected.name, "abi_future_major");
+  EXPECT_TRUE(Contains(rejected.reason, "2"));
+  EXPECT_TRUE(Contains(rejected.reason, "ABI"));
+}
+
+// ---- case 3: no entry symbol ----
+
+TEST(AbiLoaderRejects, LibraryWithoutEntrySymbol) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_no_entry"));
+  EXPECT_TRUE(Contains(rejected.reason, INFERCOST_PLUGIN_ENTRY_SYMBOL));
+  EXPECT_EQ(rejected.name, "abi_no_entry");  // from the manifest: the table is out of reach
+}
+
+// ---- case 4: files that are not shared libraries ----
+
+TEST(AbiLoaderRejects, TextFileNamedLikeALibrary) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_not_elf"));
+  EXPECT_TRUE(Contains(rejected.reason, "not a shared library"));
+  EXPECT_EQ(rejected.name, "abi_not_elf");
+}
+
+TEST(AbiLoaderRejects, FileTooShortToBeALibrary) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_tiny_file"));
+  EXPECT_TRUE(Contains(rejected.reason, "not a shared library"));
+}
+
+TEST(AbiLoaderRejects, ManifestPointingAtAMissingLibrary) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_missing_library"));
+  EXPECT_TRUE(Contains(rejected.reason, "does not exist"));
+}
+
+TEST(AbiLoaderRejects, TextFileThroughLoadPluginLibrary) {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> plugin = framework::LoadPluginLibrary(
+      (fs::path(BadPluginDir()) / LibraryFile("abi_not_elf")).string());
+  ASSERT_FALSE(plugin.ok());
+  EXPECT_TRUE(Contains(plugin.status().message(), "not a shared library"));
+}
+
+// ---- case 5: initialize fails ----
+
+TEST(AbiLoaderRejects, InitializeErrorCarriesThePluginsMessage) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_init_fails"));
+  EXPECT_TRUE(Contains(rejected.reason, ABI_TEST_INIT_FAILURE_MESSAGE));
+  EXPECT_TRUE(Contains(rejected.reason, "initialize"));
+  EXPECT_EQ(rejected.name, "abi_init_fails");
+}
+
+// ---- case 8: malformed tables ----
+
+TEST(AbiLoaderRejects, NullFunctionInKindTable) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_null_function"));
+  EXPECT_TRUE(Contains(rejected.reason, "null"));
+}
+
+TEST(AbiLoaderRejects, NullKindTable) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_null_kind_table"));
+  EXPECT_TRUE(Contains(rejected.reason, "kind_table"));
+  EXPECT_TRUE(Contains(rejected.reason, "null"));
+}
+
+TEST(AbiLoaderRejects, UnknownKind) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_unknown_kind"));
+  EXPECT_TRUE(Contains(rejected.reason, "kind"));
+  EXPECT_TRUE(Contains(rejected.reason, "42"));
+}
+
+TEST(AbiLoaderRejects, NullInitialize) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_null_initialize"));
+  EXPECT_TRUE(Contains(rejected.reason, "initialize"));
+}
+
+TEST(AbiLoaderRejects, PluginTableSmallerThanAbi1_0) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_small_table"));
+  EXPECT_TRUE(Contains(rejected.reason, "64"));  // the size the table claims
+}
+
+TEST(AbiLoaderRejects, EntryReturningNull) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_null_table"));
+  EXPECT_TRUE(Contains(rejected.reason, "null"));
+}
+
+// A table whose name claims 2^40 bytes must be rejected before the host copies it (it once
+// crashed the loader with std::bad_alloc). Runs the load in a child process so that a crash fails
+// this test only.
+TEST(AbiLoaderRejects, TableWithHugeNameSize) {
+  const std::string path = (fs::path(ABI_CRASH_PLUGIN_DIR) / LibraryFile("abi_huge_name")).string();
+  EXPECT_EXIT(
+      {
+        absl::StatusOr<std::shared_ptr<const LoadedPlugin>> plugin =
+            framework::LoadPluginLibrary(path);
+        const bool rejected_for_its_name =
+            !plugin.ok() && plugin.status().message().find("name") != absl::string_view::npos;
+        std::exit(rejected_for_its_name ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// ---- case 9: manifest problems ----
+
+TEST(AbiLoaderRejects, ManifestNameDisagreesWithLibrary) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_manifest_says"));
+  EXPECT_TRUE(Contains(rejected.reason, "abi_manifest_says"));
+  EXPECT_TRUE(Contains(rejected.reason, "abi_library_says"));
+  EXPECT_EQ(FindLoaded(BadPlugins(), "abi_library_says"), nullptr);
+  EXPECT_EQ(FindLoaded(BadPlugins(), "abi_manifest_says"), nullptr);
+}
+
+TEST(AbiLoaderRejects, ManifestKindDisagreesWithLibrary) {
+  const RejectedPlugin& rejected = Rejection(LibraryFile("abi_kind_mismatch"));
+  EXPECT_TRUE(Contains(rejected.reason, "attention_kernel"));   // the manifest's
+  EXPECT_TRUE(Contains(rejected.reason, "attention_variant"));  // the library's
+}
+
+TEST(AbiLoaderRejects, MalformedManifestWithFileAndLine) {
+  const RejectedPlugin& rejected = Rejection(ManifestFile("abi_malformed"));
+  // The unterminated string is on line 3 of the manifest.
+  EXPECT_TRUE(Contains(rejected.reason, ManifestFile("abi_malformed") + ":3:"));
+}
+
+TEST(AbiLoaderRejects, ManifestMissingARequiredKey) {
+  const RejectedPlugin& rejected = Rejection(ManifestFile("abi_missing_key"));
+  EXPECT_TRUE(Contains(rejected.reason, ManifestFile("abi_missing_key")));
+  EXPECT_TRUE(Contains(rejected.reason, "library"));
+}
+
+// ---- case 10: duplicate names ----
+
+TEST(AbiLoaderRejects, DuplicateNameInASecondDirectory) {
+  const PluginSet set = framework::LoadPlugins(OnlyDirs({BadPluginDir(), SecondPluginDir()}));
+  const std::string second = (fs::path(SecondPluginDir()) / LibraryFile("abi_dup")).string();
+  const std::string first = (fs::path(BadPluginDir()) / LibraryFile("abi_dup")).string();
+
+  const auto loaded = FindLoaded(set, "abi_dup");
+  ASSERT_NE(loaded, nullptr) << Describe(set);
+  EXPECT_EQ(fs::path(loaded->path()), fs::path(first));
+
+  const RejectedPlugin* rejected = nullptr;
+  for (const RejectedPlugin& r : set.rejected) {
+    if (fs::path(r.path) == fs::path(second)) rejected = &r;
+  }
+  ASSERT_NE(rejected, nullptr) << Describe(set);
+  EXPECT_EQ(rejected->name, "abi_dup");
+  EXPECT_TRUE(Contains(rejected->reason, "duplicate"));
+  EXPECT_TRUE(Contains(rejected->reason, first));  // says where the first one came from
+  EXPECT_EQ(std::count_if(set.loaded.begin(), set.loaded.end(),
+                          [](const auto& p) { return p->name() == "abi_dup"; }),
+            1);
+}
+
+// ---- all of them at once, beside the in-tree plugins ----
+
+TEST(AbiLoaderRejects, BadPluginsDoNotStopTheGoodOnes) {
+  const PluginSet set = framework::LoadPlugins(OnlyDirs({BadPluginDir(), BuildPluginDir()}));
+
+  std::vector<std::string> loaded;
+  for (const auto& plugin : set.loaded) loaded.emplace_back(plugin->name());
+  std::sort(loaded.begin(), loaded.end());
+  std::vector<std::string> expected_loaded = {
+      // good, or bad only when called
+      "abi_c_good", "abi_dup", "abi_flop_changer", "abi_foreign_phase", "abi_ignores_sink_error",
+      "abi_nan_cost", "abi_nan_time", "abi_negative_cost", "abi_negative_traffic",
+      "abi_newer_minor", "abi_throwing",
+      // in-tree
+      "flash", "gqa", "mha", "mla", "mqa", "naive", "roofline"};
+  std::sort(expected_loaded.begin(), expected_loaded.end());
+  EXPECT_EQ(loaded, expected_loaded) << Describe(set);
+
+  const std::vector<std::string> expected_rejected = {
+      LibraryFile("abi_wrong_major"),     ManifestFile("abi_future_major"),
+      LibraryFile("abi_no_entry"),        LibraryFile("abi_not_elf"),
+      LibraryFile("abi_tiny_file"),       LibraryFile("abi_missing_library"),
+      LibraryFile("abi_init_fails"),      LibraryFile("abi_null_function"),
+      LibraryFile("abi_null_kind_table"), LibraryFile("abi_unknown_kind"),
+      LibraryFile("abi_null_initialize"), LibraryFile("abi_small_table"),
+      LibraryFile("abi_null_table"),      LibraryFile("abi_manifest_says"),
+      LibraryFile("abi_kind_mismatch"),   ManifestFile("abi_malformed"),
+      ManifestFile("abi_missing_key")};
+  for (const std::string& file : expected_rejected) {
+    const RejectedPlugin* rejected = FindRejected(set, file);
+    ASSERT_NE(rejected, nullptr) << file << " was not rejected:\n" << Describe(set);
+    EXPECT_FALSE(rejected->reason.empty()) << file;
+  }
+  EXPECT_EQ(set.rejected.size(), expected_rejected.size()) << Describe(set);
+  for (const RejectedPlugin& rejected : set.rejected) {
+    EXPECT_EQ(fs::path(rejected.path).parent_path(), fs::path(BadPluginDir()))
+        << "an in-tree plugin was rejected: " << rejected.path << ": " << rejected.reason;
+  }
+}
+
+TEST(AbiLoaderRejects, LoadingTheBadDirectoryTwiceIsStable) {
+  const PluginSet first = framework::LoadPlugins(OnlyDirs({BadPluginDir()}));
+  const PluginSet second = framework::LoadPlugins(OnlyDirs({BadPluginDir()}));
+  EXPECT_EQ(first.loaded.size(), second.loaded.size());
+  ASSERT_EQ(first.rejected.size(), second.rejected.size());
+  for (size_t i = 0; i < first.rejected.size(); ++i) {
+    EXPECT_EQ(first.rejected[i].path, second.rejected[i].path);
+    EXPECT_EQ(first.rejected[i].reason, second.rejected[i].reason);
+  }
+}
+
+}  // namespace
+}  // namespace infercost::abi_test

@@ -1,0 +1,64 @@
+// Attention-variant plugins (C++ SDK) that emit records the host must refuse. Built once per
+// COSTS_* macro; PLUGIN_NAME is the plugin's name:
+//   COSTS_NAN                 qk_scores.matrix_flops = NaN
+//   COSTS_NEGATIVE            attn_v.kv_read_bytes = -1
+//   COSTS_IGNORES_SINK_ERROR  emits qk_scores.matrix_flops = NaN, swallows the sink's error,
+//                             emits a good attn_v and returns OK
+//   COSTS_FOREIGN_PHASE       emits ffn_up, which is not an attention phase
+// Each first emits a good q_proj, so the failure is not simply "the first record".
+#include <limits>
+
+#include "infercost/sdk/plugin.h"
+
+#ifndef PLUGIN_NAME
+#error "PLUGIN_NAME must be defined (a string literal)"
+#endif
+
+namespace {
+
+using infercost::sdk::MakePhaseCost;
+
+class BadCosts final : public infercost::sdk::AttentionVariant {
+ public:
+  double KvCacheBytesPerToken(const ic_attention_shape& /*shape*/,
+                              const ic_stage& /*stage*/) override {
+    return 0;
+  }
+
+  void EmitPhases(const ic_attention_shape& /*shape*/, const ic_stage& /*stage*/,
+                  const infercost::sdk::PhaseSink& sink) override {
+    ic_phase_cost q_proj = MakePhaseCost(IC_PHASE_Q_PROJ);
+    infercost::sdk::SetGemm(q_proj, 4, 8, 16);
+    sink.Emit(q_proj);
+#if defined(COSTS_NAN)
+    ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
+    scores.matrix_flops = std::numeric_limits<double>::quiet_NaN();
+    sink.Emit(scores);
+#elif defined(COSTS_NEGATIVE)
+    ic_phase_cost attn_v = MakePhaseCost(IC_PHASE_ATTN_V);
+    attn_v.kv_read_bytes = -1;
+    sink.Emit(attn_v);
+#elif defined(COSTS_IGNORES_SINK_ERROR)
+    ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
+    scores.matrix_flops = std::numeric_limits<double>::quiet_NaN();
+    try {
+      sink.Emit(scores);
+    } catch (const infercost::sdk::HostError&) {
+      // Misbehaving on purpose: the ABI says to stop and return the sink's error.
+    }
+    ic_phase_cost attn_v = MakePhaseCost(IC_PHASE_ATTN_V);
+    attn_v.kv_read_bytes = 1024;
+    sink.Emit(attn_v);
+#elif defined(COSTS_FOREIGN_PHASE)
+    ic_phase_cost ffn_up = MakePhaseCost(IC_PHASE_FFN_UP);
+    sink.Emit(ffn_up);
+#else
+#error "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE"
+#endif
+  }
+};
+
+}  // namespace
+
+INFERCOST_PLUGIN(BadCosts, PLUGIN_NAME, "1.0.0", "infercost tests",
+                 "emits phase records the host must refuse (ABI tests)")
