@@ -1,5 +1,7 @@
 #include "framework/scenario.h"
 
+#include <tuple>
+
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 
@@ -32,7 +34,18 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   ASSIGN_OR_RETURN(const registry::Engine* engine, presets.engines.Find(request.engine));
   scenario.model = *model;
   scenario.hardware = *hardware;
-  scenario.engine = *engine;
+  scenario.engine = engine->ForHardware(hardware->name);
+  for (const auto& [flag, value, field] :
+       {std::tuple{"--mfu", request.matmul_efficiency, &registry::Engine::matmul_efficiency},
+        std::tuple{"--bw-efficiency", request.bandwidth_efficiency,
+                   &registry::Engine::bandwidth_efficiency}}) {
+    if (value == 0) continue;
+    if (!(value > 0 && value <= 1)) {
+      return absl::InvalidArgumentError(
+          fmt::format("{} = {} must be a fraction of peak in (0, 1]", flag, value));
+    }
+    scenario.engine.*field = value;
+  }
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
   ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
   ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));

@@ -34,12 +34,16 @@ struct ScenarioRequest {
   int64_t concurrency = 1;
   std::string attention_kernel = "flash";
   std::string attention_variant;  // empty: the model's own
+  // Calibration overrides (0 = the engine preset's): fraction of peak matrix FLOP/s reached by
+  // large matmuls ("MFU") and fraction of peak HBM bandwidth reached by large transfers.
+  double matmul_efficiency = 0;
+  double bandwidth_efficiency = 0;
 };
 
 struct Scenario {
   registry::Model model;
   registry::Hardware hardware;
-  registry::Engine engine;
+  registry::Engine engine;  // calibrated for `hardware`, with the request's overrides
   int64_t gpus = 1;
   registry::DType weights;
   registry::DType activations;

@@ -1,9 +1,76 @@
 #include "registry/engine.h"
 
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "registry/toml_reader.h"
 
 namespace infercost::registry {
+namespace {
+
+// The numeric calibration: one row per key, shared by the loader and ForHardware.
+struct CalibrationKey {
+  const char* key;
+  double Engine::*field;
+  double fallback;
+  double min;
+  double max;
+};
+
+constexpr CalibrationKey kCalibrationKeys[] = {
+    {"matmul_efficiency", &Engine::matmul_efficiency, 1, 1e-3, 1},
+    {"matmul_half_flops", &Engine::matmul_half_flops, 0, 0, 1e18},
+    {"bandwidth_efficiency", &Engine::bandwidth_efficiency, 1, 1e-3, 1},
+    {"bandwidth_half_bytes", &Engine::bandwidth_half_bytes, 0, 0, 1e15},
+    {"kernel_overhead_s", &Engine::kernel_overhead_s, 0, 0, 1},
+    {"per_layer_overhead_s", &Engine::per_layer_overhead_s, 0, 0, 1},
+    {"per_step_overhead_s", &Engine::per_step_overhead_s, 0, 0, 10},
+    {"runtime_reserve_bytes", &Engine::runtime_reserve_bytes, 0, 0, 1e15},
+    {"reserve_fraction", &Engine::reserve_fraction, 0, 0, 0.9},
+};
+
+absl::Status ReadCalibration(const TomlReader& reader, Engine& engine) {
+  for (const CalibrationKey& k : kCalibrationKeys) {
+    ASSIGN_OR_RETURN(engine.*k.field, reader.OptionalNumber(k.key, engine.*k.field, k.min, k.max));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Engine::HardwareOverride> ReadOverride(const std::string& path,
+                                                      const std::string& hardware,
+                                                      const toml::table& table) {
+  TomlReader reader(path, table, "hardware." + hardware);
+  Engine::HardwareOverride override_values;
+  override_values.hardware = hardware;
+  for (const CalibrationKey& k : kCalibrationKeys) {
+    if (table.get(k.key) == nullptr) continue;
+    ASSIGN_OR_RETURN(double value, reader.OptionalNumber(k.key, 0, k.min, k.max));
+    override_values.values.emplace_back(k.key, value);
+  }
+  RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  return override_values;
+}
+
+}  // namespace
+
+std::vector<std::string> EngineOverridableKeys() {
+  std::vector<std::string> keys;
+  for (const CalibrationKey& k : kCalibrationKeys) keys.emplace_back(k.key);
+  return keys;
+}
+
+Engine Engine::ForHardware(const std::string& hardware) const {
+  Engine resolved = *this;
+  for (const HardwareOverride& o : hardware_overrides) {
+    if (o.hardware != hardware) continue;
+    for (const auto& [key, value] : o.values) {
+      for (const CalibrationKey& k : kCalibrationKeys) {
+        if (key == k.key) resolved.*k.field = value;
+      }
+    }
+  }
+  return resolved;
+}
 
 absl::StatusOr<Engine> LoadEnginePreset(const std::string& path) {
   ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
@@ -12,23 +79,23 @@ absl::StatusOr<Engine> LoadEnginePreset(const std::string& path) {
   engine.source = path;
   ASSIGN_OR_RETURN(engine.name, reader.String("name"));
   ASSIGN_OR_RETURN(engine.display_name, reader.String("display_name"));
-  ASSIGN_OR_RETURN(engine.matmul_efficiency, reader.OptionalNumber("matmul_efficiency", 1, 1e-3, 1));
-  ASSIGN_OR_RETURN(engine.bandwidth_efficiency,
-                   reader.OptionalNumber("bandwidth_efficiency", 1, 1e-3, 1));
-  ASSIGN_OR_RETURN(engine.matmul_half_flops,
-                   reader.OptionalNumber("matmul_half_flops", 0, 0, 1e18));
-  ASSIGN_OR_RETURN(engine.bandwidth_half_bytes,
-                   reader.OptionalNumber("bandwidth_half_bytes", 0, 0, 1e15));
+  RETURN_IF_ERROR(ReadCalibration(reader, engine));
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
-  ASSIGN_OR_RETURN(engine.kernel_overhead_s, reader.OptionalNumber("kernel_overhead_s", 0, 0, 1));
-  ASSIGN_OR_RETURN(engine.per_layer_overhead_s,
-                   reader.OptionalNumber("per_layer_overhead_s", 0, 0, 1));
-  ASSIGN_OR_RETURN(engine.per_step_overhead_s,
-                   reader.OptionalNumber("per_step_overhead_s", 0, 0, 10));
-  ASSIGN_OR_RETURN(engine.runtime_reserve_bytes,
-                   reader.OptionalNumber("runtime_reserve_bytes", 0, 0, 1e15));
-  ASSIGN_OR_RETURN(engine.reserve_fraction, reader.OptionalNumber("reserve_fraction", 0, 0, 0.9));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
+  ASSIGN_OR_RETURN(const toml::table* per_hardware, reader.OptionalTable("hardware"));
+  if (per_hardware != nullptr) {
+    for (const auto& [name, node] : *per_hardware) {
+      const toml::table* table = node.as_table();
+      if (table == nullptr) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{}:{}: key 'hardware.{}': expected a table of calibration keys ({})", path,
+            node.source().begin.line, name.str(), absl::StrJoin(EngineOverridableKeys(), ", ")));
+      }
+      ASSIGN_OR_RETURN(Engine::HardwareOverride o,
+                       ReadOverride(path, std::string(name.str()), *table));
+      engine.hardware_overrides.push_back(std::move(o));
+    }
+  }
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   return engine;
 }

@@ -6,6 +6,8 @@
 #define INFERCOST_REGISTRY_ENGINE_H_
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -28,7 +30,21 @@ struct Engine {
   double reserve_fraction = 0;        // per GPU, fraction of capacity the engine leaves unused
   int64_t max_batched_tokens = 0;     // prefill chunk size bounding activations; 0 = no chunks
   std::string source;
+
+  // Per-device calibration from `[hardware.<name>]` tables: (key, value) pairs that replace the
+  // engine-wide values above on that device.
+  struct HardwareOverride {
+    std::string hardware;
+    std::vector<std::pair<std::string, double>> values;
+  };
+  std::vector<HardwareOverride> hardware_overrides;
+
+  // This engine as calibrated for `hardware` (the engine-wide values where no override exists).
+  Engine ForHardware(const std::string& hardware) const;
 };
+
+// Calibration keys a `[hardware.<name>]` table may override, for messages.
+std::vector<std::string> EngineOverridableKeys();
 
 absl::StatusOr<Engine> LoadEnginePreset(const std::string& path);
 

@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
@@ -78,6 +79,15 @@ absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
   RETURN_IF_ERROR(LoadKind(dirs, "models", LoadModelPreset, presets.models));
   RETURN_IF_ERROR(LoadKind(dirs, "hardware", LoadHardwarePreset, presets.hardware));
   RETURN_IF_ERROR(LoadKind(dirs, "engines", LoadEnginePreset, presets.engines));
+  for (const Engine& engine : presets.engines.items()) {
+    for (const Engine::HardwareOverride& o : engine.hardware_overrides) {
+      if (presets.hardware.FindOrNull(o.hardware) == nullptr) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{}: table [hardware.{}] names no hardware preset; known: {}", engine.source,
+            o.hardware, absl::StrJoin(presets.hardware.Names(), ", ")));
+      }
+    }
+  }
   return presets;
 }
 

@@ -71,6 +71,10 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_option("--attention-kernel", request.attention_kernel,
                      "Attention kernel plugin (naive, flash, ...)")
       ->capture_default_str();
+  command.add_option("--mfu", request.matmul_efficiency,
+                     "Override the engine's fraction of peak matrix FLOP/s (0..1]");
+  command.add_option("--bw-efficiency", request.bandwidth_efficiency,
+                     "Override the engine's fraction of peak HBM bandwidth (0..1]");
   command.add_option("--attention-variant", request.attention_variant,
                      "Override the model's attention variant (mha, gqa, mqa, mla, ...)");
 }
