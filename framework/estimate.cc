@@ -46,7 +46,7 @@ struct MemoryModel {
   const Pipeline& pipeline;
   const Scenario& scenario;
   double weights_bytes;
-  double kv_bytes_per_token;  // one sequence, all layers of one shard
+  double kv_bytes_per_sequence;  // one sequence at input + output tokens, all layers of one shard
   double reserve_bytes;
 
   absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const {
@@ -54,8 +54,7 @@ struct MemoryModel {
     memory.capacity_bytes = scenario.hardware.memory_capacity_bytes;
     memory.weights_bytes = weights_bytes;
     memory.reserve_bytes = reserve_bytes;
-    const double context = static_cast<double>(scenario.input_tokens + scenario.output_tokens);
-    memory.kv_bytes = static_cast<double>(concurrency) * context * kv_bytes_per_token;
+    memory.kv_bytes = static_cast<double>(concurrency) * kv_bytes_per_sequence;
     ASSIGN_OR_RETURN(StageLedger prefill, pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
     Step decode{IC_STAGE_DECODE, concurrency, 1, scenario.input_tokens + scenario.output_tokens};
     decode.tensor_parallel = scenario.tensor_parallel;
@@ -105,24 +104,32 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
 
   // Exact decode sum: everything but attention repeats every step; attention is re-timed at each
   // step's context (k = 1 .. output-1 at input + k).
-  const double layers = static_cast<double>(s.model.num_layers);
-  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> mean_attention, pipeline.AttentionPhases(decode));
-  ASSIGN_OR_RETURN(double attention_at_mean, timer.TimePhases(mean_attention, layers));
+  auto attention_seconds = [&](const Step& step) -> absl::StatusOr<double> {
+    ASSIGN_OR_RETURN(std::vector<AttentionSlice> slices, pipeline.AttentionByWindow(step));
+    double seconds = 0;
+    for (const AttentionSlice& slice : slices) {
+      ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));
+      seconds += t;
+    }
+    return seconds;
+  };
+  ASSIGN_OR_RETURN(double attention_at_mean, attention_seconds(decode));
   const int64_t steps = s.output_tokens - 1;
   e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
   for (int64_t k = 1; k <= steps; ++k) {
     Step step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k};
     step.tensor_parallel = tp;
-    ASSIGN_OR_RETURN(std::vector<ic_phase_cost> attention, pipeline.AttentionPhases(step));
-    ASSIGN_OR_RETURN(double seconds, timer.TimePhases(attention, layers));
+    ASSIGN_OR_RETURN(double seconds, attention_seconds(step));
     e.decode_sum_s += seconds;
   }
 
   // Memory per GPU.
   ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
+  ASSIGN_OR_RETURN(double kv_per_sequence,
+                   pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
   const MemoryModel memory{pipeline, s,
                            e.decode_per_gpu.totals.params * s.weights.bytes_per_element,
-                           e.kv_bytes_per_token_per_gpu,
+                           kv_per_sequence,
                            s.engine.runtime_reserve_bytes +
                                s.engine.reserve_fraction * s.hardware.memory_capacity_bytes};
   Summary& summary = e.summary;

@@ -31,6 +31,32 @@ absl::StatusOr<MlaConfig> ReadMla(const std::string& path, const toml::table& ta
   return mla;
 }
 
+// `layer_types = ["sliding_attention", "full_attention"]`: a cycle repeated over the layers, or
+// one entry per layer (Hugging Face's names).
+absl::StatusOr<std::vector<bool>> ReadLayerTypes(const TomlReader& reader, int64_t num_layers) {
+  const toml::node* node = reader.Raw("layer_types");
+  if (node == nullptr) return std::vector<bool>{};
+  const toml::array* types = node->as_array();
+  if (types == nullptr || types->empty()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: expected a non-empty array of \"sliding_attention\" / \"full_attention\"",
+        reader.Where("layer_types")));
+  }
+  std::vector<bool> cycle;
+  for (const toml::node& entry : *types) {
+    auto value = entry.value<std::string>();
+    if (!value || (*value != "sliding_attention" && *value != "full_attention")) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: entries must be \"sliding_attention\" or \"full_attention\"",
+          reader.Where("layer_types")));
+    }
+    cycle.push_back(*value == "sliding_attention");
+  }
+  std::vector<bool> layers(static_cast<size_t>(num_layers));
+  for (size_t i = 0; i < layers.size(); ++i) layers[i] = cycle[i % cycle.size()];
+  return layers;
+}
+
 absl::Status Invalid(const Model& model, const std::string& message) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", model.source, message));
 }
@@ -68,6 +94,7 @@ absl::StatusOr<Model> LoadModelPreset(const std::string& path) {
   ASSIGN_OR_RETURN(model.attention_bias, reader.Bool("attention_bias", false));
   ASSIGN_OR_RETURN(model.parallel_attention, reader.Bool("parallel_attention", false));
   ASSIGN_OR_RETURN(model.sliding_window, reader.NonNegativeInt("sliding_window", 0));
+  ASSIGN_OR_RETURN(model.sliding_layers, ReadLayerTypes(reader, model.num_layers));
   ASSIGN_OR_RETURN(const toml::table* moe, reader.OptionalTable("moe"));
   if (moe != nullptr) {
     ASSIGN_OR_RETURN(model.moe, ReadMoe(path, *moe));
@@ -79,6 +106,15 @@ absl::StatusOr<Model> LoadModelPreset(const std::string& path) {
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   RETURN_IF_ERROR(ValidateModel(model));
   return model;
+}
+
+int64_t LayerWindow(const Model& model, int64_t layer) {
+  if (model.sliding_layers.empty()) return model.sliding_window;
+  return model.sliding_layers[static_cast<size_t>(layer)] ? model.sliding_window : 0;
+}
+
+bool IsMoeLayer(const Model& model, int64_t layer) {
+  return model.moe.has_value() && layer >= model.moe->first_dense_layers;
 }
 
 absl::Status ValidateModel(const Model& model) {
@@ -112,6 +148,16 @@ absl::Status ValidateModel(const Model& model) {
                                       "mla.qk_rope_head_dim = {}",
                                       model.head_dim,
                                       model.mla->qk_nope_head_dim + model.mla->qk_rope_head_dim));
+  }
+  if (!model.sliding_layers.empty()) {
+    if (static_cast<int64_t>(model.sliding_layers.size()) != model.num_layers) {
+      return Invalid(model, fmt::format("layer_types lists {} layers; the model has num_layers = {}",
+                                        model.sliding_layers.size(), model.num_layers));
+    }
+    if (model.sliding_window == 0) {
+      return Invalid(model, "layer_types names sliding_attention layers but sliding_window is 0; "
+                            "set sliding_window");
+    }
   }
   if (model.moe) {
     if (model.moe->experts_per_token > model.moe->num_experts) {

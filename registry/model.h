@@ -52,6 +52,9 @@ struct Model {
   bool attention_bias = false;
   bool parallel_attention = false;
   int64_t sliding_window = 0;  // 0 = full attention
+  // Hybrid attention: which layers use the sliding window (true) and which attend to the whole
+  // context (false), one entry per layer. Empty: every layer uses `sliding_window`.
+  std::vector<bool> sliding_layers;
   std::optional<MoeConfig> moe;
   std::optional<MlaConfig> mla;
   std::string source;  // file it came from
@@ -61,6 +64,11 @@ struct Model {
 const std::vector<std::string>& KnownAttentionVariants();
 
 absl::StatusOr<Model> LoadModelPreset(const std::string& path);
+
+// The window of layer `layer` (0 = full attention).
+int64_t LayerWindow(const Model& model, int64_t layer);
+// True when `layer` has a routed-expert FFN.
+bool IsMoeLayer(const Model& model, int64_t layer);
 
 // Cross-field checks shared by every way a Model is built (preset, config.json, overrides).
 absl::Status ValidateModel(const Model& model);

@@ -44,6 +44,9 @@ class TomlReader {
   absl::StatusOr<double> OptionalNumber(std::string_view key, double fallback, double min,
                                         double max) const;
   absl::StatusOr<bool> Bool(std::string_view key, std::optional<bool> fallback = std::nullopt) const;
+  // The raw node of `key` (nullptr when absent), for values of shapes the typed readers do not
+  // cover; marks the key as known.
+  const toml::node* Raw(std::string_view key) const { return Find(key); }
   // A sub-table, or nullptr when absent (an error if present but not a table).
   absl::StatusOr<const toml::table*> OptionalTable(std::string_view key) const;
 

@@ -74,12 +74,21 @@ Pipeline::Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionK
                              scenario_.hardware.l2_cache_bytes, scenario_.hardware.compute_units};
   precision_ = Precision{scenario_.weights.bytes_per_element,
                          scenario_.activations.bytes_per_element, scenario_.kv.bytes_per_element};
-  if (model.moe) {
-    const int64_t dense = model.moe->first_dense_layers;
-    if (dense > 0) layer_kinds_.push_back({"dense", dense, false});
-    if (model.num_layers > dense) layer_kinds_.push_back({"moe", model.num_layers - dense, true});
-  } else {
-    layer_kinds_.push_back({"dense", model.num_layers, false});
+  // Layers sharing FFN kind and attention window share one per-layer cost.
+  const bool hybrid = !model.sliding_layers.empty();
+  for (int64_t layer = 0; layer < model.num_layers; ++layer) {
+    const bool moe = registry::IsMoeLayer(model, layer);
+    const int64_t window = registry::LayerWindow(model, layer);
+    auto same = std::find_if(layer_kinds_.begin(), layer_kinds_.end(), [&](const LayerKind& k) {
+      return k.moe == moe && k.sliding_window == window;
+    });
+    if (same != layer_kinds_.end()) {
+      ++same->layers;
+      continue;
+    }
+    std::string name = moe ? "moe" : "dense";
+    if (hybrid) name += window > 0 ? "-sliding" : "-full";
+    layer_kinds_.push_back({name, 1, moe, window});
   }
 }
 
@@ -122,11 +131,30 @@ ic_stage Pipeline::StageOf(const Step& step) const {
   return stage;
 }
 
-absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(const Step& step) const {
+absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(
+    const Step& step, int64_t sliding_window) const {
   const ic_stage stage = StageOf(step);
-  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, variant_.Phases(shape_, stage));
-  RETURN_IF_ERROR(kernel_.RewriteTraffic(shape_, stage, device_, phases));
+  ic_attention_shape shape = shape_;
+  shape.sliding_window = sliding_window;
+  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, variant_.Phases(shape, stage));
+  RETURN_IF_ERROR(kernel_.RewriteTraffic(shape, stage, device_, phases));
   return phases;
+}
+
+absl::StatusOr<std::vector<AttentionSlice>> Pipeline::AttentionByWindow(const Step& step) const {
+  std::vector<AttentionSlice> slices;
+  for (const LayerKind& kind : layer_kinds_) {
+    auto same = std::find_if(slices.begin(), slices.end(), [&](const AttentionSlice& slice) {
+      return slice.sliding_window == kind.sliding_window;
+    });
+    if (same != slices.end()) {
+      same->layers += kind.layers;
+      continue;
+    }
+    ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, AttentionPhases(step, kind.sliding_window));
+    slices.push_back({kind.layers, kind.sliding_window, std::move(phases)});
+  }
+  return slices;
 }
 
 absl::StatusOr<LayerGroup> Pipeline::EvaluateLayer(
@@ -165,9 +193,12 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
   const registry::Model& model = scenario_.model;
   StageLedger ledger;
   ledger.step = step;
-  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> attention, AttentionPhases(step));
+  ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByWindow(step));
   for (const LayerKind& kind : layer_kinds_) {
-    ASSIGN_OR_RETURN(LayerGroup group, EvaluateLayer(kind, step, attention));
+    const auto slice = std::find_if(attention.begin(), attention.end(), [&](const auto& a) {
+      return a.sliding_window == kind.sliding_window;
+    });
+    ASSIGN_OR_RETURN(LayerGroup group, EvaluateLayer(kind, step, slice->phases));
     for (const ic_phase_cost& cost : group.phases) {
       Accumulate(ledger.phases, cost, static_cast<double>(group.layers));
     }
@@ -197,6 +228,23 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerToken(int64_t tensor_parallel) c
   return per_layer * static_cast<double>(scenario_.model.num_layers);
 }
 
+absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
+                                                         int64_t tensor_parallel) const {
+  Step step{IC_STAGE_DECODE, 1, 1, 1};
+  step.tensor_parallel = tensor_parallel;
+  double bytes = 0;
+  for (const LayerKind& kind : layer_kinds_) {
+    ic_attention_shape shape = shape_;
+    shape.sliding_window = kind.sliding_window;
+    ASSIGN_OR_RETURN(double per_token, variant_.KvCacheBytesPerToken(shape, StageOf(step)));
+    // A sliding-window layer keeps only its last `window` tokens.
+    const int64_t kept = kind.sliding_window > 0 ? std::min(context_tokens, kind.sliding_window)
+                                                 : context_tokens;
+    bytes += static_cast<double>(kind.layers) * per_token * static_cast<double>(kept);
+  }
+  return bytes;
+}
+
 absl::StatusOr<Ledger> Pipeline::Run() const {
   const Scenario& s = scenario_;
   Ledger ledger;
@@ -214,12 +262,14 @@ absl::StatusOr<Ledger> Pipeline::Run() const {
   for (const ic_phase_cost& cost : ledger.decode.phases) {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
-  double attention_layers = 0;
-  for (const LayerKind& kind : layer_kinds_) attention_layers += static_cast<double>(kind.layers);
   for (int64_t k = 1; k <= sum.steps; ++k) {
-    ASSIGN_OR_RETURN(std::vector<ic_phase_cost> attention,
-                     AttentionPhases(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
-    for (const ic_phase_cost& cost : attention) Accumulate(sum.phases, cost, attention_layers);
+    ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
+                     AttentionByWindow(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
+    for (const AttentionSlice& slice : attention) {
+      for (const ic_phase_cost& cost : slice.phases) {
+        Accumulate(sum.phases, cost, static_cast<double>(slice.layers));
+      }
+    }
   }
   // Params are a property of the model, not of the steps: keep one step's count.
   for (ic_phase_cost& cost : sum.phases) {

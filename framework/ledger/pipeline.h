@@ -20,8 +20,15 @@
 
 namespace infercost::framework {
 
-// The ABI view of a model's attention.
+// The ABI view of a model's attention (window: the model's; see LayerKind for hybrids).
 ic_attention_shape AttentionShapeOf(const registry::Model& model);
+
+// One layer's attention phases and the number of layers that share them.
+struct AttentionSlice {
+  int64_t layers = 0;
+  int64_t sliding_window = 0;
+  std::vector<ic_phase_cost> phases;
+};
 
 class Pipeline {
  public:
@@ -32,10 +39,15 @@ class Pipeline {
   absl::StatusOr<Ledger> Run() const;
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
-  // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model).
+  // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),
+  // before any sliding window evicts it.
   absl::StatusOr<double> KvCacheBytesPerToken(int64_t tensor_parallel) const;
-  // One layer's attention phases (variant, then kernel) for `step`.
-  absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step) const;
+  // KV-cache bytes one sequence of `context_tokens` holds on one shard: sliding-window layers
+  // keep only their last `window` tokens.
+  absl::StatusOr<double> KvCacheBytesPerSequence(int64_t context_tokens,
+                                                 int64_t tensor_parallel) const;
+  // The attention phases (variant, then kernel) of `step`, one slice per distinct window.
+  absl::StatusOr<std::vector<AttentionSlice>> AttentionByWindow(const Step& step) const;
 
   const Scenario& scenario() const { return scenario_; }
 
@@ -44,9 +56,12 @@ class Pipeline {
     std::string name;
     int64_t layers;
     bool moe;
+    int64_t sliding_window;  // 0 = full attention
   };
   Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel);
   ic_stage StageOf(const Step& step) const;
+  absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step,
+                                                             int64_t sliding_window) const;
   absl::StatusOr<LayerGroup> EvaluateLayer(const LayerKind& kind, const Step& step,
                                            const std::vector<ic_phase_cost>& attention) const;
 

@@ -156,3 +156,26 @@ TEST(TimingTest, TensorParallelThatDoesNotDivideHeadsIsRejected) {
 
 }  // namespace
 }  // namespace infercost
+
+namespace infercost {
+namespace {
+
+TEST(SlidingWindowTest, MistralWindowBoundsKvCacheAndScores) {
+  // Mistral-7B v0.1: 32 layers, 8 KV heads of 128, sliding window 4096. At fp8 one token adds
+  // 2 * 8 * 128 = 2,048 B per layer; a 16,000-token sequence keeps only 4,096 of them:
+  // 2,048 * 4,096 * 32 = 268,435,456 B.
+  framework::ScenarioRequest request;
+  request.model = "mistral-7b";
+  request.gpus = 1;
+  request.input_tokens = 8000;
+  request.output_tokens = 8000;
+  const framework::Estimate e = EstimateOf(request);
+  EXPECT_EQ(e.summary.memory.kv_bytes, 268'435'456.0);
+  // Decode at N = 8000 + 4000 = 12,000 reads only the window: 4,096 * 8 * 128 * 32 = 134,217,728.
+  EXPECT_EQ(e.ledger.decode.Find(IC_PHASE_QK_SCORES)->kv_read_bytes, 134'217'728.0);
+  // ... and scores 4,096 keys per query: 2 * 32 heads * 128 * 4,096 * 32 layers = 1,073,741,824.
+  EXPECT_EQ(e.ledger.decode.Find(IC_PHASE_QK_SCORES)->matrix_flops, 1'073'741'824.0);
+}
+
+}  // namespace
+}  // namespace infercost
