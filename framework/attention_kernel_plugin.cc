@@ -20,10 +20,10 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
   const std::vector<ic_phase_cost> before = phases;
   {
     auto lock = plugin_->LockIfNeeded();
-    absl::Status status = ConsumeError(
-        table_->rewrite_traffic(plugin_->instance(), &shape, &stage, &device, phases.data(),
-                                phases.size()),
-        fmt::format("attention kernel {}", name()));
+    absl::Status status =
+        ConsumeErrorLazy(table_->rewrite_traffic(plugin_->instance(), &shape, &stage, &device,
+                                                 phases.data(), phases.size()),
+                         [&] { return fmt::format("attention kernel {}", name()); });
     if (!status.ok()) {
       phases = before;
       return status;

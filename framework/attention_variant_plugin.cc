@@ -21,18 +21,18 @@ struct SinkState {
 
 ic_error* Collect(void* context, const ic_phase_cost* cost) {
   auto* state = static_cast<SinkState*>(context);
-  absl::Status status =
-      cost == nullptr ? absl::InvalidArgumentError("null phase record")
-                      : CheckPhaseCost(*cost, state->plugin_name);
+  absl::Status status = cost == nullptr ? absl::InvalidArgumentError("null phase record")
+                                        : CheckPhaseCost(*cost, state->plugin_name);
   if (status.ok() && !IsAttentionPhase(cost->phase)) {
-    status = absl::InvalidArgumentError(fmt::format(
-        "attention variant {} emitted phase {}, which is not an attention phase",
-        state->plugin_name, PhaseName(cost->phase)));
+    status = absl::InvalidArgumentError(
+        fmt::format("attention variant {} emitted phase {}, which is not an attention phase",
+                    state->plugin_name, PhaseName(cost->phase)));
   }
   if (!status.ok()) {
     if (state->first_error.ok()) {
       state->first_error = status;
-      state->issued = MakeHostError(static_cast<ic_status_code>(status.code()), std::string(status.message()));
+      state->issued =
+          MakeHostError(static_cast<ic_status_code>(status.code()), std::string(status.message()));
       return state->issued;
     }
     return MakeHostError(static_cast<ic_status_code>(status.code()), std::string(status.message()));
@@ -53,18 +53,18 @@ AttentionVariantPlugin::AttentionVariantPlugin(std::shared_ptr<const LoadedPlugi
 absl::Status AttentionVariantPlugin::Validate(const ic_attention_shape& shape,
                                               int64_t tensor_parallel) const {
   auto lock = plugin_->LockIfNeeded();
-  return ConsumeError(table_->validate(plugin_->instance(), &shape, tensor_parallel),
-                      fmt::format("attention variant {}", name()));
+  return ConsumeErrorLazy(table_->validate(plugin_->instance(), &shape, tensor_parallel),
+                          [&] { return fmt::format("attention variant {}", name()); });
 }
 
-absl::StatusOr<double> AttentionVariantPlugin::KvCacheBytesPerToken(
-    const ic_attention_shape& shape, const ic_stage& stage) const {
+absl::StatusOr<double> AttentionVariantPlugin::KvCacheBytesPerToken(const ic_attention_shape& shape,
+                                                                    const ic_stage& stage) const {
   double bytes = -1;
   {
     auto lock = plugin_->LockIfNeeded();
-    absl::Status status =
-        ConsumeError(table_->kv_cache_bytes_per_token(plugin_->instance(), &shape, &stage, &bytes),
-                     fmt::format("attention variant {}", name()));
+    absl::Status status = ConsumeErrorLazy(
+        table_->kv_cache_bytes_per_token(plugin_->instance(), &shape, &stage, &bytes),
+        [&] { return fmt::format("attention variant {}", name()); });
     if (!status.ok()) return status;
   }
   if (!std::isfinite(bytes) || bytes < 0) {
@@ -87,7 +87,8 @@ absl::StatusOr<std::vector<ic_phase_cost>> AttentionVariantPlugin::Phases(
     if (state.issued != nullptr && returned != state.issued) {
       ConsumeError(state.issued, "").IgnoreError();  // the plugin dropped it; free it here
     }
-    status = ConsumeError(returned, fmt::format("attention variant {}", name()));
+    status =
+        ConsumeErrorLazy(returned, [&] { return fmt::format("attention variant {}", name()); });
   }
   // A plugin that ignored a rejected record still fails.
   if (!state.first_error.ok()) return state.first_error;

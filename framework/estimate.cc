@@ -26,20 +26,51 @@ double ActivationPeak(const StageLedger& stage, const registry::Model& model,
   return largest + stage.step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
 }
 
-// The prefill step that bounds activation memory: the whole batch, or one chunk of the engine's
-// max_batched_tokens.
-Step PeakPrefillStep(const Scenario& s, int64_t concurrency) {
-  const int64_t tokens = concurrency * s.input_tokens;
-  const int64_t chunk = s.engine.max_batched_tokens;
-  Step step{IC_STAGE_PREFILL, concurrency, s.input_tokens, s.input_tokens};
-  if (chunk > 0 && tokens > chunk) {
-    const int64_t whole_sequences = chunk / s.input_tokens;
-    step = whole_sequences >= 1 ? Step{IC_STAGE_PREFILL, whole_sequences, s.input_tokens,
-                                       s.input_tokens}
-                                : Step{IC_STAGE_PREFILL, 1, chunk, chunk};
-  }
+// Sequences one data-parallel replica serves (the busiest one).
+int64_t ReplicaBatch(const Scenario& s, int64_t concurrency) {
+  return (concurrency + s.data_parallel - 1) / s.data_parallel;
+}
+
+// A step as one GPU runs it: its replica's sequences, sharded as the scenario says.
+Step PerGpuStep(const Scenario& s, ic_stage_kind kind, int64_t batch, int64_t query_tokens,
+                int64_t context_tokens) {
+  Step step{kind, batch, query_tokens, context_tokens};
   step.tensor_parallel = s.tensor_parallel;
+  step.data_parallel = s.data_parallel;
+  step.expert_parallel = s.expert_parallel;
+  step.moe_imbalance = s.moe_imbalance;
+  step.pipeline_parallel = s.pipeline_parallel;
   return step;
+}
+
+// The prefill step that bounds activation memory: the replica's whole batch, or one chunk of the
+// engine's max_batched_tokens.
+Step PeakPrefillStep(const Scenario& s, int64_t concurrency) {
+  const int64_t batch = ReplicaBatch(s, concurrency);
+  const int64_t chunk = s.engine.max_batched_tokens;
+  if (chunk > 0 && batch * s.input_tokens > chunk) {
+    const int64_t whole_sequences = chunk / s.input_tokens;
+    return whole_sequences >= 1
+               ? PerGpuStep(s, IC_STAGE_PREFILL, whole_sequences, s.input_tokens, s.input_tokens)
+               : PerGpuStep(s, IC_STAGE_PREFILL, 1, chunk, chunk);
+  }
+  return PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
+}
+
+// Weights one GPU holds: its pipeline stage's share of the layers, plus (on the busiest stage)
+// the embedding, LM head and final norm.
+double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
+  double layer_params = 0;
+  for (const LayerGroup& group : per_gpu.groups) {
+    layer_params += static_cast<double>(group.layers) * group.totals.params;
+  }
+  double model_params = 0;
+  for (const ic_phase_cost& cost : per_gpu.model_phases) model_params += cost.params;
+  const double stage_params =
+      std::ceil(static_cast<double>(s.model.num_layers) / static_cast<double>(s.pipeline_parallel)) /
+          static_cast<double>(s.model.num_layers) * layer_params +
+      model_params;
+  return stage_params * s.weights.bytes_per_element;
 }
 
 struct MemoryModel {
@@ -54,11 +85,12 @@ struct MemoryModel {
     memory.capacity_bytes = scenario.hardware.memory_capacity_bytes;
     memory.weights_bytes = weights_bytes;
     memory.reserve_bytes = reserve_bytes;
-    memory.kv_bytes = static_cast<double>(concurrency) * kv_bytes_per_sequence;
+    const int64_t batch = ReplicaBatch(scenario, concurrency);
+    memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence;
     ASSIGN_OR_RETURN(StageLedger prefill, pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
-    Step decode{IC_STAGE_DECODE, concurrency, 1, scenario.input_tokens + scenario.output_tokens};
-    decode.tensor_parallel = scenario.tensor_parallel;
-    ASSIGN_OR_RETURN(StageLedger decode_step, pipeline.Evaluate(decode));
+    ASSIGN_OR_RETURN(StageLedger decode_step,
+                     pipeline.Evaluate(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
+                                                  scenario.input_tokens + scenario.output_tokens)));
     const double ab = scenario.activations.bytes_per_element;
     memory.activation_bytes = std::max(ActivationPeak(prefill, scenario.model, ab),
                                        ActivationPeak(decode_step, scenario.model, ab));
@@ -83,6 +115,49 @@ struct MemoryModel {
   }
 };
 
+// K/V heads the variant keeps (before sharding).
+int64_t EffectiveKvHeads(const Scenario& s) {
+  if (s.attention_variant == "mha") return s.model.num_attention_heads;
+  if (s.attention_variant == "mqa") return 1;
+  return s.model.num_kv_heads;
+}
+
+std::vector<std::string> LayoutNotes(const Scenario& s) {
+  std::vector<std::string> notes;
+  const int64_t tp = s.tensor_parallel;
+  if (s.attention_variant == "mla" && tp > 1) {
+    notes.push_back(fmt::format("MLA: the latent KV cache is replicated on each of the {} "
+                                "tensor-parallel GPUs",
+                                tp));
+  } else if (s.attention_variant != "mla" && tp > EffectiveKvHeads(s)) {
+    notes.push_back(fmt::format(
+        "KV heads replicated: tensor parallel {} exceeds the {} K/V heads, so each GPU keeps a "
+        "copy of one K/V head ({} copies of each)",
+        tp, EffectiveKvHeads(s), tp / EffectiveKvHeads(s)));
+  }
+  if (s.pipeline_parallel > 1) {
+    notes.push_back(fmt::format(
+        "pipeline parallel {}: one micro-batch in flight, so each stage waits {:.0f}% of a step "
+        "(the bubble); {} stage hand-offs per step",
+        s.pipeline_parallel,
+        100.0 * static_cast<double>(s.pipeline_parallel - 1) /
+            static_cast<double>(s.pipeline_parallel),
+        s.pipeline_parallel - 1));
+  }
+  if (s.data_parallel > 1) {
+    notes.push_back(fmt::format("data parallel {}: each replica serves {} of the {} sequences",
+                                s.data_parallel, ReplicaBatch(s, s.concurrency), s.concurrency));
+  }
+  if (s.model.moe && (s.expert_parallel > 1 || s.data_parallel > 1)) {
+    notes.push_back(fmt::format(
+        "experts: {} per GPU over expert parallel {}, each split {} ways; tokens move by "
+        "all-to-all",
+        s.model.moe->num_experts / s.expert_parallel, s.expert_parallel,
+        s.tensor_parallel * s.data_parallel / s.expert_parallel));
+  }
+  return notes;
+}
+
 }  // namespace
 
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
@@ -93,10 +168,11 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   ASSIGN_OR_RETURN(e.ledger, pipeline.Run());
 
   const int64_t tp = s.tensor_parallel;
-  Step prefill{IC_STAGE_PREFILL, s.concurrency, s.input_tokens, s.input_tokens};
-  prefill.tensor_parallel = tp;
-  Step decode{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + s.output_tokens / 2};
-  decode.tensor_parallel = tp;
+  const int64_t batch = ReplicaBatch(s, s.concurrency);
+  const Step prefill =
+      PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
+  const Step decode =
+      PerGpuStep(s, IC_STAGE_DECODE, batch, 1, s.input_tokens + s.output_tokens / 2);
   ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));
   ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode));
   ASSIGN_OR_RETURN(e.prefill_timing, timer.Time(e.prefill_per_gpu));
@@ -117,9 +193,8 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   const int64_t steps = s.output_tokens - 1;
   e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
   for (int64_t k = 1; k <= steps; ++k) {
-    Step step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k};
-    step.tensor_parallel = tp;
-    ASSIGN_OR_RETURN(double seconds, attention_seconds(step));
+    ASSIGN_OR_RETURN(double seconds, attention_seconds(PerGpuStep(s, IC_STAGE_DECODE, batch, 1,
+                                                                  s.input_tokens + k)));
     e.decode_sum_s += seconds;
   }
 
@@ -127,9 +202,9 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
   ASSIGN_OR_RETURN(double kv_per_sequence,
                    pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
-  const MemoryModel memory{pipeline, s,
-                           e.decode_per_gpu.totals.params * s.weights.bytes_per_element,
-                           kv_per_sequence,
+  // A pipeline stage caches only its own layers.
+  kv_per_sequence /= static_cast<double>(s.pipeline_parallel);
+  const MemoryModel memory{pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
                            s.engine.runtime_reserve_bytes +
                                s.engine.reserve_fraction * s.hardware.memory_capacity_bytes};
   Summary& summary = e.summary;
@@ -155,6 +230,9 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
                 : summary.tpot_s / concurrency;
   summary.usd_per_million_output_tokens = 1e6 * usd_per_second * seconds_per_output_token;
   summary.confidence = AssessConfidence(s);
+  summary.pipeline_bubble_fraction =
+      static_cast<double>(s.pipeline_parallel - 1) / static_cast<double>(s.pipeline_parallel);
+  summary.notes = LayoutNotes(s);
   return e;
 }
 

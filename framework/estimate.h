@@ -10,6 +10,8 @@
 #define INFERCOST_FRAMEWORK_ESTIMATE_H_
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "framework/confidence.h"
@@ -42,6 +44,8 @@ struct Summary {
   double usd_per_million_input_tokens = 0;
   double usd_per_million_output_tokens = 0;
   Confidence confidence;
+  double pipeline_bubble_fraction = 0;  // share of each step a pipeline stage waits
+  std::vector<std::string> notes;       // how the layout shaped the numbers
 };
 
 struct Estimate {

@@ -45,17 +45,16 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
   auto lock = plugin_->LockIfNeeded();
   const uint64_t count = table_->device_count(plugin_->instance());
   if (count > 4096) {
-    return absl::InternalError(
-        fmt::format("hardware plugin {} claims {} devices; at most 4096 are accepted", name(),
-                    count));
+    return absl::InternalError(fmt::format(
+        "hardware plugin {} claims {} devices; at most 4096 are accepted", name(), count));
   }
   std::vector<registry::Hardware> devices;
   for (uint64_t i = 0; i < count; ++i) {
     ic_device device{};
     device.struct_size = sizeof(ic_device);
     absl::Status status =
-        ConsumeError(table_->describe_device(plugin_->instance(), i, &device),
-                     fmt::format("hardware plugin {}: device {}", name(), i));
+        ConsumeErrorLazy(table_->describe_device(plugin_->instance(), i, &device),
+                         [&] { return fmt::format("hardware plugin {}: device {}", name(), i); });
     if (!status.ok()) return status;
     if ((device.name.data == nullptr && device.name.size > 0) || device.name.size > 64) {
       return absl::InternalError(fmt::format(
@@ -63,8 +62,8 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
           name(), i));
     }
     registry::Hardware hw;
-    hw.name = std::string(device.name.data == nullptr ? "" : std::string_view(device.name.data,
-                                                                                device.name.size));
+    hw.name = std::string(
+        device.name.data == nullptr ? "" : std::string_view(device.name.data, device.name.size));
     hw.display_name = hw.name;
     hw.vendor = std::string(plugin_->vendor());
     hw.plugin = std::string(name());
@@ -84,8 +83,7 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
     hw.gpus_per_node = device.gpus_per_node;
     hw.compute_units = device.compute_units;
     hw.source = fmt::format("plugin:{}", name());
-    if (hw.name.empty() || hw.memory_bandwidth_bytes_per_s <= 0 ||
-        hw.memory_capacity_bytes <= 0) {
+    if (hw.name.empty() || hw.memory_bandwidth_bytes_per_s <= 0 || hw.memory_capacity_bytes <= 0) {
       return absl::InternalError(fmt::format(
           "hardware plugin {} described device {} without a name, bandwidth or capacity", name(),
           i));
@@ -102,9 +100,9 @@ absl::StatusOr<ic_phase_time> HardwarePlugin::PhaseTime(const ic_device& device,
   time.struct_size = sizeof(ic_phase_time);
   {
     auto lock = plugin_->LockIfNeeded();
-    absl::Status status = ConsumeError(
+    absl::Status status = ConsumeErrorLazy(
         table_->phase_time(plugin_->instance(), &device, &execution, &cost, &time),
-        fmt::format("hardware plugin {}: phase {}", name(), PhaseName(cost.phase)));
+        [&] { return fmt::format("hardware plugin {}: phase {}", name(), PhaseName(cost.phase)); });
     if (!status.ok()) return status;
   }
   for (double value :
@@ -124,15 +122,15 @@ absl::StatusOr<double> HardwarePlugin::CollectiveTime(const ic_device& device,
   double seconds = -1;
   {
     auto lock = plugin_->LockIfNeeded();
-    absl::Status status = ConsumeError(
+    absl::Status status = ConsumeErrorLazy(
         table_->collective_time(plugin_->instance(), &device, &execution, &collective, &seconds),
-        fmt::format("hardware plugin {}: collective", name()));
+        [&] { return fmt::format("hardware plugin {}: collective", name()); });
     if (!status.ok()) return status;
   }
   if (!FiniteNonNegative(seconds)) {
-    return absl::InternalError(fmt::format(
-        "hardware plugin {} returned {} s for a collective; must be finite and >= 0", name(),
-        seconds));
+    return absl::InternalError(
+        fmt::format("hardware plugin {} returned {} s for a collective; must be finite and >= 0",
+                    name(), seconds));
   }
   return seconds;
 }

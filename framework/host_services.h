@@ -30,6 +30,12 @@ ic_error* MakeHostError(ic_status_code code, std::string_view message);
 
 // Converts `error` (may be null: OK) into a Status prefixed by `context`, and frees it.
 absl::Status ConsumeError(ic_error* error, std::string_view context);
+// The same, building the context only when there is an error (calls on the hot path succeed).
+template <typename ContextFn>
+absl::Status ConsumeErrorLazy(ic_error* error, ContextFn&& context) {
+  if (error == nullptr) return absl::OkStatus();
+  return ConsumeError(error, context());
+}
 
 // Where plugin log lines go (default: warnings and errors to stderr).
 using PluginLogSink = std::function<void(ic_log_level, std::string_view plugin,

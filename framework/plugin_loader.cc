@@ -1,5 +1,6 @@
 #include "framework/plugin_loader.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <filesystem>
@@ -65,6 +66,28 @@ std::string CheckTableString(const char* field, ic_string s, uint64_t max_size) 
                        max_size);
   }
   return "";
+}
+
+// The running executable, or empty when the system does not say.
+fs::path RunningExecutable() {
+#if defined(__linux__)
+  std::error_code error;
+  fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (!error) return exe;
+#endif
+  return {};
+}
+
+// True when `path` lies inside directory `dir` (both resolved).
+bool IsInside(const fs::path& path, const fs::path& dir) {
+  std::error_code error;
+  const fs::path resolved_path = fs::weakly_canonical(path, error);
+  if (error) return false;
+  const fs::path resolved_dir = fs::weakly_canonical(dir, error);
+  if (error) return false;
+  const auto [dir_end, unused] = std::mismatch(resolved_dir.begin(), resolved_dir.end(),
+                                               resolved_path.begin(), resolved_path.end());
+  return dir_end == resolved_dir.end();
 }
 
 constexpr uint64_t kMaxNameBytes = 64;
@@ -278,12 +301,30 @@ std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options) {
     }
   }
   if (options.use_default_dirs) {
+    // An installed binary (<prefix>/bin/infercost) uses <prefix>/lib/infercost/plugins, wherever
+    // the prefix was copied to; otherwise the build tree (only for binaries inside it), then the
+    // configured install prefix.
+    const fs::path exe = RunningExecutable();
+    fs::path beside_exe;
+#ifdef INFERCOST_RELATIVE_PLUGIN_DIR
+    if (!exe.empty()) {
+      beside_exe = (exe.parent_path() / INFERCOST_RELATIVE_PLUGIN_DIR).lexically_normal();
+    }
+#endif
+    std::error_code error;
+    if (!beside_exe.empty() && fs::is_directory(beside_exe, error)) {
+      candidates.push_back(beside_exe.string());
+    } else {
 #ifdef INFERCOST_BUILD_PLUGIN_DIR
-    candidates.emplace_back(INFERCOST_BUILD_PLUGIN_DIR);
+#ifdef INFERCOST_BUILD_ROOT
+      if (exe.empty() || IsInside(exe, INFERCOST_BUILD_ROOT))
+#endif
+        candidates.emplace_back(INFERCOST_BUILD_PLUGIN_DIR);
 #endif
 #ifdef INFERCOST_INSTALL_PLUGIN_DIR
-    candidates.emplace_back(INFERCOST_INSTALL_PLUGIN_DIR);
+      candidates.emplace_back(INFERCOST_INSTALL_PLUGIN_DIR);
 #endif
+    }
   }
   std::vector<std::string> dirs;
   absl::flat_hash_set<std::string> seen;

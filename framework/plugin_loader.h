@@ -1,7 +1,9 @@
 // Finds, checks and loads plugins (Boost.DLL, rtld_now | rtld_local, one load at a time).
 //
 // Search order: --plugin-dir flags, $INFERCOST_PLUGIN_PATH (':'-separated), the build tree's
-// plugin directory, the install prefix's. Each plugin is found by its manifest. A plugin that is
+// plugin directory (only for binaries inside the build tree), the install prefix's; a binary
+// installed as <prefix>/bin/X searches <prefix>/lib/infercost/plugins instead of the last two,
+// wherever the prefix was moved. Each plugin is found by its manifest. A plugin that is
 // not a shared library, lacks the entry symbol, has the wrong ABI major, a malformed table, a
 // duplicate name, or fails initialize is Rejected with path and reason; the rest still load.
 //

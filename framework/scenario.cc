@@ -4,6 +4,7 @@
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "framework/parallelism.h"
 
 namespace infercost::framework {
 namespace {
@@ -60,7 +61,29 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   scenario.input_tokens = request.input_tokens;
   scenario.output_tokens = request.output_tokens;
   scenario.concurrency = request.concurrency;
-  scenario.tensor_parallel = request.gpus;
+  ASSIGN_OR_RETURN(Parallelism parallel,
+                   ResolveParallelism({request.gpus, request.tp, request.pp, request.dp, request.ep},
+                                      scenario.model));
+  scenario.tensor_parallel = parallel.tensor;
+  scenario.pipeline_parallel = parallel.pipeline;
+  scenario.data_parallel = parallel.data;
+  scenario.expert_parallel = parallel.expert;
+  if (!(request.moe_imbalance >= 1 && request.moe_imbalance <= 64)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--moe-imbalance = {} must be in [1, 64] (1 = perfectly balanced experts)",
+        request.moe_imbalance));
+  }
+  scenario.moe_imbalance = request.moe_imbalance;
+  if (request.mla_form == "default") {
+    scenario.mla_form = IC_MLA_FORM_DEFAULT;
+  } else if (request.mla_form == "decompress") {
+    scenario.mla_form = IC_MLA_FORM_DECOMPRESS;
+  } else if (request.mla_form == "absorbed") {
+    scenario.mla_form = IC_MLA_FORM_ABSORBED;
+  } else {
+    return absl::InvalidArgumentError(fmt::format(
+        "--mla-form {} is not known; allowed: default, decompress, absorbed", request.mla_form));
+  }
   scenario.attention_kernel = request.attention_kernel;
   scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
                                                                   : request.attention_variant;

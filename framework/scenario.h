@@ -10,6 +10,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "infercost/c/attention_variant.h"
 #include "registry/dtype.h"
 #include "registry/engine.h"
 #include "registry/hardware.h"
@@ -38,6 +39,13 @@ struct ScenarioRequest {
   // large matmuls ("MFU") and fraction of peak HBM bandwidth reached by large transfers.
   double matmul_efficiency = 0;
   double bandwidth_efficiency = 0;
+  // Parallelism (see parallelism.h): tp 0 = the GPUs left after pp and dp.
+  int64_t tp = 0;
+  int64_t pp = 1;
+  int64_t dp = 1;
+  int64_t ep = 1;
+  double moe_imbalance = 1;  // busiest GPU's routed tokens over the mean (>= 1)
+  std::string mla_form = "default";  // default | decompress | absorbed
 };
 
 struct Scenario {
@@ -51,9 +59,13 @@ struct Scenario {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t concurrency = 1;
-  // Shards the model is split over; all GPUs form one tensor-parallel group (pipeline, expert and
-  // data parallelism come with their own flags).
+  // GPUs = tensor x pipeline x data parallel; experts spread over expert_parallel GPUs.
   int64_t tensor_parallel = 1;
+  int64_t pipeline_parallel = 1;
+  int64_t data_parallel = 1;
+  int64_t expert_parallel = 1;
+  double moe_imbalance = 1;
+  ic_mla_form mla_form = IC_MLA_FORM_DEFAULT;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden
 };

@@ -58,6 +58,9 @@ struct Model {
   std::optional<MoeConfig> moe;
   std::optional<MlaConfig> mla;
   std::string source;  // file it came from
+  // Free text about how the model was built (config.json imports: defaults applied, torch_dtype,
+  // quantization_config); not used by any formula.
+  std::string notes;
 };
 
 // Attention variants a model preset may name.

@@ -16,6 +16,28 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The running executable, or empty when the system does not say.
+fs::path RunningExecutable() {
+#if defined(__linux__)
+  std::error_code error;
+  fs::path exe = fs::read_symlink("/proc/self/exe", error);
+  if (!error) return exe;
+#endif
+  return {};
+}
+
+// True when `path` lies inside directory `dir` (both resolved).
+bool IsInside(const fs::path& path, const fs::path& dir) {
+  std::error_code error;
+  const fs::path resolved_path = fs::weakly_canonical(path, error);
+  if (error) return false;
+  const fs::path resolved_dir = fs::weakly_canonical(dir, error);
+  if (error) return false;
+  const auto [dir_end, unused] = std::mismatch(resolved_dir.begin(), resolved_dir.end(),
+                                               resolved_path.begin(), resolved_path.end());
+  return dir_end == resolved_dir.end();
+}
+
 std::vector<std::string> TomlFilesIn(const fs::path& dir) {
   std::vector<std::string> files;
   std::error_code error;
@@ -52,12 +74,30 @@ std::vector<std::string> DefaultPresetDirs(const std::vector<std::string>& expli
       candidates.emplace_back(std::string(dir));
     }
   }
+  // An installed binary (<prefix>/bin/infercost) uses <prefix>/share/infercost/presets, wherever
+  // the prefix was copied to; otherwise the source tree (only for binaries inside the build
+  // tree), then the configured install prefix.
+  const fs::path exe = RunningExecutable();
+  fs::path beside_exe;
+#ifdef INFERCOST_RELATIVE_PRESET_DIR
+  if (!exe.empty()) {
+    beside_exe = (exe.parent_path() / INFERCOST_RELATIVE_PRESET_DIR).lexically_normal();
+  }
+#endif
+  std::error_code beside_error;
+  if (!beside_exe.empty() && fs::is_directory(beside_exe, beside_error)) {
+    candidates.push_back(beside_exe.string());
+  } else {
 #ifdef INFERCOST_SOURCE_PRESET_DIR
-  candidates.emplace_back(INFERCOST_SOURCE_PRESET_DIR);
+#ifdef INFERCOST_BUILD_ROOT
+    if (exe.empty() || IsInside(exe, INFERCOST_BUILD_ROOT))
+#endif
+      candidates.emplace_back(INFERCOST_SOURCE_PRESET_DIR);
 #endif
 #ifdef INFERCOST_INSTALL_PRESET_DIR
-  candidates.emplace_back(INFERCOST_INSTALL_PRESET_DIR);
+    candidates.emplace_back(INFERCOST_INSTALL_PRESET_DIR);
 #endif
+  }
   std::vector<std::string> dirs;
   absl::flat_hash_set<std::string> seen;
   for (const std::string& dir : candidates) {

@@ -28,7 +28,9 @@ struct Presets {
 };
 
 // Search order: `explicit_dirs`, then $INFERCOST_PRESET_PATH (':'-separated), then the presets
-// of the source tree this binary was built from, then the install prefix. Missing ones skipped.
+// of the source tree this binary was built from (only for binaries inside its build tree), then
+// the install prefix; a binary installed as <prefix>/bin/X uses <prefix>/share/infercost/presets
+// instead of the last two. Missing ones skipped.
 std::vector<std::string> DefaultPresetDirs(const std::vector<std::string>& explicit_dirs);
 
 // Loads every preset of `dirs`; the first malformed file is an error naming file, line and key.

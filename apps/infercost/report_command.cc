@@ -6,7 +6,9 @@
 #include "absl/strings/match.h"
 #include "fmt/format.h"
 #include "framework/estimate.h"
+#include "framework/hardware_plugin.h"
 #include "framework/report/ledger_report.h"
+#include "registry/hf_config.h"
 
 namespace infercost::cli {
 namespace {
@@ -23,12 +25,15 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
   if (!std::filesystem::exists(model, error)) {
     return absl::NotFoundError(fmt::format("--model {}: no such file", model));
   }
-  if (!absl::EndsWith(model, ".toml")) {
+  const bool is_json = absl::EndsWith(model, ".json");
+  if (!is_json && !absl::EndsWith(model, ".toml")) {
     return absl::InvalidArgumentError(fmt::format(
-        "--model {}: only TOML model presets can be read from a file (see presets/models/)",
+        "--model {}: a model file must be a TOML preset (see presets/models/) or a Hugging Face "
+        "config.json",
         model));
   }
-  absl::StatusOr<registry::Model> loaded = registry::LoadModelPreset(model);
+  absl::StatusOr<registry::Model> loaded =
+      is_json ? registry::LoadHuggingFaceConfig(model) : registry::LoadModelPreset(model);
   if (!loaded.ok()) return loaded.status();
   request.model = loaded->name;
   if (copy.models.FindOrNull(loaded->name) == nullptr) {
@@ -48,12 +53,31 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
   return copy;
 }
 
+// Devices that hardware plugins describe themselves (a vendor's accelerator) join the presets,
+// so `--hardware` can name them; a preset of the same name wins. A plugin whose devices cannot
+// be read is skipped (`infercost hardware` reports its error).
+void AddPluginDevices(const framework::PluginSet& plugins, registry::Presets& presets) {
+  for (const auto& plugin : plugins.loaded) {
+    if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
+    absl::StatusOr<std::vector<registry::Hardware>> devices =
+        framework::HardwarePlugin(plugin).Devices();
+    if (!devices.ok()) continue;
+    for (registry::Hardware& device : *devices) {
+      if (presets.hardware.FindOrNull(device.name) != nullptr) continue;
+      presets.hardware.Add(std::move(device)).IgnoreError();  // cannot fail: name is new
+    }
+  }
+}
+
 }  // namespace
 
 void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
-  command.add_option("--model", request.model, "Model preset name, or path to a model TOML")
+  command
+      .add_option("--model", request.model,
+                  "Model preset name, or path to a model TOML or a Hugging Face config.json")
       ->capture_default_str();
-  command.add_option("--hardware", request.hardware, "Hardware preset name")
+  command.add_option("--hardware", request.hardware,
+                     "Hardware preset, or a device a hardware plugin describes")
       ->capture_default_str();
   command.add_option("--gpus", request.gpus, "Number of GPUs")->capture_default_str();
   command.add_option("--engine", request.engine, "Serving engine preset")->capture_default_str();
@@ -71,6 +95,20 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_option("--attention-kernel", request.attention_kernel,
                      "Attention kernel plugin (naive, flash, ...)")
       ->capture_default_str();
+  command.add_option("--tp", request.tp, "Tensor-parallel GPUs (default: GPUs / (pp x dp))");
+  command.add_option("--pp", request.pp, "Pipeline-parallel stages")->capture_default_str();
+  command.add_option("--dp", request.dp,
+                     "Data-parallel replicas (attention data parallelism for MoE models)")
+      ->capture_default_str();
+  command.add_option("--ep", request.ep, "Expert-parallel GPUs for MoE layers")
+      ->capture_default_str();
+  command.add_option("--moe-imbalance", request.moe_imbalance,
+                     "Busiest GPU's routed tokens over the mean (>= 1)")
+      ->capture_default_str();
+  command.add_option("--mla-form", request.mla_form,
+                     "MLA execution form: default (decompress prefill, absorbed decode), "
+                     "decompress, absorbed")
+      ->capture_default_str();
   command.add_option("--mfu", request.matmul_efficiency,
                      "Override the engine's fraction of peak matrix FLOP/s (0..1]");
   command.add_option("--bw-efficiency", request.bandwidth_efficiency,
@@ -85,6 +123,7 @@ int RunReport(Session& session, const framework::ScenarioRequest& original) {
   framework::ScenarioRequest request = original;
   absl::StatusOr<registry::Presets> with_model = PresetsWithModel(**presets, request);
   if (!with_model.ok()) return ReportError(with_model.status());
+  AddPluginDevices(session.Plugins(), *with_model);
   absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(request, *with_model);
   if (!scenario.ok()) return ReportError(scenario.status());
   absl::StatusOr<framework::Estimate> ledger =

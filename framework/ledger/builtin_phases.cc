@@ -120,9 +120,15 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
   const double tokens = step.tokens();
   const double experts = Dim(moe.num_experts);
   const double top_k = Dim(moe.experts_per_token);
-  const double width = Shard(moe.expert_intermediate_size, step);  // experts split by TP
-  const double expert_params = FfnParams(model, width);
+  const double full_width = Dim(moe.expert_intermediate_size);
+  const double expert_params = FfnParams(model, full_width);  // one whole expert
   const double matrices = Gated(model) ? 3 : 2;
+  // The GPUs that share the layer's experts, how the experts are spread over them, and the tokens
+  // they route between them (every data-parallel replica's).
+  const double group = Dim(step.tensor_parallel) * Dim(step.data_parallel);
+  const double expert_parallel = Dim(step.expert_parallel);
+  const double expert_tensor = group / expert_parallel;  // splits each expert's width
+  const double group_tokens = tokens * Dim(step.data_parallel);
   std::vector<ic_phase_cost> phases;
 
   ic_phase_cost router = TokenProjection(IC_PHASE_MOE_ROUTER, tokens, d, experts, p);
@@ -130,22 +136,27 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
   phases.push_back(router);
 
   ic_phase_cost routed = MakePhaseCost(IC_PHASE_MOE_EXPERTS);
-  const double touched = ExpectedExpertsTouched(experts, top_k, tokens);
-  routed.params = experts * expert_params;
-  routed.weight_bytes = touched * expert_params * p.weight;  // only experts the step touches
-  routed.matrix_flops = 2 * tokens * top_k * expert_params;
-  routed.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * tokens * top_k * width;
-  routed.activation_bytes = tokens * top_k * FfnActivationBytesPerToken(model, width, p);
-  routed.gemm_m = static_cast<int64_t>(std::ceil(tokens * top_k / touched));  // rows per expert
-  routed.gemm_n = static_cast<int64_t>(width);
+  const double local_experts = experts / expert_parallel;
+  // This GPU's experts each miss all group tokens with probability (1 - k/E)^tokens.
+  const double touched = ExpectedExpertsTouched(experts, top_k, group_tokens) / expert_parallel;
+  // The busiest GPU receives `imbalance` x its mean share (1/group) of the routed token-experts.
+  const double routed_share = group_tokens * top_k / group * step.moe_imbalance;
+  routed.params = local_experts * expert_params / expert_tensor;
+  routed.weight_bytes = touched * expert_params / expert_tensor * p.weight;
+  routed.matrix_flops = 2 * routed_share * expert_params;
+  routed.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * routed_share * full_width;
+  routed.activation_bytes = routed_share * FfnActivationBytesPerToken(model, full_width, p);
+  routed.gemm_m = static_cast<int64_t>(std::ceil(group_tokens * top_k / experts));  // per expert
+  routed.gemm_n = static_cast<int64_t>(full_width / expert_tensor);
   routed.gemm_k = model.hidden_size;
   routed.gemm_count = static_cast<int64_t>(std::ceil(touched * matrices));
   phases.push_back(routed);
 
   if (moe.num_shared_experts > 0) {
     const double shared = Dim(moe.num_shared_experts);
+    const double width = Shard(moe.expert_intermediate_size, step);  // split like a dense FFN
     ic_phase_cost cost = MakePhaseCost(IC_PHASE_MOE_SHARED_EXPERTS);
-    cost.params = shared * expert_params;
+    cost.params = shared * FfnParams(model, width);
     cost.weight_bytes = cost.params * p.weight;  // every token uses every shared expert
     cost.matrix_flops = 2 * tokens * cost.params;
     cost.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * tokens * shared * width;
@@ -156,13 +167,34 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
     cost.gemm_count = static_cast<int64_t>(matrices);
     phases.push_back(cost);
   }
+
+  // Experts beyond one tensor-parallel group: each GPU sends its share of the replica's tokens
+  // (T / TP of them, k copies of d activations each) to the experts' GPUs and gets them back.
+  if (UsesExpertAllToAll(step)) {
+    for (ic_phase_id phase : {IC_PHASE_EP_DISPATCH, IC_PHASE_EP_COMBINE}) {
+      ic_phase_cost a2a = MakePhaseCost(phase);
+      a2a.comm_bytes = tokens / Dim(step.tensor_parallel) * top_k * d * p.activation;
+      phases.push_back(a2a);
+    }
+  }
   return phases;
+}
+
+bool UsesExpertAllToAll(const Step& step) {
+  return step.expert_parallel > 1 || step.data_parallel > 1;
 }
 
 ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, const Step& step,
                              const Precision& p) {
   ic_phase_cost cost = MakePhaseCost(phase);
   cost.comm_bytes = step.tokens() * Dim(model.hidden_size) * p.activation;  // the T x d output
+  return cost;
+}
+
+ic_phase_cost PipelineSendPhase(const registry::Model& model, const Step& step,
+                                const Precision& p) {
+  ic_phase_cost cost = MakePhaseCost(IC_PHASE_PP_SEND_RECV);
+  cost.comm_bytes = step.tokens() * Dim(model.hidden_size) * p.activation;  // one stage boundary
   return cost;
 }
 

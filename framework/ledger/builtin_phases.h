@@ -27,15 +27,22 @@ ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const S
 // Dense FFN of width d_ff: gate (gated activations only), up, act, down.
 std::vector<ic_phase_cost> DenseFfnPhases(const registry::Model& model, int64_t ffn_width,
                                           const Step& step, const Precision& p);
-// MoE FFN: router, routed experts (weights of the experts the step touches), shared experts.
+// MoE FFN on one GPU: router, routed experts (weights of this GPU's experts that the step
+// touches, work of the tokens routed to them), shared experts, and the expert-parallel
+// dispatch/combine all-to-alls when the experts span more than one tensor-parallel group.
 std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step& step,
                                         const Precision& p);
+// True when MoE layers exchange tokens with all-to-alls (experts beyond one TP group) instead of
+// an all-reduce.
+bool UsesExpertAllToAll(const Step& step);
 // Experts one layer's step is expected to touch: E * (1 - (1 - k/E)^tokens).
 double ExpectedExpertsTouched(double num_experts, double experts_per_token, double tokens);
 // Tensor-parallel all-reduce of the layer's output (after attention or after the FFN): each
 // shard contributes T x d activations. Only meaningful when step.tensor_parallel > 1.
 ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, const Step& step,
                              const Precision& p);
+// Pipeline-parallel hand-off of the T x d activations from one stage to the next (one hop).
+ic_phase_cost PipelineSendPhase(const registry::Model& model, const Step& step, const Precision& p);
 // LM head: d -> V for the tokens that need logits (the last one of each sequence).
 ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p);
 // Sampling: softmax / top-k over V fp32 logits per sequence.

@@ -106,9 +106,9 @@ absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const Plugin
   }
   if (absl::Status status = pipeline.variant_.Validate(pipeline.shape_, scenario.tensor_parallel);
       !status.ok()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "--gpus {} (one tensor-parallel group over all GPUs) does not fit {}: {}", scenario.gpus,
-        scenario.model.name, std::string(status.message())));
+    return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}: {}",
+                                                  scenario.tensor_parallel, scenario.model.name,
+                                                  std::string(status.message())));
   }
   return pipeline;
 }
@@ -123,7 +123,7 @@ ic_stage Pipeline::StageOf(const Step& step) const {
   stage.weight_dtype = scenario_.weights.id;
   stage.activation_dtype = scenario_.activations.id;
   stage.kv_dtype = scenario_.kv.id;
-  stage.mla_form = IC_MLA_FORM_DEFAULT;
+  stage.mla_form = scenario_.mla_form;
   stage.weight_bytes_per_element = precision_.weight;
   stage.activation_bytes_per_element = precision_.activation;
   stage.kv_bytes_per_element = precision_.kv;
@@ -171,7 +171,10 @@ absl::StatusOr<LayerGroup> Pipeline::EvaluateLayer(
   }
   if (step.tensor_parallel > 1) {
     group.phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
-    group.phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
+    // MoE layers with expert all-to-alls combine their outputs there instead.
+    if (!(kind.moe && UsesExpertAllToAll(step))) {
+      group.phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
+    }
   }
   std::vector<ic_phase_cost> ffn =
       kind.moe ? MoeFfnPhases(model, step, precision_)
@@ -212,6 +215,12 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
         SamplingPhase(model, step)}) {
     Accumulate(ledger.phases, cost, 1);
     ledger.model_phases.push_back(cost);
+  }
+  if (step.pipeline_parallel > 1) {
+    // One record per stage boundary crossed; the timer charges all pipeline_parallel - 1 hops.
+    const ic_phase_cost hop = PipelineSendPhase(model, step, precision_);
+    Accumulate(ledger.phases, hop, static_cast<double>(step.pipeline_parallel - 1));
+    ledger.model_phases.push_back(hop);
   }
   SortForDisplay(ledger.phases);
   ledger.totals = Sum(ledger.phases);

@@ -17,6 +17,13 @@ struct Step {
   int64_t query_tokens = 1;    // new tokens per sequence (prefill: the prompt; decode: 1)
   int64_t context_tokens = 1;  // tokens attended per sequence, the new ones included
   int64_t tensor_parallel = 1;  // shards of heads, FFN width and vocabulary (1 = whole model)
+  // MoE layers: the step's tokens are one of `data_parallel` replicas' share of a group of
+  // tensor_parallel x data_parallel GPUs whose routed experts are spread over `expert_parallel`
+  // of them; the busiest GPU gets `moe_imbalance` x the mean routed tokens.
+  int64_t data_parallel = 1;
+  int64_t pipeline_parallel = 1;  // > 1: activations hop between stages (pp_send_recv)
+  int64_t expert_parallel = 1;
+  double moe_imbalance = 1;
   double tokens() const { return static_cast<double>(batch) * static_cast<double>(query_tokens); }
 };
 

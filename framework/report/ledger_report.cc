@@ -144,7 +144,9 @@ json SummaryJson(const Estimate& e) {
           {"confidence",
            {{"level", s.confidence.level},
             {"band", s.confidence.band},
-            {"reasons", s.confidence.reasons}}}};
+            {"reasons", s.confidence.reasons}}},
+          {"pipeline_bubble_fraction", s.pipeline_bubble_fraction},
+          {"notes", s.notes}};
 }
 
 std::string ScenarioLine(const Scenario& s) {
@@ -230,8 +232,10 @@ std::string RenderGroups(const StageLedger& stage) {
 std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   const Summary& s = e.summary;
   const MemoryPerGpu& m = s.memory;
-  std::string out = fmt::format("\nSUMMARY (engine {}, {} GPUs, tensor parallel {})\n",
-                                scenario.engine.name, scenario.gpus, scenario.tensor_parallel);
+  std::string out = fmt::format(
+      "\nSUMMARY (engine {}, {} GPUs: tensor {} x pipeline {} x data {}, expert {})\n",
+      scenario.engine.name, scenario.gpus, scenario.tensor_parallel, scenario.pipeline_parallel,
+      scenario.data_parallel, scenario.expert_parallel);
   TextTable table({"metric", "value"}, {Align::kLeft, Align::kRight});
   table.AddRow({"time to first token (prefill)", FormatSeconds(s.ttft_s)});
   table.AddRow({"time per output token (mean context)", FormatSeconds(s.tpot_s)});
@@ -260,6 +264,7 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
                                           100 * s.confidence.band)});
   out += table.Render();
   for (const std::string& reason : s.confidence.reasons) out += fmt::format("  - {}\n", reason);
+  for (const std::string& note : s.notes) out += fmt::format("note: {}\n", note);
   return out;
 }
 
@@ -306,6 +311,10 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"hardware", s.hardware.name},
                    {"gpus", s.gpus},
                    {"tensor_parallel", s.tensor_parallel},
+                   {"pipeline_parallel", s.pipeline_parallel},
+                   {"data_parallel", s.data_parallel},
+                   {"expert_parallel", s.expert_parallel},
+                   {"moe_imbalance", s.moe_imbalance},
                    {"engine", s.engine.name},
                    {"weights", s.weights.name},
                    {"activations", s.activations.name},

@@ -72,9 +72,25 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
                             cost.phase == IC_PHASE_EP_COMBINE
                         ? IC_COLLECTIVE_ALL_TO_ALL
                         : IC_COLLECTIVE_ALL_REDUCE;
+    const Scenario& s = *scenario_;
+    const int64_t node = s.hardware.gpus_per_node;
     collective.bytes = cost.comm_bytes;
-    collective.group_size = scenario_->tensor_parallel;
-    collective.spans_nodes = scenario_->tensor_parallel > scenario_->hardware.gpus_per_node;
+    switch (cost.phase) {
+      case IC_PHASE_PP_SEND_RECV:  // one hop per stage boundary; stages fill nodes in order
+        collective.group_size = 2;
+        collective.spans_nodes = s.tensor_parallel * s.data_parallel * 2 > node;
+        calls = static_cast<double>(s.pipeline_parallel - 1);
+        timing.calls = calls;
+        break;
+      case IC_PHASE_EP_DISPATCH:
+      case IC_PHASE_EP_COMBINE:
+        collective.group_size = s.tensor_parallel * s.data_parallel;
+        collective.spans_nodes = collective.group_size > node;
+        break;
+      default:
+        collective.group_size = s.tensor_parallel;
+        collective.spans_nodes = s.tensor_parallel > node;
+    }
     ASSIGN_OR_RETURN(double seconds, hardware_.CollectiveTime(device_, execution_, collective));
     timing.communication_s = calls * seconds;
     timing.time_s = timing.communication_s;
@@ -132,7 +148,11 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
     }
   }
   stage.layer_overhead_s = layers * scenario_->engine.per_layer_overhead_s;
-  stage.step_overhead_s = scenario_->engine.per_step_overhead_s;
+  // Host work per step: a fixed part plus a part per sequence in the batch (scheduling,
+  // input preparation, sampling bookkeeping, detokenization).
+  stage.step_overhead_s =
+      scenario_->engine.per_step_overhead_s +
+      static_cast<double>(per_gpu.step.batch) * scenario_->engine.per_sequence_overhead_s;
   stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
   return stage;
 }

@@ -35,7 +35,7 @@ struct StageTiming {
   std::vector<PhaseTiming> phases;  // display order
   double kernels_s = 0;             // sum of the phases
   double layer_overhead_s = 0;      // engine per-layer overhead x layers
-  double step_overhead_s = 0;       // engine per-step overhead
+  double step_overhead_s = 0;       // engine per-step + per-sequence x batch overhead
   double time_s = 0;                // the step's wall time
 };
 

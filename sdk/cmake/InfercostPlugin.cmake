@@ -5,7 +5,17 @@
 # (infercost::sdk), with hidden visibility and an export map so that `nm -D` shows only
 # infercost_plugin_entry, plus a manifest `<name>.icplugin.toml` beside it so hosts can list the
 # plugin without loading it.
+#
+# The same file serves the source tree and the installed package (find_package(infercost
+# CONFIG) includes it from <prefix>/lib/cmake/infercost, where plugin.map is installed beside it):
+#   - the library and manifest land in OUTPUT_DIR, default ${INFERCOST_BUILD_PLUGIN_DIR} or else
+#     ${CMAKE_BINARY_DIR}/plugins (a directory to pass to `infercost --plugin-dir`);
+#   - unless NO_INSTALL, `cmake --install` copies both into ${INFERCOST_INSTALL_PLUGIN_DIR}, by
+#     default <CMAKE_INSTALL_LIBDIR>/infercost/plugins of the project's own install prefix (an
+#     infercost CLI installed in that same prefix then finds the plugin with no flags).
 set(_INFERCOST_PLUGIN_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
+# Also global, so that the function works from any directory of a consumer's project.
+set_property(GLOBAL PROPERTY INFERCOST_PLUGIN_CMAKE_DIR ${CMAKE_CURRENT_LIST_DIR})
 
 function(infercost_add_plugin)
   cmake_parse_arguments(P "NO_INSTALL" "NAME;KIND;OUTPUT_DIR;VERSION" "SOURCES" ${ARGN})
@@ -23,6 +33,7 @@ function(infercost_add_plugin)
       set(P_OUTPUT_DIR ${CMAKE_BINARY_DIR}/plugins)
     endif()
   endif()
+  get_property(_INFERCOST_PLUGIN_CMAKE_DIR GLOBAL PROPERTY INFERCOST_PLUGIN_CMAKE_DIR)
   set(_target infercost_plugin_${P_NAME})
   add_library(${_target} MODULE ${P_SOURCES})
   target_link_libraries(${_target} PRIVATE infercost::sdk)
@@ -51,7 +62,13 @@ kind = \"${P_KIND}\"
 library = \"$<TARGET_FILE_NAME:${_target}>\"
 abi_major = 1
 ")
-  if(NOT P_NO_INSTALL AND DEFINED INFERCOST_INSTALL_PLUGIN_DIR)
+  if(NOT DEFINED INFERCOST_INSTALL_PLUGIN_DIR)
+    if(NOT DEFINED CMAKE_INSTALL_LIBDIR)
+      include(GNUInstallDirs)
+    endif()
+    set(INFERCOST_INSTALL_PLUGIN_DIR ${CMAKE_INSTALL_LIBDIR}/infercost/plugins)
+  endif()
+  if(NOT P_NO_INSTALL)
     install(TARGETS ${_target} LIBRARY DESTINATION ${INFERCOST_INSTALL_PLUGIN_DIR})
     install(FILES ${_manifest} DESTINATION ${INFERCOST_INSTALL_PLUGIN_DIR})
   endif()

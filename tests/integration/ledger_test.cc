@@ -154,3 +154,39 @@ TEST(LedgerTest, ConcurrencyScalesTokensNotWeights) {
 
 }  // namespace
 }  // namespace infercost
+
+namespace infercost {
+namespace {
+
+TEST(FlashIoTest, Llama8bPrefill8k) {
+  // Llama-3-8B (d 4096, 32 heads, 8 KV heads of 128, 32 layers), one 8,192-token prompt, bf16
+  // activations, fp8 KV, on an H100 SXM (228 KB of shared memory per SM: 30.1e6 B / 132 SMs).
+  // FlashAttention tiles: Bc = floor(228,030 / (4 * 128 * 2)) = 222, Br = min(222, 128) = 128,
+  // so 8192 / 128 = 64 query tiles; causally tile t reads keys 1..128t: sum = 128 * 64*65/2 =
+  // 266,240 key reads instead of 8,192 — K and V are streamed 32.5 times.
+  ScenarioRequest flash_request;
+  flash_request.model = "llama-3-8b";
+  flash_request.input_tokens = 8192;
+  flash_request.output_tokens = 2;
+  ScenarioRequest naive_request = flash_request;
+  naive_request.attention_kernel = "naive";
+  const Ledger flash = testing::RunScenario(flash_request);
+  const Ledger naive = testing::RunScenario(naive_request);
+  const ic_phase_cost& flash_qk = Phase(flash.prefill, IC_PHASE_QK_SCORES);
+  const ic_phase_cost& naive_qk = Phase(naive.prefill, IC_PHASE_QK_SCORES);
+  // Same FLOPs: 2 * 32 * 128 * (8192 * 8193 / 2) * 32 layers = 8,797,166,764,032.
+  EXPECT_EQ(flash_qk.matrix_flops, 8'797'166'764'032.0);
+  EXPECT_EQ(naive_qk.matrix_flops, 8'797'166'764'032.0);
+  // K read: naive once, 8192 * 8 * 128 * 1 B = 8,388,608 per layer, x 32 = 268,435,456;
+  // flash 32.5 times that: 8,724,152,320.
+  EXPECT_EQ(naive_qk.kv_read_bytes, 268'435'456.0);
+  EXPECT_EQ(flash_qk.kv_read_bytes, 8'724'152'320.0);
+  // Scores: naive writes 32 heads x 8192 x 8192 at 2 B = 4,294,967,296 per layer on top of
+  // reading q (8192 * 32 * 128 * 2 = 67,108,864): 4,362,076,160 x 32 = 139,586,437,120.
+  // Flash only reads q: 67,108,864 x 32 = 2,147,483,648.
+  EXPECT_EQ(naive_qk.activation_bytes, 139'586'437'120.0);
+  EXPECT_EQ(flash_qk.activation_bytes, 2'147'483'648.0);
+}
+
+}  // namespace
+}  // namespace infercost

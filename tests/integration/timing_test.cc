@@ -143,15 +143,15 @@ TEST(TimingTest, PriceFollowsGpuSeconds) {
 
 TEST(TimingTest, TensorParallelThatDoesNotDivideHeadsIsRejected) {
   ScenarioRequest request;
-  request.gpus = 3;
+  request.gpus = 3;  // all GPUs in one TP group: 3 does not divide 64 heads
   auto scenario = framework::MakeScenario(request, testing::RepoPresets());
-  ASSERT_TRUE(scenario.ok());
-  auto estimate = framework::EstimateScenario(*scenario, testing::InTreePlugins());
-  ASSERT_FALSE(estimate.ok());
-  EXPECT_EQ(estimate.status().code(), absl::StatusCode::kInvalidArgument);
-  // The message lists the valid choices: TP sizes that divide 64 heads and split 8 KV heads.
-  EXPECT_NE(estimate.status().message().find("1, 2, 4, 8, 16, 32, 64"), std::string::npos)
-      << estimate.status();
+  ASSERT_FALSE(scenario.ok());
+  EXPECT_EQ(scenario.status().code(), absl::StatusCode::kInvalidArgument);
+  // The message lists the valid layouts of 3 GPUs: TP 1 with PP x DP = 3.
+  EXPECT_NE(scenario.status().message().find("--tp 1 --pp 1 --dp 3"), std::string::npos)
+      << scenario.status();
+  EXPECT_NE(scenario.status().message().find("--tp 1 --pp 3 --dp 1"), std::string::npos)
+      << scenario.status();
 }
 
 }  // namespace

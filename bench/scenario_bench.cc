@@ -1,0 +1,69 @@
+// How long one evaluation takes: a decode step's ledger, a whole scenario's ledger, and the full
+// estimate (ledger + per-GPU timing of every decode step + memory search), for a dense and a MoE
+// model. Results and the machine they were measured on: bench/README.md.
+#include <cstdlib>
+
+#include "benchmark/benchmark.h"
+#include "framework/estimate.h"
+#include "framework/ledger/pipeline.h"
+#include "framework/plugin_loader.h"
+#include "registry/presets.h"
+
+namespace infercost {
+namespace {
+
+const registry::Presets& Presets() {
+  static const registry::Presets* presets =
+      new registry::Presets(registry::LoadPresets({INFERCOST_BENCH_PRESET_DIR}).value());
+  return *presets;
+}
+
+const framework::PluginSet& Plugins() {
+  static const framework::PluginSet* plugins = [] {
+    framework::PluginLoaderOptions options;
+    options.plugin_dirs = {INFERCOST_BENCH_PLUGIN_DIR};
+    options.use_environment = false;
+    options.use_default_dirs = false;
+    return new framework::PluginSet(framework::LoadPlugins(options));
+  }();
+  return *plugins;
+}
+
+framework::Scenario ScenarioFor(const std::string& model, int64_t output_tokens) {
+  framework::ScenarioRequest request;
+  request.model = model;
+  request.gpus = 8;
+  request.output_tokens = output_tokens;
+  return framework::MakeScenario(request, Presets()).value();
+}
+
+void BM_DecodeStepLedger(benchmark::State& state) {
+  const framework::Pipeline pipeline =
+      framework::Pipeline::Create(ScenarioFor("llama-3-70b", 500), Plugins()).value();
+  const framework::Step step{IC_STAGE_DECODE, 1, 1, 750};
+  for (auto _ : state) benchmark::DoNotOptimize(pipeline.Evaluate(step));
+}
+BENCHMARK(BM_DecodeStepLedger);
+
+void BM_ScenarioLedger(benchmark::State& state) {
+  const framework::Pipeline pipeline =
+      framework::Pipeline::Create(ScenarioFor("llama-3-70b", state.range(0)), Plugins()).value();
+  for (auto _ : state) benchmark::DoNotOptimize(pipeline.Run());
+}
+BENCHMARK(BM_ScenarioLedger)->Arg(2)->Arg(500)->Unit(benchmark::kMicrosecond);
+
+void BM_Estimate(benchmark::State& state, const char* model) {
+  const framework::Scenario scenario = ScenarioFor(model, state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(framework::EstimateScenario(scenario, Plugins()));
+}
+BENCHMARK_CAPTURE(BM_Estimate, llama_3_70b, "llama-3-70b")
+    ->Arg(2)
+    ->Arg(500)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_Estimate, deepseek_v3, "deepseek-v3")
+    ->Arg(2)
+    ->Arg(500)
+    ->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace infercost

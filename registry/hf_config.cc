@@ -1,0 +1,611 @@
+#include "registry/hf_config.h"
+
+#include <cmath>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <system_error>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+
+namespace infercost::registry {
+namespace {
+
+using Json = nlohmann::json;
+
+enum class Family {
+  kLlama,
+  kMistral,
+  kMixtral,
+  kQwen2,
+  kQwen2Moe,
+  kQwen3,
+  kQwen3Moe,
+  kDeepseekV2,
+  kDeepseekV3,
+  kGemma2,
+  kGemma3,
+  kGptOss,
+};
+
+struct Architecture {
+  const char* architecture;  // architectures[0]
+  const char* model_type;    // the fallback key
+  Family family;
+  const char* family_name;  // Model::family
+};
+
+constexpr Architecture kArchitectures[] = {
+    {"LlamaForCausalLM", "llama", Family::kLlama, "llama"},
+    {"MistralForCausalLM", "mistral", Family::kMistral, "mistral"},
+    {"MixtralForCausalLM", "mixtral", Family::kMixtral, "mixtral"},
+    {"Qwen2ForCausalLM", "qwen2", Family::kQwen2, "qwen2"},
+    {"Qwen2MoeForCausalLM", "qwen2_moe", Family::kQwen2Moe, "qwen2-moe"},
+    {"Qwen3ForCausalLM", "qwen3", Family::kQwen3, "qwen3"},
+    {"Qwen3MoeForCausalLM", "qwen3_moe", Family::kQwen3Moe, "qwen3-moe"},
+    {"DeepseekV2ForCausalLM", "deepseek_v2", Family::kDeepseekV2, "deepseek"},
+    {"DeepseekV3ForCausalLM", "deepseek_v3", Family::kDeepseekV3, "deepseek"},
+    {"Gemma2ForCausalLM", "gemma2", Family::kGemma2, "gemma2"},
+    {"Gemma3ForCausalLM", "gemma3_text", Family::kGemma3, "gemma3"},
+    {"Gemma3ForConditionalGeneration", "gemma3", Family::kGemma3, "gemma3"},
+    {"GptOssForCausalLM", "gpt_oss", Family::kGptOss, "gpt-oss"},
+};
+
+// transformers' config-class defaults for keys the official configs leave out.
+constexpr int64_t kGemma3VocabSize = 262208;
+constexpr int64_t kGemma3MaxPositions = 131072;
+constexpr int64_t kGemma3SlidingWindowPattern = 6;
+constexpr int64_t kGemmaSlidingWindow = 4096;
+constexpr int64_t kGptOssSlidingWindow = 128;
+
+bool IsDeepseek(Family f) { return f == Family::kDeepseekV2 || f == Family::kDeepseekV3; }
+bool IsGemma(Family f) { return f == Family::kGemma2 || f == Family::kGemma3; }
+bool IsQwen(Family f) {
+  return f == Family::kQwen2 || f == Family::kQwen2Moe || f == Family::kQwen3 ||
+         f == Family::kQwen3Moe;
+}
+
+std::string Shorten(const Json& value) {
+  std::string text = value.dump();
+  if (text.size() > 60) text = text.substr(0, 57) + "...";
+  return text;
+}
+
+// Typed reads of one JSON object of a config. Problems are collected, not returned one by one,
+// so that a single error names every missing field.
+class JsonFields {
+ public:
+  // `prefix` names the object in messages ("" for the root, "text_config." inside it).
+  JsonFields(const Json& object, std::string prefix)
+      : object_(object), prefix_(std::move(prefix)) {}
+
+  // Present and not null.
+  bool Has(std::string_view key) const { return Find(key) != nullptr; }
+  const Json* Find(std::string_view key) const {
+    auto it = object_.find(std::string(key));
+    if (it == object_.end() || it->is_null()) return nullptr;
+    return &*it;
+  }
+
+  // Absent or null: nullopt. Integral floats (4096.0) are accepted.
+  std::optional<int64_t> Int(std::string_view key) {
+    const Json* value = Find(key);
+    if (value == nullptr) return std::nullopt;
+    if (value->is_number_unsigned()) {
+      if (value->get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return static_cast<int64_t>(value->get<uint64_t>());
+      }
+    } else if (value->is_number_integer()) {
+      return value->get<int64_t>();
+    } else if (value->is_number_float()) {
+      const double d = value->get<double>();
+      if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9e15) {
+        return static_cast<int64_t>(d);
+      }
+    }
+    Wrong(key, "an integer", *value);
+    return std::nullopt;
+  }
+  // A required integer > 0; 0 when missing or wrong (and the problem is recorded).
+  int64_t RequiredPositive(std::string_view key) {
+    if (!Has(key)) {
+      missing_.push_back(prefix_ + std::string(key));
+      return 0;
+    }
+    return CheckPositive(key, Int(key)).value_or(0);
+  }
+  // An optional integer > 0.
+  std::optional<int64_t> OptionalPositive(std::string_view key) {
+    return CheckPositive(key, Int(key));
+  }
+  // An optional integer >= 0 with a fallback.
+  int64_t NonNegative(std::string_view key, int64_t fallback) {
+    std::optional<int64_t> value = Int(key);
+    if (!value) return fallback;
+    if (*value < 0) {
+      Wrong(key, "an integer >= 0", *Find(key));
+      return fallback;
+    }
+    return *value;
+  }
+  bool Bool(std::string_view key, bool fallback) {
+    const Json* value = Find(key);
+    if (value == nullptr) return fallback;
+    if (!value->is_boolean()) {
+      Wrong(key, "a boolean (true or false)", *value);
+      return fallback;
+    }
+    return value->get<bool>();
+  }
+  std::optional<std::string> String(std::string_view key) {
+    const Json* value = Find(key);
+    if (value == nullptr) return std::nullopt;
+    if (!value->is_string()) {
+      Wrong(key, "a string", *value);
+      return std::nullopt;
+    }
+    return value->get<std::string>();
+  }
+  // An array or object, else nullptr (a problem when present with another type).
+  const Json* Array(std::string_view key) { return Typed(key, &Json::is_array, "an array"); }
+  const Json* Object(std::string_view key) { return Typed(key, &Json::is_object, "an object"); }
+
+  void Wrong(std::string_view key, std::string_view expected, const Json& value) {
+    wrong_.push_back(fmt::format("field \"{}{}\": expected {}, got {} ({})", prefix_, key, expected,
+                                 Shorten(value), value.type_name()));
+  }
+  void MarkMissing(std::string_view key) { missing_.push_back(prefix_ + std::string(key)); }
+  const std::string& prefix() const { return prefix_; }
+
+  // Every recorded problem of `fields`, as one InvalidArgument naming `path`.
+  static absl::Status Report(const std::string& path, const std::vector<JsonFields*>& fields) {
+    std::vector<std::string> missing;
+    std::vector<std::string> wrong;
+    for (const JsonFields* f : fields) {
+      missing.insert(missing.end(), f->missing_.begin(), f->missing_.end());
+      wrong.insert(wrong.end(), f->wrong_.begin(), f->wrong_.end());
+    }
+    if (missing.empty() && wrong.empty()) return absl::OkStatus();
+    std::vector<std::string> parts;
+    if (!missing.empty()) {
+      parts.push_back(fmt::format("missing required field{} {}", missing.size() == 1 ? "" : "s",
+                                  absl::StrJoin(missing, ", ")));
+    }
+    parts.insert(parts.end(), wrong.begin(), wrong.end());
+    return absl::InvalidArgumentError(fmt::format("{}: {}", path, absl::StrJoin(parts, "; ")));
+  }
+
+ private:
+  std::optional<int64_t> CheckPositive(std::string_view key, std::optional<int64_t> value) {
+    if (value && *value <= 0) {
+      Wrong(key, "a positive integer", *Find(key));
+      return std::nullopt;
+    }
+    return value;
+  }
+  const Json* Typed(std::string_view key, bool (Json::*is)() const noexcept,
+                    std::string_view expected) {
+    const Json* value = Find(key);
+    if (value == nullptr) return nullptr;
+    if (!(value->*is)()) {
+      Wrong(key, expected, *value);
+      return nullptr;
+    }
+    return value;
+  }
+
+  const Json& object_;
+  std::string prefix_;
+  std::vector<std::string> missing_;
+  std::vector<std::string> wrong_;
+};
+
+absl::Status Invalid(const std::string& path, const std::string& message) {
+  return absl::InvalidArgumentError(fmt::format("{}: {}", path, message));
+}
+
+absl::StatusOr<Json> ParseJsonFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return Json::parse(text.str());
+  } catch (const Json::parse_error& error) {
+    return Invalid(path, fmt::format("not valid JSON: {}", error.what()));
+  }
+}
+
+std::string SupportedList() { return absl::StrJoin(SupportedHuggingFaceArchitectures(), ", "); }
+
+absl::StatusOr<const Architecture*> DetectArchitecture(const std::string& path, const Json& root) {
+  JsonFields fields(root, "");
+  std::string architecture;
+  if (const Json* list = fields.Array("architectures"); list != nullptr && !list->empty()) {
+    if ((*list)[0].is_string()) {
+      architecture = (*list)[0].get<std::string>();
+    } else {
+      fields.Wrong("architectures[0]", "a string", (*list)[0]);
+    }
+  }
+  const std::string model_type = fields.String("model_type").value_or("");
+  RETURN_IF_ERROR(JsonFields::Report(path, {&fields}));
+  for (const Architecture& a : kArchitectures) {
+    if (architecture == a.architecture) return &a;
+  }
+  for (const Architecture& a : kArchitectures) {
+    if (model_type == a.model_type) return &a;
+  }
+  if (architecture.empty() && model_type.empty()) {
+    return Invalid(path, fmt::format("names no architecture (neither architectures[0] nor "
+                                     "model_type); supported architectures: {}",
+                                     SupportedList()));
+  }
+  return Invalid(path, fmt::format("unsupported architecture \"{}\" (model_type \"{}\"); supported "
+                                   "architectures: {}",
+                                   architecture, model_type, SupportedList()));
+}
+
+// `layer_types`: one "sliding_attention" / "full_attention" entry per layer.
+absl::StatusOr<std::vector<bool>> ReadLayerTypes(const std::string& path, const Json& types,
+                                                 const std::string& field, int64_t num_layers) {
+  if (static_cast<int64_t>(types.size()) != num_layers) {
+    return Invalid(path, fmt::format("field \"{}\" lists {} layers; num_hidden_layers is {}", field,
+                                     types.size(), num_layers));
+  }
+  std::vector<bool> sliding;
+  for (size_t i = 0; i < types.size(); ++i) {
+    const Json& entry = types[i];
+    if (!entry.is_string() || (entry.get<std::string>() != "sliding_attention" &&
+                               entry.get<std::string>() != "full_attention")) {
+      return Invalid(path, fmt::format("field \"{}[{}]\": expected \"sliding_attention\" or "
+                                       "\"full_attention\", got {}",
+                                       field, i, Shorten(entry)));
+    }
+    sliding.push_back(entry.get<std::string>() == "sliding_attention");
+  }
+  return sliding;
+}
+
+// Leading dense layers of a Qwen-MoE config from decoder_sparse_step and mlp_only_layers.
+absl::StatusOr<int64_t> QwenDenseLayers(const std::string& path, const std::string& prefix,
+                                        int64_t sparse_step, const Json* mlp_only_layers,
+                                        int64_t num_layers) {
+  if (sparse_step != 1) {
+    return Invalid(path, fmt::format("field \"{}decoder_sparse_step\" = {} (an MoE layer every {} "
+                                     "layers) is not supported; only leading dense layers are",
+                                     prefix, sparse_step, sparse_step));
+  }
+  if (mlp_only_layers == nullptr) return 0;
+  for (size_t i = 0; i < mlp_only_layers->size(); ++i) {
+    const Json& entry = (*mlp_only_layers)[i];
+    if (!entry.is_number_integer() || entry.get<int64_t>() != static_cast<int64_t>(i)) {
+      return Invalid(path, fmt::format("field \"{}mlp_only_layers\" = {} is not supported; only a "
+                                       "leading run [0, 1, ..., k-1] of dense layers is",
+                                       prefix, Shorten(*mlp_only_layers)));
+    }
+  }
+  if (static_cast<int64_t>(mlp_only_layers->size()) > num_layers) {
+    return Invalid(path, fmt::format("field \"{}mlp_only_layers\" names more layers than "
+                                     "num_hidden_layers = {}",
+                                     prefix, num_layers));
+  }
+  return static_cast<int64_t>(mlp_only_layers->size());
+}
+
+bool IsSnapshotHash(const std::string& name) {
+  if (name.size() != 40) return false;
+  for (char c : name) {
+    if (!absl::ascii_isxdigit(static_cast<unsigned char>(c))) return false;
+  }
+  return true;
+}
+
+std::string RawModelName(const std::string& path, const std::string& name_or_path) {
+  std::error_code error;
+  std::filesystem::path file = std::filesystem::absolute(path, error);
+  if (error) file = path;
+  const std::string folder = file.lexically_normal().parent_path().filename().string();
+  if (!folder.empty() && folder != "." && folder != ".." && folder != "/" &&
+      !IsSnapshotHash(folder)) {
+    return folder;
+  }
+  std::string from_config = name_or_path;
+  while (!from_config.empty() && from_config.back() == '/') from_config.pop_back();
+  from_config = from_config.substr(from_config.find_last_of('/') + 1);
+  return from_config.empty() ? "hf-model" : from_config;
+}
+
+}  // namespace
+
+const std::vector<std::string>& SupportedHuggingFaceArchitectures() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const Architecture& a : kArchitectures) names.emplace_back(a.architecture);
+    return names;
+  }();
+  return kNames;
+}
+
+std::string HuggingFaceModelName(const std::string& path, const std::string& name_or_path) {
+  return absl::AsciiStrToLower(RawModelName(path, name_or_path));
+}
+
+absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path) {
+  ASSIGN_OR_RETURN(Json root, ParseJsonFile(path));
+  if (!root.is_object()) {
+    return Invalid(
+        path, fmt::format("expected a JSON object at the top level, got {}", root.type_name()));
+  }
+  ASSIGN_OR_RETURN(const Architecture* arch, DetectArchitecture(path, root));
+  const Family family = arch->family;
+
+  JsonFields top(root, "");
+  // Gemma-3 multimodal checkpoints keep the language model's fields in text_config.
+  const Json* text = &root;
+  std::string prefix;
+  if (family == Family::kGemma3) {
+    if (const Json* nested = top.Object("text_config"); nested != nullptr) {
+      text = nested;
+      prefix = "text_config.";
+    } else if (std::string_view(arch->architecture) == "Gemma3ForConditionalGeneration" &&
+               !top.Has("text_config") && !top.Has("hidden_size")) {
+      top.MarkMissing("text_config");
+    }
+  }
+  JsonFields f(*text, prefix);
+  std::vector<std::string> notes = {
+      fmt::format("imported from a Hugging Face config.json as {}", arch->architecture)};
+  auto defaulted = [&](std::string_view key, auto value, std::string_view why) {
+    notes.push_back(fmt::format("{}{} absent: {} ({})", prefix, key, value, why));
+    return value;
+  };
+
+  Model model;
+  model.source = path;
+  model.family = arch->family_name;
+  const std::string name_or_path = top.String("_name_or_path").value_or("");
+  model.display_name = RawModelName(path, name_or_path);
+  model.name = absl::AsciiStrToLower(model.display_name);
+
+  // --- Scalars. Every problem is collected before any is reported.
+  model.hidden_size = f.RequiredPositive("hidden_size");
+  model.num_layers = f.RequiredPositive("num_hidden_layers");
+  model.num_attention_heads = f.RequiredPositive("num_attention_heads");
+  model.intermediate_size = f.RequiredPositive("intermediate_size");
+  if (family == Family::kGemma3 && !f.Has("vocab_size")) {
+    model.vocab_size = defaulted("vocab_size", kGemma3VocabSize, "Gemma3TextConfig default");
+  } else {
+    model.vocab_size = f.RequiredPositive("vocab_size");
+  }
+  if (family == Family::kGemma3 && !f.Has("max_position_embeddings")) {
+    model.max_context_tokens =
+        defaulted("max_position_embeddings", kGemma3MaxPositions, "Gemma3TextConfig default");
+  } else {
+    model.max_context_tokens = f.RequiredPositive("max_position_embeddings");
+  }
+  const std::optional<int64_t> kv_heads = f.OptionalPositive("num_key_value_heads");
+  const std::optional<int64_t> head_dim = f.OptionalPositive("head_dim");
+  const bool tie_default = IsGemma(family);
+  if (!f.Has("tie_word_embeddings") && !top.Has("tie_word_embeddings")) {
+    model.tie_word_embeddings = tie_default;
+    if (tie_default) defaulted("tie_word_embeddings", "true", "Gemma config default");
+  } else {
+    model.tie_word_embeddings = f.Has("tie_word_embeddings")
+                                    ? f.Bool("tie_word_embeddings", tie_default)
+                                    : top.Bool("tie_word_embeddings", tie_default);
+  }
+  const bool bias_default = family == Family::kQwen2 || family == Family::kQwen2Moe;
+  model.attention_bias = f.Bool("attention_bias", bias_default);
+  if (bias_default && !f.Has("attention_bias")) {
+    notes.push_back("attention_bias absent: true (Qwen2 q/k/v projections carry a bias)");
+  }
+  model.norm = NormKind::kRmsNorm;
+  model.ffn_activation = FfnActivation::kSwiGlu;
+  std::optional<std::string> activation = IsGemma(family) && f.Has("hidden_activation")
+                                              ? f.String("hidden_activation")
+                                              : f.String("hidden_act");
+
+  // Sliding-window keys.
+  const int64_t window_key = f.NonNegative("sliding_window", 0);
+  const bool use_sliding_window = f.Bool("use_sliding_window", false);
+  const int64_t max_window_layers = f.NonNegative("max_window_layers", 0);
+  const Json* layer_types = f.Array("layer_types");
+  std::optional<int64_t> window_pattern = f.OptionalPositive("sliding_window_pattern");
+  if (!window_pattern) window_pattern = f.OptionalPositive("_sliding_window_pattern");
+
+  // MoE keys.
+  struct {
+    int64_t experts = 0, per_token = 0, width = 0, shared = 0, shared_width = 0;
+    int64_t first_dense = 0, sparse_step = 1, layer_freq = 1;
+    const Json* mlp_only_layers = nullptr;
+  } moe;
+  switch (family) {
+    case Family::kMixtral:
+      moe.experts = f.RequiredPositive("num_local_experts");
+      moe.per_token = f.RequiredPositive("num_experts_per_tok");
+      moe.width = model.intermediate_size;
+      break;
+    case Family::kGptOss:
+      moe.experts = f.RequiredPositive("num_local_experts");
+      if (f.Has("num_experts_per_tok") || !f.Has("experts_per_token")) {
+        moe.per_token = f.RequiredPositive("num_experts_per_tok");
+      } else {
+        moe.per_token = f.RequiredPositive("experts_per_token");
+      }
+      moe.width = model.intermediate_size;
+      break;
+    case Family::kQwen2Moe:
+    case Family::kQwen3Moe:
+      moe.experts = f.RequiredPositive("num_experts");
+      moe.per_token = f.RequiredPositive("num_experts_per_tok");
+      moe.width = f.RequiredPositive("moe_intermediate_size");
+      moe.shared_width = f.NonNegative("shared_expert_intermediate_size", 0);
+      moe.sparse_step = f.OptionalPositive("decoder_sparse_step").value_or(1);
+      moe.mlp_only_layers = f.Array("mlp_only_layers");
+      break;
+    case Family::kDeepseekV2:
+    case Family::kDeepseekV3:
+      // n_routed_experts null: a dense DeepSeek model.
+      if (f.Has("n_routed_experts")) {
+        moe.experts = f.RequiredPositive("n_routed_experts");
+        moe.per_token = f.RequiredPositive("num_experts_per_tok");
+        moe.width = f.RequiredPositive("moe_intermediate_size");
+        moe.shared = f.NonNegative("n_shared_experts", 0);
+        moe.first_dense = f.NonNegative("first_k_dense_replace", 0);
+        moe.layer_freq = f.OptionalPositive("moe_layer_freq").value_or(1);
+      }
+      break;
+    default:
+      break;
+  }
+
+  // MLA keys.
+  MlaConfig mla;
+  if (IsDeepseek(family)) {
+    mla.q_lora_rank = f.NonNegative("q_lora_rank", 0);  // null: queries are not compressed
+    mla.kv_lora_rank = f.RequiredPositive("kv_lora_rank");
+    mla.qk_nope_head_dim = f.RequiredPositive("qk_nope_head_dim");
+    mla.qk_rope_head_dim = f.RequiredPositive("qk_rope_head_dim");
+    mla.v_head_dim = f.RequiredPositive("v_head_dim");
+  }
+
+  // Recorded only.
+  std::optional<std::string> dtype = top.Has("torch_dtype") ? top.String("torch_dtype")
+                                     : top.Has("dtype")     ? top.String("dtype")
+                                     : f.Has("torch_dtype") ? f.String("torch_dtype")
+                                                            : std::nullopt;
+  std::optional<std::string> quant_method;
+  std::optional<int64_t> quant_bits;
+  if (const Json* quant = top.Object("quantization_config"); quant != nullptr) {
+    JsonFields q(*quant, "quantization_config.");
+    quant_method = q.String("quant_method");
+    quant_bits = q.Int("bits");
+    RETURN_IF_ERROR(JsonFields::Report(path, {&top, &f, &q}));
+  }
+  RETURN_IF_ERROR(JsonFields::Report(path, {&top, &f}));
+
+  // --- Attention shape.
+  if (IsDeepseek(family)) {
+    model.attention_variant = "mla";
+    model.num_kv_heads = model.num_attention_heads;  // MLA: one latent serves every head
+    model.head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
+    model.mla = mla;
+  } else {
+    model.num_kv_heads = kv_heads.value_or(model.num_attention_heads);
+    if (!kv_heads) {
+      notes.push_back(fmt::format("{}num_key_value_heads absent: = num_attention_heads ({})",
+                                  prefix, model.num_attention_heads));
+    }
+    if (head_dim) {
+      model.head_dim = *head_dim;
+    } else {
+      if (model.hidden_size % model.num_attention_heads != 0) {
+        return Invalid(path, fmt::format("head_dim is absent and hidden_size {} is not a multiple "
+                                         "of num_attention_heads {}; add head_dim",
+                                         model.hidden_size, model.num_attention_heads));
+      }
+      model.head_dim = model.hidden_size / model.num_attention_heads;
+    }
+    model.attention_variant = model.num_kv_heads == model.num_attention_heads ? "mha"
+                              : model.num_kv_heads == 1                       ? "mqa"
+                                                                              : "gqa";
+  }
+
+  // --- Sliding windows: which layers slide, and the window.
+  int64_t window = window_key;
+  std::vector<bool> sliding;
+  const bool qwen_window_off = IsQwen(family) && (!use_sliding_window || window_key == 0);
+  if (qwen_window_off) {
+    if (window_key > 0) {
+      notes.push_back(
+          fmt::format("use_sliding_window false: sliding_window {} unused", window_key));
+    }
+    window = 0;
+  } else if (layer_types != nullptr) {
+    ASSIGN_OR_RETURN(sliding,
+                     ReadLayerTypes(path, *layer_types, prefix + "layer_types", model.num_layers));
+  } else if (IsQwen(family)) {  // use_sliding_window true
+    sliding.resize(static_cast<size_t>(model.num_layers));
+    for (int64_t i = 0; i < model.num_layers; ++i) sliding[i] = i >= max_window_layers;
+  } else if (family == Family::kGemma2 || family == Family::kGptOss) {
+    sliding.resize(static_cast<size_t>(model.num_layers));
+    for (int64_t i = 0; i < model.num_layers; ++i) sliding[i] = i % 2 == 0;
+  } else if (family == Family::kGemma3) {
+    int64_t pattern = window_pattern.value_or(kGemma3SlidingWindowPattern);
+    if (!window_pattern) defaulted("sliding_window_pattern", pattern, "Gemma3TextConfig default");
+    sliding.resize(static_cast<size_t>(model.num_layers));
+    for (int64_t i = 0; i < model.num_layers; ++i) sliding[i] = (i + 1) % pattern != 0;
+  } else if (family != Family::kMistral && family != Family::kMixtral) {
+    window = 0;  // Llama, DeepSeek: no sliding window
+  }
+  if (!qwen_window_off && window == 0 && !f.Has("sliding_window")) {
+    if (IsGemma(family)) {
+      window = defaulted("sliding_window", kGemmaSlidingWindow, "Gemma config default");
+    } else if (family == Family::kGptOss) {
+      window = defaulted("sliding_window", kGptOssSlidingWindow, "GptOssConfig default");
+    }
+  }
+  int64_t sliding_count = 0;
+  for (bool s : sliding) sliding_count += s ? 1 : 0;
+  if (!sliding.empty() && sliding_count == 0) {
+    window = 0;  // every layer is full attention
+    sliding.clear();
+  } else if (sliding_count > 0 && window == 0) {
+    return Invalid(path, "layers use sliding_attention but sliding_window is null or 0");
+  } else if (sliding_count == model.num_layers) {
+    sliding.clear();  // every layer slides: the plain sliding_window form
+  }
+  model.sliding_window = window;
+  model.sliding_layers = std::move(sliding);
+
+  // --- MoE.
+  if (family == Family::kQwen2Moe || family == Family::kQwen3Moe) {
+    ASSIGN_OR_RETURN(moe.first_dense, QwenDenseLayers(path, prefix, moe.sparse_step,
+                                                      moe.mlp_only_layers, model.num_layers));
+    if (moe.shared_width > 0) {
+      moe.shared = (moe.shared_width + moe.width - 1) / moe.width;
+      notes.push_back(fmt::format(
+          "shared expert of width {} modelled as {} shared experts of width {}{}", moe.shared_width,
+          moe.shared, moe.width,
+          moe.shared_width % moe.width == 0 ? "" : " (rounded up: over-counts the shared expert)"));
+    }
+  }
+  if (IsDeepseek(family) && moe.layer_freq != 1) {
+    return Invalid(path, fmt::format("field \"moe_layer_freq\" = {} (an MoE layer every {} layers) "
+                                     "is not supported; only leading dense layers are",
+                                     moe.layer_freq, moe.layer_freq));
+  }
+  if (moe.experts > 0) {
+    MoeConfig config;
+    config.num_experts = moe.experts;
+    config.experts_per_token = moe.per_token;
+    config.num_shared_experts = moe.shared;
+    config.expert_intermediate_size = moe.width;
+    config.first_dense_layers = moe.first_dense;
+    model.moe = config;
+  }
+
+  // --- Recorded-only fields.
+  if (activation) notes.push_back(fmt::format("hidden_act {} (gated FFN)", *activation));
+  if (dtype) notes.push_back(fmt::format("torch_dtype {}", *dtype));
+  if (quant_method || quant_bits) {
+    notes.push_back(fmt::format("quantization_config: quant_method {}{}",
+                                quant_method.value_or("(none)"),
+                                quant_bits ? fmt::format(", bits {}", *quant_bits) : ""));
+  }
+  model.notes = absl::StrJoin(notes, "; ");
+
+  RETURN_IF_ERROR(ValidateModel(model));
+  return model;
+}
+
+}  // namespace infercost::registry

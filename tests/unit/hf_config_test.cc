@@ -1,0 +1,414 @@
+// Hugging Face config.json import: every supported family read from a copy of a real config
+// (tests/data/hf_configs/, sources in its README.md), the expected fields written out by hand from
+// those configs, agreement with the shipped presets, and the errors for malformed files.
+#include "registry/hf_config.h"
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "registry/model.h"
+
+namespace infercost::registry {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string ConfigPath(const std::string& folder) {
+  return std::string(INFERCOST_TEST_DATA_DIR) + "/hf_configs/" + folder + "/config.json";
+}
+
+std::string PresetPath(const std::string& name) {
+  return std::string(INFERCOST_TEST_PRESET_DIR) + "/models/" + name + ".toml";
+}
+
+Model Import(const std::string& folder) {
+  absl::StatusOr<Model> model = LoadHuggingFaceConfig(ConfigPath(folder));
+  EXPECT_TRUE(model.ok()) << model.status();
+  return model.ok() ? *model : Model{};
+}
+
+absl::Status ImportError(const std::string& folder) {
+  return LoadHuggingFaceConfig(ConfigPath(folder)).status();
+}
+
+// Every field a cost formula reads.
+void ExpectSameArchitecture(const Model& imported, const Model& preset) {
+  SCOPED_TRACE(imported.source + " vs " + preset.source);
+  EXPECT_EQ(imported.attention_variant, preset.attention_variant);
+  EXPECT_EQ(imported.hidden_size, preset.hidden_size);
+  EXPECT_EQ(imported.num_layers, preset.num_layers);
+  EXPECT_EQ(imported.num_attention_heads, preset.num_attention_heads);
+  EXPECT_EQ(imported.num_kv_heads, preset.num_kv_heads);
+  EXPECT_EQ(imported.head_dim, preset.head_dim);
+  EXPECT_EQ(imported.intermediate_size, preset.intermediate_size);
+  EXPECT_EQ(imported.vocab_size, preset.vocab_size);
+  EXPECT_EQ(imported.tie_word_embeddings, preset.tie_word_embeddings);
+  EXPECT_EQ(imported.norm, preset.norm);
+  EXPECT_EQ(imported.ffn_activation, preset.ffn_activation);
+  EXPECT_EQ(imported.max_context_tokens, preset.max_context_tokens);
+  EXPECT_EQ(imported.attention_bias, preset.attention_bias);
+  EXPECT_EQ(imported.parallel_attention, preset.parallel_attention);
+  EXPECT_EQ(imported.sliding_window, preset.sliding_window);
+  EXPECT_EQ(imported.sliding_layers, preset.sliding_layers);
+  ASSERT_EQ(imported.moe.has_value(), preset.moe.has_value());
+  if (imported.moe) {
+    EXPECT_EQ(imported.moe->num_experts, preset.moe->num_experts);
+    EXPECT_EQ(imported.moe->experts_per_token, preset.moe->experts_per_token);
+    EXPECT_EQ(imported.moe->num_shared_experts, preset.moe->num_shared_experts);
+    EXPECT_EQ(imported.moe->expert_intermediate_size, preset.moe->expert_intermediate_size);
+    EXPECT_EQ(imported.moe->first_dense_layers, preset.moe->first_dense_layers);
+  }
+  ASSERT_EQ(imported.mla.has_value(), preset.mla.has_value());
+  if (imported.mla) {
+    EXPECT_EQ(imported.mla->q_lora_rank, preset.mla->q_lora_rank);
+    EXPECT_EQ(imported.mla->kv_lora_rank, preset.mla->kv_lora_rank);
+    EXPECT_EQ(imported.mla->qk_nope_head_dim, preset.mla->qk_nope_head_dim);
+    EXPECT_EQ(imported.mla->qk_rope_head_dim, preset.mla->qk_rope_head_dim);
+    EXPECT_EQ(imported.mla->v_head_dim, preset.mla->v_head_dim);
+  }
+}
+
+TEST(RegistryHfConfig, Llama31_8bMatchesThePresetFieldByField) {
+  const Model imported = Import("llama-3.1-8b");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("llama-3.1-8b"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  EXPECT_EQ(imported.name, preset->name);  // the folder name
+  EXPECT_EQ(imported.family, preset->family);
+  ExpectSameArchitecture(imported, *preset);
+  EXPECT_EQ(imported.source, ConfigPath("llama-3.1-8b"));
+}
+
+TEST(RegistryHfConfig, Llama31_8b) {
+  const Model m = Import("llama-3.1-8b");
+  EXPECT_EQ(m.name, "llama-3.1-8b");
+  EXPECT_EQ(m.display_name, "llama-3.1-8b");
+  EXPECT_EQ(m.family, "llama");
+  EXPECT_EQ(m.attention_variant, "gqa");  // 32 heads, 8 KV heads
+  EXPECT_EQ(m.hidden_size, 4096);
+  EXPECT_EQ(m.num_layers, 32);
+  EXPECT_EQ(m.num_attention_heads, 32);
+  EXPECT_EQ(m.num_kv_heads, 8);
+  EXPECT_EQ(m.head_dim, 128);  // no head_dim key: 4096 / 32
+  EXPECT_EQ(m.intermediate_size, 14336);
+  EXPECT_EQ(m.vocab_size, 128256);
+  EXPECT_FALSE(m.tie_word_embeddings);
+  EXPECT_EQ(m.norm, NormKind::kRmsNorm);
+  EXPECT_EQ(m.ffn_activation, FfnActivation::kSwiGlu);
+  EXPECT_EQ(m.max_context_tokens, 131072);
+  EXPECT_FALSE(m.attention_bias);
+  EXPECT_EQ(m.sliding_window, 0);
+  EXPECT_TRUE(m.sliding_layers.empty());
+  EXPECT_FALSE(m.moe.has_value());
+  EXPECT_FALSE(m.mla.has_value());
+  EXPECT_THAT(m.notes, AllOf(HasSubstr("LlamaForCausalLM"), HasSubstr("torch_dtype bfloat16"),
+                             HasSubstr("hidden_act silu")));
+}
+
+TEST(RegistryHfConfig, Mistral7bSlidesEveryLayer) {
+  const Model m = Import("mistral-7b");
+  EXPECT_EQ(m.family, "mistral");
+  EXPECT_EQ(m.attention_variant, "gqa");
+  EXPECT_EQ(m.head_dim, 128);  // 4096 / 32
+  EXPECT_EQ(m.vocab_size, 32000);
+  EXPECT_EQ(m.max_context_tokens, 32768);
+  EXPECT_EQ(m.sliding_window, 4096);
+  EXPECT_TRUE(m.sliding_layers.empty());  // every layer
+  EXPECT_EQ(LayerWindow(m, 0), 4096);
+  EXPECT_EQ(LayerWindow(m, 31), 4096);
+}
+
+TEST(RegistryHfConfig, Mixtral8x7b) {
+  const Model m = Import("mixtral-8x7b");
+  EXPECT_EQ(m.family, "mixtral");
+  EXPECT_EQ(m.sliding_window, 0);  // sliding_window null
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->num_experts, 8);
+  EXPECT_EQ(m.moe->experts_per_token, 2);
+  EXPECT_EQ(m.moe->num_shared_experts, 0);
+  EXPECT_EQ(m.moe->expert_intermediate_size, 14336);  // intermediate_size is the expert width
+  EXPECT_EQ(m.moe->first_dense_layers, 0);
+}
+
+TEST(RegistryHfConfig, Qwen25_7bIgnoresTheWindowWhenUseSlidingWindowIsFalse) {
+  const Model m = Import("qwen2.5-7b");
+  EXPECT_EQ(m.family, "qwen2");
+  EXPECT_EQ(m.num_attention_heads, 28);
+  EXPECT_EQ(m.num_kv_heads, 4);
+  EXPECT_EQ(m.head_dim, 128);  // 3584 / 28
+  EXPECT_EQ(m.intermediate_size, 18944);
+  EXPECT_EQ(m.vocab_size, 152064);
+  EXPECT_TRUE(m.attention_bias);   // Qwen2 q/k/v bias, no config key
+  EXPECT_EQ(m.sliding_window, 0);  // sliding_window 131072 but use_sliding_window false
+  EXPECT_THAT(m.notes, HasSubstr("use_sliding_window false"));
+}
+
+TEST(RegistryHfConfig, Qwen3_32bHeadDimIsNotHiddenOverHeads) {
+  const Model m = Import("qwen3-32b");
+  EXPECT_EQ(m.family, "qwen3");
+  EXPECT_EQ(m.hidden_size, 5120);
+  EXPECT_EQ(m.num_attention_heads, 64);
+  EXPECT_EQ(m.head_dim, 128);  // config head_dim, not 5120 / 64 = 80
+  EXPECT_FALSE(m.attention_bias);
+  EXPECT_EQ(m.max_context_tokens, 40960);
+}
+
+TEST(RegistryHfConfig, Qwen3_235bA22bMoe) {
+  const Model m = Import("qwen3-235b-a22b");
+  EXPECT_EQ(m.family, "qwen3-moe");
+  EXPECT_EQ(m.attention_variant, "gqa");
+  EXPECT_EQ(m.hidden_size, 4096);
+  EXPECT_EQ(m.num_layers, 94);
+  EXPECT_EQ(m.num_attention_heads, 64);
+  EXPECT_EQ(m.num_kv_heads, 4);
+  EXPECT_EQ(m.head_dim, 128);
+  EXPECT_EQ(m.vocab_size, 151936);
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->num_experts, 128);
+  EXPECT_EQ(m.moe->experts_per_token, 8);
+  EXPECT_EQ(m.moe->num_shared_experts, 0);
+  EXPECT_EQ(m.moe->expert_intermediate_size, 1536);
+  EXPECT_EQ(m.moe->first_dense_layers, 0);  // decoder_sparse_step 1, mlp_only_layers []
+}
+
+TEST(RegistryHfConfig, Qwen2MoeSharedExpertBecomesSharedExpertsOfTheRoutedWidth) {
+  const Model m = Import("qwen2-57b-a14b");
+  EXPECT_EQ(m.family, "qwen2-moe");
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->num_experts, 64);
+  EXPECT_EQ(m.moe->experts_per_token, 8);
+  EXPECT_EQ(m.moe->expert_intermediate_size, 2560);
+  EXPECT_EQ(m.moe->num_shared_experts, 8);  // shared_expert_intermediate_size 20480 / 2560
+  EXPECT_EQ(m.intermediate_size, 18944);
+  EXPECT_TRUE(m.attention_bias);
+  EXPECT_EQ(m.sliding_window, 0);  // use_sliding_window false
+  EXPECT_THAT(m.notes, HasSubstr("shared expert of width 20480 modelled as 8 shared experts"));
+}
+
+TEST(RegistryHfConfig, DeepseekV3MlaAndMoe) {
+  const Model m = Import("deepseek-v3");
+  EXPECT_EQ(m.family, "deepseek");
+  EXPECT_EQ(m.attention_variant, "mla");
+  EXPECT_EQ(m.hidden_size, 7168);
+  EXPECT_EQ(m.num_layers, 61);
+  EXPECT_EQ(m.num_attention_heads, 128);
+  EXPECT_EQ(m.num_kv_heads, 128);
+  EXPECT_EQ(m.head_dim, 192);  // qk_nope 128 + qk_rope 64
+  EXPECT_EQ(m.intermediate_size, 18432);
+  EXPECT_EQ(m.vocab_size, 129280);
+  EXPECT_EQ(m.max_context_tokens, 163840);
+  ASSERT_TRUE(m.mla.has_value());
+  EXPECT_EQ(m.mla->q_lora_rank, 1536);
+  EXPECT_EQ(m.mla->kv_lora_rank, 512);
+  EXPECT_EQ(m.mla->qk_nope_head_dim, 128);
+  EXPECT_EQ(m.mla->qk_rope_head_dim, 64);
+  EXPECT_EQ(m.mla->v_head_dim, 128);
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->num_experts, 256);
+  EXPECT_EQ(m.moe->experts_per_token, 8);
+  EXPECT_EQ(m.moe->num_shared_experts, 1);
+  EXPECT_EQ(m.moe->expert_intermediate_size, 2048);
+  EXPECT_EQ(m.moe->first_dense_layers, 3);
+  EXPECT_FALSE(IsMoeLayer(m, 2));
+  EXPECT_TRUE(IsMoeLayer(m, 3));
+  EXPECT_THAT(m.notes, HasSubstr("quantization_config: quant_method fp8"));
+}
+
+TEST(RegistryHfConfig, DeepseekV2) {
+  const Model m = Import("deepseek-v2");
+  EXPECT_EQ(m.attention_variant, "mla");
+  EXPECT_EQ(m.hidden_size, 5120);
+  EXPECT_EQ(m.num_layers, 60);
+  EXPECT_EQ(m.vocab_size, 102400);
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->num_experts, 160);
+  EXPECT_EQ(m.moe->experts_per_token, 6);
+  EXPECT_EQ(m.moe->num_shared_experts, 2);
+  EXPECT_EQ(m.moe->expert_intermediate_size, 1536);
+  EXPECT_EQ(m.moe->first_dense_layers, 1);
+  ASSERT_TRUE(m.mla.has_value());
+  EXPECT_EQ(m.mla->q_lora_rank, 1536);
+  EXPECT_EQ(m.mla->kv_lora_rank, 512);
+}
+
+TEST(RegistryHfConfig, Gemma2_9bAlternatesFromASlidingFirstLayerAndTiesEmbeddings) {
+  const Model m = Import("gemma-2-9b");
+  EXPECT_EQ(m.family, "gemma2");
+  EXPECT_EQ(m.attention_variant, "gqa");
+  EXPECT_EQ(m.hidden_size, 3584);
+  EXPECT_EQ(m.num_layers, 42);
+  EXPECT_EQ(m.num_attention_heads, 16);
+  EXPECT_EQ(m.num_kv_heads, 8);
+  EXPECT_EQ(m.head_dim, 256);
+  EXPECT_EQ(m.intermediate_size, 14336);
+  EXPECT_EQ(m.vocab_size, 256000);
+  EXPECT_TRUE(m.tie_word_embeddings);                   // no key: Gemma default
+  EXPECT_EQ(m.ffn_activation, FfnActivation::kSwiGlu);  // GeGLU, gated
+  EXPECT_EQ(m.max_context_tokens, 8192);
+  EXPECT_EQ(m.sliding_window, 4096);
+  ASSERT_EQ(m.sliding_layers.size(), 42u);
+  EXPECT_EQ(LayerWindow(m, 0), 4096);
+  EXPECT_EQ(LayerWindow(m, 1), 0);
+  EXPECT_EQ(LayerWindow(m, 40), 4096);
+  EXPECT_EQ(LayerWindow(m, 41), 0);
+  EXPECT_THAT(m.notes, HasSubstr("tie_word_embeddings absent: true"));
+}
+
+TEST(RegistryHfConfig, Gemma3_27bReadsTextConfigWithFiveLocalToOneGlobal) {
+  const Model m = Import("gemma-3-27b");
+  EXPECT_EQ(m.family, "gemma3");
+  EXPECT_EQ(m.hidden_size, 5376);
+  EXPECT_EQ(m.num_layers, 62);
+  EXPECT_EQ(m.num_attention_heads, 32);
+  EXPECT_EQ(m.num_kv_heads, 16);
+  EXPECT_EQ(m.head_dim, 128);
+  EXPECT_EQ(m.intermediate_size, 21504);
+  EXPECT_EQ(m.vocab_size, 262208);          // Gemma3TextConfig default
+  EXPECT_EQ(m.max_context_tokens, 131072);  // Gemma3TextConfig default
+  EXPECT_TRUE(m.tie_word_embeddings);
+  EXPECT_EQ(m.sliding_window, 1024);
+  ASSERT_EQ(m.sliding_layers.size(), 62u);
+  int64_t global = 0;
+  for (int64_t layer = 0; layer < m.num_layers; ++layer) {
+    const bool full = (layer + 1) % 6 == 0;  // layers 5, 11, ..., 59
+    EXPECT_EQ(LayerWindow(m, layer), full ? 0 : 1024) << "layer " << layer;
+    global += full ? 1 : 0;
+  }
+  EXPECT_EQ(global, 10);  // 10 x (5 local + 1 global) + 2 local = 62
+  EXPECT_THAT(m.notes, AllOf(HasSubstr("text_config.vocab_size absent: 262208"),
+                             HasSubstr("text_config.sliding_window_pattern absent: 6")));
+}
+
+TEST(RegistryHfConfig, GptOss120bAlternatesSliding128AndFull) {
+  const Model m = Import("gpt-oss-120b");
+  EXPECT_EQ(m.family, "gpt-oss");
+  EXPECT_EQ(m.attention_variant, "gqa");
+  EXPECT_EQ(m.hidden_size, 2880);
+  EXPECT_EQ(m.num_layers, 36);
+  EXPECT_EQ(m.num_attention_heads, 64);
+  EXPECT_EQ(m.num_kv_heads, 8);
+  EXPECT_EQ(m.head_dim, 64);
+  EXPECT_EQ(m.vocab_size, 201088);
+  EXPECT_TRUE(m.attention_bias);
+  EXPECT_EQ(m.max_context_tokens, 131072);
+  EXPECT_EQ(m.sliding_window, 128);
+  ASSERT_EQ(m.sliding_layers.size(), 36u);
+  for (int64_t layer = 0; layer < 36; ++layer) {
+    EXPECT_EQ(LayerWindow(m, layer), layer % 2 == 0 ? 128 : 0) << "layer " << layer;
+  }
+  ASSERT_TRUE(m.moe.has_value());
+  EXPECT_EQ(m.moe->num_experts, 128);
+  EXPECT_EQ(m.moe->experts_per_token, 4);
+  EXPECT_EQ(m.moe->expert_intermediate_size, 2880);
+  EXPECT_EQ(m.moe->num_shared_experts, 0);
+  EXPECT_EQ(m.moe->first_dense_layers, 0);
+  EXPECT_THAT(m.notes, HasSubstr("quantization_config: quant_method mxfp4"));
+}
+
+TEST(RegistryHfConfig, ImportsAgreeWithTheShippedPresets) {
+  const std::vector<std::pair<std::string, std::string>> pairs = {
+      {"mistral-7b", "mistral-7b"},           {"mixtral-8x7b", "mixtral-8x7b"},
+      {"qwen2.5-7b", "qwen2.5-7b"},           {"qwen3-32b", "qwen3-32b"},
+      {"qwen3-235b-a22b", "qwen3-235b-a22b"}, {"deepseek-v3", "deepseek-v3"},
+      {"deepseek-v3", "deepseek-r1"},  // same architecture
+      {"gemma-2-9b", "gemma-2-9b"},           {"gemma-3-27b", "gemma-3-27b"},
+      {"gpt-oss-120b", "gpt-oss-120b"},
+  };
+  for (const auto& [folder, preset_name] : pairs) {
+    absl::StatusOr<Model> preset = LoadModelPreset(PresetPath(preset_name));
+    ASSERT_TRUE(preset.ok()) << preset.status();
+    ExpectSameArchitecture(Import(folder), *preset);
+  }
+}
+
+TEST(RegistryHfConfig, ModelTypeAloneIdentifiesTheFamily) {
+  const Model m = Import("model-type-only");
+  EXPECT_EQ(m.family, "llama");
+  EXPECT_EQ(m.name, "model-type-only");
+  EXPECT_EQ(m.num_kv_heads, 8);
+  EXPECT_FALSE(m.tie_word_embeddings);  // Llama default
+}
+
+TEST(RegistryHfConfig, NamesComeFromTheFolderElseNameOrPath) {
+  EXPECT_EQ(HuggingFaceModelName("/models/Llama-3.1-8B/config.json", ""), "llama-3.1-8b");
+  // A Hugging Face cache snapshot folder is a commit hash: use _name_or_path instead.
+  EXPECT_EQ(HuggingFaceModelName("/hub/models--google--gemma-2-9b/snapshots/"
+                                 "0123456789abcdef0123456789abcdef01234567/config.json",
+                                 "google/gemma-2-9b"),
+            "gemma-2-9b");
+  EXPECT_EQ(HuggingFaceModelName("/x/0123456789abcdef0123456789abcdef01234567/config.json", ""),
+            "hf-model");
+}
+
+TEST(RegistryHfConfig, SupportedArchitecturesAreListed) {
+  EXPECT_THAT(
+      SupportedHuggingFaceArchitectures(),
+      testing::IsSupersetOf({"LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM",
+                             "Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM",
+                             "Qwen3MoeForCausalLM", "DeepseekV2ForCausalLM",
+                             "DeepseekV3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
+                             "Gemma3ForConditionalGeneration", "GptOssForCausalLM"}));
+}
+
+TEST(RegistryHfConfig, NotJsonIsAnErrorWithThePosition) {
+  const absl::Status status = ImportError("bad/not-json");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), AllOf(HasSubstr(ConfigPath("bad/not-json")),
+                                      HasSubstr("not valid JSON"), HasSubstr("line")));
+}
+
+TEST(RegistryHfConfig, TopLevelMustBeAnObject) {
+  const absl::Status status = ImportError("bad/not-object");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(), HasSubstr("expected a JSON object at the top level, got array"));
+}
+
+TEST(RegistryHfConfig, UnknownArchitectureListsTheSupportedOnes) {
+  const absl::Status status = ImportError("bad/unknown-architecture");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr(ConfigPath("bad/unknown-architecture")),
+                    HasSubstr("unsupported architecture \"FalconForCausalLM\""),
+                    HasSubstr("LlamaForCausalLM"), HasSubstr("DeepseekV3ForCausalLM"),
+                    HasSubstr("Gemma3ForConditionalGeneration"), HasSubstr("GptOssForCausalLM")));
+}
+
+TEST(RegistryHfConfig, MissingFieldsAreAllNamed) {
+  const absl::Status status = ImportError("bad/missing-fields");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr(ConfigPath("bad/missing-fields")),
+                    HasSubstr("missing required fields hidden_size, num_hidden_layers, "
+                              "vocab_size")));
+}
+
+TEST(RegistryHfConfig, WrongTypesNameFieldExpectedTypeAndValue) {
+  const absl::Status status = ImportError("bad/wrong-type");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr(ConfigPath("bad/wrong-type")),
+                    HasSubstr("field \"num_hidden_layers\": expected an integer, got \"32\" "
+                              "(string)"),
+                    HasSubstr("field \"tie_word_embeddings\": expected a boolean (true or false), "
+                              "got \"no\" (string)"),
+                    Not(HasSubstr("missing"))));
+}
+
+TEST(RegistryHfConfig, LayerTypesMustListEveryLayer) {
+  const absl::Status status = ImportError("bad/layer-types-length");
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              HasSubstr("field \"layer_types\" lists 24 layers; num_hidden_layers is 36"));
+}
+
+TEST(RegistryHfConfig, MissingFileIsNotFound) {
+  const absl::Status status = ImportError("no-such-model");
+  EXPECT_EQ(status.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(status.message(), HasSubstr("no-such-model/config.json"));
+}
+
+}  // namespace
+}  // namespace infercost::registry
