@@ -1,0 +1,226 @@
+// The C API (framework/include/infercost/infercost.h) over the C++ framework: JSON in, JSON out,
+// absl status codes, no exception crosses the boundary.
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <vector>
+
+#include "framework/estimate.h"
+#include "framework/phase_catalog.h"
+#include "framework/plugin_loader.h"
+#include "framework/report/ledger_report.h"
+#include "framework/scenario.h"
+#include "infercost/infercost.h"
+#include "nlohmann/json.hpp"
+#include "registry/presets.h"
+
+struct infercost_context {
+  infercost::registry::Presets presets;
+  infercost::framework::PluginSet plugins;
+};
+
+namespace {
+
+using nlohmann::json;
+
+thread_local std::string last_error;
+
+infercost_status Fail(absl::StatusCode code, std::string message) {
+  last_error = std::move(message);
+  switch (code) {
+    case absl::StatusCode::kInvalidArgument:
+      return INFERCOST_INVALID_ARGUMENT;
+    case absl::StatusCode::kNotFound:
+      return INFERCOST_NOT_FOUND;
+    case absl::StatusCode::kFailedPrecondition:
+      return INFERCOST_FAILED_PRECONDITION;
+    case absl::StatusCode::kOutOfRange:
+      return INFERCOST_OUT_OF_RANGE;
+    case absl::StatusCode::kInternal:
+      return INFERCOST_INTERNAL;
+    default:
+      return INFERCOST_UNKNOWN;
+  }
+}
+
+infercost_status Fail(const absl::Status& status) {
+  return Fail(status.code(), std::string(status.message()));
+}
+
+char* Copy(const std::string& text) {
+  char* out = static_cast<char*>(std::malloc(text.size() + 1));
+  if (out != nullptr) std::memcpy(out, text.c_str(), text.size() + 1);
+  return out;
+}
+
+absl::StatusOr<json> ParseObject(const char* text, const char* what) {
+  if (text == nullptr || *text == '\0') return json::object();
+  json value = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded() || !value.is_object()) {
+    return absl::InvalidArgumentError(std::string(what) + " is not a JSON object");
+  }
+  return value;
+}
+
+// Reads `key` of `object` into `out` when present; a wrong type is an error naming the key.
+template <typename T>
+absl::Status Read(const json& object, const char* key, T& out) {
+  auto it = object.find(key);
+  if (it == object.end()) return absl::OkStatus();
+  try {
+    out = it->get<T>();
+  } catch (const json::exception&) {
+    return absl::InvalidArgumentError(std::string("key '") + key + "' has the wrong type: " +
+                                      it->dump());
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json& j) {
+  static const std::vector<std::string> kKeys = {
+      "model",       "hardware",      "engine",      "gpus",          "tp",
+      "pp",          "dp",            "ep",          "weights",       "activations",
+      "kv",          "input_tokens",  "output_tokens", "concurrency", "attention_kernel",
+      "attention_variant", "mla_form", "moe_imbalance", "mfu",         "bw_efficiency"};
+  for (const auto& [key, value] : j.items()) {
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      std::string known;
+      for (const std::string& k : kKeys) known += (known.empty() ? "" : ", ") + k;
+      return absl::InvalidArgumentError("unknown scenario key '" + key + "'; known: " + known);
+    }
+  }
+  infercost::framework::ScenarioRequest r;
+  for (absl::Status s :
+       {Read(j, "model", r.model), Read(j, "hardware", r.hardware), Read(j, "engine", r.engine),
+        Read(j, "gpus", r.gpus), Read(j, "tp", r.tp), Read(j, "pp", r.pp), Read(j, "dp", r.dp),
+        Read(j, "ep", r.ep), Read(j, "weights", r.weights), Read(j, "activations", r.activations),
+        Read(j, "kv", r.kv), Read(j, "input_tokens", r.input_tokens),
+        Read(j, "output_tokens", r.output_tokens), Read(j, "concurrency", r.concurrency),
+        Read(j, "attention_kernel", r.attention_kernel),
+        Read(j, "attention_variant", r.attention_variant), Read(j, "mla_form", r.mla_form),
+        Read(j, "moe_imbalance", r.moe_imbalance), Read(j, "mfu", r.matmul_efficiency),
+        Read(j, "bw_efficiency", r.bandwidth_efficiency)}) {
+    if (!s.ok()) return s;
+  }
+  return r;
+}
+
+}  // namespace
+
+extern "C" {
+
+const char* infercost_version(void) { return "0.1.0 (plugin ABI 1.0)"; }
+
+infercost_status infercost_context_create(const char* options_json, infercost_context** out) {
+  if (out == nullptr) return Fail(absl::StatusCode::kInvalidArgument, "out is NULL");
+  *out = nullptr;
+  try {
+    absl::StatusOr<json> options = ParseObject(options_json, "options_json");
+    if (!options.ok()) return Fail(options.status());
+    infercost::framework::PluginLoaderOptions loader;
+    std::vector<std::string> preset_dirs;
+    bool use_environment = true;
+    bool use_default_dirs = true;
+    for (absl::Status s : {Read(*options, "plugin_dirs", loader.plugin_dirs),
+                           Read(*options, "preset_dirs", preset_dirs),
+                           Read(*options, "use_environment", use_environment),
+                           Read(*options, "use_default_dirs", use_default_dirs)}) {
+      if (!s.ok()) return Fail(s);
+    }
+    loader.use_environment = use_environment;
+    loader.use_default_dirs = use_default_dirs;
+    std::vector<std::string> dirs = preset_dirs;
+    if (use_environment || use_default_dirs) {
+      dirs = infercost::registry::DefaultPresetDirs(preset_dirs);
+    }
+    absl::StatusOr<infercost::registry::Presets> presets = infercost::registry::LoadPresets(dirs);
+    if (!presets.ok()) return Fail(presets.status());
+    auto* context = new infercost_context{std::move(*presets),
+                                          infercost::framework::LoadPlugins(loader)};
+    *out = context;
+    last_error.clear();
+    return INFERCOST_OK;
+  } catch (const std::exception& e) {
+    return Fail(absl::StatusCode::kInternal, e.what());
+  }
+}
+
+void infercost_context_destroy(infercost_context* context) { delete context; }
+
+infercost_status infercost_evaluate(infercost_context* context, const char* scenario_json,
+                                    char** result_json) {
+  if (context == nullptr || result_json == nullptr) {
+    return Fail(absl::StatusCode::kInvalidArgument, "context and result_json must not be NULL");
+  }
+  *result_json = nullptr;
+  try {
+    absl::StatusOr<json> input = ParseObject(scenario_json, "scenario_json");
+    if (!input.ok()) return Fail(input.status());
+    absl::StatusOr<infercost::framework::ScenarioRequest> request = RequestFromJson(*input);
+    if (!request.ok()) return Fail(request.status());
+    absl::StatusOr<infercost::framework::Scenario> scenario =
+        infercost::framework::MakeScenario(*request, context->presets);
+    if (!scenario.ok()) return Fail(scenario.status());
+    absl::StatusOr<infercost::framework::Estimate> estimate =
+        infercost::framework::EstimateScenario(*scenario, context->plugins);
+    if (!estimate.ok()) return Fail(estimate.status());
+    *result_json = Copy(infercost::framework::RenderLedgerJson(*scenario, *estimate));
+    if (*result_json == nullptr) return Fail(absl::StatusCode::kInternal, "out of memory");
+    last_error.clear();
+    return INFERCOST_OK;
+  } catch (const std::exception& e) {
+    return Fail(absl::StatusCode::kInternal, e.what());
+  }
+}
+
+infercost_status infercost_catalog(infercost_context* context, char** catalog_json) {
+  if (context == nullptr || catalog_json == nullptr) {
+    return Fail(absl::StatusCode::kInvalidArgument, "context and catalog_json must not be NULL");
+  }
+  try {
+    json models = json::array();
+    for (const auto& m : context->presets.models.items()) {
+      models.push_back({{"name", m.name},
+                        {"display_name", m.display_name},
+                        {"attention_variant", m.attention_variant},
+                        {"num_layers", m.num_layers},
+                        {"hidden_size", m.hidden_size}});
+    }
+    json hardware = json::array();
+    for (const auto& h : context->presets.hardware.items()) {
+      hardware.push_back({{"name", h.name},
+                          {"display_name", h.display_name},
+                          {"memory_capacity_bytes", h.memory_capacity_bytes},
+                          {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s}});
+    }
+    json engines = json::array();
+    for (const auto& e : context->presets.engines.items()) engines.push_back(e.name);
+    json loaded = json::array();
+    for (const auto& p : context->plugins.loaded) {
+      loaded.push_back({{"name", p->name()}, {"path", p->path()}, {"version", p->version()}});
+    }
+    json rejected = json::array();
+    for (const auto& r : context->plugins.rejected) {
+      rejected.push_back({{"path", r.path}, {"reason", r.reason}});
+    }
+    *catalog_json = Copy(json{{"models", models},
+                              {"hardware", hardware},
+                              {"engines", engines},
+                              {"plugins", {{"loaded", loaded}, {"rejected", rejected}}}}
+                             .dump(2));
+    last_error.clear();
+    return *catalog_json != nullptr ? INFERCOST_OK
+                                    : Fail(absl::StatusCode::kInternal, "out of memory");
+  } catch (const std::exception& e) {
+    return Fail(absl::StatusCode::kInternal, e.what());
+  }
+}
+
+const char* infercost_last_error(const infercost_context* /*context*/) {
+  return last_error.c_str();
+}
+
+void infercost_free(char* text) { std::free(text); }
+
+}  // extern "C"

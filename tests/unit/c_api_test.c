@@ -1,0 +1,61 @@
+/* The C API from plain C11: create a context on the repo's presets and the build's plugins,
+ * evaluate the default scenario, check the golden decode qk_scores FLOPs (2*64*128*750*80 =
+ * 983,040,000) appear in the JSON, and check that bad input returns the right status and a
+ * message, never a crash. Exit status 0 = pass. */
+#include <stdio.h>
+#include <string.h>
+
+#include "infercost/infercost.h"
+
+static int failures = 0;
+
+#define CHECK(cond)                                             \
+  do {                                                          \
+    if (!(cond)) {                                              \
+      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
+      ++failures;                                               \
+    }                                                           \
+  } while (0)
+
+int main(void) {
+  const char* options =
+      "{\"plugin_dirs\": [\"" INFERCOST_TEST_PLUGIN_DIR "\"], \"preset_dirs\": [\""
+      INFERCOST_TEST_PRESET_DIR "\"], \"use_environment\": false, \"use_default_dirs\": false}";
+  infercost_context* ctx = NULL;
+  CHECK(infercost_context_create(options, &ctx) == INFERCOST_OK);
+  if (ctx == NULL) {
+    fprintf(stderr, "create failed: %s\n", infercost_last_error(NULL));
+    return 1;
+  }
+  CHECK(strstr(infercost_version(), "plugin ABI 1.0") != NULL);
+
+  char* report = NULL;
+  CHECK(infercost_evaluate(ctx, "{}", &report) == INFERCOST_OK);
+  CHECK(report != NULL && strstr(report, "\"flops\": 983040000") != NULL);
+  CHECK(report != NULL && strstr(report, "\"summary\"") != NULL);
+  infercost_free(report);
+
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"model\": \"no-such-model\"}", &report) ==
+        INFERCOST_NOT_FOUND);
+  CHECK(report == NULL);
+  CHECK(strstr(infercost_last_error(ctx), "llama-3-70b") != NULL); /* lists the models */
+
+  CHECK(infercost_evaluate(ctx, "{\"gpus\": 3}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "--tp 1 --pp 1 --dp 3") != NULL);
+  CHECK(infercost_evaluate(ctx, "{\"gpu\": 2}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "unknown scenario key 'gpu'") != NULL);
+  CHECK(infercost_evaluate(ctx, "{\"gpus\": \"two\"}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(infercost_evaluate(ctx, "not json", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(infercost_evaluate(NULL, "{}", &report) == INFERCOST_INVALID_ARGUMENT);
+
+  char* catalog = NULL;
+  CHECK(infercost_catalog(ctx, &catalog) == INFERCOST_OK);
+  CHECK(catalog != NULL && strstr(catalog, "\"deepseek-v3\"") != NULL);
+  CHECK(catalog != NULL && strstr(catalog, "\"roofline\"") != NULL);
+  infercost_free(catalog);
+
+  infercost_context_destroy(ctx);
+  if (failures == 0) puts("c_api_test: all checks passed");
+  return failures == 0 ? 0 : 1;
+}
