@@ -106,6 +106,14 @@ struct MemoryModel {
     if (!one.fits) return 0;
     int64_t fits = 1;
     int64_t fails = kMaxConcurrency + 1;
+    // Activations are never negative, so KV alone bounds the answer from above.
+    if (kv_bytes_per_sequence > 0) {
+      const double kv_room = one.capacity_bytes - weights_bytes - reserve_bytes;
+      const double replicas = static_cast<double>(scenario.data_parallel);
+      fails = std::min<int64_t>(
+          fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
+      fails = std::max<int64_t>(fails, fits + 1);
+    }
     while (fails - fits > 1) {
       const int64_t mid = fits + (fails - fits) / 2;
       ASSIGN_OR_RETURN(MemoryPerGpu at, At(mid));
