@@ -139,13 +139,29 @@ TEST(FlashKernel, SameFlopsAsNaiveAndFarFewerPrefillBytes) {
   EXPECT_GT(naive_bytes, 20 * flash_bytes);
 }
 
-TEST(FlashKernel, DecodeIsUnchanged) {
+TEST(FlashKernel, DecodeReadsKvOnceAndSplitsTheKeys) {
   const ic_stage stage = Bf16(DecodeStage(4096));
   const std::vector<ic_phase_cost> before = Phases("gqa", Llama3_70B(), stage);
   std::vector<ic_phase_cost> flash = before;
   ASSERT_TRUE(RewriteTraffic("flash", Llama3_70B(), stage, H100Sram(), flash).ok());
-  for (size_t i = 0; i < before.size(); ++i) ExpectUnchanged(before[i], flash[i]);
+  ExpectSameFlops(before, flash);
   EXPECT_EQ(Find(flash, IC_PHASE_QK_SCORES).kv_read_bytes, 8'388'608);  // 4096*8*128*2, once
+  EXPECT_EQ(Find(flash, IC_PHASE_ATTN_V).kv_read_bytes, 8'388'608);
+  // Flash-Decoding: 1 sequence x 64 heads leave 132 SMs idle, so S = ceil(132/64) = 3 splits
+  // (4096 keys allow up to 4096/256 = 16). Partials: 3 splits x 64 heads x (128 + 2) fp32 values,
+  // written and read: 2*3*64*130*4 = 199,680 B on top of attn_v's 1*64*128*2 = 16,384.
+  EXPECT_EQ(Find(flash, IC_PHASE_ATTN_V).activation_bytes, 216'064);
+  EXPECT_EQ(Find(flash, IC_PHASE_QK_SCORES).activation_bytes,
+            Find(before, IC_PHASE_QK_SCORES).activation_bytes);
+}
+
+TEST(FlashKernel, DecodeWithEnoughWorkDoesNotSplit) {
+  ic_stage stage = Bf16(DecodeStage(4096));
+  stage.batch = 4;  // 4 x 64 = 256 (sequence, head) pairs >= 132 SMs: S = 1, no partials
+  const std::vector<ic_phase_cost> before = Phases("gqa", Llama3_70B(), stage);
+  std::vector<ic_phase_cost> flash = before;
+  ASSERT_TRUE(RewriteTraffic("flash", Llama3_70B(), stage, H100Sram(), flash).ok());
+  for (size_t i = 0; i < before.size(); ++i) ExpectUnchanged(before[i], flash[i]);
 }
 
 TEST(FlashKernel, PartialLastTileAndChunkedPrefill) {

@@ -1,7 +1,8 @@
 // The FlashAttention kernel (Dao et al. 2022, arXiv:2205.14135): scores, softmax and attn_v are
 // fused and the scores stay in on-chip memory, so there is no score traffic. In exchange, K and
 // V are streamed from HBM once per query tile. A decode step (one query) is a single tile and
-// reads K/V once, as the variant reported.
+// reads K/V once, as the variant reported; to keep every compute unit busy it splits the keys
+// (Flash-Decoding, Dao et al. 2023) and pays for writing and re-reading the partial results.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -51,6 +52,30 @@ double KeysStreamedOverTiles(int64_t query_tokens, int64_t context_tokens, int64
          am::KeysRead(static_cast<int64_t>(last_tile_rows), context_tokens, window);
 }
 
+// Flash-Decoding: a decode step has only B x H (query, head) pairs of work, too few for the
+// device's compute units, so the keys are split into S chunks processed in parallel:
+// S = ceil(units / (B * H)), but no split shorter than kMinKeysPerSplit keys. Each split writes a
+// partial output (dv values) plus its running max and sum in fp32; a reduction reads them back.
+constexpr double kMinKeysPerSplit = 256;
+constexpr double kPartialBytesPerValue = 4;  // fp32 partial results
+
+double DecodeSplits(const ic_attention_shape& shape, const ic_stage& stage,
+                    const ic_kernel_device& device, double keys) {
+  if (device.compute_units <= 0) return 1;
+  const double heads =
+      static_cast<double>(am::HeadsPerShard(shape.num_heads, stage.tensor_parallel));
+  const double work_items = static_cast<double>(stage.batch) * heads;
+  const double for_units = std::ceil(static_cast<double>(device.compute_units) / work_items);
+  return std::max(1.0, std::min(for_units, std::ceil(keys / kMinKeysPerSplit)));
+}
+
+// Values per (sequence, head) a split's partial output holds: the value head dim, or the latent
+// rank when MLA attends over the latent (absorbed form, which is what decode uses by default).
+double PartialOutputWidth(const ic_attention_shape& shape, const ic_stage& stage) {
+  const bool latent = shape.kv_lora_rank > 0 && stage.mla_form != IC_MLA_FORM_DECOMPRESS;
+  return static_cast<double>(latent ? shape.kv_lora_rank : am::ValueHeadDim(shape));
+}
+
 class FlashAttention final : public infercost::sdk::AttentionKernel {
  public:
   void RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
@@ -68,12 +93,24 @@ class FlashAttention final : public infercost::sdk::AttentionKernel {
     const double streamed =
         KeysStreamedOverTiles(stage.query_tokens, stage.context_tokens, shape.sliding_window,
                               QueryTileRows(shape, stage, device));
+    // Split-K partials of a decode step: written once and read once by the reduction.
+    double split_bytes = 0;
+    if (stage.query_tokens == 1) {
+      const double splits = DecodeSplits(shape, stage, device, keys);
+      const double heads =
+          static_cast<double>(am::HeadsPerShard(shape.num_heads, stage.tensor_parallel));
+      if (splits > 1) {
+        split_bytes = 2 * splits * static_cast<double>(stage.batch) * heads *
+                      (PartialOutputWidth(shape, stage) + 2) * kPartialBytesPerValue;
+      }
+    }
     for (uint64_t i = 0; i < phase_count; ++i) {
       ic_phase_cost& phase = phases[i];
       // The same factor serves MLA in both forms (absorbed attn_v reads no KV and stays 0).
       if (phase.phase == IC_PHASE_QK_SCORES || phase.phase == IC_PHASE_ATTN_V) {
         phase.kv_read_bytes = phase.kv_read_bytes / keys * streamed;
       }
+      if (phase.phase == IC_PHASE_ATTN_V) phase.activation_bytes += split_bytes;
     }
   }
 };
