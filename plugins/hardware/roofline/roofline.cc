@@ -206,14 +206,21 @@ class Roofline final : public sdk::Hardware {
     return time;
   }
 
-  double CollectiveTime(const ic_device& device, const ic_execution& /*execution*/,
+  // A collective is a kernel too: the link model (ring / tree alpha-beta) plus the engine's
+  // fixed per-kernel overhead, as for any other phase.
+  double CollectiveTime(const ic_device& device, const ic_execution& execution,
                         const ic_collective& collective) override {
     if (collective.op < IC_COLLECTIVE_ALL_REDUCE || collective.op > IC_COLLECTIVE_SEND_RECV) {
       Reject("collective op = " + std::to_string(collective.op) +
              " is not an IC_COLLECTIVE_* value of ABI v1");
     }
     RequireNonNegative("collective.bytes", collective.bytes);
-    if (collective.group_size <= 1) return 0;  // nothing to exchange
+    RequireNonNegative("kernel_overhead_s", execution.kernel_overhead_s);
+    if (collective.group_size <= 0) {
+      Reject("collective.group_size = " + std::to_string(collective.group_size) +
+             " must be at least 1 GPU");
+    }
+    if (collective.group_size == 1) return 0;  // nothing to exchange
     const double bandwidth = collective.spans_nodes ? device.scale_out_bandwidth_bytes_per_s
                                                     : device.scale_up_bandwidth_bytes_per_s;
     const double latency =
@@ -224,6 +231,12 @@ class Roofline final : public sdk::Hardware {
     RequireNonNegative(
         collective.spans_nodes ? "device.scale_out_latency_s" : "device.scale_up_latency_s",
         latency);
+    return LinkTime(collective, bandwidth, latency) + execution.kernel_overhead_s;
+  }
+
+ private:
+  // Seconds the links take to move the collective's payload (alpha-beta models).
+  static double LinkTime(const ic_collective& collective, double bandwidth, double latency) {
     const double p = static_cast<double>(collective.group_size);
     const double bytes = collective.bytes;
     switch (collective.op) {
@@ -244,7 +257,6 @@ class Roofline final : public sdk::Hardware {
     }
   }
 
- private:
   static double CeilLog2(int64_t value) {
     double levels = 0;
     for (int64_t reach = 1; reach < value; reach *= 2) ++levels;

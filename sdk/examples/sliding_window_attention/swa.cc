@@ -1,0 +1,88 @@
+// "swa": sliding-window attention on every layer, an attention variant the core does not ship.
+//
+// Each query attends only to the last kWindow = 4096 tokens before it (itself included), the
+// local attention of Longformer (Beltagy et al. 2020) and Mistral-7B v0.1, whose layers all use a
+// 4096-token window. Keys and values are grouped as in GQA (num_kv_heads K/V heads, each shared
+// by num_heads / num_kv_heads query heads), so `--attention-variant swa` can replace `gqa` for
+// any Llama-style model to ask: "what if every layer attended only locally?"
+//
+// What the window changes, per layer and per step (q new tokens, context C, window W):
+//   qk_scores, attn_v   FLOPs: (query, key) pairs fall from sum_p p to sum_p min(p, W), i.e. a
+//                       decode step at C > W scores W keys instead of C;
+//                       K/V reads: min(C, W + q - 1) keys per sequence instead of C;
+//   softmax             5 FLOPs per pair, so it shrinks the same way;
+//   projections         unchanged (they do not depend on the context).
+// Below the window (C <= W) nothing changes: the report is identical to gqa's.
+//
+// The KV-cache MEMORY the host reports stays that of full attention: the host sizes the cache
+// as context x kv_cache_bytes_per_token, and ABI 1.0 gives a variant no way to say "I keep only
+// W tokens" (a model preset's `sliding_window` does; an engine that keeps a ring buffer of W
+// tokens would need less memory than reported here).
+//
+// How a plugin is put together with the C++ SDK layer:
+//   1. derive from infercost::sdk::AttentionVariant and override Validate,
+//      KvCacheBytesPerToken and EmitPhases;
+//   2. signal bad input by throwing infercost::sdk::Error(IC_STATUS_INVALID_ARGUMENT, "...");
+//      the SDK's trampolines turn every exception into an error object made by the host, so no
+//      exception ever crosses the C ABI;
+//   3. end the file with INFERCOST_PLUGIN(Class, "name", "version", "vendor", "description"),
+//      which defines the one exported symbol, infercost_plugin_entry().
+#include <algorithm>
+#include <cstdint>
+
+#include "infercost/sdk/attention_math.h"  // the shared formulas: pairs, keys read, phases
+#include "infercost/sdk/plugin.h"          // AttentionVariant, PhaseSink, INFERCOST_PLUGIN
+
+namespace {
+
+namespace am = infercost::sdk::attention_math;
+
+// Tokens each query may attend to, itself included.
+constexpr int64_t kWindow = 4096;
+
+class SlidingWindowAttention final : public infercost::sdk::AttentionVariant {
+ public:
+  // Called once per scenario (and per tensor-parallel size) before any cost: reject shapes this
+  // variant cannot cost, with a message that says what to change. The SDK's checks cover the
+  // sizes, and that the query heads group evenly over the K/V heads and split over the shards.
+  void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
+    am::ValidateAttentionShape(shape, tensor_parallel);
+    am::ValidateKvHeadSplit(shape, shape.num_kv_heads, tensor_parallel);
+  }
+
+  // KV-cache bytes ONE token adds to ONE layer on ONE tensor-parallel shard: a key and a value
+  // vector per K/V head held by this shard. A window limits how many tokens are read, not what
+  // one token weighs, so this is GQA's figure.
+  double KvCacheBytesPerToken(const ic_attention_shape& shape, const ic_stage& stage) override {
+    Validate(shape, stage.tensor_parallel);
+    am::ValidateStage(stage);
+    return am::StandardKvCacheBytesPerToken(shape, stage, shape.num_kv_heads);
+  }
+
+  // The attention phases of one layer, one shard, the whole batch of the stage. The host calls
+  // this for the prefill (query_tokens = context_tokens = n) and for decode steps
+  // (query_tokens = 1, context_tokens = N) and multiplies by the number of layers.
+  void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
+                  const infercost::sdk::PhaseSink& sink) override {
+    Validate(shape, stage.tensor_parallel);
+    am::ValidateStage(stage);
+    // The SDK's standard-attention formulas already account for a window (shape.sliding_window:
+    // 0 = unbounded), so this variant is "GQA with the window forced on": keep a model's own
+    // window when it is narrower, otherwise impose kWindow.
+    ic_attention_shape windowed = shape;
+    windowed.sliding_window =
+        shape.sliding_window > 0 ? std::min(shape.sliding_window, kWindow) : kWindow;
+    // q_proj, k_proj, v_proj, qk_scores, softmax, attn_v, o_proj, in that order. Emit throws if
+    // the host rejects a record (e.g. a NaN); the trampoline then returns the host's error.
+    for (const ic_phase_cost& cost :
+         am::StandardAttentionPhases(windowed, stage, shape.num_kv_heads)) {
+      sink.Emit(cost);
+    }
+  }
+};
+
+}  // namespace
+
+// Thread-safe (the class keeps no state), so the host may call it from several threads.
+INFERCOST_PLUGIN(SlidingWindowAttention, "swa", "1.0.0", "infercost examples",
+                 "sliding-window attention: GQA with every layer attending to the last 4096 tokens")

@@ -1,0 +1,51 @@
+/* infercost ABI v1 — attention-kernel plugins (naive, flash, and third-party ones).
+ *
+ * A kernel decides how the score/softmax/attn-V phases move data through HBM: naive writes the
+ * scores matrix and reads it back; flash tiles it in on-chip memory and re-reads K/V per query
+ * tile. It rewrites, in place, the traffic fields of the phases an attention variant emitted.
+ * FLOPs must not change; only byte fields may.
+ *
+ *   const ic_attention_kernel_table* t = plugin->kind_table;
+ *   ic_error* err = t->rewrite_traffic(instance, &shape, &stage, &device, phases, count);
+ */
+#ifndef INFERCOST_C_ATTENTION_KERNEL_H_
+#define INFERCOST_C_ATTENTION_KERNEL_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "infercost/c/abi.h"
+#include "infercost/c/attention_variant.h"
+#include "infercost/c/phase.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a kernel needs to know of the device it runs on. */
+typedef struct ic_kernel_device {
+  uint32_t struct_size;
+  uint32_t reserved;
+  double onchip_memory_bytes; /* shared memory / SRAM over all compute units */
+  double l2_cache_bytes;
+  int64_t compute_units;      /* SMs / CUs; 0 if unknown */
+} ic_kernel_device;
+
+typedef struct ic_attention_kernel_table {
+  uint32_t struct_size;
+  uint32_t reserved;
+  /* Rewrites kv_read_bytes / kv_write_bytes / activation_bytes of `phases` (one layer, one
+   * shard, as emitted by the variant for `stage`). Phases it does not handle stay unchanged. */
+  ic_error* (*rewrite_traffic)(void* instance, const ic_attention_shape* shape,
+                               const ic_stage* stage, const ic_kernel_device* device,
+                               ic_phase_cost* phases, uint64_t phase_count);
+} ic_attention_kernel_table;
+
+IC_STATIC_ASSERT(sizeof(ic_kernel_device) == 32, "ic_kernel_device v1.0 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_attention_kernel_table) == 16, "attention kernel table v1.0");
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* INFERCOST_C_ATTENTION_KERNEL_H_ */

@@ -1,0 +1,107 @@
+/* infercost ABI v1 — attention-variant plugins (MHA, GQA, MQA, MLA, and third-party ones).
+ *
+ * Given the model's attention shape and one stage (a prefill of n tokens, or a decode step at
+ * context N) for a batch of sequences, an attention variant reports the attention phases of
+ * ONE layer on ONE tensor-parallel shard into a sink, and the KV-cache bytes per token.
+ *
+ *   const ic_attention_variant_table* t = plugin->kind_table;
+ *   ic_error* err = t->emit_phases(instance, &shape, &stage, &sink);
+ *
+ * Phases a variant emits: q_proj, k_proj, v_proj, qk_scores, softmax, attn_v, o_proj (MLA:
+ * q_a_proj, q_b_proj, kv_a_proj, kv_b_proj instead of q/k/v_proj). The variant reports the
+ * algorithmic traffic (K and V read once per step, no materialised scores); the attention
+ * kernel plugin then rewrites the score/softmax/attn_v traffic.
+ */
+#ifndef INFERCOST_C_ATTENTION_VARIANT_H_
+#define INFERCOST_C_ATTENTION_VARIANT_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "infercost/c/abi.h"
+#include "infercost/c/dtype.h"
+#include "infercost/c/phase.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum {
+  IC_ATTENTION_FLAG_QKV_BIAS = 1u << 0, /* q/k/v projections carry a bias vector */
+  IC_ATTENTION_FLAG_O_BIAS = 1u << 1    /* o projection carries a bias vector */
+};
+
+/* The model's attention hyper-parameters (unsharded). Zero means "not used". */
+typedef struct ic_attention_shape {
+  uint32_t struct_size;
+  uint32_t flags;            /* IC_ATTENTION_FLAG_* */
+  int64_t hidden_size;       /* d */
+  int64_t num_heads;         /* H_q */
+  int64_t num_kv_heads;      /* H_kv as configured (a variant may override: MHA uses H_q) */
+  int64_t head_dim;          /* q/k head dim (MLA: nope + rope) */
+  int64_t v_head_dim;        /* value head dim (usually = head_dim) */
+  int64_t q_lora_rank;       /* MLA; 0 = queries not compressed */
+  int64_t kv_lora_rank;      /* MLA latent rank */
+  int64_t qk_nope_head_dim;  /* MLA */
+  int64_t qk_rope_head_dim;  /* MLA decoupled RoPE dim (cached beside the latent) */
+  int64_t sliding_window;    /* tokens a query may attend to; 0 = unbounded */
+} ic_attention_shape;
+
+typedef int32_t ic_stage_kind;
+enum { IC_STAGE_PREFILL = 0, IC_STAGE_DECODE = 1 };
+
+typedef int32_t ic_mla_form;
+enum {
+  IC_MLA_FORM_DEFAULT = 0,    /* what engines do: decompress at prefill, absorbed at decode */
+  IC_MLA_FORM_DECOMPRESS = 1, /* materialise per-head K/V from the latent */
+  IC_MLA_FORM_ABSORBED = 2    /* fold W_UK into the query and W_UV into the output */
+};
+
+/* One forward step. For each of `batch` sequences the step processes `query_tokens` new tokens
+ * and attention spans `context_tokens` tokens in total (those new tokens included):
+ *   prefill of n tokens: query_tokens = n, context_tokens = n (causal)
+ *   decode step at context N: query_tokens = 1, context_tokens = N */
+typedef struct ic_stage {
+  uint32_t struct_size;
+  ic_stage_kind kind;
+  int64_t batch;
+  int64_t query_tokens;
+  int64_t context_tokens;
+  ic_dtype weight_dtype;
+  ic_dtype activation_dtype;
+  ic_dtype kv_dtype;
+  ic_mla_form mla_form;
+  double weight_bytes_per_element;
+  double activation_bytes_per_element;
+  double kv_bytes_per_element;
+  int64_t tensor_parallel; /* number of shards heads are split over (1 = unsharded) */
+} ic_stage;
+
+typedef struct ic_attention_variant_table {
+  uint32_t struct_size;
+  uint32_t reserved;
+  /* Checks that the shape suits this variant on `tensor_parallel` shards (e.g. heads divisible
+   * by the KV heads, by the shard count); an INVALID_ARGUMENT error says what to change. */
+  ic_error* (*validate)(void* instance, const ic_attention_shape* shape, int64_t tensor_parallel);
+  /* KV-cache bytes one token adds to ONE layer on ONE shard, at stage->kv_bytes_per_element. */
+  ic_error* (*kv_cache_bytes_per_token)(void* instance, const ic_attention_shape* shape,
+                                        const ic_stage* stage, double* bytes);
+  /* Emits the attention phases of one layer on one shard for the whole batch of the stage. */
+  ic_error* (*emit_phases)(void* instance, const ic_attention_shape* shape, const ic_stage* stage,
+                           const ic_phase_sink* sink);
+} ic_attention_variant_table;
+
+IC_STATIC_ASSERT(sizeof(ic_attention_shape) == 88, "ic_attention_shape v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_attention_shape, sliding_window) == 80, "ic_attention_shape v1.0");
+IC_STATIC_ASSERT(sizeof(ic_stage) == 80, "ic_stage v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_stage, weight_dtype) == 32, "ic_stage v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_stage, weight_bytes_per_element) == 48, "ic_stage v1.0 layout");
+IC_STATIC_ASSERT(offsetof(ic_stage, tensor_parallel) == 72, "ic_stage v1.0 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_attention_variant_table) == 32, "attention variant table v1.0");
+IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, emit_phases) == 24, "variant table v1.0");
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* INFERCOST_C_ATTENTION_VARIANT_H_ */

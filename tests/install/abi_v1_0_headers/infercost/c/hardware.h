@@ -1,0 +1,128 @@
+/* infercost ABI v1 — hardware plugins (the generic roofline, and vendors' device models).
+ *
+ * A hardware plugin turns a phase's costs into time on one device and times collectives over
+ * a group of devices. The device description comes either from a hardware preset (the host
+ * fills ic_device from TOML and passes it in) or from the plugin itself (device_count /
+ * describe_device, for vendors who ship their own devices).
+ *
+ *   const ic_hardware_table* t = plugin->kind_table;
+ *   ic_phase_time time = {sizeof time};
+ *   ic_error* err = t->phase_time(instance, &device, &execution, &cost, &time);
+ */
+#ifndef INFERCOST_C_HARDWARE_H_
+#define INFERCOST_C_HARDWARE_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "infercost/c/abi.h"
+#include "infercost/c/dtype.h"
+#include "infercost/c/phase.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One device. Rates are peaks per second; 0 in matrix_flops_per_s means "no matrix support for
+ * that dtype". */
+typedef struct ic_device {
+  uint32_t struct_size;
+  uint32_t reserved;
+  ic_string name;
+  double matrix_flops_per_s[IC_DTYPE_COUNT_V1]; /* dense matrix peak, indexed by ic_dtype */
+  double vector_flops_per_s;                    /* element-wise (non-matrix) peak */
+  double memory_bandwidth_bytes_per_s;
+  double memory_capacity_bytes;
+  double onchip_memory_bytes;
+  double l2_cache_bytes;
+  double scale_up_bandwidth_bytes_per_s; /* per GPU, per direction, inside a node */
+  double scale_up_latency_s;
+  double scale_out_bandwidth_bytes_per_s; /* per GPU, per direction, across nodes */
+  double scale_out_latency_s;
+  double power_watts;
+  double price_usd_per_gpu_hour;
+  int64_t gpus_per_node;
+  int64_t compute_units;
+} ic_device;
+
+enum {
+  /* The engine computes matmuls in the weight dtype when the device supports it (e.g. fp8 x
+   * fp8); otherwise weights are up-cast and matmuls run at the activation dtype. */
+  IC_EXECUTION_FLAG_LOW_PRECISION_MATH = 1u << 0
+};
+
+/* How the serving engine drives the device: dtypes and calibration. */
+typedef struct ic_execution {
+  uint32_t struct_size;
+  uint32_t flags; /* IC_EXECUTION_FLAG_* */
+  ic_dtype weight_dtype;
+  ic_dtype activation_dtype;
+  ic_dtype kv_dtype;
+  int32_t reserved;
+  double matmul_efficiency;    /* achievable fraction of matrix peak for large matmuls (0..1] */
+  double matmul_half_flops;    /* matmul size (FLOPs) reaching half of that; 0 = size-independent */
+  double bandwidth_efficiency; /* achievable fraction of HBM bandwidth for large transfers */
+  double bandwidth_half_bytes; /* transfer size reaching half of that; 0 = size-independent */
+  double kernel_overhead_s;    /* fixed cost per kernel launch */
+} ic_execution;
+
+typedef int32_t ic_bound;
+enum { IC_BOUND_COMPUTE = 0, IC_BOUND_MEMORY = 1, IC_BOUND_OVERHEAD = 2, IC_BOUND_COMMUNICATION = 3 };
+
+typedef struct ic_phase_time {
+  uint32_t struct_size;
+  ic_bound bound;
+  double compute_s;
+  double memory_s;
+  double communication_s;
+  double overhead_s;
+  double time_s; /* the phase's wall time on the device */
+} ic_phase_time;
+
+typedef int32_t ic_collective_op;
+enum {
+  IC_COLLECTIVE_ALL_REDUCE = 0,
+  IC_COLLECTIVE_ALL_GATHER = 1,
+  IC_COLLECTIVE_REDUCE_SCATTER = 2,
+  IC_COLLECTIVE_ALL_TO_ALL = 3,
+  IC_COLLECTIVE_SEND_RECV = 4
+};
+
+typedef struct ic_collective {
+  uint32_t struct_size;
+  ic_collective_op op;
+  double bytes;         /* payload per GPU (the tensor size), not the bytes on the wire */
+  int64_t group_size;   /* GPUs taking part */
+  int64_t spans_nodes;  /* 1 when the group crosses the scale-out network */
+} ic_collective;
+
+typedef struct ic_hardware_table {
+  uint32_t struct_size;
+  uint32_t reserved;
+  /* Devices the plugin itself describes (0 for a preset-driven model such as roofline). */
+  uint64_t (*device_count)(void* instance);
+  ic_error* (*describe_device)(void* instance, uint64_t index, ic_device* out);
+  /* Time of one phase (one layer's worth, whole batch) on one device. */
+  ic_error* (*phase_time)(void* instance, const ic_device* device, const ic_execution* execution,
+                          const ic_phase_cost* cost, ic_phase_time* out);
+  /* Time of one collective over a group of devices. */
+  ic_error* (*collective_time)(void* instance, const ic_device* device,
+                               const ic_execution* execution, const ic_collective* collective,
+                               double* seconds);
+} ic_hardware_table;
+
+IC_STATIC_ASSERT(sizeof(ic_device) == 192, "ic_device v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_device, matrix_flops_per_s) == 24, "ic_device v1.0 layout");
+IC_STATIC_ASSERT(offsetof(ic_device, vector_flops_per_s) == 88, "ic_device v1.0 layout");
+IC_STATIC_ASSERT(offsetof(ic_device, compute_units) == 184, "ic_device v1.0 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_execution) == 64, "ic_execution v1.0 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_phase_time) == 48, "ic_phase_time v1.0 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_collective) == 32, "ic_collective v1.0 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 40, "ic_hardware_table v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, collective_time) == 32, "hardware table v1.0");
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* INFERCOST_C_HARDWARE_H_ */

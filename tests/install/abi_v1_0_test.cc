@@ -1,0 +1,172 @@
+// ABI discipline: a plugin compiled against the frozen ABI 1.0 headers (abi_v1_0_plugin.c, built
+// with only tests/install/abi_v1_0_headers on its include path) loads into the current host and
+// computes exactly what the in-tree "mha" plugin, built against the current SDK, computes; and it
+// serves a whole scenario evaluation.
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/attention_variant_plugin.h"
+#include "framework/estimate.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+#include "gtest/gtest.h"
+#include "infercost/c/plugin.h"
+#include "registry/presets.h"
+
+namespace infercost {
+namespace {
+
+using framework::AttentionVariantPlugin;
+using framework::LoadedPlugin;
+
+std::shared_ptr<const LoadedPlugin> LoadV10Plugin() {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> plugin =
+      framework::LoadPluginLibrary(ABI_V1_0_PLUGIN_PATH);
+  EXPECT_TRUE(plugin.ok()) << plugin.status();
+  return plugin.ok() ? *plugin : nullptr;
+}
+
+std::shared_ptr<const LoadedPlugin> LoadInTreeMha() {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> plugin = framework::LoadPluginLibrary(
+      std::string(INFERCOST_TEST_PLUGIN_DIR) + "/infercost-mha" + ABI_PLUGIN_SUFFIX);
+  EXPECT_TRUE(plugin.ok()) << plugin.status();
+  return plugin.ok() ? *plugin : nullptr;
+}
+
+ic_attention_shape Shape(int64_t sliding_window, uint32_t flags) {
+  ic_attention_shape shape{};
+  shape.struct_size = sizeof(shape);
+  shape.flags = flags;
+  shape.hidden_size = 1024;
+  shape.num_heads = 16;
+  shape.num_kv_heads = 16;
+  shape.head_dim = 64;
+  shape.v_head_dim = 64;
+  shape.sliding_window = sliding_window;
+  return shape;
+}
+
+ic_stage Stage(ic_stage_kind kind, int64_t batch, int64_t query, int64_t context, int64_t tp) {
+  ic_stage stage{};
+  stage.struct_size = sizeof(stage);
+  stage.kind = kind;
+  stage.batch = batch;
+  stage.query_tokens = query;
+  stage.context_tokens = context;
+  stage.weight_dtype = IC_DTYPE_FP8;
+  stage.activation_dtype = IC_DTYPE_BF16;
+  stage.kv_dtype = IC_DTYPE_FP8;
+  stage.weight_bytes_per_element = 1;
+  stage.activation_bytes_per_element = 2;
+  stage.kv_bytes_per_element = 1;
+  stage.tensor_parallel = tp;
+  return stage;
+}
+
+TEST(AbiV10, PluginBuiltAgainstFrozenHeadersLoads) {
+  const auto plugin = LoadV10Plugin();
+  ASSERT_NE(plugin, nullptr);
+  EXPECT_EQ(plugin->name(), "abi10_mha");
+  EXPECT_EQ(plugin->kind(), IC_PLUGIN_KIND_ATTENTION_VARIANT);
+  EXPECT_EQ(plugin->info().abi_major, 1);
+  EXPECT_EQ(plugin->info().abi_minor, 0);
+  EXPECT_EQ(plugin->info().struct_size, IC_PLUGIN_V1_0_SIZE);
+  EXPECT_EQ(*static_cast<const uint32_t*>(plugin->info().kind_table), 32u);  // v1.0 table
+}
+
+TEST(AbiV10, ComputesWhatTheCurrentSdkComputes) {
+  const auto old_plugin = LoadV10Plugin();
+  const auto current_plugin = LoadInTreeMha();
+  ASSERT_NE(old_plugin, nullptr);
+  ASSERT_NE(current_plugin, nullptr);
+  const AttentionVariantPlugin old_variant(old_plugin);
+  const AttentionVariantPlugin current_variant(current_plugin);
+  struct Case {
+    ic_attention_shape shape;
+    ic_stage stage;
+  };
+  const std::vector<Case> cases = {
+      {Shape(0, 0), Stage(IC_STAGE_DECODE, 8, 1, 3000, 1)},
+      {Shape(0, 0), Stage(IC_STAGE_PREFILL, 2, 512, 512, 2)},
+      {Shape(1024, 0), Stage(IC_STAGE_DECODE, 4, 1, 5000, 4)},
+      {Shape(256, IC_ATTENTION_FLAG_QKV_BIAS | IC_ATTENTION_FLAG_O_BIAS),
+       Stage(IC_STAGE_PREFILL, 1, 700, 700, 1)},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message() << "window " << c.shape.sliding_window << ", stage "
+                                    << c.stage.kind << ", tp " << c.stage.tensor_parallel);
+    ASSERT_TRUE(old_variant.Validate(c.shape, c.stage.tensor_parallel).ok());
+    absl::StatusOr<double> old_kv = old_variant.KvCacheBytesPerToken(c.shape, c.stage);
+    absl::StatusOr<double> current_kv = current_variant.KvCacheBytesPerToken(c.shape, c.stage);
+    ASSERT_TRUE(old_kv.ok()) << old_kv.status();
+    ASSERT_TRUE(current_kv.ok()) << current_kv.status();
+    EXPECT_EQ(*old_kv, *current_kv);
+
+    absl::StatusOr<std::vector<ic_phase_cost>> old_phases = old_variant.Phases(c.shape, c.stage);
+    absl::StatusOr<std::vector<ic_phase_cost>> current_phases =
+        current_variant.Phases(c.shape, c.stage);
+    ASSERT_TRUE(old_phases.ok()) << old_phases.status();
+    ASSERT_TRUE(current_phases.ok()) << current_phases.status();
+    ASSERT_EQ(old_phases->size(), current_phases->size());
+    for (size_t i = 0; i < old_phases->size(); ++i) {
+      const ic_phase_cost& a = (*old_phases)[i];
+      const ic_phase_cost& b = (*current_phases)[i];
+      SCOPED_TRACE(testing::Message() << "phase " << b.phase);
+      EXPECT_EQ(a.phase, b.phase);
+      EXPECT_EQ(a.params, b.params);
+      EXPECT_EQ(a.matrix_flops, b.matrix_flops);
+      EXPECT_EQ(a.vector_flops, b.vector_flops);
+      EXPECT_EQ(a.weight_bytes, b.weight_bytes);
+      EXPECT_EQ(a.kv_read_bytes, b.kv_read_bytes);
+      EXPECT_EQ(a.kv_write_bytes, b.kv_write_bytes);
+      EXPECT_EQ(a.activation_bytes, b.activation_bytes);
+      EXPECT_EQ(a.gemm_m, b.gemm_m);
+      EXPECT_EQ(a.gemm_n, b.gemm_n);
+      EXPECT_EQ(a.gemm_k, b.gemm_k);
+      EXPECT_EQ(a.gemm_count, b.gemm_count);
+    }
+  }
+}
+
+TEST(AbiV10, RejectsBadInputWithAHostError) {
+  const auto plugin = LoadV10Plugin();
+  ASSERT_NE(plugin, nullptr);
+  const AttentionVariantPlugin variant(plugin);
+  const absl::Status status = variant.Validate(Shape(0, 0), 3);  // 3 does not divide 16 heads
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << status;
+}
+
+TEST(AbiV10, ServesAWholeScenario) {
+  framework::PluginLoaderOptions options;
+  options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR, ABI_V1_0_PLUGIN_DIR};
+  options.use_environment = false;
+  options.use_default_dirs = false;
+  const framework::PluginSet plugins = framework::LoadPlugins(options);
+  ASSERT_TRUE(plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, "abi10_mha").ok());
+  absl::StatusOr<registry::Presets> presets = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+
+  framework::ScenarioRequest request;
+  request.model = "llama-2-7b";  // a multi-head model: "mha" is its own variant
+  request.gpus = 1;
+  request.input_tokens = 1000;
+  request.output_tokens = 200;
+  absl::StatusOr<framework::Scenario> with_mha = framework::MakeScenario(request, *presets);
+  ASSERT_TRUE(with_mha.ok()) << with_mha.status();
+  request.attention_variant = "abi10_mha";
+  absl::StatusOr<framework::Scenario> with_v10 = framework::MakeScenario(request, *presets);
+  ASSERT_TRUE(with_v10.ok()) << with_v10.status();
+
+  absl::StatusOr<framework::Estimate> mha = framework::EstimateScenario(*with_mha, plugins);
+  absl::StatusOr<framework::Estimate> v10 = framework::EstimateScenario(*with_v10, plugins);
+  ASSERT_TRUE(mha.ok()) << mha.status();
+  ASSERT_TRUE(v10.ok()) << v10.status();
+  EXPECT_GT(v10->summary.tpot_s, 0);
+  EXPECT_EQ(v10->summary.tpot_s, mha->summary.tpot_s);
+  EXPECT_EQ(v10->summary.ttft_s, mha->summary.ttft_s);
+  EXPECT_EQ(v10->summary.memory.kv_bytes, mha->summary.memory.kv_bytes);
+}
+
+}  // namespace
+}  // namespace infercost
