@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/dll/shared_library.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -11,14 +12,13 @@
 #include <utility>
 #include <variant>
 
-#include <boost/dll/shared_library.hpp>
-
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
 #include "framework/host_services.h"
 #include "infercost/c/plugin.h"
+#include "registry/search_path.h"
 
 namespace infercost::framework {
 namespace {
@@ -47,7 +47,8 @@ std::string CheckSharedLibraryFile(const std::string& path) {
   if (!fs::is_regular_file(path, error)) return "not a regular file";
   std::ifstream in(path, std::ios::binary);
   std::array<char, 4> magic{};
-  if (!in.read(magic.data(), magic.size())) return "not a shared library (file shorter than 4 bytes)";
+  if (!in.read(magic.data(), magic.size()))
+    return "not a shared library (file shorter than 4 bytes)";
 #if defined(__linux__)
   if (magic != std::array<char, 4>{'\x7f', 'E', 'L', 'F'}) {
     return "not a shared library (no ELF header; is it a text file or a build of another OS?)";
@@ -69,26 +70,6 @@ std::string CheckTableString(const char* field, ic_string s, uint64_t max_size) 
 }
 
 // The running executable, or empty when the system does not say.
-fs::path RunningExecutable() {
-#if defined(__linux__)
-  std::error_code error;
-  fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  if (!error) return exe;
-#endif
-  return {};
-}
-
-// True when `path` lies inside directory `dir` (both resolved).
-bool IsInside(const fs::path& path, const fs::path& dir) {
-  std::error_code error;
-  const fs::path resolved_path = fs::weakly_canonical(path, error);
-  if (error) return false;
-  const fs::path resolved_dir = fs::weakly_canonical(dir, error);
-  if (error) return false;
-  const auto [dir_end, unused] = std::mismatch(resolved_dir.begin(), resolved_dir.end(),
-                                               resolved_path.begin(), resolved_path.end());
-  return dir_end == resolved_dir.end();
-}
 
 constexpr uint64_t kMaxNameBytes = 64;
 constexpr uint64_t kMaxTextBytes = 4096;
@@ -96,8 +77,8 @@ constexpr uint64_t kMaxTextBytes = 4096;
 bool IsValidPluginName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
-                    c == '.';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
     if (!ok) return false;
   }
   return true;
@@ -131,9 +112,10 @@ std::string CheckKindTable(const ic_plugin& plugin) {
       return "";
     }
   }
-  return fmt::format("unknown plugin kind {} (this host knows 1 = attention_variant, "
-                     "2 = attention_kernel, 3 = hardware)",
-                     plugin.kind);
+  return fmt::format(
+      "unknown plugin kind {} (this host knows 1 = attention_variant, "
+      "2 = attention_kernel, 3 = hardware)",
+      plugin.kind);
 }
 
 using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPlugin>;
@@ -154,17 +136,19 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   std::lock_guard<std::mutex> lock(LoadMutex());
   auto library = std::make_shared<boost::dll::shared_library>();
   boost::dll::fs::error_code error;
-  library->load(library_path,
-                boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, error);
+  library->load(library_path, boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+                error);
   if (error) {
-    return reject(fmt::format("the dynamic loader refused it ({}); check that its dependencies "
-                              "are installed and that it was built for this architecture",
-                              error.message()));
+    return reject(
+        fmt::format("the dynamic loader refused it ({}); check that its dependencies "
+                    "are installed and that it was built for this architecture",
+                    error.message()));
   }
   if (!library->has(INFERCOST_PLUGIN_ENTRY_SYMBOL)) {
-    return reject(fmt::format("does not export '{}': not an infercost plugin (build it with "
-                              "INFERCOST_PLUGIN(...) or infercost_add_plugin())",
-                              INFERCOST_PLUGIN_ENTRY_SYMBOL));
+    return reject(
+        fmt::format("does not export '{}': not an infercost plugin (build it with "
+                    "INFERCOST_PLUGIN(...) or infercost_add_plugin())",
+                    INFERCOST_PLUGIN_ENTRY_SYMBOL));
   }
   auto entry = library->get<const ic_plugin*()>(INFERCOST_PLUGIN_ENTRY_SYMBOL);
   const ic_plugin* plugin = entry();
@@ -186,20 +170,21 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   }
   if (!View(plugin->name).empty()) rejected.name = std::string(View(plugin->name));
   if (plugin->abi_major != INFERCOST_ABI_MAJOR) {
-    return reject(fmt::format("built for plugin ABI {}.{}, but this host loads ABI {}.{}..{}.x; "
-                              "rebuild the plugin against infercost SDK {}.x",
-                              plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR,
-                              kOldestSupportedAbiMinor, INFERCOST_ABI_MAJOR, INFERCOST_ABI_MAJOR));
+    return reject(
+        fmt::format("built for plugin ABI {}.{}, but this host loads ABI {}.{}..{}.x; "
+                    "rebuild the plugin against infercost SDK {}.x",
+                    plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR,
+                    kOldestSupportedAbiMinor, INFERCOST_ABI_MAJOR, INFERCOST_ABI_MAJOR));
   }
   if (plugin->abi_minor < kOldestSupportedAbiMinor) {
-    return reject(fmt::format("built for plugin ABI {}.{}, older than the oldest minor this host "
-                              "loads ({}.{}); rebuild it against a newer SDK",
-                              plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR,
-                              kOldestSupportedAbiMinor));
+    return reject(fmt::format(
+        "built for plugin ABI {}.{}, older than the oldest minor this host "
+        "loads ({}.{}); rebuild it against a newer SDK",
+        plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR, kOldestSupportedAbiMinor));
   }
   if (!IsValidPluginName(View(plugin->name))) {
-    return reject(fmt::format("invalid plugin name '{}' (use 1-64 of [a-z0-9._-])",
-                              View(plugin->name)));
+    return reject(
+        fmt::format("invalid plugin name '{}' (use 1-64 of [a-z0-9._-])", View(plugin->name)));
   }
   if (std::string problem = CheckKindTable(*plugin); !problem.empty()) return reject(problem);
   if (plugin->initialize == nullptr || plugin->destroy == nullptr) {
@@ -207,11 +192,11 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   }
   if (expected != nullptr) {
     if (View(plugin->name) != expected->name || plugin->kind != expected->kind) {
-      return reject(fmt::format("manifest {} says {} '{}', but the library is {} '{}'; "
-                                "regenerate the manifest",
-                                expected->manifest_path, PluginKindName(expected->kind),
-                                expected->name, PluginKindName(plugin->kind),
-                                View(plugin->name)));
+      return reject(
+          fmt::format("manifest {} says {} '{}', but the library is {} '{}'; "
+                      "regenerate the manifest",
+                      expected->manifest_path, PluginKindName(expected->kind), expected->name,
+                      PluginKindName(plugin->kind), View(plugin->name)));
     }
   }
   auto host = std::make_unique<PluginHost>(std::string(View(plugin->name)));
@@ -235,11 +220,11 @@ void AddOutcome(LoadOutcome outcome, PluginSet& set) {
   auto plugin = std::get<std::shared_ptr<const LoadedPlugin>>(std::move(outcome));
   for (const auto& other : set.loaded) {
     if (other->kind() == plugin->kind() && other->name() == plugin->name()) {
-      set.rejected.push_back({plugin->path(), std::string(plugin->name()),
-                              fmt::format("duplicate {} plugin '{}': already loaded from {}",
-                                          PluginKindName(plugin->kind()), plugin->name(),
-                                          other->path()),
-                              plugin->info().abi_major, plugin->info().abi_minor});
+      set.rejected.push_back(
+          {plugin->path(), std::string(plugin->name()),
+           fmt::format("duplicate {} plugin '{}': already loaded from {}",
+                       PluginKindName(plugin->kind()), plugin->name(), other->path()),
+           plugin->info().abi_major, plugin->info().abi_minor});
       return;
     }
   }
@@ -275,16 +260,16 @@ PluginSet Discover(const PluginLoaderOptions& options, bool load) {
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<const LoadedPlugin>> PluginSet::Find(ic_plugin_kind kind,
-                                                                   std::string_view name) const {
+                                                                    std::string_view name) const {
   std::vector<std::string> names;
   for (const auto& plugin : loaded) {
     if (plugin->kind() != kind) continue;
     if (plugin->name() == name) return plugin;
     names.emplace_back(plugin->name());
   }
-  std::string message = fmt::format("no {} plugin named '{}' is loaded; loaded: {}",
-                                    PluginKindName(kind), name,
-                                    names.empty() ? "none" : absl::StrJoin(names, ", "));
+  std::string message =
+      fmt::format("no {} plugin named '{}' is loaded; loaded: {}", PluginKindName(kind), name,
+                  names.empty() ? "none" : absl::StrJoin(names, ", "));
   for (const RejectedPlugin& r : rejected) {
     if (r.name == name) message += fmt::format(" ('{}' was rejected: {})", name, r.reason);
   }
@@ -292,49 +277,23 @@ absl::StatusOr<std::shared_ptr<const LoadedPlugin>> PluginSet::Find(ic_plugin_ki
 }
 
 std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options) {
-  std::vector<std::string> candidates = options.plugin_dirs;
-  if (options.use_environment) {
-    if (const char* env = std::getenv("INFERCOST_PLUGIN_PATH"); env != nullptr && *env != '\0') {
-      for (absl::string_view dir : absl::StrSplit(env, ':', absl::SkipEmpty())) {
-        candidates.emplace_back(std::string(dir));
-      }
-    }
-  }
-  if (options.use_default_dirs) {
-    // An installed binary (<prefix>/bin/infercost) uses <prefix>/lib/infercost/plugins, wherever
-    // the prefix was copied to; otherwise the build tree (only for binaries inside it), then the
-    // configured install prefix.
-    const fs::path exe = RunningExecutable();
-    fs::path beside_exe;
+  registry::SearchPath path;
+  path.explicit_dirs = options.plugin_dirs;
+  path.environment_variable = options.use_environment ? "INFERCOST_PLUGIN_PATH" : nullptr;
+  path.use_defaults = options.use_default_dirs;
 #ifdef INFERCOST_RELATIVE_PLUGIN_DIR
-    if (!exe.empty()) {
-      beside_exe = (exe.parent_path() / INFERCOST_RELATIVE_PLUGIN_DIR).lexically_normal();
-    }
+  path.relative_to_executable = INFERCOST_RELATIVE_PLUGIN_DIR;
 #endif
-    std::error_code error;
-    if (!beside_exe.empty() && fs::is_directory(beside_exe, error)) {
-      candidates.push_back(beside_exe.string());
-    } else {
 #ifdef INFERCOST_BUILD_PLUGIN_DIR
-#ifdef INFERCOST_BUILD_ROOT
-      if (exe.empty() || IsInside(exe, INFERCOST_BUILD_ROOT))
+  path.build_tree_dir = INFERCOST_BUILD_PLUGIN_DIR;
 #endif
-        candidates.emplace_back(INFERCOST_BUILD_PLUGIN_DIR);
+#ifdef INFERCOST_BUILD_ROOT
+  path.build_root = INFERCOST_BUILD_ROOT;
 #endif
 #ifdef INFERCOST_INSTALL_PLUGIN_DIR
-      candidates.emplace_back(INFERCOST_INSTALL_PLUGIN_DIR);
+  path.install_dir = INFERCOST_INSTALL_PLUGIN_DIR;
 #endif
-    }
-  }
-  std::vector<std::string> dirs;
-  absl::flat_hash_set<std::string> seen;
-  for (const std::string& dir : candidates) {
-    std::error_code error;
-    if (!fs::is_directory(dir, error)) continue;
-    const fs::path canonical = fs::weakly_canonical(dir, error);
-    if (seen.insert(error ? dir : canonical.string()).second) dirs.push_back(dir);
-  }
-  return dirs;
+  return registry::ResolveSearchPath(path);
 }
 
 PluginSet ListPlugins(const PluginLoaderOptions& options) { return Discover(options, false); }

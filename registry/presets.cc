@@ -10,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "registry/search_path.h"
 
 namespace infercost::registry {
 namespace {
@@ -17,27 +18,6 @@ namespace {
 namespace fs = std::filesystem;
 
 // The running executable, or empty when the system does not say.
-fs::path RunningExecutable() {
-#if defined(__linux__)
-  std::error_code error;
-  fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  if (!error) return exe;
-#endif
-  return {};
-}
-
-// True when `path` lies inside directory `dir` (both resolved).
-bool IsInside(const fs::path& path, const fs::path& dir) {
-  std::error_code error;
-  const fs::path resolved_path = fs::weakly_canonical(path, error);
-  if (error) return false;
-  const fs::path resolved_dir = fs::weakly_canonical(dir, error);
-  if (error) return false;
-  const auto [dir_end, unused] = std::mismatch(resolved_dir.begin(), resolved_dir.end(),
-                                               resolved_path.begin(), resolved_path.end());
-  return dir_end == resolved_dir.end();
-}
-
 std::vector<std::string> TomlFilesIn(const fs::path& dir) {
   std::vector<std::string> files;
   std::error_code error;
@@ -68,45 +48,22 @@ absl::Status LoadKind(const std::vector<std::string>& dirs, const char* subdir, 
 }  // namespace
 
 std::vector<std::string> DefaultPresetDirs(const std::vector<std::string>& explicit_dirs) {
-  std::vector<std::string> candidates = explicit_dirs;
-  if (const char* env = std::getenv("INFERCOST_PRESET_PATH"); env != nullptr && *env != '\0') {
-    for (absl::string_view dir : absl::StrSplit(env, ':', absl::SkipEmpty())) {
-      candidates.emplace_back(std::string(dir));
-    }
-  }
-  // An installed binary (<prefix>/bin/infercost) uses <prefix>/share/infercost/presets, wherever
-  // the prefix was copied to; otherwise the source tree (only for binaries inside the build
-  // tree), then the configured install prefix.
-  const fs::path exe = RunningExecutable();
-  fs::path beside_exe;
+  SearchPath path;
+  path.explicit_dirs = explicit_dirs;
+  path.environment_variable = "INFERCOST_PRESET_PATH";
 #ifdef INFERCOST_RELATIVE_PRESET_DIR
-  if (!exe.empty()) {
-    beside_exe = (exe.parent_path() / INFERCOST_RELATIVE_PRESET_DIR).lexically_normal();
-  }
+  path.relative_to_executable = INFERCOST_RELATIVE_PRESET_DIR;
 #endif
-  std::error_code beside_error;
-  if (!beside_exe.empty() && fs::is_directory(beside_exe, beside_error)) {
-    candidates.push_back(beside_exe.string());
-  } else {
 #ifdef INFERCOST_SOURCE_PRESET_DIR
-#ifdef INFERCOST_BUILD_ROOT
-    if (exe.empty() || IsInside(exe, INFERCOST_BUILD_ROOT))
+  path.build_tree_dir = INFERCOST_SOURCE_PRESET_DIR;
 #endif
-      candidates.emplace_back(INFERCOST_SOURCE_PRESET_DIR);
+#ifdef INFERCOST_BUILD_ROOT
+  path.build_root = INFERCOST_BUILD_ROOT;
 #endif
 #ifdef INFERCOST_INSTALL_PRESET_DIR
-    candidates.emplace_back(INFERCOST_INSTALL_PRESET_DIR);
+  path.install_dir = INFERCOST_INSTALL_PRESET_DIR;
 #endif
-  }
-  std::vector<std::string> dirs;
-  absl::flat_hash_set<std::string> seen;
-  for (const std::string& dir : candidates) {
-    std::error_code error;
-    const fs::path canonical = fs::weakly_canonical(dir, error);
-    const std::string key = error ? dir : canonical.string();
-    if (fs::is_directory(dir, error) && seen.insert(key).second) dirs.push_back(dir);
-  }
-  return dirs;
+  return ResolveSearchPath(path);
 }
 
 absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
@@ -122,9 +79,9 @@ absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
   for (const Engine& engine : presets.engines.items()) {
     for (const Engine::HardwareOverride& o : engine.hardware_overrides) {
       if (presets.hardware.FindOrNull(o.hardware) == nullptr) {
-        return absl::InvalidArgumentError(fmt::format(
-            "{}: table [hardware.{}] names no hardware preset; known: {}", engine.source,
-            o.hardware, absl::StrJoin(presets.hardware.Names(), ", ")));
+        return absl::InvalidArgumentError(
+            fmt::format("{}: table [hardware.{}] names no hardware preset; known: {}",
+                        engine.source, o.hardware, absl::StrJoin(presets.hardware.Names(), ", ")));
       }
     }
   }
