@@ -26,10 +26,11 @@ struct Engine {
   double kernel_overhead_s = 0;       // per kernel launch (per phase, per layer)
   double per_layer_overhead_s = 0;    // per layer per step (framework glue between kernels)
   double per_step_overhead_s = 0;     // per forward step (scheduler, sampling, host sync)
-  double per_sequence_overhead_s = 0;  // per sequence per step (host bookkeeping, detokenize)
   double runtime_reserve_bytes = 0;   // per GPU, held by the runtime (CUDA context, graphs, ...)
   double reserve_fraction = 0;        // per GPU, fraction of capacity the engine leaves unused
   int64_t max_batched_tokens = 0;     // prefill chunk size bounding activations; 0 = no chunks
+  // Per sequence per step on the host (bookkeeping, sampling metadata, detokenization).
+  double per_sequence_overhead_s = 0;
   std::string source;
 
   // Per-device calibration from `[hardware.<name>]` tables: (key, value) pairs that replace the

@@ -10,6 +10,7 @@
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/session.h"
+#include "apps/infercost/validate_command.h"
 #include "fmt/format.h"
 
 namespace {
@@ -49,6 +50,11 @@ int main(int argc, char** argv) {
   CLI::App* report = app.add_subcommand("report", "Per-phase costs of a scenario");
   infercost::cli::AddScenarioFlags(*report, request);
 
+  infercost::cli::ValidateFlags validate_flags;
+  CLI::App* validate =
+      app.add_subcommand("validate", "Predicted vs measured latency (ANL static batches)");
+  infercost::cli::AddValidateFlags(*validate, validate_flags);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -71,6 +77,7 @@ int main(int argc, char** argv) {
   if (models->parsed()) return infercost::cli::RunModels(session);
   if (hardware->parsed()) return infercost::cli::RunHardware(session);
   if (plugins->parsed()) return infercost::cli::RunPlugins(session, !no_load);
+  if (validate->parsed()) return infercost::cli::RunValidate(session, validate_flags);
   // `report`, or no command at all: the default scenario unless flags say otherwise.
   return infercost::cli::RunReport(session, request);
 }

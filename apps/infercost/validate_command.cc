@@ -1,0 +1,156 @@
+#include "apps/infercost/validate_command.h"
+
+#include <cstdio>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+#include "framework/report/text_table.h"
+#include "framework/validation/anl_static_batch.h"
+#include "nlohmann/json.hpp"
+
+namespace infercost::cli {
+namespace {
+
+using framework::Align;
+using framework::TextTable;
+
+std::string DefaultData() {
+#ifdef INFERCOST_SOURCE_VALIDATION_DATA
+  return INFERCOST_SOURCE_VALIDATION_DATA;
+#else
+  return "";
+#endif
+}
+
+std::string Percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
+std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
+
+std::string Gpus(const std::vector<int64_t>& gpus) { return absl::StrJoin(gpus, ","); }
+
+void PrintTable(const std::string& data, const framework::AnlValidation& v) {
+  fmt::print(
+      "ANL LLM-Inference-Bench static batches: measured latency (prefill of the batch + every "
+      "decode step) vs predicted e2e\ndata: {}\n\n",
+      data);
+  TextTable rows({"engine", "device", "model", "gpus", "in=out", "batch", "measured s",
+                  "predicted s", "error", "fits"},
+                 {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+                  Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
+  for (const framework::AnlResult& r : v.results) {
+    rows.AddRow({r.request.engine, r.request.hardware, r.request.model,
+                 std::to_string(r.row.num_hardware), std::to_string(r.row.length),
+                 std::to_string(r.row.batch), fmt::format("{:.3f}", r.row.latency_s),
+                 fmt::format("{:.3f}", r.predicted_s), Percent(r.relative_error),
+                 r.fits ? "yes" : "no"});
+  }
+  fmt::print("{}\n", rows.Render());
+
+  TextTable groups({"engine", "device", "model", "gpus", "rows", "median |error|", "mean error"},
+                   {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
+                    Align::kRight, Align::kRight});
+  for (const framework::AnlGroup& g : v.groups) {
+    groups.AddRow({g.engine, g.hardware, g.model, Gpus(g.gpus), std::to_string(g.rows),
+                   AbsPercent(g.median_abs_error), Percent(g.mean_error)});
+  }
+  groups.AddRule();
+  groups.AddRow(
+      {"all", "", "", "", std::to_string(v.results.size()), AbsPercent(v.median_abs_error), ""});
+  fmt::print("MEDIAN ABSOLUTE ERROR PER ENGINE x DEVICE x MODEL\n{}", groups.Render());
+  if (v.skipped > 0) {
+    fmt::print("\n{} row(s) skipped: framework, model or device without a preset\n", v.skipped);
+  }
+  fmt::print(
+      "\nerror = predicted / measured - 1. fits = no: the model says the batch does not fit in "
+      "memory at once; engines then run it in waves, which the estimate does not model.\n");
+}
+
+void PrintJson(const std::string& data, const framework::AnlValidation& v) {
+  nlohmann::json rows = nlohmann::json::array();
+  for (const framework::AnlResult& r : v.results) {
+    rows.push_back({{"source", r.row.source},
+                    {"engine", r.request.engine},
+                    {"hardware", r.request.hardware},
+                    {"model", r.request.model},
+                    {"gpus", r.row.num_hardware},
+                    {"input_tokens", r.row.length},
+                    {"output_tokens", r.row.length},
+                    {"batch", r.row.batch},
+                    {"measured_s", r.row.latency_s},
+                    {"predicted_s", r.predicted_s},
+                    {"relative_error", r.relative_error},
+                    {"fits", r.fits}});
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const framework::AnlGroup& g : v.groups) {
+    groups.push_back({{"engine", g.engine},
+                      {"hardware", g.hardware},
+                      {"model", g.model},
+                      {"gpus", g.gpus},
+                      {"rows", g.rows},
+                      {"median_abs_error", g.median_abs_error},
+                      {"mean_error", g.mean_error}});
+  }
+  const nlohmann::json out = {{"data", data},
+                              {"rows", rows},
+                              {"groups", groups},
+                              {"median_abs_error", v.median_abs_error},
+                              {"skipped", v.skipped}};
+  fmt::print("{}\n", out.dump(2));
+}
+
+}  // namespace
+
+void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
+  const std::string fallback = DefaultData();
+  command
+      .add_option("--data", flags.data,
+                  fallback.empty() ? std::string("Measured rows (ANL All_results.csv columns)")
+                                   : "Measured rows (default: " + fallback + ")")
+      ->type_name("FILE");
+  command.add_option("--engine", flags.engine, "Only rows of this engine preset (vllm, trtllm)");
+  command.add_option("--model", flags.model, "Only rows of this model preset");
+  command.add_option("--hardware", flags.hardware, "Only rows of this hardware preset");
+}
+
+int RunValidate(Session& session, const ValidateFlags& flags) {
+  const std::string data = flags.data.empty() ? DefaultData() : flags.data;
+  if (data.empty()) {
+    return ReportError(absl::InvalidArgumentError(
+        "validate: no data file; pass --data FILE (columns of ANL LLM-Inference-Bench "
+        "Plots/All_results.csv)"));
+  }
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  for (const auto& [flag, name, registry_has] :
+       {std::tuple{"--engine", flags.engine,
+                   flags.engine.empty() || (*presets)->engines.FindOrNull(flags.engine)},
+        std::tuple{"--model", flags.model,
+                   flags.model.empty() || (*presets)->models.FindOrNull(flags.model)},
+        std::tuple{"--hardware", flags.hardware,
+                   flags.hardware.empty() || (*presets)->hardware.FindOrNull(flags.hardware)}}) {
+    if (!registry_has) {
+      return ReportError(absl::NotFoundError(fmt::format("{} {}: no such preset", flag, name)));
+    }
+  }
+  absl::StatusOr<std::vector<framework::AnlRow>> rows = framework::ReadAnlStaticBatchCsv(data);
+  if (!rows.ok()) return ReportError(rows.status());
+  absl::StatusOr<framework::AnlValidation> validation = framework::ValidateAnlStaticBatch(
+      *rows, **presets, session.Plugins(), {flags.engine, flags.model, flags.hardware});
+  if (!validation.ok()) return ReportError(validation.status());
+  if (validation->results.empty()) {
+    return ReportError(absl::NotFoundError(
+        fmt::format("{}: no row matches the filters (engine '{}', model '{}', hardware '{}')", data,
+                    flags.engine, flags.model, flags.hardware)));
+  }
+  if (session.flags().format == "json") {
+    PrintJson(data, *validation);
+  } else {
+    PrintTable(data, *validation);
+  }
+  return 0;
+}
+
+}  // namespace infercost::cli

@@ -1,0 +1,25 @@
+// `infercost validate`: predicted vs measured latency over Argonne's static-batch measurements
+// (tests/data/validation/anl_static_batch.csv unless --data says otherwise).
+#ifndef INFERCOST_APPS_INFERCOST_VALIDATE_COMMAND_H_
+#define INFERCOST_APPS_INFERCOST_VALIDATE_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "apps/infercost/session.h"
+
+namespace infercost::cli {
+
+struct ValidateFlags {
+  std::string data;    // CSV path; empty: the repository's copy (build-tree binaries)
+  std::string engine;  // preset names; empty: all
+  std::string model;
+  std::string hardware;
+};
+
+void AddValidateFlags(CLI::App& command, ValidateFlags& flags);
+int RunValidate(Session& session, const ValidateFlags& flags);
+
+}  // namespace infercost::cli
+
+#endif  // INFERCOST_APPS_INFERCOST_VALIDATE_COMMAND_H_

@@ -1,0 +1,271 @@
+#include "framework/validation/anl_static_batch.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "framework/estimate.h"
+
+namespace infercost::framework {
+namespace {
+
+// The columns a row needs, by header name.
+enum Column { kHardware, kGpus, kFramework, kModel, kLength, kBatch, kLatency, kThroughput };
+constexpr std::array<const char*, 8> kColumnNames = {
+    "Hardware",   "Num of Hardware", "Framework", "Model", "Input Output Length",
+    "Batch Size", "Latency",         "Throughput"};
+
+// Splits one CSV line; fields may be wrapped in double quotes ("" inside is one quote).
+absl::StatusOr<std::vector<std::string>> SplitCsvLine(const std::string& line,
+                                                      const std::string& where) {
+  std::vector<std::string> fields(1);
+  bool quoted = false;
+  for (size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        fields.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        fields.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.emplace_back();
+    } else {
+      fields.back() += c;
+    }
+  }
+  if (quoted)
+    return absl::InvalidArgumentError(fmt::format("{}: unterminated quoted field", where));
+  for (std::string& field : fields) field = std::string(absl::StripAsciiWhitespace(field));
+  return fields;
+}
+
+absl::StatusOr<int64_t> PositiveInt(const std::string& where, const char* column,
+                                    const std::string& text) {
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(text, &value) || value <= 0) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: '{}' = '{}' is not a positive integer", where, column, text));
+  }
+  return value;
+}
+
+absl::StatusOr<double> PositiveNumber(const std::string& where, const char* column,
+                                      const std::string& text) {
+  double value = 0;
+  if (!absl::SimpleAtod(text, &value) || !std::isfinite(value) || value <= 0) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: '{}' = '{}' is not a positive number", where, column, text));
+  }
+  return value;
+}
+
+std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table,
+                   const std::string& key) {
+  for (const auto& [from, to] : table) {
+    if (key == from) return to;
+  }
+  return "";
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& text,
+                                                           const std::string& name) {
+  std::istringstream in(text);
+  std::string line;
+  int line_number = 0;
+  std::array<int, kColumnNames.size()> index{};
+  size_t header_fields = 0;
+  std::vector<AnlRow> rows;
+  while (std::getline(in, line)) {
+    ++line_number;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (absl::StripAsciiWhitespace(line).empty()) continue;
+    const std::string where = fmt::format("{}:{}", name, line_number);
+    ASSIGN_OR_RETURN(std::vector<std::string> fields, SplitCsvLine(line, where));
+    if (header_fields == 0) {  // the first non-blank line is the header
+      for (size_t c = 0; c < kColumnNames.size(); ++c) {
+        const auto found = std::find(fields.begin(), fields.end(), kColumnNames[c]);
+        if (found == fields.end()) {
+          return absl::InvalidArgumentError(
+              fmt::format("{}: header has no column '{}'; expected the columns {}", where,
+                          kColumnNames[c], absl::StrJoin(kColumnNames, ", ")));
+        }
+        index[c] = static_cast<int>(found - fields.begin());
+      }
+      header_fields = fields.size();
+      continue;
+    }
+    if (fields.size() != header_fields) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: {} fields, but the header has {}", where, fields.size(), header_fields));
+    }
+    AnlRow row;
+    row.source = where;
+    row.hardware = fields[index[kHardware]];
+    row.framework = fields[index[kFramework]];
+    row.model = fields[index[kModel]];
+    for (const auto& [column, value] :
+         {std::pair{kHardware, &row.hardware}, std::pair{kFramework, &row.framework},
+          std::pair{kModel, &row.model}}) {
+      if (value->empty()) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: '{}' is empty", where, kColumnNames[column]));
+      }
+    }
+    ASSIGN_OR_RETURN(row.num_hardware,
+                     PositiveInt(where, kColumnNames[kGpus], fields[index[kGpus]]));
+    ASSIGN_OR_RETURN(row.length, PositiveInt(where, kColumnNames[kLength], fields[index[kLength]]));
+    ASSIGN_OR_RETURN(row.batch, PositiveInt(where, kColumnNames[kBatch], fields[index[kBatch]]));
+    ASSIGN_OR_RETURN(row.latency_s,
+                     PositiveNumber(where, kColumnNames[kLatency], fields[index[kLatency]]));
+    ASSIGN_OR_RETURN(row.throughput,
+                     PositiveNumber(where, kColumnNames[kThroughput], fields[index[kThroughput]]));
+    rows.push_back(std::move(row));
+  }
+  if (header_fields == 0) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: empty file; expected a header with the columns {}", name,
+                    absl::StrJoin(kColumnNames, ", ")));
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return ParseAnlStaticBatchCsv(text.str(), path);
+}
+
+std::string AnlHardwarePreset(const std::string& hardware) {
+  return Lookup({{"Nvidia A100 GPU", "a100-40gb"}, {"Nvidia H100 GPU", "h100-sxm"}}, hardware);
+}
+
+std::string AnlEnginePreset(const std::string& framework) {
+  return Lookup({{"vLLM", "vllm"}, {"TensorRT-LLM", "trtllm"}}, framework);
+}
+
+std::string AnlModelPreset(const std::string& model) {
+  return Lookup({{"meta-llama/Meta-Llama-3-8B", "llama-3-8b"},
+                 {"meta-llama/Meta-Llama-3-70B", "llama-3-70b"},
+                 {"meta-llama/Llama-2-7b-hf", "llama-2-7b"}},
+                model);
+}
+
+absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row) {
+  ScenarioRequest request;
+  request.hardware = AnlHardwarePreset(row.hardware);
+  request.engine = AnlEnginePreset(row.framework);
+  request.model = AnlModelPreset(row.model);
+  for (const auto& [preset, what, value] :
+       {std::tuple{&request.hardware, "Hardware", &row.hardware},
+        std::tuple{&request.engine, "Framework", &row.framework},
+        std::tuple{&request.model, "Model", &row.model}}) {
+    if (preset->empty()) {
+      return absl::NotFoundError(
+          fmt::format("{}: no preset for {} '{}'", row.source, what, *value));
+    }
+  }
+  request.gpus = row.num_hardware;
+  request.weights = "fp16";
+  request.activations = "fp16";
+  request.kv = "fp16";
+  request.input_tokens = row.length;
+  request.output_tokens = row.length;
+  request.concurrency = row.batch;
+  return request;
+}
+
+double MedianAbsolute(std::vector<double> values) {
+  if (values.empty()) return 0;
+  for (double& v : values) v = std::abs(v);
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  const double upper = values[mid];
+  if (values.size() % 2 == 1) return upper;
+  const double lower =
+      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2;
+}
+
+absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& rows,
+                                                     const registry::Presets& presets,
+                                                     const PluginSet& plugins,
+                                                     const AnlFilter& filter) {
+  AnlValidation validation;
+  struct Accumulator {
+    std::set<int64_t> gpus;
+    std::vector<double> errors;
+  };
+  std::map<std::tuple<std::string, std::string, std::string>, Accumulator> groups;
+  std::vector<double> all_errors;
+  for (const AnlRow& row : rows) {
+    absl::StatusOr<ScenarioRequest> request = AnlScenarioRequest(row);
+    if (!request.ok()) {
+      ++validation.skipped;
+      continue;
+    }
+    if ((!filter.engine.empty() && request->engine != filter.engine) ||
+        (!filter.model.empty() && request->model != filter.model) ||
+        (!filter.hardware.empty() && request->hardware != filter.hardware)) {
+      continue;
+    }
+    absl::StatusOr<Scenario> scenario = MakeScenario(*request, presets);
+    if (!scenario.ok()) {
+      return absl::Status(
+          scenario.status().code(),
+          fmt::format("{}: {}", row.source, std::string(scenario.status().message())));
+    }
+    absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
+    if (!estimate.ok()) {
+      return absl::Status(
+          estimate.status().code(),
+          fmt::format("{}: {}", row.source, std::string(estimate.status().message())));
+    }
+    AnlResult result;
+    result.row = row;
+    result.request = *request;
+    result.predicted_s = estimate->summary.e2e_s;
+    result.relative_error = result.predicted_s / row.latency_s - 1;
+    result.fits = estimate->summary.memory.fits;
+    Accumulator& group = groups[{request->engine, request->hardware, request->model}];
+    group.gpus.insert(row.num_hardware);
+    group.errors.push_back(result.relative_error);
+    all_errors.push_back(result.relative_error);
+    validation.results.push_back(std::move(result));
+  }
+  for (const auto& [key, accumulator] : groups) {
+    AnlGroup group;
+    std::tie(group.engine, group.hardware, group.model) = key;
+    group.gpus.assign(accumulator.gpus.begin(), accumulator.gpus.end());
+    group.rows = static_cast<int64_t>(accumulator.errors.size());
+    group.median_abs_error = MedianAbsolute(accumulator.errors);
+    double sum = 0;
+    for (double e : accumulator.errors) sum += e;
+    group.mean_error = sum / static_cast<double>(accumulator.errors.size());
+    validation.groups.push_back(std::move(group));
+  }
+  validation.median_abs_error = MedianAbsolute(all_errors);
+  return validation;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,104 @@
+// Checks the cost model against measured static-batch latencies: the rows of Argonne's
+// LLM-Inference-Bench (`Plots/All_results.csv`, copied into tests/data/validation/). Each row is
+// one batch of `batch` sequences of `length` input and `length` output tokens on `gpus` GPUs
+// forming one tensor-parallel group, fp16 weights; its latency covers the prefill of the whole
+// batch and every decode step, which is what EstimateScenario's e2e_s predicts.
+//
+//   ASSIGN_OR_RETURN(std::vector<AnlRow> rows, ReadAnlStaticBatchCsv(path));
+//   ASSIGN_OR_RETURN(AnlValidation v, ValidateAnlStaticBatch(rows, presets, plugins, {}));
+//   v.median_abs_error;   // over every compared row
+//   v.groups[0].median_abs_error;   // one engine x device x model
+#ifndef INFERCOST_FRAMEWORK_VALIDATION_ANL_STATIC_BATCH_H_
+#define INFERCOST_FRAMEWORK_VALIDATION_ANL_STATIC_BATCH_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+#include "registry/presets.h"
+
+namespace infercost::framework {
+
+// One measured row, as written in the file.
+struct AnlRow {
+  std::string source;        // "file:line", for messages
+  std::string hardware;      // "Nvidia A100 GPU"
+  int64_t num_hardware = 0;  // GPUs = tensor-parallel degree
+  std::string framework;     // "vLLM", "TensorRT-LLM", ...
+  std::string model;         // Hugging Face id, "meta-llama/Meta-Llama-3-8B"
+  int64_t length = 0;        // input tokens = output tokens per sequence
+  int64_t batch = 0;         // sequences in the static batch
+  double latency_s = 0;      // measured: prefill of the batch + all decode steps
+  double throughput = 0;     // tokens/s = 2 x length x batch / latency (not compared)
+};
+
+// Parses a CSV with the header columns Hardware, Num of Hardware, Framework, Model,
+// Input Output Length, Batch Size, Latency, Throughput (in any order; other columns are
+// ignored). Blank lines are skipped; a malformed row is an error naming file:line.
+absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& path);
+// The same from text; `name` stands for the file in messages.
+absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& text,
+                                                           const std::string& name);
+
+// Preset names for the file's names; empty when the project has no mapping for the name.
+// Hardware: "Nvidia A100 GPU" -> a100-40gb (ALCF Polaris, 4x A100 SXM4 40 GB per node; see
+// tests/data/validation/README.md), "Nvidia H100 GPU" -> h100-sxm. Framework: vLLM -> vllm,
+// TensorRT-LLM -> trtllm. Model: meta-llama/Meta-Llama-3-8B -> llama-3-8b,
+// meta-llama/Meta-Llama-3-70B -> llama-3-70b, meta-llama/Llama-2-7b-hf -> llama-2-7b.
+std::string AnlHardwarePreset(const std::string& hardware);
+std::string AnlEnginePreset(const std::string& framework);
+std::string AnlModelPreset(const std::string& model);
+
+// The scenario a row describes: its presets, gpus = Num of Hardware, fp16 weights, activations
+// and KV cache, input = output = length, concurrency = batch. NotFound for an unmapped name.
+absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row);
+
+// Rows to compare, by preset name; an empty field matches every row.
+struct AnlFilter {
+  std::string engine;
+  std::string model;
+  std::string hardware;
+};
+
+struct AnlResult {
+  AnlRow row;
+  ScenarioRequest request;
+  double predicted_s = 0;     // EstimateScenario's e2e_s
+  double relative_error = 0;  // predicted / measured - 1
+  bool fits = true;           // the model's memory verdict for the batch
+};
+
+// One engine x device x model.
+struct AnlGroup {
+  std::string engine;
+  std::string hardware;
+  std::string model;
+  std::vector<int64_t> gpus;  // tensor-parallel degrees present, ascending
+  int64_t rows = 0;
+  double median_abs_error = 0;
+  double mean_error = 0;  // signed: > 0 predicts too slow
+};
+
+struct AnlValidation {
+  std::vector<AnlResult> results;  // file order
+  std::vector<AnlGroup> groups;    // sorted by engine, hardware, model
+  int64_t skipped = 0;             // rows with a framework, model or device without a preset
+  double median_abs_error = 0;     // over every result
+};
+
+// Predicts every mapped row that passes `filter`. A row whose scenario cannot be built or
+// estimated is an error naming the row's file:line.
+absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& rows,
+                                                     const registry::Presets& presets,
+                                                     const PluginSet& plugins,
+                                                     const AnlFilter& filter);
+
+// Median of |value| (0 for none).
+double MedianAbsolute(std::vector<double> values);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_VALIDATION_ANL_STATIC_BATCH_H_

@@ -1,0 +1,230 @@
+// Predicted vs measured static-batch latency (Argonne LLM-Inference-Bench rows copied to
+// tests/data/validation/anl_static_batch.csv; source and licence in the README beside it).
+//
+// Issue 4, point 5: with the vllm and trtllm presets, the e2e latency of Llama-3-8B and
+// Llama-3-70B on A100 and H100 is predicted with median absolute error <= 20% - per engine x
+// device x model, and here also per tensor-parallel degree. The measured values come only
+// from the CSV; the presets were fitted to it with a few parameters per engine and device
+// (docs/calibration.md). Achieved when these presets were fitted (`infercost validate`):
+//
+//   engine  device     model        TP      rows  median |error|
+//   vllm    h100-sxm   llama-3-8b   1,2,4     60   6.4%  (TP1 9.4%, TP2 2.0%, TP4 6.1%)
+//   vllm    h100-sxm   llama-3-70b  4         20   4.3%
+//   vllm    a100-40gb  llama-3-8b   1,2       40   2.0%  (TP1 1.7%, TP2 2.9%)
+//   trtllm  h100-sxm   llama-3-8b   1,2,4     51   4.3%  (TP1 7.5%, TP2 2.8%, TP4 3.6%)
+//   trtllm  h100-sxm   llama-3-70b  4         20   3.3%
+//   trtllm  a100-40gb  llama-3-8b   1,2,4     60   4.8%  (TP1 4.1%, TP2 3.4%, TP4 7.6%)
+//   trtllm  a100-40gb  llama-3-70b  4         12   4.1%
+//
+// Llama-2-7B rows (not fitted) are in the file too: 5.3-11.2% per group; not asserted.
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "framework/plugin_loader.h"
+#include "framework/validation/anl_static_batch.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "registry/presets.h"
+
+namespace infercost::framework {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr double kMaxMedianAbsError = 0.20;  // issue 4, point 5
+
+const std::string& DataPath() {
+  static const std::string path =
+      std::string(INFERCOST_TEST_DATA_DIR) + "/validation/anl_static_batch.csv";
+  return path;
+}
+
+const registry::Presets& RepoPresets() {
+  static const registry::Presets* presets = [] {
+    absl::StatusOr<registry::Presets> loaded = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return new registry::Presets(loaded.ok() ? std::move(*loaded) : registry::Presets{});
+  }();
+  return *presets;
+}
+
+const PluginSet& InTreePlugins() {
+  static const PluginSet* plugins = [] {
+    PluginLoaderOptions options;
+    options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
+    options.use_environment = false;
+    options.use_default_dirs = false;
+    return new PluginSet(LoadPlugins(options));
+  }();
+  return *plugins;
+}
+
+const AnlValidation& Validation() {
+  static const AnlValidation* validation = [] {
+    absl::StatusOr<std::vector<AnlRow>> rows = ReadAnlStaticBatchCsv(DataPath());
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    absl::StatusOr<AnlValidation> v = ValidateAnlStaticBatch(
+        rows.ok() ? *rows : std::vector<AnlRow>{}, RepoPresets(), InTreePlugins(), AnlFilter{});
+    EXPECT_TRUE(v.ok()) << v.status();
+    return new AnlValidation(v.ok() ? std::move(*v) : AnlValidation{});
+  }();
+  return *validation;
+}
+
+// engine, hardware, model -> rows expected in the copied file.
+const std::map<std::tuple<std::string, std::string, std::string>, int64_t>& Llama3Groups() {
+  static const auto* groups =
+      new std::map<std::tuple<std::string, std::string, std::string>, int64_t>{
+          {{"vllm", "h100-sxm", "llama-3-8b"}, 60},     {{"vllm", "h100-sxm", "llama-3-70b"}, 20},
+          {{"vllm", "a100-40gb", "llama-3-8b"}, 40},    {{"trtllm", "h100-sxm", "llama-3-8b"}, 51},
+          {{"trtllm", "h100-sxm", "llama-3-70b"}, 20},  {{"trtllm", "a100-40gb", "llama-3-8b"}, 60},
+          {{"trtllm", "a100-40gb", "llama-3-70b"}, 12},
+      };
+  return *groups;
+}
+
+TEST(AnlValidation, EveryCopiedRowHasPresetsAndIsPredicted) {
+  const AnlValidation& v = Validation();
+  EXPECT_EQ(v.skipped, 0);
+  EXPECT_EQ(v.results.size(), 504u);  // vLLM + TensorRT-LLM x Llama-3-8B/70B, Llama-2-7B
+  for (const AnlResult& r : v.results) {
+    EXPECT_GT(r.predicted_s, 0) << r.row.source;
+    EXPECT_EQ(r.request.input_tokens, r.row.length) << r.row.source;
+    EXPECT_EQ(r.request.output_tokens, r.row.length) << r.row.source;
+    EXPECT_EQ(r.request.concurrency, r.row.batch) << r.row.source;
+    EXPECT_EQ(r.request.gpus, r.row.num_hardware) << r.row.source;
+  }
+}
+
+TEST(AnlValidation, Llama3MedianErrorWithinTwentyPercentPerEngineDeviceModel) {
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> seen;
+  for (const AnlGroup& g : Validation().groups) {
+    const auto key = std::tuple{g.engine, g.hardware, g.model};
+    if (!Llama3Groups().contains(key)) continue;
+    seen[key] = g.rows;
+    EXPECT_LE(g.median_abs_error, kMaxMedianAbsError)
+        << g.engine << " " << g.hardware << " " << g.model << ": median |error| "
+        << 100 * g.median_abs_error << "% over " << g.rows << " rows";
+  }
+  EXPECT_EQ(seen, Llama3Groups());  // every group present, with all of its rows
+}
+
+TEST(AnlValidation, Llama3MedianErrorWithinTwentyPercentPerTensorParallelDegree) {
+  std::map<std::tuple<std::string, std::string, std::string, int64_t>, std::vector<double>> by_tp;
+  for (const AnlResult& r : Validation().results) {
+    if (!Llama3Groups().contains({r.request.engine, r.request.hardware, r.request.model})) {
+      continue;
+    }
+    by_tp[{r.request.engine, r.request.hardware, r.request.model, r.row.num_hardware}].push_back(
+        r.relative_error);
+  }
+  EXPECT_EQ(by_tp.size(), 14u);  // 8B: vllm 3 + 2, trtllm 3 + 3 TP degrees; 70B: TP 4 x 3
+  for (const auto& [key, errors] : by_tp) {
+    const auto& [engine, hardware, model, tp] = key;
+    EXPECT_LE(MedianAbsolute(errors), kMaxMedianAbsError)
+        << engine << " " << hardware << " " << model << " TP " << tp;
+  }
+}
+
+TEST(AnlValidation, FiltersSelectOneEngineModelAndDevice) {
+  absl::StatusOr<std::vector<AnlRow>> rows = ReadAnlStaticBatchCsv(DataPath());
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  absl::StatusOr<AnlValidation> v = ValidateAnlStaticBatch(*rows, RepoPresets(), InTreePlugins(),
+                                                           {"trtllm", "llama-3-70b", "h100-sxm"});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->results.size(), 20u);
+  ASSERT_EQ(v->groups.size(), 1u);
+  EXPECT_EQ(v->groups[0].gpus, std::vector<int64_t>{4});
+}
+
+// ---- the parser and the mapping ----
+
+constexpr const char* kHeader =
+    "Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,"
+    "Throughput\n";
+
+TEST(AnlCsv, ParsesRowsSkippingBlankLinesAndCarriageReturns) {
+  const std::string text = std::string(kHeader) +
+                           "Nvidia H100 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,0.99,257.5\r\n"
+                           "\n"
+                           "\"Nvidia A100 GPU\",4,TensorRT-LLM,meta-llama/Meta-Llama-3-70B,"
+                           "256,16,10.2,802.5\n";
+  absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].source, "t.csv:2");
+  EXPECT_DOUBLE_EQ((*rows)[0].latency_s, 0.99);
+  EXPECT_EQ((*rows)[1].source, "t.csv:4");
+  EXPECT_EQ((*rows)[1].hardware, "Nvidia A100 GPU");
+  EXPECT_EQ((*rows)[1].num_hardware, 4);
+  EXPECT_EQ((*rows)[1].length, 256);
+  EXPECT_EQ((*rows)[1].batch, 16);
+}
+
+TEST(AnlCsv, MalformedRowsNameFileAndLine) {
+  const auto error = [](const std::string& body) {
+    return std::string(
+        ParseAnlStaticBatchCsv(std::string(kHeader) + body, "bad.csv").status().message());
+  };
+  EXPECT_THAT(error("Nvidia H100 GPU,1,vLLM,m,128,1,0.99\n"),
+              HasSubstr("bad.csv:2: 7 fields, but the header has 8"));
+  EXPECT_THAT(error("Nvidia H100 GPU,1,vLLM,m,128,1,1,1\nNvidia H100 GPU,1,vLLM,m,128,x,1,1\n"),
+              HasSubstr("bad.csv:3: 'Batch Size' = 'x' is not a positive integer"));
+  EXPECT_THAT(error("Nvidia H100 GPU,0,vLLM,m,128,1,1,1\n"),
+              HasSubstr("bad.csv:2: 'Num of Hardware' = '0' is not a positive integer"));
+  EXPECT_THAT(error("Nvidia H100 GPU,1,vLLM,m,128,1,-2,1\n"),
+              HasSubstr("bad.csv:2: 'Latency' = '-2' is not a positive number"));
+  EXPECT_THAT(error("Nvidia H100 GPU,1,,m,128,1,1,1\n"),
+              HasSubstr("bad.csv:2: 'Framework' is empty"));
+  EXPECT_THAT(error("\"Nvidia H100 GPU,1,vLLM,m,128,1,1,1\n"),
+              HasSubstr("bad.csv:2: unterminated quoted field"));
+  EXPECT_THAT(
+      std::string(ParseAnlStaticBatchCsv("Hardware,Framework\n", "h.csv").status().message()),
+      HasSubstr("h.csv:1: header has no column 'Num of Hardware'"));
+  EXPECT_THAT(std::string(ParseAnlStaticBatchCsv("\n\n", "e.csv").status().message()),
+              HasSubstr("e.csv: empty file"));
+  EXPECT_THAT(std::string(ReadAnlStaticBatchCsv("/nonexistent/x.csv").status().message()),
+              HasSubstr("/nonexistent/x.csv: cannot open the file"));
+}
+
+TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
+  const std::string text = std::string(kHeader) +
+                           "Nvidia A100 GPU,2,vLLM,meta-llama/Meta-Llama-3-8B,512,32,7.9,4162\n"
+                           "Nvidia A100 GPU,2,llama.cpp,meta-llama/Meta-Llama-3-8B,512,32,10,97\n";
+  absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "m.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  absl::StatusOr<ScenarioRequest> request = AnlScenarioRequest((*rows)[0]);
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->engine, "vllm");
+  EXPECT_EQ(request->hardware, "a100-40gb");
+  EXPECT_EQ(request->model, "llama-3-8b");
+  EXPECT_EQ(request->gpus, 2);
+  EXPECT_EQ(request->weights, "fp16");
+  EXPECT_EQ(request->activations, "fp16");
+  EXPECT_EQ(request->kv, "fp16");
+  EXPECT_EQ(request->input_tokens, 512);
+  EXPECT_EQ(request->output_tokens, 512);
+  EXPECT_EQ(request->concurrency, 32);
+
+  const absl::StatusOr<ScenarioRequest> unknown = AnlScenarioRequest((*rows)[1]);
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(unknown.status().message()),
+              HasSubstr("m.csv:3: no preset for Framework 'llama.cpp'"));
+
+  absl::StatusOr<AnlValidation> v =
+      ValidateAnlStaticBatch(*rows, RepoPresets(), InTreePlugins(), AnlFilter{});
+  ASSERT_TRUE(v.ok()) << v.status();
+  EXPECT_EQ(v->results.size(), 1u);
+  EXPECT_EQ(v->skipped, 1);
+}
+
+TEST(AnlCsv, MedianOfAbsoluteValues) {
+  EXPECT_EQ(MedianAbsolute({}), 0);
+  EXPECT_DOUBLE_EQ(MedianAbsolute({-0.3, 0.1, 0.2}), 0.2);
+  EXPECT_DOUBLE_EQ(MedianAbsolute({-0.4, 0.1, 0.2, -0.05}), 0.15);
+}
+
+}  // namespace
+}  // namespace infercost::framework
