@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "apps/infercost/validate_suites.h"
 #include "fmt/format.h"
 #include "framework/report/text_table.h"
 #include "framework/validation/anl_static_batch.h"
@@ -113,9 +114,28 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
   command.add_option("--engine", flags.engine, "Only rows of this engine preset (vllm, trtllm)");
   command.add_option("--model", flags.model, "Only rows of this model preset");
   command.add_option("--hardware", flags.hardware, "Only rows of this hardware preset");
+  command
+      .add_option("--suite", flags.suite,
+                  "anl: ANL static batches (e2e latency); aic: aiconfigurator serving TPOT at "
+                  "concurrency <= 8; per-op: GEMM and all-reduce kernels (--data: the directory "
+                  "holding per_op/; --engine: overrides the calibration, by default vllm for GEMMs "
+                  "and pytorch for eager all-reduce)")
+      ->check(CLI::IsMember({"anl", "aic", "per-op"}))
+      ->default_val("anl");
 }
 
 int RunValidate(Session& session, const ValidateFlags& flags) {
+  if (flags.suite != "anl") {  // the other suites' data sit next to the ANL copy by default
+    const std::string fallback = DefaultData();
+    const std::string dir = fallback.substr(0, fallback.find_last_of('/') + 1);
+    if (flags.suite == "aic") {
+      return RunValidateAic(
+          session, flags.data.empty() ? dir + "aic_serving_low_concurrency.csv" : flags.data,
+          flags.engine, flags.model, flags.hardware);
+    }
+    return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
+                            flags.hardware);
+  }
   const std::string data = flags.data.empty() ? DefaultData() : flags.data;
   if (data.empty()) {
     return ReportError(absl::InvalidArgumentError(

@@ -15,6 +15,7 @@ struct ValidateFlags {
   std::string engine;  // preset names; empty: all
   std::string model;
   std::string hardware;
+  std::string suite = "anl";  // anl | aic | per-op (validate_suites.h)
 };
 
 void AddValidateFlags(CLI::App& command, ValidateFlags& flags);

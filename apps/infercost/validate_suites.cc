@@ -1,0 +1,197 @@
+#include "apps/infercost/validate_suites.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
+#include "fmt/format.h"
+#include "framework/report/text_table.h"
+#include "framework/validation/aic_serving.h"
+#include "framework/validation/per_op.h"
+#include "nlohmann/json.hpp"
+
+namespace infercost::cli {
+namespace {
+
+using framework::Align;
+using framework::TextTable;
+
+std::string Percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
+std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
+
+void PrintAicTable(const std::string& data, const framework::AicValidation& v) {
+  fmt::print(
+      "aiconfigurator serving runs (agg, concurrency <= 8, one node): measured TPOT vs predicted "
+      "decode step (tpot at the mean context)\ndata: {}\n\n",
+      data);
+  TextTable rows({"engine", "device", "model", "weights", "tp", "dp", "ep", "isl", "osl", "conc",
+                  "measured ms", "predicted ms", "error"},
+                 {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
+                  Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+                  Align::kRight, Align::kRight, Align::kRight});
+  for (const framework::AicResult& r : v.results) {
+    rows.AddRow({r.request.engine, r.request.hardware, r.request.model, r.request.weights,
+                 std::to_string(r.row.tp), std::to_string(r.row.attention_dp),
+                 std::to_string(r.row.moe_ep), std::to_string(r.row.isl), std::to_string(r.row.osl),
+                 std::to_string(r.row.batch_size), fmt::format("{:.2f}", r.row.tpot_ms),
+                 fmt::format("{:.2f}", r.predicted_ms), Percent(r.relative_error)});
+  }
+  fmt::print("{}\n", rows.Render());
+  TextTable groups(
+      {"engine", "device", "model", "weights", "tp", "rows", "median |error|", "mean error"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
+       Align::kRight, Align::kRight});
+  for (const framework::AicGroup& g : v.groups) {
+    groups.AddRow({g.engine, g.hardware, g.model, g.precision, absl::StrJoin(g.tp, ","),
+                   std::to_string(g.rows), AbsPercent(g.median_abs_error), Percent(g.mean_error)});
+  }
+  fmt::print("MEDIAN ABSOLUTE ERROR PER ENGINE x DEVICE x MODEL x WEIGHTS\n{}\n", groups.Render());
+  TextTable classes(
+      {"device", "models", "tp", "rows", "median |error|", "mean error"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
+  for (const framework::AicGroup& g : v.classes) {
+    classes.AddRow({g.hardware, g.model, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
+                    AbsPercent(g.median_abs_error), Percent(g.mean_error)});
+  }
+  classes.AddRule();
+  classes.AddRow(
+      {"all", "", "", std::to_string(v.results.size()), AbsPercent(v.median_abs_error), ""});
+  fmt::print("MEDIAN ABSOLUTE ERROR PER DEVICE x DENSE/MOE\n{}", classes.Render());
+  if (v.skipped > 0) {
+    fmt::print("\n{} row(s) skipped, no preset: {}\n", v.skipped,
+               absl::StrJoin(v.skipped_models, "; "));
+  }
+  fmt::print("\nerror = predicted / measured - 1.\n");
+}
+
+void PrintPerOpTable(const std::string& data, const std::string& engine,
+                     const framework::PerOpValidation& v) {
+  (void)engine;
+  fmt::print(
+      "Per-operator kernels (fp16): measured vs the hardware plugin's time with the engine "
+      "calibration in brackets\ndata: {}\n\n",
+      data);
+  TextTable rows(
+      {"group", "op", "shape", "measured us", "predicted us", "error"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
+  for (const framework::PerOpResult& r : v.results) {
+    rows.AddRow({r.group, r.op, r.shape, fmt::format("{:.1f}", 1e6 * r.measured_s),
+                 fmt::format("{:.1f}", 1e6 * r.predicted_s), Percent(r.relative_error)});
+  }
+  fmt::print("{}\n", rows.Render());
+  TextTable groups({"group", "rows", "median |error|", "mean error"},
+                   {Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
+  for (const framework::PerOpGroup& g : v.groups) {
+    groups.AddRow(
+        {g.name, std::to_string(g.rows), AbsPercent(g.median_abs_error), Percent(g.mean_error)});
+  }
+  groups.AddRule();
+  groups.AddRow({"all GEMM", "", AbsPercent(v.gemm_median_abs_error), ""});
+  groups.AddRow({"all all-reduce", "", AbsPercent(v.all_reduce_median_abs_error), ""});
+  fmt::print("MEDIAN ABSOLUTE ERROR PER FILE\n{}\nerror = predicted / measured - 1.\n",
+             groups.Render());
+}
+
+}  // namespace
+
+int RunValidateAic(Session& session, const std::string& data, const std::string& engine,
+                   const std::string& model, const std::string& hardware) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<std::vector<framework::AicRow>> rows = framework::ReadAicServingCsv(data);
+  if (!rows.ok()) return ReportError(rows.status());
+  absl::StatusOr<framework::AicValidation> v =
+      framework::ValidateAicServing(*rows, **presets, session.Plugins(), {engine, model, hardware});
+  if (!v.ok()) return ReportError(v.status());
+  if (v->results.empty()) {
+    return ReportError(absl::NotFoundError(fmt::format("{}: no row matches", data)));
+  }
+  if (session.flags().format != "json") {
+    PrintAicTable(data, *v);
+    return 0;
+  }
+  nlohmann::json out_rows = nlohmann::json::array();
+  for (const framework::AicResult& r : v->results) {
+    out_rows.push_back({{"source", r.row.source},
+                        {"engine", r.request.engine},
+                        {"hardware", r.request.hardware},
+                        {"model", r.request.model},
+                        {"weights", r.request.weights},
+                        {"moe", r.moe},
+                        {"tp", r.row.tp},
+                        {"dp", r.row.attention_dp},
+                        {"ep", r.row.moe_ep},
+                        {"input_tokens", r.row.isl},
+                        {"output_tokens", r.row.osl},
+                        {"concurrency", r.row.batch_size},
+                        {"measured_tpot_ms", r.row.tpot_ms},
+                        {"predicted_tpot_ms", r.predicted_ms},
+                        {"relative_error", r.relative_error}});
+  }
+  auto groups = [](const std::vector<framework::AicGroup>& list) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const framework::AicGroup& g : list) {
+      out.push_back({{"engine", g.engine},
+                     {"hardware", g.hardware},
+                     {"model", g.model},
+                     {"weights", g.precision},
+                     {"tp", g.tp},
+                     {"rows", g.rows},
+                     {"median_abs_error", g.median_abs_error},
+                     {"mean_error", g.mean_error}});
+    }
+    return out;
+  };
+  const nlohmann::json out = {{"data", data},
+                              {"rows", out_rows},
+                              {"groups", groups(v->groups)},
+                              {"classes", groups(v->classes)},
+                              {"median_abs_error", v->median_abs_error},
+                              {"skipped", v->skipped}};
+  fmt::print("{}\n", out.dump(2));
+  return 0;
+}
+
+int RunValidatePerOp(Session& session, const std::string& data_dir, const std::string& engine,
+                     const std::string& hardware) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  const std::string& calibration = engine;
+  absl::StatusOr<framework::PerOpValidation> v =
+      framework::ValidatePerOp(data_dir, framework::DefaultPerOpFiles(), **presets,
+                               session.Plugins(), calibration, hardware);
+  if (!v.ok()) return ReportError(v.status());
+  if (session.flags().format != "json") {
+    PrintPerOpTable(data_dir, calibration, *v);
+    return 0;
+  }
+  nlohmann::json out_rows = nlohmann::json::array();
+  for (const framework::PerOpResult& r : v->results) {
+    out_rows.push_back({{"source", r.source},
+                        {"group", r.group},
+                        {"hardware", r.hardware},
+                        {"op", r.op},
+                        {"shape", r.shape},
+                        {"measured_s", r.measured_s},
+                        {"predicted_s", r.predicted_s},
+                        {"relative_error", r.relative_error}});
+  }
+  nlohmann::json groups = nlohmann::json::array();
+  for (const framework::PerOpGroup& g : v->groups) {
+    groups.push_back({{"group", g.name},
+                      {"rows", g.rows},
+                      {"median_abs_error", g.median_abs_error},
+                      {"mean_error", g.mean_error}});
+  }
+  const nlohmann::json out = {{"data", data_dir},
+                              {"engine", calibration.empty() ? "per file" : calibration},
+                              {"rows", out_rows},
+                              {"groups", groups},
+                              {"gemm_median_abs_error", v->gemm_median_abs_error},
+                              {"all_reduce_median_abs_error", v->all_reduce_median_abs_error}};
+  fmt::print("{}\n", out.dump(2));
+  return 0;
+}
+
+}  // namespace infercost::cli

@@ -1,0 +1,216 @@
+#include "framework/validation/aic_serving.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <tuple>
+#include <utility>
+
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "framework/estimate.h"
+#include "framework/validation/anl_static_batch.h"
+#include "framework/validation/csv_table.h"
+
+namespace infercost::framework {
+namespace {
+
+std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table,
+                   const std::string& key) {
+  for (const auto& [from, to] : table) {
+    if (key == from) return to;
+  }
+  return "";
+}
+
+AicGroup Summarise(std::vector<double> errors) {
+  AicGroup group;
+  group.rows = static_cast<int64_t>(errors.size());
+  double sum = 0;
+  for (double e : errors) sum += e;
+  group.mean_error = errors.empty() ? 0 : sum / static_cast<double>(errors.size());
+  group.median_abs_error = MedianAbsolute(std::move(errors));
+  return group;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
+                                                       const std::string& name) {
+  ASSIGN_OR_RETURN(CsvTable table, ParseCsvTable(text, name, /*has_header=*/true));
+  ASSIGN_OR_RETURN(int backend, table.Column("backend"));
+  ASSIGN_OR_RETURN(int version, table.Column("backend_version"));
+  ASSIGN_OR_RETURN(int model, table.Column("model_path"));
+  ASSIGN_OR_RETURN(int system, table.Column("system"));
+  ASSIGN_OR_RETURN(int precision, table.Column("precision"));
+  ASSIGN_OR_RETURN(int mode, table.Column("mode"));
+  ASSIGN_OR_RETURN(int isl, table.Column("isl"));
+  ASSIGN_OR_RETURN(int osl, table.Column("osl"));
+  ASSIGN_OR_RETURN(int batch, table.Column("batch_size"));
+  ASSIGN_OR_RETURN(int tp, table.Column("tp_size"));
+  ASSIGN_OR_RETURN(int pp, table.Column("pp_size"));
+  ASSIGN_OR_RETURN(int dp, table.Column("attention_dp_size"));
+  ASSIGN_OR_RETURN(int ep, table.Column("moe_ep_size"));
+  ASSIGN_OR_RETURN(int tpot, table.Column("silicon_tpot_ms"));
+  std::vector<AicRow> rows;
+  for (const CsvRow& r : table.rows) {
+    AicRow row;
+    row.source = r.source;
+    row.backend = r.fields[backend];
+    row.backend_version = r.fields[version];
+    row.model_path = r.fields[model];
+    row.system = r.fields[system];
+    row.precision = r.fields[precision];
+    row.mode = r.fields[mode];
+    ASSIGN_OR_RETURN(row.isl, CsvInt(r, isl, "isl", 0));
+    ASSIGN_OR_RETURN(row.osl, CsvInt(r, osl, "osl", 0));
+    ASSIGN_OR_RETURN(row.batch_size, CsvInt(r, batch, "batch_size", 0));
+    ASSIGN_OR_RETURN(row.tp, CsvInt(r, tp, "tp_size", 1));
+    ASSIGN_OR_RETURN(row.pp, CsvInt(r, pp, "pp_size", 1));
+    ASSIGN_OR_RETURN(row.attention_dp, CsvInt(r, dp, "attention_dp_size", 1));
+    ASSIGN_OR_RETURN(row.moe_ep, CsvInt(r, ep, "moe_ep_size", 1));
+    ASSIGN_OR_RETURN(row.tpot_ms, CsvNumber(r, tpot, "silicon_tpot_ms"));
+    if (row.isl <= 0 || row.osl <= 0 || row.batch_size <= 0 || row.tp <= 0 || row.pp <= 0 ||
+        row.attention_dp <= 0 || row.moe_ep <= 0 || row.tpot_ms <= 0) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: isl, osl, batch_size, parallel sizes and silicon_tpot_ms must be "
+                      "positive",
+                      r.source));
+    }
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
+  std::ostringstream text;
+  text << file.rdbuf();
+  return ParseAicServingCsv(text.str(), path);
+}
+
+std::string AicModelPreset(const std::string& model_path) {
+  return Lookup({{"meta-llama/Llama-3.1-8B", "llama-3.1-8b"},
+                 {"meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b"},
+                 {"meta-llama/Llama-3.1-70B", "llama-3.1-70b"},
+                 {"meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"},
+                 {"Qwen/Qwen3-32B", "qwen3-32b"},
+                 {"Qwen/Qwen3-235B-A22B", "qwen3-235b-a22b"},
+                 {"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b"},
+                 {"deepseek-ai/DeepSeek-V3", "deepseek-v3"},
+                 {"deepseek-ai/DeepSeek-R1", "deepseek-r1"},
+                 {"openai/gpt-oss-120b", "gpt-oss-120b"}},
+                model_path);
+}
+
+std::string AicHardwarePreset(const std::string& system) {
+  return Lookup({{"h100_sxm", "h100-sxm"}, {"b200_sxm", "b200"}}, system);
+}
+
+absl::StatusOr<ScenarioRequest> AicScenarioRequest(const AicRow& row) {
+  ScenarioRequest request;
+  request.model = AicModelPreset(row.model_path);
+  request.hardware = AicHardwarePreset(row.system);
+  if (request.model.empty()) {
+    return absl::NotFoundError(
+        fmt::format("{}: no preset for model '{}'", row.source, row.model_path));
+  }
+  if (request.hardware.empty()) {
+    return absl::NotFoundError(
+        fmt::format("{}: no preset for system '{}'", row.source, row.system));
+  }
+  request.engine = row.backend;
+  request.weights = row.precision.empty() ? "bf16" : row.precision;
+  request.activations = "bf16";
+  request.kv = request.weights == "fp8" || request.weights == "fp4" ? "fp8" : "bf16";
+  request.tp = row.tp;
+  request.pp = row.pp;
+  request.dp = row.attention_dp;
+  request.ep = row.moe_ep;
+  request.gpus = row.tp * row.pp * row.attention_dp;
+  request.input_tokens = row.isl;
+  request.output_tokens = row.osl;
+  request.concurrency = row.batch_size;
+  return request;
+}
+
+bool AicLowConcurrencyRow(const AicRow& row) {
+  return row.mode == "agg" && row.batch_size <= 8 && row.pp == 1 && row.tp <= 8 &&
+         row.tp * row.attention_dp <= 8;
+}
+
+absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
+                                                 const registry::Presets& presets,
+                                                 const PluginSet& plugins,
+                                                 const AicFilter& filter) {
+  AicValidation v;
+  struct Accumulator {
+    std::set<int64_t> tp;
+    std::vector<double> errors;
+  };
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, Accumulator> groups;
+  std::map<std::pair<std::string, bool>, Accumulator> classes;
+  std::set<std::string> skipped_models;
+  std::vector<double> all;
+  for (const AicRow& row : rows) {
+    if (!AicLowConcurrencyRow(row)) continue;
+    absl::StatusOr<ScenarioRequest> request = AicScenarioRequest(row);
+    if (!request.ok()) {
+      ++v.skipped;
+      skipped_models.insert(row.model_path + " on " + row.system);
+      continue;
+    }
+    if ((!filter.engine.empty() && request->engine != filter.engine) ||
+        (!filter.model.empty() && request->model != filter.model) ||
+        (!filter.hardware.empty() && request->hardware != filter.hardware)) {
+      continue;
+    }
+    absl::StatusOr<Scenario> scenario = MakeScenario(*request, presets);
+    if (!scenario.ok()) {
+      return absl::Status(
+          scenario.status().code(),
+          fmt::format("{}: {}", row.source, std::string(scenario.status().message())));
+    }
+    absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
+    if (!estimate.ok()) {
+      return absl::Status(
+          estimate.status().code(),
+          fmt::format("{}: {}", row.source, std::string(estimate.status().message())));
+    }
+    AicResult result;
+    result.row = row;
+    result.request = *request;
+    result.moe = scenario->model.moe.has_value();
+    result.predicted_ms = 1e3 * estimate->summary.tpot_s;
+    result.relative_error = result.predicted_ms / row.tpot_ms - 1;
+    Accumulator& group =
+        groups[{request->engine, request->hardware, request->model, request->weights}];
+    group.tp.insert(row.tp);
+    group.errors.push_back(result.relative_error);
+    Accumulator& kind = classes[{request->hardware, result.moe}];
+    kind.tp.insert(row.tp);
+    kind.errors.push_back(result.relative_error);
+    all.push_back(result.relative_error);
+    v.results.push_back(std::move(result));
+  }
+  for (auto& [key, acc] : groups) {
+    AicGroup group = Summarise(acc.errors);
+    std::tie(group.engine, group.hardware, group.model, group.precision) = key;
+    group.tp.assign(acc.tp.begin(), acc.tp.end());
+    v.groups.push_back(std::move(group));
+  }
+  for (auto& [key, acc] : classes) {
+    AicGroup group = Summarise(acc.errors);
+    group.hardware = key.first;
+    group.model = key.second ? "moe" : "dense";
+    group.tp.assign(acc.tp.begin(), acc.tp.end());
+    v.classes.push_back(std::move(group));
+  }
+  v.skipped_models.assign(skipped_models.begin(), skipped_models.end());
+  v.median_abs_error = MedianAbsolute(std::move(all));
+  return v;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,107 @@
+// Checks the cost model's decode step against measured serving runs: the low-concurrency rows of
+// aiconfigurator's silicon samples (ai-dynamo/aiconfigurator `silicon_sample.csv`, copied into
+// tests/data/validation/aic_serving_low_concurrency.csv). Each row is one closed-loop serving
+// run at a fixed client concurrency (`batch_size`); at batch_size <= 8 its measured TPOT is close
+// to one steady decode step, which EstimateScenario's tpot_s predicts (one decode step at the
+// mean context, input + output / 2).
+//
+//   ASSIGN_OR_RETURN(std::vector<AicRow> rows, ReadAicServingCsv(path));
+//   ASSIGN_OR_RETURN(AicValidation v, ValidateAicServing(rows, presets, plugins, {}));
+//   v.classes;   // median |error| per device x dense/MoE (issue 5, point 7: <= 25%)
+#ifndef INFERCOST_FRAMEWORK_VALIDATION_AIC_SERVING_H_
+#define INFERCOST_FRAMEWORK_VALIDATION_AIC_SERVING_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+#include "registry/presets.h"
+
+namespace infercost::framework {
+
+// One measured row, as written in the file (the columns the comparison uses).
+struct AicRow {
+  std::string source;   // "file:line"
+  std::string backend;  // trtllm, vllm, sglang
+  std::string backend_version;
+  std::string model_path;  // Hugging Face id
+  std::string system;      // h100_sxm, b200_sxm
+  std::string precision;   // fp8, fp4, bf16; empty = bf16
+  std::string mode;        // agg, disagg
+  int64_t isl = 0;
+  int64_t osl = 0;
+  int64_t batch_size = 0;  // client concurrency
+  int64_t tp = 1;
+  int64_t pp = 1;
+  int64_t attention_dp = 1;
+  int64_t moe_ep = 1;
+  double tpot_ms = 0;  // silicon_tpot_ms
+};
+
+// Parses aiconfigurator's silicon_sample.csv columns (by header name; others ignored).
+absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path);
+absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
+                                                       const std::string& name);
+
+// Preset names for the file's names; empty when the project has none. Models:
+// meta-llama/Llama-3.1-8B(-Instruct) -> llama-3.1-8b, meta-llama/Llama-3.1-70B -> llama-3.1-70b,
+// Qwen/Qwen3-32B -> qwen3-32b, Qwen/Qwen3-235B-A22B(-FP8) -> qwen3-235b-a22b,
+// deepseek-ai/DeepSeek-V3 -> deepseek-v3, deepseek-ai/DeepSeek-R1 -> deepseek-r1,
+// openai/gpt-oss-120b -> gpt-oss-120b. Systems: h100_sxm -> h100-sxm, b200_sxm -> b200.
+std::string AicModelPreset(const std::string& model_path);
+std::string AicHardwarePreset(const std::string& system);
+
+// The scenario a row describes: engine = backend; weights = precision (empty: bf16);
+// activations bf16; KV cache fp8 for fp8/fp4 rows (the engines' FP8 KV cache in these
+// deployments), else bf16; tp / dp (attention data parallel) / ep from the row, gpus = tp x dp;
+// input/output tokens = isl/osl; concurrency = batch_size. NotFound for an unmapped name.
+absl::StatusOr<ScenarioRequest> AicScenarioRequest(const AicRow& row);
+
+// Rows the comparison is about (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8
+// GPUs (one node), TP 1-8.
+bool AicLowConcurrencyRow(const AicRow& row);
+
+struct AicFilter {
+  std::string engine;
+  std::string model;
+  std::string hardware;
+};
+
+struct AicResult {
+  AicRow row;
+  ScenarioRequest request;
+  bool moe = false;
+  double predicted_ms = 0;    // EstimateScenario's tpot_s
+  double relative_error = 0;  // predicted / measured - 1
+};
+
+struct AicGroup {
+  std::string engine;  // empty in class summaries
+  std::string hardware;
+  std::string model;      // preset; "dense" / "moe" in class summaries
+  std::string precision;  // weights dtype; empty in class summaries
+  std::vector<int64_t> tp;
+  int64_t rows = 0;
+  double median_abs_error = 0;
+  double mean_error = 0;
+};
+
+struct AicValidation {
+  std::vector<AicResult> results;  // file order
+  std::vector<AicGroup> groups;    // engine x device x model x precision
+  std::vector<AicGroup> classes;   // device x dense/MoE
+  int64_t skipped = 0;             // low-concurrency rows with a model/system without a preset
+  std::vector<std::string> skipped_models;
+  double median_abs_error = 0;
+};
+
+absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
+                                                 const registry::Presets& presets,
+                                                 const PluginSet& plugins, const AicFilter& filter);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_VALIDATION_AIC_SERVING_H_

@@ -1,0 +1,46 @@
+// A small CSV reader for the measured-data files in tests/data/validation/: a header line naming
+// the columns, then rows; fields may be double-quoted ("" inside is one quote). Used by the
+// aiconfigurator and per-operator validations.
+//
+//   ASSIGN_OR_RETURN(CsvTable t, ReadCsvTable(path, /*has_header=*/true));
+//   ASSIGN_OR_RETURN(int column, t.Column("silicon_tpot_ms"));
+//   t.rows[0].fields[column];
+#ifndef INFERCOST_FRAMEWORK_VALIDATION_CSV_TABLE_H_
+#define INFERCOST_FRAMEWORK_VALIDATION_CSV_TABLE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace infercost::framework {
+
+struct CsvRow {
+  std::string source;  // "file:line", for messages
+  std::vector<std::string> fields;
+};
+
+struct CsvTable {
+  std::string name;
+  std::vector<std::string> header;  // empty when the file has none
+  std::vector<CsvRow> rows;         // every row has header.size() fields when there is a header
+
+  // Index of a header column; InvalidArgument naming the file and the column when absent.
+  absl::StatusOr<int> Column(const std::string& column) const;
+};
+
+// Parses CSV text (blank lines skipped, fields trimmed). With `has_header`, the first non-blank
+// line is the header and every row must have as many fields.
+absl::StatusOr<CsvTable> ParseCsvTable(const std::string& text, const std::string& name,
+                                       bool has_header);
+absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header);
+
+// Field parsers whose errors name the row and the column.
+absl::StatusOr<double> CsvNumber(const CsvRow& row, int column, const std::string& what);
+// An integer; `fallback` when the field is empty.
+absl::StatusOr<int64_t> CsvInt(const CsvRow& row, int column, const std::string& what,
+                               int64_t fallback);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_VALIDATION_CSV_TABLE_H_

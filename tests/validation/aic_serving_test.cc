@@ -1,0 +1,124 @@
+// The decode step against aiconfigurator's measured serving TPOT (issue 5, point 7): every
+// agg-mode row at concurrency <= 8 on one node (TP 1-8) of the models we have presets for, copied
+// into tests/data/validation/aic_serving_low_concurrency.csv. Expected values are the file's
+// measurements; the thresholds are the issue's (25% median |error|).
+//
+// Achieved with the presets as committed (infercost validate --suite aic):
+//   h100-sxm dense 108 rows 12.1%   h100-sxm MoE 54 rows 15.0%
+//   b200 dense      96 rows 15.3%   b200 MoE    181 rows 27.8% (NOT within 25%; see
+//   docs/calibration.md: vLLM gpt-oss-120b +47%, SGLang DeepSeek fp4 -34..-40%)
+//   all 439 rows 18.1%
+#include "framework/validation/aic_serving.h"
+
+#include <string>
+#include <vector>
+
+#include "framework/plugin_loader.h"
+#include "gtest/gtest.h"
+#include "registry/presets.h"
+
+namespace infercost::framework {
+namespace {
+
+constexpr double kMaxMedianAbsError = 0.25;  // issue 5, point 7
+
+const registry::Presets& RepoPresets() {
+  static const registry::Presets* presets = [] {
+    absl::StatusOr<registry::Presets> loaded = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return new registry::Presets(loaded.ok() ? std::move(*loaded) : registry::Presets{});
+  }();
+  return *presets;
+}
+
+const PluginSet& InTreePlugins() {
+  static const PluginSet* plugins = [] {
+    PluginLoaderOptions options;
+    options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
+    options.use_environment = false;
+    options.use_default_dirs = false;
+    return new PluginSet(LoadPlugins(options));
+  }();
+  return *plugins;
+}
+
+const AicValidation& Validation() {
+  static const AicValidation* validation = [] {
+    absl::StatusOr<std::vector<AicRow>> rows = ReadAicServingCsv(
+        std::string(INFERCOST_TEST_DATA_DIR) + "/validation/aic_serving_low_concurrency.csv");
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    absl::StatusOr<AicValidation> v =
+        rows.ok() ? ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), {})
+                  : absl::StatusOr<AicValidation>(rows.status());
+    EXPECT_TRUE(v.ok()) << v.status();
+    return new AicValidation(v.ok() ? std::move(*v) : AicValidation{});
+  }();
+  return *validation;
+}
+
+const AicGroup* Class(const std::string& hardware, const std::string& kind) {
+  for (const AicGroup& g : Validation().classes) {
+    if (g.hardware == hardware && g.model == kind) return &g;
+  }
+  return nullptr;
+}
+
+TEST(AicServingParse, ReadsColumnsByNameAndDefaultsEmptyParallelSizes) {
+  const std::string text =
+      "id,backend,backend_version,model_path,system,precision,mode,isl,osl,batch_size,tp_size,"
+      "pp_size,attention_dp_size,moe_ep_size,silicon_tpot_ms\n"
+      "a,trtllm,1.0,Qwen/Qwen3-32B,h100_sxm,fp8,agg,1024,128,8,2,1,,,10.5\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].attention_dp, 1);
+  EXPECT_EQ((*rows)[0].moe_ep, 1);
+  EXPECT_DOUBLE_EQ((*rows)[0].tpot_ms, 10.5);
+  absl::StatusOr<ScenarioRequest> request = AicScenarioRequest((*rows)[0]);
+  ASSERT_TRUE(request.ok());
+  EXPECT_EQ(request->model, "qwen3-32b");
+  EXPECT_EQ(request->hardware, "h100-sxm");
+  EXPECT_EQ(request->engine, "trtllm");
+  EXPECT_EQ(request->weights, "fp8");
+  EXPECT_EQ(request->kv, "fp8");
+  EXPECT_EQ(request->gpus, 2);
+  EXPECT_EQ(request->concurrency, 8);
+}
+
+TEST(AicServingParse, MissingColumnIsAnError) {
+  EXPECT_FALSE(ParseAicServingCsv("backend,model_path\nx,y\n", "t.csv").ok());
+}
+
+TEST(AicServingValidation, EveryCopiedRowIsCompared) {
+  EXPECT_EQ(Validation().results.size(), 439u);
+  EXPECT_EQ(Validation().skipped, 0);
+}
+
+TEST(AicServingValidation, DenseModelsWithin25PercentOnH100AndB200) {
+  for (const char* hardware : {"h100-sxm", "b200"}) {
+    const AicGroup* g = Class(hardware, "dense");
+    ASSERT_NE(g, nullptr) << hardware;
+    EXPECT_LE(g->median_abs_error, kMaxMedianAbsError) << hardware;
+  }
+}
+
+TEST(AicServingValidation, MoeModelsWithin25PercentOnH100) {
+  const AicGroup* g = Class("h100-sxm", "moe");
+  ASSERT_NE(g, nullptr);
+  EXPECT_LE(g->median_abs_error, kMaxMedianAbsError);
+}
+
+// B200 MoE is the open gap (27.8%, docs/calibration.md); this guards it from getting worse
+// until the vLLM gpt-oss and SGLang DeepSeek B200 calibrations are done.
+TEST(AicServingValidation, MoeModelsOnB200KnownGap) {
+  const AicGroup* g = Class("b200", "moe");
+  ASSERT_NE(g, nullptr);
+  EXPECT_LE(g->median_abs_error, 0.30);
+}
+
+TEST(AicServingValidation, AllRowsWithin25Percent) {
+  EXPECT_LE(Validation().median_abs_error, kMaxMedianAbsError);
+}
+
+}  // namespace
+}  // namespace infercost::framework
