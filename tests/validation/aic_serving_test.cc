@@ -5,9 +5,8 @@
 //
 // Achieved with the presets as committed (infercost validate --suite aic):
 //   h100-sxm dense 108 rows 12.1%   h100-sxm MoE 54 rows 15.0%
-//   b200 dense      96 rows 15.3%   b200 MoE    181 rows 27.8% (NOT within 25%; see
-//   docs/calibration.md: vLLM gpt-oss-120b +47%, SGLang DeepSeek fp4 -34..-40%)
-//   all 439 rows 18.1%
+//   b200 dense      96 rows 13.9%   b200 MoE    181 rows 14.5%
+//   all 439 rows 14.0%
 #include "framework/validation/aic_serving.h"
 
 #include <string>
@@ -102,18 +101,12 @@ TEST(AicServingValidation, DenseModelsWithin25PercentOnH100AndB200) {
   }
 }
 
-TEST(AicServingValidation, MoeModelsWithin25PercentOnH100) {
-  const AicGroup* g = Class("h100-sxm", "moe");
-  ASSERT_NE(g, nullptr);
-  EXPECT_LE(g->median_abs_error, kMaxMedianAbsError);
-}
-
-// B200 MoE is the open gap (27.8%, docs/calibration.md); this guards it from getting worse
-// until the vLLM gpt-oss and SGLang DeepSeek B200 calibrations are done.
-TEST(AicServingValidation, MoeModelsOnB200KnownGap) {
-  const AicGroup* g = Class("b200", "moe");
-  ASSERT_NE(g, nullptr);
-  EXPECT_LE(g->median_abs_error, 0.30);
+TEST(AicServingValidation, MoeModelsWithin25PercentOnH100AndB200) {
+  for (const char* hardware : {"h100-sxm", "b200"}) {
+    const AicGroup* g = Class(hardware, "moe");
+    ASSERT_NE(g, nullptr) << hardware;
+    EXPECT_LE(g->median_abs_error, kMaxMedianAbsError) << hardware;
+  }
 }
 
 TEST(AicServingValidation, AllRowsWithin25Percent) {
