@@ -77,6 +77,13 @@ TEST(MoeTest, ExpertParallelSpreadsExperts) {
   }
   EXPECT_TRUE(dispatch);
   EXPECT_FALSE(ffn_all_reduce);
+  // Each GPU sends its share of the token's k = 8 expert copies: T/TP * k * d * 2 B =
+  // 1/8 * 8 * 7168 * 2 = 14,336 B per MoE layer, and gets as much back.
+  for (const auto& cost : moe_layer.phases) {
+    if (cost.phase == IC_PHASE_EP_DISPATCH || cost.phase == IC_PHASE_EP_COMBINE) {
+      EXPECT_EQ(cost.comm_bytes, 14'336.0);
+    }
+  }
 }
 
 TEST(MoeTest, InvalidExpertParallelListsTheValidChoices) {
@@ -105,7 +112,9 @@ TEST(ParallelismTest, PipelineStagesSplitWeightsAndKv) {
   // KV: 1000 tokens * 2 * 8 heads * 128 * 40 layers * 1 B = 81,920,000 B.
   EXPECT_EQ(e.summary.memory.kv_bytes, 81'920'000.0);
   EXPECT_DOUBLE_EQ(e.summary.pipeline_bubble_fraction, 0.5);
-  EXPECT_NE(e.decode_per_gpu.Find(IC_PHASE_PP_SEND_RECV), nullptr);
+  // One hand-off per step at decode: T x d x 2 B = 8192 * 2 = 16,384 B (one hop, PP 2).
+  ASSERT_NE(e.decode_per_gpu.Find(IC_PHASE_PP_SEND_RECV), nullptr);
+  EXPECT_EQ(e.decode_per_gpu.Find(IC_PHASE_PP_SEND_RECV)->comm_bytes, 16'384.0);
 }
 
 TEST(ParallelismTest, LayoutsMustMultiplyToTheGpus) {
