@@ -21,8 +21,9 @@ Confidence AssessConfidence(const Scenario& s) {
   const bool moe = s.model.moe.has_value();
   const int64_t context = s.input_tokens + s.output_tokens;
   if (s.engine.name == "ideal") {
-    low.push_back("engine 'ideal' is a roofline bound (100% of peak, no overheads), not a "
-                  "calibrated prediction");
+    low.push_back(
+        "engine 'ideal' is a roofline bound (100% of peak, no overheads), not a "
+        "calibrated prediction");
   }
   if (moe && s.concurrency < 8) low.push_back("MoE at concurrency < 8");
   if (context > 8192) low.push_back(fmt::format("context {} > 8K tokens", context));
@@ -41,7 +42,8 @@ Confidence AssessConfidence(const Scenario& s) {
   if (s.concurrency < 8 && !moe) medium.push_back("concurrency < 8 (fixed overheads dominate)");
   if (!low.empty()) return {"low", kLowBand, low};
   if (!medium.empty()) return {"medium", kMediumBand, medium};
-  return {"high", kHighBand,
+  return {"high",
+          kHighBand,
           {"dense model, NVIDIA datacenter GPU, 8/16-bit weights, vLLM or TRT-LLM, batch >= 8"}};
 }
 

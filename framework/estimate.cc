@@ -18,7 +18,8 @@ double ActivationPeak(const StageLedger& stage, const registry::Model& model,
                       double activation_bytes) {
   double largest = 0;
   for (const LayerGroup& group : stage.groups) {
-    for (const ic_phase_cost& cost : group.phases) largest = std::max(largest, cost.activation_bytes);
+    for (const ic_phase_cost& cost : group.phases)
+      largest = std::max(largest, cost.activation_bytes);
   }
   for (const ic_phase_cost& cost : stage.model_phases) {
     largest = std::max(largest, cost.activation_bytes);
@@ -66,10 +67,10 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
   }
   double model_params = 0;
   for (const ic_phase_cost& cost : per_gpu.model_phases) model_params += cost.params;
-  const double stage_params =
-      std::ceil(static_cast<double>(s.model.num_layers) / static_cast<double>(s.pipeline_parallel)) /
-          static_cast<double>(s.model.num_layers) * layer_params +
-      model_params;
+  const double stage_params = std::ceil(static_cast<double>(s.model.num_layers) /
+                                        static_cast<double>(s.pipeline_parallel)) /
+                                  static_cast<double>(s.model.num_layers) * layer_params +
+                              model_params;
   return stage_params * s.weights.bytes_per_element;
 }
 
@@ -87,7 +88,8 @@ struct MemoryModel {
     memory.reserve_bytes = reserve_bytes;
     const int64_t batch = ReplicaBatch(scenario, concurrency);
     memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence;
-    ASSIGN_OR_RETURN(StageLedger prefill, pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
+    ASSIGN_OR_RETURN(StageLedger prefill,
+                     pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
     ASSIGN_OR_RETURN(StageLedger decode_step,
                      pipeline.Evaluate(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
                                                   scenario.input_tokens + scenario.output_tokens)));
@@ -134,9 +136,10 @@ std::vector<std::string> LayoutNotes(const Scenario& s) {
   std::vector<std::string> notes;
   const int64_t tp = s.tensor_parallel;
   if (s.attention_variant == "mla" && tp > 1) {
-    notes.push_back(fmt::format("MLA: the latent KV cache is replicated on each of the {} "
-                                "tensor-parallel GPUs",
-                                tp));
+    notes.push_back(
+        fmt::format("MLA: the latent KV cache is replicated on each of the {} "
+                    "tensor-parallel GPUs",
+                    tp));
   } else if (s.attention_variant != "mla" && tp > EffectiveKvHeads(s)) {
     notes.push_back(fmt::format(
         "KV heads replicated: tensor parallel {} exceeds the {} K/V heads, so each GPU keeps a "
@@ -177,8 +180,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
 
   const int64_t tp = s.tensor_parallel;
   const int64_t batch = ReplicaBatch(s, s.concurrency);
-  const Step prefill =
-      PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
+  const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
   const Step decode =
       PerGpuStep(s, IC_STAGE_DECODE, batch, 1, s.input_tokens + s.output_tokens / 2);
   ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));

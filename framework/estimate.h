@@ -49,7 +49,7 @@ struct Summary {
 };
 
 struct Estimate {
-  Ledger ledger;               // whole model, for the per-phase meters
+  Ledger ledger;                // whole model, for the per-phase meters
   StageLedger prefill_per_gpu;  // one tensor-parallel shard
   StageLedger decode_per_gpu;
   StageTiming prefill_timing;

@@ -50,9 +50,9 @@ ic_error* MakeHostError(ic_status_code code, std::string_view message) {
 
 absl::Status ConsumeError(ic_error* error, std::string_view context) {
   if (error == nullptr) return absl::OkStatus();
-  absl::Status status(static_cast<absl::StatusCode>(error->code),
-                      context.empty() ? error->message
-                                      : fmt::format("{}: {}", context, error->message));
+  absl::Status status(
+      static_cast<absl::StatusCode>(error->code),
+      context.empty() ? error->message : fmt::format("{}: {}", context, error->message));
   delete error;
   return status;
 }

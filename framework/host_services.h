@@ -38,8 +38,8 @@ absl::Status ConsumeErrorLazy(ic_error* error, ContextFn&& context) {
 }
 
 // Where plugin log lines go (default: warnings and errors to stderr).
-using PluginLogSink = std::function<void(ic_log_level, std::string_view plugin,
-                                         std::string_view message)>;
+using PluginLogSink =
+    std::function<void(ic_log_level, std::string_view plugin, std::string_view message)>;
 void SetPluginLogSink(PluginLogSink sink);
 
 // One plugin's host-services table; must outlive the plugin instance.

@@ -53,8 +53,8 @@ absl::StatusOr<Parallelism> ResolveParallelism(const ParallelismRequest& r,
   if (r.tp == 0) {
     if (r.gpus % (r.pp * r.dp) != 0) {
       return absl::InvalidArgumentError(fmt::format(
-          "--gpus {} is not a multiple of --pp {} x --dp {}; valid layouts for {} GPUs: {}",
-          r.gpus, r.pp, r.dp, r.gpus, ValidLayouts(model, r.gpus)));
+          "--gpus {} is not a multiple of --pp {} x --dp {}; valid layouts for {} GPUs: {}", r.gpus,
+          r.pp, r.dp, r.gpus, ValidLayouts(model, r.gpus)));
     }
     p.tensor = r.gpus / (r.pp * r.dp);
   } else {
@@ -72,21 +72,21 @@ absl::StatusOr<Parallelism> ResolveParallelism(const ParallelismRequest& r,
         p.tensor, model.num_attention_heads, model.name, r.gpus, ValidLayouts(model, r.gpus)));
   }
   if (p.pipeline > model.num_layers) {
-    return absl::InvalidArgumentError(fmt::format(
-        "--pp {} exceeds the {} layers of {}; a stage needs at least one layer", p.pipeline,
-        model.num_layers, model.name));
+    return absl::InvalidArgumentError(
+        fmt::format("--pp {} exceeds the {} layers of {}; a stage needs at least one layer",
+                    p.pipeline, model.num_layers, model.name));
   }
   if (p.expert > 1) {
     if (!model.moe) {
       return absl::InvalidArgumentError(fmt::format(
-          "--ep {}: {} has no experts; expert parallelism needs a MoE model (use --ep 1)",
-          p.expert, model.name));
+          "--ep {}: {} has no experts; expert parallelism needs a MoE model (use --ep 1)", p.expert,
+          model.name));
     }
     if (p.MoeGroup() % p.expert != 0 || model.moe->num_experts % p.expert != 0) {
-      return absl::InvalidArgumentError(fmt::format(
-          "--ep {} must divide both TP x DP = {} and the {} experts of {}; valid: {}", p.expert,
-          p.MoeGroup(), model.moe->num_experts, model.name,
-          ValidExpertParallel(model, p.MoeGroup())));
+      return absl::InvalidArgumentError(
+          fmt::format("--ep {} must divide both TP x DP = {} and the {} experts of {}; valid: {}",
+                      p.expert, p.MoeGroup(), model.moe->num_experts, model.name,
+                      ValidExpertParallel(model, p.MoeGroup())));
     }
   }
   return p;

@@ -80,17 +80,36 @@ std::string_view SectionName(ic_section section) {
 }
 
 int PhaseDisplayRank(ic_phase_id id) {
-  static constexpr ic_phase_id kOrder[] = {
-      IC_PHASE_TOKEN_IDS,     IC_PHASE_EMBEDDING,       IC_PHASE_LM_HEAD,
-      IC_PHASE_SAMPLING,      IC_PHASE_ATTN_NORM,       IC_PHASE_FFN_NORM,
-      IC_PHASE_FINAL_NORM,    IC_PHASE_Q_A_PROJ,        IC_PHASE_Q_B_PROJ,
-      IC_PHASE_Q_PROJ,        IC_PHASE_KV_A_PROJ,       IC_PHASE_KV_B_PROJ,
-      IC_PHASE_K_PROJ,        IC_PHASE_V_PROJ,          IC_PHASE_QK_SCORES,
-      IC_PHASE_SOFTMAX,       IC_PHASE_ATTN_V,          IC_PHASE_O_PROJ,
-      IC_PHASE_MOE_ROUTER,    IC_PHASE_FFN_GATE,        IC_PHASE_FFN_UP,
-      IC_PHASE_FFN_ACT,       IC_PHASE_FFN_DOWN,        IC_PHASE_MOE_EXPERTS,
-      IC_PHASE_MOE_SHARED_EXPERTS, IC_PHASE_ATTN_ALL_REDUCE, IC_PHASE_FFN_ALL_REDUCE,
-      IC_PHASE_PP_SEND_RECV,  IC_PHASE_EP_DISPATCH,     IC_PHASE_EP_COMBINE};
+  static constexpr ic_phase_id kOrder[] = {IC_PHASE_TOKEN_IDS,
+                                           IC_PHASE_EMBEDDING,
+                                           IC_PHASE_LM_HEAD,
+                                           IC_PHASE_SAMPLING,
+                                           IC_PHASE_ATTN_NORM,
+                                           IC_PHASE_FFN_NORM,
+                                           IC_PHASE_FINAL_NORM,
+                                           IC_PHASE_Q_A_PROJ,
+                                           IC_PHASE_Q_B_PROJ,
+                                           IC_PHASE_Q_PROJ,
+                                           IC_PHASE_KV_A_PROJ,
+                                           IC_PHASE_KV_B_PROJ,
+                                           IC_PHASE_K_PROJ,
+                                           IC_PHASE_V_PROJ,
+                                           IC_PHASE_QK_SCORES,
+                                           IC_PHASE_SOFTMAX,
+                                           IC_PHASE_ATTN_V,
+                                           IC_PHASE_O_PROJ,
+                                           IC_PHASE_MOE_ROUTER,
+                                           IC_PHASE_FFN_GATE,
+                                           IC_PHASE_FFN_UP,
+                                           IC_PHASE_FFN_ACT,
+                                           IC_PHASE_FFN_DOWN,
+                                           IC_PHASE_MOE_EXPERTS,
+                                           IC_PHASE_MOE_SHARED_EXPERTS,
+                                           IC_PHASE_ATTN_ALL_REDUCE,
+                                           IC_PHASE_FFN_ALL_REDUCE,
+                                           IC_PHASE_PP_SEND_RECV,
+                                           IC_PHASE_EP_DISPATCH,
+                                           IC_PHASE_EP_COMBINE};
   static_assert(sizeof(kOrder) / sizeof(kOrder[0]) == IC_PHASE_COUNT_V1);
   for (int rank = 0; rank < IC_PHASE_COUNT_V1; ++rank) {
     if (kOrder[rank] == id) return rank;

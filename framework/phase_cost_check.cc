@@ -37,9 +37,9 @@ absl::Status CheckPhaseCost(const ic_phase_cost& cost, std::string_view plugin_n
     }
   }
   if (cost.gemm_m < 0 || cost.gemm_n < 0 || cost.gemm_k < 0 || cost.gemm_count < 0) {
-    return absl::InvalidArgumentError(fmt::format(
-        "plugin {} returned a negative matmul shape for phase {}", plugin_name,
-        PhaseName(cost.phase)));
+    return absl::InvalidArgumentError(
+        fmt::format("plugin {} returned a negative matmul shape for phase {}", plugin_name,
+                    PhaseName(cost.phase)));
   }
   return absl::OkStatus();
 }

@@ -45,9 +45,8 @@ absl::StatusOr<PluginManifest> ReadPluginManifest(const std::string& path) {
   ASSIGN_OR_RETURN(manifest.abi_major, reader.PositiveInt("abi_major"));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   const fs::path library_path(library);
-  manifest.library_path = library_path.is_absolute()
-                              ? library
-                              : (fs::path(path).parent_path() / library_path).string();
+  manifest.library_path =
+      library_path.is_absolute() ? library : (fs::path(path).parent_path() / library_path).string();
   return manifest;
 }
 
@@ -56,7 +55,8 @@ std::vector<std::string> ManifestsIn(const std::string& dir) {
   std::error_code error;
   for (const auto& entry : fs::directory_iterator(dir, error)) {
     const std::string file = entry.path().string();
-    if (absl::EndsWith(file, absl::string_view(kManifestSuffix.data(), kManifestSuffix.size()))) manifests.push_back(file);
+    if (absl::EndsWith(file, absl::string_view(kManifestSuffix.data(), kManifestSuffix.size())))
+      manifests.push_back(file);
   }
   std::sort(manifests.begin(), manifests.end());
   return manifests;

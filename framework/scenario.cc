@@ -20,7 +20,8 @@ absl::Status CheckRange(const char* flag, int64_t value, int64_t min, int64_t ma
 absl::StatusOr<registry::DType> ParseDTypeFlag(const char* flag, const std::string& name) {
   absl::StatusOr<registry::DType> dtype = registry::ParseDType(name);
   if (!dtype.ok()) {
-    return absl::InvalidArgumentError(fmt::format("{}: {}", flag, std::string(dtype.status().message())));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: {}", flag, std::string(dtype.status().message())));
   }
   return dtype;
 }
@@ -54,24 +55,23 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   RETURN_IF_ERROR(CheckRange("--input-tokens", request.input_tokens, 1, kMaxContextTokens));
   RETURN_IF_ERROR(CheckRange("--output-tokens", request.output_tokens, 1, kMaxContextTokens));
   RETURN_IF_ERROR(CheckRange("--input-tokens + --output-tokens",
-                             request.input_tokens + request.output_tokens, 2,
-                             kMaxContextTokens));
+                             request.input_tokens + request.output_tokens, 2, kMaxContextTokens));
   RETURN_IF_ERROR(CheckRange("--concurrency", request.concurrency, 1, kMaxConcurrency));
   scenario.gpus = request.gpus;
   scenario.input_tokens = request.input_tokens;
   scenario.output_tokens = request.output_tokens;
   scenario.concurrency = request.concurrency;
-  ASSIGN_OR_RETURN(Parallelism parallel,
-                   ResolveParallelism({request.gpus, request.tp, request.pp, request.dp, request.ep},
-                                      scenario.model));
+  ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,
+                                                             request.dp, request.ep},
+                                                            scenario.model));
   scenario.tensor_parallel = parallel.tensor;
   scenario.pipeline_parallel = parallel.pipeline;
   scenario.data_parallel = parallel.data;
   scenario.expert_parallel = parallel.expert;
   if (!(request.moe_imbalance >= 1 && request.moe_imbalance <= 64)) {
-    return absl::InvalidArgumentError(fmt::format(
-        "--moe-imbalance = {} must be in [1, 64] (1 = perfectly balanced experts)",
-        request.moe_imbalance));
+    return absl::InvalidArgumentError(
+        fmt::format("--moe-imbalance = {} must be in [1, 64] (1 = perfectly balanced experts)",
+                    request.moe_imbalance));
   }
   scenario.moe_imbalance = request.moe_imbalance;
   if (request.mla_form == "default") {
@@ -86,7 +86,7 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   }
   scenario.attention_kernel = request.attention_kernel;
   scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
-                                                                  : request.attention_variant;
+                                                                 : request.attention_variant;
   if (scenario.attention_variant == "mla" && !scenario.model.mla) {
     return absl::InvalidArgumentError(fmt::format(
         "--attention-variant mla needs a model with MLA ranks ([mla] in its preset); {} has "
@@ -94,9 +94,9 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
         scenario.model.name));
   }
   if (scenario.model.mla && scenario.attention_variant != "mla") {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} uses MLA; --attention-variant {} cannot describe its weights. Use mla",
-        scenario.model.name, scenario.attention_variant));
+    return absl::InvalidArgumentError(
+        fmt::format("{} uses MLA; --attention-variant {} cannot describe its weights. Use mla",
+                    scenario.model.name, scenario.attention_variant));
   }
   return scenario;
 }

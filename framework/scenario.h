@@ -44,7 +44,7 @@ struct ScenarioRequest {
   int64_t pp = 1;
   int64_t dp = 1;
   int64_t ep = 1;
-  double moe_imbalance = 1;  // busiest GPU's routed tokens over the mean (>= 1)
+  double moe_imbalance = 1;          // busiest GPU's routed tokens over the mean (>= 1)
   std::string mla_form = "default";  // default | decompress | absorbed
 };
 

@@ -38,17 +38,17 @@ absl::StatusOr<std::vector<bool>> ReadLayerTypes(const TomlReader& reader, int64
   if (node == nullptr) return std::vector<bool>{};
   const toml::array* types = node->as_array();
   if (types == nullptr || types->empty()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: expected a non-empty array of \"sliding_attention\" / \"full_attention\"",
-        reader.Where("layer_types")));
+    return absl::InvalidArgumentError(
+        fmt::format("{}: expected a non-empty array of \"sliding_attention\" / \"full_attention\"",
+                    reader.Where("layer_types")));
   }
   std::vector<bool> cycle;
   for (const toml::node& entry : *types) {
     auto value = entry.value<std::string>();
     if (!value || (*value != "sliding_attention" && *value != "full_attention")) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{}: entries must be \"sliding_attention\" or \"full_attention\"",
-          reader.Where("layer_types")));
+      return absl::InvalidArgumentError(
+          fmt::format("{}: entries must be \"sliding_attention\" or \"full_attention\"",
+                      reader.Where("layer_types")));
     }
     cycle.push_back(*value == "sliding_attention");
   }
@@ -151,12 +151,14 @@ absl::Status ValidateModel(const Model& model) {
   }
   if (!model.sliding_layers.empty()) {
     if (static_cast<int64_t>(model.sliding_layers.size()) != model.num_layers) {
-      return Invalid(model, fmt::format("layer_types lists {} layers; the model has num_layers = {}",
-                                        model.sliding_layers.size(), model.num_layers));
+      return Invalid(model,
+                     fmt::format("layer_types lists {} layers; the model has num_layers = {}",
+                                 model.sliding_layers.size(), model.num_layers));
     }
     if (model.sliding_window == 0) {
-      return Invalid(model, "layer_types names sliding_attention layers but sliding_window is 0; "
-                            "set sliding_window");
+      return Invalid(model,
+                     "layer_types names sliding_attention layers but sliding_window is 0; "
+                     "set sliding_window");
     }
   }
   if (model.moe) {

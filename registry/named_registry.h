@@ -48,8 +48,8 @@ class NamedRegistry {
 
   absl::StatusOr<const T*> Find(std::string_view name) const {
     if (const T* item = FindOrNull(name)) return item;
-    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", std::string(name), "'; allowed: ",
-                                            absl::StrJoin(Names(), ", ")));
+    return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", std::string(name),
+                                            "'; allowed: ", absl::StrJoin(Names(), ", ")));
   }
 
   std::vector<std::string> Names() const {

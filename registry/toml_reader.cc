@@ -24,9 +24,8 @@ absl::StatusOr<toml::table> ParseTomlFile(const std::string& path) {
     return toml::parse_file(path);
   } catch (const toml::parse_error& error) {
     const auto& begin = error.source().begin;
-    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: malformed TOML: {}", path,
-                                                  begin.line, begin.column,
-                                                  error.description()));
+    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: malformed TOML: {}", path, begin.line,
+                                                  begin.column, error.description()));
   }
 }
 
@@ -113,8 +112,8 @@ absl::StatusOr<double> TomlReader::PositiveNumber(std::string_view key, bool all
   return Invalid(key, allow_zero ? "a finite number >= 0" : "a finite number > 0");
 }
 
-absl::StatusOr<double> TomlReader::OptionalNumber(std::string_view key, double fallback,
-                                                  double min, double max) const {
+absl::StatusOr<double> TomlReader::OptionalNumber(std::string_view key, double fallback, double min,
+                                                  double max) const {
   const toml::node* node = Find(key);
   if (node == nullptr) return fallback;
   if (auto value = node->value<double>();
@@ -146,9 +145,8 @@ absl::Status TomlReader::RejectUnknownKeys() const {
     if (read_keys_.contains(std::string(key.str()))) continue;
     std::vector<std::string> known(read_keys_.begin(), read_keys_.end());
     std::sort(known.begin(), known.end());
-    return absl::InvalidArgumentError(
-        fmt::format("{}: unknown key (a typo?); known keys here: {}", Where(key.str()),
-                    absl::StrJoin(known, ", ")));
+    return absl::InvalidArgumentError(fmt::format("{}: unknown key (a typo?); known keys here: {}",
+                                                  Where(key.str()), absl::StrJoin(known, ", ")));
   }
   return absl::OkStatus();
 }

@@ -7,13 +7,13 @@
 #ifndef INFERCOST_REGISTRY_TOML_READER_H_
 #define INFERCOST_REGISTRY_TOML_READER_H_
 
+#include <toml++/toml.h>
+
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <toml++/toml.h>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
@@ -37,13 +37,14 @@ class TomlReader {
                                              const std::vector<std::string>& allowed,
                                              std::string fallback) const;
   absl::StatusOr<int64_t> PositiveInt(std::string_view key) const;
-  absl::StatusOr<int64_t> NonNegativeInt(std::string_view key, std::optional<int64_t> fallback =
-                                                                   std::nullopt) const;
+  absl::StatusOr<int64_t> NonNegativeInt(std::string_view key,
+                                         std::optional<int64_t> fallback = std::nullopt) const;
   // Accepts integers or floats; must be finite and > 0 (or >= 0 when allow_zero).
   absl::StatusOr<double> PositiveNumber(std::string_view key, bool allow_zero = false) const;
   absl::StatusOr<double> OptionalNumber(std::string_view key, double fallback, double min,
                                         double max) const;
-  absl::StatusOr<bool> Bool(std::string_view key, std::optional<bool> fallback = std::nullopt) const;
+  absl::StatusOr<bool> Bool(std::string_view key,
+                            std::optional<bool> fallback = std::nullopt) const;
   // The raw node of `key` (nullptr when absent), for values of shapes the typed readers do not
   // cover; marks the key as known.
   const toml::node* Raw(std::string_view key) const { return Find(key); }

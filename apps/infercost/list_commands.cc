@@ -104,18 +104,18 @@ int RunModels(Session& session) {
     PrintJson({{"models", list}});
     return 0;
   }
-  TextTable table({"name", "model", "attention", "layers", "hidden", "heads", "kv heads",
-                   "head dim", "ffn", "vocab", "moe (experts/top-k)"},
-                  {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-                   Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
-                   Align::kRight});
+  TextTable table(
+      {"name", "model", "attention", "layers", "hidden", "heads", "kv heads", "head dim", "ffn",
+       "vocab", "moe (experts/top-k)"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const auto& m : models) {
-    table.AddRow({m.name, m.display_name, m.attention_variant, fmt::format("{}", m.num_layers),
-                  fmt::format("{}", m.hidden_size), fmt::format("{}", m.num_attention_heads),
-                  fmt::format("{}", m.num_kv_heads), fmt::format("{}", m.head_dim),
-                  fmt::format("{}", m.intermediate_size), fmt::format("{}", m.vocab_size),
-                  m.moe ? fmt::format("{}/{}", m.moe->num_experts, m.moe->experts_per_token)
-                        : "-"});
+    table.AddRow(
+        {m.name, m.display_name, m.attention_variant, fmt::format("{}", m.num_layers),
+         fmt::format("{}", m.hidden_size), fmt::format("{}", m.num_attention_heads),
+         fmt::format("{}", m.num_kv_heads), fmt::format("{}", m.head_dim),
+         fmt::format("{}", m.intermediate_size), fmt::format("{}", m.vocab_size),
+         m.moe ? fmt::format("{}/{}", m.moe->num_experts, m.moe->experts_per_token) : "-"});
   }
   fmt::print("{}", table.Render());
   return 0;
@@ -138,16 +138,16 @@ int RunHardware(Session& session) {
     PrintJson({{"hardware", list}});
     return 0;
   }
-  TextTable table({"name", "device", "memory", "bandwidth", "bf16", "fp8", "link", "$/GPU-h",
-                   "plugin"},
-                  {Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
-                   Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
+  TextTable table(
+      {"name", "device", "memory", "bandwidth", "bf16", "fp8", "link", "$/GPU-h", "plugin"},
+      {Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight, Align::kLeft});
   for (const auto& h : devices) {
     const double fp8 = BestPeak(h, IC_DTYPE_FP8);
     table.AddRow({h.name, h.display_name, Si(h.memory_capacity_bytes, "B"),
                   Si(h.memory_bandwidth_bytes_per_s, "B/s"),
-                  Si(BestPeak(h, IC_DTYPE_BF16), "FLOP/s"),
-                  fp8 > 0 ? Si(fp8, "FLOP/s") : "-", Si(h.scale_up_bandwidth_bytes_per_s, "B/s"),
+                  Si(BestPeak(h, IC_DTYPE_BF16), "FLOP/s"), fp8 > 0 ? Si(fp8, "FLOP/s") : "-",
+                  Si(h.scale_up_bandwidth_bytes_per_s, "B/s"),
                   fmt::format("{:.2f}", h.price_usd_per_gpu_hour), h.plugin});
   }
   fmt::print("{}", table.Render());
@@ -191,9 +191,9 @@ int RunPlugins(Session& session, bool load) {
                {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}});
     return 0;
   }
-  fmt::print("host plugin ABI {}.{}; search path: {}\n\n", INFERCOST_ABI_MAJOR,
-             INFERCOST_ABI_MINOR,
-             set.search_dirs.empty() ? "(none found)" : fmt::format("{}", fmt::join(set.search_dirs, ":")));
+  fmt::print("host plugin ABI {}.{}; search path: {}\n\n", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR,
+             set.search_dirs.empty() ? "(none found)"
+                                     : fmt::format("{}", fmt::join(set.search_dirs, ":")));
   if (load) {
     TextTable table({"status", "kind", "name", "version", "vendor", "abi", "path"},
                     {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,

@@ -2,10 +2,9 @@
 //
 //   infercost                       # the default scenario (Llama-3-70B, fp8, 2x H100 SXM)
 //   infercost models | hardware | plugins [--format table|json]
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
@@ -70,8 +69,9 @@ int main(int argc, char** argv) {
 
   infercost::cli::Session session(flags);
   if (flags.format == "csv" && !report->parsed() && app.get_subcommands().size() == 1) {
-    fmt::print(stderr, "infercost: error: --format csv is available for `report` only; use "
-                       "table or json\n");
+    fmt::print(stderr,
+               "infercost: error: --format csv is available for `report` only; use "
+               "table or json\n");
     return kUsageError;
   }
   if (models->parsed()) return infercost::cli::RunModels(session);

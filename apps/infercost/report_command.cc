@@ -76,12 +76,14 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       .add_option("--model", request.model,
                   "Model preset name, or path to a model TOML or a Hugging Face config.json")
       ->capture_default_str();
-  command.add_option("--hardware", request.hardware,
-                     "Hardware preset, or a device a hardware plugin describes")
+  command
+      .add_option("--hardware", request.hardware,
+                  "Hardware preset, or a device a hardware plugin describes")
       ->capture_default_str();
   command.add_option("--gpus", request.gpus, "Number of GPUs")->capture_default_str();
   command.add_option("--engine", request.engine, "Serving engine preset")->capture_default_str();
-  command.add_option("--weights", request.weights, "Weight dtype (fp32 bf16 fp16 fp8 int8 int4 fp4)")
+  command
+      .add_option("--weights", request.weights, "Weight dtype (fp32 bf16 fp16 fp8 int8 int4 fp4)")
       ->capture_default_str();
   command.add_option("--activations", request.activations, "Activation dtype")
       ->capture_default_str();
@@ -92,22 +94,26 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       ->capture_default_str();
   command.add_option("--concurrency", request.concurrency, "Sequences served at once")
       ->capture_default_str();
-  command.add_option("--attention-kernel", request.attention_kernel,
-                     "Attention kernel plugin (naive, flash, ...)")
+  command
+      .add_option("--attention-kernel", request.attention_kernel,
+                  "Attention kernel plugin (naive, flash, ...)")
       ->capture_default_str();
   command.add_option("--tp", request.tp, "Tensor-parallel GPUs (default: GPUs / (pp x dp))");
   command.add_option("--pp", request.pp, "Pipeline-parallel stages")->capture_default_str();
-  command.add_option("--dp", request.dp,
-                     "Data-parallel replicas (attention data parallelism for MoE models)")
+  command
+      .add_option("--dp", request.dp,
+                  "Data-parallel replicas (attention data parallelism for MoE models)")
       ->capture_default_str();
   command.add_option("--ep", request.ep, "Expert-parallel GPUs for MoE layers")
       ->capture_default_str();
-  command.add_option("--moe-imbalance", request.moe_imbalance,
-                     "Busiest GPU's routed tokens over the mean (>= 1)")
+  command
+      .add_option("--moe-imbalance", request.moe_imbalance,
+                  "Busiest GPU's routed tokens over the mean (>= 1)")
       ->capture_default_str();
-  command.add_option("--mla-form", request.mla_form,
-                     "MLA execution form: default (decompress prefill, absorbed decode), "
-                     "decompress, absorbed")
+  command
+      .add_option("--mla-form", request.mla_form,
+                  "MLA execution form: default (decompress prefill, absorbed decode), "
+                  "decompress, absorbed")
       ->capture_default_str();
   command.add_option("--mfu", request.matmul_efficiency,
                      "Override the engine's fraction of peak matrix FLOP/s (0..1]");

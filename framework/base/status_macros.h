@@ -11,8 +11,8 @@
 #define INFERCOST_CONCAT_INNER(a, b) a##b
 #define INFERCOST_CONCAT(a, b) INFERCOST_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                                    \
-  do {                                                           \
+#define RETURN_IF_ERROR(expr)                                           \
+  do {                                                                  \
     if (::absl::Status _status = (expr); !_status.ok()) return _status; \
   } while (0)
 

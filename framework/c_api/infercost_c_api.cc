@@ -71,18 +71,33 @@ absl::Status Read(const json& object, const char* key, T& out) {
   try {
     out = it->get<T>();
   } catch (const json::exception&) {
-    return absl::InvalidArgumentError(std::string("key '") + key + "' has the wrong type: " +
-                                      it->dump());
+    return absl::InvalidArgumentError(std::string("key '") + key +
+                                      "' has the wrong type: " + it->dump());
   }
   return absl::OkStatus();
 }
 
 absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json& j) {
-  static const std::vector<std::string> kKeys = {
-      "model",       "hardware",      "engine",      "gpus",          "tp",
-      "pp",          "dp",            "ep",          "weights",       "activations",
-      "kv",          "input_tokens",  "output_tokens", "concurrency", "attention_kernel",
-      "attention_variant", "mla_form", "moe_imbalance", "mfu",         "bw_efficiency"};
+  static const std::vector<std::string> kKeys = {"model",
+                                                 "hardware",
+                                                 "engine",
+                                                 "gpus",
+                                                 "tp",
+                                                 "pp",
+                                                 "dp",
+                                                 "ep",
+                                                 "weights",
+                                                 "activations",
+                                                 "kv",
+                                                 "input_tokens",
+                                                 "output_tokens",
+                                                 "concurrency",
+                                                 "attention_kernel",
+                                                 "attention_variant",
+                                                 "mla_form",
+                                                 "moe_imbalance",
+                                                 "mfu",
+                                                 "bw_efficiency"};
   for (const auto& [key, value] : j.items()) {
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
       std::string known;
@@ -91,16 +106,26 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
     }
   }
   infercost::framework::ScenarioRequest r;
-  for (absl::Status s :
-       {Read(j, "model", r.model), Read(j, "hardware", r.hardware), Read(j, "engine", r.engine),
-        Read(j, "gpus", r.gpus), Read(j, "tp", r.tp), Read(j, "pp", r.pp), Read(j, "dp", r.dp),
-        Read(j, "ep", r.ep), Read(j, "weights", r.weights), Read(j, "activations", r.activations),
-        Read(j, "kv", r.kv), Read(j, "input_tokens", r.input_tokens),
-        Read(j, "output_tokens", r.output_tokens), Read(j, "concurrency", r.concurrency),
-        Read(j, "attention_kernel", r.attention_kernel),
-        Read(j, "attention_variant", r.attention_variant), Read(j, "mla_form", r.mla_form),
-        Read(j, "moe_imbalance", r.moe_imbalance), Read(j, "mfu", r.matmul_efficiency),
-        Read(j, "bw_efficiency", r.bandwidth_efficiency)}) {
+  for (absl::Status s : {Read(j, "model", r.model),
+                         Read(j, "hardware", r.hardware),
+                         Read(j, "engine", r.engine),
+                         Read(j, "gpus", r.gpus),
+                         Read(j, "tp", r.tp),
+                         Read(j, "pp", r.pp),
+                         Read(j, "dp", r.dp),
+                         Read(j, "ep", r.ep),
+                         Read(j, "weights", r.weights),
+                         Read(j, "activations", r.activations),
+                         Read(j, "kv", r.kv),
+                         Read(j, "input_tokens", r.input_tokens),
+                         Read(j, "output_tokens", r.output_tokens),
+                         Read(j, "concurrency", r.concurrency),
+                         Read(j, "attention_kernel", r.attention_kernel),
+                         Read(j, "attention_variant", r.attention_variant),
+                         Read(j, "mla_form", r.mla_form),
+                         Read(j, "moe_imbalance", r.moe_imbalance),
+                         Read(j, "mfu", r.matmul_efficiency),
+                         Read(j, "bw_efficiency", r.bandwidth_efficiency)}) {
     if (!s.ok()) return s;
   }
   return r;
@@ -136,8 +161,8 @@ infercost_status infercost_context_create(const char* options_json, infercost_co
     }
     absl::StatusOr<infercost::registry::Presets> presets = infercost::registry::LoadPresets(dirs);
     if (!presets.ok()) return Fail(presets.status());
-    auto* context = new infercost_context{std::move(*presets),
-                                          infercost::framework::LoadPlugins(loader)};
+    auto* context =
+        new infercost_context{std::move(*presets), infercost::framework::LoadPlugins(loader)};
     *out = context;
     last_error.clear();
     return INFERCOST_OK;

@@ -25,9 +25,7 @@ constexpr double kSoftmaxFlops = 5;
 double Dim(int64_t value) { return static_cast<double>(value); }
 
 // A size split over the step's tensor-parallel shards.
-double Shard(int64_t value, const Step& step) {
-  return Dim(value) / Dim(step.tensor_parallel);
-}
+double Shard(int64_t value, const Step& step) { return Dim(value) / Dim(step.tensor_parallel); }
 
 bool Gated(const registry::Model& model) {
   return model.ffn_activation == registry::FfnActivation::kSwiGlu;
@@ -59,12 +57,11 @@ double FfnParams(const registry::Model& model, double width) {
 
 // Activation traffic of one token through one FFN of `width`: x in, hidden out and back in,
 // the activation's own traffic, y out.
-double FfnActivationBytesPerToken(const registry::Model& model, double width,
-                                  const Precision& p) {
+double FfnActivationBytesPerToken(const registry::Model& model, double width, const Precision& p) {
   const double d = Dim(model.hidden_size);
   const double projections_in = Gated(model) ? 2 : 1;
-  const double hidden_traffic = projections_in * (d + width) + (Gated(model) ? 3 : 2) * width +
-                                (width + d);
+  const double hidden_traffic =
+      projections_in * (d + width) + (Gated(model) ? 3 : 2) * width + (width + d);
   return hidden_traffic * p.activation;
 }
 
@@ -201,7 +198,7 @@ ic_phase_cost PipelineSendPhase(const registry::Model& model, const Step& step,
 ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p) {
   const double d = Dim(model.hidden_size);
   const double vocab = Shard(model.vocab_size, step);  // vocab-parallel slice
-  const double rows = Dim(step.batch);  // logits only for each sequence's last token
+  const double rows = Dim(step.batch);                 // logits only for each sequence's last token
   ic_phase_cost cost = ProjectionPhase(IC_PHASE_LM_HEAD, rows, d, vocab, 0, p.weight);
   if (model.tie_word_embeddings) cost.params = 0;  // shared with the embedding table
   cost.activation_bytes = rows * d * p.activation + rows * vocab * kLogitBytes;

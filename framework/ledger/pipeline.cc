@@ -13,9 +13,10 @@ namespace infercost::framework {
 namespace {
 
 void SortForDisplay(std::vector<ic_phase_cost>& phases) {
-  std::stable_sort(phases.begin(), phases.end(), [](const ic_phase_cost& a, const ic_phase_cost& b) {
-    return PhaseDisplayRank(a.phase) < PhaseDisplayRank(b.phase);
-  });
+  std::stable_sort(phases.begin(), phases.end(),
+                   [](const ic_phase_cost& a, const ic_phase_cost& b) {
+                     return PhaseDisplayRank(a.phase) < PhaseDisplayRank(b.phase);
+                   });
 }
 
 ic_phase_cost Sum(const std::vector<ic_phase_cost>& phases) {
@@ -100,9 +101,9 @@ absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const Plugin
   Pipeline pipeline(scenario, AttentionVariantPlugin(std::move(variant)),
                     AttentionKernelPlugin(std::move(kernel)));
   if (absl::Status status = pipeline.variant_.Validate(pipeline.shape_, 1); !status.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("model {} ({}): {}", scenario.model.name, scenario.model.source,
-                    std::string(status.message())));
+    return absl::InvalidArgumentError(fmt::format("model {} ({}): {}", scenario.model.name,
+                                                  scenario.model.source,
+                                                  std::string(status.message())));
   }
   if (absl::Status status = pipeline.variant_.Validate(pipeline.shape_, scenario.tensor_parallel);
       !status.ok()) {
@@ -131,8 +132,8 @@ ic_stage Pipeline::StageOf(const Step& step) const {
   return stage;
 }
 
-absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(
-    const Step& step, int64_t sliding_window) const {
+absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(const Step& step,
+                                                                     int64_t sliding_window) const {
   const ic_stage stage = StageOf(step);
   ic_attention_shape shape = shape_;
   shape.sliding_window = sliding_window;
@@ -209,10 +210,9 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
     ledger.groups.push_back(std::move(group));
   }
   const ic_phase_cost lm_head = LmHeadPhase(model, step, precision_);
-  for (const ic_phase_cost& cost :
-       {TokenIdsPhase(), EmbeddingPhase(model, step, precision_),
-        NormPhase(IC_PHASE_FINAL_NORM, model, step, precision_), lm_head,
-        SamplingPhase(model, step)}) {
+  for (const ic_phase_cost& cost : {TokenIdsPhase(), EmbeddingPhase(model, step, precision_),
+                                    NormPhase(IC_PHASE_FINAL_NORM, model, step, precision_),
+                                    lm_head, SamplingPhase(model, step)}) {
     Accumulate(ledger.phases, cost, 1);
     ledger.model_phases.push_back(cost);
   }
@@ -247,8 +247,8 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
     shape.sliding_window = kind.sliding_window;
     ASSIGN_OR_RETURN(double per_token, variant_.KvCacheBytesPerToken(shape, StageOf(step)));
     // A sliding-window layer keeps only its last `window` tokens.
-    const int64_t kept = kind.sliding_window > 0 ? std::min(context_tokens, kind.sliding_window)
-                                                 : context_tokens;
+    const int64_t kept =
+        kind.sliding_window > 0 ? std::min(context_tokens, kind.sliding_window) : context_tokens;
     bytes += static_cast<double>(kind.layers) * per_token * static_cast<double>(kept);
   }
   return bytes;
@@ -257,8 +257,8 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
 absl::StatusOr<Ledger> Pipeline::Run() const {
   const Scenario& s = scenario_;
   Ledger ledger;
-  ASSIGN_OR_RETURN(ledger.prefill, Evaluate(Step{IC_STAGE_PREFILL, s.concurrency, s.input_tokens,
-                                                 s.input_tokens}));
+  ASSIGN_OR_RETURN(ledger.prefill,
+                   Evaluate(Step{IC_STAGE_PREFILL, s.concurrency, s.input_tokens, s.input_tokens}));
   // Mean context over the decode: input + output/2 (the explainer's N).
   ASSIGN_OR_RETURN(ledger.decode, Evaluate(Step{IC_STAGE_DECODE, s.concurrency, 1,
                                                 s.input_tokens + s.output_tokens / 2}));
@@ -272,8 +272,9 @@ absl::StatusOr<Ledger> Pipeline::Run() const {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
   for (int64_t k = 1; k <= sum.steps; ++k) {
-    ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
-                     AttentionByWindow(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
+    ASSIGN_OR_RETURN(
+        std::vector<AttentionSlice> attention,
+        AttentionByWindow(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
     for (const AttentionSlice& slice : attention) {
       for (const ic_phase_cost& cost : slice.phases) {
         Accumulate(sum.phases, cost, static_cast<double>(slice.layers));

@@ -13,9 +13,9 @@ namespace infercost::framework {
 
 struct Step {
   ic_stage_kind kind = IC_STAGE_DECODE;
-  int64_t batch = 1;           // sequences processed together
-  int64_t query_tokens = 1;    // new tokens per sequence (prefill: the prompt; decode: 1)
-  int64_t context_tokens = 1;  // tokens attended per sequence, the new ones included
+  int64_t batch = 1;            // sequences processed together
+  int64_t query_tokens = 1;     // new tokens per sequence (prefill: the prompt; decode: 1)
+  int64_t context_tokens = 1;   // tokens attended per sequence, the new ones included
   int64_t tensor_parallel = 1;  // shards of heads, FFN width and vocabulary (1 = whole model)
   // MoE layers: the step's tokens are one of `data_parallel` replicas' share of a group of
   // tensor_parallel x data_parallel GPUs whose routed experts are spread over `expert_parallel`

@@ -75,8 +75,8 @@ json PhaseJson(const ic_phase_cost& cost) {
   json j = {{"section", SectionName(PhaseSection(cost.phase))}, {"phase", PhaseName(cost.phase)}};
   j.update(MetricsJson(cost));
   if (cost.gemm_count > 0) {
-    j["gemm"] = {{"m", cost.gemm_m}, {"n", cost.gemm_n}, {"k", cost.gemm_k},
-                 {"count", cost.gemm_count}};
+    j["gemm"] = {
+        {"m", cost.gemm_m}, {"n", cost.gemm_n}, {"k", cost.gemm_k}, {"count", cost.gemm_count}};
   }
   return j;
 }
@@ -164,11 +164,11 @@ std::string Share(double part, double whole) {
 }
 
 std::vector<std::string> MetricCells(const ic_phase_cost& cost, double stage_bytes) {
-  return {FormatParams(cost.params),        FormatFlops(cost.matrix_flops),
-          FormatFlops(cost.vector_flops),   FormatBytes(cost.weight_bytes),
-          FormatBytes(cost.kv_read_bytes),  FormatBytes(cost.kv_write_bytes),
+  return {FormatParams(cost.params),          FormatFlops(cost.matrix_flops),
+          FormatFlops(cost.vector_flops),     FormatBytes(cost.weight_bytes),
+          FormatBytes(cost.kv_read_bytes),    FormatBytes(cost.kv_write_bytes),
           FormatBytes(cost.activation_bytes), FormatBytes(cost.comm_bytes),
-          FormatBytes(TotalBytes(cost)),    Share(TotalBytes(cost), stage_bytes)};
+          FormatBytes(TotalBytes(cost)),      Share(TotalBytes(cost), stage_bytes)};
 }
 
 std::vector<std::string> TimingCells(const PhaseTiming* t) {
@@ -223,19 +223,18 @@ std::string RenderGroups(const StageLedger& stage) {
         FormatBytes(group.totals.kv_read_bytes), FormatBytes(group.totals.kv_write_bytes),
         FormatBytes(TotalBytes(group.totals)));
   }
-  out += fmt::format(
-      "  stack weights: one layer {} | whole model (layers x layer + LM head) {}\n",
-      FormatBytes(stage.layer_weight_bytes), FormatBytes(stage.stack_weight_bytes));
+  out += fmt::format("  stack weights: one layer {} | whole model (layers x layer + LM head) {}\n",
+                     FormatBytes(stage.layer_weight_bytes), FormatBytes(stage.stack_weight_bytes));
   return out;
 }
 
 std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   const Summary& s = e.summary;
   const MemoryPerGpu& m = s.memory;
-  std::string out = fmt::format(
-      "\nSUMMARY (engine {}, {} GPUs: tensor {} x pipeline {} x data {}, expert {})\n",
-      scenario.engine.name, scenario.gpus, scenario.tensor_parallel, scenario.pipeline_parallel,
-      scenario.data_parallel, scenario.expert_parallel);
+  std::string out =
+      fmt::format("\nSUMMARY (engine {}, {} GPUs: tensor {} x pipeline {} x data {}, expert {})\n",
+                  scenario.engine.name, scenario.gpus, scenario.tensor_parallel,
+                  scenario.pipeline_parallel, scenario.data_parallel, scenario.expert_parallel);
   TextTable table({"metric", "value"}, {Align::kLeft, Align::kRight});
   table.AddRow({"time to first token (prefill)", FormatSeconds(s.ttft_s)});
   table.AddRow({"time per output token (mean context)", FormatSeconds(s.tpot_s)});
@@ -248,20 +247,20 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   table.AddRow({"memory per GPU: KV cache", FormatBytes(m.kv_bytes)});
   table.AddRow({"memory per GPU: activations (peak)", FormatBytes(m.activation_bytes)});
   table.AddRow({"memory per GPU: runtime reserve", FormatBytes(m.reserve_bytes)});
-  table.AddRow({"memory per GPU: free", m.free_bytes >= 0
-                                           ? FormatBytes(m.free_bytes)
-                                           : "-" + FormatBytes(-m.free_bytes)});
+  table.AddRow({"memory per GPU: free",
+                m.free_bytes >= 0 ? FormatBytes(m.free_bytes) : "-" + FormatBytes(-m.free_bytes)});
   table.AddRow({"memory per GPU: capacity", FormatBytes(m.capacity_bytes)});
   table.AddRow({"fits", m.fits ? "yes" : "NO"});
-  table.AddRow({fmt::format("max concurrency at {} tokens",
-                            scenario.input_tokens + scenario.output_tokens),
-                fmt::format("{}", m.max_concurrency)});
+  table.AddRow(
+      {fmt::format("max concurrency at {} tokens", scenario.input_tokens + scenario.output_tokens),
+       fmt::format("{}", m.max_concurrency)});
   table.AddRule();
-  table.AddRow({"$ per million input tokens", fmt::format("{:.4f}", s.usd_per_million_input_tokens)});
+  table.AddRow(
+      {"$ per million input tokens", fmt::format("{:.4f}", s.usd_per_million_input_tokens)});
   table.AddRow(
       {"$ per million output tokens", fmt::format("{:.4f}", s.usd_per_million_output_tokens)});
-  table.AddRow({"confidence", fmt::format("{} (±{:.0f}%)", s.confidence.level,
-                                          100 * s.confidence.band)});
+  table.AddRow(
+      {"confidence", fmt::format("{} (±{:.0f}%)", s.confidence.level, 100 * s.confidence.band)});
   out += table.Render();
   for (const std::string& reason : s.confidence.reasons) out += fmt::format("  - {}\n", reason);
   for (const std::string& note : s.notes) out += fmt::format("note: {}\n", note);
@@ -329,14 +328,14 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"phases", PhasesJson(ledger.decode_sum.phases)},
                    {"totals", MetricsJson(ledger.decode_sum.totals)},
                    {"time_s", estimate.decode_sum_s}};
-  json root = {{"scenario", scenario},
-               {"stages",
-                {{"prefill", StageJson(ledger.prefill, &estimate.prefill_per_gpu,
-                                       &estimate.prefill_timing)},
-                 {"decode", decode}}},
-               {"kv_cache_bytes_per_token", ledger.kv_cache_bytes_per_token},
-               {"kv_cache_bytes_per_token_per_gpu", estimate.kv_bytes_per_token_per_gpu},
-               {"summary", SummaryJson(estimate)}};
+  json root = {
+      {"scenario", scenario},
+      {"stages",
+       {{"prefill", StageJson(ledger.prefill, &estimate.prefill_per_gpu, &estimate.prefill_timing)},
+        {"decode", decode}}},
+      {"kv_cache_bytes_per_token", ledger.kv_cache_bytes_per_token},
+      {"kv_cache_bytes_per_token_per_gpu", estimate.kv_bytes_per_token_per_gpu},
+      {"summary", SummaryJson(estimate)}};
   return root.dump(2) + "\n";
 }
 
@@ -349,13 +348,13 @@ std::string RenderLedgerCsv(const Scenario& /*scenario*/, const Estimate& estima
                      const StageTiming* timing) {
     for (const ic_phase_cost& c : phases) {
       const PhaseTiming* t = FindTiming(timing, c.phase);
-      out += fmt::format("{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},"
-                         "{:.17g},{},{}\n",
-                         stage, SectionName(PhaseSection(c.phase)), PhaseName(c.phase), c.params,
-                         c.matrix_flops, c.vector_flops, c.weight_bytes, c.kv_read_bytes,
-                         c.kv_write_bytes, c.activation_bytes, c.comm_bytes, TotalBytes(c),
-                         t != nullptr ? fmt::format("{:.9g}", t->time_s) : "",
-                         t != nullptr ? BoundName(t->bound) : "");
+      out += fmt::format(
+          "{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},{:.17g},"
+          "{:.17g},{},{}\n",
+          stage, SectionName(PhaseSection(c.phase)), PhaseName(c.phase), c.params, c.matrix_flops,
+          c.vector_flops, c.weight_bytes, c.kv_read_bytes, c.kv_write_bytes, c.activation_bytes,
+          c.comm_bytes, TotalBytes(c), t != nullptr ? fmt::format("{:.9g}", t->time_s) : "",
+          t != nullptr ? BoundName(t->bound) : "");
     }
   };
   rows("prefill", PhasesWithCommunication(ledger.prefill, &estimate.prefill_per_gpu),

@@ -42,7 +42,8 @@ ic_execution ExecutionOf(const Scenario& scenario) {
   const registry::Engine& engine = scenario.engine;
   ic_execution execution{};
   execution.struct_size = sizeof(ic_execution);
-  execution.flags = engine.low_precision_math ? static_cast<uint32_t>(IC_EXECUTION_FLAG_LOW_PRECISION_MATH) : 0u;
+  execution.flags =
+      engine.low_precision_math ? static_cast<uint32_t>(IC_EXECUTION_FLAG_LOW_PRECISION_MATH) : 0u;
   execution.weight_dtype = scenario.weights.id;
   execution.activation_dtype = scenario.activations.id;
   execution.kv_dtype = scenario.kv.id;
@@ -67,9 +68,8 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
   if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
     ic_collective collective{};
     collective.struct_size = sizeof(ic_collective);
-    collective.op = cost.phase == IC_PHASE_PP_SEND_RECV   ? IC_COLLECTIVE_SEND_RECV
-                    : cost.phase == IC_PHASE_EP_DISPATCH ||
-                            cost.phase == IC_PHASE_EP_COMBINE
+    collective.op = cost.phase == IC_PHASE_PP_SEND_RECV ? IC_COLLECTIVE_SEND_RECV
+                    : cost.phase == IC_PHASE_EP_DISPATCH || cost.phase == IC_PHASE_EP_COMBINE
                         ? IC_COLLECTIVE_ALL_TO_ALL
                         : IC_COLLECTIVE_ALL_REDUCE;
     const Scenario& s = *scenario_;

@@ -51,8 +51,8 @@ TEST(MoeTest, BatchOneDecodeReadsOnlyTheRoutedExperts) {
 TEST(MoeTest, LargeBatchesTouchNearlyAllExperts) {
   // 512 tokens: 256 * (1 - (31/32)^512) = 256 * (1 - 8.8e-8) ~ 256 experts.
   const Estimate e = EstimateOf(DeepSeek(512));
-  EXPECT_NEAR(Phase(e.ledger.decode, IC_PHASE_MOE_EXPERTS).weight_bytes,
-              256.0 * 44'040'192 * 58, 0.001 * 256.0 * 44'040'192 * 58);
+  EXPECT_NEAR(Phase(e.ledger.decode, IC_PHASE_MOE_EXPERTS).weight_bytes, 256.0 * 44'040'192 * 58,
+              0.001 * 256.0 * 44'040'192 * 58);
 }
 
 TEST(MoeTest, ExpertParallelSpreadsExperts) {

@@ -133,11 +133,13 @@ TEST(TimingTest, PriceFollowsGpuSeconds) {
   // $ per million output tokens = GPUs * $/GPU-hour / 3600 * (decode seconds per token) * 1e6.
   // With one user the decode seconds per token is the mean step time over the output-1 steps.
   const Estimate e = EstimateOf(ScenarioRequest{});
-  const double price = testing::RepoPresets().hardware.FindOrNull("h100-sxm")->price_usd_per_gpu_hour;
+  const double price =
+      testing::RepoPresets().hardware.FindOrNull("h100-sxm")->price_usd_per_gpu_hour;
   EXPECT_NEAR(e.summary.usd_per_million_output_tokens,
               2 * price / 3600 * (e.decode_sum_s / 499) * 1e6,
               1e-9 * e.summary.usd_per_million_output_tokens);
-  EXPECT_NEAR(e.summary.usd_per_million_input_tokens, 2 * price / 3600 * e.summary.ttft_s / 500 * 1e6,
+  EXPECT_NEAR(e.summary.usd_per_million_input_tokens,
+              2 * price / 3600 * e.summary.ttft_s / 500 * 1e6,
               1e-9 * e.summary.usd_per_million_input_tokens);
 }
 

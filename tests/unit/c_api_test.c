@@ -9,18 +9,18 @@
 
 static int failures = 0;
 
-#define CHECK(cond)                                             \
-  do {                                                          \
-    if (!(cond)) {                                              \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      ++failures;                                               \
-    }                                                           \
+      ++failures;                                                              \
+    }                                                                          \
   } while (0)
 
 int main(void) {
-  const char* options =
-      "{\"plugin_dirs\": [\"" INFERCOST_TEST_PLUGIN_DIR "\"], \"preset_dirs\": [\""
-      INFERCOST_TEST_PRESET_DIR "\"], \"use_environment\": false, \"use_default_dirs\": false}";
+  const char* options = "{\"plugin_dirs\": [\"" INFERCOST_TEST_PLUGIN_DIR
+                        "\"], \"preset_dirs\": [\"" INFERCOST_TEST_PRESET_DIR
+                        "\"], \"use_environment\": false, \"use_default_dirs\": false}";
   infercost_context* ctx = NULL;
   CHECK(infercost_context_create(options, &ctx) == INFERCOST_OK);
   if (ctx == NULL) {
@@ -36,8 +36,7 @@ int main(void) {
   infercost_free(report);
 
   report = NULL;
-  CHECK(infercost_evaluate(ctx, "{\"model\": \"no-such-model\"}", &report) ==
-        INFERCOST_NOT_FOUND);
+  CHECK(infercost_evaluate(ctx, "{\"model\": \"no-such-model\"}", &report) == INFERCOST_NOT_FOUND);
   CHECK(report == NULL);
   CHECK(strstr(infercost_last_error(ctx), "llama-3-70b") != NULL); /* lists the models */
 

@@ -64,9 +64,9 @@ TEST(RegistryTest, ShippedPresetsLoad) {
   ASSERT_TRUE(presets.ok()) << presets.status();
   EXPECT_GE(presets->models.items().size(), 12u);
   EXPECT_GE(presets->hardware.items().size(), 10u);
-  for (const char* name : {"llama-2-7b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b",
-                           "falcon-7b", "mistral-7b", "mixtral-8x7b", "qwen2.5-72b", "qwen3-32b",
-                           "deepseek-v3"}) {
+  for (const char* name :
+       {"llama-2-7b", "llama-3-8b", "llama-3-70b", "llama-3.1-405b", "falcon-7b", "mistral-7b",
+        "mixtral-8x7b", "qwen2.5-72b", "qwen3-32b", "deepseek-v3"}) {
     EXPECT_NE(presets->models.FindOrNull(name), nullptr) << name;
   }
   for (const char* name :
@@ -145,8 +145,8 @@ TEST(RegistryTest, NegativeSizeNamesKeyAndLine) {
 TEST(RegistryTest, UnknownChoiceListsAllowedValues) {
   TempDir dir;
   auto model = LoadModelPreset(dir.Write(
-      "models/tiny.toml", Replace(kGoodModel, "attention_variant = \"gqa\"",
-                                  "attention_variant = \"sparse\"")));
+      "models/tiny.toml",
+      Replace(kGoodModel, "attention_variant = \"gqa\"", "attention_variant = \"sparse\"")));
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("one of mha, gqa, mqa, mla"));
 }
@@ -156,13 +156,14 @@ TEST(RegistryTest, MissingKeyIsNamed) {
   auto model = LoadModelPreset(
       dir.Write("models/tiny.toml", Replace(kGoodModel, "vocab_size = 1000\n", "")));
   ASSERT_FALSE(model.ok());
-  EXPECT_THAT(std::string(model.status().message()), HasSubstr("missing required key 'vocab_size'"));
+  EXPECT_THAT(std::string(model.status().message()),
+              HasSubstr("missing required key 'vocab_size'"));
 }
 
 TEST(RegistryTest, TypoKeyIsRejectedWithKnownKeys) {
   TempDir dir;
-  auto model = LoadModelPreset(
-      dir.Write("models/tiny.toml", std::string(kGoodModel) + "num_layer = 3\n"));
+  auto model =
+      LoadModelPreset(dir.Write("models/tiny.toml", std::string(kGoodModel) + "num_layer = 3\n"));
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("key 'num_layer': unknown key"));
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("num_layers"));
@@ -178,9 +179,9 @@ TEST(RegistryTest, KvHeadsMustGroupHeads) {
 
 TEST(RegistryTest, MlaNeedsItsTable) {
   TempDir dir;
-  auto model = LoadModelPreset(dir.Write(
-      "models/tiny.toml", Replace(kGoodModel, "attention_variant = \"gqa\"",
-                                  "attention_variant = \"mla\"")));
+  auto model = LoadModelPreset(
+      dir.Write("models/tiny.toml",
+                Replace(kGoodModel, "attention_variant = \"gqa\"", "attention_variant = \"mla\"")));
   ASSERT_FALSE(model.ok());
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("needs an [mla] table"));
 }
@@ -222,8 +223,8 @@ bf16 = 500e12
   EXPECT_EQ(ok->matrix_flops_per_s[IC_DTYPE_FP8], 0);
 
   auto zero_bw = LoadHardwarePreset(dir.Write(
-      "hardware/x2.toml", Replace(good, "memory_bandwidth_bytes_per_s = 2e12",
-                                  "memory_bandwidth_bytes_per_s = 0")));
+      "hardware/x2.toml",
+      Replace(good, "memory_bandwidth_bytes_per_s = 2e12", "memory_bandwidth_bytes_per_s = 0")));
   ASSERT_FALSE(zero_bw.ok());
   EXPECT_THAT(std::string(zero_bw.status().message()),
               HasSubstr("key 'memory_bandwidth_bytes_per_s'"));
@@ -236,8 +237,8 @@ bf16 = 500e12
 
 TEST(RegistryTest, EngineEfficiencyMustBeAFraction) {
   TempDir dir;
-  auto engine = LoadEnginePreset(dir.Write(
-      "engines/e.toml", "name = \"e\"\ndisplay_name = \"E\"\nmatmul_efficiency = 1.5\n"));
+  auto engine = LoadEnginePreset(
+      dir.Write("engines/e.toml", "name = \"e\"\ndisplay_name = \"E\"\nmatmul_efficiency = 1.5\n"));
   ASSERT_FALSE(engine.ok());
   EXPECT_THAT(std::string(engine.status().message()), HasSubstr("key 'matmul_efficiency'"));
 }

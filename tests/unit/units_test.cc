@@ -1,5 +1,6 @@
 // The explainer's display rules (calculator-spec §3), one case per rule and unit boundary.
 #include "framework/report/units.h"
+
 #include "gtest/gtest.h"
 
 namespace infercost::framework {

@@ -28,7 +28,7 @@ typedef struct ic_kernel_device {
   uint32_t reserved;
   double onchip_memory_bytes; /* shared memory / SRAM over all compute units */
   double l2_cache_bytes;
-  int64_t compute_units;      /* SMs / CUs; 0 if unknown */
+  int64_t compute_units; /* SMs / CUs; 0 if unknown */
 } ic_kernel_device;
 
 typedef struct ic_attention_kernel_table {

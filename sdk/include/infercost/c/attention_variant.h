@@ -34,17 +34,17 @@ enum {
 /* The model's attention hyper-parameters (unsharded). Zero means "not used". */
 typedef struct ic_attention_shape {
   uint32_t struct_size;
-  uint32_t flags;            /* IC_ATTENTION_FLAG_* */
-  int64_t hidden_size;       /* d */
-  int64_t num_heads;         /* H_q */
-  int64_t num_kv_heads;      /* H_kv as configured (a variant may override: MHA uses H_q) */
-  int64_t head_dim;          /* q/k head dim (MLA: nope + rope) */
-  int64_t v_head_dim;        /* value head dim (usually = head_dim) */
-  int64_t q_lora_rank;       /* MLA; 0 = queries not compressed */
-  int64_t kv_lora_rank;      /* MLA latent rank */
-  int64_t qk_nope_head_dim;  /* MLA */
-  int64_t qk_rope_head_dim;  /* MLA decoupled RoPE dim (cached beside the latent) */
-  int64_t sliding_window;    /* tokens a query may attend to; 0 = unbounded */
+  uint32_t flags;           /* IC_ATTENTION_FLAG_* */
+  int64_t hidden_size;      /* d */
+  int64_t num_heads;        /* H_q */
+  int64_t num_kv_heads;     /* H_kv as configured (a variant may override: MHA uses H_q) */
+  int64_t head_dim;         /* q/k head dim (MLA: nope + rope) */
+  int64_t v_head_dim;       /* value head dim (usually = head_dim) */
+  int64_t q_lora_rank;      /* MLA; 0 = queries not compressed */
+  int64_t kv_lora_rank;     /* MLA latent rank */
+  int64_t qk_nope_head_dim; /* MLA */
+  int64_t qk_rope_head_dim; /* MLA decoupled RoPE dim (cached beside the latent) */
+  int64_t sliding_window;   /* tokens a query may attend to; 0 = unbounded */
 } ic_attention_shape;
 
 typedef int32_t ic_stage_kind;

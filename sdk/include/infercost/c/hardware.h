@@ -67,7 +67,12 @@ typedef struct ic_execution {
 } ic_execution;
 
 typedef int32_t ic_bound;
-enum { IC_BOUND_COMPUTE = 0, IC_BOUND_MEMORY = 1, IC_BOUND_OVERHEAD = 2, IC_BOUND_COMMUNICATION = 3 };
+enum {
+  IC_BOUND_COMPUTE = 0,
+  IC_BOUND_MEMORY = 1,
+  IC_BOUND_OVERHEAD = 2,
+  IC_BOUND_COMMUNICATION = 3
+};
 
 typedef struct ic_phase_time {
   uint32_t struct_size;
@@ -91,9 +96,9 @@ enum {
 typedef struct ic_collective {
   uint32_t struct_size;
   ic_collective_op op;
-  double bytes;         /* payload per GPU (the tensor size), not the bytes on the wire */
-  int64_t group_size;   /* GPUs taking part */
-  int64_t spans_nodes;  /* 1 when the group crosses the scale-out network */
+  double bytes;        /* payload per GPU (the tensor size), not the bytes on the wire */
+  int64_t group_size;  /* GPUs taking part */
+  int64_t spans_nodes; /* 1 when the group crosses the scale-out network */
 } ic_collective;
 
 typedef struct ic_hardware_table {

@@ -83,7 +83,7 @@ typedef struct ic_phase_cost {
   int64_t gemm_m;          /* matmul shape: M x K times K x N ... */
   int64_t gemm_n;
   int64_t gemm_k;
-  int64_t gemm_count;      /* ... repeated gemm_count times (e.g. batch x heads); 0 if no matmul */
+  int64_t gemm_count; /* ... repeated gemm_count times (e.g. batch x heads); 0 if no matmul */
 } ic_phase_cost;
 
 /* Where a plugin writes its phases. The host validates each record and may return an error

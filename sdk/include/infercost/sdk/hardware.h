@@ -1,8 +1,9 @@
 // infercost C++ SDK — base class for hardware plugins.
 //
 //   class MyChip final : public infercost::sdk::Hardware {
-//     ic_phase_time PhaseTime(const ic_device&, const ic_execution&, const ic_phase_cost&) override;
-//     double CollectiveTime(const ic_device&, const ic_execution&, const ic_collective&) override;
+//     ic_phase_time PhaseTime(const ic_device&, const ic_execution&, const ic_phase_cost&)
+//     override; double CollectiveTime(const ic_device&, const ic_execution&, const ic_collective&)
+//     override;
 //   };
 //   INFERCOST_PLUGIN(MyChip, "mychip", "1.0.0", "ACME", "ACME X1 timing model");
 #ifndef INFERCOST_SDK_HARDWARE_H_

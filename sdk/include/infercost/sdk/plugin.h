@@ -167,7 +167,8 @@ struct Trampolines {
   // ---- hardware ----
   static uint64_t DeviceCount(void* instance) noexcept {
     uint64_t count = 0;
-    ic_error* ignored = Guard(Host<T>(instance), [&] { count = Object<T>(instance).DeviceCount(); });
+    ic_error* ignored =
+        Guard(Host<T>(instance), [&] { count = Object<T>(instance).DeviceCount(); });
     (void)ignored;
     return count;
   }
@@ -179,9 +180,8 @@ struct Trampolines {
       CopyOut(device, out);
     });
   }
-  static ic_error* PhaseTime(void* instance, const ic_device* device,
-                             const ic_execution* execution, const ic_phase_cost* cost,
-                             ic_phase_time* out) noexcept {
+  static ic_error* PhaseTime(void* instance, const ic_device* device, const ic_execution* execution,
+                             const ic_phase_cost* cost, ic_phase_time* out) noexcept {
     return Guard(Host<T>(instance), [&] {
       RequireV1Size(device, "device");
       RequireV1Size(execution, "execution");
@@ -209,9 +209,9 @@ template <typename T>
 const void* KindTable() noexcept {
   using Tr = Trampolines<T>;
   if constexpr (std::is_base_of_v<AttentionVariant, T>) {
-    static const ic_attention_variant_table table = {
-        sizeof(ic_attention_variant_table), 0, &Tr::Validate, &Tr::KvCacheBytesPerToken,
-        &Tr::EmitPhases};
+    static const ic_attention_variant_table table = {sizeof(ic_attention_variant_table), 0,
+                                                     &Tr::Validate, &Tr::KvCacheBytesPerToken,
+                                                     &Tr::EmitPhases};
     return &table;
   } else if constexpr (std::is_base_of_v<AttentionKernel, T>) {
     static const ic_attention_kernel_table table = {sizeof(ic_attention_kernel_table), 0,
@@ -221,9 +221,9 @@ const void* KindTable() noexcept {
     static_assert(std::is_base_of_v<Hardware, T>,
                   "INFERCOST_PLUGIN needs a class derived from AttentionVariant, "
                   "AttentionKernel or Hardware");
-    static const ic_hardware_table table = {sizeof(ic_hardware_table), 0, &Tr::DeviceCount,
-                                            &Tr::DescribeDevice, &Tr::PhaseTime,
-                                            &Tr::CollectiveTime};
+    static const ic_hardware_table table = {
+        sizeof(ic_hardware_table), 0, &Tr::DeviceCount, &Tr::DescribeDevice, &Tr::PhaseTime,
+        &Tr::CollectiveTime};
     return &table;
   }
 }
@@ -252,9 +252,9 @@ const ic_plugin* PluginTable(const char* name, const char* version, const char* 
 
 // Defines the plugin's entry symbol for class CLASS (flags: IC_PLUGIN_FLAG_*, e.g. thread-safe).
 #define INFERCOST_PLUGIN_WITH_FLAGS(CLASS, NAME, VERSION, VENDOR, DESCRIPTION, FLAGS)       \
-  extern "C" IC_EXPORT const ic_plugin* infercost_plugin_entry(void) {                    \
+  extern "C" IC_EXPORT const ic_plugin* infercost_plugin_entry(void) {                      \
     return ::infercost::sdk::detail::PluginTable<CLASS>(NAME, VERSION, VENDOR, DESCRIPTION, \
-                                                        FLAGS);                           \
+                                                        FLAGS);                             \
   }
 
 // Defines the plugin's entry symbol for a thread-safe (stateless) class CLASS.
