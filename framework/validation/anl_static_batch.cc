@@ -11,11 +11,13 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
+#include "framework/validation/csv_table.h"
 
 namespace infercost::framework {
 namespace {
@@ -25,36 +27,6 @@ enum Column { kHardware, kGpus, kFramework, kModel, kLength, kBatch, kLatency, k
 constexpr std::array<const char*, 8> kColumnNames = {
     "Hardware",   "Num of Hardware", "Framework", "Model", "Input Output Length",
     "Batch Size", "Latency",         "Throughput"};
-
-// Splits one CSV line; fields may be wrapped in double quotes ("" inside is one quote).
-absl::StatusOr<std::vector<std::string>> SplitCsvLine(const std::string& line,
-                                                      const std::string& where) {
-  std::vector<std::string> fields(1);
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        fields.back() += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        fields.back() += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.emplace_back();
-    } else {
-      fields.back() += c;
-    }
-  }
-  if (quoted)
-    return absl::InvalidArgumentError(fmt::format("{}: unterminated quoted field", where));
-  for (std::string& field : fields) field = std::string(absl::StripAsciiWhitespace(field));
-  return fields;
-}
 
 absl::StatusOr<int64_t> PositiveInt(const std::string& where, const char* column,
                                     const std::string& text) {
@@ -88,35 +60,29 @@ std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table
 
 absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& text,
                                                            const std::string& name) {
-  std::istringstream in(text);
-  std::string line;
-  int line_number = 0;
-  std::array<int, kColumnNames.size()> index{};
-  size_t header_fields = 0;
-  std::vector<AnlRow> rows;
-  while (std::getline(in, line)) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (absl::StripAsciiWhitespace(line).empty()) continue;
-    const std::string where = fmt::format("{}:{}", name, line_number);
-    ASSIGN_OR_RETURN(std::vector<std::string> fields, SplitCsvLine(line, where));
-    if (header_fields == 0) {  // the first non-blank line is the header
-      for (size_t c = 0; c < kColumnNames.size(); ++c) {
-        const auto found = std::find(fields.begin(), fields.end(), kColumnNames[c]);
-        if (found == fields.end()) {
-          return absl::InvalidArgumentError(
-              fmt::format("{}: header has no column '{}'; expected the columns {}", where,
-                          kColumnNames[c], absl::StrJoin(kColumnNames, ", ")));
-        }
-        index[c] = static_cast<int>(found - fields.begin());
-      }
-      header_fields = fields.size();
-      continue;
-    }
-    if (fields.size() != header_fields) {
+  absl::StatusOr<CsvTable> table = ParseCsvTable(text, name, /*has_header=*/true);
+  if (!table.ok()) {
+    if (absl::StrContains(table.status().message(), "empty file")) {
       return absl::InvalidArgumentError(
-          fmt::format("{}: {} fields, but the header has {}", where, fields.size(), header_fields));
+          fmt::format("{}: empty file; expected a header with the columns {}", name,
+                      absl::StrJoin(kColumnNames, ", ")));
     }
+    return table.status();
+  }
+  std::array<int, kColumnNames.size()> index{};
+  for (size_t c = 0; c < kColumnNames.size(); ++c) {
+    absl::StatusOr<int> column = table->Column(kColumnNames[c]);
+    if (!column.ok()) {
+      return absl::InvalidArgumentError(fmt::format("{}; expected the columns {}",
+                                                    std::string(column.status().message()),
+                                                    absl::StrJoin(kColumnNames, ", ")));
+    }
+    index[c] = *column;
+  }
+  std::vector<AnlRow> rows;
+  for (const CsvRow& csv : table->rows) {
+    const std::vector<std::string>& fields = csv.fields;
+    const std::string& where = csv.source;
     AnlRow row;
     row.source = where;
     row.hardware = fields[index[kHardware]];
@@ -139,11 +105,6 @@ absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& te
     ASSIGN_OR_RETURN(row.throughput,
                      PositiveNumber(where, kColumnNames[kThroughput], fields[index[kThroughput]]));
     rows.push_back(std::move(row));
-  }
-  if (header_fields == 0) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}: empty file; expected a header with the columns {}", name,
-                    absl::StrJoin(kColumnNames, ", ")));
   }
   return rows;
 }

@@ -47,7 +47,8 @@ absl::StatusOr<std::vector<std::string>> SplitLine(const std::string& line,
 absl::StatusOr<int> CsvTable::Column(const std::string& column) const {
   const auto found = std::find(header.begin(), header.end(), column);
   if (found == header.end()) {
-    return absl::InvalidArgumentError(fmt::format("{}: header has no column '{}'", name, column));
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: header has no column '{}'", header_source.empty() ? name : header_source, column));
   }
   return static_cast<int>(found - header.begin());
 }
@@ -68,6 +69,7 @@ absl::StatusOr<CsvTable> ParseCsvTable(const std::string& text, const std::strin
     ASSIGN_OR_RETURN(std::vector<std::string> fields, SplitLine(line, where));
     if (!header_read) {
       table.header = std::move(fields);
+      table.header_source = where;
       header_read = true;
       continue;
     }

@@ -22,6 +22,7 @@ struct CsvRow {
 
 struct CsvTable {
   std::string name;
+  std::string header_source;        // "file:line" of the header, for messages
   std::vector<std::string> header;  // empty when the file has none
   std::vector<CsvRow> rows;         // every row has header.size() fields when there is a header
 
