@@ -25,6 +25,11 @@ Confidence AssessConfidence(const Scenario& s) {
         "engine 'ideal' is a roofline bound (100% of peak, no overheads), not a "
         "calibrated prediction");
   }
+  // Spec §4: calibration overridden far from the preset (here: by more than 1.5x either way).
+  if (s.calibration_override_ratio > 1.5) {
+    low.push_back(fmt::format("calibration overridden {:.1f}x away from the {} preset",
+                              s.calibration_override_ratio, s.engine.name));
+  }
   if (moe && s.concurrency < 8) low.push_back("MoE at concurrency < 8");
   if (context > 8192) low.push_back(fmt::format("context {} > 8K tokens", context));
   if (moe && s.concurrency >= 8) medium.push_back("MoE model");

@@ -1,5 +1,6 @@
 #include "framework/scenario.h"
 
+#include <algorithm>
 #include <tuple>
 
 #include "fmt/format.h"
@@ -46,6 +47,9 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
       return absl::InvalidArgumentError(
           fmt::format("{} = {} must be a fraction of peak in (0, 1]", flag, value));
     }
+    const double preset = scenario.engine.*field;
+    scenario.calibration_override_ratio =
+        std::max({scenario.calibration_override_ratio, value / preset, preset / value});
     scenario.engine.*field = value;
   }
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));

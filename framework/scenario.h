@@ -52,6 +52,9 @@ struct Scenario {
   registry::Model model;
   registry::Hardware hardware;
   registry::Engine engine;  // calibrated for `hardware`, with the request's overrides
+  // How far --mfu / --bw-efficiency moved the calibration: the largest ratio between an
+  // overridden value and the preset's (1 = no override, 2 = twice or half the preset's).
+  double calibration_override_ratio = 1;
   int64_t gpus = 1;
   registry::DType weights;
   registry::DType activations;

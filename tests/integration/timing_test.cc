@@ -181,3 +181,39 @@ TEST(SlidingWindowTest, MistralWindowBoundsKvCacheAndScores) {
 
 }  // namespace
 }  // namespace infercost
+
+namespace infercost {
+namespace {
+
+TEST(ConfidenceTest, FollowsTheExplainersRules) {
+  // Spec §4: High for a dense model on an NVIDIA datacenter GPU, 8/16-bit weights, vLLM or
+  // TRT-LLM, batch >= 8; Medium for MoE at batch >= 16; Low for MoE at batch < 8, context > 8K,
+  // or calibration overridden far from the preset.
+  framework::ScenarioRequest high;
+  high.engine = "vllm";
+  high.concurrency = 8;
+  high.gpus = 4;
+  EXPECT_EQ(EstimateOf(high).summary.confidence.level, "high");
+  EXPECT_EQ(EstimateOf(high).summary.confidence.band, 0.3);
+
+  framework::ScenarioRequest moe = high;
+  moe.model = "mixtral-8x7b";
+  moe.concurrency = 16;
+  EXPECT_EQ(EstimateOf(moe).summary.confidence.level, "medium");
+  moe.concurrency = 4;
+  EXPECT_EQ(EstimateOf(moe).summary.confidence.level, "low");
+
+  framework::ScenarioRequest long_context = high;
+  long_context.input_tokens = 8000;
+  long_context.output_tokens = 1000;  // 9,000 > 8K
+  EXPECT_EQ(EstimateOf(long_context).summary.confidence.level, "low");
+
+  framework::ScenarioRequest overridden = high;
+  overridden.matmul_efficiency = 0.2;  // vllm's H100 preset is 0.59: 2.95x lower
+  EXPECT_EQ(EstimateOf(overridden).summary.confidence.level, "low");
+  overridden.matmul_efficiency = 0.5;  // 1.18x: still high
+  EXPECT_EQ(EstimateOf(overridden).summary.confidence.level, "high");
+}
+
+}  // namespace
+}  // namespace infercost
