@@ -10,8 +10,8 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
-#include "framework/validation/anl_static_batch.h"
 #include "framework/validation/csv_table.h"
+#include "framework/validation/row_estimate.h"
 
 namespace infercost::framework {
 namespace {
@@ -162,28 +162,15 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       skipped_models.insert(row.model_path + " on " + row.system);
       continue;
     }
-    if ((!filter.engine.empty() && request->engine != filter.engine) ||
-        (!filter.model.empty() && request->model != filter.model) ||
-        (!filter.hardware.empty() && request->hardware != filter.hardware)) {
-      continue;
-    }
-    absl::StatusOr<Scenario> scenario = MakeScenario(*request, presets);
-    if (!scenario.ok()) {
-      return absl::Status(
-          scenario.status().code(),
-          fmt::format("{}: {}", row.source, std::string(scenario.status().message())));
-    }
-    absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
-    if (!estimate.ok()) {
-      return absl::Status(
-          estimate.status().code(),
-          fmt::format("{}: {}", row.source, std::string(estimate.status().message())));
-    }
+    if (!filter.Matches(*request)) continue;
+    Scenario scenario;
+    ASSIGN_OR_RETURN(Estimate estimate,
+                     EstimateRow(row.source, *request, presets, plugins, &scenario));
     AicResult result;
     result.row = row;
     result.request = *request;
-    result.moe = scenario->model.moe.has_value();
-    result.predicted_ms = 1e3 * estimate->summary.tpot_s;
+    result.moe = scenario.model.moe.has_value();
+    result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
     Accumulator& group =
         groups[{request->engine, request->hardware, request->model, request->weights}];

@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "framework/plugin_loader.h"
 #include "framework/scenario.h"
+#include "framework/validation/row_estimate.h"
 #include "registry/presets.h"
 
 namespace infercost::framework {
@@ -64,11 +65,7 @@ absl::StatusOr<ScenarioRequest> AicScenarioRequest(const AicRow& row);
 // GPUs (one node), TP 1-8.
 bool AicLowConcurrencyRow(const AicRow& row);
 
-struct AicFilter {
-  std::string engine;
-  std::string model;
-  std::string hardware;
-};
+using AicFilter = ValidationFilter;
 
 struct AicResult {
   AicRow row;

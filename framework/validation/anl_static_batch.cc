@@ -156,18 +156,6 @@ absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row) {
   return request;
 }
 
-double MedianAbsolute(std::vector<double> values) {
-  if (values.empty()) return 0;
-  for (double& v : values) v = std::abs(v);
-  const size_t mid = values.size() / 2;
-  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
-  const double upper = values[mid];
-  if (values.size() % 2 == 1) return upper;
-  const double lower =
-      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
-  return (lower + upper) / 2;
-}
-
 absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& rows,
                                                      const registry::Presets& presets,
                                                      const PluginSet& plugins,
@@ -185,29 +173,14 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
       ++validation.skipped;
       continue;
     }
-    if ((!filter.engine.empty() && request->engine != filter.engine) ||
-        (!filter.model.empty() && request->model != filter.model) ||
-        (!filter.hardware.empty() && request->hardware != filter.hardware)) {
-      continue;
-    }
-    absl::StatusOr<Scenario> scenario = MakeScenario(*request, presets);
-    if (!scenario.ok()) {
-      return absl::Status(
-          scenario.status().code(),
-          fmt::format("{}: {}", row.source, std::string(scenario.status().message())));
-    }
-    absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
-    if (!estimate.ok()) {
-      return absl::Status(
-          estimate.status().code(),
-          fmt::format("{}: {}", row.source, std::string(estimate.status().message())));
-    }
+    if (!filter.Matches(*request)) continue;
+    ASSIGN_OR_RETURN(Estimate estimate, EstimateRow(row.source, *request, presets, plugins));
     AnlResult result;
     result.row = row;
     result.request = *request;
-    result.predicted_s = estimate->summary.e2e_s;
+    result.predicted_s = estimate.summary.e2e_s;
     result.relative_error = result.predicted_s / row.latency_s - 1;
-    result.fits = estimate->summary.memory.fits;
+    result.fits = estimate.summary.memory.fits;
     Accumulator& group = groups[{request->engine, request->hardware, request->model}];
     group.gpus.insert(row.num_hardware);
     group.errors.push_back(result.relative_error);

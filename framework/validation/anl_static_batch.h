@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "framework/plugin_loader.h"
 #include "framework/scenario.h"
+#include "framework/validation/row_estimate.h"
 #include "registry/presets.h"
 
 namespace infercost::framework {
@@ -56,12 +57,7 @@ std::string AnlModelPreset(const std::string& model);
 // and KV cache, input = output = length, concurrency = batch. NotFound for an unmapped name.
 absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row);
 
-// Rows to compare, by preset name; an empty field matches every row.
-struct AnlFilter {
-  std::string engine;
-  std::string model;
-  std::string hardware;
-};
+using AnlFilter = ValidationFilter;
 
 struct AnlResult {
   AnlRow row;
@@ -95,9 +91,6 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
                                                      const registry::Presets& presets,
                                                      const PluginSet& plugins,
                                                      const AnlFilter& filter);
-
-// Median of |value| (0 for none).
-double MedianAbsolute(std::vector<double> values);
 
 }  // namespace infercost::framework
 

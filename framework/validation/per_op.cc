@@ -9,8 +9,8 @@
 #include "framework/hardware_plugin.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"
-#include "framework/validation/anl_static_batch.h"
 #include "framework/validation/csv_table.h"
+#include "framework/validation/row_estimate.h"
 
 namespace infercost::framework {
 namespace {

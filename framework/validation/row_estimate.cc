@@ -1,0 +1,47 @@
+#include "framework/validation/row_estimate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+
+#include "fmt/format.h"
+
+namespace infercost::framework {
+namespace {
+
+absl::Status Prefixed(const std::string& source, const absl::Status& status) {
+  return absl::Status(status.code(), fmt::format("{}: {}", source, std::string(status.message())));
+}
+
+}  // namespace
+
+bool ValidationFilter::Matches(const ScenarioRequest& request) const {
+  return (engine.empty() || request.engine == engine) &&
+         (model.empty() || request.model == model) &&
+         (hardware.empty() || request.hardware == hardware);
+}
+
+absl::StatusOr<Estimate> EstimateRow(const std::string& source, const ScenarioRequest& request,
+                                     const registry::Presets& presets, const PluginSet& plugins,
+                                     Scenario* scenario_out) {
+  absl::StatusOr<Scenario> scenario = MakeScenario(request, presets);
+  if (!scenario.ok()) return Prefixed(source, scenario.status());
+  absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
+  if (!estimate.ok()) return Prefixed(source, estimate.status());
+  if (scenario_out != nullptr) *scenario_out = std::move(*scenario);
+  return estimate;
+}
+
+double MedianAbsolute(std::vector<double> values) {
+  if (values.empty()) return 0;
+  for (double& v : values) v = std::abs(v);
+  const size_t mid = values.size() / 2;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid), values.end());
+  const double upper = values[mid];
+  if (values.size() % 2 == 1) return upper;
+  const double lower =
+      *std::max_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(mid));
+  return (lower + upper) / 2;
+}
+
+}  // namespace infercost::framework
