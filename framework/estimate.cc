@@ -169,6 +169,34 @@ std::vector<std::string> LayoutNotes(const Scenario& s) {
   return notes;
 }
 
+// Every number a report prints must be a real number: never inf, NaN (JSON null) or a
+// 300-digit price. Inputs are bounded so this cannot happen; if a plugin or preset still drives
+// a result out of range, the scenario is refused rather than printed.
+absl::Status CheckFinite(const Estimate& e) {
+  const Summary& s = e.summary;
+  const MemoryPerGpu& m = s.memory;
+  for (const auto& [name, value] :
+       {std::pair{"time to first token", s.ttft_s}, std::pair{"time per output token", s.tpot_s},
+        std::pair{"end-to-end latency", s.e2e_s},
+        std::pair{"tokens/s per user", s.tokens_per_s_per_user},
+        std::pair{"tokens/s aggregate", s.tokens_per_s_aggregate},
+        std::pair{"$ per million input tokens", s.usd_per_million_input_tokens},
+        std::pair{"$ per million output tokens", s.usd_per_million_output_tokens},
+        std::pair{"memory per GPU (weights)", m.weights_bytes},
+        std::pair{"memory per GPU (KV cache)", m.kv_bytes},
+        std::pair{"memory per GPU (activations)", m.activation_bytes},
+        std::pair{"memory per GPU (free)", m.free_bytes}}) {
+    // 1e15 s is 30 million years; 1e30 of anything is no answer.
+    if (!std::isfinite(value) || std::fabs(value) > 1e30) {
+      return absl::OutOfRangeError(fmt::format(
+          "the scenario's {} is {}, beyond any meaningful value; check the model, hardware and "
+          "engine numbers (and --mfu / --bw-efficiency) for a value far out of scale",
+          name, value));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
@@ -242,7 +270,11 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   summary.confidence = AssessConfidence(s);
   summary.pipeline_bubble_fraction =
       static_cast<double>(s.pipeline_parallel - 1) / static_cast<double>(s.pipeline_parallel);
-  summary.notes = LayoutNotes(s);
+  summary.notes = s.warnings;
+  summary.notes.insert(summary.notes.end(), s.model.report_notes.begin(),
+                       s.model.report_notes.end());
+  for (std::string& note : LayoutNotes(s)) summary.notes.push_back(std::move(note));
+  RETURN_IF_ERROR(CheckFinite(e));
   return e;
 }
 

@@ -39,11 +39,21 @@ std::string ValidExpertParallel(const registry::Model& model, int64_t group) {
 
 absl::StatusOr<Parallelism> ResolveParallelism(const ParallelismRequest& r,
                                                const registry::Model& model) {
+  if (r.gpus < 1 || r.gpus > kMaxParallelDegree) {
+    return absl::InvalidArgumentError(
+        fmt::format("--gpus = {} is out of range; allowed: 1..{}", r.gpus, kMaxParallelDegree));
+  }
   for (const auto& [flag, value] : {std::pair{"--pp", r.pp}, std::pair{"--dp", r.dp},
                                     std::pair{"--ep", r.ep}, std::pair{"--tp", r.tp}}) {
     if (value < 0 || (value == 0 && std::string(flag) != "--tp")) {
       return absl::InvalidArgumentError(
           fmt::format("{} = {} must be a positive number of GPUs", flag, value));
+    }
+    // Every degree is at most the GPU count, so no product of degrees below can overflow.
+    if (value > r.gpus) {
+      return absl::InvalidArgumentError(
+          fmt::format("{} = {} exceeds --gpus {}; a parallel degree cannot exceed the GPU count",
+                      flag, value, r.gpus));
     }
   }
   Parallelism p;

@@ -18,6 +18,10 @@
 
 namespace infercost::framework {
 
+// Largest GPU count and largest degree of any one kind of parallelism: keeps every product of
+// degrees far inside int64 (65,536^3 < 2^63).
+inline constexpr int64_t kMaxParallelDegree = 65536;
+
 struct ParallelismRequest {
   int64_t gpus = 1;
   int64_t tp = 0;  // 0: whatever GPUs remain after PP and DP

@@ -32,8 +32,23 @@ std::optional<ic_plugin_kind> PluginKindByName(std::string_view name) {
   return std::nullopt;
 }
 
+namespace {
+absl::StatusOr<PluginManifest> ManifestFromToml(const toml::table& root, const std::string& path);
+}  // namespace
+
 absl::StatusOr<PluginManifest> ReadPluginManifest(const std::string& path) {
   ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));
+  return ManifestFromToml(root, path);
+}
+
+absl::StatusOr<PluginManifest> ParsePluginManifest(std::string_view text,
+                                                   const std::string& manifest_path) {
+  ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlText(text, manifest_path));
+  return ManifestFromToml(root, manifest_path);
+}
+
+namespace {
+absl::StatusOr<PluginManifest> ManifestFromToml(const toml::table& root, const std::string& path) {
   registry::TomlReader reader(path, root);
   PluginManifest manifest;
   manifest.manifest_path = path;
@@ -42,13 +57,14 @@ absl::StatusOr<PluginManifest> ReadPluginManifest(const std::string& path) {
                    reader.Choice("kind", {"attention_variant", "attention_kernel", "hardware"}));
   manifest.kind = *PluginKindByName(kind);
   ASSIGN_OR_RETURN(std::string library, reader.String("library"));
-  ASSIGN_OR_RETURN(manifest.abi_major, reader.PositiveInt("abi_major"));
+  ASSIGN_OR_RETURN(manifest.abi_major, reader.PositiveInt("abi_major", 1 << 20));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   const fs::path library_path(library);
   manifest.library_path =
       library_path.is_absolute() ? library : (fs::path(path).parent_path() / library_path).string();
   return manifest;
 }
+}  // namespace
 
 std::vector<std::string> ManifestsIn(const std::string& dir) {
   std::vector<std::string> manifests;

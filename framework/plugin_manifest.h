@@ -35,6 +35,9 @@ std::string_view PluginKindName(ic_plugin_kind kind);  // "attention_variant", .
 std::optional<ic_plugin_kind> PluginKindByName(std::string_view name);
 
 absl::StatusOr<PluginManifest> ReadPluginManifest(const std::string& path);
+// The same from TOML text; a relative `library` resolves beside `manifest_path`.
+absl::StatusOr<PluginManifest> ParsePluginManifest(std::string_view text,
+                                                   const std::string& manifest_path);
 
 // Manifest files directly inside `dir`, sorted.
 std::vector<std::string> ManifestsIn(const std::string& dir);

@@ -42,15 +42,17 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
        {std::tuple{"--mfu", request.matmul_efficiency, &registry::Engine::matmul_efficiency},
         std::tuple{"--bw-efficiency", request.bandwidth_efficiency,
                    &registry::Engine::bandwidth_efficiency}}) {
-    if (value == 0) continue;
-    if (!(value > 0 && value <= 1)) {
-      return absl::InvalidArgumentError(
-          fmt::format("{} = {} must be a fraction of peak in (0, 1]", flag, value));
+    if (!value) continue;
+    if (!(*value >= kMinEfficiency && *value <= 1)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{} = {} must be a fraction of peak in [{}, 1] (e.g. 0.6 for 60 %); omit it to use the "
+          "engine preset's calibration",
+          flag, *value, kMinEfficiency));
     }
     const double preset = scenario.engine.*field;
     scenario.calibration_override_ratio =
-        std::max({scenario.calibration_override_ratio, value / preset, preset / value});
-    scenario.engine.*field = value;
+        std::max({scenario.calibration_override_ratio, *value / preset, preset / *value});
+    scenario.engine.*field = *value;
   }
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
   ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
@@ -61,6 +63,23 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   RETURN_IF_ERROR(CheckRange("--input-tokens + --output-tokens",
                              request.input_tokens + request.output_tokens, 2, kMaxContextTokens));
   RETURN_IF_ERROR(CheckRange("--concurrency", request.concurrency, 1, kMaxConcurrency));
+  const int64_t context = request.input_tokens + request.output_tokens;
+  if (context > scenario.model.max_context_tokens) {
+    const std::string what = fmt::format(
+        "--input-tokens {} + --output-tokens {} = {} tokens exceeds the {}-token maximum context "
+        "of "
+        "{}",
+        request.input_tokens, request.output_tokens, context, scenario.model.max_context_tokens,
+        scenario.model.name);
+    if (!request.allow_beyond_context) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}; lower the token counts, or pass --allow-beyond-context to evaluate it anyway",
+          what));
+    }
+    scenario.warnings.push_back(fmt::format(
+        "{}: the model was not trained for it (evaluated because of --allow-beyond-context)",
+        what));
+  }
   scenario.gpus = request.gpus;
   scenario.input_tokens = request.input_tokens;
   scenario.output_tokens = request.output_tokens;

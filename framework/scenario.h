@@ -7,7 +7,9 @@
 #define INFERCOST_FRAMEWORK_SCENARIO_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "infercost/c/attention_variant.h"
@@ -35,10 +37,14 @@ struct ScenarioRequest {
   int64_t concurrency = 1;
   std::string attention_kernel = "flash";
   std::string attention_variant;  // empty: the model's own
-  // Calibration overrides (0 = the engine preset's): fraction of peak matrix FLOP/s reached by
-  // large matmuls ("MFU") and fraction of peak HBM bandwidth reached by large transfers.
-  double matmul_efficiency = 0;
-  double bandwidth_efficiency = 0;
+  // Calibration overrides (unset = the engine preset's): fraction of peak matrix FLOP/s reached
+  // by large matmuls ("MFU") and fraction of peak HBM bandwidth reached by large transfers, each
+  // in [kMinEfficiency, 1].
+  std::optional<double> matmul_efficiency;
+  std::optional<double> bandwidth_efficiency;
+  // A context (input + output) beyond the model's max_context_tokens is refused unless this is
+  // set; then it is evaluated with a warning.
+  bool allow_beyond_context = false;
   // Parallelism (see parallelism.h): tp 0 = the GPUs left after pp and dp.
   int64_t tp = 0;
   int64_t pp = 1;
@@ -71,6 +77,9 @@ struct Scenario {
   ic_mla_form mla_form = IC_MLA_FORM_DEFAULT;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden
+  // What the user should know before trusting the numbers (e.g. a context beyond the model's
+  // maximum); the CLI prints each on stderr and the report lists them among its notes.
+  std::vector<std::string> warnings;
 };
 
 // Largest token count accepted for input + output (keeps every product far inside double's
@@ -78,6 +87,9 @@ struct Scenario {
 inline constexpr int64_t kMaxContextTokens = int64_t{1} << 24;  // 16,777,216
 inline constexpr int64_t kMaxConcurrency = int64_t{1} << 20;
 inline constexpr int64_t kMaxGpus = 65536;
+// The smallest efficiency (--mfu, --bw-efficiency, engine presets) taken as physical: 0.1 % of
+// peak. Below it a "fraction of peak" is a typo, and times grow without bound.
+inline constexpr double kMinEfficiency = 1e-3;
 
 // Resolves names against the presets and checks every number; errors name the flag, the value
 // and what is allowed.

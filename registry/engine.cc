@@ -73,8 +73,19 @@ Engine Engine::ForHardware(const std::string& hardware) const {
   return resolved;
 }
 
+absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string& path);
+
 absl::StatusOr<Engine> LoadEnginePreset(const std::string& path) {
   ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+  return EngineFromToml(root, path);
+}
+
+absl::StatusOr<Engine> ParseEnginePreset(std::string_view text, const std::string& source_name) {
+  ASSIGN_OR_RETURN(toml::table root, ParseTomlText(text, source_name));
+  return EngineFromToml(root, source_name);
+}
+
+absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string& path) {
   TomlReader reader(path, root);
   Engine engine;
   engine.source = path;

@@ -6,6 +6,7 @@
 #define INFERCOST_REGISTRY_ENGINE_H_
 
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -49,6 +50,8 @@ struct Engine {
 std::vector<std::string> EngineOverridableKeys();
 
 absl::StatusOr<Engine> LoadEnginePreset(const std::string& path);
+// The same from TOML text; `source_name` stands for the file in messages.
+absl::StatusOr<Engine> ParseEnginePreset(std::string_view text, const std::string& source_name);
 
 }  // namespace infercost::registry
 

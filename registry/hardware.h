@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "infercost/c/dtype.h"
@@ -38,6 +39,8 @@ struct Hardware {
 };
 
 absl::StatusOr<Hardware> LoadHardwarePreset(const std::string& path);
+// The same from TOML text; `source_name` stands for the file in messages.
+absl::StatusOr<Hardware> ParseHardwarePreset(std::string_view text, const std::string& source_name);
 
 }  // namespace infercost::registry
 

@@ -10,11 +10,13 @@
 #include <sstream>
 #include <string_view>
 #include <system_error>
+#include <tuple>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "registry/toml_reader.h"
 
 namespace infercost::registry {
 namespace {
@@ -212,15 +214,19 @@ absl::Status Invalid(const std::string& path, const std::string& message) {
   return absl::InvalidArgumentError(fmt::format("{}: {}", path, message));
 }
 
-absl::StatusOr<Json> ParseJsonFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
-  std::stringstream text;
-  text << in.rdbuf();
+// Every nlohmann exception (syntax errors, numbers out of range such as 1e400, invalid UTF-8)
+// becomes an error naming the file.
+absl::StatusOr<Json> ParseJsonText(std::string_view text, const std::string& path) {
   try {
-    return Json::parse(text.str());
+    return Json::parse(text);
   } catch (const Json::parse_error& error) {
     return Invalid(path, fmt::format("not valid JSON: {}", error.what()));
+  } catch (const Json::out_of_range& error) {
+    return Invalid(path, fmt::format("a number is out of range: {}; write it within double's "
+                                     "range",
+                                     error.what()));
+  } catch (const Json::exception& error) {
+    return Invalid(path, fmt::format("cannot be read as JSON: {}", error.what()));
   }
 }
 
@@ -340,7 +346,12 @@ std::string HuggingFaceModelName(const std::string& path, const std::string& nam
 }
 
 absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(Json root, ParseJsonFile(path));
+  ASSIGN_OR_RETURN(std::string text, ReadInputFile(path));
+  return ParseHuggingFaceConfig(text, path);
+}
+
+absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const std::string& path) {
+  ASSIGN_OR_RETURN(Json root, ParseJsonText(json_text, path));
   if (!root.is_object()) {
     return Invalid(
         path, fmt::format("expected a JSON object at the top level, got {}", root.type_name()));
@@ -492,6 +503,35 @@ absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path) {
     RETURN_IF_ERROR(JsonFields::Report(path, {&top, &f, &q}));
   }
   RETURN_IF_ERROR(JsonFields::Report(path, {&top, &f}));
+  // Sizes are bounded before anything is allocated per layer or divided.
+  for (const auto& [key, value, max] :
+       {std::tuple{"num_hidden_layers", model.num_layers, kMaxModelLayers},
+        std::tuple{"hidden_size", model.hidden_size, kMaxModelDimension},
+        std::tuple{"num_attention_heads", model.num_attention_heads, kMaxModelDimension},
+        std::tuple{"intermediate_size", model.intermediate_size, kMaxModelDimension},
+        std::tuple{"vocab_size", model.vocab_size, kMaxModelDimension},
+        std::tuple{"max_position_embeddings", model.max_context_tokens, kMaxModelContextTokens},
+        std::tuple{"num_key_value_heads", kv_heads.value_or(1), kMaxModelDimension},
+        std::tuple{"head_dim", head_dim.value_or(1), kMaxModelDimension},
+        std::tuple{"sliding_window", window_key, kMaxModelContextTokens},
+        std::tuple{"max_window_layers", max_window_layers, kMaxModelLayers},
+        std::tuple{"sliding_window_pattern", window_pattern.value_or(1), kMaxModelLayers},
+        std::tuple{"num_experts", moe.experts, kMaxModelExperts},
+        std::tuple{"num_experts_per_tok", moe.per_token, kMaxModelExperts},
+        std::tuple{"n_shared_experts", moe.shared, kMaxModelExperts},
+        std::tuple{"moe_intermediate_size", moe.width, kMaxModelDimension},
+        std::tuple{"shared_expert_intermediate_size", moe.shared_width, kMaxModelDimension},
+        std::tuple{"first_k_dense_replace", moe.first_dense, kMaxModelLayers},
+        std::tuple{"q_lora_rank", mla.q_lora_rank, kMaxModelDimension},
+        std::tuple{"kv_lora_rank", mla.kv_lora_rank, kMaxModelDimension},
+        std::tuple{"qk_nope_head_dim", mla.qk_nope_head_dim, kMaxModelDimension},
+        std::tuple{"qk_rope_head_dim", mla.qk_rope_head_dim, kMaxModelDimension},
+        std::tuple{"v_head_dim", mla.v_head_dim, kMaxModelDimension}}) {
+    if (value > max) {
+      return Invalid(path, fmt::format("field \"{}{}\" = {} is out of range; allowed: at most {}",
+                                       prefix, key, value, max));
+    }
+  }
 
   // --- Attention shape.
   if (IsDeepseek(family)) {
@@ -504,6 +544,11 @@ absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path) {
     if (!kv_heads) {
       notes.push_back(fmt::format("{}num_key_value_heads absent: = num_attention_heads ({})",
                                   prefix, model.num_attention_heads));
+      model.report_notes.push_back(fmt::format(
+          "{}: {}num_key_value_heads is absent, so Hugging Face's default applies: every one of "
+          "the {} attention heads keeps its own K/V (MHA). If the model shares K/V heads, add "
+          "num_key_value_heads to the config",
+          path, prefix, model.num_attention_heads));
     }
     if (head_dim) {
       model.head_dim = *head_dim;

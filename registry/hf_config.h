@@ -36,6 +36,7 @@
 #define INFERCOST_REGISTRY_HF_CONFIG_H_
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -45,6 +46,9 @@ namespace infercost::registry {
 
 // Reads `path` (a config.json) and returns a validated Model whose source is `path`.
 absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path);
+// The same from the text of a config.json; `path` names it in messages and gives the model its
+// name (the folder holding it).
+absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view text, const std::string& path);
 
 // The architectures[0] names LoadHuggingFaceConfig accepts.
 const std::vector<std::string>& SupportedHuggingFaceArchitectures();

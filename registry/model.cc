@@ -1,5 +1,7 @@
 #include "registry/model.h"
 
+#include <vector>
+
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "registry/toml_reader.h"
@@ -10,11 +12,15 @@ namespace {
 absl::StatusOr<MoeConfig> ReadMoe(const std::string& path, const toml::table& table) {
   TomlReader reader(path, table, "moe");
   MoeConfig moe;
-  ASSIGN_OR_RETURN(moe.num_experts, reader.PositiveInt("num_experts"));
-  ASSIGN_OR_RETURN(moe.experts_per_token, reader.PositiveInt("experts_per_token"));
-  ASSIGN_OR_RETURN(moe.num_shared_experts, reader.NonNegativeInt("num_shared_experts", 0));
-  ASSIGN_OR_RETURN(moe.expert_intermediate_size, reader.PositiveInt("expert_intermediate_size"));
-  ASSIGN_OR_RETURN(moe.first_dense_layers, reader.NonNegativeInt("first_dense_layers", 0));
+  ASSIGN_OR_RETURN(moe.num_experts, reader.PositiveInt("num_experts", kMaxModelExperts));
+  ASSIGN_OR_RETURN(moe.experts_per_token,
+                   reader.PositiveInt("experts_per_token", kMaxModelExperts));
+  ASSIGN_OR_RETURN(moe.num_shared_experts,
+                   reader.NonNegativeInt("num_shared_experts", 0, kMaxModelExperts));
+  ASSIGN_OR_RETURN(moe.expert_intermediate_size,
+                   reader.PositiveInt("expert_intermediate_size", kMaxModelDimension));
+  ASSIGN_OR_RETURN(moe.first_dense_layers,
+                   reader.NonNegativeInt("first_dense_layers", 0, kMaxModelLayers));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   return moe;
 }
@@ -22,11 +28,13 @@ absl::StatusOr<MoeConfig> ReadMoe(const std::string& path, const toml::table& ta
 absl::StatusOr<MlaConfig> ReadMla(const std::string& path, const toml::table& table) {
   TomlReader reader(path, table, "mla");
   MlaConfig mla;
-  ASSIGN_OR_RETURN(mla.q_lora_rank, reader.NonNegativeInt("q_lora_rank", 0));
-  ASSIGN_OR_RETURN(mla.kv_lora_rank, reader.PositiveInt("kv_lora_rank"));
-  ASSIGN_OR_RETURN(mla.qk_nope_head_dim, reader.PositiveInt("qk_nope_head_dim"));
-  ASSIGN_OR_RETURN(mla.qk_rope_head_dim, reader.PositiveInt("qk_rope_head_dim"));
-  ASSIGN_OR_RETURN(mla.v_head_dim, reader.PositiveInt("v_head_dim"));
+  ASSIGN_OR_RETURN(mla.q_lora_rank, reader.NonNegativeInt("q_lora_rank", 0, kMaxModelDimension));
+  ASSIGN_OR_RETURN(mla.kv_lora_rank, reader.PositiveInt("kv_lora_rank", kMaxModelDimension));
+  ASSIGN_OR_RETURN(mla.qk_nope_head_dim,
+                   reader.PositiveInt("qk_nope_head_dim", kMaxModelDimension));
+  ASSIGN_OR_RETURN(mla.qk_rope_head_dim,
+                   reader.PositiveInt("qk_rope_head_dim", kMaxModelDimension));
+  ASSIGN_OR_RETURN(mla.v_head_dim, reader.PositiveInt("v_head_dim", kMaxModelDimension));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   return mla;
 }
@@ -68,8 +76,19 @@ const std::vector<std::string>& KnownAttentionVariants() {
   return kVariants;
 }
 
+absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& path);
+
 absl::StatusOr<Model> LoadModelPreset(const std::string& path) {
   ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+  return ModelFromToml(root, path);
+}
+
+absl::StatusOr<Model> ParseModelPreset(std::string_view text, const std::string& source_name) {
+  ASSIGN_OR_RETURN(toml::table root, ParseTomlText(text, source_name));
+  return ModelFromToml(root, source_name);
+}
+
+absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& path) {
   TomlReader reader(path, root);
   Model model;
   model.source = path;
@@ -78,22 +97,26 @@ absl::StatusOr<Model> LoadModelPreset(const std::string& path) {
   ASSIGN_OR_RETURN(model.family, reader.String("family"));
   ASSIGN_OR_RETURN(model.attention_variant,
                    reader.Choice("attention_variant", KnownAttentionVariants()));
-  ASSIGN_OR_RETURN(model.hidden_size, reader.PositiveInt("hidden_size"));
-  ASSIGN_OR_RETURN(model.num_layers, reader.PositiveInt("num_layers"));
-  ASSIGN_OR_RETURN(model.num_attention_heads, reader.PositiveInt("num_attention_heads"));
-  ASSIGN_OR_RETURN(model.num_kv_heads, reader.PositiveInt("num_kv_heads"));
-  ASSIGN_OR_RETURN(model.head_dim, reader.PositiveInt("head_dim"));
-  ASSIGN_OR_RETURN(model.intermediate_size, reader.PositiveInt("intermediate_size"));
-  ASSIGN_OR_RETURN(model.vocab_size, reader.PositiveInt("vocab_size"));
+  ASSIGN_OR_RETURN(model.hidden_size, reader.PositiveInt("hidden_size", kMaxModelDimension));
+  ASSIGN_OR_RETURN(model.num_layers, reader.PositiveInt("num_layers", kMaxModelLayers));
+  ASSIGN_OR_RETURN(model.num_attention_heads,
+                   reader.PositiveInt("num_attention_heads", kMaxModelDimension));
+  ASSIGN_OR_RETURN(model.num_kv_heads, reader.PositiveInt("num_kv_heads", kMaxModelDimension));
+  ASSIGN_OR_RETURN(model.head_dim, reader.PositiveInt("head_dim", kMaxModelDimension));
+  ASSIGN_OR_RETURN(model.intermediate_size,
+                   reader.PositiveInt("intermediate_size", kMaxModelDimension));
+  ASSIGN_OR_RETURN(model.vocab_size, reader.PositiveInt("vocab_size", kMaxModelDimension));
   ASSIGN_OR_RETURN(model.tie_word_embeddings, reader.Bool("tie_word_embeddings"));
   ASSIGN_OR_RETURN(std::string norm, reader.Choice("norm", {"rmsnorm", "layernorm"}));
   model.norm = norm == "rmsnorm" ? NormKind::kRmsNorm : NormKind::kLayerNorm;
   ASSIGN_OR_RETURN(std::string activation, reader.Choice("ffn_activation", {"swiglu", "gelu"}));
   model.ffn_activation = activation == "swiglu" ? FfnActivation::kSwiGlu : FfnActivation::kGelu;
-  ASSIGN_OR_RETURN(model.max_context_tokens, reader.PositiveInt("max_context_tokens"));
+  ASSIGN_OR_RETURN(model.max_context_tokens,
+                   reader.PositiveInt("max_context_tokens", kMaxModelContextTokens));
   ASSIGN_OR_RETURN(model.attention_bias, reader.Bool("attention_bias", false));
   ASSIGN_OR_RETURN(model.parallel_attention, reader.Bool("parallel_attention", false));
-  ASSIGN_OR_RETURN(model.sliding_window, reader.NonNegativeInt("sliding_window", 0));
+  ASSIGN_OR_RETURN(model.sliding_window,
+                   reader.NonNegativeInt("sliding_window", 0, kMaxModelContextTokens));
   ASSIGN_OR_RETURN(model.sliding_layers, ReadLayerTypes(reader, model.num_layers));
   ASSIGN_OR_RETURN(const toml::table* moe, reader.OptionalTable("moe"));
   if (moe != nullptr) {
@@ -117,7 +140,50 @@ bool IsMoeLayer(const Model& model, int64_t layer) {
   return model.moe.has_value() && layer >= model.moe->first_dense_layers;
 }
 
+absl::Status CheckModelSizes(const Model& model) {
+  struct Size {
+    const char* field;
+    int64_t value;
+    int64_t min;
+    int64_t max;
+  };
+  std::vector<Size> sizes = {
+      {"hidden_size", model.hidden_size, 1, kMaxModelDimension},
+      {"num_layers", model.num_layers, 1, kMaxModelLayers},
+      {"num_attention_heads", model.num_attention_heads, 1, kMaxModelDimension},
+      {"num_kv_heads", model.num_kv_heads, 1, kMaxModelDimension},
+      {"head_dim", model.head_dim, 1, kMaxModelDimension},
+      {"intermediate_size", model.intermediate_size, 1, kMaxModelDimension},
+      {"vocab_size", model.vocab_size, 1, kMaxModelDimension},
+      {"max_context_tokens", model.max_context_tokens, 1, kMaxModelContextTokens},
+      {"sliding_window", model.sliding_window, 0, kMaxModelContextTokens},
+  };
+  if (model.moe) {
+    sizes.push_back({"moe.num_experts", model.moe->num_experts, 1, kMaxModelExperts});
+    sizes.push_back({"moe.experts_per_token", model.moe->experts_per_token, 1, kMaxModelExperts});
+    sizes.push_back({"moe.num_shared_experts", model.moe->num_shared_experts, 0, kMaxModelExperts});
+    sizes.push_back({"moe.expert_intermediate_size", model.moe->expert_intermediate_size, 1,
+                     kMaxModelDimension});
+    sizes.push_back({"moe.first_dense_layers", model.moe->first_dense_layers, 0, kMaxModelLayers});
+  }
+  if (model.mla) {
+    sizes.push_back({"mla.q_lora_rank", model.mla->q_lora_rank, 0, kMaxModelDimension});
+    sizes.push_back({"mla.kv_lora_rank", model.mla->kv_lora_rank, 1, kMaxModelDimension});
+    sizes.push_back({"mla.qk_nope_head_dim", model.mla->qk_nope_head_dim, 1, kMaxModelDimension});
+    sizes.push_back({"mla.qk_rope_head_dim", model.mla->qk_rope_head_dim, 1, kMaxModelDimension});
+    sizes.push_back({"mla.v_head_dim", model.mla->v_head_dim, 1, kMaxModelDimension});
+  }
+  for (const Size& size : sizes) {
+    if (size.value < size.min || size.value > size.max) {
+      return Invalid(model, fmt::format("{} = {} is out of range; allowed: {}..{}", size.field,
+                                        size.value, size.min, size.max));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateModel(const Model& model) {
+  RETURN_IF_ERROR(CheckModelSizes(model));
   const int64_t heads = model.num_attention_heads;
   const int64_t kv_heads = model.num_kv_heads;
   if (heads % kv_heads != 0) {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -61,19 +62,36 @@ struct Model {
   // Free text about how the model was built (config.json imports: defaults applied, torch_dtype,
   // quantization_config); not used by any formula.
   std::string notes;
+  // Assumptions an import made that change the numbers (e.g. num_key_value_heads absent, so
+  // every head keeps its own K/V); every report of the model repeats them.
+  std::vector<std::string> report_notes;
 };
+
+// The largest sizes a model may have. Far above any real model (hidden 2^24, 65,536 layers), they
+// keep every product the ledger forms finite and every per-layer table small.
+inline constexpr int64_t kMaxModelDimension = int64_t{1} << 24;  // widths, heads, ranks, vocab
+inline constexpr int64_t kMaxModelLayers = int64_t{1} << 16;
+inline constexpr int64_t kMaxModelExperts = int64_t{1} << 16;
+inline constexpr int64_t kMaxModelContextTokens = int64_t{1} << 40;
 
 // Attention variants a model preset may name.
 const std::vector<std::string>& KnownAttentionVariants();
 
 absl::StatusOr<Model> LoadModelPreset(const std::string& path);
+// The same from TOML text; `source_name` stands for the file in messages.
+absl::StatusOr<Model> ParseModelPreset(std::string_view text, const std::string& source_name);
 
 // The window of layer `layer` (0 = full attention).
 int64_t LayerWindow(const Model& model, int64_t layer);
 // True when `layer` has a routed-expert FFN.
 bool IsMoeLayer(const Model& model, int64_t layer);
 
-// Cross-field checks shared by every way a Model is built (preset, config.json, overrides).
+// Every size within the kMax* bounds above; the error names the field, its value and the bound.
+// Run before anything is allocated per layer.
+absl::Status CheckModelSizes(const Model& model);
+
+// Cross-field checks shared by every way a Model is built (preset, config.json, overrides);
+// includes CheckModelSizes.
 absl::Status ValidateModel(const Model& model);
 
 }  // namespace infercost::registry

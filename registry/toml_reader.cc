@@ -1,7 +1,11 @@
 #include "registry/toml_reader.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <utility>
 
@@ -19,14 +23,64 @@ std::string Render(const toml::node& node) {
 
 }  // namespace
 
-absl::StatusOr<toml::table> ParseTomlFile(const std::string& path) {
+absl::StatusOr<std::string> ReadInputFile(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::file_status status = fs::status(path, error);
+  if (error || !fs::exists(status)) {
+    return absl::NotFoundError(fmt::format("{}: no such file", path));
+  }
+  if (fs::is_directory(status)) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: is a directory, not a file; name the file itself", path));
+  }
+  if (!fs::is_regular_file(status)) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: not a regular file (a device, socket or pipe); name a file", path));
+  }
+  const uintmax_t size = fs::file_size(path, error);
+  if (!error && size > kMaxInputFileBytes) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: {} bytes is larger than the {} bytes an input file may have", path, size,
+                    kMaxInputFileBytes));
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::PermissionDeniedError(
+        fmt::format("{}: cannot be read ({}); check its permissions", path, std::strerror(errno)));
+  }
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
+    text.append(buffer, static_cast<size_t>(in.gcount()));
+    if (text.size() > kMaxInputFileBytes) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: larger than the {} bytes an input file may have", path, kMaxInputFileBytes));
+    }
+  }
+  if (in.bad()) {
+    return absl::DataLossError(fmt::format("{}: read error ({})", path, std::strerror(errno)));
+  }
+  return text;
+}
+
+absl::StatusOr<toml::table> ParseTomlText(std::string_view text, const std::string& source_name) {
   try {
-    return toml::parse_file(path);
+    return toml::parse(text, source_name);
   } catch (const toml::parse_error& error) {
     const auto& begin = error.source().begin;
-    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: malformed TOML: {}", path, begin.line,
-                                                  begin.column, error.description()));
+    return absl::InvalidArgumentError(fmt::format("{}:{}:{}: malformed TOML: {}", source_name,
+                                                  begin.line, begin.column, error.description()));
+  } catch (const std::exception& error) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: cannot be parsed as TOML: {}", source_name, error.what()));
   }
+}
+
+absl::StatusOr<toml::table> ParseTomlFile(const std::string& path) {
+  absl::StatusOr<std::string> text = ReadInputFile(path);
+  if (!text.ok()) return text.status();
+  return ParseTomlText(*text, path);
 }
 
 TomlReader::TomlReader(std::string file, const toml::table& table, std::string table_name)
@@ -84,22 +138,41 @@ absl::StatusOr<std::string> TomlReader::OptionalChoice(std::string_view key,
   return Choice(key, allowed);
 }
 
-absl::StatusOr<int64_t> TomlReader::PositiveInt(std::string_view key) const {
+absl::StatusOr<int64_t> TomlReader::PositiveInt(std::string_view key, int64_t max) const {
   const toml::node* node = Find(key);
   if (node == nullptr) return Missing(key);
-  if (auto value = node->value_exact<int64_t>(); value && *value > 0) return *value;
-  return Invalid(key, "a positive integer");
+  if (auto value = node->value_exact<int64_t>(); value && *value > 0 && *value <= max) {
+    return *value;
+  }
+  return Invalid(key, max == std::numeric_limits<int64_t>::max()
+                          ? std::string("a positive integer")
+                          : fmt::format("an integer in 1..{}", max));
 }
 
 absl::StatusOr<int64_t> TomlReader::NonNegativeInt(std::string_view key,
-                                                   std::optional<int64_t> fallback) const {
+                                                   std::optional<int64_t> fallback,
+                                                   int64_t max) const {
   const toml::node* node = Find(key);
   if (node == nullptr) {
     if (fallback) return *fallback;
     return Missing(key);
   }
-  if (auto value = node->value_exact<int64_t>(); value && *value >= 0) return *value;
-  return Invalid(key, "a non-negative integer");
+  if (auto value = node->value_exact<int64_t>(); value && *value >= 0 && *value <= max) {
+    return *value;
+  }
+  return Invalid(key, max == std::numeric_limits<int64_t>::max()
+                          ? std::string("a non-negative integer")
+                          : fmt::format("an integer in 0..{}", max));
+}
+
+absl::StatusOr<double> TomlReader::Number(std::string_view key, double min, double max) const {
+  const toml::node* node = Find(key);
+  if (node == nullptr) return Missing(key);
+  if (auto value = node->value<double>();
+      value && std::isfinite(*value) && *value >= min && *value <= max) {
+    return *value;
+  }
+  return Invalid(key, fmt::format("a number in [{}, {}]", min, max));
 }
 
 absl::StatusOr<double> TomlReader::PositiveNumber(std::string_view key, bool allow_zero) const {

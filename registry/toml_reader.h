@@ -10,6 +10,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,8 +22,18 @@
 
 namespace infercost::registry {
 
+// Largest preset, manifest or config.json file read (a larger one is refused, not read).
+inline constexpr uint64_t kMaxInputFileBytes = uint64_t{16} << 20;  // 16 MiB
+
+// The whole of a regular file of at most kMaxInputFileBytes; errors say what is wrong with the
+// path (missing, a directory, unreadable, too large) and name it.
+absl::StatusOr<std::string> ReadInputFile(const std::string& path);
+
 // Parses a TOML file; a syntax error names file, line and column.
 absl::StatusOr<toml::table> ParseTomlFile(const std::string& path);
+// Parses TOML text that came from `source_name` (for messages); used by ParseTomlFile and the
+// fuzzers.
+absl::StatusOr<toml::table> ParseTomlText(std::string_view text, const std::string& source_name);
 
 class TomlReader {
  public:
@@ -36,9 +47,15 @@ class TomlReader {
   absl::StatusOr<std::string> OptionalChoice(std::string_view key,
                                              const std::vector<std::string>& allowed,
                                              std::string fallback) const;
-  absl::StatusOr<int64_t> PositiveInt(std::string_view key) const;
+  // An integer in 1..max.
+  absl::StatusOr<int64_t> PositiveInt(std::string_view key,
+                                      int64_t max = std::numeric_limits<int64_t>::max()) const;
+  // An integer in 0..max (the fallback when absent, if given).
   absl::StatusOr<int64_t> NonNegativeInt(std::string_view key,
-                                         std::optional<int64_t> fallback = std::nullopt) const;
+                                         std::optional<int64_t> fallback = std::nullopt,
+                                         int64_t max = std::numeric_limits<int64_t>::max()) const;
+  // A required number in [min, max].
+  absl::StatusOr<double> Number(std::string_view key, double min, double max) const;
   // Accepts integers or floats; must be finite and > 0 (or >= 0 when allow_zero).
   absl::StatusOr<double> PositiveNumber(std::string_view key, bool allow_zero = false) const;
   absl::StatusOr<double> OptionalNumber(std::string_view key, double fallback, double min,

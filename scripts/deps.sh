@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Makes sure the Debian packages infercost builds with are installed.
-# Sourced by scripts/run and scripts/test. As root it installs what is missing with apt-get;
-# otherwise it prints the exact apt-get command and stops.
+# Makes sure the Debian packages infercost builds with are installed, and configures + builds a
+# build directory. Sourced by scripts/run, scripts/test, scripts/sanitize and scripts/fuzz.
+#
+# As root, infercost_ensure_packages installs what is missing with apt-get; otherwise it prints
+# the exact apt-get command and stops.
 infercost_packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
+  python3
 )
 
+# infercost_ensure_packages [extra packages...]
 infercost_ensure_packages() {
   local missing=()
   local package
-  for package in "${infercost_packages[@]}"; do
+  for package in "${infercost_packages[@]}" "$@"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed"; then
       missing+=("$package")
     fi
@@ -32,14 +36,25 @@ infercost_ensure_packages() {
   fi
 }
 
-# Configures (once) and builds the tree in $1 with extra CMake arguments after it.
+# infercost_build BUILD_DIR [cmake arguments...]
+# Configures BUILD_DIR with exactly these arguments and builds it. A directory configured before
+# with other arguments (another build type, -Werror on or off, another compiler) is configured
+# again from a clean cache, so every command gets the configuration it asks for.
 infercost_build() {
   local build_dir=$1
   shift
   local source_dir
   source_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  if [[ ! -f $build_dir/build.ninja ]]; then
+  local wanted="source=$source_dir args=$* cc=${CC:-} cxx=${CXX:-} cflags=${CFLAGS:-} cxxflags=${CXXFLAGS:-} ldflags=${LDFLAGS:-}"
+  local stamp=$build_dir/.infercost-configure-args
+  if [[ ! -f $build_dir/build.ninja || ! -f $stamp || "$(cat "$stamp")" != "$wanted" ]]; then
+    if [[ -f $build_dir/CMakeCache.txt ]]; then
+      echo "infercost: $build_dir was configured with other arguments; configuring it again" >&2
+      rm -f "$build_dir/CMakeCache.txt" "$stamp"
+      rm -rf "$build_dir/CMakeFiles"
+    fi
     cmake -G Ninja -S "$source_dir" -B "$build_dir" "$@" || return 1
+    printf '%s' "$wanted" >"$stamp"
   fi
   cmake --build "$build_dir" || return 1
 }

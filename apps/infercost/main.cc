@@ -4,7 +4,10 @@
 //   infercost models | hardware | plugins [--format table|json]
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <string>
+#include <system_error>
+#include <utility>
 
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
@@ -67,6 +70,19 @@ int main(int argc, char** argv) {
     return kUsageError;
   }
 
+  // A directory the user named must exist: a typo would otherwise load nothing, silently.
+  for (const auto& [flag, dirs] : {std::pair{"--plugin-dir", &flags.plugin_dirs},
+                                   std::pair{"--presets-dir", &flags.preset_dirs}}) {
+    for (const std::string& dir : *dirs) {
+      std::error_code error;
+      if (!std::filesystem::is_directory(dir, error)) {
+        fmt::print(
+            stderr, "infercost: error: {} {}: {}; name an existing directory\n", flag, dir,
+            std::filesystem::exists(dir, error) ? "is not a directory" : "no such directory");
+        return kUsageError;
+      }
+    }
+  }
   infercost::cli::Session session(flags);
   if (flags.format == "csv" && !report->parsed() && app.get_subcommands().size() == 1) {
     fmt::print(stderr,

@@ -119,6 +119,8 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                      "Override the engine's fraction of peak matrix FLOP/s (0..1]");
   command.add_option("--bw-efficiency", request.bandwidth_efficiency,
                      "Override the engine's fraction of peak HBM bandwidth (0..1]");
+  command.add_flag("--allow-beyond-context", request.allow_beyond_context,
+                   "Evaluate a context longer than the model's maximum (with a warning)");
   command.add_option("--attention-variant", request.attention_variant,
                      "Override the model's attention variant (mha, gqa, mqa, mla, ...)");
 }
@@ -132,6 +134,9 @@ int RunReport(Session& session, const framework::ScenarioRequest& original) {
   AddPluginDevices(session.Plugins(), *with_model);
   absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(request, *with_model);
   if (!scenario.ok()) return ReportError(scenario.status());
+  for (const std::string& warning : scenario->warnings) {
+    fmt::print(stderr, "infercost: warning: {}\n", warning);
+  }
   absl::StatusOr<framework::Estimate> ledger =
       framework::EstimateScenario(*scenario, session.Plugins());
   if (!ledger.ok()) return ReportError(ledger.status());

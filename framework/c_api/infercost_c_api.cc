@@ -1,9 +1,16 @@
 // The C API (framework/include/infercost/infercost.h) over the C++ framework: JSON in, JSON out,
 // absl status codes, no exception crosses the boundary.
+#include <algorithm>
+#include <cctype>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
+#include <limits>
 #include <string>
+#include <system_error>
+#include <utility>
 #include <vector>
 
 #include "framework/estimate.h"
@@ -44,8 +51,10 @@ infercost_status Fail(absl::StatusCode code, std::string message) {
   }
 }
 
+std::string ApiSpelling(std::string message);
+
 infercost_status Fail(const absl::Status& status) {
-  return Fail(status.code(), std::string(status.message()));
+  return Fail(status.code(), ApiSpelling(std::string(status.message())));
 }
 
 char* Copy(const std::string& text) {
@@ -63,6 +72,11 @@ absl::StatusOr<json> ParseObject(const char* text, const char* what) {
   return value;
 }
 
+absl::Status WrongType(const char* key, const json& value, const char* wanted) {
+  return absl::InvalidArgumentError(std::string("key '") + key + "' must be " + wanted + ", not " +
+                                    value.dump());
+}
+
 // Reads `key` of `object` into `out` when present; a wrong type is an error naming the key.
 template <typename T>
 absl::Status Read(const json& object, const char* key, T& out) {
@@ -71,10 +85,146 @@ absl::Status Read(const json& object, const char* key, T& out) {
   try {
     out = it->get<T>();
   } catch (const json::exception&) {
-    return absl::InvalidArgumentError(std::string("key '") + key +
-                                      "' has the wrong type: " + it->dump());
+    return WrongType(key, *it, "of another type");
   }
   return absl::OkStatus();
+}
+
+// Integers: a JSON integer in int64's range, or a number with no fractional part inside it
+// (2.0 is 2; 2.9, 1e300 and NaN are refused rather than truncated).
+template <>
+absl::Status Read(const json& object, const char* key, int64_t& out) {
+  auto it = object.find(key);
+  if (it == object.end()) return absl::OkStatus();
+  const json& value = *it;
+  if (value.is_number_unsigned()) {
+    const uint64_t u = value.get<uint64_t>();
+    if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+      return WrongType(key, value, "an integer at most 9223372036854775807");
+    }
+    out = static_cast<int64_t>(u);
+    return absl::OkStatus();
+  }
+  if (value.is_number_integer()) {
+    out = value.get<int64_t>();
+    return absl::OkStatus();
+  }
+  if (value.is_number_float()) {
+    const double d = value.get<double>();
+    // 2^63 is exactly representable; every double below it in magnitude converts exactly.
+    constexpr double kLimit = 9223372036854775808.0;
+    if (!std::isfinite(d) || std::trunc(d) != d || d >= kLimit || d < -kLimit) {
+      return WrongType(key, value, "a whole number (an integer in int64's range)");
+    }
+    out = static_cast<int64_t>(d);
+    return absl::OkStatus();
+  }
+  return WrongType(key, value, "an integer");
+}
+
+template <>
+absl::Status Read(const json& object, const char* key, double& out) {
+  auto it = object.find(key);
+  if (it == object.end()) return absl::OkStatus();
+  if (!it->is_number()) return WrongType(key, *it, "a number");
+  const double d = it->get<double>();
+  if (!std::isfinite(d)) return WrongType(key, *it, "a finite number");
+  out = d;
+  return absl::OkStatus();
+}
+
+template <>
+absl::Status Read(const json& object, const char* key, std::string& out) {
+  auto it = object.find(key);
+  if (it == object.end()) return absl::OkStatus();
+  if (!it->is_string()) return WrongType(key, *it, "a string");
+  out = it->get<std::string>();
+  return absl::OkStatus();
+}
+
+template <>
+absl::Status Read(const json& object, const char* key, bool& out) {
+  auto it = object.find(key);
+  if (it == object.end()) return absl::OkStatus();
+  if (!it->is_boolean()) return WrongType(key, *it, "true or false");
+  out = it->get<bool>();
+  return absl::OkStatus();
+}
+
+template <>
+absl::Status Read(const json& object, const char* key, std::vector<std::string>& out) {
+  auto it = object.find(key);
+  if (it == object.end()) return absl::OkStatus();
+  if (!it->is_array()) return WrongType(key, *it, "an array of strings");
+  std::vector<std::string> values;
+  for (const json& element : *it) {
+    if (!element.is_string()) return WrongType(key, *it, "an array of strings");
+    values.push_back(element.get<std::string>());
+  }
+  out = std::move(values);
+  return absl::OkStatus();
+}
+
+// Refuses keys outside `known`, listing them.
+absl::Status CheckKeys(const json& object, const std::vector<std::string>& known,
+                       const char* what) {
+  for (const auto& [key, value] : object.items()) {
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const std::string& k : known) list += (list.empty() ? "" : ", ") + k;
+      return absl::InvalidArgumentError("unknown " + std::string(what) + " key '" + key +
+                                        "'; known: " + list);
+    }
+  }
+  return absl::OkStatus();
+}
+
+// The framework's messages name the CLI's flags; callers of the C API know its keys.
+std::string ApiSpelling(std::string message) {
+  static const std::pair<const char*, const char*> kFlagToKey[] = {
+      {"--input-tokens", "input_tokens"},
+      {"--output-tokens", "output_tokens"},
+      {"--attention-kernel", "attention_kernel"},
+      {"--attention-variant", "attention_variant"},
+      {"--bw-efficiency", "bw_efficiency"},
+      {"--moe-imbalance", "moe_imbalance"},
+      {"--mla-form", "mla_form"},
+      {"--presets-dir", "preset_dirs"},
+      {"--plugin-dir", "plugin_dirs"},
+      {"--plugin-override", "plugin_overrides"},
+      {"--allow-beyond-context", "allow_beyond_context"},
+      {"--concurrency", "concurrency"},
+      {"--activations", "activations"},
+      {"--hardware", "hardware"},
+      {"--weights", "weights"},
+      {"--engine", "engine"},
+      {"--model", "model"},
+      {"--gpus", "gpus"},
+      {"--mfu", "mfu"},
+      {"--kv", "kv"},
+      {"--tp", "tp"},
+      {"--pp", "pp"},
+      {"--dp", "dp"},
+      {"--ep", "ep"},
+  };
+  for (const auto& [flag, key] : kFlagToKey) {
+    const std::string from = flag;
+    size_t at = 0;
+    while ((at = message.find(from, at)) != std::string::npos) {
+      const size_t end = at + from.size();
+      // Whole flags only: "--kv" must not rewrite a longer flag that starts with it.
+      const bool whole =
+          end == message.size() || !(std::isalnum(static_cast<unsigned char>(message[end])) ||
+                                     message[end] == '-' || message[end] == '_');
+      if (!whole) {
+        at = end;
+        continue;
+      }
+      message.replace(at, from.size(), key);
+      at += std::strlen(key);
+    }
+  }
+  return message;
 }
 
 absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json& j) {
@@ -97,36 +247,29 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "mla_form",
                                                  "moe_imbalance",
                                                  "mfu",
-                                                 "bw_efficiency"};
-  for (const auto& [key, value] : j.items()) {
-    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-      std::string known;
-      for (const std::string& k : kKeys) known += (known.empty() ? "" : ", ") + k;
-      return absl::InvalidArgumentError("unknown scenario key '" + key + "'; known: " + known);
-    }
-  }
+                                                 "bw_efficiency",
+                                                 "allow_beyond_context"};
+  if (absl::Status keys = CheckKeys(j, kKeys, "scenario"); !keys.ok()) return keys;
   infercost::framework::ScenarioRequest r;
-  for (absl::Status s : {Read(j, "model", r.model),
-                         Read(j, "hardware", r.hardware),
-                         Read(j, "engine", r.engine),
-                         Read(j, "gpus", r.gpus),
-                         Read(j, "tp", r.tp),
-                         Read(j, "pp", r.pp),
-                         Read(j, "dp", r.dp),
-                         Read(j, "ep", r.ep),
-                         Read(j, "weights", r.weights),
-                         Read(j, "activations", r.activations),
-                         Read(j, "kv", r.kv),
-                         Read(j, "input_tokens", r.input_tokens),
-                         Read(j, "output_tokens", r.output_tokens),
-                         Read(j, "concurrency", r.concurrency),
-                         Read(j, "attention_kernel", r.attention_kernel),
-                         Read(j, "attention_variant", r.attention_variant),
-                         Read(j, "mla_form", r.mla_form),
-                         Read(j, "moe_imbalance", r.moe_imbalance),
-                         Read(j, "mfu", r.matmul_efficiency),
-                         Read(j, "bw_efficiency", r.bandwidth_efficiency)}) {
+  for (absl::Status s :
+       {Read(j, "model", r.model), Read(j, "hardware", r.hardware), Read(j, "engine", r.engine),
+        Read(j, "gpus", r.gpus), Read(j, "tp", r.tp), Read(j, "pp", r.pp), Read(j, "dp", r.dp),
+        Read(j, "ep", r.ep), Read(j, "weights", r.weights), Read(j, "activations", r.activations),
+        Read(j, "kv", r.kv), Read(j, "input_tokens", r.input_tokens),
+        Read(j, "output_tokens", r.output_tokens), Read(j, "concurrency", r.concurrency),
+        Read(j, "attention_kernel", r.attention_kernel),
+        Read(j, "attention_variant", r.attention_variant), Read(j, "mla_form", r.mla_form),
+        Read(j, "moe_imbalance", r.moe_imbalance),
+        Read(j, "allow_beyond_context", r.allow_beyond_context)}) {
     if (!s.ok()) return s;
+  }
+  for (const auto& [key, field] :
+       {std::pair{"mfu", &infercost::framework::ScenarioRequest::matmul_efficiency},
+        std::pair{"bw_efficiency", &infercost::framework::ScenarioRequest::bandwidth_efficiency}}) {
+    if (!j.contains(key)) continue;
+    double value = 0;
+    if (absl::Status s = Read(j, key, value); !s.ok()) return s;
+    r.*field = value;
   }
   return r;
 }
@@ -143,6 +286,12 @@ infercost_status infercost_context_create(const char* options_json, infercost_co
   try {
     absl::StatusOr<json> options = ParseObject(options_json, "options_json");
     if (!options.ok()) return Fail(options.status());
+    if (absl::Status keys = CheckKeys(
+            *options, {"plugin_dirs", "preset_dirs", "use_environment", "use_default_dirs"},
+            "option");
+        !keys.ok()) {
+      return Fail(keys);
+    }
     infercost::framework::PluginLoaderOptions loader;
     std::vector<std::string> preset_dirs;
     bool use_environment = true;
@@ -152,6 +301,16 @@ infercost_status infercost_context_create(const char* options_json, infercost_co
                            Read(*options, "use_environment", use_environment),
                            Read(*options, "use_default_dirs", use_default_dirs)}) {
       if (!s.ok()) return Fail(s);
+    }
+    for (const auto& [key, dirs] :
+         {std::pair{"plugin_dirs", &loader.plugin_dirs}, std::pair{"preset_dirs", &preset_dirs}}) {
+      for (const std::string& dir : *dirs) {
+        std::error_code error;
+        if (!std::filesystem::is_directory(dir, error)) {
+          return Fail(absl::StatusCode::kNotFound,
+                      std::string(key) + ": '" + dir + "' is not an existing directory");
+        }
+      }
     }
     loader.use_environment = use_environment;
     loader.use_default_dirs = use_default_dirs;

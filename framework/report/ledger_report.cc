@@ -247,8 +247,9 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   table.AddRow({"memory per GPU: KV cache", FormatBytes(m.kv_bytes)});
   table.AddRow({"memory per GPU: activations (peak)", FormatBytes(m.activation_bytes)});
   table.AddRow({"memory per GPU: runtime reserve", FormatBytes(m.reserve_bytes)});
-  table.AddRow({"memory per GPU: free",
-                m.free_bytes >= 0 ? FormatBytes(m.free_bytes) : "-" + FormatBytes(-m.free_bytes)});
+  table.AddRow({"memory per GPU: free", m.free_bytes >= 0
+                                            ? FormatBytes(m.free_bytes)
+                                            : fmt::format("-{}", FormatBytes(-m.free_bytes))});
   table.AddRow({"memory per GPU: capacity", FormatBytes(m.capacity_bytes)});
   table.AddRow({"fits", m.fits ? "yes" : "NO"});
   table.AddRow(

@@ -68,7 +68,7 @@ build_example() {
   local bdir=$work/build-$name
   local args=(-S "$src/$dir" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=Release
     "-DCMAKE_PREFIX_PATH=$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
-    -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=-Wall -Wextra -Werror")
+    -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=${CXXFLAGS:-} -Wall -Wextra -Werror")
   [[ -n $make_program ]] && args+=("-DCMAKE_MAKE_PROGRAM=$make_program")
   [[ -n $cxx ]] && args+=("-DCMAKE_CXX_COMPILER=$cxx")
   step "configure + build $dir"

@@ -6,6 +6,8 @@ set -u
 bin=$1 plugins=$2 presets=$3 data=$4
 export INFERCOST_PLUGIN_PATH=$plugins INFERCOST_PRESET_PATH=$presets
 failures=0
+TMPDIR_CLI=$(mktemp -d)
+trap 'rm -rf "$TMPDIR_CLI"' EXIT
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
 expect_status() {  # expected-status description command...
@@ -65,6 +67,33 @@ expect_status 2 "overflow context" "$bin" report --input-tokens 99999999999 >/de
 expect_status 2 "bad format" "$bin" models --format xml >/dev/null
 out=$(expect_status 2 "malformed model file" "$bin" report --model "$data/bad_models/negative_layers.toml")
 grep -q "num_layers" <<<"$out" || fail "malformed model message does not name the key: $out"
+
+# Issue 9: hostile flags are errors naming the flag (exit 2), never a crash or an inf/null.
+out=$(expect_status 2 "pp x dp overflow" "$bin" report --pp 4294967296 --dp 4294967296)
+grep -q -- "--pp = 4294967296 exceeds --gpus" <<<"$out" || fail "pp overflow message: $out"
+out=$(expect_status 2 "tp x pp overflow" "$bin" report --tp 4294967296 --pp 4294967296 --gpus 1)
+grep -q -- "exceeds --gpus 1" <<<"$out" || fail "tp overflow message: $out"
+for value in 0 1e-300 5e-324 1.5; do
+  out=$(expect_status 2 "--mfu $value" "$bin" report --mfu "$value")
+  grep -q -- "--mfu" <<<"$out" || fail "--mfu $value message does not name the flag: $out"
+  out=$(expect_status 2 "--bw-efficiency $value" "$bin" report --bw-efficiency "$value")
+  grep -q -- "--bw-efficiency" <<<"$out" || fail "--bw-efficiency $value message: $out"
+done
+out=$(expect_status 2 "missing plugin dir" "$bin" report --plugin-dir /nonexistent/plugins)
+grep -q "/nonexistent/plugins" <<<"$out" || fail "--plugin-dir message does not name it: $out"
+out=$(expect_status 2 "beyond context" "$bin" report --input-tokens 8192)
+grep -q -- "--allow-beyond-context" <<<"$out" || fail "beyond-context message: $out"
+out=$(expect_status 0 "beyond context allowed" "$bin" report --input-tokens 8192 --allow-beyond-context)
+grep -q "warning: .*8692 tokens exceeds the 8192-token maximum" <<<"$out" ||
+  fail "no warning for a context beyond the model: $out"
+json=$(expect_status 0 "json never null" "$bin" report --format json --mfu 0.001 --bw-efficiency 0.001)
+grep -qE 'null|inf|nan' <<<"$json" && fail "json report has null/inf/nan: $(grep -oE '.{40}(null|inf|nan).{10}' <<<"$json" | head -3)"
+printf '{"architectures": ["LlamaForCausalLM"], "num_hidden_layers": 1e400}' >"$TMPDIR_CLI/config.json"
+out=$(expect_status 2 "json number out of range" "$bin" report --model "$TMPDIR_CLI/config.json")
+grep -q "out of range" <<<"$out" || fail "1e400 config.json message: $out"
+mkdir -p "$TMPDIR_CLI/dir.toml"
+out=$(expect_status 2 "directory as a model" "$bin" report --model "$TMPDIR_CLI/dir.toml")
+grep -q "is a directory" <<<"$out" || fail "directory model message: $out"
 
 if ((failures > 0)); then
   echo "$failures failure(s)"

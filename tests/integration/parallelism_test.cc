@@ -168,5 +168,60 @@ TEST(MlaTest, FormsAreSelectable) {
   EXPECT_FALSE(TryEstimate(bad).ok());
 }
 
+// Issue 9: degrees of 2^32 used to overflow their product (then gpus % 0 raised SIGFPE).
+TEST(ParallelismTest, HugeDegreesAreRefusedNotOverflowed) {
+  ScenarioRequest request;
+  request.pp = int64_t{1} << 32;
+  request.dp = int64_t{1} << 32;
+  absl::StatusOr<Estimate> estimate = TryEstimate(request);
+  ASSERT_FALSE(estimate.ok());
+  EXPECT_NE(estimate.status().message().find("--pp = 4294967296 exceeds --gpus 2"),
+            std::string::npos)
+      << estimate.status();
+  request = ScenarioRequest();
+  request.gpus = 1;
+  request.tp = int64_t{1} << 32;
+  request.pp = int64_t{1} << 32;
+  estimate = TryEstimate(request);
+  ASSERT_FALSE(estimate.ok());
+  EXPECT_NE(estimate.status().message().find("exceeds --gpus 1"), std::string::npos)
+      << estimate.status();
+}
+
+// Issue 9: efficiencies outside [0.001, 1] name the flag; 0 is not "unset".
+TEST(ScenarioTest, EfficienciesOutsideThePhysicalRangeAreRefused) {
+  for (double value : {0.0, 1e-300, 5e-324, 1.5, -0.5}) {
+    ScenarioRequest request;
+    request.matmul_efficiency = value;
+    absl::StatusOr<Estimate> estimate = TryEstimate(request);
+    ASSERT_FALSE(estimate.ok()) << value;
+    EXPECT_NE(estimate.status().message().find("--mfu"), std::string::npos) << estimate.status();
+    request = ScenarioRequest();
+    request.bandwidth_efficiency = value;
+    estimate = TryEstimate(request);
+    ASSERT_FALSE(estimate.ok()) << value;
+    EXPECT_NE(estimate.status().message().find("--bw-efficiency"), std::string::npos)
+        << estimate.status();
+  }
+}
+
+// Issue 9: a context beyond the model's maximum (Llama-3-70B: 8,192) is refused unless allowed,
+// and then carries a warning in the report's notes.
+TEST(ScenarioTest, ContextBeyondTheModelNeedsConsent) {
+  ScenarioRequest request;
+  request.input_tokens = 8192;
+  request.output_tokens = 1;  // 8,193 > 8,192 (config.json max_position_embeddings)
+  absl::StatusOr<Estimate> estimate = TryEstimate(request);
+  ASSERT_FALSE(estimate.ok());
+  EXPECT_NE(estimate.status().message().find("--allow-beyond-context"), std::string::npos);
+  request.allow_beyond_context = true;
+  estimate = TryEstimate(request);
+  ASSERT_TRUE(estimate.ok()) << estimate.status();
+  ASSERT_FALSE(estimate->summary.notes.empty());
+  EXPECT_NE(estimate->summary.notes[0].find("8193 tokens exceeds the 8192-token maximum"),
+            std::string::npos)
+      << estimate->summary.notes[0];
+}
+
 }  // namespace
 }  // namespace infercost

@@ -96,6 +96,7 @@ TEST(TimingTest, CapacityFallsFourfoldPerFourfoldContext) {
   const int64_t at_4k = EstimateOf(request).summary.memory.max_concurrency;
   request.input_tokens = 500;  // 16K context: 28.8 / 16 = 1.8 -> 1 sequence
   request.output_tokens = 15'500;
+  request.allow_beyond_context = true;  // the spec's 16K example; Llama-3-70B's config says 8K
   const int64_t at_16k = EstimateOf(request).summary.memory.max_concurrency;
   EXPECT_NEAR(static_cast<double>(at_1k) / static_cast<double>(at_4k), 4.0, 0.7);
   EXPECT_EQ(at_16k, 1);
@@ -205,7 +206,8 @@ TEST(ConfidenceTest, FollowsTheExplainersRules) {
 
   framework::ScenarioRequest long_context = high;
   long_context.input_tokens = 8000;
-  long_context.output_tokens = 1000;  // 9,000 > 8K
+  long_context.output_tokens = 1000;         // 9,000 > 8K
+  long_context.allow_beyond_context = true;  // refused without it
   EXPECT_EQ(EstimateOf(long_context).summary.confidence.level, "low");
 
   framework::ScenarioRequest overridden = high;

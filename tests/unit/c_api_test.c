@@ -22,6 +22,11 @@ int main(void) {
                         "\"], \"preset_dirs\": [\"" INFERCOST_TEST_PRESET_DIR
                         "\"], \"use_environment\": false, \"use_default_dirs\": false}";
   infercost_context* ctx = NULL;
+  /* Issue 9: a typo in an option key is an error, not a context without plugins. */
+  infercost_context* typo = NULL;
+  CHECK(infercost_context_create("{\"plugin_dir\": []}", &typo) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(typo == NULL);
+  CHECK(strstr(infercost_last_error(NULL), "unknown option key 'plugin_dir'") != NULL);
   CHECK(infercost_context_create(options, &ctx) == INFERCOST_OK);
   if (ctx == NULL) {
     fprintf(stderr, "create failed: %s\n", infercost_last_error(NULL));
@@ -41,7 +46,23 @@ int main(void) {
   CHECK(strstr(infercost_last_error(ctx), "llama-3-70b") != NULL); /* lists the models */
 
   CHECK(infercost_evaluate(ctx, "{\"gpus\": 3}", &report) == INFERCOST_INVALID_ARGUMENT);
-  CHECK(strstr(infercost_last_error(ctx), "--tp 1 --pp 1 --dp 3") != NULL);
+  /* Messages name the API's keys, not the CLI's flags. */
+  CHECK(strstr(infercost_last_error(ctx), "tp 1 pp 1 dp 3") != NULL);
+  CHECK(strstr(infercost_last_error(ctx), "--") == NULL);
+  /* Issue 9: integers from floats are refused unless whole and in range. */
+  CHECK(infercost_evaluate(ctx, "{\"gpus\": 2.9}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "'gpus'") != NULL);
+  CHECK(infercost_evaluate(ctx, "{\"pp\": 1e300}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(infercost_evaluate(ctx, "{\"pp\": 4294967296, \"dp\": 4294967296}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "pp = 4294967296 exceeds gpus 2") != NULL);
+  CHECK(infercost_evaluate(ctx, "{\"gpus\": 18446744073709551615}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(infercost_evaluate(ctx, "{\"gpus\": 2.0}", &report) == INFERCOST_OK);
+  infercost_free(report);
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"mfu\": 0}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "mfu") != NULL);
   CHECK(infercost_evaluate(ctx, "{\"gpu\": 2}", &report) == INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "unknown scenario key 'gpu'") != NULL);
   CHECK(infercost_evaluate(ctx, "{\"gpus\": \"two\"}", &report) == INFERCOST_INVALID_ARGUMENT);

@@ -410,5 +410,68 @@ TEST(RegistryHfConfig, MissingFileIsNotFound) {
   EXPECT_THAT(status.message(), HasSubstr("no-such-model/config.json"));
 }
 
+// ---- Issue 9: hostile numbers are errors naming the field, never a crash ----
+
+absl::Status ParseError(const std::string& text) {
+  absl::StatusOr<Model> model = ParseHuggingFaceConfig(text, "fuzz/config.json");
+  EXPECT_FALSE(model.ok());
+  return model.status();
+}
+
+constexpr const char* kLlamaHead =
+    R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
+        "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 1000,
+        "max_position_embeddings": 4096, )";
+
+// 1e400 is beyond double: nlohmann throws out_of_range, which used to abort the process.
+TEST(HfConfigHostileTest, NumberOutOfRangeIsAnError) {
+  absl::Status status = ParseError(std::string(kLlamaHead) + R"("num_hidden_layers": 1e400})");
+  EXPECT_THAT(status.message(), HasSubstr("fuzz/config.json"));
+  EXPECT_THAT(status.message(), HasSubstr("out of range"));
+}
+
+// Gemma-2 builds one entry per layer: a huge layer count used to allocate without bound.
+TEST(HfConfigHostileTest, HugeLayerCountIsRefusedBeforeAllocating) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["Gemma2ForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
+          "num_key_value_heads": 2, "head_dim": 8, "intermediate_size": 128, "vocab_size": 1000,
+          "max_position_embeddings": 4096, "num_hidden_layers": 4000000000000000000})");
+  EXPECT_THAT(status.message(), HasSubstr("num_hidden_layers"));
+  EXPECT_THAT(status.message(), HasSubstr("65536"));
+}
+
+// (INT64_MAX + width - 1) / width used to overflow into a negative shared-expert count.
+TEST(HfConfigHostileTest, HugeSharedExpertWidthIsRefused) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
+          "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 1000,
+          "max_position_embeddings": 4096, "num_hidden_layers": 2, "num_experts": 4,
+          "num_experts_per_tok": 2, "moe_intermediate_size": 32,
+          "shared_expert_intermediate_size": 9223372036854775807})");
+  EXPECT_THAT(status.message(), HasSubstr("shared_expert_intermediate_size"));
+}
+
+TEST(HfConfigHostileTest, HugeMlaHeadDimsAreRefused) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["DeepseekV3ForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
+          "intermediate_size": 128, "vocab_size": 1000, "max_position_embeddings": 4096,
+          "num_hidden_layers": 2, "kv_lora_rank": 16, "qk_nope_head_dim": 9223372036854775807,
+          "qk_rope_head_dim": 9223372036854775807, "v_head_dim": 8})");
+  EXPECT_THAT(status.message(), HasSubstr("qk_nope_head_dim"));
+}
+
+// Hugging Face's default (K/V heads = attention heads) is kept, and every report repeats it.
+TEST(HfConfigHostileTest, AbsentKvHeadsBecomesAReportNote) {
+  absl::StatusOr<Model> model = ParseHuggingFaceConfig(
+      R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
+          "intermediate_size": 128, "vocab_size": 1000, "max_position_embeddings": 4096,
+          "num_hidden_layers": 2})",
+      "m/config.json");
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->num_kv_heads, 8);
+  ASSERT_EQ(model->report_notes.size(), 1u);
+  EXPECT_THAT(model->report_notes[0], HasSubstr("num_key_value_heads is absent"));
+}
+
 }  // namespace
 }  // namespace infercost::registry

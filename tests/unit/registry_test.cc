@@ -1,5 +1,7 @@
 // Registries: the shipped presets load and say what the spec says; malformed presets fail with
 // file, line, key and the allowed values.
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -139,7 +141,7 @@ TEST(RegistryTest, NegativeSizeNamesKeyAndLine) {
   ASSERT_FALSE(model.ok());
   // num_layers is on line 6 of kGoodModel.
   EXPECT_THAT(std::string(model.status().message()), HasSubstr(file + ":6: key 'num_layers'"));
-  EXPECT_THAT(std::string(model.status().message()), HasSubstr("positive integer"));
+  EXPECT_THAT(std::string(model.status().message()), HasSubstr("an integer in 1..65536"));
 }
 
 TEST(RegistryTest, UnknownChoiceListsAllowedValues) {
@@ -280,6 +282,83 @@ TEST(DTypeTest, BytesPerElement) {
   auto bad = ParseDType("fp7");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp32, tf32, bf16"));
+}
+
+// Issue 9: a layer count far beyond any model (4e18) with layer_types is refused before anything
+// is allocated per layer (it used to die with std::bad_alloc).
+TEST(RegistryTest, HugeLayerCountIsRefusedBeforeAllocating) {
+  TempDir dir;
+  const std::string text = Replace(kGoodModel, "num_layers = 2",
+                                   "num_layers = 4000000000000000000\nsliding_window = 8") +
+                           "layer_types = [\"sliding_attention\", \"full_attention\"]\n";
+  auto model = LoadModelPreset(dir.Write("models/tiny.toml", text));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("num_layers"));
+  EXPECT_THAT(model.status().message(), HasSubstr("1..65536"));
+}
+
+// Issue 9: MLA's qk_nope + qk_rope used to overflow int64 in ValidateModel.
+TEST(RegistryTest, HugeMlaRanksAreRefused) {
+  TempDir dir;
+  const std::string text =
+      Replace(Replace(kGoodModel, "attention_variant = \"gqa\"", "attention_variant = \"mla\""),
+              "num_kv_heads = 2", "num_kv_heads = 8") +
+      "[mla]\nkv_lora_rank = 16\nqk_nope_head_dim = 9223372036854775807\n"
+      "qk_rope_head_dim = 9223372036854775807\nv_head_dim = 8\n";
+  auto model = LoadModelPreset(dir.Write("models/tiny.toml", text));
+  ASSERT_FALSE(model.ok());
+  EXPECT_THAT(model.status().message(), HasSubstr("mla.qk_nope_head_dim"));
+}
+
+// Issue 9: a directory named like a preset, and an unreadable file, say what is wrong with the
+// path instead of "missing required key" or "malformed TOML".
+TEST(RegistryTest, PathProblemsAreNamed) {
+  TempDir dir;
+  const std::string file = dir.Write("models/tiny.toml", kGoodModel);
+  const std::string folder = std::filesystem::path(file).parent_path().string() + "/x.toml";
+  std::filesystem::create_directories(folder);
+  auto from_dir = LoadModelPreset(folder);
+  ASSERT_FALSE(from_dir.ok());
+  EXPECT_THAT(from_dir.status().message(), HasSubstr("is a directory"));
+  EXPECT_THAT(from_dir.status().message(), HasSubstr(folder));
+  auto missing = LoadModelPreset(folder + "/none.toml");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_THAT(missing.status().message(), HasSubstr("no such file"));
+  if (::geteuid() != 0) {  // root reads any file
+    std::filesystem::permissions(file, std::filesystem::perms::none);
+    auto unreadable = LoadModelPreset(file);
+    ASSERT_FALSE(unreadable.ok());
+    EXPECT_THAT(unreadable.status().message(), HasSubstr("cannot be read"));
+    EXPECT_THAT(unreadable.status().message(), Not(HasSubstr("malformed")));
+  }
+}
+
+// Issue 9: a hardware number far below any device (1e-300 B/s) is refused with its range.
+TEST(RegistryTest, ImplausibleHardwareNumbersAreRefused) {
+  TempDir dir;
+  const std::string text = R"(name = "x"
+display_name = "X"
+vendor = "v"
+plugin = "roofline"
+memory_capacity_bytes = 80e9
+memory_bandwidth_bytes_per_s = 1e-300
+vector_flops_per_s = 60e12
+onchip_memory_bytes = 33e6
+l2_cache_bytes = 50e6
+scale_up_bandwidth_bytes_per_s = 450e9
+scale_up_latency_s = 2e-6
+scale_out_bandwidth_bytes_per_s = 50e9
+scale_out_latency_s = 5e-6
+gpus_per_node = 8
+power_watts = 700
+price_usd_per_gpu_hour = 2
+[matrix_flops_per_s]
+bf16 = 989e12
+)";
+  auto hardware = LoadHardwarePreset(dir.Write("hardware/x.toml", text));
+  ASSERT_FALSE(hardware.ok());
+  EXPECT_THAT(hardware.status().message(), HasSubstr("memory_bandwidth_bytes_per_s"));
+  EXPECT_THAT(hardware.status().message(), HasSubstr("[1000000, 1e+16]"));
 }
 
 }  // namespace
