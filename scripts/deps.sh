@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes sure the Debian packages infercost builds with are installed, and configures + builds a
-# build directory. Sourced by scripts/run, scripts/test, scripts/sanitize and scripts/fuzz.
+# build directory. Sourced by scripts/run, scripts/test and scripts/sanitize.
 #
 # As root, infercost_ensure_packages installs what is missing with apt-get; otherwise it prints
 # the exact apt-get command and stops.

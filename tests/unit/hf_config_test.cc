@@ -418,6 +418,11 @@ absl::Status ParseError(const std::string& text) {
   return model.status();
 }
 
+// The fields every family needs, small and valid; each test adds what it is about.
+constexpr const char* kSmallDense =
+    R"("hidden_size": 64, "num_attention_heads": 8, "intermediate_size": 128,
+        "vocab_size": 1000, "max_position_embeddings": 4096, "num_hidden_layers": 2, )";
+
 constexpr const char* kLlamaHead =
     R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
         "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 1000,
@@ -442,20 +447,18 @@ TEST(HfConfigHostileTest, HugeLayerCountIsRefusedBeforeAllocating) {
 
 // (INT64_MAX + width - 1) / width used to overflow into a negative shared-expert count.
 TEST(HfConfigHostileTest, HugeSharedExpertWidthIsRefused) {
-  absl::Status status = ParseError(
-      R"({"architectures": ["Qwen2MoeForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
-          "num_key_value_heads": 2, "intermediate_size": 128, "vocab_size": 1000,
-          "max_position_embeddings": 4096, "num_hidden_layers": 2, "num_experts": 4,
+  absl::Status status =
+      ParseError(std::string(R"({"architectures": ["Qwen2MoeForCausalLM"], )") + kSmallDense +
+                 R"("num_key_value_heads": 2, "num_experts": 4,
           "num_experts_per_tok": 2, "moe_intermediate_size": 32,
           "shared_expert_intermediate_size": 9223372036854775807})");
   EXPECT_THAT(status.message(), HasSubstr("shared_expert_intermediate_size"));
 }
 
 TEST(HfConfigHostileTest, HugeMlaHeadDimsAreRefused) {
-  absl::Status status = ParseError(
-      R"({"architectures": ["DeepseekV3ForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
-          "intermediate_size": 128, "vocab_size": 1000, "max_position_embeddings": 4096,
-          "num_hidden_layers": 2, "kv_lora_rank": 16, "qk_nope_head_dim": 9223372036854775807,
+  absl::Status status =
+      ParseError(std::string(R"({"architectures": ["DeepseekV3ForCausalLM"], )") + kSmallDense +
+                 R"("kv_lora_rank": 16, "qk_nope_head_dim": 9223372036854775807,
           "qk_rope_head_dim": 9223372036854775807, "v_head_dim": 8})");
   EXPECT_THAT(status.message(), HasSubstr("qk_nope_head_dim"));
 }
@@ -463,9 +466,7 @@ TEST(HfConfigHostileTest, HugeMlaHeadDimsAreRefused) {
 // Hugging Face's default (K/V heads = attention heads) is kept, and every report repeats it.
 TEST(HfConfigHostileTest, AbsentKvHeadsBecomesAReportNote) {
   absl::StatusOr<Model> model = ParseHuggingFaceConfig(
-      R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_attention_heads": 8,
-          "intermediate_size": 128, "vocab_size": 1000, "max_position_embeddings": 4096,
-          "num_hidden_layers": 2})",
+      std::string(R"({"architectures": ["LlamaForCausalLM"], )") + kSmallDense + R"("x": 0})",
       "m/config.json");
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ(model->num_kv_heads, 8);

@@ -56,6 +56,27 @@ ffn_activation = "swiglu"
 max_context_tokens = 4096
 )";
 
+// A complete hardware preset (numbers of no real device) for the hardware tests.
+constexpr const char* kGoodHardware = R"(name = "x1"
+display_name = "X1"
+vendor = "ACME"
+plugin = "roofline"
+memory_capacity_bytes = 64e9
+memory_bandwidth_bytes_per_s = 2e12
+vector_flops_per_s = 50e12
+onchip_memory_bytes = 20e6
+l2_cache_bytes = 40e6
+scale_up_bandwidth_bytes_per_s = 400e9
+scale_up_latency_s = 2e-6
+scale_out_bandwidth_bytes_per_s = 50e9
+scale_out_latency_s = 5e-6
+gpus_per_node = 8
+power_watts = 600
+price_usd_per_gpu_hour = 2.5
+[matrix_flops_per_s]
+bf16 = 500e12
+)";
+
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   text.replace(text.find(from), from.size(), to);
   return text;
@@ -200,25 +221,7 @@ TEST(RegistryTest, MoeTopKCannotExceedExperts) {
 
 TEST(RegistryTest, HardwareNeedsMatrixPeaksAndPositiveBandwidth) {
   TempDir dir;
-  const std::string good = R"(name = "x1"
-display_name = "X1"
-vendor = "ACME"
-plugin = "roofline"
-memory_capacity_bytes = 64e9
-memory_bandwidth_bytes_per_s = 2e12
-vector_flops_per_s = 50e12
-onchip_memory_bytes = 20e6
-l2_cache_bytes = 40e6
-scale_up_bandwidth_bytes_per_s = 400e9
-scale_up_latency_s = 2e-6
-scale_out_bandwidth_bytes_per_s = 50e9
-scale_out_latency_s = 5e-6
-gpus_per_node = 8
-power_watts = 600
-price_usd_per_gpu_hour = 2.5
-[matrix_flops_per_s]
-bf16 = 500e12
-)";
+  const std::string good = kGoodHardware;
   auto ok = LoadHardwarePreset(dir.Write("hardware/x1.toml", good));
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->matrix_flops_per_s[IC_DTYPE_BF16], 500e12);
@@ -336,25 +339,8 @@ TEST(RegistryTest, PathProblemsAreNamed) {
 // Issue 9: a hardware number far below any device (1e-300 B/s) is refused with its range.
 TEST(RegistryTest, ImplausibleHardwareNumbersAreRefused) {
   TempDir dir;
-  const std::string text = R"(name = "x"
-display_name = "X"
-vendor = "v"
-plugin = "roofline"
-memory_capacity_bytes = 80e9
-memory_bandwidth_bytes_per_s = 1e-300
-vector_flops_per_s = 60e12
-onchip_memory_bytes = 33e6
-l2_cache_bytes = 50e6
-scale_up_bandwidth_bytes_per_s = 450e9
-scale_up_latency_s = 2e-6
-scale_out_bandwidth_bytes_per_s = 50e9
-scale_out_latency_s = 5e-6
-gpus_per_node = 8
-power_watts = 700
-price_usd_per_gpu_hour = 2
-[matrix_flops_per_s]
-bf16 = 989e12
-)";
+  const std::string text = Replace(kGoodHardware, "memory_bandwidth_bytes_per_s = 2e12",
+                                   "memory_bandwidth_bytes_per_s = 1e-300");
   auto hardware = LoadHardwarePreset(dir.Write("hardware/x.toml", text));
   ASSERT_FALSE(hardware.ok());
   EXPECT_THAT(hardware.status().message(), HasSubstr("memory_bandwidth_bytes_per_s"));
