@@ -7,6 +7,14 @@
 // not a shared library, lacks the entry symbol, has the wrong ABI major, a malformed table, a
 // duplicate name, or fails initialize is Rejected with path and reason; the rest still load.
 //
+// Trust (docs/plugin-trust.md): plugins in the host's own plugin directory (build tree or
+// install prefix) are the host's. Any other plugin is probed once in a child process by the
+// conformance runner before it is loaded (see plugin_probe.h); one that crashes there is
+// rejected and never mapped into the host. Precedence: of two plugins of one kind and name, the
+// host's own wins and the other is rejected as a duplicate, unless the name is in `overrides`
+// (--plugin-override NAME), which makes the first third-party one win; between third-party
+// plugins, the first in search order wins.
+//
 //   PluginLoaderOptions options;
 //   options.plugin_dirs = {"/opt/vendor/plugins"};
 //   PluginSet plugins = LoadPlugins(options);
@@ -14,6 +22,7 @@
 #ifndef INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
 #define INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "framework/loaded_plugin.h"
 #include "framework/plugin_manifest.h"
+#include "framework/plugin_probe.h"
 
 namespace infercost::framework {
 
@@ -34,6 +44,10 @@ struct PluginLoaderOptions {
   bool use_environment = true;           // $INFERCOST_PLUGIN_PATH
   bool use_default_dirs = true;          // build tree, then install prefix
   bool allow_unload = false;             // false: libraries stay mapped until exit
+  // Names whose third-party plugin replaces the host's own (--plugin-override NAME).
+  std::vector<std::string> overrides;
+  bool probe = true;  // probe third-party plugins in a child process before loading them
+  PluginProbeOptions probe_options;
 };
 
 struct RejectedPlugin {
@@ -49,6 +63,11 @@ struct PluginSet {
   std::vector<RejectedPlugin> rejected;
   std::vector<std::string> search_dirs;
   std::vector<PluginManifest> manifests;  // every well-formed manifest found
+  // Why each loaded (or, when only listing, each winning) plugin was chosen and trusted, by
+  // library path: "the host's own plugin", "conformance probe passed (15 checks)", ...
+  std::map<std::string, std::string> provenance;
+  // Problems that did not stop loading (an override that matched nothing, a plugin not probed).
+  std::vector<std::string> warnings;
 
   // The loaded plugin of `kind` named `name`; NotFound lists the loaded ones of that kind.
   absl::StatusOr<std::shared_ptr<const LoadedPlugin>> Find(ic_plugin_kind kind,
@@ -56,6 +75,8 @@ struct PluginSet {
 };
 
 std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options);
+// The host's own plugin directories (build tree or install prefix), whatever `options` say.
+std::vector<std::string> HostPluginDirs();
 
 // Lists manifests without loading any library (malformed ones come back as rejected).
 PluginSet ListPlugins(const PluginLoaderOptions& options);

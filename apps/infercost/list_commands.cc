@@ -92,6 +92,12 @@ double BestPeak(const registry::Hardware& h, ic_dtype dtype) {
   return h.matrix_flops_per_s[static_cast<size_t>(dtype)];
 }
 
+// Why a plugin was chosen and trusted (see PluginSet::provenance).
+std::string Why(const framework::PluginSet& set, const std::string& library_path) {
+  const auto it = set.provenance.find(library_path);
+  return it == set.provenance.end() ? std::string() : it->second;
+}
+
 }  // namespace
 
 int RunModels(Session& session) {
@@ -168,14 +174,17 @@ int RunPlugins(Session& session, bool load) {
                           {"description", p->description()},
                           {"abi", fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor)},
                           {"thread_safe", p->thread_safe()},
-                          {"path", p->path()}});
+                          {"path", p->path()},
+                          {"why", Why(set, p->path())}});
       }
     } else {
       for (const auto& m : set.manifests) {
+        if (!set.provenance.contains(m.library_path)) continue;  // a losing duplicate
         loaded.push_back({{"name", m.name},
                           {"kind", framework::PluginKindName(m.kind)},
                           {"library", m.library_path},
-                          {"manifest", m.manifest_path}});
+                          {"manifest", m.manifest_path},
+                          {"why", Why(set, m.library_path)}});
       }
     }
     json rejected = json::array();
@@ -188,6 +197,7 @@ int RunPlugins(Session& session, bool load) {
     PrintJson({{load ? "loaded" : "found", loaded},
                {"rejected", rejected},
                {"search_dirs", set.search_dirs},
+               {"warnings", set.warnings},
                {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}});
     return 0;
   }
@@ -195,21 +205,29 @@ int RunPlugins(Session& session, bool load) {
              set.search_dirs.empty() ? "(none found)"
                                      : fmt::format("{}", fmt::join(set.search_dirs, ":")));
   if (load) {
-    TextTable table({"status", "kind", "name", "version", "vendor", "abi", "path"},
+    TextTable table({"status", "kind", "name", "version", "vendor", "abi", "path", "why"},
                     {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
-                     Align::kLeft, Align::kLeft});
+                     Align::kLeft, Align::kLeft, Align::kLeft});
     for (const auto& p : set.loaded) {
       table.AddRow({"loaded", std::string(framework::PluginKindName(p->kind())),
                     std::string(p->name()), std::string(p->version()), std::string(p->vendor()),
-                    fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor), p->path()});
+                    fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor), p->path(),
+                    Why(set, p->path())});
     }
     fmt::print("{}", table.Render());
   } else {
-    TextTable table({"kind", "name", "library"}, {Align::kLeft, Align::kLeft, Align::kLeft});
+    TextTable table({"kind", "name", "library", "why"},
+                    {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft});
     for (const auto& m : set.manifests) {
-      table.AddRow({std::string(framework::PluginKindName(m.kind)), m.name, m.library_path});
+      if (!set.provenance.contains(m.library_path)) continue;  // a losing duplicate
+      table.AddRow({std::string(framework::PluginKindName(m.kind)), m.name, m.library_path,
+                    Why(set, m.library_path)});
     }
     fmt::print("{}", table.Render());
+  }
+  if (!set.warnings.empty()) {
+    fmt::print("\nwarnings:\n");
+    for (const std::string& warning : set.warnings) fmt::print("  {}\n", warning);
   }
   if (!set.rejected.empty()) {
     fmt::print("\nrejected:\n");

@@ -23,6 +23,10 @@ void AddGlobalFlags(CLI::App& app, infercost::cli::GlobalFlags& flags) {
   app.add_option("--plugin-dir", flags.plugin_dirs,
                  "Directory searched first for plugin manifests (repeatable)")
       ->type_name("DIR");
+  app.add_option("--plugin-override", flags.plugin_overrides,
+                 "Let the third-party plugin NAME replace the host's own plugin of that name "
+                 "(repeatable); without it the host's own wins")
+      ->type_name("NAME");
   app.add_option("--presets-dir", flags.preset_dirs,
                  "Directory with models/, hardware/, engines/ presets, searched first "
                  "(repeatable)")

@@ -20,11 +20,17 @@ absl::StatusOr<const registry::Presets*> Session::Presets() {
 framework::PluginLoaderOptions Session::LoaderOptions() const {
   framework::PluginLoaderOptions options;
   options.plugin_dirs = flags_.plugin_dirs;
+  options.overrides = flags_.plugin_overrides;
   return options;
 }
 
 const framework::PluginSet& Session::Plugins() {
-  if (!plugins_) plugins_ = framework::LoadPlugins(LoaderOptions());
+  if (!plugins_) {
+    plugins_ = framework::LoadPlugins(LoaderOptions());
+    for (const std::string& warning : plugins_->warnings) {
+      fmt::print(stderr, "infercost: warning: {}\n", warning);
+    }
+  }
   return *plugins_;
 }
 

@@ -19,6 +19,7 @@ namespace infercost::cli {
 struct GlobalFlags {
   std::vector<std::string> plugin_dirs;
   std::vector<std::string> preset_dirs;
+  std::vector<std::string> plugin_overrides;  // --plugin-override NAME
   std::string format = "table";
 };
 

@@ -286,9 +286,10 @@ infercost_status infercost_context_create(const char* options_json, infercost_co
   try {
     absl::StatusOr<json> options = ParseObject(options_json, "options_json");
     if (!options.ok()) return Fail(options.status());
-    if (absl::Status keys = CheckKeys(
-            *options, {"plugin_dirs", "preset_dirs", "use_environment", "use_default_dirs"},
-            "option");
+    if (absl::Status keys = CheckKeys(*options,
+                                      {"plugin_dirs", "preset_dirs", "use_environment",
+                                       "use_default_dirs", "plugin_overrides", "probe_plugins"},
+                                      "option");
         !keys.ok()) {
       return Fail(keys);
     }
@@ -299,7 +300,9 @@ infercost_status infercost_context_create(const char* options_json, infercost_co
     for (absl::Status s : {Read(*options, "plugin_dirs", loader.plugin_dirs),
                            Read(*options, "preset_dirs", preset_dirs),
                            Read(*options, "use_environment", use_environment),
-                           Read(*options, "use_default_dirs", use_default_dirs)}) {
+                           Read(*options, "use_default_dirs", use_default_dirs),
+                           Read(*options, "plugin_overrides", loader.overrides),
+                           Read(*options, "probe_plugins", loader.probe)}) {
       if (!s.ok()) return Fail(s);
     }
     for (const auto& [key, dirs] :
@@ -382,17 +385,25 @@ infercost_status infercost_catalog(infercost_context* context, char** catalog_js
     for (const auto& e : context->presets.engines.items()) engines.push_back(e.name);
     json loaded = json::array();
     for (const auto& p : context->plugins.loaded) {
-      loaded.push_back({{"name", p->name()}, {"path", p->path()}, {"version", p->version()}});
+      const auto why = context->plugins.provenance.find(p->path());
+      loaded.push_back(
+          {{"name", p->name()},
+           {"path", p->path()},
+           {"version", p->version()},
+           {"why", why == context->plugins.provenance.end() ? "" : ApiSpelling(why->second)}});
     }
     json rejected = json::array();
     for (const auto& r : context->plugins.rejected) {
-      rejected.push_back({{"path", r.path}, {"reason", r.reason}});
+      rejected.push_back({{"name", r.name}, {"path", r.path}, {"reason", ApiSpelling(r.reason)}});
     }
-    *catalog_json = Copy(json{{"models", models},
-                              {"hardware", hardware},
-                              {"engines", engines},
-                              {"plugins", {{"loaded", loaded}, {"rejected", rejected}}}}
-                             .dump(2));
+    json warnings = json::array();
+    for (const std::string& w : context->plugins.warnings) warnings.push_back(ApiSpelling(w));
+    *catalog_json =
+        Copy(json{{"models", models},
+                  {"hardware", hardware},
+                  {"engines", engines},
+                  {"plugins", {{"loaded", loaded}, {"rejected", rejected}, {"warnings", warnings}}}}
+                 .dump(2));
     last_error.clear();
     return *catalog_json != nullptr ? INFERCOST_OK
                                     : Fail(absl::StatusCode::kInternal, "out of memory");

@@ -133,6 +133,9 @@ class ChildReport {
   // A crashing plugin is expected here; do not leave core files behind.
   struct rlimit no_core = {0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
+  // The parent names the signal: a sanitizer's handler (ASan turns SIGSEGV into exit(1)) must
+  // not hide it, so this process dies of the signal itself.
+  for (int signal_number : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) ::signal(signal_number, SIG_DFL);
   CheckResult result;
   try {
     result = body();

@@ -1,7 +1,7 @@
 // infercost-conformance — checks any infercost plugin binary against the ABI v1 contract.
 //
-//   infercost-conformance --plugin PATH [--skip FILE] [--format text|json] [--timeout SECONDS]
-//                         [--verbose]
+//   infercost-conformance --plugin PATH [--skip FILE] [--only PATTERNS] [--format text|json]
+//                         [--timeout SECONDS] [--verbose]
 //   infercost-conformance --list-checks
 //
 // Each check runs in its own forked process, so a plugin that crashes or hangs still yields a
@@ -33,8 +33,8 @@ constexpr int kExitFailed = 1;
 constexpr int kExitUsage = 2;
 
 const char kUsage[] =
-    "usage: infercost-conformance --plugin PATH [--skip FILE] [--format text|json]\n"
-    "                             [--timeout SECONDS] [--verbose]\n"
+    "usage: infercost-conformance --plugin PATH [--skip FILE] [--only PATTERNS]\n"
+    "                             [--format text|json] [--timeout SECONDS] [--verbose]\n"
     "       infercost-conformance --list-checks\n"
     "\n"
     "Checks an infercost plugin library (ABI "
@@ -44,6 +44,8 @@ const char kUsage[] =
     "\n"
     "  --plugin PATH      the plugin's shared library (e.g. build/plugins/infercost-gqa.so)\n"
     "  --skip FILE        check names to skip, one per line ('#' comments, '*' wildcards)\n"
+    "  --only PATTERNS    run only the checks matching one of these comma-separated patterns\n"
+    "                     ('*' wildcards); the handshake always runs\n"
     "  --format FORMAT    text (default) or json\n"
     "  --timeout SECONDS  per-check time limit (default 60)\n"
     "  --verbose          copy the plugin's log lines to stderr\n"
@@ -54,6 +56,7 @@ const char kUsage[] =
 struct Options {
   std::string plugin;
   std::string skip_file;
+  std::vector<std::string> only;  // empty: every check
   std::string format = "text";
   int timeout_seconds = 60;
   bool verbose = false;
@@ -98,6 +101,16 @@ Options ParseOptions(int argc, char** argv) {
       options.plugin = get("--plugin");
     } else if (flag == "--skip") {
       options.skip_file = get("--skip");
+    } else if (flag == "--only") {
+      const std::string list = get("--only");
+      size_t begin = 0;
+      while (begin <= list.size()) {
+        const size_t comma = std::min(list.find(',', begin), list.size());
+        if (comma > begin) options.only.push_back(list.substr(begin, comma - begin));
+        begin = comma + 1;
+      }
+      if (options.only.empty())
+        UsageError("--only wants check names or patterns, e.g. 'lifecycle,invariants.*'");
     } else if (flag == "--format") {
       options.format = get("--format");
       have_format = true;
@@ -272,6 +285,14 @@ int Run(const Options& options) {
 
   std::vector<Entry> entries;
   auto skipped_by = [&](const std::string& name) -> std::optional<CheckResult> {
+    const bool selected =
+        options.only.empty() ||
+        std::any_of(options.only.begin(), options.only.end(), [&](const std::string& pattern) {
+          return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
+        });
+    if (!selected && name != "handshake") {
+      return CheckResult{Status::kSkip, "not selected by --only", {}};
+    }
     if (SkipPattern* p = FindSkip(skips, name)) {
       return CheckResult{
           Status::kSkip,

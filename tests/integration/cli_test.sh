@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end checks of the `infercost` command: the default scenario shows the golden strings,
 # every format parses, and bad input exits with status 2 and a message naming the fix.
-# Usage: cli_test.sh INFERCOST PLUGIN_DIR PRESET_DIR DATA_DIR
+# Usage: cli_test.sh INFERCOST PLUGIN_DIR PRESET_DIR DATA_DIR ABI_TEST_DIR
 set -u
-bin=$1 plugins=$2 presets=$3 data=$4
+bin=$1 plugins=$2 presets=$3 data=$4 abi=$5
 export INFERCOST_PLUGIN_PATH=$plugins INFERCOST_PRESET_PATH=$presets
 failures=0
 TMPDIR_CLI=$(mktemp -d)
+export INFERCOST_CACHE_DIR=$TMPDIR_CLI/cache  # plugin probe verdicts of this run only
 trap 'rm -rf "$TMPDIR_CLI"' EXIT
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 
@@ -94,6 +95,31 @@ grep -q "out of range" <<<"$out" || fail "1e400 config.json message: $out"
 mkdir -p "$TMPDIR_CLI/dir.toml"
 out=$(expect_status 2 "directory as a model" "$bin" report --model "$TMPDIR_CLI/dir.toml")
 grep -q "is a directory" <<<"$out" || fail "directory model message: $out"
+
+# Issue 9: a third-party plugin named like the host's own is refused unless overridden; the
+# listing says which one wins and why.
+out=$(expect_status 0 "shadowing plugin" "$bin" plugins --plugin-dir "$abi/shadow_plugins")
+grep -qE "loaded +attention_variant +gqa .*$plugins/.*the host's own plugin" <<<"$out" ||
+  fail "plugins does not show the host's own gqa winning: $out"
+grep -qF "$abi/shadow_plugins/infercost-gqa" <<<"$out" && grep -q -- "--plugin-override gqa" <<<"$out" ||
+  fail "plugins does not list the shadowing gqa as refused with the override hint: $out"
+out=$(expect_status 0 "overriding plugin" "$bin" plugins --plugin-dir "$abi/shadow_plugins" \
+  --plugin-override gqa)
+grep -qE "loaded +attention_variant +gqa .*shadow_plugins/.*replaces the host's own 'gqa'" <<<"$out" ||
+  fail "--plugin-override gqa does not make the third-party gqa win: $out"
+grep -q "overridden by" <<<"$out" || fail "the overridden host gqa is not listed: $out"
+out=$(expect_status 0 "override matching nothing" "$bin" plugins --plugin-override nosuch)
+grep -q "warning: --plugin-override nosuch" <<<"$out" || fail "no warning for a vain override: $out"
+# A plugin that segfaults when called is probed in a child process and never loaded: the host
+# lists it as rejected with the crashing call, and the default scenario still runs.
+out=$(expect_status 0 "crashing plugin listed" "$bin" plugins --plugin-dir "$abi/crash_plugins")
+grep -qE "abi_segfaults.*conformance probe.*SIGSEGV.*emit_phases" <<<"$out" ||
+  fail "the crashing plugin is not rejected with its crash: $out"
+table=$(expect_status 0 "report beside a crashing plugin" "$bin" report --plugin-dir "$abi/crash_plugins")
+grep -qF "983.0 M" <<<"$table" || fail "default scenario beside a crashing plugin: $table"
+out=$(expect_status 2 "using the crashing plugin" "$bin" report --plugin-dir "$abi/crash_plugins" \
+  --attention-variant abi_segfaults)
+grep -q "was rejected: .*SIGSEGV" <<<"$out" || fail "asking for the crashing plugin: $out"
 
 if ((failures > 0)); then
   echo "$failures failure(s)"

@@ -76,6 +76,39 @@ int main(void) {
   infercost_free(catalog);
 
   infercost_context_destroy(ctx);
+
+  /* Issue 9: a third-party "gqa" is refused beside the host's own unless plugin_overrides names
+   * it; the catalog says which one won and why. */
+  const char* shadowed =
+      "{\"plugin_dirs\": [\"" INFERCOST_TEST_SHADOW_PLUGIN_DIR "\", \"" INFERCOST_TEST_PLUGIN_DIR
+      "\"], \"preset_dirs\": [\"" INFERCOST_TEST_PRESET_DIR
+      "\"], \"use_environment\": false, \"use_default_dirs\": false%s}";
+  char options_text[2048];
+  infercost_context* shadow = NULL;
+  snprintf(options_text, sizeof options_text, shadowed, "");
+  CHECK(infercost_context_create(options_text, &shadow) == INFERCOST_OK);
+  catalog = NULL;
+  CHECK(shadow != NULL && infercost_catalog(shadow, &catalog) == INFERCOST_OK);
+  CHECK(catalog != NULL && strstr(catalog, "the host's own plugin (") != NULL);
+  CHECK(catalog != NULL && strstr(catalog, "pass plugin_overrides gqa") != NULL);
+  infercost_free(catalog);
+  infercost_context_destroy(shadow);
+  shadow = NULL;
+  snprintf(options_text, sizeof options_text, shadowed, ", \"plugin_overrides\": [\"gqa\"]");
+  CHECK(infercost_context_create(options_text, &shadow) == INFERCOST_OK);
+  catalog = NULL;
+  CHECK(shadow != NULL && infercost_catalog(shadow, &catalog) == INFERCOST_OK);
+  CHECK(catalog != NULL && strstr(catalog, "replaces the host's own 'gqa'") != NULL);
+  CHECK(catalog != NULL && strstr(catalog, "overridden by") != NULL);
+  infercost_free(catalog);
+  infercost_context_destroy(shadow);
+  shadow = NULL;
+  CHECK(infercost_context_create("{\"plugin_overrides\": \"gqa\"}", &shadow) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(NULL), "'plugin_overrides'") != NULL);
+  CHECK(infercost_context_create("{\"probe_plugins\": 1}", &shadow) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(shadow == NULL);
+
   if (failures == 0) puts("c_api_test: all checks passed");
   return failures == 0 ? 0 : 1;
 }

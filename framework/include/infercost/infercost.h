@@ -41,10 +41,14 @@ const char* infercost_version(void);
 
 /* Creates a context. `options_json` (may be NULL or "{}"):
  *   {"plugin_dirs": ["dir", ...], "preset_dirs": ["dir", ...],
- *    "use_environment": true, "use_default_dirs": true}
+ *    "use_environment": true, "use_default_dirs": true,
+ *    "plugin_overrides": ["name", ...], "probe_plugins": true}
  * Plugin and preset directories are searched before $INFERCOST_PLUGIN_PATH /
- * $INFERCOST_PRESET_PATH and the built-in locations (unless switched off). On failure *out is
- * NULL and the message is available from infercost_last_error(NULL). */
+ * $INFERCOST_PRESET_PATH and the built-in locations (unless switched off). A third-party plugin
+ * named like one of the host's own is refused unless its name is in "plugin_overrides"; each
+ * third-party plugin is first probed in a child process (docs/plugin-trust.md) unless
+ * "probe_plugins" is false. Unknown keys are an error. On failure *out is NULL and the message is
+ * available from infercost_last_error(NULL). */
 infercost_status infercost_context_create(const char* options_json, infercost_context** out);
 void infercost_context_destroy(infercost_context* context);
 

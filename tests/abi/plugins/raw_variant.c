@@ -53,10 +53,18 @@ static ic_error* KvCacheBytesPerToken(void* instance, const ic_attention_shape* 
   return NULL;
 }
 
+#ifdef ABI_CASE_SEGFAULT_IN_EMIT
+static int* volatile abi_case_nowhere = NULL;
+#endif
+
 MAYBE_UNUSED static ic_error* EmitPhases(void* instance, const ic_attention_shape* shape,
                                          const ic_stage* stage, const ic_phase_sink* sink) {
   ic_phase_cost cost = {0};
   (void)instance;
+#ifdef ABI_CASE_SEGFAULT_IN_EMIT
+  /* A write through a null pointer the compiler cannot see through: SIGSEGV in every call. */
+  *abi_case_nowhere = 42;
+#endif
   cost.struct_size = sizeof cost;
   cost.phase = IC_PHASE_QK_SCORES;
   cost.matrix_flops = 2.0 * (double)stage->batch * (double)shape->num_heads *

@@ -1,0 +1,54 @@
+// Proves a third-party plugin library in a child process before the host loads it.
+//
+// The host never maps an unproven library: the conformance runner (infercost-conformance, part
+// of the SDK) loads it in its own processes and runs the checks a host's use exercises
+// (versions.*, lifecycle, invariants.*). A plugin that crashes, hangs or exits inside one is
+// rejected with the check and the call that crashed; one that merely fails a check still loads
+// (the host checks every call's results itself). The verdict is cached by the library's path,
+// size and modification time (and the runner's), as GStreamer's plugin scanner does, so each
+// library is probed once.
+//
+//   PluginProbeOptions options;  // runner and cache found as documented in docs/plugin-trust.md
+//   ProbeVerdict verdict = ProbePlugin("/opt/acme/infercost-acme.so", options);
+//   if (verdict.outcome == ProbeOutcome::kRejected) std::cerr << verdict.detail;
+#ifndef INFERCOST_FRAMEWORK_PLUGIN_PROBE_H_
+#define INFERCOST_FRAMEWORK_PLUGIN_PROBE_H_
+
+#include <string>
+
+namespace infercost::framework {
+
+// The checks a probe runs (infercost-conformance --only).
+inline constexpr char kProbeChecks[] = "versions.*,lifecycle,invariants.*";
+
+struct PluginProbeOptions {
+  // The conformance runner; empty: $INFERCOST_CONFORMANCE_RUNNER, else beside the running
+  // executable, else this build tree's, else the install prefix's bin/.
+  std::string runner_path;
+  // Where verdicts are cached; empty: $INFERCOST_CACHE_DIR, else $XDG_CACHE_HOME/infercost,
+  // else $HOME/.cache/infercost. An unwritable cache only costs a probe per run.
+  std::string cache_dir;
+  int check_timeout_seconds = 20;   // per check (--timeout)
+  int total_timeout_seconds = 300;  // the whole probe; past it the runner is killed
+};
+
+enum class ProbeOutcome {
+  kPassed,     // no check crashed or hung: load it
+  kRejected,   // a check crashed, hung or exited: never load it
+  kNotProbed,  // no runner, or it gave no report: loaded, with `detail` as a warning
+};
+
+struct ProbeVerdict {
+  ProbeOutcome outcome = ProbeOutcome::kNotProbed;
+  std::string detail;  // rejected: which check crashed and how; else a one-line summary
+  bool from_cache = false;
+};
+
+ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptions& options);
+
+// The runner ProbePlugin would use, or "" (for messages and `infercost plugins`).
+std::string FindConformanceRunner(const PluginProbeOptions& options);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_PLUGIN_PROBE_H_
