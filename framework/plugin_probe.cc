@@ -163,8 +163,15 @@ RunnerOutput RunRunner(const std::string& runner, const std::vector<std::string>
   std::vector<char*> argv;
   for (std::string& s : argv_strings) argv.push_back(s.data());
   argv.push_back(nullptr);
+  // Its own process group: on timeout the runner and the check processes it forked die together.
+  posix_spawnattr_t attributes;
+  posix_spawnattr_init(&attributes);
+  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+  posix_spawnattr_setpgroup(&attributes, 0);
   pid_t pid = -1;
-  const int spawned = ::posix_spawn(&pid, runner.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned =
+      ::posix_spawn(&pid, runner.c_str(), &actions, &attributes, argv.data(), environ);
+  posix_spawnattr_destroy(&attributes);
   posix_spawn_file_actions_destroy(&actions);
   ::close(fds[1]);
   if (spawned != 0) {
@@ -193,7 +200,7 @@ RunnerOutput RunRunner(const std::string& runner, const std::vector<std::string>
     if (output.stdout_text.size() > (16u << 20)) break;  // no report is this large
   }
   ::close(fds[0]);
-  if (output.timed_out) ::kill(pid, SIGKILL);
+  if (output.timed_out) ::kill(-pid, SIGKILL);
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
@@ -210,14 +217,18 @@ bool IsFatal(std::string_view reason) {
   return false;
 }
 
-ProbeVerdict Interpret(const RunnerOutput& output, const std::string& runner) {
+ProbeVerdict Interpret(const RunnerOutput& output, const std::string& runner, int timeout_seconds) {
   ProbeVerdict verdict;
   if (!output.spawn_error.empty()) {
     verdict.detail = output.spawn_error;
     return verdict;
   }
   if (output.timed_out) {
-    verdict.detail = fmt::format("{} did not finish in time and was killed", runner);
+    verdict.outcome = ProbeOutcome::kRejected;
+    verdict.detail = fmt::format(
+        "the conformance probe ({} in a child process) did not finish in {} s: the plugin hangs "
+        "or is far too slow for a host; it is not loaded",
+        kRunnerName, timeout_seconds);
     return verdict;
   }
   nlohmann::json report = nlohmann::json::parse(output.stdout_text, nullptr, false);
@@ -316,7 +327,7 @@ ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptio
                 {"--plugin", absolute.string(), "--format", "json", "--only", kProbeChecks,
                  "--timeout", std::to_string(options.check_timeout_seconds)},
                 options.total_timeout_seconds);
-  ProbeVerdict verdict = Interpret(output, runner);
+  ProbeVerdict verdict = Interpret(output, runner, options.total_timeout_seconds);
   if (!cache_file.empty() && verdict.outcome != ProbeOutcome::kNotProbed) {
     WriteCache(cache_file, key, verdict);
   }

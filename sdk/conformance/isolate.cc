@@ -3,11 +3,13 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -126,6 +128,25 @@ class ChildReport {
   std::string last_progress_;
 };
 
+// The parent names the signal a check died of, so this process must die of the signal itself.
+// A sanitizer's handler would hide it (ASan turns SIGSEGV into a report and exit(1)), and the
+// sanitizers intercept signal()/sigaction() and may ignore a request to drop their handler: ask
+// the kernel directly. The kernel's struct for rt_sigaction; SIG_DFL needs no restorer.
+void RestoreDefaultCrashSignals() {
+#if defined(__linux__)
+  struct KernelSigaction {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)(void);
+    uint64_t mask;
+  };
+  for (int signal_number : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) {
+    KernelSigaction action = {SIG_DFL, 0, nullptr, 0};
+    ::syscall(SYS_rt_sigaction, signal_number, &action, nullptr, sizeof(action.mask));
+  }
+#endif
+}
+
 [[noreturn]] void RunChild(const std::function<CheckResult()>& body, int fd) {
   g_result_fd = fd;
   // Plugin output must not corrupt the report on stdout (JSON): send it to stderr.
@@ -133,9 +154,7 @@ class ChildReport {
   // A crashing plugin is expected here; do not leave core files behind.
   struct rlimit no_core = {0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
-  // The parent names the signal: a sanitizer's handler (ASan turns SIGSEGV into exit(1)) must
-  // not hide it, so this process dies of the signal itself.
-  for (int signal_number : {SIGSEGV, SIGBUS, SIGFPE, SIGILL}) ::signal(signal_number, SIG_DFL);
+  RestoreDefaultCrashSignals();
   CheckResult result;
   try {
     result = body();

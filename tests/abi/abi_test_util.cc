@@ -23,6 +23,7 @@ PluginLoaderOptions OnlyDirs(std::vector<std::string> dirs) {
   options.plugin_dirs = std::move(dirs);
   options.use_environment = false;
   options.use_default_dirs = false;
+  options.probe_options.cache_dir = ABI_PROBE_CACHE_DIR;  // this build's verdicts only
   return options;
 }
 

@@ -33,7 +33,8 @@ std::string LibraryFile(std::string_view plugin_name);
 // "<name>.icplugin.toml"
 std::string ManifestFile(std::string_view plugin_name);
 
-// Options that search exactly `dirs`: no environment, no default dirs.
+// Options that search exactly `dirs`: no environment, no default dirs; probe verdicts are cached
+// in this build tree.
 PluginLoaderOptions OnlyDirs(std::vector<std::string> dirs);
 
 // LoadPlugins over bad_plugins/ alone, once per process.

@@ -93,6 +93,19 @@ TEST(PluginTrust, VerdictIsCachedByPathSizeAndModificationTime) {
   EXPECT_EQ(rebuilt.outcome, ProbeOutcome::kPassed) << rebuilt.detail;
 }
 
+TEST(PluginTrust, HangingPluginIsRejectedWhenTheProbeRunsOutOfTime) {
+  const fs::path scratch = ScratchDir();
+  framework::PluginProbeOptions options;
+  options.runner_path = INFERCOST_CONFORMANCE_RUNNER_PATH;
+  options.cache_dir = (scratch / "cache").string();
+  options.total_timeout_seconds = 2;  // its emit_phases never returns
+  const auto start = std::chrono::steady_clock::now();
+  const ProbeVerdict verdict = ProbePlugin(ABI_HANG_PLUGIN, options);
+  EXPECT_EQ(verdict.outcome, ProbeOutcome::kRejected) << verdict.detail;
+  EXPECT_TRUE(Contains(verdict.detail, "did not finish in 2 s")) << verdict.detail;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
 TEST(PluginTrust, WellBehavedThirdPartyPluginPassesTheProbeAndLoads) {
   const fs::path cache = ScratchDir();
   const PluginSet set = framework::LoadPlugins(Probing({SecondPluginDir()}, cache));

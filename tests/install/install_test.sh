@@ -11,6 +11,7 @@ cmake=$1 build=$2 src=$3 libdir=$4 make_program=${5:-} cxx=${6:-}
 unset INFERCOST_PLUGIN_PATH INFERCOST_PRESET_PATH
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/infercost-install-test.XXXXXX") || exit 1
+export INFERCOST_CACHE_DIR=$work/cache  # plugin probe verdicts of this run only
 if [[ -z ${INFERCOST_KEEP_INSTALL_TEST:-} ]]; then
   trap 'rm -rf "$work"' EXIT
 else
@@ -201,7 +202,8 @@ int main() {
 }
 CC
     # shellcheck disable=SC2086  # word splitting of the flags is intended
-    run "compile with pkg-config flags" "${cxx:-c++}" -std=c++20 "$work/pc_host.cc" \
+    # shellcheck disable=SC2086  # ${CXXFLAGS}: a sanitizer build's libraries need its runtime too
+    run "compile with pkg-config flags" "${cxx:-c++}" -std=c++20 ${CXXFLAGS:-} "$work/pc_host.cc" \
       -o "$work/pc_host" $flags && run "run pkg-config host" "$work/pc_host"
   fi
 else
