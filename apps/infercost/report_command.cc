@@ -125,14 +125,21 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                      "Override the model's attention variant (mha, gqa, mqa, mla, ...)");
 }
 
-int RunReport(Session& session, const framework::ScenarioRequest& original) {
+absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
+                                                    const framework::PluginSet& plugins,
+                                                    const framework::ScenarioRequest& original) {
+  framework::ScenarioRequest request = original;
+  absl::StatusOr<registry::Presets> with_model = PresetsWithModel(presets, request);
+  if (!with_model.ok()) return with_model.status();
+  AddPluginDevices(plugins, *with_model);
+  return framework::MakeScenario(request, *with_model);
+}
+
+int RunReport(Session& session, const framework::ScenarioRequest& request) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  framework::ScenarioRequest request = original;
-  absl::StatusOr<registry::Presets> with_model = PresetsWithModel(**presets, request);
-  if (!with_model.ok()) return ReportError(with_model.status());
-  AddPluginDevices(session.Plugins(), *with_model);
-  absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(request, *with_model);
+  absl::StatusOr<framework::Scenario> scenario =
+      ResolveScenario(**presets, session.Plugins(), request);
   if (!scenario.ok()) return ReportError(scenario.status());
   for (const std::string& warning : scenario->warnings) {
     fmt::print(stderr, "infercost: warning: {}\n", warning);

@@ -4,13 +4,21 @@
 
 #include <CLI/CLI.hpp>
 
+#include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
+#include "framework/plugin_loader.h"
 #include "framework/scenario.h"
+#include "registry/presets.h"
 
 namespace infercost::cli {
 
 // Adds the scenario flags to `command`, writing into `request`.
 void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
+// The validated scenario of `request`: `--model` may name a model file (loaded here), devices of
+// hardware plugins join the presets. What RunReport evaluates; exposed for the fuzz harness.
+absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
+                                                    const framework::PluginSet& plugins,
+                                                    const framework::ScenarioRequest& request);
 int RunReport(Session& session, const framework::ScenarioRequest& request);
 
 }  // namespace infercost::cli

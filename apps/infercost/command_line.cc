@@ -1,0 +1,103 @@
+#include "apps/infercost/command_line.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "apps/infercost/report_command.h"
+#include "fmt/format.h"
+
+namespace infercost::cli {
+namespace {
+
+constexpr int kUsageError = 2;
+
+void AddGlobalFlags(CLI::App& app, infercost::cli::GlobalFlags& flags) {
+  app.add_option("--plugin-dir", flags.plugin_dirs,
+                 "Directory searched first for plugin manifests (repeatable)")
+      ->type_name("DIR");
+  app.add_option("--plugin-override", flags.plugin_overrides,
+                 "Let the third-party plugin NAME replace the host's own plugin of that name "
+                 "(repeatable); without it the host's own wins")
+      ->type_name("NAME");
+  app.add_option("--presets-dir", flags.preset_dirs,
+                 "Directory with models/, hardware/, engines/ presets, searched first "
+                 "(repeatable)")
+      ->type_name("DIR");
+  app.add_option("--format", flags.format, "Output format")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->default_str("table");
+}
+
+}  // namespace
+
+std::optional<int> ParseCommandLine(const std::vector<std::string>& args, CommandLine& line,
+                                    std::ostream& out, std::ostream& err) {
+  CLI::App app{"infercost: what running a large language model costs, phase by phase"};
+  app.set_version_flag("--version", "infercost 0.1.0 (plugin ABI 1.0)");
+  app.require_subcommand(0, 1);
+  GlobalFlags& flags = line.flags;
+  AddGlobalFlags(app, flags);
+  app.fallthrough();
+
+  CLI::App* models = app.add_subcommand("models", "List model presets");
+  CLI::App* hardware = app.add_subcommand("hardware", "List devices (presets and plugins)");
+  CLI::App* plugins = app.add_subcommand("plugins", "List plugins: loaded and rejected");
+  plugins->add_flag("--no-load", line.no_load, "List manifests only; open no library");
+
+  CLI::App* report = app.add_subcommand("report", "Per-phase costs of a scenario");
+  AddScenarioFlags(*report, line.request);
+
+  CLI::App* validate =
+      app.add_subcommand("validate", "Predicted vs measured latency (ANL static batches)");
+  AddValidateFlags(*validate, line.validate_flags);
+
+  std::vector<const char*> argv;
+  argv.reserve(args.size());
+  for (const std::string& arg : args) argv.push_back(arg.c_str());
+  try {
+    app.parse(static_cast<int>(argv.size()), argv.data());
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e, out, err);
+  } catch (const CLI::ParseError& e) {
+    err << fmt::format("infercost: error: {}\nRun 'infercost --help' for usage.\n", e.what());
+    return kUsageError;
+  }
+
+  // A directory the user named must exist: a typo would otherwise load nothing, silently.
+  for (const auto& [flag, dirs] : {std::pair{"--plugin-dir", &flags.plugin_dirs},
+                                   std::pair{"--presets-dir", &flags.preset_dirs}}) {
+    for (const std::string& dir : *dirs) {
+      std::error_code error;
+      if (!std::filesystem::is_directory(dir, error)) {
+        err << fmt::format(
+            "infercost: error: {} {}: {}; name an existing directory\n", flag, dir,
+            std::filesystem::exists(dir, error) ? "is not a directory" : "no such directory");
+        return kUsageError;
+      }
+    }
+  }
+  if (flags.format == "csv" && !report->parsed() && app.get_subcommands().size() == 1) {
+    err << "infercost: error: --format csv is available for `report` only; use table or json\n";
+    return kUsageError;
+  }
+  if (models->parsed()) {
+    line.command = Command::kModels;
+  } else if (hardware->parsed()) {
+    line.command = Command::kHardware;
+  } else if (plugins->parsed()) {
+    line.command = Command::kPlugins;
+  } else if (validate->parsed()) {
+    line.command = Command::kValidate;
+  } else {
+    line.command = Command::kReport;
+  }
+  return std::nullopt;
+}
+
+}  // namespace infercost::cli
