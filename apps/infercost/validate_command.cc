@@ -9,8 +9,8 @@
 #include "apps/infercost/validate_suites.h"
 #include "fmt/format.h"
 #include "framework/report/text_table.h"
-#include "framework/validation/anl_static_batch.h"
 #include "nlohmann/json.hpp"
+#include "validation/anl_static_batch.h"
 
 namespace infercost::cli {
 namespace {
@@ -31,7 +31,7 @@ std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fr
 
 std::string Gpus(const std::vector<int64_t>& gpus) { return absl::StrJoin(gpus, ","); }
 
-void PrintTable(const std::string& data, const framework::AnlValidation& v) {
+void PrintTable(const std::string& data, const validation::AnlValidation& v) {
   fmt::print(
       "ANL LLM-Inference-Bench static batches: measured latency (prefill of the batch + every "
       "decode step) vs predicted e2e\ndata: {}\n\n",
@@ -40,7 +40,7 @@ void PrintTable(const std::string& data, const framework::AnlValidation& v) {
                   "predicted s", "error", "fits"},
                  {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
                   Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kLeft});
-  for (const framework::AnlResult& r : v.results) {
+  for (const validation::AnlResult& r : v.results) {
     rows.AddRow({r.request.engine, r.request.hardware, r.request.model,
                  std::to_string(r.row.num_hardware), std::to_string(r.row.length),
                  std::to_string(r.row.batch), fmt::format("{:.3f}", r.row.latency_s),
@@ -52,7 +52,7 @@ void PrintTable(const std::string& data, const framework::AnlValidation& v) {
   TextTable groups({"engine", "device", "model", "gpus", "rows", "median |error|", "mean error"},
                    {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
                     Align::kRight, Align::kRight});
-  for (const framework::AnlGroup& g : v.groups) {
+  for (const validation::AnlGroup& g : v.groups) {
     groups.AddRow({g.engine, g.hardware, g.model, Gpus(g.gpus), std::to_string(g.rows),
                    AbsPercent(g.median_abs_error), Percent(g.mean_error)});
   }
@@ -68,9 +68,9 @@ void PrintTable(const std::string& data, const framework::AnlValidation& v) {
       "memory at once; engines then run it in waves, which the estimate does not model.\n");
 }
 
-void PrintJson(const std::string& data, const framework::AnlValidation& v) {
+void PrintJson(const std::string& data, const validation::AnlValidation& v) {
   nlohmann::json rows = nlohmann::json::array();
-  for (const framework::AnlResult& r : v.results) {
+  for (const validation::AnlResult& r : v.results) {
     rows.push_back({{"source", r.row.source},
                     {"engine", r.request.engine},
                     {"hardware", r.request.hardware},
@@ -85,7 +85,7 @@ void PrintJson(const std::string& data, const framework::AnlValidation& v) {
                     {"fits", r.fits}});
   }
   nlohmann::json groups = nlohmann::json::array();
-  for (const framework::AnlGroup& g : v.groups) {
+  for (const validation::AnlGroup& g : v.groups) {
     groups.push_back({{"engine", g.engine},
                       {"hardware", g.hardware},
                       {"model", g.model},
@@ -155,9 +155,9 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
       return ReportError(absl::NotFoundError(fmt::format("{} {}: no such preset", flag, name)));
     }
   }
-  absl::StatusOr<std::vector<framework::AnlRow>> rows = framework::ReadAnlStaticBatchCsv(data);
+  absl::StatusOr<std::vector<validation::AnlRow>> rows = validation::ReadAnlStaticBatchCsv(data);
   if (!rows.ok()) return ReportError(rows.status());
-  absl::StatusOr<framework::AnlValidation> validation = framework::ValidateAnlStaticBatch(
+  absl::StatusOr<validation::AnlValidation> validation = validation::ValidateAnlStaticBatch(
       *rows, **presets, session.Plugins(), {flags.engine, flags.model, flags.hardware});
   if (!validation.ok()) return ReportError(validation.status());
   if (validation->results.empty()) {

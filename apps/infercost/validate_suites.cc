@@ -7,9 +7,9 @@
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/report/text_table.h"
-#include "framework/validation/aic_serving.h"
-#include "framework/validation/per_op.h"
 #include "nlohmann/json.hpp"
+#include "validation/aic_serving.h"
+#include "validation/per_op.h"
 
 namespace infercost::cli {
 namespace {
@@ -20,7 +20,7 @@ using framework::TextTable;
 std::string Percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
 std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
 
-void PrintAicTable(const std::string& data, const framework::AicValidation& v) {
+void PrintAicTable(const std::string& data, const validation::AicValidation& v) {
   fmt::print(
       "aiconfigurator serving runs (agg, concurrency <= 8, one node): measured TPOT vs predicted "
       "decode step (tpot at the mean context)\ndata: {}\n\n",
@@ -30,7 +30,7 @@ void PrintAicTable(const std::string& data, const framework::AicValidation& v) {
                  {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
                   Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
                   Align::kRight, Align::kRight, Align::kRight});
-  for (const framework::AicResult& r : v.results) {
+  for (const validation::AicResult& r : v.results) {
     rows.AddRow({r.request.engine, r.request.hardware, r.request.model, r.request.weights,
                  std::to_string(r.row.tp), std::to_string(r.row.attention_dp),
                  std::to_string(r.row.moe_ep), std::to_string(r.row.isl), std::to_string(r.row.osl),
@@ -42,7 +42,7 @@ void PrintAicTable(const std::string& data, const framework::AicValidation& v) {
       {"engine", "device", "model", "weights", "tp", "rows", "median |error|", "mean error"},
       {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
        Align::kRight, Align::kRight});
-  for (const framework::AicGroup& g : v.groups) {
+  for (const validation::AicGroup& g : v.groups) {
     groups.AddRow({g.engine, g.hardware, g.model, g.precision, absl::StrJoin(g.tp, ","),
                    std::to_string(g.rows), AbsPercent(g.median_abs_error), Percent(g.mean_error)});
   }
@@ -50,7 +50,7 @@ void PrintAicTable(const std::string& data, const framework::AicValidation& v) {
   TextTable classes(
       {"device", "models", "tp", "rows", "median |error|", "mean error"},
       {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
-  for (const framework::AicGroup& g : v.classes) {
+  for (const validation::AicGroup& g : v.classes) {
     classes.AddRow({g.hardware, g.model, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
                     AbsPercent(g.median_abs_error), Percent(g.mean_error)});
   }
@@ -66,7 +66,7 @@ void PrintAicTable(const std::string& data, const framework::AicValidation& v) {
 }
 
 void PrintPerOpTable(const std::string& data, const std::string& engine,
-                     const framework::PerOpValidation& v) {
+                     const validation::PerOpValidation& v) {
   (void)engine;
   fmt::print(
       "Per-operator kernels (fp16): measured vs the hardware plugin's time with the engine "
@@ -75,14 +75,14 @@ void PrintPerOpTable(const std::string& data, const std::string& engine,
   TextTable rows(
       {"group", "op", "shape", "measured us", "predicted us", "error"},
       {Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
-  for (const framework::PerOpResult& r : v.results) {
+  for (const validation::PerOpResult& r : v.results) {
     rows.AddRow({r.group, r.op, r.shape, fmt::format("{:.1f}", 1e6 * r.measured_s),
                  fmt::format("{:.1f}", 1e6 * r.predicted_s), Percent(r.relative_error)});
   }
   fmt::print("{}\n", rows.Render());
   TextTable groups({"group", "rows", "median |error|", "mean error"},
                    {Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
-  for (const framework::PerOpGroup& g : v.groups) {
+  for (const validation::PerOpGroup& g : v.groups) {
     groups.AddRow(
         {g.name, std::to_string(g.rows), AbsPercent(g.median_abs_error), Percent(g.mean_error)});
   }
@@ -99,10 +99,10 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                    const std::string& model, const std::string& hardware) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  absl::StatusOr<std::vector<framework::AicRow>> rows = framework::ReadAicServingCsv(data);
+  absl::StatusOr<std::vector<validation::AicRow>> rows = validation::ReadAicServingCsv(data);
   if (!rows.ok()) return ReportError(rows.status());
-  absl::StatusOr<framework::AicValidation> v =
-      framework::ValidateAicServing(*rows, **presets, session.Plugins(), {engine, model, hardware});
+  absl::StatusOr<validation::AicValidation> v = validation::ValidateAicServing(
+      *rows, **presets, session.Plugins(), {engine, model, hardware});
   if (!v.ok()) return ReportError(v.status());
   if (v->results.empty()) {
     return ReportError(absl::NotFoundError(fmt::format("{}: no row matches", data)));
@@ -112,7 +112,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
     return 0;
   }
   nlohmann::json out_rows = nlohmann::json::array();
-  for (const framework::AicResult& r : v->results) {
+  for (const validation::AicResult& r : v->results) {
     out_rows.push_back({{"source", r.row.source},
                         {"engine", r.request.engine},
                         {"hardware", r.request.hardware},
@@ -129,9 +129,9 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                         {"predicted_tpot_ms", r.predicted_ms},
                         {"relative_error", r.relative_error}});
   }
-  auto groups = [](const std::vector<framework::AicGroup>& list) {
+  auto groups = [](const std::vector<validation::AicGroup>& list) {
     nlohmann::json out = nlohmann::json::array();
-    for (const framework::AicGroup& g : list) {
+    for (const validation::AicGroup& g : list) {
       out.push_back({{"engine", g.engine},
                      {"hardware", g.hardware},
                      {"model", g.model},
@@ -158,16 +158,16 @@ int RunValidatePerOp(Session& session, const std::string& data_dir, const std::s
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   const std::string& calibration = engine;
-  absl::StatusOr<framework::PerOpValidation> v =
-      framework::ValidatePerOp(data_dir, framework::DefaultPerOpFiles(), **presets,
-                               session.Plugins(), calibration, hardware);
+  absl::StatusOr<validation::PerOpValidation> v =
+      validation::ValidatePerOp(data_dir, validation::DefaultPerOpFiles(), **presets,
+                                session.Plugins(), calibration, hardware);
   if (!v.ok()) return ReportError(v.status());
   if (session.flags().format != "json") {
     PrintPerOpTable(data_dir, calibration, *v);
     return 0;
   }
   nlohmann::json out_rows = nlohmann::json::array();
-  for (const framework::PerOpResult& r : v->results) {
+  for (const validation::PerOpResult& r : v->results) {
     out_rows.push_back({{"source", r.source},
                         {"group", r.group},
                         {"hardware", r.hardware},
@@ -178,7 +178,7 @@ int RunValidatePerOp(Session& session, const std::string& data_dir, const std::s
                         {"relative_error", r.relative_error}});
   }
   nlohmann::json groups = nlohmann::json::array();
-  for (const framework::PerOpGroup& g : v->groups) {
+  for (const validation::PerOpGroup& g : v->groups) {
     groups.push_back({{"group", g.name},
                       {"rows", g.rows},
                       {"median_abs_error", g.median_abs_error},

@@ -62,6 +62,10 @@ for p in mha gqa mqa mla naive flash roofline; do
 done
 [[ -e $prefix/include/infercost-host/registry/toml_reader.h ]] && fail "internal toml_reader.h installed"
 [[ -e $prefix/include/infercost-host/framework/include ]] && fail "C API header installed twice"
+# Dataset-specific code (validation/) is not part of the installed framework (issue 10, point 5).
+grep -rlE "Anl|Aic|PerOp" "$prefix/include/infercost-host" && fail "validation code in installed headers"
+nm -C "$prefix/$libdir/libinfercost_framework.a" 2>/dev/null | grep -qE "ValidateAnl|ValidateAic|ValidatePerOp" &&
+  fail "validation code in the installed framework library"
 
 # build_example NAME SOURCE_SUBDIR: a fresh CMake project that sees only the prefix.
 build_example() {

@@ -7,7 +7,7 @@
 //   h100-sxm dense 108 rows 12.1%   h100-sxm MoE 54 rows 15.0%
 //   b200 dense      96 rows 13.9%   b200 MoE    181 rows 14.5%
 //   all 439 rows 14.0%
-#include "framework/validation/aic_serving.h"
+#include "validation/aic_serving.h"
 
 #include <string>
 #include <vector>
@@ -16,7 +16,7 @@
 #include "gtest/gtest.h"
 #include "registry/presets.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 constexpr double kMaxMedianAbsError = 0.25;  // issue 5, point 7
@@ -30,13 +30,13 @@ const registry::Presets& RepoPresets() {
   return *presets;
 }
 
-const PluginSet& InTreePlugins() {
-  static const PluginSet* plugins = [] {
-    PluginLoaderOptions options;
+const framework::PluginSet& InTreePlugins() {
+  static const framework::PluginSet* plugins = [] {
+    framework::PluginLoaderOptions options;
     options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
     options.use_environment = false;
     options.use_default_dirs = false;
-    return new PluginSet(LoadPlugins(options));
+    return new framework::PluginSet(framework::LoadPlugins(options));
   }();
   return *plugins;
 }
@@ -73,7 +73,7 @@ TEST(AicServingParse, ReadsColumnsByNameAndDefaultsEmptyParallelSizes) {
   EXPECT_EQ((*rows)[0].attention_dp, 1);
   EXPECT_EQ((*rows)[0].moe_ep, 1);
   EXPECT_DOUBLE_EQ((*rows)[0].tpot_ms, 10.5);
-  absl::StatusOr<ScenarioRequest> request = AicScenarioRequest((*rows)[0]);
+  absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest((*rows)[0]);
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->model, "qwen3-32b");
   EXPECT_EQ(request->hardware, "h100-sxm");
@@ -114,4 +114,4 @@ TEST(AicServingValidation, AllRowsWithin25Percent) {
 }
 
 }  // namespace
-}  // namespace infercost::framework
+}  // namespace infercost::validation

@@ -23,12 +23,12 @@
 #include <vector>
 
 #include "framework/plugin_loader.h"
-#include "framework/validation/anl_static_batch.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
+#include "validation/anl_static_batch.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 using ::testing::HasSubstr;
@@ -50,13 +50,13 @@ const registry::Presets& RepoPresets() {
   return *presets;
 }
 
-const PluginSet& InTreePlugins() {
-  static const PluginSet* plugins = [] {
-    PluginLoaderOptions options;
+const framework::PluginSet& InTreePlugins() {
+  static const framework::PluginSet* plugins = [] {
+    framework::PluginLoaderOptions options;
     options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
     options.use_environment = false;
     options.use_default_dirs = false;
-    return new PluginSet(LoadPlugins(options));
+    return new framework::PluginSet(framework::LoadPlugins(options));
   }();
   return *plugins;
 }
@@ -195,7 +195,7 @@ TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
                            "Nvidia A100 GPU,2,llama.cpp,meta-llama/Meta-Llama-3-8B,512,32,10,97\n";
   absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "m.csv");
   ASSERT_TRUE(rows.ok()) << rows.status();
-  absl::StatusOr<ScenarioRequest> request = AnlScenarioRequest((*rows)[0]);
+  absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest((*rows)[0]);
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->engine, "vllm");
   EXPECT_EQ(request->hardware, "a100-40gb");
@@ -208,7 +208,7 @@ TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
   EXPECT_EQ(request->output_tokens, 512);
   EXPECT_EQ(request->concurrency, 32);
 
-  const absl::StatusOr<ScenarioRequest> unknown = AnlScenarioRequest((*rows)[1]);
+  const absl::StatusOr<framework::ScenarioRequest> unknown = AnlScenarioRequest((*rows)[1]);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(unknown.status().message()),
               HasSubstr("m.csv:3: no preset for Framework 'llama.cpp'"));
@@ -227,4 +227,4 @@ TEST(AnlCsv, MedianOfAbsoluteValues) {
 }
 
 }  // namespace
-}  // namespace infercost::framework
+}  // namespace infercost::validation

@@ -7,7 +7,7 @@
 //   GEMM: llmcompass A100 20 rows 17.2%, vidur A100 Llama-3-8B 160 rows 12.9%, vidur H100
 //   Llama-2-7B 160 rows 13.3% (all GEMM 13.3%); all-reduce: A100 18 rows 18.8%, H100 18 rows
 //   10.7% (all 15.1%).
-#include "framework/validation/per_op.h"
+#include "validation/per_op.h"
 
 #include <string>
 
@@ -15,7 +15,7 @@
 #include "gtest/gtest.h"
 #include "registry/presets.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 constexpr double kMaxMedianAbsError = 0.20;  // issue 5, point 7
@@ -29,13 +29,13 @@ const registry::Presets& RepoPresets() {
   return *presets;
 }
 
-const PluginSet& InTreePlugins() {
-  static const PluginSet* plugins = [] {
-    PluginLoaderOptions options;
+const framework::PluginSet& InTreePlugins() {
+  static const framework::PluginSet* plugins = [] {
+    framework::PluginLoaderOptions options;
     options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
     options.use_environment = false;
     options.use_default_dirs = false;
-    return new PluginSet(LoadPlugins(options));
+    return new framework::PluginSet(framework::LoadPlugins(options));
   }();
   return *plugins;
 }
@@ -68,4 +68,4 @@ TEST(PerOpValidation, GemmAndAllReduceWithin20Percent) {
 }
 
 }  // namespace
-}  // namespace infercost::framework
+}  // namespace infercost::validation

@@ -1,4 +1,4 @@
-#include "framework/validation/anl_static_batch.h"
+#include "validation/anl_static_batch.h"
 
 #include <algorithm>
 #include <array>
@@ -17,9 +17,9 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
-#include "framework/validation/csv_table.h"
+#include "validation/csv_table.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 // The columns a row needs, by header name.
@@ -132,8 +132,8 @@ std::string AnlModelPreset(const std::string& model) {
                 model);
 }
 
-absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row) {
-  ScenarioRequest request;
+absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row) {
+  framework::ScenarioRequest request;
   request.allow_beyond_context = true;  // a measured run: the context really was served
   request.hardware = AnlHardwarePreset(row.hardware);
   request.engine = AnlEnginePreset(row.framework);
@@ -159,7 +159,7 @@ absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row) {
 
 absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& rows,
                                                      const registry::Presets& presets,
-                                                     const PluginSet& plugins,
+                                                     const framework::PluginSet& plugins,
                                                      const AnlFilter& filter) {
   AnlValidation validation;
   struct Accumulator {
@@ -169,13 +169,14 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   std::map<std::tuple<std::string, std::string, std::string>, Accumulator> groups;
   std::vector<double> all_errors;
   for (const AnlRow& row : rows) {
-    absl::StatusOr<ScenarioRequest> request = AnlScenarioRequest(row);
+    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
     if (!request.ok()) {
       ++validation.skipped;
       continue;
     }
     if (!filter.Matches(*request)) continue;
-    ASSIGN_OR_RETURN(Estimate estimate, EstimateRow(row.source, *request, presets, plugins));
+    ASSIGN_OR_RETURN(framework::Estimate estimate,
+                     EstimateRow(row.source, *request, presets, plugins));
     AnlResult result;
     result.row = row;
     result.request = *request;
@@ -203,4 +204,4 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   return validation;
 }
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation

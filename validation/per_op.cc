@@ -1,4 +1,4 @@
-#include "framework/validation/per_op.h"
+#include "validation/per_op.h"
 
 #include <array>
 #include <utility>
@@ -9,10 +9,10 @@
 #include "framework/hardware_plugin.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"
-#include "framework/validation/csv_table.h"
-#include "framework/validation/row_estimate.h"
+#include "validation/csv_table.h"
+#include "validation/row_estimate.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 constexpr double kFp16Bytes = 2;
@@ -36,12 +36,10 @@ ic_phase_cost GemmCost(ic_phase_id phase, int64_t m, int64_t k, int64_t n) {
 }
 
 // A timer for `hardware` with `engine`'s calibration, fp16 operands and a TP group of `tp`.
-absl::StatusOr<std::pair<Scenario, HardwarePlugin>> MakeTimer(const registry::Presets& presets,
-                                                              const PluginSet& plugins,
-                                                              const std::string& hardware,
-                                                              const std::string& engine,
-                                                              int64_t tp) {
-  ScenarioRequest request;
+absl::StatusOr<std::pair<framework::Scenario, framework::HardwarePlugin>> MakeTimer(
+    const registry::Presets& presets, const framework::PluginSet& plugins,
+    const std::string& hardware, const std::string& engine, int64_t tp) {
+  framework::ScenarioRequest request;
   request.allow_beyond_context = true;  // a measured run: the context really was served
   request.model = "llama-3-8b";  // any model whose heads divide by 1..8; only the device matters
   request.hardware = hardware;
@@ -51,17 +49,17 @@ absl::StatusOr<std::pair<Scenario, HardwarePlugin>> MakeTimer(const registry::Pr
   request.weights = "fp16";
   request.activations = "fp16";
   request.kv = "fp16";
-  ASSIGN_OR_RETURN(Scenario scenario, MakeScenario(request, presets));
+  ASSIGN_OR_RETURN(framework::Scenario scenario, MakeScenario(request, presets));
   ASSIGN_OR_RETURN(auto plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, scenario.hardware.plugin));
-  return std::pair<Scenario, HardwarePlugin>(std::move(scenario),
-                                             HardwarePlugin(std::move(plugin)));
+  return std::pair<framework::Scenario, framework::HardwarePlugin>(
+      std::move(scenario), framework::HardwarePlugin(std::move(plugin)));
 }
 
-absl::StatusOr<double> TimeOne(const registry::Presets& presets, const PluginSet& plugins,
-                               const std::string& hardware, const std::string& engine, int64_t tp,
-                               const ic_phase_cost& cost) {
+absl::StatusOr<double> TimeOne(const registry::Presets& presets,
+                               const framework::PluginSet& plugins, const std::string& hardware,
+                               const std::string& engine, int64_t tp, const ic_phase_cost& cost) {
   ASSIGN_OR_RETURN(auto timer_parts, MakeTimer(presets, plugins, hardware, engine, tp));
-  StepTimer timer(timer_parts.second, timer_parts.first);
+  framework::StepTimer timer(timer_parts.second, timer_parts.first);
   return timer.TimePhases({cost}, 1);
 }
 
@@ -79,7 +77,7 @@ absl::StatusOr<double> Milliseconds(const CsvRow& row, int column) {
 }
 
 absl::Status LlmcompassMatmul(const CsvTable& table, const PerOpFile& file,
-                              const registry::Presets& presets, const PluginSet& plugins,
+                              const registry::Presets& presets, const framework::PluginSet& plugins,
                               const std::string& engine, const std::string& group,
                               std::vector<PerOpResult>& out) {
   for (const CsvRow& row : table.rows) {
@@ -100,7 +98,7 @@ absl::Status LlmcompassMatmul(const CsvTable& table, const PerOpFile& file,
 }
 
 absl::Status VidurMlp(const CsvTable& table, const PerOpFile& file,
-                      const registry::Presets& presets, const PluginSet& plugins,
+                      const registry::Presets& presets, const framework::PluginSet& plugins,
                       const std::string& engine, const std::string& group,
                       std::vector<PerOpResult>& out) {
   ASSIGN_OR_RETURN(int heads_c, table.Column("n_head"));
@@ -151,7 +149,7 @@ absl::Status VidurMlp(const CsvTable& table, const PerOpFile& file,
 }
 
 absl::Status VidurAllReduce(const CsvTable& table, const PerOpFile& file,
-                            const registry::Presets& presets, const PluginSet& plugins,
+                            const registry::Presets& presets, const framework::PluginSet& plugins,
                             const std::string& engine, const std::string& group,
                             std::vector<PerOpResult>& out) {
   ASSIGN_OR_RETURN(int time_c, table.Column("time_stats.all_reduce.median"));
@@ -196,7 +194,8 @@ std::vector<PerOpFile> DefaultPerOpFiles() {
 absl::StatusOr<PerOpValidation> ValidatePerOp(const std::string& data_dir,
                                               const std::vector<PerOpFile>& files,
                                               const registry::Presets& presets,
-                                              const PluginSet& plugins, const std::string& engine,
+                                              const framework::PluginSet& plugins,
+                                              const std::string& engine,
                                               const std::string& hardware) {
   PerOpValidation v;
   std::vector<double> gemm, all_reduce;
@@ -241,4 +240,4 @@ absl::StatusOr<PerOpValidation> ValidatePerOp(const std::string& data_dir,
   return v;
 }
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation

@@ -2,14 +2,14 @@
 // LLM-Inference-Bench (`Plots/All_results.csv`, copied into tests/data/validation/). Each row is
 // one batch of `batch` sequences of `length` input and `length` output tokens on `gpus` GPUs
 // forming one tensor-parallel group, fp16 weights; its latency covers the prefill of the whole
-// batch and every decode step, which is what EstimateScenario's e2e_s predicts.
+// batch and every decode step, which is what framework::EstimateScenario's e2e_s predicts.
 //
 //   ASSIGN_OR_RETURN(std::vector<AnlRow> rows, ReadAnlStaticBatchCsv(path));
 //   ASSIGN_OR_RETURN(AnlValidation v, ValidateAnlStaticBatch(rows, presets, plugins, {}));
 //   v.median_abs_error;   // over every compared row
 //   v.groups[0].median_abs_error;   // one engine x device x model
-#ifndef INFERCOST_FRAMEWORK_VALIDATION_ANL_STATIC_BATCH_H_
-#define INFERCOST_FRAMEWORK_VALIDATION_ANL_STATIC_BATCH_H_
+#ifndef INFERCOST_VALIDATION_ANL_STATIC_BATCH_H_
+#define INFERCOST_VALIDATION_ANL_STATIC_BATCH_H_
 
 #include <cstdint>
 #include <string>
@@ -18,10 +18,10 @@
 #include "absl/status/statusor.h"
 #include "framework/plugin_loader.h"
 #include "framework/scenario.h"
-#include "framework/validation/row_estimate.h"
 #include "registry/presets.h"
+#include "validation/row_estimate.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 
 // One measured row, as written in the file.
 struct AnlRow {
@@ -55,14 +55,14 @@ std::string AnlModelPreset(const std::string& model);
 
 // The scenario a row describes: its presets, gpus = Num of Hardware, fp16 weights, activations
 // and KV cache, input = output = length, concurrency = batch. NotFound for an unmapped name.
-absl::StatusOr<ScenarioRequest> AnlScenarioRequest(const AnlRow& row);
+absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row);
 
 using AnlFilter = ValidationFilter;
 
 struct AnlResult {
   AnlRow row;
-  ScenarioRequest request;
-  double predicted_s = 0;     // EstimateScenario's e2e_s
+  framework::ScenarioRequest request;
+  double predicted_s = 0;     // framework::EstimateScenario's e2e_s
   double relative_error = 0;  // predicted / measured - 1
   bool fits = true;           // the model's memory verdict for the batch
 };
@@ -89,9 +89,9 @@ struct AnlValidation {
 // estimated is an error naming the row's file:line.
 absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& rows,
                                                      const registry::Presets& presets,
-                                                     const PluginSet& plugins,
+                                                     const framework::PluginSet& plugins,
                                                      const AnlFilter& filter);
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation
 
-#endif  // INFERCOST_FRAMEWORK_VALIDATION_ANL_STATIC_BATCH_H_
+#endif  // INFERCOST_VALIDATION_ANL_STATIC_BATCH_H_

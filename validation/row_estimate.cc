@@ -1,4 +1,4 @@
-#include "framework/validation/row_estimate.h"
+#include "validation/row_estimate.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,7 +6,7 @@
 
 #include "fmt/format.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 absl::Status Prefixed(const std::string& source, const absl::Status& status) {
@@ -15,18 +15,20 @@ absl::Status Prefixed(const std::string& source, const absl::Status& status) {
 
 }  // namespace
 
-bool ValidationFilter::Matches(const ScenarioRequest& request) const {
+bool ValidationFilter::Matches(const framework::ScenarioRequest& request) const {
   return (engine.empty() || request.engine == engine) &&
          (model.empty() || request.model == model) &&
          (hardware.empty() || request.hardware == hardware);
 }
 
-absl::StatusOr<Estimate> EstimateRow(const std::string& source, const ScenarioRequest& request,
-                                     const registry::Presets& presets, const PluginSet& plugins,
-                                     Scenario* scenario_out) {
-  absl::StatusOr<Scenario> scenario = MakeScenario(request, presets);
+absl::StatusOr<framework::Estimate> EstimateRow(const std::string& source,
+                                                const framework::ScenarioRequest& request,
+                                                const registry::Presets& presets,
+                                                const framework::PluginSet& plugins,
+                                                framework::Scenario* scenario_out) {
+  absl::StatusOr<framework::Scenario> scenario = MakeScenario(request, presets);
   if (!scenario.ok()) return Prefixed(source, scenario.status());
-  absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
+  absl::StatusOr<framework::Estimate> estimate = framework::EstimateScenario(*scenario, plugins);
   if (!estimate.ok()) return Prefixed(source, estimate.status());
   if (scenario_out != nullptr) *scenario_out = std::move(*scenario);
   return estimate;
@@ -44,4 +46,4 @@ double MedianAbsolute(std::vector<double> values) {
   return (lower + upper) / 2;
 }
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation

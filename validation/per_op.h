@@ -4,12 +4,12 @@
 // inside one 8-GPU node (vidur). Each operator is costed as the framework costs it - a GEMM
 // M x K x N: 2MNK matrix FLOPs, K x N weight bytes, M x (K + N) activation bytes; an all-reduce
 // of `size` bytes over n GPUs - and timed by the device's hardware plugin with the engine's
-// calibration (StepTimer), without per-layer or per-step engine overheads.
+// calibration (framework::StepTimer), without per-layer or per-step engine overheads.
 //
 //   ASSIGN_OR_RETURN(PerOpValidation v, ValidatePerOp(data_dir, presets, plugins, "vllm"));
 //   v.groups;   // median |error| per file (issue 5, point 7: <= 20%)
-#ifndef INFERCOST_FRAMEWORK_VALIDATION_PER_OP_H_
-#define INFERCOST_FRAMEWORK_VALIDATION_PER_OP_H_
+#ifndef INFERCOST_VALIDATION_PER_OP_H_
+#define INFERCOST_VALIDATION_PER_OP_H_
 
 #include <cstdint>
 #include <string>
@@ -19,7 +19,7 @@
 #include "framework/plugin_loader.h"
 #include "registry/presets.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 
 enum class PerOpKind { kGemm, kAllReduce };
 
@@ -73,9 +73,10 @@ std::vector<PerOpFile> DefaultPerOpFiles();
 absl::StatusOr<PerOpValidation> ValidatePerOp(const std::string& data_dir,
                                               const std::vector<PerOpFile>& files,
                                               const registry::Presets& presets,
-                                              const PluginSet& plugins, const std::string& engine,
+                                              const framework::PluginSet& plugins,
+                                              const std::string& engine,
                                               const std::string& hardware = "");
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation
 
-#endif  // INFERCOST_FRAMEWORK_VALIDATION_PER_OP_H_
+#endif  // INFERCOST_VALIDATION_PER_OP_H_

@@ -5,15 +5,15 @@
 //   ASSIGN_OR_RETURN(CsvTable t, ReadCsvTable(path, /*has_header=*/true));
 //   ASSIGN_OR_RETURN(int column, t.Column("silicon_tpot_ms"));
 //   t.rows[0].fields[column];
-#ifndef INFERCOST_FRAMEWORK_VALIDATION_CSV_TABLE_H_
-#define INFERCOST_FRAMEWORK_VALIDATION_CSV_TABLE_H_
+#ifndef INFERCOST_VALIDATION_CSV_TABLE_H_
+#define INFERCOST_VALIDATION_CSV_TABLE_H_
 
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 
 struct CsvRow {
   std::string source;  // "file:line", for messages
@@ -42,6 +42,6 @@ absl::StatusOr<double> CsvNumber(const CsvRow& row, int column, const std::strin
 absl::StatusOr<int64_t> CsvInt(const CsvRow& row, int column, const std::string& what,
                                int64_t fallback);
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation
 
-#endif  // INFERCOST_FRAMEWORK_VALIDATION_CSV_TABLE_H_
+#endif  // INFERCOST_VALIDATION_CSV_TABLE_H_

@@ -1,4 +1,4 @@
-#include "framework/validation/aic_serving.h"
+#include "validation/aic_serving.h"
 
 #include <fstream>
 #include <map>
@@ -10,10 +10,10 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
-#include "framework/validation/csv_table.h"
-#include "framework/validation/row_estimate.h"
+#include "validation/csv_table.h"
+#include "validation/row_estimate.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table,
@@ -109,8 +109,8 @@ std::string AicHardwarePreset(const std::string& system) {
   return Lookup({{"h100_sxm", "h100-sxm"}, {"b200_sxm", "b200"}}, system);
 }
 
-absl::StatusOr<ScenarioRequest> AicScenarioRequest(const AicRow& row) {
-  ScenarioRequest request;
+absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row) {
+  framework::ScenarioRequest request;
   request.allow_beyond_context = true;  // a measured run: the context really was served
   request.model = AicModelPreset(row.model_path);
   request.hardware = AicHardwarePreset(row.system);
@@ -144,7 +144,7 @@ bool AicLowConcurrencyRow(const AicRow& row) {
 
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
-                                                 const PluginSet& plugins,
+                                                 const framework::PluginSet& plugins,
                                                  const AicFilter& filter) {
   AicValidation v;
   struct Accumulator {
@@ -157,15 +157,15 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   std::vector<double> all;
   for (const AicRow& row : rows) {
     if (!AicLowConcurrencyRow(row)) continue;
-    absl::StatusOr<ScenarioRequest> request = AicScenarioRequest(row);
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row);
     if (!request.ok()) {
       ++v.skipped;
       skipped_models.insert(row.model_path + " on " + row.system);
       continue;
     }
     if (!filter.Matches(*request)) continue;
-    Scenario scenario;
-    ASSIGN_OR_RETURN(Estimate estimate,
+    framework::Scenario scenario;
+    ASSIGN_OR_RETURN(framework::Estimate estimate,
                      EstimateRow(row.source, *request, presets, plugins, &scenario));
     AicResult result;
     result.row = row;
@@ -201,4 +201,4 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   return v;
 }
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation

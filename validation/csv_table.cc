@@ -1,4 +1,4 @@
-#include "framework/validation/csv_table.h"
+#include "validation/csv_table.h"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 namespace {
 
 absl::StatusOr<std::vector<std::string>> SplitLine(const std::string& line,
@@ -113,4 +113,4 @@ absl::StatusOr<int64_t> CsvInt(const CsvRow& row, int column, const std::string&
   return value;
 }
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation

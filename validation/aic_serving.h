@@ -2,14 +2,14 @@
 // aiconfigurator's silicon samples (ai-dynamo/aiconfigurator `silicon_sample.csv`, copied into
 // tests/data/validation/aic_serving_low_concurrency.csv). Each row is one closed-loop serving
 // run at a fixed client concurrency (`batch_size`); at batch_size <= 8 its measured TPOT is close
-// to one steady decode step, which EstimateScenario's tpot_s predicts (one decode step at the
-// mean context, input + output / 2).
+// to one steady decode step, which framework::EstimateScenario's tpot_s predicts (one decode step
+// at the mean context, input + output / 2).
 //
 //   ASSIGN_OR_RETURN(std::vector<AicRow> rows, ReadAicServingCsv(path));
 //   ASSIGN_OR_RETURN(AicValidation v, ValidateAicServing(rows, presets, plugins, {}));
 //   v.classes;   // median |error| per device x dense/MoE (issue 5, point 7: <= 25%)
-#ifndef INFERCOST_FRAMEWORK_VALIDATION_AIC_SERVING_H_
-#define INFERCOST_FRAMEWORK_VALIDATION_AIC_SERVING_H_
+#ifndef INFERCOST_VALIDATION_AIC_SERVING_H_
+#define INFERCOST_VALIDATION_AIC_SERVING_H_
 
 #include <cstdint>
 #include <string>
@@ -18,10 +18,10 @@
 #include "absl/status/statusor.h"
 #include "framework/plugin_loader.h"
 #include "framework/scenario.h"
-#include "framework/validation/row_estimate.h"
 #include "registry/presets.h"
+#include "validation/row_estimate.h"
 
-namespace infercost::framework {
+namespace infercost::validation {
 
 // One measured row, as written in the file (the columns the comparison uses).
 struct AicRow {
@@ -59,7 +59,7 @@ std::string AicHardwarePreset(const std::string& system);
 // activations bf16; KV cache fp8 for fp8/fp4 rows (the engines' FP8 KV cache in these
 // deployments), else bf16; tp / dp (attention data parallel) / ep from the row, gpus = tp x dp;
 // input/output tokens = isl/osl; concurrency = batch_size. NotFound for an unmapped name.
-absl::StatusOr<ScenarioRequest> AicScenarioRequest(const AicRow& row);
+absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row);
 
 // Rows the comparison is about (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8
 // GPUs (one node), TP 1-8.
@@ -69,9 +69,9 @@ using AicFilter = ValidationFilter;
 
 struct AicResult {
   AicRow row;
-  ScenarioRequest request;
+  framework::ScenarioRequest request;
   bool moe = false;
-  double predicted_ms = 0;    // EstimateScenario's tpot_s
+  double predicted_ms = 0;    // framework::EstimateScenario's tpot_s
   double relative_error = 0;  // predicted / measured - 1
 };
 
@@ -97,8 +97,9 @@ struct AicValidation {
 
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
-                                                 const PluginSet& plugins, const AicFilter& filter);
+                                                 const framework::PluginSet& plugins,
+                                                 const AicFilter& filter);
 
-}  // namespace infercost::framework
+}  // namespace infercost::validation
 
-#endif  // INFERCOST_FRAMEWORK_VALIDATION_AIC_SERVING_H_
+#endif  // INFERCOST_VALIDATION_AIC_SERVING_H_

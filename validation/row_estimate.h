@@ -1,0 +1,42 @@
+// What every validation against measurements shares: which rows to compare (a filter by preset
+// name), predicting one row's scenario with errors that name the row, and the median |error|.
+//
+//   if (!filter.Matches(request)) continue;
+//   ASSIGN_OR_RETURN(framework::Estimate e, EstimateRow(row.source, request, presets, plugins,
+//   &scenario)); double median = MedianAbsolute(errors);
+#ifndef INFERCOST_VALIDATION_ROW_ESTIMATE_H_
+#define INFERCOST_VALIDATION_ROW_ESTIMATE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "framework/estimate.h"
+#include "framework/plugin_loader.h"
+#include "framework/scenario.h"
+#include "registry/presets.h"
+
+namespace infercost::validation {
+
+// Rows to compare, by preset name; an empty field matches every row.
+struct ValidationFilter {
+  std::string engine;
+  std::string model;
+  std::string hardware;
+  bool Matches(const framework::ScenarioRequest& request) const;
+};
+
+// Builds and evaluates `request`; an error is prefixed by `source` ("file:line"). When
+// `scenario_out` is given it receives the resolved scenario.
+absl::StatusOr<framework::Estimate> EstimateRow(const std::string& source,
+                                                const framework::ScenarioRequest& request,
+                                                const registry::Presets& presets,
+                                                const framework::PluginSet& plugins,
+                                                framework::Scenario* scenario_out = nullptr);
+
+// The median of |values| (0 for none).
+double MedianAbsolute(std::vector<double> values);
+
+}  // namespace infercost::validation
+
+#endif  // INFERCOST_VALIDATION_ROW_ESTIMATE_H_
