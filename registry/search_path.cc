@@ -8,6 +8,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_split.h"
 
+// Defined (weakly) by the source infercostConfig.cmake adds to every consumer of the installed
+// package: the prefix the consumer found the package in. Undefined (null) in-tree and for
+// pkg-config consumers, which fall back to the configured install directory.
+extern "C" const char* infercost_installed_prefix(void) __attribute__((weak));
+
 namespace infercost::registry {
 namespace {
 
@@ -58,6 +63,13 @@ std::vector<std::string> ResolveSearchPath(const SearchPath& path) {
       if (!path.build_tree_dir.empty() &&
           (exe.empty() || path.build_root.empty() || IsInside(exe, path.build_root))) {
         candidates.push_back(path.build_tree_dir);
+      }
+      // A host program outside the build tree and the prefix: the prefix its build found.
+      if (infercost_installed_prefix != nullptr && !path.relative_to_executable.empty()) {
+        if (const char* prefix = infercost_installed_prefix(); prefix != nullptr && *prefix) {
+          candidates.push_back(
+              (fs::path(prefix) / "bin" / path.relative_to_executable).lexically_normal().string());
+        }
       }
       if (!path.install_dir.empty()) candidates.push_back(path.install_dir);
     }

@@ -3,7 +3,9 @@
 // Order: the explicit directories, then the ':'-separated environment variable, then the
 // defaults — for an installed binary the directory beside it (bin/../<relative>, so a copied
 // prefix keeps working); otherwise the build-tree directory (only for binaries inside the build
-// tree), then the configured install directory. Missing directories and duplicates are dropped.
+// tree), then — for a host program built against the installed package with CMake — the
+// prefix its build found (bin/<relative>, see sdk/cmake/infercostConfig.cmake.in), then the
+// configured install directory. Missing directories and duplicates are dropped.
 //
 //   SearchPath path;
 //   path.explicit_dirs = {"/opt/vendor/plugins"};
