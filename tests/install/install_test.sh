@@ -214,6 +214,46 @@ if [[ -d $src/examples/host_c ]]; then
   fi
 fi
 
+# docs/embedding.md's C++ and C snippets, as written, in a project outside the build tree and the
+# prefix, run with no INFERCOST_* variables (issue 10, point 6).
+step "docs/embedding.md's snippets build and run from outside the build tree and the prefix"
+mkdir -p "$work/embedding-doc"
+python3 - "$src/docs/embedding.md" "$work/embedding-doc" <<'PY' || fail "could not extract the docs/embedding.md snippets"
+import pathlib, re, sys
+text = pathlib.Path(sys.argv[1]).read_text(encoding="utf-8")
+blocks = {}
+for lang, body in re.findall(r"```(cpp|c)\n(.*?)```", text, re.S):
+    blocks.setdefault(lang, body)
+out = pathlib.Path(sys.argv[2])
+lines = blocks["cpp"].splitlines()
+includes = [l for l in lines if l.startswith("#include")]
+body = [l for l in lines if not l.startswith("#include")]
+(out / "doc_cpp.cc").write_text("\n".join(includes) + "\nint main() {\n" + "\n".join(body) +
+                                "\n  return estimate.ok() ? 0 : 1;\n}\n")
+(out / "doc_c.c").write_text('#include <stdio.h>\n#include "infercost/infercost.h"\n'
+                             "int main(void) {\n" + blocks["c"] + "  return 0;\n}\n")
+(out / "CMakeLists.txt").write_text("""cmake_minimum_required(VERSION 3.20)
+project(embedding_doc LANGUAGES C CXX)
+find_package(infercost CONFIG REQUIRED)
+add_executable(doc_cpp doc_cpp.cc)
+target_link_libraries(doc_cpp PRIVATE infercost::framework)
+add_executable(doc_c doc_c.c)
+target_link_libraries(doc_c PRIVATE infercost::framework)
+set_target_properties(doc_c PROPERTIES LINKER_LANGUAGE CXX)
+""")
+PY
+doc_args=(-S "$work/embedding-doc" -B "$work/build-embedding-doc" -G Ninja "-DCMAKE_PREFIX_PATH=$prefix"
+  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=${CXXFLAGS:-}" "-DCMAKE_C_FLAGS=${CFLAGS:-}")
+[[ -n $make_program ]] && doc_args+=("-DCMAKE_MAKE_PROGRAM=$make_program")
+[[ -n $cxx ]] && doc_args+=("-DCMAKE_CXX_COMPILER=$cxx")
+if run "configure the embedding.md snippets" "$cmake" "${doc_args[@]}" &&
+  run "build the embedding.md snippets" "$cmake" --build "$work/build-embedding-doc"; then
+  run "run the embedding.md C++ snippet" "$work/build-embedding-doc/doc_cpp" &&
+    { grep -qE "^[0-9.e-]+ 1 [0-9.e+]+$" <<<"$out" || fail "C++ snippet printed: $out"; }
+  run "run the embedding.md C snippet" "$work/build-embedding-doc/doc_c" &&
+    { grep -q '"summary"' <<<"$out" || fail "C snippet printed no report: $(head -c 300 <<<"$out")"; }
+fi
+
 step "pkg-config"
 if command -v pkg-config >/dev/null; then
   export PKG_CONFIG_PATH=$prefix/$libdir/pkgconfig
