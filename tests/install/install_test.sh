@@ -67,11 +67,13 @@ grep -rlE "Anl|Aic|PerOp" "$prefix/include/infercost-host" && fail "validation c
 nm -C "$prefix/$libdir/libinfercost_framework.a" 2>/dev/null | grep -qE "ValidateAnl|ValidateAic|ValidatePerOp" &&
   fail "validation code in the installed framework library"
 
-# build_example NAME SOURCE_SUBDIR: a fresh CMake project that sees only the prefix.
+# build_example NAME SOURCE_DIR: a fresh CMake project that sees only the prefix (SOURCE_DIR
+# absolute, or relative to the source tree).
 build_example() {
   local name=$1 dir=$2
+  [[ $dir == /* ]] || dir=$src/$dir
   local bdir=$work/build-$name
-  local args=(-S "$src/$dir" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=Release
+  local args=(-S "$dir" -B "$bdir" -G Ninja -DCMAKE_BUILD_TYPE=Release
     "-DCMAKE_PREFIX_PATH=$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
     -DCMAKE_FIND_USE_SYSTEM_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=${CXXFLAGS:-} -Wall -Wextra -Werror")
   [[ -n $make_program ]] && args+=("-DCMAKE_MAKE_PROGRAM=$make_program")
@@ -95,23 +97,9 @@ fi
 # sdk/README.md's steps 1-3 exactly as written: its C++ block is swa.cc, its CMake block the
 # project, and the installed conformance runner must pass the result (issue 10, point 6).
 step "sdk/README.md's snippet, built as written, passes the conformance kit"
-mkdir -p "$work/readme-snippet"
-python3 - "$src/sdk/README.md" "$work/readme-snippet" <<'PY' || fail "could not extract the sdk/README.md snippet"
-import pathlib, re, sys
-text = pathlib.Path(sys.argv[1]).read_text(encoding="utf-8")
-blocks = {}
-for lang, body in re.findall(r"```(cpp|cmake)\n(.*?)```", text, re.S):
-    blocks.setdefault(lang, body)  # the first block of each language: steps 1 and 2
-out = pathlib.Path(sys.argv[2])
-(out / "swa.cc").write_text(blocks["cpp"])
-(out / "CMakeLists.txt").write_text(blocks["cmake"])
-PY
-snippet_args=(-S "$work/readme-snippet" -B "$work/build-readme" -G Ninja "-DCMAKE_PREFIX_PATH=$prefix"
-  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=${CXXFLAGS:-}")
-[[ -n $make_program ]] && snippet_args+=("-DCMAKE_MAKE_PROGRAM=$make_program")
-[[ -n $cxx ]] && snippet_args+=("-DCMAKE_CXX_COMPILER=$cxx")
-if run "configure the README snippet" "$cmake" "${snippet_args[@]}" &&
-  run "build the README snippet" "$cmake" --build "$work/build-readme"; then
+python3 "$src/tests/install/doc_snippets.py" sdk-readme "$src/sdk/README.md" "$work/readme-snippet" ||
+  fail "could not extract the sdk/README.md snippet"
+if build_example readme "$work/readme-snippet"; then
   run "conformance of the README snippet" "$prefix/bin/infercost-conformance" \
     --plugin "$work/build-readme/plugins/infercost-swa.so"
 fi
@@ -217,37 +205,9 @@ fi
 # docs/embedding.md's C++ and C snippets, as written, in a project outside the build tree and the
 # prefix, run with no INFERCOST_* variables (issue 10, point 6).
 step "docs/embedding.md's snippets build and run from outside the build tree and the prefix"
-mkdir -p "$work/embedding-doc"
-python3 - "$src/docs/embedding.md" "$work/embedding-doc" <<'PY' || fail "could not extract the docs/embedding.md snippets"
-import pathlib, re, sys
-text = pathlib.Path(sys.argv[1]).read_text(encoding="utf-8")
-blocks = {}
-for lang, body in re.findall(r"```(cpp|c)\n(.*?)```", text, re.S):
-    blocks.setdefault(lang, body)
-out = pathlib.Path(sys.argv[2])
-lines = blocks["cpp"].splitlines()
-includes = [l for l in lines if l.startswith("#include")]
-body = [l for l in lines if not l.startswith("#include")]
-(out / "doc_cpp.cc").write_text("\n".join(includes) + "\nint main() {\n" + "\n".join(body) +
-                                "\n  return estimate.ok() ? 0 : 1;\n}\n")
-(out / "doc_c.c").write_text('#include <stdio.h>\n#include "infercost/infercost.h"\n'
-                             "int main(void) {\n" + blocks["c"] + "  return 0;\n}\n")
-(out / "CMakeLists.txt").write_text("""cmake_minimum_required(VERSION 3.20)
-project(embedding_doc LANGUAGES C CXX)
-find_package(infercost CONFIG REQUIRED)
-add_executable(doc_cpp doc_cpp.cc)
-target_link_libraries(doc_cpp PRIVATE infercost::framework)
-add_executable(doc_c doc_c.c)
-target_link_libraries(doc_c PRIVATE infercost::framework)
-set_target_properties(doc_c PROPERTIES LINKER_LANGUAGE CXX)
-""")
-PY
-doc_args=(-S "$work/embedding-doc" -B "$work/build-embedding-doc" -G Ninja "-DCMAKE_PREFIX_PATH=$prefix"
-  -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF "-DCMAKE_CXX_FLAGS=${CXXFLAGS:-}" "-DCMAKE_C_FLAGS=${CFLAGS:-}")
-[[ -n $make_program ]] && doc_args+=("-DCMAKE_MAKE_PROGRAM=$make_program")
-[[ -n $cxx ]] && doc_args+=("-DCMAKE_CXX_COMPILER=$cxx")
-if run "configure the embedding.md snippets" "$cmake" "${doc_args[@]}" &&
-  run "build the embedding.md snippets" "$cmake" --build "$work/build-embedding-doc"; then
+python3 "$src/tests/install/doc_snippets.py" embedding "$src/docs/embedding.md" "$work/embedding-doc" ||
+  fail "could not extract the docs/embedding.md snippets"
+if build_example embedding-doc "$work/embedding-doc"; then
   run "run the embedding.md C++ snippet" "$work/build-embedding-doc/doc_cpp" &&
     { grep -qE "^[0-9.e-]+ 1 [0-9.e+]+$" <<<"$out" || fail "C++ snippet printed: $out"; }
   run "run the embedding.md C snippet" "$work/build-embedding-doc/doc_c" &&
