@@ -18,6 +18,7 @@
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
 #include "framework/host_services.h"
+#include "framework/plugin_precedence.h"
 #include "infercost/c/plugin.h"
 #include "registry/search_path.h"
 
@@ -232,55 +233,49 @@ void AddOutcome(LoadOutcome outcome, PluginSet& set) {
   set.loaded.push_back(std::move(plugin));
 }
 
-struct Candidate {
-  PluginManifest manifest;
-  bool host_own = false;  // found in the host's own plugin directory
-};
-
 bool IsHostDir(const std::string& dir, const std::vector<std::string>& host_dirs) {
   std::error_code error;
   const fs::path canonical = fs::weakly_canonical(dir, error);
+  if (error) return false;
   for (const std::string& host_dir : host_dirs) {
     std::error_code host_error;
-    if (fs::weakly_canonical(host_dir, host_error) == canonical && !error && !host_error) {
-      return true;
-    }
+    if (fs::weakly_canonical(host_dir, host_error) == canonical && !host_error) return true;
   }
   return false;
 }
 
-// Of the candidates sharing one kind and name, the index that wins (see the header).
-size_t Winner(const std::vector<const Candidate*>& group, bool overridden) {
-  for (size_t i = 0; i < group.size(); ++i) {
-    if (group[i]->host_own != overridden) return i;
+// Probes (third-party) and loads `candidate`; on success records why it was chosen.
+bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
+             const PluginLoaderOptions& options, PluginSet& set) {
+  const std::string& library = candidate.manifest.library_path;
+  std::string trust;
+  if (!candidate.host_own && options.probe) {
+    const ProbeVerdict verdict = ProbePlugin(library, options.probe_options);
+    if (verdict.outcome == ProbeOutcome::kRejected) {
+      set.rejected.push_back({library, candidate.manifest.name, verdict.detail});
+      return false;
+    }
+    if (verdict.outcome == ProbeOutcome::kNotProbed) {
+      set.warnings.push_back(fmt::format("plugin {}: {}", library, verdict.detail));
+    }
+    trust = fmt::format("; {}{}", verdict.detail, verdict.from_cache ? " (cached verdict)" : "");
+  } else if (!candidate.host_own) {
+    trust = "; not probed (probing turned off)";
   }
-  return 0;
-}
-
-std::string LoserReason(const Candidate& loser, const Candidate& winner, bool overridden) {
-  const PluginManifest& m = loser.manifest;
-  const std::string kind(PluginKindName(m.kind));
-  if (overridden && loser.host_own) {
-    return fmt::format("the host's own {} plugin '{}' is overridden by {} (--plugin-override {})",
-                       kind, m.name, winner.manifest.library_path, m.name);
-  }
-  if (winner.host_own) {
-    return fmt::format(
-        "duplicate {} plugin '{}': the host's own plugin ({}) wins; pass --plugin-override {} "
-        "to use this one instead",
-        kind, m.name, winner.manifest.library_path, m.name);
-  }
-  return fmt::format("duplicate {} plugin '{}': {} comes first in the search path and wins", kind,
-                     m.name, winner.manifest.library_path);
+  const size_t rejected_before = set.rejected.size();
+  AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload), set);
+  if (set.rejected.size() != rejected_before) return false;
+  set.provenance[library] = WhyChosen(candidate, group) + trust;
+  return true;
 }
 
 PluginSet Discover(const PluginLoaderOptions& options, bool load) {
   PluginSet set;
   set.search_dirs = PluginSearchDirs(options);
   const std::vector<std::string> host_dirs = HostPluginDirs();
-  std::vector<Candidate> candidates;
+  std::vector<PluginCandidate> candidates;
   for (const std::string& dir : set.search_dirs) {
-    const bool host_own = IsHostDir(dir, host_dirs);
+    const bool host_dir = IsHostDir(dir, host_dirs);
     for (const std::string& manifest_path : ManifestsIn(dir)) {
       absl::StatusOr<PluginManifest> manifest = ReadPluginManifest(manifest_path);
       if (!manifest.ok()) {
@@ -296,76 +291,31 @@ PluginSet Discover(const PluginLoaderOptions& options, bool load) {
         continue;
       }
       set.manifests.push_back(*manifest);
+      const bool host_own = host_dir && IsOwnPluginName(manifest->name);
       candidates.push_back({*std::move(manifest), host_own});
     }
   }
 
   // Precedence among plugins of one kind and name, decided before any library is opened.
-  const absl::flat_hash_set<std::string> overrides(options.overrides.begin(),
-                                                   options.overrides.end());
-  absl::flat_hash_set<std::string> overrides_used;
-  std::vector<const Candidate*> winners;
-  absl::flat_hash_set<std::pair<int, std::string>> decided;
-  for (const Candidate& candidate : candidates) {
-    const PluginManifest& m = candidate.manifest;
-    if (!decided.insert({static_cast<int>(m.kind), m.name}).second) continue;
-    std::vector<const Candidate*> group;
-    for (const Candidate& other : candidates) {
-      if (other.manifest.kind == m.kind && other.manifest.name == m.name) group.push_back(&other);
+  const Precedence precedence = DecidePrecedence(candidates, options.overrides);
+  set.warnings = precedence.warnings;
+  for (const PrecedenceGroup& group : precedence.groups) {
+    for (const PluginCandidate* refused : group.refused) {
+      set.rejected.push_back({refused->manifest.library_path, refused->manifest.name,
+                              RefusedReason(*refused, *group.order.front())});
     }
-    const bool overridden =
-        overrides.contains(m.name) &&
-        std::any_of(group.begin(), group.end(), [](const Candidate* c) { return !c->host_own; });
-    if (overridden) overrides_used.insert(m.name);
-    const size_t winner = Winner(group, overridden);
-    winners.push_back(group[winner]);
-    for (size_t i = 0; i < group.size(); ++i) {
-      if (i == winner) continue;
-      set.rejected.push_back({group[i]->manifest.library_path, m.name,
-                              LoserReason(*group[i], *group[winner], overridden)});
-    }
-    const Candidate& chosen = *group[winner];
-    const bool replaces_host =
-        overridden &&
-        std::any_of(group.begin(), group.end(), [](const Candidate* c) { return c->host_own; });
-    set.provenance[chosen.manifest.library_path] =
-        chosen.host_own ? std::string("the host's own plugin")
-        : replaces_host ? fmt::format(
-                              "third-party; replaces the host's own '{}' "
-                              "(--plugin-override {})",
-                              m.name, m.name)
-                        : std::string("third-party");
-  }
-  for (const std::string& name : options.overrides) {
-    if (!overrides_used.contains(name)) {
-      set.warnings.push_back(fmt::format(
-          "--plugin-override {}: no plugin named '{}' outside the host's own plugin directory "
-          "was found; nothing is overridden",
-          name, name));
-    }
-  }
-  if (!load) return set;  // listing only: no library is opened
-
-  for (const Candidate* winner : winners) {
-    const std::string& library = winner->manifest.library_path;
-    if (!winner->host_own && options.probe) {
-      const ProbeVerdict verdict = ProbePlugin(library, options.probe_options);
-      if (verdict.outcome == ProbeOutcome::kRejected) {
-        set.provenance.erase(library);
-        set.rejected.push_back({library, winner->manifest.name, verdict.detail});
-        continue;
+    const PluginCandidate* winner = nullptr;
+    for (const PluginCandidate* candidate : group.order) {
+      if (winner != nullptr) {
+        set.rejected.push_back({candidate->manifest.library_path, candidate->manifest.name,
+                                ShadowedReason(*candidate, *winner, group)});
+      } else if (!load) {
+        winner = candidate;  // listing only: no library is opened
+        set.provenance[candidate->manifest.library_path] = WhyChosen(*candidate, group);
+      } else if (TryLoad(*candidate, group, options, set)) {
+        winner = candidate;
       }
-      if (verdict.outcome == ProbeOutcome::kNotProbed) {
-        set.warnings.push_back(fmt::format("plugin {}: {}", library, verdict.detail));
-      }
-      set.provenance[library] +=
-          fmt::format("; {}{}", verdict.detail, verdict.from_cache ? " (cached verdict)" : "");
-    } else if (!winner->host_own) {
-      set.provenance[library] += "; not probed (probing turned off)";
     }
-    const size_t rejected_before = set.rejected.size();
-    AddOutcome(LoadOne(library, &winner->manifest, options.allow_unload), set);
-    if (set.rejected.size() != rejected_before) set.provenance.erase(library);
   }
   return set;
 }

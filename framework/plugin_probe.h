@@ -19,17 +19,19 @@
 namespace infercost::framework {
 
 // The checks a probe runs (infercost-conformance --only).
-inline constexpr char kProbeChecks[] = "versions.*,lifecycle,invariants.*";
+inline constexpr char kProbeChecks[] = "versions.*,lifecycle,errors.sink_error,invariants.*";
 
 struct PluginProbeOptions {
   // The conformance runner; empty: $INFERCOST_CONFORMANCE_RUNNER, else beside the running
-  // executable, else this build tree's, else the install prefix's bin/.
+  // executable, else the prefix a CMake consumer found the package in, else this build tree's
+  // (for binaries inside it), else the configured install prefix's bin/.
   std::string runner_path;
   // Where verdicts are cached; empty: $INFERCOST_CACHE_DIR, else $XDG_CACHE_HOME/infercost,
   // else $HOME/.cache/infercost. An unwritable cache only costs a probe per run.
   std::string cache_dir;
-  int check_timeout_seconds = 20;   // per check (--timeout)
-  int total_timeout_seconds = 300;  // the whole probe; past it the runner is killed
+  int check_timeout_seconds = 10;   // per check (--timeout); past it the check is a hang
+  int total_timeout_seconds = 120;  // the whole probe; past it the runner's process group is
+                                    // killed and the plugin rejected (not cached)
 };
 
 enum class ProbeOutcome {

@@ -41,6 +41,17 @@ bool IsInside(const fs::path& path, const fs::path& dir) {
 
 }  // namespace
 
+std::string InstalledPrefixHint() {
+  if (infercost_installed_prefix == nullptr) return "";
+  const char* prefix = infercost_installed_prefix();
+  return prefix == nullptr ? "" : prefix;
+}
+
+bool RunningExecutableIsInside(const std::string& dir) {
+  const fs::path exe = RunningExecutable();
+  return !exe.empty() && !dir.empty() && IsInside(exe, dir);
+}
+
 std::vector<std::string> ResolveSearchPath(const SearchPath& path) {
   std::vector<std::string> candidates = path.explicit_dirs;
   if (path.environment_variable != nullptr) {
@@ -65,11 +76,10 @@ std::vector<std::string> ResolveSearchPath(const SearchPath& path) {
         candidates.push_back(path.build_tree_dir);
       }
       // A host program outside the build tree and the prefix: the prefix its build found.
-      if (infercost_installed_prefix != nullptr && !path.relative_to_executable.empty()) {
-        if (const char* prefix = infercost_installed_prefix(); prefix != nullptr && *prefix) {
-          candidates.push_back(
-              (fs::path(prefix) / "bin" / path.relative_to_executable).lexically_normal().string());
-        }
+      if (const std::string prefix = InstalledPrefixHint();
+          !prefix.empty() && !path.relative_to_executable.empty()) {
+        candidates.push_back(
+            (fs::path(prefix) / "bin" / path.relative_to_executable).lexically_normal().string());
       }
       if (!path.install_dir.empty()) candidates.push_back(path.install_dir);
     }

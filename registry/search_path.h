@@ -31,6 +31,13 @@ struct SearchPath {
 
 std::vector<std::string> ResolveSearchPath(const SearchPath& path);
 
+// The prefix a CMake consumer of the installed package found it in (see the header comment), or
+// "" in-tree, for pkg-config consumers and for the installed CLI.
+std::string InstalledPrefixHint();
+
+// Whether the running executable lies inside directory `dir` (false when unknown).
+bool RunningExecutableIsInside(const std::string& dir);
+
 }  // namespace infercost::registry
 
 #endif  // INFERCOST_REGISTRY_SEARCH_PATH_H_

@@ -225,7 +225,7 @@ int RunPlugins(Session& session, bool load) {
     }
     fmt::print("{}", table.Render());
   }
-  if (!set.warnings.empty()) {
+  if (!load && !set.warnings.empty()) {  // loading printed them on stderr already
     fmt::print("\nwarnings:\n");
     for (const std::string& warning : set.warnings) fmt::print("  {}\n", warning);
   }

@@ -19,10 +19,15 @@ enum class Status { kPass, kFail, kSkip };
 
 // What one check found: pass/fail/skip, a human reason, and key=value facts (the handshake
 // returns the plugin's name, kind and flags this way).
+// How a check's process ended, for hosts that read the JSON report (the infercost probe): it
+// "returned" a result, or the plugin "crashed" it (a signal), made it "hang" (killed at the time
+// limit), "exited" without a result, or let an "exception" escape the C ABI. "runner-error":
+// the runner itself failed (pipe, fork). Never inferred from the reason's wording.
 struct CheckResult {
   Status status = Status::kPass;
   std::string reason;
   std::map<std::string, std::string> info;
+  std::string outcome = "returned";
 };
 
 // Thrown by check bodies; the isolation layer turns them into a CheckResult.

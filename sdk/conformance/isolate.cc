@@ -77,7 +77,8 @@ std::string Serialize(const CheckResult& result) {
   const char* status = result.status == Status::kPass   ? "pass"
                        : result.status == Status::kFail ? "fail"
                                                         : "skip";
-  std::string out = Cat("status=", status, "\nreason=", Escape(Truncate(result.reason)), "\n");
+  std::string out = Cat("status=", status, "\nreason=", Escape(Truncate(result.reason)),
+                        "\noutcome=", result.outcome, "\n");
   for (const auto& [key, value] : result.info) {
     out += Cat("info.", key, "=", Escape(Truncate(value)), "\n");
   }
@@ -115,6 +116,8 @@ class ChildReport {
                                           : Status::kFail;
     } else if (key == "reason") {
       partial_.reason = value;
+    } else if (key == "outcome") {
+      partial_.outcome = value;
     } else if (key.rfind("info.", 0) == 0) {
       partial_.info[key.substr(5)] = value;
     } else if (key == "end") {
@@ -167,9 +170,11 @@ void RestoreDefaultCrashSignals() {
   } catch (const std::exception& e) {
     result.status = Status::kFail;
     result.reason = Cat("an exception reached the runner: ", e.what());
+    result.outcome = "exception";
   } catch (...) {
     result.status = Status::kFail;
     result.reason = "a non-standard exception reached the runner (thrown through the C ABI?)";
+    result.outcome = "exception";
   }
   WriteAll(fd, Serialize(result));
   ::close(fd);
@@ -212,7 +217,10 @@ std::string SignalDescription(int signal_number) {
 CheckResult RunIsolated(const std::function<CheckResult()>& body, int timeout_seconds) {
   int fds[2];
   if (::pipe(fds) != 0) {
-    return {Status::kFail, Cat("runner error: pipe() failed: ", std::strerror(errno)), {}};
+    return {Status::kFail,
+            Cat("runner error: pipe() failed: ", std::strerror(errno)),
+            {},
+            "runner-error"};
   }
   std::cout.flush();
   std::cerr.flush();
@@ -221,7 +229,10 @@ CheckResult RunIsolated(const std::function<CheckResult()>& body, int timeout_se
   if (pid < 0) {
     ::close(fds[0]);
     ::close(fds[1]);
-    return {Status::kFail, Cat("runner error: fork() failed: ", std::strerror(errno)), {}};
+    return {Status::kFail,
+            Cat("runner error: fork() failed: ", std::strerror(errno)),
+            {},
+            "runner-error"};
   }
   if (pid == 0) {
     ::close(fds[0]);
@@ -254,7 +265,9 @@ CheckResult RunIsolated(const std::function<CheckResult()>& body, int timeout_se
     }
     if (!exited) {
       const pid_t done = ::waitpid(pid, &wait_status, WNOHANG);
-      if (done == pid) exited = true;
+      // ECHILD: the child was reaped already (a parent that ignores SIGCHLD reaps automatically
+      // and keeps no status; the runner's main() restores SIGCHLD, this is the last guard).
+      if (done == pid || (done < 0 && errno == ECHILD)) exited = true;
     }
     if (exited && !pipe_open) break;
     if (exited && pipe_open) {
@@ -274,20 +287,23 @@ CheckResult RunIsolated(const std::function<CheckResult()>& body, int timeout_se
   const std::string where =
       report.last_progress().empty() ? "" : Cat(" during: ", report.last_progress());
   if (timed_out) {
-    return {Status::kFail, Cat("timed out after ", timeout_seconds, " s (killed)", where), {}};
+    return {
+        Status::kFail, Cat("timed out after ", timeout_seconds, " s (killed)", where), {}, "hang"};
   }
   if (WIFSIGNALED(wait_status)) {
     return {Status::kFail,
             Cat("the plugin crashed the check process with ",
                 SignalDescription(WTERMSIG(wait_status)), where),
-            {}};
+            {},
+            "crashed"};
   }
   if (!report.result().has_value()) {
     const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
     return {Status::kFail,
             Cat("the check process exited with status ", code,
                 " without a result (did the plugin call exit()?)", where),
-            {}};
+            {},
+            "exited"};
   }
   return *report.result();
 }

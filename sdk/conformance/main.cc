@@ -10,6 +10,7 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -255,6 +256,7 @@ void PrintJson(const std::string& plugin, const std::optional<CheckResult>& hand
     const Entry& e = entries[i];
     std::cout << (i == 0 ? "\n" : ",\n") << "    {\"name\": " << JsonString(e.name)
               << ", \"status\": " << JsonString(StatusWord(e.result.status, false))
+              << ", \"outcome\": " << JsonString(e.result.outcome)
               << ", \"reason\": " << JsonString(e.result.reason) << "}";
   }
   std::cout << "\n  ],\n  \"passed\": " << passed << ",\n  \"failed\": " << failed
@@ -284,6 +286,7 @@ int Run(const Options& options) {
   const std::string load_path = error ? options.plugin : path;
 
   std::vector<Entry> entries;
+  std::vector<bool> only_used(options.only.size(), false);
   auto skipped_by = [&](const std::string& name) -> std::optional<CheckResult> {
     const bool selected =
         options.only.empty() ||
@@ -328,6 +331,12 @@ int Run(const Options& options) {
                                    Status::kSkip, "not run: the handshake failed", {}})});
     }
   }
+  for (size_t i = 0; i < options.only.size(); ++i) {
+    if (!only_used[i] && options.only[i] != "handshake") {
+      std::cerr << "infercost-conformance: note: --only '" << options.only[i]
+                << "' matches no check of this plugin\n";
+    }
+  }
   for (const SkipPattern& p : skips) {
     if (!p.used) {
       std::cerr << "infercost-conformance: note: " << options.skip_file << ":" << p.line << ": '"
@@ -357,6 +366,10 @@ int Run(const Options& options) {
 
 int main(int argc, char** argv) {
   using namespace infercost::conformance;
+  // A host may start the runner with SIGCHLD or SIGPIPE ignored (daemons, Python): the runner
+  // waits for its check processes and must see their status.
+  ::signal(SIGCHLD, SIG_DFL);
+  ::signal(SIGPIPE, SIG_DFL);
   const Options options = ParseOptions(argc, argv);
   if (options.list_checks) {
     ListChecks();

@@ -2,6 +2,7 @@
 // the conformance runner before it is loaded (a crashing one is rejected with the check and call
 // that crashed, and never mapped into the host); verdicts are cached by path, size and mtime;
 // a plugin named like one of the host's own is refused unless overridden.
+#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "framework/plugin_loader.h"
+#include "framework/plugin_precedence.h"
 #include "framework/plugin_probe.h"
 #include "gtest/gtest.h"
 #include "tests/abi/abi_test_util.h"
@@ -26,6 +28,7 @@ using framework::ProbeVerdict;
 
 std::string CrashPluginDir() { return ABI_CRASH_PLUGIN_DIR; }
 std::string ShadowPluginDir() { return ABI_SHADOW_PLUGIN_DIR; }
+std::string BrokenShadowPluginDir() { return ABI_BROKEN_SHADOW_PLUGIN_DIR; }
 
 // A fresh, empty directory for this test (verdict cache, copied plugins).
 fs::path ScratchDir() {
@@ -82,7 +85,8 @@ TEST(PluginTrust, VerdictIsCachedByPathSizeAndModificationTime) {
   const ProbeVerdict second = ProbePlugin(copy.string(), options);
   EXPECT_EQ(second.outcome, ProbeOutcome::kRejected);
   EXPECT_TRUE(second.from_cache);
-  EXPECT_EQ(second.detail, first.detail);
+  EXPECT_EQ(second.detail.rfind(first.detail, 0), 0u) << second.detail;  // the same verdict
+  EXPECT_TRUE(Contains(second.detail, "cached verdict; delete "));       // and how to redo it
 
   // A rebuilt library (here: a good one copied over it, new size and mtime) is probed again.
   fs::copy_file(fs::path(BadPluginDir()) / LibraryFile("abi_c_good"), copy,
@@ -104,6 +108,59 @@ TEST(PluginTrust, HangingPluginIsRejectedWhenTheProbeRunsOutOfTime) {
   EXPECT_EQ(verdict.outcome, ProbeOutcome::kRejected) << verdict.detail;
   EXPECT_TRUE(Contains(verdict.detail, "did not finish in 2 s")) << verdict.detail;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+}
+
+// A host that ignores SIGCHLD (daemons, Python) must not turn every probe into a hang.
+TEST(PluginTrust, ProbeWorksInAHostThatIgnoresSigchld) {
+  const fs::path scratch = ScratchDir();
+  framework::PluginProbeOptions options;
+  options.runner_path = INFERCOST_CONFORMANCE_RUNNER_PATH;
+  options.cache_dir = (scratch / "cache").string();
+  struct sigaction ignore = {}, previous = {};
+  ignore.sa_handler = SIG_IGN;
+  ::sigaction(SIGCHLD, &ignore, &previous);
+  const ProbeVerdict good =
+      ProbePlugin((fs::path(SecondPluginDir()) / LibraryFile("abi_dup")).string(), options);
+  const ProbeVerdict bad =
+      ProbePlugin((fs::path(CrashPluginDir()) / LibraryFile("abi_segfaults")).string(), options);
+  ::sigaction(SIGCHLD, &previous, nullptr);
+  EXPECT_EQ(good.outcome, ProbeOutcome::kPassed) << good.detail;
+  EXPECT_EQ(bad.outcome, ProbeOutcome::kRejected) << bad.detail;
+  EXPECT_TRUE(Contains(bad.detail, "SIGSEGV")) << bad.detail;
+}
+
+// A runner that is not the one this host needs never yields a verdict: the plugin loads with a
+// warning that says why, and nothing is cached.
+TEST(PluginTrust, AWrongRunnerMeansNotProbedWithTheReason) {
+  const fs::path scratch = ScratchDir();
+  const std::string plugin = (fs::path(SecondPluginDir()) / LibraryFile("abi_dup")).string();
+  struct FakeRunner {
+    const char* script;
+    const char* expected;
+  };
+  const FakeRunner runners[] = {
+      {"echo 'this is not JSON'", "gave no report (exit status 0)"},
+      {"echo \"unknown argument '--only'\" >&2; exit 2", "older runner without --only"},
+      {"echo '{\"checks\": [{\"name\": \"handshake\", \"status\": \"pass\"},"
+       " {\"name\": \"lifecycle\", \"status\": \"skip\"}]}'",
+       "ran none of the probe's checks"},
+      {"echo '{\"checks\": [{\"name\": \"lifecycle\", \"status\": \"fail\", "
+       "\"outcome\": \"runner-error\", \"reason\": \"runner error: fork() failed\"}]}'",
+       "the runner failed in check lifecycle"},
+  };
+  int index = 0;
+  for (const FakeRunner& fake : runners) {
+    const fs::path runner = scratch / ("runner" + std::to_string(index++));
+    std::ofstream(runner) << "#!/bin/sh\n" << fake.script << "\n";
+    fs::permissions(runner, fs::perms::owner_all);
+    framework::PluginProbeOptions options;
+    options.runner_path = runner.string();
+    options.cache_dir = (scratch / "cache").string();
+    const ProbeVerdict verdict = ProbePlugin(plugin, options);
+    EXPECT_EQ(verdict.outcome, ProbeOutcome::kNotProbed) << fake.script << ": " << verdict.detail;
+    EXPECT_TRUE(Contains(verdict.detail, fake.expected)) << verdict.detail;
+  }
+  EXPECT_FALSE(fs::exists(scratch / "cache" / "plugin-probes"));  // no verdict was cached
 }
 
 TEST(PluginTrust, WellBehavedThirdPartyPluginPassesTheProbeAndLoads) {
@@ -177,6 +234,75 @@ TEST(PluginTrust, OverrideLetsTheThirdPartyPluginWin) {
                           [](const auto& p) { return p->name() == "gqa"; }),
             1);
   EXPECT_NE(FindLoaded(set, "mha"), nullptr);
+}
+
+// The overriding plugin does not load (built for ABI 2): the host's own is the fallback, and
+// the listing says both.
+TEST(PluginTrust, OverrideFallsBackToTheHostsOwnWhenTheOverridingPluginFails) {
+  const fs::path cache = ScratchDir();
+  PluginLoaderOptions options = Probing({BrokenShadowPluginDir(), BuildPluginDir()}, cache);
+  options.overrides = {"gqa"};
+  const PluginSet set = framework::LoadPlugins(options);
+  const auto gqa = FindLoaded(set, "gqa");
+  ASSERT_NE(gqa, nullptr) << Describe(set);
+  EXPECT_EQ(fs::path(gqa->path()).parent_path(), fs::path(BuildPluginDir()));
+  EXPECT_EQ(Provenance(set, gqa->path()),
+            "the host's own plugin (the overriding plugin did not load)");
+  const RejectedPlugin* broken = FindRejected(set, LibraryFile("gqa"));
+  ASSERT_NE(broken, nullptr) << Describe(set);
+  EXPECT_TRUE(Contains(broken->reason, "ABI 2.")) << broken->reason;
+}
+
+// ---- the decision alone, from manifests (no library opened) ----
+
+framework::PluginCandidate Candidate(const std::string& name, const std::string& library,
+                                     bool host_own) {
+  framework::PluginCandidate c;
+  c.manifest.name = name;
+  c.manifest.kind = IC_PLUGIN_KIND_ATTENTION_VARIANT;
+  c.manifest.library_path = library;
+  c.host_own = host_own;
+  return c;
+}
+
+std::vector<std::string> Libraries(const std::vector<const framework::PluginCandidate*>& list) {
+  std::vector<std::string> out;
+  for (const auto* c : list) out.push_back(c->manifest.library_path);
+  return out;
+}
+
+TEST(PluginPrecedence, OrderRefusalAndOverride) {
+  // Search order: a third-party gqa, the host's gqa, a second third-party gqa, a third-party x.
+  const std::vector<framework::PluginCandidate> candidates = {
+      Candidate("gqa", "/vendor/gqa.so", false), Candidate("gqa", "/host/gqa.so", true),
+      Candidate("gqa", "/other/gqa.so", false), Candidate("x", "/vendor/x.so", false),
+      Candidate("x", "/other/x.so", false)};
+  const framework::Precedence plain = framework::DecidePrecedence(candidates, {});
+  ASSERT_EQ(plain.groups.size(), 2u);
+  EXPECT_EQ(Libraries(plain.groups[0].order), std::vector<std::string>{"/host/gqa.so"});
+  EXPECT_EQ(Libraries(plain.groups[0].refused),
+            (std::vector<std::string>{"/vendor/gqa.so", "/other/gqa.so"}));
+  EXPECT_EQ(Libraries(plain.groups[1].order),
+            (std::vector<std::string>{"/vendor/x.so", "/other/x.so"}));  // search order
+  EXPECT_TRUE(plain.warnings.empty());
+
+  const framework::Precedence overridden =
+      framework::DecidePrecedence(candidates, {"gqa", "nosuch"});
+  EXPECT_TRUE(overridden.groups[0].overridden);
+  EXPECT_EQ(Libraries(overridden.groups[0].order),
+            (std::vector<std::string>{"/vendor/gqa.so", "/other/gqa.so", "/host/gqa.so"}));
+  EXPECT_TRUE(overridden.groups[0].refused.empty());
+  ASSERT_EQ(overridden.warnings.size(), 1u);
+  EXPECT_TRUE(Contains(overridden.warnings[0], "--plugin-override nosuch"));
+}
+
+TEST(PluginPrecedence, OnlyTheInTreeNamesAreTheHostsOwn) {
+  for (const char* name : {"mha", "gqa", "mqa", "mla", "naive", "flash", "roofline"}) {
+    EXPECT_TRUE(framework::IsOwnPluginName(name)) << name;
+  }
+  EXPECT_FALSE(framework::IsOwnPluginName("swa"));
+  EXPECT_FALSE(framework::IsOwnPluginName("gq"));
+  EXPECT_FALSE(framework::IsOwnPluginName(""));
 }
 
 TEST(PluginTrust, OverrideThatMatchesNothingIsAWarning) {

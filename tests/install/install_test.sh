@@ -64,8 +64,12 @@ done
 [[ -e $prefix/include/infercost-host/framework/include ]] && fail "C API header installed twice"
 # Dataset-specific code (validation/) is not part of the installed framework (issue 10, point 5).
 grep -rlE "Anl|Aic|PerOp" "$prefix/include/infercost-host" && fail "validation code in installed headers"
-nm -C "$prefix/$libdir/libinfercost_framework.a" 2>/dev/null | grep -qE "ValidateAnl|ValidateAic|ValidatePerOp" &&
-  fail "validation code in the installed framework library"
+if symbols=$(nm -C "$prefix/$libdir/libinfercost_framework.a"); then
+  grep -qE "ValidateAnl|ValidateAic|ValidatePerOp" <<<"$symbols" &&
+    fail "validation code in the installed framework library"
+else
+  fail "nm could not read $prefix/$libdir/libinfercost_framework.a"
+fi
 
 # build_example NAME SOURCE_DIR: a fresh CMake project that sees only the prefix (SOURCE_DIR
 # absolute, or relative to the source tree).

@@ -67,6 +67,16 @@ TEST(CommandLineTest, ListCommands) {
   EXPECT_EQ(validate.line.validate_flags.suite, "aic");
 }
 
+TEST(CommandLineTest, PluginOverridesAreRepeatableGlobalFlags) {
+  Parsed parsed = Parse({"--plugin-override", "gqa", "plugins", "--plugin-override=mha"});
+  ASSERT_EQ(parsed.exit, std::nullopt) << parsed.err;
+  EXPECT_EQ(parsed.line.command, Command::kPlugins);
+  EXPECT_EQ(parsed.line.flags.plugin_overrides, (std::vector<std::string>{"gqa", "mha"}));
+  Parsed missing = Parse({"plugins", "--plugin-override"});
+  EXPECT_EQ(missing.exit, 2);
+  EXPECT_THAT(missing.err, HasSubstr("--plugin-override"));
+}
+
 TEST(CommandLineTest, HelpAndVersionGoToOutWithStatusZero) {
   Parsed help = Parse({"--help"});
   EXPECT_EQ(help.exit, 0);
