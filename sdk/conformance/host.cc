@@ -69,6 +69,11 @@ ic_error* Host::MakeError(ic_status_code code, const std::string& message) {
   return error;
 }
 
+size_t Host::live_error_count() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return live_.size();
+}
+
 bool Host::Owns(const ic_error* error) {
   std::lock_guard<std::mutex> lock(mutex_);
   return live_.count(error) != 0;

@@ -52,6 +52,8 @@ class Host {
   ic_error* MakeError(ic_status_code code, const std::string& message);
   // True if `error` was made by this host and not yet consumed.
   bool Owns(const ic_error* error);
+  // Errors made and not yet consumed (a leak check for test hosts).
+  size_t live_error_count() const;
   // Number of log lines the plugin wrote.
   uint64_t log_lines() const;
   // Whether plugin log lines are copied to stderr (--verbose); off by default.

@@ -365,7 +365,7 @@ struct RejectingSink {
   static ic_error* Emit(void* context, const ic_phase_cost* /*cost*/) {
     auto* self = static_cast<RejectingSink*>(context);
     if (++self->seen < 3) return nullptr;
-    self->made = FakeHost().make_error(nullptr, IC_STATUS_FAILED_PRECONDITION,
+    self->made = FakeHost().make_error(FakeHost().host_context, IC_STATUS_FAILED_PRECONDITION,
                                        {"host rejects the record", 23});
     return self->made;
   }

@@ -1,28 +1,23 @@
 #include "plugin_test_host.h"
 
-#include <dlfcn.h>
 #include <gtest/gtest.h>
 
 #include <map>
 #include <mutex>
 
-// The host defines the opaque error type of the ABI.
-struct ic_error {
-  ic_status_code code;
-  std::string message;
-};
+#include "host.h"  // the conformance kit (sdk/conformance)
+#include "plugin_handle.h"
 
 namespace infercost::testing {
 namespace {
 
-int live_errors = 0;
+namespace conformance = infercost::conformance;
 
-ic_error* MakeError(void* /*host_context*/, ic_status_code code, ic_string message) {
-  ++live_errors;
-  return new ic_error{code, std::string(message.data, message.size)};
+// The conformance kit's host (sdk/conformance/host.h): it makes and tracks every ic_error.
+conformance::Host& TheHost() {
+  static auto* host = new conformance::Host();  // never destroyed: plugins may outlive tests
+  return *host;
 }
-
-void Log(void* /*host_context*/, ic_log_level /*level*/, ic_string /*message*/) {}
 
 std::string PluginPath(const std::string& name) {
   return std::string(INFERCOST_TEST_PLUGIN_DIR) + "/infercost-" + name +
@@ -42,24 +37,17 @@ const Table* KindTable(const LoadedPlugin* plugin) {
 }  // namespace
 
 Status TakeError(ic_error* error) {
-  if (error == nullptr) return {};
-  Status status{error->code, error->message};
-  delete error;
-  --live_errors;
-  return status;
+  const conformance::ErrorInfo info = TheHost().Consume(error);
+  if (!info.is_error) return {};
+  if (!info.made_by_host) {
+    return {IC_STATUS_INTERNAL, "the plugin returned an error this host did not make"};
+  }
+  return {info.code, info.message};
 }
 
-int LiveErrorCount() { return live_errors; }
+int LiveErrorCount() { return static_cast<int>(TheHost().live_error_count()); }
 
-const ic_host_services& FakeHost() {
-  static const ic_host_services host = {sizeof(ic_host_services),
-                                        INFERCOST_ABI_MAJOR,
-                                        INFERCOST_ABI_MINOR,
-                                        nullptr,
-                                        &MakeError,
-                                        &Log};
-  return host;
-}
+const ic_host_services& FakeHost() { return *TheHost().services(); }
 
 const LoadedPlugin* Plugin(const std::string& name) {
   // Instances are destroyed at exit; libraries stay loaded (a host never unloads plugins).
@@ -73,19 +61,14 @@ const LoadedPlugin* Plugin(const std::string& name) {
   static Loaded loaded;
   std::lock_guard<std::mutex> lock(mutex);
   if (auto it = loaded.plugins.find(name); it != loaded.plugins.end()) return &it->second;
-  const std::string path = PluginPath(name);
-  void* library = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (library == nullptr) {
-    ADD_FAILURE() << "dlopen(" << path << "): " << dlerror();
-    return nullptr;
-  }
-  auto entry = reinterpret_cast<ic_plugin_entry_fn>(dlsym(library, INFERCOST_PLUGIN_ENTRY_SYMBOL));
-  if (entry == nullptr) {
-    ADD_FAILURE() << path << " has no " << INFERCOST_PLUGIN_ENTRY_SYMBOL;
-    return nullptr;
-  }
   LoadedPlugin plugin;
-  plugin.table = entry();
+  try {
+    // Every check a host makes before calling a plugin (the conformance kit's loader).
+    plugin.table = &conformance::PluginHandle::Open(PluginPath(name)).plugin();
+  } catch (const std::exception& e) {
+    ADD_FAILURE() << PluginPath(name) << ": " << e.what();
+    return nullptr;
+  }
   Status status = TakeError(plugin.table->initialize(&FakeHost(), &plugin.instance));
   if (!status.ok()) {
     ADD_FAILURE() << name << " failed to initialize: " << status.message;

@@ -1,6 +1,7 @@
-// A tiny host for plugin formula tests: loads a built plugin with dlopen (RTLD_NOW|RTLD_LOCAL),
-// initializes it with a fake host-services table, and wraps each ABI call so a test gets a
-// Status plus the outputs. The host owns every ic_error; each wrapper frees the one it receives.
+// A tiny host for plugin formula tests: loads a built plugin with the conformance kit's loader
+// (sdk/conformance: dlopen RTLD_NOW|RTLD_LOCAL and every table check), initializes it with the
+// kit's host services, and wraps each ABI call so a test gets a Status plus the outputs. The host
+// owns every ic_error; each wrapper frees the one it receives.
 //
 //   ic_attention_shape shape = Llama3_70B();
 //   Emitted out = EmitPhases("gqa", shape, DecodeStage(750));
@@ -26,10 +27,11 @@ struct Status {
 // Converts a host-made error into a Status and frees it (nullptr -> OK).
 Status TakeError(ic_error* error);
 
-// Errors made by the fake host and not yet freed.
+// Errors made by the host and not yet freed.
 int LiveErrorCount();
 
-// The fake host: make_error allocates {code, message}; log discards.
+// The host services (the conformance kit's Host): make_error allocates and tracks each error,
+// log counts lines. Pass its host_context back as make_error's first argument.
 const ic_host_services& FakeHost();
 
 // A plugin from the build tree, loaded and initialized once, never unloaded. Fails the calling
