@@ -7,13 +7,12 @@
 // not a shared library, lacks the entry symbol, has the wrong ABI major, a malformed table, a
 // duplicate name, or fails initialize is Rejected with path and reason; the rest still load.
 //
-// Trust (docs/plugin-trust.md): plugins in the host's own plugin directory (build tree or
-// install prefix) are the host's. Any other plugin is probed once in a child process by the
-// conformance runner before it is loaded (see plugin_probe.h); one that crashes there is
-// rejected and never mapped into the host. Precedence: of two plugins of one kind and name, the
-// host's own wins and the other is rejected as a duplicate, unless the name is in `overrides`
-// (--plugin-override NAME), which makes the first third-party one win; between third-party
-// plugins, the first in search order wins.
+// Trust (docs/plugin-trust.md): the in-tree plugins in the host's own plugin directory (build
+// tree or install prefix) are the host's. Any other plugin is probed once in a child process by
+// the conformance runner before it is loaded (plugin_probe.h); one that crashes there is
+// rejected and never mapped into the host. Of two plugins of one kind and name, the host's own
+// wins unless the name is in `overrides` (--plugin-override NAME); candidates are tried in
+// precedence order until one loads (plugin_precedence.h).
 //
 //   PluginLoaderOptions options;
 //   options.plugin_dirs = {"/opt/vendor/plugins"};
