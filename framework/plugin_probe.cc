@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -26,29 +25,15 @@ bool IsExecutableFile(const fs::path& path) {
   return fs::is_regular_file(path, error) && ::access(path.c_str(), X_OK) == 0;
 }
 
-fs::path RunningExecutableDir() {
-  std::error_code error;
-  fs::path exe = fs::read_symlink("/proc/self/exe", error);
-  return error ? fs::path() : exe.parent_path();
-}
-
-std::string Env(const char* name) {
-  const char* value = std::getenv(name);
+// $INFERCOST_CONFORMANCE_RUNNER, or "".
+std::string RunnerFromEnvironment() {
+  const char* value = std::getenv("INFERCOST_CONFORMANCE_RUNNER");
   return value == nullptr ? std::string() : std::string(value);
 }
 
 std::string HostName() {
   char name[256] = {};
   return ::gethostname(name, sizeof name - 1) == 0 ? std::string(name) : std::string("?");
-}
-
-// Legacy runners (no "outcome" field): a failed check the host could not survive.
-bool LooksFatal(std::string_view reason) {
-  for (std::string_view sign :
-       {"crashed the check process", "timed out after", "without a result", "reached the runner"}) {
-    if (reason.find(sign) != std::string_view::npos) return true;
-  }
-  return false;
 }
 
 std::string Tail(const std::string& text) {
@@ -103,8 +88,13 @@ ProbeVerdict Interpret(const ChildResult& run, const std::string& runner, int ti
     if (name != "handshake" && (status == "pass" || status == "fail")) ++ran;
     if (status == "pass") ++passed;
     if (status != "fail") continue;
-    const bool fatal = outcome.empty() ? LooksFatal(reason) : outcome != "returned";
-    if (fatal) {
+    if (outcome.empty()) {
+      return NotProbed(fmt::format(
+          "not probed: {} reports no check outcome; is it an older runner? use the runner of "
+          "this infercost's SDK",
+          runner));
+    }
+    if (outcome != "returned") {
       ProbeVerdict verdict;
       verdict.outcome = ProbeOutcome::kRejected;
       verdict.detail = fmt::format(
@@ -149,11 +139,13 @@ std::string FindConformanceRunner(const PluginProbeOptions& options) {
   if (!options.runner_path.empty()) {
     return IsExecutableFile(options.runner_path) ? options.runner_path : "";
   }
-  if (std::string env = Env("INFERCOST_CONFORMANCE_RUNNER"); !env.empty()) {
+  if (std::string env = RunnerFromEnvironment(); !env.empty()) {
     return IsExecutableFile(env) ? env : "";
   }
   std::vector<fs::path> candidates;
-  if (fs::path dir = RunningExecutableDir(); !dir.empty()) candidates.push_back(dir / kRunnerName);
+  if (fs::path exe = registry::RunningExecutablePath(); !exe.empty()) {
+    candidates.push_back(exe.parent_path() / kRunnerName);
+  }
   if (std::string prefix = registry::InstalledPrefixHint(); !prefix.empty()) {
     candidates.push_back(fs::path(prefix) / "bin" / kRunnerName);
   }
@@ -175,7 +167,7 @@ ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptio
   const std::string runner = FindConformanceRunner(options);
   if (runner.empty()) {
     const std::string named =
-        !options.runner_path.empty() ? options.runner_path : Env("INFERCOST_CONFORMANCE_RUNNER");
+        !options.runner_path.empty() ? options.runner_path : RunnerFromEnvironment();
     return NotProbed(
         named.empty()
             ? fmt::format("not probed: {} was not found (install the SDK's runner beside "

@@ -47,6 +47,8 @@ std::string InstalledPrefixHint() {
   return prefix == nullptr ? "" : prefix;
 }
 
+std::string RunningExecutablePath() { return RunningExecutable().string(); }
+
 bool RunningExecutableIsInside(const std::string& dir) {
   const fs::path exe = RunningExecutable();
   return !exe.empty() && !dir.empty() && IsInside(exe, dir);

@@ -35,6 +35,9 @@ std::vector<std::string> ResolveSearchPath(const SearchPath& path);
 // "" in-tree, for pkg-config consumers and for the installed CLI.
 std::string InstalledPrefixHint();
 
+// The running executable's path, or "" when the system does not say.
+std::string RunningExecutablePath();
+
 // Whether the running executable lies inside directory `dir` (false when unknown).
 bool RunningExecutableIsInside(const std::string& dir);
 

@@ -147,6 +147,10 @@ TEST(PluginTrust, AWrongRunnerMeansNotProbedWithTheReason) {
       {"echo '{\"checks\": [{\"name\": \"lifecycle\", \"status\": \"fail\", "
        "\"outcome\": \"runner-error\", \"reason\": \"runner error: fork() failed\"}]}'",
        "the runner failed in check lifecycle"},
+      // A failed check without an outcome: the host never guesses from a reason's wording.
+      {"echo '{\"checks\": [{\"name\": \"lifecycle\", \"status\": \"fail\", "
+       "\"reason\": \"the plugin crashed the check process with SIGSEGV\"}]}'",
+       "reports no check outcome"},
   };
   int index = 0;
   for (const FakeRunner& fake : runners) {
