@@ -1,5 +1,6 @@
 #include "framework/attention_kernel_plugin.h"
 
+#include <string_view>
 #include <utility>
 
 #include "fmt/format.h"
@@ -11,19 +12,36 @@ namespace infercost::framework {
 
 AttentionKernelPlugin::AttentionKernelPlugin(std::shared_ptr<const LoadedPlugin> plugin)
     : plugin_(std::move(plugin)),
-      table_(static_cast<const ic_attention_kernel_table*>(plugin_->info().kind_table)) {}
+      table_(static_cast<const ic_attention_kernel_table*>(plugin_->info().kind_table)) {
+  has_rewrite_phases_ = IC_HAS_FIELD(table_, ic_attention_kernel_table, rewrite_phases) &&
+                        table_->rewrite_phases != nullptr;
+}
 
 absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& shape,
                                                    const ic_stage& stage,
                                                    const ic_kernel_device& device,
                                                    std::vector<ic_phase_cost>& phases) const {
   const std::vector<ic_phase_cost> before = phases;
+  // A 1.0 kernel reads the window from the shape: 0 on a layer the model marks full_attention
+  // (what the 1.0 host passed); 1.1 kernels read the layer themselves.
+  ic_attention_shape legacy_shape = shape;
+  if (plugin_->info().abi_minor < 1 && stage.layer != nullptr &&
+      std::string_view(stage.layer->kind.data == nullptr ? "" : stage.layer->kind.data,
+                       stage.layer->kind.size) == "full_attention") {
+    legacy_shape.sliding_window = 0;
+  }
+  const ic_attention_shape& shape_for_plugin = plugin_->info().abi_minor < 1 ? legacy_shape : shape;
   {
     auto lock = plugin_->LockIfNeeded();
+    // ABI 1.1: the array with its element size; 1.0 kernels get the plain array.
+    ic_error* error =
+        has_rewrite_phases_
+            ? table_->rewrite_phases(plugin_->instance(), &shape_for_plugin, &stage, &device,
+                                     phases.data(), phases.size(), sizeof(ic_phase_cost))
+            : table_->rewrite_traffic(plugin_->instance(), &shape_for_plugin, &stage, &device,
+                                      phases.data(), phases.size());
     absl::Status status =
-        ConsumeErrorLazy(table_->rewrite_traffic(plugin_->instance(), &shape, &stage, &device,
-                                                 phases.data(), phases.size()),
-                         [&] { return fmt::format("attention kernel {}", name()); });
+        ConsumeErrorLazy(error, [&] { return fmt::format("attention kernel {}", name()); });
     if (!status.ok()) {
       phases = before;
       return status;

@@ -27,6 +27,7 @@ class AttentionKernelPlugin {
  private:
   std::shared_ptr<const LoadedPlugin> plugin_;
   const ic_attention_kernel_table* table_;
+  bool has_rewrite_phases_ = false;  // ABI 1.1
 };
 
 }  // namespace infercost::framework

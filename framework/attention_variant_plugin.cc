@@ -1,10 +1,13 @@
 #include "framework/attention_variant_plugin.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <string_view>
 #include <utility>
 
 #include "fmt/format.h"
+#include "framework/base/status_macros.h"
 #include "framework/host_services.h"
 #include "framework/phase_catalog.h"
 #include "framework/phase_cost_check.h"
@@ -44,32 +47,143 @@ ic_error* Collect(void* context, const ic_phase_cost* cost) {
   return nullptr;
 }
 
+// Reads option i of the shape (the host built them at its own size).
+const ic_option& OptionAt(const ic_attention_shape& shape, uint64_t i) {
+  return *reinterpret_cast<const ic_option*>(reinterpret_cast<const char*>(shape.options) +
+                                             i * shape.option_size);
+}
+
+std::string_view View(ic_string s) {
+  return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
+}
+
+// ABI 1.0 shape fields an option of the same name fills for a 1.0 plugin.
+int64_t* LegacyShapeField(ic_attention_shape& shape, std::string_view name) {
+  if (name == "q_lora_rank") return &shape.q_lora_rank;
+  if (name == "kv_lora_rank") return &shape.kv_lora_rank;
+  if (name == "qk_nope_head_dim") return &shape.qk_nope_head_dim;
+  if (name == "qk_rope_head_dim") return &shape.qk_rope_head_dim;
+  if (name == "v_head_dim") return &shape.v_head_dim;
+  return nullptr;
+}
+constexpr std::string_view kLegacyFormOption = "mla_form";
+
 }  // namespace
 
 AttentionVariantPlugin::AttentionVariantPlugin(std::shared_ptr<const LoadedPlugin> plugin)
     : plugin_(std::move(plugin)),
-      table_(static_cast<const ic_attention_variant_table*>(plugin_->info().kind_table)) {}
+      table_(static_cast<const ic_attention_variant_table*>(plugin_->info().kind_table)) {
+  legacy_ = plugin_->info().abi_minor < 1;
+  has_classify_layer_ = IC_HAS_FIELD(table_, ic_attention_variant_table, classify_layer) &&
+                        table_->classify_layer != nullptr;
+  has_kv_state_bytes_ = IC_HAS_FIELD(table_, ic_attention_variant_table, kv_state_bytes) &&
+                        table_->kv_state_bytes != nullptr;
+}
+
+AttentionVariantPlugin::LegacyInputs AttentionVariantPlugin::Legacy(const ic_attention_shape& shape,
+                                                                    const ic_stage* stage) const {
+  LegacyInputs in{shape, stage != nullptr ? *stage : ic_stage{}};
+  for (uint64_t i = 0; i < shape.option_count; ++i) {
+    const ic_option& option = OptionAt(shape, i);
+    if (int64_t* field = LegacyShapeField(in.shape, View(option.name));
+        field != nullptr && option.type == IC_VALUE_INT) {
+      *field = option.int_value;
+    } else if (View(option.name) == kLegacyFormOption && option.type == IC_VALUE_STRING) {
+      const std::string_view form = View(option.string_value);
+      in.stage.mla_form = form == "decompress" ? IC_MLA_FORM_DECOMPRESS
+                          : form == "absorbed" ? IC_MLA_FORM_ABSORBED
+                          : form == "default"  ? IC_MLA_FORM_DEFAULT
+                                               : -1;  // the plugin rejects it
+    }
+  }
+  if (stage != nullptr && stage->layer != nullptr && View(stage->layer->kind) == "full_attention") {
+    in.shape.sliding_window = 0;
+  }
+  return in;
+}
 
 absl::Status AttentionVariantPlugin::Validate(const ic_attention_shape& shape,
                                               int64_t tensor_parallel) const {
+  const auto context = [&] { return fmt::format("attention variant {}", name()); };
+  if (legacy_) {
+    LegacyInputs in = Legacy(shape, nullptr);
+    for (uint64_t i = 0; i < shape.option_count; ++i) {
+      const ic_option& option = OptionAt(shape, i);
+      ic_attention_shape probe = shape;
+      const bool maps =
+          (LegacyShapeField(probe, View(option.name)) != nullptr && option.type == IC_VALUE_INT) ||
+          (View(option.name) == kLegacyFormOption && option.type == IC_VALUE_STRING);
+      if (!maps) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{}: option {} ({}) cannot reach it: the plugin was built against ABI 1.0, which has "
+            "no variant options beyond the MLA fields; rebuild it against SDK 1.1 or drop the "
+            "option",
+            context(), View(option.name), View(option.source)));
+      }
+    }
+    auto lock = plugin_->LockIfNeeded();
+    return ConsumeErrorLazy(table_->validate(plugin_->instance(), &in.shape, tensor_parallel),
+                            context);
+  }
   auto lock = plugin_->LockIfNeeded();
-  return ConsumeErrorLazy(table_->validate(plugin_->instance(), &shape, tensor_parallel),
-                          [&] { return fmt::format("attention variant {}", name()); });
+  return ConsumeErrorLazy(table_->validate(plugin_->instance(), &shape, tensor_parallel), context);
+}
+
+absl::StatusOr<uint64_t> AttentionVariantPlugin::ClassifyLayer(const ic_attention_shape& shape,
+                                                               const ic_layer& layer) const {
+  if (!has_classify_layer_) {
+    // One class per layer kind (FNV-1a of the kind; the SDK's default does the same).
+    uint64_t hash = 1469598103934665603ull;
+    for (char c : View(layer.kind))
+      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return hash;
+  }
+  uint64_t layer_class = 0;
+  auto lock = plugin_->LockIfNeeded();
+  RETURN_IF_ERROR(ConsumeErrorLazy(
+      table_->classify_layer(plugin_->instance(), &shape, &layer, &layer_class),
+      [&] { return fmt::format("attention variant {}, layer {}", name(), layer.index); }));
+  return layer_class;
 }
 
 absl::StatusOr<double> AttentionVariantPlugin::KvCacheBytesPerToken(const ic_attention_shape& shape,
                                                                     const ic_stage& stage) const {
   double bytes = -1;
   {
+    const LegacyInputs in = legacy_ ? Legacy(shape, &stage) : LegacyInputs{shape, stage};
     auto lock = plugin_->LockIfNeeded();
     absl::Status status = ConsumeErrorLazy(
-        table_->kv_cache_bytes_per_token(plugin_->instance(), &shape, &stage, &bytes),
+        table_->kv_cache_bytes_per_token(plugin_->instance(), &in.shape, &in.stage, &bytes),
         [&] { return fmt::format("attention variant {}", name()); });
     if (!status.ok()) return status;
   }
   if (!std::isfinite(bytes) || bytes < 0) {
     return absl::InternalError(fmt::format(
         "attention variant {} returned {} KV-cache bytes per token; must be finite and >= 0",
+        name(), bytes));
+  }
+  return bytes;
+}
+
+absl::StatusOr<double> AttentionVariantPlugin::KvStateBytes(const ic_attention_shape& shape,
+                                                            const ic_stage& stage) const {
+  if (!has_kv_state_bytes_) {
+    // The 1.0 rule: a windowed layer keeps its last `window` tokens, every other layer all.
+    ASSIGN_OR_RETURN(double per_token, KvCacheBytesPerToken(shape, stage));
+    const int64_t window = Legacy(shape, &stage).shape.sliding_window;
+    const int64_t kept = window > 0 ? std::min(stage.context_tokens, window) : stage.context_tokens;
+    return per_token * static_cast<double>(kept);
+  }
+  double bytes = -1;
+  {
+    auto lock = plugin_->LockIfNeeded();
+    RETURN_IF_ERROR(
+        ConsumeErrorLazy(table_->kv_state_bytes(plugin_->instance(), &shape, &stage, &bytes),
+                         [&] { return fmt::format("attention variant {}", name()); }));
+  }
+  if (!std::isfinite(bytes) || bytes < 0) {
+    return absl::InternalError(fmt::format(
+        "attention variant {} returned {} bytes of KV/state per sequence; must be finite and >= 0",
         name(), bytes));
   }
   return bytes;
@@ -82,8 +196,9 @@ absl::StatusOr<std::vector<ic_phase_cost>> AttentionVariantPlugin::Phases(
   ic_phase_sink sink{sizeof(ic_phase_sink), 0, &state, &Collect};
   absl::Status status;
   {
+    const LegacyInputs in = legacy_ ? Legacy(shape, &stage) : LegacyInputs{shape, stage};
     auto lock = plugin_->LockIfNeeded();
-    ic_error* returned = table_->emit_phases(plugin_->instance(), &shape, &stage, &sink);
+    ic_error* returned = table_->emit_phases(plugin_->instance(), &in.shape, &in.stage, &sink);
     if (state.issued != nullptr && returned != state.issued) {
       ConsumeError(state.issued, "").IgnoreError();  // the plugin dropped it; free it here
     }

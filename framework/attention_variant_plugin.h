@@ -1,5 +1,6 @@
 // Host-side handle on an attention-variant plugin: calls through the C table, converts errors
-// to absl::Status and checks every record the plugin emits.
+// to absl::Status, checks every record the plugin emits, and adapts the 1.1 contract for
+// plugins built against ABI 1.0 (see LegacyInputs below).
 //
 //   AttentionVariantPlugin gqa(plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, "gqa").value());
 //   ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, gqa.Phases(shape, stage));
@@ -22,16 +23,40 @@ class AttentionVariantPlugin {
   explicit AttentionVariantPlugin(std::shared_ptr<const LoadedPlugin> plugin);
 
   std::string_view name() const { return plugin_->name(); }
+  // True for a plugin built against ABI 1.0: no options, layers or state of its own.
+  bool legacy() const { return legacy_; }
+
+  // Checks the shape (and its options) for `tensor_parallel` shards. A 1.0 plugin cannot take
+  // options other than those the 1.0 shape has fields for.
   absl::Status Validate(const ic_attention_shape& shape, int64_t tensor_parallel) const;
+  // The variant's class of `layer` (layers of one class cost the same). 1.0 plugins: one
+  // class per layer kind.
+  absl::StatusOr<uint64_t> ClassifyLayer(const ic_attention_shape& shape,
+                                         const ic_layer& layer) const;
   absl::StatusOr<double> KvCacheBytesPerToken(const ic_attention_shape& shape,
                                               const ic_stage& stage) const;
+  // Bytes one sequence keeps in stage.layer at stage.context_tokens. 1.0 plugins: the 1.0 rule,
+  // per token x context, or x min(context, window) on a windowed layer.
+  absl::StatusOr<double> KvStateBytes(const ic_attention_shape& shape, const ic_stage& stage) const;
   // One layer, one shard, whole batch; every record checked (finite, >= 0, attention phase).
   absl::StatusOr<std::vector<ic_phase_cost>> Phases(const ic_attention_shape& shape,
                                                     const ic_stage& stage) const;
 
  private:
+  // What a 1.0 plugin reads instead of the 1.1 fields: options named like the 1.0 shape's MLA
+  // fields fill them, the option mla_form fills stage.mla_form, and the window is 0 on a layer
+  // the model marks "full_attention" (the 1.0 host did this itself).
+  struct LegacyInputs {
+    ic_attention_shape shape;
+    ic_stage stage;
+  };
+  LegacyInputs Legacy(const ic_attention_shape& shape, const ic_stage* stage) const;
+
   std::shared_ptr<const LoadedPlugin> plugin_;
   const ic_attention_variant_table* table_;
+  bool legacy_ = false;
+  bool has_classify_layer_ = false;
+  bool has_kv_state_bytes_ = false;
 };
 
 }  // namespace infercost::framework

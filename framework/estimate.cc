@@ -125,26 +125,19 @@ struct MemoryModel {
   }
 };
 
-// K/V heads the variant keeps (before sharding).
-int64_t EffectiveKvHeads(const Scenario& s) {
-  if (s.attention_variant == "mha") return s.model.num_attention_heads;
-  if (s.attention_variant == "mqa") return 1;
-  return s.model.num_kv_heads;
-}
-
-std::vector<std::string> LayoutNotes(const Scenario& s) {
+// `kv_per_token` / `kv_per_token_per_gpu`: the bytes one token adds to the whole model's KV
+// cache, and to one tensor-parallel GPU's. Their ratio says how many GPUs keep a copy.
+std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
+                                     double kv_per_token_per_gpu) {
   std::vector<std::string> notes;
   const int64_t tp = s.tensor_parallel;
-  if (s.attention_variant == "mla" && tp > 1) {
-    notes.push_back(
-        fmt::format("MLA: the latent KV cache is replicated on each of the {} "
-                    "tensor-parallel GPUs",
-                    tp));
-  } else if (s.attention_variant != "mla" && tp > EffectiveKvHeads(s)) {
+  const double copies =
+      kv_per_token > 0 ? static_cast<double>(tp) * kv_per_token_per_gpu / kv_per_token : 1;
+  if (tp > 1 && copies > 1 + 1e-9) {
     notes.push_back(fmt::format(
-        "KV heads replicated: tensor parallel {} exceeds the {} K/V heads, so each GPU keeps a "
-        "copy of one K/V head ({} copies of each)",
-        tp, EffectiveKvHeads(s), tp / EffectiveKvHeads(s)));
+        "KV cache replicated: the {} variant keeps {:g} of the model's {:g} KV bytes per token on "
+        "each of the {} tensor-parallel GPUs, so each byte is stored {:.3g} times",
+        s.attention_variant, kv_per_token_per_gpu, kv_per_token, tp, copies));
   }
   if (s.pipeline_parallel > 1) {
     notes.push_back(fmt::format(
@@ -219,7 +212,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   // Exact decode sum: everything but attention repeats every step; attention is re-timed at each
   // step's context (k = 1 .. output-1 at input + k).
   auto attention_seconds = [&](const Step& step) -> absl::StatusOr<double> {
-    ASSIGN_OR_RETURN(std::vector<AttentionSlice> slices, pipeline.AttentionByWindow(step));
+    ASSIGN_OR_RETURN(std::vector<AttentionSlice> slices, pipeline.AttentionByClass(step));
     double seconds = 0;
     for (const AttentionSlice& slice : slices) {
       ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));
@@ -273,7 +266,10 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   summary.notes = s.warnings;
   summary.notes.insert(summary.notes.end(), s.model.report_notes.begin(),
                        s.model.report_notes.end());
-  for (std::string& note : LayoutNotes(s)) summary.notes.push_back(std::move(note));
+  for (std::string& note :
+       LayoutNotes(s, e.ledger.kv_cache_bytes_per_token, e.kv_bytes_per_token_per_gpu)) {
+    summary.notes.push_back(std::move(note));
+  }
   RETURN_IF_ERROR(CheckFinite(e));
   return e;
 }

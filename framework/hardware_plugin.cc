@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "framework/base/status_macros.h"
 #include "framework/host_services.h"
 #include "framework/phase_catalog.h"
 
@@ -34,6 +35,10 @@ ic_device ToDevice(const registry::Hardware& hardware) {
   device.price_usd_per_gpu_hour = hardware.price_usd_per_gpu_hour;
   device.gpus_per_node = hardware.gpus_per_node;
   device.compute_units = hardware.compute_units;
+  device.display_name = {hardware.display_name.data(), hardware.display_name.size()};
+  device.vendor = {hardware.vendor.data(), hardware.vendor.size()};
+  device.matrix_peaks = hardware.matrix_flops_per_s.data();
+  device.matrix_peak_count = hardware.matrix_flops_per_s.size();
   return device;
 }
 
@@ -43,7 +48,14 @@ HardwarePlugin::HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin)
 
 absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const {
   auto lock = plugin_->LockIfNeeded();
-  const uint64_t count = table_->device_count(plugin_->instance());
+  uint64_t count = 0;
+  if (IC_HAS_FIELD(table_, ic_hardware_table, count_devices) && table_->count_devices != nullptr) {
+    RETURN_IF_ERROR(ConsumeErrorLazy(table_->count_devices(plugin_->instance(), &count), [&] {
+      return fmt::format("hardware plugin {}: counting its devices", name());
+    }));
+  } else {
+    count = table_->device_count(plugin_->instance());  // ABI 1.0: cannot fail
+  }
   if (count > 4096) {
     return absl::InternalError(fmt::format(
         "hardware plugin {} claims {} devices; at most 4096 are accepted", name(), count));
@@ -66,9 +78,26 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
         device.name.data == nullptr ? "" : std::string_view(device.name.data, device.name.size));
     hw.display_name = hw.name;
     hw.vendor = std::string(plugin_->vendor());
+    // ABI 1.1 fields, when the plugin filled them (its CopyOut reports how far it wrote).
+    const auto text = [](ic_string s) -> std::string_view {
+      return s.data == nullptr || s.size > 256 ? std::string_view()
+                                               : std::string_view(s.data, s.size);
+    };
+    if (IC_HAS_FIELD(&device, ic_device, display_name) && !text(device.display_name).empty()) {
+      hw.display_name = std::string(text(device.display_name));
+    }
+    if (IC_HAS_FIELD(&device, ic_device, vendor) && !text(device.vendor).empty()) {
+      hw.vendor = std::string(text(device.vendor));
+    }
     hw.plugin = std::string(name());
     std::copy(std::begin(device.matrix_flops_per_s), std::end(device.matrix_flops_per_s),
               hw.matrix_flops_per_s.begin());
+    if (IC_HAS_FIELD(&device, ic_device, matrix_peak_count) && device.matrix_peaks != nullptr) {
+      // The counted table: the dtypes this host knows, the rest is for newer hosts.
+      const uint64_t known =
+          std::min<uint64_t>(device.matrix_peak_count, hw.matrix_flops_per_s.size());
+      for (uint64_t d = 0; d < known; ++d) hw.matrix_flops_per_s[d] = device.matrix_peaks[d];
+    }
     hw.vector_flops_per_s = device.vector_flops_per_s;
     hw.memory_bandwidth_bytes_per_s = device.memory_bandwidth_bytes_per_s;
     hw.memory_capacity_bytes = device.memory_capacity_bytes;

@@ -17,6 +17,8 @@
 namespace infercost::framework {
 
 // The ABI view of a hardware preset (name points into `hardware`, which must outlive it).
+// The ABI view of a hardware preset. Its strings and matrix_peaks point into `hardware`, which
+// must outlive the result.
 ic_device ToDevice(const registry::Hardware& hardware);
 
 class HardwarePlugin {

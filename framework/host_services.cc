@@ -39,21 +39,39 @@ void LogThunk(void* context, ic_log_level level, ic_string message) {
 
 }  // namespace
 
+namespace {
+
+// Made before any allocation can fail and never freed: what make_error returns when it cannot
+// allocate, so a plugin's failure is never turned into a success.
+ic_error* OutOfMemoryError() {
+  static ic_error* const error =
+      new ic_error{IC_STATUS_RESOURCE_EXHAUSTED, "out of memory while reporting a plugin error"};
+  return error;
+}
+[[maybe_unused]] ic_error* const kMadeAtStartup = OutOfMemoryError();
+
+}  // namespace
+
 ic_error* MakeHostError(ic_status_code code, std::string_view message) {
   try {
     if (code <= IC_STATUS_OK || code > IC_STATUS_UNAUTHENTICATED) code = IC_STATUS_UNKNOWN;
     return new ic_error{code, std::string(message)};
   } catch (...) {
-    return nullptr;  // out of memory: the caller sees "no error"; nothing better is possible
+    return OutOfMemoryError();
   }
 }
 
 absl::Status ConsumeError(ic_error* error, std::string_view context) {
   if (error == nullptr) return absl::OkStatus();
+  if (error == IC_ERROR_NULL_INSTANCE) {
+    return absl::InvalidArgumentError(context.empty()
+                                          ? "null plugin instance"
+                                          : fmt::format("{}: null plugin instance", context));
+  }
   absl::Status status(
       static_cast<absl::StatusCode>(error->code),
       context.empty() ? error->message : fmt::format("{}: {}", context, error->message));
-  delete error;
+  if (error != OutOfMemoryError()) delete error;
   return status;
 }
 

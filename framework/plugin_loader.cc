@@ -20,6 +20,7 @@
 #include "framework/host_services.h"
 #include "framework/plugin_precedence.h"
 #include "infercost/c/plugin.h"
+#include "infercost/sdk/abi_checks.h"
 #include "registry/search_path.h"
 
 namespace infercost::framework {
@@ -84,40 +85,6 @@ bool IsValidPluginName(std::string_view name) {
     if (!ok) return false;
   }
   return true;
-}
-
-// The v1.0 size of a kind's table and whether its required functions are set.
-std::string CheckKindTable(const ic_plugin& plugin) {
-  if (plugin.kind_table == nullptr) return "kind_table is null";
-  const uint32_t size = *static_cast<const uint32_t*>(plugin.kind_table);
-  switch (plugin.kind) {
-    case IC_PLUGIN_KIND_ATTENTION_VARIANT: {
-      if (size < sizeof(ic_attention_variant_table)) return "attention variant table too small";
-      const auto* t = static_cast<const ic_attention_variant_table*>(plugin.kind_table);
-      if (!t->validate || !t->kv_cache_bytes_per_token || !t->emit_phases) {
-        return "attention variant table has a null function";
-      }
-      return "";
-    }
-    case IC_PLUGIN_KIND_ATTENTION_KERNEL: {
-      if (size < sizeof(ic_attention_kernel_table)) return "attention kernel table too small";
-      const auto* t = static_cast<const ic_attention_kernel_table*>(plugin.kind_table);
-      if (!t->rewrite_traffic) return "attention kernel table has a null function";
-      return "";
-    }
-    case IC_PLUGIN_KIND_HARDWARE: {
-      if (size < sizeof(ic_hardware_table)) return "hardware table too small";
-      const auto* t = static_cast<const ic_hardware_table*>(plugin.kind_table);
-      if (!t->device_count || !t->describe_device || !t->phase_time || !t->collective_time) {
-        return "hardware table has a null function";
-      }
-      return "";
-    }
-  }
-  return fmt::format(
-      "unknown plugin kind {} (this host knows 1 = attention_variant, "
-      "2 = attention_kernel, 3 = hardware)",
-      plugin.kind);
 }
 
 using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPlugin>;
@@ -188,7 +155,9 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
     return reject(
         fmt::format("invalid plugin name '{}' (use 1-64 of [a-z0-9._-])", View(plugin->name)));
   }
-  if (std::string problem = CheckKindTable(*plugin); !problem.empty()) return reject(problem);
+  if (std::string problem = sdk::KindTableProblem(*plugin); !problem.empty()) {
+    return reject(problem);
+  }
   if (plugin->initialize == nullptr || plugin->destroy == nullptr) {
     return reject("initialize or destroy is null");
   }

@@ -6,6 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "framework/base/status_macros.h"
+#include "infercost/sdk/abi_checks.h"
 #include "registry/toml_reader.h"
 
 namespace infercost::framework {
@@ -13,15 +14,8 @@ namespace infercost::framework {
 namespace fs = std::filesystem;
 
 std::string_view PluginKindName(ic_plugin_kind kind) {
-  switch (kind) {
-    case IC_PLUGIN_KIND_ATTENTION_VARIANT:
-      return "attention_variant";
-    case IC_PLUGIN_KIND_ATTENTION_KERNEL:
-      return "attention_kernel";
-    case IC_PLUGIN_KIND_HARDWARE:
-      return "hardware";
-  }
-  return "unknown";
+  const std::string_view name = sdk::KindName(kind);
+  return name.empty() ? "unknown" : name;
 }
 
 std::optional<ic_plugin_kind> PluginKindByName(std::string_view name) {

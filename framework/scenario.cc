@@ -97,29 +97,25 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
                     request.moe_imbalance));
   }
   scenario.moe_imbalance = request.moe_imbalance;
-  if (request.mla_form == "default") {
-    scenario.mla_form = IC_MLA_FORM_DEFAULT;
-  } else if (request.mla_form == "decompress") {
-    scenario.mla_form = IC_MLA_FORM_DECOMPRESS;
-  } else if (request.mla_form == "absorbed") {
-    scenario.mla_form = IC_MLA_FORM_ABSORBED;
-  } else {
-    return absl::InvalidArgumentError(fmt::format(
-        "--mla-form {} is not known; allowed: default, decompress, absorbed", request.mla_form));
-  }
   scenario.attention_kernel = request.attention_kernel;
   scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
                                                                  : request.attention_variant;
-  if (scenario.attention_variant == "mla" && !scenario.model.mla) {
+  if (!registry::IsPluginName(scenario.attention_variant)) {
     return absl::InvalidArgumentError(fmt::format(
-        "--attention-variant mla needs a model with MLA ranks ([mla] in its preset); {} has "
-        "none. Choose mha, gqa or mqa",
-        scenario.model.name));
+        "--attention-variant \"{}\" is not a plugin name (a-z, 0-9, '.', '_', '-'); see "
+        "`infercost plugins` for the loaded attention variants",
+        scenario.attention_variant));
   }
-  if (scenario.model.mla && scenario.attention_variant != "mla") {
-    return absl::InvalidArgumentError(
-        fmt::format("{} uses MLA; --attention-variant {} cannot describe its weights. Use mla",
-                    scenario.model.name, scenario.attention_variant));
+  // Options reach the variant as given; the variant plugin validates them (Pipeline::Create).
+  for (const std::string& assignment : request.variant_options) {
+    ASSIGN_OR_RETURN(registry::VariantOption option,
+                     registry::ParseVariantOption(assignment, "--variant-option"));
+    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
+  }
+  if (!request.mla_form.empty()) {
+    ASSIGN_OR_RETURN(registry::VariantOption option,
+                     registry::ParseVariantOption("mla_form=" + request.mla_form, "--mla-form"));
+    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
   }
   return scenario;
 }

@@ -50,8 +50,12 @@ struct ScenarioRequest {
   int64_t pp = 1;
   int64_t dp = 1;
   int64_t ep = 1;
-  double moe_imbalance = 1;          // busiest GPU's routed tokens over the mean (>= 1)
-  std::string mla_form = "default";  // default | decompress | absorbed
+  double moe_imbalance = 1;  // busiest GPU's routed tokens over the mean (>= 1)
+  // Options for the attention-variant plugin, "key=value" each (--variant-option); they
+  // override the model's own ([variant] in its preset, or its config.json).
+  std::vector<std::string> variant_options;
+  // Shorthand for the variant option mla_form=VALUE (--mla-form); empty = not given.
+  std::string mla_form;
 };
 
 struct Scenario {
@@ -74,9 +78,9 @@ struct Scenario {
   int64_t data_parallel = 1;
   int64_t expert_parallel = 1;
   double moe_imbalance = 1;
-  ic_mla_form mla_form = IC_MLA_FORM_DEFAULT;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden
+  // model.variant_options holds the model's options with the request's applied.
   // What the user should know before trusting the numbers (e.g. a context beyond the model's
   // maximum); the CLI prints each on stderr and the report lists them among its notes.
   std::vector<std::string> warnings;

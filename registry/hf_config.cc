@@ -479,8 +479,11 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       break;
   }
 
-  // MLA keys.
-  MlaConfig mla;
+  // Latent-attention keys (passed to the variant as options).
+  struct {
+    int64_t q_lora_rank = 0, kv_lora_rank = 0, qk_nope_head_dim = 0, qk_rope_head_dim = 0;
+    int64_t v_head_dim = 0;
+  } mla;
   if (IsDeepseek(family)) {
     mla.q_lora_rank = f.NonNegative("q_lora_rank", 0);  // null: queries are not compressed
     mla.kv_lora_rank = f.RequiredPositive("kv_lora_rank");
@@ -538,7 +541,14 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     model.attention_variant = "mla";
     model.num_kv_heads = model.num_attention_heads;  // MLA: one latent serves every head
     model.head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
-    model.mla = mla;
+    for (const auto& [key, value] :
+         {std::pair{"q_lora_rank", mla.q_lora_rank}, std::pair{"kv_lora_rank", mla.kv_lora_rank},
+          std::pair{"qk_nope_head_dim", mla.qk_nope_head_dim},
+          std::pair{"qk_rope_head_dim", mla.qk_rope_head_dim},
+          std::pair{"v_head_dim", mla.v_head_dim}}) {
+      model.variant_options.push_back(
+          {key, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
+    }
   } else {
     model.num_kv_heads = kv_heads.value_or(model.num_attention_heads);
     if (!kv_heads) {
@@ -610,7 +620,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     sliding.clear();  // every layer slides: the plain sliding_window form
   }
   model.sliding_window = window;
-  model.sliding_layers = std::move(sliding);
+  for (bool slides : sliding) {
+    model.layer_types.push_back(slides ? "sliding_attention" : "full_attention");
+  }
 
   // --- MoE.
   if (family == Family::kQwen2Moe || family == Family::kQwen3Moe) {

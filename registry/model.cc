@@ -1,7 +1,9 @@
 #include "registry/model.h"
 
+#include <cmath>
 #include <vector>
 
+#include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "registry/toml_reader.h"
@@ -25,42 +27,68 @@ absl::StatusOr<MoeConfig> ReadMoe(const std::string& path, const toml::table& ta
   return moe;
 }
 
-absl::StatusOr<MlaConfig> ReadMla(const std::string& path, const toml::table& table) {
-  TomlReader reader(path, table, "mla");
-  MlaConfig mla;
-  ASSIGN_OR_RETURN(mla.q_lora_rank, reader.NonNegativeInt("q_lora_rank", 0, kMaxModelDimension));
-  ASSIGN_OR_RETURN(mla.kv_lora_rank, reader.PositiveInt("kv_lora_rank", kMaxModelDimension));
-  ASSIGN_OR_RETURN(mla.qk_nope_head_dim,
-                   reader.PositiveInt("qk_nope_head_dim", kMaxModelDimension));
-  ASSIGN_OR_RETURN(mla.qk_rope_head_dim,
-                   reader.PositiveInt("qk_rope_head_dim", kMaxModelDimension));
-  ASSIGN_OR_RETURN(mla.v_head_dim, reader.PositiveInt("v_head_dim", kMaxModelDimension));
-  RETURN_IF_ERROR(reader.RejectUnknownKeys());
-  return mla;
+// The [variant] table: every key is an option of the attention-variant plugin, passed on as it
+// is (integers, floats, booleans, strings). The plugin validates them.
+absl::StatusOr<std::vector<VariantOption>> ReadVariantTable(const std::string& path,
+                                                            const toml::table& table) {
+  std::vector<VariantOption> options;
+  for (const auto& [key, node] : table) {
+    const std::string name(key.str());
+    VariantOption option{name, int64_t{0}, fmt::format("{} [variant]", path)};
+    if (auto i = node.value_exact<int64_t>()) {
+      option.value = *i;
+    } else if (auto d = node.value_exact<double>()) {
+      option.value = *d;
+    } else if (auto b = node.value_exact<bool>()) {
+      option.value = *b;
+    } else if (auto str = node.value_exact<std::string>()) {
+      option.value = *str;
+    } else {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: [variant] {} must be an integer, a number, true/false or a string", path, name));
+    }
+    options.push_back(std::move(option));
+  }
+  return options;
+}
+
+bool IsLayerTypeName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) return false;
+  }
+  return true;
 }
 
 // `layer_types = ["sliding_attention", "full_attention"]`: a cycle repeated over the layers, or
-// one entry per layer (Hugging Face's names).
-absl::StatusOr<std::vector<bool>> ReadLayerTypes(const TomlReader& reader, int64_t num_layers) {
+// one entry per layer (Hugging Face's names; any [a-z0-9_] name the variant understands).
+absl::StatusOr<std::vector<std::string>> ReadLayerTypes(const TomlReader& reader,
+                                                        int64_t num_layers) {
   const toml::node* node = reader.Raw("layer_types");
-  if (node == nullptr) return std::vector<bool>{};
+  if (node == nullptr) return std::vector<std::string>{};
   const toml::array* types = node->as_array();
   if (types == nullptr || types->empty()) {
     return absl::InvalidArgumentError(
-        fmt::format("{}: expected a non-empty array of \"sliding_attention\" / \"full_attention\"",
+        fmt::format("{}: expected a non-empty array of layer kinds such as \"full_attention\"",
                     reader.Where("layer_types")));
   }
-  std::vector<bool> cycle;
+  std::vector<std::string> cycle;
   for (const toml::node& entry : *types) {
     auto value = entry.value<std::string>();
-    if (!value || (*value != "sliding_attention" && *value != "full_attention")) {
+    if (!value || !IsLayerTypeName(*value)) {
       return absl::InvalidArgumentError(
-          fmt::format("{}: entries must be \"sliding_attention\" or \"full_attention\"",
+          fmt::format("{}: entries must be layer kinds made of a-z, 0-9 and _ (e.g. "
+                      "\"full_attention\", \"sliding_attention\")",
                       reader.Where("layer_types")));
     }
-    cycle.push_back(*value == "sliding_attention");
+    cycle.push_back(*value);
   }
-  std::vector<bool> layers(static_cast<size_t>(num_layers));
+  if (static_cast<int64_t>(cycle.size()) > num_layers) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: lists {} layers; the model has num_layers = {}",
+                    reader.Where("layer_types"), cycle.size(), num_layers));
+  }
+  std::vector<std::string> layers(static_cast<size_t>(num_layers));
   for (size_t i = 0; i < layers.size(); ++i) layers[i] = cycle[i % cycle.size()];
   return layers;
 }
@@ -71,9 +99,61 @@ absl::Status Invalid(const Model& model, const std::string& message) {
 
 }  // namespace
 
-const std::vector<std::string>& KnownAttentionVariants() {
-  static const std::vector<std::string> kVariants = {"mha", "gqa", "mqa", "mla"};
-  return kVariants;
+bool IsPluginName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string OptionValueText(const VariantOption& option) {
+  struct Text {
+    std::string operator()(int64_t v) const { return std::to_string(v); }
+    std::string operator()(double v) const { return fmt::format("{}", v); }
+    std::string operator()(bool v) const { return v ? "true" : "false"; }
+    std::string operator()(const std::string& v) const { return v; }
+  };
+  return std::visit(Text{}, option.value);
+}
+
+absl::StatusOr<VariantOption> ParseVariantOption(std::string_view assignment,
+                                                 const std::string& source) {
+  const size_t eq = assignment.find('=');
+  const std::string_view name = assignment.substr(0, eq);
+  bool name_ok = !name.empty() && name.size() <= 64;
+  for (char c : name) {
+    name_ok = name_ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.');
+  }
+  if (eq == std::string_view::npos || !name_ok || eq + 1 == assignment.size()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{} \"{}\" is not key=value with a key of a-z, 0-9, _ and . (e.g. mla_form=absorbed)",
+        source, assignment));
+  }
+  const std::string value(assignment.substr(eq + 1));
+  VariantOption option{std::string(name), value, source};
+  int64_t integer = 0;
+  double number = 0;
+  if (absl::SimpleAtoi(value, &integer)) {
+    option.value = integer;
+  } else if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
+    option.value = number;
+  } else if (value == "true" || value == "false") {
+    option.value = value == "true";
+  }
+  return option;
+}
+
+void SetVariantOption(std::vector<VariantOption>& options, VariantOption option) {
+  for (VariantOption& existing : options) {
+    if (existing.name == option.name) {
+      existing = std::move(option);
+      return;
+    }
+  }
+  options.push_back(std::move(option));
 }
 
 absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& path);
@@ -95,14 +175,19 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
   ASSIGN_OR_RETURN(model.name, reader.String("name"));
   ASSIGN_OR_RETURN(model.display_name, reader.String("display_name"));
   ASSIGN_OR_RETURN(model.family, reader.String("family"));
-  ASSIGN_OR_RETURN(model.attention_variant,
-                   reader.Choice("attention_variant", KnownAttentionVariants()));
+  ASSIGN_OR_RETURN(model.attention_variant, reader.String("attention_variant"));
+  if (!IsPluginName(model.attention_variant)) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: \"{}\" is not a plugin name (a-z, 0-9, '.', '_', '-'; e.g. \"gqa\")",
+                    reader.Where("attention_variant"), model.attention_variant));
+  }
   ASSIGN_OR_RETURN(model.hidden_size, reader.PositiveInt("hidden_size", kMaxModelDimension));
   ASSIGN_OR_RETURN(model.num_layers, reader.PositiveInt("num_layers", kMaxModelLayers));
   ASSIGN_OR_RETURN(model.num_attention_heads,
                    reader.PositiveInt("num_attention_heads", kMaxModelDimension));
   ASSIGN_OR_RETURN(model.num_kv_heads, reader.PositiveInt("num_kv_heads", kMaxModelDimension));
   ASSIGN_OR_RETURN(model.head_dim, reader.PositiveInt("head_dim", kMaxModelDimension));
+  ASSIGN_OR_RETURN(model.v_head_dim, reader.NonNegativeInt("v_head_dim", 0, kMaxModelDimension));
   ASSIGN_OR_RETURN(model.intermediate_size,
                    reader.PositiveInt("intermediate_size", kMaxModelDimension));
   ASSIGN_OR_RETURN(model.vocab_size, reader.PositiveInt("vocab_size", kMaxModelDimension));
@@ -117,23 +202,23 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
   ASSIGN_OR_RETURN(model.parallel_attention, reader.Bool("parallel_attention", false));
   ASSIGN_OR_RETURN(model.sliding_window,
                    reader.NonNegativeInt("sliding_window", 0, kMaxModelContextTokens));
-  ASSIGN_OR_RETURN(model.sliding_layers, ReadLayerTypes(reader, model.num_layers));
+  ASSIGN_OR_RETURN(model.layer_types, ReadLayerTypes(reader, model.num_layers));
   ASSIGN_OR_RETURN(const toml::table* moe, reader.OptionalTable("moe"));
   if (moe != nullptr) {
     ASSIGN_OR_RETURN(model.moe, ReadMoe(path, *moe));
   }
-  ASSIGN_OR_RETURN(const toml::table* mla, reader.OptionalTable("mla"));
-  if (mla != nullptr) {
-    ASSIGN_OR_RETURN(model.mla, ReadMla(path, *mla));
+  ASSIGN_OR_RETURN(const toml::table* variant, reader.OptionalTable("variant"));
+  if (variant != nullptr) {
+    ASSIGN_OR_RETURN(model.variant_options, ReadVariantTable(path, *variant));
   }
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   RETURN_IF_ERROR(ValidateModel(model));
   return model;
 }
 
-int64_t LayerWindow(const Model& model, int64_t layer) {
-  if (model.sliding_layers.empty()) return model.sliding_window;
-  return model.sliding_layers[static_cast<size_t>(layer)] ? model.sliding_window : 0;
+std::string_view LayerType(const Model& model, int64_t layer) {
+  if (model.layer_types.empty()) return {};
+  return model.layer_types[static_cast<size_t>(layer)];
 }
 
 bool IsMoeLayer(const Model& model, int64_t layer) {
@@ -153,6 +238,7 @@ absl::Status CheckModelSizes(const Model& model) {
       {"num_attention_heads", model.num_attention_heads, 1, kMaxModelDimension},
       {"num_kv_heads", model.num_kv_heads, 1, kMaxModelDimension},
       {"head_dim", model.head_dim, 1, kMaxModelDimension},
+      {"v_head_dim", model.v_head_dim, 0, kMaxModelDimension},
       {"intermediate_size", model.intermediate_size, 1, kMaxModelDimension},
       {"vocab_size", model.vocab_size, 1, kMaxModelDimension},
       {"max_context_tokens", model.max_context_tokens, 1, kMaxModelContextTokens},
@@ -166,13 +252,6 @@ absl::Status CheckModelSizes(const Model& model) {
                      kMaxModelDimension});
     sizes.push_back({"moe.first_dense_layers", model.moe->first_dense_layers, 0, kMaxModelLayers});
   }
-  if (model.mla) {
-    sizes.push_back({"mla.q_lora_rank", model.mla->q_lora_rank, 0, kMaxModelDimension});
-    sizes.push_back({"mla.kv_lora_rank", model.mla->kv_lora_rank, 1, kMaxModelDimension});
-    sizes.push_back({"mla.qk_nope_head_dim", model.mla->qk_nope_head_dim, 1, kMaxModelDimension});
-    sizes.push_back({"mla.qk_rope_head_dim", model.mla->qk_rope_head_dim, 1, kMaxModelDimension});
-    sizes.push_back({"mla.v_head_dim", model.mla->v_head_dim, 1, kMaxModelDimension});
-  }
   for (const Size& size : sizes) {
     if (size.value < size.min || size.value > size.max) {
       return Invalid(model, fmt::format("{} = {} is out of range; allowed: {}..{}", size.field,
@@ -184,48 +263,15 @@ absl::Status CheckModelSizes(const Model& model) {
 
 absl::Status ValidateModel(const Model& model) {
   RETURN_IF_ERROR(CheckModelSizes(model));
-  const int64_t heads = model.num_attention_heads;
-  const int64_t kv_heads = model.num_kv_heads;
-  if (heads % kv_heads != 0) {
-    return Invalid(model, fmt::format("num_attention_heads = {} is not a multiple of num_kv_heads "
-                                      "= {}; each KV head must serve a whole group of query heads",
-                                      heads, kv_heads));
+  if (!IsPluginName(model.attention_variant)) {
+    return Invalid(model, fmt::format("attention_variant \"{}\" is not a plugin name (a-z, 0-9, "
+                                      "'.', '_', '-'; e.g. \"gqa\")",
+                                      model.attention_variant));
   }
-  const std::string& variant = model.attention_variant;
-  if (variant == "mha" && kv_heads != heads) {
-    return Invalid(model, fmt::format("attention_variant = \"mha\" needs num_kv_heads = "
-                                      "num_attention_heads ({}), got {}; use \"gqa\"",
-                                      heads, kv_heads));
-  }
-  if (variant == "mqa" && kv_heads != 1) {
-    return Invalid(model, fmt::format("attention_variant = \"mqa\" needs num_kv_heads = 1, got "
-                                      "{}; use \"gqa\"",
-                                      kv_heads));
-  }
-  if ((variant == "mla") != model.mla.has_value()) {
-    return Invalid(model, variant == "mla"
-                              ? "attention_variant = \"mla\" needs an [mla] table"
-                              : fmt::format("an [mla] table needs attention_variant = \"mla\" "
-                                            "(got \"{}\")",
-                                            variant));
-  }
-  if (model.mla && model.head_dim != model.mla->qk_nope_head_dim + model.mla->qk_rope_head_dim) {
-    return Invalid(model, fmt::format("head_dim = {} must equal mla.qk_nope_head_dim + "
-                                      "mla.qk_rope_head_dim = {}",
-                                      model.head_dim,
-                                      model.mla->qk_nope_head_dim + model.mla->qk_rope_head_dim));
-  }
-  if (!model.sliding_layers.empty()) {
-    if (static_cast<int64_t>(model.sliding_layers.size()) != model.num_layers) {
-      return Invalid(model,
-                     fmt::format("layer_types lists {} layers; the model has num_layers = {}",
-                                 model.sliding_layers.size(), model.num_layers));
-    }
-    if (model.sliding_window == 0) {
-      return Invalid(model,
-                     "layer_types names sliding_attention layers but sliding_window is 0; "
-                     "set sliding_window");
-    }
+  if (!model.layer_types.empty() &&
+      static_cast<int64_t>(model.layer_types.size()) != model.num_layers) {
+    return Invalid(model, fmt::format("layer_types lists {} layers; the model has num_layers = {}",
+                                      model.layer_types.size(), model.num_layers));
   }
   if (model.moe) {
     if (model.moe->experts_per_token > model.moe->num_experts) {

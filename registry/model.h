@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,24 +27,27 @@ struct MoeConfig {
   int64_t first_dense_layers = 0;  // leading layers with a dense FFN (DeepSeek-V3: 3)
 };
 
-struct MlaConfig {
-  int64_t q_lora_rank = 0;  // 0: queries are not compressed
-  int64_t kv_lora_rank = 0;
-  int64_t qk_nope_head_dim = 0;
-  int64_t qk_rope_head_dim = 0;
-  int64_t v_head_dim = 0;
+// A named value for the model's attention-variant plugin (its own hyper-parameters, e.g. MLA's
+// kv_lora_rank): from the preset's [variant] table, a config.json import or
+// --variant-option. The host passes it on as an ic_option and never interprets it; the
+// variant validates it.
+struct VariantOption {
+  std::string name;
+  std::variant<int64_t, double, bool, std::string> value;
+  std::string source;  // where it was set, for messages
 };
 
 struct Model {
   std::string name;  // registry key, e.g. "llama-3-70b"
   std::string display_name;
   std::string family;
-  std::string attention_variant;  // mha | gqa | mqa | mla
+  std::string attention_variant;  // the attention-variant plugin's name (any loaded one)
   int64_t hidden_size = 0;
   int64_t num_layers = 0;
   int64_t num_attention_heads = 0;
   int64_t num_kv_heads = 0;
   int64_t head_dim = 0;
+  int64_t v_head_dim = 0;  // per-head value dims; 0 = head_dim
   int64_t intermediate_size = 0;
   int64_t vocab_size = 0;
   bool tie_word_embeddings = false;
@@ -52,12 +56,14 @@ struct Model {
   int64_t max_context_tokens = 0;
   bool attention_bias = false;
   bool parallel_attention = false;
-  int64_t sliding_window = 0;  // 0 = full attention
-  // Hybrid attention: which layers use the sliding window (true) and which attend to the whole
-  // context (false), one entry per layer. Empty: every layer uses `sliding_window`.
-  std::vector<bool> sliding_layers;
+  int64_t sliding_window = 0;  // 0 = no window
+  // The layer pattern, one entry per layer (Hugging Face's layer_types: "full_attention",
+  // "sliding_attention", "linear_attention", ...), passed to the variant as each layer's kind.
+  // Empty: no pattern.
+  std::vector<std::string> layer_types;
   std::optional<MoeConfig> moe;
-  std::optional<MlaConfig> mla;
+  // The attention variant's own hyper-parameters and options.
+  std::vector<VariantOption> variant_options;
   std::string source;  // file it came from
   // Free text about how the model was built (config.json imports: defaults applied, torch_dtype,
   // quantization_config); not used by any formula.
@@ -74,15 +80,23 @@ inline constexpr int64_t kMaxModelLayers = int64_t{1} << 16;
 inline constexpr int64_t kMaxModelExperts = int64_t{1} << 16;
 inline constexpr int64_t kMaxModelContextTokens = int64_t{1} << 40;
 
-// Attention variants a model preset may name.
-const std::vector<std::string>& KnownAttentionVariants();
+// True for a name a plugin may have ([a-z0-9._-]{1,64}).
+bool IsPluginName(std::string_view name);
+
+// The value as text ("512", "0.5", "true", "absorbed").
+std::string OptionValueText(const VariantOption& option);
+// Parses `key=value` (--variant-option): integers, then numbers, then true/false, else a string.
+absl::StatusOr<VariantOption> ParseVariantOption(std::string_view assignment,
+                                                 const std::string& source);
+// Sets `option` in `options`, replacing one of the same name.
+void SetVariantOption(std::vector<VariantOption>& options, VariantOption option);
 
 absl::StatusOr<Model> LoadModelPreset(const std::string& path);
 // The same from TOML text; `source_name` stands for the file in messages.
 absl::StatusOr<Model> ParseModelPreset(std::string_view text, const std::string& source_name);
 
-// The window of layer `layer` (0 = full attention).
-int64_t LayerWindow(const Model& model, int64_t layer);
+// The kind of layer `layer` from the model's pattern ("" when the model has none).
+std::string_view LayerType(const Model& model, int64_t layer);
 // True when `layer` has a routed-expert FFN.
 bool IsMoeLayer(const Model& model, int64_t layer);
 
@@ -91,7 +105,8 @@ bool IsMoeLayer(const Model& model, int64_t layer);
 absl::Status CheckModelSizes(const Model& model);
 
 // Cross-field checks shared by every way a Model is built (preset, config.json, overrides);
-// includes CheckModelSizes.
+// includes CheckModelSizes. Rules of an attention variant are the variant plugin's (checked
+// when a scenario is built), not the registry's.
 absl::Status ValidateModel(const Model& model);
 
 }  // namespace infercost::registry

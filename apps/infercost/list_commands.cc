@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <string>
+#include <variant>
 
 #include "fmt/format.h"
 #include "framework/hardware_plugin.h"
@@ -51,12 +52,13 @@ json ModelJson(const registry::Model& m) {
                 {"expert_intermediate_size", m.moe->expert_intermediate_size},
                 {"first_dense_layers", m.moe->first_dense_layers}};
   }
-  if (m.mla) {
-    j["mla"] = {{"q_lora_rank", m.mla->q_lora_rank},
-                {"kv_lora_rank", m.mla->kv_lora_rank},
-                {"qk_nope_head_dim", m.mla->qk_nope_head_dim},
-                {"qk_rope_head_dim", m.mla->qk_rope_head_dim},
-                {"v_head_dim", m.mla->v_head_dim}};
+  if (!m.layer_types.empty()) j["layer_types"] = m.layer_types;
+  if (!m.variant_options.empty()) {
+    json options = json::object();
+    for (const registry::VariantOption& option : m.variant_options) {
+      std::visit([&](const auto& value) { options[option.name] = value; }, option.value);
+    }
+    j["variant_options"] = options;
   }
   return j;
 }

@@ -110,11 +110,12 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       .add_option("--moe-imbalance", request.moe_imbalance,
                   "Busiest GPU's routed tokens over the mean (>= 1)")
       ->capture_default_str();
-  command
-      .add_option("--mla-form", request.mla_form,
-                  "MLA execution form: default (decompress prefill, absorbed decode), "
-                  "decompress, absorbed")
-      ->capture_default_str();
+  command.add_option("--variant-option", request.variant_options,
+                     "An option for the attention-variant plugin, KEY=VALUE (repeatable); "
+                     "overrides the model's [variant] table");
+  command.add_option("--mla-form", request.mla_form,
+                     "Shorthand for --variant-option mla_form=FORM (MLA: default, decompress, "
+                     "absorbed)");
   command.add_option("--mfu", request.matmul_efficiency,
                      "Override the engine's fraction of peak matrix FLOP/s (0..1]");
   command.add_option("--bw-efficiency", request.bandwidth_efficiency,
@@ -122,7 +123,8 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_flag("--allow-beyond-context", request.allow_beyond_context,
                    "Evaluate a context longer than the model's maximum (with a warning)");
   command.add_option("--attention-variant", request.attention_variant,
-                     "Override the model's attention variant (mha, gqa, mqa, mla, ...)");
+                     "Override the model's attention-variant plugin (any loaded one; see "
+                     "`infercost plugins`)");
 }
 
 absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,

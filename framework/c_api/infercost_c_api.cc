@@ -189,6 +189,7 @@ std::string ApiSpelling(std::string message) {
       {"--bw-efficiency", "bw_efficiency"},
       {"--moe-imbalance", "moe_imbalance"},
       {"--mla-form", "mla_form"},
+      {"--variant-option", "variant_options"},
       {"--presets-dir", "preset_dirs"},
       {"--plugin-dir", "plugin_dirs"},
       {"--plugin-override", "plugin_overrides"},
@@ -245,6 +246,7 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "attention_kernel",
                                                  "attention_variant",
                                                  "mla_form",
+                                                 "variant_options",
                                                  "moe_imbalance",
                                                  "mfu",
                                                  "bw_efficiency",
@@ -262,6 +264,27 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
         Read(j, "moe_imbalance", r.moe_imbalance),
         Read(j, "allow_beyond_context", r.allow_beyond_context)}) {
     if (!s.ok()) return s;
+  }
+  // "variant_options": {"mla_form": "absorbed", "kv_lora_rank": 512}: the CLI's
+  // --variant-option key=value, one per key.
+  if (j.contains("variant_options")) {
+    const json& options = j["variant_options"];
+    if (!options.is_object()) {
+      return absl::InvalidArgumentError(
+          "scenario key \"variant_options\" must be an object of option names to values, e.g. "
+          "{\"mla_form\": \"absorbed\"}");
+    }
+    for (const auto& [name, value] : options.items()) {
+      if (value.is_string()) {
+        r.variant_options.push_back(name + "=" + value.get<std::string>());
+      } else if (value.is_number() || value.is_boolean()) {
+        r.variant_options.push_back(name + "=" + value.dump());
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat("scenario key \"variant_options\": \"", name,
+                         "\" must be a number, true/false or a string"));
+      }
+    }
   }
   for (const auto& [key, field] :
        {std::pair{"mfu", &infercost::framework::ScenarioRequest::matmul_efficiency},

@@ -1,6 +1,8 @@
 #include "framework/ledger/pipeline.h"
 
 #include <algorithm>
+#include <string>
+#include <string_view>
 #include <utility>
 
 #include "fmt/format.h"
@@ -48,73 +50,68 @@ const ic_phase_cost* StageLedger::Find(ic_phase_id phase) const {
   return nullptr;
 }
 
-ic_attention_shape AttentionShapeOf(const registry::Model& model) {
-  ic_attention_shape shape{};
-  shape.struct_size = sizeof(ic_attention_shape);
-  shape.flags = model.attention_bias ? static_cast<uint32_t>(IC_ATTENTION_FLAG_QKV_BIAS) : 0u;
-  shape.hidden_size = model.hidden_size;
-  shape.num_heads = model.num_attention_heads;
-  shape.num_kv_heads = model.num_kv_heads;
-  shape.head_dim = model.head_dim;
-  shape.v_head_dim = model.mla ? model.mla->v_head_dim : model.head_dim;
-  if (model.mla) {
-    shape.q_lora_rank = model.mla->q_lora_rank;
-    shape.kv_lora_rank = model.mla->kv_lora_rank;
-    shape.qk_nope_head_dim = model.mla->qk_nope_head_dim;
-    shape.qk_rope_head_dim = model.mla->qk_rope_head_dim;
+namespace {
+
+// "sliding" for "sliding_attention": the short form group names use.
+std::string ShortKind(const std::string& kind) {
+  constexpr std::string_view kSuffix = "_attention";
+  if (kind.size() > kSuffix.size() && kind.ends_with(kSuffix)) {
+    return kind.substr(0, kind.size() - kSuffix.size());
   }
-  shape.sliding_window = model.sliding_window;
-  return shape;
+  return kind;
 }
 
-Pipeline::Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel)
-    : scenario_(std::move(scenario)), variant_(std::move(variant)), kernel_(std::move(kernel)) {
+}  // namespace
+
+Pipeline::Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel,
+                   std::shared_ptr<const AttentionLayers> attention)
+    : scenario_(std::move(scenario)),
+      variant_(std::move(variant)),
+      kernel_(std::move(kernel)),
+      attention_(std::move(attention)) {
   const registry::Model& model = scenario_.model;
-  shape_ = AttentionShapeOf(model);
   device_ = ic_kernel_device{sizeof(ic_kernel_device), 0, scenario_.hardware.onchip_memory_bytes,
                              scenario_.hardware.l2_cache_bytes, scenario_.hardware.compute_units};
   precision_ = Precision{scenario_.weights.bytes_per_element,
                          scenario_.activations.bytes_per_element, scenario_.kv.bytes_per_element};
-  // Layers sharing FFN kind and attention window share one per-layer cost.
-  const bool hybrid = !model.sliding_layers.empty();
+  // Layers sharing FFN kind and attention class share one per-layer cost. Group names say the
+  // attention kind when the variant costs layers in more than one class.
+  const std::vector<AttentionClass>& classes = attention_->classes();
   for (int64_t layer = 0; layer < model.num_layers; ++layer) {
     const bool moe = registry::IsMoeLayer(model, layer);
-    const int64_t window = registry::LayerWindow(model, layer);
+    const size_t attention_class = attention_->ClassOf(layer);
     auto same = std::find_if(layer_kinds_.begin(), layer_kinds_.end(), [&](const LayerKind& k) {
-      return k.moe == moe && k.sliding_window == window;
+      return k.moe == moe && k.attention_class == attention_class;
     });
     if (same != layer_kinds_.end()) {
       ++same->layers;
       continue;
     }
     std::string name = moe ? "moe" : "dense";
-    if (hybrid) name += window > 0 ? "-sliding" : "-full";
-    layer_kinds_.push_back({name, 1, moe, window});
+    if (classes.size() > 1) {
+      const AttentionClass& c = classes[attention_class];
+      int64_t same_kind = 0;
+      for (const AttentionClass& other : classes) same_kind += other.kind == c.kind ? 1 : 0;
+      name += "-" + (c.kind.empty() ? std::string("layer") : ShortKind(c.kind));
+      if (same_kind > 1) name += fmt::format("-{}", c.layer.index);  // first layer of the class
+    }
+    layer_kinds_.push_back({name, 1, moe, attention_class});
   }
 }
 
 absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const PluginSet& plugins) {
-  ASSIGN_OR_RETURN(auto variant,
+  ASSIGN_OR_RETURN(auto variant_plugin,
                    plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, scenario.attention_variant));
   ASSIGN_OR_RETURN(auto kernel,
                    plugins.Find(IC_PLUGIN_KIND_ATTENTION_KERNEL, scenario.attention_kernel));
-  Pipeline pipeline(scenario, AttentionVariantPlugin(std::move(variant)),
-                    AttentionKernelPlugin(std::move(kernel)));
-  if (absl::Status status = pipeline.variant_.Validate(pipeline.shape_, 1); !status.ok()) {
-    return absl::InvalidArgumentError(fmt::format("model {} ({}): {}", scenario.model.name,
-                                                  scenario.model.source,
-                                                  std::string(status.message())));
-  }
-  if (absl::Status status = pipeline.variant_.Validate(pipeline.shape_, scenario.tensor_parallel);
-      !status.ok()) {
-    return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}: {}",
-                                                  scenario.tensor_parallel, scenario.model.name,
-                                                  std::string(status.message())));
-  }
-  return pipeline;
+  AttentionVariantPlugin variant(std::move(variant_plugin));
+  ASSIGN_OR_RETURN(std::shared_ptr<const AttentionLayers> attention,
+                   AttentionLayers::Create(scenario.model, variant, scenario.tensor_parallel));
+  return Pipeline(scenario, std::move(variant), AttentionKernelPlugin(std::move(kernel)),
+                  std::move(attention));
 }
 
-ic_stage Pipeline::StageOf(const Step& step) const {
+ic_stage Pipeline::StageOf(const Step& step, const ic_layer& layer) const {
   ic_stage stage{};
   stage.struct_size = sizeof(ic_stage);
   stage.kind = step.kind;
@@ -124,36 +121,31 @@ ic_stage Pipeline::StageOf(const Step& step) const {
   stage.weight_dtype = scenario_.weights.id;
   stage.activation_dtype = scenario_.activations.id;
   stage.kv_dtype = scenario_.kv.id;
-  stage.mla_form = scenario_.mla_form;
   stage.weight_bytes_per_element = precision_.weight;
   stage.activation_bytes_per_element = precision_.activation;
   stage.kv_bytes_per_element = precision_.kv;
   stage.tensor_parallel = step.tensor_parallel;
+  stage.layer = &layer;
   return stage;
 }
 
 absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(const Step& step,
-                                                                     int64_t sliding_window) const {
-  const ic_stage stage = StageOf(step);
-  ic_attention_shape shape = shape_;
-  shape.sliding_window = sliding_window;
+                                                                     size_t attention_class) const {
+  const ic_layer& layer = attention_->classes()[attention_class].layer;
+  const ic_stage stage = StageOf(step, layer);
+  const ic_attention_shape& shape = attention_->shape();
   ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, variant_.Phases(shape, stage));
   RETURN_IF_ERROR(kernel_.RewriteTraffic(shape, stage, device_, phases));
   return phases;
 }
 
-absl::StatusOr<std::vector<AttentionSlice>> Pipeline::AttentionByWindow(const Step& step) const {
+absl::StatusOr<std::vector<AttentionSlice>> Pipeline::AttentionByClass(const Step& step) const {
+  const std::vector<AttentionClass>& classes = attention_->classes();
   std::vector<AttentionSlice> slices;
-  for (const LayerKind& kind : layer_kinds_) {
-    auto same = std::find_if(slices.begin(), slices.end(), [&](const AttentionSlice& slice) {
-      return slice.sliding_window == kind.sliding_window;
-    });
-    if (same != slices.end()) {
-      same->layers += kind.layers;
-      continue;
-    }
-    ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, AttentionPhases(step, kind.sliding_window));
-    slices.push_back({kind.layers, kind.sliding_window, std::move(phases)});
+  slices.reserve(classes.size());
+  for (size_t c = 0; c < classes.size(); ++c) {
+    ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, AttentionPhases(step, c));
+    slices.push_back({classes[c].layers, c, std::move(phases)});
   }
   return slices;
 }
@@ -197,12 +189,10 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
   const registry::Model& model = scenario_.model;
   StageLedger ledger;
   ledger.step = step;
-  ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByWindow(step));
+  ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
   for (const LayerKind& kind : layer_kinds_) {
-    const auto slice = std::find_if(attention.begin(), attention.end(), [&](const auto& a) {
-      return a.sliding_window == kind.sliding_window;
-    });
-    ASSIGN_OR_RETURN(LayerGroup group, EvaluateLayer(kind, step, slice->phases));
+    ASSIGN_OR_RETURN(LayerGroup group,
+                     EvaluateLayer(kind, step, attention[kind.attention_class].phases));
     for (const ic_phase_cost& cost : group.phases) {
       Accumulate(ledger.phases, cost, static_cast<double>(group.layers));
     }
@@ -233,23 +223,24 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
 absl::StatusOr<double> Pipeline::KvCacheBytesPerToken(int64_t tensor_parallel) const {
   Step step{IC_STAGE_DECODE, 1, 1, 1};
   step.tensor_parallel = tensor_parallel;
-  ASSIGN_OR_RETURN(double per_layer, variant_.KvCacheBytesPerToken(shape_, StageOf(step)));
-  return per_layer * static_cast<double>(scenario_.model.num_layers);
+  double bytes = 0;
+  for (const AttentionClass& c : attention_->classes()) {
+    ASSIGN_OR_RETURN(double per_layer,
+                     variant_.KvCacheBytesPerToken(attention_->shape(), StageOf(step, c.layer)));
+    bytes += per_layer * static_cast<double>(c.layers);
+  }
+  return bytes;
 }
 
 absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
                                                          int64_t tensor_parallel) const {
-  Step step{IC_STAGE_DECODE, 1, 1, 1};
+  Step step{IC_STAGE_DECODE, 1, 1, context_tokens};
   step.tensor_parallel = tensor_parallel;
   double bytes = 0;
-  for (const LayerKind& kind : layer_kinds_) {
-    ic_attention_shape shape = shape_;
-    shape.sliding_window = kind.sliding_window;
-    ASSIGN_OR_RETURN(double per_token, variant_.KvCacheBytesPerToken(shape, StageOf(step)));
-    // A sliding-window layer keeps only its last `window` tokens.
-    const int64_t kept =
-        kind.sliding_window > 0 ? std::min(context_tokens, kind.sliding_window) : context_tokens;
-    bytes += static_cast<double>(kind.layers) * per_token * static_cast<double>(kept);
+  for (const AttentionClass& c : attention_->classes()) {
+    ASSIGN_OR_RETURN(double per_layer,
+                     variant_.KvStateBytes(attention_->shape(), StageOf(step, c.layer)));
+    bytes += static_cast<double>(c.layers) * per_layer;
   }
   return bytes;
 }
@@ -272,9 +263,8 @@ absl::StatusOr<Ledger> Pipeline::Run() const {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
   for (int64_t k = 1; k <= sum.steps; ++k) {
-    ASSIGN_OR_RETURN(
-        std::vector<AttentionSlice> attention,
-        AttentionByWindow(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
+    ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
+                     AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
     for (const AttentionSlice& slice : attention) {
       for (const ic_phase_cost& cost : slice.phases) {
         Accumulate(sum.phases, cost, static_cast<double>(slice.layers));

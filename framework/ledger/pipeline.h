@@ -14,25 +14,24 @@
 #include "absl/status/statusor.h"
 #include "framework/attention_kernel_plugin.h"
 #include "framework/attention_variant_plugin.h"
+#include "framework/ledger/attention_layers.h"
 #include "framework/ledger/ledger.h"
 #include "framework/plugin_loader.h"
 #include "framework/scenario.h"
 
 namespace infercost::framework {
 
-// The ABI view of a model's attention (window: the model's; see LayerKind for hybrids).
-ic_attention_shape AttentionShapeOf(const registry::Model& model);
-
-// One layer's attention phases and the number of layers that share them.
+// One layer's attention phases and the number of layers of its class (AttentionLayers).
 struct AttentionSlice {
   int64_t layers = 0;
-  int64_t sliding_window = 0;
+  size_t attention_class = 0;  // index into AttentionLayers::classes()
   std::vector<ic_phase_cost> phases;
 };
 
 class Pipeline {
  public:
-  // Finds the scenario's plugins in `plugins` and checks the model's shape with the variant.
+  // Finds the scenario's plugins in `plugins`, checks the model's shape and options with the
+  // variant and sorts the layers into the variant's classes.
   static absl::StatusOr<Pipeline> Create(const Scenario& scenario, const PluginSet& plugins);
 
   // Every stage of the scenario: prefill, decode at the mean context, exact decode sum.
@@ -40,14 +39,14 @@ class Pipeline {
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),
-  // before any sliding window evicts it.
+  // before any window evicts it (a layer reading another's cache adds none).
   absl::StatusOr<double> KvCacheBytesPerToken(int64_t tensor_parallel) const;
-  // KV-cache bytes one sequence of `context_tokens` holds on one shard: sliding-window layers
-  // keep only their last `window` tokens.
+  // KV/state bytes one sequence of `context_tokens` keeps on one shard, as the variant accounts
+  // it per layer (full, windowed, shared, latent or constant-size state).
   absl::StatusOr<double> KvCacheBytesPerSequence(int64_t context_tokens,
                                                  int64_t tensor_parallel) const;
-  // The attention phases (variant, then kernel) of `step`, one slice per distinct window.
-  absl::StatusOr<std::vector<AttentionSlice>> AttentionByWindow(const Step& step) const;
+  // The attention phases (variant, then kernel) of `step`, one slice per attention class.
+  absl::StatusOr<std::vector<AttentionSlice>> AttentionByClass(const Step& step) const;
 
   const Scenario& scenario() const { return scenario_; }
 
@@ -56,19 +55,20 @@ class Pipeline {
     std::string name;
     int64_t layers;
     bool moe;
-    int64_t sliding_window;  // 0 = full attention
+    size_t attention_class;  // index into AttentionLayers::classes()
   };
-  Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel);
-  ic_stage StageOf(const Step& step) const;
+  Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel,
+           std::shared_ptr<const AttentionLayers> attention);
+  ic_stage StageOf(const Step& step, const ic_layer& layer) const;
   absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step,
-                                                             int64_t sliding_window) const;
+                                                             size_t attention_class) const;
   absl::StatusOr<LayerGroup> EvaluateLayer(const LayerKind& kind, const Step& step,
                                            const std::vector<ic_phase_cost>& attention) const;
 
   Scenario scenario_;
   AttentionVariantPlugin variant_;
   AttentionKernelPlugin kernel_;
-  ic_attention_shape shape_;
+  std::shared_ptr<const AttentionLayers> attention_;
   ic_kernel_device device_;
   Precision precision_;
   std::vector<LayerKind> layer_kinds_;

@@ -2,6 +2,10 @@
 
 #include <array>
 #include <cmath>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <utility>
 
 namespace infercost::conformance {
 namespace {
@@ -54,8 +58,95 @@ ic_attention_shape ReferenceShape(int64_t sliding_window) {
   return shape;
 }
 
+namespace {
+
+// Option records the candidate shapes carry (ABI 1.1). Built once, before any check forks.
+struct OptionStore {
+  std::vector<std::unique_ptr<std::string>> strings;  // stable addresses for ic_string
+  std::vector<ic_option> extra;                       // --variant-option, on every candidate
+  std::vector<ic_option> latent;                      // MLA-style ranks + extra
+};
+
+OptionStore& Store() {
+  static OptionStore store;
+  return store;
+}
+
+ic_string Keep(std::string text) {
+  Store().strings.push_back(std::make_unique<std::string>(std::move(text)));
+  const std::string& kept = *Store().strings.back();
+  return ic_string{kept.data(), kept.size()};
+}
+
+ic_option IntOption(const char* name, int64_t value, const char* source) {
+  ic_option option{};
+  option.struct_size = sizeof option;
+  option.type = IC_VALUE_INT;
+  option.name = Keep(name);
+  option.int_value = value;
+  option.float_value = static_cast<double>(value);
+  option.source = Keep(source);
+  return option;
+}
+
+const std::vector<ic_option>& LatentOptions() {
+  OptionStore& store = Store();
+  if (store.latent.empty()) {
+    // The reference shape's ranks, for variants that take them as options (MLA in ABI 1.1).
+    const char* kSource = "infercost-conformance reference shape";
+    store.latent = {IntOption("q_lora_rank", 512, kSource), IntOption("kv_lora_rank", 256, kSource),
+                    IntOption("qk_nope_head_dim", 128, kSource),
+                    IntOption("qk_rope_head_dim", 64, kSource),
+                    IntOption("v_head_dim", 128, kSource)};
+    store.latent.insert(store.latent.end(), store.extra.begin(), store.extra.end());
+  }
+  return store.latent;
+}
+
+ic_attention_shape WithOptions(ic_attention_shape shape, const std::vector<ic_option>& options) {
+  shape.options = options.empty() ? nullptr : options.data();
+  shape.option_count = options.size();
+  shape.option_size = sizeof(ic_option);
+  shape.num_layers = 4;
+  return shape;
+}
+
+}  // namespace
+
+bool AddCandidateOption(const std::string& assignment) {
+  const size_t eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0 || eq + 1 == assignment.size()) return false;
+  ic_option option{};
+  option.struct_size = sizeof option;
+  option.name = Keep(assignment.substr(0, eq));
+  option.source = Keep("--variant-option");
+  const std::string value = assignment.substr(eq + 1);
+  char* end = nullptr;
+  const long long integer = std::strtoll(value.c_str(), &end, 10);
+  if (end != nullptr && *end == '\0') {
+    option.type = IC_VALUE_INT;
+    option.int_value = integer;
+    option.float_value = static_cast<double>(integer);
+  } else if (const double number = std::strtod(value.c_str(), &end);
+             end != nullptr && *end == '\0') {
+    option.type = IC_VALUE_FLOAT;
+    option.float_value = number;
+  } else if (value == "true" || value == "false") {
+    option.type = IC_VALUE_BOOL;
+    option.int_value = value == "true" ? 1 : 0;
+  } else {
+    option.type = IC_VALUE_STRING;
+    option.string_value = Keep(value);
+  }
+  Store().extra.push_back(option);
+  return true;
+}
+
 std::vector<ic_attention_shape> CandidateShapes() {
-  return {ReferenceShape(0), ReferenceShape(256), ReferenceShape(4096)};
+  const std::vector<ic_option>& extra = Store().extra;
+  return {WithOptions(ReferenceShape(0), extra), WithOptions(ReferenceShape(256), extra),
+          WithOptions(ReferenceShape(4096), extra),
+          WithOptions(ReferenceShape(0), LatentOptions())};
 }
 
 ic_stage MakeStage(ic_stage_kind kind, int64_t batch, int64_t query_tokens, int64_t context_tokens,

@@ -44,15 +44,15 @@ Newer<T> MakeNewer(const T& value) {
 template <typename T>
 inline constexpr uint32_t kV1_0Size = 0;
 template <>
-inline constexpr uint32_t kV1_0Size<ic_attention_shape> = 88;
+inline constexpr uint32_t kV1_0Size<ic_attention_shape> = IC_ATTENTION_SHAPE_V1_0_SIZE;
 template <>
-inline constexpr uint32_t kV1_0Size<ic_stage> = 80;
+inline constexpr uint32_t kV1_0Size<ic_stage> = IC_STAGE_V1_0_SIZE;
 template <>
 inline constexpr uint32_t kV1_0Size<ic_phase_sink> = 24;
 template <>
 inline constexpr uint32_t kV1_0Size<ic_kernel_device> = 32;
 template <>
-inline constexpr uint32_t kV1_0Size<ic_device> = 192;
+inline constexpr uint32_t kV1_0Size<ic_device> = IC_DEVICE_V1_0_SIZE;
 template <>
 inline constexpr uint32_t kV1_0Size<ic_execution> = 64;
 template <>
@@ -75,8 +75,12 @@ std::string BytesOf(const T& value) {
 
 // ---- attention ----
 ic_attention_shape ReferenceShape(int64_t sliding_window = 0);
-// Shapes tried in order until the plugin accepts one (reference, then with a sliding window).
+// Shapes tried in order until the plugin accepts one (reference, then with a sliding window,
+// then with the reference ranks as ABI 1.1 options for latent-attention variants). Each carries
+// the options given with AddCandidateOption.
 std::vector<ic_attention_shape> CandidateShapes();
+// Adds `key=value` (--variant-option) to every candidate shape; false if not key=value.
+bool AddCandidateOption(const std::string& assignment);
 ic_stage MakeStage(ic_stage_kind kind, int64_t batch, int64_t query_tokens, int64_t context_tokens,
                    int64_t tensor_parallel = 1);
 ic_stage Prefill(int64_t batch, int64_t tokens, int64_t tensor_parallel = 1);

@@ -83,6 +83,11 @@ ErrorInfo Host::Consume(ic_error* error) {
   ErrorInfo info;
   if (error == nullptr) return info;
   info.is_error = true;
+  if (error == IC_ERROR_NULL_INSTANCE) {  // ABI 1.1: a call with a NULL instance
+    info.code = IC_STATUS_INVALID_ARGUMENT;
+    info.message = "null plugin instance";
+    return info;
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     if (live_.erase(error) == 0) return info;  // not ours (or already consumed): never touch it

@@ -1,7 +1,7 @@
 // infercost-conformance — checks any infercost plugin binary against the ABI v1 contract.
 //
 //   infercost-conformance --plugin PATH [--skip FILE] [--only PATTERNS] [--format text|json]
-//                         [--timeout SECONDS] [--verbose]
+//                         [--timeout SECONDS] [--variant-option KEY=VALUE]... [--verbose]
 //   infercost-conformance --list-checks
 //
 // Each check runs in its own forked process, so a plugin that crashes or hangs still yields a
@@ -22,6 +22,7 @@
 
 #include "checks.h"
 #include "common.h"
+#include "fixtures.h"
 #include "host.h"
 #include "isolate.h"
 #include "plugin_handle.h"
@@ -112,6 +113,11 @@ Options ParseOptions(int argc, char** argv) {
       }
       if (options.only.empty())
         UsageError("--only wants check names or patterns, e.g. 'lifecycle,invariants.*'");
+    } else if (flag == "--variant-option") {
+      const std::string assignment = get("--variant-option");
+      if (!AddCandidateOption(assignment)) {
+        UsageError(Cat("--variant-option wants KEY=VALUE, not '", assignment, "'"));
+      }
     } else if (flag == "--format") {
       options.format = get("--format");
       have_format = true;

@@ -5,15 +5,13 @@
 #include <tuple>
 
 #include "elf_symbols.h"
+#include "infercost/sdk/abi_checks.h"
 
 namespace infercost::conformance {
 namespace {
 
 // Frozen ABI 1.0 sizes of the kind tables: a 1.0 plugin must keep loading when later minors
 // append functions (so never compare with sizeof, which grows).
-constexpr uint32_t kVariantTableV1_0Size = 32;
-constexpr uint32_t kKernelTableV1_0Size = 16;
-constexpr uint32_t kHardwareTableV1_0Size = 40;
 
 std::string CheckString(const char* field, ic_string s, uint64_t max_size) {
   if (s.data == nullptr && s.size > 0) {
@@ -26,62 +24,11 @@ std::string CheckString(const char* field, ic_string s, uint64_t max_size) {
   return "";
 }
 
-std::string CheckKindTable(const ic_plugin& plugin) {
-  if (plugin.kind_table == nullptr) return "kind_table is NULL";
-  const uint32_t size = *static_cast<const uint32_t*>(plugin.kind_table);
-  switch (plugin.kind) {
-    case IC_PLUGIN_KIND_ATTENTION_VARIANT: {
-      if (size < kVariantTableV1_0Size) {
-        return Cat("attention variant table struct_size ", size,
-                   " is smaller than its ABI 1.0 size ", kVariantTableV1_0Size);
-      }
-      const auto* t = static_cast<const ic_attention_variant_table*>(plugin.kind_table);
-      if (!t->validate) return "attention variant table: validate is NULL";
-      if (!t->kv_cache_bytes_per_token)
-        return "attention variant table: kv_cache_bytes_per_token is NULL";
-      if (!t->emit_phases) return "attention variant table: emit_phases is NULL";
-      return "";
-    }
-    case IC_PLUGIN_KIND_ATTENTION_KERNEL: {
-      if (size < kKernelTableV1_0Size) {
-        return Cat("attention kernel table struct_size ", size,
-                   " is smaller than its ABI 1.0 size ", kKernelTableV1_0Size);
-      }
-      const auto* t = static_cast<const ic_attention_kernel_table*>(plugin.kind_table);
-      if (!t->rewrite_traffic) return "attention kernel table: rewrite_traffic is NULL";
-      return "";
-    }
-    case IC_PLUGIN_KIND_HARDWARE: {
-      if (size < kHardwareTableV1_0Size) {
-        return Cat("hardware table struct_size ", size, " is smaller than its ABI 1.0 size ",
-                   kHardwareTableV1_0Size);
-      }
-      const auto* t = static_cast<const ic_hardware_table*>(plugin.kind_table);
-      if (!t->device_count) return "hardware table: device_count is NULL";
-      if (!t->describe_device) return "hardware table: describe_device is NULL";
-      if (!t->phase_time) return "hardware table: phase_time is NULL";
-      if (!t->collective_time) return "hardware table: collective_time is NULL";
-      return "";
-    }
-    default:
-      return Cat("unknown plugin kind ", plugin.kind,
-                 " (ABI 1 knows 1 = attention_variant, 2 = attention_kernel, 3 = hardware)");
-  }
-}
-
 }  // namespace
 
 std::string KindName(ic_plugin_kind kind) {
-  switch (kind) {
-    case IC_PLUGIN_KIND_ATTENTION_VARIANT:
-      return "attention_variant";
-    case IC_PLUGIN_KIND_ATTENTION_KERNEL:
-      return "attention_kernel";
-    case IC_PLUGIN_KIND_HARDWARE:
-      return "hardware";
-    default:
-      return Cat("unknown kind ", kind);
-  }
+  const std::string_view name = sdk::KindName(kind);
+  return name.empty() ? Cat("unknown kind ", kind) : std::string(name);
 }
 
 ic_plugin_kind KindByName(std::string_view name) {
@@ -146,7 +93,7 @@ PluginHandle PluginHandle::Open(const std::string& path) {
   if (!IsValidPluginName(name)) {
     Fail(Cat("invalid plugin name '", name, "' (use 1-64 of [a-z0-9._-])"));
   }
-  if (std::string problem = CheckKindTable(*plugin); !problem.empty()) Fail(problem);
+  if (std::string problem = sdk::KindTableProblem(*plugin); !problem.empty()) Fail(problem);
   if (plugin->initialize == nullptr) Fail("initialize is NULL");
   if (plugin->destroy == nullptr) Fail("destroy is NULL");
   return PluginHandle(plugin);

@@ -11,6 +11,7 @@ int* volatile g_nowhere = nullptr;
 
 class Crashing final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // no member state
   double KvCacheBytesPerToken(const ic_attention_shape& shape, const ic_stage& stage) override {
     return 2.0 * static_cast<double>(shape.num_kv_heads) * static_cast<double>(shape.head_dim) *
            stage.kv_bytes_per_element;

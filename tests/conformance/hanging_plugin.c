@@ -42,7 +42,7 @@ static ic_error* EmitPhases(void* instance, const ic_attention_shape* shape, con
 }
 
 static const ic_attention_variant_table variant_table = {
-    sizeof(ic_attention_variant_table), 0, Validate, KvCacheBytesPerToken, EmitPhases};
+    sizeof(ic_attention_variant_table), 0, Validate, KvCacheBytesPerToken, EmitPhases, NULL, NULL};
 
 static const ic_plugin plugin = {
     sizeof(ic_plugin),

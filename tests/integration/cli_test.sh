@@ -121,6 +121,30 @@ out=$(expect_status 2 "using the crashing plugin" "$bin" report --plugin-dir "$a
   --attention-variant abi_segfaults)
 grep -q "was rejected: .*SIGSEGV" <<<"$out" || fail "asking for the crashing plugin: $out"
 
+# Issue 10: the variant plugin, not the host, judges a model and its options (exit 2, message
+# naming the option or field and where it was set).
+out=$(expect_status 2 "kv heads not grouping" "$bin" report --model "$data/bad_models/kv_heads_not_grouping.toml")
+grep -q "not a multiple of num_kv_heads = 3" <<<"$out" || fail "gqa did not refuse 32/3 heads: $out"
+out=$(expect_status 2 "mla without ranks" "$bin" report --model "$data/bad_models/mla_without_ranks.toml")
+grep -q "needs the option kv_lora_rank" <<<"$out" || fail "mla without ranks: $out"
+out=$(expect_status 2 "huge mla rank" "$bin" report --model "$data/bad_models/huge_mla_rank.toml")
+grep -q "qk_nope_head_dim = 9223372036854775807 is beyond any model" <<<"$out" || fail "huge rank: $out"
+out=$(expect_status 2 "gqa on an mla model" "$bin" report --model deepseek-v3 --attention-variant gqa)
+grep -q "option kv_lora_rank is not an option of the gqa variant.*deepseek-v3.toml \[variant\]" <<<"$out" ||
+  fail "gqa given MLA's options: $out"
+out=$(expect_status 2 "unknown variant option" "$bin" report --variant-option nosuch=1)
+grep -q "option nosuch is not an option of the gqa variant; it takes none (set in --variant-option)" <<<"$out" ||
+  fail "unknown --variant-option: $out"
+out=$(expect_status 2 "bad variant option" "$bin" report --variant-option "no value")
+grep -q "is not key=value" <<<"$out" || fail "malformed --variant-option: $out"
+out=$(expect_status 2 "bad mla form" "$bin" report --model deepseek-v3 --mla-form sideways)
+grep -q 'option mla_form = "sideways" is not known' <<<"$out" || fail "bad --mla-form: $out"
+a=$(expect_status 0 "mla form option" "$bin" report --model deepseek-v3 --format json --variant-option mla_form=decompress)
+b=$(expect_status 0 "mla form flag" "$bin" report --model deepseek-v3 --format json --mla-form decompress)
+[[ "$a" == "$b" ]] || fail "--mla-form X and --variant-option mla_form=X differ"
+c=$(expect_status 0 "mla default form" "$bin" report --model deepseek-v3 --format json)
+[[ "$a" != "$c" ]] || fail "--variant-option mla_form=decompress changed nothing"
+
 if ((failures > 0)); then
   echo "$failures failure(s)"
   exit 1

@@ -130,13 +130,18 @@ TEST(ParallelismTest, LayoutsMustMultiplyToTheGpus) {
 
 TEST(ParallelismTest, TensorParallelBeyondKvHeadsReplicatesThem) {
   // TP 16 over 8 KV heads: each GPU keeps one K/V head: 2 * 1 * 128 * 80 layers * 1 B = 20,480 B
-  // per token, and the report says the heads are replicated.
+  // per token, of the model's 2 * 8 * 128 * 80 * 1 B = 163,840 B; 16 GPUs x 20,480 / 163,840 = 2
+  // copies of each byte, and the report says so.
   ScenarioRequest request;
   request.gpus = 16;
   const Estimate e = EstimateOf(request);
   EXPECT_EQ(e.kv_bytes_per_token_per_gpu, 20'480.0);
   ASSERT_FALSE(e.summary.notes.empty());
-  EXPECT_NE(e.summary.notes[0].find("KV heads replicated"), std::string::npos);
+  EXPECT_NE(e.summary.notes[0].find("KV cache replicated: the gqa variant keeps 20480 of the "
+                                    "model's 163840 KV bytes per token on each of the 16 "
+                                    "tensor-parallel GPUs, so each byte is stored 2 times"),
+            std::string::npos)
+      << e.summary.notes[0];
 }
 
 TEST(ParallelismTest, DataParallelSplitsTheSequences) {

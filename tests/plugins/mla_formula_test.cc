@@ -166,12 +166,58 @@ TEST(MlaValidation, MissingLatentSizesAndBadFormsAreRejected) {
 
   const Emitted bad_form = EmitPhases("mla", DeepSeekV3(), WithForm(Bf16(DecodeStage(10)), 7));
   EXPECT_EQ(bad_form.status.code, IC_STATUS_INVALID_ARGUMENT);
-  EXPECT_THAT(bad_form.status.message, HasSubstr("mla_form = 7"));
+  EXPECT_THAT(bad_form.status.message, HasSubstr("mla_form = \"7\" is not known"));
   EXPECT_TRUE(bad_form.phases.empty());
 
   const Status tp = Validate("mla", DeepSeekV3(), 3);
   EXPECT_EQ(tp.code, IC_STATUS_INVALID_ARGUMENT);
   EXPECT_THAT(tp.message, HasSubstr("1, 2, 4, 8, 16, 32, 64"));  // divisors of 128 up to 64
+}
+
+// ABI 1.1 moved MLA's ranks and form into variant options; a host built against ABI 1.0 still
+// passes them in the 1.0 shape fields and stage.mla_form. Both paths must give the same numbers.
+TEST(MlaAbi, OneZeroCallerAndOptionsGiveIdenticalPhases) {
+  for (ic_mla_form form : {IC_MLA_FORM_DEFAULT, IC_MLA_FORM_DECOMPRESS, IC_MLA_FORM_ABSORBED}) {
+    for (const ic_stage& base : {DecodeStage(3000), PrefillStage(512)}) {
+      const ic_stage stage = WithForm(base, form);
+      ic_attention_shape old_shape = DeepSeekV3();
+      old_shape.struct_size = IC_ATTENTION_SHAPE_V1_0_SIZE;  // a 1.0 host: legacy fields
+      ic_stage old_stage = stage;
+      old_stage.struct_size = IC_STAGE_V1_0_SIZE;
+      const Emitted legacy = EmitPhases("mla", old_shape, old_stage);
+      const Emitted options = EmitPhases("mla", DeepSeekV3(), stage);  // options path
+      ASSERT_TRUE(legacy.status.ok()) << legacy.status.message;
+      ASSERT_TRUE(options.status.ok()) << options.status.message;
+      ASSERT_EQ(legacy.phases.size(), options.phases.size());
+      for (size_t i = 0; i < legacy.phases.size(); ++i) {
+        EXPECT_EQ(legacy.phases[i].phase, options.phases[i].phase);
+        EXPECT_EQ(legacy.phases[i].matrix_flops, options.phases[i].matrix_flops);
+        EXPECT_EQ(legacy.phases[i].params, options.phases[i].params);
+        EXPECT_EQ(legacy.phases[i].kv_read_bytes, options.phases[i].kv_read_bytes);
+        EXPECT_EQ(legacy.phases[i].activation_bytes, options.phases[i].activation_bytes);
+      }
+      const Bytes old_kv = KvCacheBytesPerToken("mla", old_shape, old_stage);
+      const Bytes new_kv = KvCacheBytesPerToken("mla", DeepSeekV3(), stage);
+      // (512 + 64) x 1 B, both ways.
+      EXPECT_EQ(old_kv.bytes, 576);
+      EXPECT_EQ(new_kv.bytes, 576);
+    }
+  }
+}
+
+// A 1.1 shape whose options lack the ranks is refused with the option to set, and a 1.1 host's
+// legacy fields are not read.
+TEST(MlaAbi, OptionsAreRequiredFromAOneOneHost) {
+  ic_attention_shape shape = DeepSeekV3();  // legacy fields set, but no options attached:
+  shape.options = nullptr;                  // call the plugin directly, bypassing the helper
+  shape.option_count = 0;
+  shape.option_size = sizeof(ic_option);
+  const LoadedPlugin* plugin = Plugin("mla");
+  ASSERT_NE(plugin, nullptr);
+  const auto* table = static_cast<const ic_attention_variant_table*>(plugin->table->kind_table);
+  const Status status = TakeError(table->validate(plugin->instance, &shape, 1));
+  EXPECT_EQ(status.code, IC_STATUS_INVALID_ARGUMENT);
+  EXPECT_THAT(status.message, HasSubstr("needs the option kv_lora_rank"));
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <map>
 #include <mutex>
 
@@ -92,8 +93,72 @@ std::vector<ic_phase_id> Emitted::Ids() const {
   return ids;
 }
 
-Emitted EmitPhases(const std::string& variant, const ic_attention_shape& shape,
-                   const ic_stage& stage) {
+namespace {
+
+// ABI 1.1 passes a latent-attention variant its ranks and form as options, not in the 1.0 shape
+// fields: a 1.1-sized shape for "mla" is rewritten that way (the 1.0 fields zeroed, so a test
+// passes only if the plugin reads the options). A shape sized as ABI 1.0 goes as it is (the 1.0
+// caller's path). Storage lives until the process ends.
+struct Converted {
+  ic_attention_shape shape;
+  ic_stage stage;
+};
+
+Converted AsOptions(const std::string& variant, const ic_attention_shape& shape,
+                    const ic_stage& stage) {
+  Converted out{shape, stage};
+  if (variant != "mla" || shape.struct_size < sizeof(ic_attention_shape)) return out;
+  static std::deque<std::vector<ic_option>> lists;
+  static std::deque<std::string> strings;
+  const auto keep = [](const std::string& text) {
+    strings.push_back(text);
+    return ic_string{strings.back().data(), strings.back().size()};
+  };
+  std::vector<ic_option>& options = lists.emplace_back();
+  const auto add_int = [&](const char* name, int64_t value) {
+    ic_option option{};
+    option.struct_size = sizeof option;
+    option.type = IC_VALUE_INT;
+    option.name = keep(name);
+    option.int_value = value;
+    option.float_value = static_cast<double>(value);
+    option.source = keep("plugin test");
+    options.push_back(option);
+  };
+  add_int("q_lora_rank", shape.q_lora_rank);
+  add_int("kv_lora_rank", shape.kv_lora_rank);
+  add_int("qk_nope_head_dim", shape.qk_nope_head_dim);
+  add_int("qk_rope_head_dim", shape.qk_rope_head_dim);
+  add_int("v_head_dim", shape.v_head_dim);
+  if (stage.mla_form != IC_MLA_FORM_DEFAULT) {
+    ic_option option{};
+    option.struct_size = sizeof option;
+    option.type = IC_VALUE_STRING;
+    option.name = keep("mla_form");
+    option.string_value =
+        keep(stage.mla_form == IC_MLA_FORM_DECOMPRESS ? "decompress"
+             : stage.mla_form == IC_MLA_FORM_ABSORBED ? "absorbed"
+                                                      : std::to_string(stage.mla_form));
+    option.source = keep("plugin test");
+    options.push_back(option);
+  }
+  out.shape.q_lora_rank = out.shape.kv_lora_rank = 0;
+  out.shape.qk_nope_head_dim = out.shape.qk_rope_head_dim = 0;
+  out.shape.v_head_dim = 0;
+  out.shape.options = options.data();
+  out.shape.option_count = options.size();
+  out.shape.option_size = sizeof(ic_option);
+  out.stage.mla_form = IC_MLA_FORM_DEFAULT;
+  return out;
+}
+
+}  // namespace
+
+Emitted EmitPhases(const std::string& variant, const ic_attention_shape& in_shape,
+                   const ic_stage& in_stage) {
+  const Converted c = AsOptions(variant, in_shape, in_stage);
+  const ic_attention_shape& shape = c.shape;
+  const ic_stage& stage = c.stage;
   Emitted out;
   const LoadedPlugin* plugin = Plugin(variant);
   const auto* table = KindTable<ic_attention_variant_table>(plugin);
@@ -103,16 +168,20 @@ Emitted EmitPhases(const std::string& variant, const ic_attention_shape& shape,
   return out;
 }
 
-Status Validate(const std::string& variant, const ic_attention_shape& shape,
+Status Validate(const std::string& variant, const ic_attention_shape& in_shape,
                 int64_t tensor_parallel) {
+  const ic_attention_shape shape = AsOptions(variant, in_shape, ic_stage{}).shape;
   const LoadedPlugin* plugin = Plugin(variant);
   const auto* table = KindTable<ic_attention_variant_table>(plugin);
   if (table == nullptr) return {IC_STATUS_NOT_FOUND, variant};
   return TakeError(table->validate(plugin->instance, &shape, tensor_parallel));
 }
 
-Bytes KvCacheBytesPerToken(const std::string& variant, const ic_attention_shape& shape,
-                           const ic_stage& stage) {
+Bytes KvCacheBytesPerToken(const std::string& variant, const ic_attention_shape& in_shape,
+                           const ic_stage& in_stage) {
+  const Converted c = AsOptions(variant, in_shape, in_stage);
+  const ic_attention_shape& shape = c.shape;
+  const ic_stage& stage = c.stage;
   Bytes out;
   const LoadedPlugin* plugin = Plugin(variant);
   const auto* table = KindTable<ic_attention_variant_table>(plugin);

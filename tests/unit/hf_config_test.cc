@@ -4,6 +4,7 @@
 #include "registry/hf_config.h"
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "gmock/gmock.h"
@@ -16,6 +17,31 @@ namespace {
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+
+// The imported option `name` as text ("" if absent).
+std::string OptionText(const Model& m, const std::string& name) {
+  for (const VariantOption& option : m.variant_options) {
+    if (option.name == name) return OptionValueText(option);
+  }
+  return "";
+}
+bool HasOption(const Model& m, const std::string& name) {
+  for (const VariantOption& option : m.variant_options) {
+    if (option.name == name) return true;
+  }
+  return false;
+}
+int64_t OptionInt(const Model& m, const std::string& name) {
+  for (const VariantOption& option : m.variant_options) {
+    if (option.name == name) return std::get<int64_t>(option.value);
+  }
+  return -1;
+}
+// The window the model's pattern gives `layer`: the standard variants' rule (attention_math.h
+// LayerWindow): none on a "full_attention" layer, the model's sliding_window elsewhere.
+int64_t LayerWindow(const Model& m, int64_t layer) {
+  return LayerType(m, layer) == "full_attention" ? 0 : m.sliding_window;
+}
 
 std::string ConfigPath(const std::string& folder) {
   return std::string(INFERCOST_TEST_DATA_DIR) + "/hf_configs/" + folder + "/config.json";
@@ -53,7 +79,7 @@ void ExpectSameArchitecture(const Model& imported, const Model& preset) {
   EXPECT_EQ(imported.attention_bias, preset.attention_bias);
   EXPECT_EQ(imported.parallel_attention, preset.parallel_attention);
   EXPECT_EQ(imported.sliding_window, preset.sliding_window);
-  EXPECT_EQ(imported.sliding_layers, preset.sliding_layers);
+  EXPECT_EQ(imported.layer_types, preset.layer_types);
   ASSERT_EQ(imported.moe.has_value(), preset.moe.has_value());
   if (imported.moe) {
     EXPECT_EQ(imported.moe->num_experts, preset.moe->num_experts);
@@ -62,13 +88,11 @@ void ExpectSameArchitecture(const Model& imported, const Model& preset) {
     EXPECT_EQ(imported.moe->expert_intermediate_size, preset.moe->expert_intermediate_size);
     EXPECT_EQ(imported.moe->first_dense_layers, preset.moe->first_dense_layers);
   }
-  ASSERT_EQ(imported.mla.has_value(), preset.mla.has_value());
-  if (imported.mla) {
-    EXPECT_EQ(imported.mla->q_lora_rank, preset.mla->q_lora_rank);
-    EXPECT_EQ(imported.mla->kv_lora_rank, preset.mla->kv_lora_rank);
-    EXPECT_EQ(imported.mla->qk_nope_head_dim, preset.mla->qk_nope_head_dim);
-    EXPECT_EQ(imported.mla->qk_rope_head_dim, preset.mla->qk_rope_head_dim);
-    EXPECT_EQ(imported.mla->v_head_dim, preset.mla->v_head_dim);
+  // The variant's options: same names, same values (sources differ: file vs config key).
+  ASSERT_EQ(imported.variant_options.size(), preset.variant_options.size());
+  for (const VariantOption& option : preset.variant_options) {
+    SCOPED_TRACE(option.name);
+    EXPECT_EQ(OptionText(imported, option.name), OptionValueText(option));
   }
 }
 
@@ -101,9 +125,9 @@ TEST(RegistryHfConfig, Llama31_8b) {
   EXPECT_EQ(m.max_context_tokens, 131072);
   EXPECT_FALSE(m.attention_bias);
   EXPECT_EQ(m.sliding_window, 0);
-  EXPECT_TRUE(m.sliding_layers.empty());
+  EXPECT_TRUE(m.layer_types.empty());
   EXPECT_FALSE(m.moe.has_value());
-  EXPECT_FALSE(m.mla.has_value());
+  EXPECT_TRUE(m.variant_options.empty());
   EXPECT_THAT(m.notes, AllOf(HasSubstr("LlamaForCausalLM"), HasSubstr("torch_dtype bfloat16"),
                              HasSubstr("hidden_act silu")));
 }
@@ -116,7 +140,7 @@ TEST(RegistryHfConfig, Mistral7bSlidesEveryLayer) {
   EXPECT_EQ(m.vocab_size, 32000);
   EXPECT_EQ(m.max_context_tokens, 32768);
   EXPECT_EQ(m.sliding_window, 4096);
-  EXPECT_TRUE(m.sliding_layers.empty());  // every layer
+  EXPECT_TRUE(m.layer_types.empty());  // every layer
   EXPECT_EQ(LayerWindow(m, 0), 4096);
   EXPECT_EQ(LayerWindow(m, 31), 4096);
 }
@@ -200,12 +224,12 @@ TEST(RegistryHfConfig, DeepseekV3MlaAndMoe) {
   EXPECT_EQ(m.intermediate_size, 18432);
   EXPECT_EQ(m.vocab_size, 129280);
   EXPECT_EQ(m.max_context_tokens, 163840);
-  ASSERT_TRUE(m.mla.has_value());
-  EXPECT_EQ(m.mla->q_lora_rank, 1536);
-  EXPECT_EQ(m.mla->kv_lora_rank, 512);
-  EXPECT_EQ(m.mla->qk_nope_head_dim, 128);
-  EXPECT_EQ(m.mla->qk_rope_head_dim, 64);
-  EXPECT_EQ(m.mla->v_head_dim, 128);
+  ASSERT_TRUE(HasOption(m, "kv_lora_rank"));
+  EXPECT_EQ(OptionInt(m, "q_lora_rank"), 1536);
+  EXPECT_EQ(OptionInt(m, "kv_lora_rank"), 512);
+  EXPECT_EQ(OptionInt(m, "qk_nope_head_dim"), 128);
+  EXPECT_EQ(OptionInt(m, "qk_rope_head_dim"), 64);
+  EXPECT_EQ(OptionInt(m, "v_head_dim"), 128);
   ASSERT_TRUE(m.moe.has_value());
   EXPECT_EQ(m.moe->num_experts, 256);
   EXPECT_EQ(m.moe->experts_per_token, 8);
@@ -229,9 +253,9 @@ TEST(RegistryHfConfig, DeepseekV2) {
   EXPECT_EQ(m.moe->num_shared_experts, 2);
   EXPECT_EQ(m.moe->expert_intermediate_size, 1536);
   EXPECT_EQ(m.moe->first_dense_layers, 1);
-  ASSERT_TRUE(m.mla.has_value());
-  EXPECT_EQ(m.mla->q_lora_rank, 1536);
-  EXPECT_EQ(m.mla->kv_lora_rank, 512);
+  ASSERT_TRUE(HasOption(m, "kv_lora_rank"));
+  EXPECT_EQ(OptionInt(m, "q_lora_rank"), 1536);
+  EXPECT_EQ(OptionInt(m, "kv_lora_rank"), 512);
 }
 
 TEST(RegistryHfConfig, Gemma2_9bAlternatesFromASlidingFirstLayerAndTiesEmbeddings) {
@@ -249,7 +273,7 @@ TEST(RegistryHfConfig, Gemma2_9bAlternatesFromASlidingFirstLayerAndTiesEmbedding
   EXPECT_EQ(m.ffn_activation, FfnActivation::kSwiGlu);  // GeGLU, gated
   EXPECT_EQ(m.max_context_tokens, 8192);
   EXPECT_EQ(m.sliding_window, 4096);
-  ASSERT_EQ(m.sliding_layers.size(), 42u);
+  ASSERT_EQ(m.layer_types.size(), 42u);
   EXPECT_EQ(LayerWindow(m, 0), 4096);
   EXPECT_EQ(LayerWindow(m, 1), 0);
   EXPECT_EQ(LayerWindow(m, 40), 4096);
@@ -270,7 +294,7 @@ TEST(RegistryHfConfig, Gemma3_27bReadsTextConfigWithFiveLocalToOneGlobal) {
   EXPECT_EQ(m.max_context_tokens, 131072);  // Gemma3TextConfig default
   EXPECT_TRUE(m.tie_word_embeddings);
   EXPECT_EQ(m.sliding_window, 1024);
-  ASSERT_EQ(m.sliding_layers.size(), 62u);
+  ASSERT_EQ(m.layer_types.size(), 62u);
   int64_t global = 0;
   for (int64_t layer = 0; layer < m.num_layers; ++layer) {
     const bool full = (layer + 1) % 6 == 0;  // layers 5, 11, ..., 59
@@ -295,7 +319,7 @@ TEST(RegistryHfConfig, GptOss120bAlternatesSliding128AndFull) {
   EXPECT_TRUE(m.attention_bias);
   EXPECT_EQ(m.max_context_tokens, 131072);
   EXPECT_EQ(m.sliding_window, 128);
-  ASSERT_EQ(m.sliding_layers.size(), 36u);
+  ASSERT_EQ(m.layer_types.size(), 36u);
   for (int64_t layer = 0; layer < 36; ++layer) {
     EXPECT_EQ(LayerWindow(m, layer), layer % 2 == 0 ? 128 : 0) << "layer " << layer;
   }

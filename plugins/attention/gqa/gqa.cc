@@ -11,7 +11,10 @@ namespace am = infercost::sdk::attention_math;
 
 class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
+    infercost::sdk::Options(shape).RejectUnknown({}, "gqa");
     am::ValidateAttentionShape(shape, tensor_parallel);
     am::ValidateKvHeadSplit(shape, shape.num_kv_heads, tensor_parallel);
   }
@@ -30,6 +33,17 @@ class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
     }
   }
 
+  // Full layers keep every token's K/V, sliding-window layers the last window's.
+  double KvStateBytes(const ic_attention_shape& shape, const ic_stage& stage) override {
+    ValidateStep(shape, stage);
+    return am::StandardKvStateBytes(shape, stage, shape.num_kv_heads);
+  }
+
+  uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
+    am::RequireStandardLayer(shape, layer);
+    return AttentionVariant::ClassifyLayer(shape, layer);
+  }
+
  private:
   void ValidateStep(const ic_attention_shape& shape, const ic_stage& stage) {
     Validate(shape, stage.tensor_parallel);
@@ -39,5 +53,5 @@ class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
 
 }  // namespace
 
-INFERCOST_PLUGIN(GroupedQueryAttention, "gqa", "1.0.0", "infercost",
+INFERCOST_PLUGIN(GroupedQueryAttention, "gqa", "1.1.0", "infercost",
                  "grouped-query attention: num_kv_heads K/V heads shared by groups of query heads")

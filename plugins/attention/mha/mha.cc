@@ -12,7 +12,10 @@ namespace am = infercost::sdk::attention_math;
 
 class MultiHeadAttention final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
+    infercost::sdk::Options(shape).RejectUnknown({}, "mha");
     am::ValidateAttentionShape(shape, tensor_parallel);
   }
 
@@ -29,6 +32,17 @@ class MultiHeadAttention final : public infercost::sdk::AttentionVariant {
     }
   }
 
+  // Full layers keep every token's K/V, sliding-window layers the last window's.
+  double KvStateBytes(const ic_attention_shape& shape, const ic_stage& stage) override {
+    ValidateStep(shape, stage);
+    return am::StandardKvStateBytes(shape, stage, KvHeads(shape));
+  }
+
+  uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
+    am::RequireStandardLayer(shape, layer);
+    return AttentionVariant::ClassifyLayer(shape, layer);
+  }
+
  private:
   // One K/V head per query head.
   static int64_t KvHeads(const ic_attention_shape& shape) { return shape.num_heads; }
@@ -41,5 +55,5 @@ class MultiHeadAttention final : public infercost::sdk::AttentionVariant {
 
 }  // namespace
 
-INFERCOST_PLUGIN(MultiHeadAttention, "mha", "1.0.0", "infercost",
+INFERCOST_PLUGIN(MultiHeadAttention, "mha", "1.1.0", "infercost",
                  "multi-head attention: one K/V head per query head")

@@ -3,12 +3,19 @@
 // qk_rope_head_dim (dr) shared by all heads. q_a_proj and kv_a_proj are replicated on every
 // tensor-parallel shard; q_b_proj, kv_b_proj and o_proj are split by heads.
 //
-// Two ways to run it (stage.mla_form): DECOMPRESS materialises per-head K_nope and V from the
+// Its hyper-parameters are variant options (ABI 1.1; the model preset's [variant] table, a
+// config.json import or --variant-option): kv_lora_rank, qk_nope_head_dim, qk_rope_head_dim,
+// v_head_dim, q_lora_rank (0 or absent: queries not compressed) and mla_form. A host built
+// against ABI 1.0 passes the ranks in the shape's MLA fields and the form in stage.mla_form.
+//
+// Two ways to run it (option mla_form): DECOMPRESS materialises per-head K_nope and V from the
 // latent with W_UK / W_UV; ABSORBED folds W_UK into the query and W_UV into the output so that
 // attention runs on the latent directly (a 576-wide "MQA" for DeepSeek-V3). DEFAULT is what
 // engines do: decompress at prefill, absorbed at decode.
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "infercost/sdk/attention_math.h"
 #include "infercost/sdk/plugin.h"
@@ -30,20 +37,69 @@ struct LatentDims {
   double value;    // dv: per-head value dims
 };
 
-LatentDims LatentDimsOf(const ic_attention_shape& shape, int64_t tensor_parallel) {
+// MLA's hyper-parameters, from the options (ABI 1.1 host) or the 1.0 shape fields.
+struct MlaParams {
+  int64_t q_lora_rank = 0;
+  int64_t kv_lora_rank = 0;
+  int64_t qk_nope_head_dim = 0;
+  int64_t qk_rope_head_dim = 0;
+  int64_t v_head_dim = 0;
+  ic_mla_form form = IC_MLA_FORM_DEFAULT;
+};
+
+constexpr std::string_view kOptionNames[] = {"q_lora_rank",      "kv_lora_rank", "qk_nope_head_dim",
+                                             "qk_rope_head_dim", "v_head_dim",   "mla_form"};
+
+MlaParams ParamsOf(const ic_attention_shape& shape, const ic_stage* stage) {
+  MlaParams p;
+  if (!IC_HAS_FIELD(&shape, ic_attention_shape, option_size)) {  // a 1.0 host
+    p.q_lora_rank = shape.q_lora_rank;
+    p.kv_lora_rank = shape.kv_lora_rank;
+    p.qk_nope_head_dim = shape.qk_nope_head_dim;
+    p.qk_rope_head_dim = shape.qk_rope_head_dim;
+    p.v_head_dim = shape.v_head_dim;
+    p.form = stage != nullptr ? stage->mla_form : IC_MLA_FORM_DEFAULT;
+    return p;
+  }
+  const infercost::sdk::Options options(shape);
+  options.RejectUnknown({kOptionNames[0], kOptionNames[1], kOptionNames[2], kOptionNames[3],
+                         kOptionNames[4], kOptionNames[5]},
+                        "mla");
+  p.q_lora_rank = options.Int("q_lora_rank", 0, /*allow_zero=*/true);
+  p.kv_lora_rank = options.Int("kv_lora_rank");
+  p.qk_nope_head_dim = options.Int("qk_nope_head_dim");
+  p.qk_rope_head_dim = options.Int("qk_rope_head_dim");
+  p.v_head_dim = options.Int("v_head_dim");
+  const std::string form = options.String("mla_form", "default");
+  if (form == "decompress") {
+    p.form = IC_MLA_FORM_DECOMPRESS;
+  } else if (form == "absorbed") {
+    p.form = IC_MLA_FORM_ABSORBED;
+  } else if (form != "default") {
+    ic_option option{};
+    options.Find("mla_form", &option);
+    infercost::sdk::Options::Reject(option, "= \"" + form +
+                                                "\" is not known; use default, decompress or "
+                                                "absorbed");
+  }
+  return p;
+}
+
+LatentDims LatentDimsOf(const ic_attention_shape& shape, const MlaParams& p,
+                        int64_t tensor_parallel) {
   LatentDims m{};
   m.hidden = static_cast<double>(shape.hidden_size);
   m.heads = static_cast<double>(am::HeadsPerShard(shape.num_heads, tensor_parallel));
-  m.q_rank = static_cast<double>(shape.q_lora_rank);
-  m.kv_rank = static_cast<double>(shape.kv_lora_rank);
-  m.nope = static_cast<double>(shape.qk_nope_head_dim);
-  m.rope = static_cast<double>(shape.qk_rope_head_dim);
-  m.value = static_cast<double>(shape.v_head_dim);
+  m.q_rank = static_cast<double>(p.q_lora_rank);
+  m.kv_rank = static_cast<double>(p.kv_lora_rank);
+  m.nope = static_cast<double>(p.qk_nope_head_dim);
+  m.rope = static_cast<double>(p.qk_rope_head_dim);
+  m.value = static_cast<double>(p.v_head_dim);
   return m;
 }
 
-ic_mla_form ResolveForm(const ic_stage& stage) {
-  if (stage.mla_form != IC_MLA_FORM_DEFAULT) return stage.mla_form;
+ic_mla_form ResolveForm(const MlaParams& p, const ic_stage& stage) {
+  if (p.form != IC_MLA_FORM_DEFAULT) return p.form;
   return stage.kind == IC_STAGE_PREFILL ? IC_MLA_FORM_DECOMPRESS : IC_MLA_FORM_ABSORBED;
 }
 
@@ -160,42 +216,35 @@ ic_phase_cost OutputProjection(const LatentDims& m, const am::AttentionStep& s, 
 
 class MultiHeadLatentAttention final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
-    am::ValidateAttentionShape(shape, tensor_parallel);
-    am::RequirePositive("kv_lora_rank", shape.kv_lora_rank,
-                        "MLA caches a latent of this rank (512 for DeepSeek-V2/V3)");
-    am::RequirePositive("qk_rope_head_dim", shape.qk_rope_head_dim,
-                        "MLA caches a decoupled RoPE key of this size (64 for DeepSeek-V2/V3)");
-    am::RequirePositive("qk_nope_head_dim", shape.qk_nope_head_dim,
-                        "set the per-head query/key dims without RoPE (128 for DeepSeek-V2/V3)");
-    am::RequirePositive("v_head_dim", shape.v_head_dim,
-                        "set the per-head value dims (128 for DeepSeek-V2/V3)");
-    if (shape.q_lora_rank < 0) {
-      am::RejectArgument("q_lora_rank = " + std::to_string(shape.q_lora_rank) +
-                         " must be >= 0; use 0 when queries are not compressed");
-    }
-    if (shape.head_dim != shape.qk_nope_head_dim + shape.qk_rope_head_dim) {
-      am::RejectArgument("head_dim = " + std::to_string(shape.head_dim) +
-                         " must equal qk_nope_head_dim + qk_rope_head_dim = " +
-                         std::to_string(shape.qk_nope_head_dim + shape.qk_rope_head_dim) +
-                         " for MLA");
-    }
+    Check(shape, ParamsOf(shape, nullptr), tensor_parallel);
   }
 
   // The latent and the RoPE key, replicated on every shard (not divided by tensor_parallel).
   double KvCacheBytesPerToken(const ic_attention_shape& shape, const ic_stage& stage) override {
-    ValidateStep(shape, stage);
-    return static_cast<double>(shape.kv_lora_rank + shape.qk_rope_head_dim) *
-           stage.kv_bytes_per_element;
+    const MlaParams p = CheckStep(shape, stage);
+    return static_cast<double>(p.kv_lora_rank + p.qk_rope_head_dim) * stage.kv_bytes_per_element;
+  }
+
+  // Every layer keeps its own latent for every token; MLA has no sliding or linear layers.
+  uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
+    const std::string_view kind = infercost::sdk::LayerKind(layer);
+    if (!kind.empty() && kind != "full_attention") {
+      am::RejectArgument("layer " + std::to_string(layer.index) + " has kind \"" +
+                         std::string(kind) + "\"; MLA costs full_attention layers only");
+    }
+    return AttentionVariant::ClassifyLayer(shape, layer);
   }
 
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
-    ValidateStep(shape, stage);
-    const LatentDims m = LatentDimsOf(shape, stage.tensor_parallel);
+    const MlaParams p = CheckStep(shape, stage);
+    const LatentDims m = LatentDimsOf(shape, p, stage.tensor_parallel);
     const am::AttentionStep s = am::AttentionStepOf(shape, stage);
-    const ic_mla_form form = ResolveForm(stage);
-    if (shape.q_lora_rank > 0) {
+    const ic_mla_form form = ResolveForm(p, stage);
+    if (p.q_lora_rank > 0) {
       sink.Emit(QueryDownProjection(m, s));
       sink.Emit(QueryUpProjection(m, s));
     } else {
@@ -210,18 +259,54 @@ class MultiHeadLatentAttention final : public infercost::sdk::AttentionVariant {
   }
 
  private:
-  void ValidateStep(const ic_attention_shape& shape, const ic_stage& stage) {
-    Validate(shape, stage.tensor_parallel);
-    am::ValidateStage(stage);
-    if (stage.mla_form != IC_MLA_FORM_DEFAULT && stage.mla_form != IC_MLA_FORM_DECOMPRESS &&
-        stage.mla_form != IC_MLA_FORM_ABSORBED) {
-      am::RejectArgument("mla_form = " + std::to_string(stage.mla_form) +
+  static void Check(const ic_attention_shape& shape, const MlaParams& p, int64_t tensor_parallel) {
+    am::ValidateAttentionShape(shape, tensor_parallel);
+    // Far above any model (DeepSeek-V3: 1536 / 512 / 128 / 64 / 128); keeps every sum and
+    // product below exact-integer double range.
+    constexpr int64_t kMaxRank = int64_t{1} << 24;
+    for (const auto& [name, value] :
+         {std::pair{"q_lora_rank", p.q_lora_rank}, std::pair{"kv_lora_rank", p.kv_lora_rank},
+          std::pair{"qk_nope_head_dim", p.qk_nope_head_dim},
+          std::pair{"qk_rope_head_dim", p.qk_rope_head_dim},
+          std::pair{"v_head_dim", p.v_head_dim}}) {
+      if (value > kMaxRank) {
+        am::RejectArgument(std::string(name) + " = " + std::to_string(value) +
+                           " is beyond any model; at most " + std::to_string(kMaxRank));
+      }
+    }
+    am::RequirePositive("kv_lora_rank", p.kv_lora_rank,
+                        "MLA caches a latent of this rank (512 for DeepSeek-V2/V3)");
+    am::RequirePositive("qk_rope_head_dim", p.qk_rope_head_dim,
+                        "MLA caches a decoupled RoPE key of this size (64 for DeepSeek-V2/V3)");
+    am::RequirePositive("qk_nope_head_dim", p.qk_nope_head_dim,
+                        "set the per-head query/key dims without RoPE (128 for DeepSeek-V2/V3)");
+    am::RequirePositive("v_head_dim", p.v_head_dim,
+                        "set the per-head value dims (128 for DeepSeek-V2/V3)");
+    if (p.q_lora_rank < 0) {
+      am::RejectArgument("q_lora_rank = " + std::to_string(p.q_lora_rank) +
+                         " must be >= 0; use 0 when queries are not compressed");
+    }
+    if (shape.head_dim != p.qk_nope_head_dim + p.qk_rope_head_dim) {
+      am::RejectArgument("head_dim = " + std::to_string(shape.head_dim) +
+                         " must equal qk_nope_head_dim + qk_rope_head_dim = " +
+                         std::to_string(p.qk_nope_head_dim + p.qk_rope_head_dim) + " for MLA");
+    }
+    if (p.form != IC_MLA_FORM_DEFAULT && p.form != IC_MLA_FORM_DECOMPRESS &&
+        p.form != IC_MLA_FORM_ABSORBED) {
+      am::RejectArgument("mla_form = " + std::to_string(p.form) +
                          " is not IC_MLA_FORM_DEFAULT (0), _DECOMPRESS (1) or _ABSORBED (2)");
     }
+  }
+
+  static MlaParams CheckStep(const ic_attention_shape& shape, const ic_stage& stage) {
+    const MlaParams p = ParamsOf(shape, &stage);
+    Check(shape, p, stage.tensor_parallel);
+    am::ValidateStage(stage);
+    return p;
   }
 };
 
 }  // namespace
 
-INFERCOST_PLUGIN(MultiHeadLatentAttention, "mla", "1.0.0", "infercost",
+INFERCOST_PLUGIN(MultiHeadLatentAttention, "mla", "1.1.0", "infercost",
                  "multi-head latent attention (DeepSeek-V2/V3): one compressed latent per token")

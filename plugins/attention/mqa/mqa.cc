@@ -12,7 +12,10 @@ namespace am = infercost::sdk::attention_math;
 
 class MultiQueryAttention final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
+    infercost::sdk::Options(shape).RejectUnknown({}, "mqa");
     am::ValidateAttentionShape(shape, tensor_parallel);
   }
 
@@ -29,6 +32,17 @@ class MultiQueryAttention final : public infercost::sdk::AttentionVariant {
     }
   }
 
+  // Full layers keep every token's K/V, sliding-window layers the last window's.
+  double KvStateBytes(const ic_attention_shape& shape, const ic_stage& stage) override {
+    ValidateStep(shape, stage);
+    return am::StandardKvStateBytes(shape, stage, kKvHeads);
+  }
+
+  uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
+    am::RequireStandardLayer(shape, layer);
+    return AttentionVariant::ClassifyLayer(shape, layer);
+  }
+
  private:
   static constexpr int64_t kKvHeads = 1;  // one K/V head for all query heads
 
@@ -40,5 +54,5 @@ class MultiQueryAttention final : public infercost::sdk::AttentionVariant {
 
 }  // namespace
 
-INFERCOST_PLUGIN(MultiQueryAttention, "mqa", "1.0.0", "infercost",
+INFERCOST_PLUGIN(MultiQueryAttention, "mqa", "1.1.0", "infercost",
                  "multi-query attention: one K/V head shared by all query heads")

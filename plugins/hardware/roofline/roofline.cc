@@ -159,6 +159,8 @@ void ValidateCost(const ic_phase_cost& cost) {
 
 class Roofline final : public sdk::Hardware {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   // compute = matrix FLOPs at the dtype's peak x size-dependent matmul efficiency, plus vector
   // FLOPs at the vector peak x matmul_efficiency (one calibration knob for both units);
   // memory = HBM bytes at bandwidth x size-dependent bandwidth efficiency. comm_bytes are not
@@ -266,5 +268,5 @@ class Roofline final : public sdk::Hardware {
 
 }  // namespace
 
-INFERCOST_PLUGIN(Roofline, "roofline", "1.0.0", "infercost",
+INFERCOST_PLUGIN(Roofline, "roofline", "1.1.0", "infercost",
                  "roofline timing: max(compute, memory) + kernel overhead; ring/tree collectives")

@@ -78,6 +78,8 @@ double PartialOutputWidth(const ic_attention_shape& shape, const ic_stage& stage
 
 class FlashAttention final : public infercost::sdk::AttentionKernel {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   void RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
                       const ic_kernel_device& device, ic_phase_cost* phases,
                       uint64_t phase_count) override {
@@ -89,10 +91,10 @@ class FlashAttention final : public infercost::sdk::AttentionKernel {
                          "(SRAM) summed over its compute units");
     }
     const double keys =
-        am::KeysRead(stage.query_tokens, stage.context_tokens, shape.sliding_window);
+        am::KeysRead(stage.query_tokens, stage.context_tokens, am::LayerWindow(shape, stage));
     const double streamed =
-        KeysStreamedOverTiles(stage.query_tokens, stage.context_tokens, shape.sliding_window,
-                              QueryTileRows(shape, stage, device));
+        KeysStreamedOverTiles(stage.query_tokens, stage.context_tokens,
+                              am::LayerWindow(shape, stage), QueryTileRows(shape, stage, device));
     // Split-K partials of a decode step: written once and read once by the reduction.
     double split_bytes = 0;
     if (stage.query_tokens == 1) {
@@ -117,5 +119,5 @@ class FlashAttention final : public infercost::sdk::AttentionKernel {
 
 }  // namespace
 
-INFERCOST_PLUGIN(FlashAttention, "flash", "1.0.0", "infercost",
+INFERCOST_PLUGIN(FlashAttention, "flash", "1.1.0", "infercost",
                  "FlashAttention: scores tiled in on-chip memory, K/V streamed per query tile")

@@ -20,6 +20,8 @@ double ScoreMatrixElements(const ic_attention_shape& shape, const ic_stage& stag
 
 class NaiveAttention final : public infercost::sdk::AttentionKernel {
  public:
+  static constexpr bool kThreadSafe = true;  // stateless
+
   void RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
                       const ic_kernel_device& /*device*/, ic_phase_cost* phases,
                       uint64_t phase_count) override {
@@ -48,5 +50,5 @@ class NaiveAttention final : public infercost::sdk::AttentionKernel {
 
 }  // namespace
 
-INFERCOST_PLUGIN(NaiveAttention, "naive", "1.0.0", "infercost",
+INFERCOST_PLUGIN(NaiveAttention, "naive", "1.1.0", "infercost",
                  "naive attention: the q x keys score matrix round-trips through HBM")

@@ -1,10 +1,11 @@
 // "swa": sliding-window attention on every layer, an attention variant the core does not ship.
 //
-// Each query attends only to the last kWindow = 4096 tokens before it (itself included), the
-// local attention of Longformer (Beltagy et al. 2020) and Mistral-7B v0.1, whose layers all use a
-// 4096-token window. Keys and values are grouped as in GQA (num_kv_heads K/V heads, each shared
-// by num_heads / num_kv_heads query heads), so `--attention-variant swa` can replace `gqa` for
-// any Llama-style model to ask: "what if every layer attended only locally?"
+// Each query attends only to the last W tokens before it (itself included; W = the option
+// `window`, 4096 unless set), the local attention of Longformer (Beltagy et al. 2020) and
+// Mistral-7B v0.1, whose layers all use a 4096-token window. Keys and values are grouped as in GQA
+// (num_kv_heads K/V heads, each shared by num_heads / num_kv_heads query heads), so
+// `--attention-variant swa` can replace `gqa` for any Llama-style model to ask: "what if every
+// layer attended only locally?"
 //
 // What the window changes, per layer and per step (q new tokens, context C, window W):
 //   qk_scores, attn_v   FLOPs: (query, key) pairs fall from sum_p p to sum_p min(p, W), i.e. a
@@ -14,14 +15,16 @@
 //   projections         unchanged (they do not depend on the context).
 // Below the window (C <= W) nothing changes: the report is identical to gqa's.
 //
-// The KV-cache MEMORY the host reports stays that of full attention: the host sizes the cache
-// as context x kv_cache_bytes_per_token, and ABI 1.0 gives a variant no way to say "I keep only
-// W tokens" (a model preset's `sliding_window` does; an engine that keeps a ring buffer of W
-// tokens would need less memory than reported here).
+//   KV-cache memory      a sequence keeps only its last W tokens per layer: KvStateBytes (ABI
+//                       1.1) says so, and the host's memory, capacity and KV meters use it.
+//
+// Options (ABI 1.1): `window` (tokens, >= 1) from the model preset's [variant] table or
+// `--variant-option window=8192`; any other option is refused with a message naming it.
 //
 // How a plugin is put together with the C++ SDK layer:
 //   1. derive from infercost::sdk::AttentionVariant and override Validate,
-//      KvCacheBytesPerToken and EmitPhases;
+//      KvCacheBytesPerToken and EmitPhases (and, since ABI 1.1, KvStateBytes and ClassifyLayer
+//      where the defaults do not fit); declare kThreadSafe when the class keeps no state;
 //   2. signal bad input by throwing infercost::sdk::Error(IC_STATUS_INVALID_ARGUMENT, "...");
 //      the SDK's trampolines turn every exception into an error object made by the host, so no
 //      exception ever crosses the C ABI;
@@ -37,15 +40,20 @@ namespace {
 
 namespace am = infercost::sdk::attention_math;
 
-// Tokens each query may attend to, itself included.
-constexpr int64_t kWindow = 4096;
+// Tokens each query may attend to, itself included, unless the option `window` says otherwise.
+constexpr int64_t kDefaultWindow = 4096;
 
 class SlidingWindowAttention final : public infercost::sdk::AttentionVariant {
  public:
-  // Called once per scenario (and per tensor-parallel size) before any cost: reject shapes this
-  // variant cannot cost, with a message that says what to change. The SDK's checks cover the
-  // sizes, and that the query heads group evenly over the K/V heads and split over the shards.
+  // No member state: the host may call one instance from several threads.
+  static constexpr bool kThreadSafe = true;
+
+  // Called once per scenario (and per tensor-parallel size) before any cost: reject shapes and
+  // options this variant cannot cost, with a message that says what to change. The SDK's checks
+  // cover the sizes, and that the query heads group evenly over the K/V heads and split over
+  // the shards.
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
+    infercost::sdk::Options(shape).RejectUnknown({"window"}, "swa");
     am::ValidateAttentionShape(shape, tensor_parallel);
     am::ValidateKvHeadSplit(shape, shape.num_kv_heads, tensor_parallel);
   }
@@ -66,23 +74,44 @@ class SlidingWindowAttention final : public infercost::sdk::AttentionVariant {
                   const infercost::sdk::PhaseSink& sink) override {
     Validate(shape, stage.tensor_parallel);
     am::ValidateStage(stage);
-    // The SDK's standard-attention formulas already account for a window (shape.sliding_window:
-    // 0 = unbounded), so this variant is "GQA with the window forced on": keep a model's own
-    // window when it is narrower, otherwise impose kWindow.
-    ic_attention_shape windowed = shape;
-    windowed.sliding_window =
-        shape.sliding_window > 0 ? std::min(shape.sliding_window, kWindow) : kWindow;
+    // The SDK's standard-attention formulas already account for a window, so this variant is
+    // "GQA with the window forced on every layer".
+    const Windowed w = WindowedInputs(shape, stage);
     // q_proj, k_proj, v_proj, qk_scores, softmax, attn_v, o_proj, in that order. Emit throws if
     // the host rejects a record (e.g. a NaN); the trampoline then returns the host's error.
     for (const ic_phase_cost& cost :
-         am::StandardAttentionPhases(windowed, stage, shape.num_kv_heads)) {
+         am::StandardAttentionPhases(w.shape, w.stage, shape.num_kv_heads)) {
       sink.Emit(cost);
     }
+  }
+
+  // What one sequence keeps in a layer: the K/V of its last min(context, W) tokens.
+  double KvStateBytes(const ic_attention_shape& shape, const ic_stage& stage) override {
+    Validate(shape, stage.tensor_parallel);
+    am::ValidateStage(stage);
+    const Windowed w = WindowedInputs(shape, stage);
+    return am::StandardKvStateBytes(w.shape, w.stage, shape.num_kv_heads);
+  }
+
+ private:
+  struct Windowed {
+    ic_attention_shape shape;
+    ic_stage stage;
+  };
+  // The shape with the window W (a model's own window when narrower), and the stage without its
+  // layer: every layer slides here, whatever the model's layer pattern says.
+  static Windowed WindowedInputs(const ic_attention_shape& shape, const ic_stage& stage) {
+    const int64_t window = infercost::sdk::Options(shape).Int("window", kDefaultWindow, false);
+    Windowed w{shape, stage};
+    w.shape.sliding_window =
+        shape.sliding_window > 0 ? std::min(shape.sliding_window, window) : window;
+    w.stage.layer = nullptr;
+    return w;
   }
 };
 
 }  // namespace
 
-// Thread-safe (the class keeps no state), so the host may call it from several threads.
-INFERCOST_PLUGIN(SlidingWindowAttention, "swa", "1.0.0", "infercost examples",
-                 "sliding-window attention: GQA with every layer attending to the last 4096 tokens")
+INFERCOST_PLUGIN(SlidingWindowAttention, "swa", "1.1.0", "infercost examples",
+                 "sliding-window attention: GQA with every layer attending to the last W tokens "
+                 "(option window, default 4096)")

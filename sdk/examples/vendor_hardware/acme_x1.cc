@@ -55,6 +55,14 @@ ic_device AcmeX1() {
   device.price_usd_per_gpu_hour = 2.10;
   device.gpus_per_node = 8;
   device.compute_units = 96;
+  // ABI 1.1: how reports name the device, and the peaks as a counted table (the same numbers;
+  // dtypes a later ABI appends would follow). Static storage, like the name.
+  device.display_name = sdk::ToIcString("ACME X1 96GB");
+  device.vendor = sdk::ToIcString("ACME Corp");
+  static const double kPeaks[IC_DTYPE_COUNT_V1] = {60e12,   250e12,  500e12, 500e12,
+                                                   1000e12, 1000e12, 0,      0};
+  device.matrix_peaks = kPeaks;
+  device.matrix_peak_count = IC_DTYPE_COUNT_V1;
   return device;
 }
 
@@ -153,6 +161,8 @@ ic_dtype ComputeDtype(const ic_device& device, const ic_execution& execution) {
 
 class AcmeHardware final : public sdk::Hardware {
  public:
+  static constexpr bool kThreadSafe = true;  // no member state
+
   // The devices this plugin brings: the host lists them beside the TOML presets.
   uint64_t DeviceCount() override { return 1; }
   ic_device DescribeDevice(uint64_t index) override {
@@ -243,5 +253,5 @@ class AcmeHardware final : public sdk::Hardware {
 
 }  // namespace
 
-INFERCOST_PLUGIN(AcmeHardware, "acme", "1.0.0", "ACME Corp",
+INFERCOST_PLUGIN(AcmeHardware, "acme", "1.1.0", "ACME Corp",
                  "ACME X1 accelerator: measured matmul and HBM tables, linear interpolation")

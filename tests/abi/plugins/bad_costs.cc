@@ -20,6 +20,7 @@ using infercost::sdk::MakePhaseCost;
 
 class BadCosts final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // no member state
   double KvCacheBytesPerToken(const ic_attention_shape& /*shape*/,
                               const ic_stage& /*stage*/) override {
     return 0;

@@ -8,6 +8,7 @@ namespace {
 
 class NanTime final : public infercost::sdk::Hardware {
  public:
+  static constexpr bool kThreadSafe = true;  // no member state
   uint64_t DeviceCount() override { return 1; }
 
   ic_device DescribeDevice(uint64_t /*index*/) override {

@@ -12,6 +12,7 @@ namespace {
 
 class BadKernel final : public infercost::sdk::AttentionKernel {
  public:
+  static constexpr bool kThreadSafe = true;  // no member state
   void RewriteTraffic(const ic_attention_shape& /*shape*/, const ic_stage& /*stage*/,
                       const ic_kernel_device& /*device*/, ic_phase_cost* phases,
                       uint64_t phase_count) override {

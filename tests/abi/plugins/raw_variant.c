@@ -83,6 +83,8 @@ MAYBE_UNUSED static const ic_attention_variant_table variant_table = {
 #else
     EmitPhases,
 #endif
+    NULL, /* classify_layer (ABI 1.1): optional, the host groups layers by kind */
+    NULL, /* kv_state_bytes (ABI 1.1): optional, the host applies the 1.0 rule */
 };
 
 MAYBE_UNUSED static const ic_plugin plugin = {

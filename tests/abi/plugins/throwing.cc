@@ -15,6 +15,7 @@ namespace {
 
 class Throwing final : public infercost::sdk::AttentionVariant {
  public:
+  static constexpr bool kThreadSafe = true;  // no member state
   void Validate(const ic_attention_shape& /*shape*/, int64_t /*tensor_parallel*/) override {
     throw 42;
   }

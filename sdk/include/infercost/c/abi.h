@@ -2,8 +2,8 @@
  *
  * Plain C11, no dependencies. Defines the ABI version, the export macro, the pointer+length
  * string, status codes (numerically identical to absl::StatusCode), the opaque host-created
- * error, the host-services table a plugin receives at initialize, and the plugin table that
- * the one exported entry symbol returns.
+ * error, the host-services table a plugin receives at initialize, the plugin table that the one
+ * exported entry symbol returns, and (1.1) named option values.
  *
  *   const ic_plugin* infercost_plugin_entry(void);   // the only symbol a plugin exports
  *
@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define INFERCOST_ABI_MAJOR 1
-#define INFERCOST_ABI_MINOR 0
+#define INFERCOST_ABI_MINOR 1
 
 /* Name of the one symbol every plugin library exports. */
 #define INFERCOST_PLUGIN_ENTRY_SYMBOL "infercost_plugin_entry"
@@ -39,7 +39,8 @@ extern "C" {
 #endif
 
 /* True when `ptr` (a struct_size-first struct of type `type`) is large enough to hold `field`.
- * Check this before reading any field added after v1.0. */
+ * Check this before reading any field added after v1.0 (a struct or table from an older peer
+ * ends before it). */
 #define IC_HAS_FIELD(ptr, type, field) \
   ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
 
@@ -75,6 +76,11 @@ enum {
  * A plugin function returns NULL for success or such an error; it never frees one. */
 typedef struct ic_error ic_error;
 
+/* (1.1) What a plugin function called with a NULL instance returns: it has no host to make an
+ * error with, and keeps no global host pointer. A 1.1 host reads it as INVALID_ARGUMENT
+ * "null plugin instance" and never frees it. Hosts never pass a NULL instance themselves. */
+#define IC_ERROR_NULL_INSTANCE ((ic_error*)(uintptr_t)1)
+
 typedef int32_t ic_log_level;
 enum { IC_LOG_DEBUG = 0, IC_LOG_INFO = 1, IC_LOG_WARNING = 2, IC_LOG_ERROR = 3 };
 
@@ -97,9 +103,30 @@ enum {
 
 /* Flags a plugin declares about itself. */
 enum {
-  /* The plugin's functions may be called concurrently on one instance. */
+  /* The plugin's functions may be called concurrently on one instance. Without it the host
+   * serialises every call on an instance. The author declares it; nothing assumes it. */
   IC_PLUGIN_FLAG_THREAD_SAFE = 1u << 0
 };
+
+/* (1.1) A named value handed to a plugin: a variant's hyper-parameters and options, from the
+ * model preset's [variant] table, a config.json import or `--variant-option key=value`. */
+typedef int32_t ic_value_type;
+enum {
+  IC_VALUE_INT = 0,   /* int_value; float_value holds the same number */
+  IC_VALUE_FLOAT = 1, /* float_value */
+  IC_VALUE_BOOL = 2,  /* int_value: 0 or 1 */
+  IC_VALUE_STRING = 3 /* string_value */
+};
+
+typedef struct ic_option {
+  uint32_t struct_size;
+  ic_value_type type;
+  ic_string name; /* e.g. "kv_lora_rank"; [a-z0-9_.]+ */
+  int64_t int_value;
+  double float_value;
+  ic_string string_value;
+  ic_string source; /* where it was set, for messages: "presets/models/x.toml [variant]" */
+} ic_option;
 
 /* The table the entry symbol returns. Static storage; never freed. */
 typedef struct ic_plugin {
@@ -134,6 +161,13 @@ IC_STATIC_ASSERT(offsetof(ic_plugin, initialize) == 80, "ic_plugin v1.0 layout i
 IC_STATIC_ASSERT(offsetof(ic_plugin, kind_table) == 96, "ic_plugin v1.0 layout is frozen");
 
 #define IC_PLUGIN_V1_0_SIZE 104u
+
+/* ---- v1.1 additions, frozen ---- */
+IC_STATIC_ASSERT(sizeof(ic_option) == 72, "ic_option v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_option, name) == 8, "ic_option v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_option, int_value) == 24, "ic_option v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_option, string_value) == 40, "ic_option v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_option, source) == 56, "ic_option v1.1 layout is frozen");
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -39,10 +39,20 @@ typedef struct ic_attention_kernel_table {
   ic_error* (*rewrite_traffic)(void* instance, const ic_attention_shape* shape,
                                const ic_stage* stage, const ic_kernel_device* device,
                                ic_phase_cost* phases, uint64_t phase_count);
+  /* ---- 1.1: used when IC_HAS_FIELD says the table holds it and it is non-NULL ---- */
+  /* rewrite_traffic with the element size of `phases`: record i is at
+   * (char*)phases + i * phase_size, and its own struct_size says which fields it holds. A 1.1
+   * host calls this instead of rewrite_traffic. */
+  ic_error* (*rewrite_phases)(void* instance, const ic_attention_shape* shape,
+                              const ic_stage* stage, const ic_kernel_device* device,
+                              ic_phase_cost* phases, uint64_t phase_count, uint64_t phase_size);
 } ic_attention_kernel_table;
 
 IC_STATIC_ASSERT(sizeof(ic_kernel_device) == 32, "ic_kernel_device v1.0 layout is frozen");
-IC_STATIC_ASSERT(sizeof(ic_attention_kernel_table) == 16, "attention kernel table v1.0");
+IC_STATIC_ASSERT(offsetof(ic_attention_kernel_table, rewrite_traffic) == 8, "kernel table v1.0");
+#define IC_ATTENTION_KERNEL_TABLE_V1_0_SIZE 16u
+IC_STATIC_ASSERT(offsetof(ic_attention_kernel_table, rewrite_phases) == 16, "kernel table v1.1");
+IC_STATIC_ASSERT(sizeof(ic_attention_kernel_table) == 24, "attention kernel table v1.1");
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -11,6 +11,16 @@
  * q_a_proj, q_b_proj, kv_a_proj, kv_b_proj instead of q/k/v_proj). The variant reports the
  * algorithmic traffic (K and V read once per step, no materialised scores); the attention
  * kernel plugin then rewrites the score/softmax/attn_v traffic.
+ *
+ * ABI 1.1 opens the contract (see sdk/ABI.md, "Attention variants in 1.1"):
+ *   - shape->options: the variant's own hyper-parameters as named values (MLA's ranks, a
+ *     window, an indexer's top-k ...), which it validates itself;
+ *   - stage->layer / classify_layer: the layer being costed (index, count, the kind from the
+ *     model's layer pattern); layers the variant puts in different classes are costed apart, so
+ *     "K/V on every other layer" is exact;
+ *   - kv_state_bytes: the bytes one sequence keeps in a layer at a context (full, windowed,
+ *     shared with another layer, latent, or a constant recurrent state); the host uses it for
+ *     memory and capacity.
  */
 #ifndef INFERCOST_C_ATTENTION_VARIANT_H_
 #define INFERCOST_C_ATTENTION_VARIANT_H_
@@ -44,12 +54,33 @@ typedef struct ic_attention_shape {
   int64_t kv_lora_rank;     /* MLA latent rank */
   int64_t qk_nope_head_dim; /* MLA */
   int64_t qk_rope_head_dim; /* MLA decoupled RoPE dim (cached beside the latent) */
-  int64_t sliding_window;   /* tokens a query may attend to; 0 = unbounded */
+  int64_t sliding_window;   /* the model's window (tokens a query may attend to); 0 = none */
+  /* ---- 1.1: read only when IC_HAS_FIELD(shape, ic_attention_shape, field) ---- */
+  /* The variant's hyper-parameters and options. Element i is at
+   * (const char*)options + i * option_size; read fields past option_size with IC_HAS_FIELD. A
+   * 1.1 host leaves the 1.0 MLA fields above 0 for 1.1 variants: MLA reads its ranks here. */
+  const ic_option* options;
+  uint64_t option_count;
+  uint64_t option_size;
+  int64_t num_layers; /* layers in the model */
 } ic_attention_shape;
+
+/* (1.1) One layer of the model, as the host asks a variant about it. */
+typedef struct ic_layer {
+  uint32_t struct_size;
+  uint32_t reserved;
+  int64_t index; /* 0-based */
+  int64_t count; /* layers in the model */
+  /* The model's layer pattern entry for this layer, e.g. "full_attention", "sliding_attention",
+   * "linear_attention"; empty when the model declares no pattern. */
+  ic_string kind;
+} ic_layer;
 
 typedef int32_t ic_stage_kind;
 enum { IC_STAGE_PREFILL = 0, IC_STAGE_DECODE = 1 };
 
+/* ABI 1.0's MLA form. A 1.1 host passes it as the variant option "mla_form" (a string) and
+ * sets this field only for variants built against 1.0. */
 typedef int32_t ic_mla_form;
 enum {
   IC_MLA_FORM_DEFAULT = 0,    /* what engines do: decompress at prefill, absorbed at decode */
@@ -75,6 +106,8 @@ typedef struct ic_stage {
   double activation_bytes_per_element;
   double kv_bytes_per_element;
   int64_t tensor_parallel; /* number of shards heads are split over (1 = unsharded) */
+  /* ---- 1.1 ---- */
+  const ic_layer* layer; /* the layer being costed (a representative of its class) */
 } ic_stage;
 
 typedef struct ic_attention_variant_table {
@@ -89,16 +122,44 @@ typedef struct ic_attention_variant_table {
   /* Emits the attention phases of one layer on one shard for the whole batch of the stage. */
   ic_error* (*emit_phases)(void* instance, const ic_attention_shape* shape, const ic_stage* stage,
                            const ic_phase_sink* sink);
+  /* ---- 1.1: used only when IC_HAS_FIELD says the table holds them and they are non-NULL ---- */
+  /* Puts `layer` in a class: layers of one class have the same phases and state at every
+   * stage, so the host costs one of them and multiplies. Also where a variant rejects a layer
+   * it cannot cost (e.g. a "sliding_attention" layer without a window). Without it the host
+   * groups layers by their kind. */
+  ic_error* (*classify_layer)(void* instance, const ic_attention_shape* shape,
+                              const ic_layer* layer, uint64_t* layer_class);
+  /* Bytes ONE sequence keeps in the layer stage->layer on one shard once it holds
+   * stage->context_tokens tokens (stage->batch = 1, query_tokens = 1): K/V of every token, of
+   * the last window, 0 for a layer that reads another layer's cache, a latent, or a constant
+   * recurrent state. The host's memory, capacity and KV meters use it. Without it the host
+   * takes kv_cache_bytes_per_token x context (x min(context, window) on a windowed layer, the
+   * 1.0 rule). */
+  ic_error* (*kv_state_bytes)(void* instance, const ic_attention_shape* shape,
+                              const ic_stage* stage, double* bytes);
 } ic_attention_variant_table;
 
-IC_STATIC_ASSERT(sizeof(ic_attention_shape) == 88, "ic_attention_shape v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_attention_shape, sliding_window) + 8 == 88, "ic_attention_shape v1.0");
 IC_STATIC_ASSERT(offsetof(ic_attention_shape, sliding_window) == 80, "ic_attention_shape v1.0");
-IC_STATIC_ASSERT(sizeof(ic_stage) == 80, "ic_stage v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_stage, tensor_parallel) + 8 == 80, "ic_stage v1.0 layout is frozen");
 IC_STATIC_ASSERT(offsetof(ic_stage, weight_dtype) == 32, "ic_stage v1.0 layout is frozen");
 IC_STATIC_ASSERT(offsetof(ic_stage, weight_bytes_per_element) == 48, "ic_stage v1.0 layout");
 IC_STATIC_ASSERT(offsetof(ic_stage, tensor_parallel) == 72, "ic_stage v1.0 layout is frozen");
-IC_STATIC_ASSERT(sizeof(ic_attention_variant_table) == 32, "attention variant table v1.0");
+IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, emit_phases) + 8 == 32, "variant table v1.0");
 IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, emit_phases) == 24, "variant table v1.0");
+#define IC_ATTENTION_SHAPE_V1_0_SIZE 88u
+#define IC_STAGE_V1_0_SIZE 80u
+#define IC_ATTENTION_VARIANT_TABLE_V1_0_SIZE 32u
+
+/* ---- v1.1 additions, frozen ---- */
+IC_STATIC_ASSERT(offsetof(ic_attention_shape, options) == 88, "ic_attention_shape v1.1 layout");
+IC_STATIC_ASSERT(sizeof(ic_attention_shape) == 120, "ic_attention_shape v1.1 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_layer) == 40, "ic_layer v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_layer, kind) == 24, "ic_layer v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_stage, layer) == 80, "ic_stage v1.1 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_stage) == 88, "ic_stage v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, classify_layer) == 32, "variant table v1.1");
+IC_STATIC_ASSERT(sizeof(ic_attention_variant_table) == 48, "variant table v1.1 is frozen");
 
 #ifdef __cplusplus
 } /* extern "C" */

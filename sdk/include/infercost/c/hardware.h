@@ -43,6 +43,16 @@ typedef struct ic_device {
   double price_usd_per_gpu_hour;
   int64_t gpus_per_node;
   int64_t compute_units;
+  /* ---- 1.1: read only when IC_HAS_FIELD(device, ic_device, field) ---- */
+  ic_string display_name; /* "NVIDIA H100 SXM5 80GB"; name above stays the registry key */
+  ic_string vendor;       /* "NVIDIA" */
+  /* Dense matrix peaks as a counted table indexed by ic_dtype (entries past the count: no
+   * support). Covers dtypes appended after IC_DTYPE_COUNT_V1; its first IC_DTYPE_COUNT_V1
+   * entries equal matrix_flops_per_s above. NULL/0: use matrix_flops_per_s. Whoever fills the
+   * struct owns the storage: the host's lives for the call, a plugin's (describe_device) until
+   * its next call on the instance. */
+  const double* matrix_peaks;
+  uint64_t matrix_peak_count;
 } ic_device;
 
 enum {
@@ -104,7 +114,8 @@ typedef struct ic_collective {
 typedef struct ic_hardware_table {
   uint32_t struct_size;
   uint32_t reserved;
-  /* Devices the plugin itself describes (0 for a preset-driven model such as roofline). */
+  /* Devices the plugin itself describes (0 for a preset-driven model such as roofline). 1.1
+   * hosts call count_devices instead when the table has it: this one has no way to fail. */
   uint64_t (*device_count)(void* instance);
   ic_error* (*describe_device)(void* instance, uint64_t index, ic_device* out);
   /* Time of one phase (one layer's worth, whole batch) on one device. */
@@ -114,17 +125,29 @@ typedef struct ic_hardware_table {
   ic_error* (*collective_time)(void* instance, const ic_device* device,
                                const ic_execution* execution, const ic_collective* collective,
                                double* seconds);
+  /* ---- 1.1: used when IC_HAS_FIELD says the table holds it and it is non-NULL ---- */
+  /* device_count that can fail (e.g. a vendor's device database cannot be read). */
+  ic_error* (*count_devices)(void* instance, uint64_t* count);
 } ic_hardware_table;
 
-IC_STATIC_ASSERT(sizeof(ic_device) == 192, "ic_device v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_device, compute_units) + 8 == 192, "ic_device v1.0 layout is frozen");
+#define IC_DEVICE_V1_0_SIZE 192u
+#define IC_HARDWARE_TABLE_V1_0_SIZE 40u
 IC_STATIC_ASSERT(offsetof(ic_device, matrix_flops_per_s) == 24, "ic_device v1.0 layout");
 IC_STATIC_ASSERT(offsetof(ic_device, vector_flops_per_s) == 88, "ic_device v1.0 layout");
 IC_STATIC_ASSERT(offsetof(ic_device, compute_units) == 184, "ic_device v1.0 layout is frozen");
 IC_STATIC_ASSERT(sizeof(ic_execution) == 64, "ic_execution v1.0 layout is frozen");
 IC_STATIC_ASSERT(sizeof(ic_phase_time) == 48, "ic_phase_time v1.0 layout is frozen");
 IC_STATIC_ASSERT(sizeof(ic_collective) == 32, "ic_collective v1.0 layout is frozen");
-IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 40, "ic_hardware_table v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, collective_time) + 8 == 40, "hardware table v1.0");
 IC_STATIC_ASSERT(offsetof(ic_hardware_table, collective_time) == 32, "hardware table v1.0");
+
+/* ---- v1.1 additions, frozen ---- */
+IC_STATIC_ASSERT(offsetof(ic_device, display_name) == 192, "ic_device v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_device, matrix_peaks) == 224, "ic_device v1.1 layout is frozen");
+IC_STATIC_ASSERT(sizeof(ic_device) == 240, "ic_device v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, count_devices) == 40, "hardware table v1.1");
+IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 48, "ic_hardware_table v1.1 layout is frozen");
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,6 +1,7 @@
 // infercost C++ SDK — base class for attention-kernel plugins.
 //
 //   class Flash final : public infercost::sdk::AttentionKernel {
+//     static constexpr bool kThreadSafe = true;   // declared by the author; default: serialised
 //     void RewriteTraffic(const ic_attention_shape&, const ic_stage&, const ic_kernel_device&,
 //                         ic_phase_cost* phases, uint64_t count) override;
 //   };
@@ -20,7 +21,8 @@ class AttentionKernel {
  public:
   static constexpr ic_plugin_kind kKind = IC_PLUGIN_KIND_ATTENTION_KERNEL;
   virtual ~AttentionKernel() = default;
-  // Rewrites only byte fields of the score/softmax/attn_v phases; FLOPs must stay.
+  // Rewrites only byte fields of the score/softmax/attn_v phases; FLOPs must stay. `phases` is
+  // a plain array: the SDK copies the host's records (whatever their element size) in and out.
   virtual void RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
                               const ic_kernel_device& device, ic_phase_cost* phases,
                               uint64_t phase_count) = 0;

@@ -37,6 +37,7 @@
 #include "infercost/c/attention_variant.h"
 #include "infercost/c/phase.h"
 #include "infercost/sdk/error.h"
+#include "infercost/sdk/options.h"
 #include "infercost/sdk/phase_sink.h"
 
 namespace infercost::sdk {
@@ -103,14 +104,21 @@ struct AttentionStep {
   double kv_bytes_per_element;          // kb
 };
 
+// The window of the layer being costed: the model's sliding_window, except on a layer the
+// model's pattern marks "full_attention" (hybrids such as Gemma-2 alternate the two).
+inline int64_t LayerWindow(const ic_attention_shape& shape, const ic_stage& stage) noexcept {
+  return LayerKind(LayerOf(stage)) == "full_attention" ? 0 : shape.sliding_window;
+}
+
 inline AttentionStep AttentionStepOf(const ic_attention_shape& shape, const ic_stage& stage) {
   AttentionStep step{};
   step.batch = static_cast<double>(stage.batch);
   step.query_tokens = static_cast<double>(stage.query_tokens);
   step.context_tokens = static_cast<double>(stage.context_tokens);
   step.tokens = step.batch * step.query_tokens;
-  step.keys = KeysRead(stage.query_tokens, stage.context_tokens, shape.sliding_window);
-  step.pairs = CausalAttentionPairs(stage.query_tokens, stage.context_tokens, shape.sliding_window);
+  const int64_t window = LayerWindow(shape, stage);
+  step.keys = KeysRead(stage.query_tokens, stage.context_tokens, window);
+  step.pairs = CausalAttentionPairs(stage.query_tokens, stage.context_tokens, window);
   step.weight_bytes_per_element = stage.weight_bytes_per_element;
   step.activation_bytes_per_element = stage.activation_bytes_per_element;
   step.kv_bytes_per_element = stage.kv_bytes_per_element;
@@ -252,6 +260,33 @@ inline double StandardKvCacheBytesPerToken(const ic_attention_shape& shape, cons
   const double key_and_value_dims =
       static_cast<double>(shape.head_dim) + static_cast<double>(ValueHeadDim(shape));
   return kv_heads_per_shard * key_and_value_dims * stage.kv_bytes_per_element;
+}
+
+// Bytes one sequence keeps in one layer on one shard at stage.context_tokens: every token's K/V,
+// or only the last `window` tokens' on a sliding-window layer.
+inline double StandardKvStateBytes(const ic_attention_shape& shape, const ic_stage& stage,
+                                   int64_t kv_heads) {
+  const int64_t window = LayerWindow(shape, stage);
+  const int64_t kept = window > 0 ? std::min(stage.context_tokens, window) : stage.context_tokens;
+  return StandardKvCacheBytesPerToken(shape, stage, kv_heads) * static_cast<double>(kept);
+}
+
+// Layer kinds standard attention costs: full and sliding-window layers (and models with no
+// pattern). Throws for any other kind (e.g. "linear_attention": another variant's layer).
+inline void RequireStandardLayer(const ic_attention_shape& shape, const ic_layer& layer) {
+  const std::string_view kind = LayerKind(layer);
+  if (kind.empty() || kind == "full_attention") return;
+  if (kind == "sliding_attention") {
+    if (shape.sliding_window <= 0) {
+      RejectArgument("layer " + std::to_string(layer.index) +
+                     " is a sliding_attention layer but sliding_window is 0; set the model's "
+                     "sliding_window");
+    }
+    return;
+  }
+  RejectArgument("layer " + std::to_string(layer.index) + " has kind \"" + std::string(kind) +
+                 "\", which this variant cannot cost; it costs full_attention and "
+                 "sliding_attention layers");
 }
 
 // The seven phases of standard attention with `kv_heads` K/V heads (unsharded count): q_proj,

@@ -1,6 +1,7 @@
 // infercost C++ SDK — base class for hardware plugins.
 //
 //   class MyChip final : public infercost::sdk::Hardware {
+//     static constexpr bool kThreadSafe = true;   // declared by the author; default: serialised
 //     ic_phase_time PhaseTime(const ic_device&, const ic_execution&, const ic_phase_cost&)
 //     override; double CollectiveTime(const ic_device&, const ic_execution&, const ic_collective&)
 //     override;
@@ -21,8 +22,10 @@ class Hardware {
  public:
   static constexpr ic_plugin_kind kKind = IC_PLUGIN_KIND_HARDWARE;
   virtual ~Hardware() = default;
-  // Devices this plugin describes itself (vendors); preset-driven plugins keep 0.
+  // Devices this plugin describes itself (vendors); preset-driven plugins keep 0. May throw.
   virtual uint64_t DeviceCount() { return 0; }
+  // Pointers in the result (display name, vendor, matrix_peaks) must stay valid until the next
+  // call on this instance: point them at members or static storage.
   virtual ic_device DescribeDevice(uint64_t /*index*/) {
     throw Error(IC_STATUS_OUT_OF_RANGE, "this plugin describes no devices of its own");
   }

@@ -18,6 +18,7 @@
 #include <new>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 #include "infercost/c/plugin.h"
 #include "infercost/sdk/attention_kernel.h"
@@ -61,13 +62,15 @@ ic_error* Guard(const ic_host_services* host, Body&& body) noexcept {
   }
 }
 
-// Copies `value` into a host-provided output struct, never past the host's struct_size.
+// Copies `value` into a host-provided output struct, never past the host's struct_size; the
+// struct_size written back says how much was filled (the smaller of the two sizes), so the
+// host can tell with IC_HAS_FIELD which fields this plugin set.
 template <typename Struct>
 void CopyOut(const Struct& value, Struct* out) noexcept {
   const uint32_t host_size = out->struct_size;
   const size_t n = host_size < sizeof(Struct) ? host_size : sizeof(Struct);
   std::memcpy(static_cast<void*>(out), &value, n);
-  out->struct_size = host_size;
+  out->struct_size = static_cast<uint32_t>(n);
 }
 
 template <typename T>
@@ -79,31 +82,53 @@ T& Object(void* instance) {
 // The host of the most recent initialize: lets a call with a null instance still return an
 // error (made by that host) instead of a false success.
 template <typename T>
-const ic_host_services*& LastHost() noexcept {
-  static const ic_host_services* host = nullptr;
-  return host;
+const ic_host_services* Host(void* instance) noexcept {
+  return static_cast<Instance<T>*>(instance)->host;
 }
 
-template <typename T>
-const ic_host_services* Host(void* instance) noexcept {
-  return instance == nullptr ? LastHost<T>() : static_cast<Instance<T>*>(instance)->host;
+// Runs `body` for a call on `instance`: a NULL instance gets IC_ERROR_NULL_INSTANCE (there is
+// no host to make an error with, and the SDK keeps no global host pointer).
+template <typename T, typename Body>
+ic_error* Call(void* instance, Body&& body) noexcept {
+  if (instance == nullptr) return IC_ERROR_NULL_INSTANCE;
+  return Guard(Host<T>(instance), std::forward<Body>(body));
 }
 
 inline void RequireNonNull(const void* pointer, const char* what) {
   if (pointer == nullptr) throw Error(IC_STATUS_INVALID_ARGUMENT, std::string(what) + " is null");
 }
 
-// Rejects an input struct smaller than its ABI 1.0 layout (a caller built against a broken SDK).
-// While the ABI is 1.0, sizeof(Struct) is that layout; when a later minor appends fields, this
-// must compare against the frozen 1.0 size so that older hosts keep working.
+// The frozen ABI 1.0 size of each input struct: what a host built against SDK 1.0 passes.
+template <typename Struct>
+inline constexpr uint32_t kV1_0Size = sizeof(Struct);  // structs that have not grown since 1.0
+template <>
+inline constexpr uint32_t kV1_0Size<ic_attention_shape> = IC_ATTENTION_SHAPE_V1_0_SIZE;
+template <>
+inline constexpr uint32_t kV1_0Size<ic_stage> = IC_STAGE_V1_0_SIZE;
+template <>
+inline constexpr uint32_t kV1_0Size<ic_device> = IC_DEVICE_V1_0_SIZE;
+
+// Rejects an input struct smaller than its ABI 1.0 layout (a caller built against a broken
+// SDK). Fields a later minor appended are read only behind IC_HAS_FIELD.
 template <typename Struct>
 void RequireV1Size(const Struct* value, const char* what) {
   RequireNonNull(value, what);
-  if (value->struct_size < sizeof(Struct)) {
+  if (value->struct_size < kV1_0Size<Struct>) {
     throw Error(IC_STATUS_INVALID_ARGUMENT,
                 std::string(what) + ".struct_size = " + std::to_string(value->struct_size) +
-                    " is smaller than its ABI 1.0 size " + std::to_string(sizeof(Struct)));
+                    " is smaller than its ABI 1.0 size " + std::to_string(kV1_0Size<Struct>));
   }
+}
+
+// A copy of an input struct at the current size: fields the caller's struct_size does not
+// cover are zero (so a 1.0 host's shape reads as "no options", its stage as "no layer").
+template <typename Struct>
+Struct Widen(const Struct& value) noexcept {
+  Struct copy{};
+  const size_t n = value.struct_size < sizeof(Struct) ? value.struct_size : sizeof(Struct);
+  std::memcpy(static_cast<void*>(&copy), &value, n);
+  copy.struct_size = static_cast<uint32_t>(n);
+  return copy;
 }
 
 template <typename T>
@@ -115,7 +140,6 @@ struct Trampolines {
       auto holder = std::make_unique<Instance<T>>();
       holder->host = host;
       holder->object = std::make_unique<T>();
-      LastHost<T>() = host;
       *instance = holder.release();
     });
   }
@@ -126,28 +150,49 @@ struct Trampolines {
   // ---- attention variant ----
   static ic_error* Validate(void* instance, const ic_attention_shape* shape,
                             int64_t tensor_parallel) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireV1Size(shape, "shape");
-      Object<T>(instance).Validate(*shape, tensor_parallel);
+      Object<T>(instance).Validate(Widen(*shape), tensor_parallel);
     });
   }
   static ic_error* KvCacheBytesPerToken(void* instance, const ic_attention_shape* shape,
                                         const ic_stage* stage, double* bytes) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireV1Size(shape, "shape");
       RequireV1Size(stage, "stage");
       RequireNonNull(bytes, "bytes out-pointer");
-      *bytes = Object<T>(instance).KvCacheBytesPerToken(*shape, *stage);
+      *bytes = Object<T>(instance).KvCacheBytesPerToken(Widen(*shape), Widen(*stage));
+    });
+  }
+  static ic_error* ClassifyLayer(void* instance, const ic_attention_shape* shape,
+                                 const ic_layer* layer, uint64_t* layer_class) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(shape, "shape");
+      RequireNonNull(layer, "layer");
+      RequireNonNull(layer_class, "layer_class out-pointer");
+      ic_stage stage{};
+      stage.struct_size = sizeof(ic_stage);
+      stage.layer = layer;
+      *layer_class = Object<T>(instance).ClassifyLayer(Widen(*shape), LayerOf(stage));
+    });
+  }
+  static ic_error* KvStateBytes(void* instance, const ic_attention_shape* shape,
+                                const ic_stage* stage, double* bytes) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(shape, "shape");
+      RequireV1Size(stage, "stage");
+      RequireNonNull(bytes, "bytes out-pointer");
+      *bytes = Object<T>(instance).KvStateBytes(Widen(*shape), Widen(*stage));
     });
   }
   static ic_error* EmitPhases(void* instance, const ic_attention_shape* shape,
                               const ic_stage* stage, const ic_phase_sink* sink) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireV1Size(shape, "shape");
       RequireV1Size(stage, "stage");
       RequireV1Size(sink, "sink");
       RequireNonNull(reinterpret_cast<const void*>(sink->emit), "sink->emit");
-      Object<T>(instance).EmitPhases(*shape, *stage, PhaseSink(sink));
+      Object<T>(instance).EmitPhases(Widen(*shape), Widen(*stage), PhaseSink(sink));
     });
   }
 
@@ -155,26 +200,73 @@ struct Trampolines {
   static ic_error* RewriteTraffic(void* instance, const ic_attention_shape* shape,
                                   const ic_stage* stage, const ic_kernel_device* device,
                                   ic_phase_cost* phases, uint64_t phase_count) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireV1Size(shape, "shape");
       RequireV1Size(stage, "stage");
       RequireV1Size(device, "device");
       if (phase_count > 0) RequireNonNull(phases, "phases");
-      Object<T>(instance).RewriteTraffic(*shape, *stage, *device, phases, phase_count);
+      Object<T>(instance).RewriteTraffic(Widen(*shape), Widen(*stage), *device, phases,
+                                         phase_count);
+    });
+  }
+  // The 1.1 form: records `phase_size` bytes apart, each holding its own struct_size.
+  static ic_error* RewritePhases(void* instance, const ic_attention_shape* shape,
+                                 const ic_stage* stage, const ic_kernel_device* device,
+                                 ic_phase_cost* phases, uint64_t phase_count,
+                                 uint64_t phase_size) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(shape, "shape");
+      RequireV1Size(stage, "stage");
+      RequireV1Size(device, "device");
+      if (phase_count == 0) return;
+      RequireNonNull(phases, "phases");
+      if (phase_size < sizeof(ic_phase_cost)) {
+        throw Error(IC_STATUS_INVALID_ARGUMENT, "phase_size = " + std::to_string(phase_size) +
+                                                    " is smaller than an ABI 1.0 phase record (" +
+                                                    std::to_string(sizeof(ic_phase_cost)) +
+                                                    " bytes)");
+      }
+      char* base = reinterpret_cast<char*>(phases);
+      if (phase_size == sizeof(ic_phase_cost)) {
+        Object<T>(instance).RewriteTraffic(Widen(*shape), Widen(*stage), *device, phases,
+                                           phase_count);
+        return;
+      }
+      std::unique_ptr<ic_phase_cost[]> copy(new ic_phase_cost[phase_count]);
+      for (uint64_t i = 0; i < phase_count; ++i) {
+        std::memcpy(static_cast<void*>(&copy[i]), base + i * phase_size, sizeof(ic_phase_cost));
+      }
+      Object<T>(instance).RewriteTraffic(Widen(*shape), Widen(*stage), *device, copy.get(),
+                                         phase_count);
+      for (uint64_t i = 0; i < phase_count; ++i) {
+        std::memcpy(base + i * phase_size, &copy[i], sizeof(ic_phase_cost));
+      }
     });
   }
 
   // ---- hardware ----
+  // The 1.0 form cannot fail: a throwing DeviceCount reads as 0 devices here (no error is made,
+  // so none leaks); 1.1 hosts call CountDevices and see the error.
   static uint64_t DeviceCount(void* instance) noexcept {
-    uint64_t count = 0;
-    ic_error* ignored =
-        Guard(Host<T>(instance), [&] { count = Object<T>(instance).DeviceCount(); });
-    (void)ignored;
-    return count;
+    if (instance == nullptr) return 0;
+    try {
+      return Object<T>(instance).DeviceCount();
+    } catch (...) {
+      return 0;
+    }
+  }
+  static ic_error* CountDevices(void* instance, uint64_t* count) noexcept {
+    return Call<T>(instance, [&] {
+      RequireNonNull(count, "count out-pointer");
+      *count = Object<T>(instance).DeviceCount();
+    });
   }
   static ic_error* DescribeDevice(void* instance, uint64_t index, ic_device* out) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireNonNull(out, "device out-pointer");
+      if (out->struct_size < IC_DEVICE_V1_0_SIZE) {
+        throw Error(IC_STATUS_INVALID_ARGUMENT, "device out-struct smaller than ABI 1.0");
+      }
       ic_device device = Object<T>(instance).DescribeDevice(index);
       device.struct_size = sizeof(ic_device);
       CopyOut(device, out);
@@ -182,12 +274,12 @@ struct Trampolines {
   }
   static ic_error* PhaseTime(void* instance, const ic_device* device, const ic_execution* execution,
                              const ic_phase_cost* cost, ic_phase_time* out) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireV1Size(device, "device");
       RequireV1Size(execution, "execution");
       RequireV1Size(cost, "cost");
       RequireNonNull(out, "time out-pointer");
-      ic_phase_time time = Object<T>(instance).PhaseTime(*device, *execution, *cost);
+      ic_phase_time time = Object<T>(instance).PhaseTime(Widen(*device), *execution, *cost);
       time.struct_size = sizeof(ic_phase_time);
       CopyOut(time, out);
     });
@@ -195,12 +287,12 @@ struct Trampolines {
   static ic_error* CollectiveTime(void* instance, const ic_device* device,
                                   const ic_execution* execution, const ic_collective* collective,
                                   double* seconds) noexcept {
-    return Guard(Host<T>(instance), [&] {
+    return Call<T>(instance, [&] {
       RequireV1Size(device, "device");
       RequireV1Size(execution, "execution");
       RequireV1Size(collective, "collective");
       RequireNonNull(seconds, "seconds out-pointer");
-      *seconds = Object<T>(instance).CollectiveTime(*device, *execution, *collective);
+      *seconds = Object<T>(instance).CollectiveTime(Widen(*device), *execution, *collective);
     });
   }
 };
@@ -209,22 +301,46 @@ template <typename T>
 const void* KindTable() noexcept {
   using Tr = Trampolines<T>;
   if constexpr (std::is_base_of_v<AttentionVariant, T>) {
-    static const ic_attention_variant_table table = {sizeof(ic_attention_variant_table), 0,
-                                                     &Tr::Validate, &Tr::KvCacheBytesPerToken,
-                                                     &Tr::EmitPhases};
+    static const ic_attention_variant_table table = {sizeof(ic_attention_variant_table),
+                                                     0,
+                                                     &Tr::Validate,
+                                                     &Tr::KvCacheBytesPerToken,
+                                                     &Tr::EmitPhases,
+                                                     &Tr::ClassifyLayer,
+                                                     &Tr::KvStateBytes};
     return &table;
   } else if constexpr (std::is_base_of_v<AttentionKernel, T>) {
     static const ic_attention_kernel_table table = {sizeof(ic_attention_kernel_table), 0,
-                                                    &Tr::RewriteTraffic};
+                                                    &Tr::RewriteTraffic, &Tr::RewritePhases};
     return &table;
   } else {
     static_assert(std::is_base_of_v<Hardware, T>,
                   "INFERCOST_PLUGIN needs a class derived from AttentionVariant, "
                   "AttentionKernel or Hardware");
-    static const ic_hardware_table table = {
-        sizeof(ic_hardware_table), 0, &Tr::DeviceCount, &Tr::DescribeDevice, &Tr::PhaseTime,
-        &Tr::CollectiveTime};
+    static const ic_hardware_table table = {sizeof(ic_hardware_table),
+                                            0,
+                                            &Tr::DeviceCount,
+                                            &Tr::DescribeDevice,
+                                            &Tr::PhaseTime,
+                                            &Tr::CollectiveTime,
+                                            &Tr::CountDevices};
     return &table;
+  }
+}
+
+// IC_PLUGIN_FLAG_THREAD_SAFE when the class declares `static constexpr bool kThreadSafe = true`;
+// nothing is assumed otherwise (the host then serialises calls on an instance).
+template <typename T, typename = void>
+struct DeclaresThreadSafety : std::false_type {};
+template <typename T>
+struct DeclaresThreadSafety<T, std::void_t<decltype(T::kThreadSafe)>> : std::true_type {};
+
+template <typename T>
+constexpr uint32_t DeclaredFlags() noexcept {
+  if constexpr (DeclaresThreadSafety<T>::value) {
+    return T::kThreadSafe ? static_cast<uint32_t>(IC_PLUGIN_FLAG_THREAD_SAFE) : 0u;
+  } else {
+    return 0u;
   }
 }
 
@@ -250,15 +366,17 @@ const ic_plugin* PluginTable(const char* name, const char* version, const char* 
 }  // namespace v1
 }  // namespace infercost::sdk
 
-// Defines the plugin's entry symbol for class CLASS (flags: IC_PLUGIN_FLAG_*, e.g. thread-safe).
+// Defines the plugin's entry symbol for class CLASS with explicit flags (IC_PLUGIN_FLAG_*).
 #define INFERCOST_PLUGIN_WITH_FLAGS(CLASS, NAME, VERSION, VENDOR, DESCRIPTION, FLAGS)       \
   extern "C" IC_EXPORT const ic_plugin* infercost_plugin_entry(void) {                      \
     return ::infercost::sdk::detail::PluginTable<CLASS>(NAME, VERSION, VENDOR, DESCRIPTION, \
                                                         FLAGS);                             \
   }
 
-// Defines the plugin's entry symbol for a thread-safe (stateless) class CLASS.
-#define INFERCOST_PLUGIN(CLASS, NAME, VERSION, VENDOR, DESCRIPTION) \
-  INFERCOST_PLUGIN_WITH_FLAGS(CLASS, NAME, VERSION, VENDOR, DESCRIPTION, IC_PLUGIN_FLAG_THREAD_SAFE)
+// Defines the plugin's entry symbol for class CLASS. Thread-safety is what the class declares
+// (`static constexpr bool kThreadSafe = true;`); without the declaration calls are serialised.
+#define INFERCOST_PLUGIN(CLASS, NAME, VERSION, VENDOR, DESCRIPTION)      \
+  INFERCOST_PLUGIN_WITH_FLAGS(CLASS, NAME, VERSION, VENDOR, DESCRIPTION, \
+                              ::infercost::sdk::detail::DeclaredFlags<CLASS>())
 
 #endif  // INFERCOST_SDK_PLUGIN_H_
