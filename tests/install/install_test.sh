@@ -93,6 +93,7 @@ build_example() {
 
 build_example swa sdk/examples/sliding_window_attention
 build_example vendor sdk/examples/vendor_hardware
+build_example cla sdk/examples/cross_layer_attention
 build_example host examples/host_cpp
 if [[ -d $src/examples/host_c ]]; then
   build_example host_c examples/host_c
@@ -111,9 +112,10 @@ fi
 cli=$prefix/bin/infercost
 swa_dir=$work/build-swa/plugins
 vendor_dir=$work/build-vendor/plugins
+cla_dir=$work/build-cla/plugins
 
 step "the example plugins export only the entry symbol"
-for lib in "$swa_dir/infercost-swa.so" "$vendor_dir/infercost-acme.so"; do
+for lib in "$swa_dir/infercost-swa.so" "$vendor_dir/infercost-acme.so" "$cla_dir/infercost-cla.so"; do
   if [[ -e $lib ]]; then
     symbols=$(nm -D --defined-only "$lib" | awk '{print $NF}' | grep -v '^_' | sort -u)
     [[ $symbols == infercost_plugin_entry ]] || fail "$lib exports: $symbols"
@@ -124,7 +126,7 @@ done
 
 step "the installed conformance runner passes the example plugins"
 if [[ -x $prefix/bin/infercost-conformance ]]; then
-  for lib in "$swa_dir/infercost-swa.so" "$vendor_dir/infercost-acme.so"; do
+  for lib in "$swa_dir/infercost-swa.so" "$vendor_dir/infercost-acme.so" "$cla_dir/infercost-cla.so"; do
     run "infercost-conformance $(basename "$lib")" "$prefix/bin/infercost-conformance" --plugin "$lib"
   done
 else
@@ -174,6 +176,25 @@ step "vendor hardware plugin: acme-x1 is listed and selectable"
 if run "infercost hardware" "$cli" --plugin-dir "$vendor_dir" hardware; then
   grep -qE "^ *acme-x1 " <<<"$out" || fail "hardware does not list acme-x1: $out"
   grep -qE "^ *h100-sxm " <<<"$out" || fail "hardware no longer lists the presets: $out"
+fi
+# ABI 1.1: the plugin's own display name and vendor reach the host.
+if run "infercost hardware --format json" "$cli" --plugin-dir "$vendor_dir" hardware --format json; then
+  python3 -c '
+import json, sys
+acme = [h for h in json.load(sys.stdin)["hardware"] if h["name"] == "acme-x1"][0]
+assert acme["display_name"] == "ACME X1 96GB" and acme["vendor"] == "ACME Corp", acme
+' <<<"$out" || fail "acme-x1 display name / vendor not taken from the plugin: $out"
+fi
+
+step "cross-layer attention example: half the KV cache of gqa on llama-3.1-8b (32 layers)"
+if run "report --attention-variant cla" "$cli" --plugin-dir "$cla_dir" --format json report \
+  --model llama-3.1-8b --gpus 1 --attention-variant cla; then
+  python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+# 16 writer layers x 8 KV heads x 128 dims x 2 (K, V) x 1 B (fp8 KV) = 32,768 B per token.
+assert r["kv_cache_bytes_per_token"] == 32768, r["kv_cache_bytes_per_token"]
+' <<<"$out" || fail "cla KV bytes per token: $out"
 fi
 if run "report --hardware acme-x1" "$cli" --plugin-dir "$vendor_dir" --format json report \
   --hardware acme-x1; then
