@@ -1,6 +1,7 @@
 // Checks of attention-variant plugins (ic_attention_variant_table).
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 
 #include "checks.h"
@@ -91,6 +92,23 @@ class Variant {
     result.returned_refusal = refusal != nullptr && returned == refusal;
     result.error = host_->Consume(returned);
     if (refusal != nullptr && returned != refusal) host_->Consume(refusal);
+    return result;
+  }
+
+  // ABI 1.1 functions: false when the table predates them or leaves them NULL.
+  bool HasLayerFunctions() const {
+    return IC_HAS_FIELD(table_, ic_attention_variant_table, kv_state_bytes) &&
+           table_->classify_layer != nullptr && table_->kv_state_bytes != nullptr;
+  }
+  ErrorInfo ClassifyLayer(const ic_attention_shape* shape, const ic_layer* layer,
+                          uint64_t* layer_class) const {
+    ProgressCall(Cat("classify_layer(layer ", layer ? layer->index : -1, ")"));
+    return host_->Consume(table_->classify_layer(instance_, shape, layer, layer_class));
+  }
+  KvResult StateBytes(const ic_attention_shape* shape, const ic_stage* stage) const {
+    ProgressCall(Cat("kv_state_bytes(", stage ? Describe(*stage) : "NULL stage", ")"));
+    KvResult result;
+    result.error = host_->Consume(table_->kv_state_bytes(instance_, shape, stage, &result.bytes));
     return result;
   }
 
@@ -678,6 +696,67 @@ std::vector<LabeledCall> VariantWorkload(const PluginHandle& plugin, Host& host)
   return calls;
 }
 
+// ABI 1.1: every layer of a 4-layer model gets a class, twice the same; the state one sequence
+// keeps in each class's layer is finite, >= 0 and non-decreasing in context; and a NULL layer,
+// stage or out-pointer is an error.
+CheckResult LayersAndState(const std::string& path) {
+  Fixture f(path);
+  if (!f.variant.HasLayerFunctions()) {
+    Skip("the table has no classify_layer / kv_state_bytes (ABI 1.0, or left NULL): hosts group "
+         "layers by kind and apply the 1.0 KV rule");
+  }
+  Problems problems;
+  int classes_seen = 0;
+  for (const char* kind : {"", "full_attention"}) {
+    for (int64_t index = 0; index < 4; ++index) {
+      const ic_layer layer{sizeof(ic_layer), 0, index, 4, ic_string{kind, std::strlen(kind)}};
+      uint64_t first = 0;
+      uint64_t second = 1;
+      const ErrorInfo e1 = f.variant.ClassifyLayer(&f.shape, &layer, &first);
+      const ErrorInfo e2 = f.variant.ClassifyLayer(&f.shape, &layer, &second);
+      const std::string where = Cat("layer ", index, " of 4, kind '", kind, "'");
+      if (e1.is_error || e2.is_error) {
+        problems.Add(Cat(where, ": classify_layer failed: ", (e1.is_error ? e1 : e2).ToString()));
+        continue;
+      }
+      if (first != second) problems.Add(Cat(where, ": classify_layer gave two classes"));
+      ++classes_seen;
+      double previous = 0;
+      for (int64_t context : {1, 100, 4096, 100000}) {
+        ic_stage stage = Decode(1, context);
+        stage.layer = &layer;
+        const KvResult state = f.variant.StateBytes(&f.shape, &stage);
+        if (state.error.is_error) {
+          problems.Add(Cat(where, ", context ", context,
+                           ": kv_state_bytes failed: ", state.error.ToString()));
+          break;
+        }
+        if (!std::isfinite(state.bytes) || state.bytes < 0) {
+          problems.Add(Cat(where, ", context ", context, ": kv_state_bytes = ", Num(state.bytes),
+                           " (must be finite and >= 0)"));
+        } else if (state.bytes < previous) {
+          problems.Add(Cat(where, ": kv_state_bytes falls from ", Num(previous), " to ",
+                           Num(state.bytes), " at context ", context));
+        }
+        previous = state.bytes;
+      }
+    }
+  }
+  uint64_t ignored = 0;
+  const ic_layer layer{sizeof(ic_layer), 0, 0, 4, ic_string{nullptr, 0}};
+  ExpectError("classify_layer(NULL layer)", f.variant.ClassifyLayer(&f.shape, nullptr, &ignored),
+              problems);
+  ExpectError("classify_layer(NULL out-pointer)",
+              f.variant.ClassifyLayer(&f.shape, &layer, nullptr), problems);
+  ExpectError("kv_state_bytes(NULL stage)", f.variant.StateBytes(&f.shape, nullptr).error,
+              problems);
+  problems.FailIfAny();
+  return {Status::kPass,
+          Cat(classes_seen, " layers classified; state finite, >= 0 and non-decreasing over "
+                            "contexts 1 .. 100000"),
+          {}};
+}
+
 }  // namespace
 
 std::vector<CheckSpec> VariantChecks() {
@@ -703,6 +782,10 @@ std::vector<CheckSpec> VariantChecks() {
       {"invariants.gqa_kv_bytes",
        "sharing K/V heads (num_kv_heads = heads / 8) never increases KV bytes per token",
        GqaKvBytes},
+      {"invariants.layers_and_state",
+       "ABI 1.1: classify_layer is deterministic; kv_state_bytes finite, >= 0, non-decreasing "
+       "in context",
+       LayersAndState},
       {"thread_safety", "concurrent calls on one instance match serial ones (if declared)",
        [](const std::string& path) { return ThreadSafetyCheck(path, VariantWorkload); }},
   };

@@ -168,5 +168,69 @@ TEST(AbiV10, ServesAWholeScenario) {
   EXPECT_EQ(v10->summary.memory.kv_bytes, mha->summary.memory.kv_bytes);
 }
 
+void ExpectSameLedger(const framework::StageLedger& a, const framework::StageLedger& b) {
+  ASSERT_EQ(a.phases.size(), b.phases.size());
+  for (size_t i = 0; i < a.phases.size(); ++i) {
+    SCOPED_TRACE(testing::Message() << "phase " << b.phases[i].phase);
+    EXPECT_EQ(a.phases[i].phase, b.phases[i].phase);
+    EXPECT_EQ(a.phases[i].params, b.phases[i].params);
+    EXPECT_EQ(a.phases[i].matrix_flops, b.phases[i].matrix_flops);
+    EXPECT_EQ(a.phases[i].vector_flops, b.phases[i].vector_flops);
+    EXPECT_EQ(a.phases[i].weight_bytes, b.phases[i].weight_bytes);
+    EXPECT_EQ(a.phases[i].kv_read_bytes, b.phases[i].kv_read_bytes);
+    EXPECT_EQ(a.phases[i].kv_write_bytes, b.phases[i].kv_write_bytes);
+    EXPECT_EQ(a.phases[i].activation_bytes, b.phases[i].activation_bytes);
+    EXPECT_EQ(a.phases[i].comm_bytes, b.phases[i].comm_bytes);
+  }
+}
+
+// ABI 1.1 keeps every 1.0 plugin's numbers: the plugin built against the frozen 1.0 headers
+// (host-side 1.0 adapter: the window zeroed on "full_attention" layers, KV memory by the 1.0
+// rule) and the in-tree mha (1.1: it reads the layer kind and owns its KV state) give the same
+// whole report, phase by phase, on a hybrid sliding/full model, sharded and not.
+TEST(AbiV10, SameNumbersAsTheCurrentSdkOnEveryReportedQuantity) {
+  framework::PluginLoaderOptions options;
+  options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR, ABI_V1_0_PLUGIN_DIR};
+  options.use_environment = false;
+  options.use_default_dirs = false;
+  const framework::PluginSet plugins = framework::LoadPlugins(options);
+  absl::StatusOr<registry::Presets> presets = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  for (const char* model : {"llama-2-7b", "gemma-2-9b", "mistral-7b"}) {
+    for (int64_t gpus : {1, 2}) {
+      SCOPED_TRACE(testing::Message() << model << ", " << gpus << " GPU(s)");
+      framework::ScenarioRequest request;
+      request.model = model;
+      request.gpus = gpus;
+      request.input_tokens = 6000;  // beyond every window (gemma-2: 4096), so windows matter
+      request.allow_beyond_context = true;  // llama-2-7b: 4096
+      request.output_tokens = 300;
+      request.concurrency = 4;
+      request.attention_variant = "mha";
+      absl::StatusOr<framework::Scenario> current = framework::MakeScenario(request, *presets);
+      request.attention_variant = "abi10_mha";
+      absl::StatusOr<framework::Scenario> frozen = framework::MakeScenario(request, *presets);
+      ASSERT_TRUE(current.ok()) << current.status();
+      ASSERT_TRUE(frozen.ok()) << frozen.status();
+      absl::StatusOr<framework::Estimate> a = framework::EstimateScenario(*current, plugins);
+      absl::StatusOr<framework::Estimate> b = framework::EstimateScenario(*frozen, plugins);
+      ASSERT_TRUE(a.ok()) << a.status();
+      ASSERT_TRUE(b.ok()) << b.status();
+      ExpectSameLedger(a->ledger.prefill, b->ledger.prefill);
+      ExpectSameLedger(a->ledger.decode, b->ledger.decode);
+      ExpectSameLedger(a->prefill_per_gpu, b->prefill_per_gpu);
+      ExpectSameLedger(a->decode_per_gpu, b->decode_per_gpu);
+      EXPECT_EQ(a->ledger.kv_cache_bytes_per_token, b->ledger.kv_cache_bytes_per_token);
+      EXPECT_EQ(a->kv_bytes_per_token_per_gpu, b->kv_bytes_per_token_per_gpu);
+      EXPECT_EQ(a->summary.memory.kv_bytes, b->summary.memory.kv_bytes);
+      EXPECT_EQ(a->summary.memory.max_concurrency, b->summary.memory.max_concurrency);
+      EXPECT_EQ(a->summary.ttft_s, b->summary.ttft_s);
+      EXPECT_EQ(a->summary.tpot_s, b->summary.tpot_s);
+      EXPECT_EQ(a->summary.e2e_s, b->summary.e2e_s);
+      EXPECT_EQ(a->decode_sum_s, b->decode_sum_s);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace infercost
