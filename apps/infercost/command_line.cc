@@ -7,6 +7,7 @@
 
 #include "apps/infercost/report_command.h"
 #include "fmt/format.h"
+#include "infercost/c/abi.h"
 
 namespace infercost::cli {
 namespace {
@@ -35,7 +36,8 @@ void AddGlobalFlags(CLI::App& app, infercost::cli::GlobalFlags& flags) {
 std::optional<int> ParseCommandLine(const std::vector<std::string>& args, CommandLine& line,
                                     std::ostream& out, std::ostream& err) {
   CLI::App app{"infercost: what running a large language model costs, phase by phase"};
-  app.set_version_flag("--version", "infercost 0.1.0 (plugin ABI 1.0)");
+  app.set_version_flag("--version", fmt::format("infercost 0.1.0 (plugin ABI {}.{})",
+                                                INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR));
   app.require_subcommand(0, 1);
   GlobalFlags& flags = line.flags;
   AddGlobalFlags(app, flags);

@@ -301,7 +301,12 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
 
 extern "C" {
 
-const char* infercost_version(void) { return "0.1.0 (plugin ABI 1.0)"; }
+#define INFERCOST_STRINGIFY2(x) #x
+#define INFERCOST_STRINGIFY(x) INFERCOST_STRINGIFY2(x)
+const char* infercost_version(void) {
+  return "0.1.0 (plugin ABI " INFERCOST_STRINGIFY(INFERCOST_ABI_MAJOR) "." INFERCOST_STRINGIFY(
+      INFERCOST_ABI_MINOR) ")";
+}
 
 infercost_status infercost_context_create(const char* options_json, infercost_context** out) {
   if (out == nullptr) return Fail(absl::StatusCode::kInvalidArgument, "out is NULL");

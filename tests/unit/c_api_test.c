@@ -32,7 +32,7 @@ int main(void) {
     fprintf(stderr, "create failed: %s\n", infercost_last_error(NULL));
     return 1;
   }
-  CHECK(strstr(infercost_version(), "plugin ABI 1.0") != NULL);
+  CHECK(strstr(infercost_version(), "plugin ABI 1.1") != NULL);
 
   char* report = NULL;
   CHECK(infercost_evaluate(ctx, "{}", &report) == INFERCOST_OK);
@@ -63,6 +63,21 @@ int main(void) {
   report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"mfu\": 0}", &report) == INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "mfu") != NULL);
+  /* Variant options: an object of names to values; the variant judges them, and its message
+   * names the C API's key, not the CLI's flag. */
+  CHECK(infercost_evaluate(ctx, "{\"variant_options\": {\"nosuch\": 1}}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "option nosuch is not an option of the gqa variant") !=
+        NULL);
+  CHECK(strstr(infercost_last_error(ctx), "(set in variant_options)") != NULL);
+  CHECK(infercost_evaluate(ctx, "{\"variant_options\": [1]}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(infercost_evaluate(ctx,
+                           "{\"model\": \"deepseek-v3\", \"gpus\": 8, "
+                           "\"variant_options\": {\"mla_form\": \"absorbed\"}}",
+                           &report) == INFERCOST_OK);
+  infercost_free(report);
+  report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"gpu\": 2}", &report) == INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "unknown scenario key 'gpu'") != NULL);
   CHECK(infercost_evaluate(ctx, "{\"gpus\": \"two\"}", &report) == INFERCOST_INVALID_ARGUMENT);

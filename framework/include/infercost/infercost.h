@@ -55,7 +55,8 @@ void infercost_context_destroy(infercost_context* context);
 /* Evaluates one scenario. `scenario_json` has the keys of `infercost report`'s flags (all
  * optional; defaults = the explainer's default scenario): model, hardware, engine, gpus, tp, pp,
  * dp, ep, weights, activations, kv, input_tokens, output_tokens, concurrency, attention_kernel,
- * attention_variant, mla_form, moe_imbalance, mfu, bw_efficiency. On success *result_json is the
+ * attention_variant, variant_options ({"name": value, ...}), mla_form, moe_imbalance, mfu,
+ * bw_efficiency. On success *result_json is the
  * report (schema: docs/report-schema.md), to be released with infercost_free. */
 infercost_status infercost_evaluate(infercost_context* context, const char* scenario_json,
                                     char** result_json);
