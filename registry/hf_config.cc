@@ -345,12 +345,40 @@ std::string HuggingFaceModelName(const std::string& path, const std::string& nam
   return absl::AsciiStrToLower(RawModelName(path, name_or_path));
 }
 
-absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadInputFile(path));
-  return ParseHuggingFaceConfig(text, path);
+absl::StatusOr<HfVariantNames> LoadHfVariantNames(const std::string& path) {
+  ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+  TomlReader top(path, root);
+  ASSIGN_OR_RETURN(const toml::table* attention, top.OptionalTable("attention"));
+  RETURN_IF_ERROR(top.RejectUnknownKeys());
+  if (attention == nullptr) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: needs an [attention] table naming the variant plugin of each kind of "
+                    "attention (latent, multi_head, multi_query, grouped_query)",
+                    path));
+  }
+  TomlReader reader(path, *attention, "attention");
+  HfVariantNames names;
+  for (auto [key, field] : {std::pair{"latent", &HfVariantNames::latent},
+                            std::pair{"multi_head", &HfVariantNames::multi_head},
+                            std::pair{"multi_query", &HfVariantNames::multi_query},
+                            std::pair{"grouped_query", &HfVariantNames::grouped_query}}) {
+    ASSIGN_OR_RETURN(names.*field, reader.String(key));
+    if (!IsPluginName(names.*field)) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: \"{}\" is not a plugin name", reader.Where(key), names.*field));
+    }
+  }
+  RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  return names;
 }
 
-absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const std::string& path) {
+absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path, const HfVariantNames& names) {
+  ASSIGN_OR_RETURN(std::string text, ReadInputFile(path));
+  return ParseHuggingFaceConfig(text, path, names);
+}
+
+absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const std::string& path,
+                                             const HfVariantNames& names) {
   ASSIGN_OR_RETURN(Json root, ParseJsonText(json_text, path));
   if (!root.is_object()) {
     return Invalid(
@@ -538,7 +566,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
 
   // --- Attention shape.
   if (IsDeepseek(family)) {
-    model.attention_variant = "mla";
+    model.attention_variant = names.latent;
     model.num_kv_heads = model.num_attention_heads;  // MLA: one latent serves every head
     model.head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
     for (const auto& [key, value] :
@@ -570,9 +598,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       }
       model.head_dim = model.hidden_size / model.num_attention_heads;
     }
-    model.attention_variant = model.num_kv_heads == model.num_attention_heads ? "mha"
-                              : model.num_kv_heads == 1                       ? "mqa"
-                                                                              : "gqa";
+    model.attention_variant = model.num_kv_heads == model.num_attention_heads ? names.multi_head
+                              : model.num_kv_heads == 1                       ? names.multi_query
+                                                                              : names.grouped_query;
   }
 
   // --- Sliding windows: which layers slide, and the window.

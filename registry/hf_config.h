@@ -45,10 +45,22 @@
 namespace infercost::registry {
 
 // Reads `path` (a config.json) and returns a validated Model whose source is `path`.
-absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path);
+// The attention-variant plugin an import names for each kind of attention it finds. Data, not
+// code: presets/hf-import.toml ([attention]) sets them (LoadPresets reads it).
+struct HfVariantNames {
+  std::string latent;         // kv_lora_rank present (DeepSeek-V2/V3)
+  std::string multi_head;     // num_key_value_heads = num_attention_heads, or absent
+  std::string multi_query;    // num_key_value_heads = 1
+  std::string grouped_query;  // any other num_key_value_heads
+};
+// Reads the [attention] table of an hf-import.toml; every key required, each a plugin name.
+absl::StatusOr<HfVariantNames> LoadHfVariantNames(const std::string& path);
+
+absl::StatusOr<Model> LoadHuggingFaceConfig(const std::string& path, const HfVariantNames& names);
 // The same from the text of a config.json; `path` names it in messages and gives the model its
 // name (the folder holding it).
-absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view text, const std::string& path);
+absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view text, const std::string& path,
+                                             const HfVariantNames& names);
 
 // The architectures[0] names LoadHuggingFaceConfig accepts.
 const std::vector<std::string>& SupportedHuggingFaceArchitectures();

@@ -76,6 +76,13 @@ absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
   RETURN_IF_ERROR(LoadKind(dirs, "models", LoadModelPreset, presets.models));
   RETURN_IF_ERROR(LoadKind(dirs, "hardware", LoadHardwarePreset, presets.hardware));
   RETURN_IF_ERROR(LoadKind(dirs, "engines", LoadEnginePreset, presets.engines));
+  for (const std::string& dir : dirs) {
+    const std::string path = dir + "/hf-import.toml";
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) continue;
+    ASSIGN_OR_RETURN(presets.hf_variant_names, LoadHfVariantNames(path));
+    break;
+  }
   for (const Engine& engine : presets.engines.items()) {
     for (const Engine::HardwareOverride& o : engine.hardware_overrides) {
       if (presets.hardware.FindOrNull(o.hardware) == nullptr) {

@@ -10,12 +10,14 @@
 #ifndef INFERCOST_REGISTRY_PRESETS_H_
 #define INFERCOST_REGISTRY_PRESETS_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "registry/engine.h"
 #include "registry/hardware.h"
+#include "registry/hf_config.h"
 #include "registry/model.h"
 #include "registry/named_registry.h"
 
@@ -25,6 +27,8 @@ struct Presets {
   NamedRegistry<Model> models{"model"};
   NamedRegistry<Hardware> hardware{"hardware"};
   NamedRegistry<Engine> engines{"engine"};
+  // hf-import.toml of the first directory that has one: how config.json imports name variants.
+  std::optional<HfVariantNames> hf_variant_names;
 };
 
 // Search order: `explicit_dirs`, then $INFERCOST_PRESET_PATH (':'-separated), then the presets

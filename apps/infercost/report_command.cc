@@ -32,8 +32,15 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
         "config.json",
         model));
   }
+  if (is_json && !copy.hf_variant_names) {
+    return absl::NotFoundError(fmt::format(
+        "--model {}: importing a config.json needs hf-import.toml (which variant plugin each "
+        "kind of attention maps to) in a preset directory; none of them has one",
+        model));
+  }
   absl::StatusOr<registry::Model> loaded =
-      is_json ? registry::LoadHuggingFaceConfig(model) : registry::LoadModelPreset(model);
+      is_json ? registry::LoadHuggingFaceConfig(model, *copy.hf_variant_names)
+              : registry::LoadModelPreset(model);
   if (!loaded.ok()) return loaded.status();
   request.model = loaded->name;
   if (copy.models.FindOrNull(loaded->name) == nullptr) {
@@ -48,6 +55,7 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
     }
     replaced.hardware = copy.hardware;
     replaced.engines = copy.engines;
+    replaced.hf_variant_names = copy.hf_variant_names;
     return replaced;
   }
   return copy;

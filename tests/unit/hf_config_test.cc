@@ -18,6 +18,17 @@ using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
+// How imports name variants: the shipped presets/hf-import.toml.
+const HfVariantNames& Names() {
+  static const HfVariantNames names = [] {
+    absl::StatusOr<HfVariantNames> loaded =
+        LoadHfVariantNames(std::string(INFERCOST_TEST_PRESET_DIR) + "/hf-import.toml");
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return loaded.ok() ? *loaded : HfVariantNames{};
+  }();
+  return names;
+}
+
 // The imported option `name` as text ("" if absent).
 std::string OptionText(const Model& m, const std::string& name) {
   for (const VariantOption& option : m.variant_options) {
@@ -52,13 +63,13 @@ std::string PresetPath(const std::string& name) {
 }
 
 Model Import(const std::string& folder) {
-  absl::StatusOr<Model> model = LoadHuggingFaceConfig(ConfigPath(folder));
+  absl::StatusOr<Model> model = LoadHuggingFaceConfig(ConfigPath(folder), Names());
   EXPECT_TRUE(model.ok()) << model.status();
   return model.ok() ? *model : Model{};
 }
 
 absl::Status ImportError(const std::string& folder) {
-  return LoadHuggingFaceConfig(ConfigPath(folder)).status();
+  return LoadHuggingFaceConfig(ConfigPath(folder), Names()).status();
 }
 
 // Every field a cost formula reads.
@@ -437,7 +448,7 @@ TEST(RegistryHfConfig, MissingFileIsNotFound) {
 // ---- Issue 9: hostile numbers are errors naming the field, never a crash ----
 
 absl::Status ParseError(const std::string& text) {
-  absl::StatusOr<Model> model = ParseHuggingFaceConfig(text, "fuzz/config.json");
+  absl::StatusOr<Model> model = ParseHuggingFaceConfig(text, "fuzz/config.json", Names());
   EXPECT_FALSE(model.ok());
   return model.status();
 }
@@ -491,11 +502,24 @@ TEST(HfConfigHostileTest, HugeMlaHeadDimsAreRefused) {
 TEST(HfConfigHostileTest, AbsentKvHeadsBecomesAReportNote) {
   absl::StatusOr<Model> model = ParseHuggingFaceConfig(
       std::string(R"({"architectures": ["LlamaForCausalLM"], )") + kSmallDense + R"("x": 0})",
-      "m/config.json");
+      "m/config.json", Names());
   ASSERT_TRUE(model.ok()) << model.status();
   EXPECT_EQ(model->num_kv_heads, 8);
   ASSERT_EQ(model->report_notes.size(), 1u);
   EXPECT_THAT(model->report_notes[0], HasSubstr("num_key_value_heads is absent"));
+}
+
+// Which plugin an import names is data (hf-import.toml), not code: a user's mapping wins.
+TEST(RegistryHfConfig, VariantNamesComeFromTheImportTable) {
+  const HfVariantNames mine{"my-latent", "my-mha", "my-mqa", "my-gqa"};
+  absl::StatusOr<Model> deepseek = LoadHuggingFaceConfig(ConfigPath("deepseek-v3"), mine);
+  absl::StatusOr<Model> llama = LoadHuggingFaceConfig(ConfigPath("llama-3.1-8b"), mine);
+  ASSERT_TRUE(deepseek.ok()) << deepseek.status();
+  ASSERT_TRUE(llama.ok()) << llama.status();
+  EXPECT_EQ(deepseek->attention_variant, "my-latent");
+  EXPECT_EQ(llama->attention_variant, "my-gqa");  // 8 of 32 heads
+  EXPECT_EQ(Names().latent, "mla");               // the shipped table
+  EXPECT_EQ(Names().multi_head, "mha");
 }
 
 }  // namespace
