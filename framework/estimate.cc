@@ -41,6 +41,7 @@ Step PerGpuStep(const Scenario& s, ic_stage_kind kind, int64_t batch, int64_t qu
   step.expert_parallel = s.expert_parallel;
   step.moe_imbalance = s.moe_imbalance;
   step.pipeline_parallel = s.pipeline_parallel;
+  step.gpus_per_node = s.hardware.gpus_per_node;
   return step;
 }
 
@@ -195,7 +196,7 @@ absl::Status CheckFinite(const Estimate& e) {
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(s, plugins));
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
-  StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s);
+  const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
   Estimate e;
   ASSIGN_OR_RETURN(e.ledger, pipeline.Run());
 

@@ -7,6 +7,7 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/hardware_plugin.h"
+#include "framework/ledger/builtin_phases.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"
 #include "validation/csv_table.h"
@@ -59,7 +60,16 @@ absl::StatusOr<double> TimeOne(const registry::Presets& presets,
                                const framework::PluginSet& plugins, const std::string& hardware,
                                const std::string& engine, int64_t tp, const ic_phase_cost& cost) {
   ASSIGN_OR_RETURN(auto timer_parts, MakeTimer(presets, plugins, hardware, engine, tp));
-  framework::StepTimer timer(timer_parts.second, timer_parts.first);
+  const framework::Scenario& scenario = timer_parts.first;
+  const framework::StepTimer timer(timer_parts.second, scenario.hardware,
+                                   framework::ExecutionOf(scenario));
+  if (cost.comm_bytes > 0) {
+    // A measured collective over the run's `tp` workers, inside one node unless they exceed it.
+    framework::Step step;
+    step.tensor_parallel = tp;
+    step.gpus_per_node = scenario.hardware.gpus_per_node;
+    return timer.TimeCollective(cost, framework::CollectiveOf(cost.phase, step));
+  }
   return timer.TimePhases({cost}, 1);
 }
 

@@ -195,6 +195,33 @@ ic_phase_cost PipelineSendPhase(const registry::Model& model, const Step& step,
   return cost;
 }
 
+CollectivePlan CollectiveOf(ic_phase_id phase, const Step& step) {
+  CollectivePlan plan;
+  plan.phase = phase;
+  const auto crosses = [&](int64_t gpus) {
+    return step.gpus_per_node > 0 && gpus > step.gpus_per_node;
+  };
+  switch (phase) {
+    case IC_PHASE_PP_SEND_RECV:  // one hop per stage boundary; stages fill nodes in order
+      plan.op = IC_COLLECTIVE_SEND_RECV;
+      plan.group_size = 2;
+      plan.spans_nodes = crosses(step.tensor_parallel * step.data_parallel * 2);
+      plan.hops = static_cast<double>(step.pipeline_parallel - 1);
+      break;
+    case IC_PHASE_EP_DISPATCH:
+    case IC_PHASE_EP_COMBINE:
+      plan.op = IC_COLLECTIVE_ALL_TO_ALL;
+      plan.group_size = step.tensor_parallel * step.data_parallel;
+      plan.spans_nodes = crosses(plan.group_size);
+      break;
+    default:  // attn_all_reduce, ffn_all_reduce
+      plan.op = IC_COLLECTIVE_ALL_REDUCE;
+      plan.group_size = step.tensor_parallel;
+      plan.spans_nodes = crosses(step.tensor_parallel);
+  }
+  return plan;
+}
+
 ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p) {
   const double d = Dim(model.hidden_size);
   const double vocab = Shard(model.vocab_size, step);  // vocab-parallel slice

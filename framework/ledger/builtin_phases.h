@@ -11,6 +11,7 @@
 
 #include <vector>
 
+#include "framework/ledger/ledger.h"
 #include "framework/ledger/step.h"
 #include "infercost/c/phase.h"
 #include "registry/model.h"
@@ -43,6 +44,11 @@ ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, co
                              const Precision& p);
 // Pipeline-parallel hand-off of the T x d activations from one stage to the next (one hop).
 ic_phase_cost PipelineSendPhase(const registry::Model& model, const Step& step, const Precision& p);
+// The collective that moves communication phase `phase` in `step`'s layout: the one place that
+// reasons about groups and nodes (tensor-parallel all-reduces over TP GPUs; expert all-to-alls
+// over TP x DP; pipeline hand-offs between two GPUs, pp - 1 of them per step, crossing nodes
+// when one stage's TP x DP GPUs fill a node).
+CollectivePlan CollectiveOf(ic_phase_id phase, const Step& step);
 // LM head: d -> V for the tokens that need logits (the last one of each sequence).
 ic_phase_cost LmHeadPhase(const registry::Model& model, const Step& step, const Precision& p);
 // Sampling: softmax / top-k over V fp32 logits per sequence.

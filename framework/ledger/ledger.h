@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "framework/ledger/step.h"
+#include "infercost/c/hardware.h"
 #include "infercost/c/phase.h"
 
 namespace infercost::framework {
@@ -24,10 +25,22 @@ struct LayerGroup {
   ic_phase_cost totals{};             // sum of `phases` (one layer)
 };
 
+// How a communication phase of the ledger moves its bytes: which collective, over how many
+// GPUs, whether the group crosses nodes, and how many times per step each record runs. Set
+// where the phase is made (the ledger knows the layout); timing only reads it.
+struct CollectivePlan {
+  ic_phase_id phase = 0;
+  ic_collective_op op = IC_COLLECTIVE_ALL_REDUCE;
+  int64_t group_size = 1;
+  bool spans_nodes = false;
+  double hops = 1;  // runs per record and step (pp_send_recv: one per stage boundary)
+};
+
 struct StageLedger {
   Step step;
   std::vector<LayerGroup> groups;
   std::vector<ic_phase_cost> model_phases;  // once per step: token_ids, embedding, final norm, ...
+  std::vector<CollectivePlan> collectives;  // one per communication phase of the step
   std::vector<ic_phase_cost> phases;  // whole model: groups x layers + model-level, display order
   ic_phase_cost totals{};             // sum of `phases`
   // The explainer's stack meters: one layer's weight bytes (first group), and L x layer + LM head.
@@ -36,6 +49,8 @@ struct StageLedger {
 
   // The whole-model record of `phase`, or nullptr if the model has no such phase.
   const ic_phase_cost* Find(ic_phase_id phase) const;
+  // The collective of communication phase `phase`, or nullptr.
+  const CollectivePlan* FindCollective(ic_phase_id phase) const;
 };
 
 // The exact sum over every decode step of a request (steps k = 1 .. output-1 at context

@@ -43,6 +43,13 @@ void Accumulate(std::vector<ic_phase_cost>& phases, const ic_phase_cost& cost, d
 
 }  // namespace
 
+const CollectivePlan* StageLedger::FindCollective(ic_phase_id phase) const {
+  for (const CollectivePlan& plan : collectives) {
+    if (plan.phase == phase) return &plan;
+  }
+  return nullptr;
+}
+
 const ic_phase_cost* StageLedger::Find(ic_phase_id phase) const {
   for (const ic_phase_cost& cost : phases) {
     if (cost.phase == phase) return &cost;
@@ -213,6 +220,11 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
     ledger.model_phases.push_back(hop);
   }
   SortForDisplay(ledger.phases);
+  for (const ic_phase_cost& cost : ledger.phases) {
+    if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
+      ledger.collectives.push_back(CollectiveOf(cost.phase, step));
+    }
+  }
   ledger.totals = Sum(ledger.phases);
   ledger.layer_weight_bytes = ledger.groups.front().totals.weight_bytes;
   // The explainer's whole-model meter: L x layer + LM head (no embedding row, no final norm).

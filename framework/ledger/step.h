@@ -24,6 +24,9 @@ struct Step {
   int64_t pipeline_parallel = 1;  // > 1: activations hop between stages (pp_send_recv)
   int64_t expert_parallel = 1;
   double moe_imbalance = 1;
+  // GPUs one scale-up domain (node) holds: a collective over more crosses nodes. 0 = unknown
+  // (whole-model ledgers, which time nothing).
+  int64_t gpus_per_node = 0;
   double tokens() const { return static_cast<double>(batch) * static_cast<double>(query_tokens); }
 };
 

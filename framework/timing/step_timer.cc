@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/phase_catalog.h"
 
@@ -38,9 +39,13 @@ ic_bound DominantBound(const PhaseTiming& t) {
 
 }  // namespace
 
-ic_execution ExecutionOf(const Scenario& scenario) {
+Execution ExecutionOf(const Scenario& scenario) {
   const registry::Engine& engine = scenario.engine;
-  ic_execution execution{};
+  Execution out;
+  out.per_layer_overhead_s = engine.per_layer_overhead_s;
+  out.per_step_overhead_s = engine.per_step_overhead_s;
+  out.per_sequence_overhead_s = engine.per_sequence_overhead_s;
+  ic_execution& execution = out.abi;
   execution.struct_size = sizeof(ic_execution);
   execution.flags =
       engine.low_precision_math ? static_cast<uint32_t>(IC_EXECUTION_FLAG_LOW_PRECISION_MATH) : 0u;
@@ -52,52 +57,41 @@ ic_execution ExecutionOf(const Scenario& scenario) {
   execution.bandwidth_efficiency = engine.bandwidth_efficiency;
   execution.bandwidth_half_bytes = engine.bandwidth_half_bytes;
   execution.kernel_overhead_s = engine.kernel_overhead_s;
-  return execution;
+  return out;
 }
 
-StepTimer::StepTimer(HardwarePlugin hardware, const Scenario& scenario)
+StepTimer::StepTimer(HardwarePlugin hardware, registry::Hardware device, Execution execution)
     : hardware_(std::move(hardware)),
-      scenario_(&scenario),
-      device_(ToDevice(scenario.hardware)),
-      execution_(ExecutionOf(scenario)) {}
+      hardware_preset_(std::make_shared<const registry::Hardware>(std::move(device))),
+      device_(ToDevice(*hardware_preset_)),
+      execution_(execution) {}
 
-absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls) const {
+absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls,
+                                                 const CollectivePlan* plan) const {
   PhaseTiming timing;
   timing.phase = cost.phase;
   timing.calls = calls;
   if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
+    if (plan == nullptr) {
+      return absl::InternalError(fmt::format(
+          "communication phase {} has no collective planned for it", PhaseName(cost.phase)));
+    }
     ic_collective collective{};
     collective.struct_size = sizeof(ic_collective);
-    collective.op = cost.phase == IC_PHASE_PP_SEND_RECV ? IC_COLLECTIVE_SEND_RECV
-                    : cost.phase == IC_PHASE_EP_DISPATCH || cost.phase == IC_PHASE_EP_COMBINE
-                        ? IC_COLLECTIVE_ALL_TO_ALL
-                        : IC_COLLECTIVE_ALL_REDUCE;
-    const Scenario& s = *scenario_;
-    const int64_t node = s.hardware.gpus_per_node;
+    collective.op = plan->op;
     collective.bytes = cost.comm_bytes;
-    switch (cost.phase) {
-      case IC_PHASE_PP_SEND_RECV:  // one hop per stage boundary; stages fill nodes in order
-        collective.group_size = 2;
-        collective.spans_nodes = s.tensor_parallel * s.data_parallel * 2 > node;
-        calls = static_cast<double>(s.pipeline_parallel - 1);
-        timing.calls = calls;
-        break;
-      case IC_PHASE_EP_DISPATCH:
-      case IC_PHASE_EP_COMBINE:
-        collective.group_size = s.tensor_parallel * s.data_parallel;
-        collective.spans_nodes = collective.group_size > node;
-        break;
-      default:
-        collective.group_size = s.tensor_parallel;
-        collective.spans_nodes = s.tensor_parallel > node;
-    }
-    ASSIGN_OR_RETURN(double seconds, hardware_.CollectiveTime(device_, execution_, collective));
+    collective.group_size = plan->group_size;
+    collective.spans_nodes = plan->spans_nodes ? 1 : 0;
+    calls *= plan->hops;
+    timing.calls = calls;
+    ASSIGN_OR_RETURN(double seconds,
+                     hardware_.CollectiveTime(device_, execution_.abi, collective));
     timing.communication_s = calls * seconds;
     timing.time_s = timing.communication_s;
     timing.bound = IC_BOUND_COMMUNICATION;
     return timing;
   }
-  ASSIGN_OR_RETURN(ic_phase_time time, hardware_.PhaseTime(device_, execution_, cost));
+  ASSIGN_OR_RETURN(ic_phase_time time, hardware_.PhaseTime(device_, execution_.abi, cost));
   timing.compute_s = calls * time.compute_s;
   timing.memory_s = calls * time.memory_s;
   timing.communication_s = calls * time.communication_s;
@@ -113,10 +107,16 @@ absl::StatusOr<double> StepTimer::TimePhases(const std::vector<ic_phase_cost>& p
                                              double calls) const {
   double seconds = 0;
   for (const ic_phase_cost& cost : phases) {
-    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, calls));
+    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, calls, nullptr));
     seconds += timing.time_s;
   }
   return seconds;
+}
+
+absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,
+                                                 const CollectivePlan& plan) const {
+  ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1, &plan));
+  return timing.time_s;
 }
 
 absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
@@ -125,12 +125,13 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   for (const LayerGroup& group : per_gpu.groups) {
     layers += static_cast<double>(group.layers);
     for (const ic_phase_cost& cost : group.phases) {
-      ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, static_cast<double>(group.layers)));
+      ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, static_cast<double>(group.layers),
+                                                     per_gpu.FindCollective(cost.phase)));
       Merge(stage.phases, timing);
     }
   }
   for (const ic_phase_cost& cost : per_gpu.model_phases) {
-    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1));
+    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1, per_gpu.FindCollective(cost.phase)));
     Merge(stage.phases, timing);
   }
   std::stable_sort(stage.phases.begin(), stage.phases.end(),
@@ -147,12 +148,12 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
           bytes > 0 ? (cost->matrix_flops + cost->vector_flops) / bytes : 0;
     }
   }
-  stage.layer_overhead_s = layers * scenario_->engine.per_layer_overhead_s;
+  stage.layer_overhead_s = layers * execution_.per_layer_overhead_s;
   // Host work per step: a fixed part plus a part per sequence in the batch (scheduling,
   // input preparation, sampling bookkeeping, detokenization).
   stage.step_overhead_s =
-      scenario_->engine.per_step_overhead_s +
-      static_cast<double>(per_gpu.step.batch) * scenario_->engine.per_sequence_overhead_s;
+      execution_.per_step_overhead_s +
+      static_cast<double>(per_gpu.step.batch) * execution_.per_sequence_overhead_s;
   stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
   return stage;
 }

@@ -1,14 +1,16 @@
 // Turns one step's per-GPU ledger into time on the device, through the hardware plugin: each
 // phase of one layer is timed once (roofline, efficiency curves, kernel overhead) and multiplied
-// by its layer count; collectives are timed by the plugin's collective model; the engine's
-// per-layer and per-step overheads are added.
+// by its layer count; communication phases are timed by the plugin's collective model with the
+// collective the ledger planned for them (the timer does no layout reasoning); the engine's
+// per-layer and per-step overheads are added. Built from what timing needs, not a scenario.
 //
-//   StepTimer timer(hardware_plugin, scenario);
+//   StepTimer timer(hardware_plugin, scenario.hardware, ExecutionOf(scenario));
 //   ASSIGN_OR_RETURN(StageTiming t, timer.Time(per_gpu_ledger));
 //   t.time_s;   // the step's wall time
 #ifndef INFERCOST_FRAMEWORK_TIMING_STEP_TIMER_H_
 #define INFERCOST_FRAMEWORK_TIMING_STEP_TIMER_H_
 
+#include <memory>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -39,24 +41,39 @@ struct StageTiming {
   double time_s = 0;                // the step's wall time
 };
 
+// How the engine drives the device: the hardware ABI's ic_execution (dtypes, calibration,
+// kernel overhead) and the engine's host-side overheads.
+struct Execution {
+  ic_execution abi{};
+  double per_layer_overhead_s = 0;
+  double per_step_overhead_s = 0;
+  double per_sequence_overhead_s = 0;
+};
+
 // The engine's calibration and the scenario's dtypes, as the hardware ABI wants them.
-ic_execution ExecutionOf(const Scenario& scenario);
+Execution ExecutionOf(const Scenario& scenario);
 
 class StepTimer {
  public:
-  StepTimer(HardwarePlugin hardware, const Scenario& scenario);
+  StepTimer(HardwarePlugin hardware, registry::Hardware device, Execution execution);
 
   absl::StatusOr<StageTiming> Time(const StageLedger& per_gpu) const;
-  // Time of `calls` x each of `phases` (one layer's), without engine overheads.
+  // Time of `calls` x each of `phases` (one layer's, no communication), without engine
+  // overheads.
   absl::StatusOr<double> TimePhases(const std::vector<ic_phase_cost>& phases, double calls) const;
+  // Time of one communication record moved by `plan` (x plan.hops).
+  absl::StatusOr<double> TimeCollective(const ic_phase_cost& cost,
+                                        const CollectivePlan& plan) const;
 
  private:
-  absl::StatusOr<PhaseTiming> TimePhase(const ic_phase_cost& cost, double calls) const;
+  absl::StatusOr<PhaseTiming> TimePhase(const ic_phase_cost& cost, double calls,
+                                        const CollectivePlan* plan) const;
 
   HardwarePlugin hardware_;
-  const Scenario* scenario_;
+  // Owned on the heap: device_ points into it, wherever the timer moves.
+  std::shared_ptr<const registry::Hardware> hardware_preset_;
   ic_device device_;
-  ic_execution execution_;
+  Execution execution_;
 };
 
 }  // namespace infercost::framework
