@@ -198,22 +198,22 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
   Estimate e;
-  ASSIGN_OR_RETURN(e.ledger, pipeline.Run());
 
   const int64_t tp = s.tensor_parallel;
   const int64_t batch = ReplicaBatch(s, s.concurrency);
   const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
   const Step decode =
-      PerGpuStep(s, IC_STAGE_DECODE, batch, 1, s.input_tokens + s.output_tokens / 2);
+      PerGpuStep(s, IC_STAGE_DECODE, batch, 1, MeanDecodeContext(s.input_tokens, s.output_tokens));
   ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));
   ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode));
   ASSIGN_OR_RETURN(e.prefill_timing, timer.Time(e.prefill_per_gpu));
   ASSIGN_OR_RETURN(e.decode_timing, timer.Time(e.decode_per_gpu));
 
-  // Exact decode sum: everything but attention repeats every step; attention is re-timed at each
-  // step's context (k = 1 .. output-1 at input + k).
-  auto attention_seconds = [&](const Step& step) -> absl::StatusOr<double> {
-    ASSIGN_OR_RETURN(std::vector<AttentionSlice> slices, pipeline.AttentionByClass(step));
+  // Exact decode sum, in the same pass over the steps as the ledger's cost sum: everything but
+  // attention repeats every step; attention is re-timed at each step's context (k = 1 ..
+  // output-1 at input + k).
+  auto attention_seconds =
+      [&](const std::vector<AttentionSlice>& slices) -> absl::StatusOr<double> {
     double seconds = 0;
     for (const AttentionSlice& slice : slices) {
       ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));
@@ -221,14 +221,18 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
     }
     return seconds;
   };
-  ASSIGN_OR_RETURN(double attention_at_mean, attention_seconds(decode));
+  ASSIGN_OR_RETURN(std::vector<AttentionSlice> at_mean, pipeline.AttentionByClass(decode));
+  ASSIGN_OR_RETURN(double attention_at_mean, attention_seconds(at_mean));
   const int64_t steps = s.output_tokens - 1;
   e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
-  for (int64_t k = 1; k <= steps; ++k) {
-    ASSIGN_OR_RETURN(double seconds, attention_seconds(PerGpuStep(s, IC_STAGE_DECODE, batch, 1,
-                                                                  s.input_tokens + k)));
+  PerGpuDecodeHook hook;
+  hook.per_gpu = decode;
+  hook.on_step = [&](int64_t, const std::vector<AttentionSlice>& per_gpu) -> absl::Status {
+    ASSIGN_OR_RETURN(double seconds, attention_seconds(per_gpu));
     e.decode_sum_s += seconds;
-  }
+    return absl::OkStatus();
+  };
+  ASSIGN_OR_RETURN(e.ledger, pipeline.Run(&hook));
 
   // Memory per GPU.
   ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));

@@ -257,14 +257,14 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
   return bytes;
 }
 
-absl::StatusOr<Ledger> Pipeline::Run() const {
+absl::StatusOr<Ledger> Pipeline::Run(const PerGpuDecodeHook* hook) const {
   const Scenario& s = scenario_;
   Ledger ledger;
   ASSIGN_OR_RETURN(ledger.prefill,
                    Evaluate(Step{IC_STAGE_PREFILL, s.concurrency, s.input_tokens, s.input_tokens}));
-  // Mean context over the decode: input + output/2 (the explainer's N).
-  ASSIGN_OR_RETURN(ledger.decode, Evaluate(Step{IC_STAGE_DECODE, s.concurrency, 1,
-                                                s.input_tokens + s.output_tokens / 2}));
+  ASSIGN_OR_RETURN(ledger.decode,
+                   Evaluate(Step{IC_STAGE_DECODE, s.concurrency, 1,
+                                 MeanDecodeContext(s.input_tokens, s.output_tokens)}));
   ASSIGN_OR_RETURN(ledger.kv_cache_bytes_per_token, KvCacheBytesPerToken(1));
 
   // Exact decode sum: only attention depends on the context; everything else repeats per step.
@@ -275,12 +275,21 @@ absl::StatusOr<Ledger> Pipeline::Run() const {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
   for (int64_t k = 1; k <= sum.steps; ++k) {
+    const int64_t context = s.input_tokens + k;
     ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
-                     AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, s.input_tokens + k}));
+                     AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, context}));
     for (const AttentionSlice& slice : attention) {
       for (const ic_phase_cost& cost : slice.phases) {
         Accumulate(sum.phases, cost, static_cast<double>(slice.layers));
       }
+    }
+    if (hook != nullptr) {
+      Step per_gpu = hook->per_gpu;
+      per_gpu.kind = IC_STAGE_DECODE;
+      per_gpu.query_tokens = 1;
+      per_gpu.context_tokens = context;
+      ASSIGN_OR_RETURN(std::vector<AttentionSlice> per_gpu_attention, AttentionByClass(per_gpu));
+      RETURN_IF_ERROR(hook->on_step(k, per_gpu_attention));
     }
   }
   // Params are a property of the model, not of the steps: keep one step's count.

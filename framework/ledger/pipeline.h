@@ -8,6 +8,7 @@
 #ifndef INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
 #define INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -28,14 +29,23 @@ struct AttentionSlice {
   std::vector<ic_phase_cost> phases;
 };
 
+// Lets one decode sweep serve a second layout: at each step k of the exact decode sum the
+// pipeline also evaluates attention in `per_gpu`'s layout (same k) and hands the slices over,
+// e.g. to time them. Costs and times then come from one pass over the steps.
+struct PerGpuDecodeHook {
+  Step per_gpu;  // batch, tensor parallel, ... of one GPU; kind/tokens/context are set per step
+  std::function<absl::Status(int64_t step, const std::vector<AttentionSlice>& per_gpu)> on_step;
+};
+
 class Pipeline {
  public:
   // Finds the scenario's plugins in `plugins`, checks the model's shape and options with the
   // variant and sorts the layers into the variant's classes.
   static absl::StatusOr<Pipeline> Create(const Scenario& scenario, const PluginSet& plugins);
 
-  // Every stage of the scenario: prefill, decode at the mean context, exact decode sum.
-  absl::StatusOr<Ledger> Run() const;
+  // Every stage of the scenario: prefill, decode at the mean context, exact decode sum (one pass
+  // over the decode steps, which also feeds `hook` when given).
+  absl::StatusOr<Ledger> Run(const PerGpuDecodeHook* hook = nullptr) const;
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),

@@ -30,6 +30,12 @@ struct Step {
   double tokens() const { return static_cast<double>(batch) * static_cast<double>(query_tokens); }
 };
 
+// The context of the decode step the explainer shows: input + output/2 (its N), the mean over
+// a request's decode steps.
+inline int64_t MeanDecodeContext(int64_t input_tokens, int64_t output_tokens) {
+  return input_tokens + output_tokens / 2;
+}
+
 // Bytes per element of what moves.
 struct Precision {
   double weight = 1;
