@@ -35,7 +35,7 @@ Confidence AssessConfidence(const Scenario& s) {
   if (moe && s.concurrency >= 8) medium.push_back("MoE model");
   if (s.engine.name == "llamacpp") medium.push_back("llama.cpp engine");
   if (s.model.sliding_window > 0) medium.push_back("sliding-window / hybrid attention");
-  if (s.tensor_parallel >= 8) medium.push_back("tensor parallel 8 or more");
+  if (s.layout.tensor >= 8) medium.push_back("tensor parallel 8 or more");
   if (!IsNvidiaDatacenter(s.hardware)) medium.push_back("not an NVIDIA datacenter GPU");
   const std::string w(s.weights.name);
   if (w != "fp16" && w != "bf16" && w != "fp8" && w != "int8") {

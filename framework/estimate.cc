@@ -29,18 +29,18 @@ double ActivationPeak(const StageLedger& stage, const registry::Model& model,
 
 // Sequences one data-parallel replica serves (the busiest one).
 int64_t ReplicaBatch(const Scenario& s, int64_t concurrency) {
-  return (concurrency + s.data_parallel - 1) / s.data_parallel;
+  return (concurrency + s.layout.data - 1) / s.layout.data;
 }
 
 // A step as one GPU runs it: its replica's sequences, sharded as the scenario says.
 Step PerGpuStep(const Scenario& s, ic_stage_kind kind, int64_t batch, int64_t query_tokens,
                 int64_t context_tokens) {
   Step step{kind, batch, query_tokens, context_tokens};
-  step.tensor_parallel = s.tensor_parallel;
-  step.data_parallel = s.data_parallel;
-  step.expert_parallel = s.expert_parallel;
+  step.tensor_parallel = s.layout.tensor;
+  step.data_parallel = s.layout.data;
+  step.expert_parallel = s.layout.expert;
   step.moe_imbalance = s.moe_imbalance;
-  step.pipeline_parallel = s.pipeline_parallel;
+  step.pipeline_parallel = s.layout.pipeline;
   step.gpus_per_node = s.hardware.gpus_per_node;
   return step;
 }
@@ -69,7 +69,7 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
   double model_params = 0;
   for (const ic_phase_cost& cost : per_gpu.model_phases) model_params += cost.params;
   const double stage_params = std::ceil(static_cast<double>(s.model.num_layers) /
-                                        static_cast<double>(s.pipeline_parallel)) /
+                                        static_cast<double>(s.layout.pipeline)) /
                                   static_cast<double>(s.model.num_layers) * layer_params +
                               model_params;
   return stage_params * s.weights.bytes_per_element;
@@ -112,7 +112,7 @@ struct MemoryModel {
     // Activations are never negative, so KV alone bounds the answer from above.
     if (kv_bytes_per_sequence > 0) {
       const double kv_room = one.capacity_bytes - weights_bytes - reserve_bytes;
-      const double replicas = static_cast<double>(scenario.data_parallel);
+      const double replicas = static_cast<double>(scenario.layout.data);
       fails = std::min<int64_t>(
           fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
       fails = std::max<int64_t>(fails, fits + 1);
@@ -131,7 +131,7 @@ struct MemoryModel {
 std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
                                      double kv_per_token_per_gpu) {
   std::vector<std::string> notes;
-  const int64_t tp = s.tensor_parallel;
+  const int64_t tp = s.layout.tensor;
   const double copies =
       kv_per_token > 0 ? static_cast<double>(tp) * kv_per_token_per_gpu / kv_per_token : 1;
   if (tp > 1 && copies > 1 + 1e-9) {
@@ -140,25 +140,25 @@ std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
         "each of the {} tensor-parallel GPUs, so each byte is stored {:.3g} times",
         s.attention_variant, kv_per_token_per_gpu, kv_per_token, tp, copies));
   }
-  if (s.pipeline_parallel > 1) {
+  if (s.layout.pipeline > 1) {
     notes.push_back(fmt::format(
         "pipeline parallel {}: one micro-batch in flight, so each stage waits {:.0f}% of a step "
         "(the bubble); {} stage hand-offs per step",
-        s.pipeline_parallel,
-        100.0 * static_cast<double>(s.pipeline_parallel - 1) /
-            static_cast<double>(s.pipeline_parallel),
-        s.pipeline_parallel - 1));
+        s.layout.pipeline,
+        100.0 * static_cast<double>(s.layout.pipeline - 1) /
+            static_cast<double>(s.layout.pipeline),
+        s.layout.pipeline - 1));
   }
-  if (s.data_parallel > 1) {
+  if (s.layout.data > 1) {
     notes.push_back(fmt::format("data parallel {}: each replica serves {} of the {} sequences",
-                                s.data_parallel, ReplicaBatch(s, s.concurrency), s.concurrency));
+                                s.layout.data, ReplicaBatch(s, s.concurrency), s.concurrency));
   }
-  if (s.model.moe && (s.expert_parallel > 1 || s.data_parallel > 1)) {
+  if (s.model.moe && (s.layout.expert > 1 || s.layout.data > 1)) {
     notes.push_back(fmt::format(
         "experts: {} per GPU over expert parallel {}, each split {} ways; tokens move by "
         "all-to-all",
-        s.model.moe->num_experts / s.expert_parallel, s.expert_parallel,
-        s.tensor_parallel * s.data_parallel / s.expert_parallel));
+        s.model.moe->num_experts / s.layout.expert, s.layout.expert,
+        s.layout.tensor * s.layout.data / s.layout.expert));
   }
   return notes;
 }
@@ -199,7 +199,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
   Estimate e;
 
-  const int64_t tp = s.tensor_parallel;
+  const int64_t tp = s.layout.tensor;
   const int64_t batch = ReplicaBatch(s, s.concurrency);
   const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
   const Step decode =
@@ -239,7 +239,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   ASSIGN_OR_RETURN(double kv_per_sequence,
                    pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
   // A pipeline stage caches only its own layers.
-  kv_per_sequence /= static_cast<double>(s.pipeline_parallel);
+  kv_per_sequence /= static_cast<double>(s.layout.pipeline);
   const MemoryModel memory{pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
                            s.engine.runtime_reserve_bytes +
                                s.engine.reserve_fraction * s.hardware.memory_capacity_bytes};
@@ -267,7 +267,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   summary.usd_per_million_output_tokens = 1e6 * usd_per_second * seconds_per_output_token;
   summary.confidence = AssessConfidence(s);
   summary.pipeline_bubble_fraction =
-      static_cast<double>(s.pipeline_parallel - 1) / static_cast<double>(s.pipeline_parallel);
+      static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline);
   summary.notes = s.warnings;
   summary.notes.insert(summary.notes.end(), s.model.report_notes.begin(),
                        s.model.report_notes.end());

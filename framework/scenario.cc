@@ -87,10 +87,7 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,
                                                              request.dp, request.ep},
                                                             scenario.model));
-  scenario.tensor_parallel = parallel.tensor;
-  scenario.pipeline_parallel = parallel.pipeline;
-  scenario.data_parallel = parallel.data;
-  scenario.expert_parallel = parallel.expert;
+  scenario.layout = parallel;
   if (!(request.moe_imbalance >= 1 && request.moe_imbalance <= 64)) {
     return absl::InvalidArgumentError(
         fmt::format("--moe-imbalance = {} must be in [1, 64] (1 = perfectly balanced experts)",

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "framework/parallelism.h"
 #include "infercost/c/attention_variant.h"
 #include "registry/dtype.h"
 #include "registry/engine.h"
@@ -72,11 +73,9 @@ struct Scenario {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t concurrency = 1;
-  // GPUs = tensor x pipeline x data parallel; experts spread over expert_parallel GPUs.
-  int64_t tensor_parallel = 1;
-  int64_t pipeline_parallel = 1;
-  int64_t data_parallel = 1;
-  int64_t expert_parallel = 1;
+  // The parallel layout, resolved once (parallelism.h): GPUs = tensor x pipeline x data;
+  // experts spread over `expert` GPUs.
+  Parallelism layout;
   double moe_imbalance = 1;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden

@@ -113,7 +113,7 @@ absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const Plugin
                    plugins.Find(IC_PLUGIN_KIND_ATTENTION_KERNEL, scenario.attention_kernel));
   AttentionVariantPlugin variant(std::move(variant_plugin));
   ASSIGN_OR_RETURN(std::shared_ptr<const AttentionLayers> attention,
-                   AttentionLayers::Create(scenario.model, variant, scenario.tensor_parallel));
+                   AttentionLayers::Create(scenario.model, variant, scenario.layout.tensor));
   return Pipeline(scenario, std::move(variant), AttentionKernelPlugin(std::move(kernel)),
                   std::move(attention));
 }

@@ -233,8 +233,8 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   const MemoryPerGpu& m = s.memory;
   std::string out =
       fmt::format("\nSUMMARY (engine {}, {} GPUs: tensor {} x pipeline {} x data {}, expert {})\n",
-                  scenario.engine.name, scenario.gpus, scenario.tensor_parallel,
-                  scenario.pipeline_parallel, scenario.data_parallel, scenario.expert_parallel);
+                  scenario.engine.name, scenario.gpus, scenario.layout.tensor,
+                  scenario.layout.pipeline, scenario.layout.data, scenario.layout.expert);
   TextTable table({"metric", "value"}, {Align::kLeft, Align::kRight});
   table.AddRow({"time to first token (prefill)", FormatSeconds(s.ttft_s)});
   table.AddRow({"time per output token (mean context)", FormatSeconds(s.tpot_s)});
@@ -279,7 +279,7 @@ std::string RenderLedgerTable(const Scenario& scenario, const Estimate& estimate
   std::string out = fmt::format("infercost: {}\n\n", ScenarioLine(scenario));
   out += fmt::format(
       "Meters are whole-model; time/GPU is one GPU of the {}-way tensor-parallel group.\n\n",
-      scenario.tensor_parallel);
+      scenario.layout.tensor);
   out += fmt::format("PREFILL: one pass over {} input tokens x {} sequences (causal)\n",
                      ledger.prefill.step.query_tokens, ledger.prefill.step.batch);
   out += RenderPhaseTable(PhasesWithCommunication(ledger.prefill, &estimate.prefill_per_gpu),
@@ -310,10 +310,10 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
   json scenario = {{"model", s.model.name},
                    {"hardware", s.hardware.name},
                    {"gpus", s.gpus},
-                   {"tensor_parallel", s.tensor_parallel},
-                   {"pipeline_parallel", s.pipeline_parallel},
-                   {"data_parallel", s.data_parallel},
-                   {"expert_parallel", s.expert_parallel},
+                   {"tensor_parallel", s.layout.tensor},
+                   {"pipeline_parallel", s.layout.pipeline},
+                   {"data_parallel", s.layout.data},
+                   {"expert_parallel", s.layout.expert},
                    {"moe_imbalance", s.moe_imbalance},
                    {"engine", s.engine.name},
                    {"weights", s.weights.name},
