@@ -6,7 +6,7 @@
 #include "benchmark/benchmark.h"
 #include "framework/estimate.h"
 #include "framework/ledger/pipeline.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "registry/presets.h"
 
 namespace infercost {

@@ -5,9 +5,9 @@
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
-#include "framework/hardware_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 #include "framework/ledger/pipeline.h"
-#include "framework/phase_catalog.h"
+#include "framework/abi/phase_catalog.h"
 
 namespace infercost::framework {
 namespace {

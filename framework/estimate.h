@@ -16,7 +16,7 @@
 #include "absl/status/statusor.h"
 #include "framework/confidence.h"
 #include "framework/ledger/ledger.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"
 

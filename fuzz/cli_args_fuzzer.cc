@@ -16,7 +16,7 @@
 
 #include "apps/infercost/command_line.h"
 #include "apps/infercost/report_command.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "fuzz/fuzz_check.h"
 #include "registry/presets.h"
 

@@ -6,7 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
-#include "framework/hardware_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 #include "framework/ledger/builtin_phases.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"

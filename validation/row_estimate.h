@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/estimate.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
 

@@ -5,7 +5,7 @@
 #include <variant>
 
 #include "fmt/format.h"
-#include "framework/hardware_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "registry/dtype.h"

@@ -6,7 +6,7 @@
 #include "absl/strings/match.h"
 #include "fmt/format.h"
 #include "framework/estimate.h"
-#include "framework/hardware_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 #include "framework/report/ledger_report.h"
 #include "registry/hf_config.h"
 

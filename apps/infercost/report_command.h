@@ -6,7 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
 

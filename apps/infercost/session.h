@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "registry/presets.h"
 
 namespace infercost::cli {

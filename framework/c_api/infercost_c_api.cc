@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "framework/estimate.h"
-#include "framework/phase_catalog.h"
-#include "framework/plugin_loader.h"
+#include "framework/abi/phase_catalog.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/report/ledger_report.h"
 #include "framework/scenario.h"
 #include "infercost/infercost.h"

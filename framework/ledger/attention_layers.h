@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/attention_variant_plugin.h"
+#include "framework/abi/attention_variant_plugin.h"
 #include "infercost/c/attention_variant.h"
 #include "registry/model.h"
 

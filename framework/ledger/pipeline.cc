@@ -9,7 +9,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/ledger/builtin_phases.h"
 #include "framework/ledger/cost_math.h"
-#include "framework/phase_catalog.h"
+#include "framework/abi/phase_catalog.h"
 
 namespace infercost::framework {
 namespace {

@@ -13,11 +13,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/attention_kernel_plugin.h"
-#include "framework/attention_variant_plugin.h"
+#include "framework/abi/attention_kernel_plugin.h"
+#include "framework/abi/attention_variant_plugin.h"
 #include "framework/ledger/attention_layers.h"
 #include "framework/ledger/ledger.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 
 namespace infercost::framework {

@@ -5,7 +5,7 @@
 
 #include "fmt/format.h"
 #include "framework/ledger/cost_math.h"
-#include "framework/phase_catalog.h"
+#include "framework/abi/phase_catalog.h"
 #include "framework/report/text_table.h"
 #include "framework/report/units.h"
 #include "nlohmann/json.hpp"

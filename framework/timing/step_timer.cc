@@ -5,7 +5,7 @@
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
-#include "framework/phase_catalog.h"
+#include "framework/abi/phase_catalog.h"
 
 namespace infercost::framework {
 namespace {

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/hardware_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 #include "framework/ledger/ledger.h"
 #include "framework/scenario.h"
 #include "infercost/c/hardware.h"

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
 #include "infercost/c/plugin.h"
 

@@ -7,9 +7,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "framework/attention_kernel_plugin.h"
-#include "framework/attention_variant_plugin.h"
-#include "framework/hardware_plugin.h"
+#include "framework/abi/attention_kernel_plugin.h"
+#include "framework/abi/attention_variant_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 #include "gtest/gtest.h"
 #include "infercost/c/plugin.h"
 #include "tests/abi/abi_test_util.h"

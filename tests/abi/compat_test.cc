@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/attention_variant_plugin.h"
-#include "framework/plugin_loader.h"
+#include "framework/abi/attention_variant_plugin.h"
+#include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
 #include "infercost/c/plugin.h"
 #include "tests/abi/abi_test_util.h"

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
 #include "infercost/c/plugin.h"
 #include "tests/abi/abi_test_util.h"

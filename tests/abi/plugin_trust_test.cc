@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "framework/plugin_loader.h"
-#include "framework/plugin_precedence.h"
-#include "framework/plugin_probe.h"
+#include "framework/loader/plugin_loader.h"
+#include "framework/loader/plugin_precedence.h"
+#include "framework/loader/plugin_probe.h"
 #include "gtest/gtest.h"
 #include "tests/abi/abi_test_util.h"
 

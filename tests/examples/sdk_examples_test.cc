@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/estimate.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

@@ -6,9 +6,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/attention_variant_plugin.h"
+#include "framework/abi/attention_variant_plugin.h"
 #include "framework/estimate.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "gtest/gtest.h"
 #include "infercost/c/plugin.h"

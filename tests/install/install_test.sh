@@ -43,7 +43,7 @@ for f in bin/infercost \
   include/infercost/c/abi.h include/infercost/c/plugin.h include/infercost/sdk/plugin.h \
   include/infercost/sdk/attention_math.h \
   include/infercost-host/framework/estimate.h include/infercost-host/framework/scenario.h \
-  include/infercost-host/framework/plugin_loader.h include/infercost-host/framework/base/status_macros.h \
+  include/infercost-host/framework/loader/plugin_loader.h include/infercost-host/framework/base/status_macros.h \
   include/infercost-host/registry/presets.h \
   "$libdir/libinfercost_framework.a" "$libdir/libinfercost_registry.a" \
   "$libdir/cmake/infercost/infercostConfig.cmake" \
@@ -248,7 +248,7 @@ if command -v pkg-config >/dev/null; then
     flags=$out
     cat >"$work/pc_host.cc" <<'CC'
 #include <cstdio>
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "infercost/c/abi.h"
 int main() {
   infercost::framework::PluginLoaderOptions options;

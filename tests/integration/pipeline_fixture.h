@@ -4,7 +4,7 @@
 #define INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 
 #include "framework/ledger/pipeline.h"
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"

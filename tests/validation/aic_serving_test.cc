@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
 

@@ -22,7 +22,7 @@
 #include <tuple>
 #include <vector>
 
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"

@@ -11,7 +11,7 @@
 
 #include <string>
 
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
 

@@ -1,4 +1,4 @@
-#include "framework/plugin_probe.h"
+#include "framework/loader/plugin_probe.h"
 
 #include <unistd.h>
 
@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "fmt/format.h"
-#include "framework/child_process.h"
-#include "framework/probe_cache.h"
+#include "framework/loader/child_process.h"
+#include "framework/loader/probe_cache.h"
 #include "nlohmann/json.hpp"
 #include "registry/search_path.h"
 

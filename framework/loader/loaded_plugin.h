@@ -6,15 +6,15 @@
 //   std::shared_ptr<const LoadedPlugin> gqa = ...;
 //   auto* table = static_cast<const ic_attention_variant_table*>(gqa->info().kind_table);
 //   table->emit_phases(gqa->instance(), &shape, &stage, &sink);
-#ifndef INFERCOST_FRAMEWORK_LOADED_PLUGIN_H_
-#define INFERCOST_FRAMEWORK_LOADED_PLUGIN_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_LOADED_PLUGIN_H_
+#define INFERCOST_FRAMEWORK_LOADER_LOADED_PLUGIN_H_
 
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 
-#include "framework/host_services.h"
+#include "framework/abi/host_services.h"
 #include "infercost/c/plugin.h"
 
 namespace infercost::framework {
@@ -53,4 +53,4 @@ class LoadedPlugin {
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_LOADED_PLUGIN_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_LOADED_PLUGIN_H_

@@ -3,8 +3,8 @@
 //   PhaseName(IC_PHASE_QK_SCORES);      // "qk_scores"
 //   PhaseSection(IC_PHASE_QK_SCORES);   // IC_SECTION_ATTENTION
 //   SectionName(IC_SECTION_FFN);        // "ffn"
-#ifndef INFERCOST_FRAMEWORK_PHASE_CATALOG_H_
-#define INFERCOST_FRAMEWORK_PHASE_CATALOG_H_
+#ifndef INFERCOST_FRAMEWORK_ABI_PHASE_CATALOG_H_
+#define INFERCOST_FRAMEWORK_ABI_PHASE_CATALOG_H_
 
 #include <optional>
 #include <string_view>
@@ -28,4 +28,4 @@ bool IsAttentionPhase(ic_phase_id id);
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PHASE_CATALOG_H_
+#endif  // INFERCOST_FRAMEWORK_ABI_PHASE_CATALOG_H_

@@ -1,4 +1,4 @@
-#include "framework/plugin_loader.h"
+#include "framework/loader/plugin_loader.h"
 
 #include <algorithm>
 #include <array>
@@ -17,8 +17,8 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "fmt/format.h"
-#include "framework/host_services.h"
-#include "framework/plugin_precedence.h"
+#include "framework/abi/host_services.h"
+#include "framework/loader/plugin_precedence.h"
 #include "infercost/c/plugin.h"
 #include "infercost/sdk/abi_checks.h"
 #include "registry/search_path.h"

@@ -1,4 +1,4 @@
-#include "framework/plugin_precedence.h"
+#include "framework/loader/plugin_precedence.h"
 
 #include <algorithm>
 #include <utility>

@@ -1,8 +1,8 @@
 // Checks a phase record a plugin produced: known phase id, fields finite and non-negative.
 //
 //   RETURN_IF_ERROR(CheckPhaseCost(cost, "gqa"));
-#ifndef INFERCOST_FRAMEWORK_PHASE_COST_CHECK_H_
-#define INFERCOST_FRAMEWORK_PHASE_COST_CHECK_H_
+#ifndef INFERCOST_FRAMEWORK_ABI_PHASE_COST_CHECK_H_
+#define INFERCOST_FRAMEWORK_ABI_PHASE_COST_CHECK_H_
 
 #include <string_view>
 
@@ -15,4 +15,4 @@ absl::Status CheckPhaseCost(const ic_phase_cost& cost, std::string_view plugin_n
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PHASE_COST_CHECK_H_
+#endif  // INFERCOST_FRAMEWORK_ABI_PHASE_COST_CHECK_H_

@@ -1,12 +1,12 @@
-#include "framework/attention_kernel_plugin.h"
+#include "framework/abi/attention_kernel_plugin.h"
 
 #include <string_view>
 #include <utility>
 
 #include "fmt/format.h"
-#include "framework/host_services.h"
-#include "framework/phase_catalog.h"
-#include "framework/phase_cost_check.h"
+#include "framework/abi/host_services.h"
+#include "framework/abi/phase_catalog.h"
+#include "framework/abi/phase_cost_check.h"
 
 namespace infercost::framework {
 

@@ -1,4 +1,4 @@
-#include "framework/host_services.h"
+#include "framework/abi/host_services.h"
 
 #include <cstdio>
 #include <mutex>

@@ -8,14 +8,14 @@
 //
 //   Precedence p = DecidePrecedence(candidates, options.overrides);
 //   for (const PrecedenceGroup& g : p.groups) for (const PluginCandidate* c : g.order) ...
-#ifndef INFERCOST_FRAMEWORK_PLUGIN_PRECEDENCE_H_
-#define INFERCOST_FRAMEWORK_PLUGIN_PRECEDENCE_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_PLUGIN_PRECEDENCE_H_
+#define INFERCOST_FRAMEWORK_LOADER_PLUGIN_PRECEDENCE_H_
 
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "framework/plugin_manifest.h"
+#include "framework/loader/plugin_manifest.h"
 
 namespace infercost::framework {
 
@@ -52,4 +52,4 @@ std::string WhyChosen(const PluginCandidate& winner, const PrecedenceGroup& grou
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PLUGIN_PRECEDENCE_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_PLUGIN_PRECEDENCE_H_

@@ -1,4 +1,4 @@
-#include "framework/hardware_plugin.h"
+#include "framework/abi/hardware_plugin.h"
 
 #include <algorithm>
 #include <cmath>
@@ -6,8 +6,8 @@
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
-#include "framework/host_services.h"
-#include "framework/phase_catalog.h"
+#include "framework/abi/host_services.h"
+#include "framework/abi/phase_catalog.h"
 
 namespace infercost::framework {
 namespace {

@@ -4,15 +4,15 @@
 //
 //   AttentionVariantPlugin gqa(plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, "gqa").value());
 //   ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, gqa.Phases(shape, stage));
-#ifndef INFERCOST_FRAMEWORK_ATTENTION_VARIANT_PLUGIN_H_
-#define INFERCOST_FRAMEWORK_ATTENTION_VARIANT_PLUGIN_H_
+#ifndef INFERCOST_FRAMEWORK_ABI_ATTENTION_VARIANT_PLUGIN_H_
+#define INFERCOST_FRAMEWORK_ABI_ATTENTION_VARIANT_PLUGIN_H_
 
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/loaded_plugin.h"
+#include "framework/loader/loaded_plugin.h"
 #include "infercost/c/attention_variant.h"
 
 namespace infercost::framework {
@@ -61,4 +61,4 @@ class AttentionVariantPlugin {
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_ATTENTION_VARIANT_PLUGIN_H_
+#endif  // INFERCOST_FRAMEWORK_ABI_ATTENTION_VARIANT_PLUGIN_H_

@@ -1,4 +1,4 @@
-#include "framework/loaded_plugin.h"
+#include "framework/loader/loaded_plugin.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "framework/plugin_manifest.h"
+#include "framework/loader/plugin_manifest.h"
 
 #include <algorithm>
 #include <filesystem>

@@ -18,8 +18,8 @@
 //   options.plugin_dirs = {"/opt/vendor/plugins"};
 //   PluginSet plugins = LoadPlugins(options);
 //   for (const RejectedPlugin& r : plugins.rejected) std::cerr << r.path << ": " << r.reason;
-#ifndef INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
-#define INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_PLUGIN_LOADER_H_
+#define INFERCOST_FRAMEWORK_LOADER_PLUGIN_LOADER_H_
 
 #include <map>
 #include <memory>
@@ -28,9 +28,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/loaded_plugin.h"
-#include "framework/plugin_manifest.h"
-#include "framework/plugin_probe.h"
+#include "framework/loader/loaded_plugin.h"
+#include "framework/loader/plugin_manifest.h"
+#include "framework/loader/plugin_probe.h"
 
 namespace infercost::framework {
 
@@ -91,4 +91,4 @@ absl::StatusOr<std::shared_ptr<const LoadedPlugin>> LoadPluginLibrary(
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PLUGIN_LOADER_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_PLUGIN_LOADER_H_

@@ -3,15 +3,15 @@
 //
 //   AttentionKernelPlugin flash(plugins.Find(IC_PLUGIN_KIND_ATTENTION_KERNEL, "flash").value());
 //   RETURN_IF_ERROR(flash.RewriteTraffic(shape, stage, device, phases));
-#ifndef INFERCOST_FRAMEWORK_ATTENTION_KERNEL_PLUGIN_H_
-#define INFERCOST_FRAMEWORK_ATTENTION_KERNEL_PLUGIN_H_
+#ifndef INFERCOST_FRAMEWORK_ABI_ATTENTION_KERNEL_PLUGIN_H_
+#define INFERCOST_FRAMEWORK_ABI_ATTENTION_KERNEL_PLUGIN_H_
 
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
-#include "framework/loaded_plugin.h"
+#include "framework/loader/loaded_plugin.h"
 #include "infercost/c/attention_kernel.h"
 
 namespace infercost::framework {
@@ -32,4 +32,4 @@ class AttentionKernelPlugin {
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_ATTENTION_KERNEL_PLUGIN_H_
+#endif  // INFERCOST_FRAMEWORK_ABI_ATTENTION_KERNEL_PLUGIN_H_

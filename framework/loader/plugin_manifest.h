@@ -7,8 +7,8 @@
 //   abi_major = 1
 //
 //   ASSIGN_OR_RETURN(PluginManifest m, ReadPluginManifest(".../gqa.icplugin.toml"));
-#ifndef INFERCOST_FRAMEWORK_PLUGIN_MANIFEST_H_
-#define INFERCOST_FRAMEWORK_PLUGIN_MANIFEST_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_PLUGIN_MANIFEST_H_
+#define INFERCOST_FRAMEWORK_LOADER_PLUGIN_MANIFEST_H_
 
 #include <cstdint>
 #include <optional>
@@ -44,4 +44,4 @@ std::vector<std::string> ManifestsIn(const std::string& dir);
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PLUGIN_MANIFEST_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_PLUGIN_MANIFEST_H_

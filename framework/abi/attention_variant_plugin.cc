@@ -1,4 +1,4 @@
-#include "framework/attention_variant_plugin.h"
+#include "framework/abi/attention_variant_plugin.h"
 
 #include <algorithm>
 #include <cmath>
@@ -8,9 +8,9 @@
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
-#include "framework/host_services.h"
-#include "framework/phase_catalog.h"
-#include "framework/phase_cost_check.h"
+#include "framework/abi/host_services.h"
+#include "framework/abi/phase_catalog.h"
+#include "framework/abi/phase_cost_check.h"
 
 namespace infercost::framework {
 namespace {

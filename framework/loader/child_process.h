@@ -8,8 +8,8 @@
 //
 //   ChildResult r = RunChild({"/usr/bin/infercost-conformance", "--plugin", path}, 120);
 //   if (r.exit_status == 0) Parse(r.stdout_text);
-#ifndef INFERCOST_FRAMEWORK_CHILD_PROCESS_H_
-#define INFERCOST_FRAMEWORK_CHILD_PROCESS_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_CHILD_PROCESS_H_
+#define INFERCOST_FRAMEWORK_LOADER_CHILD_PROCESS_H_
 
 #include <string>
 #include <vector>
@@ -30,4 +30,4 @@ ChildResult RunChild(const std::vector<std::string>& argv, int timeout_seconds);
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_CHILD_PROCESS_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_CHILD_PROCESS_H_

@@ -2,15 +2,15 @@
 //
 //   HardwarePlugin roofline(plugins.Find(IC_PLUGIN_KIND_HARDWARE, "roofline").value());
 //   ASSIGN_OR_RETURN(ic_phase_time t, roofline.PhaseTime(device, execution, cost));
-#ifndef INFERCOST_FRAMEWORK_HARDWARE_PLUGIN_H_
-#define INFERCOST_FRAMEWORK_HARDWARE_PLUGIN_H_
+#ifndef INFERCOST_FRAMEWORK_ABI_HARDWARE_PLUGIN_H_
+#define INFERCOST_FRAMEWORK_ABI_HARDWARE_PLUGIN_H_
 
 #include <memory>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "framework/loaded_plugin.h"
+#include "framework/loader/loaded_plugin.h"
 #include "infercost/c/hardware.h"
 #include "registry/hardware.h"
 
@@ -40,4 +40,4 @@ class HardwarePlugin {
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_HARDWARE_PLUGIN_H_
+#endif  // INFERCOST_FRAMEWORK_ABI_HARDWARE_PLUGIN_H_

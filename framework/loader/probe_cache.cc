@@ -1,4 +1,4 @@
-#include "framework/probe_cache.h"
+#include "framework/loader/probe_cache.h"
 
 #include <stdlib.h>
 #include <unistd.h>

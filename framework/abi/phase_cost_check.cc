@@ -1,10 +1,10 @@
-#include "framework/phase_cost_check.h"
+#include "framework/abi/phase_cost_check.h"
 
 #include <cmath>
 #include <utility>
 
 #include "fmt/format.h"
-#include "framework/phase_catalog.h"
+#include "framework/abi/phase_catalog.h"
 
 namespace infercost::framework {
 

@@ -1,4 +1,4 @@
-#include "framework/phase_catalog.h"
+#include "framework/abi/phase_catalog.h"
 
 #include <array>
 

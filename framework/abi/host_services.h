@@ -7,8 +7,8 @@
 //   PluginHost host("gqa");
 //   ic_error* error = table->initialize(host.services(), &instance);
 //   RETURN_IF_ERROR(ConsumeError(error, "gqa: initialize"));
-#ifndef INFERCOST_FRAMEWORK_HOST_SERVICES_H_
-#define INFERCOST_FRAMEWORK_HOST_SERVICES_H_
+#ifndef INFERCOST_FRAMEWORK_ABI_HOST_SERVICES_H_
+#define INFERCOST_FRAMEWORK_ABI_HOST_SERVICES_H_
 
 #include <functional>
 #include <string>
@@ -58,4 +58,4 @@ class PluginHost {
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_HOST_SERVICES_H_
+#endif  // INFERCOST_FRAMEWORK_ABI_HOST_SERVICES_H_

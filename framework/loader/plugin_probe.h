@@ -11,8 +11,8 @@
 //   PluginProbeOptions options;  // runner and cache found as documented in docs/plugin-trust.md
 //   ProbeVerdict verdict = ProbePlugin("/opt/acme/infercost-acme.so", options);
 //   if (verdict.outcome == ProbeOutcome::kRejected) std::cerr << verdict.detail;
-#ifndef INFERCOST_FRAMEWORK_PLUGIN_PROBE_H_
-#define INFERCOST_FRAMEWORK_PLUGIN_PROBE_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_PLUGIN_PROBE_H_
+#define INFERCOST_FRAMEWORK_LOADER_PLUGIN_PROBE_H_
 
 #include <string>
 
@@ -53,4 +53,4 @@ std::string FindConformanceRunner(const PluginProbeOptions& options);
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PLUGIN_PROBE_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_PLUGIN_PROBE_H_

@@ -1,4 +1,4 @@
-#include "framework/child_process.h"
+#include "framework/loader/child_process.h"
 
 #include <fcntl.h>
 #include <poll.h>

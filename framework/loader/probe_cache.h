@@ -4,14 +4,14 @@
 //   ProbeCache cache(ProbeCacheDir(options.cache_dir), key);
 //   if (std::optional<ProbeVerdict> v = cache.Read()) return *v;
 //   ...; cache.Write(verdict);
-#ifndef INFERCOST_FRAMEWORK_PROBE_CACHE_H_
-#define INFERCOST_FRAMEWORK_PROBE_CACHE_H_
+#ifndef INFERCOST_FRAMEWORK_LOADER_PROBE_CACHE_H_
+#define INFERCOST_FRAMEWORK_LOADER_PROBE_CACHE_H_
 
 #include <filesystem>
 #include <optional>
 #include <string>
 
-#include "framework/plugin_probe.h"
+#include "framework/loader/plugin_probe.h"
 
 namespace infercost::framework {
 
@@ -38,4 +38,4 @@ class ProbeCache {
 
 }  // namespace infercost::framework
 
-#endif  // INFERCOST_FRAMEWORK_PROBE_CACHE_H_
+#endif  // INFERCOST_FRAMEWORK_LOADER_PROBE_CACHE_H_
