@@ -4,127 +4,15 @@
 #include <cmath>
 
 #include "fmt/format.h"
-#include "framework/base/status_macros.h"
 #include "framework/abi/hardware_plugin.h"
-#include "framework/ledger/pipeline.h"
 #include "framework/abi/phase_catalog.h"
+#include "framework/base/status_macros.h"
+#include "framework/ledger/pipeline.h"
+#include "framework/ledger/scenario_steps.h"
+#include "framework/memory/memory_model.h"
 
 namespace infercost::framework {
 namespace {
-
-// Peak live activations of one step: the largest phase's working set (its inputs and outputs)
-// plus the residual stream (T x d) that stays alive across the layer.
-double ActivationPeak(const StageLedger& stage, const registry::Model& model,
-                      double activation_bytes) {
-  double largest = 0;
-  for (const LayerGroup& group : stage.groups) {
-    for (const ic_phase_cost& cost : group.phases)
-      largest = std::max(largest, cost.activation_bytes);
-  }
-  for (const ic_phase_cost& cost : stage.model_phases) {
-    largest = std::max(largest, cost.activation_bytes);
-  }
-  return largest + stage.step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
-}
-
-// Sequences one data-parallel replica serves (the busiest one).
-int64_t ReplicaBatch(const Scenario& s, int64_t concurrency) {
-  return (concurrency + s.layout.data - 1) / s.layout.data;
-}
-
-// A step as one GPU runs it: its replica's sequences, sharded as the scenario says.
-Step PerGpuStep(const Scenario& s, ic_stage_kind kind, int64_t batch, int64_t query_tokens,
-                int64_t context_tokens) {
-  Step step{kind, batch, query_tokens, context_tokens};
-  step.tensor_parallel = s.layout.tensor;
-  step.data_parallel = s.layout.data;
-  step.expert_parallel = s.layout.expert;
-  step.moe_imbalance = s.moe_imbalance;
-  step.pipeline_parallel = s.layout.pipeline;
-  step.gpus_per_node = s.hardware.gpus_per_node;
-  return step;
-}
-
-// The prefill step that bounds activation memory: the replica's whole batch, or one chunk of the
-// engine's max_batched_tokens.
-Step PeakPrefillStep(const Scenario& s, int64_t concurrency) {
-  const int64_t batch = ReplicaBatch(s, concurrency);
-  const int64_t chunk = s.engine.max_batched_tokens;
-  if (chunk > 0 && batch * s.input_tokens > chunk) {
-    const int64_t whole_sequences = chunk / s.input_tokens;
-    return whole_sequences >= 1
-               ? PerGpuStep(s, IC_STAGE_PREFILL, whole_sequences, s.input_tokens, s.input_tokens)
-               : PerGpuStep(s, IC_STAGE_PREFILL, 1, chunk, chunk);
-  }
-  return PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
-}
-
-// Weights one GPU holds: its pipeline stage's share of the layers, plus (on the busiest stage)
-// the embedding, LM head and final norm.
-double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
-  double layer_params = 0;
-  for (const LayerGroup& group : per_gpu.groups) {
-    layer_params += static_cast<double>(group.layers) * group.totals.params;
-  }
-  double model_params = 0;
-  for (const ic_phase_cost& cost : per_gpu.model_phases) model_params += cost.params;
-  const double stage_params = std::ceil(static_cast<double>(s.model.num_layers) /
-                                        static_cast<double>(s.layout.pipeline)) /
-                                  static_cast<double>(s.model.num_layers) * layer_params +
-                              model_params;
-  return stage_params * s.weights.bytes_per_element;
-}
-
-struct MemoryModel {
-  const Pipeline& pipeline;
-  const Scenario& scenario;
-  double weights_bytes;
-  double kv_bytes_per_sequence;  // one sequence at input + output tokens, all layers of one shard
-  double reserve_bytes;
-
-  absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const {
-    MemoryPerGpu memory;
-    memory.capacity_bytes = scenario.hardware.memory_capacity_bytes;
-    memory.weights_bytes = weights_bytes;
-    memory.reserve_bytes = reserve_bytes;
-    const int64_t batch = ReplicaBatch(scenario, concurrency);
-    memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence;
-    ASSIGN_OR_RETURN(StageLedger prefill,
-                     pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
-    ASSIGN_OR_RETURN(StageLedger decode_step,
-                     pipeline.Evaluate(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
-                                                  scenario.input_tokens + scenario.output_tokens)));
-    const double ab = scenario.activations.bytes_per_element;
-    memory.activation_bytes = std::max(ActivationPeak(prefill, scenario.model, ab),
-                                       ActivationPeak(decode_step, scenario.model, ab));
-    memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
-                        memory.activation_bytes - memory.reserve_bytes;
-    memory.fits = memory.free_bytes >= 0;
-    return memory;
-  }
-
-  // The largest concurrency whose memory fits (memory grows with concurrency: binary search).
-  absl::StatusOr<int64_t> MaxConcurrency() const {
-    ASSIGN_OR_RETURN(MemoryPerGpu one, At(1));
-    if (!one.fits) return 0;
-    int64_t fits = 1;
-    int64_t fails = kMaxConcurrency + 1;
-    // Activations are never negative, so KV alone bounds the answer from above.
-    if (kv_bytes_per_sequence > 0) {
-      const double kv_room = one.capacity_bytes - weights_bytes - reserve_bytes;
-      const double replicas = static_cast<double>(scenario.layout.data);
-      fails = std::min<int64_t>(
-          fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
-      fails = std::max<int64_t>(fails, fits + 1);
-    }
-    while (fails - fits > 1) {
-      const int64_t mid = fits + (fails - fits) / 2;
-      ASSIGN_OR_RETURN(MemoryPerGpu at, At(mid));
-      (at.fits ? fits : fails) = mid;
-    }
-    return fits;
-  }
-};
 
 // `kv_per_token` / `kv_per_token_per_gpu`: the bytes one token adds to the whole model's KV
 // cache, and to one tensor-parallel GPU's. Their ratio says how many GPUs keep a copy.
@@ -145,8 +33,7 @@ std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
         "pipeline parallel {}: one micro-batch in flight, so each stage waits {:.0f}% of a step "
         "(the bubble); {} stage hand-offs per step",
         s.layout.pipeline,
-        100.0 * static_cast<double>(s.layout.pipeline - 1) /
-            static_cast<double>(s.layout.pipeline),
+        100.0 * static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline),
         s.layout.pipeline - 1));
   }
   if (s.layout.data > 1) {

@@ -17,21 +17,11 @@
 #include "framework/confidence.h"
 #include "framework/ledger/ledger.h"
 #include "framework/loader/plugin_loader.h"
+#include "framework/memory/memory_model.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"
 
 namespace infercost::framework {
-
-struct MemoryPerGpu {
-  double weights_bytes = 0;     // this GPU's shard of every weight (all experts)
-  double kv_bytes = 0;          // concurrency x (input + output) tokens of KV cache
-  double activation_bytes = 0;  // peak live activations of the largest step
-  double reserve_bytes = 0;     // engine runtime reserve
-  double free_bytes = 0;        // capacity - all of the above (negative: does not fit)
-  double capacity_bytes = 0;
-  bool fits = false;
-  int64_t max_concurrency = 0;  // most sequences that fit at input + output tokens
-};
 
 struct Summary {
   double ttft_s = 0;  // prefill of the whole batch

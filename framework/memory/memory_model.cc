@@ -1,0 +1,79 @@
+#include "framework/memory/memory_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "framework/base/status_macros.h"
+#include "framework/ledger/scenario_steps.h"
+
+namespace infercost::framework {
+
+double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
+  double layer_params = 0;
+  for (const LayerGroup& group : per_gpu.groups) {
+    layer_params += static_cast<double>(group.layers) * group.totals.params;
+  }
+  double model_params = 0;
+  for (const ic_phase_cost& cost : per_gpu.model_phases) model_params += cost.params;
+  const double stage_params =
+      std::ceil(static_cast<double>(s.model.num_layers) / static_cast<double>(s.layout.pipeline)) /
+          static_cast<double>(s.model.num_layers) * layer_params +
+      model_params;
+  return stage_params * s.weights.bytes_per_element;
+}
+
+double ActivationPeak(const StageLedger& stage, const registry::Model& model,
+                      double activation_bytes) {
+  double largest = 0;
+  for (const LayerGroup& group : stage.groups) {
+    for (const ic_phase_cost& cost : group.phases)
+      largest = std::max(largest, cost.activation_bytes);
+  }
+  for (const ic_phase_cost& cost : stage.model_phases) {
+    largest = std::max(largest, cost.activation_bytes);
+  }
+  return largest + stage.step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
+}
+
+absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
+  MemoryPerGpu memory;
+  memory.capacity_bytes = scenario.hardware.memory_capacity_bytes;
+  memory.weights_bytes = weights_bytes;
+  memory.reserve_bytes = reserve_bytes;
+  const int64_t batch = ReplicaBatch(scenario, concurrency);
+  memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence;
+  ASSIGN_OR_RETURN(StageLedger prefill, pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
+  ASSIGN_OR_RETURN(StageLedger decode_step,
+                   pipeline.Evaluate(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
+                                                scenario.input_tokens + scenario.output_tokens)));
+  const double ab = scenario.activations.bytes_per_element;
+  memory.activation_bytes = std::max(ActivationPeak(prefill, scenario.model, ab),
+                                     ActivationPeak(decode_step, scenario.model, ab));
+  memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
+                      memory.activation_bytes - memory.reserve_bytes;
+  memory.fits = memory.free_bytes >= 0;
+  return memory;
+}
+
+absl::StatusOr<int64_t> MemoryModel::MaxConcurrency() const {
+  ASSIGN_OR_RETURN(MemoryPerGpu one, At(1));
+  if (!one.fits) return 0;
+  int64_t fits = 1;
+  int64_t fails = kMaxConcurrency + 1;
+  // Activations are never negative, so KV alone bounds the answer from above.
+  if (kv_bytes_per_sequence > 0) {
+    const double kv_room = one.capacity_bytes - weights_bytes - reserve_bytes;
+    const double replicas = static_cast<double>(scenario.layout.data);
+    fails = std::min<int64_t>(
+        fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
+    fails = std::max<int64_t>(fails, fits + 1);
+  }
+  while (fails - fits > 1) {
+    const int64_t mid = fits + (fails - fits) / 2;
+    ASSIGN_OR_RETURN(MemoryPerGpu at, At(mid));
+    (at.fits ? fits : fails) = mid;
+  }
+  return fits;
+}
+
+}  // namespace infercost::framework

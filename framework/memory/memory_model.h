@@ -1,0 +1,57 @@
+// Memory per GPU: this GPU's weights, the KV cache (or recurrent state) of its sequences as the
+// variant accounts it, the peak live activations and the engine's reserve; whether it fits, and
+// the largest concurrency that does.
+//
+//   const MemoryModel memory{pipeline, s, WeightBytesPerGpu(decode_per_gpu, s), kv_per_sequence,
+//                            reserve_bytes};
+//   ASSIGN_OR_RETURN(MemoryPerGpu m, memory.At(s.concurrency));
+//   ASSIGN_OR_RETURN(m.max_concurrency, memory.MaxConcurrency());
+#ifndef INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
+#define INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "framework/ledger/ledger.h"
+#include "framework/ledger/pipeline.h"
+#include "framework/scenario.h"
+
+namespace infercost::framework {
+
+struct MemoryPerGpu {
+  double weights_bytes = 0;     // this GPU's shard of every weight (all experts)
+  double kv_bytes = 0;          // concurrency x (input + output) tokens of KV cache
+  double activation_bytes = 0;  // peak live activations of the largest step
+  double reserve_bytes = 0;     // engine runtime reserve
+  double free_bytes = 0;        // capacity - all of the above (negative: does not fit)
+  double capacity_bytes = 0;
+  bool fits = false;
+  int64_t max_concurrency = 0;  // most sequences that fit at input + output tokens
+};
+
+// Weights one GPU holds: its pipeline stage's share of the layers, plus (on the busiest stage)
+// the embedding, LM head and final norm.
+double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s);
+
+// Peak live activations of one step: the largest phase's working set (its inputs and outputs)
+// plus the residual stream (T x d) that stays alive across the layer.
+double ActivationPeak(const StageLedger& stage, const registry::Model& model,
+                      double activation_bytes);
+
+struct MemoryModel {
+  const Pipeline& pipeline;
+  const Scenario& scenario;
+  double weights_bytes;
+  double kv_bytes_per_sequence;  // one sequence at input + output tokens, all layers of one shard
+  double reserve_bytes;
+
+  // Memory of one GPU at `concurrency` sequences.
+  absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const;
+  // The largest concurrency whose memory fits (memory grows with concurrency: bounded by the KV
+  // room, then bisection).
+  absl::StatusOr<int64_t> MaxConcurrency() const;
+};
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
