@@ -1,4 +1,5 @@
-// The vocabulary of phases and sections shared by plugins, reports, tests and users.
+// The host's view of the phase vocabulary (names and sections from the SDK's abi_support.h),
+// plus the display order reports use.
 //
 //   PhaseName(IC_PHASE_QK_SCORES);      // "qk_scores"
 //   PhaseSection(IC_PHASE_QK_SCORES);   // IC_SECTION_ATTENTION

@@ -20,7 +20,7 @@
 #include "framework/abi/host_services.h"
 #include "framework/loader/plugin_precedence.h"
 #include "infercost/c/plugin.h"
-#include "infercost/sdk/abi_checks.h"
+#include "infercost/sdk/abi_support.h"
 #include "registry/search_path.h"
 
 namespace infercost::framework {

@@ -6,7 +6,7 @@
 
 #include "absl/strings/match.h"
 #include "framework/base/status_macros.h"
-#include "infercost/sdk/abi_checks.h"
+#include "infercost/sdk/abi_support.h"
 #include "registry/toml_reader.h"
 
 namespace infercost::framework {

@@ -4,10 +4,11 @@
 #include <vector>
 
 #include "fmt/format.h"
-#include "framework/ledger/cost_math.h"
 #include "framework/abi/phase_catalog.h"
+#include "framework/ledger/cost_math.h"
 #include "framework/report/text_table.h"
 #include "framework/report/units.h"
+#include "infercost/sdk/abi_support.h"
 #include "nlohmann/json.hpp"
 
 namespace infercost::framework {
@@ -270,9 +271,7 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
 
 }  // namespace
 
-double TotalBytes(const ic_phase_cost& cost) {
-  return cost.weight_bytes + cost.kv_read_bytes + cost.kv_write_bytes + cost.activation_bytes;
-}
+double TotalBytes(const ic_phase_cost& cost) { return sdk::HbmBytes(cost); }
 
 std::string RenderLedgerTable(const Scenario& scenario, const Estimate& estimate) {
   const Ledger& ledger = estimate.ledger;

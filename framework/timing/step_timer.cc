@@ -4,15 +4,12 @@
 #include <utility>
 
 #include "fmt/format.h"
-#include "framework/base/status_macros.h"
 #include "framework/abi/phase_catalog.h"
+#include "framework/base/status_macros.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
 namespace {
-
-double HbmBytes(const ic_phase_cost& c) {
-  return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
-}
 
 void Merge(std::vector<PhaseTiming>& into, const PhaseTiming& timing) {
   for (PhaseTiming& existing : into) {
@@ -84,8 +81,7 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
     collective.spans_nodes = plan->spans_nodes ? 1 : 0;
     calls *= plan->hops;
     timing.calls = calls;
-    ASSIGN_OR_RETURN(double seconds,
-                     hardware_.CollectiveTime(device_, execution_.abi, collective));
+    ASSIGN_OR_RETURN(double seconds, hardware_.CollectiveTime(device_, execution_.abi, collective));
     timing.communication_s = calls * seconds;
     timing.time_s = timing.communication_s;
     timing.bound = IC_BOUND_COMMUNICATION;
@@ -98,7 +94,7 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
   timing.overhead_s = calls * time.overhead_s;
   timing.time_s = calls * time.time_s;
   timing.bound = time.bound;
-  const double bytes = HbmBytes(cost);
+  const double bytes = sdk::HbmBytes(cost);
   timing.arithmetic_intensity = bytes > 0 ? (cost.matrix_flops + cost.vector_flops) / bytes : 0;
   return timing;
 }
@@ -143,7 +139,7 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
     stage.kernels_s += timing.time_s;
     // Intensity of the merged record: recompute from the ledger's whole-step numbers.
     if (const ic_phase_cost* cost = per_gpu.Find(timing.phase)) {
-      const double bytes = HbmBytes(*cost);
+      const double bytes = sdk::HbmBytes(*cost);
       timing.arithmetic_intensity =
           bytes > 0 ? (cost->matrix_flops + cost->vector_flops) / bytes : 0;
     }
@@ -151,9 +147,8 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   stage.layer_overhead_s = layers * execution_.per_layer_overhead_s;
   // Host work per step: a fixed part plus a part per sequence in the batch (scheduling,
   // input preparation, sampling bookkeeping, detokenization).
-  stage.step_overhead_s =
-      execution_.per_step_overhead_s +
-      static_cast<double>(per_gpu.step.batch) * execution_.per_sequence_overhead_s;
+  stage.step_overhead_s = execution_.per_step_overhead_s + static_cast<double>(per_gpu.step.batch) *
+                                                               execution_.per_sequence_overhead_s;
   stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
   return stage;
 }

@@ -6,6 +6,7 @@
 
 #include "checks.h"
 #include "fixtures.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::conformance {
 namespace {
@@ -549,7 +550,7 @@ std::vector<std::pair<std::string, double>> MonotoneMetrics(
     matrix += r.matrix_flops;
     vector += r.vector_flops;
     kv_read += r.kv_read_bytes;
-    bytes += r.weight_bytes + r.kv_read_bytes + r.kv_write_bytes + r.activation_bytes;
+    bytes += sdk::HbmBytes(r);
   }
   return {{"qk_scores.matrix_flops", qk_flops}, {"qk_scores.kv_read_bytes", qk_kv},
           {"attn_v.matrix_flops", av_flops},    {"attn_v.kv_read_bytes", av_kv},
@@ -702,8 +703,9 @@ std::vector<LabeledCall> VariantWorkload(const PluginHandle& plugin, Host& host)
 CheckResult LayersAndState(const std::string& path) {
   Fixture f(path);
   if (!f.variant.HasLayerFunctions()) {
-    Skip("the table has no classify_layer / kv_state_bytes (ABI 1.0, or left NULL): hosts group "
-         "layers by kind and apply the 1.0 KV rule");
+    Skip(
+        "the table has no classify_layer / kv_state_bytes (ABI 1.0, or left NULL): hosts group "
+        "layers by kind and apply the 1.0 KV rule");
   }
   Problems problems;
   int classes_seen = 0;
@@ -752,8 +754,9 @@ CheckResult LayersAndState(const std::string& path) {
               problems);
   problems.FailIfAny();
   return {Status::kPass,
-          Cat(classes_seen, " layers classified; state finite, >= 0 and non-decreasing over "
-                            "contexts 1 .. 100000"),
+          Cat(classes_seen,
+              " layers classified; state finite, >= 0 and non-decreasing over "
+              "contexts 1 .. 100000"),
           {}};
 }
 

@@ -7,16 +7,10 @@
 #include <string>
 #include <utility>
 
+#include "infercost/sdk/abi_support.h"
+
 namespace infercost::conformance {
 namespace {
-
-constexpr std::array<const char*, IC_PHASE_COUNT_V1> kPhaseNames = {
-    "token_ids",       "embedding",      "attn_norm",    "q_proj",      "k_proj",
-    "v_proj",          "qk_scores",      "softmax",      "attn_v",      "o_proj",
-    "ffn_norm",        "ffn_gate",       "ffn_up",       "ffn_act",     "ffn_down",
-    "final_norm",      "lm_head",        "sampling",     "q_a_proj",    "q_b_proj",
-    "kv_a_proj",       "kv_b_proj",      "moe_router",   "moe_experts", "moe_shared_experts",
-    "attn_all_reduce", "ffn_all_reduce", "pp_send_recv", "ep_dispatch", "ep_combine"};
 
 ic_phase_cost Record(ic_phase_id phase) {
   ic_phase_cost cost{};
@@ -196,27 +190,10 @@ std::string Describe(const ic_stage& stage) {
   return text;
 }
 
-bool IsAttentionPhase(ic_phase_id id) {
-  switch (id) {
-    case IC_PHASE_Q_PROJ:
-    case IC_PHASE_K_PROJ:
-    case IC_PHASE_V_PROJ:
-    case IC_PHASE_QK_SCORES:
-    case IC_PHASE_SOFTMAX:
-    case IC_PHASE_ATTN_V:
-    case IC_PHASE_O_PROJ:
-    case IC_PHASE_Q_A_PROJ:
-    case IC_PHASE_Q_B_PROJ:
-    case IC_PHASE_KV_A_PROJ:
-    case IC_PHASE_KV_B_PROJ:
-      return true;
-    default:
-      return false;
-  }
-}
+bool IsAttentionPhase(ic_phase_id id) { return sdk::IsAttentionPhase(id); }
 
 std::string PhaseName(ic_phase_id id) {
-  if (id >= 0 && id < IC_PHASE_COUNT_V1) return kPhaseNames[static_cast<size_t>(id)];
+  if (sdk::IsKnownPhase(id)) return std::string(sdk::PhaseName(id));
   return Cat("phase ", id);
 }
 
@@ -380,33 +357,10 @@ std::string CollectiveName(ic_collective_op op) {
 }
 
 void CheckPhaseRecord(const ic_phase_cost& cost, const std::string& where, Problems& problems) {
-  if (cost.struct_size < sizeof(ic_phase_cost)) {
-    problems.Add(Cat(where, ": record struct_size ", cost.struct_size,
-                     " is smaller than its ABI 1.0 size ", sizeof(ic_phase_cost)));
-    return;
-  }
-  const std::string phase = PhaseName(cost.phase);
-  const std::pair<const char*, double> metrics[] = {{"params", cost.params},
-                                                    {"matrix_flops", cost.matrix_flops},
-                                                    {"vector_flops", cost.vector_flops},
-                                                    {"weight_bytes", cost.weight_bytes},
-                                                    {"kv_read_bytes", cost.kv_read_bytes},
-                                                    {"kv_write_bytes", cost.kv_write_bytes},
-                                                    {"activation_bytes", cost.activation_bytes},
-                                                    {"comm_bytes", cost.comm_bytes}};
-  for (const auto& [field, value] : metrics) {
-    if (!std::isfinite(value) || value < 0) {
-      problems.Add(
-          Cat(where, ": ", phase, ".", field, " = ", Num(value), " (must be finite and >= 0)"));
-    }
-  }
-  const std::pair<const char*, int64_t> sizes[] = {{"gemm_m", cost.gemm_m},
-                                                   {"gemm_n", cost.gemm_n},
-                                                   {"gemm_k", cost.gemm_k},
-                                                   {"gemm_count", cost.gemm_count}};
-  for (const auto& [field, value] : sizes) {
-    if (value < 0) problems.Add(Cat(where, ": ", phase, ".", field, " = ", value, " < 0"));
-  }
+  ic_phase_cost known_id = cost;  // unknown ids are PhaseIds' concern, not this check's
+  if (!sdk::IsKnownPhase(known_id.phase)) known_id.phase = IC_PHASE_Q_PROJ;
+  const std::string problem = sdk::PhaseRecordProblem(known_id);
+  if (!problem.empty()) problems.Add(Cat(where, ": ", problem));
 }
 
 }  // namespace infercost::conformance

@@ -5,7 +5,7 @@
 #include <tuple>
 
 #include "elf_symbols.h"
-#include "infercost/sdk/abi_checks.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::conformance {
 namespace {

@@ -3,6 +3,7 @@
 // "exact" column; the arithmetic is repeated in each comment.
 #include "framework/report/units.h"
 #include "gtest/gtest.h"
+#include "infercost/sdk/abi_support.h"
 #include "tests/integration/pipeline_fixture.h"
 
 namespace infercost {
@@ -22,9 +23,7 @@ class GoldenTest : public ::testing::Test {
     EXPECT_NE(cost, nullptr);
     return *cost;
   }
-  static double Bytes(const ic_phase_cost& c) {
-    return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
-  }
+  static double Bytes(const ic_phase_cost& c) { return sdk::HbmBytes(c); }
   static Ledger* ledger_;
 };
 Ledger* GoldenTest::ledger_ = nullptr;

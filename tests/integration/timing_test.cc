@@ -2,6 +2,7 @@
 // no overheads — against the explainer's own arithmetic (calculator-spec §3).
 #include "framework/estimate.h"
 #include "gtest/gtest.h"
+#include "infercost/sdk/abi_support.h"
 #include "tests/integration/pipeline_fixture.h"
 
 namespace infercost {
@@ -28,9 +29,7 @@ ScenarioRequest OneH100Fp16(const std::string& model) {
   return request;
 }
 
-double HbmBytes(const ic_phase_cost& c) {
-  return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
-}
+using sdk::HbmBytes;
 
 TEST(TimingTest, Llama70bFp16OnOneH100) {
   // Spec §3: 3.35e12 B/s / (2 bytes * 70.55e9 params) = 23.74 tok/s ("about twenty-five"). The

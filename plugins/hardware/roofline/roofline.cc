@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/plugin.h"
 
 namespace {
@@ -173,8 +174,7 @@ class Roofline final : public sdk::Hardware {
     ic_phase_time time{};
     time.struct_size = sizeof(ic_phase_time);
     time.bound = IC_BOUND_MEMORY;
-    const double bytes =
-        cost.weight_bytes + cost.kv_read_bytes + cost.kv_write_bytes + cost.activation_bytes;
+    const double bytes = sdk::HbmBytes(cost);
     if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
 
     const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));

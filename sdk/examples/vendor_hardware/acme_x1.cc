@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <string>
 
+#include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/plugin.h"
 
 namespace {
@@ -194,8 +195,7 @@ class AcmeHardware final : public sdk::Hardware {
     const double bf16_equivalent_flops = cost.matrix_flops *
                                          device.matrix_flops_per_s[IC_DTYPE_BF16] /
                                          device.matrix_flops_per_s[dtype];
-    const double bytes =
-        cost.weight_bytes + cost.kv_read_bytes + cost.kv_write_bytes + cost.activation_bytes;
+    const double bytes = sdk::HbmBytes(cost);  // weights + KV reads/writes + activations
 
     ic_phase_time time{};
     time.struct_size = sizeof(ic_phase_time);

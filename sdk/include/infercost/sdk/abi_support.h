@@ -1,0 +1,230 @@
+// infercost SDK — the ABI's vocabulary and rules in one place, shared by the framework (loader,
+// ledger, timer, report), the plugins, the conformance kit and the tests: phase names and
+// sections, plugin kind names, the HBM bytes of a phase, and the checks every host applies to
+// plugin tables and phase records.
+//
+//   namespace sdk = infercost::sdk;
+//   sdk::PhaseName(IC_PHASE_QK_SCORES);     // "qk_scores"
+//   sdk::PhaseSection(IC_PHASE_K_PROJ);     // IC_SECTION_ATTENTION
+//   sdk::HbmBytes(cost);                    // weight + KV read + KV write + activation bytes
+//   sdk::KindTableProblem(*plugin);         // "" or "attention_variant table: ... is null"
+//   sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan: ..."
+//
+// Header-only C++17; depends on the C ABI headers only.
+#ifndef INFERCOST_SDK_ABI_SUPPORT_H_
+#define INFERCOST_SDK_ABI_SUPPORT_H_
+
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "infercost/c/plugin.h"
+
+namespace infercost::sdk {
+inline namespace v1 {
+
+// ---- phases ----
+
+struct PhaseInfo {
+  std::string_view name;
+  ic_section section;
+};
+
+// Indexed by ic_phase_id; order follows the enum in infercost/c/phase.h (append-only).
+inline constexpr std::array<PhaseInfo, IC_PHASE_COUNT_V1> kPhaseInfo = {{
+    {"token_ids", IC_SECTION_VOCABULARY},
+    {"embedding", IC_SECTION_VOCABULARY},
+    {"attn_norm", IC_SECTION_NORM},
+    {"q_proj", IC_SECTION_ATTENTION},
+    {"k_proj", IC_SECTION_ATTENTION},
+    {"v_proj", IC_SECTION_ATTENTION},
+    {"qk_scores", IC_SECTION_ATTENTION},
+    {"softmax", IC_SECTION_ATTENTION},
+    {"attn_v", IC_SECTION_ATTENTION},
+    {"o_proj", IC_SECTION_ATTENTION},
+    {"ffn_norm", IC_SECTION_NORM},
+    {"ffn_gate", IC_SECTION_FFN},
+    {"ffn_up", IC_SECTION_FFN},
+    {"ffn_act", IC_SECTION_FFN},
+    {"ffn_down", IC_SECTION_FFN},
+    {"final_norm", IC_SECTION_NORM},
+    {"lm_head", IC_SECTION_VOCABULARY},
+    {"sampling", IC_SECTION_VOCABULARY},
+    {"q_a_proj", IC_SECTION_ATTENTION},
+    {"q_b_proj", IC_SECTION_ATTENTION},
+    {"kv_a_proj", IC_SECTION_ATTENTION},
+    {"kv_b_proj", IC_SECTION_ATTENTION},
+    {"moe_router", IC_SECTION_FFN},
+    {"moe_experts", IC_SECTION_FFN},
+    {"moe_shared_experts", IC_SECTION_FFN},
+    {"attn_all_reduce", IC_SECTION_COMMUNICATION},
+    {"ffn_all_reduce", IC_SECTION_COMMUNICATION},
+    {"pp_send_recv", IC_SECTION_COMMUNICATION},
+    {"ep_dispatch", IC_SECTION_COMMUNICATION},
+    {"ep_combine", IC_SECTION_COMMUNICATION},
+}};
+
+inline constexpr bool IsKnownPhase(ic_phase_id id) noexcept {
+  return id >= 0 && id < IC_PHASE_COUNT_V1;
+}
+// "qk_scores"; "" for an id this ABI does not know.
+inline constexpr std::string_view PhaseName(ic_phase_id id) noexcept {
+  return IsKnownPhase(id) ? kPhaseInfo[static_cast<size_t>(id)].name : std::string_view();
+}
+// The section of a known phase (unknown ids: attention, where a variant's phases go).
+inline constexpr ic_section PhaseSection(ic_phase_id id) noexcept {
+  return IsKnownPhase(id) ? kPhaseInfo[static_cast<size_t>(id)].section : IC_SECTION_ATTENTION;
+}
+inline constexpr bool IsAttentionPhase(ic_phase_id id) noexcept {
+  return IsKnownPhase(id) && PhaseSection(id) == IC_SECTION_ATTENTION;
+}
+inline constexpr std::string_view SectionName(ic_section section) noexcept {
+  switch (section) {
+    case IC_SECTION_VOCABULARY:
+      return "vocabulary";
+    case IC_SECTION_NORM:
+      return "norm";
+    case IC_SECTION_ATTENTION:
+      return "attention";
+    case IC_SECTION_FFN:
+      return "ffn";
+    case IC_SECTION_COMMUNICATION:
+      return "communication";
+    default:
+      return "unknown";
+  }
+}
+
+// Bytes a phase moves through HBM: weights, KV cache reads and writes, activations.
+// (Communication bytes go over links, not HBM.)
+inline constexpr double HbmBytes(const ic_phase_cost& c) noexcept {
+  return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
+}
+
+// What is wrong with a phase record a plugin produced ("" = nothing): struct_size below its ABI
+// 1.0 size, an unknown phase id, a metric not finite or negative, a negative matmul size. The
+// message names the phase and the field ("qk_scores.matrix_flops = nan (must be finite and
+// >= 0)").
+inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
+  if (cost.struct_size < sizeof(ic_phase_cost)) {
+    return "record struct_size " + std::to_string(cost.struct_size) +
+           " is smaller than its ABI 1.0 size " + std::to_string(sizeof(ic_phase_cost));
+  }
+  if (!IsKnownPhase(cost.phase)) {
+    return "unknown phase id " + std::to_string(cost.phase) + " (known ids are 0.." +
+           std::to_string(IC_PHASE_COUNT_V1 - 1) + ", see infercost/c/phase.h)";
+  }
+  const std::string phase(PhaseName(cost.phase));
+  const std::pair<const char*, double> metrics[] = {{"params", cost.params},
+                                                    {"matrix_flops", cost.matrix_flops},
+                                                    {"vector_flops", cost.vector_flops},
+                                                    {"weight_bytes", cost.weight_bytes},
+                                                    {"kv_read_bytes", cost.kv_read_bytes},
+                                                    {"kv_write_bytes", cost.kv_write_bytes},
+                                                    {"activation_bytes", cost.activation_bytes},
+                                                    {"comm_bytes", cost.comm_bytes}};
+  for (const auto& [field, value] : metrics) {
+    if (!std::isfinite(value) || value < 0) {
+      std::ostringstream text;
+      if (std::isnan(value)) {
+        text << "NaN";
+      } else if (std::isinf(value)) {
+        text << (value > 0 ? "inf" : "-inf");
+      } else {
+        text << value;
+      }
+      return phase + "." + field + " = " + text.str() + " (must be finite and >= 0)";
+    }
+  }
+  const std::pair<const char*, int64_t> sizes[] = {{"gemm_m", cost.gemm_m},
+                                                   {"gemm_n", cost.gemm_n},
+                                                   {"gemm_k", cost.gemm_k},
+                                                   {"gemm_count", cost.gemm_count}};
+  for (const auto& [field, value] : sizes) {
+    if (value < 0) return phase + "." + field + " = " + std::to_string(value) + " (matmul sizes are >= 0)";
+  }
+  return "";
+}
+
+// ---- plugin kinds and tables ----
+
+// "attention_variant", "attention_kernel", "hardware" (the manifests' spelling), or "".
+inline std::string_view KindName(ic_plugin_kind kind) noexcept {
+  switch (kind) {
+    case IC_PLUGIN_KIND_ATTENTION_VARIANT:
+      return "attention_variant";
+    case IC_PLUGIN_KIND_ATTENTION_KERNEL:
+      return "attention_kernel";
+    case IC_PLUGIN_KIND_HARDWARE:
+      return "hardware";
+    default:
+      return "";
+  }
+}
+
+// The frozen ABI 1.0 size of a kind's function table (0 for an unknown kind). Tables only grow
+// within a major: any 1.x table is at least this large.
+inline uint32_t KindTableV1_0Size(ic_plugin_kind kind) noexcept {
+  switch (kind) {
+    case IC_PLUGIN_KIND_ATTENTION_VARIANT:
+      return IC_ATTENTION_VARIANT_TABLE_V1_0_SIZE;
+    case IC_PLUGIN_KIND_ATTENTION_KERNEL:
+      return IC_ATTENTION_KERNEL_TABLE_V1_0_SIZE;
+    case IC_PLUGIN_KIND_HARDWARE:
+      return IC_HARDWARE_TABLE_V1_0_SIZE;
+    default:
+      return 0;
+  }
+}
+
+// What is wrong with the plugin's kind table ("" = nothing): present, at least its ABI 1.0
+// size, and every 1.0 function set. Functions a later minor appended are optional: hosts check
+// them with IC_HAS_FIELD and for NULL before each use.
+inline std::string KindTableProblem(const ic_plugin& plugin) {
+  if (plugin.kind_table == nullptr) return "kind_table is null";
+  const std::string_view kind = KindName(plugin.kind);
+  if (kind.empty()) {
+    return "unknown plugin kind " + std::to_string(plugin.kind) +
+           " (ABI 1 knows 1 = attention_variant, 2 = attention_kernel, 3 = hardware)";
+  }
+  const uint32_t size = *static_cast<const uint32_t*>(plugin.kind_table);
+  const uint32_t minimum = KindTableV1_0Size(plugin.kind);
+  if (size < minimum) {
+    return std::string(kind) + " table struct_size " + std::to_string(size) +
+           " is smaller than its ABI 1.0 size " + std::to_string(minimum);
+  }
+  const auto null = [&](const char* function) {
+    return std::string(kind) + " table: " + function + " is null";
+  };
+  switch (plugin.kind) {
+    case IC_PLUGIN_KIND_ATTENTION_VARIANT: {
+      const auto* t = static_cast<const ic_attention_variant_table*>(plugin.kind_table);
+      if (!t->validate) return null("validate");
+      if (!t->kv_cache_bytes_per_token) return null("kv_cache_bytes_per_token");
+      if (!t->emit_phases) return null("emit_phases");
+      return "";
+    }
+    case IC_PLUGIN_KIND_ATTENTION_KERNEL: {
+      const auto* t = static_cast<const ic_attention_kernel_table*>(plugin.kind_table);
+      if (!t->rewrite_traffic) return null("rewrite_traffic");
+      return "";
+    }
+    default: {
+      const auto* t = static_cast<const ic_hardware_table*>(plugin.kind_table);
+      if (!t->device_count) return null("device_count");
+      if (!t->describe_device) return null("describe_device");
+      if (!t->phase_time) return null("phase_time");
+      if (!t->collective_time) return null("collective_time");
+      return "";
+    }
+  }
+}
+
+}  // namespace v1
+}  // namespace infercost::sdk
+
+#endif  // INFERCOST_SDK_ABI_SUPPORT_H_
