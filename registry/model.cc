@@ -6,6 +6,7 @@
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "infercost/sdk/abi_support.h"
 #include "registry/toml_reader.h"
 
 namespace infercost::registry {
@@ -99,15 +100,7 @@ absl::Status Invalid(const Model& model, const std::string& message) {
 
 }  // namespace
 
-bool IsPluginName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-')) {
-      return false;
-    }
-  }
-  return true;
-}
+bool IsPluginName(std::string_view name) { return sdk::IsPluginName(name); }
 
 std::string OptionValueText(const VariantOption& option) {
   struct Text {

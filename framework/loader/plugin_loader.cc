@@ -77,16 +77,6 @@ std::string CheckTableString(const char* field, ic_string s, uint64_t max_size) 
 constexpr uint64_t kMaxNameBytes = 64;
 constexpr uint64_t kMaxTextBytes = 4096;
 
-bool IsValidPluginName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  for (char c : name) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
-
 using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPlugin>;
 
 LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expected,
@@ -151,7 +141,7 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
         "loads ({}.{}); rebuild it against a newer SDK",
         plugin->abi_major, plugin->abi_minor, INFERCOST_ABI_MAJOR, kOldestSupportedAbiMinor));
   }
-  if (!IsValidPluginName(View(plugin->name))) {
+  if (!sdk::IsPluginName(View(plugin->name))) {
     return reject(
         fmt::format("invalid plugin name '{}' (use 1-64 of [a-z0-9._-])", View(plugin->name)));
   }

@@ -39,15 +39,7 @@ ic_plugin_kind KindByName(std::string_view name) {
   return 0;
 }
 
-bool IsValidPluginName(std::string_view name) {
-  if (name.empty() || name.size() > kMaxNameBytes) return false;
-  for (char c : name) {
-    const bool ok =
-        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
-}
+bool IsValidPluginName(std::string_view name) { return sdk::IsPluginName(name); }
 
 PluginHandle PluginHandle::Open(const std::string& path) {
   Progress("checking the file is ELF");

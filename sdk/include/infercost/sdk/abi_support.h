@@ -145,12 +145,24 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
                                                    {"gemm_k", cost.gemm_k},
                                                    {"gemm_count", cost.gemm_count}};
   for (const auto& [field, value] : sizes) {
-    if (value < 0) return phase + "." + field + " = " + std::to_string(value) + " (matmul sizes are >= 0)";
+    if (value < 0)
+      return phase + "." + field + " = " + std::to_string(value) + " (matmul sizes are >= 0)";
   }
   return "";
 }
 
-// ---- plugin kinds and tables ----
+// ---- plugin kinds, names and tables ----
+
+// A plugin's registry name: 1-64 of [a-z0-9._-] (what manifests, presets and flags name).
+inline constexpr bool IsPluginName(std::string_view name) noexcept {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 // "attention_variant", "attention_kernel", "hardware" (the manifests' spelling), or "".
 inline std::string_view KindName(ic_plugin_kind kind) noexcept {
