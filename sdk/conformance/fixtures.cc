@@ -72,17 +72,6 @@ ic_string Keep(std::string text) {
   return ic_string{kept.data(), kept.size()};
 }
 
-ic_option IntOption(const char* name, int64_t value, const char* source) {
-  ic_option option{};
-  option.struct_size = sizeof option;
-  option.type = IC_VALUE_INT;
-  option.name = Keep(name);
-  option.int_value = value;
-  option.float_value = static_cast<double>(value);
-  option.source = Keep(source);
-  return option;
-}
-
 const std::vector<ic_option>& LatentOptions() {
   OptionStore& store = Store();
   if (store.latent.empty()) {
@@ -106,6 +95,28 @@ ic_attention_shape WithOptions(ic_attention_shape shape, const std::vector<ic_op
 }
 
 }  // namespace
+
+ic_option IntOption(const std::string& name, int64_t value, const std::string& source) {
+  ic_option option{};
+  option.struct_size = sizeof option;
+  option.type = IC_VALUE_INT;
+  option.name = Keep(name);
+  option.int_value = value;
+  option.float_value = static_cast<double>(value);
+  option.source = Keep(source);
+  return option;
+}
+
+ic_option StringOption(const std::string& name, const std::string& value,
+                       const std::string& source) {
+  ic_option option{};
+  option.struct_size = sizeof option;
+  option.type = IC_VALUE_STRING;
+  option.name = Keep(name);
+  option.string_value = Keep(value);
+  option.source = Keep(source);
+  return option;
+}
 
 bool AddCandidateOption(const std::string& assignment) {
   const size_t eq = assignment.find('=');

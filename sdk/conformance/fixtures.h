@@ -79,6 +79,10 @@ ic_attention_shape ReferenceShape(int64_t sliding_window = 0);
 // then with the reference ranks as ABI 1.1 options for latent-attention variants). Each carries
 // the options given with AddCandidateOption.
 std::vector<ic_attention_shape> CandidateShapes();
+// Option records whose strings live until the process ends (ABI 1.1 variant options).
+ic_option IntOption(const std::string& name, int64_t value, const std::string& source);
+ic_option StringOption(const std::string& name, const std::string& value,
+                       const std::string& source);
 // Adds `key=value` (--variant-option) to every candidate shape; false if not key=value.
 bool AddCandidateOption(const std::string& assignment);
 ic_stage MakeStage(ic_stage_kind kind, int64_t batch, int64_t query_tokens, int64_t context_tokens,

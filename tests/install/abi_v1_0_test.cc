@@ -64,6 +64,15 @@ ic_stage Stage(ic_stage_kind kind, int64_t batch, int64_t query, int64_t context
   return stage;
 }
 
+// The in-tree plugins and the one built against the frozen 1.0 headers, nothing else.
+framework::PluginSet InTreeAndFrozenPlugins() {
+  framework::PluginLoaderOptions options;
+  options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR, ABI_V1_0_PLUGIN_DIR};
+  options.use_environment = false;
+  options.use_default_dirs = false;
+  return framework::LoadPlugins(options);
+}
+
 TEST(AbiV10, PluginBuiltAgainstFrozenHeadersLoads) {
   const auto plugin = LoadV10Plugin();
   ASSERT_NE(plugin, nullptr);
@@ -138,11 +147,7 @@ TEST(AbiV10, RejectsBadInputWithAHostError) {
 }
 
 TEST(AbiV10, ServesAWholeScenario) {
-  framework::PluginLoaderOptions options;
-  options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR, ABI_V1_0_PLUGIN_DIR};
-  options.use_environment = false;
-  options.use_default_dirs = false;
-  const framework::PluginSet plugins = framework::LoadPlugins(options);
+  const framework::PluginSet plugins = InTreeAndFrozenPlugins();
   ASSERT_TRUE(plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, "abi10_mha").ok());
   absl::StatusOr<registry::Presets> presets = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
   ASSERT_TRUE(presets.ok()) << presets.status();
@@ -189,11 +194,7 @@ void ExpectSameLedger(const framework::StageLedger& a, const framework::StageLed
 // rule) and the in-tree mha (1.1: it reads the layer kind and owns its KV state) give the same
 // whole report, phase by phase, on a hybrid sliding/full model, sharded and not.
 TEST(AbiV10, SameNumbersAsTheCurrentSdkOnEveryReportedQuantity) {
-  framework::PluginLoaderOptions options;
-  options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR, ABI_V1_0_PLUGIN_DIR};
-  options.use_environment = false;
-  options.use_default_dirs = false;
-  const framework::PluginSet plugins = framework::LoadPlugins(options);
+  const framework::PluginSet plugins = InTreeAndFrozenPlugins();
   absl::StatusOr<registry::Presets> presets = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
   ASSERT_TRUE(presets.ok()) << presets.status();
   for (const char* model : {"llama-2-7b", "gemma-2-9b", "mistral-7b"}) {

@@ -6,7 +6,8 @@
 #include <map>
 #include <mutex>
 
-#include "host.h"  // the conformance kit (sdk/conformance)
+#include "fixtures.h"  // the kit's option records
+#include "host.h"      // the conformance kit (sdk/conformance)
 #include "plugin_handle.h"
 
 namespace infercost::testing {
@@ -109,38 +110,20 @@ Converted AsOptions(const std::string& variant, const ic_attention_shape& shape,
   Converted out{shape, stage};
   if (variant != "mla" || shape.struct_size < sizeof(ic_attention_shape)) return out;
   static std::deque<std::vector<ic_option>> lists;
-  static std::deque<std::string> strings;
-  const auto keep = [](const std::string& text) {
-    strings.push_back(text);
-    return ic_string{strings.back().data(), strings.back().size()};
-  };
   std::vector<ic_option>& options = lists.emplace_back();
-  const auto add_int = [&](const char* name, int64_t value) {
-    ic_option option{};
-    option.struct_size = sizeof option;
-    option.type = IC_VALUE_INT;
-    option.name = keep(name);
-    option.int_value = value;
-    option.float_value = static_cast<double>(value);
-    option.source = keep("plugin test");
-    options.push_back(option);
-  };
-  add_int("q_lora_rank", shape.q_lora_rank);
-  add_int("kv_lora_rank", shape.kv_lora_rank);
-  add_int("qk_nope_head_dim", shape.qk_nope_head_dim);
-  add_int("qk_rope_head_dim", shape.qk_rope_head_dim);
-  add_int("v_head_dim", shape.v_head_dim);
+  for (const auto& [name, value] :
+       {std::pair{"q_lora_rank", shape.q_lora_rank}, std::pair{"kv_lora_rank", shape.kv_lora_rank},
+        std::pair{"qk_nope_head_dim", shape.qk_nope_head_dim},
+        std::pair{"qk_rope_head_dim", shape.qk_rope_head_dim},
+        std::pair{"v_head_dim", shape.v_head_dim}}) {
+    options.push_back(conformance::IntOption(name, value, "plugin test"));
+  }
   if (stage.mla_form != IC_MLA_FORM_DEFAULT) {
-    ic_option option{};
-    option.struct_size = sizeof option;
-    option.type = IC_VALUE_STRING;
-    option.name = keep("mla_form");
-    option.string_value =
-        keep(stage.mla_form == IC_MLA_FORM_DECOMPRESS ? "decompress"
-             : stage.mla_form == IC_MLA_FORM_ABSORBED ? "absorbed"
-                                                      : std::to_string(stage.mla_form));
-    option.source = keep("plugin test");
-    options.push_back(option);
+    const std::string form = stage.mla_form == IC_MLA_FORM_DECOMPRESS ? "decompress"
+                             : stage.mla_form == IC_MLA_FORM_ABSORBED
+                                 ? "absorbed"
+                                 : std::to_string(stage.mla_form);
+    options.push_back(conformance::StringOption("mla_form", form, "plugin test"));
   }
   out.shape.q_lora_rank = out.shape.kv_lora_rank = 0;
   out.shape.qk_nope_head_dim = out.shape.qk_rope_head_dim = 0;
