@@ -1,5 +1,6 @@
 #include "registry/model.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -28,14 +29,16 @@ absl::StatusOr<MoeConfig> ReadMoe(const std::string& path, const toml::table& ta
   return moe;
 }
 
-// The [variant] table: every key is an option of the attention-variant plugin, passed on as it
-// is (integers, floats, booleans, strings). The plugin validates them.
+// A [variant] (or [variants.NAME]) table at `where`: every key is an option of the
+// attention-variant plugin, passed on as it is (integers, floats, booleans, strings). The plugin
+// validates them.
 absl::StatusOr<std::vector<VariantOption>> ReadVariantTable(const std::string& path,
-                                                            const toml::table& table) {
+                                                            const toml::table& table,
+                                                            const std::string& where) {
   std::vector<VariantOption> options;
   for (const auto& [key, node] : table) {
     const std::string name(key.str());
-    VariantOption option{name, int64_t{0}, fmt::format("{} [variant]", path)};
+    VariantOption option{name, int64_t{0}, fmt::format("{} {}", path, where)};
     if (auto i = node.value_exact<int64_t>()) {
       option.value = *i;
     } else if (auto d = node.value_exact<double>()) {
@@ -46,7 +49,7 @@ absl::StatusOr<std::vector<VariantOption>> ReadVariantTable(const std::string& p
       option.value = *str;
     } else {
       return absl::InvalidArgumentError(fmt::format(
-          "{}: [variant] {} must be an integer, a number, true/false or a string", path, name));
+          "{}: {} {} must be an integer, a number, true/false or a string", path, where, name));
     }
     options.push_back(std::move(option));
   }
@@ -202,7 +205,35 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
   }
   ASSIGN_OR_RETURN(const toml::table* variant, reader.OptionalTable("variant"));
   if (variant != nullptr) {
-    ASSIGN_OR_RETURN(model.variant_options, ReadVariantTable(path, *variant));
+    ASSIGN_OR_RETURN(model.variant_options, ReadVariantTable(path, *variant, "[variant]"));
+  }
+  ASSIGN_OR_RETURN(const toml::table* layer_variants, reader.OptionalTable("layer_variants"));
+  if (layer_variants != nullptr) {
+    for (const auto& [key, node] : *layer_variants) {
+      const std::string kind(key.str());
+      auto plugin = node.value<std::string>();
+      if (!IsLayerTypeName(kind) || !plugin || !IsPluginName(*plugin)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{}: [layer_variants] entries map a layer kind to an attention-variant plugin name, "
+            "e.g. linear_attention = \"gated_deltanet\"; '{}' is not one",
+            path, kind));
+      }
+      model.layer_variants.emplace_back(kind, *plugin);
+    }
+  }
+  ASSIGN_OR_RETURN(const toml::table* variants, reader.OptionalTable("variants"));
+  if (variants != nullptr) {
+    for (const auto& [key, node] : *variants) {
+      const std::string name(key.str());
+      const toml::table* options = node.as_table();
+      if (options == nullptr || !IsPluginName(name)) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: [variants.{}] must be a table of options of the plugin named {}", path,
+                        name, name));
+      }
+      ASSIGN_OR_RETURN(model.layer_variant_options[name],
+                       ReadVariantTable(path, *options, fmt::format("[variants.{}]", name)));
+    }
   }
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   RETURN_IF_ERROR(ValidateModel(model));
@@ -265,6 +296,24 @@ absl::Status ValidateModel(const Model& model) {
       static_cast<int64_t>(model.layer_types.size()) != model.num_layers) {
     return Invalid(model, fmt::format("layer_types lists {} layers; the model has num_layers = {}",
                                       model.layer_types.size(), model.num_layers));
+  }
+  for (const auto& [kind, plugin] : model.layer_variants) {
+    if (std::find(model.layer_types.begin(), model.layer_types.end(), kind) ==
+        model.layer_types.end()) {
+      return Invalid(model, fmt::format("[layer_variants] names layer kind {} ({}), which no entry "
+                                        "of layer_types has",
+                                        kind, plugin));
+    }
+  }
+  for (const auto& [plugin, options] : model.layer_variant_options) {
+    const bool used = std::any_of(model.layer_variants.begin(), model.layer_variants.end(),
+                                  [&](const auto& entry) { return entry.second == plugin; });
+    if (!used) {
+      return Invalid(model, fmt::format("[variants.{}] gives options to a plugin no "
+                                        "[layer_variants] entry names; its options would reach "
+                                        "nothing (use [variant] for attention_variant's)",
+                                        plugin));
+    }
   }
   if (model.moe) {
     if (model.moe->experts_per_token > model.moe->num_experts) {

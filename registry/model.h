@@ -6,9 +6,11 @@
 #define INFERCOST_REGISTRY_MODEL_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -64,6 +66,11 @@ struct Model {
   std::optional<MoeConfig> moe;
   // The attention variant's own hyper-parameters and options.
   std::vector<VariantOption> variant_options;
+  // Hybrid models: layer kinds (layer_types entries) costed by another variant plugin than
+  // attention_variant, e.g. {"linear_attention", "gated_deltanet"} ([layer_variants] in a
+  // preset), and those plugins' options by plugin name ([variants.NAME]).
+  std::vector<std::pair<std::string, std::string>> layer_variants;
+  std::map<std::string, std::vector<VariantOption>> layer_variant_options;
   std::string source;  // file it came from
   // Free text about how the model was built (config.json imports: defaults applied, torch_dtype,
   // quantization_config); not used by any formula.

@@ -12,7 +12,7 @@ std::string_view PhaseName(ic_phase_id id) {
 }
 
 std::optional<ic_phase_id> PhaseByName(std::string_view name) {
-  for (ic_phase_id id = 0; id < IC_PHASE_COUNT_V1; ++id) {
+  for (ic_phase_id id = 0; id < IC_PHASE_COUNT_V1_1; ++id) {
     if (sdk::PhaseName(id) == name) return id;
   }
   return std::nullopt;
@@ -37,9 +37,15 @@ int PhaseDisplayRank(ic_phase_id id) {
                                            IC_PHASE_KV_B_PROJ,
                                            IC_PHASE_K_PROJ,
                                            IC_PHASE_V_PROJ,
+                                           IC_PHASE_LINEAR_IN_PROJ,
+                                           IC_PHASE_SHORT_CONV,
+                                           IC_PHASE_INDEXER_PROJ,
+                                           IC_PHASE_INDEXER_SCORES,
                                            IC_PHASE_QK_SCORES,
                                            IC_PHASE_SOFTMAX,
                                            IC_PHASE_ATTN_V,
+                                           IC_PHASE_STATE_UPDATE,
+                                           IC_PHASE_OUTPUT_GATE,
                                            IC_PHASE_O_PROJ,
                                            IC_PHASE_MOE_ROUTER,
                                            IC_PHASE_FFN_GATE,
@@ -53,11 +59,11 @@ int PhaseDisplayRank(ic_phase_id id) {
                                            IC_PHASE_PP_SEND_RECV,
                                            IC_PHASE_EP_DISPATCH,
                                            IC_PHASE_EP_COMBINE};
-  static_assert(sizeof(kOrder) / sizeof(kOrder[0]) == IC_PHASE_COUNT_V1);
-  for (int rank = 0; rank < IC_PHASE_COUNT_V1; ++rank) {
+  static_assert(sizeof(kOrder) / sizeof(kOrder[0]) == IC_PHASE_COUNT_V1_1);
+  for (int rank = 0; rank < IC_PHASE_COUNT_V1_1; ++rank) {
     if (kOrder[rank] == id) return rank;
   }
-  return IC_PHASE_COUNT_V1;
+  return IC_PHASE_COUNT_V1_1;
 }
 
 bool IsAttentionPhase(ic_phase_id id) { return sdk::IsAttentionPhase(id); }

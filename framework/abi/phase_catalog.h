@@ -14,7 +14,7 @@
 
 namespace infercost::framework {
 
-// True for ids this host knows (0 <= id < IC_PHASE_COUNT_V1).
+// True for ids this host knows (0 <= id < IC_PHASE_COUNT_V1_1).
 bool IsKnownPhase(ic_phase_id id);
 // "qk_scores"; "unknown" for unknown ids.
 std::string_view PhaseName(ic_phase_id id);

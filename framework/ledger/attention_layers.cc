@@ -33,19 +33,9 @@ ic_option Record(const registry::VariantOption& option) {
   return record;
 }
 
-}  // namespace
-
-absl::StatusOr<std::shared_ptr<const AttentionLayers>> AttentionLayers::Create(
-    const registry::Model& model, const AttentionVariantPlugin& variant, int64_t tensor_parallel) {
-  std::shared_ptr<AttentionLayers> out(new AttentionLayers());
-  out->options_ = model.variant_options;
-  out->records_.reserve(out->options_.size());
-  for (const registry::VariantOption& option : out->options_) {
-    out->records_.push_back(Record(option));
-  }
-  out->layer_types_ = model.layer_types;
-
-  ic_attention_shape& shape = out->shape_;
+// The ABI shape of `model` carrying `binding`'s options.
+ic_attention_shape ShapeOf(const registry::Model& model, const VariantBinding& binding) {
+  ic_attention_shape shape{};
   shape.struct_size = sizeof(ic_attention_shape);
   shape.flags = model.attention_bias ? static_cast<uint32_t>(IC_ATTENTION_FLAG_QKV_BIAS) : 0u;
   shape.hidden_size = model.hidden_size;
@@ -54,19 +44,57 @@ absl::StatusOr<std::shared_ptr<const AttentionLayers>> AttentionLayers::Create(
   shape.head_dim = model.head_dim;
   shape.v_head_dim = model.v_head_dim > 0 ? model.v_head_dim : model.head_dim;
   shape.sliding_window = model.sliding_window;
-  shape.options = out->records_.empty() ? nullptr : out->records_.data();
-  shape.option_count = out->records_.size();
+  shape.options = binding.records.empty() ? nullptr : binding.records.data();
+  shape.option_count = binding.records.size();
   shape.option_size = sizeof(ic_option);
   shape.num_layers = model.num_layers;
+  return shape;
+}
 
-  if (absl::Status status = variant.Validate(shape, 1); !status.ok()) {
-    return absl::InvalidArgumentError(
-        fmt::format("model {} ({}): {}", model.name, model.source, std::string(status.message())));
+// The variant of the layers of `kind`: the one layer_variants names for it, else the model's.
+size_t VariantOfKind(const registry::Model& model, const std::vector<std::string>& names,
+                     const std::string& kind) {
+  for (const auto& [layer_kind, plugin] : model.layer_variants) {
+    if (layer_kind != kind) continue;
+    for (size_t v = 0; v < names.size(); ++v) {
+      if (names[v] == plugin) return v;
+    }
   }
-  if (absl::Status status = variant.Validate(shape, tensor_parallel); !status.ok()) {
-    return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}: {}",
-                                                  tensor_parallel, model.name,
-                                                  std::string(status.message())));
+  return 0;
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const AttentionLayers>> AttentionLayers::Create(
+    const registry::Model& model, std::vector<VariantInput> variants, int64_t tensor_parallel) {
+  std::shared_ptr<AttentionLayers> out(new AttentionLayers());
+  std::vector<std::string> names;
+  for (VariantInput& input : variants) {
+    auto binding = std::make_unique<VariantBinding>(
+        VariantBinding{input.name, std::move(input.plugin), std::move(input.options), {}, {}});
+    binding->records.reserve(binding->options.size());
+    for (const registry::VariantOption& option : binding->options) {
+      binding->records.push_back(Record(option));
+    }
+    binding->shape = ShapeOf(model, *binding);
+    names.push_back(binding->name);
+    out->variants_.push_back(std::move(binding));
+  }
+  out->layer_types_ = model.layer_types;
+
+  for (const auto& binding : out->variants_) {
+    const std::string who =
+        out->variants_.size() > 1 ? fmt::format(" (attention variant {})", binding->name) : "";
+    if (absl::Status status = binding->plugin.Validate(binding->shape, 1); !status.ok()) {
+      return absl::InvalidArgumentError(fmt::format("model {} ({}){}: {}", model.name, model.source,
+                                                    who, std::string(status.message())));
+    }
+    if (absl::Status status = binding->plugin.Validate(binding->shape, tensor_parallel);
+        !status.ok()) {
+      return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}{}: {}",
+                                                    tensor_parallel, model.name, who,
+                                                    std::string(status.message())));
+    }
   }
 
   static const std::string kNoKind;
@@ -74,17 +102,19 @@ absl::StatusOr<std::shared_ptr<const AttentionLayers>> AttentionLayers::Create(
   for (int64_t index = 0; index < model.num_layers; ++index) {
     const std::string& kind =
         out->layer_types_.empty() ? kNoKind : out->layer_types_[static_cast<size_t>(index)];
+    const size_t v = VariantOfKind(model, names, kind);
+    const VariantBinding& binding = *out->variants_[v];
     const ic_layer layer{sizeof(ic_layer), 0, index, model.num_layers, Str(kind)};
-    absl::StatusOr<uint64_t> id = variant.ClassifyLayer(shape, layer);
+    absl::StatusOr<uint64_t> id = binding.plugin.ClassifyLayer(binding.shape, layer);
     if (!id.ok()) {
       return absl::InvalidArgumentError(fmt::format("model {} ({}): {}", model.name, model.source,
                                                     std::string(id.status().message())));
     }
     size_t found = out->classes_.size();
     for (size_t c = 0; c < out->classes_.size(); ++c) {
-      if (out->classes_[c].id == *id) found = c;
+      if (out->classes_[c].variant == v && out->classes_[c].id == *id) found = c;
     }
-    if (found == out->classes_.size()) out->classes_.push_back({*id, kind, 0, layer});
+    if (found == out->classes_.size()) out->classes_.push_back({v, *id, kind, 0, layer});
     ++out->classes_[found].layers;
     out->class_of_layer_.push_back(found);
   }

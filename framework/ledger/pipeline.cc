@@ -6,10 +6,10 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
 #include "framework/ledger/builtin_phases.h"
 #include "framework/ledger/cost_math.h"
-#include "framework/abi/phase_catalog.h"
 
 namespace infercost::framework {
 namespace {
@@ -70,12 +70,9 @@ std::string ShortKind(const std::string& kind) {
 
 }  // namespace
 
-Pipeline::Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel,
+Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
                    std::shared_ptr<const AttentionLayers> attention)
-    : scenario_(std::move(scenario)),
-      variant_(std::move(variant)),
-      kernel_(std::move(kernel)),
-      attention_(std::move(attention)) {
+    : scenario_(std::move(scenario)), kernel_(std::move(kernel)), attention_(std::move(attention)) {
   const registry::Model& model = scenario_.model;
   device_ = ic_kernel_device{sizeof(ic_kernel_device), 0, scenario_.hardware.onchip_memory_bytes,
                              scenario_.hardware.l2_cache_bytes, scenario_.hardware.compute_units};
@@ -107,15 +104,29 @@ Pipeline::Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionK
 }
 
 absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const PluginSet& plugins) {
-  ASSIGN_OR_RETURN(auto variant_plugin,
+  const registry::Model& model = scenario.model;
+  // The model's variant (or --attention-variant's), then each plugin layer_variants names.
+  std::vector<AttentionLayers::VariantInput> variants;
+  ASSIGN_OR_RETURN(auto main_plugin,
                    plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, scenario.attention_variant));
+  variants.push_back({scenario.attention_variant, AttentionVariantPlugin(std::move(main_plugin)),
+                      model.variant_options});
+  for (const auto& [kind, name] : model.layer_variants) {
+    const bool seen = std::any_of(variants.begin(), variants.end(),
+                                  [&](const auto& v) { return v.name == name; });
+    if (seen) continue;
+    ASSIGN_OR_RETURN(auto plugin, plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, name));
+    std::vector<registry::VariantOption> options;
+    if (auto it = model.layer_variant_options.find(name); it != model.layer_variant_options.end()) {
+      options = it->second;
+    }
+    variants.push_back({name, AttentionVariantPlugin(std::move(plugin)), std::move(options)});
+  }
   ASSIGN_OR_RETURN(auto kernel,
                    plugins.Find(IC_PLUGIN_KIND_ATTENTION_KERNEL, scenario.attention_kernel));
-  AttentionVariantPlugin variant(std::move(variant_plugin));
   ASSIGN_OR_RETURN(std::shared_ptr<const AttentionLayers> attention,
-                   AttentionLayers::Create(scenario.model, variant, scenario.layout.tensor));
-  return Pipeline(scenario, std::move(variant), AttentionKernelPlugin(std::move(kernel)),
-                  std::move(attention));
+                   AttentionLayers::Create(model, std::move(variants), scenario.layout.tensor));
+  return Pipeline(scenario, AttentionKernelPlugin(std::move(kernel)), std::move(attention));
 }
 
 ic_stage Pipeline::StageOf(const Step& step, const ic_layer& layer) const {
@@ -138,10 +149,11 @@ ic_stage Pipeline::StageOf(const Step& step, const ic_layer& layer) const {
 
 absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(const Step& step,
                                                                      size_t attention_class) const {
-  const ic_layer& layer = attention_->classes()[attention_class].layer;
-  const ic_stage stage = StageOf(step, layer);
-  const ic_attention_shape& shape = attention_->shape();
-  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, variant_.Phases(shape, stage));
+  const AttentionClass& c = attention_->classes()[attention_class];
+  const VariantBinding& variant = attention_->variant(c.variant);
+  const ic_stage stage = StageOf(step, c.layer);
+  const ic_attention_shape& shape = variant.shape;
+  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, variant.plugin.Phases(shape, stage));
   RETURN_IF_ERROR(kernel_.RewriteTraffic(shape, stage, device_, phases));
   return phases;
 }
@@ -237,8 +249,9 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerToken(int64_t tensor_parallel) c
   step.tensor_parallel = tensor_parallel;
   double bytes = 0;
   for (const AttentionClass& c : attention_->classes()) {
+    const VariantBinding& variant = attention_->variant(c.variant);
     ASSIGN_OR_RETURN(double per_layer,
-                     variant_.KvCacheBytesPerToken(attention_->shape(), StageOf(step, c.layer)));
+                     variant.plugin.KvCacheBytesPerToken(variant.shape, StageOf(step, c.layer)));
     bytes += per_layer * static_cast<double>(c.layers);
   }
   return bytes;
@@ -250,8 +263,9 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
   step.tensor_parallel = tensor_parallel;
   double bytes = 0;
   for (const AttentionClass& c : attention_->classes()) {
+    const VariantBinding& variant = attention_->variant(c.variant);
     ASSIGN_OR_RETURN(double per_layer,
-                     variant_.KvStateBytes(attention_->shape(), StageOf(step, c.layer)));
+                     variant.plugin.KvStateBytes(variant.shape, StageOf(step, c.layer)));
     bytes += static_cast<double>(c.layers) * per_layer;
   }
   return bytes;

@@ -67,7 +67,7 @@ class Pipeline {
     bool moe;
     size_t attention_class;  // index into AttentionLayers::classes()
   };
-  Pipeline(Scenario scenario, AttentionVariantPlugin variant, AttentionKernelPlugin kernel,
+  Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
            std::shared_ptr<const AttentionLayers> attention);
   ic_stage StageOf(const Step& step, const ic_layer& layer) const;
   absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step,
@@ -76,7 +76,6 @@ class Pipeline {
                                            const std::vector<ic_phase_cost>& attention) const;
 
   Scenario scenario_;
-  AttentionVariantPlugin variant_;
   AttentionKernelPlugin kernel_;
   std::shared_ptr<const AttentionLayers> attention_;
   ic_kernel_device device_;

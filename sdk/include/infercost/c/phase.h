@@ -55,7 +55,15 @@ enum {
   IC_PHASE_PP_SEND_RECV = 27,    /* pipeline-parallel activation hand-off */
   IC_PHASE_EP_DISPATCH = 28,     /* expert-parallel all-to-all dispatch */
   IC_PHASE_EP_COMBINE = 29,      /* expert-parallel all-to-all combine */
-  IC_PHASE_COUNT_V1 = 30
+  IC_PHASE_COUNT_V1 = 30,
+  /* ---- 1.1: linear attention (Gated DeltaNet) and sparse attention (DSA's indexer) ---- */
+  IC_PHASE_LINEAR_IN_PROJ = 30, /* linear attention: fused q/k/v/gate (+ beta/alpha) projection */
+  IC_PHASE_SHORT_CONV = 31,     /* causal depthwise convolution over the projected channels */
+  IC_PHASE_STATE_UPDATE = 32,   /* recurrent state: read, decay + delta-rule update, output */
+  IC_PHASE_OUTPUT_GATE = 33,    /* gated norm / output gate before o_proj */
+  IC_PHASE_INDEXER_PROJ = 34,   /* sparse attention's indexer: its queries, keys, head weights */
+  IC_PHASE_INDEXER_SCORES = 35, /* indexer scores over every cached token, then top-k select */
+  IC_PHASE_COUNT_V1_1 = 36
 };
 
 typedef int32_t ic_section;
@@ -96,6 +104,8 @@ typedef struct ic_phase_sink {
 } ic_phase_sink;
 
 IC_STATIC_ASSERT(sizeof(ic_phase_cost) == 104, "ic_phase_cost v1.0 layout is frozen");
+/* A host older than 1.1 rejects the 1.1 phase ids as unknown: a plugin that emits them needs a
+ * 1.1 host (check host->abi_minor at initialize). */
 IC_STATIC_ASSERT(offsetof(ic_phase_cost, params) == 8, "ic_phase_cost v1.0 layout is frozen");
 IC_STATIC_ASSERT(offsetof(ic_phase_cost, comm_bytes) == 64, "ic_phase_cost v1.0 layout");
 IC_STATIC_ASSERT(offsetof(ic_phase_cost, gemm_m) == 72, "ic_phase_cost v1.0 layout is frozen");

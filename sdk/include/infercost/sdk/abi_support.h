@@ -35,7 +35,7 @@ struct PhaseInfo {
 };
 
 // Indexed by ic_phase_id; order follows the enum in infercost/c/phase.h (append-only).
-inline constexpr std::array<PhaseInfo, IC_PHASE_COUNT_V1> kPhaseInfo = {{
+inline constexpr std::array<PhaseInfo, IC_PHASE_COUNT_V1_1> kPhaseInfo = {{
     {"token_ids", IC_SECTION_VOCABULARY},
     {"embedding", IC_SECTION_VOCABULARY},
     {"attn_norm", IC_SECTION_NORM},
@@ -66,10 +66,16 @@ inline constexpr std::array<PhaseInfo, IC_PHASE_COUNT_V1> kPhaseInfo = {{
     {"pp_send_recv", IC_SECTION_COMMUNICATION},
     {"ep_dispatch", IC_SECTION_COMMUNICATION},
     {"ep_combine", IC_SECTION_COMMUNICATION},
+    {"linear_in_proj", IC_SECTION_ATTENTION},
+    {"short_conv", IC_SECTION_ATTENTION},
+    {"state_update", IC_SECTION_ATTENTION},
+    {"output_gate", IC_SECTION_ATTENTION},
+    {"indexer_proj", IC_SECTION_ATTENTION},
+    {"indexer_scores", IC_SECTION_ATTENTION},
 }};
 
 inline constexpr bool IsKnownPhase(ic_phase_id id) noexcept {
-  return id >= 0 && id < IC_PHASE_COUNT_V1;
+  return id >= 0 && id < IC_PHASE_COUNT_V1_1;
 }
 // "qk_scores"; "" for an id this ABI does not know.
 inline constexpr std::string_view PhaseName(ic_phase_id id) noexcept {
@@ -116,7 +122,7 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
   }
   if (!IsKnownPhase(cost.phase)) {
     return "unknown phase id " + std::to_string(cost.phase) + " (known ids are 0.." +
-           std::to_string(IC_PHASE_COUNT_V1 - 1) + ", see infercost/c/phase.h)";
+           std::to_string(IC_PHASE_COUNT_V1_1 - 1) + ", see infercost/c/phase.h)";
   }
   const std::string phase(PhaseName(cost.phase));
   const std::pair<const char*, double> metrics[] = {{"params", cost.params},
