@@ -85,9 +85,13 @@ TEST(AbiCompat, InTreePluginsLoadLikeThirdPartyOnes) {
   std::map<std::string, ic_plugin_kind> kinds;
   for (const auto& plugin : set.loaded) kinds[std::string(plugin->name())] = plugin->kind();
   const std::map<std::string, ic_plugin_kind> expected = {
-      {"mha", IC_PLUGIN_KIND_ATTENTION_VARIANT},  {"gqa", IC_PLUGIN_KIND_ATTENTION_VARIANT},
-      {"mqa", IC_PLUGIN_KIND_ATTENTION_VARIANT},  {"mla", IC_PLUGIN_KIND_ATTENTION_VARIANT},
-      {"naive", IC_PLUGIN_KIND_ATTENTION_KERNEL}, {"flash", IC_PLUGIN_KIND_ATTENTION_KERNEL},
+      {"mha", IC_PLUGIN_KIND_ATTENTION_VARIANT},
+      {"gqa", IC_PLUGIN_KIND_ATTENTION_VARIANT},
+      {"mqa", IC_PLUGIN_KIND_ATTENTION_VARIANT},
+      {"mla", IC_PLUGIN_KIND_ATTENTION_VARIANT},
+      {"gated_deltanet", IC_PLUGIN_KIND_ATTENTION_VARIANT},
+      {"naive", IC_PLUGIN_KIND_ATTENTION_KERNEL},
+      {"flash", IC_PLUGIN_KIND_ATTENTION_KERNEL},
       {"roofline", IC_PLUGIN_KIND_HARDWARE}};
   EXPECT_EQ(kinds, expected) << Describe(set);
   EXPECT_EQ(set.loaded.size(), expected.size()) << Describe(set);

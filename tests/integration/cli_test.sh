@@ -48,7 +48,7 @@ grep -q '^decode,attention,qk_scores,0,983040000,' <<<"$csv" || fail "csv lacks 
 expect_status 0 "models json" "$bin" models --format json >/dev/null
 expect_status 0 "hardware" "$bin" hardware >/dev/null
 plugins_out=$(expect_status 0 "plugins" "$bin" plugins)
-for p in mha gqa mqa mla naive flash roofline; do
+for p in mha gqa mqa mla gated_deltanet naive flash roofline; do
   grep -qE "loaded +[a-z_]+ +$p " <<<"$plugins_out" || fail "plugins does not list $p as loaded"
 done
 
@@ -133,7 +133,7 @@ out=$(expect_status 2 "gqa on an mla model" "$bin" report --model deepseek-v3 --
 grep -q "option kv_lora_rank is not an option of the gqa variant.*deepseek-v3.toml \[variant\]" <<<"$out" ||
   fail "gqa given MLA's options: $out"
 out=$(expect_status 2 "unknown variant option" "$bin" report --variant-option nosuch=1)
-grep -q "option nosuch is not an option of the gqa variant; it takes none (set in --variant-option)" <<<"$out" ||
+grep -q "option nosuch is not an option of the gqa variant; it takes output_gate (set in --variant-option)" <<<"$out" ||
   fail "unknown --variant-option: $out"
 out=$(expect_status 2 "bad variant option" "$bin" report --variant-option "no value")
 grep -q "is not key=value" <<<"$out" || fail "malformed --variant-option: $out"

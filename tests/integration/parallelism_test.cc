@@ -9,11 +9,7 @@ namespace {
 using framework::Estimate;
 using framework::ScenarioRequest;
 
-absl::StatusOr<Estimate> TryEstimate(const ScenarioRequest& request) {
-  auto scenario = framework::MakeScenario(request, testing::RepoPresets());
-  if (!scenario.ok()) return scenario.status();
-  return framework::EstimateScenario(*scenario, testing::InTreePlugins());
-}
+using testing::TryEstimate;
 
 Estimate EstimateOf(const ScenarioRequest& request) {
   auto estimate = TryEstimate(request);

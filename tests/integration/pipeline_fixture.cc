@@ -50,4 +50,10 @@ framework::Ledger RunScenario(const framework::ScenarioRequest& request) {
   return std::move(*ledger);
 }
 
+absl::StatusOr<framework::Estimate> TryEstimate(const framework::ScenarioRequest& request) {
+  auto scenario = framework::MakeScenario(request, RepoPresets());
+  if (!scenario.ok()) return scenario.status();
+  return framework::EstimateScenario(*scenario, InTreePlugins());
+}
+
 }  // namespace infercost::testing

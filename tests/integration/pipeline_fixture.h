@@ -3,6 +3,7 @@
 #ifndef INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 #define INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 
+#include "framework/estimate.h"
 #include "framework/ledger/pipeline.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
@@ -18,6 +19,8 @@ const framework::PluginSet& InTreePlugins();
 // Builds the pipeline of `request`; fails the test on error.
 framework::Pipeline MakePipeline(const framework::ScenarioRequest& request);
 framework::Ledger RunScenario(const framework::ScenarioRequest& request);
+// The whole estimate (ledgers, timing, memory) of `request`, or its error.
+absl::StatusOr<framework::Estimate> TryEstimate(const framework::ScenarioRequest& request);
 
 }  // namespace infercost::testing
 

@@ -14,7 +14,7 @@ class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
   static constexpr bool kThreadSafe = true;  // stateless
 
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
-    infercost::sdk::Options(shape).RejectUnknown({}, "gqa");
+    infercost::sdk::Options(shape).RejectUnknown({"output_gate"}, "gqa");
     am::ValidateAttentionShape(shape, tensor_parallel);
     am::ValidateKvHeadSplit(shape, shape.num_kv_heads, tensor_parallel);
   }
@@ -27,8 +27,10 @@ class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
     ValidateStep(shape, stage);
-    for (const ic_phase_cost& cost :
-         am::StandardAttentionPhases(shape, stage, shape.num_kv_heads)) {
+    const bool gated = infercost::sdk::Options(shape).Bool("output_gate", false);
+    for (ic_phase_cost cost : am::StandardAttentionPhases(shape, stage, shape.num_kv_heads)) {
+      if (gated && cost.phase == IC_PHASE_Q_PROJ) AddGateToQueryProjection(shape, stage, cost);
+      if (gated && cost.phase == IC_PHASE_O_PROJ) sink.Emit(OutputGate(shape, stage));
       sink.Emit(cost);
     }
   }
@@ -45,6 +47,35 @@ class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
   }
 
  private:
+  // Gated attention (Qwen3-Next, Qwen3.5; option output_gate): q_proj also produces a gate per
+  // query head and dimension, d -> 2 x H x dh.
+  static void AddGateToQueryProjection(const ic_attention_shape& shape, const ic_stage& stage,
+                                       ic_phase_cost& q_proj) {
+    const double heads =
+        static_cast<double>(am::HeadsPerShard(shape.num_heads, stage.tensor_parallel));
+    const double out = heads * static_cast<double>(shape.head_dim);
+    const double tokens =
+        static_cast<double>(stage.batch) * static_cast<double>(stage.query_tokens);
+    const double d = static_cast<double>(shape.hidden_size);
+    q_proj.params += d * out;
+    q_proj.weight_bytes += d * out * stage.weight_bytes_per_element;
+    q_proj.matrix_flops += 2 * tokens * d * out;
+    q_proj.gemm_n *= 2;
+    q_proj.activation_bytes += tokens * out * stage.activation_bytes_per_element;  // the gate
+  }
+  // sigmoid(gate) x attention output before o_proj: 5 vector FLOPs per element (sigmoid 4,
+  // multiply 1); reads the output and the gate, writes the gated output.
+  static ic_phase_cost OutputGate(const ic_attention_shape& shape, const ic_stage& stage) {
+    const double elements =
+        static_cast<double>(stage.batch) * static_cast<double>(stage.query_tokens) *
+        static_cast<double>(am::HeadsPerShard(shape.num_heads, stage.tensor_parallel)) *
+        static_cast<double>(am::ValueHeadDim(shape));
+    ic_phase_cost gate = infercost::sdk::MakePhaseCost(IC_PHASE_OUTPUT_GATE);
+    gate.vector_flops = 5 * elements;
+    gate.activation_bytes = 3 * elements * stage.activation_bytes_per_element;
+    return gate;
+  }
+
   void ValidateStep(const ic_attention_shape& shape, const ic_stage& stage) {
     Validate(shape, stage.tensor_parallel);
     am::ValidateStage(stage);

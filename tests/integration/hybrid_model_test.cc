@@ -1,0 +1,108 @@
+// A hybrid linear/full-attention model through the per-layer variants of ABI 1.1:
+// Qwen3-Next-80B-A3B (presets/models/qwen3-next-80b-a3b.toml) — 36 Gated DeltaNet layers
+// (plugin gated_deltanet) and 12 gated full-attention layers (gqa, output_gate), all MoE.
+// Every expected number is derived by hand from the config (d 2048; full attention: 16 query
+// heads, 2 KV heads, head_dim 256; linear: Hk 16, Hv 32, dk = dv = 128, conv kernel 4; MoE: 512
+// experts of width 512, 10 per token, 1 shared; vocab 151,936) and the formulas in
+// docs/phases.md. Dtypes: fp8 weights and KV (1 B), bf16 activations (2 B), bf16 state (2 B).
+#include <cmath>
+#include <cstdint>
+
+#include "framework/abi/phase_catalog.h"
+#include "framework/estimate.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost::testing {
+namespace {
+
+using framework::LayerGroup;
+using framework::ScenarioRequest;
+using framework::Step;
+
+ScenarioRequest Qwen3Next() {
+  ScenarioRequest r;
+  r.model = "qwen3-next-80b-a3b";
+  r.gpus = 1;
+  return r;
+}
+
+double AttentionParams(const LayerGroup& group) {
+  double params = 0;
+  for (const ic_phase_cost& cost : group.phases) {
+    if (framework::PhaseSection(cost.phase) == IC_SECTION_ATTENTION) params += cost.params;
+  }
+  return params;
+}
+
+const LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name) {
+  for (const LayerGroup& group : ledger.groups) {
+    if (group.name == name) return &group;
+  }
+  ADD_FAILURE() << "no layer group " << name;
+  return nullptr;
+}
+
+TEST(HybridModel, ParamsPerLayerKindAndTotal) {
+  const framework::Ledger ledger = RunScenario(Qwen3Next());
+  const LayerGroup* linear = Group(ledger.decode, "moe-linear");
+  const LayerGroup* full = Group(ledger.decode, "moe-full");
+  ASSERT_NE(linear, nullptr);
+  ASSERT_NE(full, nullptr);
+  EXPECT_EQ(linear->layers, 36);
+  EXPECT_EQ(full->layers, 12);
+  // Gated DeltaNet layer: in_proj d x (2·16·128 + 2·32·128 + 2·32) = 2048 x 12,352 = 25,296,896;
+  // conv (2·16·128 + 32·128) x 4 = 32,768; A_log + dt_bias 64; norm 128; out 4096 x 2048 =
+  // 8,388,608. Sum 33,718,464.
+  EXPECT_EQ(AttentionParams(*linear), 33'718'464);
+  // Gated attention layer: q (query + gate) 2048 x 8192 = 16,777,216; k, v 2048 x 512 =
+  // 1,048,576 each; o 4096 x 2048 = 8,388,608. Sum 27,262,976.
+  EXPECT_EQ(AttentionParams(*full), 27'262'976);
+  // Whole model: 36 x 33,718,464 + 12 x 27,262,976 = 1,541,020,416 attention;
+  // 48 x (router 2048·512 = 1,048,576 + experts 512·3·2048·512 = 1,610,612,736 + shared
+  // 3·2048·512 = 3,145,728 + norms 2·2048) = 77,510,934,528; embedding and LM head 2 x
+  // 151,936 x 2048 = 622,329,856; final norm 2048. Total 79,674,286,848: the published "80B in
+  // total" within 0.5 %.
+  EXPECT_EQ(ledger.decode.totals.params, 79'674'286'848.0);
+  EXPECT_LT(std::fabs(ledger.decode.totals.params / 80e9 - 1), 0.005);
+}
+
+TEST(HybridModel, LinearLayerDecodeIsFlatInContext) {
+  const framework::Pipeline pipeline = MakePipeline(Qwen3Next());
+  for (int64_t context : {1000, 100000}) {
+    SCOPED_TRACE(context);
+    absl::StatusOr<framework::StageLedger> step =
+        pipeline.Evaluate(Step{IC_STAGE_DECODE, 1, 1, context});
+    ASSERT_TRUE(step.ok()) << step.status();
+    const ic_phase_cost* state = step->Find(IC_PHASE_STATE_UPDATE);
+    ASSERT_NE(state, nullptr);
+    // Per layer: 7·dk·dv per value head = 7 x 16,384 x 32 = 3,670,016, plus the L2 norms of q
+    // and k (3 x 128 x 16 each = 6,144 x 2) and the gates (10 x 32): 3,682,624; x 36 layers.
+    EXPECT_EQ(state->vector_flops, 36.0 * 3'682'624);
+    EXPECT_EQ(state->matrix_flops, 0);
+    // The state, 32 x 128 x 128 x 2 B = 1,048,576 per layer, read and written: x 36.
+    EXPECT_EQ(state->kv_read_bytes, 36.0 * 1'048'576);
+    EXPECT_EQ(state->kv_write_bytes, 36.0 * 1'048'576);
+    // The conv state, (4 - 1) x 8,192 channels x 2 B = 49,152 per layer, read and written.
+    const ic_phase_cost* conv = step->Find(IC_PHASE_SHORT_CONV);
+    ASSERT_NE(conv, nullptr);
+    EXPECT_EQ(conv->kv_read_bytes, 36.0 * 49'152);
+  }
+}
+
+TEST(HybridModel, KvMemoryAt128kIsTheFullLayersCachePlusConstantState) {
+  ScenarioRequest r = Qwen3Next();
+  r.input_tokens = 131'000;
+  r.output_tokens = 72;  // a sequence holds 131,072 tokens
+  absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+  ASSERT_TRUE(e.ok()) << e.status();
+  // Full layers: K and V of 2 heads x 256 dims x 1 B = 1,024 B per token and layer; 12 layers x
+  // 131,072 tokens = 1,610,612,736 B. Linear layers: state 1,048,576 + conv 49,152 = 1,097,728
+  // B each, whatever the context; x 36 = 39,518,208 B. Sum 1,650,130,944 B.
+  EXPECT_EQ(e->summary.memory.kv_bytes, 1'650'130'944.0);
+  // Per token, only the full layers add to the cache: 12 x 1,024 = 12,288 B.
+  EXPECT_EQ(e->ledger.kv_cache_bytes_per_token, 12'288);
+}
+
+}  // namespace
+}  // namespace infercost::testing
