@@ -221,12 +221,23 @@ std::vector<int64_t> AcceptedTensorParallel(const Fixture& f) {
 CheckResult InputStructs(const std::string& path) {
   Fixture f(path);
   Problems problems;
+  std::string refused_v1_0;  // a 1.1+ plugin's clean refusal of v1.0-sized inputs
   for (const ic_stage& reference_stage : {Prefill(2, 128), Decode(2, 1024)}) {
     const std::string where = Describe(reference_stage);
-    const ic_attention_shape shape = AsV1_0(f.shape);
-    const ic_stage stage = AsV1_0(reference_stage);
+    ic_attention_shape shape = AsV1_0(f.shape);
+    ic_stage stage = AsV1_0(reference_stage);
     Progress(Cat("older caller (v1.0 struct sizes), ", where));
-    const PhasesResult old_phases = f.variant.Phases(&shape, &stage);
+    PhasesResult old_phases = f.variant.Phases(&shape, &stage);
+    // A plugin built against 1.1 or later may need what only a 1.1 caller passes (its options,
+    // the layer): it must then refuse a 1.0 caller with a clean error, and the comparison below
+    // is between a current-size caller and a newer one.
+    if (old_phases.error.is_error && old_phases.error.made_by_host &&
+        f.plugin.plugin().abi_minor >= 1) {
+      refused_v1_0 = old_phases.error.ToString();
+      shape.struct_size = sizeof(ic_attention_shape);
+      stage.struct_size = sizeof(ic_stage);
+      old_phases = f.variant.Phases(&shape, &stage);
+    }
     const KvResult old_kv = f.variant.KvBytes(&shape, &stage);
     const ErrorInfo old_valid = f.variant.Validate(&shape, stage.tensor_parallel);
 
@@ -273,6 +284,13 @@ CheckResult InputStructs(const std::string& path) {
     }
   }
   problems.FailIfAny();
+  if (!refused_v1_0.empty()) {
+    return {Status::kPass,
+            Cat("needs ABI 1.1 inputs (refuses v1.0-sized ones cleanly: ", refused_v1_0,
+                "); current-size and a newer caller's bigger shape, stage and sink give "
+                "identical results; inputs left untouched"),
+            {}};
+  }
   return {Status::kPass,
           "v1.0-sized inputs and a newer caller's bigger shape, stage and sink (garbage "
           "trailing fields) give identical results; inputs left untouched",
@@ -709,7 +727,9 @@ CheckResult LayersAndState(const std::string& path) {
   }
   Problems problems;
   int classes_seen = 0;
-  for (const char* kind : {"", "full_attention"}) {
+  // A variant may refuse layer kinds it does not cost (hybrid models map those layers to
+  // another variant), with a clean INVALID_ARGUMENT; it must accept at least one.
+  for (const char* kind : {"", "full_attention", "sliding_attention", "linear_attention"}) {
     for (int64_t index = 0; index < 4; ++index) {
       const ic_layer layer{sizeof(ic_layer), 0, index, 4, ic_string{kind, std::strlen(kind)}};
       uint64_t first = 0;
@@ -718,7 +738,13 @@ CheckResult LayersAndState(const std::string& path) {
       const ErrorInfo e2 = f.variant.ClassifyLayer(&f.shape, &layer, &second);
       const std::string where = Cat("layer ", index, " of 4, kind '", kind, "'");
       if (e1.is_error || e2.is_error) {
-        problems.Add(Cat(where, ": classify_layer failed: ", (e1.is_error ? e1 : e2).ToString()));
+        const ErrorInfo& e = e1.is_error ? e1 : e2;
+        if (!e.made_by_host || e.code != IC_STATUS_INVALID_ARGUMENT || e1.is_error != e2.is_error) {
+          problems.Add(Cat(where,
+                           ": classify_layer refused it without a clean, repeatable "
+                           "INVALID_ARGUMENT: ",
+                           e.ToString()));
+        }
         continue;
       }
       if (first != second) problems.Add(Cat(where, ": classify_layer gave two classes"));
@@ -742,8 +768,33 @@ CheckResult LayersAndState(const std::string& path) {
         }
         previous = state.bytes;
       }
+      // A layer that appends nothing per token keeps a constant-size state, and its decode
+      // step costs the same at any context (linear attention, a cache reader).
+      ic_stage probe = Decode(2, 1000);
+      probe.layer = &layer;
+      const KvResult per_token = f.variant.KvBytes(&f.shape, &probe);
+      if (!per_token.error.is_error && per_token.bytes == 0) {
+        ic_stage longer = Decode(2, 100000);
+        longer.layer = &layer;
+        const KvResult short_state = f.variant.StateBytes(&f.shape, &probe);
+        const KvResult long_state = f.variant.StateBytes(&f.shape, &longer);
+        if (short_state.bytes != long_state.bytes) {
+          problems.Add(Cat(where, ": kv_cache_bytes_per_token is 0, yet the state grows from ",
+                           Num(short_state.bytes), " B at context 1000 to ", Num(long_state.bytes),
+                           " B at 100000"));
+        }
+        // (A layer keeping nothing at all may read another layer's cache, which grows.)
+        if (short_state.bytes > 0 && Fingerprint(f.variant.Phases(&f.shape, &probe)) !=
+                                         Fingerprint(f.variant.Phases(&f.shape, &longer))) {
+          problems.Add(Cat(where,
+                           ": kv_cache_bytes_per_token is 0 (nothing cached per token), "
+                           "yet a decode step costs differently at context 1000 and "
+                           "100000"));
+        }
+      }
     }
   }
+  if (classes_seen == 0) problems.Add("classify_layer refused every layer kind tried");
   uint64_t ignored = 0;
   const ic_layer layer{sizeof(ic_layer), 0, 0, 4, ic_string{nullptr, 0}};
   ExpectError("classify_layer(NULL layer)", f.variant.ClassifyLayer(&f.shape, nullptr, &ignored),
@@ -786,8 +837,9 @@ std::vector<CheckSpec> VariantChecks() {
        "sharing K/V heads (num_kv_heads = heads / 8) never increases KV bytes per token",
        GqaKvBytes},
       {"invariants.layers_and_state",
-       "ABI 1.1: classify_layer is deterministic; kv_state_bytes finite, >= 0, non-decreasing "
-       "in context",
+       "ABI 1.1: classify_layer is deterministic (clean refusals allowed); kv_state_bytes "
+       "finite, >= 0, non-decreasing in context, constant (and decode flat) when nothing is "
+       "cached per token",
        LayersAndState},
       {"thread_safety", "concurrent calls on one instance match serial ones (if declared)",
        [](const std::string& path) { return ThreadSafetyCheck(path, VariantWorkload); }},

@@ -119,6 +119,9 @@ class GatedDeltaNet final : public infercost::sdk::AttentionVariant {
   void Validate(const ic_attention_shape& shape, int64_t tensor_parallel) override {
     const DeltaNet n = DeltaNetOf(shape);
     am::RequirePositive("hidden_size", shape.hidden_size, "set it to the model's d_model");
+    // Not used by the linear layers, but a model without them is not a model.
+    am::RequirePositive("num_heads", shape.num_heads, "set the model's num_attention_heads");
+    am::RequirePositive("head_dim", shape.head_dim, "set the model's head_dim");
     am::RequirePositive("tensor_parallel", tensor_parallel, "use 1 for an unsharded model");
     if (n.key_heads % tensor_parallel != 0) {
       am::RejectArgument("tensor_parallel = " + std::to_string(tensor_parallel) +

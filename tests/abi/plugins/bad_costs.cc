@@ -5,6 +5,7 @@
 //   COSTS_IGNORES_SINK_ERROR  emits qk_scores.matrix_flops = NaN, swallows the sink's error,
 //                             emits a good attn_v and returns OK
 //   COSTS_FOREIGN_PHASE       emits ffn_up, which is not an attention phase
+//   COSTS_GROWING_STATE       caches nothing per token, yet says its state grows with context
 // Each first emits a good q_proj, so the failure is not simply "the first record".
 #include <limits>
 
@@ -53,10 +54,19 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
 #elif defined(COSTS_FOREIGN_PHASE)
     ic_phase_cost ffn_up = MakePhaseCost(IC_PHASE_FFN_UP);
     sink.Emit(ffn_up);
+#elif defined(COSTS_GROWING_STATE)
+    // good records only: the lie is in KvStateBytes
 #else
-#error "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE"
+#error "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE"
 #endif
   }
+
+#if defined(COSTS_GROWING_STATE)
+  // Nothing is appended per token (KvCacheBytesPerToken = 0), so the state must not grow.
+  double KvStateBytes(const ic_attention_shape& /*shape*/, const ic_stage& stage) override {
+    return 64.0 * static_cast<double>(stage.context_tokens);
+  }
+#endif
 };
 
 }  // namespace
