@@ -90,6 +90,7 @@ TEST(AbiCompat, InTreePluginsLoadLikeThirdPartyOnes) {
       {"mqa", IC_PLUGIN_KIND_ATTENTION_VARIANT},
       {"mla", IC_PLUGIN_KIND_ATTENTION_VARIANT},
       {"gated_deltanet", IC_PLUGIN_KIND_ATTENTION_VARIANT},
+      {"dsa", IC_PLUGIN_KIND_ATTENTION_VARIANT},
       {"naive", IC_PLUGIN_KIND_ATTENTION_KERNEL},
       {"flash", IC_PLUGIN_KIND_ATTENTION_KERNEL},
       {"roofline", IC_PLUGIN_KIND_HARDWARE}};

@@ -213,7 +213,7 @@ TEST(AbiLoaderRejects, BadPluginsDoNotStopTheGoodOnes) {
       "abi_ignores_sink_error", "abi_nan_cost", "abi_nan_time", "abi_negative_cost",
       "abi_negative_traffic", "abi_newer_minor", "abi_throwing",
       // in-tree
-      "flash", "gated_deltanet", "gqa", "mha", "mla", "mqa", "naive", "roofline"};
+      "dsa", "flash", "gated_deltanet", "gqa", "mha", "mla", "mqa", "naive", "roofline"};
   std::sort(expected_loaded.begin(), expected_loaded.end());
   EXPECT_EQ(loaded, expected_loaded) << Describe(set);
 

@@ -56,7 +56,7 @@ for f in bin/infercost \
   share/infercost/presets/engines/ideal.toml; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
-for p in mha gqa mqa mla gated_deltanet naive flash roofline; do
+for p in mha gqa mqa mla gated_deltanet dsa naive flash roofline; do
   [[ -e $prefix/$libdir/infercost/plugins/$p.icplugin.toml ]] || fail "no manifest for $p"
   [[ -e $prefix/$libdir/infercost/plugins/infercost-$p.so ]] || fail "no library for $p"
 done
@@ -135,7 +135,7 @@ fi
 
 step "installed CLI finds the installed plugins and presets (no environment, no flags)"
 if run "infercost plugins" "$cli" plugins; then
-  for p in mha gqa mqa mla gated_deltanet naive flash roofline; do
+  for p in mha gqa mqa mla gated_deltanet dsa naive flash roofline; do
     grep -qE "loaded +[a-z_]+ +$p " <<<"$out" || fail "installed CLI does not list $p as loaded"
   done
   grep -qF "$prefix/$libdir/infercost/plugins" <<<"$out" ||
@@ -208,7 +208,7 @@ run "report table on acme-x1" "$cli" --plugin-dir "$vendor_dir" report --hardwar
 
 step "host_cpp embeds the framework"
 if run "host_cpp" "$work/build-host/host_cpp"; then
-  grep -q "8 plugins loaded" <<<"$out" || fail "host_cpp did not load the 8 installed plugins: $out"
+  grep -q "9 plugins loaded" <<<"$out" || fail "host_cpp did not load the 9 installed plugins: $out"
   grep -qE "^llama-3-70b +h100-sxm +2 +fp8 +1 +[0-9.]+ +[0-9.]+ " <<<"$out" ||
     fail "host_cpp printed no result for llama-3-70b: $out"
   printf '%s\n' "$out"

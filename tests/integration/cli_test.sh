@@ -48,7 +48,7 @@ grep -q '^decode,attention,qk_scores,0,983040000,' <<<"$csv" || fail "csv lacks 
 expect_status 0 "models json" "$bin" models --format json >/dev/null
 expect_status 0 "hardware" "$bin" hardware >/dev/null
 plugins_out=$(expect_status 0 "plugins" "$bin" plugins)
-for p in mha gqa mqa mla gated_deltanet naive flash roofline; do
+for p in mha gqa mqa mla gated_deltanet dsa naive flash roofline; do
   grep -qE "loaded +[a-z_]+ +$p " <<<"$plugins_out" || fail "plugins does not list $p as loaded"
 done
 

@@ -104,5 +104,55 @@ TEST(HybridModel, KvMemoryAt128kIsTheFullLayersCachePlusConstantState) {
   EXPECT_EQ(e->ledger.kv_cache_bytes_per_token, 12'288);
 }
 
+// ---- DeepSeek Sparse Attention: DeepSeek-V3.2 (presets/models/deepseek-v3.2.toml) ----
+// MLA (q_lora 1536, kv_lora 512, rope 64) plus a lightning indexer of 64 heads of 128 whose key
+// takes 132 B per token (128 fp8 + a 4 B scale), selecting 2048 tokens; fp8 KV (1 B), 61 layers.
+
+ScenarioRequest DeepSeekV32() {
+  ScenarioRequest r;
+  r.model = "deepseek-v3.2";
+  r.gpus = 8;
+  return r;
+}
+
+TEST(SparseAttention, IndexerParamsAndKvPerToken) {
+  const framework::Ledger ledger = RunScenario(DeepSeekV32());
+  const ic_phase_cost* indexer = ledger.decode.Find(IC_PHASE_INDEXER_PROJ);
+  ASSERT_NE(indexer, nullptr);
+  // wq_b 1536 x 8192 = 12,582,912; wk 7168 x 128 = 917,504; k_norm 2 x 128 = 256;
+  // weights_proj 7168 x 64 = 458,752: 13,959,424 per layer, x 61.
+  EXPECT_EQ(indexer->params, 61.0 * 13'959'424);
+  // Per token and layer: latent 512 + RoPE key 64 at 1 B, plus the 132 B indexer key = 708 B;
+  // x 61 layers = 43,188 B.
+  EXPECT_EQ(ledger.kv_cache_bytes_per_token, 43'188);
+}
+
+TEST(SparseAttention, MainReadsCappedAtTopKIndexerReadsLinearInContext) {
+  const framework::Pipeline pipeline = MakePipeline(DeepSeekV32());
+  double main_reads_at_4k = 0;
+  for (int64_t context : {4096, 8192}) {
+    SCOPED_TRACE(context);
+    absl::StatusOr<framework::StageLedger> step =
+        pipeline.Evaluate(Step{IC_STAGE_DECODE, 1, 1, context});
+    ASSERT_TRUE(step.ok()) << step.status();
+    const ic_phase_cost* scores = step->Find(IC_PHASE_INDEXER_SCORES);
+    ASSERT_NE(scores, nullptr);
+    // The indexer reads every cached key: C x 132 B per layer, x 61.
+    EXPECT_EQ(scores->kv_read_bytes, 61.0 * 132 * static_cast<double>(context));
+    // ... and scores each: 2 x 64 heads x 128 dims per key, x 61.
+    EXPECT_EQ(scores->matrix_flops, 61.0 * 2 * 64 * 128 * static_cast<double>(context));
+    // The main attention reads the 2048 selected latents: 2048 x 576 B per layer, x 61 =
+    // 71,958,528 B, at either context.
+    const ic_phase_cost* qk = step->Find(IC_PHASE_QK_SCORES);
+    ASSERT_NE(qk, nullptr);
+    EXPECT_EQ(qk->kv_read_bytes, 61.0 * 2048 * 576);
+    if (context == 4096) {
+      main_reads_at_4k = qk->matrix_flops;
+    } else {
+      EXPECT_EQ(qk->matrix_flops, main_reads_at_4k);  // capped at k
+    }
+  }
+}
+
 }  // namespace
 }  // namespace infercost::testing
