@@ -35,6 +35,7 @@ enum class Family {
   kDeepseekV3,
   kGemma2,
   kGemma3,
+  kDeepseekV32,
   kGptOss,
 };
 
@@ -55,6 +56,7 @@ constexpr Architecture kArchitectures[] = {
     {"Qwen3MoeForCausalLM", "qwen3_moe", Family::kQwen3Moe, "qwen3-moe"},
     {"DeepseekV2ForCausalLM", "deepseek_v2", Family::kDeepseekV2, "deepseek"},
     {"DeepseekV3ForCausalLM", "deepseek_v3", Family::kDeepseekV3, "deepseek"},
+    {"DeepseekV32ForCausalLM", "deepseek_v32", Family::kDeepseekV32, "deepseek"},
     {"Gemma2ForCausalLM", "gemma2", Family::kGemma2, "gemma2"},
     {"Gemma3ForCausalLM", "gemma3_text", Family::kGemma3, "gemma3"},
     {"Gemma3ForConditionalGeneration", "gemma3", Family::kGemma3, "gemma3"},
@@ -68,7 +70,9 @@ constexpr int64_t kGemma3SlidingWindowPattern = 6;
 constexpr int64_t kGemmaSlidingWindow = 4096;
 constexpr int64_t kGptOssSlidingWindow = 128;
 
-bool IsDeepseek(Family f) { return f == Family::kDeepseekV2 || f == Family::kDeepseekV3; }
+bool IsDeepseek(Family f) {
+  return f == Family::kDeepseekV2 || f == Family::kDeepseekV3 || f == Family::kDeepseekV32;
+}
 bool IsGemma(Family f) { return f == Family::kGemma2 || f == Family::kGemma3; }
 bool IsQwen(Family f) {
   return f == Family::kQwen2 || f == Family::kQwen2Moe || f == Family::kQwen3 ||
@@ -359,6 +363,7 @@ absl::StatusOr<HfVariantNames> LoadHfVariantNames(const std::string& path) {
   TomlReader reader(path, *attention, "attention");
   HfVariantNames names;
   for (auto [key, field] : {std::pair{"latent", &HfVariantNames::latent},
+                            std::pair{"sparse_latent", &HfVariantNames::sparse_latent},
                             std::pair{"multi_head", &HfVariantNames::multi_head},
                             std::pair{"multi_query", &HfVariantNames::multi_query},
                             std::pair{"grouped_query", &HfVariantNames::grouped_query}}) {
@@ -493,6 +498,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       break;
     case Family::kDeepseekV2:
     case Family::kDeepseekV3:
+    case Family::kDeepseekV32:
       // n_routed_experts null: a dense DeepSeek model.
       if (f.Has("n_routed_experts")) {
         moe.experts = f.RequiredPositive("n_routed_experts");
@@ -566,7 +572,8 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
 
   // --- Attention shape.
   if (IsDeepseek(family)) {
-    model.attention_variant = names.latent;
+    // DeepSeek Sparse Attention (V3.2): the indexer's sizes join the latent ranks.
+    model.attention_variant = family == Family::kDeepseekV32 ? names.sparse_latent : names.latent;
     model.num_kv_heads = model.num_attention_heads;  // MLA: one latent serves every head
     model.head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
     for (const auto& [key, value] :
@@ -576,6 +583,17 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
           std::pair{"v_head_dim", mla.v_head_dim}}) {
       model.variant_options.push_back(
           {key, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
+    }
+    if (family == Family::kDeepseekV32) {
+      for (const char* key : {"index_n_heads", "index_head_dim", "index_topk"}) {
+        const int64_t value = f.RequiredPositive(key);
+        if (value > kMaxModelDimension) {
+          return Invalid(path, fmt::format("field \"{}{}\" = {} is out of range; allowed: at most {}",
+                                           prefix, key, value, kMaxModelDimension));
+        }
+        model.variant_options.push_back(
+            {key, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
+      }
     }
   } else {
     model.num_kv_heads = kv_heads.value_or(model.num_attention_heads);

@@ -49,6 +49,7 @@ namespace infercost::registry {
 // code: presets/hf-import.toml ([attention]) sets them (LoadPresets reads it).
 struct HfVariantNames {
   std::string latent;         // kv_lora_rank present (DeepSeek-V2/V3)
+  std::string sparse_latent;  // the same with a sparse-attention indexer (DeepSeek-V3.2)
   std::string multi_head;     // num_key_value_heads = num_attention_heads, or absent
   std::string multi_query;    // num_key_value_heads = 1
   std::string grouped_query;  // any other num_key_value_heads

@@ -511,7 +511,7 @@ TEST(HfConfigHostileTest, AbsentKvHeadsBecomesAReportNote) {
 
 // Which plugin an import names is data (hf-import.toml), not code: a user's mapping wins.
 TEST(RegistryHfConfig, VariantNamesComeFromTheImportTable) {
-  const HfVariantNames mine{"my-latent", "my-mha", "my-mqa", "my-gqa"};
+  const HfVariantNames mine{"my-latent", "my-sparse", "my-mha", "my-mqa", "my-gqa"};
   absl::StatusOr<Model> deepseek = LoadHuggingFaceConfig(ConfigPath("deepseek-v3"), mine);
   absl::StatusOr<Model> llama = LoadHuggingFaceConfig(ConfigPath("llama-3.1-8b"), mine);
   ASSERT_TRUE(deepseek.ok()) << deepseek.status();
@@ -520,6 +520,15 @@ TEST(RegistryHfConfig, VariantNamesComeFromTheImportTable) {
   EXPECT_EQ(llama->attention_variant, "my-gqa");  // 8 of 32 heads
   EXPECT_EQ(Names().latent, "mla");               // the shipped table
   EXPECT_EQ(Names().multi_head, "mha");
+}
+
+TEST(RegistryHfConfig, DeepseekV32MatchesThePresetFieldByField) {
+  const Model imported = Import("deepseek-v3.2");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("deepseek-v3.2"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  EXPECT_EQ(imported.attention_variant, "dsa");
+  EXPECT_EQ(OptionInt(imported, "index_topk"), 2048);
+  ExpectSameArchitecture(imported, *preset);
 }
 
 }  // namespace
