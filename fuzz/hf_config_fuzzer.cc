@@ -10,7 +10,8 @@
 
 namespace {
 // presets/hf-import.toml's names (the harness does not read files).
-const infercost::registry::HfVariantNames kNames{"mla", "dsa", "mha", "mqa", "gqa"};
+const infercost::registry::HfVariantNames kNames{"mla", "dsa", "gated_deltanet",
+                                                 "mha", "mqa", "gqa"};
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -36,6 +36,7 @@ enum class Family {
   kGemma2,
   kGemma3,
   kDeepseekV32,
+  kQwen3Next,
   kGptOss,
 };
 
@@ -57,6 +58,7 @@ constexpr Architecture kArchitectures[] = {
     {"DeepseekV2ForCausalLM", "deepseek_v2", Family::kDeepseekV2, "deepseek"},
     {"DeepseekV3ForCausalLM", "deepseek_v3", Family::kDeepseekV3, "deepseek"},
     {"DeepseekV32ForCausalLM", "deepseek_v32", Family::kDeepseekV32, "deepseek"},
+    {"Qwen3NextForCausalLM", "qwen3_next", Family::kQwen3Next, "qwen3_next"},
     {"Gemma2ForCausalLM", "gemma2", Family::kGemma2, "gemma2"},
     {"Gemma3ForCausalLM", "gemma3_text", Family::kGemma3, "gemma3"},
     {"Gemma3ForConditionalGeneration", "gemma3", Family::kGemma3, "gemma3"},
@@ -364,6 +366,7 @@ absl::StatusOr<HfVariantNames> LoadHfVariantNames(const std::string& path) {
   HfVariantNames names;
   for (auto [key, field] : {std::pair{"latent", &HfVariantNames::latent},
                             std::pair{"sparse_latent", &HfVariantNames::sparse_latent},
+                            std::pair{"linear", &HfVariantNames::linear},
                             std::pair{"multi_head", &HfVariantNames::multi_head},
                             std::pair{"multi_query", &HfVariantNames::multi_query},
                             std::pair{"grouped_query", &HfVariantNames::grouped_query}}) {
@@ -489,6 +492,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       break;
     case Family::kQwen2Moe:
     case Family::kQwen3Moe:
+    case Family::kQwen3Next:
       moe.experts = f.RequiredPositive("num_experts");
       moe.per_token = f.RequiredPositive("num_experts_per_tok");
       moe.width = f.RequiredPositive("moe_intermediate_size");
@@ -588,8 +592,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       for (const char* key : {"index_n_heads", "index_head_dim", "index_topk"}) {
         const int64_t value = f.RequiredPositive(key);
         if (value > kMaxModelDimension) {
-          return Invalid(path, fmt::format("field \"{}{}\" = {} is out of range; allowed: at most {}",
-                                           prefix, key, value, kMaxModelDimension));
+          return Invalid(
+              path, fmt::format("field \"{}{}\" = {} is out of range; allowed: at most {}", prefix,
+                                key, value, kMaxModelDimension));
         }
         model.variant_options.push_back(
             {key, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
@@ -631,7 +636,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
           fmt::format("use_sliding_window false: sliding_window {} unused", window_key));
     }
     window = 0;
-  } else if (layer_types != nullptr) {
+  } else if (layer_types != nullptr && family != Family::kQwen3Next) {
     ASSIGN_OR_RETURN(sliding,
                      ReadLayerTypes(path, *layer_types, prefix + "layer_types", model.num_layers));
   } else if (IsQwen(family)) {  // use_sliding_window true
@@ -670,8 +675,55 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     model.layer_types.push_back(slides ? "sliding_attention" : "full_attention");
   }
 
+  // --- Hybrid linear attention (Qwen3-Next): layer_types ("linear_attention" /
+  // "full_attention"), or every full_attention_interval-th layer full (Qwen3NextConfig); linear
+  // layers go to the plugin hf-import.toml names for linear attention, with the linear_* keys as
+  // its options; full layers are gated attention (the standard variant's option output_gate).
+  if (family == Family::kQwen3Next) {
+    model.layer_types.clear();
+    if (layer_types != nullptr) {
+      if (static_cast<int64_t>(layer_types->size()) != model.num_layers) {
+        return Invalid(path, fmt::format("field \"{}layer_types\" lists {} layers; "
+                                         "num_hidden_layers is {}",
+                                         prefix, layer_types->size(), model.num_layers));
+      }
+      for (size_t i = 0; i < layer_types->size(); ++i) {
+        const Json& entry = (*layer_types)[i];
+        if (!entry.is_string() || (entry.get<std::string>() != "linear_attention" &&
+                                   entry.get<std::string>() != "full_attention")) {
+          return Invalid(path, fmt::format("field \"{}layer_types[{}]\": expected "
+                                           "\"linear_attention\" or \"full_attention\", got {}",
+                                           prefix, i, Shorten(entry)));
+        }
+        model.layer_types.push_back(entry.get<std::string>());
+      }
+    } else {
+      const int64_t interval = f.RequiredPositive("full_attention_interval");
+      for (int64_t i = 0; i < model.num_layers; ++i) {
+        model.layer_types.push_back((i + 1) % interval == 0 ? "full_attention"
+                                                            : "linear_attention");
+      }
+    }
+    model.variant_options.push_back(
+        {"output_gate", true, fmt::format("{} (Qwen3-Next gated attention)", path)});
+    model.layer_variants.emplace_back("linear_attention", names.linear);
+    std::vector<VariantOption>& linear = model.layer_variant_options[names.linear];
+    for (const auto& [option, key] : {std::pair{"num_key_heads", "linear_num_key_heads"},
+                                      std::pair{"num_value_heads", "linear_num_value_heads"},
+                                      std::pair{"key_head_dim", "linear_key_head_dim"},
+                                      std::pair{"value_head_dim", "linear_value_head_dim"},
+                                      std::pair{"conv_kernel", "linear_conv_kernel_dim"}}) {
+      const int64_t value = f.RequiredPositive(key);
+      if (value > kMaxModelDimension) {
+        return Invalid(path, fmt::format("field \"{}{}\" = {} is out of range; allowed: at most {}",
+                                         prefix, key, value, kMaxModelDimension));
+      }
+      linear.push_back({option, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
+    }
+  }
+
   // --- MoE.
-  if (family == Family::kQwen2Moe || family == Family::kQwen3Moe) {
+  if (family == Family::kQwen2Moe || family == Family::kQwen3Moe || family == Family::kQwen3Next) {
     ASSIGN_OR_RETURN(moe.first_dense, QwenDenseLayers(path, prefix, moe.sparse_step,
                                                       moe.mlp_only_layers, model.num_layers));
     if (moe.shared_width > 0) {

@@ -50,6 +50,7 @@ namespace infercost::registry {
 struct HfVariantNames {
   std::string latent;         // kv_lora_rank present (DeepSeek-V2/V3)
   std::string sparse_latent;  // the same with a sparse-attention indexer (DeepSeek-V3.2)
+  std::string linear;         // linear-attention layers of hybrid models (Qwen3-Next)
   std::string multi_head;     // num_key_value_heads = num_attention_heads, or absent
   std::string multi_query;    // num_key_value_heads = 1
   std::string grouped_query;  // any other num_key_value_heads

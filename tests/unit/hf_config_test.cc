@@ -91,6 +91,21 @@ void ExpectSameArchitecture(const Model& imported, const Model& preset) {
   EXPECT_EQ(imported.parallel_attention, preset.parallel_attention);
   EXPECT_EQ(imported.sliding_window, preset.sliding_window);
   EXPECT_EQ(imported.layer_types, preset.layer_types);
+  EXPECT_EQ(imported.layer_variants, preset.layer_variants);
+  ASSERT_EQ(imported.layer_variant_options.size(), preset.layer_variant_options.size());
+  for (const auto& [plugin, options] : preset.layer_variant_options) {
+    const auto it = imported.layer_variant_options.find(plugin);
+    ASSERT_NE(it, imported.layer_variant_options.end()) << plugin;
+    ASSERT_EQ(it->second.size(), options.size()) << plugin;
+    for (const VariantOption& option : options) {
+      bool same = false;
+      for (const VariantOption& other : it->second) {
+        same = same ||
+               (other.name == option.name && OptionValueText(other) == OptionValueText(option));
+      }
+      EXPECT_TRUE(same) << plugin << " " << option.name;
+    }
+  }
   ASSERT_EQ(imported.moe.has_value(), preset.moe.has_value());
   if (imported.moe) {
     EXPECT_EQ(imported.moe->num_experts, preset.moe->num_experts);
@@ -511,7 +526,7 @@ TEST(HfConfigHostileTest, AbsentKvHeadsBecomesAReportNote) {
 
 // Which plugin an import names is data (hf-import.toml), not code: a user's mapping wins.
 TEST(RegistryHfConfig, VariantNamesComeFromTheImportTable) {
-  const HfVariantNames mine{"my-latent", "my-sparse", "my-mha", "my-mqa", "my-gqa"};
+  const HfVariantNames mine{"my-latent", "my-sparse", "my-linear", "my-mha", "my-mqa", "my-gqa"};
   absl::StatusOr<Model> deepseek = LoadHuggingFaceConfig(ConfigPath("deepseek-v3"), mine);
   absl::StatusOr<Model> llama = LoadHuggingFaceConfig(ConfigPath("llama-3.1-8b"), mine);
   ASSERT_TRUE(deepseek.ok()) << deepseek.status();
@@ -528,6 +543,17 @@ TEST(RegistryHfConfig, DeepseekV32MatchesThePresetFieldByField) {
   ASSERT_TRUE(preset.ok()) << preset.status();
   EXPECT_EQ(imported.attention_variant, "dsa");
   EXPECT_EQ(OptionInt(imported, "index_topk"), 2048);
+  ExpectSameArchitecture(imported, *preset);
+}
+
+TEST(RegistryHfConfig, Qwen3NextMatchesThePresetFieldByField) {
+  const Model imported = Import("qwen3-next-80b-a3b");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("qwen3-next-80b-a3b"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  // full_attention_interval 4: layers 3, 7, ..., 47 full, the other 36 linear.
+  ASSERT_EQ(imported.layer_types.size(), 48u);
+  EXPECT_EQ(imported.layer_types[2], "linear_attention");
+  EXPECT_EQ(imported.layer_types[3], "full_attention");
   ExpectSameArchitecture(imported, *preset);
 }
 
