@@ -104,6 +104,35 @@ TEST(HybridModel, KvMemoryAt128kIsTheFullLayersCachePlusConstantState) {
   EXPECT_EQ(e->ledger.kv_cache_bytes_per_token, 12'288);
 }
 
+// Qwen3.5-397B-A17B: d 4096; linear Hk 16, Hv 64, dk = dv = 128, K 4, fp32 state; full
+// attention 32 heads, 2 KV heads of 256, gated; 512 experts of 1024, 10 per token, 1 shared;
+// vocab 248,320; 45 linear + 15 full layers.
+TEST(HybridModel, Qwen35TotalParamsAndStateByHand) {
+  ScenarioRequest r;
+  r.model = "qwen3.5-397b-a17b";
+  r.gpus = 8;
+  const framework::Ledger ledger = RunScenario(r);
+  // Linear layer: in 4096 x (4096 + 16,384 + 128) = 84,410,368; conv 12,288 x 4 = 49,152;
+  // A_log, dt_bias 128; norm 128; out 8192 x 4096 = 33,554,432: 118,014,208.
+  EXPECT_EQ(AttentionParams(*Group(ledger.decode, "moe-linear")), 118'014'208);
+  // Full layer: q 4096 x 16,384 = 67,108,864; k, v 4096 x 512 = 2,097,152 each; o 8192 x 4096 =
+  // 33,554,432: 104,857,600.
+  EXPECT_EQ(AttentionParams(*Group(ledger.decode, "moe-full")), 104'857'600);
+  // 45 x 118,014,208 + 15 x 104,857,600 = 6,883,503,360; MoE 60 x (router 2,097,152 + experts
+  // 512 x 12,582,912 + shared 12,582,912 + norms 8,192) = 387,428,352,000; embedding + LM head
+  // 2 x 248,320 x 4096 = 2,034,237,440; final norm 4,096. Total 396,346,096,896: the published
+  // "397B in total" within 0.2 % (its vision tower and MTP layer are not modelled).
+  EXPECT_EQ(ledger.decode.totals.params, 396'346'096'896.0);
+  EXPECT_LT(std::fabs(ledger.decode.totals.params / 397e9 - 1), 0.01);
+  // State per sequence and linear layer: 64 x 128 x 128 x 4 B = 4,194,304 (fp32) + conv
+  // 3 x 12,288 x 2 B = 73,728.
+  const framework::Pipeline pipeline = MakePipeline(r);
+  absl::StatusOr<double> state = pipeline.KvCacheBytesPerSequence(1, 1);
+  ASSERT_TRUE(state.ok()) << state.status();
+  // At a context of 1 token the full layers hold 1 x 15 x 2 x 2 x 256 x 1 B = 15,360.
+  EXPECT_EQ(*state, 45.0 * (4'194'304 + 73'728) + 15'360);
+}
+
 // ---- DeepSeek Sparse Attention: DeepSeek-V3.2 (presets/models/deepseek-v3.2.toml) ----
 // MLA (q_lora 1536, kv_lora 512, rope 64) plus a lightning indexer of 64 heads of 128 whose key
 // takes 132 B per token (128 fp8 + a 4 B scale), selecting 2048 tokens; fp8 KV (1 B), 61 layers.
