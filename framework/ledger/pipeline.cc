@@ -96,7 +96,7 @@ Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
       const AttentionClass& c = classes[attention_class];
       int64_t same_kind = 0;
       for (const AttentionClass& other : classes) same_kind += other.kind == c.kind ? 1 : 0;
-      name += "-" + (c.kind.empty() ? std::string("layer") : ShortKind(c.kind));
+      name += fmt::format("-{}", c.kind.empty() ? std::string("layer") : ShortKind(c.kind));
       if (same_kind > 1) name += fmt::format("-{}", c.layer.index);  // first layer of the class
     }
     layer_kinds_.push_back({name, 1, moe, attention_class});
