@@ -7,10 +7,11 @@
 #include <utility>
 
 #include "fmt/format.h"
-#include "framework/base/status_macros.h"
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/abi/phase_cost_check.h"
+#include "framework/base/status_macros.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
 namespace {
@@ -132,11 +133,7 @@ absl::Status AttentionVariantPlugin::Validate(const ic_attention_shape& shape,
 absl::StatusOr<uint64_t> AttentionVariantPlugin::ClassifyLayer(const ic_attention_shape& shape,
                                                                const ic_layer& layer) const {
   if (!has_classify_layer_) {
-    // One class per layer kind (FNV-1a of the kind; the SDK's default does the same).
-    uint64_t hash = 1469598103934665603ull;
-    for (char c : View(layer.kind))
-      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    return hash;
+    return sdk::LayerKindClass(View(layer.kind));  // one class per layer kind
   }
   uint64_t layer_class = 0;
   auto lock = plugin_->LockIfNeeded();

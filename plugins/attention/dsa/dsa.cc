@@ -54,10 +54,7 @@ Indexer IndexerOf(const ic_attention_shape& shape) {
   for (const auto& [name, value] :
        {std::pair{"index_n_heads", x.heads}, std::pair{"index_head_dim", x.head_dim},
         std::pair{"index_topk", x.topk}}) {
-    if (value > kMax) {
-      am::RejectArgument(std::string(name) + " = " + std::to_string(value) +
-                         " is beyond any model; at most " + std::to_string(kMax));
-    }
+    am::RequireAtMost(name, value, kMax);
   }
   if (!(x.key_bytes >= 0 && x.key_bytes <= 1e6)) {
     am::RejectArgument("index_key_bytes = " + am::FormatNumber(x.key_bytes) +
@@ -83,24 +80,20 @@ class DeepSeekSparseAttention final : public infercost::sdk::AttentionVariant {
   }
 
   uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
-    const std::string_view kind = infercost::sdk::LayerKind(layer);
-    if (!kind.empty() && kind != "full_attention") {
-      am::RejectArgument("layer " + std::to_string(layer.index) + " has kind \"" +
-                         std::string(kind) + "\"; dsa costs full_attention layers only");
-    }
+    am::RequireLayerKind(layer, "full_attention", "dsa");
     return AttentionVariant::ClassifyLayer(shape, layer);
   }
 
   // MLA's latent and RoPE key (at the KV dtype, replicated per shard) plus the indexer key.
   double KvCacheBytesPerToken(const ic_attention_shape& shape, const ic_stage& stage) override {
-    const MlaParams p = CheckStep(shape, stage);
+    const MlaParams p = CheckMlaStep(shape, stage);
     return static_cast<double>(p.kv_lora_rank + p.qk_rope_head_dim) * stage.kv_bytes_per_element +
            IndexerOf(shape).key_bytes;
   }
 
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
-    const MlaParams p = CheckStep(shape, stage);
+    const MlaParams p = CheckMlaStep(shape, stage);
     const Indexer x = IndexerOf(shape);
     EmitIndexer(shape, stage, p, x, sink);
     // The main attention: MLA over at most k selected keys per query, counted like a window of
@@ -113,13 +106,6 @@ class DeepSeekSparseAttention final : public infercost::sdk::AttentionVariant {
   }
 
  private:
-  static MlaParams CheckStep(const ic_attention_shape& shape, const ic_stage& stage) {
-    const MlaParams p = ParamsOf(shape, &stage);
-    CheckMla(shape, p, stage.tensor_parallel);
-    am::ValidateStage(stage);
-    return p;
-  }
-
   static void EmitIndexer(const ic_attention_shape& shape, const ic_stage& stage,
                           const MlaParams& p, const Indexer& x,
                           const infercost::sdk::PhaseSink& sink) {

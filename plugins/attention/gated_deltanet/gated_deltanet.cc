@@ -76,10 +76,7 @@ DeltaNet DeltaNetOf(const ic_attention_shape& shape) {
        {std::pair{"num_key_heads", n.key_heads}, std::pair{"num_value_heads", n.value_heads},
         std::pair{"key_head_dim", n.key_dim}, std::pair{"value_head_dim", n.value_dim},
         std::pair{"conv_kernel", n.conv_kernel}, std::pair{"chunk_size", n.chunk}}) {
-    if (value > kMax) {
-      am::RejectArgument(std::string(name) + " = " + std::to_string(value) +
-                         " is beyond any model; at most " + std::to_string(kMax));
-    }
+    am::RequireAtMost(name, value, kMax);
   }
   if (n.value_heads % n.key_heads != 0) {
     am::RejectArgument("num_value_heads = " + std::to_string(n.value_heads) +
@@ -133,13 +130,7 @@ class GatedDeltaNet final : public infercost::sdk::AttentionVariant {
 
   // Linear layers only: the model's other layers go to another variant ([layer_variants]).
   uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
-    const std::string_view kind = infercost::sdk::LayerKind(layer);
-    if (!kind.empty() && kind != "linear_attention") {
-      am::RejectArgument("layer " + std::to_string(layer.index) + " has kind \"" +
-                         std::string(kind) +
-                         "\"; gated_deltanet costs linear_attention layers (map the others to "
-                         "another variant)");
-    }
+    am::RequireLayerKind(layer, "linear_attention", "gated_deltanet");
     return AttentionVariant::ClassifyLayer(shape, layer);
   }
 

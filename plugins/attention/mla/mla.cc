@@ -37,31 +37,19 @@ class MultiHeadLatentAttention final : public infercost::sdk::AttentionVariant {
 
   // The latent and the RoPE key, replicated on every shard (not divided by tensor_parallel).
   double KvCacheBytesPerToken(const ic_attention_shape& shape, const ic_stage& stage) override {
-    const MlaParams p = CheckStep(shape, stage);
+    const MlaParams p = CheckMlaStep(shape, stage);
     return static_cast<double>(p.kv_lora_rank + p.qk_rope_head_dim) * stage.kv_bytes_per_element;
   }
 
   // Every layer keeps its own latent for every token; MLA has no sliding or linear layers.
   uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
-    const std::string_view kind = infercost::sdk::LayerKind(layer);
-    if (!kind.empty() && kind != "full_attention") {
-      am::RejectArgument("layer " + std::to_string(layer.index) + " has kind \"" +
-                         std::string(kind) + "\"; MLA costs full_attention layers only");
-    }
+    am::RequireLayerKind(layer, "full_attention", "mla");
     return AttentionVariant::ClassifyLayer(shape, layer);
   }
 
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
-    EmitMla(shape, stage, CheckStep(shape, stage), sink);
-  }
-
- private:
-  static MlaParams CheckStep(const ic_attention_shape& shape, const ic_stage& stage) {
-    const MlaParams p = ParamsOf(shape, &stage);
-    CheckMla(shape, p, stage.tensor_parallel);
-    am::ValidateStage(stage);
-    return p;
+    EmitMla(shape, stage, CheckMlaStep(shape, stage), sink);
   }
 };
 

@@ -213,10 +213,7 @@ void CheckMla(const ic_attention_shape& shape, const MlaParams& p, int64_t tenso
        {std::pair{"q_lora_rank", p.q_lora_rank}, std::pair{"kv_lora_rank", p.kv_lora_rank},
         std::pair{"qk_nope_head_dim", p.qk_nope_head_dim},
         std::pair{"qk_rope_head_dim", p.qk_rope_head_dim}, std::pair{"v_head_dim", p.v_head_dim}}) {
-    if (value > kMaxRank) {
-      am::RejectArgument(std::string(name) + " = " + std::to_string(value) +
-                         " is beyond any model; at most " + std::to_string(kMaxRank));
-    }
+    am::RequireAtMost(name, value, kMaxRank);
   }
   am::RequirePositive("kv_lora_rank", p.kv_lora_rank,
                       "MLA caches a latent of this rank (512 for DeepSeek-V2/V3)");
@@ -240,6 +237,14 @@ void CheckMla(const ic_attention_shape& shape, const MlaParams& p, int64_t tenso
     am::RejectArgument("mla_form = " + std::to_string(p.form) +
                        " is not IC_MLA_FORM_DEFAULT (0), _DECOMPRESS (1) or _ABSORBED (2)");
   }
+}
+
+// MLA's parameters for `stage`, checked with the shape and the stage.
+MlaParams CheckMlaStep(const ic_attention_shape& shape, const ic_stage& stage) {
+  const MlaParams p = ParamsOf(shape, &stage);
+  CheckMla(shape, p, stage.tensor_parallel);
+  am::ValidateStage(stage);
+  return p;
 }
 
 // Emits MLA's phases of one layer on one shard: queries (compressed or not), the latent, its

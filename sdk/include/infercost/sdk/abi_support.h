@@ -157,6 +157,17 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
   return "";
 }
 
+// ---- layers ----
+
+// The class of a layer of `kind` when the variant does not classify layers itself: one class
+// per layer kind (FNV-1a of the kind). The SDK's default ClassifyLayer and hosts facing a
+// plugin without classify_layer both use it.
+inline constexpr uint64_t LayerKindClass(std::string_view kind) noexcept {
+  uint64_t hash = 14695981039346656037ull;
+  for (char c : kind) hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return hash;
+}
+
 // ---- plugin kinds, names and tables ----
 
 // A plugin's registry name: 1-64 of [a-z0-9._-] (what manifests, presets and flags name).

@@ -271,6 +271,24 @@ inline double StandardKvStateBytes(const ic_attention_shape& shape, const ic_sta
   return StandardKvCacheBytesPerToken(shape, stage, kv_heads) * static_cast<double>(kept);
 }
 
+// Rejects a size beyond any model (`max`), naming it: keeps every product exact in doubles.
+inline void RequireAtMost(const char* field, int64_t value, int64_t max) {
+  if (value > max) {
+    RejectArgument(std::string(field) + " = " + std::to_string(value) +
+                   " is beyond any model; at most " + std::to_string(max));
+  }
+}
+
+// Rejects a layer whose kind is neither empty (no pattern) nor `kind`: "layer 3 has kind
+// \"linear_attention\"; mla costs full_attention layers only".
+inline void RequireLayerKind(const ic_layer& layer, std::string_view kind, const char* variant) {
+  const std::string_view actual = LayerKind(layer);
+  if (actual.empty() || actual == kind) return;
+  RejectArgument("layer " + std::to_string(layer.index) + " has kind \"" + std::string(actual) +
+                 "\"; " + variant + " costs " + std::string(kind) +
+                 " layers only (map the others to another variant with [layer_variants])");
+}
+
 // Layer kinds standard attention costs: full and sliding-window layers (and models with no
 // pattern). Throws for any other kind (e.g. "linear_attention": another variant's layer).
 inline void RequireStandardLayer(const ic_attention_shape& shape, const ic_layer& layer) {

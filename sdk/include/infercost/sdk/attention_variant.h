@@ -20,6 +20,7 @@
 #include <string_view>
 
 #include "infercost/c/attention_variant.h"
+#include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/error.h"
 #include "infercost/sdk/options.h"
 #include "infercost/sdk/phase_sink.h"
@@ -44,11 +45,7 @@ class AttentionVariant {
                           const PhaseSink& sink) = 0;
   // Layers with equal classes cost the same at every stage. Default: one class per layer kind.
   virtual uint64_t ClassifyLayer(const ic_attention_shape& /*shape*/, const ic_layer& layer) {
-    uint64_t hash = 1469598103934665603ull;  // FNV-1a of the kind
-    for (char c : LayerKind(layer)) {
-      hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    }
-    return hash;
+    return LayerKindClass(LayerKind(layer));
   }
   // Bytes one sequence keeps in layer LayerOf(stage) on one shard at stage.context_tokens.
   // Default: every token's K/V (KvCacheBytesPerToken x context).
