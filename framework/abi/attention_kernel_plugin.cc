@@ -7,6 +7,7 @@
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/abi/phase_cost_check.h"
+#include "infercost/sdk/attention_math.h"
 
 namespace infercost::framework {
 
@@ -22,14 +23,10 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
                                                    const ic_kernel_device& device,
                                                    std::vector<ic_phase_cost>& phases) const {
   const std::vector<ic_phase_cost> before = phases;
-  // A 1.0 kernel reads the window from the shape: 0 on a layer the model marks full_attention
-  // (what the 1.0 host passed); 1.1 kernels read the layer themselves.
+  // A 1.0 kernel reads the window from the shape: the layer's window, as the 1.0 host passed it
+  // (the SDK's rule: none on a full_attention layer); 1.1 kernels read the layer themselves.
   ic_attention_shape legacy_shape = shape;
-  if (plugin_->info().abi_minor < 1 && stage.layer != nullptr &&
-      std::string_view(stage.layer->kind.data == nullptr ? "" : stage.layer->kind.data,
-                       stage.layer->kind.size) == "full_attention") {
-    legacy_shape.sliding_window = 0;
-  }
+  legacy_shape.sliding_window = sdk::attention_math::LayerWindow(shape, stage);
   const ic_attention_shape& shape_for_plugin = plugin_->info().abi_minor < 1 ? legacy_shape : shape;
   {
     auto lock = plugin_->LockIfNeeded();

@@ -12,6 +12,7 @@
 #include "framework/abi/phase_cost_check.h"
 #include "framework/base/status_macros.h"
 #include "infercost/sdk/abi_support.h"
+#include "infercost/sdk/attention_math.h"
 
 namespace infercost::framework {
 namespace {
@@ -97,9 +98,9 @@ AttentionVariantPlugin::LegacyInputs AttentionVariantPlugin::Legacy(const ic_att
                                                : -1;  // the plugin rejects it
     }
   }
-  if (stage != nullptr && stage->layer != nullptr && View(stage->layer->kind) == "full_attention") {
-    in.shape.sliding_window = 0;
-  }
+  // The layer's window, as the 1.0 host passed it (the SDK's rule: none on a full_attention
+  // layer).
+  if (stage != nullptr) in.shape.sliding_window = sdk::attention_math::LayerWindow(shape, *stage);
   return in;
 }
 

@@ -5,9 +5,9 @@
 #include <utility>
 
 #include "fmt/format.h"
-#include "framework/base/status_macros.h"
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
+#include "framework/base/status_macros.h"
 
 namespace infercost::framework {
 namespace {
