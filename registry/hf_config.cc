@@ -13,6 +13,7 @@
 #include <tuple>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
@@ -38,6 +39,10 @@ enum class Family {
   kDeepseekV32,
   kQwen3Next,
   kGptOss,
+  kQwen35Moe,
+  kGlmMoeDsa,
+  kKimiK25,
+  kMiniMaxM2,
 };
 
 struct Architecture {
@@ -63,6 +68,11 @@ constexpr Architecture kArchitectures[] = {
     {"Gemma3ForCausalLM", "gemma3_text", Family::kGemma3, "gemma3"},
     {"Gemma3ForConditionalGeneration", "gemma3", Family::kGemma3, "gemma3"},
     {"GptOssForCausalLM", "gpt_oss", Family::kGptOss, "gpt-oss"},
+    {"Qwen3_5MoeForConditionalGeneration", "qwen3_5_moe", Family::kQwen35Moe, "qwen3_5_moe"},
+    {"Qwen3_5MoeForCausalLM", "qwen3_5_moe_text", Family::kQwen35Moe, "qwen3_5_moe"},
+    {"GlmMoeDsaForCausalLM", "glm_moe_dsa", Family::kGlmMoeDsa, "glm_moe_dsa"},
+    {"KimiK25ForConditionalGeneration", "kimi_k25", Family::kKimiK25, "deepseek"},
+    {"MiniMaxM2ForCausalLM", "minimax_m2", Family::kMiniMaxM2, "minimax_m2"},
 };
 
 // transformers' config-class defaults for keys the official configs leave out.
@@ -72,8 +82,19 @@ constexpr int64_t kGemma3SlidingWindowPattern = 6;
 constexpr int64_t kGemmaSlidingWindow = 4096;
 constexpr int64_t kGptOssSlidingWindow = 128;
 
+// DeepSeek's config keys: latent attention (kv_lora_rank, ...) and n_routed_experts. GLM-5 and
+// Kimi-K2.5 (a DeepseekV3ForCausalLM text model) use the same keys.
 bool IsDeepseek(Family f) {
-  return f == Family::kDeepseekV2 || f == Family::kDeepseekV3 || f == Family::kDeepseekV32;
+  return f == Family::kDeepseekV2 || f == Family::kDeepseekV3 || f == Family::kDeepseekV32 ||
+         f == Family::kGlmMoeDsa || f == Family::kKimiK25;
+}
+// ... plus the DeepSeek Sparse Attention indexer (index_n_heads, index_head_dim, index_topk).
+bool HasSparseIndexer(Family f) { return f == Family::kDeepseekV32 || f == Family::kGlmMoeDsa; }
+// Gated DeltaNet hybrids: linear_* keys and layer_types / full_attention_interval.
+bool IsLinearHybrid(Family f) { return f == Family::kQwen3Next || f == Family::kQwen35Moe; }
+// Multimodal checkpoints that keep the language model's fields in text_config.
+bool NestsTextConfig(Family f) {
+  return f == Family::kGemma3 || f == Family::kQwen35Moe || f == Family::kKimiK25;
 }
 bool IsGemma(Family f) { return f == Family::kGemma2 || f == Family::kGemma3; }
 bool IsQwen(Family f) {
@@ -396,14 +417,15 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   const Family family = arch->family;
 
   JsonFields top(root, "");
-  // Gemma-3 multimodal checkpoints keep the language model's fields in text_config.
+  // Multimodal checkpoints (Gemma-3, Qwen3.5, Kimi-K2.5) keep the language model's fields in
+  // text_config.
   const Json* text = &root;
   std::string prefix;
-  if (family == Family::kGemma3) {
+  if (NestsTextConfig(family)) {
     if (const Json* nested = top.Object("text_config"); nested != nullptr) {
       text = nested;
       prefix = "text_config.";
-    } else if (std::string_view(arch->architecture) == "Gemma3ForConditionalGeneration" &&
+    } else if (absl::EndsWith(arch->architecture, "ForConditionalGeneration") &&
                !top.Has("text_config") && !top.Has("hidden_size")) {
       top.MarkMissing("text_config");
     }
@@ -427,7 +449,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   model.hidden_size = f.RequiredPositive("hidden_size");
   model.num_layers = f.RequiredPositive("num_hidden_layers");
   model.num_attention_heads = f.RequiredPositive("num_attention_heads");
-  model.intermediate_size = f.RequiredPositive("intermediate_size");
+  // Qwen3.5-MoE has no dense FFN and no intermediate_size key: set to the expert width below.
+  const bool no_dense_ffn = family == Family::kQwen35Moe && !f.Has("intermediate_size");
+  model.intermediate_size = no_dense_ffn ? 0 : f.RequiredPositive("intermediate_size");
   if (family == Family::kGemma3 && !f.Has("vocab_size")) {
     model.vocab_size = defaulted("vocab_size", kGemma3VocabSize, "Gemma3TextConfig default");
   } else {
@@ -490,9 +514,16 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       }
       moe.width = model.intermediate_size;
       break;
+    case Family::kMiniMaxM2:  // intermediate_size is the expert width; no dense FFN
+      moe.experts = f.RequiredPositive("num_local_experts");
+      moe.per_token = f.RequiredPositive("num_experts_per_tok");
+      moe.width = model.intermediate_size;
+      moe.shared_width = f.NonNegative("shared_intermediate_size", 0);
+      break;
     case Family::kQwen2Moe:
     case Family::kQwen3Moe:
     case Family::kQwen3Next:
+    case Family::kQwen35Moe:
       moe.experts = f.RequiredPositive("num_experts");
       moe.per_token = f.RequiredPositive("num_experts_per_tok");
       moe.width = f.RequiredPositive("moe_intermediate_size");
@@ -503,6 +534,8 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     case Family::kDeepseekV2:
     case Family::kDeepseekV3:
     case Family::kDeepseekV32:
+    case Family::kGlmMoeDsa:
+    case Family::kKimiK25:
       // n_routed_experts null: a dense DeepSeek model.
       if (f.Has("n_routed_experts")) {
         moe.experts = f.RequiredPositive("n_routed_experts");
@@ -577,7 +610,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   // --- Attention shape.
   if (IsDeepseek(family)) {
     // DeepSeek Sparse Attention (V3.2): the indexer's sizes join the latent ranks.
-    model.attention_variant = family == Family::kDeepseekV32 ? names.sparse_latent : names.latent;
+    model.attention_variant = HasSparseIndexer(family) ? names.sparse_latent : names.latent;
     model.num_kv_heads = model.num_attention_heads;  // MLA: one latent serves every head
     model.head_dim = mla.qk_nope_head_dim + mla.qk_rope_head_dim;
     for (const auto& [key, value] :
@@ -588,7 +621,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       model.variant_options.push_back(
           {key, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
     }
-    if (family == Family::kDeepseekV32) {
+    if (HasSparseIndexer(family)) {
       for (const char* key : {"index_n_heads", "index_head_dim", "index_topk"}) {
         const int64_t value = f.RequiredPositive(key);
         if (value > kMaxModelDimension) {
@@ -636,7 +669,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
           fmt::format("use_sliding_window false: sliding_window {} unused", window_key));
     }
     window = 0;
-  } else if (layer_types != nullptr && family != Family::kQwen3Next) {
+  } else if (layer_types != nullptr && !IsLinearHybrid(family)) {
     ASSIGN_OR_RETURN(sliding,
                      ReadLayerTypes(path, *layer_types, prefix + "layer_types", model.num_layers));
   } else if (IsQwen(family)) {  // use_sliding_window true
@@ -675,11 +708,12 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     model.layer_types.push_back(slides ? "sliding_attention" : "full_attention");
   }
 
-  // --- Hybrid linear attention (Qwen3-Next): layer_types ("linear_attention" /
+  // --- Hybrid linear attention (Qwen3-Next, Qwen3.5): layer_types ("linear_attention" /
   // "full_attention"), or every full_attention_interval-th layer full (Qwen3NextConfig); linear
   // layers go to the plugin hf-import.toml names for linear attention, with the linear_* keys as
-  // its options; full layers are gated attention (the standard variant's option output_gate).
-  if (family == Family::kQwen3Next) {
+  // its options; full layers are gated attention (the standard variant's option output_gate;
+  // Qwen3.5 says so in attn_output_gate, Qwen3-Next always gates).
+  if (IsLinearHybrid(family)) {
     model.layer_types.clear();
     if (layer_types != nullptr) {
       if (static_cast<int64_t>(layer_types->size()) != model.num_layers) {
@@ -704,8 +738,13 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
                                                             : "linear_attention");
       }
     }
-    model.variant_options.push_back(
-        {"output_gate", true, fmt::format("{} (Qwen3-Next gated attention)", path)});
+    if (f.Bool("attn_output_gate", true)) {
+      model.variant_options.push_back(
+          {"output_gate", true,
+           f.Has("attn_output_gate")
+               ? fmt::format("{} field \"{}attn_output_gate\"", path, prefix)
+               : fmt::format("{} (Qwen3-Next gated attention)", path)});
+    }
     model.layer_variants.emplace_back("linear_attention", names.linear);
     std::vector<VariantOption>& linear = model.layer_variant_options[names.linear];
     for (const auto& [option, key] : {std::pair{"num_key_heads", "linear_num_key_heads"},
@@ -720,12 +759,54 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       }
       linear.push_back({option, value, fmt::format("{} field \"{}{}\"", path, prefix, key)});
     }
+    // The recurrent state's dtype: mamba_ssm_dtype where the config names it; Qwen3.5 without
+    // it is served with an fp32 state (vLLM's Qwen3_5ForConditionalGenerationConfig).
+    const std::optional<std::string> state_dtype =
+        f.Has("mamba_ssm_dtype") ? f.String("mamba_ssm_dtype") : std::nullopt;
+    if (state_dtype) {
+      const int64_t bytes = *state_dtype == "float32"                                ? 4
+                            : *state_dtype == "bfloat16" || *state_dtype == "float16" ? 2
+                                                                                      : 0;
+      if (bytes == 0) {
+        return Invalid(path, fmt::format("field \"{}mamba_ssm_dtype\" = \"{}\" is not supported; "
+                                         "use float32, bfloat16 or float16",
+                                         prefix, *state_dtype));
+      }
+      linear.push_back({"state_bytes_per_element", bytes,
+                        fmt::format("{} field \"{}mamba_ssm_dtype\"", path, prefix)});
+    } else if (family == Family::kQwen35Moe) {
+      linear.push_back({"state_bytes_per_element", int64_t{4},
+                        fmt::format("{} (Qwen3.5: vLLM keeps the recurrent state in float32)", path)});
+      notes.push_back("mamba_ssm_dtype absent: float32 recurrent state (as vLLM serves Qwen3.5)");
+    }
+  }
+
+  // --- MiniMax-M2: attn_type_list marks each layer full (1) or lightning (0) attention.
+  if (family == Family::kMiniMaxM2) {
+    if (const Json* types = f.Array("attn_type_list"); types != nullptr) {
+      for (size_t i = 0; i < types->size(); ++i) {
+        const Json& entry = (*types)[i];
+        if (!entry.is_number_integer() || entry.get<int64_t>() != 1) {
+          return Invalid(path, fmt::format("field \"{}attn_type_list[{}]\" = {}: only full "
+                                           "attention layers (1) are supported; lightning "
+                                           "attention (0, MiniMax-01) has no plugin",
+                                           prefix, i, Shorten(entry)));
+        }
+      }
+    }
   }
 
   // --- MoE.
-  if (family == Family::kQwen2Moe || family == Family::kQwen3Moe || family == Family::kQwen3Next) {
+  if (family == Family::kQwen2Moe || family == Family::kQwen3Moe || IsLinearHybrid(family)) {
     ASSIGN_OR_RETURN(moe.first_dense, QwenDenseLayers(path, prefix, moe.sparse_step,
                                                       moe.mlp_only_layers, model.num_layers));
+  }
+  if (no_dense_ffn) {
+    model.intermediate_size =
+        defaulted("intermediate_size", moe.width, "no dense FFN: set to the expert width, unused");
+  }
+  if (family == Family::kQwen2Moe || family == Family::kQwen3Moe || IsLinearHybrid(family) ||
+      family == Family::kMiniMaxM2) {
     if (moe.shared_width > 0) {
       moe.shared = (moe.shared_width + moe.width - 1) / moe.width;
       notes.push_back(fmt::format(
@@ -748,6 +829,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     config.first_dense_layers = moe.first_dense;
     model.moe = config;
   }
+
+  // Keys read after the first report (variant options, layer patterns) may have recorded problems.
+  RETURN_IF_ERROR(JsonFields::Report(path, {&top, &f}));
 
   // --- Recorded-only fields.
   if (activation) notes.push_back(fmt::format("hidden_act {} (gated FFN)", *activation));

@@ -557,5 +557,91 @@ TEST(RegistryHfConfig, Qwen3NextMatchesThePresetFieldByField) {
   ExpectSameArchitecture(imported, *preset);
 }
 
+// Qwen3.5 keeps the language model in text_config with all 60 layer_types, gates its full
+// attention by attn_output_gate, has no intermediate_size (no dense FFN) and is served with an
+// fp32 recurrent state (no mamba_ssm_dtype key: vLLM's choice, recorded in the notes).
+TEST(RegistryHfConfig, Qwen35MatchesThePresetFieldByField) {
+  const Model imported = Import("qwen3.5-397b-a17b");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("qwen3.5-397b-a17b"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  ASSERT_EQ(imported.layer_types.size(), 60u);
+  EXPECT_EQ(imported.layer_types[58], "linear_attention");
+  EXPECT_EQ(imported.layer_types[59], "full_attention");
+  EXPECT_EQ(imported.family, "qwen3_5_moe");
+  EXPECT_THAT(imported.notes, HasSubstr("float32 recurrent state"));
+  ExpectSameArchitecture(imported, *preset);
+}
+
+// GLM-5: DeepSeek's keys plus the DSA indexer, so hf-import.toml's sparse_latent plugin.
+TEST(RegistryHfConfig, Glm5MatchesThePresetFieldByField) {
+  const Model imported = Import("glm-5");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("glm-5"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  EXPECT_EQ(imported.attention_variant, "dsa");
+  EXPECT_EQ(imported.head_dim, 256);  // 192 + 64, not the file's head_dim 64
+  EXPECT_EQ(OptionInt(imported, "index_n_heads"), 32);
+  EXPECT_EQ(OptionInt(imported, "v_head_dim"), 256);
+  ExpectSameArchitecture(imported, *preset);
+}
+
+// Kimi-K2.5: a DeepSeek-V3 text model nested in text_config.
+TEST(RegistryHfConfig, KimiK25MatchesThePresetFieldByField) {
+  const Model imported = Import("kimi-k2.5");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("kimi-k2.5"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  EXPECT_EQ(imported.attention_variant, "mla");
+  EXPECT_EQ(OptionInt(imported, "q_lora_rank"), 1536);
+  ExpectSameArchitecture(imported, *preset);
+}
+
+// MiniMax-M2.5: intermediate_size is the expert width, no shared expert, every layer full GQA.
+TEST(RegistryHfConfig, MiniMaxM25MatchesThePresetFieldByField) {
+  const Model imported = Import("minimax-m2.5");
+  absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("minimax-m2.5"));
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  EXPECT_EQ(imported.attention_variant, "gqa");  // 48 heads, 8 KV heads
+  ExpectSameArchitecture(imported, *preset);
+}
+
+TEST(HfConfigHostileTest, MiniMaxLightningAttentionLayersAreRefusedByName) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["MiniMaxM2ForCausalLM"], "hidden_size": 64, "num_hidden_layers": 2,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 32,
+          "vocab_size": 100, "max_position_embeddings": 128, "num_local_experts": 4,
+          "num_experts_per_tok": 2, "attn_type_list": [1, 0]})");
+  EXPECT_THAT(status.message(), HasSubstr("attn_type_list[1]"));
+  EXPECT_THAT(status.message(), HasSubstr("lightning"));
+}
+
+TEST(HfConfigHostileTest, MultimodalConfigWithoutTextConfigNamesIt) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["Qwen3_5MoeForConditionalGeneration"], "vision_config": {}})");
+  EXPECT_THAT(status.message(), HasSubstr("text_config"));
+}
+
+TEST(HfConfigHostileTest, WrongTypedKeysReadLateAreStillReported) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["Qwen3NextForCausalLM"], "hidden_size": 64, "num_hidden_layers": 4,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 32,
+          "vocab_size": 100, "max_position_embeddings": 128, "num_experts": 4,
+          "num_experts_per_tok": 2, "moe_intermediate_size": 16, "full_attention_interval": 2,
+          "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 8,
+          "linear_value_head_dim": 8, "attn_output_gate": "yes"})");
+  EXPECT_THAT(status.message(), HasSubstr("linear_conv_kernel_dim"));  // missing
+  EXPECT_THAT(status.message(), HasSubstr("attn_output_gate"));        // not a boolean
+}
+
+TEST(HfConfigHostileTest, UnknownStateDtypeIsRefused) {
+  absl::Status status = ParseError(
+      R"({"architectures": ["Qwen3NextForCausalLM"], "hidden_size": 64, "num_hidden_layers": 4,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 32,
+          "vocab_size": 100, "max_position_embeddings": 128, "num_experts": 4,
+          "num_experts_per_tok": 2, "moe_intermediate_size": 16, "full_attention_interval": 2,
+          "linear_num_key_heads": 2, "linear_num_value_heads": 2, "linear_key_head_dim": 8,
+          "linear_value_head_dim": 8, "linear_conv_kernel_dim": 4, "mamba_ssm_dtype": "int3"})");
+  EXPECT_THAT(status.message(), HasSubstr("mamba_ssm_dtype"));
+  EXPECT_THAT(status.message(), HasSubstr("int3"));
+}
+
 }  // namespace
 }  // namespace infercost::registry
