@@ -741,9 +741,8 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     if (f.Bool("attn_output_gate", true)) {
       model.variant_options.push_back(
           {"output_gate", true,
-           f.Has("attn_output_gate")
-               ? fmt::format("{} field \"{}attn_output_gate\"", path, prefix)
-               : fmt::format("{} (Qwen3-Next gated attention)", path)});
+           f.Has("attn_output_gate") ? fmt::format("{} field \"{}attn_output_gate\"", path, prefix)
+                                     : fmt::format("{} (Qwen3-Next gated attention)", path)});
     }
     model.layer_variants.emplace_back("linear_attention", names.linear);
     std::vector<VariantOption>& linear = model.layer_variant_options[names.linear];
@@ -764,7 +763,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     const std::optional<std::string> state_dtype =
         f.Has("mamba_ssm_dtype") ? f.String("mamba_ssm_dtype") : std::nullopt;
     if (state_dtype) {
-      const int64_t bytes = *state_dtype == "float32"                                ? 4
+      const int64_t bytes = *state_dtype == "float32"                                 ? 4
                             : *state_dtype == "bfloat16" || *state_dtype == "float16" ? 2
                                                                                       : 0;
       if (bytes == 0) {
@@ -775,8 +774,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       linear.push_back({"state_bytes_per_element", bytes,
                         fmt::format("{} field \"{}mamba_ssm_dtype\"", path, prefix)});
     } else if (family == Family::kQwen35Moe) {
-      linear.push_back({"state_bytes_per_element", int64_t{4},
-                        fmt::format("{} (Qwen3.5: vLLM keeps the recurrent state in float32)", path)});
+      linear.push_back(
+          {"state_bytes_per_element", int64_t{4},
+           fmt::format("{} (Qwen3.5: vLLM keeps the recurrent state in float32)", path)});
       notes.push_back("mamba_ssm_dtype absent: float32 recurrent state (as vLLM serves Qwen3.5)");
     }
   }

@@ -30,6 +30,7 @@ AicGroup Summarise(std::vector<double> errors) {
   double sum = 0;
   for (double e : errors) sum += e;
   group.mean_error = errors.empty() ? 0 : sum / static_cast<double>(errors.size());
+  group.p90_abs_error = QuantileAbsolute(errors, 0.9);
   group.median_abs_error = MedianAbsolute(std::move(errors));
   return group;
 }
@@ -101,7 +102,12 @@ std::string AicModelPreset(const std::string& model_path) {
                  {"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b"},
                  {"deepseek-ai/DeepSeek-V3", "deepseek-v3"},
                  {"deepseek-ai/DeepSeek-R1", "deepseek-r1"},
-                 {"openai/gpt-oss-120b", "gpt-oss-120b"}},
+                 {"openai/gpt-oss-120b", "gpt-oss-120b"},
+                 {"Qwen/Qwen3.5-397B-A17B", "qwen3.5-397b-a17b"},
+                 {"zhipuai/GLM-5", "glm-5"},
+                 {"zai-org/GLM-5", "glm-5"},
+                 {"MiniMaxAI/MiniMax-M2.5", "minimax-m2.5"},
+                 {"moonshotai/Kimi-K2.5", "kimi-k2.5"}},
                 model_path);
 }
 
@@ -142,6 +148,12 @@ bool AicLowConcurrencyRow(const AicRow& row) {
          row.tp * row.attention_dp <= 8;
 }
 
+std::string AicRegime(const AicRow& row) {
+  if (AicLowConcurrencyRow(row)) return "c<=8";
+  if (row.pp > 1 || row.tp * row.attention_dp > 8) return "multi-node";
+  return "c>8";
+}
+
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
                                                  const framework::PluginSet& plugins,
@@ -151,12 +163,17 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     std::set<int64_t> tp;
     std::vector<double> errors;
   };
-  std::map<std::tuple<std::string, std::string, std::string, std::string>, Accumulator> groups;
-  std::map<std::pair<std::string, bool>, Accumulator> classes;
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, Accumulator>
+      groups;
+  std::map<std::tuple<std::string, bool, std::string>, Accumulator> classes;
+  std::map<std::string, Accumulator> regimes;
   std::set<std::string> skipped_models;
   std::vector<double> all;
   for (const AicRow& row : rows) {
-    if (!AicLowConcurrencyRow(row)) continue;
+    if (row.mode != "agg") {
+      ++v.skipped_disagg;
+      continue;
+    }
     absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row);
     if (!request.ok()) {
       ++v.skipped;
@@ -171,32 +188,41 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.row = row;
     result.request = *request;
     result.moe = scenario.model.moe.has_value();
+    result.regime = AicRegime(row);
     result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
-    Accumulator& group =
-        groups[{request->engine, request->hardware, request->model, request->weights}];
-    group.tp.insert(row.tp);
-    group.errors.push_back(result.relative_error);
-    Accumulator& kind = classes[{request->hardware, result.moe}];
-    kind.tp.insert(row.tp);
-    kind.errors.push_back(result.relative_error);
+    for (Accumulator* acc :
+         {&groups[{request->engine, request->hardware, request->model, request->weights,
+                   result.regime}],
+          &classes[{request->hardware, result.moe, result.regime}], &regimes[result.regime]}) {
+      acc->tp.insert(row.tp);
+      acc->errors.push_back(result.relative_error);
+    }
     all.push_back(result.relative_error);
     v.results.push_back(std::move(result));
   }
   for (auto& [key, acc] : groups) {
     AicGroup group = Summarise(acc.errors);
-    std::tie(group.engine, group.hardware, group.model, group.precision) = key;
+    std::tie(group.engine, group.hardware, group.model, group.precision, group.regime) = key;
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.groups.push_back(std::move(group));
   }
   for (auto& [key, acc] : classes) {
     AicGroup group = Summarise(acc.errors);
-    group.hardware = key.first;
-    group.model = key.second ? "moe" : "dense";
+    group.hardware = std::get<0>(key);
+    group.model = std::get<1>(key) ? "moe" : "dense";
+    group.regime = std::get<2>(key);
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.classes.push_back(std::move(group));
   }
+  for (auto& [regime, acc] : regimes) {
+    AicGroup group = Summarise(acc.errors);
+    group.regime = regime;
+    group.tp.assign(acc.tp.begin(), acc.tp.end());
+    v.regimes.push_back(std::move(group));
+  }
   v.skipped_models.assign(skipped_models.begin(), skipped_models.end());
+  v.p90_abs_error = QuantileAbsolute(all, 0.9);
   v.median_abs_error = MedianAbsolute(std::move(all));
   return v;
 }

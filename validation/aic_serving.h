@@ -1,9 +1,12 @@
-// Checks the cost model's decode step against measured serving runs: the low-concurrency rows of
-// aiconfigurator's silicon samples (ai-dynamo/aiconfigurator `silicon_sample.csv`, copied into
-// tests/data/validation/aic_serving_low_concurrency.csv). Each row is one closed-loop serving
-// run at a fixed client concurrency (`batch_size`); at batch_size <= 8 its measured TPOT is close
-// to one steady decode step, which framework::EstimateScenario's tpot_s predicts (one decode step
-// at the mean context, input + output / 2).
+// Checks the cost model's decode step against measured serving runs: aiconfigurator's silicon
+// samples (ai-dynamo/aiconfigurator `silicon_sample.csv`, copied into tests/data/validation/:
+// aic_serving_low_concurrency.csv, the rows the engines were fitted on, and
+// aic_serving_frontier.csv, every row of Qwen3.5-397B, GLM-5, MiniMax-M2.5 and Kimi-K2.5). Each
+// row is one closed-loop serving run at a fixed client concurrency (`batch_size`); at
+// batch_size <= 8 its measured TPOT is close to one steady decode step, which
+// framework::EstimateScenario's tpot_s predicts (one decode step at the mean context,
+// input + output / 2). Every agg row is predicted and tagged with its regime; beyond "c<=8" a
+// continuously batched step also carries prefill chunks, which the static step leaves out.
 //
 //   ASSIGN_OR_RETURN(std::vector<AicRow> rows, ReadAicServingCsv(path));
 //   ASSIGN_OR_RETURN(AicValidation v, ValidateAicServing(rows, presets, plugins, {}));
@@ -51,7 +54,9 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
 // meta-llama/Llama-3.1-8B(-Instruct) -> llama-3.1-8b, meta-llama/Llama-3.1-70B -> llama-3.1-70b,
 // Qwen/Qwen3-32B -> qwen3-32b, Qwen/Qwen3-235B-A22B(-FP8) -> qwen3-235b-a22b,
 // deepseek-ai/DeepSeek-V3 -> deepseek-v3, deepseek-ai/DeepSeek-R1 -> deepseek-r1,
-// openai/gpt-oss-120b -> gpt-oss-120b. Systems: h100_sxm -> h100-sxm, b200_sxm -> b200.
+// openai/gpt-oss-120b -> gpt-oss-120b, Qwen/Qwen3.5-397B-A17B -> qwen3.5-397b-a17b,
+// zhipuai/GLM-5 (zai-org/GLM-5) -> glm-5, MiniMaxAI/MiniMax-M2.5 -> minimax-m2.5,
+// moonshotai/Kimi-K2.5 -> kimi-k2.5. Systems: h100_sxm -> h100-sxm, b200_sxm -> b200.
 std::string AicModelPreset(const std::string& model_path);
 std::string AicHardwarePreset(const std::string& system);
 
@@ -61,9 +66,13 @@ std::string AicHardwarePreset(const std::string& system);
 // input/output tokens = isl/osl; concurrency = batch_size. NotFound for an unmapped name.
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row);
 
-// Rows the comparison is about (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8
+// Rows the engines were fitted on (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8
 // GPUs (one node), TP 1-8.
 bool AicLowConcurrencyRow(const AicRow& row);
+
+// The regime of an agg row: "c<=8" (AicLowConcurrencyRow), "multi-node" (more GPUs than one
+// 8-GPU node, or pp > 1), else "c>8".
+std::string AicRegime(const AicRow& row);
 
 using AicFilter = ValidationFilter;
 
@@ -71,6 +80,7 @@ struct AicResult {
   AicRow row;
   framework::ScenarioRequest request;
   bool moe = false;
+  std::string regime;         // AicRegime
   double predicted_ms = 0;    // framework::EstimateScenario's tpot_s
   double relative_error = 0;  // predicted / measured - 1
 };
@@ -80,19 +90,24 @@ struct AicGroup {
   std::string hardware;
   std::string model;      // preset; "dense" / "moe" in class summaries
   std::string precision;  // weights dtype; empty in class summaries
+  std::string regime;     // AicRegime; empty in the per-regime summaries' totals
   std::vector<int64_t> tp;
   int64_t rows = 0;
   double median_abs_error = 0;
+  double p90_abs_error = 0;  // 90th percentile of |error|
   double mean_error = 0;
 };
 
 struct AicValidation {
   std::vector<AicResult> results;  // file order
-  std::vector<AicGroup> groups;    // engine x device x model x precision
-  std::vector<AicGroup> classes;   // device x dense/MoE
-  int64_t skipped = 0;             // low-concurrency rows with a model/system without a preset
+  std::vector<AicGroup> groups;    // engine x device x model x precision x regime
+  std::vector<AicGroup> classes;   // device x dense/MoE x regime
+  std::vector<AicGroup> regimes;   // one per regime
+  int64_t skipped = 0;             // agg rows with a model/system without a preset
+  int64_t skipped_disagg = 0;      // disagg rows: separate pools, not a static decode step
   std::vector<std::string> skipped_models;
-  double median_abs_error = 0;
+  double median_abs_error = 0;  // over every predicted row
+  double p90_abs_error = 0;
 };
 
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,

@@ -46,4 +46,14 @@ double MedianAbsolute(std::vector<double> values) {
   return (lower + upper) / 2;
 }
 
+double QuantileAbsolute(std::vector<double> values, double q) {
+  if (values.empty()) return 0;
+  for (double& v : values) v = std::abs(v);
+  const double rank = std::ceil(q * static_cast<double>(values.size()));
+  const size_t index = static_cast<size_t>(std::clamp(rank, 1.0, double(values.size()))) - 1;
+  std::nth_element(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(index),
+                   values.end());
+  return values[index];
+}
+
 }  // namespace infercost::validation

@@ -37,6 +37,9 @@ absl::StatusOr<framework::Estimate> EstimateRow(const std::string& source,
 // The median of |values| (0 for none).
 double MedianAbsolute(std::vector<double> values);
 
+// The q-quantile (0 < q <= 1) of |values| by nearest rank: the ceil(q n)-th smallest (0 for none).
+double QuantileAbsolute(std::vector<double> values, double q);
+
 }  // namespace infercost::validation
 
 #endif  // INFERCOST_VALIDATION_ROW_ESTIMATE_H_

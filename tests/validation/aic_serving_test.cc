@@ -9,6 +9,7 @@
 //   all 439 rows 14.0%
 #include "validation/aic_serving.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -41,17 +42,26 @@ const framework::PluginSet& InTreePlugins() {
   return *plugins;
 }
 
+AicValidation Validate(const std::string& file) {
+  absl::StatusOr<std::vector<AicRow>> rows =
+      ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file);
+  EXPECT_TRUE(rows.ok()) << rows.status();
+  absl::StatusOr<AicValidation> v =
+      rows.ok() ? ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), {})
+                : absl::StatusOr<AicValidation>(rows.status());
+  EXPECT_TRUE(v.ok()) << v.status();
+  return v.ok() ? std::move(*v) : AicValidation{};
+}
+
 const AicValidation& Validation() {
-  static const AicValidation* validation = [] {
-    absl::StatusOr<std::vector<AicRow>> rows = ReadAicServingCsv(
-        std::string(INFERCOST_TEST_DATA_DIR) + "/validation/aic_serving_low_concurrency.csv");
-    EXPECT_TRUE(rows.ok()) << rows.status();
-    absl::StatusOr<AicValidation> v =
-        rows.ok() ? ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), {})
-                  : absl::StatusOr<AicValidation>(rows.status());
-    EXPECT_TRUE(v.ok()) << v.status();
-    return new AicValidation(v.ok() ? std::move(*v) : AicValidation{});
-  }();
+  static const AicValidation* validation =
+      new AicValidation(Validate("aic_serving_low_concurrency.csv"));
+  return *validation;
+}
+
+// Every row of the four frontier models (issue 11, point 6).
+const AicValidation& Frontier() {
+  static const AicValidation* validation = new AicValidation(Validate("aic_serving_frontier.csv"));
   return *validation;
 }
 
@@ -111,6 +121,60 @@ TEST(AicServingValidation, MoeModelsWithin25PercentOnH100AndB200) {
 
 TEST(AicServingValidation, AllRowsWithin25Percent) {
   EXPECT_LE(Validation().median_abs_error, kMaxMedianAbsError);
+}
+
+AicRow Row(int64_t batch, int64_t tp, int64_t dp, int64_t pp) {
+  AicRow row;
+  row.mode = "agg";
+  row.batch_size = batch;
+  row.tp = tp;
+  row.attention_dp = dp;
+  row.pp = pp;
+  return row;
+}
+
+TEST(AicServingRegime, ByConcurrencyAndNodeCount) {
+  EXPECT_EQ(AicRegime(Row(8, 8, 1, 1)), "c<=8");
+  EXPECT_EQ(AicRegime(Row(16, 8, 1, 1)), "c>8");
+  EXPECT_EQ(AicRegime(Row(4, 4, 4, 1)), "multi-node");  // 16 GPUs
+  EXPECT_EQ(AicRegime(Row(4, 16, 1, 1)), "multi-node");
+  EXPECT_EQ(AicRegime(Row(4, 4, 1, 2)), "multi-node");  // pipeline stages
+}
+
+TEST(AicServingRegime, NinetiethPercentileByNearestRank) {
+  // |values| sorted: 1..10; the ceil(0.9 x 10) = 9th smallest is 9.
+  EXPECT_EQ(QuantileAbsolute({-1, 2, -3, 4, 5, 6, -7, 8, 9, -10}, 0.9), 9);
+  EXPECT_EQ(QuantileAbsolute({-4}, 0.9), 4);
+  EXPECT_EQ(QuantileAbsolute({}, 0.9), 0);
+}
+
+// Every visible aiconfigurator row of Qwen3.5-397B-A17B (224), GLM-5 (46), MiniMax-M2.5 (329) and
+// Kimi-K2.5 (120) is predicted, at every concurrency, with its error. Row counts by model and
+// regime are counted in the file (python's csv over aic_serving_frontier.csv): 225 rows c<=8,
+// 410 c>8 and 84 on more than one node.
+TEST(AicFrontierValidation, EveryRowOfTheFourModelsIsPredicted) {
+  const AicValidation& v = Frontier();
+  EXPECT_EQ(v.results.size(), 719u);
+  EXPECT_EQ(v.skipped, 0);
+  EXPECT_EQ(v.skipped_disagg, 0);
+  std::map<std::string, int> per_model;
+  std::map<std::string, int> per_regime;
+  for (const AicResult& r : v.results) {
+    ++per_model[r.request.model];
+    ++per_regime[r.regime];
+    EXPECT_GT(r.predicted_ms, 0) << r.row.source;
+    EXPECT_DOUBLE_EQ(r.relative_error, r.predicted_ms / r.row.tpot_ms - 1) << r.row.source;
+  }
+  EXPECT_EQ(per_model["qwen3.5-397b-a17b"], 224);
+  EXPECT_EQ(per_model["glm-5"], 46);
+  EXPECT_EQ(per_model["minimax-m2.5"], 329);
+  EXPECT_EQ(per_model["kimi-k2.5"], 120);
+  EXPECT_EQ(per_regime["c<=8"], 225);
+  EXPECT_EQ(per_regime["c>8"], 410);
+  EXPECT_EQ(per_regime["multi-node"], 84);
+  int64_t regime_rows = 0;
+  for (const AicGroup& g : v.regimes) regime_rows += g.rows;
+  EXPECT_EQ(regime_rows, 719);
 }
 
 }  // namespace
