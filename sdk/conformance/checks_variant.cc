@@ -811,6 +811,172 @@ CheckResult LayersAndState(const std::string& path) {
           {}};
 }
 
+// Reads a sparse or windowed variant bounds (top-k selection, a sliding window, a constant
+// state): in a decode step no layer reads more than the whole model keeps for the sequence
+// (here its 4 layers of one kind: a layer may read another's cache, never bytes nobody keeps),
+// and a phase whose reads stop growing with context (capped at k tokens, a window) never grows
+// again at larger contexts. The context where each cap starts is found and reported, so a
+// variant's k or window can be read off. Nothing here knows a plugin or an option by name.
+namespace bounded_reads {
+
+constexpr int64_t kLayers = 4;
+constexpr int64_t kBatch = 2;
+
+struct LayerUnderTest {
+  std::string where;
+  ic_layer layer;
+};
+
+// Per-sequence decode KV reads of each phase id at `context` (empty on error).
+std::map<int, double> ReadsByPhase(const Fixture& f, const ic_layer* layer, int64_t context,
+                                   std::string* error) {
+  ic_stage stage = Decode(kBatch, context);
+  stage.layer = layer;
+  const PhasesResult r = f.variant.Phases(&f.shape, &stage);
+  std::map<int, double> reads;
+  if (r.error.is_error) {
+    *error = r.error.ToString();
+    return reads;
+  }
+  for (const ic_phase_cost& cost : r.sink.records) {
+    reads[static_cast<int>(cost.phase)] += cost.kv_read_bytes / kBatch;
+  }
+  return reads;
+}
+
+// Bytes one sequence keeps in `layer` at `context`: kv_state_bytes (1.1), else the 1.0 rule
+// (kv_cache_bytes_per_token x context).
+double StateAt(const Fixture& f, const ic_layer* layer, int64_t context, std::string* error) {
+  ic_stage stage = Decode(1, context);
+  stage.layer = layer;
+  const KvResult kv = layer != nullptr ? f.variant.StateBytes(&f.shape, &stage)
+                                       : f.variant.KvBytes(&f.shape, &stage);
+  if (kv.error.is_error) {
+    *error = kv.error.ToString();
+    return 0;
+  }
+  return layer != nullptr ? kv.bytes : kv.bytes * static_cast<double>(context);
+}
+
+}  // namespace bounded_reads
+
+CheckResult BoundedReads(const std::string& path) {
+  using namespace bounded_reads;
+  Fixture f(path);
+  Problems problems;
+  std::vector<std::string> caps;
+  const bool per_layer = f.variant.HasLayerFunctions();
+  const std::vector<const char*> kinds =
+      per_layer
+          ? std::vector<const char*>{"", "full_attention", "sliding_attention", "linear_attention"}
+          : std::vector<const char*>{""};
+  int kinds_checked = 0;
+  for (const char* kind : kinds) {
+    std::vector<LayerUnderTest> layers;
+    for (int64_t index = 0; index < kLayers; ++index) {
+      const ic_layer layer{sizeof(ic_layer), 0, index, kLayers, ic_string{kind, std::strlen(kind)}};
+      uint64_t layer_class = 0;
+      if (per_layer && f.variant.ClassifyLayer(&f.shape, &layer, &layer_class).is_error) continue;
+      layers.push_back({Cat("layer ", index, " of ", kLayers, ", kind '", kind, "'"), layer});
+    }
+    if (layers.empty()) continue;  // a kind this variant leaves to another (layers_and_state)
+    ++kinds_checked;
+    // 1. No layer reads more than the model keeps.
+    for (int64_t context : {1, 7, 64, 1000, 4096, 65536}) {
+      std::string error;
+      double kept = 0;
+      for (const LayerUnderTest& l : layers) {
+        kept += StateAt(f, per_layer ? &l.layer : nullptr, context, &error);
+      }
+      for (const LayerUnderTest& l : layers) {
+        const std::map<int, double> reads =
+            ReadsByPhase(f, per_layer ? &l.layer : nullptr, context, &error);
+        double total = 0;
+        for (const auto& [phase, bytes] : reads) total += bytes;
+        if (!error.empty()) {
+          problems.Add(Cat(l.where, ", context ", context, ": ", error));
+          break;
+        }
+        if (total > kept * (1 + 1e-9) + 1e-6) {
+          problems.Add(Cat(l.where, ": a decode step at context ", context, " reads ", Num(total),
+                           " B of KV/state per sequence, more than the ", kLayers, " layers keep (",
+                           Num(kept), " B)"));
+        }
+      }
+    }
+    // 2. Reads that stop growing stay capped.
+    const LayerUnderTest& l = layers.front();
+    const ic_layer* layer = per_layer ? &l.layer : nullptr;
+    std::vector<int64_t> contexts;
+    for (int64_t c = 16; c <= (int64_t{1} << 18); c *= 2) contexts.push_back(c);
+    std::vector<std::map<int, double>> series;
+    std::string error;
+    for (int64_t c : contexts) series.push_back(ReadsByPhase(f, layer, c, &error));
+    if (!error.empty()) {
+      problems.Add(Cat(l.where, ": ", error));
+      continue;
+    }
+    for (const auto& [phase, first_value] : series.front()) {
+      (void)first_value;
+      auto at = [&](size_t i) {
+        const auto it = series[i].find(phase);
+        return it == series[i].end() ? 0.0 : it->second;
+      };
+      // The first sample from which two doublings add nothing: capped there.
+      size_t cap = series.size();
+      for (size_t i = 0; i + 2 < series.size(); ++i) {
+        if (at(i) > 0 && at(i) == at(i + 1) && at(i + 1) == at(i + 2)) {
+          cap = i;
+          break;
+        }
+      }
+      if (cap == series.size()) continue;  // grows with context (or reads nothing)
+      bool regrows = false;
+      for (size_t i = cap + 1; i < series.size(); ++i) {
+        if (at(i) != at(cap)) {
+          problems.Add(Cat(l.where, ": ", PhaseName(static_cast<ic_phase_id>(phase)),
+                           " reads are capped at ", Num(at(cap)), " B per sequence from context ",
+                           contexts[cap], " but read ", Num(at(i)), " B at context ", contexts[i]));
+          regrows = true;
+          break;
+        }
+      }
+      if (regrows) continue;
+      // Where the cap starts: the smallest context with the capped reads (binary search).
+      int64_t low = 1;
+      int64_t high = contexts[cap];
+      std::string search_error;
+      const auto flat_from = [&](int64_t c) {
+        const std::map<int, double> r = ReadsByPhase(f, layer, c, &search_error);
+        const auto it = r.find(phase);
+        return it != r.end() && it->second == at(cap);
+      };
+      const std::string name = Cat(PhaseName(static_cast<ic_phase_id>(phase)),
+                                   *kind == '\0' ? "" : Cat(" (", kind, ")"));
+      std::string found;
+      if (flat_from(low)) {
+        found = Cat(name, " constant");
+      } else {
+        while (high - low > 1 && search_error.empty()) {
+          const int64_t mid = low + (high - low) / 2;
+          (flat_from(mid) ? high : low) = mid;
+        }
+        found = Cat(name, " capped from context ", high);
+      }
+      if (std::find(caps.begin(), caps.end(), found) == caps.end()) caps.push_back(found);
+    }
+  }
+  if (kinds_checked == 0) Skip("classify_layer refused every layer kind tried");
+  problems.FailIfAny();
+  std::string found;
+  for (const std::string& c : caps) found += (found.empty() ? "" : ", ") + c;
+  return {Status::kPass,
+          Cat("no decode step reads more than the model keeps (contexts 1 .. 65536); ",
+              caps.empty() ? std::string("every read grows with context")
+                           : Cat("bounded reads stay bounded to context 262144: ", found)),
+          {}};
+}
+
 }  // namespace
 
 std::vector<CheckSpec> VariantChecks() {
@@ -836,6 +1002,9 @@ std::vector<CheckSpec> VariantChecks() {
       {"invariants.gqa_kv_bytes",
        "sharing K/V heads (num_kv_heads = heads / 8) never increases KV bytes per token",
        GqaKvBytes},
+      {"invariants.bounded_reads",
+       "no decode step reads more than the model keeps; capped reads (top-k, window) stay capped",
+       BoundedReads},
       {"invariants.layers_and_state",
        "ABI 1.1: classify_layer is deterministic (clean refusals allowed); kv_state_bytes "
        "finite, >= 0, non-decreasing in context, constant (and decode flat) when nothing is "

@@ -294,11 +294,13 @@ int Run(const Options& options) {
   std::vector<Entry> entries;
   std::vector<bool> only_used(options.only.size(), false);
   auto skipped_by = [&](const std::string& name) -> std::optional<CheckResult> {
-    const bool selected =
-        options.only.empty() ||
-        std::any_of(options.only.begin(), options.only.end(), [&](const std::string& pattern) {
-          return ::fnmatch(pattern.c_str(), name.c_str(), 0) == 0;
-        });
+    bool selected = options.only.empty();
+    for (size_t i = 0; i < options.only.size(); ++i) {
+      if (::fnmatch(options.only[i].c_str(), name.c_str(), 0) == 0) {
+        selected = true;
+        only_used[i] = true;
+      }
+    }
     if (!selected && name != "handshake") {
       return CheckResult{Status::kSkip, "not selected by --only", {}};
     }

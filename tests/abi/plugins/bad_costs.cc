@@ -6,7 +6,11 @@
 //                             emits a good attn_v and returns OK
 //   COSTS_FOREIGN_PHASE       emits ffn_up, which is not an attention phase
 //   COSTS_GROWING_STATE       caches nothing per token, yet says its state grows with context
+//   COSTS_TOPK_BEYOND_CONTEXT caches 100 B per token and reads its top 64 tokens' worth even
+//                             when fewer are cached (more than the model keeps at context 1)
+//   COSTS_TOPK_REGROWS        reads min(C, 64) tokens, but all C again beyond context 16384
 // Each first emits a good q_proj, so the failure is not simply "the first record".
+#include <algorithm>
 #include <limits>
 
 #include "infercost/sdk/plugin.h"
@@ -22,12 +26,18 @@ using infercost::sdk::MakePhaseCost;
 class BadCosts final : public infercost::sdk::AttentionVariant {
  public:
   static constexpr bool kThreadSafe = true;  // no member state
+#if defined(COSTS_TOPK_BEYOND_CONTEXT) || defined(COSTS_TOPK_REGROWS)
+  static constexpr double kBytesPerToken = 100;
+  static constexpr double kTopK = 64;
+#else
+  static constexpr double kBytesPerToken = 0;
+#endif
   double KvCacheBytesPerToken(const ic_attention_shape& /*shape*/,
                               const ic_stage& /*stage*/) override {
-    return 0;
+    return kBytesPerToken;
   }
 
-  void EmitPhases(const ic_attention_shape& /*shape*/, const ic_stage& /*stage*/,
+  void EmitPhases(const ic_attention_shape& /*shape*/, [[maybe_unused]] const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
     ic_phase_cost q_proj = MakePhaseCost(IC_PHASE_Q_PROJ);
     infercost::sdk::SetGemm(q_proj, 4, 8, 16);
@@ -56,8 +66,19 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     sink.Emit(ffn_up);
 #elif defined(COSTS_GROWING_STATE)
     // good records only: the lie is in KvStateBytes
+#elif defined(COSTS_TOPK_BEYOND_CONTEXT) || defined(COSTS_TOPK_REGROWS)
+#if defined(COSTS_TOPK_BEYOND_CONTEXT)
+    const double tokens_read = kTopK;  // the bug: k tokens even when fewer are cached
 #else
-#error "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE"
+    const double context = static_cast<double>(stage.context_tokens);
+    const double tokens_read = context > 16384 ? context : std::min(context, kTopK);
+#endif
+    ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
+    scores.kv_read_bytes = static_cast<double>(stage.batch) * tokens_read * kBytesPerToken;
+    sink.Emit(scores);
+#else
+#error \
+    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS"
 #endif
   }
 
