@@ -133,6 +133,24 @@ TEST(FrontierModels, MiniMaxM25ParamsByLayerKindAndTotal) {
   EXPECT_EQ(ledger.kv_cache_bytes_per_token, 126'976);
 }
 
+// ---- DeepSeek-V3.2: DeepSeek-V3 (d 7168, 128 heads, q_lora 1536, kv_lora 512, nope 128, rope
+// 64, v 128; 3 dense layers of 18,432, 58 MoE of 256 x 2048, 8 per token, 1 shared; vocab
+// 129,280) plus an indexer of 64 heads of 128 per layer.
+TEST(FrontierModels, DeepSeekV32TotalParams) {
+  const framework::Ledger ledger = RunScenario(Model("deepseek-v3.2"));
+  // MLA: q_a 11,011,584; q_b 1536 x 128 x 192 = 37,748,736; kv_a 4,129,280; kv_b 512 x 128 x 256
+  // = 16,777,216; o 128 x 128 x 7168 = 117,440,512: 187,107,328; indexer 13,959,424 (see
+  // hybrid_model_test.cc): 201,066,752 per layer.
+  EXPECT_EQ(SectionParams(*Group(ledger.decode, "moe"), IC_SECTION_ATTENTION), 201'066'752);
+  // Attention 61 x 201,066,752 = 12,265,071,872; dense 3 x (3 x 7168 x 18,432 + 14,336) =
+  // 1,189,128,192; MoE 58 x (router 1,835,008 + 256 x 44,040,192 + shared 44,040,192 + norms
+  // 14,336) = 58 x 11,320,178,688 = 656,570,363,904; embedding + LM head 2 x 129,280 x 7168 =
+  // 1,853,358,080; final norm 7168. Total 671,877,929,216: DeepSeek's inference config is named
+  // config_671B_v3.2.json (no other published count found).
+  EXPECT_EQ(ledger.decode.totals.params, 671'877'929'216.0);
+  EXPECT_EQ(std::floor(ledger.decode.totals.params / 1e9), 671.0);
+}
+
 // ---- Qwen3.5-397B-A17B (totals in hybrid_model_test.cc): active parameters.
 TEST(FrontierModels, Qwen35ActiveParams) {
   const framework::Ledger ledger = RunScenario(Model("qwen3.5-397b-a17b"));
