@@ -152,6 +152,29 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
       steps > 0 ? e.decode_sum_s / (static_cast<double>(steps) * concurrency)
                 : summary.tpot_s / concurrency;
   summary.usd_per_million_output_tokens = 1e6 * usd_per_second * seconds_per_output_token;
+  summary.mode = s.mode;
+  if (s.mode == ServingMode::kServing) {
+    // Requests beyond what fits in memory wait; a scenario that fits nothing at all (flagged
+    // above) is simulated without a cap.
+    const int64_t replica_fits = summary.memory.max_concurrency / s.layout.data;
+    const int64_t fits = replica_fits > 0 ? replica_fits : ReplicaBatch(s, s.concurrency);
+    ASSIGN_OR_RETURN(ServingState serving, SimulateServing(pipeline, timer, s, fits));
+    const double replicas = static_cast<double>(s.layout.data);
+    const double requests_per_s = serving.requests_per_s * replicas;
+    summary.ttft_s = serving.ttft_s;
+    summary.tpot_s = serving.tpot_s;
+    summary.e2e_s = serving.ttft_s + static_cast<double>(steps) * serving.tpot_s;
+    summary.tokens_per_s_per_user = serving.tpot_s > 0 ? 1 / serving.tpot_s : 0;
+    summary.tokens_per_s_aggregate = requests_per_s * static_cast<double>(s.output_tokens);
+    summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
+    // GPU time split by what the prompts add to the steps.
+    summary.usd_per_million_input_tokens = 1e6 * usd_per_second * serving.prefill_time_share /
+                                           (requests_per_s * static_cast<double>(s.input_tokens));
+    summary.usd_per_million_output_tokens = 1e6 * usd_per_second *
+                                            (1 - serving.prefill_time_share) /
+                                            (requests_per_s * static_cast<double>(s.output_tokens));
+    summary.serving = serving;
+  }
   summary.confidence = AssessConfidence(s);
   summary.pipeline_bubble_fraction =
       static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline);

@@ -10,6 +10,7 @@
 #define INFERCOST_FRAMEWORK_ESTIMATE_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,14 +20,19 @@
 #include "framework/loader/plugin_loader.h"
 #include "framework/memory/memory_model.h"
 #include "framework/scenario.h"
+#include "framework/serving/serving_model.h"
 #include "framework/timing/step_timer.h"
 
 namespace infercost::framework {
 
 struct Summary {
-  double ttft_s = 0;  // prefill of the whole batch
-  double tpot_s = 0;  // one decode step at the mean context
-  double e2e_s = 0;   // prefill + every decode step (exact sum)
+  ServingMode mode = ServingMode::kStatic;
+  // static: prefill of the whole batch; serving: arrival to first token, queueing included.
+  double ttft_s = 0;
+  // static: one decode step at the mean context; serving: the mean continuously batched step.
+  double tpot_s = 0;
+  double e2e_s = 0;  // static: prefill + every decode step (exact sum); serving: ttft + (osl-1) tpot
+  std::optional<ServingState> serving;  // the steady state (serving mode)
   double tokens_per_s_per_user = 0;
   double tokens_per_s_aggregate = 0;
   double tokens_per_s_per_gpu = 0;

@@ -84,6 +84,17 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   scenario.input_tokens = request.input_tokens;
   scenario.output_tokens = request.output_tokens;
   scenario.concurrency = request.concurrency;
+  if (request.mode == "static" || request.mode.empty()) {
+    scenario.mode = ServingMode::kStatic;
+  } else if (request.mode == "serving") {
+    scenario.mode = ServingMode::kServing;
+  } else {
+    return absl::InvalidArgumentError(fmt::format(
+        "--mode \"{}\" is not a mode; use static (one batch prefilled, then decoded: the "
+        "explainer's per-step view) or serving (a continuously batching server's steady state at "
+        "--concurrency clients)",
+        request.mode));
+  }
   ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,
                                                              request.dp, request.ep},
                                                             scenario.model));
@@ -115,6 +126,10 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
     registry::SetVariantOption(scenario.model.variant_options, std::move(option));
   }
   return scenario;
+}
+
+const char* ServingModeName(ServingMode mode) {
+  return mode == ServingMode::kServing ? "serving" : "static";
 }
 
 }  // namespace infercost::framework

@@ -25,6 +25,11 @@ namespace infercost::framework {
 // What a user asks for, by name. Defaults are the explainer's default scenario
 // (calculator-spec §3): Llama-3-70B, fp8 weights, fp8 KV, 500 in / 500 out, 2x H100 SXM,
 // concurrency 1, flash attention.
+// How the engine runs the requests: `static` is the explainer's per-step view (one batch of
+// `concurrency` sequences prefilled together, then decoded together); `serving` is a continuously
+// batched server's steady state at `concurrency` closed-loop clients (framework/serving/).
+enum class ServingMode { kStatic, kServing };
+
 struct ScenarioRequest {
   std::string model = "llama-3-70b";
   std::string hardware = "h100-sxm";
@@ -57,6 +62,7 @@ struct ScenarioRequest {
   std::vector<std::string> variant_options;
   // Shorthand for the variant option mla_form=VALUE (--mla-form); empty = not given.
   std::string mla_form;
+  std::string mode = "static";  // --mode: static | serving
 };
 
 struct Scenario {
@@ -73,6 +79,7 @@ struct Scenario {
   int64_t input_tokens = 0;
   int64_t output_tokens = 0;
   int64_t concurrency = 1;
+  ServingMode mode = ServingMode::kStatic;
   // The parallel layout, resolved once (parallelism.h): GPUs = tensor x pipeline x data;
   // experts spread over `expert` GPUs.
   Parallelism layout;
@@ -96,6 +103,9 @@ inline constexpr double kMinEfficiency = 1e-3;
 
 // Resolves names against the presets and checks every number; errors name the flag, the value
 // and what is allowed.
+// "static" / "serving".
+const char* ServingModeName(ServingMode mode);
+
 absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
                                       const registry::Presets& presets);
 

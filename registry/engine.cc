@@ -94,6 +94,8 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   RETURN_IF_ERROR(ReadCalibration(reader, engine));
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
+  ASSIGN_OR_RETURN(engine.serving_schedule,
+                   reader.OptionalChoice("serving_schedule", {"mixed", "prefill_first"}, "mixed"));
   ASSIGN_OR_RETURN(const toml::table* per_hardware, reader.OptionalTable("hardware"));
   if (per_hardware != nullptr) {
     for (const auto& [name, node] : *per_hardware) {

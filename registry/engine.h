@@ -30,6 +30,9 @@ struct Engine {
   double runtime_reserve_bytes = 0;   // per GPU, held by the runtime (CUDA context, graphs, ...)
   double reserve_fraction = 0;        // per GPU, fraction of capacity the engine leaves unused
   int64_t max_batched_tokens = 0;     // prefill chunk size bounding activations; 0 = no chunks
+  // How a serving step is built (framework/serving/): "mixed" (decodes plus prompt chunks in the
+  // budget left: vLLM, TensorRT-LLM) or "prefill_first" (waiting prompts run alone: SGLang).
+  std::string serving_schedule = "mixed";
   // Per sequence per step on the host (bookkeeping, sampling metadata, detokenization).
   double per_sequence_overhead_s = 0;
   std::string source;

@@ -54,6 +54,7 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   ASSIGN_OR_RETURN(int dp, table.Column("attention_dp_size"));
   ASSIGN_OR_RETURN(int ep, table.Column("moe_ep_size"));
   ASSIGN_OR_RETURN(int tpot, table.Column("silicon_tpot_ms"));
+  const absl::StatusOr<int> ttft = table.Column("silicon_ttft_ms");
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -72,6 +73,9 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     ASSIGN_OR_RETURN(row.attention_dp, CsvInt(r, dp, "attention_dp_size", 1));
     ASSIGN_OR_RETURN(row.moe_ep, CsvInt(r, ep, "moe_ep_size", 1));
     ASSIGN_OR_RETURN(row.tpot_ms, CsvNumber(r, tpot, "silicon_tpot_ms"));
+    if (ttft.ok() && !r.fields[*ttft].empty()) {
+      ASSIGN_OR_RETURN(row.ttft_ms, CsvNumber(r, *ttft, "silicon_ttft_ms"));
+    }
     if (row.isl <= 0 || row.osl <= 0 || row.batch_size <= 0 || row.tp <= 0 || row.pp <= 0 ||
         row.attention_dp <= 0 || row.moe_ep <= 0 || row.tpot_ms <= 0) {
       return absl::InvalidArgumentError(
@@ -115,8 +119,10 @@ std::string AicHardwarePreset(const std::string& system) {
   return Lookup({{"h100_sxm", "h100-sxm"}, {"b200_sxm", "b200"}}, system);
 }
 
-absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row) {
+absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
+                                                              const std::string& mode) {
   framework::ScenarioRequest request;
+  request.mode = mode;
   request.allow_beyond_context = true;  // a measured run: the context really was served
   request.model = AicModelPreset(row.model_path);
   request.hardware = AicHardwarePreset(row.system);
@@ -157,8 +163,10 @@ std::string AicRegime(const AicRow& row) {
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
                                                  const framework::PluginSet& plugins,
-                                                 const AicFilter& filter) {
+                                                 const AicFilter& filter, const std::string& mode) {
   AicValidation v;
+  v.mode = mode;
+  std::vector<double> ttft_errors;
   struct Accumulator {
     std::set<int64_t> tp;
     std::vector<double> errors;
@@ -174,7 +182,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       ++v.skipped_disagg;
       continue;
     }
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row);
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
     if (!request.ok()) {
       ++v.skipped;
       skipped_models.insert(row.model_path + " on " + row.system);
@@ -191,6 +199,11 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.regime = AicRegime(row);
     result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
+    result.predicted_ttft_ms = 1e3 * estimate.summary.ttft_s;
+    if (row.ttft_ms > 0) {
+      result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
+      ttft_errors.push_back(result.ttft_relative_error);
+    }
     for (Accumulator* acc :
          {&groups[{request->engine, request->hardware, request->model, request->weights,
                    result.regime}],
@@ -223,6 +236,8 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   }
   v.skipped_models.assign(skipped_models.begin(), skipped_models.end());
   v.p90_abs_error = QuantileAbsolute(all, 0.9);
+  v.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
+  v.ttft_median_abs_error = MedianAbsolute(std::move(ttft_errors));
   v.median_abs_error = MedianAbsolute(std::move(all));
   return v;
 }

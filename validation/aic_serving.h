@@ -43,6 +43,7 @@ struct AicRow {
   int64_t attention_dp = 1;
   int64_t moe_ep = 1;
   double tpot_ms = 0;  // silicon_tpot_ms
+  double ttft_ms = 0;  // silicon_ttft_ms (queueing included); 0 when the file has none
 };
 
 // Parses aiconfigurator's silicon_sample.csv columns (by header name; others ignored).
@@ -64,7 +65,10 @@ std::string AicHardwarePreset(const std::string& system);
 // activations bf16; KV cache fp8 for fp8/fp4 rows (the engines' FP8 KV cache in these
 // deployments), else bf16; tp / dp (attention data parallel) / ep from the row, gpus = tp x dp;
 // input/output tokens = isl/osl; concurrency = batch_size. NotFound for an unmapped name.
-absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row);
+// `mode`: "static" (one decode step at the mean context, what the engines were fitted with) or
+// "serving" (framework/serving/: the continuously batched steady state at the row's concurrency).
+absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
+                                                              const std::string& mode = "static");
 
 // Rows the engines were fitted on (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8
 // GPUs (one node), TP 1-8.
@@ -80,9 +84,11 @@ struct AicResult {
   AicRow row;
   framework::ScenarioRequest request;
   bool moe = false;
-  std::string regime;         // AicRegime
-  double predicted_ms = 0;    // framework::EstimateScenario's tpot_s
-  double relative_error = 0;  // predicted / measured - 1
+  std::string regime;              // AicRegime
+  double predicted_ms = 0;         // framework::EstimateScenario's tpot_s
+  double relative_error = 0;       // predicted / measured - 1
+  double predicted_ttft_ms = 0;    // its ttft_s
+  double ttft_relative_error = 0;  // predicted / measured - 1 (0 when nothing was measured)
 };
 
 struct AicGroup {
@@ -108,12 +114,16 @@ struct AicValidation {
   std::vector<std::string> skipped_models;
   double median_abs_error = 0;  // over every predicted row
   double p90_abs_error = 0;
+  std::string mode;                  // static | serving
+  double ttft_median_abs_error = 0;  // serving mode: TTFT over the rows with a measurement
+  double ttft_p90_abs_error = 0;
 };
 
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
                                                  const framework::PluginSet& plugins,
-                                                 const AicFilter& filter);
+                                                 const AicFilter& filter,
+                                                 const std::string& mode = "static");
 
 }  // namespace infercost::validation
 

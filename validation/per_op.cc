@@ -5,8 +5,8 @@
 
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
-#include "framework/base/status_macros.h"
 #include "framework/abi/hardware_plugin.h"
+#include "framework/base/status_macros.h"
 #include "framework/ledger/builtin_phases.h"
 #include "framework/scenario.h"
 #include "framework/timing/step_timer.h"

@@ -5,8 +5,8 @@
 
 #include "absl/strings/match.h"
 #include "fmt/format.h"
-#include "framework/estimate.h"
 #include "framework/abi/hardware_plugin.h"
+#include "framework/estimate.h"
 #include "framework/report/ledger_report.h"
 #include "registry/hf_config.h"
 
@@ -101,6 +101,12 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_option("--output-tokens", request.output_tokens, "Generated tokens per sequence")
       ->capture_default_str();
   command.add_option("--concurrency", request.concurrency, "Sequences served at once")
+      ->capture_default_str();
+  command
+      .add_option("--mode", request.mode,
+                  "static: one batch prefilled, then decoded (the explainer's per-step view); "
+                  "serving: a continuously batching server's steady state at --concurrency "
+                  "closed-loop clients (chunked prefill in the engine's token budget, queueing)")
       ->capture_default_str();
   command
       .add_option("--attention-kernel", request.attention_kernel,

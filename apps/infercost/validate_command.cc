@@ -115,6 +115,12 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
   command.add_option("--model", flags.model, "Only rows of this model preset");
   command.add_option("--hardware", flags.hardware, "Only rows of this hardware preset");
   command
+      .add_option("--mode", flags.mode,
+                  "aic suites: static (one decode step, what the engines were fitted with) or "
+                  "serving (continuous batching steady state; TTFT compared too)")
+      ->check(CLI::IsMember({"static", "serving"}))
+      ->capture_default_str();
+  command
       .add_option("--suite", flags.suite,
                   "anl: ANL static batches (e2e latency); aic: aiconfigurator serving TPOT of "
                   "every agg row, by regime (default data: the concurrency <= 8 rows the engines "
@@ -134,7 +140,7 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
       const std::string file =
           flags.suite == "aic" ? "aic_serving_low_concurrency.csv" : "aic_serving_frontier.csv";
       return RunValidateAic(session, flags.data.empty() ? dir + file : flags.data, flags.engine,
-                            flags.model, flags.hardware);
+                            flags.model, flags.hardware, flags.mode);
     }
     return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
                             flags.hardware);

@@ -15,7 +15,8 @@ struct ValidateFlags {
   std::string engine;  // preset names; empty: all
   std::string model;
   std::string hardware;
-  std::string suite = "anl";  // anl | aic | per-op (validate_suites.h)
+  std::string suite = "anl";  // anl | aic | aic-frontier | per-op (validate_suites.h)
+  std::string mode = "static";  // aic suites: static | serving
 };
 
 void AddValidateFlags(CLI::App& command, ValidateFlags& flags);

@@ -22,21 +22,31 @@ std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fr
 
 void PrintAicTable(const std::string& data, const validation::AicValidation& v) {
   fmt::print(
-      "aiconfigurator serving runs (agg): measured TPOT vs predicted decode step (tpot at the "
-      "mean context); regime c<=8 is what the engines were fitted on, c>8 and multi-node steps "
-      "also carry prefill chunks the static step leaves out\ndata: {}\n\n",
+      "aiconfigurator serving runs (agg), mode {}: measured TPOT vs predicted ({}); regime c<=8 "
+      "is what the engines were fitted on{}\ndata: {}\n\n",
+      v.mode,
+      v.mode == "serving" ? "the continuously batched step, prefill chunks included; TTFT too"
+                          : "one decode step at the mean context",
+      v.mode == "serving" ? ""
+                          : "; c>8 and multi-node steps also carry prefill chunks (--mode serving)",
       data);
-  TextTable rows({"engine", "device", "model", "weights", "tp", "dp", "ep", "isl", "osl", "conc",
-                  "regime", "measured ms", "predicted ms", "error"},
-                 {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
-                  Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
-                  Align::kLeft, Align::kRight, Align::kRight, Align::kRight});
+  TextTable rows(
+      {"engine", "device", "model", "weights", "tp", "dp", "ep", "isl", "osl", "conc", "regime",
+       "measured ms", "predicted ms", "error", "TTFT ms", "predicted", "TTFT error"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kLeft, Align::kRight,
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  const bool serving = v.mode == "serving";
   for (const validation::AicResult& r : v.results) {
+    const bool ttft = serving && r.row.ttft_ms > 0;
     rows.AddRow({r.request.engine, r.request.hardware, r.request.model, r.request.weights,
                  std::to_string(r.row.tp), std::to_string(r.row.attention_dp),
                  std::to_string(r.row.moe_ep), std::to_string(r.row.isl), std::to_string(r.row.osl),
                  std::to_string(r.row.batch_size), r.regime, fmt::format("{:.2f}", r.row.tpot_ms),
-                 fmt::format("{:.2f}", r.predicted_ms), Percent(r.relative_error)});
+                 fmt::format("{:.2f}", r.predicted_ms), Percent(r.relative_error),
+                 r.row.ttft_ms > 0 ? fmt::format("{:.1f}", r.row.ttft_ms) : "-",
+                 serving ? fmt::format("{:.1f}", r.predicted_ttft_ms) : "-",
+                 ttft ? Percent(r.ttft_relative_error) : "-"});
   }
   fmt::print("{}\n", rows.Render());
   TextTable groups({"engine", "device", "model", "weights", "regime", "tp", "rows",
@@ -67,6 +77,10 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
   classes.AddRow({"all", "", "", "", std::to_string(v.results.size()),
                   AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), ""});
   fmt::print("ERROR PER DEVICE x DENSE/MOE x REGIME\n{}", classes.Render());
+  if (serving) {
+    fmt::print("\nTTFT (rows with a measurement): median |error| {}, p90 |error| {}\n",
+               AbsPercent(v.ttft_median_abs_error), AbsPercent(v.ttft_p90_abs_error));
+  }
   if (v.skipped > 0) {
     fmt::print("\n{} row(s) skipped, no preset: {}\n", v.skipped,
                absl::StrJoin(v.skipped_models, "; "));
@@ -111,13 +125,13 @@ void PrintPerOpTable(const std::string& data, const std::string& engine,
 }  // namespace
 
 int RunValidateAic(Session& session, const std::string& data, const std::string& engine,
-                   const std::string& model, const std::string& hardware) {
+                   const std::string& model, const std::string& hardware, const std::string& mode) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   absl::StatusOr<std::vector<validation::AicRow>> rows = validation::ReadAicServingCsv(data);
   if (!rows.ok()) return ReportError(rows.status());
   absl::StatusOr<validation::AicValidation> v = validation::ValidateAicServing(
-      *rows, **presets, session.Plugins(), {engine, model, hardware});
+      *rows, **presets, session.Plugins(), {engine, model, hardware}, mode);
   if (!v.ok()) return ReportError(v.status());
   if (v->results.empty()) {
     return ReportError(absl::NotFoundError(fmt::format("{}: no row matches", data)));
@@ -143,7 +157,10 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                         {"concurrency", r.row.batch_size},
                         {"measured_tpot_ms", r.row.tpot_ms},
                         {"predicted_tpot_ms", r.predicted_ms},
-                        {"relative_error", r.relative_error}});
+                        {"relative_error", r.relative_error},
+                        {"measured_ttft_ms", r.row.ttft_ms},
+                        {"predicted_ttft_ms", r.predicted_ttft_ms},
+                        {"ttft_relative_error", r.ttft_relative_error}});
   }
   auto groups = [](const std::vector<validation::AicGroup>& list) {
     nlohmann::json out = nlohmann::json::array();
@@ -167,6 +184,9 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"classes", groups(v->classes)},
                               {"regimes", groups(v->regimes)},
                               {"p90_abs_error", v->p90_abs_error},
+                              {"mode", v->mode},
+                              {"ttft_median_abs_error", v->ttft_median_abs_error},
+                              {"ttft_p90_abs_error", v->ttft_p90_abs_error},
                               {"skipped_disagg", v->skipped_disagg},
                               {"median_abs_error", v->median_abs_error},
                               {"skipped", v->skipped}};

@@ -14,7 +14,7 @@ namespace infercost::cli {
 // `hardware`: filters (preset names; empty = all). For per-op, `engine` overrides each file's
 // calibration (vllm for GEMMs, pytorch for all-reduce) and `model` is ignored.
 int RunValidateAic(Session& session, const std::string& data, const std::string& engine,
-                   const std::string& model, const std::string& hardware);
+                   const std::string& model, const std::string& hardware, const std::string& mode);
 int RunValidatePerOp(Session& session, const std::string& data_dir, const std::string& engine,
                      const std::string& hardware);
 

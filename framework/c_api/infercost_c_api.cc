@@ -13,8 +13,8 @@
 #include <utility>
 #include <vector>
 
-#include "framework/estimate.h"
 #include "framework/abi/phase_catalog.h"
+#include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/report/ledger_report.h"
 #include "framework/scenario.h"
@@ -195,6 +195,7 @@ std::string ApiSpelling(std::string message) {
       {"--plugin-override", "plugin_overrides"},
       {"--allow-beyond-context", "allow_beyond_context"},
       {"--concurrency", "concurrency"},
+      {"--mode", "mode"},
       {"--activations", "activations"},
       {"--hardware", "hardware"},
       {"--weights", "weights"},
@@ -250,19 +251,30 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "moe_imbalance",
                                                  "mfu",
                                                  "bw_efficiency",
-                                                 "allow_beyond_context"};
+                                                 "allow_beyond_context",
+                                                 "mode"};
   if (absl::Status keys = CheckKeys(j, kKeys, "scenario"); !keys.ok()) return keys;
   infercost::framework::ScenarioRequest r;
-  for (absl::Status s :
-       {Read(j, "model", r.model), Read(j, "hardware", r.hardware), Read(j, "engine", r.engine),
-        Read(j, "gpus", r.gpus), Read(j, "tp", r.tp), Read(j, "pp", r.pp), Read(j, "dp", r.dp),
-        Read(j, "ep", r.ep), Read(j, "weights", r.weights), Read(j, "activations", r.activations),
-        Read(j, "kv", r.kv), Read(j, "input_tokens", r.input_tokens),
-        Read(j, "output_tokens", r.output_tokens), Read(j, "concurrency", r.concurrency),
-        Read(j, "attention_kernel", r.attention_kernel),
-        Read(j, "attention_variant", r.attention_variant), Read(j, "mla_form", r.mla_form),
-        Read(j, "moe_imbalance", r.moe_imbalance),
-        Read(j, "allow_beyond_context", r.allow_beyond_context)}) {
+  for (absl::Status s : {Read(j, "model", r.model),
+                         Read(j, "hardware", r.hardware),
+                         Read(j, "engine", r.engine),
+                         Read(j, "gpus", r.gpus),
+                         Read(j, "tp", r.tp),
+                         Read(j, "pp", r.pp),
+                         Read(j, "dp", r.dp),
+                         Read(j, "ep", r.ep),
+                         Read(j, "weights", r.weights),
+                         Read(j, "activations", r.activations),
+                         Read(j, "kv", r.kv),
+                         Read(j, "input_tokens", r.input_tokens),
+                         Read(j, "output_tokens", r.output_tokens),
+                         Read(j, "concurrency", r.concurrency),
+                         Read(j, "attention_kernel", r.attention_kernel),
+                         Read(j, "attention_variant", r.attention_variant),
+                         Read(j, "mla_form", r.mla_form),
+                         Read(j, "moe_imbalance", r.moe_imbalance),
+                         Read(j, "allow_beyond_context", r.allow_beyond_context),
+                         Read(j, "mode", r.mode)}) {
     if (!s.ok()) return s;
   }
   // "variant_options": {"mla_form": "absorbed", "kv_lora_rank": 512}: the CLI's

@@ -123,31 +123,44 @@ json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
 json SummaryJson(const Estimate& e) {
   const Summary& s = e.summary;
   const MemoryPerGpu& m = s.memory;
-  return {{"ttft_s", s.ttft_s},
-          {"tpot_s", s.tpot_s},
-          {"e2e_s", s.e2e_s},
-          {"tokens_per_s_per_user", s.tokens_per_s_per_user},
-          {"tokens_per_s_aggregate", s.tokens_per_s_aggregate},
-          {"tokens_per_s_per_gpu", s.tokens_per_s_per_gpu},
-          {"memory",
-           {{"per_gpu",
-             {{"weights_bytes", m.weights_bytes},
-              {"kv_bytes", m.kv_bytes},
-              {"activation_bytes", m.activation_bytes},
-              {"reserve_bytes", m.reserve_bytes},
-              {"free_bytes", m.free_bytes},
-              {"capacity_bytes", m.capacity_bytes}}},
-            {"fits", m.fits},
-            {"max_concurrency", m.max_concurrency}}},
-          {"cost",
-           {{"usd_per_million_input_tokens", s.usd_per_million_input_tokens},
-            {"usd_per_million_output_tokens", s.usd_per_million_output_tokens}}},
-          {"confidence",
-           {{"level", s.confidence.level},
-            {"band", s.confidence.band},
-            {"reasons", s.confidence.reasons}}},
-          {"pipeline_bubble_fraction", s.pipeline_bubble_fraction},
-          {"notes", s.notes}};
+  json j = {{"mode", ServingModeName(s.mode)},
+            {"ttft_s", s.ttft_s},
+            {"tpot_s", s.tpot_s},
+            {"e2e_s", s.e2e_s},
+            {"tokens_per_s_per_user", s.tokens_per_s_per_user},
+            {"tokens_per_s_aggregate", s.tokens_per_s_aggregate},
+            {"tokens_per_s_per_gpu", s.tokens_per_s_per_gpu},
+            {"memory",
+             {{"per_gpu",
+               {{"weights_bytes", m.weights_bytes},
+                {"kv_bytes", m.kv_bytes},
+                {"activation_bytes", m.activation_bytes},
+                {"reserve_bytes", m.reserve_bytes},
+                {"free_bytes", m.free_bytes},
+                {"capacity_bytes", m.capacity_bytes}}},
+              {"fits", m.fits},
+              {"max_concurrency", m.max_concurrency}}},
+            {"cost",
+             {{"usd_per_million_input_tokens", s.usd_per_million_input_tokens},
+              {"usd_per_million_output_tokens", s.usd_per_million_output_tokens}}},
+            {"confidence",
+             {{"level", s.confidence.level},
+              {"band", s.confidence.band},
+              {"reasons", s.confidence.reasons}}},
+            {"pipeline_bubble_fraction", s.pipeline_bubble_fraction},
+            {"notes", s.notes}};
+  if (s.serving) {
+    const ServingState& v = *s.serving;
+    j["serving"] = {{"requests_per_s", v.requests_per_s},
+                    {"decode_batch", v.decode_batch},
+                    {"prefill_tokens_per_step", v.prefill_tokens_per_step},
+                    {"mixed_step_fraction", v.mixed_step_fraction},
+                    {"prefill_time_share", v.prefill_time_share},
+                    {"waiting_requests", v.waiting_requests},
+                    {"steps", v.steps},
+                    {"completed", v.completed}};
+  }
+  return j;
 }
 
 std::string ScenarioLine(const Scenario& s) {
@@ -237,9 +250,25 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
                   scenario.engine.name, scenario.gpus, scenario.layout.tensor,
                   scenario.layout.pipeline, scenario.layout.data, scenario.layout.expert);
   TextTable table({"metric", "value"}, {Align::kLeft, Align::kRight});
-  table.AddRow({"time to first token (prefill)", FormatSeconds(s.ttft_s)});
-  table.AddRow({"time per output token (mean context)", FormatSeconds(s.tpot_s)});
+  const bool serving = s.serving.has_value();
+  table.AddRow({"mode", serving ? "serving (continuous batching, steady state)"
+                                : "static (one batch: prefill, then decode)"});
+  table.AddRow(
+      {serving ? "time to first token (queueing included)" : "time to first token (prefill)",
+       FormatSeconds(s.ttft_s)});
+  table.AddRow(
+      {serving ? "time per output token (mean step)" : "time per output token (mean context)",
+       FormatSeconds(s.tpot_s)});
   table.AddRow({"end-to-end latency", FormatSeconds(s.e2e_s)});
+  if (serving) {
+    const ServingState& v = *s.serving;
+    table.AddRow({"requests/s", fmt::format("{:.3g}", v.requests_per_s * scenario.layout.data)});
+    table.AddRow({"sequences decoding per step (mean)", fmt::format("{:.1f}", v.decode_batch)});
+    table.AddRow(
+        {"steps carrying prompt tokens", fmt::format("{:.0f}%", 100 * v.mixed_step_fraction)});
+    table.AddRow({"GPU time on prompts", fmt::format("{:.0f}%", 100 * v.prefill_time_share)});
+    table.AddRow({"requests waiting (mean)", fmt::format("{:.1f}", v.waiting_requests)});
+  }
   table.AddRow({"tokens/s per user", fmt::format("{:.1f}", s.tokens_per_s_per_user)});
   table.AddRow({"tokens/s aggregate", fmt::format("{:.1f}", s.tokens_per_s_aggregate)});
   table.AddRow({"tokens/s per GPU", fmt::format("{:.1f}", s.tokens_per_s_per_gpu)});
@@ -321,6 +350,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"input_tokens", s.input_tokens},
                    {"output_tokens", s.output_tokens},
                    {"concurrency", s.concurrency},
+                   {"mode", ServingModeName(s.mode)},
                    {"attention_variant", s.attention_variant},
                    {"attention_kernel", s.attention_kernel}};
   json decode = StageJson(ledger.decode, &estimate.decode_per_gpu, &estimate.decode_timing);

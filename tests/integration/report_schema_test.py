@@ -16,6 +16,8 @@ SCENARIOS = [
     ["--model", "gemma-2-9b", "--gpus", "1", "--attention-kernel", "naive"],
     ["--model", "llama-3.1-8b", "--gpus", "1", "--input-tokens", "200000",
      "--allow-beyond-context"],
+    ["--model", "llama-3.1-8b", "--gpus", "1", "--engine", "vllm", "--concurrency", "16",
+     "--mode", "serving"],
 ]
 
 doc = open(doc_path, encoding="utf-8").read()

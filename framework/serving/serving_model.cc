@@ -1,0 +1,315 @@
+#include "framework/serving/serving_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "fmt/format.h"
+#include "framework/abi/phase_catalog.h"
+#include "framework/base/status_macros.h"
+#include "framework/ledger/scenario_steps.h"
+
+namespace infercost::framework {
+namespace {
+
+// The attention core: the variant's and kernel's phases that own no weights (scores, softmax,
+// state updates); their cost follows each sequence's own context.
+std::vector<ic_phase_cost> Core(const std::vector<ic_phase_cost>& phases) {
+  std::vector<ic_phase_cost> core;
+  for (const ic_phase_cost& cost : phases) {
+    if (cost.params == 0) core.push_back(cost);
+  }
+  return core;
+}
+
+bool IsSampling(ic_phase_id id) { return id == IC_PHASE_LM_HEAD || id == IC_PHASE_SAMPLING; }
+
+// The parts a step's time is made of, each memoised: a simulation asks for the same few many
+// times.
+class StepParts {
+ public:
+  StepParts(const Pipeline& pipeline, const StepTimer& timer, const Scenario& s)
+      : pipeline_(pipeline), timer_(timer), s_(s) {
+    const Execution execution = ExecutionOf(s);
+    per_sequence_s_ = execution.per_sequence_overhead_s;
+  }
+
+  double per_sequence_s() const { return per_sequence_s_; }
+
+  // Everything of a step of `tokens` tokens but the attention core, the LM head and sampling and
+  // the per-sequence host cost: projections, FFN/MoE, norms, embedding, collectives, engine
+  // per-step and per-layer costs.
+  absl::StatusOr<double> TokenLinear(int64_t tokens) {
+    if (tokens <= 0) return 0.0;
+    if (auto it = token_linear_.find(tokens); it != token_linear_.end()) return it->second;
+    const Step step = PerGpuStep(s_, IC_STAGE_DECODE, tokens, 1, s_.input_tokens);
+    ASSIGN_OR_RETURN(StageLedger ledger, pipeline_.Evaluate(step));
+    ASSIGN_OR_RETURN(StageTiming timing, timer_.Time(ledger));
+    ASSIGN_OR_RETURN(double core, CoreTime(step));
+    double sampling = 0;
+    for (const ic_phase_cost& cost : ledger.model_phases) {
+      if (!IsSampling(cost.phase)) continue;
+      ASSIGN_OR_RETURN(double t, timer_.TimePhases({cost}, 1));
+      sampling += t;
+    }
+    const double seconds =
+        timing.time_s - core - sampling - static_cast<double>(tokens) * per_sequence_s_;
+    token_linear_[tokens] = seconds;
+    return seconds;
+  }
+
+  // The LM head and sampling for `sequences` sampling sequences.
+  absl::StatusOr<double> Sampling(int64_t sequences) {
+    if (sequences <= 0) return 0.0;
+    if (auto it = sampling_.find(sequences); it != sampling_.end()) return it->second;
+    ASSIGN_OR_RETURN(StageLedger ledger,
+                     pipeline_.Evaluate(PerGpuStep(s_, IC_STAGE_DECODE, sequences, 1, 1)));
+    double seconds = 0;
+    for (const ic_phase_cost& cost : ledger.model_phases) {
+      if (!IsSampling(cost.phase)) continue;
+      ASSIGN_OR_RETURN(double t, timer_.TimePhases({cost}, 1));
+      seconds += t;
+    }
+    sampling_[sequences] = seconds;
+    return seconds;
+  }
+
+  // The attention core of `batch` sequences decoding at `context`.
+  absl::StatusOr<double> DecodeCore(int64_t batch, int64_t context) {
+    if (batch <= 0) return 0.0;
+    const auto key = std::make_pair(batch, context);
+    if (auto it = decode_core_.find(key); it != decode_core_.end()) return it->second;
+    ASSIGN_OR_RETURN(double seconds, CoreTime(PerGpuStep(s_, IC_STAGE_DECODE, batch, 1, context)));
+    decode_core_[key] = seconds;
+    return seconds;
+  }
+
+  // The attention core of one prompt chunk of `query` tokens ending at `context`.
+  absl::StatusOr<double> PrefillCore(int64_t query, int64_t context) {
+    const auto key = std::make_pair(query, context);
+    if (auto it = prefill_core_.find(key); it != prefill_core_.end()) return it->second;
+    ASSIGN_OR_RETURN(double seconds, CoreTime(PerGpuStep(s_, IC_STAGE_PREFILL, 1, query, context)));
+    prefill_core_[key] = seconds;
+    return seconds;
+  }
+
+ private:
+  absl::StatusOr<double> CoreTime(const Step& step) const {
+    ASSIGN_OR_RETURN(std::vector<AttentionSlice> slices, pipeline_.AttentionByClass(step));
+    double seconds = 0;
+    for (const AttentionSlice& slice : slices) {
+      ASSIGN_OR_RETURN(double t,
+                       timer_.TimePhases(Core(slice.phases), static_cast<double>(slice.layers)));
+      seconds += t;
+    }
+    return seconds;
+  }
+
+  const Pipeline& pipeline_;
+  const StepTimer& timer_;
+  const Scenario& s_;
+  double per_sequence_s_ = 0;
+  std::map<int64_t, double> token_linear_;
+  std::map<int64_t, double> sampling_;
+  std::map<std::pair<int64_t, int64_t>, double> decode_core_;
+  std::map<std::pair<int64_t, int64_t>, double> prefill_core_;
+};
+
+// Contexts are grouped to 1/32 of their size (at least 64 tokens) so that a running batch whose
+// mean context moves by a token each step reuses its attention timings.
+int64_t ContextBucket(double context) {
+  const double width =
+      std::max(64.0, std::exp2(std::floor(std::log2(std::max(context, 1.0)))) / 32);
+  return std::max<int64_t>(1, static_cast<int64_t>(std::llround(context / width) * width));
+}
+
+struct Request {
+  int64_t prompt_left = 0;  // prompt tokens not yet prefilled
+  int64_t generated = 0;    // output tokens so far (the first comes with the last chunk)
+  double arrival = 0;
+  double first_token = 0;
+};
+
+}  // namespace
+
+absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
+                                             const Scenario& s, int64_t max_running) {
+  StepParts parts(pipeline, timer, s);
+  const int64_t clients = ReplicaBatch(s, s.concurrency);
+  const int64_t isl = s.input_tokens;
+  const int64_t osl = s.output_tokens;
+  const int64_t budget = s.engine.max_batched_tokens > 0
+                             ? s.engine.max_batched_tokens
+                             : std::numeric_limits<int64_t>::max() / 4;  // whole prompts
+  const bool prefill_first = s.engine.serving_schedule == "prefill_first";
+  const int64_t capacity = std::max<int64_t>(1, max_running);
+
+  // Run about four client cycles, within a step limit that keeps any scenario under a second.
+  const int64_t target_completions = 2 * clients;  // after the start-up cycle
+  const int64_t max_steps = std::max<int64_t>(20'000, 6 * (osl + 8));
+
+  // All clients start together, as a benchmark starts them.
+  std::deque<Request> waiting;
+  for (int64_t i = 0; i < clients; ++i) waiting.push_back(Request{isl, 0, 0.0, 0.0});
+  std::vector<Request> running;
+  ServingState st;
+  double now = 0;
+  double ttft_sum = 0, tpot_sum = 0;
+  double first_cycle_end = 0;  // when the first `clients` requests have completed
+  int64_t finished = 0;
+  double all_ttft_sum = 0, all_tpot_sum = 0;  // start-up cycle included
+  // Step statistics over the whole run and after the start-up cycle.
+  struct Totals {
+    double time = 0, decode_weighted = 0, waiting_weighted = 0, prompt_tokens = 0;
+    double prefill_time = 0;
+    int64_t steps = 0, mixed_steps = 0;
+  };
+  Totals whole_run, steady;
+
+  auto complete = [&](const Request& r) {
+    const double ttft = r.first_token - r.arrival;
+    const double tpot = osl > 1 ? (now - r.first_token) / static_cast<double>(osl - 1) : 0;
+    ++finished;
+    all_ttft_sum += ttft;
+    all_tpot_sum += tpot;
+    if (finished == clients) first_cycle_end = now;
+    if (finished > clients) {  // the start-up cycle is left out of the means
+      ttft_sum += ttft;
+      tpot_sum += tpot;
+      ++st.completed;
+    }
+    waiting.push_back(Request{isl, 0, now, 0.0});  // the client sends its next request
+  };
+
+  while (st.completed < target_completions && st.steps < max_steps) {
+    // --- Build the step.
+    const bool pause_decodes =
+        prefill_first && !waiting.empty() && static_cast<int64_t>(running.size()) < capacity;
+    const int64_t decoding = pause_decodes ? 0 : static_cast<int64_t>(running.size());
+    int64_t room = pause_decodes ? budget : std::max<int64_t>(budget - decoding, 0);
+    struct Chunk {
+      size_t request;  // index into `waiting`
+      int64_t query;
+      int64_t context;
+    };
+    std::vector<Chunk> chunks;
+    int64_t admitted = static_cast<int64_t>(running.size());
+    for (size_t i = 0; i < waiting.size() && room > 0 && admitted < capacity; ++i) {
+      const Request& r = waiting[i];
+      const int64_t query = std::min(r.prompt_left, room);
+      chunks.push_back({i, query, isl - r.prompt_left + query});
+      room -= query;
+      ++admitted;
+    }
+    if (decoding == 0 && chunks.empty()) {
+      return absl::InternalError("serving simulation: a step with no work (no KV room?)");
+    }
+
+    // --- Its time.
+    int64_t prompt_tokens = 0;
+    int64_t finishing = 0;
+    double prompt_core = 0;
+    for (const Chunk& c : chunks) {
+      prompt_tokens += c.query;
+      if (c.context == isl) ++finishing;
+      ASSIGN_OR_RETURN(double t, parts.PrefillCore(c.query, c.context));
+      prompt_core += t;
+    }
+    double context_sum = 0;
+    for (const Request& r : running) context_sum += static_cast<double>(isl + r.generated);
+    const int64_t context =
+        running.empty() ? isl : ContextBucket(context_sum / static_cast<double>(running.size()));
+    ASSIGN_OR_RETURN(double linear, parts.TokenLinear(decoding + prompt_tokens));
+    ASSIGN_OR_RETURN(double decode_core, parts.DecodeCore(decoding, context));
+    ASSIGN_OR_RETURN(double sampling, parts.Sampling(decoding + finishing));
+    const double sequences = static_cast<double>(decoding + static_cast<int64_t>(chunks.size()));
+    const double step =
+        linear + decode_core + prompt_core + sampling + sequences * parts.per_sequence_s();
+    if (!(step > 0) || !std::isfinite(step)) {
+      return absl::InternalError(fmt::format("serving simulation: step time {} s", step));
+    }
+    double prefill_time = 0;
+    if (!chunks.empty()) {
+      ASSIGN_OR_RETURN(double linear_decode_only, parts.TokenLinear(decoding));
+      ASSIGN_OR_RETURN(double sampling_decode_only, parts.Sampling(decoding));
+      prefill_time = step - (linear_decode_only + decode_core + sampling_decode_only +
+                             static_cast<double>(decoding) * parts.per_sequence_s());
+    }
+    for (Totals* totals : {&whole_run, &steady}) {
+      if (totals == &steady && finished < clients) continue;
+      totals->time += step;
+      totals->decode_weighted += static_cast<double>(decoding) * step;
+      totals->waiting_weighted += static_cast<double>(waiting.size() - chunks.size()) * step;
+      totals->prompt_tokens += static_cast<double>(prompt_tokens);
+      totals->prefill_time += prefill_time;
+      ++totals->steps;
+      if (!chunks.empty()) ++totals->mixed_steps;
+    }
+    now += step;
+    ++st.steps;
+
+    // --- Its effects: one token per decoding sequence, prompt chunks consumed.
+    std::vector<Request> still_running;
+    still_running.reserve(running.size() + chunks.size());
+    for (Request& r : running) {
+      if (decoding > 0) ++r.generated;
+      if (r.generated >= osl) {
+        complete(r);
+      } else {
+        still_running.push_back(r);
+      }
+    }
+    std::vector<size_t> prefilled;
+    for (const Chunk& c : chunks) {
+      Request& r = waiting[c.request];
+      r.prompt_left -= c.query;
+      if (r.prompt_left == 0) {
+        r.generated = 1;
+        r.first_token = now;
+        prefilled.push_back(c.request);
+      }
+    }
+    // Prefilled requests leave the head of the queue (chunks are taken first come first served).
+    for (size_t k = 0; k < prefilled.size(); ++k) {
+      Request r = waiting.front();
+      waiting.pop_front();
+      if (r.generated >= osl) {
+        complete(r);
+      } else {
+        still_running.push_back(r);
+      }
+    }
+    running = std::move(still_running);
+  }
+  if (finished == 0) {
+    return absl::InternalError(fmt::format(
+        "serving simulation: no request completed in {} steps ({} s simulated)", st.steps, now));
+  }
+  if (st.completed == 0) {
+    // The step limit came first (far more clients than fit, long answers): the means include
+    // the start-up cycle.
+    st.completed = finished;
+    ttft_sum = all_ttft_sum;
+    tpot_sum = all_tpot_sum;
+    first_cycle_end = 0;
+    steady = whole_run;
+  }
+  const double completed = static_cast<double>(st.completed);
+  st.ttft_s = ttft_sum / completed;
+  st.tpot_s = osl > 1 ? tpot_sum / completed : now / static_cast<double>(st.steps);
+  // The completion rate after the start-up cycle.
+  st.requests_per_s = completed / (now - first_cycle_end);
+  const double steps = static_cast<double>(std::max<int64_t>(steady.steps, 1));
+  st.decode_batch = steady.decode_weighted / steady.time;
+  st.waiting_requests = steady.waiting_weighted / steady.time;
+  st.prefill_tokens_per_step = steady.prompt_tokens / steps;
+  st.mixed_step_fraction = static_cast<double>(steady.mixed_steps) / steps;
+  st.prefill_time_share = steady.prefill_time / steady.time;
+  return st;
+}
+
+}  // namespace infercost::framework

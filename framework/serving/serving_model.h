@@ -1,0 +1,56 @@
+// Serving mode: a continuously batching server's behaviour at `concurrency` closed-loop clients
+// (each sends its next request, input_tokens prompt and output_tokens answer, the moment the
+// last one ends, as benchmark clients at a fixed concurrency do), simulated step by step.
+//
+// Each step the engine's scheduler builds a batch from its token budget (max_batched_tokens):
+//   mixed (vLLM, TensorRT-LLM): every running sequence decodes one token, and the budget left
+//     is filled with prompt chunks of the waiting requests, first come first served;
+//   prefill_first (SGLang): while prompts wait, a step prefills up to the budget and the
+//     running sequences pause; otherwise all decode.
+// A request joins the running set when its last prompt chunk is done (its first token) and
+// leaves after output_tokens tokens; at most the requests whose KV fits in memory run, the others
+// wait. All clients start together, as a benchmark starts them, so synchronised waves and their
+// prefill interference come out of the simulation rather than an assumption. TTFT is arrival to
+// first token (queueing included); TPOT is (finish - first token) / (output_tokens - 1); both are
+// means over the requests completed in about four client cycles.
+//
+// A step's time: its token-linear phases (projections, FFN/MoE, norms, collectives) for all its
+// tokens at once, weights read once; the attention core (the variant's weightless phases:
+// scores, softmax, state updates) of the decode batch at its mean context plus each prompt
+// chunk's at its own position; the LM head for the sequences that sample; the engine's per-step,
+// per-layer and per-sequence costs.
+//
+//   ASSIGN_OR_RETURN(ServingState state, SimulateServing(pipeline, timer, scenario, 64));
+#ifndef INFERCOST_FRAMEWORK_SERVING_SERVING_MODEL_H_
+#define INFERCOST_FRAMEWORK_SERVING_SERVING_MODEL_H_
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "framework/ledger/pipeline.h"
+#include "framework/scenario.h"
+#include "framework/timing/step_timer.h"
+
+namespace infercost::framework {
+
+struct ServingState {
+  double ttft_s = 0;                   // mean arrival to first token, queueing included
+  double tpot_s = 0;                   // mean (finish - first token) / (output_tokens - 1)
+  double requests_per_s = 0;           // completions per second, per data-parallel replica
+  double decode_batch = 0;             // time-weighted mean of the sequences decoding per step
+  double prefill_tokens_per_step = 0;  // mean prompt tokens a step carries
+  double mixed_step_fraction = 0;      // steps that carry prompt tokens
+  double prefill_time_share = 0;       // of the GPU time: what the prompt tokens add
+  double waiting_requests = 0;         // time-weighted mean of requests not yet prefilling
+  int64_t steps = 0;                   // simulated
+  int64_t completed = 0;               // requests the means are over
+};
+
+// The server of `scenario` (its concurrency spread over its data-parallel replicas);
+// `max_running`: sequences whose KV fits on a replica (the rest wait).
+absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
+                                             const Scenario& scenario, int64_t max_running);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_SERVING_SERVING_MODEL_H_

@@ -1,0 +1,113 @@
+// Serving mode (framework/serving/): a continuously batching server simulated step by step.
+// The expectations are identities the simulation must reproduce, derived by hand from how the
+// engines schedule (not from running it):
+//   - one client: each request is one prompt step, then output - 1 decode steps of batch 1 —
+//     the static view at concurrency 1;
+//   - SGLang-style prefill_first with every client's prompt in one chunk: all clients start
+//     together, prefill together and decode together, so every step is a decode step of the
+//     whole batch — the static decode step;
+//   - a closed loop obeys Little's law: requests/s x (TTFT + (output - 1) TPOT) = clients.
+#include <cmath>
+
+#include "framework/estimate.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost::testing {
+namespace {
+
+using framework::ScenarioRequest;
+
+ScenarioRequest Llama8b(const char* engine, int64_t concurrency, const char* mode) {
+  ScenarioRequest r;
+  r.model = "llama-3.1-8b";
+  r.hardware = "h100-sxm";
+  r.engine = engine;
+  r.gpus = 1;
+  r.weights = "bf16";
+  r.kv = "bf16";
+  r.input_tokens = 1000;
+  r.output_tokens = 200;
+  r.concurrency = concurrency;
+  r.mode = mode;
+  return r;
+}
+
+framework::Estimate Estimate(const ScenarioRequest& r) {
+  absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+  EXPECT_TRUE(e.ok()) << e.status();
+  return e.ok() ? *e : framework::Estimate{};
+}
+
+TEST(ServingMode, OneClientIsTheStaticViewAtConcurrencyOne) {
+  const framework::Estimate serving = Estimate(Llama8b("vllm", 1, "serving"));
+  const framework::Estimate fixed = Estimate(Llama8b("vllm", 1, "static"));
+  ASSERT_TRUE(serving.summary.serving.has_value());
+  EXPECT_EQ(serving.summary.mode, framework::ServingMode::kServing);
+  // Batch-1 decode steps at contexts 1001..1199 (the static step is at the mean, 1100; the
+  // simulation groups contexts to 1/32 of their size).
+  EXPECT_NEAR(serving.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
+  // The prompt step runs the LM head for the last prompt token only; the static prefill is the
+  // same step otherwise.
+  EXPECT_LE(serving.summary.ttft_s, fixed.summary.ttft_s * (1 + 1e-9));
+  EXPECT_GT(serving.summary.ttft_s, 0.9 * fixed.summary.ttft_s);
+  EXPECT_EQ(serving.summary.serving->waiting_requests, 0);
+}
+
+TEST(ServingMode, SynchronisedWavesAreTheStaticDecodeStep) {
+  // 8 clients x 1000 prompt tokens = 8000 <= SGLang's 8192-token chunk: one prefill step for
+  // all, then 199 decode steps of batch 8, every cycle.
+  const framework::Estimate serving = Estimate(Llama8b("sglang", 8, "serving"));
+  const framework::Estimate fixed = Estimate(Llama8b("sglang", 8, "static"));
+  EXPECT_NEAR(serving.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
+  // Each cycle: one prefill step (TTFT, nobody decodes) and 199 steps with all 8 decoding.
+  const double t = serving.summary.tpot_s;
+  const double ttft = serving.summary.ttft_s;
+  EXPECT_NEAR(serving.summary.serving->decode_batch, 8 * 199 * t / (ttft + 199 * t), 0.01);
+  EXPECT_NEAR(serving.summary.serving->mixed_step_fraction, 1.0 / 200, 1e-9);
+}
+
+TEST(ServingMode, ClosedLoopObeysLittlesLaw) {
+  for (const char* engine : {"vllm", "sglang"}) {
+    for (int64_t clients : {4, 32, 128}) {
+      SCOPED_TRACE(std::string(engine) + " x " + std::to_string(clients));
+      const framework::Estimate e = Estimate(Llama8b(engine, clients, "serving"));
+      const framework::ServingState& s = *e.summary.serving;
+      const double cycle = s.ttft_s + 199 * s.tpot_s;
+      EXPECT_NEAR(s.requests_per_s * cycle / static_cast<double>(clients), 1, 0.05);
+    }
+  }
+}
+
+TEST(ServingMode, PromptsInterleavedWithDecodesSlowTheSteps) {
+  // vLLM mixes prompt chunks into the decode steps: at 64 clients a step carries some prompt
+  // tokens more often than not, so the mean step is slower than the static decode step of the
+  // same batch, and the GPU time on prompts is the difference.
+  const framework::Estimate serving = Estimate(Llama8b("vllm", 64, "serving"));
+  const framework::Estimate fixed = Estimate(Llama8b("vllm", 64, "static"));
+  const framework::ServingState& s = *serving.summary.serving;
+  EXPECT_GT(s.mixed_step_fraction, 0);
+  EXPECT_GT(s.prefill_time_share, 0);
+  EXPECT_GT(serving.summary.tpot_s, fixed.summary.tpot_s);
+  EXPECT_LT(s.decode_batch, 64);
+}
+
+TEST(ServingMode, RequestsBeyondMemoryWait) {
+  // Llama-3.1-8B bf16 on one H100 keeps 80 GB x (1 - 0.1 reserve) - 16 GB weights of KV at
+  // 128 KiB per token: a few hundred 1200-token sequences; 2000 clients cannot all run.
+  ScenarioRequest r = Llama8b("vllm", 2000, "serving");
+  const framework::Estimate e = Estimate(r);
+  ASSERT_LT(e.summary.memory.max_concurrency, 2000);
+  EXPECT_GT(e.summary.serving->waiting_requests, 0);
+  EXPECT_LE(e.summary.serving->decode_batch, e.summary.memory.max_concurrency);
+}
+
+TEST(ServingMode, UnknownModeIsRefusedByName) {
+  ScenarioRequest r = Llama8b("vllm", 1, "disagregated");
+  absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("--mode \"disagregated\""), std::string::npos);
+}
+
+}  // namespace
+}  // namespace infercost::testing
