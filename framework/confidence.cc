@@ -37,6 +37,10 @@ Confidence AssessConfidence(const Scenario& s) {
   if (s.model.sliding_window > 0) medium.push_back("sliding-window / hybrid attention");
   if (s.layout.tensor >= 8) medium.push_back("tensor parallel 8 or more");
   if (!IsNvidiaDatacenter(s.hardware)) medium.push_back("not an NVIDIA datacenter GPU");
+  if (!s.engine_fitted_on_device) {
+    medium.push_back(fmt::format("engine {} was not fitted on {} ({})", s.engine.name,
+                                 s.hardware.name, s.calibration_basis));
+  }
   const std::string w(s.weights.name);
   if (w != "fp16" && w != "bf16" && w != "fp8" && w != "int8") {
     medium.push_back(fmt::format("{} weights", w));

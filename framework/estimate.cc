@@ -179,6 +179,10 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   summary.pipeline_bubble_fraction =
       static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline);
   summary.notes = s.warnings;
+  if (!s.engine_fitted_on_device) {
+    summary.notes.push_back(fmt::format("calibration of {} on {}: {}", s.engine.name,
+                                        s.hardware.name, s.calibration_basis));
+  }
   summary.notes.insert(summary.notes.end(), s.model.report_notes.begin(),
                        s.model.report_notes.end());
   for (std::string& note :

@@ -5,6 +5,7 @@
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "framework/calibration.h"
 #include "framework/parallelism.h"
 
 namespace infercost::framework {
@@ -37,7 +38,10 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   ASSIGN_OR_RETURN(const registry::Engine* engine, presets.engines.Find(request.engine));
   scenario.model = *model;
   scenario.hardware = *hardware;
-  scenario.engine = engine->ForHardware(hardware->name);
+  const EngineCalibration calibration = CalibrateEngine(*engine, *hardware, presets);
+  scenario.engine = calibration.engine;
+  scenario.calibration_basis = calibration.basis;
+  scenario.engine_fitted_on_device = calibration.fitted_on_device;
   for (const auto& [flag, value, field] :
        {std::tuple{"--mfu", request.matmul_efficiency, &registry::Engine::matmul_efficiency},
         std::tuple{"--bw-efficiency", request.bandwidth_efficiency,

@@ -68,7 +68,9 @@ struct ScenarioRequest {
 struct Scenario {
   registry::Model model;
   registry::Hardware hardware;
-  registry::Engine engine;  // calibrated for `hardware`, with the request's overrides
+  registry::Engine engine;              // calibrated for `hardware`, with the request's overrides
+  std::string calibration_basis;        // how (framework/calibration.h)
+  bool engine_fitted_on_device = true;  // the engine's preset was fitted on this device
   // How far --mfu / --bw-efficiency moved the calibration: the largest ratio between an
   // overridden value and the preset's (1 = no override, 2 = twice or half the preset's).
   double calibration_override_ratio = 1;

@@ -60,6 +60,16 @@ std::vector<std::string> EngineOverridableKeys() {
   return keys;
 }
 
+bool Engine::Overrides(const std::string& hardware, const std::string& key) const {
+  for (const HardwareOverride& o : hardware_overrides) {
+    if (o.hardware != hardware) continue;
+    for (const auto& [name, value] : o.values) {
+      if (name == key) return true;
+    }
+  }
+  return false;
+}
+
 Engine Engine::ForHardware(const std::string& hardware) const {
   Engine resolved = *this;
   for (const HardwareOverride& o : hardware_overrides) {
@@ -94,6 +104,9 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   RETURN_IF_ERROR(ReadCalibration(reader, engine));
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
+  if (reader.Raw("reference_hardware") != nullptr) {
+    ASSIGN_OR_RETURN(engine.reference_hardware, reader.String("reference_hardware"));
+  }
   ASSIGN_OR_RETURN(engine.serving_schedule,
                    reader.OptionalChoice("serving_schedule", {"mixed", "prefill_first"}, "mixed"));
   ASSIGN_OR_RETURN(const toml::table* per_hardware, reader.OptionalTable("hardware"));

@@ -33,6 +33,10 @@ struct Engine {
   // How a serving step is built (framework/serving/): "mixed" (decodes plus prompt chunks in the
   // budget left: vLLM, TensorRT-LLM) or "prefill_first" (waiting prompts run alone: SGLang).
   std::string serving_schedule = "mixed";
+  // The device the engine-wide values were fitted on (empty: none, e.g. the ideal engine). On a
+  // device without a [hardware.<name>] table they move there by the devices' measured
+  // efficiencies (framework/calibration.h).
+  std::string reference_hardware;
   // Per sequence per step on the host (bookkeeping, sampling metadata, detokenization).
   double per_sequence_overhead_s = 0;
   std::string source;
@@ -47,6 +51,8 @@ struct Engine {
 
   // This engine as calibrated for `hardware` (the engine-wide values where no override exists).
   Engine ForHardware(const std::string& hardware) const;
+  // Whether a [hardware.<hardware>] table sets `key`.
+  bool Overrides(const std::string& hardware, const std::string& key) const;
 };
 
 // Calibration keys a `[hardware.<name>]` table may override, for messages.

@@ -79,6 +79,14 @@ absl::StatusOr<Hardware> HardwareFromToml(const toml::table& root, const std::st
         "{}: missing required table [matrix_flops_per_s] (keys: {})", path, DTypeNames()));
   }
   RETURN_IF_ERROR(ReadMatrixPeaks(path, *peaks, hw));
+  ASSIGN_OR_RETURN(const toml::table* efficiency, reader.OptionalTable("efficiency"));
+  if (efficiency != nullptr) {
+    TomlReader measured(path, *efficiency, "efficiency");
+    ASSIGN_OR_RETURN(hw.measured_bandwidth_efficiency,
+                     measured.OptionalNumber("memory_bandwidth", 0, 0.01, 1));
+    ASSIGN_OR_RETURN(hw.measured_matmul_efficiency, measured.OptionalNumber("matmul", 0, 0.01, 1));
+    RETURN_IF_ERROR(measured.RejectUnknownKeys());
+  }
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   return hw;
 }

@@ -35,6 +35,12 @@ struct Hardware {
   int64_t gpus_per_node = 1;
   double power_watts = 0;
   double price_usd_per_gpu_hour = 0;
+  // What public microbenchmarks measured on this device ([efficiency], optional; 0 = unknown):
+  // streaming HBM bandwidth and large dense BF16 GEMM throughput as fractions of the datasheet
+  // peaks. A property of the device, not of an engine: engines fitted on one device move to
+  // another through these (framework/calibration.h).
+  double measured_bandwidth_efficiency = 0;
+  double measured_matmul_efficiency = 0;
   std::string source;  // file it came from, or "plugin:<name>"
 };
 

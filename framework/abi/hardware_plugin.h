@@ -25,6 +25,8 @@ class HardwarePlugin {
  public:
   explicit HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin);
   std::string_view name() const { return plugin_->name(); }
+  // The plugin brings its own efficiencies (IC_PLUGIN_FLAG_OWN_EFFICIENCY).
+  bool own_efficiency() const { return plugin_->own_efficiency(); }
 
   // Devices the plugin describes itself (vendor plugins), as registry entries.
   absl::StatusOr<std::vector<registry::Hardware>> Devices() const;

@@ -39,6 +39,8 @@ class LoadedPlugin {
   }
   const std::string& path() const { return path_; }
   bool thread_safe() const { return (plugin_->flags & IC_PLUGIN_FLAG_THREAD_SAFE) != 0; }
+  // A hardware plugin whose times are what the device achieves (IC_PLUGIN_FLAG_OWN_EFFICIENCY).
+  bool own_efficiency() const { return (plugin_->flags & IC_PLUGIN_FLAG_OWN_EFFICIENCY) != 0; }
   // Calls into a plugin that is not thread-safe must hold this lock.
   std::unique_lock<std::mutex> LockIfNeeded() const;
 

@@ -61,7 +61,14 @@ StepTimer::StepTimer(HardwarePlugin hardware, registry::Hardware device, Executi
     : hardware_(std::move(hardware)),
       hardware_preset_(std::make_shared<const registry::Hardware>(std::move(device))),
       device_(ToDevice(*hardware_preset_)),
-      execution_(execution) {}
+      execution_(execution) {
+  if (hardware_.own_efficiency()) {  // the plugin's times are already what the device achieves
+    execution_.abi.matmul_efficiency = 1;
+    execution_.abi.matmul_half_flops = 0;
+    execution_.abi.bandwidth_efficiency = 1;
+    execution_.abi.bandwidth_half_bytes = 0;
+  }
+}
 
 absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls,
                                                  const CollectivePlan* plan) const {

@@ -288,6 +288,52 @@ TEST(RegistryTest, HardwareNeedsMatrixPeaksAndPositiveBandwidth) {
   EXPECT_THAT(std::string(bad_dtype.status().message()), HasSubstr("matrix_flops_per_s.bf17"));
 }
 
+// Issue 12, point 3: the devices beyond H100/B200, each loading with its datasheet numbers.
+TEST(RegistryTest, DevicesBeyondHopperAndBlackwellLoad) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  // name, memory (bytes), bandwidth (B/s), dense BF16 (FLOP/s): the values the presets cite.
+  const struct {
+    const char* name;
+    double memory, bandwidth, bf16;
+  } kDevices[] = {
+      {"gh200", 144e9, 4.9e12, 990e12},      {"h20", 96e9, 4.0e12, 148e12},
+      {"b300", 288e9, 7.7e12, 2.25e15},      {"gb200", 186e9, 8e12, 2.5e15},
+      {"gb300", 279e9, 8e12, 2.5e15},        {"gaudi2", 96e9, 2.46e12, 432e12},
+      {"mi250", 64e9, 1.6384e12, 181.05e12}, {"mi250x", 64e9, 1.6384e12, 191.5e12},
+      {"mi355x", 288e9, 8e12, 2516.6e12},    {"max1550", 64e9, 1.6384e12, 419.5e12},
+  };
+  for (const auto& d : kDevices) {
+    const Hardware* hw = presets->hardware.FindOrNull(d.name);
+    ASSERT_NE(hw, nullptr) << d.name;
+    EXPECT_EQ(hw->memory_capacity_bytes, d.memory) << d.name;
+    EXPECT_EQ(hw->memory_bandwidth_bytes_per_s, d.bandwidth) << d.name;
+    EXPECT_EQ(hw->matrix_flops_per_s[IC_DTYPE_BF16], d.bf16) << d.name;
+  }
+  // [efficiency]: H100 SXM's measured Triad 2.97 of 3.35 TB/s and 794.5 of 989 TFLOP/s BF16.
+  const Hardware& h100 = *presets->hardware.FindOrNull("h100-sxm");
+  EXPECT_EQ(h100.measured_bandwidth_efficiency, 0.89);
+  EXPECT_EQ(h100.measured_matmul_efficiency, 0.80);
+  EXPECT_EQ(presets->hardware.FindOrNull("l4")->measured_matmul_efficiency, 0);  // none found
+}
+
+TEST(RegistryTest, MeasuredEfficiencyMustBeAFractionWithKnownKeys) {
+  TempDir dir;
+  const std::string good = std::string(kGoodHardware) + "\n[efficiency]\nmatmul = 0.7\n";
+  auto ok = LoadHardwarePreset(dir.Write("hardware/x1.toml", good));
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->measured_matmul_efficiency, 0.7);
+  EXPECT_EQ(ok->measured_bandwidth_efficiency, 0);
+  auto above_one = LoadHardwarePreset(
+      dir.Write("hardware/x2.toml", Replace(good, "matmul = 0.7", "matmul = 1.3")));
+  ASSERT_FALSE(above_one.ok());
+  EXPECT_THAT(std::string(above_one.status().message()), HasSubstr("efficiency.matmul"));
+  auto typo = LoadHardwarePreset(
+      dir.Write("hardware/x3.toml", Replace(good, "matmul = 0.7", "matmull = 0.7")));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(std::string(typo.status().message()), HasSubstr("matmull"));
+}
+
 TEST(RegistryTest, EngineEfficiencyMustBeAFraction) {
   TempDir dir;
   auto engine = LoadEnginePreset(

@@ -105,7 +105,12 @@ enum {
 enum {
   /* The plugin's functions may be called concurrently on one instance. Without it the host
    * serialises every call on an instance. The author declares it; nothing assumes it. */
-  IC_PLUGIN_FLAG_THREAD_SAFE = 1u << 0
+  IC_PLUGIN_FLAG_THREAD_SAFE = 1u << 0,
+  /* (1.1) Hardware plugins: the plugin's times already reflect what the device achieves (its own
+   * measured kernel efficiencies), so the host passes ic_execution with matmul_efficiency =
+   * bandwidth_efficiency = 1 and no half sizes, keeping only the engine's software costs
+   * (kernel_overhead_s; per-step, per-layer and per-sequence costs stay host-side). */
+  IC_PLUGIN_FLAG_OWN_EFFICIENCY = 1u << 1
 };
 
 /* (1.1) A named value handed to a plugin: a variant's hyper-parameters and options, from the

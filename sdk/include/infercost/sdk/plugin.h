@@ -335,13 +335,23 @@ struct DeclaresThreadSafety : std::false_type {};
 template <typename T>
 struct DeclaresThreadSafety<T, std::void_t<decltype(T::kThreadSafe)>> : std::true_type {};
 
+// IC_PLUGIN_FLAG_OWN_EFFICIENCY when a hardware plugin class declares
+// `static constexpr bool kOwnEfficiency = true` (its times are what the device achieves).
+template <typename T, typename = void>
+struct DeclaresOwnEfficiency : std::false_type {};
+template <typename T>
+struct DeclaresOwnEfficiency<T, std::void_t<decltype(T::kOwnEfficiency)>> : std::true_type {};
+
 template <typename T>
 constexpr uint32_t DeclaredFlags() noexcept {
+  uint32_t flags = 0;
   if constexpr (DeclaresThreadSafety<T>::value) {
-    return T::kThreadSafe ? static_cast<uint32_t>(IC_PLUGIN_FLAG_THREAD_SAFE) : 0u;
-  } else {
-    return 0u;
+    if (T::kThreadSafe) flags |= static_cast<uint32_t>(IC_PLUGIN_FLAG_THREAD_SAFE);
   }
+  if constexpr (DeclaresOwnEfficiency<T>::value) {
+    if (T::kOwnEfficiency) flags |= static_cast<uint32_t>(IC_PLUGIN_FLAG_OWN_EFFICIENCY);
+  }
+  return flags;
 }
 
 template <typename T>
