@@ -118,17 +118,30 @@ absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& pat
 }
 
 std::string AnlHardwarePreset(const std::string& hardware) {
-  return Lookup({{"Nvidia A100 GPU", "a100-40gb"}, {"Nvidia H100 GPU", "h100-sxm"}}, hardware);
+  return Lookup({{"Nvidia A100 GPU", "a100-40gb"},
+                 {"Nvidia H100 GPU", "h100-sxm"},
+                 {"AMD MI300X GPU", "mi300x"},
+                 {"AMD MI250 GPU", "mi250"}},  // the preset is one GCD; a row's GPU is a card
+                hardware);
 }
 
 std::string AnlEnginePreset(const std::string& framework) {
-  return Lookup({{"vLLM", "vllm"}, {"TensorRT-LLM", "trtllm"}}, framework);
+  return Lookup({{"vLLM", "vllm"},
+                 {"TensorRT-LLM", "trtllm"},
+                 {"llama.cpp", "llamacpp"},
+                 {"Deepspeed-MII", "deepspeed-mii"}},
+                framework);
 }
 
 std::string AnlModelPreset(const std::string& model) {
   return Lookup({{"meta-llama/Meta-Llama-3-8B", "llama-3-8b"},
                  {"meta-llama/Meta-Llama-3-70B", "llama-3-70b"},
-                 {"meta-llama/Llama-2-7b-hf", "llama-2-7b"}},
+                 {"meta-llama/Llama-2-7b-hf", "llama-2-7b"},
+                 {"meta-llama/Llama-2-70b-hf", "llama-2-70b"},
+                 {"mistralai/Mistral-7B-v0.1", "mistral-7b"},
+                 // Qwen2.5-7B keeps Qwen2-7B's architecture (hidden 3584, 28 layers, 28 heads,
+                 // 4 KV heads, FFN 18944, vocabulary 152064).
+                 {"Qwen/Qwen2-7B", "qwen2.5-7b"}},
                 model);
 }
 
@@ -148,6 +161,12 @@ absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row)
     }
   }
   request.gpus = row.num_hardware;
+  // ANL's "Num of Hardware" counts MI250 cards, each two GCDs (the mi250 preset's device):
+  // Llama-3-70B's 141 GB of fp16 weights run on "2 GPUs", more than two 64 GB GCDs hold.
+  if (request.hardware == "mi250") request.gpus = 2 * row.num_hardware;
+  // llama.cpp splits a model's layers over its GPUs (--split-mode layer, its default): a
+  // pipeline, not tensor parallelism.
+  if (request.engine == "llamacpp") request.pp = request.gpus;
   request.weights = "fp16";
   request.activations = "fp16";
   request.kv = "fp16";
