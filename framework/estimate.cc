@@ -78,9 +78,7 @@ absl::Status CheckFinite(const Estimate& e) {
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
+absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins) {
   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(s, plugins));
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
@@ -190,6 +188,45 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
     summary.notes.push_back(std::move(note));
   }
   RETURN_IF_ERROR(CheckFinite(e));
+  return e;
+}
+
+}  // namespace
+
+absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins));
+  const int64_t fits = e.summary.memory.max_concurrency;
+  if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) return e;
+  // A static batch larger than memory holds runs in waves of at most `fits` sequences, one
+  // after another, as an engine that admits what fits (and preempts the rest) runs it.
+  Scenario wave = s;
+  wave.concurrency = fits;
+  ASSIGN_OR_RETURN(const Estimate full, EstimateOneBatch(wave, plugins));
+  const int64_t full_waves = s.concurrency / fits;
+  const int64_t rest = s.concurrency % fits;
+  double e2e = static_cast<double>(full_waves) * full.summary.e2e_s;
+  if (rest > 0) {
+    wave.concurrency = rest;
+    ASSIGN_OR_RETURN(const Estimate last, EstimateOneBatch(wave, plugins));
+    e2e += last.summary.e2e_s;
+  }
+  Summary& summary = e.summary;
+  const double waves = static_cast<double>(full_waves + (rest > 0 ? 1 : 0));
+  summary.waves = static_cast<int64_t>(waves);
+  summary.ttft_s = full.summary.ttft_s;  // the first wave's prefill
+  summary.tpot_s = full.summary.tpot_s;  // a full wave's decode step
+  summary.e2e_s = e2e;                   // every wave, one after another
+  summary.tokens_per_s_per_user = full.summary.tokens_per_s_per_user;
+  summary.tokens_per_s_aggregate =
+      static_cast<double>(s.concurrency) * static_cast<double>(s.output_tokens) / e2e;
+  summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / static_cast<double>(s.gpus);
+  // The GPU time is the waves' together: per token it is a full wave's (the rest rounds it).
+  summary.usd_per_million_input_tokens = full.summary.usd_per_million_input_tokens;
+  summary.usd_per_million_output_tokens = full.summary.usd_per_million_output_tokens;
+  summary.notes.push_back(fmt::format(
+      "{} sequences do not fit at once (at most {}): they run in {} waves of up to {}, one after "
+      "another; TTFT and TPOT are a full wave's, the end-to-end latency all waves'",
+      s.concurrency, fits, summary.waves, fits));
   return e;
 }
 

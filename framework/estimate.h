@@ -31,7 +31,8 @@ struct Summary {
   double ttft_s = 0;
   // static: one decode step at the mean context; serving: the mean continuously batched step.
   double tpot_s = 0;
-  double e2e_s = 0;  // static: prefill + every decode step (exact sum); serving: ttft + (osl-1) tpot
+  double e2e_s =
+      0;  // static: prefill + every decode step (exact sum); serving: ttft + (osl-1) tpot
   std::optional<ServingState> serving;  // the steady state (serving mode)
   double tokens_per_s_per_user = 0;
   double tokens_per_s_aggregate = 0;
@@ -41,7 +42,9 @@ struct Summary {
   double usd_per_million_output_tokens = 0;
   Confidence confidence;
   double pipeline_bubble_fraction = 0;  // share of each step a pipeline stage waits
-  std::vector<std::string> notes;       // how the layout shaped the numbers
+  // static mode: batches beyond memory run in waves of memory.max_concurrency (1 = at once).
+  int64_t waves = 1;
+  std::vector<std::string> notes;  // how the layout shaped the numbers
 };
 
 struct Estimate {

@@ -148,6 +148,7 @@ json SummaryJson(const Estimate& e) {
               {"band", s.confidence.band},
               {"reasons", s.confidence.reasons}}},
             {"pipeline_bubble_fraction", s.pipeline_bubble_fraction},
+            {"waves", s.waves},
             {"notes", s.notes}};
   if (s.serving) {
     const ServingState& v = *s.serving;
@@ -282,6 +283,7 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
                                             : fmt::format("-{}", FormatBytes(-m.free_bytes))});
   table.AddRow({"memory per GPU: capacity", FormatBytes(m.capacity_bytes)});
   table.AddRow({"fits", m.fits ? "yes" : "NO"});
+  if (s.waves > 1) table.AddRow({"runs in waves", fmt::format("{}", s.waves)});
   table.AddRow(
       {fmt::format("max concurrency at {} tokens", scenario.input_tokens + scenario.output_tokens),
        fmt::format("{}", m.max_concurrency)});

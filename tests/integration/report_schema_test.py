@@ -18,6 +18,8 @@ SCENARIOS = [
      "--allow-beyond-context"],
     ["--model", "llama-3.1-8b", "--gpus", "1", "--engine", "vllm", "--concurrency", "16",
      "--mode", "serving"],
+    ["--model", "llama-3.1-8b", "--hardware", "l4", "--gpus", "1", "--weights", "bf16",
+     "--engine", "vllm", "--concurrency", "200"],
 ]
 
 doc = open(doc_path, encoding="utf-8").read()
