@@ -193,10 +193,25 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
 
 }  // namespace
 
+namespace {
+
+// The measured error band of each time (framework/error_band.h).
+void AddBands(const Scenario& s, Summary& summary) {
+  summary.ttft_band = BandOf(s, "ttft", summary.ttft_s);
+  summary.tpot_band = BandOf(s, "tpot", summary.tpot_s);
+  summary.e2e_band = BandOf(s, "e2e", summary.e2e_s);
+  if (s.error_bands != nullptr) summary.band_coverage = s.error_bands->coverage;
+}
+
+}  // namespace
+
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
   ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins));
   const int64_t fits = e.summary.memory.max_concurrency;
-  if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) return e;
+  if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
+    AddBands(s, e.summary);
+    return e;
+  }
   // A static batch larger than memory holds runs in waves of at most `fits` sequences, one
   // after another, as an engine that admits what fits (and preempts the rest) runs it.
   Scenario wave = s;
@@ -227,6 +242,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
       "{} sequences do not fit at once (at most {}): they run in {} waves of up to {}, one after "
       "another; TTFT and TPOT are a full wave's, the end-to-end latency all waves'",
       s.concurrency, fits, summary.waves, fits));
+  AddBands(s, summary);
   return e;
 }
 

@@ -16,6 +16,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/confidence.h"
+#include "framework/error_band.h"
 #include "framework/ledger/ledger.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/memory/memory_model.h"
@@ -44,6 +45,9 @@ struct Summary {
   double pipeline_bubble_fraction = 0;  // share of each step a pipeline stage waits
   // static mode: batches beyond memory run in waves of memory.max_concurrency (1 = at once).
   int64_t waves = 1;
+  // Measured error bands of the three times (framework/error_band.h), at `band_coverage`.
+  TimeBand ttft_band, tpot_band, e2e_band;
+  double band_coverage = 0.8;
   std::vector<std::string> notes;  // how the layout shaped the numbers
 };
 

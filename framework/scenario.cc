@@ -42,6 +42,8 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   scenario.engine = calibration.engine;
   scenario.calibration_basis = calibration.basis;
   scenario.engine_fitted_on_device = calibration.fitted_on_device;
+  scenario.calibration_transferred = calibration.transferred;
+  scenario.error_bands = presets.error_bands;
   for (const auto& [flag, value, field] :
        {std::tuple{"--mfu", request.matmul_efficiency, &registry::Engine::matmul_efficiency},
         std::tuple{"--bw-efficiency", request.bandwidth_efficiency,

@@ -7,6 +7,7 @@
 #define INFERCOST_FRAMEWORK_SCENARIO_H_
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -68,9 +69,12 @@ struct ScenarioRequest {
 struct Scenario {
   registry::Model model;
   registry::Hardware hardware;
-  registry::Engine engine;              // calibrated for `hardware`, with the request's overrides
-  std::string calibration_basis;        // how (framework/calibration.h)
-  bool engine_fitted_on_device = true;  // the engine's preset was fitted on this device
+  registry::Engine engine;               // calibrated for `hardware`, with the request's overrides
+  std::string calibration_basis;         // how (framework/calibration.h)
+  bool engine_fitted_on_device = true;   // the engine's preset was fitted on this device
+  bool calibration_transferred = false;  // ... or moved here by measured device efficiency
+  // The measured error of each regime (presets/error-bands.toml; null: none shipped).
+  std::shared_ptr<const registry::ErrorBands> error_bands;
   // How far --mfu / --bw-efficiency moved the calibration: the largest ratio between an
   // overridden value and the preset's (1 = no override, 2 = twice or half the preset's).
   double calibration_override_ratio = 1;

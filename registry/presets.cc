@@ -83,6 +83,14 @@ absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
     ASSIGN_OR_RETURN(presets.hf_variant_names, LoadHfVariantNames(path));
     break;
   }
+  for (const std::string& dir : dirs) {
+    const std::string path = dir + "/error-bands.toml";
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error)) continue;
+    ASSIGN_OR_RETURN(ErrorBands bands, LoadErrorBands(path));
+    presets.error_bands = std::make_shared<const ErrorBands>(std::move(bands));
+    break;
+  }
   for (const Engine& engine : presets.engines.items()) {
     for (const Engine::HardwareOverride& o : engine.hardware_overrides) {
       if (presets.hardware.FindOrNull(o.hardware) == nullptr) {

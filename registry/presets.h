@@ -10,12 +10,14 @@
 #ifndef INFERCOST_REGISTRY_PRESETS_H_
 #define INFERCOST_REGISTRY_PRESETS_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "registry/engine.h"
+#include "registry/error_bands.h"
 #include "registry/hardware.h"
 #include "registry/hf_config.h"
 #include "registry/model.h"
@@ -29,6 +31,8 @@ struct Presets {
   NamedRegistry<Engine> engines{"engine"};
   // hf-import.toml of the first directory that has one: how config.json imports name variants.
   std::optional<HfVariantNames> hf_variant_names;
+  // error-bands.toml of the first directory that has one: the measured error of each regime.
+  std::shared_ptr<const ErrorBands> error_bands;
 };
 
 // Search order: `explicit_dirs`, then $INFERCOST_PRESET_PATH (':'-separated), then the presets

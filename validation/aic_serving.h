@@ -84,11 +84,12 @@ struct AicResult {
   AicRow row;
   framework::ScenarioRequest request;
   bool moe = false;
-  std::string regime;              // AicRegime
-  double predicted_ms = 0;         // framework::EstimateScenario's tpot_s
-  double relative_error = 0;       // predicted / measured - 1
-  double predicted_ttft_ms = 0;    // its ttft_s
-  double ttft_relative_error = 0;  // predicted / measured - 1 (0 when nothing was measured)
+  std::string regime;                    // AicRegime
+  double predicted_ms = 0;               // framework::EstimateScenario's tpot_s
+  double relative_error = 0;             // predicted / measured - 1
+  double predicted_ttft_ms = 0;          // its ttft_s
+  double ttft_relative_error = 0;        // predicted / measured - 1 (0 when nothing was measured)
+  std::string tpot_regime, ttft_regime;  // framework::RegimeOf
 };
 
 struct AicGroup {

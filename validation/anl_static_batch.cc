@@ -16,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "framework/error_band.h"
 #include "framework/estimate.h"
 #include "validation/csv_table.h"
 
@@ -194,14 +195,16 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
       continue;
     }
     if (!filter.Matches(*request)) continue;
+    framework::Scenario scenario;
     ASSIGN_OR_RETURN(framework::Estimate estimate,
-                     EstimateRow(row.source, *request, presets, plugins));
+                     EstimateRow(row.source, *request, presets, plugins, &scenario));
     AnlResult result;
     result.row = row;
     result.request = *request;
     result.predicted_s = estimate.summary.e2e_s;
     result.relative_error = result.predicted_s / row.latency_s - 1;
     result.fits = estimate.summary.memory.fits;
+    result.band_regime = framework::RegimeOf(scenario, "e2e");
     Accumulator& group = groups[{request->engine, request->hardware, request->model}];
     group.gpus.insert(row.num_hardware);
     group.errors.push_back(result.relative_error);

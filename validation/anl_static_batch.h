@@ -65,9 +65,10 @@ using AnlFilter = ValidationFilter;
 struct AnlResult {
   AnlRow row;
   framework::ScenarioRequest request;
-  double predicted_s = 0;     // framework::EstimateScenario's e2e_s
-  double relative_error = 0;  // predicted / measured - 1
-  bool fits = true;           // the model's memory verdict for the batch
+  double predicted_s = 0;  // framework::EstimateScenario's e2e_s
+  double relative_error = 0;
+  std::string band_regime;  // framework::RegimeOf(scenario, "e2e")  // predicted / measured - 1
+  bool fits = true;         // the model's memory verdict for the batch
 };
 
 // One engine x device x model.

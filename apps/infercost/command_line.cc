@@ -55,6 +55,10 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
       app.add_subcommand("validate", "Predicted vs measured latency (ANL static batches)");
   AddValidateFlags(*validate, line.validate_flags);
 
+  CLI::App* calibrate = app.add_subcommand(
+      "calibrate", "Re-derive calibration data from the measurements (--bands: error bands)");
+  AddCalibrateFlags(*calibrate, line.calibrate_flags);
+
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& arg : args) argv.push_back(arg.c_str());
@@ -96,6 +100,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     line.command = Command::kPlugins;
   } else if (validate->parsed()) {
     line.command = Command::kValidate;
+  } else if (calibrate->parsed()) {
+    line.command = Command::kCalibrate;
   } else {
     line.command = Command::kReport;
   }

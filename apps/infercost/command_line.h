@@ -13,13 +13,14 @@
 #include <string>
 #include <vector>
 
+#include "apps/infercost/calibrate_command.h"
 #include "apps/infercost/session.h"
 #include "apps/infercost/validate_command.h"
 #include "framework/scenario.h"
 
 namespace infercost::cli {
 
-enum class Command { kReport, kModels, kHardware, kPlugins, kValidate };
+enum class Command { kReport, kModels, kHardware, kPlugins, kValidate, kCalibrate };
 
 struct CommandLine {
   GlobalFlags flags;
@@ -27,6 +28,7 @@ struct CommandLine {
   framework::ScenarioRequest request;  // report
   bool no_load = false;                // plugins --no-load
   ValidateFlags validate_flags;        // validate
+  CalibrateFlags calibrate_flags;      // calibrate
 };
 
 // Parses `args` (args[0] is the program's name) into `line`. Returns the exit status when the

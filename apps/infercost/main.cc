@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/infercost/calibrate_command.h"
 #include "apps/infercost/command_line.h"
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
@@ -29,6 +30,8 @@ int main(int argc, char** argv) {
       return infercost::cli::RunPlugins(session, !line.no_load);
     case infercost::cli::Command::kValidate:
       return infercost::cli::RunValidate(session, line.validate_flags);
+    case infercost::cli::Command::kCalibrate:
+      return infercost::cli::RunCalibrate(session, line.calibrate_flags);
     case infercost::cli::Command::kReport:
       break;
   }

@@ -120,6 +120,23 @@ json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
   return j;
 }
 
+json BandJson(const TimeBand& b) {
+  json j = {{"low_s", b.low_s},
+            {"high_s", b.high_s},
+            {"regime", b.regime},
+            {"rows", b.rows},
+            {"calibrated", b.calibrated}};
+  if (!b.calibrated) j["why"] = b.why;
+  return j;
+}
+
+json BandsJson(const Summary& s) {
+  return {{"coverage", s.band_coverage},
+          {"ttft", BandJson(s.ttft_band)},
+          {"tpot", BandJson(s.tpot_band)},
+          {"e2e", BandJson(s.e2e_band)}};
+}
+
 json SummaryJson(const Estimate& e) {
   const Summary& s = e.summary;
   const MemoryPerGpu& m = s.memory;
@@ -149,6 +166,7 @@ json SummaryJson(const Estimate& e) {
               {"reasons", s.confidence.reasons}}},
             {"pipeline_bubble_fraction", s.pipeline_bubble_fraction},
             {"waves", s.waves},
+            {"bands", BandsJson(s)},
             {"notes", s.notes}};
   if (s.serving) {
     const ServingState& v = *s.serving;
@@ -261,6 +279,12 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
       {serving ? "time per output token (mean step)" : "time per output token (mean context)",
        FormatSeconds(s.tpot_s)});
   table.AddRow({"end-to-end latency", FormatSeconds(s.e2e_s)});
+  for (const auto& [name, band] : {std::pair{"TTFT", &s.ttft_band}, std::pair{"TPOT", &s.tpot_band},
+                                   std::pair{"end-to-end", &s.e2e_band}}) {
+    table.AddRow({fmt::format("  {} band ({:.0f}% of measurements{})", name, 100 * s.band_coverage,
+                              band->calibrated ? "" : ", widened"),
+                  fmt::format("{} - {}", FormatSeconds(band->low_s), FormatSeconds(band->high_s))});
+  }
   if (serving) {
     const ServingState& v = *s.serving;
     table.AddRow({"requests/s", fmt::format("{:.3g}", v.requests_per_s * scenario.layout.data)});
@@ -296,6 +320,7 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
       {"confidence", fmt::format("{} (±{:.0f}%)", s.confidence.level, 100 * s.confidence.band)});
   out += table.Render();
   for (const std::string& reason : s.confidence.reasons) out += fmt::format("  - {}\n", reason);
+  if (!s.tpot_band.calibrated) out += fmt::format("band: {}\n", s.tpot_band.why);
   for (const std::string& note : s.notes) out += fmt::format("note: {}\n", note);
   return out;
 }

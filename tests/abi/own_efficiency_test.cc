@@ -2,6 +2,8 @@
 // gets matmul and bandwidth efficiency 1 from the host; any other gets the engine's calibration.
 // The test plugins echo what they were given (tests/abi/plugins/echo_efficiency_hardware.cc:
 // time = matmul_efficiency + 1000 x bandwidth_efficiency).
+#include <string>
+
 #include "framework/abi/hardware_plugin.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/timing/step_timer.h"
@@ -22,7 +24,7 @@ double EchoedTime(const framework::PluginSet& set, const char* name) {
   execution.abi.bandwidth_efficiency = 0.92;
   execution.abi.matmul_half_flops = 1e9;
   registry::Hardware device;
-  device.name = "x";
+  device.name = std::string("x");
   device.memory_bandwidth_bytes_per_s = 1e12;
   const framework::StepTimer timer(framework::HardwarePlugin(*plugin), device, execution);
   ic_phase_cost cost{};

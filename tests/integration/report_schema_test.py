@@ -30,6 +30,7 @@ assert {"flops", "bytes", "params"} <= METRICS, METRICS
 
 def normalise(path):
     path = re.sub(r"^stages\.(prefill|decode)\b", "stages.<stage>", path)
+    path = re.sub(r"^summary\.bands\.(ttft|tpot|e2e)\b", "summary.bands.<time>", path)
     parts = path.split(".")
     if len(parts) >= 2 and parts[-1] in METRICS and (
             parts[-2].endswith("[]") or parts[-2] in ("totals", "per_gpu_totals")):

@@ -334,6 +334,23 @@ TEST(RegistryTest, MeasuredEfficiencyMustBeAFractionWithKnownKeys) {
   EXPECT_THAT(std::string(typo.status().message()), HasSubstr("matmull"));
 }
 
+TEST(RegistryTest, ErrorBandsNameTheBadRegime) {
+  TempDir dir;
+  auto good = LoadErrorBands(dir.Write("b1.toml",
+                                       "coverage = 0.8\n[regime.\"tpot/a/dense/1-7\"]\n"
+                                       "rows = 12\nlow = 0.9\nhigh = 1.2\n"));
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->regimes.at("tpot/a/dense/1-7").rows, 12);
+  auto inverted = LoadErrorBands(dir.Write(
+      "b2.toml",
+      "coverage = 0.8\n[regime.\"tpot/a/dense/1-7\"]\nrows = 12\nlow = 1.3\nhigh = 1.2\n"));
+  ASSERT_FALSE(inverted.ok());
+  EXPECT_THAT(std::string(inverted.status().message()), HasSubstr("tpot/a/dense/1-7"));
+  auto no_coverage = LoadErrorBands(dir.Write("b3.toml", "[regime]\n"));
+  ASSERT_FALSE(no_coverage.ok());
+  EXPECT_THAT(std::string(no_coverage.status().message()), HasSubstr("coverage"));
+}
+
 TEST(RegistryTest, EngineEfficiencyMustBeAFraction) {
   TempDir dir;
   auto engine = LoadEnginePreset(

@@ -1,0 +1,148 @@
+#include "apps/infercost/calibrate_command.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <vector>
+
+#include "fmt/format.h"
+#include "validation/aic_serving.h"
+#include "validation/anl_static_batch.h"
+
+namespace infercost::cli {
+namespace {
+
+std::string DefaultDataDir() {
+#ifdef INFERCOST_SOURCE_VALIDATION_DATA
+  const std::string file = INFERCOST_SOURCE_VALIDATION_DATA;
+  return file.substr(0, file.find_last_of('/'));
+#else
+  return "";
+#endif
+}
+
+// The q-quantile of `values` by nearest rank (values sorted).
+double Quantile(const std::vector<double>& sorted, double q) {
+  const double rank = std::ceil(q * static_cast<double>(sorted.size()));
+  const size_t index =
+      static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(sorted.size()))) - 1;
+  return sorted[index];
+}
+
+}  // namespace
+
+void AddCalibrateFlags(CLI::App& command, CalibrateFlags& flags) {
+  command.add_flag("--bands", flags.bands,
+                   "Re-derive the measured error bands (presets/error-bands.toml)");
+  command.add_option("--data-dir", flags.data_dir,
+                     "Directory of the measurements (default: the repository's "
+                     "tests/data/validation)");
+  command.add_option("--out", flags.out, "Write the TOML here (default: standard output)");
+  command.add_option("--coverage", flags.coverage, "Share of rows each band must contain")
+      ->check(CLI::Range(0.5, 0.99))
+      ->capture_default_str();
+}
+
+int RunCalibrate(Session& session, const CalibrateFlags& flags) {
+  if (!flags.bands) {
+    return ReportError(absl::InvalidArgumentError(
+        "calibrate: say what to derive: --bands (the measured error bands)"));
+  }
+  const std::string dir = flags.data_dir.empty() ? DefaultDataDir() : flags.data_dir;
+  if (dir.empty()) {
+    return ReportError(absl::InvalidArgumentError(
+        "calibrate: no data directory; pass --data-dir DIR (the project's tests/data/validation)"));
+  }
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  // predicted / measured by regime, and by suite for the coverage summary.
+  std::map<std::string, std::vector<double>> ratios;
+  std::vector<std::pair<std::string, std::pair<std::string, double>>> by_suite;
+  auto add = [&](const std::string& suite, const std::string& regime, double ratio) {
+    if (!(ratio > 0) || !std::isfinite(ratio)) return;
+    ratios[regime].push_back(ratio);
+    ratios[regime.substr(0, regime.find('/')) + "/all"].push_back(ratio);
+    by_suite.push_back({suite, {regime, ratio}});
+  };
+  for (const char* file : {"anl_static_batch_all.csv", "anl_static_batch_amd.csv"}) {
+    absl::StatusOr<std::vector<validation::AnlRow>> rows =
+        validation::ReadAnlStaticBatchCsv(dir + "/" + file);
+    if (!rows.ok()) return ReportError(rows.status());
+    absl::StatusOr<validation::AnlValidation> v =
+        validation::ValidateAnlStaticBatch(*rows, **presets, session.Plugins(), {});
+    if (!v.ok()) return ReportError(v.status());
+    for (const validation::AnlResult& r : v->results) {
+      add(file, r.band_regime, 1 + r.relative_error);
+    }
+  }
+  for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv"}) {
+    absl::StatusOr<std::vector<validation::AicRow>> rows =
+        validation::ReadAicServingCsv(dir + "/" + file);
+    if (!rows.ok()) return ReportError(rows.status());
+    for (const char* mode : {"static", "serving"}) {
+      absl::StatusOr<validation::AicValidation> v =
+          validation::ValidateAicServing(*rows, **presets, session.Plugins(), {}, mode);
+      if (!v.ok()) return ReportError(v.status());
+      const std::string suite = fmt::format("{} ({})", file, mode);
+      for (const validation::AicResult& r : v->results) {
+        add(suite, r.tpot_regime, 1 + r.relative_error);
+        if (std::string(mode) == "serving" && r.row.ttft_ms > 0) {
+          add(suite, r.ttft_regime, 1 + r.ttft_relative_error);
+        }
+      }
+    }
+  }
+  // The quantiles are taken 2.5 points further out than the coverage alone asks: a regime mixes
+  // suites, and each suite's rows must reach the coverage, not only their union.
+  constexpr double kMargin = 0.025;
+  const double q_low = std::max(0.0, (1 - flags.coverage) / 2 - kMargin);
+  const double q_high = std::min(1.0, (1 + flags.coverage) / 2 + kMargin);
+  std::map<std::string, std::pair<double, double>> bands;
+  std::string toml = fmt::format(
+      "# Measured error bands: for each regime of a prediction (framework/error_band.h), the\n"
+      "# {:.1f}th and {:.1f}th percentiles of predicted / measured over the public measurements "
+      "in\n"
+      "# tests/data/validation/ (sources and licences in its README). Written by\n"
+      "#   infercost calibrate --bands --out presets/error-bands.toml\n"
+      "# Do not edit by hand: change the model or the presets, then run the command again.\n"
+      "coverage = {}\n",
+      100 * q_low, 100 * q_high, flags.coverage);
+  for (auto& [regime, values] : ratios) {
+    std::sort(values.begin(), values.end());
+    const double low = Quantile(values, q_low);
+    const double high = Quantile(values, q_high);
+    bands[regime] = {low, high};
+    toml += fmt::format("\n[regime.\"{}\"]\nrows = {}\nlow = {:.4f}\nhigh = {:.4f}\n", regime,
+                        values.size(), low, high);
+  }
+  if (flags.out.empty()) {
+    fmt::print("{}", toml);
+  } else {
+    std::ofstream out(flags.out, std::ios::binary);
+    out << toml;
+    if (!out) {
+      return ReportError(
+          absl::UnavailableError(fmt::format("calibrate: cannot write {}", flags.out)));
+    }
+  }
+  // Coverage each suite reaches with the bands (of its own regimes; 4-decimal rounding).
+  std::map<std::string, std::pair<int64_t, int64_t>> coverage;
+  for (const auto& [suite, entry] : by_suite) {
+    const auto& [low, high] = bands[entry.first];
+    auto& [inside, rows] = coverage[suite];
+    ++rows;
+    if (entry.second >= std::round(low * 1e4) / 1e4 - 1e-9 &&
+        entry.second <= std::round(high * 1e4) / 1e4 + 1e-9) {
+      ++inside;
+    }
+  }
+  for (const auto& [suite, counts] : coverage) {
+    fmt::print(stderr, "{}: {} of {} rows inside their regime's band ({:.1f}%)\n", suite,
+               counts.first, counts.second,
+               100.0 * static_cast<double>(counts.first) / static_cast<double>(counts.second));
+  }
+  return 0;
+}
+
+}  // namespace infercost::cli

@@ -1,0 +1,45 @@
+// The measured error band of a prediction (issue 12, point 5): which regime a scenario's time
+// belongs to, and the band the public measurements of that regime give it
+// (presets/error-bands.toml, written by `infercost calibrate --bands`).
+//
+// A regime is "<metric>/<calibration>/<dense|moe>/<batch>":
+//   metric       e2e (static end-to-end), tpot, ttft, or tpot-serving / ttft-serving;
+//   calibration  fitted (the engine was fitted on this device), transferred (moved here by
+//                measured device efficiency), unfitted (the reference device's values), ideal;
+//   batch        1-7, 8-63 or 64+ sequences.
+// A regime with fewer than kMinBandRows measurements, or none, takes the metric's band over all
+// regimes, widened, and says so.
+//
+//   const TimeBand band = BandOf(scenario, presets.error_bands, "tpot", summary.tpot_s);
+#ifndef INFERCOST_FRAMEWORK_ERROR_BAND_H_
+#define INFERCOST_FRAMEWORK_ERROR_BAND_H_
+
+#include <string>
+
+#include "framework/scenario.h"
+#include "registry/error_bands.h"
+
+namespace infercost::framework {
+
+inline constexpr int64_t kMinBandRows = 10;
+
+struct TimeBand {
+  double low_s = 0;
+  double high_s = 0;
+  std::string regime;       // the regime whose measurements gave the band
+  int64_t rows = 0;         // how many
+  bool calibrated = false;  // false: no measured regime of its own (the band is widened)
+  std::string why;          // when not calibrated: why the band is wider
+};
+
+// "1-7", "8-63" or "64+".
+std::string BatchBucket(int64_t sequences);
+// The regime of `metric` ("e2e", "tpot", "ttft"; serving mode appends "-serving").
+std::string RegimeOf(const Scenario& scenario, const std::string& metric);
+// The band of `value` (seconds) of `metric` from the scenario's error bands; without any
+// (no error-bands.toml) value/2 .. 2 x value, marked uncalibrated.
+TimeBand BandOf(const Scenario& scenario, const std::string& metric, double value);
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_ERROR_BAND_H_
