@@ -28,22 +28,6 @@ ScenarioRequest Model(const char* name) {
   return r;
 }
 
-double SectionParams(const LayerGroup& group, ic_section section) {
-  double params = 0;
-  for (const ic_phase_cost& cost : group.phases) {
-    if (framework::PhaseSection(cost.phase) == section) params += cost.params;
-  }
-  return params;
-}
-
-const LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name) {
-  for (const LayerGroup& group : ledger.groups) {
-    if (group.name == name) return &group;
-  }
-  ADD_FAILURE() << "no layer group " << name;
-  return nullptr;
-}
-
 // Parameters one token uses: everything but the routed experts it is not sent to, i.e. the total
 // less (1 - k/E) of each MoE layer's routed experts.
 double ActiveParams(const framework::Ledger& ledger, double experts, double per_token) {

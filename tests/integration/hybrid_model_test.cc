@@ -28,19 +28,7 @@ ScenarioRequest Qwen3Next() {
 }
 
 double AttentionParams(const LayerGroup& group) {
-  double params = 0;
-  for (const ic_phase_cost& cost : group.phases) {
-    if (framework::PhaseSection(cost.phase) == IC_SECTION_ATTENTION) params += cost.params;
-  }
-  return params;
-}
-
-const LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name) {
-  for (const LayerGroup& group : ledger.groups) {
-    if (group.name == name) return &group;
-  }
-  ADD_FAILURE() << "no layer group " << name;
-  return nullptr;
+  return SectionParams(group, IC_SECTION_ATTENTION);
 }
 
 TEST(HybridModel, ParamsPerLayerKindAndTotal) {

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "framework/abi/phase_catalog.h"
+
 namespace infercost::testing {
 
 const registry::Presets& RepoPresets() {
@@ -54,6 +56,28 @@ absl::StatusOr<framework::Estimate> TryEstimate(const framework::ScenarioRequest
   auto scenario = framework::MakeScenario(request, RepoPresets());
   if (!scenario.ok()) return scenario.status();
   return framework::EstimateScenario(*scenario, InTreePlugins());
+}
+
+framework::Estimate EstimateOrFail(const framework::ScenarioRequest& request) {
+  absl::StatusOr<framework::Estimate> e = TryEstimate(request);
+  EXPECT_TRUE(e.ok()) << e.status();
+  return e.ok() ? *e : framework::Estimate{};
+}
+
+const framework::LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name) {
+  for (const framework::LayerGroup& group : ledger.groups) {
+    if (group.name == name) return &group;
+  }
+  ADD_FAILURE() << "no layer group " << name;
+  return nullptr;
+}
+
+double SectionParams(const framework::LayerGroup& group, ic_section section) {
+  double params = 0;
+  for (const ic_phase_cost& cost : group.phases) {
+    if (framework::PhaseSection(cost.phase) == section) params += cost.params;
+  }
+  return params;
 }
 
 }  // namespace infercost::testing

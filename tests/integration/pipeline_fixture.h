@@ -21,6 +21,13 @@ framework::Pipeline MakePipeline(const framework::ScenarioRequest& request);
 framework::Ledger RunScenario(const framework::ScenarioRequest& request);
 // The whole estimate (ledgers, timing, memory) of `request`, or its error.
 absl::StatusOr<framework::Estimate> TryEstimate(const framework::ScenarioRequest& request);
+// The same, failing the test on error (an empty estimate then).
+framework::Estimate EstimateOrFail(const framework::ScenarioRequest& request);
+
+// The layer group called `name` (fails the test and returns nullptr when there is none).
+const framework::LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name);
+// Parameters of one layer of `group` in phases of `section`.
+double SectionParams(const framework::LayerGroup& group, ic_section section);
 
 }  // namespace infercost::testing
 

@@ -33,15 +33,9 @@ ScenarioRequest Llama8b(const char* engine, int64_t concurrency, const char* mod
   return r;
 }
 
-framework::Estimate Estimate(const ScenarioRequest& r) {
-  absl::StatusOr<framework::Estimate> e = TryEstimate(r);
-  EXPECT_TRUE(e.ok()) << e.status();
-  return e.ok() ? *e : framework::Estimate{};
-}
-
 TEST(ServingMode, OneClientIsTheStaticViewAtConcurrencyOne) {
-  const framework::Estimate serving = Estimate(Llama8b("vllm", 1, "serving"));
-  const framework::Estimate fixed = Estimate(Llama8b("vllm", 1, "static"));
+  const framework::Estimate serving = EstimateOrFail(Llama8b("vllm", 1, "serving"));
+  const framework::Estimate fixed = EstimateOrFail(Llama8b("vllm", 1, "static"));
   ASSERT_TRUE(serving.summary.serving.has_value());
   EXPECT_EQ(serving.summary.mode, framework::ServingMode::kServing);
   // Batch-1 decode steps at contexts 1001..1199 (the static step is at the mean, 1100; the
@@ -57,8 +51,8 @@ TEST(ServingMode, OneClientIsTheStaticViewAtConcurrencyOne) {
 TEST(ServingMode, SynchronisedWavesAreTheStaticDecodeStep) {
   // 8 clients x 1000 prompt tokens = 8000 <= SGLang's 8192-token chunk: one prefill step for
   // all, then 199 decode steps of batch 8, every cycle.
-  const framework::Estimate serving = Estimate(Llama8b("sglang", 8, "serving"));
-  const framework::Estimate fixed = Estimate(Llama8b("sglang", 8, "static"));
+  const framework::Estimate serving = EstimateOrFail(Llama8b("sglang", 8, "serving"));
+  const framework::Estimate fixed = EstimateOrFail(Llama8b("sglang", 8, "static"));
   EXPECT_NEAR(serving.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
   // Each cycle: one prefill step (TTFT, nobody decodes) and 199 steps with all 8 decoding.
   const double t = serving.summary.tpot_s;
@@ -71,7 +65,7 @@ TEST(ServingMode, ClosedLoopObeysLittlesLaw) {
   for (const char* engine : {"vllm", "sglang"}) {
     for (int64_t clients : {4, 32, 128}) {
       SCOPED_TRACE(std::string(engine) + " x " + std::to_string(clients));
-      const framework::Estimate e = Estimate(Llama8b(engine, clients, "serving"));
+      const framework::Estimate e = EstimateOrFail(Llama8b(engine, clients, "serving"));
       const framework::ServingState& s = *e.summary.serving;
       const double cycle = s.ttft_s + 199 * s.tpot_s;
       EXPECT_NEAR(s.requests_per_s * cycle / static_cast<double>(clients), 1, 0.05);
@@ -83,8 +77,8 @@ TEST(ServingMode, PromptsInterleavedWithDecodesSlowTheSteps) {
   // vLLM mixes prompt chunks into the decode steps: at 64 clients a step carries some prompt
   // tokens more often than not, so the mean step is slower than the static decode step of the
   // same batch, and the GPU time on prompts is the difference.
-  const framework::Estimate serving = Estimate(Llama8b("vllm", 64, "serving"));
-  const framework::Estimate fixed = Estimate(Llama8b("vllm", 64, "static"));
+  const framework::Estimate serving = EstimateOrFail(Llama8b("vllm", 64, "serving"));
+  const framework::Estimate fixed = EstimateOrFail(Llama8b("vllm", 64, "static"));
   const framework::ServingState& s = *serving.summary.serving;
   EXPECT_GT(s.mixed_step_fraction, 0);
   EXPECT_GT(s.prefill_time_share, 0);
@@ -96,7 +90,7 @@ TEST(ServingMode, RequestsBeyondMemoryWait) {
   // Llama-3.1-8B bf16 on one H100 keeps 80 GB x (1 - 0.1 reserve) - 16 GB weights of KV at
   // 128 KiB per token: a few hundred 1200-token sequences; 2000 clients cannot all run.
   ScenarioRequest r = Llama8b("vllm", 2000, "serving");
-  const framework::Estimate e = Estimate(r);
+  const framework::Estimate e = EstimateOrFail(r);
   ASSERT_LT(e.summary.memory.max_concurrency, 2000);
   EXPECT_GT(e.summary.serving->waiting_requests, 0);
   EXPECT_LE(e.summary.serving->decode_batch, e.summary.memory.max_concurrency);

@@ -26,14 +26,8 @@ framework::ScenarioRequest OnL4(int64_t concurrency) {
   return r;
 }
 
-framework::Estimate Estimate(const framework::ScenarioRequest& r) {
-  absl::StatusOr<framework::Estimate> e = TryEstimate(r);
-  EXPECT_TRUE(e.ok()) << e.status();
-  return e.ok() ? *e : framework::Estimate{};
-}
-
 TEST(Waves, ABatchBeyondMemoryRunsInWavesOfWhatFits) {
-  const framework::Estimate big = Estimate(OnL4(100));
+  const framework::Estimate big = EstimateOrFail(OnL4(100));
   ASSERT_FALSE(big.summary.memory.fits);
   const int64_t fits = big.summary.memory.max_concurrency;
   ASSERT_GT(fits, 1);
@@ -41,11 +35,11 @@ TEST(Waves, ABatchBeyondMemoryRunsInWavesOfWhatFits) {
   const int64_t full_waves = 100 / fits;
   const int64_t rest = 100 % fits;
   EXPECT_EQ(big.summary.waves, full_waves + (rest > 0 ? 1 : 0));
-  const framework::Estimate wave = Estimate(OnL4(fits));
+  const framework::Estimate wave = EstimateOrFail(OnL4(fits));
   EXPECT_TRUE(wave.summary.memory.fits);
   EXPECT_EQ(wave.summary.waves, 1);
   double e2e = static_cast<double>(full_waves) * wave.summary.e2e_s;
-  if (rest > 0) e2e += Estimate(OnL4(rest)).summary.e2e_s;
+  if (rest > 0) e2e += EstimateOrFail(OnL4(rest)).summary.e2e_s;
   EXPECT_DOUBLE_EQ(big.summary.e2e_s, e2e);
   EXPECT_DOUBLE_EQ(big.summary.ttft_s, wave.summary.ttft_s);
   EXPECT_DOUBLE_EQ(big.summary.tpot_s, wave.summary.tpot_s);

@@ -16,31 +16,15 @@
 #include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
+#include "tests/integration/pipeline_fixture.h"
 
 namespace infercost::validation {
 namespace {
 
 constexpr double kMaxMedianAbsError = 0.25;  // issue 5, point 7
 
-const registry::Presets& RepoPresets() {
-  static const registry::Presets* presets = [] {
-    absl::StatusOr<registry::Presets> loaded = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return new registry::Presets(loaded.ok() ? std::move(*loaded) : registry::Presets{});
-  }();
-  return *presets;
-}
-
-const framework::PluginSet& InTreePlugins() {
-  static const framework::PluginSet* plugins = [] {
-    framework::PluginLoaderOptions options;
-    options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
-    options.use_environment = false;
-    options.use_default_dirs = false;
-    return new framework::PluginSet(framework::LoadPlugins(options));
-  }();
-  return *plugins;
-}
+using testing::InTreePlugins;
+using testing::RepoPresets;
 
 AicValidation Validate(const std::string& file, const std::string& mode = "static") {
   absl::StatusOr<std::vector<AicRow>> rows =

@@ -26,6 +26,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
+#include "tests/integration/pipeline_fixture.h"
 #include "validation/anl_static_batch.h"
 
 namespace infercost::validation {
@@ -41,25 +42,8 @@ const std::string& DataPath() {
   return path;
 }
 
-const registry::Presets& RepoPresets() {
-  static const registry::Presets* presets = [] {
-    absl::StatusOr<registry::Presets> loaded = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return new registry::Presets(loaded.ok() ? std::move(*loaded) : registry::Presets{});
-  }();
-  return *presets;
-}
-
-const framework::PluginSet& InTreePlugins() {
-  static const framework::PluginSet* plugins = [] {
-    framework::PluginLoaderOptions options;
-    options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
-    options.use_environment = false;
-    options.use_default_dirs = false;
-    return new framework::PluginSet(framework::LoadPlugins(options));
-  }();
-  return *plugins;
-}
+using testing::InTreePlugins;
+using testing::RepoPresets;
 
 const AnlValidation& Validation() {
   static const AnlValidation* validation = [] {

@@ -12,6 +12,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
+#include "tests/integration/pipeline_fixture.h"
 #include "validation/aic_serving.h"
 #include "validation/anl_static_batch.h"
 
@@ -20,25 +21,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const registry::Presets& RepoPresets() {
-  static const registry::Presets* presets = [] {
-    absl::StatusOr<registry::Presets> loaded = registry::LoadPresets({INFERCOST_TEST_PRESET_DIR});
-    EXPECT_TRUE(loaded.ok()) << loaded.status();
-    return new registry::Presets(loaded.ok() ? std::move(*loaded) : registry::Presets{});
-  }();
-  return *presets;
-}
-
-const framework::PluginSet& InTreePlugins() {
-  static const framework::PluginSet* plugins = [] {
-    framework::PluginLoaderOptions options;
-    options.plugin_dirs = {INFERCOST_TEST_PLUGIN_DIR};
-    options.use_environment = false;
-    options.use_default_dirs = false;
-    return new framework::PluginSet(framework::LoadPlugins(options));
-  }();
-  return *plugins;
-}
+using testing::InTreePlugins;
+using testing::RepoPresets;
 
 std::string Data(const std::string& file) {
   return std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file;
