@@ -191,10 +191,6 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   return e;
 }
 
-}  // namespace
-
-namespace {
-
 // The measured error band of each time (framework/error_band.h).
 void AddBands(const Scenario& s, Summary& summary) {
   summary.ttft_band = BandOf(s, "ttft", summary.ttft_s);
@@ -226,8 +222,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
     e2e += last.summary.e2e_s;
   }
   Summary& summary = e.summary;
-  const double waves = static_cast<double>(full_waves + (rest > 0 ? 1 : 0));
-  summary.waves = static_cast<int64_t>(waves);
+  summary.waves = full_waves + (rest > 0 ? 1 : 0);
   summary.ttft_s = full.summary.ttft_s;  // the first wave's prefill
   summary.tpot_s = full.summary.tpot_s;  // a full wave's decode step
   summary.e2e_s = e2e;                   // every wave, one after another

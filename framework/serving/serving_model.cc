@@ -148,9 +148,12 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
   const bool prefill_first = s.engine.serving_schedule == "prefill_first";
   const int64_t capacity = std::max<int64_t>(1, max_running);
 
-  // Run about four client cycles, within a step limit that keeps any scenario under a second.
+  // Run the start-up cycle and two more, within a step limit that keeps any scenario to about
+  // a second: each step touches every running sequence, so the limit shrinks as they grow.
   const int64_t target_completions = 2 * clients;  // after the start-up cycle
-  const int64_t max_steps = std::max<int64_t>(20'000, 6 * (osl + 8));
+  const int64_t per_step = std::max<int64_t>(1, std::min(clients, capacity));
+  const int64_t max_steps = std::min(std::max<int64_t>(20'000, 6 * (osl + 8)),
+                                     std::max<int64_t>(2'000, 200'000'000 / per_step));
 
   // All clients start together, as a benchmark starts them.
   std::deque<Request> waiting;
