@@ -65,5 +65,19 @@ BENCHMARK_CAPTURE(BM_Estimate, deepseek_v3, "deepseek-v3")
     ->Arg(500)
     ->Unit(benchmark::kMicrosecond);
 
+// Serving mode (framework/serving/): the step-by-step simulation of a vLLM server at N clients
+// (Llama-3-70B, 8 GPUs, 500 + 500 tokens): three client cycles of about 500 steps each.
+void BM_EstimateServing(benchmark::State& state) {
+  framework::ScenarioRequest request;
+  request.model = "llama-3-70b";
+  request.gpus = 8;
+  request.engine = "vllm";
+  request.mode = "serving";
+  request.concurrency = state.range(0);
+  const framework::Scenario scenario = framework::MakeScenario(request, Presets()).value();
+  for (auto _ : state) benchmark::DoNotOptimize(framework::EstimateScenario(scenario, Plugins()));
+}
+BENCHMARK(BM_EstimateServing)->Arg(1)->Arg(64)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 }  // namespace infercost
