@@ -77,8 +77,12 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     if (ttft.ok() && !r.fields[*ttft].empty()) {
       ASSIGN_OR_RETURN(row.ttft_ms, CsvNumber(r, *ttft, "silicon_ttft_ms"));
     }
-    if (row.isl <= 0 || row.osl <= 0 || row.batch_size <= 0 || row.tp <= 0 || row.pp <= 0 ||
-        row.attention_dp <= 0 || row.moe_ep <= 0 || row.tpot_ms <= 0) {
+    if (row.moe_ep == 0) row.moe_ep = 1;  // some dense-model rows write 0: no experts
+    // Disaggregated rows describe their pools in prefill_* / decode_* columns instead.
+    const bool agg = row.mode != "disagg";
+    if (row.isl <= 0 || row.osl <= 0 || row.tpot_ms <= 0 ||
+        (agg && (row.batch_size <= 0 || row.tp <= 0 || row.pp <= 0 || row.attention_dp <= 0 ||
+                 row.moe_ep <= 0))) {
       return absl::InvalidArgumentError(
           fmt::format("{}: isl, osl, batch_size, parallel sizes and silicon_tpot_ms must be "
                       "positive",
@@ -107,6 +111,9 @@ std::string AicModelPreset(const std::string& model_path) {
                  {"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b"},
                  {"deepseek-ai/DeepSeek-V3", "deepseek-v3"},
                  {"deepseek-ai/DeepSeek-R1", "deepseek-r1"},
+                 {"nvidia/DeepSeek-R1-NVFP4", "deepseek-r1"},    // NVIDIA's fp4 checkpoint
+                 {"nvidia/DeepSeek-V3.1-NVFP4", "deepseek-v3"},  // V3.1: V3's architecture
+                 {"nvidia/Qwen3-32B-NVFP4", "qwen3-32b"},
                  {"openai/gpt-oss-120b", "gpt-oss-120b"},
                  {"Qwen/Qwen3.5-397B-A17B", "qwen3.5-397b-a17b"},
                  {"zhipuai/GLM-5", "glm-5"},

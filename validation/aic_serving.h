@@ -57,7 +57,8 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
 // deepseek-ai/DeepSeek-V3 -> deepseek-v3, deepseek-ai/DeepSeek-R1 -> deepseek-r1,
 // openai/gpt-oss-120b -> gpt-oss-120b, Qwen/Qwen3.5-397B-A17B -> qwen3.5-397b-a17b,
 // zhipuai/GLM-5 (zai-org/GLM-5) -> glm-5, MiniMaxAI/MiniMax-M2.5 -> minimax-m2.5,
-// moonshotai/Kimi-K2.5 -> kimi-k2.5. Systems: h100_sxm -> h100-sxm, b200_sxm -> b200.
+// moonshotai/Kimi-K2.5 -> kimi-k2.5; NVIDIA's NVFP4 checkpoints of DeepSeek-R1, DeepSeek-V3.1
+// and Qwen3-32B -> deepseek-r1, deepseek-v3, qwen3-32b (the same architectures). Systems: h100_sxm -> h100-sxm, b200_sxm -> b200.
 std::string AicModelPreset(const std::string& model_path);
 std::string AicHardwarePreset(const std::string& system);
 

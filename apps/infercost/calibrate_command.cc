@@ -76,7 +76,8 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
       add(file, r.band_regime, 1 + r.relative_error);
     }
   }
-  for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv"}) {
+  for (const char* file :
+       {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv", "aic_serving_rest.csv"}) {
     absl::StatusOr<std::vector<validation::AicRow>> rows =
         validation::ReadAicServingCsv(dir + "/" + file);
     if (!rows.ok()) return ReportError(rows.status());

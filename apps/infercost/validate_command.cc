@@ -125,10 +125,11 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
                   "anl: ANL static batches (e2e latency); aic: aiconfigurator serving TPOT of "
                   "every agg row, by regime (default data: the concurrency <= 8 rows the engines "
                   "were fitted on); aic-frontier: the same for every row of Qwen3.5-397B, GLM-5, "
-                  "MiniMax-M2.5 and Kimi-K2.5; per-op: GEMM and all-reduce kernels (--data: the "
+                  "MiniMax-M2.5 and Kimi-K2.5; aic-rest: every other visible row (disagg rows "
+                  "counted, not predicted); per-op: GEMM and all-reduce kernels (--data: the "
                   "directory holding per_op/; --engine: overrides the calibration, by default "
                   "vllm for GEMMs and pytorch for eager all-reduce)")
-      ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "per-op"}))
+      ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "aic-rest", "per-op"}))
       ->default_val("anl");
 }
 
@@ -136,9 +137,10 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
   if (flags.suite != "anl") {  // the other suites' data sit next to the ANL copy by default
     const std::string fallback = DefaultData();
     const std::string dir = fallback.substr(0, fallback.find_last_of('/') + 1);
-    if (flags.suite == "aic" || flags.suite == "aic-frontier") {
-      const std::string file =
-          flags.suite == "aic" ? "aic_serving_low_concurrency.csv" : "aic_serving_frontier.csv";
+    if (flags.suite == "aic" || flags.suite == "aic-frontier" || flags.suite == "aic-rest") {
+      const std::string file = flags.suite == "aic"            ? "aic_serving_low_concurrency.csv"
+                               : flags.suite == "aic-frontier" ? "aic_serving_frontier.csv"
+                                                               : "aic_serving_rest.csv";
       return RunValidateAic(session, flags.data.empty() ? dir + file : flags.data, flags.engine,
                             flags.model, flags.hardware, flags.mode);
     }

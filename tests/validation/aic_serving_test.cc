@@ -161,6 +161,15 @@ TEST(AicFrontierValidation, EveryRowOfTheFourModelsIsPredicted) {
   EXPECT_EQ(regime_rows, 719);
 }
 
+// Issue 12, point 2: every other visible aiconfigurator row (aic_serving_rest.csv): its 1,319 agg
+// rows are predicted, its 465 disaggregated rows counted (python's csv over the file).
+TEST(AicRestValidation, EveryAggRowIsPredictedAndDisaggRowsAreCounted) {
+  const AicValidation v = Validate("aic_serving_rest.csv");
+  EXPECT_EQ(v.results.size(), 1319u);
+  EXPECT_EQ(v.skipped, 0);
+  EXPECT_EQ(v.skipped_disagg, 465);
+}
+
 const AicGroup* Regime(const AicValidation& v, const std::string& regime) {
   for (const AicGroup& g : v.regimes) {
     if (g.regime == regime) return &g;
