@@ -40,6 +40,18 @@ int main(void) {
   CHECK(report != NULL && strstr(report, "\"summary\"") != NULL);
   infercost_free(report);
 
+  /* Serving mode through the C API: the JSON says which mode produced it; a bad mode is
+     refused naming the API's key. */
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"mode\": \"serving\", \"engine\": \"vllm\", \"concurrency\": 8}",
+                           &report) == INFERCOST_OK);
+  CHECK(report != NULL && strstr(report, "\"mode\": \"serving\"") != NULL);
+  CHECK(report != NULL && strstr(report, "\"requests_per_s\"") != NULL);
+  infercost_free(report);
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"mode\": \"batch\"}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "mode \"batch\"") != NULL);
+
   report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"model\": \"no-such-model\"}", &report) == INFERCOST_NOT_FOUND);
   CHECK(report == NULL);
