@@ -217,11 +217,13 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     group.gpus.assign(accumulator.gpus.begin(), accumulator.gpus.end());
     group.rows = static_cast<int64_t>(accumulator.errors.size());
     group.median_abs_error = MedianAbsolute(accumulator.errors);
+    group.p90_abs_error = QuantileAbsolute(accumulator.errors, 0.9);
     double sum = 0;
     for (double e : accumulator.errors) sum += e;
     group.mean_error = sum / static_cast<double>(accumulator.errors.size());
     validation.groups.push_back(std::move(group));
   }
+  validation.p90_abs_error = QuantileAbsolute(all_errors, 0.9);
   validation.median_abs_error = MedianAbsolute(all_errors);
   return validation;
 }

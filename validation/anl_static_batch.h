@@ -79,7 +79,8 @@ struct AnlGroup {
   std::vector<int64_t> gpus;  // tensor-parallel degrees present, ascending
   int64_t rows = 0;
   double median_abs_error = 0;
-  double mean_error = 0;  // signed: > 0 predicts too slow
+  double p90_abs_error = 0;  // 90th percentile of |error|
+  double mean_error = 0;     // signed: > 0 predicts too slow
 };
 
 struct AnlValidation {
@@ -87,6 +88,7 @@ struct AnlValidation {
   std::vector<AnlGroup> groups;    // sorted by engine, hardware, model
   int64_t skipped = 0;             // rows with a framework, model or device without a preset
   double median_abs_error = 0;     // over every result
+  double p90_abs_error = 0;
 };
 
 // Predicts every mapped row that passes `filter`. A row whose scenario cannot be built or

@@ -49,16 +49,18 @@ void PrintTable(const std::string& data, const validation::AnlValidation& v) {
   }
   fmt::print("{}\n", rows.Render());
 
-  TextTable groups({"engine", "device", "model", "gpus", "rows", "median |error|", "mean error"},
-                   {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
-                    Align::kRight, Align::kRight});
+  TextTable groups(
+      {"engine", "device", "model", "gpus", "rows", "median |error|", "p90 |error|", "mean error"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight});
   for (const validation::AnlGroup& g : v.groups) {
     groups.AddRow({g.engine, g.hardware, g.model, Gpus(g.gpus), std::to_string(g.rows),
-                   AbsPercent(g.median_abs_error), Percent(g.mean_error)});
+                   AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
+                   Percent(g.mean_error)});
   }
   groups.AddRule();
-  groups.AddRow(
-      {"all", "", "", "", std::to_string(v.results.size()), AbsPercent(v.median_abs_error), ""});
+  groups.AddRow({"all", "", "", "", std::to_string(v.results.size()),
+                 AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), ""});
   fmt::print("MEDIAN ABSOLUTE ERROR PER ENGINE x DEVICE x MODEL\n{}", groups.Render());
   if (v.skipped > 0) {
     fmt::print("\n{} row(s) skipped: framework, model or device without a preset\n", v.skipped);
@@ -92,12 +94,14 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                       {"gpus", g.gpus},
                       {"rows", g.rows},
                       {"median_abs_error", g.median_abs_error},
+                      {"p90_abs_error", g.p90_abs_error},
                       {"mean_error", g.mean_error}});
   }
   const nlohmann::json out = {{"data", data},
                               {"rows", rows},
                               {"groups", groups},
                               {"median_abs_error", v.median_abs_error},
+                              {"p90_abs_error", v.p90_abs_error},
                               {"skipped", v.skipped}};
   fmt::print("{}\n", out.dump(2));
 }
