@@ -2,35 +2,18 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <vector>
 
+#include "apps/infercost/validate_command.h"
 #include "fmt/format.h"
 #include "validation/aic_serving.h"
 #include "validation/anl_static_batch.h"
+#include "validation/row_estimate.h"
 
 namespace infercost::cli {
-namespace {
-
-std::string DefaultDataDir() {
-#ifdef INFERCOST_SOURCE_VALIDATION_DATA
-  const std::string file = INFERCOST_SOURCE_VALIDATION_DATA;
-  return file.substr(0, file.find_last_of('/'));
-#else
-  return "";
-#endif
-}
-
-// The q-quantile of `values` by nearest rank (values sorted).
-double Quantile(const std::vector<double>& sorted, double q) {
-  const double rank = std::ceil(q * static_cast<double>(sorted.size()));
-  const size_t index =
-      static_cast<size_t>(std::clamp(rank, 1.0, static_cast<double>(sorted.size()))) - 1;
-  return sorted[index];
-}
-
-}  // namespace
 
 void AddCalibrateFlags(CLI::App& command, CalibrateFlags& flags) {
   command.add_flag("--bands", flags.bands,
@@ -49,7 +32,7 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
     return ReportError(absl::InvalidArgumentError(
         "calibrate: say what to derive: --bands (the measured error bands)"));
   }
-  const std::string dir = flags.data_dir.empty() ? DefaultDataDir() : flags.data_dir;
+  const std::string dir = flags.data_dir.empty() ? DefaultValidationDataDir() : flags.data_dir;
   if (dir.empty()) {
     return ReportError(absl::InvalidArgumentError(
         "calibrate: no data directory; pass --data-dir DIR (the project's tests/data/validation)"));
@@ -67,7 +50,7 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
   };
   for (const char* file : {"anl_static_batch_all.csv", "anl_static_batch_amd.csv"}) {
     absl::StatusOr<std::vector<validation::AnlRow>> rows =
-        validation::ReadAnlStaticBatchCsv(dir + "/" + file);
+        validation::ReadAnlStaticBatchCsv((std::filesystem::path(dir) / file).string());
     if (!rows.ok()) return ReportError(rows.status());
     absl::StatusOr<validation::AnlValidation> v =
         validation::ValidateAnlStaticBatch(*rows, **presets, session.Plugins(), {});
@@ -79,7 +62,7 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
   for (const char* file :
        {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv", "aic_serving_rest.csv"}) {
     absl::StatusOr<std::vector<validation::AicRow>> rows =
-        validation::ReadAicServingCsv(dir + "/" + file);
+        validation::ReadAicServingCsv((std::filesystem::path(dir) / file).string());
     if (!rows.ok()) return ReportError(rows.status());
     for (const char* mode : {"static", "serving"}) {
       absl::StatusOr<validation::AicValidation> v =
@@ -109,10 +92,10 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
       "# Do not edit by hand: change the model or the presets, then run the command again.\n"
       "coverage = {}\n",
       100 * q_low, 100 * q_high, flags.coverage);
-  for (auto& [regime, values] : ratios) {
-    std::sort(values.begin(), values.end());
-    const double low = Quantile(values, q_low);
-    const double high = Quantile(values, q_high);
+  for (const auto& [regime, values] : ratios) {
+    // Ratios are positive: their quantiles are those of their absolute values.
+    const double low = validation::QuantileAbsolute(values, q_low);
+    const double high = validation::QuantileAbsolute(values, q_high);
     bands[regime] = {low, high};
     toml += fmt::format("\n[regime.\"{}\"]\nrows = {}\nlow = {:.4f}\nhigh = {:.4f}\n", regime,
                         values.size(), low, high);

@@ -13,18 +13,24 @@
 #include "validation/anl_static_batch.h"
 
 namespace infercost::cli {
-namespace {
 
-using framework::Align;
-using framework::TextTable;
-
-std::string DefaultData() {
+std::string DefaultValidationData() {
 #ifdef INFERCOST_SOURCE_VALIDATION_DATA
   return INFERCOST_SOURCE_VALIDATION_DATA;
 #else
   return "";
 #endif
 }
+
+std::string DefaultValidationDataDir() {
+  const std::string file = DefaultValidationData();
+  return file.substr(0, file.find_last_of('/') + 1);
+}
+
+namespace {
+
+using framework::Align;
+using framework::TextTable;
 
 std::string Percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
 std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
@@ -109,7 +115,7 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
 }  // namespace
 
 void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
-  const std::string fallback = DefaultData();
+  const std::string fallback = DefaultValidationData();
   command
       .add_option("--data", flags.data,
                   fallback.empty() ? std::string("Measured rows (ANL All_results.csv columns)")
@@ -139,8 +145,7 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
 
 int RunValidate(Session& session, const ValidateFlags& flags) {
   if (flags.suite != "anl") {  // the other suites' data sit next to the ANL copy by default
-    const std::string fallback = DefaultData();
-    const std::string dir = fallback.substr(0, fallback.find_last_of('/') + 1);
+    const std::string dir = DefaultValidationDataDir();
     if (flags.suite == "aic" || flags.suite == "aic-frontier" || flags.suite == "aic-rest") {
       const std::string file = flags.suite == "aic"            ? "aic_serving_low_concurrency.csv"
                                : flags.suite == "aic-frontier" ? "aic_serving_frontier.csv"
@@ -151,7 +156,7 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
     return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
                             flags.hardware);
   }
-  const std::string data = flags.data.empty() ? DefaultData() : flags.data;
+  const std::string data = flags.data.empty() ? DefaultValidationData() : flags.data;
   if (data.empty()) {
     return ReportError(absl::InvalidArgumentError(
         "validate: no data file; pass --data FILE (columns of ANL LLM-Inference-Bench "

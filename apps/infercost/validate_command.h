@@ -15,9 +15,14 @@ struct ValidateFlags {
   std::string engine;  // preset names; empty: all
   std::string model;
   std::string hardware;
-  std::string suite = "anl";  // anl | aic | aic-frontier | per-op (validate_suites.h)
+  std::string suite = "anl";    // anl | aic | aic-frontier | per-op (validate_suites.h)
   std::string mode = "static";  // aic suites: static | serving
 };
+
+// The repository's copy of the measurements (build-tree binaries; "" elsewhere): the ANL file,
+// and the directory ("…/tests/data/validation/") every suite's file sits in.
+std::string DefaultValidationData();
+std::string DefaultValidationDataDir();
 
 void AddValidateFlags(CLI::App& command, ValidateFlags& flags);
 int RunValidate(Session& session, const ValidateFlags& flags);
