@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fmt/format.h"
+
 namespace infercost::framework {
 
 std::string BatchBucket(int64_t sequences) {
@@ -11,13 +13,22 @@ std::string BatchBucket(int64_t sequences) {
   return "64+";
 }
 
+namespace {
+
+// Static times keep the bare metric name; the other modes' are measured apart.
+std::string ModeSuffix(const Scenario& s) {
+  return s.mode == ServingMode::kStatic ? std::string()
+                                        : fmt::format("-{}", ServingModeName(s.mode));
+}
+
+}  // namespace
+
 std::string RegimeOf(const Scenario& s, const std::string& metric) {
   const std::string calibration = s.engine.reference_hardware.empty() ? "ideal"
                                   : s.engine_fitted_on_device         ? "fitted"
                                   : s.calibration_transferred         ? "transferred"
                                                                       : "unfitted";
-  const std::string mode = s.mode == ServingMode::kServing ? "-serving" : "";
-  return metric + mode + "/" + calibration + "/" + (s.model.moe ? "moe" : "dense") + "/" +
+  return metric + ModeSuffix(s) + "/" + calibration + "/" + (s.model.moe ? "moe" : "dense") + "/" +
          BatchBucket(s.concurrency);
 }
 
@@ -44,7 +55,7 @@ TimeBand BandOf(const Scenario& s, const std::string& metric, double value) {
                               : "no measurements of regime " + band.regime +
                                     ": the band of every measured regime of this time, doubled";
   if (bands != nullptr) {
-    const std::string all = metric + (s.mode == ServingMode::kServing ? "-serving" : "") + "/all";
+    const std::string all = metric + ModeSuffix(s) + "/all";
     if (auto it = bands->regimes.find(all); it != bands->regimes.end()) {
       low = it->second.low * it->second.low;
       high = it->second.high * it->second.high;

@@ -199,9 +199,101 @@ void AddBands(const Scenario& s, Summary& summary) {
   if (s.error_bands != nullptr) summary.band_coverage = s.error_bands->coverage;
 }
 
+// --mode disagg: the per-GPU ledgers of one decode worker (and its prefill step from one prefill
+// worker), then the two pools simulated together (framework/serving/disagg_model.h).
+absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plugins) {
+  const Pool& prefill_pool = s.prefill_pool;
+  const Pool& decode_pool = s.decode_pool;
+  Scenario prefill_worker = PoolScenario(s, prefill_pool);
+  Scenario decode_worker = PoolScenario(s, decode_pool);
+  // Prompts per prefill step: --prefill-batch per data-parallel rank, else the engine's token
+  // budget in whole prompts (at least one).
+  const int64_t budget = s.engine.max_batched_tokens;
+  const int64_t prompts_per_rank =
+      prefill_pool.max_batch > 0 ? prefill_pool.max_batch
+                                 : std::max<int64_t>(1, budget > 0 ? budget / s.input_tokens : 1);
+  const int64_t prefill_batch = prompts_per_rank * prefill_pool.layout.data;
+  prefill_worker.concurrency = std::min(s.concurrency, prefill_batch);
+  decode_worker.concurrency = (s.concurrency + decode_pool.workers - 1) / decode_pool.workers;
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(decode_worker, plugins));
+  ASSIGN_OR_RETURN(const Estimate p, EstimateOneBatch(prefill_worker, plugins));
+  e.prefill_per_gpu = p.prefill_per_gpu;
+  e.prefill_timing = p.prefill_timing;
+
+  // Most sequences a decode worker holds: its memory, and --decode-batch per rank if given.
+  const int64_t fits = e.summary.memory.max_concurrency;
+  int64_t decode_batch = fits > 0 ? fits : decode_worker.concurrency;
+  if (decode_pool.max_batch > 0) {
+    decode_batch = std::min(decode_batch, decode_pool.max_batch * decode_pool.layout.data);
+  }
+
+  ASSIGN_OR_RETURN(const Pipeline prefill_pipeline, Pipeline::Create(prefill_worker, plugins));
+  ASSIGN_OR_RETURN(const Pipeline decode_pipeline, Pipeline::Create(decode_worker, plugins));
+  ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
+  const StepTimer prefill_timer(HardwarePlugin(hardware_plugin), s.hardware,
+                                ExecutionOf(prefill_worker));
+  const StepTimer decode_timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware,
+                               ExecutionOf(decode_worker));
+  // The whole model's cache of one prompt moves from the prefill to the decode worker.
+  ASSIGN_OR_RETURN(const double kv_bytes,
+                   prefill_pipeline.KvCacheBytesPerSequence(s.input_tokens, 1));
+  const int64_t prefill_gpus = prefill_pool.workers * prefill_pool.gpus;
+  const int64_t decode_gpus = decode_pool.workers * decode_pool.gpus;
+  const double kv_transfer_s = KvTransferSeconds(kv_bytes, s.hardware, prefill_pool.gpus,
+                                                 decode_pool.gpus, prefill_gpus + decode_gpus);
+  ASSIGN_OR_RETURN(
+      DisaggState d,
+      SimulateDisagg(
+          {&prefill_pipeline, &prefill_timer, &prefill_worker, prefill_pool.workers, prefill_batch},
+          {&decode_pipeline, &decode_timer, &decode_worker, decode_pool.workers, decode_batch}, s,
+          kv_transfer_s));
+
+  Summary& summary = e.summary;
+  summary.mode = ServingMode::kDisagg;
+  const double gpus = static_cast<double>(prefill_gpus + decode_gpus);
+  const double osl = static_cast<double>(s.output_tokens);
+  summary.ttft_s = d.ttft_s;
+  summary.tpot_s = d.tpot_s;
+  summary.e2e_s = d.ttft_s + (osl - 1) * d.tpot_s;
+  summary.tokens_per_s_per_user = d.tpot_s > 0 ? 1 / d.tpot_s : 0;
+  summary.tokens_per_s_aggregate = d.requests_per_s * osl;
+  summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
+  // Each pool's GPUs are paid by the tokens it makes: prompts the prefill pool's, answers the
+  // decode pool's.
+  const double usd_per_gpu_second = s.hardware.price_usd_per_gpu_hour / 3600;
+  summary.usd_per_million_input_tokens = 1e6 * usd_per_gpu_second *
+                                         static_cast<double>(prefill_gpus) /
+                                         (d.requests_per_s * static_cast<double>(s.input_tokens));
+  summary.usd_per_million_output_tokens =
+      1e6 * usd_per_gpu_second * static_cast<double>(decode_gpus) / (d.requests_per_s * osl);
+  summary.notes.push_back(fmt::format(
+      "disaggregated: {} prefill worker(s) of {} GPUs (tp {}, pp {}, dp {}, ep {}; up to {} "
+      "prompts a step) and {} decode worker(s) of {} GPUs (tp {}, pp {}, dp {}, ep {}; up to {} "
+      "sequences each); memory and the per-GPU ledgers are one decode worker's at {} sequences, "
+      "the prefill step one prefill worker's",
+      prefill_pool.workers, prefill_pool.gpus, prefill_pool.layout.tensor,
+      prefill_pool.layout.pipeline, prefill_pool.layout.data, prefill_pool.layout.expert,
+      prefill_batch, decode_pool.workers, decode_pool.gpus, decode_pool.layout.tensor,
+      decode_pool.layout.pipeline, decode_pool.layout.data, decode_pool.layout.expert, decode_batch,
+      decode_worker.concurrency));
+  summary.notes.push_back(fmt::format(
+      "KV transfer: {:.3g} MB per request ({} prompt tokens, whole model) in {:.3g} ms over the {} "
+      "links",
+      kv_bytes / 1e6, s.input_tokens, 1e3 * kv_transfer_s,
+      prefill_gpus + decode_gpus <= s.hardware.gpus_per_node ? "scale-up" : "scale-out"));
+  summary.disagg = d;
+  RETURN_IF_ERROR(CheckFinite(e));
+  return e;
+}
+
 }  // namespace
 
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
+  if (s.mode == ServingMode::kDisagg) {
+    ASSIGN_OR_RETURN(Estimate e, EstimateDisagg(s, plugins));
+    AddBands(s, e.summary);
+    return e;
+  }
   ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {

@@ -21,6 +21,7 @@
 #include "framework/loader/plugin_loader.h"
 #include "framework/memory/memory_model.h"
 #include "framework/scenario.h"
+#include "framework/serving/disagg_model.h"
 #include "framework/serving/serving_model.h"
 #include "framework/timing/step_timer.h"
 
@@ -35,6 +36,7 @@ struct Summary {
   double e2e_s =
       0;  // static: prefill + every decode step (exact sum); serving: ttft + (osl-1) tpot
   std::optional<ServingState> serving;  // the steady state (serving mode)
+  std::optional<DisaggState> disagg;    // the steady state (disagg mode)
   double tokens_per_s_per_user = 0;
   double tokens_per_s_aggregate = 0;
   double tokens_per_s_per_gpu = 0;

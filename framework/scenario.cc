@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
@@ -26,6 +27,44 @@ absl::StatusOr<registry::DType> ParseDTypeFlag(const char* flag, const std::stri
         fmt::format("{}: {}", flag, std::string(dtype.status().message())));
   }
   return dtype;
+}
+
+// One pool of --mode disagg; `prefix` is its flags' ("--prefill", "--decode").
+absl::StatusOr<Pool> ResolvePool(const std::string& prefix, const PoolRequest& pool,
+                                 const ScenarioRequest& request, const registry::Model& model) {
+  const std::string workers_flag = prefix + "-workers";
+  const std::string batch_flag = prefix + "-batch";
+  RETURN_IF_ERROR(CheckRange(workers_flag.c_str(), pool.workers, 0, kMaxGpus));
+  RETURN_IF_ERROR(CheckRange(batch_flag.c_str(), pool.max_batch, 0, kMaxConcurrency));
+  ParallelismRequest layout{request.gpus, request.tp, request.pp, request.dp, request.ep};
+  if (pool.gpus != 0 || pool.tp != 0 || pool.pp != 0 || pool.dp != 0 || pool.ep != 0) {
+    for (const auto& [suffix, value] :
+         {std::pair{"-gpus", pool.gpus}, std::pair{"-tp", pool.tp}, std::pair{"-pp", pool.pp},
+          std::pair{"-dp", pool.dp}, std::pair{"-ep", pool.ep}}) {
+      const std::string flag = prefix + suffix;
+      RETURN_IF_ERROR(CheckRange(flag.c_str(), value, 0, kMaxParallelDegree));
+    }
+    layout.pp = pool.pp > 0 ? pool.pp : 1;
+    layout.dp = pool.dp > 0 ? pool.dp : 1;
+    layout.ep = pool.ep > 0 ? pool.ep : 1;
+    layout.tp = pool.tp;
+    layout.gpus = pool.gpus > 0 ? pool.gpus
+                  : pool.tp > 0 ? pool.tp * layout.pp * layout.dp
+                                : request.gpus;
+  }
+  absl::StatusOr<Parallelism> resolved = ResolveParallelism(layout, model);
+  if (!resolved.ok()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{} pool ({}-gpus {}, {}-tp {}, {}-pp {}, {}-dp {}, {}-ep {}): {}", prefix.substr(2),
+        prefix, layout.gpus, prefix, layout.tp, prefix, layout.pp, prefix, layout.dp, prefix,
+        layout.ep, std::string(resolved.status().message())));
+  }
+  Pool resolved_pool;
+  resolved_pool.workers = pool.workers > 0 ? pool.workers : 1;
+  resolved_pool.layout = *resolved;
+  resolved_pool.gpus = layout.gpus;
+  resolved_pool.max_batch = pool.max_batch;
+  return resolved_pool;
 }
 
 }  // namespace
@@ -94,17 +133,35 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
     scenario.mode = ServingMode::kStatic;
   } else if (request.mode == "serving") {
     scenario.mode = ServingMode::kServing;
+  } else if (request.mode == "disagg") {
+    scenario.mode = ServingMode::kDisagg;
   } else {
     return absl::InvalidArgumentError(fmt::format(
         "--mode \"{}\" is not a mode; use static (one batch prefilled, then decoded: the "
-        "explainer's per-step view) or serving (a continuously batching server's steady state at "
-        "--concurrency clients)",
+        "explainer's per-step view), serving (a continuously batching server's steady state at "
+        "--concurrency clients) or disagg (separate prefill and decode pools)",
         request.mode));
   }
   ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,
                                                              request.dp, request.ep},
                                                             scenario.model));
   scenario.layout = parallel;
+  if (scenario.mode == ServingMode::kDisagg) {
+    ASSIGN_OR_RETURN(scenario.prefill_pool,
+                     ResolvePool("--prefill", request.prefill_pool, request, scenario.model));
+    ASSIGN_OR_RETURN(scenario.decode_pool,
+                     ResolvePool("--decode", request.decode_pool, request, scenario.model));
+    const int64_t total = scenario.prefill_pool.workers * scenario.prefill_pool.gpus +
+                          scenario.decode_pool.workers * scenario.decode_pool.gpus;
+    RETURN_IF_ERROR(
+        CheckRange("GPUs of both pools (workers x GPUs per worker)", total, 2, kMaxGpus));
+    scenario.gpus = scenario.decode_pool.gpus;
+    scenario.layout = scenario.decode_pool.layout;
+  } else if (!request.prefill_pool.Empty() || !request.decode_pool.Empty()) {
+    return absl::InvalidArgumentError(
+        "--prefill-* and --decode-* describe the pools of --mode disagg; add --mode disagg or "
+        "drop them");
+  }
   if (!(request.moe_imbalance >= 1 && request.moe_imbalance <= 64)) {
     return absl::InvalidArgumentError(
         fmt::format("--moe-imbalance = {} must be in [1, 64] (1 = perfectly balanced experts)",
@@ -135,7 +192,23 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
 }
 
 const char* ServingModeName(ServingMode mode) {
-  return mode == ServingMode::kServing ? "serving" : "static";
+  switch (mode) {
+    case ServingMode::kServing:
+      return "serving";
+    case ServingMode::kDisagg:
+      return "disagg";
+    case ServingMode::kStatic:
+      break;
+  }
+  return "static";
+}
+
+Scenario PoolScenario(const Scenario& s, const Pool& pool) {
+  Scenario worker = s;
+  worker.mode = ServingMode::kStatic;
+  worker.gpus = pool.gpus;
+  worker.layout = pool.layout;
+  return worker;
 }
 
 }  // namespace infercost::framework

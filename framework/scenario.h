@@ -28,8 +28,26 @@ namespace infercost::framework {
 // concurrency 1, flash attention.
 // How the engine runs the requests: `static` is the explainer's per-step view (one batch of
 // `concurrency` sequences prefilled together, then decoded together); `serving` is a continuously
-// batched server's steady state at `concurrency` closed-loop clients (framework/serving/).
-enum class ServingMode { kStatic, kServing };
+// batched server's steady state at `concurrency` closed-loop clients (framework/serving/);
+// `disagg` serves them from separate prefill and decode pools, the KV cache moving between them.
+enum class ServingMode { kStatic, kServing, kDisagg };
+
+// --mode disagg: one pool of identical workers, each a copy of the model on its own GPUs. Every
+// field 0: the scenario's layout (--gpus, --tp, --pp, --dp, --ep), one worker.
+struct PoolRequest {
+  int64_t workers = 0;  // 0: 1
+  int64_t gpus = 0;     // per worker; 0: tp x pp x dp when tp is given, else --gpus
+  int64_t tp = 0;       // 0: the GPUs left after pp and dp
+  int64_t pp = 0;       // 0: 1
+  int64_t dp = 0;       // 0: 1 (attention data parallel ranks of a worker)
+  int64_t ep = 0;       // 0: 1
+  // Sequences per data-parallel rank and step; 0: prefill, the engine's token budget in whole
+  // prompts (at least one); decode, what memory holds.
+  int64_t max_batch = 0;
+  bool Empty() const {
+    return workers == 0 && gpus == 0 && tp == 0 && pp == 0 && dp == 0 && ep == 0 && max_batch == 0;
+  }
+};
 
 struct ScenarioRequest {
   std::string model = "llama-3-70b";
@@ -63,7 +81,17 @@ struct ScenarioRequest {
   std::vector<std::string> variant_options;
   // Shorthand for the variant option mla_form=VALUE (--mla-form); empty = not given.
   std::string mla_form;
-  std::string mode = "static";  // --mode: static | serving
+  std::string mode = "static";  // --mode: static | serving | disagg
+  PoolRequest prefill_pool;     // --mode disagg: --prefill-workers, --prefill-tp, ...
+  PoolRequest decode_pool;      // --decode-workers, --decode-tp, ...
+};
+
+// A resolved pool of --mode disagg.
+struct Pool {
+  int64_t workers = 1;
+  int64_t gpus = 1;  // per worker = layout.tensor x layout.pipeline x layout.data
+  Parallelism layout;
+  int64_t max_batch = 0;  // per data-parallel rank and step; 0: the default (PoolRequest)
 };
 
 struct Scenario {
@@ -89,6 +117,9 @@ struct Scenario {
   // The parallel layout, resolved once (parallelism.h): GPUs = tensor x pipeline x data;
   // experts spread over `expert` GPUs.
   Parallelism layout;
+  // --mode disagg: the two pools (otherwise unused). `gpus` and `layout` above are then the
+  // decode pool's worker (the per-GPU ledgers and memory in a report are its).
+  Pool prefill_pool, decode_pool;
   double moe_imbalance = 1;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden
@@ -109,8 +140,11 @@ inline constexpr double kMinEfficiency = 1e-3;
 
 // Resolves names against the presets and checks every number; errors name the flag, the value
 // and what is allowed.
-// "static" / "serving".
+// "static" / "serving" / "disagg".
 const char* ServingModeName(ServingMode mode);
+
+// The scenario one worker of `pool` runs (its GPUs and layout; static mode).
+Scenario PoolScenario(const Scenario& s, const Pool& pool);
 
 absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
                                       const registry::Presets& presets);

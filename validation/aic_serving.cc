@@ -1,5 +1,7 @@
 #include "validation/aic_serving.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <set>
@@ -56,6 +58,19 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   ASSIGN_OR_RETURN(int ep, table.Column("moe_ep_size"));
   ASSIGN_OR_RETURN(int tpot, table.Column("silicon_tpot_ms"));
   const absl::StatusOr<int> ttft = table.Column("silicon_ttft_ms");
+  const absl::StatusOr<int> data_source = table.Column("silicon_data_source");
+  // Disaggregated pools: column -> field, for prefill_ and decode_.
+  struct PoolColumn {
+    const char* suffix;
+    int64_t AicRow::Pool::*field;
+    int64_t fallback;
+  };
+  const PoolColumn kPoolColumns[] = {{"num_workers", &AicRow::Pool::workers, 0},
+                                     {"batch_size", &AicRow::Pool::batch, 0},
+                                     {"tp_size", &AicRow::Pool::tp, 1},
+                                     {"pp_size", &AicRow::Pool::pp, 1},
+                                     {"attention_dp_size", &AicRow::Pool::attention_dp, 1},
+                                     {"moe_ep_size", &AicRow::Pool::moe_ep, 1}};
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -69,6 +84,27 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     ASSIGN_OR_RETURN(row.isl, CsvInt(r, isl, "isl", 0));
     ASSIGN_OR_RETURN(row.osl, CsvInt(r, osl, "osl", 0));
     ASSIGN_OR_RETURN(row.batch_size, CsvInt(r, batch, "batch_size", 0));
+    for (auto [pool, prefix] :
+         {std::pair{&row.prefill, "prefill_"}, std::pair{&row.decode, "decode_"}}) {
+      for (const PoolColumn& c : kPoolColumns) {
+        const std::string name = std::string(prefix) + c.suffix;
+        const absl::StatusOr<int> column = table.Column(name);
+        if (!column.ok()) continue;
+        ASSIGN_OR_RETURN(pool->*c.field, CsvInt(r, *column, name, c.fallback));
+      }
+      if (pool->moe_ep == 0) pool->moe_ep = 1;
+    }
+    if (row.mode == "disagg" && row.batch_size == 0) {
+      // The run's concurrency: "silicon_concurrency=N" in the source, else the decode pool full.
+      const std::string key = "silicon_concurrency=";
+      const std::string source = data_source.ok() ? r.fields[*data_source] : "";
+      if (const size_t at = source.find(key); at != std::string::npos) {
+        row.batch_size = std::atoll(source.c_str() + at + key.size());
+      } else {
+        row.batch_size =
+            row.decode.batch * std::max<int64_t>(row.decode.workers, 1) * row.decode.attention_dp;
+      }
+    }
     ASSIGN_OR_RETURN(row.tp, CsvInt(r, tp, "tp_size", 1));
     ASSIGN_OR_RETURN(row.pp, CsvInt(r, pp, "pp_size", 1));
     ASSIGN_OR_RETURN(row.attention_dp, CsvInt(r, dp, "attention_dp_size", 1));
@@ -80,9 +116,13 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     if (row.moe_ep == 0) row.moe_ep = 1;  // some dense-model rows write 0: no experts
     // Disaggregated rows describe their pools in prefill_* / decode_* columns instead.
     const bool agg = row.mode != "disagg";
-    if (row.isl <= 0 || row.osl <= 0 || row.tpot_ms <= 0 ||
-        (agg && (row.batch_size <= 0 || row.tp <= 0 || row.pp <= 0 || row.attention_dp <= 0 ||
-                 row.moe_ep <= 0))) {
+    const auto pool_ok = [](const AicRow::Pool& p) {
+      return p.workers >= 0 && p.batch >= 0 && p.tp > 0 && p.pp > 0 && p.attention_dp > 0 &&
+             p.moe_ep > 0;
+    };
+    if (row.isl <= 0 || row.osl <= 0 || row.tpot_ms <= 0 || row.batch_size <= 0 ||
+        (agg && (row.tp <= 0 || row.pp <= 0 || row.attention_dp <= 0 || row.moe_ep <= 0)) ||
+        (!agg && !(pool_ok(row.prefill) && pool_ok(row.decode)))) {
       return absl::InvalidArgumentError(
           fmt::format("{}: isl, osl, batch_size, parallel sizes and silicon_tpot_ms must be "
                       "positive",
@@ -151,6 +191,24 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   request.dp = row.attention_dp;
   request.ep = row.moe_ep;
   request.gpus = row.tp * row.pp * row.attention_dp;
+  if (row.mode == "disagg") {
+    request.mode = "disagg";
+    for (auto [to, from] : {std::pair{&request.prefill_pool, &row.prefill},
+                            std::pair{&request.decode_pool, &row.decode}}) {
+      to->workers = std::max<int64_t>(from->workers, 1);
+      to->tp = from->tp;
+      to->pp = from->pp;
+      to->dp = from->attention_dp;
+      to->ep = from->moe_ep;
+      to->gpus = from->tp * from->pp * from->attention_dp;
+      to->max_batch = from->batch;
+    }
+    request.tp = row.decode.tp;
+    request.pp = row.decode.pp;
+    request.dp = row.decode.attention_dp;
+    request.ep = row.decode.moe_ep;
+    request.gpus = request.decode_pool.gpus;
+  }
   request.input_tokens = row.isl;
   request.output_tokens = row.osl;
   request.concurrency = row.batch_size;
@@ -163,6 +221,9 @@ bool AicLowConcurrencyRow(const AicRow& row) {
 }
 
 std::string AicRegime(const AicRow& row) {
+  if (row.mode == "disagg") {
+    return row.prefill.workers > 0 && row.decode.workers > 0 ? "disagg" : "disagg-1x1";
+  }
   if (AicLowConcurrencyRow(row)) return "c<=8";
   if (row.pp > 1 || row.tp * row.attention_dp > 8) return "multi-node";
   return "c>8";
@@ -186,10 +247,6 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   std::set<std::string> skipped_models;
   std::vector<double> all;
   for (const AicRow& row : rows) {
-    if (row.mode != "agg") {
-      ++v.skipped_disagg;
-      continue;
-    }
     absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
     if (!request.ok()) {
       ++v.skipped;
@@ -212,16 +269,20 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.predicted_ttft_ms = 1e3 * estimate.summary.ttft_s;
     if (row.ttft_ms > 0) {
       result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
-      ttft_errors.push_back(result.ttft_relative_error);
+      // A static prefill is not a served TTFT: only serving and disagg predictions count.
+      if (mode == "serving" || row.mode == "disagg") {
+        ttft_errors.push_back(result.ttft_relative_error);
+      }
     }
     for (Accumulator* acc :
          {&groups[{request->engine, request->hardware, request->model, request->weights,
                    result.regime}],
           &classes[{request->hardware, result.moe, result.regime}], &regimes[result.regime]}) {
-      acc->tp.insert(row.tp);
+      acc->tp.insert(request->tp);
       acc->errors.push_back(result.relative_error);
     }
     all.push_back(result.relative_error);
+    if (row.mode == "disagg") ++v.disagg_rows;
     v.results.push_back(std::move(result));
   }
   for (auto& [key, acc] : groups) {

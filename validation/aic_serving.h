@@ -44,6 +44,15 @@ struct AicRow {
   int64_t moe_ep = 1;
   double tpot_ms = 0;  // silicon_tpot_ms
   double ttft_ms = 0;  // silicon_ttft_ms (queueing included); 0 when the file has none
+  // Disaggregated rows: each pool (prefill_* / decode_* columns); workers and batch 0 where the
+  // file leaves them empty. batch_size is then the run's client concurrency
+  // (silicon_concurrency in silicon_data_source, else decode batch x workers x attention DP).
+  struct Pool {
+    int64_t workers = 0;
+    int64_t batch = 0;  // per attention-DP rank
+    int64_t tp = 1, pp = 1, attention_dp = 1, moe_ep = 1;
+  };
+  Pool prefill, decode;
 };
 
 // Parses aiconfigurator's silicon_sample.csv columns (by header name; others ignored).
@@ -58,7 +67,8 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
 // openai/gpt-oss-120b -> gpt-oss-120b, Qwen/Qwen3.5-397B-A17B -> qwen3.5-397b-a17b,
 // zhipuai/GLM-5 (zai-org/GLM-5) -> glm-5, MiniMaxAI/MiniMax-M2.5 -> minimax-m2.5,
 // moonshotai/Kimi-K2.5 -> kimi-k2.5; NVIDIA's NVFP4 checkpoints of DeepSeek-R1, DeepSeek-V3.1
-// and Qwen3-32B -> deepseek-r1, deepseek-v3, qwen3-32b (the same architectures). Systems: h100_sxm -> h100-sxm, b200_sxm -> b200.
+// and Qwen3-32B -> deepseek-r1, deepseek-v3, qwen3-32b (the same architectures). Systems: h100_sxm
+// -> h100-sxm, b200_sxm -> b200.
 std::string AicModelPreset(const std::string& model_path);
 std::string AicHardwarePreset(const std::string& system);
 
@@ -67,7 +77,9 @@ std::string AicHardwarePreset(const std::string& system);
 // deployments), else bf16; tp / dp (attention data parallel) / ep from the row, gpus = tp x dp;
 // input/output tokens = isl/osl; concurrency = batch_size. NotFound for an unmapped name.
 // `mode`: "static" (one decode step at the mean context, what the engines were fitted with) or
-// "serving" (framework/serving/: the continuously batched steady state at the row's concurrency).
+// "serving" (framework/serving/: the continuously batched steady state at the row's concurrency);
+// disaggregated rows are always "disagg" (their pools from the row; a worker count the file
+// leaves empty is 1, a batch the engine default).
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
                                                               const std::string& mode = "static");
 
@@ -75,8 +87,9 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
 // GPUs (one node), TP 1-8.
 bool AicLowConcurrencyRow(const AicRow& row);
 
-// The regime of an agg row: "c<=8" (AicLowConcurrencyRow), "multi-node" (more GPUs than one
-// 8-GPU node, or pp > 1), else "c>8".
+// The regime of a row: "c<=8" (AicLowConcurrencyRow), "multi-node" (more GPUs than one 8-GPU
+// node, or pp > 1), else "c>8"; disaggregated rows "disagg", or "disagg-1x1" where the file does
+// not say how many workers each pool had (predicted with one each).
 std::string AicRegime(const AicRow& row);
 
 using AicFilter = ValidationFilter;
@@ -112,7 +125,7 @@ struct AicValidation {
   std::vector<AicGroup> classes;   // device x dense/MoE x regime
   std::vector<AicGroup> regimes;   // one per regime
   int64_t skipped = 0;             // agg rows with a model/system without a preset
-  int64_t skipped_disagg = 0;      // disagg rows: separate pools, not a static decode step
+  int64_t disagg_rows = 0;         // of the results: disaggregated rows (always --mode disagg)
   std::vector<std::string> skipped_models;
   double median_abs_error = 0;  // over every predicted row
   double p90_abs_error = 0;

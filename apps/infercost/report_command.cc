@@ -2,6 +2,8 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "fmt/format.h"
@@ -106,8 +108,32 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       .add_option("--mode", request.mode,
                   "static: one batch prefilled, then decoded (the explainer's per-step view); "
                   "serving: a continuously batching server's steady state at --concurrency "
-                  "closed-loop clients (chunked prefill in the engine's token budget, queueing)")
+                  "closed-loop clients (chunked prefill in the engine's token budget, queueing); "
+                  "disagg: separate prefill and decode pools (--prefill-* / --decode-*), the KV "
+                  "cache moving between them")
       ->capture_default_str();
+  for (auto [pool, name] :
+       {std::pair{&request.prefill_pool, "prefill"}, std::pair{&request.decode_pool, "decode"}}) {
+    const std::string flag = fmt::format("--{}", name);
+    command.add_option(flag + "-workers", pool->workers,
+                       fmt::format("--mode disagg: {} workers (default 1)", name));
+    command.add_option(flag + "-gpus", pool->gpus,
+                       fmt::format("--mode disagg: GPUs per {} worker (default: tp x pp x dp, or "
+                                   "--gpus when no {}-* layout flag is given)",
+                                   name, flag));
+    command.add_option(flag + "-tp", pool->tp, fmt::format("--mode disagg: {} worker TP", name));
+    command.add_option(flag + "-pp", pool->pp, fmt::format("--mode disagg: {} worker PP", name));
+    command.add_option(flag + "-dp", pool->dp,
+                       fmt::format("--mode disagg: {} worker attention-DP ranks", name));
+    command.add_option(flag + "-ep", pool->ep, fmt::format("--mode disagg: {} worker EP", name));
+    command.add_option(
+        flag + "-batch", pool->max_batch,
+        fmt::format("--mode disagg: most sequences per {} step and DP rank "
+                    "(default: {})",
+                    name,
+                    std::string(name) == "prefill" ? "the engine's token budget in whole prompts"
+                                                   : "what memory holds"));
+  }
   command
       .add_option("--attention-kernel", request.attention_kernel,
                   "Attention kernel plugin (naive, flash, ...)")

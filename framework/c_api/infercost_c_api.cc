@@ -196,6 +196,20 @@ std::string ApiSpelling(std::string message) {
       {"--allow-beyond-context", "allow_beyond_context"},
       {"--concurrency", "concurrency"},
       {"--mode", "mode"},
+      {"--prefill-workers", "prefill_workers"},
+      {"--prefill-gpus", "prefill_gpus"},
+      {"--prefill-batch", "prefill_batch"},
+      {"--prefill-tp", "prefill_tp"},
+      {"--prefill-pp", "prefill_pp"},
+      {"--prefill-dp", "prefill_dp"},
+      {"--prefill-ep", "prefill_ep"},
+      {"--decode-workers", "decode_workers"},
+      {"--decode-gpus", "decode_gpus"},
+      {"--decode-batch", "decode_batch"},
+      {"--decode-tp", "decode_tp"},
+      {"--decode-pp", "decode_pp"},
+      {"--decode-dp", "decode_dp"},
+      {"--decode-ep", "decode_ep"},
       {"--activations", "activations"},
       {"--hardware", "hardware"},
       {"--weights", "weights"},
@@ -252,7 +266,21 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "mfu",
                                                  "bw_efficiency",
                                                  "allow_beyond_context",
-                                                 "mode"};
+                                                 "mode",
+                                                 "prefill_workers",
+                                                 "prefill_gpus",
+                                                 "prefill_tp",
+                                                 "prefill_pp",
+                                                 "prefill_dp",
+                                                 "prefill_ep",
+                                                 "prefill_batch",
+                                                 "decode_workers",
+                                                 "decode_gpus",
+                                                 "decode_tp",
+                                                 "decode_pp",
+                                                 "decode_dp",
+                                                 "decode_ep",
+                                                 "decode_batch"};
   if (absl::Status keys = CheckKeys(j, kKeys, "scenario"); !keys.ok()) return keys;
   infercost::framework::ScenarioRequest r;
   for (absl::Status s : {Read(j, "model", r.model),
@@ -276,6 +304,17 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                          Read(j, "allow_beyond_context", r.allow_beyond_context),
                          Read(j, "mode", r.mode)}) {
     if (!s.ok()) return s;
+  }
+  // --mode disagg's pools: "prefill_workers", "decode_tp", ... as the CLI's --prefill-workers.
+  for (auto [pool, prefix] : {std::pair{&r.prefill_pool, std::string("prefill_")},
+                              std::pair{&r.decode_pool, std::string("decode_")}}) {
+    for (auto [field, key] :
+         {std::pair{&pool->workers, "workers"}, std::pair{&pool->gpus, "gpus"},
+          std::pair{&pool->tp, "tp"}, std::pair{&pool->pp, "pp"}, std::pair{&pool->dp, "dp"},
+          std::pair{&pool->ep, "ep"}, std::pair{&pool->max_batch, "batch"}}) {
+      const std::string name = prefix + key;
+      if (absl::Status s = Read(j, name.c_str(), *field); !s.ok()) return s;
+    }
   }
   // "variant_options": {"mla_form": "absorbed", "kv_lora_rank": 512}: the CLI's
   // --variant-option key=value, one per key.

@@ -179,7 +179,34 @@ json SummaryJson(const Estimate& e) {
                     {"steps", v.steps},
                     {"completed", v.completed}};
   }
+  if (s.disagg) {
+    const DisaggState& d = *s.disagg;
+    j["disagg"] = {{"requests_per_s", d.requests_per_s},
+                   {"ttft_from_start_s", d.ttft_from_start_s},
+                   {"prefill_wait_s", d.prefill_wait_s},
+                   {"prefill_step_s", d.prefill_step_s},
+                   {"prefill_batch", d.prefill_batch},
+                   {"prefill_step_batch", d.prefill_step_batch},
+                   {"kv_transfer_s", d.kv_transfer_s},
+                   {"decode_wait_s", d.decode_wait_s},
+                   {"decode_batch", d.decode_batch},
+                   {"decode_step_batch", d.decode_step_batch},
+                   {"prefill_busy", d.prefill_busy},
+                   {"decode_busy", d.decode_busy},
+                   {"events", d.events},
+                   {"completed", d.completed}};
+  }
   return j;
+}
+
+json PoolJson(const Pool& p) {
+  return {{"workers", p.workers},
+          {"gpus_per_worker", p.gpus},
+          {"tensor_parallel", p.layout.tensor},
+          {"pipeline_parallel", p.layout.pipeline},
+          {"data_parallel", p.layout.data},
+          {"expert_parallel", p.layout.expert},
+          {"max_batch", p.max_batch}};
 }
 
 std::string ScenarioLine(const Scenario& s) {
@@ -269,9 +296,10 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
                   scenario.engine.name, scenario.gpus, scenario.layout.tensor,
                   scenario.layout.pipeline, scenario.layout.data, scenario.layout.expert);
   TextTable table({"metric", "value"}, {Align::kLeft, Align::kRight});
-  const bool serving = s.serving.has_value();
-  table.AddRow({"mode", serving ? "serving (continuous batching, steady state)"
-                                : "static (one batch: prefill, then decode)"});
+  const bool serving = s.serving.has_value() || s.disagg.has_value();
+  table.AddRow({"mode", s.disagg  ? "disagg (prefill and decode pools, steady state)"
+                        : serving ? "serving (continuous batching, steady state)"
+                                  : "static (one batch: prefill, then decode)"});
   table.AddRow(
       {serving ? "time to first token (queueing included)" : "time to first token (prefill)",
        FormatSeconds(s.ttft_s)});
@@ -285,7 +313,25 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
                               band->calibrated ? "" : ", widened"),
                   fmt::format("{} - {}", FormatSeconds(band->low_s), FormatSeconds(band->high_s))});
   }
-  if (serving) {
+  if (s.disagg) {
+    const DisaggState& d = *s.disagg;
+    const Pool& p = scenario.prefill_pool;
+    const Pool& q = scenario.decode_pool;
+    table.AddRow({"prefill pool", fmt::format("{} x {} GPUs (tp {}, dp {})", p.workers, p.gpus,
+                                              p.layout.tensor, p.layout.data)});
+    table.AddRow({"decode pool", fmt::format("{} x {} GPUs (tp {}, dp {})", q.workers, q.gpus,
+                                             q.layout.tensor, q.layout.data)});
+    table.AddRow({"requests/s", fmt::format("{:.3g}", d.requests_per_s)});
+    table.AddRow({"  wait for prefill (mean)", FormatSeconds(d.prefill_wait_s)});
+    table.AddRow({"  prefill step (mean)", FormatSeconds(d.prefill_step_s)});
+    table.AddRow({"  KV transfer", FormatSeconds(d.kv_transfer_s)});
+    table.AddRow({"  wait for a decode slot (mean)", FormatSeconds(d.decode_wait_s)});
+    table.AddRow({"prompts per prefill step (mean)", fmt::format("{:.1f}", d.prefill_batch)});
+    table.AddRow({"sequences per decode worker (mean)", fmt::format("{:.1f}", d.decode_batch)});
+    table.AddRow({"busy: prefill / decode pool",
+                  fmt::format("{:.0f}% / {:.0f}%", 100 * d.prefill_busy, 100 * d.decode_busy)});
+  }
+  if (s.serving) {
     const ServingState& v = *s.serving;
     table.AddRow({"requests/s", fmt::format("{:.3g}", v.requests_per_s * scenario.layout.data)});
     table.AddRow({"sequences decoding per step (mean)", fmt::format("{:.1f}", v.decode_batch)});
@@ -380,6 +426,10 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"mode", ServingModeName(s.mode)},
                    {"attention_variant", s.attention_variant},
                    {"attention_kernel", s.attention_kernel}};
+  if (s.mode == ServingMode::kDisagg) {
+    scenario["pools"] = {{"prefill", PoolJson(s.prefill_pool)},
+                         {"decode", PoolJson(s.decode_pool)}};
+  }
   json decode = StageJson(ledger.decode, &estimate.decode_per_gpu, &estimate.decode_timing);
   decode["sum"] = {{"steps", ledger.decode_sum.steps},
                    {"phases", PhasesJson(ledger.decode_sum.phases)},

@@ -119,14 +119,6 @@ class StepParts {
   std::map<std::pair<int64_t, int64_t>, double> prefill_core_;
 };
 
-// Contexts are grouped to 1/32 of their size (at least 64 tokens) so that a running batch whose
-// mean context moves by a token each step reuses its attention timings.
-int64_t ContextBucket(double context) {
-  const double width =
-      std::max(64.0, std::exp2(std::floor(std::log2(std::max(context, 1.0)))) / 32);
-  return std::max<int64_t>(1, static_cast<int64_t>(std::llround(context / width) * width));
-}
-
 struct Request {
   int64_t prompt_left = 0;  // prompt tokens not yet prefilled
   int64_t generated = 0;    // output tokens so far (the first comes with the last chunk)
@@ -135,6 +127,12 @@ struct Request {
 };
 
 }  // namespace
+
+int64_t ContextBucket(double context) {
+  const double width =
+      std::max(64.0, std::exp2(std::floor(std::log2(std::max(context, 1.0)))) / 32);
+  return std::max<int64_t>(1, static_cast<int64_t>(std::llround(context / width) * width));
+}
 
 absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
                                              const Scenario& s, int64_t max_running) {

@@ -46,6 +46,10 @@ struct ServingState {
   int64_t completed = 0;               // requests the means are over
 };
 
+// Contexts are grouped to 1/32 of their size (at least 64 tokens) so that a running batch whose
+// mean context moves by a token each step reuses its attention timings.
+int64_t ContextBucket(double context);
+
 // The server of `scenario` (its concurrency spread over its data-parallel replicas);
 // `max_running`: sequences whose KV fits on a replica (the rest wait).
 absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,

@@ -48,6 +48,20 @@ int main(void) {
   CHECK(report != NULL && strstr(report, "\"mode\": \"serving\"") != NULL);
   CHECK(report != NULL && strstr(report, "\"requests_per_s\"") != NULL);
   infercost_free(report);
+  /* Disaggregated pools by the CLI's flag names with '_' (prefill_workers, decode_tp, ...). */
+  report = NULL;
+  CHECK(infercost_evaluate(ctx,
+                           "{\"mode\": \"disagg\", \"engine\": \"vllm\", \"concurrency\": 8, "
+                           "\"prefill_workers\": 2, \"decode_tp\": 2, \"decode_batch\": 4}",
+                           &report) == INFERCOST_OK);
+  CHECK(report != NULL && strstr(report, "\"mode\": \"disagg\"") != NULL);
+  CHECK(report != NULL && strstr(report, "\"kv_transfer_s\"") != NULL);
+  infercost_free(report);
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"mode\": \"disagg\", \"prefill_tp\": 3}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "prefill_tp 3") != NULL);
+  CHECK(strstr(infercost_last_error(ctx), "--") == NULL);
   report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"mode\": \"batch\"}", &report) == INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "mode \"batch\"") != NULL);

@@ -140,7 +140,7 @@ TEST(AicFrontierValidation, EveryRowOfTheFourModelsIsPredicted) {
   const AicValidation& v = Frontier();
   EXPECT_EQ(v.results.size(), 719u);
   EXPECT_EQ(v.skipped, 0);
-  EXPECT_EQ(v.skipped_disagg, 0);
+  EXPECT_EQ(v.disagg_rows, 0);
   std::map<std::string, int> per_model;
   std::map<std::string, int> per_regime;
   for (const AicResult& r : v.results) {
@@ -161,13 +161,26 @@ TEST(AicFrontierValidation, EveryRowOfTheFourModelsIsPredicted) {
   EXPECT_EQ(regime_rows, 719);
 }
 
-// Issue 12, point 2: every other visible aiconfigurator row (aic_serving_rest.csv): its 1,319 agg
-// rows are predicted, its 465 disaggregated rows counted (python's csv over the file).
-TEST(AicRestValidation, EveryAggRowIsPredictedAndDisaggRowsAreCounted) {
+// Issue 12, points 1 and 2: every other visible aiconfigurator row (aic_serving_rest.csv): its
+// 1,319 agg rows and 465 disaggregated rows are predicted, the latter in disagg mode with TTFT
+// (python's csv over the file: 465 rows mode = disagg, 72 of them with prefill_num_workers and
+// decode_num_workers, every one with silicon_ttft_ms).
+TEST(AicRestValidation, EveryRowIsPredictedDisaggregatedOnesInDisaggMode) {
   const AicValidation v = Validate("aic_serving_rest.csv");
-  EXPECT_EQ(v.results.size(), 1319u);
+  EXPECT_EQ(v.results.size(), 1319u + 465u);
   EXPECT_EQ(v.skipped, 0);
-  EXPECT_EQ(v.skipped_disagg, 465);
+  EXPECT_EQ(v.disagg_rows, 465);
+  std::map<std::string, int> per_regime;
+  for (const AicResult& r : v.results) {
+    ++per_regime[r.regime];
+    if (r.row.mode != "disagg") continue;
+    EXPECT_EQ(r.request.mode, "disagg") << r.row.source;
+    EXPECT_GT(r.predicted_ttft_ms, 0) << r.row.source;
+    EXPECT_DOUBLE_EQ(r.ttft_relative_error, r.predicted_ttft_ms / r.row.ttft_ms - 1)
+        << r.row.source;
+  }
+  EXPECT_EQ(per_regime["disagg"], 72);
+  EXPECT_EQ(per_regime["disagg-1x1"], 393);
 }
 
 const AicGroup* Regime(const AicValidation& v, const std::string& regime) {

@@ -1,0 +1,320 @@
+#include "framework/serving/disagg_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "framework/ledger/scenario_steps.h"
+#include "framework/serving/serving_model.h"
+
+namespace infercost::framework {
+namespace {
+
+// Step times of one pool's worker, memoised (a simulation asks for the same few many times).
+class WorkerSteps {
+ public:
+  explicit WorkerSteps(const PoolModel& pool) : pool_(pool) {}
+
+  // One prefill step of `prompts` whole prompts.
+  absl::StatusOr<double> Prefill(int64_t prompts) {
+    if (auto it = prefill_.find(prompts); it != prefill_.end()) return it->second;
+    const Scenario& w = *pool_.worker;
+    ASSIGN_OR_RETURN(double seconds, Time(PerGpuStep(w, IC_STAGE_PREFILL, ReplicaBatch(w, prompts),
+                                                     w.input_tokens, w.input_tokens)));
+    prefill_[prompts] = seconds;
+    return seconds;
+  }
+
+  // One decode step of `sequences` at mean context `context`.
+  absl::StatusOr<double> Decode(int64_t sequences, double context) {
+    const auto key = std::make_pair(sequences, ContextBucket(context));
+    if (auto it = decode_.find(key); it != decode_.end()) return it->second;
+    const Scenario& w = *pool_.worker;
+    ASSIGN_OR_RETURN(double seconds, Time(PerGpuStep(w, IC_STAGE_DECODE, ReplicaBatch(w, sequences),
+                                                     1, key.second)));
+    decode_[key] = seconds;
+    return seconds;
+  }
+
+ private:
+  absl::StatusOr<double> Time(const Step& step) const {
+    ASSIGN_OR_RETURN(StageLedger ledger, pool_.pipeline->Evaluate(step));
+    ASSIGN_OR_RETURN(StageTiming timing, pool_.timer->Time(ledger));
+    if (!(timing.time_s > 0) || !std::isfinite(timing.time_s)) {
+      return absl::InternalError(fmt::format("disagg simulation: step time {} s", timing.time_s));
+    }
+    return timing.time_s;
+  }
+
+  const PoolModel& pool_;
+  std::map<int64_t, double> prefill_;
+  std::map<std::pair<int64_t, int64_t>, double> decode_;
+};
+
+struct Request {
+  double arrival = 0;
+  double prefill_start = 0;
+  double prefill_step = 0;
+  double ready = 0;  // first token at the client (after the KV transfer)
+  double joined = 0;
+  int64_t generated = 0;
+};
+
+struct PrefillWorker {
+  bool busy = false;
+  double end = 0;
+  std::vector<size_t> batch;
+};
+
+struct DecodeWorker {
+  bool busy = false;
+  double end = 0;
+  std::vector<size_t> running;
+  std::vector<size_t> joining;  // join at the next step
+  size_t Load() const { return running.size() + joining.size(); }
+};
+
+}  // namespace
+
+double KvTransferSeconds(double bytes, const registry::Hardware& hardware, int64_t prefill_gpus,
+                         int64_t decode_gpus, int64_t all_gpus) {
+  const bool one_node = all_gpus <= hardware.gpus_per_node;
+  double bandwidth =
+      one_node ? hardware.scale_up_bandwidth_bytes_per_s : hardware.scale_out_bandwidth_bytes_per_s;
+  double latency = one_node ? hardware.scale_up_latency_s : hardware.scale_out_latency_s;
+  if (!(bandwidth > 0)) {  // a device with one kind of link only
+    bandwidth =
+        std::max(hardware.scale_up_bandwidth_bytes_per_s, hardware.scale_out_bandwidth_bytes_per_s);
+    latency = std::max(hardware.scale_up_latency_s, hardware.scale_out_latency_s);
+  }
+  if (!(bandwidth > 0)) return 0;
+  const double senders = static_cast<double>(std::min(prefill_gpus, decode_gpus));
+  return latency + bytes / (senders * bandwidth);
+}
+
+absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolModel& decode,
+                                           const Scenario& s, double kv_transfer_s) {
+  if (prefill.workers < 1 || decode.workers < 1 || prefill.step_batch < 1 ||
+      decode.step_batch < 1) {
+    return absl::InvalidArgumentError(
+        "disagg simulation: each pool needs at least one worker taking at least one sequence");
+  }
+  WorkerSteps prefill_steps(prefill), decode_steps(decode);
+  const int64_t clients = s.concurrency;
+  const int64_t isl = s.input_tokens;
+  const int64_t osl = s.output_tokens;
+  DisaggState st;
+  st.kv_transfer_s = kv_transfer_s;
+  st.prefill_step_batch = prefill.step_batch;
+  st.decode_step_batch = decode.step_batch;
+
+  std::vector<Request> requests;
+  std::deque<size_t> prefill_queue;
+  std::deque<size_t> transfers;     // in flight, in order of readiness (one transfer time)
+  std::deque<size_t> decode_queue;  // transferred, no room on any decode worker
+  std::vector<PrefillWorker> prefill_workers(static_cast<size_t>(prefill.workers));
+  std::vector<DecodeWorker> decode_workers(static_cast<size_t>(decode.workers));
+  double now = 0;
+
+  // Statistics after the start-up cycle (the first `clients` completions).
+  int64_t finished = 0;
+  double first_cycle_end = 0;
+  double ttft_sum = 0, tpot_sum = 0, prefill_wait_sum = 0, prefill_step_sum = 0;
+  double decode_wait_sum = 0;
+  double steady_time = 0, decode_weighted = 0, prefill_busy_time = 0, decode_busy_time = 0;
+  int64_t prefill_steps_taken = 0, prefill_prompts = 0;
+
+  auto arrive = [&](double at) {
+    requests.push_back(Request{at, 0, 0, 0, 0, 0});
+    prefill_queue.push_back(requests.size() - 1);
+  };
+  double all_ttft_sum = 0;
+  auto complete = [&](size_t id) {
+    const Request& r = requests[id];
+    ++finished;
+    all_ttft_sum += r.ready - r.arrival;
+    if (finished == clients) first_cycle_end = now;
+    if (finished > clients) {
+      ttft_sum += r.ready - r.arrival;
+      tpot_sum += osl > 1 ? (now - r.ready) / static_cast<double>(osl - 1) : 0;
+      prefill_wait_sum += r.prefill_start - r.arrival;
+      prefill_step_sum += r.prefill_step;
+      decode_wait_sum += r.joined - r.ready;
+      ++st.completed;
+    }
+    arrive(now);  // the client sends its next request
+  };
+  auto start_decode_step = [&](DecodeWorker& w) -> absl::Status {
+    for (size_t id : w.joining) requests[id].joined = now;
+    w.running.insert(w.running.end(), w.joining.begin(), w.joining.end());
+    w.joining.clear();
+    if (w.running.empty()) {
+      w.busy = false;
+      return absl::OkStatus();
+    }
+    double context = 0;
+    for (size_t id : w.running) context += static_cast<double>(isl + requests[id].generated);
+    ASSIGN_OR_RETURN(double t,
+                     decode_steps.Decode(static_cast<int64_t>(w.running.size()),
+                                         context / static_cast<double>(w.running.size())));
+    w.busy = true;
+    w.end = now + t;
+    return absl::OkStatus();
+  };
+  // A transferred request goes to the least-loaded decode worker with room, else waits.
+  auto place = [&](size_t id) -> absl::Status {
+    DecodeWorker* best = nullptr;
+    for (DecodeWorker& w : decode_workers) {
+      if (static_cast<int64_t>(w.Load()) >= decode.step_batch) continue;
+      if (best == nullptr || w.Load() < best->Load()) best = &w;
+    }
+    if (best == nullptr) {
+      decode_queue.push_back(id);
+      return absl::OkStatus();
+    }
+    best->joining.push_back(id);
+    if (!best->busy) RETURN_IF_ERROR(start_decode_step(*best));
+    return absl::OkStatus();
+  };
+  auto start_prefills = [&]() -> absl::Status {
+    for (PrefillWorker& w : prefill_workers) {
+      if (w.busy || prefill_queue.empty()) continue;
+      const int64_t take =
+          std::min<int64_t>(prefill.step_batch, static_cast<int64_t>(prefill_queue.size()));
+      ASSIGN_OR_RETURN(double t, prefill_steps.Prefill(take));
+      w.batch.clear();
+      for (int64_t i = 0; i < take; ++i) {
+        const size_t id = prefill_queue.front();
+        prefill_queue.pop_front();
+        requests[id].prefill_start = now;
+        requests[id].prefill_step = t;
+        w.batch.push_back(id);
+      }
+      w.busy = true;
+      w.end = now + t;
+      if (finished >= clients) {
+        ++prefill_steps_taken;
+        prefill_prompts += take;
+      }
+    }
+    return absl::OkStatus();
+  };
+
+  for (int64_t i = 0; i < clients; ++i) arrive(0);
+  RETURN_IF_ERROR(start_prefills());
+
+  // Enough events for the start-up cycle and two more; each decode event touches every running
+  // sequence of its worker, so the limit keeps any scenario to about a second.
+  const int64_t target = 2 * clients;
+  const int64_t work_per_event = std::max<int64_t>(1, std::min(clients, decode.step_batch));
+  const int64_t max_events = std::min(6 * (osl + 8) * decode.workers + 8 * clients + 20'000,
+                                      std::max<int64_t>(20'000, 400'000'000 / work_per_event));
+  constexpr double kNever = std::numeric_limits<double>::infinity();
+  while (st.completed < target && st.events < max_events) {
+    // The next event: a prefill step ends, a transfer lands, or a decode step ends.
+    double next = kNever;
+    PrefillWorker* prefill_done = nullptr;
+    DecodeWorker* decode_done = nullptr;
+    for (PrefillWorker& w : prefill_workers) {
+      if (w.busy && w.end < next) next = w.end, prefill_done = &w;
+    }
+    bool transfer_done = false;
+    if (!transfers.empty() && requests[transfers.front()].ready < next) {
+      next = requests[transfers.front()].ready;
+      transfer_done = true;
+      prefill_done = nullptr;
+    }
+    for (DecodeWorker& w : decode_workers) {
+      if (w.busy && w.end < next) {
+        next = w.end;
+        decode_done = &w;
+        prefill_done = nullptr;
+        transfer_done = false;
+      }
+    }
+    if (next == kNever) {
+      return absl::InternalError("disagg simulation: nothing left to do (no KV room?)");
+    }
+    const double dt = next - now;
+    if (finished >= clients) {
+      steady_time += dt;
+      for (const PrefillWorker& w : prefill_workers) prefill_busy_time += w.busy ? dt : 0;
+      for (const DecodeWorker& w : decode_workers) {
+        decode_busy_time += w.busy ? dt : 0;
+        decode_weighted += static_cast<double>(w.running.size()) * dt;
+      }
+    }
+    now = next;
+    ++st.events;
+
+    if (prefill_done != nullptr) {
+      prefill_done->busy = false;
+      for (size_t id : prefill_done->batch) {
+        Request& r = requests[id];
+        r.generated = 1;  // the prompt's last position samples the first token
+        if (osl == 1) {
+          r.ready = now;
+          r.joined = now;
+          complete(id);
+        } else {
+          r.ready = now + kv_transfer_s;
+          transfers.push_back(id);
+        }
+      }
+      prefill_done->batch.clear();
+    } else if (transfer_done) {
+      const size_t id = transfers.front();
+      transfers.pop_front();
+      RETURN_IF_ERROR(place(id));
+    } else {
+      DecodeWorker& w = *decode_done;
+      std::vector<size_t> still_running;
+      still_running.reserve(w.running.size());
+      for (size_t id : w.running) {
+        if (++requests[id].generated >= osl) {
+          complete(id);
+        } else {
+          still_running.push_back(id);
+        }
+      }
+      w.running = std::move(still_running);
+      while (!decode_queue.empty() && static_cast<int64_t>(w.Load()) < decode.step_batch) {
+        w.joining.push_back(decode_queue.front());
+        decode_queue.pop_front();
+      }
+      RETURN_IF_ERROR(start_decode_step(w));
+    }
+    RETURN_IF_ERROR(start_prefills());
+  }
+  if (st.completed == 0) {
+    return absl::InternalError(fmt::format(
+        "disagg simulation: no request completed after the start-up cycle in {} events ({} s "
+        "simulated); lower --concurrency or --output-tokens",
+        st.events, now));
+  }
+  const double completed = static_cast<double>(st.completed);
+  st.ttft_s = ttft_sum / completed;
+  st.ttft_from_start_s = all_ttft_sum / static_cast<double>(finished);
+  st.tpot_s = tpot_sum / completed;
+  st.prefill_wait_s = prefill_wait_sum / completed;
+  st.prefill_step_s = prefill_step_sum / completed;
+  st.decode_wait_s = decode_wait_sum / completed;
+  st.requests_per_s = completed / (now - first_cycle_end);
+  if (steady_time > 0) {
+    st.decode_batch = decode_weighted / (steady_time * static_cast<double>(decode.workers));
+    st.prefill_busy = prefill_busy_time / (steady_time * static_cast<double>(prefill.workers));
+    st.decode_busy = decode_busy_time / (steady_time * static_cast<double>(decode.workers));
+  }
+  st.prefill_batch = prefill_steps_taken > 0 ? static_cast<double>(prefill_prompts) /
+                                                   static_cast<double>(prefill_steps_taken)
+                                             : 0;
+  return st;
+}
+
+}  // namespace infercost::framework

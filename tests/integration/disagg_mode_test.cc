@@ -1,0 +1,125 @@
+// Disaggregated serving (framework/serving/disagg_model.h): prefill and decode pools simulated
+// event by event. The expectations are derived by hand from how the pools work:
+//   - the KV transfer is latency + bytes / (senders x link bandwidth), on the scale-up links when
+//     both pools fit in one node, else on the scale-out links;
+//   - one client: TTFT is one prefill step of one prompt (the static prefill at concurrency 1 of
+//     the prefill worker's layout) plus the KV transfer; TPOT the batch-1 decode steps;
+//   - a prefill-bound closed loop (one prefill worker taking one prompt a step, several clients,
+//     tiny decode): the prefill worker never idles, so requests/s = 1 / prefill step, and every
+//     cycle TTFT + (output - 1) TPOT = clients x prefill step (Little's law).
+#include <cmath>
+
+#include "framework/estimate.h"
+#include "framework/serving/disagg_model.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost::testing {
+namespace {
+
+using framework::ScenarioRequest;
+
+// Llama-3-70B, fp8 weights and KV, 2 x H100 per worker (the default scenario's layout).
+ScenarioRequest Llama70b(int64_t concurrency, const char* mode) {
+  ScenarioRequest r;  // llama-3-70b on h100-sxm, fp8 / fp8, 500 in / 500 out, 2 GPUs
+  r.engine = "vllm";
+  r.concurrency = concurrency;
+  r.mode = mode;
+  return r;
+}
+
+TEST(KvTransfer, ScaleUpWithinANodeScaleOutBeyond) {
+  registry::Hardware hw;
+  hw.scale_up_bandwidth_bytes_per_s = 100e9;
+  hw.scale_up_latency_s = 5e-6;
+  hw.scale_out_bandwidth_bytes_per_s = 25e9;
+  hw.scale_out_latency_s = 10e-6;
+  hw.gpus_per_node = 8;
+  // 6 GPUs in all fit one node: 5 us + 1 GB / (min(2, 4) x 100 GB/s) = 5 us + 5 ms.
+  EXPECT_DOUBLE_EQ(framework::KvTransferSeconds(1e9, hw, 2, 4, 6), 5e-6 + 5e-3);
+  // 16 GPUs: two nodes, scale-out: 10 us + 1 GB / (8 x 25 GB/s) = 10 us + 5 ms.
+  EXPECT_DOUBLE_EQ(framework::KvTransferSeconds(1e9, hw, 8, 8, 16), 10e-6 + 5e-3);
+}
+
+TEST(DisaggMode, OneClientIsOnePrefillPlusTheTransferThenBatchOneDecode) {
+  const framework::Estimate disagg = EstimateOrFail(Llama70b(1, "disagg"));
+  const framework::Estimate fixed = EstimateOrFail(Llama70b(1, "static"));
+  ASSERT_TRUE(disagg.summary.disagg.has_value());
+  EXPECT_EQ(disagg.summary.mode, framework::ServingMode::kDisagg);
+  // KV of one 500-token prompt, whole model: 80 layers x 2 (K, V) x 8 KV heads x 128 x 1 byte
+  // (fp8) x 500 = 81,920,000 bytes. Both pools (2 + 2 GPUs) fit one 8-GPU H100 node: NVLink,
+  // 450 GB/s and 2 us per GPU (presets/hardware/h100-sxm.toml), 2 senders:
+  // 2e-6 + 81.92e6 / (2 x 450e9) = 2e-6 + 9.102e-5 s.
+  const double transfer = 2e-6 + 81.92e6 / (2 * 450e9);
+  EXPECT_NEAR(disagg.summary.disagg->kv_transfer_s, transfer, 1e-12);
+  EXPECT_NEAR(disagg.summary.ttft_s, fixed.summary.ttft_s + transfer, 1e-9);
+  // Batch-1 decode steps at contexts 501..999 (static: at the mean, 750; contexts grouped to
+  // 1/32 of their size).
+  EXPECT_NEAR(disagg.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
+  EXPECT_NEAR(disagg.summary.disagg->decode_batch, 1, 0.05);
+  EXPECT_EQ(disagg.summary.disagg->prefill_wait_s, 0);
+  // Four GPUs in all; one request at a time.
+  EXPECT_NEAR(disagg.summary.tokens_per_s_per_gpu,
+              500 / (4 * (disagg.summary.ttft_s + 499 * disagg.summary.tpot_s)), 1e-9);
+}
+
+TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
+  ScenarioRequest r = Llama70b(6, "disagg");
+  r.input_tokens = 4000;  // a long prompt ...
+  r.output_tokens = 2;    // ... and one decode step
+  r.prefill_pool.max_batch = 1;
+  r.decode_pool.workers = 2;
+  const framework::Estimate disagg = EstimateOrFail(r);
+  ScenarioRequest one = r;
+  one.mode = "static";
+  one.concurrency = 1;
+  one.prefill_pool = {};
+  one.decode_pool = {};
+  const double prefill_step = EstimateOrFail(one).summary.ttft_s;  // one 4000-token prompt
+  ASSERT_TRUE(disagg.summary.disagg.has_value());
+  const framework::DisaggState& d = *disagg.summary.disagg;
+  EXPECT_NEAR(d.prefill_step_s, prefill_step, 1e-12);
+  EXPECT_NEAR(d.prefill_busy, 1, 1e-9);
+  EXPECT_NEAR(d.requests_per_s * prefill_step, 1, 1e-9);
+  EXPECT_NEAR((disagg.summary.ttft_s + disagg.summary.tpot_s) / (6 * prefill_step), 1, 1e-9);
+  // A cycle of 6 prefill steps is the wait, its own prefill step, the transfer and the decode
+  // (TPOT: output - 1 = 1 step, its wait for the step boundary included).
+  EXPECT_NEAR(d.prefill_wait_s, 5 * prefill_step - d.kv_transfer_s - disagg.summary.tpot_s, 1e-9);
+  EXPECT_NEAR(disagg.summary.ttft_s, d.prefill_wait_s + prefill_step + d.kv_transfer_s, 1e-9);
+}
+
+TEST(DisaggMode, MoreDecodeWorkersShortenTheStepAtHighConcurrency) {
+  ScenarioRequest r = Llama70b(256, "disagg");
+  r.prefill_pool.workers = 4;
+  r.decode_pool.workers = 1;
+  const framework::Estimate one = EstimateOrFail(r);
+  r.decode_pool.workers = 4;
+  const framework::Estimate four = EstimateOrFail(r);
+  EXPECT_LT(four.summary.tpot_s, one.summary.tpot_s);
+  EXPECT_LT(four.summary.disagg->decode_batch, one.summary.disagg->decode_batch);
+  // GPUs: 4 x 2 + 4 x 2 = 16.
+  EXPECT_NEAR(four.summary.tokens_per_s_per_gpu * 16, four.summary.tokens_per_s_aggregate, 1e-6);
+}
+
+TEST(DisaggMode, PoolFlagsAreCheckedAndNamed) {
+  ScenarioRequest r = Llama70b(4, "static");
+  r.decode_pool.workers = 2;
+  absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("--mode disagg"), std::string::npos) << e.status();
+
+  r = Llama70b(4, "disagg");
+  r.prefill_pool.tp = 3;  // 64 query heads, 8 KV heads: 3 does not divide them
+  e = TryEstimate(r);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("--prefill"), std::string::npos) << e.status();
+
+  r = Llama70b(4, "disagg");
+  r.decode_pool.workers = -1;
+  e = TryEstimate(r);
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.status().message().find("--decode-workers"), std::string::npos) << e.status();
+}
+
+}  // namespace
+}  // namespace infercost::testing
