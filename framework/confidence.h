@@ -1,25 +1,31 @@
-// How far to trust a scenario's time and money numbers: a band from the explainer's rules
-// (calculator-spec §4), with the reasons that set it. To be replaced by the measured error of the
-// validation harness for the scenario's regime.
+// How far to trust a scenario's time and money numbers, from the measured error of its regime:
+// the headline time's band (framework/error_band.h; static: end-to-end, serving and disagg: TPOT)
+// as a ± fraction, labelled with the explainer's levels (calculator-spec §4: high within ±30 %,
+// medium within ±50 %, low beyond), with the measurements behind it and every reason it was
+// widened. No rule on engine, device or model names: only what was measured.
 //
-//   Confidence c = AssessConfidence(scenario);   // c.level == "high", c.band == 0.3
+//   Confidence c = AssessConfidence(summary.e2e_band, summary.e2e_s, 0.8);
 #ifndef INFERCOST_FRAMEWORK_CONFIDENCE_H_
 #define INFERCOST_FRAMEWORK_CONFIDENCE_H_
 
 #include <string>
 #include <vector>
 
-#include "framework/scenario.h"
+#include "framework/error_band.h"
 
 namespace infercost::framework {
 
 struct Confidence {
   std::string level;  // "high" | "medium" | "low"
-  double band = 1.0;  // relative error band: 0.3 = ±30%
+  double band = 1.0;  // relative error band: 0.3 = ±30% (the farther side of the measured band)
   std::vector<std::string> reasons;
 };
 
-Confidence AssessConfidence(const Scenario& scenario);
+inline constexpr double kHighConfidenceBand = 0.3;
+inline constexpr double kMediumConfidenceBand = 0.5;
+
+// `band` of a prediction `value` (seconds) at `coverage` of the measurements.
+Confidence AssessConfidence(const TimeBand& band, double value, double coverage);
 
 }  // namespace infercost::framework
 

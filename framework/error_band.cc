@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
+#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 
 namespace infercost::framework {
@@ -41,29 +43,66 @@ TimeBand BandOf(const Scenario& s, const std::string& metric, double value) {
     auto it = bands->regimes.find(band.regime);
     if (it != bands->regimes.end() && it->second.rows >= kMinBandRows) found = &it->second;
   }
+  std::vector<std::string> why;
+  double low = 0.5;
+  double high = 2.0;
+  const registry::ErrorBand* measured = found;  // whose reach (context, batch) applies
   if (found != nullptr) {
     band.rows = found->rows;
     band.calibrated = true;
-    band.low_s = value / found->high;
-    band.high_s = value / found->low;
-    return band;
-  }
-  // No regime of its own: the metric's band over every regime, its log-width doubled.
-  double low = 0.5;
-  double high = 2.0;
-  band.why = bands == nullptr ? "no error-bands.toml: a factor of 2 either way"
-                              : "no measurements of regime " + band.regime +
-                                    ": the band of every measured regime of this time, doubled";
-  if (bands != nullptr) {
-    const std::string all = metric + ModeSuffix(s) + "/all";
-    if (auto it = bands->regimes.find(all); it != bands->regimes.end()) {
-      low = it->second.low * it->second.low;
-      high = it->second.high * it->second.high;
-      band.rows = it->second.rows;
+    low = found->low;
+    high = found->high;
+  } else {
+    // No regime of its own: the metric's band over every regime, its log-width doubled.
+    why.push_back(bands == nullptr
+                      ? "no error-bands.toml: a factor of 2 either way"
+                      : fmt::format("no measurements of regime {}: the band of every measured "
+                                    "regime of this time, doubled",
+                                    band.regime));
+    if (bands != nullptr) {
+      const std::string all = metric + ModeSuffix(s) + "/all";
+      if (auto it = bands->regimes.find(all); it != bands->regimes.end()) {
+        low = it->second.low * it->second.low;
+        high = it->second.high * it->second.high;
+        band.rows = it->second.rows;
+        measured = &it->second;
+      }
     }
   }
-  band.low_s = value / std::max(high, 1.0);
-  band.high_s = value / std::min(low, 1.0);
+  // Extrapolation: beyond the measured context or concurrency, or away from the fitted
+  // calibration, the band's log-width grows by 1 + log2 of how far (twice as far: twice as wide).
+  auto widen = [&](double ratio, const std::string& what) {
+    if (!(ratio > 1 + 1e-9)) return;
+    const double factor = 1 + std::log2(ratio);
+    band.widening *= factor;
+    why.push_back(fmt::format("{}: band {:.2g}x as wide", what, factor));
+  };
+  const int64_t context = s.input_tokens + s.output_tokens;
+  if (measured != nullptr && measured->max_context > 0) {
+    widen(static_cast<double>(context) / static_cast<double>(measured->max_context),
+          fmt::format("context {} tokens beyond the {} measured", context, measured->max_context));
+  }
+  if (measured != nullptr && measured->max_batch > 0) {
+    widen(static_cast<double>(s.concurrency) / static_cast<double>(measured->max_batch),
+          fmt::format("concurrency {} beyond the {} measured", s.concurrency, measured->max_batch));
+  }
+  widen(s.calibration_override_ratio,
+        fmt::format("calibration overridden {:.2g}x away from the {} preset",
+                    s.calibration_override_ratio, s.engine.name));
+  if (band.widening > 1) {
+    const double center = std::sqrt(low * high);
+    const double half = std::pow(std::sqrt(high / low), band.widening);
+    low = center / half;
+    high = center * half;
+  }
+  band.why = absl::StrJoin(why, "; ");
+  if (band.calibrated) {
+    band.low_s = value / high;
+    band.high_s = value / low;
+  } else {
+    band.low_s = value / std::max(high, 1.0);
+    band.high_s = value / std::min(low, 1.0);
+  }
   return band;
 }
 

@@ -8,7 +8,9 @@
 //                measured device efficiency), unfitted (the reference device's values), ideal;
 //   batch        1-7, 8-63 or 64+ sequences.
 // A regime with fewer than kMinBandRows measurements, or none, takes the metric's band over all
-// regimes, widened, and says so.
+// regimes, widened, and says so. A scenario beyond what its regime measured (longer context,
+// more concurrency) or with its calibration overridden (--mfu, --bw-efficiency) widens the band's
+// log-width by 1 + log2(how far) for each, and says so.
 //
 //   const TimeBand band = BandOf(scenario, presets.error_bands, "tpot", summary.tpot_s);
 #ifndef INFERCOST_FRAMEWORK_ERROR_BAND_H_
@@ -29,7 +31,10 @@ struct TimeBand {
   std::string regime;       // the regime whose measurements gave the band
   int64_t rows = 0;         // how many
   bool calibrated = false;  // false: no measured regime of its own (the band is widened)
-  std::string why;          // when not calibrated: why the band is wider
+  // How many times its measured log-width the band was widened for extrapolation (context or
+  // concurrency beyond the regime's measurements, calibration overridden); 1 = not.
+  double widening = 1;
+  std::string why;  // why the band is wider than its regime's measurements (empty: it is not)
 };
 
 // "1-7", "8-63" or "64+".

@@ -173,7 +173,6 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                                             (requests_per_s * static_cast<double>(s.output_tokens));
     summary.serving = serving;
   }
-  summary.confidence = AssessConfidence(s);
   summary.pipeline_bubble_fraction =
       static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline);
   summary.notes = s.warnings;
@@ -197,6 +196,11 @@ void AddBands(const Scenario& s, Summary& summary) {
   summary.tpot_band = BandOf(s, "tpot", summary.tpot_s);
   summary.e2e_band = BandOf(s, "e2e", summary.e2e_s);
   if (s.error_bands != nullptr) summary.band_coverage = s.error_bands->coverage;
+  // Trust follows the headline time: a static batch's end-to-end latency, a server's TPOT.
+  summary.confidence =
+      s.mode == ServingMode::kStatic
+          ? AssessConfidence(summary.e2e_band, summary.e2e_s, summary.band_coverage)
+          : AssessConfidence(summary.tpot_band, summary.tpot_s, summary.band_coverage);
 }
 
 // --mode disagg: the per-GPU ledgers of one decode worker (and its prefill step from one prefill

@@ -27,6 +27,10 @@ absl::StatusOr<ErrorBands> LoadErrorBands(const std::string& path) {
     ASSIGN_OR_RETURN(band.rows, reader.PositiveInt("rows", 100'000'000));
     ASSIGN_OR_RETURN(band.low, reader.Number("low", 1e-3, 1e3));
     ASSIGN_OR_RETURN(band.high, reader.Number("high", 1e-3, 1e3));
+    ASSIGN_OR_RETURN(const double max_context, reader.OptionalNumber("max_context", 0, 0, 1e12));
+    ASSIGN_OR_RETURN(const double max_batch, reader.OptionalNumber("max_batch", 0, 0, 1e12));
+    band.max_context = static_cast<int64_t>(max_context);
+    band.max_batch = static_cast<int64_t>(max_batch);
     RETURN_IF_ERROR(reader.RejectUnknownKeys());
     if (band.low > band.high) {
       return absl::InvalidArgumentError(fmt::format("{}: regime \"{}\": low {} > high {}", path,

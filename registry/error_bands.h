@@ -6,6 +6,8 @@
 //   rows = 412
 //   low = 0.86    # 10th percentile of predicted / measured
 //   high = 1.21   # 90th percentile
+//   max_context = 9216   # largest input + output tokens among those rows
+//   max_batch = 63       # largest concurrency among them
 //
 // A prediction p of that regime then lies in [p / high, p / low] for `coverage` of the rows.
 #ifndef INFERCOST_REGISTRY_ERROR_BANDS_H_
@@ -23,6 +25,10 @@ struct ErrorBand {
   int64_t rows = 0;
   double low = 1;   // quantile (1 - coverage) / 2 of predicted / measured
   double high = 1;  // quantile (1 + coverage) / 2
+  // The largest context (input + output tokens) and concurrency among the rows (0: not
+  // recorded): a prediction beyond them is an extrapolation.
+  int64_t max_context = 0;
+  int64_t max_batch = 0;
 };
 
 struct ErrorBands {

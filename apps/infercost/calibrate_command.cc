@@ -41,11 +41,18 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
   if (!presets.ok()) return ReportError(presets.status());
   // predicted / measured by regime, and by suite for the coverage summary.
   std::map<std::string, std::vector<double>> ratios;
+  // The largest context and concurrency each regime's rows reach (beyond: extrapolation).
+  std::map<std::string, std::pair<int64_t, int64_t>> reach;
   std::vector<std::pair<std::string, std::pair<std::string, double>>> by_suite;
-  auto add = [&](const std::string& suite, const std::string& regime, double ratio) {
+  auto add = [&](const std::string& suite, const std::string& regime, double ratio,
+                 const framework::ScenarioRequest& request) {
     if (!(ratio > 0) || !std::isfinite(ratio)) return;
-    ratios[regime].push_back(ratio);
-    ratios[regime.substr(0, regime.find('/')) + "/all"].push_back(ratio);
+    for (const std::string& key : {regime, regime.substr(0, regime.find('/')) + "/all"}) {
+      ratios[key].push_back(ratio);
+      auto& [context, batch] = reach[key];
+      context = std::max(context, request.input_tokens + request.output_tokens);
+      batch = std::max(batch, request.concurrency);
+    }
     by_suite.push_back({suite, {regime, ratio}});
   };
   for (const char* file : {"anl_static_batch_all.csv", "anl_static_batch_amd.csv"}) {
@@ -56,7 +63,7 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
         validation::ValidateAnlStaticBatch(*rows, **presets, session.Plugins(), {});
     if (!v.ok()) return ReportError(v.status());
     for (const validation::AnlResult& r : v->results) {
-      add(file, r.band_regime, 1 + r.relative_error);
+      add(file, r.band_regime, 1 + r.relative_error, r.request);
     }
   }
   for (const char* file :
@@ -73,9 +80,9 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
         // Disaggregated rows are predicted in disagg mode in both passes: count them once.
         const bool disagg = r.row.mode == "disagg";
         if (disagg && std::string(mode) == "serving") continue;
-        add(suite, r.tpot_regime, 1 + r.relative_error);
+        add(suite, r.tpot_regime, 1 + r.relative_error, r.request);
         if ((disagg || std::string(mode) == "serving") && r.row.ttft_ms > 0) {
-          add(suite, r.ttft_regime, 1 + r.ttft_relative_error);
+          add(suite, r.ttft_regime, 1 + r.ttft_relative_error, r.request);
         }
       }
     }
@@ -100,8 +107,10 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
     const double low = validation::QuantileAbsolute(values, q_low);
     const double high = validation::QuantileAbsolute(values, q_high);
     bands[regime] = {low, high};
-    toml += fmt::format("\n[regime.\"{}\"]\nrows = {}\nlow = {:.4f}\nhigh = {:.4f}\n", regime,
-                        values.size(), low, high);
+    toml += fmt::format(
+        "\n[regime.\"{}\"]\nrows = {}\nlow = {:.4f}\nhigh = {:.4f}\nmax_context = {}\nmax_batch = "
+        "{}\n",
+        regime, values.size(), low, high, reach[regime].first, reach[regime].second);
   }
   if (flags.out.empty()) {
     fmt::print("{}", toml);

@@ -121,12 +121,9 @@ json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
 }
 
 json BandJson(const TimeBand& b) {
-  json j = {{"low_s", b.low_s},
-            {"high_s", b.high_s},
-            {"regime", b.regime},
-            {"rows", b.rows},
-            {"calibrated", b.calibrated}};
-  if (!b.calibrated) j["why"] = b.why;
+  json j = {{"low_s", b.low_s}, {"high_s", b.high_s},         {"regime", b.regime},
+            {"rows", b.rows},   {"calibrated", b.calibrated}, {"widening", b.widening}};
+  if (!b.why.empty()) j["why"] = b.why;
   return j;
 }
 
@@ -366,7 +363,6 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
       {"confidence", fmt::format("{} (±{:.0f}%)", s.confidence.level, 100 * s.confidence.band)});
   out += table.Render();
   for (const std::string& reason : s.confidence.reasons) out += fmt::format("  - {}\n", reason);
-  if (!s.tpot_band.calibrated) out += fmt::format("band: {}\n", s.tpot_band.why);
   for (const std::string& note : s.notes) out += fmt::format("note: {}\n", note);
   return out;
 }

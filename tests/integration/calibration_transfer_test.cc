@@ -77,8 +77,10 @@ TEST(CalibrationTransfer, ReportSaysHowAndConfidenceWidens) {
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_THAT(::testing::PrintToString(e->summary.notes),
               HasSubstr("calibration of vllm on mi300x: moved from h100-sxm"));
+  // Its trust is that of the measured rows of transferred calibrations (AMD rows of ANL).
+  EXPECT_THAT(e->summary.e2e_band.regime, HasSubstr("/transferred/"));
   EXPECT_THAT(::testing::PrintToString(e->summary.confidence.reasons),
-              HasSubstr("engine vllm was not fitted on mi300x"));
+              HasSubstr("of regime e2e/transferred/dense/8-63"));
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 // Time, memory and money (issue 4) with the `ideal` engine — 100% of peak bandwidth and FLOP/s,
 // no overheads — against the explainer's own arithmetic (calculator-spec §3).
+#include <algorithm>
+
 #include "framework/estimate.h"
 #include "gtest/gtest.h"
 #include "infercost/sdk/abi_support.h"
@@ -185,35 +187,31 @@ TEST(SlidingWindowTest, MistralWindowBoundsKvCacheAndScores) {
 namespace infercost {
 namespace {
 
-TEST(ConfidenceTest, FollowsTheExplainersRules) {
-  // Spec §4: High for a dense model on an NVIDIA datacenter GPU, 8/16-bit weights, vLLM or
-  // TRT-LLM, batch >= 8; Medium for MoE at batch >= 16; Low for MoE at batch < 8, context > 8K,
-  // or calibration overridden far from the preset.
-  framework::ScenarioRequest high;
-  high.engine = "vllm";
-  high.concurrency = 8;
-  high.gpus = 4;
-  EXPECT_EQ(EstimateOf(high).summary.confidence.level, "high");
-  EXPECT_EQ(EstimateOf(high).summary.confidence.band, 0.3);
-
-  framework::ScenarioRequest moe = high;
-  moe.model = "mixtral-8x7b";
-  moe.concurrency = 16;
-  EXPECT_EQ(EstimateOf(moe).summary.confidence.level, "medium");
-  moe.concurrency = 4;
-  EXPECT_EQ(EstimateOf(moe).summary.confidence.level, "low");
-
-  framework::ScenarioRequest long_context = high;
-  long_context.input_tokens = 8000;
-  long_context.output_tokens = 1000;         // 9,000 > 8K
-  long_context.allow_beyond_context = true;  // refused without it
-  EXPECT_EQ(EstimateOf(long_context).summary.confidence.level, "low");
-
-  framework::ScenarioRequest overridden = high;
-  overridden.matmul_efficiency = 0.2;  // vllm's H100 preset is 0.59: 2.95x lower
-  EXPECT_EQ(EstimateOf(overridden).summary.confidence.level, "low");
-  overridden.matmul_efficiency = 0.5;  // 1.18x: still high
-  EXPECT_EQ(EstimateOf(overridden).summary.confidence.level, "high");
+// Confidence is the measured band of the headline time (tests/validation/error_band_test.cc has
+// the hand-derived cases); here: a scenario the project measured, and the same beyond the
+// measured context, which must widen it and say so.
+TEST(ConfidenceTest, ComesFromTheMeasuredBandAndWidensBeyondIt) {
+  framework::ScenarioRequest measured;
+  measured.model = "llama-3.1-8b";
+  measured.engine = "vllm";
+  measured.gpus = 1;
+  measured.concurrency = 16;
+  const Estimate in = EstimateOf(measured);
+  EXPECT_TRUE(in.summary.e2e_band.calibrated);
+  EXPECT_NEAR(in.summary.confidence.band,
+              std::max(in.summary.e2e_band.high_s / in.summary.e2e_s - 1,
+                       1 - in.summary.e2e_band.low_s / in.summary.e2e_s),
+              1e-12);
+  framework::ScenarioRequest beyond = measured;
+  beyond.input_tokens = 100000;  // far beyond any measured context
+  const Estimate out = EstimateOf(beyond);
+  EXPECT_GT(out.summary.e2e_band.widening, 1);
+  EXPECT_GT(out.summary.confidence.band, in.summary.confidence.band);
+  bool says_why = false;
+  for (const std::string& reason : out.summary.confidence.reasons) {
+    says_why |= reason.find("context 100500 tokens beyond") != std::string::npos;
+  }
+  EXPECT_TRUE(says_why);
 }
 
 }  // namespace

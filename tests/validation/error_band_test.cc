@@ -4,9 +4,11 @@
 // shipped bands and the measured rows (tests/data/validation/).
 #include "framework/error_band.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "framework/confidence.h"
 #include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "gmock/gmock.h"
@@ -102,6 +104,90 @@ TEST(ErrorBands, ACalibratedRegimeGivesItsQuantilesAnUncalibratedOneIsWidenedAnd
   EXPECT_THAT(ideal.summary.e2e_band.why, HasSubstr("no measurements of regime e2e/ideal"));
   EXPECT_LT(ideal.summary.e2e_band.low_s, ideal.summary.e2e_s);
   EXPECT_GT(ideal.summary.e2e_band.high_s, ideal.summary.e2e_s);
+}
+
+// A hand-made band file: regime tpot/fitted/dense/8-63 measured 100 rows with predicted /
+// measured between 0.8 and 1.25, contexts up to 2,000 tokens, concurrency up to 24.
+framework::Scenario HandScenario() {
+  auto bands = std::make_shared<registry::ErrorBands>();
+  bands->coverage = 0.8;
+  registry::ErrorBand band;
+  band.rows = 100;
+  band.low = 0.8;
+  band.high = 1.25;
+  band.max_context = 2000;
+  band.max_batch = 24;
+  bands->regimes["tpot/fitted/dense/8-63"] = band;
+  framework::Scenario s;
+  s.error_bands = bands;
+  s.engine.name = "vllm";
+  s.engine.reference_hardware = "h100-sxm";
+  s.engine_fitted_on_device = true;
+  s.input_tokens = 1000;
+  s.output_tokens = 1000;
+  s.concurrency = 16;
+  return s;
+}
+
+TEST(ErrorBands, InsideTheMeasuredReachTheBandIsTheRegimesQuantiles) {
+  const framework::Scenario s = HandScenario();
+  const framework::TimeBand band = framework::BandOf(s, "tpot", 0.01);
+  EXPECT_TRUE(band.calibrated);
+  EXPECT_EQ(band.widening, 1);
+  EXPECT_EQ(band.why, "");
+  EXPECT_DOUBLE_EQ(band.low_s, 0.01 / 1.25);  // 8 ms
+  EXPECT_DOUBLE_EQ(band.high_s, 0.01 / 0.8);  // 12.5 ms
+}
+
+TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWhy) {
+  framework::Scenario s = HandScenario();
+  s.input_tokens = 7000;  // 8,000 tokens: 4x the 2,000 measured -> 1 + log2(4) = 3x the width
+  framework::TimeBand band = framework::BandOf(s, "tpot", 0.01);
+  EXPECT_DOUBLE_EQ(band.widening, 3);
+  // Centre sqrt(0.8 x 1.25) = 1, half-width sqrt(1.25 / 0.8) = 1.25 -> 1.25^3 = 1.953125:
+  // ratios 0.512 .. 1.953125, so the band is 10 ms / 1.953125 .. 10 ms / 0.512.
+  EXPECT_NEAR(band.low_s, 0.01 / 1.953125, 1e-15);
+  EXPECT_NEAR(band.high_s, 0.01 / 0.512, 1e-15);
+  EXPECT_THAT(band.why, HasSubstr("context 8000 tokens beyond the 2000 measured"));
+
+  s = HandScenario();
+  s.concurrency = 48;  // 2x the 24 measured (same 8-63 regime) -> 2x the width
+  band = framework::BandOf(s, "tpot", 0.01);
+  EXPECT_DOUBLE_EQ(band.widening, 2);
+  EXPECT_NEAR(band.low_s, 0.01 / (1.25 * 1.25), 1e-15);
+  EXPECT_NEAR(band.high_s, 0.01 * 1.25 * 1.25, 1e-15);
+  EXPECT_THAT(band.why, HasSubstr("concurrency 48 beyond the 24 measured"));
+
+  s = HandScenario();
+  s.calibration_override_ratio = 2;  // --mfu twice or half the preset's -> 2x the width
+  band = framework::BandOf(s, "tpot", 0.01);
+  EXPECT_DOUBLE_EQ(band.widening, 2);
+  EXPECT_THAT(band.why, HasSubstr("calibration overridden 2x away from the vllm preset"));
+}
+
+TEST(Confidence, IsTheMeasuredBandLabelledWithTheExplainersLevels) {
+  framework::TimeBand band;
+  band.calibrated = true;
+  band.rows = 100;
+  band.regime = "tpot/fitted/dense/8-63";
+  // Measurements within 0.8 .. 1.25 x of a 10 ms prediction (8 .. 12.5 ms): +25% is the
+  // farther side -> ±25%, high (<= 30%).
+  band.low_s = 0.008;
+  band.high_s = 0.0125;
+  framework::Confidence c = framework::AssessConfidence(band, 0.01, 0.8);
+  EXPECT_DOUBLE_EQ(c.band, 0.25);
+  EXPECT_EQ(c.level, "high");
+  EXPECT_THAT(::testing::PrintToString(c.reasons),
+              HasSubstr("80% of 100 measurements of regime tpot/fitted/dense/8-63 lay within "
+                        "-20% .. +25% of the prediction"));
+  band.low_s = 0.006;  // -40%: medium (<= 50%)
+  EXPECT_EQ(framework::AssessConfidence(band, 0.01, 0.8).level, "medium");
+  band.high_s = 0.02;  // +100%: low
+  band.why = "context 8000 tokens beyond the 2000 measured: band 3x as wide";
+  c = framework::AssessConfidence(band, 0.01, 0.8);
+  EXPECT_DOUBLE_EQ(c.band, 1.0);
+  EXPECT_EQ(c.level, "low");
+  EXPECT_THAT(::testing::PrintToString(c.reasons), HasSubstr("band 3x as wide"));
 }
 
 }  // namespace
