@@ -1,5 +1,6 @@
 #include "registry/engine.h"
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
@@ -68,6 +69,33 @@ bool Engine::Overrides(const std::string& hardware, const std::string& key) cons
     }
   }
   return false;
+}
+
+absl::Status Engine::SetOverride(const std::string& hardware, const std::string& key,
+                                 double value) {
+  RETURN_IF_ERROR(CalibrationValue(key).status());
+  for (HardwareOverride& o : hardware_overrides) {
+    if (o.hardware != hardware) continue;
+    for (auto& [k, v] : o.values) {
+      if (k == key) {
+        v = value;
+        return absl::OkStatus();
+      }
+    }
+    o.values.emplace_back(key, value);
+    return absl::OkStatus();
+  }
+  hardware_overrides.push_back({hardware, {{key, value}}});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<double> Engine::CalibrationValue(std::string_view key) const {
+  for (const CalibrationKey& k : kCalibrationKeys) {
+    if (key == k.key) return this->*k.field;
+  }
+  return absl::InvalidArgumentError(absl::StrCat("'", std::string(key),
+                                                 "' is not an engine calibration key; allowed: ",
+                                                 absl::StrJoin(EngineOverridableKeys(), ", ")));
 }
 
 Engine Engine::ForHardware(const std::string& hardware) const {

@@ -53,6 +53,11 @@ struct Engine {
   Engine ForHardware(const std::string& hardware) const;
   // Whether a [hardware.<hardware>] table sets `key`.
   bool Overrides(const std::string& hardware, const std::string& key) const;
+  // Sets `key` (an EngineOverridableKeys key) in the [hardware.<hardware>] table, adding the
+  // table or the key as needed; InvalidArgument for another key.
+  absl::Status SetOverride(const std::string& hardware, const std::string& key, double value);
+  // The value of calibration key `key` (EngineOverridableKeys) of this engine.
+  absl::StatusOr<double> CalibrationValue(std::string_view key) const;
 };
 
 // Calibration keys a `[hardware.<name>]` table may override, for messages.

@@ -46,6 +46,11 @@ class NamedRegistry {
     return nullptr;
   }
 
+  // For tools that derive presets (e.g. a calibration fit on a copy); nullptr when absent.
+  T* FindMutableOrNull(std::string_view name) {
+    return const_cast<T*>(static_cast<const NamedRegistry*>(this)->FindOrNull(name));
+  }
+
   absl::StatusOr<const T*> Find(std::string_view name) const {
     if (const T* item = FindOrNull(name)) return item;
     return absl::NotFoundError(absl::StrCat("unknown ", kind_, " '", std::string(name),

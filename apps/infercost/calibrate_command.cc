@@ -7,10 +7,13 @@
 #include <map>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "apps/infercost/validate_command.h"
 #include "fmt/format.h"
+#include "framework/report/text_table.h"
 #include "validation/aic_serving.h"
 #include "validation/anl_static_batch.h"
+#include "validation/engine_fit.h"
 #include "validation/row_estimate.h"
 
 namespace infercost::cli {
@@ -18,6 +21,16 @@ namespace infercost::cli {
 void AddCalibrateFlags(CLI::App& command, CalibrateFlags& flags) {
   command.add_flag("--bands", flags.bands,
                    "Re-derive the measured error bands (presets/error-bands.toml)");
+  command.add_flag("--engines", flags.engines,
+                   "Re-derive the engine presets' fitted numbers and print them beside the "
+                   "committed ones, with the errors of both");
+  command.add_option("--engine", flags.engine, "--engines: only this engine");
+  command.add_option("--hardware", flags.hardware, "--engines: only this device");
+  command
+      .add_option("--max-evaluations", flags.max_evaluations,
+                  "--engines: objective evaluations per fit")
+      ->check(CLI::Range(int64_t{10}, int64_t{100000}))
+      ->capture_default_str();
   command.add_option("--data-dir", flags.data_dir,
                      "Directory of the measurements (default: the repository's "
                      "tests/data/validation)");
@@ -27,16 +40,83 @@ void AddCalibrateFlags(CLI::App& command, CalibrateFlags& flags) {
       ->capture_default_str();
 }
 
+namespace {
+
+std::string Value(const std::string& key, double value) {
+  if (!absl::EndsWith(key, "_s")) return fmt::format("{:.3g}", value);
+  return value >= 1e-3 ? fmt::format("{:.3g} ms", 1e3 * value)
+                       : fmt::format("{:.3g} us", 1e6 * value);
+}
+
+int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::string& dir) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<std::vector<validation::FitSpec>> specs = validation::EngineFitSpecs(dir);
+  if (!specs.ok()) return ReportError(specs.status());
+  int fits = 0;
+  for (const validation::FitSpec& spec : *specs) {
+    if ((!flags.engine.empty() && spec.engine != flags.engine) ||
+        (!flags.hardware.empty() && spec.hardware != flags.hardware)) {
+      continue;
+    }
+    ++fits;
+    absl::StatusOr<validation::FitResult> fit =
+        validation::FitEngine(spec, **presets, session.Plugins(), flags.max_evaluations);
+    if (!fit.ok()) return ReportError(fit.status());
+    fmt::print("{} on {}: {}, {} ({} rows fitted, {} held out; {} evaluations)\n", spec.engine,
+               spec.hardware, spec.data, spec.metric, fit->fitted_rows, fit->held_out_rows,
+               fit->evaluations);
+    framework::TextTable table(
+        {"key", "committed", "re-fitted"},
+        {framework::Align::kLeft, framework::Align::kRight, framework::Align::kRight});
+    if (fit->matmul_efficiency > 0) {
+      table.AddRow({"matmul_efficiency (TTFT anchor)",
+                    Value("matmul_efficiency", fit->committed_matmul_efficiency),
+                    Value("matmul_efficiency", fit->matmul_efficiency)});
+    }
+    for (size_t i = 0; i < fit->values.size(); ++i) {
+      table.AddRow({fit->values[i].first, Value(fit->values[i].first, fit->committed[i].second),
+                    Value(fit->values[i].first, fit->values[i].second)});
+    }
+    table.AddRule();
+    table.AddRow({"median |error|, fitted rows",
+                  fmt::format("{:.1f}%", 100 * fit->committed_fitted_median),
+                  fmt::format("{:.1f}%", 100 * fit->fitted_median)});
+    if (fit->held_out_rows > 0) {
+      table.AddRow({"median |error|, held-out rows",
+                    fmt::format("{:.1f}%", 100 * fit->committed_held_out_median),
+                    fmt::format("{:.1f}%", 100 * fit->held_out_median)});
+    }
+    fmt::print("{}\n", table.Render());
+  }
+  if (fits == 0) {
+    return ReportError(absl::NotFoundError(fmt::format(
+        "calibrate --engines: no fit of engine '{}' on '{}'; the fits: vllm, trtllm (h100-sxm, "
+        "a100-40gb), deepspeed-mii (a100-40gb), llamacpp (h100-sxm, a100-40gb), sglang "
+        "(h100-sxm), vllm (b200)",
+        flags.engine, flags.hardware)));
+  }
+  fmt::print(
+      "Not fitted by this command: pytorch (one published eager point, docs/calibration.md), the "
+      "shared matmul_half_flops, bandwidth_half_bytes and kernel_overhead_s (not separable from "
+      "these rows) and the memory reserves (engine defaults).\n");
+  return 0;
+}
+
+}  // namespace
+
 int RunCalibrate(Session& session, const CalibrateFlags& flags) {
-  if (!flags.bands) {
+  if (!flags.bands && !flags.engines) {
     return ReportError(absl::InvalidArgumentError(
-        "calibrate: say what to derive: --bands (the measured error bands)"));
+        "calibrate: say what to derive: --bands (the measured error bands) or --engines (the "
+        "engine presets' fitted numbers)"));
   }
   const std::string dir = flags.data_dir.empty() ? DefaultValidationDataDir() : flags.data_dir;
   if (dir.empty()) {
     return ReportError(absl::InvalidArgumentError(
         "calibrate: no data directory; pass --data-dir DIR (the project's tests/data/validation)"));
   }
+  if (flags.engines) return RunEngineFit(session, flags, dir);
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   // predicted / measured by regime, and by suite for the coverage summary.

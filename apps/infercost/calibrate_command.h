@@ -5,6 +5,13 @@
 // --coverage of the rows, and prints the coverage each suite then reaches.
 //
 //   infercost calibrate --bands --out presets/error-bands.toml
+//
+// `infercost calibrate --engines`: re-derives the engine presets' fitted numbers from the same
+// measurements (validation/engine_fit.h) and prints, per engine and device, the committed and the
+// re-fitted value of every fitted key and the median |error| of the fitted and held-out rows
+// with each.
+//
+//   infercost calibrate --engines [--engine vllm] [--hardware h100-sxm]
 #ifndef INFERCOST_APPS_INFERCOST_CALIBRATE_COMMAND_H_
 #define INFERCOST_APPS_INFERCOST_CALIBRATE_COMMAND_H_
 
@@ -17,6 +24,10 @@ namespace infercost::cli {
 
 struct CalibrateFlags {
   bool bands = false;
+  bool engines = false;
+  std::string engine;    // --engines: only this engine (empty: all)
+  std::string hardware;  // --engines: only this device (empty: all)
+  int64_t max_evaluations = 400;
   std::string data_dir;  // empty: the repository's tests/data/validation (build-tree binaries)
   std::string out;       // empty: standard output
   double coverage = 0.8;

@@ -1,0 +1,342 @@
+#include "validation/engine_fit.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+#include <set>
+#include <utility>
+
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "framework/estimate.h"
+#include "validation/aic_serving.h"
+#include "validation/anl_static_batch.h"
+#include "validation/csv_table.h"
+#include "validation/row_estimate.h"
+
+namespace infercost::validation {
+namespace {
+
+std::string Path(const std::string& dir, const std::string& file) {
+  return (std::filesystem::path(dir) / file).string();
+}
+
+// ANL rows of `engine` on `hardware`: `fitted` models are fitted, `held_out` ones reported.
+absl::StatusOr<std::vector<FitRow>> AnlRows(const std::string& path, const std::string& engine,
+                                            const std::string& hardware,
+                                            const std::set<std::string>& fitted,
+                                            const std::set<std::string>& held_out) {
+  ASSIGN_OR_RETURN(std::vector<AnlRow> rows, ReadAnlStaticBatchCsv(path));
+  std::vector<FitRow> out;
+  for (const AnlRow& row : rows) {
+    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
+    if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
+    const bool fit = fitted.count(request->model) > 0;
+    if (!fit && held_out.count(request->model) == 0) continue;
+    out.push_back({row.source, *request, row.latency_s, !fit});
+  }
+  return out;
+}
+
+// aiconfigurator agg rows of `engine` on `hardware` (TPOT, static decode step) that `use`
+// takes; `fit` says which are fitted (the others are held out).
+template <typename Use, typename Fit>
+absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::string& engine,
+                                            const std::string& hardware, Use use, Fit fit) {
+  ASSIGN_OR_RETURN(std::vector<AicRow> rows, ReadAicServingCsv(path));
+  std::vector<FitRow> out;
+  for (const AicRow& row : rows) {
+    if (row.mode != "agg" || !use(row)) continue;
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, "static");
+    if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
+    out.push_back({row.source, *request, row.tpot_ms / 1e3, !fit(row)});
+  }
+  return out;
+}
+
+// The prefill anchors (anl_ttft_anchors.csv) of `engine` on `hardware`.
+absl::StatusOr<std::vector<TtftAnchor>> Anchors(const std::string& path, const std::string& engine,
+                                                const std::string& hardware) {
+  ASSIGN_OR_RETURN(CsvTable table, ReadCsvTable(path, /*has_header=*/true));
+  ASSIGN_OR_RETURN(int device, table.Column("Hardware"));
+  ASSIGN_OR_RETURN(int gpus, table.Column("Num of Hardware"));
+  ASSIGN_OR_RETURN(int framework, table.Column("Framework"));
+  ASSIGN_OR_RETURN(int model, table.Column("Model"));
+  ASSIGN_OR_RETURN(int tokens, table.Column("Input Length"));
+  ASSIGN_OR_RETURN(int batch, table.Column("Batch Size"));
+  ASSIGN_OR_RETURN(int ttft, table.Column("TTFT"));
+  std::vector<TtftAnchor> anchors;
+  for (const CsvRow& row : table.rows) {
+    if (AnlEnginePreset(row.fields[framework]) != engine ||
+        AnlHardwarePreset(row.fields[device]) != hardware) {
+      continue;
+    }
+    TtftAnchor anchor;
+    anchor.source = row.source;
+    anchor.request.engine = engine;
+    anchor.request.hardware = hardware;
+    anchor.request.model = AnlModelPreset(row.fields[model]);
+    anchor.request.weights = anchor.request.activations = anchor.request.kv = "fp16";
+    ASSIGN_OR_RETURN(anchor.request.gpus, CsvInt(row, gpus, "Num of Hardware", 1));
+    ASSIGN_OR_RETURN(anchor.request.input_tokens, CsvInt(row, tokens, "Input Length", 0));
+    anchor.request.output_tokens = 1;
+    ASSIGN_OR_RETURN(anchor.request.concurrency, CsvInt(row, batch, "Batch Size", 0));
+    ASSIGN_OR_RETURN(anchor.measured_s, CsvNumber(row, ttft, "TTFT"));
+    anchors.push_back(std::move(anchor));
+  }
+  return anchors;
+}
+
+// The ratio predicted / measured of `row` with `presets`, or 0 when it cannot be evaluated.
+absl::StatusOr<double> Ratio(const FitRow& row, const std::string& metric,
+                             const registry::Presets& presets,
+                             const framework::PluginSet& plugins) {
+  ASSIGN_OR_RETURN(framework::Estimate e, EstimateRow(row.source, row.request, presets, plugins));
+  const double predicted = metric == "tpot" ? e.summary.tpot_s : e.summary.e2e_s;
+  return predicted / row.measured_s;
+}
+
+// Presets with `engine`'s keys set on `hardware`.
+absl::StatusOr<registry::Presets> With(const registry::Presets& base, const std::string& engine,
+                                       const std::string& hardware,
+                                       const std::vector<std::pair<std::string, double>>& values) {
+  registry::Presets presets = base;
+  registry::Engine* e = presets.engines.FindMutableOrNull(engine);
+  if (e == nullptr) return absl::NotFoundError(fmt::format("no engine preset '{}'", engine));
+  for (const auto& [key, value] : values) RETURN_IF_ERROR(e->SetOverride(hardware, key, value));
+  return presets;
+}
+
+struct Errors {
+  double objective = 0;  // mean |log ratio| over the fitted rows
+  std::vector<double> fitted, held_out;
+};
+
+absl::StatusOr<Errors> Evaluate(const FitSpec& spec, const std::vector<const FitRow*>& rows,
+                                const registry::Presets& presets,
+                                const framework::PluginSet& plugins) {
+  Errors errors;
+  for (const FitRow* row : rows) {
+    ASSIGN_OR_RETURN(double ratio, Ratio(*row, spec.metric, presets, plugins));
+    (row->held_out ? errors.held_out : errors.fitted).push_back(ratio - 1);
+    if (!row->held_out) errors.objective += std::fabs(std::log(ratio));
+  }
+  if (!errors.fitted.empty()) errors.objective /= static_cast<double>(errors.fitted.size());
+  return errors;
+}
+
+FitSpec Spec(std::string engine, std::string hardware, std::string metric, std::string data) {
+  FitSpec spec;
+  spec.engine = std::move(engine);
+  spec.hardware = std::move(hardware);
+  spec.metric = std::move(metric);
+  spec.data = std::move(data);
+  return spec;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
+  std::vector<FitSpec> specs;
+  const std::string anchors = Path(dir, "anl_ttft_anchors.csv");
+  // vLLM and TensorRT-LLM: ANL static batches of Llama-3-8B / 70B, Llama-2-7B held out (another
+  // attention: 32 KV heads); the host and memory-side terms free, matmul from the TTFT anchor.
+  for (const char* engine : {"vllm", "trtllm"}) {
+    for (const char* hardware : {"h100-sxm", "a100-40gb"}) {
+      FitSpec spec = Spec(engine, hardware, "e2e", "ANL static batches (anl_static_batch.csv)");
+      ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_static_batch.csv"), engine, hardware,
+                                          {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
+      spec.free = {{"bandwidth_efficiency", 0.3, 0.92},
+                   {"per_layer_overhead_s", 0, 50e-6},
+                   {"per_step_overhead_s", 0, 5e-3},
+                   {"per_sequence_overhead_s", 0, 500e-6}};
+      ASSIGN_OR_RETURN(spec.anchor, Anchors(anchors, engine, hardware));
+      specs.push_back(std::move(spec));
+    }
+  }
+  // DeepSpeed-MII on A100: the two host costs; Llama-2-70B held out.
+  {
+    FitSpec spec = Spec("deepspeed-mii", "a100-40gb", "e2e",
+                        "ANL static batches, every row (anl_static_batch_all.csv)");
+    ASSIGN_OR_RETURN(spec.rows,
+                     AnlRows(Path(dir, "anl_static_batch_all.csv"), "deepspeed-mii", "a100-40gb",
+                             {"llama-2-7b", "llama-3-8b", "mistral-7b"}, {"llama-2-70b"}));
+    spec.free = {{"per_step_overhead_s", 0, 20e-3}, {"per_sequence_overhead_s", 0, 1e-3}};
+    specs.push_back(std::move(spec));
+  }
+  // llama.cpp: single streams of Llama-3-8B; per-kernel and per-step host cost (bandwidth is
+  // not separable from them with one stream per device: docs/calibration.md).
+  for (const char* hardware : {"h100-sxm", "a100-40gb"}) {
+    FitSpec spec = Spec("llamacpp", hardware, "e2e",
+                        "ANL llama.cpp single streams (anl_llamacpp_single_stream.csv)");
+    ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_llamacpp_single_stream.csv"), "llamacpp",
+                                        hardware, {"llama-3-8b"}, {}));
+    spec.free = {{"kernel_overhead_s", 0, 50e-6}, {"per_step_overhead_s", 0, 5e-3}};
+    specs.push_back(std::move(spec));
+  }
+  // SGLang on H100: host terms from aiconfigurator's TPOT at 512 output tokens (the rows with
+  // shorter outputs carry prefill interference and are reported, not fitted).
+  {
+    FitSpec spec = Spec("sglang", "h100-sxm", "tpot",
+                        "aiconfigurator SGLang TPOT (aic_serving_sglang_h100.csv)");
+    ASSIGN_OR_RETURN(spec.rows, AicRows(
+                                    Path(dir, "aic_serving_sglang_h100.csv"), "sglang", "h100-sxm",
+                                    [](const AicRow&) { return true; },
+                                    [](const AicRow& row) { return row.osl == 512; }));
+    spec.free = {{"per_step_overhead_s", 0, 5e-3}, {"per_sequence_overhead_s", 0, 200e-6}};
+    specs.push_back(std::move(spec));
+  }
+  // vLLM on B200 (async scheduling): the per-step host cost left visible, from the
+  // low-concurrency TPOT rows.
+  {
+    FitSpec spec =
+        Spec("vllm", "b200", "tpot",
+             "aiconfigurator vLLM TPOT, concurrency <= 8 (aic_serving_low_concurrency.csv)");
+    ASSIGN_OR_RETURN(spec.rows,
+                     AicRows(Path(dir, "aic_serving_low_concurrency.csv"), "vllm", "b200",
+                             AicLowConcurrencyRow, [](const AicRow&) { return true; }));
+    spec.free = {{"per_step_overhead_s", 0, 5e-3}};
+    specs.push_back(std::move(spec));
+  }
+  return specs;
+}
+
+absl::StatusOr<FitResult> FitEngine(const FitSpec& spec, const registry::Presets& presets,
+                                    const framework::PluginSet& plugins, int64_t max_evaluations) {
+  FitResult result;
+  result.engine = spec.engine;
+  result.hardware = spec.hardware;
+  ASSIGN_OR_RETURN(const registry::Engine* preset, presets.engines.Find(spec.engine));
+  const registry::Engine committed = preset->ForHardware(spec.hardware);
+  for (const FreeKey& k : spec.free) {
+    ASSIGN_OR_RETURN(double value, committed.CalibrationValue(k.key));
+    result.committed.emplace_back(k.key, value);
+  }
+  result.committed_matmul_efficiency = committed.matmul_efficiency;
+
+  // The rows the committed presets say fit in memory at once (a batch run in waves is another
+  // regime: docs/calibration.md).
+  std::vector<const FitRow*> rows;
+  for (const FitRow& row : spec.rows) {
+    ASSIGN_OR_RETURN(framework::Estimate e, EstimateRow(row.source, row.request, presets, plugins));
+    if (e.summary.memory.fits) rows.push_back(&row);
+  }
+  for (const FitRow* row : rows) ++(row->held_out ? result.held_out_rows : result.fitted_rows);
+  if (result.fitted_rows == 0) {
+    return absl::NotFoundError(
+        fmt::format("{} on {}: no measured row to fit", spec.engine, spec.hardware));
+  }
+  ASSIGN_OR_RETURN(Errors before, Evaluate(spec, rows, presets, plugins));
+  result.committed_fitted_median = MedianAbsolute(before.fitted);
+  result.committed_held_out_median = MedianAbsolute(before.held_out);
+
+  // 1. The prefill anchor: the matmul efficiency whose predicted TTFT is the measured one (TTFT
+  //    falls as the efficiency rises: bisection in log space).
+  std::vector<std::pair<std::string, double>> fixed;
+  if (!spec.anchor.empty()) {
+    const TtftAnchor& anchor = spec.anchor.front();
+    double low = 0.05, high = 1.0;
+    for (int i = 0; i < 40; ++i) {
+      const double mid = std::sqrt(low * high);
+      ASSIGN_OR_RETURN(registry::Presets trial,
+                       With(presets, spec.engine, spec.hardware, {{"matmul_efficiency", mid}}));
+      ASSIGN_OR_RETURN(framework::Estimate e,
+                       EstimateRow(anchor.source, anchor.request, trial, plugins));
+      ++result.evaluations;
+      (e.summary.ttft_s > anchor.measured_s ? low : high) = mid;
+    }
+    result.matmul_efficiency = std::sqrt(low * high);
+    fixed.emplace_back("matmul_efficiency", result.matmul_efficiency);
+  }
+
+  // 2. Nelder-Mead over the free keys, each scaled to [0, 1] of its range and clamped there.
+  const size_t n = spec.free.size();
+  auto values_of = [&](const std::vector<double>& u) {
+    std::vector<std::pair<std::string, double>> values = fixed;
+    for (size_t i = 0; i < n; ++i) {
+      const FreeKey& k = spec.free[i];
+      values.emplace_back(k.key, k.low + std::clamp(u[i], 0.0, 1.0) * (k.high - k.low));
+    }
+    return values;
+  };
+  auto objective = [&](const std::vector<double>& u) -> absl::StatusOr<double> {
+    ASSIGN_OR_RETURN(registry::Presets trial,
+                     With(presets, spec.engine, spec.hardware, values_of(u)));
+    ASSIGN_OR_RETURN(Errors errors, Evaluate(spec, rows, trial, plugins));
+    ++result.evaluations;
+    return errors.objective;
+  };
+  std::vector<std::vector<double>> simplex(n + 1, std::vector<double>(n));
+  for (size_t i = 0; i < n; ++i) {
+    const FreeKey& k = spec.free[i];
+    simplex[0][i] = std::clamp((result.committed[i].second - k.low) / (k.high - k.low), 0.0, 1.0);
+  }
+  for (size_t j = 1; j <= n; ++j) {
+    simplex[j] = simplex[0];
+    simplex[j][j - 1] += simplex[0][j - 1] > 0.5 ? -0.2 : 0.2;
+  }
+  std::vector<double> f(n + 1);
+  for (size_t j = 0; j <= n; ++j) {
+    ASSIGN_OR_RETURN(f[j], objective(simplex[j]));
+  }
+  while (result.evaluations < max_evaluations) {
+    std::vector<size_t> order(n + 1);
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return f[a] < f[b]; });
+    const size_t best = order.front(), worst = order.back(), second = order[n - 1];
+    if (f[worst] - f[best] < 1e-6) break;
+    std::vector<double> centroid(n, 0.0);
+    for (size_t j : order) {
+      if (j == worst) continue;
+      for (size_t i = 0; i < n; ++i) centroid[i] += simplex[j][i] / static_cast<double>(n);
+    }
+    auto along = [&](double t) {
+      std::vector<double> p(n);
+      for (size_t i = 0; i < n; ++i) {
+        p[i] = std::clamp(centroid[i] + t * (simplex[worst][i] - centroid[i]), 0.0, 1.0);
+      }
+      return p;
+    };
+    const std::vector<double> reflected = along(-1);
+    ASSIGN_OR_RETURN(double fr, objective(reflected));
+    if (fr < f[best]) {
+      const std::vector<double> expanded = along(-2);
+      ASSIGN_OR_RETURN(double fe, objective(expanded));
+      if (fe < fr) {
+        simplex[worst] = expanded, f[worst] = fe;
+      } else {
+        simplex[worst] = reflected, f[worst] = fr;
+      }
+      continue;
+    }
+    if (fr < f[second]) {
+      simplex[worst] = reflected, f[worst] = fr;
+      continue;
+    }
+    const std::vector<double> contracted = along(0.5);
+    ASSIGN_OR_RETURN(double fc, objective(contracted));
+    if (fc < f[worst]) {
+      simplex[worst] = contracted, f[worst] = fc;
+      continue;
+    }
+    for (size_t j = 0; j <= n; ++j) {  // shrink towards the best
+      if (j == best) continue;
+      for (size_t i = 0; i < n; ++i) {
+        simplex[j][i] = simplex[best][i] + 0.5 * (simplex[j][i] - simplex[best][i]);
+      }
+      ASSIGN_OR_RETURN(f[j], objective(simplex[j]));
+    }
+  }
+  const size_t best = static_cast<size_t>(std::min_element(f.begin(), f.end()) - f.begin());
+  const std::vector<std::pair<std::string, double>> values = values_of(simplex[best]);
+  result.values.assign(values.begin() + static_cast<std::ptrdiff_t>(fixed.size()), values.end());
+  ASSIGN_OR_RETURN(registry::Presets fitted, With(presets, spec.engine, spec.hardware, values));
+  ASSIGN_OR_RETURN(Errors after, Evaluate(spec, rows, fitted, plugins));
+  result.objective = after.objective;
+  result.fitted_median = MedianAbsolute(after.fitted);
+  result.held_out_median = MedianAbsolute(after.held_out);
+  return result;
+}
+
+}  // namespace infercost::validation
