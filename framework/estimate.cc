@@ -10,6 +10,7 @@
 #include "framework/ledger/pipeline.h"
 #include "framework/ledger/scenario_steps.h"
 #include "framework/memory/memory_model.h"
+#include "framework/serving/arrivals.h"
 
 namespace infercost::framework {
 namespace {
@@ -48,6 +49,21 @@ std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
         s.layout.tensor * s.layout.data / s.layout.expert));
   }
   return notes;
+}
+
+// --request-rate: how the arrivals were drawn, and whether the server keeps up with them.
+std::string OpenLoopNote(const Scenario& s, double served_per_s, bool overloaded) {
+  std::string note = fmt::format(
+      "open loop: {} requests arriving as a Poisson process at {:.3g}/s (fixed seed), the first "
+      "quarter left out of the means; --concurrency is not used",
+      kOpenLoopRequests, s.request_rate);
+  if (overloaded) {
+    note += fmt::format(
+        "; OVERLOADED: the server completes {:.3g} requests/s, fewer than arrive, so the queue "
+        "and TTFT grow with the length of the run",
+        served_per_s);
+  }
+  return note;
 }
 
 // Every number a report prints must be a real number: never inf, NaN (JSON null) or a
@@ -176,6 +192,11 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   summary.pipeline_bubble_fraction =
       static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline);
   summary.notes = s.warnings;
+  if (summary.serving && s.request_rate > 0) {
+    summary.notes.push_back(
+        OpenLoopNote(s, summary.serving->requests_per_s * static_cast<double>(s.layout.data),
+                     summary.serving->overloaded));
+  }
   if (!s.engine_fitted_on_device) {
     summary.notes.push_back(fmt::format("calibration of {} on {}: {}", s.engine.name,
                                         s.hardware.name, s.calibration_basis));
@@ -286,6 +307,9 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
       kv_bytes / 1e6, s.input_tokens, 1e3 * kv_transfer_s,
       prefill_gpus + decode_gpus <= s.hardware.gpus_per_node ? "scale-up" : "scale-out"));
   summary.disagg = d;
+  if (s.request_rate > 0) {
+    summary.notes.push_back(OpenLoopNote(s, d.requests_per_s, d.overloaded));
+  }
   RETURN_IF_ERROR(CheckFinite(e));
   return e;
 }

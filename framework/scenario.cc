@@ -142,6 +142,17 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
         "--concurrency clients) or disagg (separate prefill and decode pools)",
         request.mode));
   }
+  if (!(request.request_rate >= 0 && request.request_rate <= 1e6)) {
+    return absl::InvalidArgumentError(
+        fmt::format("--request-rate = {} must be in [0, 1e6] requests per second (0: --concurrency "
+                    "closed-loop clients)",
+                    request.request_rate));
+  }
+  if (request.request_rate > 0 && scenario.mode == ServingMode::kStatic) {
+    return absl::InvalidArgumentError(
+        "--request-rate needs --mode serving or --mode disagg (a static batch has no arrivals)");
+  }
+  scenario.request_rate = request.request_rate;
   ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,
                                                              request.dp, request.ep},
                                                             scenario.model));

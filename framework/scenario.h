@@ -82,8 +82,11 @@ struct ScenarioRequest {
   // Shorthand for the variant option mla_form=VALUE (--mla-form); empty = not given.
   std::string mla_form;
   std::string mode = "static";  // --mode: static | serving | disagg
-  PoolRequest prefill_pool;     // --mode disagg: --prefill-workers, --prefill-tp, ...
-  PoolRequest decode_pool;      // --decode-workers, --decode-tp, ...
+  // serving / disagg: requests per second arriving open loop (Poisson) instead of --concurrency
+  // closed-loop clients; 0 = closed loop.
+  double request_rate = 0;
+  PoolRequest prefill_pool;  // --mode disagg: --prefill-workers, --prefill-tp, ...
+  PoolRequest decode_pool;   // --decode-workers, --decode-tp, ...
 };
 
 // A resolved pool of --mode disagg.
@@ -114,6 +117,7 @@ struct Scenario {
   int64_t output_tokens = 0;
   int64_t concurrency = 1;
   ServingMode mode = ServingMode::kStatic;
+  double request_rate = 0;  // requests/s, open loop (serving, disagg); 0: closed loop
   // The parallel layout, resolved once (parallelism.h): GPUs = tensor x pipeline x data;
   // experts spread over `expert` GPUs.
   Parallelism layout;

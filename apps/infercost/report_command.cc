@@ -112,6 +112,9 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                   "disagg: separate prefill and decode pools (--prefill-* / --decode-*), the KV "
                   "cache moving between them")
       ->capture_default_str();
+  command.add_option("--request-rate", request.request_rate,
+                     "serving / disagg: requests per second arriving open loop (Poisson, fixed "
+                     "seed) instead of --concurrency closed-loop clients");
   for (auto [pool, name] :
        {std::pair{&request.prefill_pool, "prefill"}, std::pair{&request.decode_pool, "decode"}}) {
     const std::string flag = fmt::format("--{}", name);

@@ -196,6 +196,7 @@ std::string ApiSpelling(std::string message) {
       {"--allow-beyond-context", "allow_beyond_context"},
       {"--concurrency", "concurrency"},
       {"--mode", "mode"},
+      {"--request-rate", "request_rate"},
       {"--prefill-workers", "prefill_workers"},
       {"--prefill-gpus", "prefill_gpus"},
       {"--prefill-batch", "prefill_batch"},
@@ -267,6 +268,7 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "bw_efficiency",
                                                  "allow_beyond_context",
                                                  "mode",
+                                                 "request_rate",
                                                  "prefill_workers",
                                                  "prefill_gpus",
                                                  "prefill_tp",
@@ -302,7 +304,8 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                          Read(j, "mla_form", r.mla_form),
                          Read(j, "moe_imbalance", r.moe_imbalance),
                          Read(j, "allow_beyond_context", r.allow_beyond_context),
-                         Read(j, "mode", r.mode)}) {
+                         Read(j, "mode", r.mode),
+                         Read(j, "request_rate", r.request_rate)}) {
     if (!s.ok()) return s;
   }
   // --mode disagg's pools: "prefill_workers", "decode_tp", ... as the CLI's --prefill-workers.

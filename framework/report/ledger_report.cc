@@ -168,6 +168,7 @@ json SummaryJson(const Estimate& e) {
   if (s.serving) {
     const ServingState& v = *s.serving;
     j["serving"] = {{"requests_per_s", v.requests_per_s},
+                    {"overloaded", v.overloaded},
                     {"decode_batch", v.decode_batch},
                     {"prefill_tokens_per_step", v.prefill_tokens_per_step},
                     {"mixed_step_fraction", v.mixed_step_fraction},
@@ -179,6 +180,7 @@ json SummaryJson(const Estimate& e) {
   if (s.disagg) {
     const DisaggState& d = *s.disagg;
     j["disagg"] = {{"requests_per_s", d.requests_per_s},
+                   {"overloaded", d.overloaded},
                    {"ttft_from_start_s", d.ttft_from_start_s},
                    {"prefill_wait_s", d.prefill_wait_s},
                    {"prefill_step_s", d.prefill_step_s},
@@ -420,6 +422,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"output_tokens", s.output_tokens},
                    {"concurrency", s.concurrency},
                    {"mode", ServingModeName(s.mode)},
+                   {"request_rate", s.request_rate},
                    {"attention_variant", s.attention_variant},
                    {"attention_kernel", s.attention_kernel}};
   if (s.mode == ServingMode::kDisagg) {

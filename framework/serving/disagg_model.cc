@@ -11,6 +11,7 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/ledger/scenario_steps.h"
+#include "framework/serving/arrivals.h"
 #include "framework/serving/serving_model.h"
 
 namespace infercost::framework {
@@ -106,7 +107,14 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
         "disagg simulation: each pool needs at least one worker taking at least one sequence");
   }
   WorkerSteps prefill_steps(prefill), decode_steps(decode);
-  const int64_t clients = s.concurrency;
+  // Closed loop: `concurrency` clients, the first cycle left out of the means. Open loop
+  // (--request-rate): Poisson arrivals, the first quarter left out.
+  const bool open_loop = s.request_rate > 0;
+  const std::vector<double> arrivals =
+      open_loop ? PoissonArrivals(s.request_rate, kOpenLoopRequests) : std::vector<double>{};
+  size_t next_arrival = 0;
+  const int64_t clients = open_loop ? kOpenLoopRequests / 4 : s.concurrency;
+  OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
   DisaggState st;
@@ -137,6 +145,7 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
   double all_ttft_sum = 0;
   auto complete = [&](size_t id) {
     const Request& r = requests[id];
+    meter.Completed(now);
     ++finished;
     all_ttft_sum += r.ready - r.arrival;
     if (finished == clients) first_cycle_end = now;
@@ -148,7 +157,7 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
       decode_wait_sum += r.joined - r.ready;
       ++st.completed;
     }
-    arrive(now);  // the client sends its next request
+    if (!open_loop) arrive(now);  // the client sends its next request
   };
   auto start_decode_step = [&](DecodeWorker& w) -> absl::Status {
     for (size_t id : w.joining) requests[id].joined = now;
@@ -206,15 +215,21 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
     return absl::OkStatus();
   };
 
-  for (int64_t i = 0; i < clients; ++i) arrive(0);
+  if (!open_loop) {
+    for (int64_t i = 0; i < clients; ++i) arrive(0);
+  }
   RETURN_IF_ERROR(start_prefills());
 
-  // Enough events for the start-up cycle and two more; each decode event touches every running
-  // sequence of its worker, so the limit keeps any scenario to about a second.
-  const int64_t target = 2 * clients;
-  const int64_t work_per_event = std::max<int64_t>(1, std::min(clients, decode.step_batch));
-  const int64_t max_events = std::min(6 * (osl + 8) * decode.workers + 8 * clients + 20'000,
-                                      std::max<int64_t>(20'000, 400'000'000 / work_per_event));
+  // Enough events for the start-up cycle and two more (open loop: every request); each decode
+  // event touches every running sequence of its worker, so the limit keeps any scenario to
+  // about a second.
+  const int64_t target = open_loop ? kOpenLoopRequests - clients : 2 * clients;
+  const int64_t work_per_event =
+      std::max<int64_t>(1, open_loop ? decode.step_batch : std::min(clients, decode.step_batch));
+  const int64_t wanted_events = open_loop ? 4 * kOpenLoopRequests * (osl + 8) + 20'000
+                                          : 6 * (osl + 8) * decode.workers + 8 * clients + 20'000;
+  const int64_t max_events =
+      std::min(wanted_events, std::max<int64_t>(20'000, 400'000'000 / work_per_event));
   constexpr double kNever = std::numeric_limits<double>::infinity();
   while (st.completed < target && st.events < max_events) {
     // The next event: a prefill step ends, a transfer lands, or a decode step ends.
@@ -238,7 +253,16 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
         transfer_done = false;
       }
     }
+    bool arrival = false;
+    if (next_arrival < arrivals.size() && arrivals[next_arrival] < next) {
+      next = arrivals[next_arrival];
+      arrival = true;
+      prefill_done = nullptr;
+      decode_done = nullptr;
+      transfer_done = false;
+    }
     if (next == kNever) {
+      if (open_loop) break;  // every request served
       return absl::InternalError("disagg simulation: nothing left to do (no KV room?)");
     }
     const double dt = next - now;
@@ -253,7 +277,10 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
     now = next;
     ++st.events;
 
-    if (prefill_done != nullptr) {
+    if (arrival) {
+      arrive(arrivals[next_arrival]);
+      meter.Queued(next_arrival++, prefill_queue.size() + decode_queue.size());
+    } else if (prefill_done != nullptr) {
       prefill_done->busy = false;
       for (size_t id : prefill_done->batch) {
         Request& r = requests[id];
@@ -305,7 +332,8 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
   st.prefill_wait_s = prefill_wait_sum / completed;
   st.prefill_step_s = prefill_step_sum / completed;
   st.decode_wait_s = decode_wait_sum / completed;
-  st.requests_per_s = completed / (now - first_cycle_end);
+  st.requests_per_s = open_loop ? meter.ServedPerSecond() : completed / (now - first_cycle_end);
+  st.overloaded = open_loop && meter.Overloaded();
   if (steady_time > 0) {
     st.decode_batch = decode_weighted / (steady_time * static_cast<double>(decode.workers));
     st.prefill_busy = prefill_busy_time / (steady_time * static_cast<double>(prefill.workers));

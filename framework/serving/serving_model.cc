@@ -12,6 +12,7 @@
 #include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
 #include "framework/ledger/scenario_steps.h"
+#include "framework/serving/arrivals.h"
 
 namespace infercost::framework {
 namespace {
@@ -137,7 +138,17 @@ int64_t ContextBucket(double context) {
 absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
                                              const Scenario& s, int64_t max_running) {
   StepParts parts(pipeline, timer, s);
-  const int64_t clients = ReplicaBatch(s, s.concurrency);
+  // Closed loop: `clients` clients, the first cycle left out of the means. Open loop
+  // (--request-rate): Poisson arrivals at this replica's share of the rate, the first quarter
+  // left out.
+  const bool open_loop = s.request_rate > 0;
+  const std::vector<double> arrivals =
+      open_loop
+          ? PoissonArrivals(s.request_rate / static_cast<double>(s.layout.data), kOpenLoopRequests)
+          : std::vector<double>{};
+  size_t next_arrival = 0;
+  const int64_t clients = open_loop ? kOpenLoopRequests / 4 : ReplicaBatch(s, s.concurrency);
+  OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
   const int64_t budget = s.engine.max_batched_tokens > 0
@@ -148,14 +159,19 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
 
   // Run the start-up cycle and two more, within a step limit that keeps any scenario to about
   // a second: each step touches every running sequence, so the limit shrinks as they grow.
-  const int64_t target_completions = 2 * clients;  // after the start-up cycle
-  const int64_t per_step = std::max<int64_t>(1, std::min(clients, capacity));
-  const int64_t max_steps = std::min(std::max<int64_t>(20'000, 6 * (osl + 8)),
+  const int64_t target_completions =  // after the start-up cycle
+      open_loop ? kOpenLoopRequests - clients : 2 * clients;
+  // (Open loop: every request may run alone, one after another, at a low rate.)
+  const int64_t per_step = std::max<int64_t>(1, std::min(open_loop ? capacity : clients, capacity));
+  const int64_t wanted_steps = open_loop ? kOpenLoopRequests * (osl + 8) : 6 * (osl + 8);
+  const int64_t max_steps = std::min(std::max<int64_t>(20'000, wanted_steps),
                                      std::max<int64_t>(2'000, 200'000'000 / per_step));
 
   // All clients start together, as a benchmark starts them.
   std::deque<Request> waiting;
-  for (int64_t i = 0; i < clients; ++i) waiting.push_back(Request{isl, 0, 0.0, 0.0});
+  if (!open_loop) {
+    for (int64_t i = 0; i < clients; ++i) waiting.push_back(Request{isl, 0, 0.0, 0.0});
+  }
   std::vector<Request> running;
   ServingState st;
   double now = 0;
@@ -172,6 +188,7 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
   Totals whole_run, steady;
 
   auto complete = [&](const Request& r) {
+    meter.Completed(now);
     const double ttft = r.first_token - r.arrival;
     const double tpot = osl > 1 ? (now - r.first_token) / static_cast<double>(osl - 1) : 0;
     ++finished;
@@ -183,10 +200,21 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
       tpot_sum += tpot;
       ++st.completed;
     }
-    waiting.push_back(Request{isl, 0, now, 0.0});  // the client sends its next request
+    if (!open_loop) waiting.push_back(Request{isl, 0, now, 0.0});  // the client's next request
   };
 
   while (st.completed < target_completions && st.steps < max_steps) {
+    if (open_loop) {
+      // Requests that arrived by now join the queue; an idle server waits for the next one.
+      if (running.empty() && waiting.empty() && next_arrival < arrivals.size()) {
+        now = std::max(now, arrivals[next_arrival]);
+      }
+      while (next_arrival < arrivals.size() && arrivals[next_arrival] <= now) {
+        waiting.push_back(Request{isl, 0, arrivals[next_arrival], 0.0});
+        meter.Queued(next_arrival++, waiting.size());
+      }
+      if (running.empty() && waiting.empty()) break;  // every request served
+    }
     // --- Build the step.
     const bool pause_decodes =
         prefill_first && !waiting.empty() && static_cast<int64_t>(running.size()) < capacity;
@@ -303,7 +331,8 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
   st.ttft_s = ttft_sum / completed;
   st.tpot_s = osl > 1 ? tpot_sum / completed : now / static_cast<double>(st.steps);
   // The completion rate after the start-up cycle.
-  st.requests_per_s = completed / (now - first_cycle_end);
+  st.requests_per_s = open_loop ? meter.ServedPerSecond() : completed / (now - first_cycle_end);
+  st.overloaded = open_loop && meter.Overloaded();
   const double steps = static_cast<double>(std::max<int64_t>(steady.steps, 1));
   st.decode_batch = steady.decode_weighted / steady.time;
   st.waiting_requests = steady.waiting_weighted / steady.time;

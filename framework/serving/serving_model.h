@@ -37,6 +37,7 @@ struct ServingState {
   double ttft_s = 0;                   // mean arrival to first token, queueing included
   double tpot_s = 0;                   // mean (finish - first token) / (output_tokens - 1)
   double requests_per_s = 0;           // completions per second, per data-parallel replica
+  bool overloaded = false;             // open loop: fewer complete than arrive, the queue grows
   double decode_batch = 0;             // time-weighted mean of the sequences decoding per step
   double prefill_tokens_per_step = 0;  // mean prompt tokens a step carries
   double mixed_step_fraction = 0;      // steps that carry prompt tokens

@@ -21,6 +21,8 @@ SCENARIOS = [
     ["--model", "deepseek-v3", "--hardware", "b200", "--engine", "trtllm", "--concurrency", "32",
      "--mode", "disagg", "--prefill-tp", "1", "--prefill-dp", "8", "--prefill-ep", "8",
      "--decode-workers", "2", "--decode-tp", "8", "--decode-ep", "8"],
+    ["--model", "llama-3.1-8b", "--gpus", "1", "--engine", "vllm", "--mode", "serving",
+     "--request-rate", "4", "--output-tokens", "64"],
     ["--model", "llama-3.1-8b", "--hardware", "l4", "--gpus", "1", "--weights", "bf16",
      "--engine", "vllm", "--concurrency", "200"],
 ]

@@ -8,8 +8,10 @@
 //     whole batch — the static decode step;
 //   - a closed loop obeys Little's law: requests/s x (TTFT + (output - 1) TPOT) = clients.
 #include <cmath>
+#include <vector>
 
 #include "framework/estimate.h"
+#include "framework/serving/arrivals.h"
 #include "gtest/gtest.h"
 #include "tests/integration/pipeline_fixture.h"
 
@@ -101,6 +103,52 @@ TEST(ServingMode, UnknownModeIsRefusedByName) {
   absl::StatusOr<framework::Estimate> e = TryEstimate(r);
   ASSERT_FALSE(e.ok());
   EXPECT_NE(e.status().message().find("--mode \"disagregated\""), std::string::npos);
+}
+
+TEST(OpenLoop, PoissonArrivalsAreFixedIncreasingAndOfTheRequestedRate) {
+  const std::vector<double> a = framework::PoissonArrivals(4.0, 400);
+  ASSERT_EQ(a.size(), 400u);
+  EXPECT_EQ(a, framework::PoissonArrivals(4.0, 400));  // a fixed seed: the same every run
+  for (size_t i = 1; i < a.size(); ++i) EXPECT_GT(a[i], a[i - 1]);
+  // 400 exponential gaps of mean 0.25 s: their mean has a standard error of 0.25 / 20 = 5%.
+  EXPECT_NEAR(a.back() / 400, 0.25, 0.25 * 0.15);
+}
+
+TEST(OpenLoop, RareArrivalsMeetAnIdleServer) {
+  // One request every 1000 s on average, each served in well under a second: a request
+  // practically never finds another running, so each sees the one-client server.
+  ScenarioRequest open = Llama8b("vllm", 1, "serving");
+  open.output_tokens = 50;
+  open.request_rate = 0.001;
+  ScenarioRequest closed = open;
+  closed.request_rate = 0;
+  const framework::Estimate o = EstimateOrFail(open);
+  const framework::Estimate c = EstimateOrFail(closed);
+  EXPECT_NEAR(o.summary.ttft_s / c.summary.ttft_s, 1, 1e-6);
+  EXPECT_NEAR(o.summary.tpot_s / c.summary.tpot_s, 1, 0.01);
+  EXPECT_FALSE(o.summary.serving->overloaded);
+  // Served = arrived over the measured window: 299 gaps after the first 100 arrivals.
+  const std::vector<double> a = framework::PoissonArrivals(0.001, 400);
+  EXPECT_NEAR(o.summary.serving->requests_per_s, 299 / (a[399] - a[100]), 1e-12);
+}
+
+TEST(OpenLoop, ArrivalsBeyondCapacityAreFlaggedOverloaded) {
+  ScenarioRequest r = Llama8b("vllm", 1, "serving");
+  r.output_tokens = 50;
+  r.request_rate = 5000;  // 400 requests in ~0.08 s
+  const framework::Estimate e = EstimateOrFail(r);
+  EXPECT_TRUE(e.summary.serving->overloaded);
+  EXPECT_LT(e.summary.serving->requests_per_s, 5000);
+  EXPECT_NE(::testing::PrintToString(e.summary.notes).find("OVERLOADED"), std::string::npos);
+
+  r.mode = "disagg";
+  const framework::Estimate d = EstimateOrFail(r);
+  EXPECT_TRUE(d.summary.disagg->overloaded);
+
+  r.mode = "static";  // a static batch has no arrivals
+  absl::StatusOr<framework::Estimate> bad = TryEstimate(r);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("--request-rate"), std::string::npos);
 }
 
 }  // namespace

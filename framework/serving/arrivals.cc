@@ -1,0 +1,66 @@
+#include "framework/serving/arrivals.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+namespace infercost::framework {
+
+std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed) {
+  std::vector<double> at;
+  at.reserve(static_cast<size_t>(count));
+  // splitmix64: a fixed, portable generator (std::exponential_distribution is not specified
+  // bit for bit across standard libraries).
+  uint64_t state = seed;
+  double t = 0;
+  for (int64_t i = 0; i < count; ++i) {
+    uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    const double u = static_cast<double>(z >> 11) * 0x1.0p-53;  // [0, 1)
+    t += -std::log1p(-u) / rate;
+    at.push_back(t);
+  }
+  return at;
+}
+
+OpenLoopMeter::OpenLoopMeter(std::vector<double> arrivals, int64_t warmup)
+    : arrivals_(std::move(arrivals)),
+      first_(std::min(static_cast<size_t>(std::max<int64_t>(warmup, 0)),
+                      arrivals_.empty() ? 0 : arrivals_.size() - 1)) {}
+
+void OpenLoopMeter::Completed(double now) {
+  if (arrivals_.empty()) return;
+  if (now >= arrivals_[first_] && now <= arrivals_.back()) ++completions_;
+  last_completion_ = std::max(last_completion_, now);
+}
+
+void OpenLoopMeter::Queued(size_t index, size_t queued) {
+  if (index == first_) queued_first_ = queued;
+  if (index + 1 == arrivals_.size()) queued_last_ = queued;
+}
+
+bool OpenLoopMeter::Overloaded() const {
+  if (arrivals_.size() < 2) return false;
+  const double window = arrivals_.back() - arrivals_[first_];
+  const double arrived = static_cast<double>(arrivals_.size() - 1 - first_);
+  return static_cast<double>(completions_)<
+             0.9 * arrived&& static_cast<double>(queued_last_)> static_cast<double>(queued_first_) +
+             0.05 * static_cast<double>(arrivals_.size()) &&
+         window > 0;
+}
+
+double OpenLoopMeter::ServedPerSecond() const {
+  if (arrivals_.size() < 2) return 0;
+  const double window = arrivals_.back() - arrivals_[first_];
+  const double arrived = static_cast<double>(arrivals_.size() - 1 - first_);
+  if (!(window > 0)) return 0;
+  if (!Overloaded()) return arrived / window;
+  // Overloaded: the measured requests over the time from the first one's arrival to the last
+  // completion, the queue's drain included (the server's capacity).
+  const double served = last_completion_ - arrivals_[first_];
+  return served > 0 ? static_cast<double>(arrivals_.size() - first_) / served : 0;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,48 @@
+// Open-loop arrivals (--request-rate): a Poisson process of `rate` requests per second, as
+// serving benchmarks draw them (vLLM's and SGLang's bench_serving, aiperf), from a fixed seed so
+// that every run of a scenario gives the same numbers on every platform.
+//
+//   const std::vector<double> at = PoissonArrivals(/*rate=*/4.0, /*count=*/400);
+#ifndef INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
+#define INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace infercost::framework {
+
+// Requests an open-loop simulation runs; the first quarter warms the server up and is left out
+// of the means.
+inline constexpr int64_t kOpenLoopRequests = 400;
+
+// `count` arrival times (seconds, from 0, increasing) with exponential gaps of mean 1 / rate.
+std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed = 20261201);
+
+// What an open-loop run measured while requests still arrived (from the first measured arrival
+// to the last): the completions, and the queue at both ends. A server that keeps up completes
+// about what arrives and its queue stays flat; an overloaded one completes fewer (< 90 %) while
+// its queue grows (by more than 5 % of the requests).
+class OpenLoopMeter {
+ public:
+  OpenLoopMeter(std::vector<double> arrivals, int64_t warmup);
+  // A request completed at `now`.
+  void Completed(double now);
+  // Arrival `index` was queued, `queued` requests waiting behind it (itself included).
+  void Queued(size_t index, size_t queued);
+  bool Overloaded() const;
+  // Requests per second served: the arrival rate when the server keeps up, else its capacity
+  // (the measured requests over the time to serve them all).
+  double ServedPerSecond() const;
+
+ private:
+  std::vector<double> arrivals_;
+  size_t first_ = 0;
+  int64_t completions_ = 0;
+  size_t queued_first_ = 0, queued_last_ = 0;
+  double last_completion_ = 0;
+};
+
+}  // namespace infercost::framework
+
+#endif  // INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
