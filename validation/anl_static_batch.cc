@@ -188,6 +188,7 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   };
   std::map<std::tuple<std::string, std::string, std::string>, Accumulator> groups;
   std::vector<double> all_errors;
+  std::map<std::string, std::vector<double>> regimes;
   for (const AnlRow& row : rows) {
     absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
     if (!request.ok()) {
@@ -205,6 +206,15 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     result.relative_error = result.predicted_s / row.latency_s - 1;
     result.fits = estimate.summary.memory.fits;
     result.band_regime = framework::RegimeOf(scenario, "e2e");
+    const double prefill = estimate.summary.ttft_s;
+    result.regimes = {"batch " + framework::BatchBucket(request->concurrency),
+                      fmt::format("tp {}", scenario.layout.tensor),
+                      scenario.model.moe ? "moe" : "dense",
+                      prefill >= estimate.summary.e2e_s - prefill ? "prefill-bound"
+                                                                  : "decode-bound"};
+    for (const std::string& regime : result.regimes) {
+      regimes[regime].push_back(result.relative_error);
+    }
     Accumulator& group = groups[{request->engine, request->hardware, request->model}];
     group.gpus.insert(row.num_hardware);
     group.errors.push_back(result.relative_error);
@@ -222,6 +232,17 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     for (double e : accumulator.errors) sum += e;
     group.mean_error = sum / static_cast<double>(accumulator.errors.size());
     validation.groups.push_back(std::move(group));
+  }
+  for (auto& [name, errors] : regimes) {
+    AnlRegime regime;
+    regime.name = name;
+    regime.rows = static_cast<int64_t>(errors.size());
+    double sum = 0;
+    for (double e : errors) sum += e;
+    regime.mean_error = sum / static_cast<double>(errors.size());
+    regime.p90_abs_error = QuantileAbsolute(errors, 0.9);
+    regime.median_abs_error = MedianAbsolute(std::move(errors));
+    validation.regimes.push_back(std::move(regime));
   }
   validation.p90_abs_error = QuantileAbsolute(all_errors, 0.9);
   validation.median_abs_error = MedianAbsolute(all_errors);

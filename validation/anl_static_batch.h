@@ -69,6 +69,19 @@ struct AnlResult {
   double relative_error = 0;
   std::string band_regime;  // framework::RegimeOf(scenario, "e2e")  // predicted / measured - 1
   bool fits = true;         // the model's memory verdict for the batch
+  // Regimes: "batch 1-7" / "batch 8-63" / "batch 64+", "tp N", "dense" / "moe", and
+  // "prefill-bound" (the predicted prefill takes at least the decode steps' time) or
+  // "decode-bound".
+  std::vector<std::string> regimes;
+};
+
+// One regime's error over the rows in it.
+struct AnlRegime {
+  std::string name;
+  int64_t rows = 0;
+  double median_abs_error = 0;
+  double p90_abs_error = 0;
+  double mean_error = 0;
 };
 
 // One engine x device x model.
@@ -86,6 +99,7 @@ struct AnlGroup {
 struct AnlValidation {
   std::vector<AnlResult> results;  // file order
   std::vector<AnlGroup> groups;    // sorted by engine, hardware, model
+  std::vector<AnlRegime> regimes;  // batch, tp, dense/moe, prefill-/decode-bound; by name
   int64_t skipped = 0;             // rows with a framework, model or device without a preset
   double median_abs_error = 0;     // over every result
   double p90_abs_error = 0;

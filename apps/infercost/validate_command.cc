@@ -68,12 +68,25 @@ void PrintTable(const std::string& data, const validation::AnlValidation& v) {
   groups.AddRow({"all", "", "", "", std::to_string(v.results.size()),
                  AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), ""});
   fmt::print("MEDIAN ABSOLUTE ERROR PER ENGINE x DEVICE x MODEL\n{}", groups.Render());
+  TextTable regimes({"regime", "rows", "median |error|", "p90 |error|", "mean error"},
+                    {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  for (const validation::AnlRegime& r : v.regimes) {
+    regimes.AddRow({r.name, std::to_string(r.rows), AbsPercent(r.median_abs_error),
+                    AbsPercent(r.p90_abs_error), Percent(r.mean_error)});
+  }
+  fmt::print("\nPER REGIME (batch size, TP, dense/MoE, prefill- vs decode-bound)\n{}",
+             regimes.Render());
+  const double rows_total = static_cast<double>(v.results.size() + v.skipped);
+  fmt::print("\ncoverage: {} of {} rows predicted ({:.1f}%)", v.results.size(),
+             v.results.size() + v.skipped,
+             rows_total > 0 ? 100.0 * static_cast<double>(v.results.size()) / rows_total : 0.0);
   if (v.skipped > 0) {
-    fmt::print("\n{} row(s) skipped: framework, model or device without a preset\n", v.skipped);
+    fmt::print("; {} skipped: framework, model or device without a preset", v.skipped);
   }
   fmt::print(
-      "\nerror = predicted / measured - 1. fits = no: the model says the batch does not fit in "
-      "memory at once; engines then run it in waves, which the estimate does not model.\n");
+      "\n\nerror = predicted / measured - 1. fits = no: the model says the batch does not fit in "
+      "memory at once; it is predicted as waves of what fits, one after another, as engines run "
+      "it.\n");
 }
 
 void PrintJson(const std::string& data, const validation::AnlValidation& v) {
@@ -103,9 +116,18 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                       {"p90_abs_error", g.p90_abs_error},
                       {"mean_error", g.mean_error}});
   }
+  nlohmann::json regimes = nlohmann::json::array();
+  for (const validation::AnlRegime& r : v.regimes) {
+    regimes.push_back({{"regime", r.name},
+                       {"rows", r.rows},
+                       {"median_abs_error", r.median_abs_error},
+                       {"p90_abs_error", r.p90_abs_error},
+                       {"mean_error", r.mean_error}});
+  }
   const nlohmann::json out = {{"data", data},
                               {"rows", rows},
                               {"groups", groups},
+                              {"regimes", regimes},
                               {"median_abs_error", v.median_abs_error},
                               {"p90_abs_error", v.p90_abs_error},
                               {"skipped", v.skipped}};
