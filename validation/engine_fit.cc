@@ -155,6 +155,27 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
       specs.push_back(std::move(spec));
     }
   }
+  // AMD (ANL's ROCm / HIP runs, anl_static_batch_amd.csv): vLLM and llama.cpp on MI300X and
+  // MI250, Llama-3-8B / 70B fitted, Llama-2-7B held out. No TTFT was published for them, so the
+  // matmul efficiency is free too.
+  for (const char* engine : {"vllm", "llamacpp"}) {
+    for (const char* hardware : {"mi300x", "mi250"}) {
+      FitSpec spec =
+          Spec(engine, hardware, "e2e", "ANL AMD static batches (anl_static_batch_amd.csv)");
+      ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_static_batch_amd.csv"), engine, hardware,
+                                          {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
+      spec.free = {{"matmul_efficiency", 0.1, 0.9}, {"bandwidth_efficiency", 0.2, 0.92}};
+      if (std::string(engine) == "llamacpp") {
+        spec.free.push_back({"kernel_overhead_s", 0, 100e-6});
+        spec.free.push_back({"per_step_overhead_s", 0, 20e-3});
+      } else {
+        spec.free.push_back({"per_layer_overhead_s", 0, 100e-6});
+        spec.free.push_back({"per_step_overhead_s", 0, 20e-3});
+        spec.free.push_back({"per_sequence_overhead_s", 0, 1e-3});
+      }
+      specs.push_back(std::move(spec));
+    }
+  }
   // DeepSpeed-MII on A100: the two host costs; Llama-2-70B held out.
   {
     FitSpec spec = Spec("deepspeed-mii", "a100-40gb", "e2e",

@@ -59,6 +59,17 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
       "calibrate", "Re-derive calibration data from the measurements (--bands: error bands)");
   AddCalibrateFlags(*calibrate, line.calibrate_flags);
 
+  CLI::App* compare = app.add_subcommand(
+      "compare",
+      "Two scenarios side by side: shared flags for both, --a.FLAG / --b.FLAG for one side, "
+      "--a FILE.toml / --b FILE.toml for a side's scenario file");
+  compare->add_option("--a", line.compare_flags.a_file, "Side A's scenario file (TOML)");
+  compare->add_option("--b", line.compare_flags.b_file, "Side B's scenario file (TOML)");
+  compare->add_flag("--only-different", line.compare_flags.only_different,
+                    "List only the values that differ");
+  compare->allow_extras();
+  compare->fallthrough(false);  // its scenario flags stay with it (see below)
+
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& arg : args) argv.push_back(arg.c_str());
@@ -88,8 +99,10 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
       }
     }
   }
-  if (flags.format == "csv" && !report->parsed() && app.get_subcommands().size() == 1) {
-    err << "infercost: error: --format csv is available for `report` only; use table or json\n";
+  if (flags.format == "csv" && !report->parsed() && !compare->parsed() &&
+      app.get_subcommands().size() == 1) {
+    err << "infercost: error: --format csv is available for `report` and `compare` only; use "
+           "table or json\n";
     return kUsageError;
   }
   if (models->parsed()) {
@@ -102,6 +115,39 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     line.command = Command::kValidate;
   } else if (calibrate->parsed()) {
     line.command = Command::kCalibrate;
+  } else if (compare->parsed()) {
+    line.command = Command::kCompare;
+    // Global flags given after `compare` arrive among its extras: take them out.
+    std::vector<std::string> rest = compare->remaining();
+    for (size_t i = 0; i < rest.size(); ++i) {
+      std::string arg = rest[i], value;
+      const size_t eq = arg.find('=');
+      const bool inline_value = arg.rfind("--", 0) == 0 && eq != std::string::npos;
+      if (inline_value) value = arg.substr(eq + 1), arg = arg.substr(0, eq);
+      std::vector<std::string>* list = arg == "--presets-dir"       ? &flags.preset_dirs
+                                       : arg == "--plugin-dir"      ? &flags.plugin_dirs
+                                       : arg == "--plugin-override" ? &flags.plugin_overrides
+                                                                    : nullptr;
+      if (arg != "--format" && list == nullptr) {
+        line.compare_flags.args.push_back(rest[i]);
+        continue;
+      }
+      if (!inline_value) {
+        if (i + 1 >= rest.size()) {
+          err << fmt::format("infercost: error: {} needs a value\n", arg);
+          return kUsageError;
+        }
+        value = rest[++i];
+      }
+      if (list != nullptr) {
+        list->push_back(value);
+      } else if (value == "table" || value == "json" || value == "csv") {
+        flags.format = value;
+      } else {
+        err << fmt::format("infercost: error: --format {}: use table, json or csv\n", value);
+        return kUsageError;
+      }
+    }
   } else {
     line.command = Command::kReport;
   }

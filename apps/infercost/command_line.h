@@ -14,13 +14,14 @@
 #include <vector>
 
 #include "apps/infercost/calibrate_command.h"
+#include "apps/infercost/compare_command.h"
 #include "apps/infercost/session.h"
 #include "apps/infercost/validate_command.h"
 #include "framework/scenario.h"
 
 namespace infercost::cli {
 
-enum class Command { kReport, kModels, kHardware, kPlugins, kValidate, kCalibrate };
+enum class Command { kReport, kModels, kHardware, kPlugins, kValidate, kCalibrate, kCompare };
 
 struct CommandLine {
   GlobalFlags flags;
@@ -29,6 +30,7 @@ struct CommandLine {
   bool no_load = false;                // plugins --no-load
   ValidateFlags validate_flags;        // validate
   CalibrateFlags calibrate_flags;      // calibrate
+  CompareFlags compare_flags;          // compare
 };
 
 // Parses `args` (args[0] is the program's name) into `line`. Returns the exit status when the

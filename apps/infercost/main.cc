@@ -9,6 +9,7 @@
 
 #include "apps/infercost/calibrate_command.h"
 #include "apps/infercost/command_line.h"
+#include "apps/infercost/compare_command.h"
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/session.h"
@@ -32,6 +33,8 @@ int main(int argc, char** argv) {
       return infercost::cli::RunValidate(session, line.validate_flags);
     case infercost::cli::Command::kCalibrate:
       return infercost::cli::RunCalibrate(session, line.calibrate_flags);
+    case infercost::cli::Command::kCompare:
+      return infercost::cli::RunCompare(session, line.compare_flags);
     case infercost::cli::Command::kReport:
       break;
   }

@@ -145,6 +145,36 @@ b=$(expect_status 0 "mla form flag" "$bin" report --model deepseek-v3 --format j
 c=$(expect_status 0 "mla default form" "$bin" report --model deepseek-v3 --format json)
 [[ "$a" != "$c" ]] || fail "--variant-option mla_form=decompress changed nothing"
 
+# compare (issue 13, point 4): shared flags for both sides, --a./--b. for one, a TOML side file;
+# every value with its difference and ratio. Hand-derived: the model's parameters do not depend on
+# the GPU count, so params are equal; one GPU holds the whole model's weights and two hold half
+# each, so the weights per GPU of B (2 GPUs) over A (1 GPU) are within a few % of 1/2 (norms are
+# replicated).
+out=$(expect_status 0 "compare json" "$bin" compare --model llama-3-8b --a.gpus 1 --b.gpus 2 --format json)
+printf '%s' "$out" >"$TMPDIR_CLI/compare.json"
+python3 - "$TMPDIR_CLI/compare.json" <<'PY' || fail "compare json"
+import json, sys
+c = json.load(open(sys.argv[1]))
+assert c["a"]["gpus"] == 1 and c["b"]["gpus"] == 2 and c["a"]["model"] == c["b"]["model"] == "llama-3-8b"
+m = {r["metric"]: r for r in c["metrics"]}
+assert m["scenario.gpus"]["differs"] and m["scenario.gpus"]["ratio"] == 2
+assert not m["stages.decode.totals.params"]["differs"]
+w = m["summary.memory.per_gpu.weights_bytes"]
+assert w["differs"] and 0.49 < w["ratio"] < 0.52, w
+assert abs(w["difference"] - (w["b"] - w["a"])) < 1e-6 * w["a"]
+PY
+printf 'model = "llama-3-8b"\ngpus = 1\ninput_tokens = 1000\n' >"$TMPDIR_CLI/side.toml"
+out=$(expect_status 0 "compare file" "$bin" compare --a "$TMPDIR_CLI/side.toml" --b.model mistral-7b --b.gpus 1 --format csv)
+grep -q '^scenario.input_tokens,1000,500,-500,0.5,1' <<<"$out" || fail "compare csv input tokens: $out"
+grep -q '^scenario.model,llama-3-8b,mistral-7b,,,1' <<<"$out" || fail "compare csv model: $out"
+out=$(expect_status 0 "compare table" "$bin" compare --a.concurrency 1 --b.concurrency 8 --only-different)
+grep -q '^\*  summary.tokens_per_s_aggregate' <<<"$out" || fail "compare table marks differences: $out"
+out=$(expect_status 2 "compare bad flag" "$bin" compare --b.nosuch 1)
+grep -q "compare, side b" <<<"$out" || fail "compare bad flag names the side: $out"
+echo 'model = [1, 2]' >"$TMPDIR_CLI/bad.toml"
+out=$(expect_status 2 "compare bad file" "$bin" compare --a "$TMPDIR_CLI/bad.toml")
+grep -q "bad.toml: key 'model' must be a string or a number" <<<"$out" || fail "compare bad file: $out"
+
 if ((failures > 0)); then
   echo "$failures failure(s)"
   exit 1

@@ -1,0 +1,304 @@
+#include "apps/infercost/compare_command.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "apps/infercost/report_command.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "framework/estimate.h"
+#include "framework/report/ledger_report.h"
+#include "framework/report/text_table.h"
+#include "nlohmann/json.hpp"
+#include "registry/toml_reader.h"
+
+namespace infercost::cli {
+namespace {
+
+using nlohmann::json;
+
+// Scenario flags that take no value.
+bool IsSwitch(const std::string& flag) { return flag == "--allow-beyond-context"; }
+
+// A TOML value as a flag's text; nullopt for tables and arrays.
+std::optional<std::string> ValueText(const toml::node& node) {
+  if (const auto* s = node.as_string()) return s->get();
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
+  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
+  return std::nullopt;
+}
+
+// A side's scenario file as flags: key = value -> --key value ('_' -> '-'); a table of
+// variant_options -> --variant-option k=v each; true -> the switch.
+absl::StatusOr<std::vector<std::string>> FileFlags(const std::string& path) {
+  ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));
+  std::vector<std::string> args;
+  for (const auto& [key, node] : root) {
+    const std::string name(key.str());
+    const std::string flag = "--" + absl::StrReplaceAll(name, {{"_", "-"}});
+    if (name == "variant_options") {
+      const toml::table* options = node.as_table();
+      if (options == nullptr) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: key 'variant_options' must be a table of option = value", path));
+      }
+      for (const auto& [option, value] : *options) {
+        const std::optional<std::string> text = ValueText(value);
+        if (!text) {
+          return absl::InvalidArgumentError(
+              fmt::format("{}: variant_options.{} must be a string, a number or true/false", path,
+                          option.str()));
+        }
+        args.push_back("--variant-option");
+        args.push_back(fmt::format("{}={}", option.str(), *text));
+      }
+      continue;
+    }
+    if (const auto* b = node.as_boolean()) {
+      if (!IsSwitch(flag)) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: key '{}' is not a true/false setting", path, name));
+      }
+      if (b->get()) args.push_back(flag);
+      continue;
+    }
+    const std::optional<std::string> text = ValueText(node);
+    if (!text) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: key '{}' must be a string or a number (the value of {})", path, name, flag));
+    }
+    args.push_back(flag);
+    args.push_back(*text);
+  }
+  return args;
+}
+
+// The request of one side: its file's flags, then the shared flags, then its own (later wins).
+absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
+                                                       const std::string& file,
+                                                       const std::vector<std::string>& args) {
+  std::vector<std::string> side_args;
+  if (!file.empty()) {
+    ASSIGN_OR_RETURN(side_args, FileFlags(file));
+  }
+  std::vector<std::string> own;
+  const std::string prefix = "--" + side + ".";
+  const std::string other = side == "a" ? "--b." : "--a.";
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string arg = args[i];
+    std::optional<std::string> value;
+    if (const size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg = arg.substr(0, eq);
+    }
+    const bool mine = absl::StartsWith(arg, prefix);
+    const bool theirs = absl::StartsWith(arg, other);
+    const std::string flag = mine     ? "--" + arg.substr(prefix.size())
+                             : theirs ? "--" + arg.substr(other.size())
+                                      : arg;
+    if (!absl::StartsWith(flag, "--")) {
+      return absl::InvalidArgumentError(fmt::format(
+          "compare: unexpected argument '{}'; flags are --FLAG VALUE (both sides), --a.FLAG VALUE "
+          "or --b.FLAG VALUE",
+          arg));
+    }
+    std::vector<std::string>& into = theirs ? own : (mine ? own : side_args);
+    if (theirs) {  // skip the other side's flag and its value
+      if (!value && !IsSwitch(flag) && i + 1 < args.size()) ++i;
+      continue;
+    }
+    into.push_back(flag);
+    if (value) {
+      into.push_back(*value);
+    } else if (!IsSwitch(flag) && i + 1 < args.size()) {
+      into.push_back(args[++i]);
+    }
+  }
+  side_args.insert(side_args.end(), own.begin(), own.end());
+
+  CLI::App app{"compare side " + side};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  framework::ScenarioRequest request;
+  AddScenarioFlags(app, request);
+  std::vector<std::string> reversed(side_args.rbegin(), side_args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(fmt::format(
+        "compare, side {}{}: {}", side, file.empty() ? "" : fmt::format(" ({})", file), e.what()));
+  }
+  return request;
+}
+
+// Every leaf of a report, by path; arrays of records keyed by their phase or name.
+void Flatten(const json& j, const std::string& path,
+             std::vector<std::pair<std::string, json>>& out) {
+  if (j.is_object()) {
+    for (const auto& [key, value] : j.items()) {
+      Flatten(value, path.empty() ? key : path + "." + key, out);
+    }
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) {
+      const json& e = j[i];
+      std::string key = std::to_string(i);
+      if (e.is_object() && e.contains("phase") && e["phase"].is_string()) {
+        key = e["phase"].get<std::string>();
+      } else if (e.is_object() && e.contains("name") && e["name"].is_string()) {
+        key = e["name"].get<std::string>();
+      }
+      Flatten(e, path + "[" + key + "]", out);
+    }
+  } else {
+    out.emplace_back(path, j);
+  }
+}
+
+struct Row {
+  std::string path;
+  std::optional<json> a, b;
+  bool differs = false;
+};
+
+std::string Cell(const std::optional<json>& v) {
+  if (!v) return "-";
+  if (v->is_number()) return fmt::format("{:.6g}", v->get<double>());
+  if (v->is_string()) return v->get<std::string>();
+  return v->dump();
+}
+
+// Summary first, then the scenario, then the stages, each in the report's order.
+int Rank(const std::string& path) {
+  if (absl::StartsWith(path, "summary.")) return 0;
+  if (absl::StartsWith(path, "scenario.")) return 1;
+  return 2;
+}
+
+}  // namespace
+
+int RunCompare(Session& session, const CompareFlags& flags) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  std::map<std::string, json> reports;
+  for (const std::string side : {"a", "b"}) {
+    absl::StatusOr<framework::ScenarioRequest> request =
+        SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args);
+    if (!request.ok()) return ReportError(request.status());
+    absl::StatusOr<framework::Scenario> scenario =
+        ResolveScenario(**presets, session.Plugins(), *request);
+    if (!scenario.ok()) {
+      return ReportError(
+          absl::Status(scenario.status().code(),
+                       fmt::format("side {}: {}", side, std::string(scenario.status().message()))));
+    }
+    absl::StatusOr<framework::Estimate> estimate =
+        framework::EstimateScenario(*scenario, session.Plugins());
+    if (!estimate.ok()) {
+      return ReportError(
+          absl::Status(estimate.status().code(),
+                       fmt::format("side {}: {}", side, std::string(estimate.status().message()))));
+    }
+    reports[side] = json::parse(framework::RenderLedgerJson(*scenario, *estimate));
+  }
+  std::vector<std::pair<std::string, json>> a, b;
+  Flatten(reports["a"], "", a);
+  Flatten(reports["b"], "", b);
+  std::vector<Row> rows;
+  std::map<std::string, size_t> index;
+  for (auto& [path, value] : a) {
+    index[path] = rows.size();
+    rows.push_back({path, value, std::nullopt, false});
+  }
+  for (auto& [path, value] : b) {
+    if (auto it = index.find(path); it != index.end()) {
+      rows[it->second].b = value;
+    } else {
+      rows.push_back({path, std::nullopt, value, false});
+    }
+  }
+  std::stable_sort(rows.begin(), rows.end(),
+                   [](const Row& x, const Row& y) { return Rank(x.path) < Rank(y.path); });
+  for (Row& r : rows) {
+    r.differs = !r.a || !r.b || *r.a != *r.b;
+    if (r.differs && r.a && r.b && r.a->is_number() && r.b->is_number()) {
+      const double x = r.a->get<double>(), y = r.b->get<double>();
+      r.differs = std::fabs(y - x) > 1e-12 * std::max(std::fabs(x), std::fabs(y));
+    }
+  }
+  auto numbers = [](const Row& r) -> std::optional<std::pair<double, double>> {
+    if (!r.a || !r.b || !r.a->is_number() || !r.b->is_number()) return std::nullopt;
+    return std::pair{r.a->get<double>(), r.b->get<double>()};
+  };
+
+  const std::string& format = session.flags().format;
+  if (format == "json") {
+    json out = {{"a", reports["a"]["scenario"]}, {"b", reports["b"]["scenario"]}};
+    json list = json::array();
+    for (const Row& r : rows) {
+      if (flags.only_different && !r.differs) continue;
+      json row = {{"metric", r.path},
+                  {"a", r.a ? *r.a : json()},
+                  {"b", r.b ? *r.b : json()},
+                  {"differs", r.differs}};
+      if (auto n = numbers(r)) {
+        row["difference"] = n->second - n->first;
+        row["ratio"] = n->first != 0 ? json(n->second / n->first) : json();
+      }
+      list.push_back(std::move(row));
+    }
+    out["metrics"] = std::move(list);
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  if (format == "csv") {
+    fmt::print("metric,a,b,difference,ratio,differs\n");
+    for (const Row& r : rows) {
+      if (flags.only_different && !r.differs) continue;
+      auto quote = [](const std::string& s) {
+        return absl::StrContains(s, ',') || absl::StrContains(s, '"')
+                   ? "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\""
+                   : s;
+      };
+      std::string diff, ratio;
+      if (auto n = numbers(r)) {
+        diff = fmt::format("{:.17g}", n->second - n->first);
+        if (n->first != 0) ratio = fmt::format("{:.17g}", n->second / n->first);
+      }
+      fmt::print("{},{},{},{},{},{}\n", quote(r.path), quote(Cell(r.a)), quote(Cell(r.b)), diff,
+                 ratio, r.differs ? 1 : 0);
+    }
+    return 0;
+  }
+  const bool terminal = isatty(fileno(stdout)) != 0;
+  framework::TextTable table(
+      {"", "metric", "A", "B", "B - A", "B / A"},
+      {framework::Align::kLeft, framework::Align::kLeft, framework::Align::kRight,
+       framework::Align::kRight, framework::Align::kRight, framework::Align::kRight});
+  int64_t different = 0;
+  for (const Row& r : rows) {
+    different += r.differs ? 1 : 0;
+    if (flags.only_different && !r.differs) continue;
+    std::string diff = "-", ratio = "-";
+    if (auto n = numbers(r)) {
+      diff = fmt::format("{:+.6g}", n->second - n->first);
+      if (n->first != 0) ratio = fmt::format("{:.4g}", n->second / n->first);
+    }
+    std::string metric = r.path;
+    if (r.differs && terminal) metric = "\x1b[1m" + metric + "\x1b[0m";
+    table.AddRow({r.differs ? "*" : "", metric, Cell(r.a), Cell(r.b), diff, ratio});
+  }
+  fmt::print("A: {}\nB: {}\n\n{}", reports["a"]["scenario"].dump(), reports["b"]["scenario"].dump(),
+             table.Render());
+  fmt::print("\n{} of {} values differ (marked *).\n", different, rows.size());
+  return 0;
+}
+
+}  // namespace infercost::cli
