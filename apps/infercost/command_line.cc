@@ -70,6 +70,18 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
   compare->allow_extras();
   compare->fallthrough(false);  // its scenario flags stay with it (see below)
 
+  CLI::App* sweep = app.add_subcommand(
+      "sweep",
+      "Every scenario of a grid (--grid FIELD=VALUES, --grid-file FILE.toml), streamed as CSV or "
+      "JSON lines");
+  sweep->add_option("--grid", line.sweep_flags.grid,
+                    "FIELD=VALUES: a list a,b,c or a range LO..HI+STEP / LO..HI*FACTOR "
+                    "(repeatable; the first varies slowest)");
+  sweep->add_option("--grid-file", line.sweep_flags.file,
+                    "TOML: a [grid] table of FIELD = [values], plus base scenario keys");
+  sweep->allow_extras();
+  sweep->fallthrough(false);
+
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& arg : args) argv.push_back(arg.c_str());
@@ -99,10 +111,10 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
       }
     }
   }
-  if (flags.format == "csv" && !report->parsed() && !compare->parsed() &&
+  if (flags.format == "csv" && !report->parsed() && !compare->parsed() && !sweep->parsed() &&
       app.get_subcommands().size() == 1) {
-    err << "infercost: error: --format csv is available for `report` and `compare` only; use "
-           "table or json\n";
+    err << "infercost: error: --format csv is available for `report`, `compare` and `sweep` "
+           "only; use table or json\n";
     return kUsageError;
   }
   if (models->parsed()) {
@@ -115,10 +127,12 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     line.command = Command::kValidate;
   } else if (calibrate->parsed()) {
     line.command = Command::kCalibrate;
-  } else if (compare->parsed()) {
-    line.command = Command::kCompare;
-    // Global flags given after `compare` arrive among its extras: take them out.
-    std::vector<std::string> rest = compare->remaining();
+  } else if (compare->parsed() || sweep->parsed()) {
+    line.command = compare->parsed() ? Command::kCompare : Command::kSweep;
+    std::vector<std::string>& kept =
+        compare->parsed() ? line.compare_flags.args : line.sweep_flags.args;
+    // Global flags given after the command arrive among its extras: take them out.
+    std::vector<std::string> rest = compare->parsed() ? compare->remaining() : sweep->remaining();
     for (size_t i = 0; i < rest.size(); ++i) {
       std::string arg = rest[i], value;
       const size_t eq = arg.find('=');
@@ -129,7 +143,7 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
                                        : arg == "--plugin-override" ? &flags.plugin_overrides
                                                                     : nullptr;
       if (arg != "--format" && list == nullptr) {
-        line.compare_flags.args.push_back(rest[i]);
+        kept.push_back(rest[i]);
         continue;
       }
       if (!inline_value) {

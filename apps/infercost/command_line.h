@@ -16,12 +16,22 @@
 #include "apps/infercost/calibrate_command.h"
 #include "apps/infercost/compare_command.h"
 #include "apps/infercost/session.h"
+#include "apps/infercost/sweep_command.h"
 #include "apps/infercost/validate_command.h"
 #include "framework/scenario.h"
 
 namespace infercost::cli {
 
-enum class Command { kReport, kModels, kHardware, kPlugins, kValidate, kCalibrate, kCompare };
+enum class Command {
+  kReport,
+  kModels,
+  kHardware,
+  kPlugins,
+  kValidate,
+  kCalibrate,
+  kCompare,
+  kSweep
+};
 
 struct CommandLine {
   GlobalFlags flags;
@@ -31,6 +41,7 @@ struct CommandLine {
   ValidateFlags validate_flags;        // validate
   CalibrateFlags calibrate_flags;      // calibrate
   CompareFlags compare_flags;          // compare
+  SweepFlags sweep_flags;              // sweep
 };
 
 // Parses `args` (args[0] is the program's name) into `line`. Returns the exit status when the

@@ -12,75 +12,18 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_replace.h"
 #include "apps/infercost/report_command.h"
+#include "apps/infercost/scenario_args.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
 #include "framework/report/ledger_report.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
-#include "registry/toml_reader.h"
 
 namespace infercost::cli {
 namespace {
 
 using nlohmann::json;
-
-// Scenario flags that take no value.
-bool IsSwitch(const std::string& flag) { return flag == "--allow-beyond-context"; }
-
-// A TOML value as a flag's text; nullopt for tables and arrays.
-std::optional<std::string> ValueText(const toml::node& node) {
-  if (const auto* s = node.as_string()) return s->get();
-  if (const auto* i = node.as_integer()) return std::to_string(i->get());
-  if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
-  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
-  return std::nullopt;
-}
-
-// A side's scenario file as flags: key = value -> --key value ('_' -> '-'); a table of
-// variant_options -> --variant-option k=v each; true -> the switch.
-absl::StatusOr<std::vector<std::string>> FileFlags(const std::string& path) {
-  ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));
-  std::vector<std::string> args;
-  for (const auto& [key, node] : root) {
-    const std::string name(key.str());
-    const std::string flag = "--" + absl::StrReplaceAll(name, {{"_", "-"}});
-    if (name == "variant_options") {
-      const toml::table* options = node.as_table();
-      if (options == nullptr) {
-        return absl::InvalidArgumentError(
-            fmt::format("{}: key 'variant_options' must be a table of option = value", path));
-      }
-      for (const auto& [option, value] : *options) {
-        const std::optional<std::string> text = ValueText(value);
-        if (!text) {
-          return absl::InvalidArgumentError(
-              fmt::format("{}: variant_options.{} must be a string, a number or true/false", path,
-                          option.str()));
-        }
-        args.push_back("--variant-option");
-        args.push_back(fmt::format("{}={}", option.str(), *text));
-      }
-      continue;
-    }
-    if (const auto* b = node.as_boolean()) {
-      if (!IsSwitch(flag)) {
-        return absl::InvalidArgumentError(
-            fmt::format("{}: key '{}' is not a true/false setting", path, name));
-      }
-      if (b->get()) args.push_back(flag);
-      continue;
-    }
-    const std::optional<std::string> text = ValueText(node);
-    if (!text) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{}: key '{}' must be a string or a number (the value of {})", path, name, flag));
-    }
-    args.push_back(flag);
-    args.push_back(*text);
-  }
-  return args;
-}
 
 // The request of one side: its file's flags, then the shared flags, then its own (later wins).
 absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
@@ -88,7 +31,7 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
                                                        const std::vector<std::string>& args) {
   std::vector<std::string> side_args;
   if (!file.empty()) {
-    ASSIGN_OR_RETURN(side_args, FileFlags(file));
+    ASSIGN_OR_RETURN(side_args, ScenarioFileFlags(file));
   }
   std::vector<std::string> own;
   const std::string prefix = "--" + side + ".";
@@ -113,30 +56,20 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
     }
     std::vector<std::string>& into = theirs ? own : (mine ? own : side_args);
     if (theirs) {  // skip the other side's flag and its value
-      if (!value && !IsSwitch(flag) && i + 1 < args.size()) ++i;
+      if (!value && !IsScenarioSwitch(flag) && i + 1 < args.size()) ++i;
       continue;
     }
     into.push_back(flag);
     if (value) {
       into.push_back(*value);
-    } else if (!IsSwitch(flag) && i + 1 < args.size()) {
+    } else if (!IsScenarioSwitch(flag) && i + 1 < args.size()) {
       into.push_back(args[++i]);
     }
   }
   side_args.insert(side_args.end(), own.begin(), own.end());
 
-  CLI::App app{"compare side " + side};
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  framework::ScenarioRequest request;
-  AddScenarioFlags(app, request);
-  std::vector<std::string> reversed(side_args.rbegin(), side_args.rend());
-  try {
-    app.parse(reversed);
-  } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(fmt::format(
-        "compare, side {}{}: {}", side, file.empty() ? "" : fmt::format(" ({})", file), e.what()));
-  }
-  return request;
+  return ParseScenarioArgs(side_args, fmt::format("compare, side {}{}", side,
+                                                  file.empty() ? "" : fmt::format(" ({})", file)));
 }
 
 // Every leaf of a report, by path; arrays of records keyed by their phase or name.

@@ -13,6 +13,7 @@
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/session.h"
+#include "apps/infercost/sweep_command.h"
 #include "apps/infercost/validate_command.h"
 
 int main(int argc, char** argv) {
@@ -35,6 +36,8 @@ int main(int argc, char** argv) {
       return infercost::cli::RunCalibrate(session, line.calibrate_flags);
     case infercost::cli::Command::kCompare:
       return infercost::cli::RunCompare(session, line.compare_flags);
+    case infercost::cli::Command::kSweep:
+      return infercost::cli::RunSweep(session, line.sweep_flags);
     case infercost::cli::Command::kReport:
       break;
   }

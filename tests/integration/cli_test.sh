@@ -175,6 +175,31 @@ echo 'model = [1, 2]' >"$TMPDIR_CLI/bad.toml"
 out=$(expect_status 2 "compare bad file" "$bin" compare --a "$TMPDIR_CLI/bad.toml")
 grep -q "bad.toml: key 'model' must be a string or a number" <<<"$out" || fail "compare bad file: $out"
 
+# sweep (issue 13, point 3): a grid from flags and a file, streamed as CSV or JSON lines; invalid
+# points are lines with their error. Hand-derived: 3 GPU counts x 3 concurrencies (1..16*4 = 1,
+# 4, 16) = 9 lines; 3 GPUs cannot split Llama-3-8B's 32 heads by TP 3; in a static batch every
+# sequence decodes each step, so tokens/s aggregate = concurrency x tokens/s per user.
+out=$(expect_status 0 "sweep csv" "$bin" sweep --model llama-3-8b --engine vllm --grid gpus=1,2,3 --grid concurrency=1..16*4)
+[[ $(wc -l <<<"$out") -eq 10 ]] || fail "sweep: 1 header + 9 points: $out"
+grep -q '^3,4,.*does not divide the 32 attention heads' <<<"$out" || fail "sweep: invalid point's error: $out"
+printf '%s' "$out" >"$TMPDIR_CLI/sweep.csv"
+python3 - "$TMPDIR_CLI/sweep.csv" <<'PY' || fail "sweep csv identity"
+import csv, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if not r["error"]]
+assert len(rows) == 6, rows
+for r in rows:
+    c, user, agg = int(r["concurrency"]), float(r["tokens_per_s_per_user"]), float(r["tokens_per_s_aggregate"])
+    assert abs(agg - c * user) <= 1e-6 * agg, r
+PY
+printf 'model = "llama-3-8b"\ngpus = 1\n[grid]\ninput_tokens = [100, 200]\nkv = ["fp8", "bf16"]\n' >"$TMPDIR_CLI/grid.toml"
+out=$(expect_status 0 "sweep file" "$bin" sweep --grid-file "$TMPDIR_CLI/grid.toml" --format json)
+[[ $(wc -l <<<"$out") -eq 4 ]] || fail "sweep file: 4 JSON lines: $out"
+grep -q '"input_tokens":200,"kv":"bf16"' <<<"$out" || grep -q '"kv":"bf16"' <<<"$out" || fail "sweep json: $out"
+out=$(expect_status 2 "sweep bad range" "$bin" sweep --grid concurrency=8..1)
+grep -q "a range is LO..HI+STEP" <<<"$out" || fail "sweep bad range: $out"
+out=$(expect_status 2 "sweep bad field" "$bin" sweep --grid nosuch=1,2)
+grep -q "grid field 'nosuch'" <<<"$out" || fail "sweep bad field: $out"
+
 if ((failures > 0)); then
   echo "$failures failure(s)"
   exit 1

@@ -1,0 +1,83 @@
+#include "apps/infercost/scenario_args.h"
+
+#include <CLI/CLI.hpp>
+#include <utility>
+
+#include "absl/strings/str_replace.h"
+#include "apps/infercost/report_command.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "registry/toml_reader.h"
+
+namespace infercost::cli {
+bool IsScenarioSwitch(const std::string& flag) { return flag == "--allow-beyond-context"; }
+
+std::optional<std::string> TomlValueText(const toml::node& node) {
+  if (const auto* s = node.as_string()) return s->get();
+  if (const auto* i = node.as_integer()) return std::to_string(i->get());
+  if (const auto* f = node.as_floating_point()) return fmt::format("{}", f->get());
+  if (const auto* b = node.as_boolean()) return b->get() ? "true" : "false";
+  return std::nullopt;
+}
+
+absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& path,
+                                                           const std::set<std::string>& skip) {
+  ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));
+  std::vector<std::string> args;
+  for (const auto& [key, node] : root) {
+    const std::string name(key.str());
+    if (skip.count(name) > 0) continue;
+    const std::string flag = "--" + absl::StrReplaceAll(name, {{"_", "-"}});
+    if (name == "variant_options") {
+      const toml::table* options = node.as_table();
+      if (options == nullptr) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: key 'variant_options' must be a table of option = value", path));
+      }
+      for (const auto& [option, value] : *options) {
+        const std::optional<std::string> text = TomlValueText(value);
+        if (!text) {
+          return absl::InvalidArgumentError(
+              fmt::format("{}: variant_options.{} must be a string, a number or true/false", path,
+                          option.str()));
+        }
+        args.push_back("--variant-option");
+        args.push_back(fmt::format("{}={}", option.str(), *text));
+      }
+      continue;
+    }
+    if (const auto* b = node.as_boolean()) {
+      if (!IsScenarioSwitch(flag)) {
+        return absl::InvalidArgumentError(
+            fmt::format("{}: key '{}' is not a true/false setting", path, name));
+      }
+      if (b->get()) args.push_back(flag);
+      continue;
+    }
+    const std::optional<std::string> text = TomlValueText(node);
+    if (!text) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: key '{}' must be a string or a number (the value of {})", path, name, flag));
+    }
+    args.push_back(flag);
+    args.push_back(*text);
+  }
+  return args;
+}
+
+absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<std::string>& args,
+                                                             const std::string& context) {
+  CLI::App app{context};
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  framework::ScenarioRequest request;
+  AddScenarioFlags(app, request);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    return absl::InvalidArgumentError(fmt::format("{}: {}", context, e.what()));
+  }
+  return request;
+}
+
+}  // namespace infercost::cli
