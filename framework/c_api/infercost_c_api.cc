@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -13,7 +14,9 @@
 #include <utility>
 #include <vector>
 
+#include "fmt/format.h"
 #include "framework/abi/phase_catalog.h"
+#include "framework/batch.h"
 #include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/report/ledger_report.h"
@@ -33,9 +36,10 @@ using nlohmann::json;
 
 thread_local std::string last_error;
 
-infercost_status Fail(absl::StatusCode code, std::string message) {
-  last_error = std::move(message);
+infercost_status CodeOf(absl::StatusCode code) {
   switch (code) {
+    case absl::StatusCode::kOk:
+      return INFERCOST_OK;
     case absl::StatusCode::kInvalidArgument:
       return INFERCOST_INVALID_ARGUMENT;
     case absl::StatusCode::kNotFound:
@@ -49,6 +53,11 @@ infercost_status Fail(absl::StatusCode code, std::string message) {
     default:
       return INFERCOST_UNKNOWN;
   }
+}
+
+infercost_status Fail(absl::StatusCode code, std::string message) {
+  last_error = std::move(message);
+  return CodeOf(code);
 }
 
 std::string ApiSpelling(std::string message);
@@ -436,6 +445,89 @@ infercost_status infercost_evaluate(infercost_context* context, const char* scen
     if (!estimate.ok()) return Fail(estimate.status());
     *result_json = Copy(infercost::framework::RenderLedgerJson(*scenario, *estimate));
     if (*result_json == nullptr) return Fail(absl::StatusCode::kInternal, "out of memory");
+    last_error.clear();
+    return INFERCOST_OK;
+  } catch (const std::exception& e) {
+    return Fail(absl::StatusCode::kInternal, e.what());
+  }
+}
+
+infercost_status infercost_evaluate_batch(infercost_context* context,
+                                          const char* const* scenarios_json, size_t count,
+                                          infercost_summary* results, size_t result_size,
+                                          int threads) {
+  if (context == nullptr || (count > 0 && (scenarios_json == nullptr || results == nullptr))) {
+    return Fail(absl::StatusCode::kInvalidArgument,
+                "context, scenarios_json and results must not be NULL");
+  }
+  if (result_size < offsetof(infercost_summary, ttft_s) || result_size > (size_t{1} << 16)) {
+    return Fail(absl::StatusCode::kInvalidArgument,
+                fmt::format("result_size {} is not the size of an infercost_summary (this "
+                            "library's is {})",
+                            result_size, sizeof(infercost_summary)));
+  }
+  try {
+    // Parse every scenario first (cheap); a malformed one gets its status, the rest run.
+    std::vector<infercost::framework::ScenarioRequest> requests;
+    std::vector<size_t> slot;  // requests[j] is scenarios_json[slot[j]]
+    std::vector<absl::Status> statuses(count);
+    for (size_t i = 0; i < count; ++i) {
+      absl::StatusOr<json> input = ParseObject(scenarios_json[i], "scenario_json");
+      absl::StatusOr<infercost::framework::ScenarioRequest> request =
+          input.ok() ? RequestFromJson(*input)
+                     : absl::StatusOr<infercost::framework::ScenarioRequest>(input.status());
+      if (!request.ok()) {
+        statuses[i] = request.status();
+        continue;
+      }
+      requests.push_back(std::move(*request));
+      slot.push_back(i);
+    }
+    const std::vector<infercost::framework::BatchResult> batch =
+        infercost::framework::EstimateBatch(requests, context->presets, context->plugins, threads);
+    std::vector<const infercost::framework::Summary*> summaries(count, nullptr);
+    for (size_t j = 0; j < batch.size(); ++j) {
+      statuses[slot[j]] = batch[j].status;
+      if (batch[j].status.ok()) summaries[slot[j]] = &batch[j].summary;
+    }
+    size_t first_failure = count;
+    for (size_t i = 0; i < count; ++i) {
+      infercost_summary r{};
+      r.status = static_cast<int32_t>(CodeOf(statuses[i].code()));
+      if (const infercost::framework::Summary* s = summaries[i]) {
+        const infercost::framework::MemoryPerGpu& m = s->memory;
+        r.fits = m.fits ? 1 : 0;
+        r.ttft_s = s->ttft_s;
+        r.tpot_s = s->tpot_s;
+        r.e2e_s = s->e2e_s;
+        r.tokens_per_s_per_user = s->tokens_per_s_per_user;
+        r.tokens_per_s_aggregate = s->tokens_per_s_aggregate;
+        r.tokens_per_s_per_gpu = s->tokens_per_s_per_gpu;
+        r.weights_bytes_per_gpu = m.weights_bytes;
+        r.kv_bytes_per_gpu = m.kv_bytes;
+        r.activation_bytes_per_gpu = m.activation_bytes;
+        r.free_bytes_per_gpu = m.free_bytes;
+        r.max_concurrency = m.max_concurrency;
+        r.usd_per_million_input_tokens = s->usd_per_million_input_tokens;
+        r.usd_per_million_output_tokens = s->usd_per_million_output_tokens;
+        r.ttft_low_s = s->ttft_band.low_s;
+        r.ttft_high_s = s->ttft_band.high_s;
+        r.tpot_low_s = s->tpot_band.low_s;
+        r.tpot_high_s = s->tpot_band.high_s;
+        r.e2e_low_s = s->e2e_band.low_s;
+        r.e2e_high_s = s->e2e_band.high_s;
+      } else if (first_failure == count) {
+        first_failure = i;
+      }
+      // The caller's element may be an older, shorter struct: copy what it has.
+      std::memcpy(reinterpret_cast<char*>(results) + i * result_size, &r,
+                  std::min(result_size, sizeof(r)));
+    }
+    if (first_failure < count) {
+      return Fail(statuses[first_failure].code(),
+                  fmt::format("scenario {}: {}", first_failure,
+                              ApiSpelling(std::string(statuses[first_failure].message()))));
+    }
     last_error.clear();
     return INFERCOST_OK;
   } catch (const std::exception& e) {

@@ -3,6 +3,7 @@
  * 983,040,000) appear in the JSON, and check that bad input returns the right status and a
  * message, never a crash. Exit status 0 = pass. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "infercost/infercost.h"
@@ -65,6 +66,32 @@ int main(void) {
   report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"mode\": \"batch\"}", &report) == INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "mode \"batch\"") != NULL);
+
+  /* Issue 13, point 5: many scenarios per call into caller memory, each with its status; the
+     numbers are those of one infercost_evaluate call (its JSON's summary.tpot_s, printed to
+     round-trip precision). */
+  {
+    const char* scenarios[3] = {"{\"model\": \"llama-3-8b\", \"gpus\": 1, \"engine\": \"vllm\"}",
+                                "{\"gpus\": 3}", "{}"};
+    infercost_summary results[3];
+    memset(results, 0xff, sizeof(results));
+    CHECK(infercost_evaluate_batch(ctx, scenarios, 3, results, sizeof(infercost_summary), 2) ==
+          INFERCOST_INVALID_ARGUMENT);
+    CHECK(strstr(infercost_last_error(ctx), "scenario 1: ") != NULL);
+    CHECK(results[0].status == INFERCOST_OK && results[2].status == INFERCOST_OK);
+    CHECK(results[1].status == INFERCOST_INVALID_ARGUMENT && results[1].tpot_s == 0);
+    CHECK(results[0].fits == 1 && results[0].max_concurrency > 0);
+    CHECK(results[0].tpot_low_s < results[0].tpot_s && results[0].tpot_s < results[0].tpot_high_s);
+    report = NULL;
+    CHECK(infercost_evaluate(ctx, scenarios[0], &report) == INFERCOST_OK);
+    const char* tpot = report != NULL ? strstr(report, "\"tpot_s\": ") : NULL;
+    CHECK(tpot != NULL && strtod(tpot + strlen("\"tpot_s\": "), NULL) == results[0].tpot_s);
+    infercost_free(report);
+    CHECK(infercost_evaluate_batch(ctx, scenarios, 1, results, 4, 1) ==
+          INFERCOST_INVALID_ARGUMENT); /* not an infercost_summary */
+    CHECK(infercost_evaluate_batch(ctx, scenarios, 0, NULL, sizeof(infercost_summary), 0) ==
+          INFERCOST_OK);
+  }
 
   report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"model\": \"no-such-model\"}", &report) == INFERCOST_NOT_FOUND);

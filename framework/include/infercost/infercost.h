@@ -19,6 +19,9 @@
 #ifndef INFERCOST_INFERCOST_H_
 #define INFERCOST_INFERCOST_H_
 
+#include <stddef.h>
+#include <stdint.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -60,6 +63,32 @@ void infercost_context_destroy(infercost_context* context);
  * report (schema: docs/report-schema.md), to be released with infercost_free. */
 infercost_status infercost_evaluate(infercost_context* context, const char* scenario_json,
                                     char** result_json);
+
+/* The headline numbers of one scenario, for many-scenario calls. Fields may be appended in later
+ * versions (never reordered): callers pass sizeof(infercost_summary) as `result_size`. */
+typedef struct infercost_summary {
+  int32_t status; /* infercost_status of this scenario (the rest is 0 unless INFERCOST_OK) */
+  int32_t fits;   /* 1: the batch fits in memory at once */
+  double ttft_s, tpot_s, e2e_s;
+  double tokens_per_s_per_user, tokens_per_s_aggregate, tokens_per_s_per_gpu;
+  double weights_bytes_per_gpu, kv_bytes_per_gpu, activation_bytes_per_gpu, free_bytes_per_gpu;
+  int64_t max_concurrency;
+  double usd_per_million_input_tokens, usd_per_million_output_tokens;
+  /* The measured error band of each time (summary.bands of the report). */
+  double ttft_low_s, ttft_high_s, tpot_low_s, tpot_high_s, e2e_low_s, e2e_high_s;
+} infercost_summary;
+
+/* Evaluates `count` scenarios (each JSON as infercost_evaluate takes) on up to `threads` threads
+ * (0: one per hardware thread), writing results[i] for scenarios[i] into the caller's array of
+ * `count` elements of `result_size` bytes each (sizeof(infercost_summary) of the caller's
+ * header; a smaller one from an older header gets the fields it has). Each result carries its own
+ * status; a bad scenario does not stop the others. Returns INFERCOST_OK when every scenario was
+ * evaluated, else the first failing one's status, with "scenario i: message" from
+ * infercost_last_error. Thread-safe like infercost_evaluate. */
+infercost_status infercost_evaluate_batch(infercost_context* context,
+                                          const char* const* scenarios_json, size_t count,
+                                          infercost_summary* results, size_t result_size,
+                                          int threads);
 
 /* What the context knows, as JSON: {"models": [...], "hardware": [...], "engines": [...],
  * "plugins": {"loaded": [...], "rejected": [...]}}. Release with infercost_free. */
