@@ -167,9 +167,9 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
       }
     }
   }
-  // The quantiles are taken 2.5 points further out than the coverage alone asks: a regime mixes
+  // The quantiles are taken 3.5 points further out than the coverage alone asks: a regime mixes
   // suites, and each suite's rows must reach the coverage, not only their union.
-  constexpr double kMargin = 0.025;
+  constexpr double kMargin = 0.035;
   const double q_low = std::max(0.0, (1 - flags.coverage) / 2 - kMargin);
   const double q_high = std::min(1.0, (1 + flags.coverage) / 2 + kMargin);
   std::map<std::string, std::pair<double, double>> bands;
