@@ -82,6 +82,12 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
   sweep->allow_extras();
   sweep->fallthrough(false);
 
+  CLI::App* search = app.add_subcommand(
+      "search",
+      "The best deployment under SLOs and a budget: every candidate configuration evaluated, the "
+      "best per objective and the Pareto frontier");
+  AddSearchFlags(*search, line.search_flags);
+
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& arg : args) argv.push_back(arg.c_str());
@@ -112,9 +118,9 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     }
   }
   if (flags.format == "csv" && !report->parsed() && !compare->parsed() && !sweep->parsed() &&
-      app.get_subcommands().size() == 1) {
-    err << "infercost: error: --format csv is available for `report`, `compare` and `sweep` "
-           "only; use table or json\n";
+      !search->parsed() && app.get_subcommands().size() == 1) {
+    err << "infercost: error: --format csv is available for `report`, `compare`, `sweep` "
+           "and `search` only; use table or json\n";
     return kUsageError;
   }
   if (models->parsed()) {
@@ -127,6 +133,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     line.command = Command::kValidate;
   } else if (calibrate->parsed()) {
     line.command = Command::kCalibrate;
+  } else if (search->parsed()) {
+    line.command = Command::kSearch;
   } else if (compare->parsed() || sweep->parsed()) {
     line.command = compare->parsed() ? Command::kCompare : Command::kSweep;
     std::vector<std::string>& kept =

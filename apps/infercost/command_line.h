@@ -15,6 +15,7 @@
 
 #include "apps/infercost/calibrate_command.h"
 #include "apps/infercost/compare_command.h"
+#include "apps/infercost/search_command.h"
 #include "apps/infercost/session.h"
 #include "apps/infercost/sweep_command.h"
 #include "apps/infercost/validate_command.h"
@@ -30,7 +31,8 @@ enum class Command {
   kValidate,
   kCalibrate,
   kCompare,
-  kSweep
+  kSweep,
+  kSearch
 };
 
 struct CommandLine {
@@ -42,6 +44,7 @@ struct CommandLine {
   CalibrateFlags calibrate_flags;      // calibrate
   CompareFlags compare_flags;          // compare
   SweepFlags sweep_flags;              // sweep
+  SearchFlags search_flags;            // search
 };
 
 // Parses `args` (args[0] is the program's name) into `line`. Returns the exit status when the

@@ -12,6 +12,7 @@
 #include "apps/infercost/compare_command.h"
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
+#include "apps/infercost/search_command.h"
 #include "apps/infercost/session.h"
 #include "apps/infercost/sweep_command.h"
 #include "apps/infercost/validate_command.h"
@@ -38,6 +39,8 @@ int main(int argc, char** argv) {
       return infercost::cli::RunCompare(session, line.compare_flags);
     case infercost::cli::Command::kSweep:
       return infercost::cli::RunSweep(session, line.sweep_flags);
+    case infercost::cli::Command::kSearch:
+      return infercost::cli::RunSearch(session, line.search_flags);
     case infercost::cli::Command::kReport:
       break;
   }

@@ -27,12 +27,13 @@ TEST(CalibrationTransfer, ReferenceDeviceKeepsTheFit) {
 }
 
 TEST(CalibrationTransfer, MeasuredDeviceMovesBothEfficiencies) {
-  const framework::EngineCalibration c = On("vllm", "mi300x");
+  // (vllm has its own MI300X and MI250 tables since the AMD fit; Intel's Max 1550 has none.)
+  const framework::EngineCalibration c = On("vllm", "max1550");
   EXPECT_FALSE(c.fitted_on_device);
   EXPECT_TRUE(c.transferred);
-  // 0.59 x 0.51 / 0.80 = 0.376125; 0.92 x 0.77 / 0.89 = 0.79595...
-  EXPECT_DOUBLE_EQ(c.engine.matmul_efficiency, 0.59 * 0.51 / 0.80);
-  EXPECT_DOUBLE_EQ(c.engine.bandwidth_efficiency, 0.92 * 0.77 / 0.89);
+  // 0.59 x 0.65 / 0.80 = 0.479375; 0.92 x 0.61 / 0.89 = 0.63056...
+  EXPECT_DOUBLE_EQ(c.engine.matmul_efficiency, 0.59 * 0.65 / 0.80);
+  EXPECT_DOUBLE_EQ(c.engine.bandwidth_efficiency, 0.92 * 0.61 / 0.89);
   // Software costs are the engine's: unchanged.
   EXPECT_EQ(c.engine.per_step_overhead_s, On("vllm", "h100-sxm").engine.per_step_overhead_s);
 }
@@ -53,11 +54,11 @@ TEST(CalibrationTransfer, DeviceTableWinsAndTheRestMoves) {
 }
 
 TEST(CalibrationTransfer, UnmeasuredDeviceKeepsTheReferenceAndSaysSo) {
-  const framework::EngineCalibration c = On("vllm", "mi250");
+  const framework::EngineCalibration c = On("vllm", "mi355x");
   EXPECT_FALSE(c.fitted_on_device);
   EXPECT_FALSE(c.transferred);
   EXPECT_EQ(c.engine.matmul_efficiency, 0.59);
-  EXPECT_THAT(c.basis, HasSubstr("mi250 has no measured efficiency"));
+  EXPECT_THAT(c.basis, HasSubstr("mi355x has no measured efficiency"));
 }
 
 TEST(CalibrationTransfer, IdealEngineHasNoReference) {
@@ -69,14 +70,14 @@ TEST(CalibrationTransfer, IdealEngineHasNoReference) {
 TEST(CalibrationTransfer, ReportSaysHowAndConfidenceWidens) {
   framework::ScenarioRequest r;
   r.model = "llama-3.1-8b";
-  r.hardware = "mi300x";
+  r.hardware = "max1550";
   r.engine = "vllm";
   r.gpus = 1;
   r.concurrency = 8;
   absl::StatusOr<framework::Estimate> e = TryEstimate(r);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_THAT(::testing::PrintToString(e->summary.notes),
-              HasSubstr("calibration of vllm on mi300x: moved from h100-sxm"));
+              HasSubstr("calibration of vllm on max1550: moved from h100-sxm"));
   // Its trust is that of the measured rows of transferred calibrations (AMD rows of ANL).
   EXPECT_THAT(e->summary.e2e_band.regime, HasSubstr("/transferred/"));
   EXPECT_THAT(::testing::PrintToString(e->summary.confidence.reasons),

@@ -200,6 +200,26 @@ grep -q "a range is LO..HI+STEP" <<<"$out" || fail "sweep bad range: $out"
 out=$(expect_status 2 "sweep bad field" "$bin" sweep --grid nosuch=1,2)
 grep -q "grid field 'nosuch'" <<<"$out" || fail "sweep bad field: $out"
 
+# search (issue 13, point 2): best per objective and the Pareto frontier, JSON / CSV / SVG; bad
+# names are errors, not "nothing feasible".
+out=$(expect_status 0 "search json" "$bin" search --model llama-3-8b --hardware h100-sxm,l40s --gpus 1,2 --concurrency 8 --max-tpot 0.05 --plot "$TMPDIR_CLI/front.svg" --format json)
+printf '%s' "$out" >"$TMPDIR_CLI/search.json"
+python3 - "$TMPDIR_CLI/search.json" <<'PY' || fail "search json"
+import json, sys
+s = json.load(open(sys.argv[1]))
+assert s["feasible"] > 0 and s["frontier"], s["feasible"]
+best = s["best"]["most tokens/s per user"]
+assert best["tokens_per_s_per_user"] == max(c["tokens_per_s_per_user"] for c in s["candidates"] if c["feasible"])
+for c in s["candidates"]:
+    if c["feasible"]:
+        assert c["tpot_s"] <= 0.05
+PY
+grep -q "<svg" "$TMPDIR_CLI/front.svg" && grep -q "Pareto frontier" "$TMPDIR_CLI/front.svg" || fail "search --plot"
+out=$(expect_status 0 "search csv" "$bin" search --model llama-3-8b --hardware l4 --gpus 1,3 --format csv)
+grep -q '^l4,3,3,1,1,1,vllm,.*does not divide' <<<"$out" || fail "search csv lists invalid layouts: $out"
+out=$(expect_status 2 "search bad device" "$bin" search --hardware nosuch)
+grep -q "unknown hardware 'nosuch'" <<<"$out" || fail "search bad device: $out"
+
 if ((failures > 0)); then
   echo "$failures failure(s)"
   exit 1

@@ -1,0 +1,549 @@
+#include "apps/infercost/search_command.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <set>
+
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "fmt/format.h"
+#include "framework/batch.h"
+#include "framework/report/text_table.h"
+#include "nlohmann/json.hpp"
+#include "validation/csv_table.h"
+
+namespace infercost::cli {
+namespace {
+
+using nlohmann::json;
+
+std::vector<int64_t> Divisors(int64_t n) {
+  std::vector<int64_t> out;
+  for (int64_t d = 1; d <= n; ++d) {
+    if (n % d == 0) out.push_back(d);
+  }
+  return out;
+}
+
+bool Allowed(const std::vector<int64_t>& list, int64_t value) {
+  return list.empty() || std::find(list.begin(), list.end(), value) != list.end();
+}
+
+std::string Describe(const framework::ScenarioRequest& r) {
+  return fmt::format("{} x{} tp{} pp{} dp{} ep{} {} w:{} kv:{} {}", r.hardware, r.gpus, r.tp, r.pp,
+                     r.dp, r.ep, r.engine, r.weights, r.kv, r.mode);
+}
+
+// GPUs a candidate occupies (disagg: both pools).
+double GpusOf(const Candidate& c) {
+  const framework::Summary& s = c.summary;
+  return s.tokens_per_s_per_gpu > 0 ? s.tokens_per_s_aggregate / s.tokens_per_s_per_gpu
+                                    : static_cast<double>(c.request.gpus);
+}
+
+json CandidateJson(const Candidate& c) {
+  const framework::ScenarioRequest& r = c.request;
+  json j = {{"hardware", r.hardware},
+            {"gpus", r.gpus},
+            {"tp", r.tp},
+            {"pp", r.pp},
+            {"dp", r.dp},
+            {"ep", r.ep},
+            {"engine", r.engine},
+            {"weights", r.weights},
+            {"kv", r.kv},
+            {"mode", r.mode},
+            {"feasible", c.feasible}};
+  if (!c.evaluated) {
+    j["error"] = c.error;
+    return j;
+  }
+  const framework::Summary& s = c.summary;
+  j["ttft_s"] = s.ttft_s;
+  j["tpot_s"] = s.tpot_s;
+  j["tokens_per_s_per_user"] = s.tokens_per_s_per_user;
+  j["tokens_per_s_per_gpu"] = s.tokens_per_s_per_gpu;
+  j["tokens_per_s_aggregate"] = s.tokens_per_s_aggregate;
+  j["usd_per_hour"] = c.usd_per_hour;
+  j["usd_per_million_tokens"] = c.usd_per_million_tokens;
+  if (!c.feasible) j["why_infeasible"] = c.why_infeasible;
+  return j;
+}
+
+// The frontier plot: tokens/s per GPU (y) against tokens/s per user (x); frontier points joined
+// and labelled, other feasible points grey, infeasible ones as red crosses.
+std::string Svg(const std::vector<Candidate>& candidates, const std::vector<size_t>& frontier) {
+  constexpr double kW = 900, kH = 600, kLeft = 80, kBottom = 60, kTop = 40, kRight = 260;
+  double max_x = 1, max_y = 1;
+  for (const Candidate& c : candidates) {
+    if (!c.evaluated) continue;
+    max_x = std::max(max_x, c.summary.tokens_per_s_per_user);
+    max_y = std::max(max_y, c.summary.tokens_per_s_per_gpu);
+  }
+  max_x *= 1.05;
+  max_y *= 1.05;
+  auto x = [&](double v) { return kLeft + v / max_x * (kW - kLeft - kRight); };
+  auto y = [&](double v) { return kH - kBottom - v / max_y * (kH - kBottom - kTop); };
+  std::string svg = fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" "
+      "font-family=\"sans-serif\" font-size=\"11\">\n<rect width=\"100%\" height=\"100%\" "
+      "fill=\"white\"/>\n<text x=\"{}\" y=\"24\" font-size=\"15\">infercost search: Pareto "
+      "frontier</text>\n",
+      kW, kH, kLeft);
+  svg += fmt::format(
+      "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/>\n<line x1=\"{0}\" "
+      "y1=\"{1}\" x2=\"{0}\" y2=\"{3}\" stroke=\"black\"/>\n",
+      kLeft, kH - kBottom, kW - kRight, kTop);
+  for (int i = 0; i <= 5; ++i) {
+    const double vx = max_x * i / 5, vy = max_y * i / 5;
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{:.3g}</text>\n", x(vx),
+                       kH - kBottom + 16, vx);
+    svg += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{:.3g}</text>\n", kLeft - 6,
+                       y(vy) + 4, vy);
+  }
+  svg += fmt::format(
+      "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">tokens/s per user</text>\n<text x=\"18\" "
+      "y=\"{}\" transform=\"rotate(-90 18 {})\" text-anchor=\"middle\">tokens/s per GPU</text>\n",
+      (kLeft + kW - kRight) / 2, kH - 20, (kTop + kH - kBottom) / 2, (kTop + kH - kBottom) / 2);
+  const std::set<size_t> on_frontier(frontier.begin(), frontier.end());
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    if (!c.evaluated || on_frontier.count(i) > 0) continue;
+    const double px = x(c.summary.tokens_per_s_per_user), py = y(c.summary.tokens_per_s_per_gpu);
+    if (c.feasible) {
+      svg += fmt::format("<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"3\" fill=\"#999\"/>\n", px, py);
+    } else {
+      svg += fmt::format(
+          "<path d=\"M{0:.1f} {1:.1f} l6 6 m0 -6 l-6 6\" transform=\"translate(-3 -3)\" "
+          "stroke=\"#d33\" fill=\"none\"><title>{2}</title></path>\n",
+          px, py, c.why_infeasible);
+    }
+  }
+  std::string path;
+  for (size_t i : frontier) {
+    const Candidate& c = candidates[i];
+    path += fmt::format("{}{:.1f} {:.1f}", path.empty() ? "M" : " L",
+                        x(c.summary.tokens_per_s_per_user), y(c.summary.tokens_per_s_per_gpu));
+  }
+  if (!path.empty()) {
+    svg +=
+        fmt::format("<path d=\"{}\" stroke=\"#1f6fd1\" fill=\"none\" stroke-width=\"2\"/>\n", path);
+  }
+  for (size_t i : frontier) {
+    const Candidate& c = candidates[i];
+    const double px = x(c.summary.tokens_per_s_per_user), py = y(c.summary.tokens_per_s_per_gpu);
+    svg += fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#1f6fd1\"/>\n<text x=\"{:.1f}\" "
+        "y=\"{:.1f}\">{}</text>\n",
+        px, py, px + 7, py - 6, Describe(c.request));
+  }
+  const double ly = kTop + 10;
+  svg += fmt::format(
+      "<circle cx=\"{0}\" cy=\"{1}\" r=\"5\" fill=\"#1f6fd1\"/><text x=\"{2}\" y=\"{3}\">Pareto "
+      "frontier (feasible)</text>\n<circle cx=\"{0}\" cy=\"{4}\" r=\"3\" fill=\"#999\"/><text "
+      "x=\"{2}\" y=\"{5}\">other feasible</text>\n<path d=\"M{6} {7} l6 6 m0 -6 l-6 6\" "
+      "stroke=\"#d33\"/><text x=\"{2}\" y=\"{8}\">infeasible (SLO, memory or budget)</text>\n",
+      kW - kRight + 20, ly, kW - kRight + 30, ly + 4, ly + 18, ly + 22, kW - kRight + 17, ly + 33,
+      ly + 40);
+  svg += "</svg>\n";
+  return svg;
+}
+
+}  // namespace
+
+void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
+  command.add_option("--model", flags.model, "Model preset")->capture_default_str();
+  command.add_option("--input-tokens", flags.input_tokens, "Prompt tokens per request")
+      ->capture_default_str();
+  command.add_option("--output-tokens", flags.output_tokens, "Generated tokens per request")
+      ->capture_default_str();
+  command.add_option("--workload", flags.workload,
+                     "CSV of request lengths (columns input_tokens, output_tokens): their means "
+                     "replace --input-tokens / --output-tokens");
+  command.add_option("--concurrency", flags.concurrency, "Clients (sequences) served at once")
+      ->capture_default_str();
+  command.add_option("--request-rate", flags.request_rate,
+                     "Requests per second, open loop (serving / disagg modes)");
+  command.add_option("--max-ttft", flags.max_ttft_s, "SLO: time to first token, seconds");
+  command.add_option("--max-tpot", flags.max_tpot_s, "SLO: time per output token, seconds");
+  command.add_option("--min-tokens-per-s-per-user", flags.min_tokens_per_s_per_user,
+                     "SLO: tokens per second each user sees");
+  command.add_option("--max-gpus", flags.max_gpus, "Budget: GPUs");
+  command.add_option("--max-usd-per-hour", flags.max_usd_per_hour, "Budget: $ per hour");
+  command.add_option("--hardware", flags.hardware, "Devices (default: every preset with a price)")
+      ->delimiter(',');
+  command.add_option("--engine", flags.engines, "Engines (default vllm)")->delimiter(',');
+  command.add_option("--weights", flags.weights, "Weight dtypes (default bf16,fp8)")
+      ->delimiter(',');
+  command.add_option("--kv", flags.kv, "KV dtypes (default fp8)")->delimiter(',');
+  command.add_option("--mode", flags.modes, "static, serving, disagg (default static)")
+      ->delimiter(',');
+  command.add_option("--gpus", flags.gpus, "GPU counts (default 1,2,4,8)")->delimiter(',');
+  command.add_option("--tp", flags.tp, "TP degrees allowed (default: all that divide)")
+      ->delimiter(',');
+  command.add_option("--pp", flags.pp, "PP degrees allowed")->delimiter(',');
+  command.add_option("--dp", flags.dp, "DP degrees allowed")->delimiter(',');
+  command.add_option("--ep", flags.ep, "EP degrees allowed (MoE)")->delimiter(',');
+  command.add_option("--plot", flags.plot, "Write the frontier as SVG here");
+  command.add_option("--threads", flags.threads, "Worker threads (default: all cores)");
+}
+
+std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& flags,
+                                                            const registry::Presets& presets) {
+  std::vector<std::string> devices = flags.hardware;
+  if (devices.empty()) {
+    for (const registry::Hardware& h : presets.hardware.items()) {
+      if (h.price_usd_per_gpu_hour > 0) devices.push_back(h.name);
+    }
+  }
+  const registry::Model* model = presets.models.FindOrNull(flags.model);
+  const bool moe = model != nullptr && model->moe.has_value();
+  const auto or_default = [](const std::vector<std::string>& v, std::vector<std::string> d) {
+    return v.empty() ? d : v;
+  };
+  const std::vector<int64_t> gpu_counts =
+      flags.gpus.empty() ? std::vector<int64_t>{1, 2, 4, 8} : flags.gpus;
+  std::vector<framework::ScenarioRequest> out;
+  for (const std::string& device : devices) {
+    for (const std::string& engine : or_default(flags.engines, {"vllm"})) {
+      for (const std::string& weights : or_default(flags.weights, {"bf16", "fp8"})) {
+        for (const std::string& kv : or_default(flags.kv, {"fp8"})) {
+          for (const std::string& mode : or_default(flags.modes, {"static"})) {
+            for (int64_t g : gpu_counts) {
+              for (int64_t tp : Divisors(g)) {
+                if (!Allowed(flags.tp, tp)) continue;
+                for (int64_t pp : Divisors(g / tp)) {
+                  const int64_t dp = g / tp / pp;
+                  if (!Allowed(flags.pp, pp) || !Allowed(flags.dp, dp)) continue;
+                  for (int64_t ep : moe ? Divisors(tp * dp) : std::vector<int64_t>{1}) {
+                    if (!Allowed(flags.ep, ep)) continue;
+                    framework::ScenarioRequest r;
+                    r.model = flags.model;
+                    r.hardware = device;
+                    r.engine = engine;
+                    r.weights = weights;
+                    r.kv = kv;
+                    r.mode = mode;
+                    r.gpus = g;
+                    r.tp = tp;
+                    r.pp = pp;
+                    r.dp = dp;
+                    r.ep = ep;
+                    r.input_tokens = flags.input_tokens;
+                    r.output_tokens = flags.output_tokens;
+                    r.concurrency = flags.concurrency;
+                    r.request_rate = mode == "static" ? 0 : flags.request_rate;
+                    out.push_back(std::move(r));
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<size_t> ParetoFrontier(const std::vector<Candidate>& candidates) {
+  std::vector<size_t> frontier;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& a = candidates[i];
+    if (!a.feasible) continue;
+    bool dominated = false;
+    for (size_t j = 0; j < candidates.size() && !dominated; ++j) {
+      const Candidate& b = candidates[j];
+      if (j == i || !b.feasible) continue;
+      const double bu = b.summary.tokens_per_s_per_user, au = a.summary.tokens_per_s_per_user;
+      const double bg = b.summary.tokens_per_s_per_gpu, ag = a.summary.tokens_per_s_per_gpu;
+      // Equal points: keep the first.
+      dominated = (bu >= au && bg >= ag && (bu > au || bg > ag)) || (bu == au && bg == ag && j < i);
+    }
+    if (!dominated) frontier.push_back(i);
+  }
+  std::sort(frontier.begin(), frontier.end(), [&](size_t x, size_t y) {
+    return candidates[x].summary.tokens_per_s_per_user <
+           candidates[y].summary.tokens_per_s_per_user;
+  });
+  return frontier;
+}
+
+absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Presets& presets,
+                                    const framework::PluginSet& plugins) {
+  SearchResult result;
+  SearchFlags flags = input;
+  // Names are checked up front: a typo must not read as "nothing feasible".
+  if (presets.models.FindOrNull(flags.model) == nullptr) {
+    return presets.models.Find(flags.model).status();
+  }
+  for (const std::string& h : flags.hardware) {
+    if (presets.hardware.FindOrNull(h) == nullptr) return presets.hardware.Find(h).status();
+  }
+  for (const std::string& e : flags.engines) {
+    if (presets.engines.FindOrNull(e) == nullptr) return presets.engines.Find(e).status();
+  }
+  if (flags.concurrency < 1 || flags.input_tokens < 1 || flags.output_tokens < 1 ||
+      flags.max_ttft_s < 0 || flags.max_tpot_s < 0 || flags.min_tokens_per_s_per_user < 0 ||
+      flags.max_gpus < 0 || flags.max_usd_per_hour < 0 || flags.request_rate < 0) {
+    return absl::InvalidArgumentError(
+        "search: --concurrency, --input-tokens and --output-tokens must be >= 1, and the SLOs, "
+        "budgets and --request-rate >= 0 (0: none)");
+  }
+  for (int64_t g : flags.gpus) {
+    if (g < 1 || g > framework::kMaxGpus) {
+      return absl::InvalidArgumentError(
+          fmt::format("search: --gpus {} is out of range; allowed: 1..{}", g, framework::kMaxGpus));
+    }
+  }
+  std::string& workload_note = result.workload_note;
+  if (!flags.workload.empty()) {
+    absl::StatusOr<validation::CsvTable> table =
+        validation::ReadCsvTable(flags.workload, /*has_header=*/true);
+    if (!table.ok()) return (table.status());
+    absl::StatusOr<int> in = table->Column("input_tokens");
+    absl::StatusOr<int> out = table->Column("output_tokens");
+    if (!in.ok()) return (in.status());
+    if (!out.ok()) return (out.status());
+    double sum_in = 0, sum_out = 0;
+    for (const validation::CsvRow& row : table->rows) {
+      absl::StatusOr<int64_t> i = validation::CsvInt(row, *in, "input_tokens", -1);
+      absl::StatusOr<int64_t> o = validation::CsvInt(row, *out, "output_tokens", -1);
+      if (!i.ok()) return (i.status());
+      if (!o.ok()) return (o.status());
+      if (*i < 1 || *o < 1) {
+        return (absl::InvalidArgumentError(
+            fmt::format("{}: input_tokens and output_tokens must be >= 1", row.source)));
+      }
+      sum_in += static_cast<double>(*i);
+      sum_out += static_cast<double>(*o);
+    }
+    if (table->rows.empty()) {
+      return (absl::InvalidArgumentError(fmt::format("{}: no requests", flags.workload)));
+    }
+    const double n = static_cast<double>(table->rows.size());
+    flags.input_tokens = std::max<int64_t>(1, std::llround(sum_in / n));
+    flags.output_tokens = std::max<int64_t>(1, std::llround(sum_out / n));
+    workload_note =
+        fmt::format("workload {}: {} requests, mean {} in / {} out tokens", flags.workload,
+                    table->rows.size(), flags.input_tokens, flags.output_tokens);
+  }
+  const std::vector<framework::ScenarioRequest> all = EnumerateCandidates(flags, presets);
+  std::vector<Candidate>& candidates = result.candidates;
+  int64_t& pruned = result.pruned;
+  result.configurations = static_cast<int64_t>(all.size());
+  for (const framework::ScenarioRequest& r : all) {
+    // Pruning that cannot drop a winner: over the budget is infeasible whatever it computes.
+    const registry::Hardware* h = presets.hardware.FindOrNull(r.hardware);
+    const double price = h != nullptr ? h->price_usd_per_gpu_hour : 0;
+    const int64_t gpus = r.mode == "disagg" ? 2 * r.gpus : r.gpus;
+    if ((flags.max_gpus > 0 && gpus > flags.max_gpus) ||
+        (flags.max_usd_per_hour > 0 &&
+         price * static_cast<double>(gpus) > flags.max_usd_per_hour)) {
+      ++pruned;
+      continue;
+    }
+    Candidate c;
+    c.request = r;
+    candidates.push_back(std::move(c));
+  }
+  // Evaluate in chunks on all cores, with progress on stderr past a second.
+  const auto start = std::chrono::steady_clock::now();
+  bool progress_shown = false;
+  constexpr size_t kChunk = 64;
+  for (size_t begin = 0; begin < candidates.size(); begin += kChunk) {
+    const size_t end = std::min(candidates.size(), begin + kChunk);
+    std::vector<framework::ScenarioRequest> requests;
+    for (size_t i = begin; i < end; ++i) requests.push_back(candidates[i].request);
+    std::vector<framework::BatchResult> results =
+        framework::EstimateBatch(requests, presets, plugins, flags.threads);
+    for (size_t i = begin; i < end; ++i) {
+      framework::BatchResult& result = results[i - begin];
+      Candidate& c = candidates[i];
+      if (!result.status.ok()) {
+        c.error = std::string(result.status.message());
+        continue;
+      }
+      c.evaluated = true;
+      c.summary = std::move(result.summary);
+    }
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
+      const size_t width = 30, done = end * width / candidates.size();
+      fmt::print(stderr, "\rsearch [{}{}] {}/{} configurations", std::string(done, '#'),
+                 std::string(width - done, '.'), end, candidates.size());
+      progress_shown = true;
+    }
+  }
+  if (progress_shown) fmt::print(stderr, "\n");
+
+  // Feasibility: memory, SLOs.
+  int64_t& invalid = result.invalid;
+  int64_t& feasible = result.feasible;
+  for (Candidate& c : candidates) {
+    if (!c.evaluated) {
+      ++invalid;
+      continue;
+    }
+    const framework::Summary& s = c.summary;
+    const registry::Hardware* h = presets.hardware.FindOrNull(c.request.hardware);
+    c.usd_per_hour = (h != nullptr ? h->price_usd_per_gpu_hour : 0) * GpusOf(c);
+    c.usd_per_million_tokens =
+        s.tokens_per_s_aggregate > 0 ? 1e6 * c.usd_per_hour / 3600 / s.tokens_per_s_aggregate : 0;
+    std::vector<std::string> why;
+    if (c.request.mode == "static" ? !s.memory.fits : s.memory.max_concurrency < 1) {
+      why.push_back("does not fit in memory");
+    }
+    if (flags.max_ttft_s > 0 && s.ttft_s > flags.max_ttft_s) {
+      why.push_back(fmt::format("TTFT {:.3g} s > {:.3g}", s.ttft_s, flags.max_ttft_s));
+    }
+    if (flags.max_tpot_s > 0 && s.tpot_s > flags.max_tpot_s) {
+      why.push_back(fmt::format("TPOT {:.3g} s > {:.3g}", s.tpot_s, flags.max_tpot_s));
+    }
+    if (flags.min_tokens_per_s_per_user > 0 &&
+        s.tokens_per_s_per_user < flags.min_tokens_per_s_per_user) {
+      why.push_back(fmt::format("{:.3g} tokens/s per user < {:.3g}", s.tokens_per_s_per_user,
+                                flags.min_tokens_per_s_per_user));
+    }
+    if (flags.max_usd_per_hour > 0 && c.usd_per_hour > flags.max_usd_per_hour) {
+      why.push_back(fmt::format("${:.3g}/h > {:.3g}", c.usd_per_hour, flags.max_usd_per_hour));
+    }
+    c.feasible = why.empty();
+    c.why_infeasible = absl::StrJoin(why, "; ");
+    feasible += c.feasible ? 1 : 0;
+  }
+  result.frontier = ParetoFrontier(candidates);
+  SearchResult::Objective* objectives = result.objectives;
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    const Candidate& c = candidates[i];
+    if (!c.feasible) continue;
+    auto better = [&](int k, const Candidate& other) {
+      switch (k) {
+        case 0:
+          return c.usd_per_million_tokens < other.usd_per_million_tokens;
+        case 1:
+          return c.summary.tokens_per_s_per_gpu > other.summary.tokens_per_s_per_gpu;
+        default:
+          return c.summary.tokens_per_s_per_user > other.summary.tokens_per_s_per_user;
+      }
+    };
+    for (int k = 0; k < 3; ++k) {
+      if (!objectives[k].best || better(k, candidates[*objectives[k].best])) objectives[k].best = i;
+    }
+  }
+  result.flags = flags;
+  return result;
+}
+
+int RunSearch(Session& session, const SearchFlags& input) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<SearchResult> searched = Search(input, **presets, session.Plugins());
+  if (!searched.ok()) return ReportError(searched.status());
+  const SearchResult& result = *searched;
+  const SearchFlags& flags = result.flags;
+  const std::vector<Candidate>& candidates = result.candidates;
+  const std::vector<size_t>& frontier = result.frontier;
+  const SearchResult::Objective* objectives = result.objectives;
+  const std::string& workload_note = result.workload_note;
+  const int64_t pruned = result.pruned, invalid = result.invalid, feasible = result.feasible;
+  const size_t configurations = static_cast<size_t>(result.configurations);
+  if (!flags.plot.empty()) {
+    std::ofstream svg(flags.plot, std::ios::binary);
+    svg << Svg(candidates, frontier);
+    if (!svg) {
+      return ReportError(
+          absl::UnavailableError(fmt::format("search: cannot write --plot {}", flags.plot)));
+    }
+  }
+  const std::string counts = fmt::format(
+      "{} configurations: {} pruned (over budget), {} not valid ({}), {} evaluated, {} feasible",
+      configurations, pruned, invalid, "layouts that do not split the model, ...",
+      candidates.size() - static_cast<size_t>(invalid), feasible);
+  const std::string& format = session.flags().format;
+  if (format == "json") {
+    json out = {{"model", flags.model},
+                {"input_tokens", flags.input_tokens},
+                {"output_tokens", flags.output_tokens},
+                {"configurations", configurations},
+                {"pruned", pruned},
+                {"invalid", invalid},
+                {"feasible", feasible}};
+    json best = json::object();
+    for (int k = 0; k < 3; ++k) {
+      const SearchResult::Objective& o = objectives[k];
+      best[o.name] = o.best ? CandidateJson(candidates[*o.best]) : json();
+    }
+    out["best"] = best;
+    json front = json::array();
+    for (size_t i : frontier) front.push_back(CandidateJson(candidates[i]));
+    out["frontier"] = front;
+    json every = json::array();
+    for (const Candidate& c : candidates) every.push_back(CandidateJson(c));
+    out["candidates"] = every;
+    fmt::print("{}\n", out.dump(2));
+    return 0;
+  }
+  if (format == "csv") {
+    const std::set<size_t> on_frontier(frontier.begin(), frontier.end());
+    fmt::print(
+        "hardware,gpus,tp,pp,dp,ep,engine,weights,kv,mode,ttft_s,tpot_s,tokens_per_s_per_user,"
+        "tokens_per_s_per_gpu,usd_per_hour,usd_per_million_tokens,feasible,frontier,note\n");
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      const Candidate& c = candidates[i];
+      const framework::ScenarioRequest& r = c.request;
+      const std::string note = c.evaluated ? c.why_infeasible : c.error;
+      fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", r.hardware,
+                 r.gpus, r.tp, r.pp, r.dp, r.ep, r.engine, r.weights, r.kv, r.mode,
+                 c.summary.ttft_s, c.summary.tpot_s, c.summary.tokens_per_s_per_user,
+                 c.summary.tokens_per_s_per_gpu, c.usd_per_hour, c.usd_per_million_tokens,
+                 c.feasible ? 1 : 0, on_frontier.count(i) > 0 ? 1 : 0,
+                 absl::StrReplaceAll(note, {{"\"", "\"\""}}));
+    }
+    return 0;
+  }
+  fmt::print("search: {}, {} in / {} out tokens, concurrency {}{}\n{}\n", flags.model,
+             flags.input_tokens, flags.output_tokens, flags.concurrency,
+             workload_note.empty() ? "" : "\n" + workload_note, counts);
+  framework::TextTable best(
+      {"objective", "configuration", "tok/s/user", "tok/s/GPU", "$/M tok", "TTFT", "TPOT", "$/h"},
+      {framework::Align::kLeft, framework::Align::kLeft, framework::Align::kRight,
+       framework::Align::kRight, framework::Align::kRight, framework::Align::kRight,
+       framework::Align::kRight, framework::Align::kRight});
+  auto row = [](const Candidate& c) {
+    const framework::Summary& s = c.summary;
+    return std::vector<std::string>{Describe(c.request),
+                                    fmt::format("{:.1f}", s.tokens_per_s_per_user),
+                                    fmt::format("{:.1f}", s.tokens_per_s_per_gpu),
+                                    fmt::format("{:.3f}", c.usd_per_million_tokens),
+                                    fmt::format("{:.3g} s", s.ttft_s),
+                                    fmt::format("{:.3g} s", s.tpot_s),
+                                    fmt::format("{:.2f}", c.usd_per_hour)};
+  };
+  for (int k = 0; k < 3; ++k) {
+    const SearchResult::Objective& o = objectives[k];
+    std::vector<std::string> cells{o.name};
+    if (o.best) {
+      for (std::string& cell : row(candidates[*o.best])) cells.push_back(std::move(cell));
+    } else {
+      cells.push_back("none feasible");
+      cells.resize(8, "-");
+    }
+    best.AddRow(cells);
+  }
+  fmt::print("\nBEST\n{}", best.Render());
+  framework::TextTable front(
+      {"configuration", "tok/s/user", "tok/s/GPU", "$/M tok", "TTFT", "TPOT", "$/h"},
+      {framework::Align::kLeft, framework::Align::kRight, framework::Align::kRight,
+       framework::Align::kRight, framework::Align::kRight, framework::Align::kRight,
+       framework::Align::kRight});
+  for (size_t i : frontier) front.AddRow(row(candidates[i]));
+  fmt::print("\nPARETO FRONTIER (tokens/s per GPU vs tokens/s per user, feasible)\n{}",
+             front.Render());
+  if (!flags.plot.empty()) fmt::print("\nplot: {}\n", flags.plot);
+  return 0;
+}
+
+}  // namespace infercost::cli

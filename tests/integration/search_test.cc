@@ -1,0 +1,135 @@
+// Issue 13, points 2 and 6: `infercost search` finds what a brute-force evaluation of the same
+// small grid finds, prunes nothing that could win, and every frontier point is non-dominated.
+// The brute force here is independent of the search: one EstimateScenario per layout, written
+// out by hand, with the feasibility rules of the flags applied in the test.
+#include <limits>
+#include <vector>
+
+#include "apps/infercost/search_command.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost::testing {
+namespace {
+
+cli::SearchFlags SmallGrid() {
+  cli::SearchFlags f;
+  f.model = "llama-3-8b";
+  f.hardware = {"h100-sxm", "l40s"};
+  f.engines = {"vllm"};
+  f.weights = {"bf16", "fp8"};
+  f.gpus = {1, 2, 4};
+  f.concurrency = 16;
+  f.max_tpot_s = 0.02;
+  f.max_usd_per_hour = 12;  // prunes 4 x H100 (and more)
+  f.threads = 2;
+  return f;
+}
+
+TEST(Search, MatchesABruteForceEvaluationOfTheSameGrid) {
+  const cli::SearchFlags flags = SmallGrid();
+  absl::StatusOr<cli::SearchResult> result = cli::Search(flags, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok()) << result.status();
+  // The grid by hand: 2 devices x 2 weights x (1 GPU: tp1; 2 GPUs: tp1/dp2, tp2, pp2; 4 GPUs:
+  // tp in {1,2,4} x pp in {1,2,4} with tp x pp | 4 -> 6 layouts) = 2 x 2 x 10 = 40.
+  EXPECT_EQ(result->configurations, 40);
+  double best_cost = std::numeric_limits<double>::infinity();
+  double best_per_gpu = 0, best_per_user = 0;
+  int feasible = 0;
+  for (const char* hw : {"h100-sxm", "l40s"}) {
+    const double price = RepoPresets().hardware.FindOrNull(hw)->price_usd_per_gpu_hour;
+    for (const char* weights : {"bf16", "fp8"}) {
+      for (int64_t g : {1, 2, 4}) {
+        for (int64_t tp : {1, 2, 4}) {
+          for (int64_t pp : {1, 2, 4}) {
+            if (g % (tp * pp) != 0) continue;
+            if (price * static_cast<double>(g) > 12) continue;  // over the budget
+            framework::ScenarioRequest r;
+            r.model = "llama-3-8b";
+            r.hardware = hw;
+            r.engine = "vllm";
+            r.weights = weights;
+            r.kv = "fp8";
+            r.gpus = g;
+            r.tp = tp;
+            r.pp = pp;
+            r.dp = g / tp / pp;
+            r.concurrency = 16;
+            absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+            if (!e.ok()) continue;
+            const framework::Summary& s = e->summary;
+            if (!s.memory.fits || s.tpot_s > 0.02) continue;
+            ++feasible;
+            const double cost =
+                1e6 * price * static_cast<double>(g) / 3600 / s.tokens_per_s_aggregate;
+            best_cost = std::min(best_cost, cost);
+            best_per_gpu = std::max(best_per_gpu, s.tokens_per_s_per_gpu);
+            best_per_user = std::max(best_per_user, s.tokens_per_s_per_user);
+          }
+        }
+      }
+    }
+  }
+  ASSERT_GT(feasible, 0);
+  EXPECT_EQ(result->feasible, feasible);
+  ASSERT_TRUE(result->objectives[0].best && result->objectives[1].best &&
+              result->objectives[2].best);
+  const auto& c = result->candidates;
+  EXPECT_NEAR(c[*result->objectives[0].best].usd_per_million_tokens, best_cost, 1e-9 * best_cost);
+  EXPECT_EQ(c[*result->objectives[1].best].summary.tokens_per_s_per_gpu, best_per_gpu);
+  EXPECT_EQ(c[*result->objectives[2].best].summary.tokens_per_s_per_user, best_per_user);
+
+  // Without the budget nothing is pruned, and the budget's winner is still found among the
+  // feasible ones (pruning only removed what the budget makes infeasible).
+  cli::SearchFlags unpruned = flags;
+  unpruned.max_usd_per_hour = 0;
+  absl::StatusOr<cli::SearchResult> all = cli::Search(unpruned, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->pruned, 0);
+  EXPECT_GT(result->pruned, 0);
+  double best_within_budget = std::numeric_limits<double>::infinity();
+  for (const cli::Candidate& x : all->candidates) {
+    if (x.feasible && x.usd_per_hour <= 12) {
+      best_within_budget = std::min(best_within_budget, x.usd_per_million_tokens);
+    }
+  }
+  EXPECT_NEAR(best_within_budget, best_cost, 1e-9 * best_cost);
+}
+
+TEST(Search, EveryFrontierPointIsNonDominatedAndEveryOtherFeasibleOneIsDominated) {
+  cli::SearchFlags flags = SmallGrid();
+  flags.max_usd_per_hour = 0;
+  absl::StatusOr<cli::SearchResult> result = cli::Search(flags, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok());
+  const auto& c = result->candidates;
+  ASSERT_FALSE(result->frontier.empty());
+  auto dominates = [&](const cli::Candidate& a, const cli::Candidate& b) {
+    const double au = a.summary.tokens_per_s_per_user, bu = b.summary.tokens_per_s_per_user;
+    const double ag = a.summary.tokens_per_s_per_gpu, bg = b.summary.tokens_per_s_per_gpu;
+    return au >= bu && ag >= bg && (au > bu || ag > bg);
+  };
+  std::vector<bool> on(c.size(), false);
+  for (size_t i : result->frontier) {
+    on[i] = true;
+    EXPECT_TRUE(c[i].feasible);
+    for (const cli::Candidate& other : c) {
+      if (other.feasible) {
+        EXPECT_FALSE(dominates(other, c[i]));
+      }
+    }
+  }
+  for (size_t i = 0; i < c.size(); ++i) {
+    if (!c[i].feasible || on[i]) continue;
+    bool dominated_or_equal = false;
+    for (size_t j : result->frontier) {
+      dominated_or_equal |=
+          dominates(c[j], c[i]) ||
+          (c[j].summary.tokens_per_s_per_user == c[i].summary.tokens_per_s_per_user &&
+           c[j].summary.tokens_per_s_per_gpu == c[i].summary.tokens_per_s_per_gpu);
+    }
+    EXPECT_TRUE(dominated_or_equal) << i;
+  }
+}
+
+}  // namespace
+}  // namespace infercost::testing
