@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "benchmark/benchmark.h"
+#include "framework/batch.h"
 #include "framework/estimate.h"
 #include "framework/ledger/pipeline.h"
 #include "framework/loader/plugin_loader.h"
@@ -78,6 +79,25 @@ void BM_EstimateServing(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(framework::EstimateScenario(scenario, Plugins()));
 }
 BENCHMARK(BM_EstimateServing)->Arg(1)->Arg(64)->Unit(benchmark::kMillisecond);
+
+// Sweeps from code (framework/batch.h): 256 static scenarios per call (Llama-3-70B on 1-8 H100s,
+// concurrency 1-32, 500 + 500 tokens, vllm) on `threads` threads; items/s = configurations/s.
+void BM_EstimateBatch(benchmark::State& state) {
+  std::vector<framework::ScenarioRequest> requests;
+  for (int64_t i = 0; i < 256; ++i) {
+    framework::ScenarioRequest r;
+    r.engine = "vllm";
+    r.gpus = int64_t{1} << (i % 4);
+    r.concurrency = 1 + i % 32;
+    requests.push_back(r);
+  }
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        framework::EstimateBatch(requests, Presets(), Plugins(), static_cast<int>(state.range(0))));
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(requests.size()));
+}
+BENCHMARK(BM_EstimateBatch)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace infercost

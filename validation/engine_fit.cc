@@ -220,6 +220,38 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     spec.free = {{"per_step_overhead_s", 0, 5e-3}};
     specs.push_back(std::move(spec));
   }
+  // PyTorch eager: the per-layer host cost from the one published point (gpt-fast's eager
+  // baseline, pytorch_gpt_fast_baseline.csv): 200 tokens at 25.5 tokens/s after an 8-token prompt.
+  {
+    FitSpec spec = Spec("pytorch", "a100-80gb", "e2e",
+                        "gpt-fast eager baseline (pytorch_gpt_fast_baseline.csv)");
+    ASSIGN_OR_RETURN(CsvTable table,
+                     ReadCsvTable(Path(dir, "pytorch_gpt_fast_baseline.csv"), /*has_header=*/true));
+    ASSIGN_OR_RETURN(int hardware, table.Column("hardware"));
+    ASSIGN_OR_RETURN(int model, table.Column("model"));
+    ASSIGN_OR_RETURN(int weights, table.Column("weights"));
+    ASSIGN_OR_RETURN(int batch, table.Column("batch"));
+    ASSIGN_OR_RETURN(int in, table.Column("input_tokens"));
+    ASSIGN_OR_RETURN(int out, table.Column("output_tokens"));
+    ASSIGN_OR_RETURN(int rate, table.Column("tokens_per_s"));
+    for (const CsvRow& row : table.rows) {
+      FitRow fit;
+      fit.source = row.source;
+      fit.request.engine = "pytorch";
+      fit.request.hardware = row.fields[hardware];
+      fit.request.model = row.fields[model];
+      fit.request.weights = fit.request.kv = row.fields[weights];
+      fit.request.gpus = 1;
+      ASSIGN_OR_RETURN(fit.request.concurrency, CsvInt(row, batch, "batch", 1));
+      ASSIGN_OR_RETURN(fit.request.input_tokens, CsvInt(row, in, "input_tokens", 0));
+      ASSIGN_OR_RETURN(fit.request.output_tokens, CsvInt(row, out, "output_tokens", 0));
+      ASSIGN_OR_RETURN(double tokens_per_s, CsvNumber(row, rate, "tokens_per_s"));
+      fit.measured_s = static_cast<double>(fit.request.output_tokens) / tokens_per_s;
+      spec.rows.push_back(std::move(fit));
+    }
+    spec.free = {{"per_layer_overhead_s", 0, 2e-3}};
+    specs.push_back(std::move(spec));
+  }
   return specs;
 }
 

@@ -93,13 +93,13 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
     return ReportError(absl::NotFoundError(fmt::format(
         "calibrate --engines: no fit of engine '{}' on '{}'; the fits: vllm, trtllm (h100-sxm, "
         "a100-40gb), deepspeed-mii (a100-40gb), llamacpp (h100-sxm, a100-40gb), sglang "
-        "(h100-sxm), vllm (b200)",
+        "(h100-sxm), vllm (b200), vllm and llamacpp (mi300x, mi250), pytorch (a100-80gb)",
         flags.engine, flags.hardware)));
   }
   fmt::print(
-      "Not fitted by this command: pytorch (one published eager point, docs/calibration.md), the "
-      "shared matmul_half_flops, bandwidth_half_bytes and kernel_overhead_s (not separable from "
-      "these rows) and the memory reserves (engine defaults).\n");
+      "Not fitted by this command: the shared matmul_half_flops, bandwidth_half_bytes and "
+      "kernel_overhead_s (not separable from these rows) and the memory reserves (engine "
+      "defaults).\n");
   return 0;
 }
 
