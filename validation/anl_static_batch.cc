@@ -207,11 +207,10 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     result.fits = estimate.summary.memory.fits;
     result.band_regime = framework::RegimeOf(scenario, "e2e");
     const double prefill = estimate.summary.ttft_s;
-    result.regimes = {"batch " + framework::BatchBucket(request->concurrency),
-                      fmt::format("tp {}", scenario.layout.tensor),
-                      scenario.model.moe ? "moe" : "dense",
-                      prefill >= estimate.summary.e2e_s - prefill ? "prefill-bound"
-                                                                  : "decode-bound"};
+    result.regimes = {
+        "batch " + framework::BatchBucket(request->concurrency),
+        fmt::format("tp {}", scenario.layout.tensor), scenario.model.moe ? "moe" : "dense",
+        prefill >= estimate.summary.e2e_s - prefill ? "prefill-bound" : "decode-bound"};
     for (const std::string& regime : result.regimes) {
       regimes[regime].push_back(result.relative_error);
     }

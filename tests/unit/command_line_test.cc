@@ -99,7 +99,9 @@ TEST(CommandLineTest, UsageErrorsAreStatusTwoWithAMessage) {
 
   Parsed csv = Parse({"--format", "csv", "models"});
   EXPECT_EQ(csv.exit, 2);
-  EXPECT_THAT(csv.err, HasSubstr("--format csv is available for `report`, `compare`, `sweep` and `search` only"));
+  EXPECT_THAT(
+      csv.err,
+      HasSubstr("--format csv is available for `report`, `compare`, `sweep` and `search` only"));
 
   Parsed missing_dir = Parse({"--plugin-dir", "/no/such/infercost/dir", "plugins"});
   EXPECT_EQ(missing_dir.exit, 2);
