@@ -88,7 +88,7 @@ absl::StatusOr<std::vector<TtftAnchor>> Anchors(const std::string& path, const s
   return anchors;
 }
 
-// The ratio predicted / measured of `row` with `presets`, or 0 when it cannot be evaluated.
+// The ratio predicted / measured of `row` with `presets` (an error names the row).
 absl::StatusOr<double> Ratio(const FitRow& row, const std::string& metric,
                              const registry::Presets& presets,
                              const framework::PluginSet& plugins) {

@@ -54,11 +54,12 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
           "or --b.FLAG VALUE",
           arg));
     }
-    std::vector<std::string>& into = theirs ? own : (mine ? own : side_args);
     if (theirs) {  // skip the other side's flag and its value
       if (!value && !IsScenarioSwitch(flag) && i + 1 < args.size()) ++i;
       continue;
     }
+    // Shared flags go before the side's own, which therefore win.
+    std::vector<std::string>& into = mine ? own : side_args;
     into.push_back(flag);
     if (value) {
       into.push_back(*value);
@@ -195,18 +196,13 @@ int RunCompare(Session& session, const CompareFlags& flags) {
     fmt::print("metric,a,b,difference,ratio,differs\n");
     for (const Row& r : rows) {
       if (flags.only_different && !r.differs) continue;
-      auto quote = [](const std::string& s) {
-        return absl::StrContains(s, ',') || absl::StrContains(s, '"')
-                   ? "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\""
-                   : s;
-      };
       std::string diff, ratio;
       if (auto n = numbers(r)) {
         diff = fmt::format("{:.17g}", n->second - n->first);
         if (n->first != 0) ratio = fmt::format("{:.17g}", n->second / n->first);
       }
-      fmt::print("{},{},{},{},{},{}\n", quote(r.path), quote(Cell(r.a)), quote(Cell(r.b)), diff,
-                 ratio, r.differs ? 1 : 0);
+      fmt::print("{},{},{},{},{},{}\n", framework::CsvField(r.path), framework::CsvField(Cell(r.a)),
+                 framework::CsvField(Cell(r.b)), diff, ratio, r.differs ? 1 : 0);
     }
     return 0;
   }

@@ -459,9 +459,9 @@ int RunSearch(Session& session, const SearchFlags& input) {
     }
   }
   const std::string counts = fmt::format(
-      "{} configurations: {} pruned (over budget), {} not valid ({}), {} evaluated, {} feasible",
-      configurations, pruned, invalid, "layouts that do not split the model, ...",
-      candidates.size() - static_cast<size_t>(invalid), feasible);
+      "{} configurations: {} pruned (over budget), {} not valid (e.g. a layout that does not split "
+      "the model), {} evaluated, {} feasible",
+      configurations, pruned, invalid, candidates.size() - static_cast<size_t>(invalid), feasible);
   const std::string& format = session.flags().format;
   if (format == "json") {
     json out = {{"model", flags.model},
@@ -495,12 +495,11 @@ int RunSearch(Session& session, const SearchFlags& input) {
       const Candidate& c = candidates[i];
       const framework::ScenarioRequest& r = c.request;
       const std::string note = c.evaluated ? c.why_infeasible : c.error;
-      fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},\"{}\"\n", r.hardware,
-                 r.gpus, r.tp, r.pp, r.dp, r.ep, r.engine, r.weights, r.kv, r.mode,
-                 c.summary.ttft_s, c.summary.tpot_s, c.summary.tokens_per_s_per_user,
-                 c.summary.tokens_per_s_per_gpu, c.usd_per_hour, c.usd_per_million_tokens,
-                 c.feasible ? 1 : 0, on_frontier.count(i) > 0 ? 1 : 0,
-                 absl::StrReplaceAll(note, {{"\"", "\"\""}}));
+      fmt::print("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", r.hardware, r.gpus,
+                 r.tp, r.pp, r.dp, r.ep, r.engine, r.weights, r.kv, r.mode, c.summary.ttft_s,
+                 c.summary.tpot_s, c.summary.tokens_per_s_per_user, c.summary.tokens_per_s_per_gpu,
+                 c.usd_per_hour, c.usd_per_million_tokens, c.feasible ? 1 : 0,
+                 on_frontier.count(i) > 0 ? 1 : 0, framework::CsvField(note));
     }
     return 0;
   }

@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
+#include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "registry/toml_reader.h"
 
@@ -59,11 +60,6 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Fi
 
 std::string FieldFlag(const std::string& field) {
   return "--" + absl::StrReplaceAll(field, {{"_", "-"}});
-}
-
-std::string CsvCell(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  return "\"" + absl::StrReplaceAll(s, {{"\"", "\"\""}}) + "\"";
 }
 
 }  // namespace
@@ -178,7 +174,7 @@ int RunSweep(Session& session, const SweepFlags& flags) {
                                          "error"};
   if (!json_lines) {
     std::string header;
-    for (const auto& [field, values] : grid) header += CsvCell(field) + ",";
+    for (const auto& [field, values] : grid) header += framework::CsvField(field) + ",";
     for (const char* m : kMetrics)
       header += std::string(m) + (std::string(m) == "error" ? "" : ",");
     fmt::print("{}\n", header);
@@ -264,13 +260,14 @@ int RunSweep(Session& session, const SweepFlags& flags) {
     } else {
       for (size_t m = 0; m + 1 < std::size(kMetrics); ++m) cells.push_back("");
       line["error"] = error;
-      cells.push_back(CsvCell(error));
+      cells.push_back(framework::CsvField(error));
     }
     if (json_lines) {
       fmt::print("{}\n", line.dump());
     } else {
       std::string text;
-      for (size_t f = 0; f < grid.size(); ++f) text += CsvCell(grid[f].second[at[f]]) + ",";
+      for (size_t f = 0; f < grid.size(); ++f)
+        text += framework::CsvField(grid[f].second[at[f]]) + ",";
       for (size_t c = 0; c < cells.size(); ++c)
         text += cells[c] + (c + 1 < cells.size() ? "," : "");
       fmt::print("{}\n", text);

@@ -1,4 +1,5 @@
-// A plain-text table for terminals: aligned columns, numbers right-aligned, optional rules.
+// A plain-text table for terminals: aligned columns, numbers right-aligned, optional rules; and
+// the one CSV field quoting the commands that write CSV share.
 //
 //   TextTable table({"name", "layers"}, {Align::kLeft, Align::kRight});
 //   table.AddRow({"llama-3-70b", "80"});
@@ -28,6 +29,10 @@ class TextTable {
   std::vector<Align> aligns_;
   std::vector<std::vector<std::string>> rows_;  // an empty row is a rule
 };
+
+// `text` as one CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break,
+// quotes doubled.
+std::string CsvField(const std::string& text);
 
 }  // namespace infercost::framework
 
