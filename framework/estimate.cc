@@ -110,30 +110,33 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   ASSIGN_OR_RETURN(e.prefill_timing, timer.Time(e.prefill_per_gpu));
   ASSIGN_OR_RETURN(e.decode_timing, timer.Time(e.decode_per_gpu));
 
-  // Exact decode sum, in the same pass over the steps as the ledger's cost sum: everything but
-  // attention repeats every step; attention is re-timed at each step's context (k = 1 ..
-  // output-1 at input + k).
-  auto attention_seconds =
-      [&](const std::vector<AttentionSlice>& slices) -> absl::StatusOr<double> {
-    double seconds = 0;
-    for (const AttentionSlice& slice : slices) {
-      ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));
-      seconds += t;
-    }
-    return seconds;
-  };
+  // Exact decode sum, from the same decode steps as the ledger's cost sum: everything but
+  // attention repeats every step; attention is timed at each step's context (k = 1 .. output-1
+  // at input + k), phase by phase so that the closed-form sum sees where each phase's time
+  // changes regime.
   ASSIGN_OR_RETURN(std::vector<AttentionSlice> at_mean, pipeline.AttentionByClass(decode));
-  ASSIGN_OR_RETURN(double attention_at_mean, attention_seconds(at_mean));
+  double attention_at_mean = 0;
+  for (const AttentionSlice& slice : at_mean) {
+    ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));
+    attention_at_mean += t;
+  }
   const int64_t steps = s.output_tokens - 1;
-  e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
   PerGpuDecodeHook hook;
   hook.per_gpu = decode;
-  hook.on_step = [&](int64_t, const std::vector<AttentionSlice>& per_gpu) -> absl::Status {
-    ASSIGN_OR_RETURN(double seconds, attention_seconds(per_gpu));
-    e.decode_sum_s += seconds;
+  hook.values = [&](const std::vector<AttentionSlice>& per_gpu,
+                    std::vector<double>& seconds) -> absl::Status {
+    for (const AttentionSlice& slice : per_gpu) {
+      for (const ic_phase_cost& cost : slice.phases) {
+        ASSIGN_OR_RETURN(const double t,
+                         timer.TimePhaseCalls(cost, static_cast<double>(slice.layers)));
+        seconds.push_back(t);
+      }
+    }
     return absl::OkStatus();
   };
   ASSIGN_OR_RETURN(e.ledger, pipeline.Run(&hook));
+  e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
+  for (const double seconds : hook.sums) e.decode_sum_s += seconds;
 
   // Memory per GPU.
   ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));

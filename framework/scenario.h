@@ -97,6 +97,11 @@ struct Pool {
   int64_t max_batch = 0;  // per data-parallel rank and step; 0: the default (PoolRequest)
 };
 
+// How the exact decode sum (each output token's step at its own context) is computed: in
+// closed form over the stretches where a step's attention costs and times are affine in the
+// context, or by visiting every step (the reference the closed form is tested against).
+enum class DecodeSumMethod { kPiecewiseAffine, kEveryStep };
+
 struct Scenario {
   registry::Model model;
   registry::Hardware hardware;
@@ -131,6 +136,7 @@ struct Scenario {
   // What the user should know before trusting the numbers (e.g. a context beyond the model's
   // maximum); the CLI prints each on stderr and the report lists them among its notes.
   std::vector<std::string> warnings;
+  DecodeSumMethod decode_sum = DecodeSumMethod::kPiecewiseAffine;
 };
 
 // Largest token count accepted for input + output (keeps every product far inside double's

@@ -1,5 +1,7 @@
 #include "framework/abi/phase_catalog.h"
 
+#include <array>
+
 #include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
@@ -60,10 +62,14 @@ int PhaseDisplayRank(ic_phase_id id) {
                                            IC_PHASE_EP_DISPATCH,
                                            IC_PHASE_EP_COMBINE};
   static_assert(sizeof(kOrder) / sizeof(kOrder[0]) == IC_PHASE_COUNT_V1_1);
-  for (int rank = 0; rank < IC_PHASE_COUNT_V1_1; ++rank) {
-    if (kOrder[rank] == id) return rank;
-  }
-  return IC_PHASE_COUNT_V1_1;
+  // Sorting the ledger asks for ranks often: invert the order once into a table by id.
+  static constexpr auto kRankById = [] {
+    std::array<int, IC_PHASE_COUNT_V1_1> rank{};
+    for (int r = 0; r < IC_PHASE_COUNT_V1_1; ++r) rank[kOrder[r]] = r;
+    return rank;
+  }();
+  if (id < 0 || id >= IC_PHASE_COUNT_V1_1) return IC_PHASE_COUNT_V1_1;
+  return kRankById[id];
 }
 
 bool IsAttentionPhase(ic_phase_id id) { return sdk::IsAttentionPhase(id); }

@@ -10,6 +10,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/ledger/builtin_phases.h"
 #include "framework/ledger/cost_math.h"
+#include "framework/ledger/piecewise_affine_sum.h"
 
 namespace infercost::framework {
 namespace {
@@ -271,7 +272,7 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
   return bytes;
 }
 
-absl::StatusOr<Ledger> Pipeline::Run(const PerGpuDecodeHook* hook) const {
+absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
   const Scenario& s = scenario_;
   Ledger ledger;
   ASSIGN_OR_RETURN(ledger.prefill,
@@ -288,13 +289,23 @@ absl::StatusOr<Ledger> Pipeline::Run(const PerGpuDecodeHook* hook) const {
   for (const ic_phase_cost& cost : ledger.decode.phases) {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
-  for (int64_t k = 1; k <= sum.steps; ++k) {
+  if (hook != nullptr) hook->sums.clear();
+  // Step k's attention (whole model, then the hook's values) as one sample: per phase its class
+  // (shape) and its cost fields (values), then the hook's values.
+  const SampleAt attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
     const int64_t context = s.input_tokens + k;
     ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
                      AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, context}));
+    AffineSample sample;
     for (const AttentionSlice& slice : attention) {
       for (const ic_phase_cost& cost : slice.phases) {
-        Accumulate(sum.phases, cost, static_cast<double>(slice.layers));
+        sample.shape.insert(sample.shape.end(), {slice.layers, cost.phase});
+        sample.values.insert(
+            sample.values.end(),
+            {cost.params, cost.matrix_flops, cost.vector_flops, cost.weight_bytes,
+             cost.kv_read_bytes, cost.kv_write_bytes, cost.activation_bytes, cost.comm_bytes,
+             static_cast<double>(cost.gemm_m), static_cast<double>(cost.gemm_n),
+             static_cast<double>(cost.gemm_k), static_cast<double>(cost.gemm_count)});
       }
     }
     if (hook != nullptr) {
@@ -303,8 +314,47 @@ absl::StatusOr<Ledger> Pipeline::Run(const PerGpuDecodeHook* hook) const {
       per_gpu.query_tokens = 1;
       per_gpu.context_tokens = context;
       ASSIGN_OR_RETURN(std::vector<AttentionSlice> per_gpu_attention, AttentionByClass(per_gpu));
-      RETURN_IF_ERROR(hook->on_step(k, per_gpu_attention));
+      std::vector<double> values;
+      RETURN_IF_ERROR(hook->values(per_gpu_attention, values));
+      sample.shape.push_back(-static_cast<int64_t>(values.size()) - 1);  // marks the hook's part
+      sample.values.insert(sample.values.end(), values.begin(), values.end());
     }
+    return sample;
+  };
+  constexpr size_t kFields = 12;  // per phase, in the order above
+  const AddWeighted add = [&](const AffineSample& sample, double weight) {
+    size_t v = 0;
+    for (size_t i = 0; i + 1 < sample.shape.size() && sample.shape[i] >= 0; i += 2, v += kFields) {
+      const double* f = &sample.values[v];
+      ic_phase_cost cost = ZeroCost(static_cast<ic_phase_id>(sample.shape[i + 1]));
+      cost.params = f[0];
+      cost.matrix_flops = f[1];
+      cost.vector_flops = f[2];
+      cost.weight_bytes = f[3];
+      cost.kv_read_bytes = f[4];
+      cost.kv_write_bytes = f[5];
+      cost.activation_bytes = f[6];
+      cost.comm_bytes = f[7];
+      cost.gemm_m = static_cast<int64_t>(f[8]);
+      cost.gemm_n = static_cast<int64_t>(f[9]);
+      cost.gemm_k = static_cast<int64_t>(f[10]);
+      cost.gemm_count = static_cast<int64_t>(f[11]);
+      Accumulate(sum.phases, cost, weight * static_cast<double>(sample.shape[i]));
+    }
+    if (hook == nullptr) return;
+    const size_t hook_values = sample.values.size() - v;
+    if (hook->sums.size() < hook_values) hook->sums.resize(hook_values, 0.0);
+    for (size_t i = 0; i < hook_values; ++i) hook->sums[i] += weight * sample.values[v + i];
+  };
+  if (s.decode_sum == DecodeSumMethod::kEveryStep) {
+    for (int64_t k = 1; k <= sum.steps; ++k) {
+      ASSIGN_OR_RETURN(const AffineSample sample, attention_at(k));
+      add(sample, 1);
+    }
+    sum.evaluated_steps = sum.steps;
+  } else {
+    ASSIGN_OR_RETURN(const SumStats stats, SumPiecewiseAffine(1, sum.steps, attention_at, add));
+    sum.evaluated_steps = stats.samples;
   }
   // Params are a property of the model, not of the steps: keep one step's count.
   for (ic_phase_cost& cost : sum.phases) {

@@ -29,12 +29,16 @@ struct AttentionSlice {
   std::vector<ic_phase_cost> phases;
 };
 
-// Lets one decode sweep serve a second layout: at each step k of the exact decode sum the
-// pipeline also evaluates attention in `per_gpu`'s layout (same k) and hands the slices over,
-// e.g. to time them. Costs and times then come from one pass over the steps.
+// Lets one decode sum serve a second layout: at each decode step the pipeline sums (context
+// input + k, k = 1 .. output - 1) it also evaluates attention in `per_gpu`'s layout and asks
+// `values` for numbers of that step (e.g. each phase's seconds), summed into `sums`. Costs and
+// times then come from the same steps.
 struct PerGpuDecodeHook {
   Step per_gpu;  // batch, tensor parallel, ... of one GPU; kind/tokens/context are set per step
-  std::function<absl::Status(int64_t step, const std::vector<AttentionSlice>& per_gpu)> on_step;
+  std::function<absl::Status(const std::vector<AttentionSlice>& per_gpu,
+                             std::vector<double>& values)>
+      values;
+  std::vector<double> sums;  // out: each value summed over the decode steps
 };
 
 class Pipeline {
@@ -43,9 +47,12 @@ class Pipeline {
   // variant and sorts the layers into the variant's classes.
   static absl::StatusOr<Pipeline> Create(const Scenario& scenario, const PluginSet& plugins);
 
-  // Every stage of the scenario: prefill, decode at the mean context, exact decode sum (one pass
-  // over the decode steps, which also feeds `hook` when given).
-  absl::StatusOr<Ledger> Run(const PerGpuDecodeHook* hook = nullptr) const;
+  // Every stage of the scenario: prefill, decode at the mean context, and the exact decode sum
+  // (which also fills `hook` when given). The sum visits every step with
+  // DecodeSumMethod::kEveryStep; by default it is summed in closed form over the stretches where
+  // the attention costs (and the hook's values) are affine in the context, visiting
+  // O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
+  absl::StatusOr<Ledger> Run(PerGpuDecodeHook* hook = nullptr) const;
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),

@@ -68,10 +68,37 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency() const {
         fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
     fails = std::max<int64_t>(fails, fits + 1);
   }
+  if (fails - fits <= 1) return fits;
+  // The bracket's upper end, evaluated (at most the largest concurrency accepted): if even it
+  // fits, so does everything below it.
+  const int64_t upper = std::min(fails, kMaxConcurrency);
+  ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, At(upper));
+  if (at_upper.fits) return fails - 1;
+  fails = upper;
+  if (fails - fits <= 1) return fits;
+  double fits_free = one.free_bytes;        // >= 0
+  double fails_free = at_upper.free_bytes;  // < 0
+  bool halve = false;
   while (fails - fits > 1) {
-    const int64_t mid = fits + (fails - fits) / 2;
-    ASSIGN_OR_RETURN(MemoryPerGpu at, At(mid));
-    (at.fits ? fits : fails) = mid;
+    const int64_t width = fails - fits;
+    int64_t next = fits + width / 2;
+    if (!halve) {
+      // Where the line through the bracket's ends crosses zero free bytes: the last whole
+      // concurrency before it.
+      const double share = fits_free / (fits_free - fails_free);
+      next = fits + static_cast<int64_t>(std::floor(share * static_cast<double>(width)));
+    }
+    next = std::clamp(next, fits + 1, fails - 1);
+    ASSIGN_OR_RETURN(const MemoryPerGpu at, At(next));
+    if (at.fits) {
+      fits = next;
+      fits_free = at.free_bytes;
+    } else {
+      fails = next;
+      fails_free = at.free_bytes;
+    }
+    // Interpolation that leaves more than half the bracket hands the next step to halving.
+    halve = !halve && 2 * (fails - fits) > width;
   }
   return fits;
 }

@@ -48,7 +48,9 @@ struct MemoryModel {
   // Memory of one GPU at `concurrency` sequences.
   absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const;
   // The largest concurrency whose memory fits (memory grows with concurrency: bounded by the KV
-  // room, then bisection).
+  // room, then found by interpolating the free bytes, which are affine in the concurrency
+  // between regime changes, with a halving step whenever that does not halve the bracket: a
+  // few evaluations when free bytes are affine, never more than twice bisection's).
   absl::StatusOr<int64_t> MaxConcurrency() const;
 };
 

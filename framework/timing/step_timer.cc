@@ -110,10 +110,15 @@ absl::StatusOr<double> StepTimer::TimePhases(const std::vector<ic_phase_cost>& p
                                              double calls) const {
   double seconds = 0;
   for (const ic_phase_cost& cost : phases) {
-    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, calls, nullptr));
-    seconds += timing.time_s;
+    ASSIGN_OR_RETURN(const double phase_seconds, TimePhaseCalls(cost, calls));
+    seconds += phase_seconds;
   }
   return seconds;
+}
+
+absl::StatusOr<double> StepTimer::TimePhaseCalls(const ic_phase_cost& cost, double calls) const {
+  ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, calls, nullptr));
+  return timing.time_s;
 }
 
 absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,

@@ -61,6 +61,8 @@ class StepTimer {
   // Time of `calls` x each of `phases` (one layer's, no communication), without engine
   // overheads.
   absl::StatusOr<double> TimePhases(const std::vector<ic_phase_cost>& phases, double calls) const;
+  // Time of `calls` x one such phase.
+  absl::StatusOr<double> TimePhaseCalls(const ic_phase_cost& cost, double calls) const;
   // Time of one communication record moved by `plan` (x plan.hops).
   absl::StatusOr<double> TimeCollective(const ic_phase_cost& cost,
                                         const CollectivePlan& plan) const;

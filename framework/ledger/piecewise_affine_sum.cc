@@ -1,0 +1,102 @@
+#include "framework/ledger/piecewise_affine_sum.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "framework/base/status_macros.h"
+
+namespace infercost::framework {
+namespace {
+
+// Segments of at most this many steps are summed step by step.
+constexpr int64_t kDirectSteps = 8;
+// A probe agrees with the chord when every component is within this share of its magnitude.
+constexpr double kRelativeTolerance = 1e-9;
+// Where the probes sit in a segment: its middle and two points at irrational fractions, so
+// that a regular staircase (a jump every P steps) cannot meet the chord at all three by the
+// segment lengths halving in step with P.
+constexpr double kProbeFractions[] = {0.5, 0.2763932022500210, 0.7236067977499790};
+
+bool OnChord(const AffineSample& a, const AffineSample& probe, const AffineSample& b,
+             double fraction) {
+  if (probe.shape != a.shape || b.shape != a.shape || probe.values.size() != a.values.size() ||
+      b.values.size() != a.values.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.values.size(); ++i) {
+    const double fa = a.values[i];
+    const double fb = b.values[i];
+    const double fp = probe.values[i];
+    const double chord = fa + (fb - fa) * fraction;
+    const double scale = std::max({std::fabs(fa), std::fabs(fb), std::fabs(fp)});
+    if (std::fabs(fp - chord) > kRelativeTolerance * scale) return false;
+  }
+  return true;
+}
+
+class Summer {
+ public:
+  Summer(const SampleAt& sample, const AddWeighted& add) : sample_(sample), add_(add) {}
+
+  absl::StatusOr<AffineSample> At(int64_t step) {
+    ++stats_.samples;
+    return sample_(step);
+  }
+
+  // Adds the steps [a, b), given the samples at a and at b.
+  absl::Status Segment(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb) {
+    const int64_t n = b - a;
+    if (n <= kDirectSteps) {
+      add_(fa, 1);
+      for (int64_t k = a + 1; k < b; ++k) {
+        ASSIGN_OR_RETURN(const AffineSample fk, At(k));
+        add_(fk, 1);
+      }
+      return absl::OkStatus();
+    }
+    const int64_t middle = a + n / 2;
+    ASSIGN_OR_RETURN(const AffineSample fm, At(middle));
+    bool affine = OnChord(fa, fm, fb, static_cast<double>(middle - a) / static_cast<double>(n));
+    for (size_t p = 1; affine && p < std::size(kProbeFractions); ++p) {
+      const int64_t probe = a + static_cast<int64_t>(kProbeFractions[p] * static_cast<double>(n));
+      ASSIGN_OR_RETURN(const AffineSample fp, At(probe));
+      affine = OnChord(fa, fp, fb, static_cast<double>(probe - a) / static_cast<double>(n));
+    }
+    if (affine) {
+      // sum_{j=0}^{n-1} (fa + (fb - fa) j / n) = fa (n - (n-1)/2) + fb (n-1)/2.
+      const double to_b = static_cast<double>(n - 1) / 2;
+      add_(fa, static_cast<double>(n) - to_b);
+      add_(fb, to_b);
+      ++stats_.segments;
+      return absl::OkStatus();
+    }
+    RETURN_IF_ERROR(Segment(a, middle, fa, fm));
+    return Segment(middle, b, fm, fb);
+  }
+
+  const SumStats& stats() const { return stats_; }
+
+ private:
+  const SampleAt& sample_;
+  const AddWeighted& add_;
+  SumStats stats_;
+};
+
+}  // namespace
+
+absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, const SampleAt& sample,
+                                            const AddWeighted& add) {
+  Summer summer(sample, add);
+  if (last < first) return summer.stats();
+  ASSIGN_OR_RETURN(const AffineSample f_first, summer.At(first));
+  if (last == first) {
+    add(f_first, 1);
+    return summer.stats();
+  }
+  ASSIGN_OR_RETURN(const AffineSample f_last, summer.At(last));
+  RETURN_IF_ERROR(summer.Segment(first, last, f_first, f_last));
+  add(f_last, 1);
+  return summer.stats();
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,139 @@
+// Issue 13, point 1: the decode sum in closed form (framework/ledger/piecewise_affine_sum.h)
+// gives the same answers as visiting every decode step, for every bundled model, both attention
+// kernels, several lengths and batches; and the largest concurrency found by interpolation is
+// the largest that fits.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "framework/estimate.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost::testing {
+namespace {
+
+using framework::DecodeSumMethod;
+
+absl::StatusOr<framework::Estimate> EstimateWith(const framework::ScenarioRequest& request,
+                                                 DecodeSumMethod method) {
+  absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(request, RepoPresets());
+  if (!scenario.ok()) return scenario.status();
+  scenario->decode_sum = method;
+  return framework::EstimateScenario(*scenario, InTreePlugins());
+}
+
+void ExpectClose(double closed_form, double every_step, const std::string& what) {
+  EXPECT_NEAR(closed_form, every_step, 1e-9 * std::fabs(every_step)) << what;
+}
+
+void ExpectSameCost(const ic_phase_cost& a, const ic_phase_cost& b, const std::string& what) {
+  ExpectClose(a.matrix_flops, b.matrix_flops, what + " matrix_flops");
+  ExpectClose(a.vector_flops, b.vector_flops, what + " vector_flops");
+  ExpectClose(a.weight_bytes, b.weight_bytes, what + " weight_bytes");
+  ExpectClose(a.kv_read_bytes, b.kv_read_bytes, what + " kv_read_bytes");
+  ExpectClose(a.kv_write_bytes, b.kv_write_bytes, what + " kv_write_bytes");
+  ExpectClose(a.activation_bytes, b.activation_bytes, what + " activation_bytes");
+  ExpectClose(a.comm_bytes, b.comm_bytes, what + " comm_bytes");
+  EXPECT_EQ(a.params, b.params) << what;
+}
+
+std::vector<std::string> BundledModels() { return RepoPresets().models.Names(); }
+
+TEST(DecodeSum, ClosedFormEqualsEveryStepForEveryBundledModel) {
+  struct Lengths {
+    int64_t input, output;
+  };
+  // Short and long answers, a prompt that starts inside a flash-decoding split staircase, and a
+  // context that crosses sliding windows (gemma, gpt-oss: 4,096 / 128 tokens).
+  const std::vector<Lengths> lengths = {{500, 2}, {500, 500}, {1000, 2500}, {37, 4500}};
+  int64_t compared = 0;
+  for (const std::string& model : BundledModels()) {
+    for (const char* kernel : {"flash", "naive"}) {
+      for (const Lengths& l : lengths) {
+        for (int64_t concurrency : {1, 7}) {
+          framework::ScenarioRequest r;
+          r.model = model;
+          r.gpus = 8;
+          r.attention_kernel = kernel;
+          r.input_tokens = l.input;
+          r.output_tokens = l.output;
+          r.concurrency = concurrency;
+          r.allow_beyond_context = true;
+          const std::string what = model + " " + kernel + " " + std::to_string(l.input) + "+" +
+                                   std::to_string(l.output) + " x" + std::to_string(concurrency);
+          absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
+          absl::StatusOr<framework::Estimate> closed =
+              EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+          ASSERT_EQ(every.status().code(), closed.status().code()) << what;
+          if (!every.ok()) continue;  // e.g. TP 8 does not divide the model's heads
+          ++compared;
+          ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
+          ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+          ExpectClose(closed->summary.usd_per_million_output_tokens,
+                      every->summary.usd_per_million_output_tokens, what + " $/Mtok");
+          const framework::DecodeSum& a = closed->ledger.decode_sum;
+          const framework::DecodeSum& b = every->ledger.decode_sum;
+          ASSERT_EQ(a.phases.size(), b.phases.size()) << what;
+          for (size_t i = 0; i < a.phases.size(); ++i) {
+            ASSERT_EQ(a.phases[i].phase, b.phases[i].phase) << what;
+            ExpectSameCost(a.phases[i], b.phases[i], what + " phase " + std::to_string(i));
+          }
+          ExpectSameCost(a.totals, b.totals, what + " totals");
+          EXPECT_EQ(b.evaluated_steps, l.output - 1) << what;
+          EXPECT_LE(a.evaluated_steps, b.evaluated_steps) << what;
+        }
+      }
+    }
+  }
+  EXPECT_GT(compared, 100);
+}
+
+TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
+  framework::ScenarioRequest r;
+  r.model = "llama-3-70b";
+  r.gpus = 8;
+  r.input_tokens = 500;
+  r.output_tokens = 100000;
+  r.allow_beyond_context = true;
+  absl::StatusOr<framework::Estimate> e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.steps, 99999);
+  // The flash-decoding split count steps every 256 keys until it reaches 17 (132 SMs over 8
+  // heads per GPU) and 3 (whole model: 64 heads): a few dozen kinks, each found in O(log N).
+  EXPECT_LT(e->ledger.decode_sum.evaluated_steps, 5000);
+}
+
+TEST(DecodeSum, LargestConcurrencyIsTheLastThatFits) {
+  struct Case {
+    const char* model;
+    int64_t gpus;
+  };
+  for (const Case& c : {Case{"llama-3-70b", 4}, Case{"llama-3-70b", 8}, Case{"llama-3.1-8b", 1},
+                        Case{"llama-3.1-8b", 8}, Case{"deepseek-v3", 16}, Case{"mixtral-8x7b", 2},
+                        Case{"gemma-2-9b", 1}, Case{"qwen3-next-80b-a3b", 4}}) {
+    {
+      const char* model = c.model;
+      const int64_t gpus = c.gpus;
+      framework::ScenarioRequest r;
+      r.model = model;
+      r.gpus = gpus;
+      r.engine = "vllm";
+      absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+      ASSERT_TRUE(e.ok()) << model << ": " << e.status();
+      const int64_t most = e->summary.memory.max_concurrency;
+      ASSERT_GT(most, 0) << model;
+      r.concurrency = most;
+      absl::StatusOr<framework::Estimate> at = TryEstimate(r);
+      ASSERT_TRUE(at.ok()) << at.status();
+      EXPECT_TRUE(at->summary.memory.fits) << model << " at " << most;
+      r.concurrency = most + 1;
+      absl::StatusOr<framework::Estimate> over = TryEstimate(r);
+      ASSERT_TRUE(over.ok()) << over.status();
+      EXPECT_FALSE(over->summary.memory.fits) << model << " at " << most + 1;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace infercost::testing

@@ -1,0 +1,110 @@
+// The closed-form step sum (framework/ledger/piecewise_affine_sum.h): exact sums of affine,
+// kinked, stepped and shape-changing sequences, each derived by hand, in far fewer samples than
+// steps.
+#include "framework/ledger/piecewise_affine_sum.h"
+
+#include <cmath>
+#include <cstdint>
+#include <map>
+
+#include "gtest/gtest.h"
+
+namespace infercost::framework {
+namespace {
+
+// Sums a scalar f(k) over k = first .. last; the samples taken are counted in *samples.
+double SumOf(int64_t first, int64_t last, const std::function<double(int64_t)>& f,
+             int64_t* samples = nullptr) {
+  double total = 0;
+  const SampleAt at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
+    return AffineSample{{0}, {f(k)}};
+  };
+  const AddWeighted add = [&](const AffineSample& s, double w) { total += w * s.values[0]; };
+  absl::StatusOr<SumStats> stats = SumPiecewiseAffine(first, last, at, add);
+  EXPECT_TRUE(stats.ok()) << stats.status();
+  if (samples != nullptr && stats.ok()) *samples = stats->samples;
+  return total;
+}
+
+TEST(PiecewiseAffineSum, AffineSequenceInFiveSamples) {
+  int64_t samples = 0;
+  // sum_{k=1}^{1000} (3k + 2) = 3 * 1000 * 1001 / 2 + 2 * 1000 = 1,501,500 + 2,000.
+  EXPECT_DOUBLE_EQ(SumOf(
+                       1, 1000, [](int64_t k) { return 3.0 * k + 2; }, &samples),
+                   1503500);
+  EXPECT_EQ(samples, 5);  // both ends and three probes
+  // One million steps cost no more: sum_{k=1}^{10^6} 0.5 k = 0.25 * 10^6 * (10^6 + 1).
+  EXPECT_DOUBLE_EQ(SumOf(
+                       1, 1000000, [](int64_t k) { return 0.5 * k; }, &samples),
+                   0.25 * 1e6 * (1e6 + 1));
+  EXPECT_EQ(samples, 5);
+}
+
+TEST(PiecewiseAffineSum, EmptySingleAndShortRanges) {
+  EXPECT_EQ(SumOf(5, 4, [](int64_t) { return 1.0; }), 0);
+  EXPECT_EQ(SumOf(7, 7, [](int64_t k) { return 1.0 * k; }), 7);
+  // 1^2 + ... + 6^2 = 91: short ranges are summed step by step, whatever their shape.
+  EXPECT_EQ(SumOf(1, 6, [](int64_t k) { return 1.0 * k * k; }), 91);
+}
+
+TEST(PiecewiseAffineSum, MaximumOfAffinePiecesSumsExactly) {
+  // max(k, 500) over 1..1000: 500 x 500 for k <= 500, then 501 + ... + 1000 = 375,250.
+  int64_t samples = 0;
+  EXPECT_DOUBLE_EQ(SumOf(
+                       1, 1000, [](int64_t k) { return std::max(1.0 * k, 500.0); }, &samples),
+                   250000 + 375250);
+  EXPECT_LT(samples, 120);
+  // A roofline-like time: max(compute, memory) + overhead with the crossing at k = 3,000.4:
+  // max(2k, 6000.8) + 1 over 1..100,000 = 3,000 x 6,001.8 + sum_{k=3001}^{100000} (2k + 1).
+  const double expected =
+      3000 * 6001.8 + (2.0 * (100000.0 * 100001 / 2 - 3000.0 * 3001 / 2) + (100000 - 3000));
+  EXPECT_NEAR(SumOf(
+                  1, 100000, [](int64_t k) { return std::max(2.0 * k, 6000.8) + 1; }, &samples),
+              expected, 1e-9 * expected);
+  EXPECT_LT(samples, 200);
+}
+
+TEST(PiecewiseAffineSum, RegularStaircaseIsNotMistakenForALine) {
+  // ceil(k / 256) over 1..4096: 256 steps at each level 1..16 = 256 x 136 = 34,816. Its samples
+  // at power-of-two positions lie on the chord; the irrational probes catch it.
+  EXPECT_DOUBLE_EQ(SumOf(1, 4096, [](int64_t k) { return std::ceil(k / 256.0); }), 34816);
+  // floor(k / 256) over 0..4095 (each level 0..15 256 times) = 256 x 120 = 30,720.
+  EXPECT_DOUBLE_EQ(SumOf(0, 4095, [](int64_t k) { return std::floor(k / 256.0); }), 30720);
+  // A staircase capped like flash-decoding's splits: min(ceil(k / 256), 17) over 1..100,000 =
+  // 256 x (1 + ... + 16) + 17 x (100,000 - 4,096) = 34,816 + 1,630,368.
+  int64_t samples = 0;
+  EXPECT_DOUBLE_EQ(
+      SumOf(
+          1, 100000, [](int64_t k) { return std::min(std::ceil(k / 256.0), 17.0); }, &samples),
+      34816 + 1630368);
+  EXPECT_LT(samples, 100000 / 10);
+}
+
+TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {
+  // Steps below 300 report one phase (id 1, value k); from 300 on another (id 2, value 1).
+  std::map<int64_t, double> by_shape;
+  const SampleAt at = [](int64_t k) -> absl::StatusOr<AffineSample> {
+    if (k < 300) return AffineSample{{1}, {1.0 * k}};
+    return AffineSample{{2}, {1.0}};
+  };
+  const AddWeighted add = [&](const AffineSample& s, double w) {
+    by_shape[s.shape[0]] += w * s.values[0];
+  };
+  ASSERT_TRUE(SumPiecewiseAffine(1, 1000, at, add).ok());
+  EXPECT_DOUBLE_EQ(by_shape[1], 299.0 * 300 / 2);  // 1 + ... + 299
+  EXPECT_DOUBLE_EQ(by_shape[2], 701);              // steps 300 .. 1000
+}
+
+TEST(PiecewiseAffineSum, AnErrorAtAnyStepIsReturned) {
+  const SampleAt at = [](int64_t k) -> absl::StatusOr<AffineSample> {
+    if (k == 500) return absl::InvalidArgumentError("step 500 is bad");
+    return AffineSample{{0}, {k < 500 ? 1.0 : 2.0}};
+  };
+  const AddWeighted add = [](const AffineSample&, double) {};
+  absl::StatusOr<SumStats> stats = SumPiecewiseAffine(1, 1000, at, add);
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().message(), "step 500 is bad");
+}
+
+}  // namespace
+}  // namespace infercost::framework
