@@ -69,6 +69,25 @@ BENCHMARK_CAPTURE(BM_Estimate, deepseek_v3, "deepseek-v3")
     ->Arg(100000)
     ->Unit(benchmark::kMicrosecond);
 
+// The same with EstimateDetail::kSummary: no whole-model ledger, what a sweep evaluates.
+void BM_EstimateSummary(benchmark::State& state, const char* model) {
+  const framework::Scenario scenario = ScenarioFor(model, state.range(0));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(
+        framework::EstimateScenario(scenario, Plugins(), framework::EstimateDetail::kSummary));
+  }
+}
+BENCHMARK_CAPTURE(BM_EstimateSummary, llama_3_70b, "llama-3-70b")
+    ->Arg(2)
+    ->Arg(500)
+    ->Arg(100000)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_EstimateSummary, deepseek_v3, "deepseek-v3")
+    ->Arg(2)
+    ->Arg(500)
+    ->Arg(100000)
+    ->Unit(benchmark::kMicrosecond);
+
 // Serving mode (framework/serving/): the step-by-step simulation of a vLLM server at N clients
 // (Llama-3-70B, 8 GPUs, 500 + 500 tokens): three client cycles of about 500 steps each.
 void BM_EstimateServing(benchmark::State& state) {

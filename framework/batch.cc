@@ -22,7 +22,8 @@ std::vector<BatchResult> EstimateBatch(const std::vector<ScenarioRequest>& reque
         results[i].status = scenario.status();
         continue;
       }
-      absl::StatusOr<Estimate> estimate = EstimateScenario(*scenario, plugins);
+      absl::StatusOr<Estimate> estimate =
+          EstimateScenario(*scenario, plugins, EstimateDetail::kSummary);
       if (!estimate.ok()) {
         results[i].status = estimate.status();
         continue;

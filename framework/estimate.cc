@@ -94,7 +94,8 @@ absl::Status CheckFinite(const Estimate& e) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins) {
+absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
+                                          EstimateDetail detail) {
   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(s, plugins));
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
@@ -134,7 +135,12 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
     }
     return absl::OkStatus();
   };
-  ASSIGN_OR_RETURN(e.ledger, pipeline.Run(&hook));
+  if (detail == EstimateDetail::kFull) {
+    ASSIGN_OR_RETURN(e.ledger, pipeline.Run(&hook));
+  } else {
+    ASSIGN_OR_RETURN(e.ledger.decode_sum.evaluated_steps, pipeline.SumPerGpuDecode(hook));
+    ASSIGN_OR_RETURN(e.ledger.kv_cache_bytes_per_token, pipeline.KvCacheBytesPerToken(1));
+  }
   e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
   for (const double seconds : hook.sums) e.decode_sum_s += seconds;
 
@@ -149,7 +155,8 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                                s.engine.reserve_fraction * s.hardware.memory_capacity_bytes};
   Summary& summary = e.summary;
   ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
-  ASSIGN_OR_RETURN(summary.memory.max_concurrency, memory.MaxConcurrency());
+  ASSIGN_OR_RETURN(summary.memory.max_concurrency,
+                   memory.MaxConcurrency(s.concurrency, &summary.memory));
 
   // Time and throughput.
   const double concurrency = static_cast<double>(s.concurrency);
@@ -229,7 +236,8 @@ void AddBands(const Scenario& s, Summary& summary) {
 
 // --mode disagg: the per-GPU ledgers of one decode worker (and its prefill step from one prefill
 // worker), then the two pools simulated together (framework/serving/disagg_model.h).
-absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plugins) {
+absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plugins,
+                                        EstimateDetail detail) {
   const Pool& prefill_pool = s.prefill_pool;
   const Pool& decode_pool = s.decode_pool;
   Scenario prefill_worker = PoolScenario(s, prefill_pool);
@@ -243,8 +251,9 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   const int64_t prefill_batch = prompts_per_rank * prefill_pool.layout.data;
   prefill_worker.concurrency = std::min(s.concurrency, prefill_batch);
   decode_worker.concurrency = (s.concurrency + decode_pool.workers - 1) / decode_pool.workers;
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(decode_worker, plugins));
-  ASSIGN_OR_RETURN(const Estimate p, EstimateOneBatch(prefill_worker, plugins));
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(decode_worker, plugins, detail));
+  ASSIGN_OR_RETURN(const Estimate p,
+                   EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary));
   e.prefill_per_gpu = p.prefill_per_gpu;
   e.prefill_timing = p.prefill_timing;
 
@@ -319,13 +328,14 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
 
 }  // namespace
 
-absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins) {
+absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins,
+                                          EstimateDetail detail) {
   if (s.mode == ServingMode::kDisagg) {
-    ASSIGN_OR_RETURN(Estimate e, EstimateDisagg(s, plugins));
+    ASSIGN_OR_RETURN(Estimate e, EstimateDisagg(s, plugins, detail));
     AddBands(s, e.summary);
     return e;
   }
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins));
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins, detail));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);
@@ -335,13 +345,14 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   // after another, as an engine that admits what fits (and preempts the rest) runs it.
   Scenario wave = s;
   wave.concurrency = fits;
-  ASSIGN_OR_RETURN(const Estimate full, EstimateOneBatch(wave, plugins));
+  ASSIGN_OR_RETURN(const Estimate full, EstimateOneBatch(wave, plugins, EstimateDetail::kSummary));
   const int64_t full_waves = s.concurrency / fits;
   const int64_t rest = s.concurrency % fits;
   double e2e = static_cast<double>(full_waves) * full.summary.e2e_s;
   if (rest > 0) {
     wave.concurrency = rest;
-    ASSIGN_OR_RETURN(const Estimate last, EstimateOneBatch(wave, plugins));
+    ASSIGN_OR_RETURN(const Estimate last,
+                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary));
     e2e += last.summary.e2e_s;
   }
   Summary& summary = e.summary;

@@ -64,7 +64,14 @@ struct Estimate {
   Summary summary;
 };
 
-absl::StatusOr<Estimate> EstimateScenario(const Scenario& scenario, const PluginSet& plugins);
+// kFull: everything above. kSummary: the summary and the per-GPU ledgers only; `ledger` (the
+// whole model's per-phase meters, and its decode-sum costs) is left empty except
+// kv_cache_bytes_per_token. Sweeps, searches and the batch API need no more, at about half the
+// work. The summary is the same either way.
+enum class EstimateDetail { kFull, kSummary };
+
+absl::StatusOr<Estimate> EstimateScenario(const Scenario& scenario, const PluginSet& plugins,
+                                          EstimateDetail detail = EstimateDetail::kFull);
 
 }  // namespace infercost::framework
 

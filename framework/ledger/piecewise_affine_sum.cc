@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include "framework/base/status_macros.h"
 
@@ -10,6 +11,9 @@ namespace {
 
 // Segments of at most this many steps are summed step by step.
 constexpr int64_t kDirectSteps = 8;
+// Longer segments than this that are not one line are split where they leave the line through
+// their first steps; shorter ones are halved.
+constexpr int64_t kFindBreakSteps = 64;
 // A probe agrees with the chord when every component is within this share of its magnitude.
 constexpr double kRelativeTolerance = 1e-9;
 // Where the probes sit in a segment: its middle and two points at irrational fractions, so
@@ -46,6 +50,7 @@ class Summer {
   // Adds the steps [a, b), given the samples at a and at b.
   absl::Status Segment(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb) {
     const int64_t n = b - a;
+    if (n <= 0) return absl::OkStatus();
     if (n <= kDirectSteps) {
       add_(fa, 1);
       for (int64_t k = a + 1; k < b; ++k) {
@@ -70,8 +75,42 @@ class Summer {
       ++stats_.segments;
       return absl::OkStatus();
     }
-    RETURN_IF_ERROR(Segment(a, middle, fa, fm));
-    return Segment(middle, b, fm, fb);
+    if (n <= kFindBreakSteps) {
+      RETURN_IF_ERROR(Segment(a, middle, fa, fm));
+      return Segment(middle, b, fm, fb);
+    }
+    return SplitAtBreak(a, b, fa, fb);
+  }
+
+  // A long segment that is not one line: follow the line through its first two steps to where
+  // the steps leave it (bisection, one sample a halving), and sum the two sides as segments of
+  // their own (each checked like any other). A regime change then costs O(log n) samples once,
+  // not three probes at every level of halving.
+  absl::Status SplitAtBreak(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb) {
+    ASSIGN_OR_RETURN(const AffineSample f_next, At(a + 1));
+    const auto on_first_line = [&](const AffineSample& probe, int64_t k) {
+      return OnChord(fa, probe, f_next, static_cast<double>(k - a));
+    };
+    // Invariant: step `on` lies on the line, step `off` does not (b itself, if nothing earlier).
+    int64_t on = a + 1;
+    int64_t off = b;
+    AffineSample f_on = f_next;
+    AffineSample f_off = fb;
+    while (off - on > 1) {
+      const int64_t mid = on + (off - on) / 2;
+      ASSIGN_OR_RETURN(AffineSample f_mid, At(mid));
+      if (on_first_line(f_mid, mid)) {
+        on = mid;
+        f_on = std::move(f_mid);
+      } else {
+        off = mid;
+        f_off = std::move(f_mid);
+      }
+    }
+    // [a, on] and [off, b): `on` + 1 = `off`.
+    RETURN_IF_ERROR(Segment(a, on, fa, f_on));
+    add_(f_on, 1);
+    return Segment(off, b, f_off, fb);
   }
 
   const SumStats& stats() const { return stats_; }

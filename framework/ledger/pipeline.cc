@@ -15,11 +15,20 @@
 namespace infercost::framework {
 namespace {
 
+// Stable insertion sort by display rank: a ledger has a few dozen phases, mostly in order
+// already, and this allocates nothing (std::stable_sort takes a buffer from the heap).
 void SortForDisplay(std::vector<ic_phase_cost>& phases) {
-  std::stable_sort(phases.begin(), phases.end(),
-                   [](const ic_phase_cost& a, const ic_phase_cost& b) {
-                     return PhaseDisplayRank(a.phase) < PhaseDisplayRank(b.phase);
-                   });
+  for (size_t i = 1; i < phases.size(); ++i) {
+    const int rank = PhaseDisplayRank(phases[i].phase);
+    size_t j = i;
+    while (j > 0 && PhaseDisplayRank(phases[j - 1].phase) > rank) --j;
+    if (j == i) continue;
+    const ic_phase_cost moving = phases[i];
+    std::move_backward(phases.begin() + static_cast<std::ptrdiff_t>(j),
+                       phases.begin() + static_cast<std::ptrdiff_t>(i),
+                       phases.begin() + static_cast<std::ptrdiff_t>(i) + 1);
+    phases[j] = moving;
+  }
 }
 
 ic_phase_cost Sum(const std::vector<ic_phase_cost>& phases) {
@@ -289,23 +298,44 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
   for (const ic_phase_cost& cost : ledger.decode.phases) {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
+  ASSIGN_OR_RETURN(sum.evaluated_steps, SumDecodeAttention(&sum.phases, hook));
+  // Params are a property of the model, not of the steps: keep one step's count.
+  for (ic_phase_cost& cost : sum.phases) {
+    const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);
+    cost.params = one_step != nullptr ? one_step->params : 0;
+  }
+  SortForDisplay(sum.phases);
+  sum.totals = Sum(sum.phases);
+  return ledger;
+}
+
+absl::StatusOr<int64_t> Pipeline::SumPerGpuDecode(PerGpuDecodeHook& hook) const {
+  return SumDecodeAttention(nullptr, &hook);
+}
+
+absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(std::vector<ic_phase_cost>* whole_model,
+                                                     PerGpuDecodeHook* hook) const {
+  const Scenario& s = scenario_;
+  const int64_t steps = s.output_tokens - 1;
   if (hook != nullptr) hook->sums.clear();
   // Step k's attention (whole model, then the hook's values) as one sample: per phase its class
   // (shape) and its cost fields (values), then the hook's values.
   const SampleAt attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
     const int64_t context = s.input_tokens + k;
-    ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
-                     AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, context}));
     AffineSample sample;
-    for (const AttentionSlice& slice : attention) {
-      for (const ic_phase_cost& cost : slice.phases) {
-        sample.shape.insert(sample.shape.end(), {slice.layers, cost.phase});
-        sample.values.insert(
-            sample.values.end(),
-            {cost.params, cost.matrix_flops, cost.vector_flops, cost.weight_bytes,
-             cost.kv_read_bytes, cost.kv_write_bytes, cost.activation_bytes, cost.comm_bytes,
-             static_cast<double>(cost.gemm_m), static_cast<double>(cost.gemm_n),
-             static_cast<double>(cost.gemm_k), static_cast<double>(cost.gemm_count)});
+    if (whole_model != nullptr) {
+      ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
+                       AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, context}));
+      for (const AttentionSlice& slice : attention) {
+        for (const ic_phase_cost& cost : slice.phases) {
+          sample.shape.insert(sample.shape.end(), {slice.layers, cost.phase});
+          sample.values.insert(
+              sample.values.end(),
+              {cost.params, cost.matrix_flops, cost.vector_flops, cost.weight_bytes,
+               cost.kv_read_bytes, cost.kv_write_bytes, cost.activation_bytes, cost.comm_bytes,
+               static_cast<double>(cost.gemm_m), static_cast<double>(cost.gemm_n),
+               static_cast<double>(cost.gemm_k), static_cast<double>(cost.gemm_count)});
+        }
       }
     }
     if (hook != nullptr) {
@@ -339,7 +369,7 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
       cost.gemm_n = static_cast<int64_t>(f[9]);
       cost.gemm_k = static_cast<int64_t>(f[10]);
       cost.gemm_count = static_cast<int64_t>(f[11]);
-      Accumulate(sum.phases, cost, weight * static_cast<double>(sample.shape[i]));
+      Accumulate(*whole_model, cost, weight * static_cast<double>(sample.shape[i]));
     }
     if (hook == nullptr) return;
     const size_t hook_values = sample.values.size() - v;
@@ -347,23 +377,14 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
     for (size_t i = 0; i < hook_values; ++i) hook->sums[i] += weight * sample.values[v + i];
   };
   if (s.decode_sum == DecodeSumMethod::kEveryStep) {
-    for (int64_t k = 1; k <= sum.steps; ++k) {
+    for (int64_t k = 1; k <= steps; ++k) {
       ASSIGN_OR_RETURN(const AffineSample sample, attention_at(k));
       add(sample, 1);
     }
-    sum.evaluated_steps = sum.steps;
-  } else {
-    ASSIGN_OR_RETURN(const SumStats stats, SumPiecewiseAffine(1, sum.steps, attention_at, add));
-    sum.evaluated_steps = stats.samples;
+    return std::max<int64_t>(steps, 0);
   }
-  // Params are a property of the model, not of the steps: keep one step's count.
-  for (ic_phase_cost& cost : sum.phases) {
-    const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);
-    cost.params = one_step != nullptr ? one_step->params : 0;
-  }
-  SortForDisplay(sum.phases);
-  sum.totals = Sum(sum.phases);
-  return ledger;
+  ASSIGN_OR_RETURN(const SumStats stats, SumPiecewiseAffine(1, steps, attention_at, add));
+  return stats.samples;
 }
 
 }  // namespace infercost::framework

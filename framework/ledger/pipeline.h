@@ -53,6 +53,9 @@ class Pipeline {
   // the attention costs (and the hook's values) are affine in the context, visiting
   // O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
   absl::StatusOr<Ledger> Run(PerGpuDecodeHook* hook = nullptr) const;
+  // Only the hook's part of the decode sum (no whole-model ledger): what a summary needs.
+  // Returns how many decode steps were evaluated.
+  absl::StatusOr<int64_t> SumPerGpuDecode(PerGpuDecodeHook& hook) const;
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),
@@ -79,6 +82,10 @@ class Pipeline {
   ic_stage StageOf(const Step& step, const ic_layer& layer) const;
   absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step,
                                                              size_t attention_class) const;
+  // The decode steps' attention summed into `whole_model` (when not null; phases x layers) and
+  // into hook->sums (when given); returns the steps evaluated.
+  absl::StatusOr<int64_t> SumDecodeAttention(std::vector<ic_phase_cost>* whole_model,
+                                             PerGpuDecodeHook* hook) const;
   absl::StatusOr<LayerGroup> EvaluateLayer(const LayerKind& kind, const Step& step,
                                            const std::vector<ic_phase_cost>& attention) const;
 

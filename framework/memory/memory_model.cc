@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "framework/base/status_macros.h"
 #include "framework/ledger/scenario_steps.h"
@@ -55,29 +56,46 @@ absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
   return memory;
 }
 
-absl::StatusOr<int64_t> MemoryModel::MaxConcurrency() const {
-  ASSIGN_OR_RETURN(MemoryPerGpu one, At(1));
-  if (!one.fits) return 0;
-  int64_t fits = 1;
+absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
+                                                    const MemoryPerGpu* known) const {
+  // The bracket: `fits` fits, `fails` does not (or lies beyond what is accepted), with the free
+  // bytes of each end once it has been evaluated.
+  int64_t fits = 0;
+  double fits_free = 0;
+  if (known != nullptr && known->fits && known_concurrency >= 1) {
+    fits = known_concurrency;
+    fits_free = known->free_bytes;
+  } else {
+    ASSIGN_OR_RETURN(const MemoryPerGpu one, At(1));
+    if (!one.fits) return 0;
+    fits = 1;
+    fits_free = one.free_bytes;
+  }
   int64_t fails = kMaxConcurrency + 1;
   // Activations are never negative, so KV alone bounds the answer from above.
   if (kv_bytes_per_sequence > 0) {
-    const double kv_room = one.capacity_bytes - weights_bytes - reserve_bytes;
+    const double kv_room = scenario.hardware.memory_capacity_bytes - weights_bytes - reserve_bytes;
     const double replicas = static_cast<double>(scenario.layout.data);
     fails = std::min<int64_t>(
         fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
     fails = std::max<int64_t>(fails, fits + 1);
   }
+  std::optional<double> fails_free;
+  if (known != nullptr && !known->fits && known_concurrency > fits && known_concurrency < fails) {
+    fails = known_concurrency;
+    fails_free = known->free_bytes;
+  }
   if (fails - fits <= 1) return fits;
-  // The bracket's upper end, evaluated (at most the largest concurrency accepted): if even it
-  // fits, so does everything below it.
-  const int64_t upper = std::min(fails, kMaxConcurrency);
-  ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, At(upper));
-  if (at_upper.fits) return fails - 1;
-  fails = upper;
-  if (fails - fits <= 1) return fits;
-  double fits_free = one.free_bytes;        // >= 0
-  double fails_free = at_upper.free_bytes;  // < 0
+  if (!fails_free) {
+    // The upper end, evaluated (at most the largest concurrency accepted): if even it fits, so
+    // does everything below it.
+    const int64_t upper = std::min(fails, kMaxConcurrency);
+    ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, At(upper));
+    if (at_upper.fits) return fails - 1;
+    fails = upper;
+    fails_free = at_upper.free_bytes;
+    if (fails - fits <= 1) return fits;
+  }
   bool halve = false;
   while (fails - fits > 1) {
     const int64_t width = fails - fits;
@@ -85,7 +103,7 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency() const {
     if (!halve) {
       // Where the line through the bracket's ends crosses zero free bytes: the last whole
       // concurrency before it.
-      const double share = fits_free / (fits_free - fails_free);
+      const double share = fits_free / (fits_free - *fails_free);
       next = fits + static_cast<int64_t>(std::floor(share * static_cast<double>(width)));
     }
     next = std::clamp(next, fits + 1, fails - 1);

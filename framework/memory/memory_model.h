@@ -5,7 +5,7 @@
 //   const MemoryModel memory{pipeline, s, WeightBytesPerGpu(decode_per_gpu, s), kv_per_sequence,
 //                            reserve_bytes};
 //   ASSIGN_OR_RETURN(MemoryPerGpu m, memory.At(s.concurrency));
-//   ASSIGN_OR_RETURN(m.max_concurrency, memory.MaxConcurrency());
+//   ASSIGN_OR_RETURN(m.max_concurrency, memory.MaxConcurrency(s.concurrency, &m));
 #ifndef INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
 #define INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
 
@@ -51,7 +51,9 @@ struct MemoryModel {
   // room, then found by interpolating the free bytes, which are affine in the concurrency
   // between regime changes, with a halving step whenever that does not halve the bracket: a
   // few evaluations when free bytes are affine, never more than twice bisection's).
-  absl::StatusOr<int64_t> MaxConcurrency() const;
+  // `known`, when given, is At(known_concurrency), already evaluated: it starts the bracket.
+  absl::StatusOr<int64_t> MaxConcurrency(int64_t known_concurrency = 0,
+                                         const MemoryPerGpu* known = nullptr) const;
 };
 
 }  // namespace infercost::framework

@@ -124,7 +124,8 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
     return "unknown phase id " + std::to_string(cost.phase) + " (known ids are 0.." +
            std::to_string(IC_PHASE_COUNT_V1_1 - 1) + ", see infercost/c/phase.h)";
   }
-  const std::string phase(PhaseName(cost.phase));
+  // Built only for a message: a valid record (the common case) allocates nothing.
+  const auto phase = [&cost] { return std::string(PhaseName(cost.phase)); };
   const std::pair<const char*, double> metrics[] = {{"params", cost.params},
                                                     {"matrix_flops", cost.matrix_flops},
                                                     {"vector_flops", cost.vector_flops},
@@ -143,7 +144,7 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
       } else {
         text << value;
       }
-      return phase + "." + field + " = " + text.str() + " (must be finite and >= 0)";
+      return phase() + "." + field + " = " + text.str() + " (must be finite and >= 0)";
     }
   }
   const std::pair<const char*, int64_t> sizes[] = {{"gemm_m", cost.gemm_m},
@@ -152,7 +153,7 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
                                                    {"gemm_count", cost.gemm_count}};
   for (const auto& [field, value] : sizes) {
     if (value < 0)
-      return phase + "." + field + " = " + std::to_string(value) + " (matmul sizes are >= 0)";
+      return phase() + "." + field + " = " + std::to_string(value) + " (matmul sizes are >= 0)";
   }
   return "";
 }
