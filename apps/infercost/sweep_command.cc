@@ -202,8 +202,8 @@ int RunSweep(Session& session, const SweepFlags& flags) {
       absl::StatusOr<framework::Scenario> scenario =
           ResolveScenario(**presets, session.Plugins(), *request);
       if (scenario.ok()) {
-        absl::StatusOr<framework::Estimate> e =
-            framework::EstimateScenario(*scenario, session.Plugins());
+        absl::StatusOr<framework::Estimate> e = framework::EstimateScenario(
+            *scenario, session.Plugins(), framework::EstimateDetail::kSummary);
         if (e.ok()) {
           estimate = std::move(*e);
         } else {
