@@ -96,17 +96,8 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     fails_free = at_upper.free_bytes;
     if (fails - fits <= 1) return fits;
   }
-  bool halve = false;
-  while (fails - fits > 1) {
-    const int64_t width = fails - fits;
-    int64_t next = fits + width / 2;
-    if (!halve) {
-      // Where the line through the bracket's ends crosses zero free bytes: the last whole
-      // concurrency before it.
-      const double share = fits_free / (fits_free - *fails_free);
-      next = fits + static_cast<int64_t>(std::floor(share * static_cast<double>(width)));
-    }
-    next = std::clamp(next, fits + 1, fails - 1);
+  // Narrows the bracket with an evaluation at `next` (inside it).
+  const auto probe = [&](int64_t next) -> absl::Status {
     ASSIGN_OR_RETURN(const MemoryPerGpu at, At(next));
     if (at.fits) {
       fits = next;
@@ -115,8 +106,23 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
       fails = next;
       fails_free = at.free_bytes;
     }
-    // Interpolation that leaves more than half the bracket hands the next step to halving.
-    halve = !halve && 2 * (fails - fits) > width;
+    return absl::OkStatus();
+  };
+  // Rounds of: interpolate (where the line through the bracket's ends crosses zero free bytes);
+  // check the guess's neighbour (free bytes affine in the concurrency put the guess on the last
+  // that fits, and the neighbour closes the bracket); halve if the round left more than half.
+  while (fails - fits > 1) {
+    const int64_t round_width = fails - fits;
+    const double share = fits_free / (fits_free - *fails_free);
+    const int64_t guess = std::clamp(
+        fits + static_cast<int64_t>(std::floor(share * static_cast<double>(round_width))), fits + 1,
+        fails - 1);
+    RETURN_IF_ERROR(probe(guess));
+    const int64_t neighbour = fits == guess ? guess + 1 : guess - 1;
+    if (neighbour > fits && neighbour < fails) RETURN_IF_ERROR(probe(neighbour));
+    if (fails - fits > 1 && 2 * (fails - fits) > round_width) {
+      RETURN_IF_ERROR(probe(fits + (fails - fits) / 2));
+    }
   }
   return fits;
 }
