@@ -100,3 +100,24 @@ def test_dataframe_without_pandas_is_an_import_error(session, monkeypatch):
         session.sweep({"concurrency": [1, 2]}, model="llama-3-8b", gpus=1, as_dataframe=True)
     # Without as_dataframe, no pandas is needed.
     assert len(session.sweep({"concurrency": [1, 2]}, model="llama-3-8b", gpus=1)) == 2
+
+
+def test_beyond_context_is_refused_then_allowed_with_a_warning(session, cli):
+    # Llama-3-70B's maximum is 8192 tokens; 8192 in + 500 out = 8692.
+    status, _, stderr = cli("report", "--input-tokens", "8192")
+    assert status == 2
+    with pytest.raises(ValueError) as error:
+        session.report(input_tokens=8192)
+    assert str(error.value) == cli_error(stderr)
+    assert "--allow-beyond-context" in str(error.value)
+    with pytest.warns(UserWarning, match="8692 tokens exceeds the 8192-token maximum"):
+        report = session.report(input_tokens=8192, allow_beyond_context=True)
+    assert report["scenario"]["input_tokens"] == 8192
+
+
+def test_mfu_out_of_range_has_the_clis_message(session, cli):
+    status, _, stderr = cli("report", "--mfu", "1.5")
+    assert status == 2
+    with pytest.raises(ValueError) as error:
+        session.report(mfu=1.5)
+    assert str(error.value) == cli_error(stderr)
