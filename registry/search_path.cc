@@ -12,6 +12,10 @@
 // package: the prefix the consumer found the package in. Undefined (null) in-tree and for
 // pkg-config consumers, which fall back to the configured install directory.
 extern "C" const char* infercost_installed_prefix(void) __attribute__((weak));
+// Defined (weakly) by a host that is a shared object loaded into someone else's program, the
+// Python module (python/host_paths.cc): its own file, which then stands for the running
+// executable (so a module inside the build tree uses the build tree's plugins and presets).
+extern "C" const char* infercost_host_binary_path(void) __attribute__((weak));
 
 namespace infercost::registry {
 namespace {
@@ -19,6 +23,10 @@ namespace {
 namespace fs = std::filesystem;
 
 fs::path RunningExecutable() {
+  if (infercost_host_binary_path != nullptr) {
+    const char* host = infercost_host_binary_path();
+    if (host != nullptr && *host != '\0') return host;
+  }
 #if defined(__linux__)
   std::error_code error;
   fs::path exe = fs::read_symlink("/proc/self/exe", error);

@@ -35,7 +35,8 @@ std::vector<std::string> ResolveSearchPath(const SearchPath& path);
 // "" in-tree, for pkg-config consumers and for the installed CLI.
 std::string InstalledPrefixHint();
 
-// The running executable's path, or "" when the system does not say.
+// The running executable's path, or "" when the system does not say. A host that is a shared
+// object in another program (the Python module) stands in for it (infercost_host_binary_path()).
 std::string RunningExecutablePath();
 
 // Whether the running executable lies inside directory `dir` (false when unknown).

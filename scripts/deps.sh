@@ -8,7 +8,7 @@ infercost_packages=(
   cmake ninja-build g++ pkg-config
   libboost-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3
+  python3 python3-dev pybind11-dev python3-pytest
 )
 
 # infercost_ensure_packages [extra packages...]

@@ -1,8 +1,6 @@
 #include "apps/infercost/command_line.h"
 
 #include <CLI/CLI.hpp>
-#include <filesystem>
-#include <system_error>
 #include <utility>
 
 #include "apps/infercost/report_command.h"
@@ -104,18 +102,9 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     return kUsageError;
   }
 
-  // A directory the user named must exist: a typo would otherwise load nothing, silently.
-  for (const auto& [flag, dirs] : {std::pair{"--plugin-dir", &flags.plugin_dirs},
-                                   std::pair{"--presets-dir", &flags.preset_dirs}}) {
-    for (const std::string& dir : *dirs) {
-      std::error_code error;
-      if (!std::filesystem::is_directory(dir, error)) {
-        err << fmt::format(
-            "infercost: error: {} {}: {}; name an existing directory\n", flag, dir,
-            std::filesystem::exists(dir, error) ? "is not a directory" : "no such directory");
-        return kUsageError;
-      }
-    }
+  if (absl::Status named = CheckNamedDirectories(flags); !named.ok()) {
+    err << fmt::format("infercost: error: {}\n", std::string(named.message()));
+    return kUsageError;
   }
   if (flags.format == "csv" && !report->parsed() && !compare->parsed() && !sweep->parsed() &&
       !search->parsed() && app.get_subcommands().size() == 1) {

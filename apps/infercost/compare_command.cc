@@ -96,12 +96,6 @@ void Flatten(const json& j, const std::string& path,
   }
 }
 
-struct Row {
-  std::string path;
-  std::optional<json> a, b;
-  bool differs = false;
-};
-
 std::string Cell(const std::optional<json>& v) {
   if (!v) return "-";
   if (v->is_number()) return fmt::format("{:.6g}", v->get<double>());
@@ -116,36 +110,42 @@ int Rank(const std::string& path) {
   return 2;
 }
 
+std::optional<std::pair<double, double>> Numbers(const CompareRow& r) {
+  if (!r.a || !r.b || !r.a->is_number() || !r.b->is_number()) return std::nullopt;
+  return std::pair{r.a->get<double>(), r.b->get<double>()};
+}
+
 }  // namespace
 
-int RunCompare(Session& session, const CompareFlags& flags) {
-  absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return ReportError(presets.status());
+absl::StatusOr<Comparison> Compare(Session& session, const CompareFlags& flags) {
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session.Presets());
   std::map<std::string, json> reports;
   for (const std::string side : {"a", "b"}) {
-    absl::StatusOr<framework::ScenarioRequest> request =
-        SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args);
-    if (!request.ok()) return ReportError(request.status());
+    ASSIGN_OR_RETURN(framework::ScenarioRequest request,
+                     SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args));
     absl::StatusOr<framework::Scenario> scenario =
-        ResolveScenario(**presets, session.Plugins(), *request);
+        ResolveScenario(*presets, session.Plugins(), request);
     if (!scenario.ok()) {
-      return ReportError(
-          absl::Status(scenario.status().code(),
-                       fmt::format("side {}: {}", side, std::string(scenario.status().message()))));
+      return absl::Status(
+          scenario.status().code(),
+          fmt::format("side {}: {}", side, std::string(scenario.status().message())));
     }
     absl::StatusOr<framework::Estimate> estimate =
         framework::EstimateScenario(*scenario, session.Plugins());
     if (!estimate.ok()) {
-      return ReportError(
-          absl::Status(estimate.status().code(),
-                       fmt::format("side {}: {}", side, std::string(estimate.status().message()))));
+      return absl::Status(
+          estimate.status().code(),
+          fmt::format("side {}: {}", side, std::string(estimate.status().message())));
     }
     reports[side] = json::parse(framework::RenderLedgerJson(*scenario, *estimate));
   }
   std::vector<std::pair<std::string, json>> a, b;
   Flatten(reports["a"], "", a);
   Flatten(reports["b"], "", b);
-  std::vector<Row> rows;
+  Comparison comparison;
+  comparison.a_scenario = reports["a"]["scenario"];
+  comparison.b_scenario = reports["b"]["scenario"];
+  std::vector<CompareRow>& rows = comparison.rows;
   std::map<std::string, size_t> index;
   for (auto& [path, value] : a) {
     index[path] = rows.size();
@@ -158,46 +158,53 @@ int RunCompare(Session& session, const CompareFlags& flags) {
       rows.push_back({path, std::nullopt, value, false});
     }
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& x, const Row& y) { return Rank(x.path) < Rank(y.path); });
-  for (Row& r : rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const CompareRow& x, const CompareRow& y) {
+    return Rank(x.path) < Rank(y.path);
+  });
+  for (CompareRow& r : rows) {
     r.differs = !r.a || !r.b || *r.a != *r.b;
     if (r.differs && r.a && r.b && r.a->is_number() && r.b->is_number()) {
       const double x = r.a->get<double>(), y = r.b->get<double>();
       r.differs = std::fabs(y - x) > 1e-12 * std::max(std::fabs(x), std::fabs(y));
     }
   }
-  auto numbers = [](const Row& r) -> std::optional<std::pair<double, double>> {
-    if (!r.a || !r.b || !r.a->is_number() || !r.b->is_number()) return std::nullopt;
-    return std::pair{r.a->get<double>(), r.b->get<double>()};
-  };
+  return comparison;
+}
 
+json ComparisonJson(const Comparison& comparison, bool only_different) {
+  json out = {{"a", comparison.a_scenario}, {"b", comparison.b_scenario}};
+  json list = json::array();
+  for (const CompareRow& r : comparison.rows) {
+    if (only_different && !r.differs) continue;
+    json row = {{"metric", r.path},
+                {"a", r.a ? *r.a : json()},
+                {"b", r.b ? *r.b : json()},
+                {"differs", r.differs}};
+    if (auto n = Numbers(r)) {
+      row["difference"] = n->second - n->first;
+      row["ratio"] = n->first != 0 ? json(n->second / n->first) : json();
+    }
+    list.push_back(std::move(row));
+  }
+  out["metrics"] = std::move(list);
+  return out;
+}
+
+int RunCompare(Session& session, const CompareFlags& flags) {
+  absl::StatusOr<Comparison> comparison = Compare(session, flags);
+  if (!comparison.ok()) return ReportError(comparison.status());
+  const std::vector<CompareRow>& rows = comparison->rows;
   const std::string& format = session.flags().format;
   if (format == "json") {
-    json out = {{"a", reports["a"]["scenario"]}, {"b", reports["b"]["scenario"]}};
-    json list = json::array();
-    for (const Row& r : rows) {
-      if (flags.only_different && !r.differs) continue;
-      json row = {{"metric", r.path},
-                  {"a", r.a ? *r.a : json()},
-                  {"b", r.b ? *r.b : json()},
-                  {"differs", r.differs}};
-      if (auto n = numbers(r)) {
-        row["difference"] = n->second - n->first;
-        row["ratio"] = n->first != 0 ? json(n->second / n->first) : json();
-      }
-      list.push_back(std::move(row));
-    }
-    out["metrics"] = std::move(list);
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}\n", ComparisonJson(*comparison, flags.only_different).dump(2));
     return 0;
   }
   if (format == "csv") {
     fmt::print("metric,a,b,difference,ratio,differs\n");
-    for (const Row& r : rows) {
+    for (const CompareRow& r : rows) {
       if (flags.only_different && !r.differs) continue;
       std::string diff, ratio;
-      if (auto n = numbers(r)) {
+      if (auto n = Numbers(r)) {
         diff = fmt::format("{:.17g}", n->second - n->first);
         if (n->first != 0) ratio = fmt::format("{:.17g}", n->second / n->first);
       }
@@ -212,11 +219,11 @@ int RunCompare(Session& session, const CompareFlags& flags) {
       {framework::Align::kLeft, framework::Align::kLeft, framework::Align::kRight,
        framework::Align::kRight, framework::Align::kRight, framework::Align::kRight});
   int64_t different = 0;
-  for (const Row& r : rows) {
+  for (const CompareRow& r : rows) {
     different += r.differs ? 1 : 0;
     if (flags.only_different && !r.differs) continue;
     std::string diff = "-", ratio = "-";
-    if (auto n = numbers(r)) {
+    if (auto n = Numbers(r)) {
       diff = fmt::format("{:+.6g}", n->second - n->first);
       if (n->first != 0) ratio = fmt::format("{:.4g}", n->second / n->first);
     }
@@ -224,7 +231,7 @@ int RunCompare(Session& session, const CompareFlags& flags) {
     if (r.differs && terminal) metric = "\x1b[1m" + metric + "\x1b[0m";
     table.AddRow({r.differs ? "*" : "", metric, Cell(r.a), Cell(r.b), diff, ratio});
   }
-  fmt::print("A: {}\nB: {}\n\n{}", reports["a"]["scenario"].dump(), reports["b"]["scenario"].dump(),
+  fmt::print("A: {}\nB: {}\n\n{}", comparison->a_scenario.dump(), comparison->b_scenario.dump(),
              table.Render());
   fmt::print("\n{} of {} values differ (marked *).\n", different, rows.size());
   return 0;

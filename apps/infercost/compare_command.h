@@ -10,10 +10,13 @@
 #ifndef INFERCOST_APPS_INFERCOST_COMPARE_COMMAND_H_
 #define INFERCOST_APPS_INFERCOST_COMPARE_COMMAND_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
+#include "nlohmann/json.hpp"
 
 namespace infercost::cli {
 
@@ -22,6 +25,25 @@ struct CompareFlags {
   std::vector<std::string> args;  // everything else, in order (shared and --a./--b. flags)
   bool only_different = false;    // --only-different: hide the rows that are equal
 };
+
+// One value of the two reports, by its path ("summary.ttft_s", "decode.phases[ffn].flops").
+struct CompareRow {
+  std::string path;
+  std::optional<nlohmann::json> a, b;  // nullopt: the side has no such value
+  bool differs = false;
+};
+
+struct Comparison {
+  nlohmann::json a_scenario, b_scenario;  // each report's "scenario" object
+  std::vector<CompareRow> rows;           // summary, then scenario, then the stages
+};
+
+// Evaluates both sides and lines their values up (no output); errors name the side.
+absl::StatusOr<Comparison> Compare(Session& session, const CompareFlags& flags);
+
+// What `compare --format json` prints: {"a": scenario, "b": scenario, "metrics": [{"metric",
+// "a", "b", "differs", "difference", "ratio"}, ...]}.
+nlohmann::json ComparisonJson(const Comparison& comparison, bool only_different);
 
 int RunCompare(Session& session, const CompareFlags& flags);
 

@@ -100,16 +100,87 @@ std::string Why(const framework::PluginSet& set, const std::string& library_path
   return it == set.provenance.end() ? std::string() : it->second;
 }
 
+// The hardware presets, then the devices hardware plugins describe.
+absl::StatusOr<std::vector<registry::Hardware>> Devices(Session& session) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return presets.status();
+  std::vector<registry::Hardware> devices = (*presets)->hardware.items();
+  for (const auto& plugin : session.Plugins().loaded) {
+    if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
+    absl::StatusOr<std::vector<registry::Hardware>> own =
+        framework::HardwarePlugin(plugin).Devices();
+    if (!own.ok()) return own.status();
+    devices.insert(devices.end(), own->begin(), own->end());
+  }
+  return devices;
+}
+
 }  // namespace
+
+absl::StatusOr<json> ModelsJson(Session& session) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return presets.status();
+  json list = json::array();
+  for (const auto& m : (*presets)->models.items()) list.push_back(ModelJson(m));
+  return json{{"models", list}};
+}
+
+absl::StatusOr<json> HardwareListJson(Session& session) {
+  absl::StatusOr<std::vector<registry::Hardware>> devices = Devices(session);
+  if (!devices.ok()) return devices.status();
+  json list = json::array();
+  for (const auto& h : *devices) list.push_back(HardwareJson(h));
+  return json{{"hardware", list}};
+}
+
+json PluginsJson(Session& session, bool load) {
+  const framework::PluginSet listed = session.ListPluginsWithoutLoading();
+  const framework::PluginSet& set = load ? session.Plugins() : listed;
+  json loaded = json::array();
+  if (load) {
+    for (const auto& p : set.loaded) {
+      loaded.push_back({{"name", p->name()},
+                        {"kind", framework::PluginKindName(p->kind())},
+                        {"version", p->version()},
+                        {"vendor", p->vendor()},
+                        {"description", p->description()},
+                        {"abi", fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor)},
+                        {"thread_safe", p->thread_safe()},
+                        {"path", p->path()},
+                        {"why", Why(set, p->path())}});
+    }
+  } else {
+    for (const auto& m : set.manifests) {
+      if (!set.provenance.contains(m.library_path)) continue;  // a losing duplicate
+      loaded.push_back({{"name", m.name},
+                        {"kind", framework::PluginKindName(m.kind)},
+                        {"library", m.library_path},
+                        {"manifest", m.manifest_path},
+                        {"why", Why(set, m.library_path)}});
+    }
+  }
+  json rejected = json::array();
+  for (const auto& r : set.rejected) {
+    rejected.push_back({{"name", r.name}, {"path", r.path}, {"reason", r.reason}});
+    if (r.plugin_abi_major >= 0) {
+      rejected.back()["abi"] = fmt::format("{}.{}", r.plugin_abi_major, r.plugin_abi_minor);
+    }
+  }
+  return {{load ? "loaded" : "found", loaded},
+          {"rejected", rejected},
+          {"search_dirs", set.search_dirs},
+          {"warnings", set.warnings},
+          {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}};
+}
 
 int RunModels(Session& session) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   const auto& models = (*presets)->models.items();
   if (session.flags().format == "json") {
-    json list = json::array();
-    for (const auto& m : models) list.push_back(ModelJson(m));
-    PrintJson({{"models", list}});
+    absl::StatusOr<json> list = ModelsJson(session);
+    if (!list.ok()) return ReportError(list.status());
+    PrintJson(*list);
     return 0;
   }
   TextTable table(
@@ -130,16 +201,9 @@ int RunModels(Session& session) {
 }
 
 int RunHardware(Session& session) {
-  absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return ReportError(presets.status());
-  std::vector<registry::Hardware> devices = (*presets)->hardware.items();
-  for (const auto& plugin : session.Plugins().loaded) {
-    if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
-    absl::StatusOr<std::vector<registry::Hardware>> own =
-        framework::HardwarePlugin(plugin).Devices();
-    if (!own.ok()) return ReportError(own.status());
-    devices.insert(devices.end(), own->begin(), own->end());
-  }
+  absl::StatusOr<std::vector<registry::Hardware>> listed = Devices(session);
+  if (!listed.ok()) return ReportError(listed.status());
+  const std::vector<registry::Hardware>& devices = *listed;
   if (session.flags().format == "json") {
     json list = json::array();
     for (const auto& h : devices) list.push_back(HardwareJson(h));
@@ -163,46 +227,12 @@ int RunHardware(Session& session) {
 }
 
 int RunPlugins(Session& session, bool load) {
-  const framework::PluginSet listed = session.ListPluginsWithoutLoading();
-  const framework::PluginSet& set = load ? session.Plugins() : listed;
   if (session.flags().format == "json") {
-    json loaded = json::array();
-    if (load) {
-      for (const auto& p : set.loaded) {
-        loaded.push_back({{"name", p->name()},
-                          {"kind", framework::PluginKindName(p->kind())},
-                          {"version", p->version()},
-                          {"vendor", p->vendor()},
-                          {"description", p->description()},
-                          {"abi", fmt::format("{}.{}", p->info().abi_major, p->info().abi_minor)},
-                          {"thread_safe", p->thread_safe()},
-                          {"path", p->path()},
-                          {"why", Why(set, p->path())}});
-      }
-    } else {
-      for (const auto& m : set.manifests) {
-        if (!set.provenance.contains(m.library_path)) continue;  // a losing duplicate
-        loaded.push_back({{"name", m.name},
-                          {"kind", framework::PluginKindName(m.kind)},
-                          {"library", m.library_path},
-                          {"manifest", m.manifest_path},
-                          {"why", Why(set, m.library_path)}});
-      }
-    }
-    json rejected = json::array();
-    for (const auto& r : set.rejected) {
-      rejected.push_back({{"name", r.name}, {"path", r.path}, {"reason", r.reason}});
-      if (r.plugin_abi_major >= 0) {
-        rejected.back()["abi"] = fmt::format("{}.{}", r.plugin_abi_major, r.plugin_abi_minor);
-      }
-    }
-    PrintJson({{load ? "loaded" : "found", loaded},
-               {"rejected", rejected},
-               {"search_dirs", set.search_dirs},
-               {"warnings", set.warnings},
-               {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}});
+    PrintJson(PluginsJson(session, load));
     return 0;
   }
+  const framework::PluginSet listed = session.ListPluginsWithoutLoading();
+  const framework::PluginSet& set = load ? session.Plugins() : listed;
   fmt::print("host plugin ABI {}.{}; search path: {}\n\n", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR,
              set.search_dirs.empty() ? "(none found)"
                                      : fmt::format("{}", fmt::join(set.search_dirs, ":")));

@@ -3,9 +3,18 @@
 #ifndef INFERCOST_APPS_INFERCOST_LIST_COMMANDS_H_
 #define INFERCOST_APPS_INFERCOST_LIST_COMMANDS_H_
 
+#include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
+#include "nlohmann/json.hpp"
 
 namespace infercost::cli {
+
+// What `--format json` prints: {"models": [...]}, {"hardware": [...]} (presets, then the devices
+// hardware plugins describe), {"loaded" or "found": [...], "rejected": [...], "search_dirs",
+// "warnings", "host_abi"}.
+absl::StatusOr<nlohmann::json> ModelsJson(Session& session);
+absl::StatusOr<nlohmann::json> HardwareListJson(Session& session);
+nlohmann::json PluginsJson(Session& session, bool load);
 
 int RunModels(Session& session);
 int RunHardware(Session& session);

@@ -180,25 +180,34 @@ absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& pre
   return framework::MakeScenario(request, *with_model);
 }
 
-int RunReport(Session& session, const framework::ScenarioRequest& request) {
+absl::StatusOr<EvaluatedReport> EvaluateReport(Session& session,
+                                               const framework::ScenarioRequest& request) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return ReportError(presets.status());
+  if (!presets.ok()) return presets.status();
   absl::StatusOr<framework::Scenario> scenario =
       ResolveScenario(**presets, session.Plugins(), request);
-  if (!scenario.ok()) return ReportError(scenario.status());
-  for (const std::string& warning : scenario->warnings) {
+  if (!scenario.ok()) return scenario.status();
+  absl::StatusOr<framework::Estimate> estimate =
+      framework::EstimateScenario(*scenario, session.Plugins());
+  if (!estimate.ok()) return estimate.status();
+  return EvaluatedReport{std::move(*scenario), std::move(*estimate)};
+}
+
+int RunReport(Session& session, const framework::ScenarioRequest& request) {
+  absl::StatusOr<EvaluatedReport> report = EvaluateReport(session, request);
+  if (!report.ok()) return ReportError(report.status());
+  for (const std::string& warning : report->scenario.warnings) {
     fmt::print(stderr, "infercost: warning: {}\n", warning);
   }
-  absl::StatusOr<framework::Estimate> ledger =
-      framework::EstimateScenario(*scenario, session.Plugins());
-  if (!ledger.ok()) return ReportError(ledger.status());
+  const framework::Scenario& scenario = report->scenario;
+  const framework::Estimate& ledger = report->estimate;
   const std::string& format = session.flags().format;
   if (format == "json") {
-    fmt::print("{}", framework::RenderLedgerJson(*scenario, *ledger));
+    fmt::print("{}", framework::RenderLedgerJson(scenario, ledger));
   } else if (format == "csv") {
-    fmt::print("{}", framework::RenderLedgerCsv(*scenario, *ledger));
+    fmt::print("{}", framework::RenderLedgerCsv(scenario, ledger));
   } else {
-    fmt::print("{}", framework::RenderLedgerTable(*scenario, *ledger));
+    fmt::print("{}", framework::RenderLedgerTable(scenario, ledger));
   }
   return 0;
 }

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
+#include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
@@ -19,6 +20,14 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
 absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
                                                     const framework::PluginSet& plugins,
                                                     const framework::ScenarioRequest& request);
+// A scenario and its estimate: what `report` renders (as a table, JSON or CSV).
+struct EvaluatedReport {
+  framework::Scenario scenario;  // with its warnings
+  framework::Estimate estimate;
+};
+// Resolves and evaluates `request` with the session's presets and plugins (no output).
+absl::StatusOr<EvaluatedReport> EvaluateReport(Session& session,
+                                               const framework::ScenarioRequest& request);
 int RunReport(Session& session, const framework::ScenarioRequest& request);
 
 }  // namespace infercost::cli

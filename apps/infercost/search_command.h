@@ -20,6 +20,7 @@
 #include "apps/infercost/session.h"
 #include "framework/estimate.h"
 #include "framework/scenario.h"
+#include "nlohmann/json.hpp"
 
 namespace infercost::cli {
 
@@ -82,6 +83,10 @@ struct SearchResult {
 // Enumerates, prunes, evaluates and ranks (no output).
 absl::StatusOr<SearchResult> Search(const SearchFlags& flags, const registry::Presets& presets,
                                     const framework::PluginSet& plugins);
+
+// What `search --format json` prints: the counts, "best" per objective, "frontier" and every
+// candidate as records.
+nlohmann::json SearchJson(const SearchResult& result);
 
 int RunSearch(Session& session, const SearchFlags& flags);
 

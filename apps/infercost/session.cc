@@ -1,6 +1,8 @@
 #include "apps/infercost/session.h"
 
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 
 #include "fmt/format.h"
@@ -36,6 +38,21 @@ const framework::PluginSet& Session::Plugins() {
 
 framework::PluginSet Session::ListPluginsWithoutLoading() const {
   return framework::ListPlugins(LoaderOptions());
+}
+
+absl::Status CheckNamedDirectories(const GlobalFlags& flags) {
+  for (const auto& [flag, dirs] : {std::pair{"--plugin-dir", &flags.plugin_dirs},
+                                   std::pair{"--presets-dir", &flags.preset_dirs}}) {
+    for (const std::string& dir : *dirs) {
+      std::error_code error;
+      if (!std::filesystem::is_directory(dir, error)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{} {}: {}; name an existing directory", flag, dir,
+            std::filesystem::exists(dir, error) ? "is not a directory" : "no such directory"));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 int ExitCodeFor(const absl::Status& status) {

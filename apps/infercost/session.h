@@ -39,6 +39,10 @@ class Session {
   std::optional<framework::PluginSet> plugins_;
 };
 
+// A directory the user named (--plugin-dir, --presets-dir) must exist: a typo would otherwise
+// load nothing, silently. InvalidArgument naming the flag and the directory.
+absl::Status CheckNamedDirectories(const GlobalFlags& flags);
+
 // Exit status for a failed command: 2 for bad input (unknown names, invalid values), else 1.
 int ExitCodeFor(const absl::Status& status);
 // Prints "infercost: error: <message>" to stderr and returns ExitCodeFor(status).

@@ -115,166 +115,152 @@ absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ParseGridSpec(
   return std::pair{field, out};
 }
 
+absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
+  SweepPlan plan;
+  if (!flags.file.empty()) {
+    ASSIGN_OR_RETURN(plan.base, ScenarioFileFlags(flags.file, {"grid"}));
+    ASSIGN_OR_RETURN(plan.grid, FileGrid(flags.file));
+  }
+  plan.base.insert(plan.base.end(), flags.args.begin(), flags.args.end());
+  for (const std::string& spec : flags.grid) {
+    ASSIGN_OR_RETURN(GridField field, ParseGridSpec(spec));
+    plan.grid.push_back(std::move(field));
+  }
+  for (const GridField& field : flags.values) {
+    if (field.first.empty() || field.second.empty()) {
+      return absl::InvalidArgumentError(
+          fmt::format("sweep: grid field '{}' needs a name and at least one value", field.first));
+    }
+    plan.grid.push_back(field);
+  }
+  if (plan.grid.empty()) {
+    return absl::InvalidArgumentError(
+        "sweep: no grid; add --grid FIELD=VALUES (e.g. --grid gpus=1,2,4) or --grid-file FILE");
+  }
+  plan.points = 1;
+  for (const auto& [field, values] : plan.grid) {
+    // Every field must be a scenario flag: check it once with its first value.
+    std::vector<std::string> probe = plan.base;
+    probe.push_back(FieldFlag(field));
+    probe.push_back(values.front());
+    RETURN_IF_ERROR(
+        ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}'", field)).status());
+    if (plan.points > kMaxPoints / static_cast<int64_t>(values.size())) {
+      return absl::InvalidArgumentError(fmt::format(
+          "sweep: the grid has more than {} points; split it by ranges (docs/sweeps.md)",
+          kMaxPoints));
+    }
+    plan.points *= static_cast<int64_t>(values.size());
+  }
+  return plan;
+}
+
+json SweepPoint(const SweepPlan& plan, int64_t n, const registry::Presets& presets,
+                const framework::PluginSet& plugins) {
+  const std::vector<GridField>& grid = plan.grid;
+  // The point's values: the first field varies slowest.
+  std::vector<size_t> at(grid.size(), 0);
+  int64_t rest = n;
+  for (size_t f = grid.size(); f-- > 0;) {
+    const int64_t size = static_cast<int64_t>(grid[f].second.size());
+    at[f] = static_cast<size_t>(rest % size);
+    rest /= size;
+  }
+  std::vector<std::string> args = plan.base;
+  for (size_t f = 0; f < grid.size(); ++f) {
+    args.push_back(FieldFlag(grid[f].first));
+    args.push_back(grid[f].second[at[f]]);
+  }
+  json line = json::object();
+  for (size_t f = 0; f < grid.size(); ++f) {
+    const std::string& value = grid[f].second[at[f]];
+    double number = 0;
+    if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
+      line[grid[f].first] = number == std::floor(number) && std::fabs(number) < 9e15
+                                ? json(static_cast<int64_t>(number))
+                                : json(number);
+    } else {
+      line[grid[f].first] = value;
+    }
+  }
+  absl::StatusOr<framework::Estimate> estimate = [&]() -> absl::StatusOr<framework::Estimate> {
+    ASSIGN_OR_RETURN(framework::ScenarioRequest request, ParseScenarioArgs(args, "sweep"));
+    ASSIGN_OR_RETURN(framework::Scenario scenario, ResolveScenario(presets, plugins, request));
+    return framework::EstimateScenario(scenario, plugins, framework::EstimateDetail::kSummary);
+  }();
+  if (!estimate.ok()) {
+    line["error"] = std::string(estimate.status().message());
+    return line;
+  }
+  const framework::Summary& s = estimate->summary;
+  line["ttft_s"] = s.ttft_s;
+  line["tpot_s"] = s.tpot_s;
+  line["e2e_s"] = s.e2e_s;
+  line["tokens_per_s_per_user"] = s.tokens_per_s_per_user;
+  line["tokens_per_s_aggregate"] = s.tokens_per_s_aggregate;
+  line["tokens_per_s_per_gpu"] = s.tokens_per_s_per_gpu;
+  line["fits"] = s.memory.fits;
+  line["max_concurrency"] = s.memory.max_concurrency;
+  line["weights_bytes_per_gpu"] = s.memory.weights_bytes;
+  line["kv_bytes_per_gpu"] = s.memory.kv_bytes;
+  line["usd_per_million_input_tokens"] = s.usd_per_million_input_tokens;
+  line["usd_per_million_output_tokens"] = s.usd_per_million_output_tokens;
+  line["confidence_band"] = s.confidence.band;
+  line["error"] = nullptr;
+  return line;
+}
+
 int RunSweep(Session& session, const SweepFlags& flags) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  std::vector<std::string> base;
-  std::vector<std::pair<std::string, std::vector<std::string>>> grid;
-  if (!flags.file.empty()) {
-    absl::StatusOr<std::vector<std::string>> file_args = ScenarioFileFlags(flags.file, {"grid"});
-    if (!file_args.ok()) return ReportError(file_args.status());
-    base = *file_args;
-    absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> file_grid =
-        FileGrid(flags.file);
-    if (!file_grid.ok()) return ReportError(file_grid.status());
-    grid = *file_grid;
-  }
-  base.insert(base.end(), flags.args.begin(), flags.args.end());
-  for (const std::string& spec : flags.grid) {
-    absl::StatusOr<std::pair<std::string, std::vector<std::string>>> g = ParseGridSpec(spec);
-    if (!g.ok()) return ReportError(g.status());
-    grid.push_back(*g);
-  }
-  if (grid.empty()) {
-    return ReportError(absl::InvalidArgumentError(
-        "sweep: no grid; add --grid FIELD=VALUES (e.g. --grid gpus=1,2,4) or --grid-file FILE"));
-  }
-  int64_t points = 1;
-  for (const auto& [field, values] : grid) {
-    // Every field must be a scenario flag: check it once with its first value.
-    std::vector<std::string> probe = base;
-    probe.push_back(FieldFlag(field));
-    probe.push_back(values.front());
-    if (absl::StatusOr<framework::ScenarioRequest> r =
-            ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}'", field));
-        !r.ok()) {
-      return ReportError(r.status());
-    }
-    if (points > kMaxPoints / static_cast<int64_t>(values.size())) {
-      return ReportError(absl::InvalidArgumentError(fmt::format(
-          "sweep: the grid has more than {} points; split it by ranges (docs/sweeps.md)",
-          kMaxPoints)));
-    }
-    points *= static_cast<int64_t>(values.size());
-  }
+  absl::StatusOr<SweepPlan> plan = PlanSweep(flags);
+  if (!plan.ok()) return ReportError(plan.status());
+  const std::vector<GridField>& grid = plan->grid;
   const bool json_lines = session.flags().format == "json";
-  static const char* const kMetrics[] = {"ttft_s",
-                                         "tpot_s",
-                                         "e2e_s",
-                                         "tokens_per_s_per_user",
-                                         "tokens_per_s_aggregate",
-                                         "tokens_per_s_per_gpu",
-                                         "fits",
-                                         "max_concurrency",
-                                         "weights_bytes_per_gpu",
-                                         "kv_bytes_per_gpu",
-                                         "usd_per_million_input_tokens",
-                                         "usd_per_million_output_tokens",
-                                         "confidence_band",
-                                         "error"};
   if (!json_lines) {
     std::string header;
     for (const auto& [field, values] : grid) header += framework::CsvField(field) + ",";
-    for (const char* m : kMetrics)
+    for (const char* m : kSweepMetrics)
       header += std::string(m) + (std::string(m) == "error" ? "" : ",");
     fmt::print("{}\n", header);
   }
   const bool progress = isatty(fileno(stderr)) != 0;
   const auto start = std::chrono::steady_clock::now();
-  std::vector<size_t> at(grid.size(), 0);
-  for (int64_t n = 0; n < points; ++n) {
-    // The point's values: the first field varies slowest.
-    int64_t rest = n;
-    for (size_t f = grid.size(); f-- > 0;) {
-      const int64_t size = static_cast<int64_t>(grid[f].second.size());
-      at[f] = static_cast<size_t>(rest % size);
-      rest /= size;
-    }
-    std::vector<std::string> args = base;
-    for (size_t f = 0; f < grid.size(); ++f) {
-      args.push_back(FieldFlag(grid[f].first));
-      args.push_back(grid[f].second[at[f]]);
-    }
-    std::string error;
-    std::optional<framework::Estimate> estimate;
-    absl::StatusOr<framework::ScenarioRequest> request = ParseScenarioArgs(args, "sweep");
-    if (request.ok()) {
-      absl::StatusOr<framework::Scenario> scenario =
-          ResolveScenario(**presets, session.Plugins(), *request);
-      if (scenario.ok()) {
-        absl::StatusOr<framework::Estimate> e = framework::EstimateScenario(
-            *scenario, session.Plugins(), framework::EstimateDetail::kSummary);
-        if (e.ok()) {
-          estimate = std::move(*e);
-        } else {
-          error = std::string(e.status().message());
-        }
-      } else {
-        error = std::string(scenario.status().message());
-      }
-    } else {
-      error = std::string(request.status().message());
-    }
-    json line = json::object();
-    for (size_t f = 0; f < grid.size(); ++f) {
-      const std::string& value = grid[f].second[at[f]];
-      double number = 0;
-      if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
-        line[grid[f].first] = number == std::floor(number) && std::fabs(number) < 9e15
-                                  ? json(static_cast<int64_t>(number))
-                                  : json(number);
-      } else {
-        line[grid[f].first] = value;
-      }
-    }
-    std::vector<std::string> cells;
-    if (estimate) {
-      const framework::Summary& s = estimate->summary;
-      const double values[] = {s.ttft_s,
-                               s.tpot_s,
-                               s.e2e_s,
-                               s.tokens_per_s_per_user,
-                               s.tokens_per_s_aggregate,
-                               s.tokens_per_s_per_gpu,
-                               s.memory.fits ? 1.0 : 0.0,
-                               static_cast<double>(s.memory.max_concurrency),
-                               s.memory.weights_bytes,
-                               s.memory.kv_bytes,
-                               s.usd_per_million_input_tokens,
-                               s.usd_per_million_output_tokens,
-                               s.confidence.band};
-      for (size_t m = 0; m < std::size(values); ++m) {
-        if (std::string(kMetrics[m]) == "fits") {
-          line["fits"] = s.memory.fits;
-          cells.push_back(s.memory.fits ? "true" : "false");
-        } else if (std::string(kMetrics[m]) == "max_concurrency") {
-          line["max_concurrency"] = s.memory.max_concurrency;
-          cells.push_back(std::to_string(s.memory.max_concurrency));
-        } else {
-          line[kMetrics[m]] = values[m];
-          cells.push_back(fmt::format("{:.9g}", values[m]));
-        }
-      }
-      line["error"] = nullptr;
-      cells.push_back("");
-    } else {
-      for (size_t m = 0; m + 1 < std::size(kMetrics); ++m) cells.push_back("");
-      line["error"] = error;
-      cells.push_back(framework::CsvField(error));
-    }
+  for (int64_t n = 0; n < plan->points; ++n) {
+    const json line = SweepPoint(*plan, n, **presets, session.Plugins());
     if (json_lines) {
       fmt::print("{}\n", line.dump());
     } else {
+      // The CSV row: the grid's values as given, then the metrics (empty when in error).
       std::string text;
-      for (size_t f = 0; f < grid.size(); ++f)
-        text += framework::CsvField(grid[f].second[at[f]]) + ",";
-      for (size_t c = 0; c < cells.size(); ++c)
-        text += cells[c] + (c + 1 < cells.size() ? "," : "");
+      int64_t rest = n;
+      std::vector<std::string> values(grid.size());
+      for (size_t f = grid.size(); f-- > 0;) {
+        const int64_t size = static_cast<int64_t>(grid[f].second.size());
+        values[f] = grid[f].second[static_cast<size_t>(rest % size)];
+        rest /= size;
+      }
+      for (const std::string& value : values) text += framework::CsvField(value) + ",";
+      const bool failed = !line["error"].is_null();
+      for (const char* m : kSweepMetrics) {
+        const std::string metric = m;
+        if (metric == "error") {
+          text += failed ? framework::CsvField(line["error"].get<std::string>()) : "";
+        } else if (failed) {
+          text += ",";
+        } else if (metric == "fits") {
+          text += line["fits"].get<bool>() ? "true," : "false,";
+        } else if (metric == "max_concurrency") {
+          text += std::to_string(line["max_concurrency"].get<int64_t>()) + ",";
+        } else {
+          text += fmt::format("{:.9g},", line[metric].get<double>());
+        }
+      }
       fmt::print("{}\n", text);
     }
     std::fflush(stdout);
     if (progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
-      fmt::print(stderr, "\rsweep: {} of {} points", n + 1, points);
+      fmt::print(stderr, "\rsweep: {} of {} points", n + 1, plan->points);
     }
   }
   if (progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {

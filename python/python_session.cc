@@ -1,0 +1,95 @@
+#include "python/python_session.h"
+
+#include "apps/infercost/list_commands.h"
+#include "apps/infercost/report_command.h"
+#include "apps/infercost/scenario_args.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "framework/report/ledger_report.h"
+
+namespace infercost::python {
+
+using nlohmann::json;
+
+absl::Status PythonSession::Load() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  RETURN_IF_ERROR(session_.Presets().status());
+  session_.Plugins();
+  return absl::OkStatus();
+}
+
+std::vector<std::string> PythonSession::RejectedPlugins() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  std::vector<std::string> out;
+  for (const framework::RejectedPlugin& r : session_.Plugins().rejected) {
+    out.push_back(fmt::format("plugin {}{} rejected: {}", r.path,
+                              r.name.empty() ? "" : fmt::format(" ({})", r.name), r.reason));
+  }
+  return out;
+}
+
+absl::StatusOr<json> PythonSession::Report(const std::vector<std::string>& args,
+                                           std::vector<std::string>& warnings) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  // No context: a parse error reads as `infercost report` prints it.
+  ASSIGN_OR_RETURN(framework::ScenarioRequest request, cli::ParseScenarioArgs(args, ""));
+  ASSIGN_OR_RETURN(cli::EvaluatedReport report, cli::EvaluateReport(session_, request));
+  warnings = report.scenario.warnings;
+  return json::parse(framework::RenderLedgerJson(report.scenario, report.estimate));
+}
+
+absl::StatusOr<std::vector<json>> PythonSession::Sweep(const cli::SweepFlags& flags) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  ASSIGN_OR_RETURN(cli::SweepPlan plan, cli::PlanSweep(flags));
+  std::vector<json> points;
+  points.reserve(static_cast<size_t>(plan.points));
+  for (int64_t n = 0; n < plan.points; ++n) {
+    points.push_back(cli::SweepPoint(plan, n, *presets, session_.Plugins()));
+  }
+  return points;
+}
+
+absl::StatusOr<json> PythonSession::Compare(const cli::CompareFlags& flags) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ASSIGN_OR_RETURN(cli::Comparison comparison, cli::Compare(session_, flags));
+  return cli::ComparisonJson(comparison, flags.only_different);
+}
+
+absl::StatusOr<json> PythonSession::Search(const cli::SearchFlags& flags) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  ASSIGN_OR_RETURN(cli::SearchResult result, cli::Search(flags, *presets, session_.Plugins()));
+  return cli::SearchJson(result);
+}
+
+absl::StatusOr<json> PythonSession::Models() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cli::ModelsJson(session_);
+}
+
+absl::StatusOr<json> PythonSession::Hardware() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cli::HardwareListJson(session_);
+}
+
+json PythonSession::Plugins(bool load) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return cli::PluginsJson(session_, load);
+}
+
+absl::StatusOr<json> PythonSession::Engines() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  json list = json::array();
+  for (const registry::Engine& e : presets->engines.items()) {
+    list.push_back({{"name", e.name},
+                    {"display_name", e.display_name},
+                    {"serving_schedule", e.serving_schedule},
+                    {"reference_hardware", e.reference_hardware},
+                    {"source", e.source}});
+  }
+  return json{{"engines", list}};
+}
+
+}  // namespace infercost::python
