@@ -96,17 +96,24 @@ void Flatten(const json& j, const std::string& path,
   }
 }
 
-struct Row {
-  std::string path;
-  std::optional<json> a, b;
-  bool differs = false;
-};
-
 std::string Cell(const std::optional<json>& v) {
   if (!v) return "-";
   if (v->is_number()) return fmt::format("{:.6g}", v->get<double>());
   if (v->is_string()) return v->get<std::string>();
   return v->dump();
+}
+
+// A row's value on side 'a' or 'b' (none where that side lacks the metric).
+std::optional<json> Value(const CompareRow& r, char side) {
+  const bool has = side == 'a' ? r.has_a : r.has_b;
+  if (!has) return std::nullopt;
+  return json::parse(side == 'a' ? r.a : r.b);
+}
+
+std::optional<std::pair<double, double>> Numbers(const CompareRow& r) {
+  const std::optional<json> a = Value(r, 'a'), b = Value(r, 'b');
+  if (!a || !b || !a->is_number() || !b->is_number()) return std::nullopt;
+  return std::pair{a->get<double>(), b->get<double>()};
 }
 
 // Summary first, then the scenario, then the stages, each in the report's order.
@@ -118,91 +125,97 @@ int Rank(const std::string& path) {
 
 }  // namespace
 
-int RunCompare(Session& session, const CompareFlags& flags) {
-  absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return ReportError(presets.status());
+absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
+                                      const framework::PluginSet& plugins,
+                                      const CompareFlags& flags) {
   std::map<std::string, json> reports;
   for (const std::string side : {"a", "b"}) {
-    absl::StatusOr<framework::ScenarioRequest> request =
-        SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args);
-    if (!request.ok()) return ReportError(request.status());
-    absl::StatusOr<framework::Scenario> scenario =
-        ResolveScenario(**presets, session.Plugins(), *request);
-    if (!scenario.ok()) {
-      return ReportError(
-          absl::Status(scenario.status().code(),
-                       fmt::format("side {}: {}", side, std::string(scenario.status().message()))));
+    ASSIGN_OR_RETURN(framework::ScenarioRequest request,
+                     SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args));
+    absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, request);
+    if (!report.ok()) {
+      return absl::Status(report.status().code(),
+                          fmt::format("side {}: {}", side, std::string(report.status().message())));
     }
-    absl::StatusOr<framework::Estimate> estimate =
-        framework::EstimateScenario(*scenario, session.Plugins());
-    if (!estimate.ok()) {
-      return ReportError(
-          absl::Status(estimate.status().code(),
-                       fmt::format("side {}: {}", side, std::string(estimate.status().message()))));
-    }
-    reports[side] = json::parse(framework::RenderLedgerJson(*scenario, *estimate));
+    reports[side] = json::parse(framework::RenderLedgerJson(report->scenario, report->estimate));
   }
+  CompareResult result;
+  result.a_scenario = reports["a"]["scenario"].dump();
+  result.b_scenario = reports["b"]["scenario"].dump();
   std::vector<std::pair<std::string, json>> a, b;
   Flatten(reports["a"], "", a);
   Flatten(reports["b"], "", b);
-  std::vector<Row> rows;
+  std::vector<CompareRow>& rows = result.rows;
   std::map<std::string, size_t> index;
   for (auto& [path, value] : a) {
     index[path] = rows.size();
-    rows.push_back({path, value, std::nullopt, false});
+    rows.push_back({path, value.dump(), "", true, false, false});
   }
   for (auto& [path, value] : b) {
     if (auto it = index.find(path); it != index.end()) {
-      rows[it->second].b = value;
+      rows[it->second].b = value.dump();
+      rows[it->second].has_b = true;
     } else {
-      rows.push_back({path, std::nullopt, value, false});
+      rows.push_back({path, "", value.dump(), false, true, false});
     }
   }
-  std::stable_sort(rows.begin(), rows.end(),
-                   [](const Row& x, const Row& y) { return Rank(x.path) < Rank(y.path); });
-  for (Row& r : rows) {
-    r.differs = !r.a || !r.b || *r.a != *r.b;
-    if (r.differs && r.a && r.b && r.a->is_number() && r.b->is_number()) {
-      const double x = r.a->get<double>(), y = r.b->get<double>();
-      r.differs = std::fabs(y - x) > 1e-12 * std::max(std::fabs(x), std::fabs(y));
+  std::stable_sort(rows.begin(), rows.end(), [](const CompareRow& x, const CompareRow& y) {
+    return Rank(x.path) < Rank(y.path);
+  });
+  for (CompareRow& r : rows) {
+    r.differs = !r.has_a || !r.has_b || r.a != r.b;
+    if (r.differs && r.has_a && r.has_b) {
+      const json x = json::parse(r.a), y = json::parse(r.b);
+      if (x.is_number() && y.is_number()) {
+        const double dx = x.get<double>(), dy = y.get<double>();
+        r.differs = std::fabs(dy - dx) > 1e-12 * std::max(std::fabs(dx), std::fabs(dy));
+      }
     }
   }
-  auto numbers = [](const Row& r) -> std::optional<std::pair<double, double>> {
-    if (!r.a || !r.b || !r.a->is_number() || !r.b->is_number()) return std::nullopt;
-    return std::pair{r.a->get<double>(), r.b->get<double>()};
-  };
+  return result;
+}
 
+std::string CompareJson(const CompareResult& result, bool only_different) {
+  json out = {{"a", json::parse(result.a_scenario)}, {"b", json::parse(result.b_scenario)}};
+  json list = json::array();
+  for (const CompareRow& r : result.rows) {
+    if (only_different && !r.differs) continue;
+    const std::optional<json> a = Value(r, 'a'), b = Value(r, 'b');
+    json row = {
+        {"metric", r.path}, {"a", a ? *a : json()}, {"b", b ? *b : json()}, {"differs", r.differs}};
+    if (auto n = Numbers(r)) {
+      row["difference"] = n->second - n->first;
+      row["ratio"] = n->first != 0 ? json(n->second / n->first) : json();
+    }
+    list.push_back(std::move(row));
+  }
+  out["metrics"] = std::move(list);
+  return out.dump(2) + "\n";
+}
+
+int RunCompare(Session& session, const CompareFlags& flags) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<CompareResult> compared = Compare(**presets, session.Plugins(), flags);
+  if (!compared.ok()) return ReportError(compared.status());
+  const std::vector<CompareRow>& rows = compared->rows;
   const std::string& format = session.flags().format;
   if (format == "json") {
-    json out = {{"a", reports["a"]["scenario"]}, {"b", reports["b"]["scenario"]}};
-    json list = json::array();
-    for (const Row& r : rows) {
-      if (flags.only_different && !r.differs) continue;
-      json row = {{"metric", r.path},
-                  {"a", r.a ? *r.a : json()},
-                  {"b", r.b ? *r.b : json()},
-                  {"differs", r.differs}};
-      if (auto n = numbers(r)) {
-        row["difference"] = n->second - n->first;
-        row["ratio"] = n->first != 0 ? json(n->second / n->first) : json();
-      }
-      list.push_back(std::move(row));
-    }
-    out["metrics"] = std::move(list);
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}", CompareJson(*compared, flags.only_different));
     return 0;
   }
   if (format == "csv") {
     fmt::print("metric,a,b,difference,ratio,differs\n");
-    for (const Row& r : rows) {
+    for (const CompareRow& r : rows) {
       if (flags.only_different && !r.differs) continue;
       std::string diff, ratio;
-      if (auto n = numbers(r)) {
+      if (auto n = Numbers(r)) {
         diff = fmt::format("{:.17g}", n->second - n->first);
         if (n->first != 0) ratio = fmt::format("{:.17g}", n->second / n->first);
       }
-      fmt::print("{},{},{},{},{},{}\n", framework::CsvField(r.path), framework::CsvField(Cell(r.a)),
-                 framework::CsvField(Cell(r.b)), diff, ratio, r.differs ? 1 : 0);
+      fmt::print("{},{},{},{},{},{}\n", framework::CsvField(r.path),
+                 framework::CsvField(Cell(Value(r, 'a'))), framework::CsvField(Cell(Value(r, 'b'))),
+                 diff, ratio, r.differs ? 1 : 0);
     }
     return 0;
   }
@@ -212,20 +225,20 @@ int RunCompare(Session& session, const CompareFlags& flags) {
       {framework::Align::kLeft, framework::Align::kLeft, framework::Align::kRight,
        framework::Align::kRight, framework::Align::kRight, framework::Align::kRight});
   int64_t different = 0;
-  for (const Row& r : rows) {
+  for (const CompareRow& r : rows) {
     different += r.differs ? 1 : 0;
     if (flags.only_different && !r.differs) continue;
     std::string diff = "-", ratio = "-";
-    if (auto n = numbers(r)) {
+    if (auto n = Numbers(r)) {
       diff = fmt::format("{:+.6g}", n->second - n->first);
       if (n->first != 0) ratio = fmt::format("{:.4g}", n->second / n->first);
     }
     std::string metric = r.path;
     if (r.differs && terminal) metric = "\x1b[1m" + metric + "\x1b[0m";
-    table.AddRow({r.differs ? "*" : "", metric, Cell(r.a), Cell(r.b), diff, ratio});
+    table.AddRow(
+        {r.differs ? "*" : "", metric, Cell(Value(r, 'a')), Cell(Value(r, 'b')), diff, ratio});
   }
-  fmt::print("A: {}\nB: {}\n\n{}", reports["a"]["scenario"].dump(), reports["b"]["scenario"].dump(),
-             table.Render());
+  fmt::print("A: {}\nB: {}\n\n{}", compared->a_scenario, compared->b_scenario, table.Render());
   fmt::print("\n{} of {} values differ (marked *).\n", different, rows.size());
   return 0;
 }

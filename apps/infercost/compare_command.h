@@ -13,7 +13,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
+#include "framework/loader/plugin_loader.h"
+#include "registry/presets.h"
 
 namespace infercost::cli {
 
@@ -22,6 +25,26 @@ struct CompareFlags {
   std::vector<std::string> args;  // everything else, in order (shared and --a./--b. flags)
   bool only_different = false;    // --only-different: hide the rows that are equal
 };
+
+// One metric of the two reports: its path and each side's value as JSON text ("" where the side
+// lacks it).
+struct CompareRow {
+  std::string path;
+  std::string a, b;
+  bool has_a = false, has_b = false;
+  bool differs = false;
+};
+struct CompareResult {
+  std::string a_scenario, b_scenario;  // each side's `scenario` object as JSON text
+  std::vector<CompareRow> rows;        // summary, then scenario, then the stages
+};
+
+// Both sides resolved, estimated and lined up; errors name the side.
+absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
+                                      const framework::PluginSet& plugins,
+                                      const CompareFlags& flags);
+// `infercost compare --format json`'s text (what the web API's /api/v1/compare returns too).
+std::string CompareJson(const CompareResult& result, bool only_different);
 
 int RunCompare(Session& session, const CompareFlags& flags);
 

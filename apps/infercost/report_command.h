@@ -3,9 +3,11 @@
 #define INFERCOST_APPS_INFERCOST_REPORT_COMMAND_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
+#include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
@@ -19,6 +21,19 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
 absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
                                                     const framework::PluginSet& plugins,
                                                     const framework::ScenarioRequest& request);
+// A scenario resolved and estimated: what `report` prints in every format.
+struct EvaluatedReport {
+  framework::Scenario scenario;
+  framework::Estimate estimate;
+};
+absl::StatusOr<EvaluatedReport> EvaluateReport(const registry::Presets& presets,
+                                               const framework::PluginSet& plugins,
+                                               const framework::ScenarioRequest& request);
+// `infercost report --format json`'s text for `request` (what the web API's /api/v1/report
+// returns too).
+absl::StatusOr<std::string> ReportJson(const registry::Presets& presets,
+                                       const framework::PluginSet& plugins,
+                                       const framework::ScenarioRequest& request);
 int RunReport(Session& session, const framework::ScenarioRequest& request);
 
 }  // namespace infercost::cli

@@ -75,7 +75,8 @@ absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<s
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(fmt::format("{}: {}", context, e.what()));
+    return absl::InvalidArgumentError(context.empty() ? std::string(e.what())
+                                                      : fmt::format("{}: {}", context, e.what()));
   }
   return request;
 }

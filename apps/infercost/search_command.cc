@@ -437,6 +437,30 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   return result;
 }
 
+std::string SearchJson(const SearchResult& result) {
+  const SearchFlags& flags = result.flags;
+  const std::vector<Candidate>& candidates = result.candidates;
+  json out = {{"model", flags.model},
+              {"input_tokens", flags.input_tokens},
+              {"output_tokens", flags.output_tokens},
+              {"configurations", static_cast<size_t>(result.configurations)},
+              {"pruned", result.pruned},
+              {"invalid", result.invalid},
+              {"feasible", result.feasible}};
+  json best = json::object();
+  for (const SearchResult::Objective& o : result.objectives) {
+    best[o.name] = o.best ? CandidateJson(candidates[*o.best]) : json();
+  }
+  out["best"] = best;
+  json front = json::array();
+  for (size_t i : result.frontier) front.push_back(CandidateJson(candidates[i]));
+  out["frontier"] = front;
+  json every = json::array();
+  for (const Candidate& c : candidates) every.push_back(CandidateJson(c));
+  out["candidates"] = every;
+  return out.dump(2) + "\n";
+}
+
 int RunSearch(Session& session, const SearchFlags& input) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
@@ -464,26 +488,7 @@ int RunSearch(Session& session, const SearchFlags& input) {
       configurations, pruned, invalid, candidates.size() - static_cast<size_t>(invalid), feasible);
   const std::string& format = session.flags().format;
   if (format == "json") {
-    json out = {{"model", flags.model},
-                {"input_tokens", flags.input_tokens},
-                {"output_tokens", flags.output_tokens},
-                {"configurations", configurations},
-                {"pruned", pruned},
-                {"invalid", invalid},
-                {"feasible", feasible}};
-    json best = json::object();
-    for (int k = 0; k < 3; ++k) {
-      const SearchResult::Objective& o = objectives[k];
-      best[o.name] = o.best ? CandidateJson(candidates[*o.best]) : json();
-    }
-    out["best"] = best;
-    json front = json::array();
-    for (size_t i : frontier) front.push_back(CandidateJson(candidates[i]));
-    out["frontier"] = front;
-    json every = json::array();
-    for (const Candidate& c : candidates) every.push_back(CandidateJson(c));
-    out["candidates"] = every;
-    fmt::print("{}\n", out.dump(2));
+    fmt::print("{}", SearchJson(result));
     return 0;
   }
   if (format == "csv") {

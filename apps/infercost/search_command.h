@@ -83,6 +83,9 @@ struct SearchResult {
 absl::StatusOr<SearchResult> Search(const SearchFlags& flags, const registry::Presets& presets,
                                     const framework::PluginSet& plugins);
 
+// `infercost search --format json`'s text (what the web API's /api/v1/search returns too).
+std::string SearchJson(const SearchResult& result);
+
 int RunSearch(Session& session, const SearchFlags& flags);
 
 }  // namespace infercost::cli
