@@ -102,6 +102,14 @@ bool IsLoopbackHost(const std::string& host, int port) {
 }
 
 int RunServe(Session& session, const ServeFlags& flags) {
+  // SIGINT and SIGTERM go to one thread that stops the server; every other thread (the worker
+  // pool, and any the plugin loader starts: threads inherit this mask) has them blocked.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   const framework::PluginSet& plugins = session.Plugins();
@@ -117,14 +125,6 @@ int RunServe(Session& session, const ServeFlags& flags) {
   }
   const std::string web_root = web_dirs.front();
 
-  // SIGINT and SIGTERM go to one thread that stops the server; every other thread (the worker
-  // pool included, which inherits this mask) has them blocked.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   httplib::Server server;
   const size_t threads = static_cast<size_t>(flags.threads);
   server.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -135,6 +135,9 @@ int RunServe(Session& session, const ServeFlags& flags) {
     int yes = 1;
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   });
+  // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and the
+  // client's delayed ACK hold the body back ~40 ms.
+  server.set_tcp_nodelay(true);
   server.set_read_timeout(5, 0);
   server.set_write_timeout(5, 0);
   server.set_keep_alive_timeout(2);
@@ -201,6 +204,12 @@ int RunServe(Session& session, const ServeFlags& flags) {
   fmt::print("infercost: serving on http://{}:{}/\n", host, bound);
   std::fflush(stdout);
   fmt::print(stderr, "infercost: pages from {}; stop with Ctrl-C\n", web_root);
+  if (!loopback) {
+    fmt::print(stderr,
+               "infercost: warning: --bind {} serves every network that reaches it, without "
+               "authentication\n",
+               flags.bind);
+  }
 
   std::atomic<bool> listening_done{false}, signalled{false};
   std::thread stopper([&] {

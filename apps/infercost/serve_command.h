@@ -22,10 +22,10 @@ namespace infercost::cli {
 
 struct ServeFlags {
   std::string bind = "127.0.0.1";
-  int port = 8080;                       // 0: any free port
-  std::string web_dir;                   // empty: found like the presets (WebDirs)
-  int threads = 8;                       // HTTP worker threads
-  int search_threads = 2;                // threads of one /api/v1/search request
+  int port = 8080;         // 0: any free port
+  std::string web_dir;     // empty: found like the presets (WebDirs)
+  int threads = 16;        // HTTP worker threads: each serves one keep-alive connection at a time
+  int search_threads = 2;  // threads of one /api/v1/search request
   size_t max_request_bytes = 64 * 1024;  // largest request body accepted (413 above)
 };
 

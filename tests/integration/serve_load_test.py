@@ -24,7 +24,7 @@ parser.add_argument("plugin_dir")
 parser.add_argument("preset_dir")
 parser.add_argument("--requests", type=int, default=400)
 parser.add_argument("--concurrency", type=int, default=8)
-parser.add_argument("--server-threads", type=int, default=8)
+parser.add_argument("--server-threads", type=int, default=16)
 args = parser.parse_args()
 
 PATHS = [

@@ -143,7 +143,8 @@
     const lists = await IC.loadLists();
     const r = await IC.api('report', IC.apiQuery(IC.state));
     IC.busy(false);
-    IC.renderControls(controls, IC.SCENARIO_FIELDS, lists, '', r.ok ? r.json.scenario : null, load);
+    const resolved = r.ok ? r.json.scenario : await IC.defaultScenario();
+    IC.renderControls(controls, IC.SCENARIO_FIELDS, lists, '', resolved, load);
     if (!r.ok) {
       IC.showError(r.error);
       document.getElementById('atlas').style.opacity = '0.3';

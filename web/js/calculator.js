@@ -73,8 +73,10 @@
       }
     }
     const datasets = [
-      { label: 'prefill', data: points.prefill, backgroundColor: '#7b4fd6', pointRadius: 5 },
-      { label: 'decode step', data: points.decode, backgroundColor: '#e0562b', pointRadius: 5, pointStyle: 'rectRot' },
+      // Decode drawn on top (lower order): its weight-streaming phases share the bandwidth roof
+      // with the prefill's LM head at ~2 FLOPs per byte.
+      { label: 'prefill', data: points.prefill, backgroundColor: '#7b4fd6', pointRadius: 5, order: 2 },
+      { label: 'decode step', data: points.decode, backgroundColor: '#e0562b', pointRadius: 6, pointStyle: 'rectRot', order: 1 },
     ];
     if (device) {
       const peaks = device.matrix_flops_per_s;
@@ -85,7 +87,7 @@
       const ridge = peak / bw;
       datasets.push({ label: `roof: ${IC.flops(peak)}FLOP/s ${sc.activations}, ${IC.bytes(bw)}/s`, type: 'line',
         data: [{ x: lo, y: lo * bw }, { x: ridge, y: peak }, { x: hi, y: peak }],
-        borderColor: '#141a2a', borderWidth: 1.5, pointRadius: 0, fill: false });
+        borderColor: '#141a2a', borderWidth: 1.5, pointRadius: 0, fill: false, order: 3 });
     }
     IC.chart('roofline', {
       type: 'scatter',
@@ -107,7 +109,8 @@
     const lists = await IC.loadLists();
     const r = await IC.api('report', IC.apiQuery(IC.state));
     IC.busy(false);
-    IC.renderControls(controls, IC.SCENARIO_FIELDS, lists, '', r.ok ? r.json.scenario : null, load);
+    const resolved = r.ok ? r.json.scenario : await IC.defaultScenario();
+    IC.renderControls(controls, IC.SCENARIO_FIELDS, lists, '', resolved, load);
     const result = document.getElementById('result');
     if (!r.ok) {
       IC.showError(r.error);

@@ -77,6 +77,17 @@ IC.loadLists = async function () {
   return IC.lists;
 };
 
+// The default scenario's values: what the controls show for flags not in the URL when the
+// URL's scenario is invalid (and so resolves to nothing).
+IC.defaults = null;
+IC.defaultScenario = async function () {
+  if (!IC.defaults) {
+    const r = await IC.api('report', '');
+    IC.defaults = r.ok ? r.json.scenario : {};
+  }
+  return IC.defaults;
+};
+
 // ---- errors and progress ---------------------------------------------------------------------------
 IC.showError = function (message) {
   const box = document.getElementById('error');

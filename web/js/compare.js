@@ -73,8 +73,9 @@
     const lists = await IC.loadLists();
     const r = await IC.api('compare', IC.apiQuery(IC.state));
     IC.busy(false);
-    IC.renderControls(document.getElementById('controls-a'), IC.SCENARIO_FIELDS, lists, 'a.', r.ok ? r.json.a : null, load);
-    IC.renderControls(document.getElementById('controls-b'), IC.SCENARIO_FIELDS, lists, 'b.', r.ok ? r.json.b : null, load);
+    const defaults = r.ok ? null : await IC.defaultScenario();
+    IC.renderControls(document.getElementById('controls-a'), IC.SCENARIO_FIELDS, lists, 'a.', r.ok ? r.json.a : defaults, load);
+    IC.renderControls(document.getElementById('controls-b'), IC.SCENARIO_FIELDS, lists, 'b.', r.ok ? r.json.b : defaults, load);
     if (!r.ok) {
       IC.showError(r.error);
       return;
