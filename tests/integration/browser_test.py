@@ -120,6 +120,17 @@ with tempfile.TemporaryDirectory() as tmp:
             fail("calculator default shows an error")
         browse(base, profile, os.path.join(out_dir, "calculator.png"))
 
+        # The URL holds the scenario: a shared link reproduces it, controls included.
+        dom = browse(base + "?model=llama-3-8b&gpus=1&kv=bf16", profile)
+        line = re.search(r'<div class="scenario-line" id="scenario-line">([^<]*)</div>', dom)
+        if not line or not line.group(1).startswith("llama-3-8b · 1× h100-sxm") or "KV bf16" not in line.group(1):
+            fail(f"calculator from a URL: scenario line {line and line.group(1)!r}")
+        # A select's current value is a property, not serialized: check that the URL's
+        # controls are marked as given.
+        for name in ["model", "gpus", "kv"]:
+            if f'name="{name}" class="set"' not in dom:
+                fail(f"calculator from a URL: the {name} control is not marked as given")
+
         # An invalid value: the CLI's message on the page, the controls still there.
         cli = subprocess.run([binary, "report", "--gpus", "0"], capture_output=True, text=True,
                              env=env)
@@ -155,6 +166,15 @@ with tempfile.TemporaryDirectory() as tmp:
         if not re.search(r'<canvas id="frontier-chart"[^>]*style="[^"]*display: block', dom):
             fail("search: the frontier chart was not drawn")
         browse(base + query, profile, os.path.join(out_dir, "search.png"))
+        # The pick is in the URL: reloading with another frontier row's index picks that row.
+        rows = re.findall(r'<tr class="clickable ?(picked)?" data-i="(\d+)">', dom)
+        others = [i for picked, i in rows if not picked]
+        if not others:
+            fail(f"search: fewer than two frontier rows: {rows}")
+        else:
+            dom = browse(base + query + "&pick=" + others[0], profile)
+            if f'<tr class="clickable picked" data-i="{others[0]}">' not in dom:
+                fail(f"search pick={others[0]}: that row is not the picked one")
         server.stop()
 
 for name in ["atlas", "calculator", "calculator-error", "compare", "search"]:
