@@ -1,5 +1,6 @@
 #include "python/python_session.h"
 
+#include "apps/infercost/compare_command.h"
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/scenario_args.h"
@@ -33,7 +34,9 @@ absl::StatusOr<json> PythonSession::Report(const std::vector<std::string>& args,
   std::lock_guard<std::mutex> lock(mutex_);
   // No context: a parse error reads as `infercost report` prints it.
   ASSIGN_OR_RETURN(framework::ScenarioRequest request, cli::ParseScenarioArgs(args, ""));
-  ASSIGN_OR_RETURN(cli::EvaluatedReport report, cli::EvaluateReport(session_, request));
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  ASSIGN_OR_RETURN(cli::EvaluatedReport report,
+                   cli::EvaluateReport(*presets, session_.Plugins(), request));
   warnings = report.scenario.warnings;
   return json::parse(framework::RenderLedgerJson(report.scenario, report.estimate));
 }
@@ -52,44 +55,42 @@ absl::StatusOr<std::vector<json>> PythonSession::Sweep(const cli::SweepFlags& fl
 
 absl::StatusOr<json> PythonSession::Compare(const cli::CompareFlags& flags) {
   std::lock_guard<std::mutex> lock(mutex_);
-  ASSIGN_OR_RETURN(cli::Comparison comparison, cli::Compare(session_, flags));
-  return cli::ComparisonJson(comparison, flags.only_different);
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  ASSIGN_OR_RETURN(cli::CompareResult comparison,
+                   cli::Compare(*presets, session_.Plugins(), flags));
+  return json::parse(cli::CompareJson(comparison, flags.only_different));
 }
 
 absl::StatusOr<json> PythonSession::Search(const cli::SearchFlags& flags) {
   std::lock_guard<std::mutex> lock(mutex_);
   ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
   ASSIGN_OR_RETURN(cli::SearchResult result, cli::Search(flags, *presets, session_.Plugins()));
-  return cli::SearchJson(result);
+  return json::parse(cli::SearchJson(result));
 }
 
 absl::StatusOr<json> PythonSession::Models() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return cli::ModelsJson(session_);
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  return json::parse(cli::ModelsJson(*presets));
 }
 
 absl::StatusOr<json> PythonSession::Hardware() {
   std::lock_guard<std::mutex> lock(mutex_);
-  return cli::HardwareListJson(session_);
+  ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
+  ASSIGN_OR_RETURN(const std::string text, cli::HardwareJson(*presets, session_.Plugins()));
+  return json::parse(text);
 }
 
 json PythonSession::Plugins(bool load) {
   std::lock_guard<std::mutex> lock(mutex_);
-  return cli::PluginsJson(session_, load);
+  if (load) return json::parse(cli::PluginsJson(session_.Plugins(), true));
+  return json::parse(cli::PluginsJson(session_.ListPluginsWithoutLoading(), false));
 }
 
 absl::StatusOr<json> PythonSession::Engines() {
   std::lock_guard<std::mutex> lock(mutex_);
   ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
-  json list = json::array();
-  for (const registry::Engine& e : presets->engines.items()) {
-    list.push_back({{"name", e.name},
-                    {"display_name", e.display_name},
-                    {"serving_schedule", e.serving_schedule},
-                    {"reference_hardware", e.reference_hardware},
-                    {"source", e.source}});
-  }
-  return json{{"engines", list}};
+  return json::parse(cli::EnginesJson(*presets));
 }
 
 }  // namespace infercost::python

@@ -9,6 +9,7 @@ infercost_packages=(
   libboost-dev libtomlplusplus-dev libfmt-dev libabsl-dev
   libcli11-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-dev pybind11-dev python3-pytest
+  libcpp-httplib-dev libjs-chart.js chromium
 )
 
 # infercost_ensure_packages [extra packages...]

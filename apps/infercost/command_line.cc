@@ -43,6 +43,7 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
 
   CLI::App* models = app.add_subcommand("models", "List model presets");
   CLI::App* hardware = app.add_subcommand("hardware", "List devices (presets and plugins)");
+  CLI::App* engines = app.add_subcommand("engines", "List serving-engine presets");
   CLI::App* plugins = app.add_subcommand("plugins", "List plugins: loaded and rejected");
   plugins->add_flag("--no-load", line.no_load, "List manifests only; open no library");
 
@@ -86,6 +87,12 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
       "best per objective and the Pareto frontier");
   AddSearchFlags(*search, line.search_flags);
 
+  CLI::App* serve = app.add_subcommand(
+      "serve",
+      "The calculator in a browser: an HTTP server with the JSON API (/api/v1/) and the pages "
+      "(the atlas, calculate, compare, search)");
+  AddServeFlags(*serve, line.serve_flags);
+
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& arg : args) argv.push_back(arg.c_str());
@@ -116,6 +123,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     line.command = Command::kModels;
   } else if (hardware->parsed()) {
     line.command = Command::kHardware;
+  } else if (engines->parsed()) {
+    line.command = Command::kEngines;
   } else if (plugins->parsed()) {
     line.command = Command::kPlugins;
   } else if (validate->parsed()) {
@@ -124,6 +133,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
     line.command = Command::kCalibrate;
   } else if (search->parsed()) {
     line.command = Command::kSearch;
+  } else if (serve->parsed()) {
+    line.command = Command::kServe;
   } else if (compare->parsed() || sweep->parsed()) {
     line.command = compare->parsed() ? Command::kCompare : Command::kSweep;
     std::vector<std::string>& kept =

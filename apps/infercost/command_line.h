@@ -16,6 +16,7 @@
 #include "apps/infercost/calibrate_command.h"
 #include "apps/infercost/compare_command.h"
 #include "apps/infercost/search_command.h"
+#include "apps/infercost/serve_command.h"
 #include "apps/infercost/session.h"
 #include "apps/infercost/sweep_command.h"
 #include "apps/infercost/validate_command.h"
@@ -27,12 +28,14 @@ enum class Command {
   kReport,
   kModels,
   kHardware,
+  kEngines,
   kPlugins,
   kValidate,
   kCalibrate,
   kCompare,
   kSweep,
-  kSearch
+  kSearch,
+  kServe
 };
 
 struct CommandLine {
@@ -45,6 +48,7 @@ struct CommandLine {
   CompareFlags compare_flags;          // compare
   SweepFlags sweep_flags;              // sweep
   SearchFlags search_flags;            // search
+  ServeFlags serve_flags;              // serve
 };
 
 // Parses `args` (args[0] is the program's name) into `line`. Returns the exit status when the

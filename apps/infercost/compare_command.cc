@@ -103,6 +103,19 @@ std::string Cell(const std::optional<json>& v) {
   return v->dump();
 }
 
+// A row's value on side 'a' or 'b' (none where that side lacks the metric).
+std::optional<json> Value(const CompareRow& r, char side) {
+  const bool has = side == 'a' ? r.has_a : r.has_b;
+  if (!has) return std::nullopt;
+  return json::parse(side == 'a' ? r.a : r.b);
+}
+
+std::optional<std::pair<double, double>> Numbers(const CompareRow& r) {
+  const std::optional<json> a = Value(r, 'a'), b = Value(r, 'b');
+  if (!a || !b || !a->is_number() || !b->is_number()) return std::nullopt;
+  return std::pair{a->get<double>(), b->get<double>()};
+}
+
 // Summary first, then the scenario, then the stages, each in the report's order.
 int Rank(const std::string& path) {
   if (absl::StartsWith(path, "summary.")) return 0;
@@ -110,76 +123,66 @@ int Rank(const std::string& path) {
   return 2;
 }
 
-std::optional<std::pair<double, double>> Numbers(const CompareRow& r) {
-  if (!r.a || !r.b || !r.a->is_number() || !r.b->is_number()) return std::nullopt;
-  return std::pair{r.a->get<double>(), r.b->get<double>()};
-}
-
 }  // namespace
 
-absl::StatusOr<Comparison> Compare(Session& session, const CompareFlags& flags) {
-  ASSIGN_OR_RETURN(const registry::Presets* presets, session.Presets());
+absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
+                                      const framework::PluginSet& plugins,
+                                      const CompareFlags& flags) {
   std::map<std::string, json> reports;
   for (const std::string side : {"a", "b"}) {
     ASSIGN_OR_RETURN(framework::ScenarioRequest request,
                      SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args));
-    absl::StatusOr<framework::Scenario> scenario =
-        ResolveScenario(*presets, session.Plugins(), request);
-    if (!scenario.ok()) {
-      return absl::Status(
-          scenario.status().code(),
-          fmt::format("side {}: {}", side, std::string(scenario.status().message())));
+    absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, request);
+    if (!report.ok()) {
+      return absl::Status(report.status().code(),
+                          fmt::format("side {}: {}", side, std::string(report.status().message())));
     }
-    absl::StatusOr<framework::Estimate> estimate =
-        framework::EstimateScenario(*scenario, session.Plugins());
-    if (!estimate.ok()) {
-      return absl::Status(
-          estimate.status().code(),
-          fmt::format("side {}: {}", side, std::string(estimate.status().message())));
-    }
-    reports[side] = json::parse(framework::RenderLedgerJson(*scenario, *estimate));
+    reports[side] = json::parse(framework::RenderLedgerJson(report->scenario, report->estimate));
   }
+  CompareResult result;
+  result.a_scenario = reports["a"]["scenario"].dump();
+  result.b_scenario = reports["b"]["scenario"].dump();
   std::vector<std::pair<std::string, json>> a, b;
   Flatten(reports["a"], "", a);
   Flatten(reports["b"], "", b);
-  Comparison comparison;
-  comparison.a_scenario = reports["a"]["scenario"];
-  comparison.b_scenario = reports["b"]["scenario"];
-  std::vector<CompareRow>& rows = comparison.rows;
+  std::vector<CompareRow>& rows = result.rows;
   std::map<std::string, size_t> index;
   for (auto& [path, value] : a) {
     index[path] = rows.size();
-    rows.push_back({path, value, std::nullopt, false});
+    rows.push_back({path, value.dump(), "", true, false, false});
   }
   for (auto& [path, value] : b) {
     if (auto it = index.find(path); it != index.end()) {
-      rows[it->second].b = value;
+      rows[it->second].b = value.dump();
+      rows[it->second].has_b = true;
     } else {
-      rows.push_back({path, std::nullopt, value, false});
+      rows.push_back({path, "", value.dump(), false, true, false});
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [](const CompareRow& x, const CompareRow& y) {
     return Rank(x.path) < Rank(y.path);
   });
   for (CompareRow& r : rows) {
-    r.differs = !r.a || !r.b || *r.a != *r.b;
-    if (r.differs && r.a && r.b && r.a->is_number() && r.b->is_number()) {
-      const double x = r.a->get<double>(), y = r.b->get<double>();
-      r.differs = std::fabs(y - x) > 1e-12 * std::max(std::fabs(x), std::fabs(y));
+    r.differs = !r.has_a || !r.has_b || r.a != r.b;
+    if (r.differs && r.has_a && r.has_b) {
+      const json x = json::parse(r.a), y = json::parse(r.b);
+      if (x.is_number() && y.is_number()) {
+        const double dx = x.get<double>(), dy = y.get<double>();
+        r.differs = std::fabs(dy - dx) > 1e-12 * std::max(std::fabs(dx), std::fabs(dy));
+      }
     }
   }
-  return comparison;
+  return result;
 }
 
-json ComparisonJson(const Comparison& comparison, bool only_different) {
-  json out = {{"a", comparison.a_scenario}, {"b", comparison.b_scenario}};
+std::string CompareJson(const CompareResult& result, bool only_different) {
+  json out = {{"a", json::parse(result.a_scenario)}, {"b", json::parse(result.b_scenario)}};
   json list = json::array();
-  for (const CompareRow& r : comparison.rows) {
+  for (const CompareRow& r : result.rows) {
     if (only_different && !r.differs) continue;
-    json row = {{"metric", r.path},
-                {"a", r.a ? *r.a : json()},
-                {"b", r.b ? *r.b : json()},
-                {"differs", r.differs}};
+    const std::optional<json> a = Value(r, 'a'), b = Value(r, 'b');
+    json row = {
+        {"metric", r.path}, {"a", a ? *a : json()}, {"b", b ? *b : json()}, {"differs", r.differs}};
     if (auto n = Numbers(r)) {
       row["difference"] = n->second - n->first;
       row["ratio"] = n->first != 0 ? json(n->second / n->first) : json();
@@ -187,16 +190,18 @@ json ComparisonJson(const Comparison& comparison, bool only_different) {
     list.push_back(std::move(row));
   }
   out["metrics"] = std::move(list);
-  return out;
+  return out.dump(2) + "\n";
 }
 
 int RunCompare(Session& session, const CompareFlags& flags) {
-  absl::StatusOr<Comparison> comparison = Compare(session, flags);
-  if (!comparison.ok()) return ReportError(comparison.status());
-  const std::vector<CompareRow>& rows = comparison->rows;
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<CompareResult> compared = Compare(**presets, session.Plugins(), flags);
+  if (!compared.ok()) return ReportError(compared.status());
+  const std::vector<CompareRow>& rows = compared->rows;
   const std::string& format = session.flags().format;
   if (format == "json") {
-    fmt::print("{}\n", ComparisonJson(*comparison, flags.only_different).dump(2));
+    fmt::print("{}", CompareJson(*compared, flags.only_different));
     return 0;
   }
   if (format == "csv") {
@@ -208,8 +213,9 @@ int RunCompare(Session& session, const CompareFlags& flags) {
         diff = fmt::format("{:.17g}", n->second - n->first);
         if (n->first != 0) ratio = fmt::format("{:.17g}", n->second / n->first);
       }
-      fmt::print("{},{},{},{},{},{}\n", framework::CsvField(r.path), framework::CsvField(Cell(r.a)),
-                 framework::CsvField(Cell(r.b)), diff, ratio, r.differs ? 1 : 0);
+      fmt::print("{},{},{},{},{},{}\n", framework::CsvField(r.path),
+                 framework::CsvField(Cell(Value(r, 'a'))), framework::CsvField(Cell(Value(r, 'b'))),
+                 diff, ratio, r.differs ? 1 : 0);
     }
     return 0;
   }
@@ -229,10 +235,10 @@ int RunCompare(Session& session, const CompareFlags& flags) {
     }
     std::string metric = r.path;
     if (r.differs && terminal) metric = "\x1b[1m" + metric + "\x1b[0m";
-    table.AddRow({r.differs ? "*" : "", metric, Cell(r.a), Cell(r.b), diff, ratio});
+    table.AddRow(
+        {r.differs ? "*" : "", metric, Cell(Value(r, 'a')), Cell(Value(r, 'b')), diff, ratio});
   }
-  fmt::print("A: {}\nB: {}\n\n{}", comparison->a_scenario.dump(), comparison->b_scenario.dump(),
-             table.Render());
+  fmt::print("A: {}\nB: {}\n\n{}", compared->a_scenario, compared->b_scenario, table.Render());
   fmt::print("\n{} of {} values differ (marked *).\n", different, rows.size());
   return 0;
 }

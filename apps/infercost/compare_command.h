@@ -10,13 +10,13 @@
 #ifndef INFERCOST_APPS_INFERCOST_COMPARE_COMMAND_H_
 #define INFERCOST_APPS_INFERCOST_COMPARE_COMMAND_H_
 
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
-#include "nlohmann/json.hpp"
+#include "framework/loader/plugin_loader.h"
+#include "registry/presets.h"
 
 namespace infercost::cli {
 
@@ -26,24 +26,25 @@ struct CompareFlags {
   bool only_different = false;    // --only-different: hide the rows that are equal
 };
 
-// One value of the two reports, by its path ("summary.ttft_s", "decode.phases[ffn].flops").
+// One metric of the two reports: its path and each side's value as JSON text ("" where the side
+// lacks it).
 struct CompareRow {
   std::string path;
-  std::optional<nlohmann::json> a, b;  // nullopt: the side has no such value
+  std::string a, b;
+  bool has_a = false, has_b = false;
   bool differs = false;
 };
-
-struct Comparison {
-  nlohmann::json a_scenario, b_scenario;  // each report's "scenario" object
-  std::vector<CompareRow> rows;           // summary, then scenario, then the stages
+struct CompareResult {
+  std::string a_scenario, b_scenario;  // each side's `scenario` object as JSON text
+  std::vector<CompareRow> rows;        // summary, then scenario, then the stages
 };
 
-// Evaluates both sides and lines their values up (no output); errors name the side.
-absl::StatusOr<Comparison> Compare(Session& session, const CompareFlags& flags);
-
-// What `compare --format json` prints: {"a": scenario, "b": scenario, "metrics": [{"metric",
-// "a", "b", "differs", "difference", "ratio"}, ...]}.
-nlohmann::json ComparisonJson(const Comparison& comparison, bool only_different);
+// Both sides resolved, estimated and lined up; errors name the side.
+absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
+                                      const framework::PluginSet& plugins,
+                                      const CompareFlags& flags);
+// `infercost compare --format json`'s text (what the web API's /api/v1/compare returns too).
+std::string CompareJson(const CompareResult& result, bool only_different);
 
 int RunCompare(Session& session, const CompareFlags& flags);
 

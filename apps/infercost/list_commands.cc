@@ -17,7 +17,7 @@ using framework::Align;
 using framework::TextTable;
 using nlohmann::json;
 
-void PrintJson(const json& value) { fmt::print("{}\n", value.dump(2)); }
+std::string JsonText(const json& value) { return value.dump(2) + "\n"; }
 
 std::string Si(double value, const char* unit) {
   static constexpr const char* kPrefixes[] = {"", "K", "M", "G", "T", "P", "E"};
@@ -63,7 +63,7 @@ json ModelJson(const registry::Model& m) {
   return j;
 }
 
-json HardwareJson(const registry::Hardware& h) {
+json DeviceJson(const registry::Hardware& h) {
   json peaks = json::object();
   for (const registry::DType& dtype : registry::AllDTypes()) {
     const double peak = h.matrix_flops_per_s[static_cast<size_t>(dtype.id)];
@@ -90,6 +90,33 @@ json HardwareJson(const registry::Hardware& h) {
           {"source", h.source}};
 }
 
+json EngineJson(const registry::Engine& e) {
+  json overrides = json::object();
+  for (const auto& o : e.hardware_overrides) {
+    json values = json::object();
+    for (const auto& [key, value] : o.values) values[key] = value;
+    overrides[o.hardware] = values;
+  }
+  return {{"name", e.name},
+          {"display_name", e.display_name},
+          {"matmul_efficiency", e.matmul_efficiency},
+          {"matmul_half_flops", e.matmul_half_flops},
+          {"bandwidth_efficiency", e.bandwidth_efficiency},
+          {"bandwidth_half_bytes", e.bandwidth_half_bytes},
+          {"low_precision_math", e.low_precision_math},
+          {"kernel_overhead_s", e.kernel_overhead_s},
+          {"per_layer_overhead_s", e.per_layer_overhead_s},
+          {"per_step_overhead_s", e.per_step_overhead_s},
+          {"per_sequence_overhead_s", e.per_sequence_overhead_s},
+          {"runtime_reserve_bytes", e.runtime_reserve_bytes},
+          {"reserve_fraction", e.reserve_fraction},
+          {"max_batched_tokens", e.max_batched_tokens},
+          {"serving_schedule", e.serving_schedule},
+          {"reference_hardware", e.reference_hardware},
+          {"hardware", overrides},
+          {"source", e.source}};
+}
+
 double BestPeak(const registry::Hardware& h, ic_dtype dtype) {
   return h.matrix_flops_per_s[static_cast<size_t>(dtype)];
 }
@@ -100,12 +127,18 @@ std::string Why(const framework::PluginSet& set, const std::string& library_path
   return it == set.provenance.end() ? std::string() : it->second;
 }
 
-// The hardware presets, then the devices hardware plugins describe.
-absl::StatusOr<std::vector<registry::Hardware>> Devices(Session& session) {
-  absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return presets.status();
-  std::vector<registry::Hardware> devices = (*presets)->hardware.items();
-  for (const auto& plugin : session.Plugins().loaded) {
+}  // namespace
+
+std::string ModelsJson(const registry::Presets& presets) {
+  json list = json::array();
+  for (const auto& m : presets.models.items()) list.push_back(ModelJson(m));
+  return JsonText({{"models", list}});
+}
+
+absl::StatusOr<std::vector<registry::Hardware>> AllDevices(const registry::Presets& presets,
+                                                           const framework::PluginSet& plugins) {
+  std::vector<registry::Hardware> devices = presets.hardware.items();
+  for (const auto& plugin : plugins.loaded) {
     if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
     absl::StatusOr<std::vector<registry::Hardware>> own =
         framework::HardwarePlugin(plugin).Devices();
@@ -115,27 +148,22 @@ absl::StatusOr<std::vector<registry::Hardware>> Devices(Session& session) {
   return devices;
 }
 
-}  // namespace
-
-absl::StatusOr<json> ModelsJson(Session& session) {
-  absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return presets.status();
-  json list = json::array();
-  for (const auto& m : (*presets)->models.items()) list.push_back(ModelJson(m));
-  return json{{"models", list}};
-}
-
-absl::StatusOr<json> HardwareListJson(Session& session) {
-  absl::StatusOr<std::vector<registry::Hardware>> devices = Devices(session);
+absl::StatusOr<std::string> HardwareJson(const registry::Presets& presets,
+                                         const framework::PluginSet& plugins) {
+  absl::StatusOr<std::vector<registry::Hardware>> devices = AllDevices(presets, plugins);
   if (!devices.ok()) return devices.status();
   json list = json::array();
-  for (const auto& h : *devices) list.push_back(HardwareJson(h));
-  return json{{"hardware", list}};
+  for (const auto& h : *devices) list.push_back(DeviceJson(h));
+  return JsonText({{"hardware", list}});
 }
 
-json PluginsJson(Session& session, bool load) {
-  const framework::PluginSet listed = session.ListPluginsWithoutLoading();
-  const framework::PluginSet& set = load ? session.Plugins() : listed;
+std::string EnginesJson(const registry::Presets& presets) {
+  json list = json::array();
+  for (const auto& e : presets.engines.items()) list.push_back(EngineJson(e));
+  return JsonText({{"engines", list}});
+}
+
+std::string PluginsJson(const framework::PluginSet& set, bool load) {
   json loaded = json::array();
   if (load) {
     for (const auto& p : set.loaded) {
@@ -166,11 +194,11 @@ json PluginsJson(Session& session, bool load) {
       rejected.back()["abi"] = fmt::format("{}.{}", r.plugin_abi_major, r.plugin_abi_minor);
     }
   }
-  return {{load ? "loaded" : "found", loaded},
-          {"rejected", rejected},
-          {"search_dirs", set.search_dirs},
-          {"warnings", set.warnings},
-          {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}};
+  return JsonText({{load ? "loaded" : "found", loaded},
+                   {"rejected", rejected},
+                   {"search_dirs", set.search_dirs},
+                   {"warnings", set.warnings},
+                   {"host_abi", fmt::format("{}.{}", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR)}});
 }
 
 int RunModels(Session& session) {
@@ -178,9 +206,7 @@ int RunModels(Session& session) {
   if (!presets.ok()) return ReportError(presets.status());
   const auto& models = (*presets)->models.items();
   if (session.flags().format == "json") {
-    absl::StatusOr<json> list = ModelsJson(session);
-    if (!list.ok()) return ReportError(list.status());
-    PrintJson(*list);
+    fmt::print("{}", ModelsJson(**presets));
     return 0;
   }
   TextTable table(
@@ -201,13 +227,13 @@ int RunModels(Session& session) {
 }
 
 int RunHardware(Session& session) {
-  absl::StatusOr<std::vector<registry::Hardware>> listed = Devices(session);
-  if (!listed.ok()) return ReportError(listed.status());
-  const std::vector<registry::Hardware>& devices = *listed;
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<std::vector<registry::Hardware>> all = AllDevices(**presets, session.Plugins());
+  if (!all.ok()) return ReportError(all.status());
+  const std::vector<registry::Hardware>& devices = *all;
   if (session.flags().format == "json") {
-    json list = json::array();
-    for (const auto& h : devices) list.push_back(HardwareJson(h));
-    PrintJson({{"hardware", list}});
+    fmt::print("{}", *HardwareJson(**presets, session.Plugins()));
     return 0;
   }
   TextTable table(
@@ -226,13 +252,37 @@ int RunHardware(Session& session) {
   return 0;
 }
 
-int RunPlugins(Session& session, bool load) {
+int RunEngines(Session& session) {
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
   if (session.flags().format == "json") {
-    PrintJson(PluginsJson(session, load));
+    fmt::print("{}", EnginesJson(**presets));
     return 0;
   }
+  TextTable table({"name", "engine", "mfu", "bw eff", "kernel overhead", "step overhead",
+                   "schedule", "calibrated on"},
+                  {Align::kLeft, Align::kLeft, Align::kRight, Align::kRight, Align::kRight,
+                   Align::kRight, Align::kLeft, Align::kLeft});
+  for (const auto& e : (*presets)->engines.items()) {
+    std::vector<std::string> devices;
+    for (const auto& o : e.hardware_overrides) devices.push_back(o.hardware);
+    table.AddRow({e.name, e.display_name, fmt::format("{:.3g}", e.matmul_efficiency),
+                  fmt::format("{:.3g}", e.bandwidth_efficiency),
+                  fmt::format("{:.3g} us", e.kernel_overhead_s * 1e6),
+                  fmt::format("{:.3g} ms", e.per_step_overhead_s * 1e3), e.serving_schedule,
+                  devices.empty() ? "-" : fmt::format("{}", fmt::join(devices, ","))});
+  }
+  fmt::print("{}", table.Render());
+  return 0;
+}
+
+int RunPlugins(Session& session, bool load) {
   const framework::PluginSet listed = session.ListPluginsWithoutLoading();
   const framework::PluginSet& set = load ? session.Plugins() : listed;
+  if (session.flags().format == "json") {
+    fmt::print("{}", PluginsJson(set, load));
+    return 0;
+  }
   fmt::print("host plugin ABI {}.{}; search path: {}\n\n", INFERCOST_ABI_MAJOR, INFERCOST_ABI_MINOR,
              set.search_dirs.empty() ? "(none found)"
                                      : fmt::format("{}", fmt::join(set.search_dirs, ":")));

@@ -1,7 +1,8 @@
 // infercost — what running a large language model costs, phase by phase.
 //
 //   infercost                       # the default scenario (Llama-3-70B, fp8, 2x H100 SXM)
-//   infercost models | hardware | plugins [--format table|json]
+//   infercost models | hardware | engines | plugins [--format table|json]
+//   infercost serve [--port N] [--bind ADDR]   # the calculator in a browser
 #include <iostream>
 #include <optional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "apps/infercost/list_commands.h"
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/search_command.h"
+#include "apps/infercost/serve_command.h"
 #include "apps/infercost/session.h"
 #include "apps/infercost/sweep_command.h"
 #include "apps/infercost/validate_command.h"
@@ -29,6 +31,8 @@ int main(int argc, char** argv) {
       return infercost::cli::RunModels(session);
     case infercost::cli::Command::kHardware:
       return infercost::cli::RunHardware(session);
+    case infercost::cli::Command::kEngines:
+      return infercost::cli::RunEngines(session);
     case infercost::cli::Command::kPlugins:
       return infercost::cli::RunPlugins(session, !line.no_load);
     case infercost::cli::Command::kValidate:
@@ -41,6 +45,8 @@ int main(int argc, char** argv) {
       return infercost::cli::RunSweep(session, line.sweep_flags);
     case infercost::cli::Command::kSearch:
       return infercost::cli::RunSearch(session, line.search_flags);
+    case infercost::cli::Command::kServe:
+      return infercost::cli::RunServe(session, line.serve_flags);
     case infercost::cli::Command::kReport:
       break;
   }

@@ -180,34 +180,39 @@ absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& pre
   return framework::MakeScenario(request, *with_model);
 }
 
-absl::StatusOr<EvaluatedReport> EvaluateReport(Session& session,
+absl::StatusOr<EvaluatedReport> EvaluateReport(const registry::Presets& presets,
+                                               const framework::PluginSet& plugins,
                                                const framework::ScenarioRequest& request) {
-  absl::StatusOr<const registry::Presets*> presets = session.Presets();
-  if (!presets.ok()) return presets.status();
-  absl::StatusOr<framework::Scenario> scenario =
-      ResolveScenario(**presets, session.Plugins(), request);
+  absl::StatusOr<framework::Scenario> scenario = ResolveScenario(presets, plugins, request);
   if (!scenario.ok()) return scenario.status();
-  absl::StatusOr<framework::Estimate> estimate =
-      framework::EstimateScenario(*scenario, session.Plugins());
+  absl::StatusOr<framework::Estimate> estimate = framework::EstimateScenario(*scenario, plugins);
   if (!estimate.ok()) return estimate.status();
   return EvaluatedReport{std::move(*scenario), std::move(*estimate)};
 }
 
+absl::StatusOr<std::string> ReportJson(const registry::Presets& presets,
+                                       const framework::PluginSet& plugins,
+                                       const framework::ScenarioRequest& request) {
+  absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, request);
+  if (!report.ok()) return report.status();
+  return framework::RenderLedgerJson(report->scenario, report->estimate);
+}
+
 int RunReport(Session& session, const framework::ScenarioRequest& request) {
-  absl::StatusOr<EvaluatedReport> report = EvaluateReport(session, request);
+  absl::StatusOr<const registry::Presets*> presets = session.Presets();
+  if (!presets.ok()) return ReportError(presets.status());
+  absl::StatusOr<EvaluatedReport> report = EvaluateReport(**presets, session.Plugins(), request);
   if (!report.ok()) return ReportError(report.status());
   for (const std::string& warning : report->scenario.warnings) {
     fmt::print(stderr, "infercost: warning: {}\n", warning);
   }
-  const framework::Scenario& scenario = report->scenario;
-  const framework::Estimate& ledger = report->estimate;
   const std::string& format = session.flags().format;
   if (format == "json") {
-    fmt::print("{}", framework::RenderLedgerJson(scenario, ledger));
+    fmt::print("{}", framework::RenderLedgerJson(report->scenario, report->estimate));
   } else if (format == "csv") {
-    fmt::print("{}", framework::RenderLedgerCsv(scenario, ledger));
+    fmt::print("{}", framework::RenderLedgerCsv(report->scenario, report->estimate));
   } else {
-    fmt::print("{}", framework::RenderLedgerTable(scenario, ledger));
+    fmt::print("{}", framework::RenderLedgerTable(report->scenario, report->estimate));
   }
   return 0;
 }

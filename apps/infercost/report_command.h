@@ -3,6 +3,7 @@
 #define INFERCOST_APPS_INFERCOST_REPORT_COMMAND_H_
 
 #include <CLI/CLI.hpp>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
@@ -20,14 +21,19 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
 absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
                                                     const framework::PluginSet& plugins,
                                                     const framework::ScenarioRequest& request);
-// A scenario and its estimate: what `report` renders (as a table, JSON or CSV).
+// A scenario resolved and estimated: what `report` prints in every format.
 struct EvaluatedReport {
-  framework::Scenario scenario;  // with its warnings
+  framework::Scenario scenario;
   framework::Estimate estimate;
 };
-// Resolves and evaluates `request` with the session's presets and plugins (no output).
-absl::StatusOr<EvaluatedReport> EvaluateReport(Session& session,
+absl::StatusOr<EvaluatedReport> EvaluateReport(const registry::Presets& presets,
+                                               const framework::PluginSet& plugins,
                                                const framework::ScenarioRequest& request);
+// `infercost report --format json`'s text for `request` (what the web API's /api/v1/report
+// returns too).
+absl::StatusOr<std::string> ReportJson(const registry::Presets& presets,
+                                       const framework::PluginSet& plugins,
+                                       const framework::ScenarioRequest& request);
 int RunReport(Session& session, const framework::ScenarioRequest& request);
 
 }  // namespace infercost::cli

@@ -37,7 +37,7 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
                                                            const std::set<std::string>& skip = {});
 
 // `args` (report flags, in order; a repeated flag's last value wins) as a request; a parse error
-// is prefixed by `context` ("" for none: the message `infercost report` prints).
+// is prefixed by `context` (none when empty: the CLI's own message).
 absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<std::string>& args,
                                                              const std::string& context);
 

@@ -437,8 +437,9 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   return result;
 }
 
-json SearchJson(const SearchResult& result) {
+std::string SearchJson(const SearchResult& result) {
   const SearchFlags& flags = result.flags;
+  const std::vector<Candidate>& candidates = result.candidates;
   json out = {{"model", flags.model},
               {"input_tokens", flags.input_tokens},
               {"output_tokens", flags.output_tokens},
@@ -448,16 +449,16 @@ json SearchJson(const SearchResult& result) {
               {"feasible", result.feasible}};
   json best = json::object();
   for (const SearchResult::Objective& o : result.objectives) {
-    best[o.name] = o.best ? CandidateJson(result.candidates[*o.best]) : json();
+    best[o.name] = o.best ? CandidateJson(candidates[*o.best]) : json();
   }
   out["best"] = best;
   json front = json::array();
-  for (size_t i : result.frontier) front.push_back(CandidateJson(result.candidates[i]));
+  for (size_t i : result.frontier) front.push_back(CandidateJson(candidates[i]));
   out["frontier"] = front;
   json every = json::array();
-  for (const Candidate& c : result.candidates) every.push_back(CandidateJson(c));
+  for (const Candidate& c : candidates) every.push_back(CandidateJson(c));
   out["candidates"] = every;
-  return out;
+  return out.dump(2) + "\n";
 }
 
 int RunSearch(Session& session, const SearchFlags& input) {
@@ -487,7 +488,7 @@ int RunSearch(Session& session, const SearchFlags& input) {
       configurations, pruned, invalid, candidates.size() - static_cast<size_t>(invalid), feasible);
   const std::string& format = session.flags().format;
   if (format == "json") {
-    fmt::print("{}\n", SearchJson(result).dump(2));
+    fmt::print("{}", SearchJson(result));
     return 0;
   }
   if (format == "csv") {

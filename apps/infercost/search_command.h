@@ -20,7 +20,6 @@
 #include "apps/infercost/session.h"
 #include "framework/estimate.h"
 #include "framework/scenario.h"
-#include "nlohmann/json.hpp"
 
 namespace infercost::cli {
 
@@ -84,9 +83,8 @@ struct SearchResult {
 absl::StatusOr<SearchResult> Search(const SearchFlags& flags, const registry::Presets& presets,
                                     const framework::PluginSet& plugins);
 
-// What `search --format json` prints: the counts, "best" per objective, "frontier" and every
-// candidate as records.
-nlohmann::json SearchJson(const SearchResult& result);
+// `infercost search --format json`'s text (what the web API's /api/v1/search returns too).
+std::string SearchJson(const SearchResult& result);
 
 int RunSearch(Session& session, const SearchFlags& flags);
 

@@ -53,7 +53,8 @@ for f in bin/infercost \
   "$libdir/cmake/infercost/InfercostPlugin.cmake" "$libdir/cmake/infercost/plugin.map" \
   "$libdir/pkgconfig/infercost.pc" "$libdir/pkgconfig/infercost-sdk.pc" \
   share/infercost/presets/models/llama-3-70b.toml share/infercost/presets/hardware/h100-sxm.toml \
-  share/infercost/presets/engines/ideal.toml; do
+  share/infercost/presets/engines/ideal.toml \
+  share/infercost/web/index.html share/infercost/web/atlas.html share/infercost/web/js/common.js; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
 for p in mha gqa mqa mla gated_deltanet dsa naive flash roofline; do
@@ -145,6 +146,31 @@ if run "infercost plugins" "$cli" plugins; then
 fi
 run "infercost models" "$cli" models && { grep -q "llama-3-70b" <<<"$out" || fail "models lacks llama-3-70b"; }
 run "infercost (default scenario)" "$cli" && { grep -qF "N = 750" <<<"$out" || fail "default report lacks N = 750"; }
+
+step "installed \`infercost serve\` serves the installed pages and stops on SIGTERM"
+serve_out=$work/serve.out serve_err=$work/serve.err
+"$cli" serve --port 0 >"$serve_out" 2>"$serve_err" &
+serve_pid=$!
+for _ in $(seq 1 100); do [[ -s $serve_out ]] && break; sleep 0.1; done
+port=$(sed -n 's|^infercost: serving on http://127.0.0.1:\([0-9]*\)/$|\1|p' "$serve_out")
+if [[ -z $port ]]; then
+  fail "installed serve printed no URL: $(cat "$serve_out" "$serve_err")"
+else
+  python3 - "$port" <<'PY' || fail "installed serve: pages or API"
+import json, sys, urllib.request
+base = f"http://127.0.0.1:{sys.argv[1]}"
+page = urllib.request.urlopen(base + "/atlas.html").read().decode()
+assert "<title>infercost" in page, page[:200]
+report = json.load(urllib.request.urlopen(base + "/api/v1/report"))
+assert report["stages"]["decode"]["context_tokens"] == 750
+PY
+  grep -qF "pages from $prefix/share/infercost/web" "$serve_err" ||
+    fail "installed serve does not serve the prefix's pages: $(cat "$serve_err")"
+fi
+kill -TERM "$serve_pid" 2>/dev/null
+wait "$serve_pid"
+serve_status=$?
+[[ $serve_status -eq 0 ]] || fail "installed serve: exit $serve_status on SIGTERM, want 0"
 
 step "sliding-window attention plugin changes the report"
 scenario=(--model llama-3.1-8b --gpus 1 --input-tokens 16000 --output-tokens 64)

@@ -67,6 +67,26 @@ TEST(CommandLineTest, ListCommands) {
   EXPECT_EQ(validate.line.validate_flags.suite, "aic");
 }
 
+TEST(CommandLineTest, EnginesAndServe) {
+  EXPECT_EQ(Parse({"engines"}).line.command, Command::kEngines);
+  Parsed serve = Parse({"serve"});
+  ASSERT_EQ(serve.exit, std::nullopt) << serve.err;
+  EXPECT_EQ(serve.line.command, Command::kServe);
+  EXPECT_EQ(serve.line.serve_flags.bind, "127.0.0.1");  // loopback unless told otherwise
+  EXPECT_EQ(serve.line.serve_flags.port, 8080);
+  Parsed any = Parse({"--presets-dir", ".", "serve", "--port", "0", "--bind", "::1"});
+  ASSERT_EQ(any.exit, std::nullopt) << any.err;
+  EXPECT_EQ(any.line.serve_flags.port, 0);
+  EXPECT_EQ(any.line.serve_flags.bind, "::1");
+  EXPECT_EQ(any.line.flags.preset_dirs, (std::vector<std::string>{"."}));
+  for (const char* port : {"65536", "-1", "http"}) {
+    Parsed bad = Parse({"serve", "--port", port});
+    EXPECT_EQ(bad.exit, 2) << port;
+    EXPECT_THAT(bad.err, HasSubstr("--port")) << port;
+  }
+  EXPECT_EQ(Parse({"serve", "--threads", "0"}).exit, 2);
+}
+
 TEST(CommandLineTest, PluginOverridesAreRepeatableGlobalFlags) {
   Parsed parsed = Parse({"--plugin-override", "gqa", "plugins", "--plugin-override=mha"});
   ASSERT_EQ(parsed.exit, std::nullopt) << parsed.err;

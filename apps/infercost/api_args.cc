@@ -1,0 +1,128 @@
+#include "apps/infercost/api_args.h"
+
+#include <cstdint>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_replace.h"
+#include "fmt/format.h"
+#include "framework/base/status_macros.h"
+#include "nlohmann/json.hpp"
+
+namespace infercost::cli {
+namespace {
+
+using nlohmann::json;
+
+// Flags that reach the filesystem or the plugin loader: fixed when the server starts.
+constexpr const char* kRefused[] = {"plugin-dir", "presets-dir", "plugin-override", "format",
+                                    "a",          "b",           "workload",        "plot",
+                                    "grid-file",  "grid",        "threads",         "data"};
+
+absl::Status CheckKey(const std::string& key) {
+  if (key.empty() || key.size() > 64 || !absl::ascii_isalnum(static_cast<unsigned char>(key[0]))) {
+    return absl::InvalidArgumentError(fmt::format("parameter '{}': not a flag name", key));
+  }
+  for (char c : key) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') {
+      return absl::InvalidArgumentError(fmt::format("parameter '{}': not a flag name", key));
+    }
+  }
+  std::string bare = key;
+  if (absl::StartsWith(bare, "a.") || absl::StartsWith(bare, "b.")) bare = bare.substr(2);
+  for (const char* refused : kRefused) {
+    if (bare == refused) {
+      return absl::InvalidArgumentError(fmt::format(
+          "parameter '{}' is not available through the web API: plugins, presets and files are "
+          "fixed when the server starts (infercost serve --plugin-dir/--presets-dir)",
+          key));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckValue(const std::string& key, const std::string& value) {
+  const bool model = key == "model" || key == "a.model" || key == "b.model";
+  if (model && (absl::StrContains(value, "/") || absl::EndsWith(value, ".toml") ||
+                absl::EndsWith(value, ".json"))) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--{} {}: the web API takes model preset names only (see /api/v1/models); model files "
+        "are not read",
+        key, value));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Append(const std::string& raw_key, const std::string& value,
+                    const std::set<std::string>& switches, std::vector<std::string>& args) {
+  const std::string key = absl::StrReplaceAll(raw_key, {{"_", "-"}});
+  RETURN_IF_ERROR(CheckKey(key));
+  RETURN_IF_ERROR(CheckValue(key, value));
+  const std::string flag = "--" + key;
+  std::string bare = flag;
+  if (absl::StartsWith(key, "a.") || absl::StartsWith(key, "b.")) bare = "--" + key.substr(2);
+  if (switches.count(bare) > 0) {
+    if (value.empty() || value == "true" || value == "1") {
+      args.push_back(flag);
+    } else if (value != "false" && value != "0") {
+      return absl::InvalidArgumentError(
+          fmt::format("{} {}: a switch takes true or false", flag, value));
+    }
+    return absl::OkStatus();
+  }
+  args.push_back(flag);
+  args.push_back(value);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> ScalarText(const std::string& key, const json& value) {
+  if (value.is_string()) return value.get<std::string>();
+  if (value.is_boolean()) return std::string(value.get<bool>() ? "true" : "false");
+  if (value.is_number_integer()) return std::to_string(value.get<int64_t>());
+  if (value.is_number_unsigned()) return std::to_string(value.get<uint64_t>());
+  if (value.is_number_float()) return fmt::format("{}", value.get<double>());
+  return absl::InvalidArgumentError(
+      fmt::format("body key '{}': a value must be a string, a number, true/false or an array "
+                  "of those",
+                  key));
+}
+
+absl::Status AppendJson(const std::string& key, const json& value,
+                        const std::set<std::string>& switches, std::vector<std::string>& args,
+                        int depth) {
+  if (value.is_object() && depth == 0 && (key == "a" || key == "b")) {
+    for (const auto& [inner, v] : value.items()) {
+      RETURN_IF_ERROR(AppendJson(key + "." + inner, v, switches, args, depth + 1));
+    }
+    return absl::OkStatus();
+  }
+  if (value.is_array()) {
+    for (const json& element : value) {
+      ASSIGN_OR_RETURN(std::string text, ScalarText(key, element));
+      RETURN_IF_ERROR(Append(key, text, switches, args));
+    }
+    return absl::OkStatus();
+  }
+  ASSIGN_OR_RETURN(std::string text, ScalarText(key, value));
+  return Append(key, text, switches, args);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<std::string>> ApiArgs(const ApiParams& query, const std::string& body,
+                                                 const std::set<std::string>& switches) {
+  std::vector<std::string> args;
+  for (const auto& [key, value] : query) RETURN_IF_ERROR(Append(key, value, switches, args));
+  if (absl::StripAsciiWhitespace(body).empty()) return args;
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || !parsed.is_object()) {
+    return absl::InvalidArgumentError(
+        "request body: not a JSON object of flag names and values, e.g. {\"gpus\": 4}");
+  }
+  for (const auto& [key, value] : parsed.items()) {
+    RETURN_IF_ERROR(AppendJson(key, value, switches, args, 0));
+  }
+  return args;
+}
+
+}  // namespace infercost::cli
