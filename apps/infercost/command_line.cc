@@ -90,7 +90,7 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
   CLI::App* serve = app.add_subcommand(
       "serve",
       "The calculator in a browser: an HTTP server with the JSON API (/api/v1/) and the pages "
-      "(the atlas, calculate, compare, search)");
+      "(the atlas, the calculator, compare, search)");
   AddServeFlags(*serve, line.serve_flags);
 
   std::vector<const char*> argv;
