@@ -23,4 +23,36 @@ void AddScaled(ic_phase_cost& into, const ic_phase_cost& cost, double times) {
   }
 }
 
+std::array<double, kCostFields> CostFields(const ic_phase_cost& cost) {
+  return {cost.params,
+          cost.matrix_flops,
+          cost.vector_flops,
+          cost.weight_bytes,
+          cost.kv_read_bytes,
+          cost.kv_write_bytes,
+          cost.activation_bytes,
+          cost.comm_bytes,
+          static_cast<double>(cost.gemm_m),
+          static_cast<double>(cost.gemm_n),
+          static_cast<double>(cost.gemm_k),
+          static_cast<double>(cost.gemm_count)};
+}
+
+ic_phase_cost CostFromFields(ic_phase_id phase, const double* f) {
+  ic_phase_cost cost = ZeroCost(phase);
+  cost.params = f[0];
+  cost.matrix_flops = f[1];
+  cost.vector_flops = f[2];
+  cost.weight_bytes = f[3];
+  cost.kv_read_bytes = f[4];
+  cost.kv_write_bytes = f[5];
+  cost.activation_bytes = f[6];
+  cost.comm_bytes = f[7];
+  cost.gemm_m = static_cast<int64_t>(f[8]);
+  cost.gemm_n = static_cast<int64_t>(f[9]);
+  cost.gemm_k = static_cast<int64_t>(f[10]);
+  cost.gemm_count = static_cast<int64_t>(f[11]);
+  return cost;
+}
+
 }  // namespace infercost::framework

@@ -5,6 +5,8 @@
 #ifndef INFERCOST_FRAMEWORK_LEDGER_COST_MATH_H_
 #define INFERCOST_FRAMEWORK_LEDGER_COST_MATH_H_
 
+#include <array>
+
 #include "infercost/c/phase.h"
 
 namespace infercost::framework {
@@ -13,6 +15,12 @@ ic_phase_cost ZeroCost(ic_phase_id phase);
 // into += times x cost, metric by metric; the matmul shape is taken from `cost` if `into` has
 // none.
 void AddScaled(ic_phase_cost& into, const ic_phase_cost& cost, double times);
+
+// Every number of a record as doubles (the eight metrics, then gemm m, n, k, count), and back:
+// what code that treats a record as a vector (interpolation, summation) works on.
+inline constexpr size_t kCostFields = 12;
+std::array<double, kCostFields> CostFields(const ic_phase_cost& cost);
+ic_phase_cost CostFromFields(ic_phase_id phase, const double* fields);
 
 }  // namespace infercost::framework
 

@@ -329,12 +329,8 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(std::vector<ic_phase_cost>*
       for (const AttentionSlice& slice : attention) {
         for (const ic_phase_cost& cost : slice.phases) {
           sample.shape.insert(sample.shape.end(), {slice.layers, cost.phase});
-          sample.values.insert(
-              sample.values.end(),
-              {cost.params, cost.matrix_flops, cost.vector_flops, cost.weight_bytes,
-               cost.kv_read_bytes, cost.kv_write_bytes, cost.activation_bytes, cost.comm_bytes,
-               static_cast<double>(cost.gemm_m), static_cast<double>(cost.gemm_n),
-               static_cast<double>(cost.gemm_k), static_cast<double>(cost.gemm_count)});
+          const std::array<double, kCostFields> fields = CostFields(cost);
+          sample.values.insert(sample.values.end(), fields.begin(), fields.end());
         }
       }
     }
@@ -351,24 +347,12 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(std::vector<ic_phase_cost>*
     }
     return sample;
   };
-  constexpr size_t kFields = 12;  // per phase, in the order above
   const AddWeighted add = [&](const AffineSample& sample, double weight) {
     size_t v = 0;
-    for (size_t i = 0; i + 1 < sample.shape.size() && sample.shape[i] >= 0; i += 2, v += kFields) {
-      const double* f = &sample.values[v];
-      ic_phase_cost cost = ZeroCost(static_cast<ic_phase_id>(sample.shape[i + 1]));
-      cost.params = f[0];
-      cost.matrix_flops = f[1];
-      cost.vector_flops = f[2];
-      cost.weight_bytes = f[3];
-      cost.kv_read_bytes = f[4];
-      cost.kv_write_bytes = f[5];
-      cost.activation_bytes = f[6];
-      cost.comm_bytes = f[7];
-      cost.gemm_m = static_cast<int64_t>(f[8]);
-      cost.gemm_n = static_cast<int64_t>(f[9]);
-      cost.gemm_k = static_cast<int64_t>(f[10]);
-      cost.gemm_count = static_cast<int64_t>(f[11]);
+    for (size_t i = 0; i + 1 < sample.shape.size() && sample.shape[i] >= 0;
+         i += 2, v += kCostFields) {
+      const ic_phase_cost cost =
+          CostFromFields(static_cast<ic_phase_id>(sample.shape[i + 1]), &sample.values[v]);
       Accumulate(*whole_model, cost, weight * static_cast<double>(sample.shape[i]));
     }
     if (hook == nullptr) return;
