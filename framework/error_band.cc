@@ -71,24 +71,30 @@ TimeBand BandOf(const Scenario& s, const std::string& metric, double value) {
   }
   // Extrapolation: beyond the measured context or concurrency, or away from the fitted
   // calibration, the band's log-width grows by 1 + log2 of how far (twice as far: twice as wide).
-  auto widen = [&](double ratio, const std::string& what) {
+  // `what` formats the reason only when the band does widen (most estimates: never).
+  auto widen = [&](double ratio, const auto& what) {
     if (!(ratio > 1 + 1e-9)) return;
     const double factor = 1 + std::log2(ratio);
     band.widening *= factor;
-    why.push_back(fmt::format("{}: band {:.2g}x as wide", what, factor));
+    why.push_back(fmt::format("{}: band {:.2g}x as wide", what(), factor));
   };
   const int64_t context = s.input_tokens + s.output_tokens;
   if (measured != nullptr && measured->max_context > 0) {
-    widen(static_cast<double>(context) / static_cast<double>(measured->max_context),
-          fmt::format("context {} tokens beyond the {} measured", context, measured->max_context));
+    widen(static_cast<double>(context) / static_cast<double>(measured->max_context), [&] {
+      return fmt::format("context {} tokens beyond the {} measured", context,
+                         measured->max_context);
+    });
   }
   if (measured != nullptr && measured->max_batch > 0) {
-    widen(static_cast<double>(s.concurrency) / static_cast<double>(measured->max_batch),
-          fmt::format("concurrency {} beyond the {} measured", s.concurrency, measured->max_batch));
+    widen(static_cast<double>(s.concurrency) / static_cast<double>(measured->max_batch), [&] {
+      return fmt::format("concurrency {} beyond the {} measured", s.concurrency,
+                         measured->max_batch);
+    });
   }
-  widen(s.calibration_override_ratio,
-        fmt::format("calibration overridden {:.2g}x away from the {} preset",
-                    s.calibration_override_ratio, s.engine.name));
+  widen(s.calibration_override_ratio, [&] {
+    return fmt::format("calibration overridden {:.2g}x away from the {} preset",
+                       s.calibration_override_ratio, s.engine.name);
+  });
   if (band.widening > 1) {
     const double center = std::sqrt(low * high);
     const double half = std::pow(std::sqrt(high / low), band.widening);

@@ -47,6 +47,7 @@ struct PoolRequest {
   bool Empty() const {
     return workers == 0 && gpus == 0 && tp == 0 && pp == 0 && dp == 0 && ep == 0 && max_batch == 0;
   }
+  bool operator==(const PoolRequest&) const = default;
 };
 
 struct ScenarioRequest {
@@ -87,6 +88,8 @@ struct ScenarioRequest {
   double request_rate = 0;
   PoolRequest prefill_pool;  // --mode disagg: --prefill-workers, --prefill-tp, ...
   PoolRequest decode_pool;   // --decode-workers, --decode-tp, ...
+
+  bool operator==(const ScenarioRequest&) const = default;
 };
 
 // A resolved pool of --mode disagg.

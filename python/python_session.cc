@@ -45,10 +45,12 @@ absl::StatusOr<std::vector<json>> PythonSession::Sweep(const cli::SweepFlags& fl
   std::lock_guard<std::mutex> lock(mutex_);
   ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
   ASSIGN_OR_RETURN(cli::SweepPlan plan, cli::PlanSweep(flags));
+  cli::SweepEvaluator evaluator(plan, *presets, session_.Plugins());
+  const std::vector<cli::SweepResult> results = evaluator.Evaluate(0, plan.points, flags.threads);
   std::vector<json> points;
-  points.reserve(static_cast<size_t>(plan.points));
+  points.reserve(results.size());
   for (int64_t n = 0; n < plan.points; ++n) {
-    points.push_back(cli::SweepPoint(plan, n, *presets, session_.Plugins()));
+    points.push_back(cli::SweepJsonLine(plan, n, results[static_cast<size_t>(n)]));
   }
   return points;
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "fmt/format.h"
 #include "framework/abi/hardware_plugin.h"
+#include "framework/base/status_macros.h"
 #include "framework/estimate.h"
 #include "framework/report/ledger_report.h"
 #include "registry/hf_config.h"
@@ -178,6 +179,35 @@ absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& pre
   if (!with_model.ok()) return with_model.status();
   AddPluginDevices(plugins, *with_model);
   return framework::MakeScenario(request, *with_model);
+}
+
+absl::StatusOr<framework::Scenario> ScenarioResolver::Resolve(
+    const framework::ScenarioRequest& original) {
+  const ForModel* prepared = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::unique_ptr<const ForModel>& slot = by_model_[original.model];
+    if (slot == nullptr) {
+      auto made = std::make_unique<ForModel>();
+      framework::ScenarioRequest request = original;
+      absl::StatusOr<registry::Presets> with_model = PresetsWithModel(presets_, request);
+      if (with_model.ok()) {
+        made->presets = std::move(*with_model);
+        AddPluginDevices(plugins_, made->presets);
+      } else {
+        made->status = with_model.status();
+      }
+      made->model = request.model;
+      slot = std::move(made);
+    }
+    prepared = slot.get();
+  }
+  RETURN_IF_ERROR(prepared->status);
+  if (prepared->model == original.model)
+    return framework::MakeScenario(original, prepared->presets);
+  framework::ScenarioRequest request = original;
+  request.model = prepared->model;
+  return framework::MakeScenario(request, prepared->presets);
 }
 
 absl::StatusOr<EvaluatedReport> EvaluateReport(const registry::Presets& presets,

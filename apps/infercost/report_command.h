@@ -3,6 +3,9 @@
 #define INFERCOST_APPS_INFERCOST_REPORT_COMMAND_H_
 
 #include <CLI/CLI.hpp>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -21,6 +24,25 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
 absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
                                                     const framework::PluginSet& plugins,
                                                     const framework::ScenarioRequest& request);
+// ResolveScenario for many requests (a sweep's points): the presets each distinct `--model`
+// needs (a model file loaded, the plugins' devices added) are made once and kept. Thread-safe.
+class ScenarioResolver {
+ public:
+  ScenarioResolver(const registry::Presets& presets, const framework::PluginSet& plugins)
+      : presets_(presets), plugins_(plugins) {}
+  absl::StatusOr<framework::Scenario> Resolve(const framework::ScenarioRequest& request);
+
+ private:
+  struct ForModel {
+    absl::Status status;
+    std::string model;  // the name the model has in `presets`
+    registry::Presets presets;
+  };
+  const registry::Presets& presets_;
+  const framework::PluginSet& plugins_;
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<const ForModel>> by_model_;
+};
 // A scenario resolved and estimated: what `report` prints in every format.
 struct EvaluatedReport {
   framework::Scenario scenario;

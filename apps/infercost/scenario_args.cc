@@ -67,18 +67,32 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
 
 absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<std::string>& args,
                                                              const std::string& context) {
-  CLI::App app{context};
-  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  framework::ScenarioRequest request;
-  AddScenarioFlags(app, request);
+  ScenarioArgsParser parser(context);
+  return parser.Parse(args, framework::ScenarioRequest{});
+}
+
+ScenarioArgsParser::ScenarioArgsParser(std::string context)
+    : context_(std::move(context)),
+      request_(std::make_unique<framework::ScenarioRequest>()),
+      app_(std::make_unique<CLI::App>(context_)) {
+  app_->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  AddScenarioFlags(*app_, *request_);
+}
+
+ScenarioArgsParser::~ScenarioArgsParser() = default;
+
+absl::StatusOr<framework::ScenarioRequest> ScenarioArgsParser::Parse(
+    const std::vector<std::string>& args, const framework::ScenarioRequest& base) {
+  *request_ = base;
+  app_->clear();
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 pops from the back
   try {
-    app.parse(reversed);
+    app_->parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(context.empty() ? std::string(e.what())
-                                                      : fmt::format("{}: {}", context, e.what()));
+    return absl::InvalidArgumentError(context_.empty() ? std::string(e.what())
+                                                       : fmt::format("{}: {}", context_, e.what()));
   }
-  return request;
+  return *request_;
 }
 
 }  // namespace infercost::cli

@@ -8,6 +8,7 @@
 #ifndef INFERCOST_APPS_INFERCOST_SCENARIO_ARGS_H_
 #define INFERCOST_APPS_INFERCOST_SCENARIO_ARGS_H_
 
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -15,6 +16,10 @@
 
 #include "absl/status/statusor.h"
 #include "framework/scenario.h"
+
+namespace CLI {
+class App;
+}
 
 namespace toml {
 inline namespace v3 {
@@ -40,6 +45,30 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
 // is prefixed by `context` (none when empty: the CLI's own message).
 absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<std::string>& args,
                                                              const std::string& context);
+
+// ParseScenarioArgs for many lists in a row (a sweep's points): the flags are declared once,
+// and each list is parsed over a base request, so a point only parses the flags that differ from
+// its base. Not thread-safe: one parser per thread.
+//
+//   ScenarioArgsParser parser("sweep");
+//   ASSIGN_OR_RETURN(ScenarioRequest base, parser.Parse(base_args, ScenarioRequest{}));
+//   ASSIGN_OR_RETURN(ScenarioRequest point, parser.Parse({"--gpus", "4"}, base));
+class ScenarioArgsParser {
+ public:
+  explicit ScenarioArgsParser(std::string context);
+  ~ScenarioArgsParser();
+  ScenarioArgsParser(const ScenarioArgsParser&) = delete;
+  ScenarioArgsParser& operator=(const ScenarioArgsParser&) = delete;
+
+  // `base` with the flags of `args` applied (a repeated flag's last value wins).
+  absl::StatusOr<framework::ScenarioRequest> Parse(const std::vector<std::string>& args,
+                                                   const framework::ScenarioRequest& base);
+
+ private:
+  std::string context_;
+  std::unique_ptr<framework::ScenarioRequest> request_;  // what the flags write into
+  std::unique_ptr<CLI::App> app_;
+};
 
 }  // namespace infercost::cli
 

@@ -2,9 +2,13 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
+#include <thread>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_replace.h"
@@ -155,44 +159,105 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
   return plan;
 }
 
-json SweepPoint(const SweepPlan& plan, int64_t n, const registry::Presets& presets,
-                const framework::PluginSet& plugins) {
+std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n) {
   const std::vector<GridField>& grid = plan.grid;
-  // The point's values: the first field varies slowest.
-  std::vector<size_t> at(grid.size(), 0);
+  std::vector<std::string> values(grid.size());
   int64_t rest = n;
   for (size_t f = grid.size(); f-- > 0;) {
     const int64_t size = static_cast<int64_t>(grid[f].second.size());
-    at[f] = static_cast<size_t>(rest % size);
+    values[f] = grid[f].second[static_cast<size_t>(rest % size)];
     rest /= size;
   }
-  std::vector<std::string> args = plan.base;
-  for (size_t f = 0; f < grid.size(); ++f) {
-    args.push_back(FieldFlag(grid[f].first));
-    args.push_back(grid[f].second[at[f]]);
-  }
-  json line = json::object();
-  for (size_t f = 0; f < grid.size(); ++f) {
-    const std::string& value = grid[f].second[at[f]];
-    double number = 0;
-    if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
-      line[grid[f].first] = number == std::floor(number) && std::fabs(number) < 9e15
-                                ? json(static_cast<int64_t>(number))
-                                : json(number);
-    } else {
-      line[grid[f].first] = value;
+  return values;
+}
+
+SweepEvaluator::SweepEvaluator(const SweepPlan& plan, const registry::Presets& presets,
+                               const framework::PluginSet& plugins)
+    : plan_(plan), plugins_(plugins), resolver_(presets, plugins) {
+  ScenarioArgsParser parser("sweep");
+  absl::StatusOr<framework::ScenarioRequest> base = parser.Parse(plan.base, {});
+  if (!base.ok()) return;
+  // A point's flags parsed over the base must give what base + point flags give (they do unless
+  // a flag accumulates, e.g. a --variant-option both in the base and in the grid): checked with
+  // each field's first and last value.
+  for (const auto& [field, values] : plan.grid) {
+    for (const std::string* value : {&values.front(), &values.back()}) {
+      const std::vector<std::string> point = {FieldFlag(field), *value};
+      std::vector<std::string> all = plan.base;
+      all.insert(all.end(), point.begin(), point.end());
+      absl::StatusOr<framework::ScenarioRequest> over_base = parser.Parse(point, *base);
+      absl::StatusOr<framework::ScenarioRequest> whole = parser.Parse(all, {});
+      if (over_base.ok() != whole.ok() || (whole.ok() && !(*over_base == *whole))) return;
     }
   }
-  absl::StatusOr<framework::Estimate> estimate = [&]() -> absl::StatusOr<framework::Estimate> {
-    ASSIGN_OR_RETURN(framework::ScenarioRequest request, ParseScenarioArgs(args, "sweep"));
-    ASSIGN_OR_RETURN(framework::Scenario scenario, ResolveScenario(presets, plugins, request));
-    return framework::EstimateScenario(scenario, plugins, framework::EstimateDetail::kSummary);
-  }();
-  if (!estimate.ok()) {
-    line["error"] = std::string(estimate.status().message());
+  base_ = *std::move(base);
+}
+
+absl::StatusOr<framework::ScenarioRequest> SweepEvaluator::Request(ScenarioArgsParser& parser,
+                                                                   int64_t n) const {
+  std::vector<std::string> args;
+  if (!base_) args = plan_.base;
+  const std::vector<std::string> values = SweepPointValues(plan_, n);
+  for (size_t f = 0; f < values.size(); ++f) {
+    args.push_back(FieldFlag(plan_.grid[f].first));
+    args.push_back(values[f]);
+  }
+  return parser.Parse(args, base_ ? *base_ : framework::ScenarioRequest{});
+}
+
+std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, int threads) {
+  std::vector<SweepResult> results(static_cast<size_t>(std::max<int64_t>(count, 0)));
+  if (results.empty()) return results;
+  size_t workers = threads > 0 ? static_cast<size_t>(threads)
+                               : std::max<size_t>(1, std::thread::hardware_concurrency());
+  workers = std::min(workers, results.size());
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    ScenarioArgsParser parser("sweep");
+    for (size_t i = next++; i < results.size(); i = next++) {
+      absl::StatusOr<framework::Summary> summary = [&]() -> absl::StatusOr<framework::Summary> {
+        ASSIGN_OR_RETURN(const framework::ScenarioRequest request,
+                         Request(parser, first + static_cast<int64_t>(i)));
+        ASSIGN_OR_RETURN(const framework::Scenario scenario, resolver_.Resolve(request));
+        ASSIGN_OR_RETURN(
+            framework::Estimate estimate,
+            framework::EstimateScenario(scenario, plugins_, framework::EstimateDetail::kSummary));
+        return std::move(estimate.summary);
+      }();
+      if (summary.ok()) {
+        results[i].summary = *std::move(summary);
+      } else {
+        results[i].status = summary.status();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  pool.reserve(workers - 1);
+  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  return results;
+}
+
+json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
+  const std::vector<std::string> values = SweepPointValues(plan, n);
+  json line = json::object();
+  for (size_t f = 0; f < values.size(); ++f) {
+    const std::string& value = values[f];
+    double number = 0;
+    if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
+      line[plan.grid[f].first] = number == std::floor(number) && std::fabs(number) < 9e15
+                                     ? json(static_cast<int64_t>(number))
+                                     : json(number);
+    } else {
+      line[plan.grid[f].first] = value;
+    }
+  }
+  if (!result.status.ok()) {
+    line["error"] = std::string(result.status.message());
     return line;
   }
-  const framework::Summary& s = estimate->summary;
+  const framework::Summary& s = result.summary;
   line["ttft_s"] = s.ttft_s;
   line["tpot_s"] = s.tpot_s;
   line["e2e_s"] = s.e2e_s;
@@ -210,57 +275,60 @@ json SweepPoint(const SweepPlan& plan, int64_t n, const registry::Presets& prese
   return line;
 }
 
+std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
+  std::string text;
+  for (const std::string& value : SweepPointValues(plan, n)) {
+    text += framework::CsvField(value) + ",";
+  }
+  if (!result.status.ok()) {
+    // Every metric empty, then the error.
+    text.append(std::size(kSweepMetrics) - 1, ',');
+    return text + framework::CsvField(std::string(result.status.message()));
+  }
+  const framework::Summary& s = result.summary;
+  fmt::format_to(std::back_inserter(text), "{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{},{},",
+                 s.ttft_s, s.tpot_s, s.e2e_s, s.tokens_per_s_per_user, s.tokens_per_s_aggregate,
+                 s.tokens_per_s_per_gpu, s.memory.fits ? "true" : "false",
+                 s.memory.max_concurrency);
+  fmt::format_to(std::back_inserter(text), "{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},",
+                 s.memory.weights_bytes, s.memory.kv_bytes, s.usd_per_million_input_tokens,
+                 s.usd_per_million_output_tokens, s.confidence.band);
+  return text;
+}
+
 int RunSweep(Session& session, const SweepFlags& flags) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   absl::StatusOr<SweepPlan> plan = PlanSweep(flags);
   if (!plan.ok()) return ReportError(plan.status());
-  const std::vector<GridField>& grid = plan->grid;
   const bool json_lines = session.flags().format == "json";
   if (!json_lines) {
     std::string header;
-    for (const auto& [field, values] : grid) header += framework::CsvField(field) + ",";
+    for (const auto& [field, values] : plan->grid) header += framework::CsvField(field) + ",";
     for (const char* m : kSweepMetrics)
       header += std::string(m) + (std::string(m) == "error" ? "" : ",");
     fmt::print("{}\n", header);
   }
+  SweepEvaluator evaluator(*plan, **presets, session.Plugins());
   const bool progress = isatty(fileno(stderr)) != 0;
   const auto start = std::chrono::steady_clock::now();
-  for (int64_t n = 0; n < plan->points; ++n) {
-    const json line = SweepPoint(*plan, n, **presets, session.Plugins());
-    if (json_lines) {
-      fmt::print("{}\n", line.dump());
-    } else {
-      // The CSV row: the grid's values as given, then the metrics (empty when in error).
-      std::string text;
-      int64_t rest = n;
-      std::vector<std::string> values(grid.size());
-      for (size_t f = grid.size(); f-- > 0;) {
-        const int64_t size = static_cast<int64_t>(grid[f].second.size());
-        values[f] = grid[f].second[static_cast<size_t>(rest % size)];
-        rest /= size;
-      }
-      for (const std::string& value : values) text += framework::CsvField(value) + ",";
-      const bool failed = !line["error"].is_null();
-      for (const char* m : kSweepMetrics) {
-        const std::string metric = m;
-        if (metric == "error") {
-          text += failed ? framework::CsvField(line["error"].get<std::string>()) : "";
-        } else if (failed) {
-          text += ",";
-        } else if (metric == "fits") {
-          text += line["fits"].get<bool>() ? "true," : "false,";
-        } else if (metric == "max_concurrency") {
-          text += std::to_string(line["max_concurrency"].get<int64_t>()) + ",";
-        } else {
-          text += fmt::format("{:.9g},", line[metric].get<double>());
-        }
-      }
-      fmt::print("{}\n", text);
+  // Chunks: memory stays flat in the sweep's size, and lines stream as the chunks complete.
+  constexpr int64_t kChunk = 4096;
+  std::string out;
+  for (int64_t first = 0; first < plan->points; first += kChunk) {
+    const int64_t count = std::min(kChunk, plan->points - first);
+    const std::vector<SweepResult> results = evaluator.Evaluate(first, count, flags.threads);
+    out.clear();
+    for (int64_t i = 0; i < count; ++i) {
+      const SweepResult& result = results[static_cast<size_t>(i)];
+      out += json_lines ? SweepJsonLine(*plan, first + i, result).dump()
+                        : SweepCsvLine(*plan, first + i, result);
+      out += '\n';
     }
+    std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
     if (progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
-      fmt::print(stderr, "\rsweep: {} of {} points", n + 1, plan->points);
+      fmt::print(stderr, "\rsweep: {} of {} points", first + count, plan->points);
     }
   }
   if (progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {

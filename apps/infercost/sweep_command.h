@@ -10,11 +10,14 @@
 #ifndef INFERCOST_APPS_INFERCOST_SWEEP_COMMAND_H_
 #define INFERCOST_APPS_INFERCOST_SWEEP_COMMAND_H_
 
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "apps/infercost/report_command.h"
+#include "apps/infercost/scenario_args.h"
 #include "apps/infercost/session.h"
 #include "framework/loader/plugin_loader.h"
 #include "nlohmann/json.hpp"
@@ -29,6 +32,7 @@ struct SweepFlags {
   std::string file;               // --grid-file
   std::vector<std::string> args;  // the other flags: every point's scenario
   std::vector<GridField> values;  // fields given as lists by an embedding host (after `grid`)
+  int threads = 0;                // --threads; <= 0: one per hardware thread
 };
 
 // A checked grid: every field a scenario flag, at most 10^8 points.
@@ -60,10 +64,41 @@ absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ParseGridSpec(
 
 absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags);
 
-// Point `n` (0 <= n < plan.points; the first field varies slowest) evaluated: a JSON line of
-// `sweep --format json` ({field: value, ..., metric: value, ..., "error": null or why}).
-nlohmann::json SweepPoint(const SweepPlan& plan, int64_t n, const registry::Presets& presets,
-                          const framework::PluginSet& plugins);
+// One evaluated point: the estimate's summary, or why the point is not a valid scenario.
+struct SweepResult {
+  absl::Status status;
+  framework::Summary summary;  // valid when status is OK
+};
+
+// Evaluates a plan's points on several threads, each exactly as `report` resolves and
+// estimates its flags (the base flags, then the point's; summary only). A point's flags are
+// parsed over the base request, parsed once, and each distinct --model is resolved once.
+class SweepEvaluator {
+ public:
+  SweepEvaluator(const SweepPlan& plan, const registry::Presets& presets,
+                 const framework::PluginSet& plugins);
+  // Points [first, first + count) (the first field varies slowest), in order; `threads` <= 0:
+  // one per hardware thread.
+  std::vector<SweepResult> Evaluate(int64_t first, int64_t count, int threads);
+
+ private:
+  absl::StatusOr<framework::ScenarioRequest> Request(ScenarioArgsParser& parser, int64_t n) const;
+
+  const SweepPlan& plan_;
+  const framework::PluginSet& plugins_;
+  ScenarioResolver resolver_;
+  // The base flags parsed; nullopt when a point's flags cannot simply be parsed over them (then
+  // every point parses base + its flags).
+  std::optional<framework::ScenarioRequest> base_;
+};
+
+// Point `n`'s value of each grid field, in the grid's order.
+std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n);
+// Point `n` as a line of `sweep --format json` ({field: value, ..., metric: value, ...,
+// "error": null or why}) and as a CSV row (the grid's values as given, then kSweepMetrics;
+// metrics empty when in error), without the newline.
+nlohmann::json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result);
+std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result);
 
 int RunSweep(Session& session, const SweepFlags& flags);
 

@@ -1,6 +1,7 @@
 #include "framework/ledger/pipeline.h"
 
 #include <algorithm>
+#include <array>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -50,6 +51,31 @@ void Accumulate(std::vector<ic_phase_cost>& phases, const ic_phase_cost& cost, d
   AddScaled(fresh, cost, times);
   phases.push_back(fresh);
 }
+
+// Accumulate for a ledger built in one go: `slots` remembers where each known phase id's
+// record is (-1: none yet), so adding a record does not search the ledger.
+class PhaseAccumulator {
+ public:
+  explicit PhaseAccumulator(std::vector<ic_phase_cost>& phases) : phases_(phases) {
+    slots_.fill(-1);
+  }
+  void Add(const ic_phase_cost& cost, double times) {
+    if (cost.phase < 0 || cost.phase >= IC_PHASE_COUNT_V1_1) {
+      Accumulate(phases_, cost, times);
+      return;
+    }
+    int& slot = slots_[static_cast<size_t>(cost.phase)];
+    if (slot < 0) {
+      slot = static_cast<int>(phases_.size());
+      phases_.push_back(ZeroCost(cost.phase));
+    }
+    AddScaled(phases_[static_cast<size_t>(slot)], cost, times);
+  }
+
+ private:
+  std::vector<ic_phase_cost>& phases_;
+  std::array<int, IC_PHASE_COUNT_V1_1> slots_;
+};
 
 }  // namespace
 
@@ -179,35 +205,44 @@ absl::StatusOr<std::vector<AttentionSlice>> Pipeline::AttentionByClass(const Ste
   return slices;
 }
 
-absl::StatusOr<LayerGroup> Pipeline::EvaluateLayer(
-    const LayerKind& kind, const Step& step, const std::vector<ic_phase_cost>& attention) const {
+void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
+                                 const std::vector<ic_phase_cost>& attention,
+                                 std::vector<ic_phase_cost>& phases) const {
   const registry::Model& model = scenario_.model;
-  LayerGroup group;
-  group.name = kind.name;
-  group.layers = kind.layers;
-  group.phases.push_back(NormPhase(IC_PHASE_ATTN_NORM, model, step, precision_));
-  group.phases.insert(group.phases.end(), attention.begin(), attention.end());
+  phases.push_back(NormPhase(IC_PHASE_ATTN_NORM, model, step, precision_));
+  phases.insert(phases.end(), attention.begin(), attention.end());
   // Parallel attention (Falcon) feeds attention and FFN from one norm.
   if (!model.parallel_attention) {
-    group.phases.push_back(NormPhase(IC_PHASE_FFN_NORM, model, step, precision_));
+    phases.push_back(NormPhase(IC_PHASE_FFN_NORM, model, step, precision_));
   }
   if (step.tensor_parallel > 1) {
-    group.phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
+    phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
     // MoE layers with expert all-to-alls combine their outputs there instead.
     if (!(kind.moe && UsesExpertAllToAll(step))) {
-      group.phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
+      phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
     }
   }
-  std::vector<ic_phase_cost> ffn =
-      kind.moe ? MoeFfnPhases(model, step, precision_)
-               : DenseFfnPhases(model, model.intermediate_size, step, precision_);
-  group.phases.insert(group.phases.end(), ffn.begin(), ffn.end());
-  SortForDisplay(group.phases);
-  group.totals = Sum(group.phases);
-  return group;
+  if (kind.moe) {
+    std::vector<ic_phase_cost> ffn = MoeFfnPhases(model, step, precision_);
+    phases.insert(phases.end(), ffn.begin(), ffn.end());
+  } else {
+    std::vector<ic_phase_cost> ffn =
+        DenseFfnPhases(model, model.intermediate_size, step, precision_);
+    phases.insert(phases.end(), ffn.begin(), ffn.end());
+  }
 }
 
-absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
+void Pipeline::AppendModelPhases(const Step& step, std::vector<ic_phase_cost>& phases) const {
+  const registry::Model& model = scenario_.model;
+  phases.insert(phases.end(), {TokenIdsPhase(), EmbeddingPhase(model, step, precision_),
+                               NormPhase(IC_PHASE_FINAL_NORM, model, step, precision_),
+                               LmHeadPhase(model, step, precision_), SamplingPhase(model, step)});
+  // One record per stage boundary crossed; the ledger and the timer count
+  // pipeline_parallel - 1 of them.
+  if (step.pipeline_parallel > 1) phases.push_back(PipelineSendPhase(model, step, precision_));
+}
+
+static absl::Status CheckStep(const Step& step) {
   if (step.batch <= 0 || step.query_tokens <= 0 || step.context_tokens < step.query_tokens ||
       step.tensor_parallel <= 0) {
     return absl::InvalidArgumentError(fmt::format(
@@ -215,31 +250,32 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
         "(need batch >= 1, query tokens >= 1, context >= query tokens, tensor parallel >= 1)",
         step.batch, step.query_tokens, step.context_tokens, step.tensor_parallel));
   }
-  const registry::Model& model = scenario_.model;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
+  RETURN_IF_ERROR(CheckStep(step));
   StageLedger ledger;
   ledger.step = step;
   ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
+  PhaseAccumulator whole_model(ledger.phases);
+  ledger.groups.reserve(layer_kinds_.size());
   for (const LayerKind& kind : layer_kinds_) {
-    ASSIGN_OR_RETURN(LayerGroup group,
-                     EvaluateLayer(kind, step, attention[kind.attention_class].phases));
+    LayerGroup& group = ledger.groups.emplace_back();
+    group.name = kind.name;
+    group.layers = kind.layers;
+    AppendLayerPhases(kind, step, attention[kind.attention_class].phases, group.phases);
+    SortForDisplay(group.phases);
+    group.totals = Sum(group.phases);
     for (const ic_phase_cost& cost : group.phases) {
-      Accumulate(ledger.phases, cost, static_cast<double>(group.layers));
+      whole_model.Add(cost, static_cast<double>(group.layers));
     }
     ledger.stack_weight_bytes += static_cast<double>(group.layers) * group.totals.weight_bytes;
-    ledger.groups.push_back(std::move(group));
   }
-  const ic_phase_cost lm_head = LmHeadPhase(model, step, precision_);
-  for (const ic_phase_cost& cost : {TokenIdsPhase(), EmbeddingPhase(model, step, precision_),
-                                    NormPhase(IC_PHASE_FINAL_NORM, model, step, precision_),
-                                    lm_head, SamplingPhase(model, step)}) {
-    Accumulate(ledger.phases, cost, 1);
-    ledger.model_phases.push_back(cost);
-  }
-  if (step.pipeline_parallel > 1) {
-    // One record per stage boundary crossed; the timer charges all pipeline_parallel - 1 hops.
-    const ic_phase_cost hop = PipelineSendPhase(model, step, precision_);
-    Accumulate(ledger.phases, hop, static_cast<double>(step.pipeline_parallel - 1));
-    ledger.model_phases.push_back(hop);
+  AppendModelPhases(step, ledger.model_phases);
+  for (const ic_phase_cost& cost : ledger.model_phases) {
+    const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
+    whole_model.Add(cost, hop ? static_cast<double>(step.pipeline_parallel - 1) : 1.0);
   }
   SortForDisplay(ledger.phases);
   for (const ic_phase_cost& cost : ledger.phases) {
@@ -250,8 +286,26 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
   ledger.totals = Sum(ledger.phases);
   ledger.layer_weight_bytes = ledger.groups.front().totals.weight_bytes;
   // The explainer's whole-model meter: L x layer + LM head (no embedding row, no final norm).
-  ledger.stack_weight_bytes += lm_head.weight_bytes;
+  for (const ic_phase_cost& cost : ledger.model_phases) {
+    if (cost.phase == IC_PHASE_LM_HEAD) ledger.stack_weight_bytes += cost.weight_bytes;
+  }
   return ledger;
+}
+
+absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step) const {
+  RETURN_IF_ERROR(CheckStep(step));
+  ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
+  std::vector<ic_phase_cost> phases;
+  double largest = 0;
+  for (const LayerKind& kind : layer_kinds_) {
+    phases.clear();
+    AppendLayerPhases(kind, step, attention[kind.attention_class].phases, phases);
+    for (const ic_phase_cost& cost : phases) largest = std::max(largest, cost.activation_bytes);
+  }
+  phases.clear();
+  AppendModelPhases(step, phases);
+  for (const ic_phase_cost& cost : phases) largest = std::max(largest, cost.activation_bytes);
+  return largest;
 }
 
 absl::StatusOr<double> Pipeline::KvCacheBytesPerToken(int64_t tensor_parallel) const {

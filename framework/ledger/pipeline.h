@@ -58,6 +58,9 @@ class Pipeline {
   absl::StatusOr<int64_t> SumPerGpuDecode(PerGpuDecodeHook& hook) const;
   // One step of the model for an arbitrary batch / tokens / context.
   absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
+  // The largest activation_bytes of any one phase record of `step` (what the memory model's
+  // activation peak starts from), without building the ledger.
+  absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),
   // before any window evicts it (a layer reading another's cache adds none).
   absl::StatusOr<double> KvCacheBytesPerToken(int64_t tensor_parallel) const;
@@ -86,8 +89,13 @@ class Pipeline {
   // into hook->sums (when given); returns the steps evaluated.
   absl::StatusOr<int64_t> SumDecodeAttention(std::vector<ic_phase_cost>* whole_model,
                                              PerGpuDecodeHook* hook) const;
-  absl::StatusOr<LayerGroup> EvaluateLayer(const LayerKind& kind, const Step& step,
-                                           const std::vector<ic_phase_cost>& attention) const;
+  // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
+  // the order they are made; and the phases that run once per step (token ids, embedding,
+  // final norm, LM head, sampling, one pipeline hand-off).
+  void AppendLayerPhases(const LayerKind& kind, const Step& step,
+                         const std::vector<ic_phase_cost>& attention,
+                         std::vector<ic_phase_cost>& phases) const;
+  void AppendModelPhases(const Step& step, std::vector<ic_phase_cost>& phases) const;
 
   Scenario scenario_;
   AttentionKernelPlugin kernel_;

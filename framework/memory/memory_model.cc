@@ -23,17 +23,10 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
   return stage_params * s.weights.bytes_per_element;
 }
 
-double ActivationPeak(const StageLedger& stage, const registry::Model& model,
-                      double activation_bytes) {
-  double largest = 0;
-  for (const LayerGroup& group : stage.groups) {
-    for (const ic_phase_cost& cost : group.phases)
-      largest = std::max(largest, cost.activation_bytes);
-  }
-  for (const ic_phase_cost& cost : stage.model_phases) {
-    largest = std::max(largest, cost.activation_bytes);
-  }
-  return largest + stage.step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
+absl::StatusOr<double> ActivationPeak(const Pipeline& pipeline, const Step& step,
+                                      const registry::Model& model, double activation_bytes) {
+  ASSIGN_OR_RETURN(const double largest, pipeline.LargestPhaseActivationBytes(step));
+  return largest + step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
 }
 
 absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
@@ -43,13 +36,16 @@ absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
   memory.reserve_bytes = reserve_bytes;
   const int64_t batch = ReplicaBatch(scenario, concurrency);
   memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence;
-  ASSIGN_OR_RETURN(StageLedger prefill, pipeline.Evaluate(PeakPrefillStep(scenario, concurrency)));
-  ASSIGN_OR_RETURN(StageLedger decode_step,
-                   pipeline.Evaluate(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
-                                                scenario.input_tokens + scenario.output_tokens)));
   const double ab = scenario.activations.bytes_per_element;
-  memory.activation_bytes = std::max(ActivationPeak(prefill, scenario.model, ab),
-                                     ActivationPeak(decode_step, scenario.model, ab));
+  ASSIGN_OR_RETURN(
+      const double prefill_peak,
+      ActivationPeak(pipeline, PeakPrefillStep(scenario, concurrency), scenario.model, ab));
+  ASSIGN_OR_RETURN(const double decode_peak,
+                   ActivationPeak(pipeline,
+                                  PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
+                                             scenario.input_tokens + scenario.output_tokens),
+                                  scenario.model, ab));
+  memory.activation_bytes = std::max(prefill_peak, decode_peak);
   memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
                       memory.activation_bytes - memory.reserve_bytes;
   memory.fits = memory.free_bytes >= 0;

@@ -35,8 +35,8 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s);
 
 // Peak live activations of one step: the largest phase's working set (its inputs and outputs)
 // plus the residual stream (T x d) that stays alive across the layer.
-double ActivationPeak(const StageLedger& stage, const registry::Model& model,
-                      double activation_bytes);
+absl::StatusOr<double> ActivationPeak(const Pipeline& pipeline, const Step& step,
+                                      const registry::Model& model, double activation_bytes);
 
 struct MemoryModel {
   const Pipeline& pipeline;

@@ -191,6 +191,26 @@ for r in rows:
     c, user, agg = int(r["concurrency"]), float(r["tokens_per_s_per_user"]), float(r["tokens_per_s_aggregate"])
     assert abs(agg - c * user) <= 1e-6 * agg, r
 PY
+# Points run on several threads and print in grid order: one thread and two give the same bytes.
+# A base flag the grid also sets (--concurrency 3) is overridden by the grid's value, and a
+# point is the report of its flags (same ttft_s and max_concurrency as `report --format json`).
+one=$(expect_status 0 "sweep 1 thread" "$bin" sweep --model llama-3-8b --engine vllm --concurrency 3 --grid gpus=1,2,3 --grid concurrency=1..64*2 --threads 1)
+two=$(expect_status 0 "sweep 2 threads" "$bin" sweep --model llama-3-8b --engine vllm --concurrency 3 --grid gpus=1,2,3 --grid concurrency=1..64*2 --threads 2)
+[[ "$one" == "$two" ]] || fail "sweep: 1 and 2 threads differ"
+[[ $(wc -l <<<"$one") -eq 22 ]] || fail "sweep: 1 header + 3 x 7 points: $one"
+printf '%s' "$one" >"$TMPDIR_CLI/sweep_threads.csv"
+for point in "2 16" "1 64"; do
+  read -r g c <<<"$point"
+  "$bin" report --model llama-3-8b --engine vllm --gpus "$g" --concurrency "$c" --format json >"$TMPDIR_CLI/point.json"
+  python3 - "$TMPDIR_CLI/sweep_threads.csv" "$TMPDIR_CLI/point.json" "$g" "$c" <<'PY' || fail "sweep point $point is not its report"
+import csv, json, sys
+rows = [r for r in csv.DictReader(open(sys.argv[1])) if r["gpus"] == sys.argv[3] and r["concurrency"] == sys.argv[4]]
+assert len(rows) == 1, rows
+summary = json.load(open(sys.argv[2]))["summary"]
+assert float(rows[0]["ttft_s"]) == float(f'{summary["ttft_s"]:.9g}'), (rows[0], summary["ttft_s"])
+assert float(rows[0]["tpot_s"]) == float(f'{summary["tpot_s"]:.9g}'), (rows[0], summary["tpot_s"])
+PY
+done
 printf 'model = "llama-3-8b"\ngpus = 1\n[grid]\ninput_tokens = [100, 200]\nkv = ["fp8", "bf16"]\n' >"$TMPDIR_CLI/grid.toml"
 out=$(expect_status 0 "sweep file" "$bin" sweep --grid-file "$TMPDIR_CLI/grid.toml" --format json)
 [[ $(wc -l <<<"$out") -eq 4 ]] || fail "sweep file: 4 JSON lines: $out"
