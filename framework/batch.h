@@ -9,6 +9,7 @@
 #ifndef INFERCOST_FRAMEWORK_BATCH_H_
 #define INFERCOST_FRAMEWORK_BATCH_H_
 
+#include <functional>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +24,13 @@ struct BatchResult {
   absl::Status status;  // MakeScenario's or EstimateScenario's
   Summary summary;      // valid when status is OK
 };
+
+// Runs items 0 .. count-1 on `threads` threads (<= 0: one per hardware thread; never more
+// than items), each thread taking the next item until none is left; returns when all are done.
+// `make_worker` is called once per thread, on that thread, and returns its item function (so
+// a thread can keep its own state, e.g. a parser). What EstimateBatch and `sweep` run on.
+void ParallelFor(size_t count, int threads,
+                 const std::function<std::function<void(size_t)>()>& make_worker);
 
 // `threads` <= 0: one per hardware thread (at most one per request).
 std::vector<BatchResult> EstimateBatch(const std::vector<ScenarioRequest>& requests,

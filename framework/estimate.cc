@@ -94,8 +94,12 @@ absl::Status CheckFinite(const Estimate& e) {
   return absl::OkStatus();
 }
 
+// `known_max_concurrency` (> 0): the largest concurrency that fits, already found for a
+// scenario that differs from `s` only in its concurrency (a wave of it), which the answer does
+// not depend on (fitting is monotone in the concurrency, so the largest that fits is one number).
 absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
-                                          EstimateDetail detail) {
+                                          EstimateDetail detail,
+                                          int64_t known_max_concurrency = 0) {
   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(s, plugins));
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
@@ -155,8 +159,12 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                                s.engine.reserve_fraction * s.hardware.memory_capacity_bytes};
   Summary& summary = e.summary;
   ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
-  ASSIGN_OR_RETURN(summary.memory.max_concurrency,
-                   memory.MaxConcurrency(s.concurrency, &summary.memory));
+  if (known_max_concurrency > 0) {
+    summary.memory.max_concurrency = known_max_concurrency;
+  } else {
+    ASSIGN_OR_RETURN(summary.memory.max_concurrency,
+                     memory.MaxConcurrency(s.concurrency, &summary.memory));
+  }
 
   // Time and throughput.
   const double concurrency = static_cast<double>(s.concurrency);
@@ -345,14 +353,15 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   // after another, as an engine that admits what fits (and preempts the rest) runs it.
   Scenario wave = s;
   wave.concurrency = fits;
-  ASSIGN_OR_RETURN(const Estimate full, EstimateOneBatch(wave, plugins, EstimateDetail::kSummary));
+  ASSIGN_OR_RETURN(const Estimate full,
+                   EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, fits));
   const int64_t full_waves = s.concurrency / fits;
   const int64_t rest = s.concurrency % fits;
   double e2e = static_cast<double>(full_waves) * full.summary.e2e_s;
   if (rest > 0) {
     wave.concurrency = rest;
     ASSIGN_OR_RETURN(const Estimate last,
-                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary));
+                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, fits));
     e2e += last.summary.e2e_s;
   }
   Summary& summary = e.summary;

@@ -3,12 +3,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
-#include <thread>
+#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_replace.h"
@@ -17,6 +16,7 @@
 #include "apps/infercost/scenario_args.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "framework/batch.h"
 #include "framework/estimate.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
@@ -207,17 +207,13 @@ absl::StatusOr<framework::ScenarioRequest> SweepEvaluator::Request(ScenarioArgsP
 
 std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, int threads) {
   std::vector<SweepResult> results(static_cast<size_t>(std::max<int64_t>(count, 0)));
-  if (results.empty()) return results;
-  size_t workers = threads > 0 ? static_cast<size_t>(threads)
-                               : std::max<size_t>(1, std::thread::hardware_concurrency());
-  workers = std::min(workers, results.size());
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    ScenarioArgsParser parser("sweep");
-    for (size_t i = next++; i < results.size(); i = next++) {
+  framework::ParallelFor(results.size(), threads, [&] {
+    // Each thread parses with its own parser (CLI11 is not thread-safe).
+    auto parser = std::make_shared<ScenarioArgsParser>("sweep");
+    return [this, parser, first, &results](size_t i) {
       absl::StatusOr<framework::Summary> summary = [&]() -> absl::StatusOr<framework::Summary> {
         ASSIGN_OR_RETURN(const framework::ScenarioRequest request,
-                         Request(parser, first + static_cast<int64_t>(i)));
+                         Request(*parser, first + static_cast<int64_t>(i)));
         ASSIGN_OR_RETURN(const framework::Scenario scenario, resolver_.Resolve(request));
         ASSIGN_OR_RETURN(
             framework::Estimate estimate,
@@ -229,13 +225,8 @@ std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, 
       } else {
         results[i].status = summary.status();
       }
-    }
-  };
-  std::vector<std::thread> pool;
-  pool.reserve(workers - 1);
-  for (size_t t = 1; t < workers; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
+    };
+  });
   return results;
 }
 
