@@ -94,16 +94,21 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
       }
       if (pool->moe_ep == 0) pool->moe_ep = 1;
     }
-    if (row.mode == "disagg" && row.batch_size == 0) {
-      // The run's concurrency: "silicon_concurrency=N" in the source, else the decode pool full.
+    // The run's client concurrency as the source states it ("silicon_concurrency=N"), 0 if not.
+    int64_t stated_concurrency = 0;
+    {
       const std::string key = "silicon_concurrency=";
       const std::string source = data_source.ok() ? r.fields[*data_source] : "";
       if (const size_t at = source.find(key); at != std::string::npos) {
-        row.batch_size = std::atoll(source.c_str() + at + key.size());
-      } else {
-        row.batch_size =
-            row.decode.batch * std::max<int64_t>(row.decode.workers, 1) * row.decode.attention_dp;
+        stated_concurrency = std::atoll(source.c_str() + at + key.size());
       }
+    }
+    if (row.mode == "disagg" && row.batch_size == 0) {
+      // The run's concurrency: the stated one, else the decode pool full.
+      row.batch_size = stated_concurrency > 0
+                           ? stated_concurrency
+                           : row.decode.batch * std::max<int64_t>(row.decode.workers, 1) *
+                                 row.decode.attention_dp;
     }
     ASSIGN_OR_RETURN(row.tp, CsvInt(r, tp, "tp_size", 1));
     ASSIGN_OR_RETURN(row.pp, CsvInt(r, pp, "pp_size", 1));
@@ -114,6 +119,13 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
       ASSIGN_OR_RETURN(row.ttft_ms, CsvNumber(r, *ttft, "silicon_ttft_ms"));
     }
     if (row.moe_ep == 0) row.moe_ep = 1;  // some dense-model rows write 0: no experts
+    // Clients the benchmark ran. With attention data parallelism aiconfigurator's batch_size is
+    // one DP rank's batch: on every such row that states its concurrency (137 of 138 visible
+    // attention-DP agg rows) silicon_concurrency = batch_size x attention_dp_size.
+    row.concurrency = row.batch_size;
+    if (row.mode != "disagg" && row.attention_dp > 1 && stated_concurrency > 0) {
+      row.concurrency = stated_concurrency;
+    }
     // Disaggregated rows describe their pools in prefill_* / decode_* columns instead.
     const bool agg = row.mode != "disagg";
     const auto pool_ok = [](const AicRow::Pool& p) {
@@ -211,7 +223,7 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   }
   request.input_tokens = row.isl;
   request.output_tokens = row.osl;
-  request.concurrency = row.batch_size;
+  request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
   return request;
 }
 

@@ -37,7 +37,10 @@ struct AicRow {
   std::string mode;        // agg, disagg
   int64_t isl = 0;
   int64_t osl = 0;
-  int64_t batch_size = 0;  // client concurrency
+  int64_t batch_size = 0;  // batch_size as written: one attention-DP rank's batch
+  // Client concurrency of the run: batch_size, or the stated silicon_concurrency on
+  // attention-DP agg rows (batch_size x attention_dp_size there); disagg rows: batch_size.
+  int64_t concurrency = 0;
   int64_t tp = 1;
   int64_t pp = 1;
   int64_t attention_dp = 1;
@@ -75,11 +78,11 @@ std::string AicHardwarePreset(const std::string& system);
 // The scenario a row describes: engine = backend; weights = precision (empty: bf16);
 // activations bf16; KV cache fp8 for fp8/fp4 rows (the engines' FP8 KV cache in these
 // deployments), else bf16; tp / dp (attention data parallel) / ep from the row, gpus = tp x dp;
-// input/output tokens = isl/osl; concurrency = batch_size. NotFound for an unmapped name.
-// `mode`: "static" (one decode step at the mean context, what the engines were fitted with) or
-// "serving" (framework/serving/: the continuously batched steady state at the row's concurrency);
-// disaggregated rows are always "disagg" (their pools from the row; a worker count the file
-// leaves empty is 1, a batch the engine default).
+// input/output tokens = isl/osl; concurrency = the row's `concurrency`. NotFound for an unmapped
+// name. `mode`: "static" (one decode step at the mean context, what the engines were fitted with)
+// or "serving" (framework/serving/: the continuously batched steady state at the row's
+// concurrency); disaggregated rows are always "disagg" (their pools from the row; a worker count
+// the file leaves empty is 1, a batch the engine default).
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
                                                               const std::string& mode = "static");
 

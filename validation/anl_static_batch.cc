@@ -174,6 +174,24 @@ absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row)
   request.input_tokens = row.length;
   request.output_tokens = row.length;
   request.concurrency = row.batch;
+  // How many sequences the row ran, from its own Throughput (= 2 x length x sequences /
+  // Latency): "Batch Size" for vLLM, TensorRT-LLM and DeepSpeed-MII, but 1 on every llama.cpp
+  // row (754 of 754, NVIDIA and AMD), whose "Batch Size" is the prompt batch `-b`, not a number
+  // of sequences.
+  if (row.throughput > 0 && row.latency_s > 0 && row.length > 0) {
+    const double sequences = row.throughput * row.latency_s / (2 * static_cast<double>(row.length));
+    const double whole = std::round(sequences);
+    if (whole >= 1 && std::abs(sequences - whole) <= 0.05 * whole) {
+      request.concurrency = static_cast<int64_t>(whole);
+    }
+  }
+  // llama.cpp with a prompt batch of 1 feeds the prompt one token per forward pass: the run is
+  // 2 x length - 1 single-token passes (the last prompt token's pass gives the first output
+  // token), i.e. a one-token prompt followed by 2 x length - 1 generated tokens.
+  if (request.engine == "llamacpp" && row.batch == 1 && request.concurrency == 1) {
+    request.input_tokens = 1;
+    request.output_tokens = 2 * row.length - 1;
+  }
   return request;
 }
 

@@ -164,7 +164,11 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
           Spec(engine, hardware, "e2e", "ANL AMD static batches (anl_static_batch_amd.csv)");
       ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_static_batch_amd.csv"), engine, hardware,
                                           {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
-      spec.free = {{"matmul_efficiency", 0.1, 0.9}, {"bandwidth_efficiency", 0.2, 0.92}};
+      // An engine's GEMMs cannot beat the device's measured large-GEMM efficiency: MI300X's
+      // BF16 GEMM reaches 0.51 of peak (presets/hardware/mi300x.toml [efficiency]); MI250 has no
+      // measurement, so the generic 0.9 bound stays.
+      const double matmul_max = std::string(hardware) == "mi300x" ? 0.51 : 0.9;
+      spec.free = {{"matmul_efficiency", 0.1, matmul_max}, {"bandwidth_efficiency", 0.2, 0.92}};
       if (std::string(engine) == "llamacpp") {
         spec.free.push_back({"kernel_overhead_s", 0, 100e-6});
         spec.free.push_back({"per_step_overhead_s", 0, 20e-3});

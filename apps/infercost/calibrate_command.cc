@@ -167,9 +167,12 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
       }
     }
   }
-  // The quantiles are taken 3.5 points further out than the coverage alone asks: a regime mixes
-  // suites, and each suite's rows must reach the coverage, not only their union.
-  constexpr double kMargin = 0.035;
+  // The quantiles are taken 5 points further out than the coverage alone asks: a regime mixes
+  // suites, and each suite's rows must reach the coverage, not only their union (3.5 points
+  // sufficed until the llama.cpp rows ran one sequence each: the NVIDIA rows' large errors no
+  // longer widen the fitted regimes, and the AMD rows - vLLM on MI300X at 29-35% - then reach
+  // 76.9% at 3.5, 80.1% at 4.5, 82.2% at 5).
+  constexpr double kMargin = 0.05;
   const double q_low = std::max(0.0, (1 - flags.coverage) / 2 - kMargin);
   const double q_high = std::min(1.0, (1 + flags.coverage) / 2 + kMargin);
   std::map<std::string, std::pair<double, double>> bands;

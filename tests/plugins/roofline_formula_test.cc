@@ -257,8 +257,14 @@ TEST(RooflineCollectives, RingFormulasForGatherScatterAllToAllAndSendRecv) {
   // (p-1)/p * bytes/bw + (p-1)*lat + kernel = 7/8 * 8e8/1e11 + 7e-6 + 5e-6 = 0.007 + 0.000012
   EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_GATHER, 8e8, 8), 0.007012);
   EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_REDUCE_SCATTER, 8e8, 8), 0.007012);
-  // Across nodes (50 GB/s, 5 us): 15/16 * 1.6e9/5e10 + 15*5e-6 + 5e-6 = 0.03 + 0.00008
-  EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 1.6e9, 16, true), 0.03008);
+  // All-to-all within a node: pairwise, 7/8 * 8e8/1e11 + 7*1e-6 + 5e-6 kernel = 0.007012
+  EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 8e8, 8), 0.007012);
+  // Across nodes (50 GB/s, 5 us link latency): every peer posted at once, one fixed completion
+  // cost of 47 us (DeepEP's measured, > the 5 us link latency):
+  //   15/16 * 1.6e9/5e10 + 47e-6 + 5e-6 kernel = 0.03 + 0.000052 = 0.030052
+  EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 1.6e9, 16, true), 0.030052);
+  // The fixed cost does not grow with the peers: 64 GPUs, 63/64 * 6.4e9/5e10 = 0.126, + 52e-6
+  EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 6.4e9, 64, true), 0.126052);
   // bytes/bw + lat + kernel = 1e9/1e11 + 1e-6 + 5e-6
   EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_SEND_RECV, 1e9, 2), 0.010006);
 }

@@ -78,6 +78,31 @@ TEST(AicServingParse, ReadsColumnsByNameAndDefaultsEmptyParallelSizes) {
   EXPECT_EQ(request->concurrency, 8);
 }
 
+// With attention data parallelism the file's batch_size is one DP rank's batch; the run's client
+// concurrency is the stated silicon_concurrency (= batch_size x attention_dp_size on those rows,
+// e.g. the file's trtllm DeepSeek rows: batch_size 4, attention_dp_size 64, concurrency 256).
+TEST(AicServingParse, AttentionDataParallelRowsServeTheStatedConcurrency) {
+  const std::string text =
+      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
+      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_tpot_ms\n"
+      "dp,x; silicon_concurrency=256; y,trtllm,1.0,deepseek-ai/DeepSeek-V3,b200_sxm,fp4,agg,1024,"
+      "1024,4,1,1,64,8,23.9\n"
+      "dp-unstated,x,trtllm,1.0,deepseek-ai/DeepSeek-V3,b200_sxm,fp4,agg,1024,1024,4,1,1,64,8,"
+      "23.9\n"
+      "no-dp,x; silicon_concurrency=32; y,trtllm,1.0,Qwen/Qwen3-32B,h100_sxm,fp8,agg,1024,128,8,"
+      "2,1,1,1,10.5\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 3u);
+  const int64_t expected[] = {256, 4, 8};  // stated; batch_size (nothing stated); batch_size (dp 1)
+  for (size_t i = 0; i < 3; ++i) {
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest((*rows)[i]);
+    ASSERT_TRUE(request.ok()) << request.status();
+    EXPECT_EQ(request->concurrency, expected[i]) << i;
+  }
+  EXPECT_EQ((*rows)[0].batch_size, 4);  // the regime still reads the per-rank batch
+}
+
 TEST(AicServingParse, MissingColumnIsAnError) {
   EXPECT_FALSE(ParseAicServingCsv("backend,model_path\nx,y\n", "t.csv").ok());
 }

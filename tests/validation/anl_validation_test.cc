@@ -210,6 +210,33 @@ TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
   EXPECT_EQ(v->skipped, 1);
 }
 
+// How many sequences a row ran comes from its own Throughput = 2 x length x sequences /
+// Latency. Rows copied from anl_static_batch_all.csv (A100, Llama-2-7B, 128 tokens):
+//   vLLM, Batch Size 16: 2035.234414 x 2.012545 / 256 = 16.0 sequences;
+//   llama.cpp, Batch Size 16: 109.826672 x 2.330946 / 256 = 1.0 - the prompt batch `-b`;
+//   llama.cpp, Batch Size 1: 58.922482 x 4.344691 / 256 = 1.0, and the prompt goes one token
+//   per pass: 128 + 127 = 255 single-token passes = a 1-token prompt and 255 generated tokens.
+TEST(AnlCsv, SequencesComeFromTheRowsThroughputAndLlamaCppBatchIsThePromptBatch) {
+  const std::string text =
+      std::string(kHeader) +
+      "Nvidia A100 GPU,1,vLLM,meta-llama/Llama-2-7b-hf,128,16,2.012544585391879,"
+      "2035.234414050228\n"
+      "Nvidia A100 GPU,1,llama.cpp,meta-llama/Llama-2-7b-hf,128,16,2.330946,109.826672\n"
+      "Nvidia A100 GPU,1,llama.cpp,meta-llama/Llama-2-7b-hf,128,1,4.344691,58.922482\n";
+  absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "s.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  const int64_t concurrency[] = {16, 1, 1};
+  const int64_t input[] = {128, 128, 1};
+  const int64_t output[] = {128, 128, 255};
+  for (size_t i = 0; i < 3; ++i) {
+    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest((*rows)[i]);
+    ASSERT_TRUE(request.ok()) << request.status();
+    EXPECT_EQ(request->concurrency, concurrency[i]) << i;
+    EXPECT_EQ(request->input_tokens, input[i]) << i;
+    EXPECT_EQ(request->output_tokens, output[i]) << i;
+  }
+}
+
 AnlValidation ValidateFile(const std::string& file, const AnlFilter& filter = {}) {
   absl::StatusOr<std::vector<AnlRow>> rows =
       ReadAnlStaticBatchCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file);
