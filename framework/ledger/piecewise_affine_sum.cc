@@ -96,6 +96,28 @@ class Summer {
     int64_t off = b;
     AffineSample f_on = f_next;
     AffineSample f_off = fb;
+    // A staircase (flash-decoding's split count steps every so many keys) leaves its line as far
+    // from the segment's start as the previous one did: try that distance first (two samples;
+    // bisection goes on from whatever they show when the guess is wrong).
+    const int64_t guess = a + last_break_distance_;
+    if (last_break_distance_ > 1 && guess - 1 > on && guess < off) {
+      ASSIGN_OR_RETURN(AffineSample f_before, At(guess - 1));
+      if (on_first_line(f_before, guess - 1)) {
+        on = guess - 1;
+        f_on = std::move(f_before);
+        ASSIGN_OR_RETURN(AffineSample f_guess, At(guess));
+        if (on_first_line(f_guess, guess)) {
+          on = guess;
+          f_on = std::move(f_guess);
+        } else {
+          off = guess;
+          f_off = std::move(f_guess);
+        }
+      } else {
+        off = guess - 1;
+        f_off = std::move(f_before);
+      }
+    }
     while (off - on > 1) {
       const int64_t mid = on + (off - on) / 2;
       ASSIGN_OR_RETURN(AffineSample f_mid, At(mid));
@@ -108,6 +130,7 @@ class Summer {
       }
     }
     // [a, on] and [off, b): `on` + 1 = `off`.
+    last_break_distance_ = off - a;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on));
     add_(f_on, 1);
     return Segment(off, b, f_off, fb);
@@ -119,6 +142,7 @@ class Summer {
   const SampleAt& sample_;
   const AddWeighted& add_;
   SumStats stats_;
+  int64_t last_break_distance_ = 0;  // from a split segment's start to where it left its line
 };
 
 }  // namespace

@@ -80,6 +80,20 @@ TEST(PiecewiseAffineSum, RegularStaircaseIsNotMistakenForALine) {
   EXPECT_LT(samples, 100000 / 10);
 }
 
+TEST(PiecewiseAffineSum, RegularStaircaseCostsAFewSamplesPerStep) {
+  // ceil(k / 256) over 1..100,000: levels 1..390 256 times each, then 391 for the last
+  // 100,000 - 390 x 256 = 160 steps: 256 x (390 x 391 / 2) + 160 x 391 = 19,518,720 + 62,560.
+  int64_t samples = 0;
+  EXPECT_DOUBLE_EQ(SumOf(
+                       1, 100000, [](int64_t k) { return std::ceil(k / 256.0); }, &samples),
+                   19518720 + 62560);
+  // 390 steps, each found where the previous distance predicts it (two samples) and its flat
+  // stretch checked (three probes), plus the failed probe and the second step of each stretch:
+  // about 7 samples a step, 2,730 in all, where bisection over the rest of the range would take
+  // ~22 a step (8,600).
+  EXPECT_LT(samples, 3500);
+}
+
 TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {
   // Steps below 300 report one phase (id 1, value k); from 300 on another (id 2, value 1).
   std::map<int64_t, double> by_shape;
