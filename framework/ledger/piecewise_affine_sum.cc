@@ -96,39 +96,24 @@ class Summer {
     int64_t off = b;
     AffineSample f_on = f_next;
     AffineSample f_off = fb;
+    // Samples step k (strictly between `on` and `off`) and moves the end it belongs to there;
+    // true when k lies on the line.
+    const auto narrow = [&](int64_t k) -> absl::StatusOr<bool> {
+      ASSIGN_OR_RETURN(AffineSample f_k, At(k));
+      const bool on_line = on_first_line(f_k, k);
+      (on_line ? on : off) = k;
+      (on_line ? f_on : f_off) = std::move(f_k);
+      return on_line;
+    };
     // A staircase (flash-decoding's split count steps every so many keys) leaves its line as far
     // from the segment's start as the previous one did: try that distance first (two samples;
     // bisection goes on from whatever they show when the guess is wrong).
     const int64_t guess = a + last_break_distance_;
     if (last_break_distance_ > 1 && guess - 1 > on && guess < off) {
-      ASSIGN_OR_RETURN(AffineSample f_before, At(guess - 1));
-      if (on_first_line(f_before, guess - 1)) {
-        on = guess - 1;
-        f_on = std::move(f_before);
-        ASSIGN_OR_RETURN(AffineSample f_guess, At(guess));
-        if (on_first_line(f_guess, guess)) {
-          on = guess;
-          f_on = std::move(f_guess);
-        } else {
-          off = guess;
-          f_off = std::move(f_guess);
-        }
-      } else {
-        off = guess - 1;
-        f_off = std::move(f_before);
-      }
+      ASSIGN_OR_RETURN(const bool before_on_line, narrow(guess - 1));
+      if (before_on_line) RETURN_IF_ERROR(narrow(guess).status());
     }
-    while (off - on > 1) {
-      const int64_t mid = on + (off - on) / 2;
-      ASSIGN_OR_RETURN(AffineSample f_mid, At(mid));
-      if (on_first_line(f_mid, mid)) {
-        on = mid;
-        f_on = std::move(f_mid);
-      } else {
-        off = mid;
-        f_off = std::move(f_mid);
-      }
-    }
+    while (off - on > 1) RETURN_IF_ERROR(narrow(on + (off - on) / 2).status());
     // [a, on] and [off, b): `on` + 1 = `off`.
     last_break_distance_ = off - a;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on));
