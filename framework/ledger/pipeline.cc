@@ -222,14 +222,10 @@ void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
       phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
     }
   }
-  if (kind.moe) {
-    std::vector<ic_phase_cost> ffn = MoeFfnPhases(model, step, precision_);
-    phases.insert(phases.end(), ffn.begin(), ffn.end());
-  } else {
-    std::vector<ic_phase_cost> ffn =
-        DenseFfnPhases(model, model.intermediate_size, step, precision_);
-    phases.insert(phases.end(), ffn.begin(), ffn.end());
-  }
+  const std::vector<ic_phase_cost> ffn =
+      kind.moe ? MoeFfnPhases(model, step, precision_)
+               : DenseFfnPhases(model, model.intermediate_size, step, precision_);
+  phases.insert(phases.end(), ffn.begin(), ffn.end());
 }
 
 void Pipeline::AppendModelPhases(const Step& step, std::vector<ic_phase_cost>& phases) const {
