@@ -78,7 +78,8 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
                     "(repeatable; the first varies slowest)");
   sweep->add_option("--grid-file", line.sweep_flags.file,
                     "TOML: a [grid] table of FIELD = [values], plus base scenario keys");
-  sweep->add_option("--threads", line.sweep_flags.threads, "Worker threads (default: all cores)");
+  sweep->add_option("--threads", line.sweep_flags.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
   sweep->allow_extras();
   sweep->fallthrough(false);
 

@@ -188,7 +188,8 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
   command.add_option("--dp", flags.dp, "DP degrees allowed")->delimiter(',');
   command.add_option("--ep", flags.ep, "EP degrees allowed (MoE)")->delimiter(',');
   command.add_option("--plot", flags.plot, "Write the frontier as SVG here");
-  command.add_option("--threads", flags.threads, "Worker threads (default: all cores)");
+  command.add_option("--threads", flags.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(0, 1024));
 }
 
 std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& flags,

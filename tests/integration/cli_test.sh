@@ -217,6 +217,8 @@ out=$(expect_status 0 "sweep file" "$bin" sweep --grid-file "$TMPDIR_CLI/grid.to
 grep -q '"input_tokens":200,"kv":"bf16"' <<<"$out" || grep -q '"kv":"bf16"' <<<"$out" || fail "sweep json: $out"
 out=$(expect_status 2 "sweep bad range" "$bin" sweep --grid concurrency=8..1)
 grep -q "a range is LO..HI+STEP" <<<"$out" || fail "sweep bad range: $out"
+out=$(expect_status 2 "sweep too many threads" "$bin" sweep --grid gpus=1,2 --threads 5000)
+grep -q -- "--threads" <<<"$out" || fail "sweep --threads 5000: the message names the flag: $out"
 out=$(expect_status 2 "sweep bad field" "$bin" sweep --grid nosuch=1,2)
 grep -q "grid field 'nosuch'" <<<"$out" || fail "sweep bad field: $out"
 
