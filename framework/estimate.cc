@@ -111,7 +111,8 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   const Step decode =
       PerGpuStep(s, IC_STAGE_DECODE, batch, 1, MeanDecodeContext(s.input_tokens, s.output_tokens));
   ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));
-  ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode));
+  std::vector<AttentionSlice> at_mean;  // the decode step's attention, for the decode sum below
+  ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode, &at_mean));
   ASSIGN_OR_RETURN(e.prefill_timing, timer.Time(e.prefill_per_gpu));
   ASSIGN_OR_RETURN(e.decode_timing, timer.Time(e.decode_per_gpu));
 
@@ -119,7 +120,6 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   // attention repeats every step; attention is timed at each step's context (k = 1 .. output-1
   // at input + k), phase by phase so that the closed-form sum sees where each phase's time
   // changes regime.
-  ASSIGN_OR_RETURN(std::vector<AttentionSlice> at_mean, pipeline.AttentionByClass(decode));
   double attention_at_mean = 0;
   for (const AttentionSlice& slice : at_mean) {
     ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));

@@ -249,7 +249,8 @@ static absl::Status CheckStep(const Step& step) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
+absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
+                                               std::vector<AttentionSlice>* attention_out) const {
   RETURN_IF_ERROR(CheckStep(step));
   StageLedger ledger;
   ledger.step = step;
@@ -285,6 +286,7 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step) const {
   for (const ic_phase_cost& cost : ledger.model_phases) {
     if (cost.phase == IC_PHASE_LM_HEAD) ledger.stack_weight_bytes += cost.weight_bytes;
   }
+  if (attention_out != nullptr) *attention_out = std::move(attention);
   return ledger;
 }
 

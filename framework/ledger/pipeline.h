@@ -57,7 +57,9 @@ class Pipeline {
   // Returns how many decode steps were evaluated.
   absl::StatusOr<int64_t> SumPerGpuDecode(PerGpuDecodeHook& hook) const;
   // One step of the model for an arbitrary batch / tokens / context.
-  absl::StatusOr<StageLedger> Evaluate(const Step& step) const;
+  // `attention`, when given, receives the step's attention slices (AttentionByClass(step)).
+  absl::StatusOr<StageLedger> Evaluate(const Step& step,
+                                       std::vector<AttentionSlice>* attention = nullptr) const;
   // The largest activation_bytes of any one phase record of `step` (what the memory model's
   // activation peak starts from), without building the ledger.
   absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step) const;
