@@ -173,12 +173,8 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
 
 absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& presets,
                                                     const framework::PluginSet& plugins,
-                                                    const framework::ScenarioRequest& original) {
-  framework::ScenarioRequest request = original;
-  absl::StatusOr<registry::Presets> with_model = PresetsWithModel(presets, request);
-  if (!with_model.ok()) return with_model.status();
-  AddPluginDevices(plugins, *with_model);
-  return framework::MakeScenario(request, *with_model);
+                                                    const framework::ScenarioRequest& request) {
+  return ScenarioResolver(presets, plugins).Resolve(request);
 }
 
 absl::StatusOr<framework::Scenario> ScenarioResolver::Resolve(
@@ -203,8 +199,6 @@ absl::StatusOr<framework::Scenario> ScenarioResolver::Resolve(
     prepared = slot.get();
   }
   RETURN_IF_ERROR(prepared->status);
-  if (prepared->model == original.model)
-    return framework::MakeScenario(original, prepared->presets);
   framework::ScenarioRequest request = original;
   request.model = prepared->model;
   return framework::MakeScenario(request, prepared->presets);

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "infercost/c/phase.h"
 
@@ -24,6 +25,19 @@ std::string_view SectionName(ic_section section);
 // Sort key for reports: by section (vocabulary, norm, attention, ffn, communication), then in
 // the order data flows through a layer.
 int PhaseDisplayRank(ic_phase_id id);
+// Stable insertion sort of records with a `phase` member by display rank: a ledger has a few
+// dozen records, mostly in order already, and this allocates nothing (std::stable_sort takes a
+// buffer from the heap).
+template <typename Record>
+void SortByDisplayRank(std::vector<Record>& records) {
+  for (size_t i = 1; i < records.size(); ++i) {
+    const Record moving = records[i];
+    const int rank = PhaseDisplayRank(moving.phase);
+    size_t j = i;
+    for (; j > 0 && PhaseDisplayRank(records[j - 1].phase) > rank; --j) records[j] = records[j - 1];
+    records[j] = moving;
+  }
+}
 // Phases an attention-variant plugin may emit (the attention section's phases).
 bool IsAttentionPhase(ic_phase_id id);
 

@@ -16,22 +16,6 @@
 namespace infercost::framework {
 namespace {
 
-// Stable insertion sort by display rank: a ledger has a few dozen phases, mostly in order
-// already, and this allocates nothing (std::stable_sort takes a buffer from the heap).
-void SortForDisplay(std::vector<ic_phase_cost>& phases) {
-  for (size_t i = 1; i < phases.size(); ++i) {
-    const int rank = PhaseDisplayRank(phases[i].phase);
-    size_t j = i;
-    while (j > 0 && PhaseDisplayRank(phases[j - 1].phase) > rank) --j;
-    if (j == i) continue;
-    const ic_phase_cost moving = phases[i];
-    std::move_backward(phases.begin() + static_cast<std::ptrdiff_t>(j),
-                       phases.begin() + static_cast<std::ptrdiff_t>(i),
-                       phases.begin() + static_cast<std::ptrdiff_t>(i) + 1);
-    phases[j] = moving;
-  }
-}
-
 ic_phase_cost Sum(const std::vector<ic_phase_cost>& phases) {
   ic_phase_cost total = ZeroCost(IC_PHASE_TOKEN_IDS);
   for (const ic_phase_cost& cost : phases) AddScaled(total, cost, 1);
@@ -262,7 +246,7 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
     group.name = kind.name;
     group.layers = kind.layers;
     AppendLayerPhases(kind, step, attention[kind.attention_class].phases, group.phases);
-    SortForDisplay(group.phases);
+    SortByDisplayRank(group.phases);
     group.totals = Sum(group.phases);
     for (const ic_phase_cost& cost : group.phases) {
       whole_model.Add(cost, static_cast<double>(group.layers));
@@ -274,7 +258,7 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
     const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
     whole_model.Add(cost, hop ? static_cast<double>(step.pipeline_parallel - 1) : 1.0);
   }
-  SortForDisplay(ledger.phases);
+  SortByDisplayRank(ledger.phases);
   for (const ic_phase_cost& cost : ledger.phases) {
     if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
       ledger.collectives.push_back(CollectiveOf(cost.phase, step));
@@ -356,7 +340,7 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
     const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);
     cost.params = one_step != nullptr ? one_step->params : 0;
   }
-  SortForDisplay(sum.phases);
+  SortByDisplayRank(sum.phases);
   sum.totals = Sum(sum.phases);
   return ledger;
 }

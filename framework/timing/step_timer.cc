@@ -142,17 +142,7 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
     ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1, per_gpu.FindCollective(cost.phase)));
     Merge(stage.phases, timing);
   }
-  // Stable insertion sort by display rank (a few dozen records, mostly in order already; no
-  // buffer from the heap as std::stable_sort takes).
-  for (size_t i = 1; i < stage.phases.size(); ++i) {
-    const PhaseTiming moving = stage.phases[i];
-    const int rank = PhaseDisplayRank(moving.phase);
-    size_t j = i;
-    for (; j > 0 && PhaseDisplayRank(stage.phases[j - 1].phase) > rank; --j) {
-      stage.phases[j] = stage.phases[j - 1];
-    }
-    stage.phases[j] = moving;
-  }
+  SortByDisplayRank(stage.phases);
   for (PhaseTiming& timing : stage.phases) {
     if (timing.calls > 1) timing.bound = DominantBound(timing);
     stage.kernels_s += timing.time_s;
