@@ -88,6 +88,28 @@ BENCHMARK_CAPTURE(BM_EstimateSummary, deepseek_v3, "deepseek-v3")
     ->Arg(100000)
     ->Unit(benchmark::kMicrosecond);
 
+// The same as a sweep evaluates it: the pipeline of the previous point reused (a
+// framework::PipelineCache per thread), here for the same scenario every time.
+void BM_EstimateSummaryReused(benchmark::State& state, const char* model) {
+  const framework::Scenario scenario = ScenarioFor(model, state.range(0));
+  framework::PipelineCache pipelines;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(framework::EstimateScenario(
+        scenario, Plugins(), framework::EstimateDetail::kSummary, &pipelines));
+  }
+}
+BENCHMARK_CAPTURE(BM_EstimateSummaryReused, llama_3_70b, "llama-3-70b")
+    ->Arg(2)
+    ->Arg(500)
+    ->Arg(100000)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_EstimateSummaryReused, llama_3_1_405b, "llama-3.1-405b")
+    ->Arg(2)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_EstimateSummary, llama_3_1_405b, "llama-3.1-405b")
+    ->Arg(2)
+    ->Unit(benchmark::kMicrosecond);
+
 // Serving mode (framework/serving/): the step-by-step simulation of a vLLM server at N clients
 // (Llama-3-70B, 8 GPUs, 500 + 500 tokens): three client cycles of about 500 steps each.
 void BM_EstimateServing(benchmark::State& state) {

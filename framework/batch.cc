@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <system_error>
 #include <thread>
 
@@ -36,14 +37,16 @@ std::vector<BatchResult> EstimateBatch(const std::vector<ScenarioRequest>& reque
                                        int threads) {
   std::vector<BatchResult> results(requests.size());
   ParallelFor(requests.size(), threads, [&] {
-    return [&](size_t i) {
+    // One pipeline cache per thread: requests of one structure share their pipeline.
+    auto pipelines = std::make_shared<PipelineCache>();
+    return [&, pipelines](size_t i) {
       absl::StatusOr<Scenario> scenario = MakeScenario(requests[i], presets);
       if (!scenario.ok()) {
         results[i].status = scenario.status();
         return;
       }
       absl::StatusOr<Estimate> estimate =
-          EstimateScenario(*scenario, plugins, EstimateDetail::kSummary);
+          EstimateScenario(*scenario, plugins, EstimateDetail::kSummary, pipelines.get());
       if (!estimate.ok()) {
         results[i].status = estimate.status();
         return;

@@ -10,6 +10,7 @@
 #include "framework/ledger/pipeline.h"
 #include "framework/ledger/scenario_steps.h"
 #include "framework/memory/memory_model.h"
+#include "framework/money.h"
 #include "framework/serving/arrivals.h"
 
 namespace infercost::framework {
@@ -98,9 +99,9 @@ absl::Status CheckFinite(const Estimate& e) {
 // scenario that differs from `s` only in its concurrency (a wave of it), which the answer does
 // not depend on (fitting is monotone in the concurrency, so the largest that fits is one number).
 absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
-                                          EstimateDetail detail,
+                                          EstimateDetail detail, PipelineCache& pipelines,
                                           int64_t known_max_concurrency = 0) {
-  ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(s, plugins));
+  ASSIGN_OR_RETURN(const Pipeline pipeline, pipelines.Get(s, plugins));
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
   Estimate e;
@@ -154,9 +155,10 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                    pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
   // A pipeline stage caches only its own layers.
   kv_per_sequence /= static_cast<double>(s.layout.pipeline);
-  const MemoryModel memory{pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
+  const MemoryModel memory(pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
                            s.engine.runtime_reserve_bytes +
-                               s.engine.reserve_fraction * s.hardware.memory_capacity_bytes};
+                               s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
+  memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
   Summary& summary = e.summary;
   ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
   if (known_max_concurrency > 0) {
@@ -177,13 +179,14 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
 
   // Money: GPU-seconds of each stage per token, at the hourly price of every GPU.
-  const double usd_per_second = gpus * s.hardware.price_usd_per_gpu_hour / 3600;
-  summary.usd_per_million_input_tokens =
-      1e6 * usd_per_second * summary.ttft_s / (concurrency * static_cast<double>(s.input_tokens));
+  const double usd_per_second = UsdPerSecond(s.hardware.price_usd_per_gpu_hour, gpus);
+  summary.usd_per_million_input_tokens = UsdPerMillionTokens(
+      usd_per_second, concurrency * static_cast<double>(s.input_tokens) / summary.ttft_s);
   const double seconds_per_output_token =
       steps > 0 ? e.decode_sum_s / (static_cast<double>(steps) * concurrency)
                 : summary.tpot_s / concurrency;
-  summary.usd_per_million_output_tokens = 1e6 * usd_per_second * seconds_per_output_token;
+  summary.usd_per_million_output_tokens =
+      UsdPerMillionTokens(usd_per_second, 1 / seconds_per_output_token);
   summary.mode = s.mode;
   if (s.mode == ServingMode::kServing) {
     // Requests beyond what fits in memory wait; a scenario that fits nothing at all (flagged
@@ -245,7 +248,7 @@ void AddBands(const Scenario& s, Summary& summary) {
 // --mode disagg: the per-GPU ledgers of one decode worker (and its prefill step from one prefill
 // worker), then the two pools simulated together (framework/serving/disagg_model.h).
 absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plugins,
-                                        EstimateDetail detail) {
+                                        EstimateDetail detail, PipelineCache& pipelines) {
   const Pool& prefill_pool = s.prefill_pool;
   const Pool& decode_pool = s.decode_pool;
   Scenario prefill_worker = PoolScenario(s, prefill_pool);
@@ -259,9 +262,9 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   const int64_t prefill_batch = prompts_per_rank * prefill_pool.layout.data;
   prefill_worker.concurrency = std::min(s.concurrency, prefill_batch);
   decode_worker.concurrency = (s.concurrency + decode_pool.workers - 1) / decode_pool.workers;
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(decode_worker, plugins, detail));
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(decode_worker, plugins, detail, pipelines));
   ASSIGN_OR_RETURN(const Estimate p,
-                   EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary));
+                   EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary, pipelines));
   e.prefill_per_gpu = p.prefill_per_gpu;
   e.prefill_timing = p.prefill_timing;
 
@@ -305,12 +308,12 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
   // Each pool's GPUs are paid by the tokens it makes: prompts the prefill pool's, answers the
   // decode pool's.
-  const double usd_per_gpu_second = s.hardware.price_usd_per_gpu_hour / 3600;
-  summary.usd_per_million_input_tokens = 1e6 * usd_per_gpu_second *
-                                         static_cast<double>(prefill_gpus) /
-                                         (d.requests_per_s * static_cast<double>(s.input_tokens));
-  summary.usd_per_million_output_tokens =
-      1e6 * usd_per_gpu_second * static_cast<double>(decode_gpus) / (d.requests_per_s * osl);
+  const double price = s.hardware.price_usd_per_gpu_hour;
+  summary.usd_per_million_input_tokens =
+      UsdPerMillionTokens(UsdPerSecond(price, static_cast<double>(prefill_gpus)),
+                          d.requests_per_s * static_cast<double>(s.input_tokens));
+  summary.usd_per_million_output_tokens = UsdPerMillionTokens(
+      UsdPerSecond(price, static_cast<double>(decode_gpus)), d.requests_per_s * osl);
   summary.notes.push_back(fmt::format(
       "disaggregated: {} prefill worker(s) of {} GPUs (tp {}, pp {}, dp {}, ep {}; up to {} "
       "prompts a step) and {} decode worker(s) of {} GPUs (tp {}, pp {}, dp {}, ep {}; up to {} "
@@ -337,13 +340,15 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
 }  // namespace
 
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins,
-                                          EstimateDetail detail) {
+                                          EstimateDetail detail, PipelineCache* pipelines) {
+  PipelineCache own_cache;  // the waves below share one pipeline even without the caller's
+  PipelineCache& cache = pipelines != nullptr ? *pipelines : own_cache;
   if (s.mode == ServingMode::kDisagg) {
-    ASSIGN_OR_RETURN(Estimate e, EstimateDisagg(s, plugins, detail));
+    ASSIGN_OR_RETURN(Estimate e, EstimateDisagg(s, plugins, detail, cache));
     AddBands(s, e.summary);
     return e;
   }
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins, detail));
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins, detail, cache));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);
@@ -354,14 +359,14 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   Scenario wave = s;
   wave.concurrency = fits;
   ASSIGN_OR_RETURN(const Estimate full,
-                   EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, fits));
+                   EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, fits));
   const int64_t full_waves = s.concurrency / fits;
   const int64_t rest = s.concurrency % fits;
   double e2e = static_cast<double>(full_waves) * full.summary.e2e_s;
   if (rest > 0) {
     wave.concurrency = rest;
     ASSIGN_OR_RETURN(const Estimate last,
-                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, fits));
+                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, fits));
     e2e += last.summary.e2e_s;
   }
   Summary& summary = e.summary;

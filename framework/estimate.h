@@ -18,6 +18,7 @@
 #include "framework/confidence.h"
 #include "framework/error_band.h"
 #include "framework/ledger/ledger.h"
+#include "framework/ledger/pipeline_cache.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/memory/memory_model.h"
 #include "framework/scenario.h"
@@ -70,8 +71,11 @@ struct Estimate {
 // work. The summary is the same either way.
 enum class EstimateDetail { kFull, kSummary };
 
+// `pipelines`, when given, reuses the pipeline of the previous call whose scenario had the same
+// structure (a sweep's points; one cache per thread and PluginSet): the answer is the same.
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& scenario, const PluginSet& plugins,
-                                          EstimateDetail detail = EstimateDetail::kFull);
+                                          EstimateDetail detail = EstimateDetail::kFull,
+                                          PipelineCache* pipelines = nullptr);
 
 }  // namespace infercost::framework
 

@@ -27,6 +27,7 @@ struct MoeConfig {
   int64_t num_shared_experts = 0;
   int64_t expert_intermediate_size = 0;
   int64_t first_dense_layers = 0;  // leading layers with a dense FFN (DeepSeek-V3: 3)
+  bool operator==(const MoeConfig&) const = default;
 };
 
 // A named value for the model's attention-variant plugin (its own hyper-parameters, e.g. MLA's
@@ -37,6 +38,7 @@ struct VariantOption {
   std::string name;
   std::variant<int64_t, double, bool, std::string> value;
   std::string source;  // where it was set, for messages
+  bool operator==(const VariantOption&) const = default;
 };
 
 struct Model {
@@ -78,6 +80,8 @@ struct Model {
   // Assumptions an import made that change the numbers (e.g. num_key_value_heads absent, so
   // every head keeps its own K/V); every report of the model repeats them.
   std::vector<std::string> report_notes;
+  // Field by field (pipelines built for one model are reused for an equal one).
+  bool operator==(const Model&) const = default;
 };
 
 // The largest sizes a model may have. Far above any real model (hidden 2^24, 65,536 layers), they

@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "fmt/format.h"
 #include "framework/batch.h"
+#include "framework/money.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "validation/csv_table.h"
@@ -391,8 +392,8 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
     const framework::Summary& s = c.summary;
     const registry::Hardware* h = presets.hardware.FindOrNull(c.request.hardware);
     c.usd_per_hour = (h != nullptr ? h->price_usd_per_gpu_hour : 0) * GpusOf(c);
-    c.usd_per_million_tokens =
-        s.tokens_per_s_aggregate > 0 ? 1e6 * c.usd_per_hour / 3600 / s.tokens_per_s_aggregate : 0;
+    c.usd_per_million_tokens = framework::UsdPerMillionTokens(
+        framework::UsdPerSecond(c.usd_per_hour, 1), s.tokens_per_s_aggregate);
     std::vector<std::string> why;
     if (c.request.mode == "static" ? !s.memory.fits : s.memory.max_concurrency < 1) {
       why.push_back("does not fit in memory");

@@ -210,14 +210,17 @@ std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, 
   framework::ParallelFor(results.size(), threads, [&] {
     // Each thread parses with its own parser (CLI11 is not thread-safe).
     auto parser = std::make_shared<ScenarioArgsParser>("sweep");
-    return [this, parser, first, &results](size_t i) {
+    // ... and reuses its previous point's pipeline when the structure is the same.
+    auto pipelines = std::make_shared<framework::PipelineCache>();
+    return [this, parser, pipelines, first, &results](size_t i) {
       absl::StatusOr<framework::Summary> summary = [&]() -> absl::StatusOr<framework::Summary> {
         ASSIGN_OR_RETURN(const framework::ScenarioRequest request,
                          Request(*parser, first + static_cast<int64_t>(i)));
         ASSIGN_OR_RETURN(const framework::Scenario scenario, resolver_.Resolve(request));
         ASSIGN_OR_RETURN(
             framework::Estimate estimate,
-            framework::EstimateScenario(scenario, plugins_, framework::EstimateDetail::kSummary));
+            framework::EstimateScenario(scenario, plugins_, framework::EstimateDetail::kSummary,
+                                        pipelines.get()));
         return std::move(estimate.summary);
       }();
       if (summary.ok()) {

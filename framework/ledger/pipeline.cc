@@ -123,6 +123,36 @@ Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
   }
 }
 
+Pipeline::Pipeline(const Pipeline& structure, const Scenario& scenario)
+    : scenario_(scenario),
+      kernel_(structure.kernel_),
+      attention_(structure.attention_),
+      device_(structure.device_),
+      precision_(structure.precision_),
+      layer_kinds_(structure.layer_kinds_) {}
+
+namespace {
+
+// What Pipeline::Create and its constructor read from a scenario, compared.
+bool SameStructure(const Scenario& a, const Scenario& b) {
+  const auto same_dtype = [](const registry::DType& x, const registry::DType& y) {
+    return x.id == y.id && x.bytes_per_element == y.bytes_per_element;
+  };
+  return a.attention_variant == b.attention_variant && a.attention_kernel == b.attention_kernel &&
+         a.layout.tensor == b.layout.tensor &&
+         a.hardware.onchip_memory_bytes == b.hardware.onchip_memory_bytes &&
+         a.hardware.l2_cache_bytes == b.hardware.l2_cache_bytes &&
+         a.hardware.compute_units == b.hardware.compute_units && same_dtype(a.weights, b.weights) &&
+         same_dtype(a.activations, b.activations) && same_dtype(a.kv, b.kv) && a.model == b.model;
+}
+
+}  // namespace
+
+std::optional<Pipeline> Pipeline::Rebind(const Scenario& scenario) const {
+  if (!SameStructure(scenario_, scenario)) return std::nullopt;
+  return Pipeline(*this, scenario);
+}
+
 absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const PluginSet& plugins) {
   const registry::Model& model = scenario.model;
   // The model's variant (or --attention-variant's), then each plugin layer_variants names.

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -46,6 +47,11 @@ class Pipeline {
   // Finds the scenario's plugins in `plugins`, checks the model's shape and options with the
   // variant and sorts the layers into the variant's classes.
   static absl::StatusOr<Pipeline> Create(const Scenario& scenario, const PluginSet& plugins);
+  // This pipeline for `scenario`, when it has the structure this one was built for (the same
+  // model, variant and kernel plugins, tensor parallelism, device sizes and precision): what
+  // Create would return from the same plugins, without classifying the layers again. nullopt
+  // when any of them differs.
+  std::optional<Pipeline> Rebind(const Scenario& scenario) const;
 
   // Every stage of the scenario: prefill, decode at the mean context, and the exact decode sum
   // (which also fills `hook` when given). The sum visits every step with
@@ -84,6 +90,8 @@ class Pipeline {
   };
   Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
            std::shared_ptr<const AttentionLayers> attention);
+  // `structure`'s layers, plugins and device for `scenario` (Rebind).
+  Pipeline(const Pipeline& structure, const Scenario& scenario);
   ic_stage StageOf(const Step& step, const ic_layer& layer) const;
   absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step,
                                                              size_t attention_class) const;

@@ -28,6 +28,7 @@ struct Step {
   // (whole-model ledgers, which time nothing).
   int64_t gpus_per_node = 0;
   double tokens() const { return static_cast<double>(batch) * static_cast<double>(query_tokens); }
+  bool operator==(const Step&) const = default;
 };
 
 // The context of the decode step the explainer shows: input + output/2 (its N), the mean over

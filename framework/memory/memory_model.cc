@@ -23,28 +23,57 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
   return stage_params * s.weights.bytes_per_element;
 }
 
+namespace {
+
+// Peak live activations of `step` when its largest phase record moves `largest_phase` bytes.
+double PeakWith(double largest_phase, const Step& step, const registry::Model& model,
+                double activation_bytes) {
+  return largest_phase + step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
+}
+
+}  // namespace
+
 absl::StatusOr<double> ActivationPeak(const Pipeline& pipeline, const Step& step,
                                       const registry::Model& model, double activation_bytes) {
   ASSIGN_OR_RETURN(const double largest, pipeline.LargestPhaseActivationBytes(step));
-  return largest + step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
+  return PeakWith(largest, step, model, activation_bytes);
+}
+
+void MemoryModel::Remember(const StageLedger& evaluated) const {
+  double largest = 0;
+  for (const LayerGroup& group : evaluated.groups) {
+    for (const ic_phase_cost& cost : group.phases)
+      largest = std::max(largest, cost.activation_bytes);
+  }
+  for (const ic_phase_cost& cost : evaluated.model_phases) {
+    largest = std::max(largest, cost.activation_bytes);
+  }
+  peaks_.emplace_back(evaluated.step, PeakWith(largest, evaluated.step, scenario_.model,
+                                               scenario_.activations.bytes_per_element));
+}
+
+absl::StatusOr<double> MemoryModel::PeakOf(const Step& step) const {
+  for (const auto& [seen, peak] : peaks_) {
+    if (seen == step) return peak;
+  }
+  ASSIGN_OR_RETURN(const double peak, ActivationPeak(pipeline_, step, scenario_.model,
+                                                     scenario_.activations.bytes_per_element));
+  peaks_.emplace_back(step, peak);
+  return peak;
 }
 
 absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
+  const Scenario& scenario = scenario_;
   MemoryPerGpu memory;
   memory.capacity_bytes = scenario.hardware.memory_capacity_bytes;
-  memory.weights_bytes = weights_bytes;
-  memory.reserve_bytes = reserve_bytes;
+  memory.weights_bytes = weights_bytes_;
+  memory.reserve_bytes = reserve_bytes_;
   const int64_t batch = ReplicaBatch(scenario, concurrency);
-  memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence;
-  const double ab = scenario.activations.bytes_per_element;
-  ASSIGN_OR_RETURN(
-      const double prefill_peak,
-      ActivationPeak(pipeline, PeakPrefillStep(scenario, concurrency), scenario.model, ab));
+  memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence_;
+  ASSIGN_OR_RETURN(const double prefill_peak, PeakOf(PeakPrefillStep(scenario, concurrency)));
   ASSIGN_OR_RETURN(const double decode_peak,
-                   ActivationPeak(pipeline,
-                                  PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
-                                             scenario.input_tokens + scenario.output_tokens),
-                                  scenario.model, ab));
+                   PeakOf(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
+                                     scenario.input_tokens + scenario.output_tokens)));
   memory.activation_bytes = std::max(prefill_peak, decode_peak);
   memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
                       memory.activation_bytes - memory.reserve_bytes;
@@ -69,11 +98,12 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
   }
   int64_t fails = kMaxConcurrency + 1;
   // Activations are never negative, so KV alone bounds the answer from above.
-  if (kv_bytes_per_sequence > 0) {
-    const double kv_room = scenario.hardware.memory_capacity_bytes - weights_bytes - reserve_bytes;
-    const double replicas = static_cast<double>(scenario.layout.data);
+  if (kv_bytes_per_sequence_ > 0) {
+    const double kv_room =
+        scenario_.hardware.memory_capacity_bytes - weights_bytes_ - reserve_bytes_;
+    const double replicas = static_cast<double>(scenario_.layout.data);
     fails = std::min<int64_t>(
-        fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence * replicas)) + 1);
+        fails, static_cast<int64_t>(std::floor(kv_room / kv_bytes_per_sequence_ * replicas)) + 1);
     fails = std::max<int64_t>(fails, fits + 1);
   }
   std::optional<double> fails_free;

@@ -2,14 +2,16 @@
 // variant accounts it, the peak live activations and the engine's reserve; whether it fits, and
 // the largest concurrency that does.
 //
-//   const MemoryModel memory{pipeline, s, WeightBytesPerGpu(decode_per_gpu, s), kv_per_sequence,
-//                            reserve_bytes};
+//   const MemoryModel memory(pipeline, s, WeightBytesPerGpu(decode_per_gpu, s), kv_per_sequence,
+//                            reserve_bytes);
 //   ASSIGN_OR_RETURN(MemoryPerGpu m, memory.At(s.concurrency));
 //   ASSIGN_OR_RETURN(m.max_concurrency, memory.MaxConcurrency(s.concurrency, &m));
 #ifndef INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
 #define INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
 
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "framework/ledger/ledger.h"
@@ -38,12 +40,15 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s);
 absl::StatusOr<double> ActivationPeak(const Pipeline& pipeline, const Step& step,
                                       const registry::Model& model, double activation_bytes);
 
-struct MemoryModel {
-  const Pipeline& pipeline;
-  const Scenario& scenario;
-  double weights_bytes;
-  double kv_bytes_per_sequence;  // one sequence at input + output tokens, all layers of one shard
-  double reserve_bytes;
+class MemoryModel {
+ public:
+  MemoryModel(const Pipeline& pipeline, const Scenario& scenario, double weights_bytes,
+              double kv_bytes_per_sequence, double reserve_bytes)
+      : pipeline_(pipeline),
+        scenario_(scenario),
+        weights_bytes_(weights_bytes),
+        kv_bytes_per_sequence_(kv_bytes_per_sequence),
+        reserve_bytes_(reserve_bytes) {}
 
   // Memory of one GPU at `concurrency` sequences.
   absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const;
@@ -55,6 +60,21 @@ struct MemoryModel {
   // `known`, when given, is At(known_concurrency), already evaluated: it starts the bracket.
   absl::StatusOr<int64_t> MaxConcurrency(int64_t known_concurrency = 0,
                                          const MemoryPerGpu* known = nullptr) const;
+  // Takes the activation peak of `evaluated.step` from that step's ledger (Pipeline::Evaluate
+  // of the same pipeline) instead of evaluating the step again.
+  void Remember(const StageLedger& evaluated) const;
+
+ private:
+  // ActivationPeak of `step`, remembered: the search evaluates the same steps again (a chunked
+  // prefill's step is one for every concurrency above a chunk).
+  absl::StatusOr<double> PeakOf(const Step& step) const;
+
+  const Pipeline& pipeline_;
+  const Scenario& scenario_;
+  double weights_bytes_;
+  double kv_bytes_per_sequence_;  // one sequence at input + output tokens, all layers of one shard
+  double reserve_bytes_;
+  mutable std::vector<std::pair<Step, double>> peaks_;
 };
 
 }  // namespace infercost::framework
