@@ -378,11 +378,11 @@ TEST(RegistryTest, DecodeAttentionKeysAreChecked) {
   EXPECT_THAT(std::string(zero_partition.status().message()),
               HasSubstr("key 'decode_attention_partition_tokens': expected a positive integer"));
   auto efficiency = LoadEnginePreset(dir.Write(
-      "engines/c.toml", head + "[hardware.mi300x]\ndecode_attention_unsplit_efficiency = -0.35\n"));
+      "engines/c.toml", head + "[hardware.mi300x]\ndecode_attention_unsplit_efficiency = -0.5\n"));
   ASSERT_FALSE(efficiency.ok());
   EXPECT_THAT(std::string(efficiency.status().message()),
               HasSubstr("decode_attention_unsplit_efficiency"));
-  EXPECT_THAT(std::string(efficiency.status().message()), HasSubstr("-0.35"));
+  EXPECT_THAT(std::string(efficiency.status().message()), HasSubstr("got -0.5"));
   EXPECT_THAT(std::string(efficiency.status().message()), HasSubstr("[0.001, 1]"));
   auto sharing = LoadEnginePreset(
       dir.Write("engines/d.toml", head + "[hardware.mi300x]\ndecode_attention_kv_sharing = 2\n"));
