@@ -10,6 +10,7 @@
 #include "framework/timing/step_timer.h"
 #include "gtest/gtest.h"
 #include "infercost/sdk/abi_support.h"
+#include "infercost/sdk/phase_sink.h"
 #include "tests/integration/pipeline_fixture.h"
 
 namespace infercost {
