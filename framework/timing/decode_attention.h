@@ -10,8 +10,9 @@
 // with 512-token partitions (num_heads: query heads on one GPU). PagedAttention V2 splits each
 // sequence's context into partitions processed in parallel; V1 walks a whole context in one
 // workgroup. Where V1 walks more than one partition (a context V2 would have split), the device
-// reaches `unsplit_efficiency` of what the engine's calibration says (ROCm: ~0.35; NVIDIA: 1);
-// with one partition the two kernels do the same work. Separately, `kv_sharing` says how much of
+// reaches `unsplit_efficiency` of what the engine's calibration says (vLLM of mid-2024: MI300X
+// 0.45, MI250 0.33; NVIDIA: 1); with one partition the two kernels do the same work (and the
+// step time stays monotone in the context). Separately, `kv_sharing` says how much of
 // grouped-query attention's KV saving the device's caches deliver to this kernel: 1 = each KV
 // head is read once for its group of query heads, 0 = once per query head (MI300X: its L2 is
 // split per XCD and consecutive workgroups go to different XCDs).
@@ -40,7 +41,7 @@ struct DecodeAttention {
   // The engine's kernel switch (0: none; the split kernel always runs).
   int64_t split_threshold = 0;         // V1 above this many sequences x query heads per GPU
   int64_t partition_tokens = 512;      // context tokens per partition of the split kernel
-  int64_t split_max_context = 8192;    // V2 only up to this context (V1 beyond, whatever the batch)
+  int64_t split_max_context = 8192;    // V1 only up to this context (V2 beyond, whatever the batch)
   double unsplit_efficiency = 1;       // the device's V1 over a context V2 would split
   double kv_sharing = 1;               // see the banner
   double query_heads_per_kv_head = 1;  // per GPU, for the model's standard attention (else 1)

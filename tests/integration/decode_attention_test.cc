@@ -20,7 +20,7 @@ using framework::DecodeAttention;
 using framework::DecodeAttentionRun;
 
 // vLLM's constants (vllm/attention/ops/paged_attn.py): 512 sequences x query heads, 512-token
-// partitions, V2 only up to 8192 tokens.
+// partitions, V1 only up to 8192 tokens.
 DecodeAttention Vllm(double unsplit_efficiency, double kv_sharing, double group) {
   DecodeAttention d;
   d.split_threshold = 512;
