@@ -29,7 +29,29 @@ constexpr CalibrationKey kCalibrationKeys[] = {
     {"per_sequence_overhead_s", &Engine::per_sequence_overhead_s, 0, 0, 1},
     {"runtime_reserve_bytes", &Engine::runtime_reserve_bytes, 0, 0, 1e15},
     {"reserve_fraction", &Engine::reserve_fraction, 0, 0, 0.9},
+    {"decode_attention_unsplit_efficiency", &Engine::decode_attention_unsplit_efficiency, 1, 1e-3,
+     1},
+    {"decode_attention_kv_sharing", &Engine::decode_attention_kv_sharing, 1, 0, 1},
 };
+
+// The paged-attention kernel switch (engine-wide; registry/engine.h).
+absl::Status ReadDecodeAttentionSwitch(const TomlReader& reader, const std::string& path,
+                                       Engine& engine) {
+  constexpr int64_t kMaxTokens = int64_t{1} << 24;  // framework/scenario.h kMaxContextTokens
+  ASSIGN_OR_RETURN(engine.decode_attention_split_threshold,
+                   reader.NonNegativeInt("decode_attention_split_threshold", 0, kMaxTokens));
+  ASSIGN_OR_RETURN(engine.decode_attention_partition_tokens,
+                   reader.NonNegativeInt("decode_attention_partition_tokens", 512, kMaxTokens));
+  ASSIGN_OR_RETURN(engine.decode_attention_split_max_context,
+                   reader.NonNegativeInt("decode_attention_split_max_context", 8192, kMaxTokens));
+  if (engine.decode_attention_partition_tokens < 1) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: key 'decode_attention_partition_tokens': expected a positive integer (context tokens "
+        "per partition of the split attention kernel, vLLM: 512), got 0",
+        path));
+  }
+  return absl::OkStatus();
+}
 
 absl::Status ReadCalibration(const TomlReader& reader, Engine& engine) {
   for (const CalibrationKey& k : kCalibrationKeys) {
@@ -132,6 +154,7 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   RETURN_IF_ERROR(ReadCalibration(reader, engine));
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
+  RETURN_IF_ERROR(ReadDecodeAttentionSwitch(reader, path, engine));
   if (reader.Raw("reference_hardware") != nullptr) {
     ASSIGN_OR_RETURN(engine.reference_hardware, reader.String("reference_hardware"));
   }

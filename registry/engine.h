@@ -39,6 +39,19 @@ struct Engine {
   std::string reference_hardware;
   // Per sequence per step on the host (bookkeeping, sampling metadata, detokenization).
   double per_sequence_overhead_s = 0;
+  // Decode attention of a paged-attention engine with two kernels (framework/timing/
+  // decode_attention.h; vLLM before its V1 engine: vllm/attention/ops/paged_attn.py). Engine-wide:
+  // the unpartitioned kernel runs above `split_threshold` sequences x query heads per GPU (0: no
+  // switch), or with one `partition_tokens` partition, and only up to `split_max_context`.
+  int64_t decode_attention_split_threshold = 0;
+  int64_t decode_attention_partition_tokens = 512;
+  int64_t decode_attention_split_max_context = 8192;
+  // Per device ([hardware.<name>]): the fraction of the calibrated efficiencies the
+  // unpartitioned kernel reaches over a context the split kernel would partition (1: the same),
+  // and the fraction of grouped-query attention's KV saving the device's caches deliver to the
+  // decode attention (1: KV read once per KV head; 0: once per query head).
+  double decode_attention_unsplit_efficiency = 1;
+  double decode_attention_kv_sharing = 1;
   std::string source;
 
   // Per-device calibration from `[hardware.<name>]` tables: (key, value) pairs that replace the

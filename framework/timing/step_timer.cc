@@ -34,6 +34,19 @@ ic_bound DominantBound(const PhaseTiming& t) {
   return t.compute_s == largest ? IC_BOUND_COMPUTE : IC_BOUND_MEMORY;
 }
 
+// Query heads per KV head on one GPU of the model's standard attention (gqa, mqa); 1 for every
+// other variant (mha, and those whose cache is not per KV head, e.g. MLA's latent).
+double QueryHeadsPerKvHead(const Scenario& scenario) {
+  const registry::Model& m = scenario.model;
+  const int64_t tp = scenario.layout.tensor;
+  int64_t kv_heads = 0;
+  if (scenario.attention_variant == "gqa") kv_heads = m.num_kv_heads;
+  if (scenario.attention_variant == "mqa") kv_heads = 1;
+  if (kv_heads <= 0 || tp <= 0 || m.num_attention_heads % tp != 0) return 1;
+  const int64_t kv_per_gpu = tp > kv_heads ? 1 : kv_heads / tp;  // attention_math KvHeadsPerShard
+  return static_cast<double>(m.num_attention_heads / tp) / static_cast<double>(kv_per_gpu);
+}
+
 }  // namespace
 
 Execution ExecutionOf(const Scenario& scenario) {
@@ -42,6 +55,7 @@ Execution ExecutionOf(const Scenario& scenario) {
   out.per_layer_overhead_s = engine.per_layer_overhead_s;
   out.per_step_overhead_s = engine.per_step_overhead_s;
   out.per_sequence_overhead_s = engine.per_sequence_overhead_s;
+  out.decode_attention = DecodeAttentionOf(engine, QueryHeadsPerKvHead(scenario));
   ic_execution& execution = out.abi;
   execution.struct_size = sizeof(ic_execution);
   execution.flags =
@@ -94,7 +108,17 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
     timing.bound = IC_BOUND_COMMUNICATION;
     return timing;
   }
-  ASSIGN_OR_RETURN(ic_phase_time time, hardware_.PhaseTime(device_, execution_.abi, cost));
+  ic_phase_time time;
+  if (execution_.decode_attention.Inert()) {
+    ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, execution_.abi, cost));
+  } else {
+    // The engine's decode attention kernel on this device: its KV traffic and efficiency.
+    const DecodeAttentionRun run = execution_.decode_attention.Run(cost);
+    ic_execution abi = execution_.abi;
+    abi.matmul_efficiency *= run.efficiency;
+    abi.bandwidth_efficiency *= run.efficiency;
+    ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, abi, run.cost));
+  }
   timing.compute_s = calls * time.compute_s;
   timing.memory_s = calls * time.memory_s;
   timing.communication_s = calls * time.communication_s;

@@ -17,6 +17,7 @@
 #include "framework/abi/hardware_plugin.h"
 #include "framework/ledger/ledger.h"
 #include "framework/scenario.h"
+#include "framework/timing/decode_attention.h"
 #include "infercost/c/hardware.h"
 
 namespace infercost::framework {
@@ -48,6 +49,8 @@ struct Execution {
   double per_layer_overhead_s = 0;
   double per_step_overhead_s = 0;
   double per_sequence_overhead_s = 0;
+  // The engine's decode attention kernels on this device (decode_attention.h).
+  DecodeAttention decode_attention;
 };
 
 // The engine's calibration and the scenario's dtypes, as the hardware ABI wants them.

@@ -359,6 +359,45 @@ TEST(RegistryTest, EngineEfficiencyMustBeAFraction) {
   EXPECT_THAT(std::string(engine.status().message()), HasSubstr("key 'matmul_efficiency'"));
 }
 
+// The paged-attention keys (registry/engine.h): a negative threshold, a zero partition and an
+// efficiency outside (0, 1] are refused with the file, the key, the value and what is allowed.
+TEST(RegistryTest, DecodeAttentionKeysAreChecked) {
+  TempDir dir;
+  const std::string head = "name = \"e\"\ndisplay_name = \"E\"\n";
+  auto negative = LoadEnginePreset(
+      dir.Write("engines/a.toml", head + "decode_attention_split_threshold = -512\n"));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_THAT(std::string(negative.status().message()),
+              HasSubstr("key 'decode_attention_split_threshold': expected an integer in 0.."));
+  EXPECT_THAT(std::string(negative.status().message()), HasSubstr("-512"));
+  EXPECT_THAT(std::string(negative.status().message()), HasSubstr("a.toml"));
+  auto zero_partition = LoadEnginePreset(
+      dir.Write("engines/b.toml", head + "decode_attention_split_threshold = 512\n"
+                                         "decode_attention_partition_tokens = 0\n"));
+  ASSERT_FALSE(zero_partition.ok());
+  EXPECT_THAT(std::string(zero_partition.status().message()),
+              HasSubstr("key 'decode_attention_partition_tokens': expected a positive integer"));
+  auto efficiency = LoadEnginePreset(dir.Write(
+      "engines/c.toml", head + "[hardware.mi300x]\ndecode_attention_unsplit_efficiency = -0.5\n"));
+  ASSERT_FALSE(efficiency.ok());
+  EXPECT_THAT(std::string(efficiency.status().message()),
+              HasSubstr("decode_attention_unsplit_efficiency"));
+  EXPECT_THAT(std::string(efficiency.status().message()), HasSubstr("got -0.5"));
+  EXPECT_THAT(std::string(efficiency.status().message()), HasSubstr("[0.001, 1]"));
+  auto sharing = LoadEnginePreset(
+      dir.Write("engines/d.toml", head + "[hardware.mi300x]\ndecode_attention_kv_sharing = 2\n"));
+  ASSERT_FALSE(sharing.ok());
+  EXPECT_THAT(std::string(sharing.status().message()), HasSubstr("decode_attention_kv_sharing"));
+  // Absent keys: no switch, both kernels and KV reads as calibrated.
+  auto plain = LoadEnginePreset(dir.Write("engines/f.toml", head));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->decode_attention_split_threshold, 0);
+  EXPECT_EQ(plain->decode_attention_partition_tokens, 512);
+  EXPECT_EQ(plain->decode_attention_split_max_context, 8192);
+  EXPECT_EQ(plain->decode_attention_unsplit_efficiency, 1);
+  EXPECT_EQ(plain->decode_attention_kv_sharing, 1);
+}
+
 TEST(RegistryTest, UnknownNameListsAllowed) {
   auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
   ASSERT_TRUE(presets.ok());

@@ -275,6 +275,31 @@ TEST(AnlEveryRow, DeepSpeedMiiFitAndHeldOutRows) {
   EXPECT_LE(MedianAbsolute(held_out), 0.20);
 }
 
+// Issue 12, point 2: vLLM on ROCm switches its decode attention to the unpartitioned
+// PagedAttention V1 kernel above 512 sequences x query heads per GPU (framework/timing/
+// decode_attention.h). The AMD file's median meets the 10% target (8.0%; 13.1% without the
+// switch), and vLLM's Llama-3 rows on MI300X whose decode runs V1 over more than one 512-token
+// partition (batch x heads per GPU > 512, input + output > 512) are predicted within 11.5% median
+// (37.8% before); bounds with a margin.
+TEST(AnlEveryRow, AmdVllmRowsAboveThePagedAttentionSwitch) {
+  const AnlValidation amd = ValidateFile("anl_static_batch_amd.csv");
+  std::vector<double> all, above_switch;
+  for (const AnlResult& r : amd.results) {
+    all.push_back(r.relative_error);
+    const framework::ScenarioRequest& q = r.request;
+    if (q.engine != "vllm" || q.hardware != "mi300x" || q.model == "llama-2-7b") continue;
+    absl::StatusOr<const registry::Model*> model = RepoPresets().models.Find(q.model);
+    ASSERT_TRUE(model.ok()) << model.status();
+    const int64_t heads_per_gpu = (*model)->num_attention_heads / q.gpus;
+    if (q.concurrency * heads_per_gpu > 512 && q.input_tokens + q.output_tokens > 512) {
+      above_switch.push_back(r.relative_error);
+    }
+  }
+  EXPECT_LE(MedianAbsolute(all), 0.10);
+  EXPECT_EQ(above_switch.size(), 71u);
+  EXPECT_LE(MedianAbsolute(above_switch), 0.15);
+}
+
 TEST(AnlCsv, MedianOfAbsoluteValues) {
   EXPECT_EQ(MedianAbsolute({}), 0);
   EXPECT_DOUBLE_EQ(MedianAbsolute({-0.3, 0.1, 0.2}), 0.2);

@@ -53,8 +53,10 @@ TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
 
 // The rows held out of each ANL fit (another model than the fitted ones), predicted with the
 // committed presets: docs/calibration.md states 5.3% / 6.8% (vLLM, Llama-2-7B on H100 / A100),
-// 14.1% (DeepSpeed-MII, Llama-2-70B) and 14.7% / 3.7% (llama.cpp on MI300X / MI250, Llama-2-7B,
-// one sequence per row); bounds with a margin.
+// 14.1% (DeepSpeed-MII, Llama-2-70B), 14.7% / 3.7% (llama.cpp on MI300X / MI250, Llama-2-7B,
+// one sequence per row) and 8.6% / 7.0% (vLLM on MI300X / MI250, Llama-2-7B, with vLLM's
+// paged-attention kernel switch and the devices' KV sharing: framework/timing/decode_attention.h;
+// 29.1% / 7.4% without); bounds with a margin.
 TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
   struct Case {
     const char* engine;
@@ -64,7 +66,8 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
   for (const Case& c : {Case{"vllm", "h100-sxm", 0.10}, Case{"vllm", "a100-40gb", 0.10},
                         Case{"trtllm", "h100-sxm", 0.15}, Case{"trtllm", "a100-40gb", 0.15},
                         Case{"deepspeed-mii", "a100-40gb", 0.20}, Case{"llamacpp", "mi300x", 0.20},
-                        Case{"llamacpp", "mi250", 0.10}}) {
+                        Case{"llamacpp", "mi250", 0.10}, Case{"vllm", "mi300x", 0.12},
+                        Case{"vllm", "mi250", 0.10}}) {
     const FitSpec* spec = Find(c.engine, c.hardware);
     ASSERT_NE(spec, nullptr);
     std::vector<double> errors;
