@@ -101,7 +101,9 @@ absl::Status CheckFinite(const Estimate& e) {
 absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
                                           EstimateDetail detail, PipelineCache& pipelines,
                                           int64_t known_max_concurrency = 0) {
-  ASSIGN_OR_RETURN(const Pipeline pipeline, pipelines.Get(s, plugins));
+  ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
+                   pipelines.Get(s, plugins));
+  const Pipeline& pipeline = *shared_pipeline;
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
   Estimate e;

@@ -1,17 +1,24 @@
 #include "framework/ledger/pipeline_cache.h"
 
+#include <optional>
+#include <utility>
+
 #include "framework/base/status_macros.h"
 
 namespace infercost::framework {
 
-absl::StatusOr<Pipeline> PipelineCache::Get(const Scenario& scenario, const PluginSet& plugins) {
-  if (last_ && plugins_ == &plugins) {
-    if (std::optional<Pipeline> rebound = last_->Rebind(scenario)) return *std::move(rebound);
+absl::StatusOr<std::shared_ptr<const Pipeline>> PipelineCache::Get(const Scenario& scenario,
+                                                                   const PluginSet& plugins) {
+  if (last_ != nullptr && plugins_ == &plugins) {
+    if (std::optional<Pipeline> rebound = last_->Rebind(scenario)) {
+      last_ = std::make_shared<const Pipeline>(*std::move(rebound));
+      return last_;
+    }
   }
   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(scenario, plugins));
   plugins_ = &plugins;
-  last_ = pipeline;
-  return pipeline;
+  last_ = std::make_shared<const Pipeline>(std::move(pipeline));
+  return last_;
 }
 
 }  // namespace infercost::framework

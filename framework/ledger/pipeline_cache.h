@@ -4,11 +4,11 @@
 // reuse keeps an evaluation's cost flat in the layer count.
 //
 //   PipelineCache cache;  // one per thread, used with one PluginSet
-//   ASSIGN_OR_RETURN(Pipeline pipeline, cache.Get(scenario, plugins));
+//   ASSIGN_OR_RETURN(std::shared_ptr<const Pipeline> pipeline, cache.Get(scenario, plugins));
 #ifndef INFERCOST_FRAMEWORK_LEDGER_PIPELINE_CACHE_H_
 #define INFERCOST_FRAMEWORK_LEDGER_PIPELINE_CACHE_H_
 
-#include <optional>
+#include <memory>
 
 #include "absl/status/statusor.h"
 #include "framework/ledger/pipeline.h"
@@ -18,11 +18,12 @@ namespace infercost::framework {
 class PipelineCache {
  public:
   // Pipeline::Create(scenario, plugins), or the previous pipeline rebound to `scenario`.
-  absl::StatusOr<Pipeline> Get(const Scenario& scenario, const PluginSet& plugins);
+  absl::StatusOr<std::shared_ptr<const Pipeline>> Get(const Scenario& scenario,
+                                                      const PluginSet& plugins);
 
  private:
   const PluginSet* plugins_ = nullptr;
-  std::optional<Pipeline> last_;
+  std::shared_ptr<const Pipeline> last_;
 };
 
 }  // namespace infercost::framework

@@ -34,15 +34,17 @@ ic_bound DominantBound(const PhaseTiming& t) {
   return t.compute_s == largest ? IC_BOUND_COMPUTE : IC_BOUND_MEMORY;
 }
 
-// Query heads per KV head on one GPU of the model's standard attention (gqa, mqa); 1 for every
-// other variant (mha, and those whose cache is not per KV head, e.g. MLA's latent).
+// Query heads per KV head on one GPU, from the model's shape (num_attention_heads over
+// num_kv_heads; no variant is named here): 1 where every query head has its own K/V (MHA) or
+// where the preset gives one entry per head for a shared latent (MLA: num_kv_heads = heads).
 double QueryHeadsPerKvHead(const Scenario& scenario) {
   const registry::Model& m = scenario.model;
   const int64_t tp = scenario.layout.tensor;
-  int64_t kv_heads = 0;
-  if (scenario.attention_variant == "gqa") kv_heads = m.num_kv_heads;
-  if (scenario.attention_variant == "mqa") kv_heads = 1;
-  if (kv_heads <= 0 || tp <= 0 || m.num_attention_heads % tp != 0) return 1;
+  const int64_t kv_heads = m.num_kv_heads;
+  if (kv_heads <= 0 || kv_heads >= m.num_attention_heads || tp <= 0 ||
+      m.num_attention_heads % tp != 0) {
+    return 1;
+  }
   const int64_t kv_per_gpu = tp > kv_heads ? 1 : kv_heads / tp;  // attention_math KvHeadsPerShard
   return static_cast<double>(m.num_attention_heads / tp) / static_cast<double>(kv_per_gpu);
 }
