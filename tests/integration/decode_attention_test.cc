@@ -177,6 +177,10 @@ TEST(DecodeAttentionPresetTest, VllmPresetAndModelHeads) {
   EXPECT_EQ(mi300x.query_heads_per_kv_head, 4);
   EXPECT_EQ(execution("mi300x", "llama-3-8b", 8).query_heads_per_kv_head, 4);
   EXPECT_EQ(execution("mi300x", "llama-2-7b", 1).query_heads_per_kv_head, 1);
+  // From the model's shape whatever its variant: MQA (Falcon-7B: 71 query heads, 1 KV head) 71,
+  // MLA (DeepSeek-V3: num_kv_heads = heads = 128, one latent) 1.
+  EXPECT_EQ(execution("mi300x", "falcon-7b", 1).query_heads_per_kv_head, 71);
+  EXPECT_EQ(execution("mi300x", "deepseek-v3", 8).query_heads_per_kv_head, 1);
   const DecodeAttention h100 = execution("h100-sxm", "llama-3-8b", 1);
   EXPECT_EQ(h100.unsplit_efficiency, 1);
   EXPECT_EQ(h100.kv_sharing, 1);
