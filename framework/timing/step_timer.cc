@@ -7,6 +7,7 @@
 #include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
 #include "infercost/sdk/abi_support.h"
+#include "infercost/sdk/attention_math.h"
 
 namespace infercost::framework {
 namespace {
@@ -45,8 +46,8 @@ double QueryHeadsPerKvHead(const Scenario& scenario) {
       m.num_attention_heads % tp != 0) {
     return 1;
   }
-  const int64_t kv_per_gpu = tp > kv_heads ? 1 : kv_heads / tp;  // attention_math KvHeadsPerShard
-  return static_cast<double>(m.num_attention_heads / tp) / static_cast<double>(kv_per_gpu);
+  return static_cast<double>(sdk::attention_math::HeadsPerShard(m.num_attention_heads, tp)) /
+         static_cast<double>(sdk::attention_math::KvHeadsPerShard(kv_heads, tp));
 }
 
 }  // namespace
