@@ -9,6 +9,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/ledger/pipeline.h"
 #include "framework/ledger/scenario_steps.h"
+#include "framework/ledger/whole_model.h"
 #include "framework/memory/memory_model.h"
 #include "framework/money.h"
 #include "framework/serving/arrivals.h"
@@ -143,7 +144,18 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
     return absl::OkStatus();
   };
   if (detail == EstimateDetail::kFull) {
-    ASSIGN_OR_RETURN(e.ledger, pipeline.Run(&hook));
+    // The whole model's meters, from these per-GPU ledgers; with imbalanced MoE experts, from
+    // the expert group's mean GPU instead of its busiest (times stay the busiest GPU's).
+    if (s.moe_imbalance != 1 && s.model.moe.has_value()) {
+      Step mean_prefill = prefill;
+      Step mean_decode = decode;
+      mean_prefill.moe_imbalance = mean_decode.moe_imbalance = 1;
+      ASSIGN_OR_RETURN(const StageLedger prefill_mean_gpu, pipeline.Evaluate(mean_prefill));
+      ASSIGN_OR_RETURN(const StageLedger decode_mean_gpu, pipeline.Evaluate(mean_decode));
+      ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(prefill_mean_gpu, decode_mean_gpu, &hook));
+    } else {
+      ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(e.prefill_per_gpu, e.decode_per_gpu, &hook));
+    }
   } else {
     ASSIGN_OR_RETURN(e.ledger.decode_sum.evaluated_steps, pipeline.SumPerGpuDecode(hook));
     ASSIGN_OR_RETURN(e.ledger.kv_cache_bytes_per_token, pipeline.KvCacheBytesPerToken(1));
@@ -269,6 +281,7 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
                    EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary, pipelines));
   e.prefill_per_gpu = p.prefill_per_gpu;
   e.prefill_timing = p.prefill_timing;
+  if (detail == EstimateDetail::kFull) e.ledger.prefill = WholeModelOf(e.prefill_per_gpu);
 
   // Most sequences a decode worker holds: its memory, and --decode-batch per rank if given.
   const int64_t fits = e.summary.memory.max_concurrency;

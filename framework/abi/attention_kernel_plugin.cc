@@ -1,5 +1,6 @@
 #include "framework/abi/attention_kernel_plugin.h"
 
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -7,6 +8,7 @@
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/abi/phase_cost_check.h"
+#include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/attention_math.h"
 
 namespace infercost::framework {
@@ -30,13 +32,19 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
   const ic_attention_shape& shape_for_plugin = plugin_->info().abi_minor < 1 ? legacy_shape : shape;
   {
     auto lock = plugin_->LockIfNeeded();
-    // ABI 1.1: the array with its element size; 1.0 kernels get the plain array.
-    ic_error* error =
-        has_rewrite_phases_
-            ? table_->rewrite_phases(plugin_->instance(), &shape_for_plugin, &stage, &device,
-                                     phases.data(), phases.size(), sizeof(ic_phase_cost))
-            : table_->rewrite_traffic(plugin_->instance(), &shape_for_plugin, &stage, &device,
-                                      phases.data(), phases.size());
+    // ABI 1.1: the array with its element size; 1.0 kernels get the plain array of 1.0-size
+    // records (copied in and out: this host's records are larger).
+    ic_error* error = nullptr;
+    if (has_rewrite_phases_) {
+      error = table_->rewrite_phases(plugin_->instance(), &shape_for_plugin, &stage, &device,
+                                     phases.data(), phases.size(), sizeof(ic_phase_cost));
+    } else {
+      std::vector<char> packed = sdk::PackPhasesV1_0(phases);
+      error =
+          table_->rewrite_traffic(plugin_->instance(), &shape_for_plugin, &stage, &device,
+                                  reinterpret_cast<ic_phase_cost*>(packed.data()), phases.size());
+      sdk::UnpackPhasesV1_0(packed, phases);
+    }
     absl::Status status =
         ConsumeErrorLazy(error, [&] { return fmt::format("attention kernel {}", name()); });
     if (!status.ok()) {
@@ -51,11 +59,14 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
     if (status.ok() && (after.phase != before[i].phase || after.params != before[i].params ||
                         after.matrix_flops != before[i].matrix_flops ||
                         after.vector_flops != before[i].vector_flops ||
-                        after.weight_bytes != before[i].weight_bytes)) {
-      status = absl::InternalError(fmt::format(
-          "attention kernel {} changed the phase id, params, FLOPs or weight bytes of phase {}; "
-          "a kernel may only rewrite KV and activation traffic",
-          name(), PhaseName(before[i].phase)));
+                        after.weight_bytes != before[i].weight_bytes ||
+                        after.weight_copies != before[i].weight_copies)) {
+      status =
+          absl::InternalError(fmt::format("attention kernel {} changed the phase id, params, "
+                                          "FLOPs, weight bytes or weight copies of "
+                                          "phase {}; "
+                                          "a kernel may only rewrite KV and activation traffic",
+                                          name(), PhaseName(before[i].phase)));
     }
     if (!status.ok()) {
       phases = before;

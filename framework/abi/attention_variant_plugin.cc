@@ -19,6 +19,7 @@ namespace {
 
 struct SinkState {
   std::string_view plugin_name;
+  int64_t tensor_parallel = 1;  // the stage's: no record is repeated on more GPUs than that
   std::vector<ic_phase_cost> phases;
   absl::Status first_error;
   ic_error* issued = nullptr;  // the error handed to the plugin for the first bad record
@@ -28,6 +29,14 @@ ic_error* Collect(void* context, const ic_phase_cost* cost) {
   auto* state = static_cast<SinkState*>(context);
   absl::Status status = cost == nullptr ? absl::InvalidArgumentError("null phase record")
                                         : CheckPhaseCost(*cost, state->plugin_name);
+  if (status.ok() && IC_HAS_FIELD(cost, ic_phase_cost, weight_copies) &&
+      cost->weight_copies > static_cast<double>(state->tensor_parallel)) {
+    status = absl::InvalidArgumentError(fmt::format(
+        "attention variant {} says the weights of phase {} are held by weight_copies = {} GPUs, "
+        "more than the tensor-parallel group's {}; weight_copies counts the group's GPUs that "
+        "keep the same weights",
+        state->plugin_name, PhaseName(cost->phase), cost->weight_copies, state->tensor_parallel));
+  }
   if (status.ok() && !IsAttentionPhase(cost->phase)) {
     status = absl::InvalidArgumentError(
         fmt::format("attention variant {} emitted phase {}, which is not an attention phase",
@@ -42,8 +51,10 @@ ic_error* Collect(void* context, const ic_phase_cost* cost) {
     }
     return MakeHostError(static_cast<ic_status_code>(status.code()), std::string(status.message()));
   }
+  // What the plugin's record holds: fields of newer minors are ignored, those it predates
+  // (1.2's weight_copies for a 1.0 or 1.1 record) stay zero.
   ic_phase_cost copy{};
-  std::memcpy(&copy, cost, sizeof(ic_phase_cost));  // ignore fields of newer minors
+  std::memcpy(&copy, cost, std::min<size_t>(cost->struct_size, sizeof(ic_phase_cost)));
   copy.struct_size = sizeof(ic_phase_cost);
   state->phases.push_back(copy);
   return nullptr;
@@ -189,7 +200,7 @@ absl::StatusOr<double> AttentionVariantPlugin::KvStateBytes(const ic_attention_s
 
 absl::StatusOr<std::vector<ic_phase_cost>> AttentionVariantPlugin::Phases(
     const ic_attention_shape& shape, const ic_stage& stage) const {
-  SinkState state{name(), {}, absl::OkStatus()};
+  SinkState state{name(), stage.tensor_parallel, {}, absl::OkStatus()};
   state.phases.reserve(12);
   ic_phase_sink sink{sizeof(ic_phase_sink), 0, &state, &Collect};
   absl::Status status;

@@ -88,6 +88,7 @@ ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const S
   cost.weight_bytes = cost.params * p.weight;
   cost.vector_flops = (layer_norm ? kLayerNormFlops : kRmsNormFlops) * step.tokens() * d;
   cost.activation_bytes = 2 * step.tokens() * d * p.activation;  // read x, write normalised x
+  cost.weight_copies = Dim(step.tensor_parallel);  // every GPU of the group holds the vector
   return cost;
 }
 
@@ -130,6 +131,7 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
 
   ic_phase_cost router = TokenProjection(IC_PHASE_MOE_ROUTER, tokens, d, experts, p);
   router.vector_flops = kSoftmaxFlops * tokens * experts;  // scores -> top-k weights
+  router.weight_copies = Dim(step.tensor_parallel);  // every GPU of the group holds the router
   phases.push_back(router);
 
   ic_phase_cost routed = MakePhaseCost(IC_PHASE_MOE_EXPERTS);

@@ -23,6 +23,25 @@ void AddScaled(ic_phase_cost& into, const ic_phase_cost& cost, double times) {
   }
 }
 
+ic_phase_cost Sum(const std::vector<ic_phase_cost>& phases) {
+  ic_phase_cost total = ZeroCost(IC_PHASE_TOKEN_IDS);
+  for (const ic_phase_cost& cost : phases) AddScaled(total, cost, 1);
+  total.gemm_m = total.gemm_n = total.gemm_k = total.gemm_count = 0;
+  return total;
+}
+
+void Accumulate(std::vector<ic_phase_cost>& phases, const ic_phase_cost& cost, double times) {
+  for (ic_phase_cost& existing : phases) {
+    if (existing.phase == cost.phase) {
+      AddScaled(existing, cost, times);
+      return;
+    }
+  }
+  ic_phase_cost fresh = ZeroCost(cost.phase);
+  AddScaled(fresh, cost, times);
+  phases.push_back(fresh);
+}
+
 std::array<double, kCostFields> CostFields(const ic_phase_cost& cost) {
   return {cost.params,
           cost.matrix_flops,

@@ -6,6 +6,7 @@
 #define INFERCOST_FRAMEWORK_LEDGER_COST_MATH_H_
 
 #include <array>
+#include <vector>
 
 #include "infercost/c/phase.h"
 
@@ -15,6 +16,11 @@ ic_phase_cost ZeroCost(ic_phase_id phase);
 // into += times x cost, metric by metric; the matmul shape is taken from `cost` if `into` has
 // none.
 void AddScaled(ic_phase_cost& into, const ic_phase_cost& cost, double times);
+
+// The sum of `phases`' metrics (no matmul shape).
+ic_phase_cost Sum(const std::vector<ic_phase_cost>& phases);
+// Adds `times` x `cost` to the record of the same phase in `phases` (appending one if new).
+void Accumulate(std::vector<ic_phase_cost>& phases, const ic_phase_cost& cost, double times);
 
 // Every number of a record as doubles (the eight metrics, then gemm m, n, k, count), and back:
 // what code that treats a record as a vector (interpolation, summation) works on.

@@ -12,56 +12,10 @@
 #include "framework/ledger/builtin_phases.h"
 #include "framework/ledger/cost_math.h"
 #include "framework/ledger/piecewise_affine_sum.h"
+#include "framework/ledger/scenario_steps.h"
+#include "framework/ledger/whole_model.h"
 
 namespace infercost::framework {
-namespace {
-
-ic_phase_cost Sum(const std::vector<ic_phase_cost>& phases) {
-  ic_phase_cost total = ZeroCost(IC_PHASE_TOKEN_IDS);
-  for (const ic_phase_cost& cost : phases) AddScaled(total, cost, 1);
-  total.gemm_m = total.gemm_n = total.gemm_k = total.gemm_count = 0;
-  return total;
-}
-
-// Adds `times` x `cost` to the record of the same phase in `phases` (appending one if new).
-void Accumulate(std::vector<ic_phase_cost>& phases, const ic_phase_cost& cost, double times) {
-  for (ic_phase_cost& existing : phases) {
-    if (existing.phase == cost.phase) {
-      AddScaled(existing, cost, times);
-      return;
-    }
-  }
-  ic_phase_cost fresh = ZeroCost(cost.phase);
-  AddScaled(fresh, cost, times);
-  phases.push_back(fresh);
-}
-
-// Accumulate for a ledger built in one go: `slots` remembers where each known phase id's
-// record is (-1: none yet), so adding a record does not search the ledger.
-class PhaseAccumulator {
- public:
-  explicit PhaseAccumulator(std::vector<ic_phase_cost>& phases) : phases_(phases) {
-    slots_.fill(-1);
-  }
-  void Add(const ic_phase_cost& cost, double times) {
-    if (cost.phase < 0 || cost.phase >= IC_PHASE_COUNT_V1_1) {
-      Accumulate(phases_, cost, times);
-      return;
-    }
-    int& slot = slots_[static_cast<size_t>(cost.phase)];
-    if (slot < 0) {
-      slot = static_cast<int>(phases_.size());
-      phases_.push_back(ZeroCost(cost.phase));
-    }
-    AddScaled(phases_[static_cast<size_t>(slot)], cost, times);
-  }
-
- private:
-  std::vector<ic_phase_cost>& phases_;
-  std::array<int, IC_PHASE_COUNT_V1_1> slots_;
-};
-
-}  // namespace
 
 const CollectivePlan* StageLedger::FindCollective(ic_phase_id phase) const {
   for (const CollectivePlan& plan : collectives) {
@@ -269,7 +223,6 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
   StageLedger ledger;
   ledger.step = step;
   ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
-  PhaseAccumulator whole_model(ledger.phases);
   ledger.groups.reserve(layer_kinds_.size());
   for (const LayerKind& kind : layer_kinds_) {
     LayerGroup& group = ledger.groups.emplace_back();
@@ -277,28 +230,13 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
     group.layers = kind.layers;
     AppendLayerPhases(kind, step, attention[kind.attention_class].phases, group.phases);
     SortByDisplayRank(group.phases);
-    group.totals = Sum(group.phases);
-    for (const ic_phase_cost& cost : group.phases) {
-      whole_model.Add(cost, static_cast<double>(group.layers));
-    }
-    ledger.stack_weight_bytes += static_cast<double>(group.layers) * group.totals.weight_bytes;
   }
   AppendModelPhases(step, ledger.model_phases);
-  for (const ic_phase_cost& cost : ledger.model_phases) {
-    const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
-    whole_model.Add(cost, hop ? static_cast<double>(step.pipeline_parallel - 1) : 1.0);
-  }
-  SortByDisplayRank(ledger.phases);
+  AssembleStage(ledger);
   for (const ic_phase_cost& cost : ledger.phases) {
     if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
       ledger.collectives.push_back(CollectiveOf(cost.phase, step));
     }
-  }
-  ledger.totals = Sum(ledger.phases);
-  ledger.layer_weight_bytes = ledger.groups.front().totals.weight_bytes;
-  // The explainer's whole-model meter: L x layer + LM head (no embedding row, no final norm).
-  for (const ic_phase_cost& cost : ledger.model_phases) {
-    if (cost.phase == IC_PHASE_LM_HEAD) ledger.stack_weight_bytes += cost.weight_bytes;
   }
   if (attention_out != nullptr) *attention_out = std::move(attention);
   return ledger;
@@ -349,12 +287,27 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
 
 absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
   const Scenario& s = scenario_;
+  // The meters' GPU: the mean one of an MoE layer's expert group (no imbalance).
+  auto mean_gpu = [&](ic_stage_kind kind, int64_t tokens, int64_t context) {
+    Step step = PerGpuStep(s, kind, ReplicaBatch(s, s.concurrency), tokens, context);
+    step.moe_imbalance = 1;
+    return step;
+  };
+  ASSIGN_OR_RETURN(const StageLedger prefill,
+                   Evaluate(mean_gpu(IC_STAGE_PREFILL, s.input_tokens, s.input_tokens)));
+  ASSIGN_OR_RETURN(
+      const StageLedger decode,
+      Evaluate(mean_gpu(IC_STAGE_DECODE, 1, MeanDecodeContext(s.input_tokens, s.output_tokens))));
+  return WholeModel(prefill, decode, hook);
+}
+
+absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
+                                            const StageLedger& decode_per_gpu,
+                                            PerGpuDecodeHook* hook) const {
+  const Scenario& s = scenario_;
   Ledger ledger;
-  ASSIGN_OR_RETURN(ledger.prefill,
-                   Evaluate(Step{IC_STAGE_PREFILL, s.concurrency, s.input_tokens, s.input_tokens}));
-  ASSIGN_OR_RETURN(ledger.decode,
-                   Evaluate(Step{IC_STAGE_DECODE, s.concurrency, 1,
-                                 MeanDecodeContext(s.input_tokens, s.output_tokens)}));
+  ledger.prefill = WholeModelOf(prefill_per_gpu);
+  ledger.decode = WholeModelOf(decode_per_gpu);
   ASSIGN_OR_RETURN(ledger.kv_cache_bytes_per_token, KvCacheBytesPerToken(1));
 
   // Exact decode sum: only attention depends on the context; everything else repeats per step.
@@ -364,7 +317,9 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
   for (const ic_phase_cost& cost : ledger.decode.phases) {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
-  ASSIGN_OR_RETURN(sum.evaluated_steps, SumDecodeAttention(&sum.phases, hook));
+  ASSIGN_OR_RETURN(
+      sum.evaluated_steps,
+      SumDecodeAttention(hook != nullptr ? hook->per_gpu : decode_per_gpu.step, &sum.phases, hook));
   // Params are a property of the model, not of the steps: keep one step's count.
   for (ic_phase_cost& cost : sum.phases) {
     const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);
@@ -376,38 +331,37 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
 }
 
 absl::StatusOr<int64_t> Pipeline::SumPerGpuDecode(PerGpuDecodeHook& hook) const {
-  return SumDecodeAttention(nullptr, &hook);
+  return SumDecodeAttention(hook.per_gpu, nullptr, &hook);
 }
 
-absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(std::vector<ic_phase_cost>* whole_model,
+absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
+                                                     std::vector<ic_phase_cost>* whole_model,
                                                      PerGpuDecodeHook* hook) const {
   const Scenario& s = scenario_;
   const int64_t steps = s.output_tokens - 1;
   if (hook != nullptr) hook->sums.clear();
-  // Step k's attention (whole model, then the hook's values) as one sample: per phase its class
-  // (shape) and its cost fields (values), then the hook's values.
+  // Step k's attention on one GPU, as one sample: per phase its class (shape) and its
+  // whole-model cost fields (values), then the hook's values of the same records.
   const SampleAt attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
-    const int64_t context = s.input_tokens + k;
+    Step step = per_gpu_decode;
+    step.kind = IC_STAGE_DECODE;
+    step.query_tokens = 1;
+    step.context_tokens = s.input_tokens + k;
+    ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
     AffineSample sample;
     if (whole_model != nullptr) {
-      ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention,
-                       AttentionByClass(Step{IC_STAGE_DECODE, s.concurrency, 1, context}));
       for (const AttentionSlice& slice : attention) {
         for (const ic_phase_cost& cost : slice.phases) {
           sample.shape.insert(sample.shape.end(), {slice.layers, cost.phase});
-          const std::array<double, kCostFields> fields = CostFields(cost);
+          const std::array<double, kCostFields> fields =
+              CostFields(WholeModelRecord(cost, step.tensor_parallel));
           sample.values.insert(sample.values.end(), fields.begin(), fields.end());
         }
       }
     }
     if (hook != nullptr) {
-      Step per_gpu = hook->per_gpu;
-      per_gpu.kind = IC_STAGE_DECODE;
-      per_gpu.query_tokens = 1;
-      per_gpu.context_tokens = context;
-      ASSIGN_OR_RETURN(std::vector<AttentionSlice> per_gpu_attention, AttentionByClass(per_gpu));
       std::vector<double> values;
-      RETURN_IF_ERROR(hook->values(per_gpu_attention, values));
+      RETURN_IF_ERROR(hook->values(attention, values));
       sample.shape.push_back(-static_cast<int64_t>(values.size()) - 1);  // marks the hook's part
       sample.values.insert(sample.values.end(), values.begin(), values.end());
     }

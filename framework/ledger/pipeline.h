@@ -30,10 +30,10 @@ struct AttentionSlice {
   std::vector<ic_phase_cost> phases;
 };
 
-// Lets one decode sum serve a second layout: at each decode step the pipeline sums (context
-// input + k, k = 1 .. output - 1) it also evaluates attention in `per_gpu`'s layout and asks
-// `values` for numbers of that step (e.g. each phase's seconds), summed into `sums`. Costs and
-// times then come from the same steps.
+// Lets one decode sum yield both costs and times: at each decode step the pipeline sums
+// (context input + k, k = 1 .. output - 1) it evaluates attention in `per_gpu`'s layout once,
+// adds the records' whole-model meters to the ledger's sum and asks `values` for numbers of the
+// same records (e.g. each phase's seconds), summed into `sums`.
 struct PerGpuDecodeHook {
   Step per_gpu;  // batch, tensor parallel, ... of one GPU; kind/tokens/context are set per step
   std::function<absl::Status(const std::vector<AttentionSlice>& per_gpu,
@@ -58,7 +58,15 @@ class Pipeline {
   // DecodeSumMethod::kEveryStep; by default it is summed in closed form over the stretches where
   // the attention costs (and the hook's values) are affine in the context, visiting
   // O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
+  // Derived from one GPU's ledgers (WholeModelOf) of the scenario's layout at its replica
+  // batch, at the mean GPU of an MoE expert group (imbalance 1).
   absl::StatusOr<Ledger> Run(PerGpuDecodeHook* hook = nullptr) const;
+  // The whole model's ledger from one GPU's prefill and decode-at-the-mean ledgers (computed
+  // once by the caller): each WholeModelOf, and the exact decode sum of the whole model's
+  // meters from the same per-GPU attention the hook (when given) times at every step.
+  absl::StatusOr<Ledger> WholeModel(const StageLedger& prefill_per_gpu,
+                                    const StageLedger& decode_per_gpu,
+                                    PerGpuDecodeHook* hook = nullptr) const;
   // Only the hook's part of the decode sum (no whole-model ledger): what a summary needs.
   // Returns how many decode steps were evaluated.
   absl::StatusOr<int64_t> SumPerGpuDecode(PerGpuDecodeHook& hook) const;
@@ -97,7 +105,8 @@ class Pipeline {
                                                              size_t attention_class) const;
   // The decode steps' attention summed into `whole_model` (when not null; phases x layers) and
   // into hook->sums (when given); returns the steps evaluated.
-  absl::StatusOr<int64_t> SumDecodeAttention(std::vector<ic_phase_cost>* whole_model,
+  absl::StatusOr<int64_t> SumDecodeAttention(const Step& per_gpu_decode,
+                                             std::vector<ic_phase_cost>* whole_model,
                                              PerGpuDecodeHook* hook) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,

@@ -62,16 +62,6 @@ void AddTimingJson(json& j, const PhaseTiming* t) {
 }
 
 // The whole-model phases, plus the per-GPU-only ones (communication) when timed.
-std::vector<ic_phase_cost> PhasesWithCommunication(const StageLedger& whole,
-                                                   const StageLedger* per_gpu) {
-  std::vector<ic_phase_cost> phases = whole.phases;
-  if (per_gpu == nullptr) return phases;
-  for (const ic_phase_cost& cost : per_gpu->phases) {
-    if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) phases.push_back(cost);
-  }
-  return phases;
-}
-
 json PhaseJson(const ic_phase_cost& cost) {
   json j = {{"section", SectionName(PhaseSection(cost.phase))}, {"phase", PhaseName(cost.phase)}};
   j.update(MetricsJson(cost));
@@ -104,7 +94,7 @@ json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
   json j = {{"batch", stage.step.batch},
             {"query_tokens", stage.step.query_tokens},
             {"context_tokens", stage.step.context_tokens},
-            {"phases", PhasesJson(PhasesWithCommunication(stage, per_gpu), timing)},
+            {"phases", PhasesJson(stage.phases, timing)},
             {"per_layer", {{"groups", groups}}},
             {"totals", MetricsJson(stage.totals)},
             {"stack",
@@ -377,18 +367,20 @@ std::string RenderLedgerTable(const Scenario& scenario, const Estimate& estimate
   const Ledger& ledger = estimate.ledger;
   std::string out = fmt::format("infercost: {}\n\n", ScenarioLine(scenario));
   out += fmt::format(
-      "Meters are whole-model; time/GPU is one GPU of the {}-way tensor-parallel group.\n\n",
-      scenario.layout.tensor);
+      "Meters are the whole model's: one GPU's ledger summed over its {}-way tensor-parallel "
+      "group, each weight counted once{}; time/GPU is one GPU.\n\n",
+      scenario.layout.tensor,
+      scenario.layout.data > 1
+          ? fmt::format(", for one of {} data-parallel replicas", scenario.layout.data)
+          : "");
   out += fmt::format("PREFILL: one pass over {} input tokens x {} sequences (causal)\n",
                      ledger.prefill.step.query_tokens, ledger.prefill.step.batch);
-  out += RenderPhaseTable(PhasesWithCommunication(ledger.prefill, &estimate.prefill_per_gpu),
-                          ledger.prefill.totals, &estimate.prefill_timing);
+  out += RenderPhaseTable(ledger.prefill.phases, ledger.prefill.totals, &estimate.prefill_timing);
   out += RenderGroups(ledger.prefill);
   out += fmt::format(
       "\nDECODE: one step at the mean context N = {} (input + output/2) x {} sequences\n",
       ledger.decode.step.context_tokens, ledger.decode.step.batch);
-  out += RenderPhaseTable(PhasesWithCommunication(ledger.decode, &estimate.decode_per_gpu),
-                          ledger.decode.totals, &estimate.decode_timing);
+  out += RenderPhaseTable(ledger.decode.phases, ledger.decode.totals, &estimate.decode_timing);
   out += RenderGroups(ledger.decode);
   const ic_phase_cost& sum = ledger.decode_sum.totals;
   out += fmt::format(
@@ -463,10 +455,8 @@ std::string RenderLedgerCsv(const Scenario& /*scenario*/, const Estimate& estima
           t != nullptr ? BoundName(t->bound) : "");
     }
   };
-  rows("prefill", PhasesWithCommunication(ledger.prefill, &estimate.prefill_per_gpu),
-       &estimate.prefill_timing);
-  rows("decode", PhasesWithCommunication(ledger.decode, &estimate.decode_per_gpu),
-       &estimate.decode_timing);
+  rows("prefill", ledger.prefill.phases, &estimate.prefill_timing);
+  rows("decode", ledger.decode.phases, &estimate.decode_timing);
   rows("decode_sum", ledger.decode_sum.phases, nullptr);
   return out;
 }

@@ -3,6 +3,7 @@
 
 #include "checks.h"
 #include "fixtures.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::conformance {
 namespace {
@@ -21,8 +22,12 @@ class Kernel {
                         const ic_kernel_device* device, std::vector<ic_phase_cost> phases) const {
     ProgressCall(Cat("rewrite_traffic(", stage ? Describe(*stage) : "NULL stage", ")"));
     RewriteResult result;
+    // The 1.0 entry point takes records of the 1.0 size (no element size in that call).
+    std::vector<char> packed = sdk::PackPhasesV1_0(phases);
     result.error = host_->Consume(
-        table_->rewrite_traffic(instance_, shape, stage, device, phases.data(), phases.size()));
+        table_->rewrite_traffic(instance_, shape, stage, device,
+                                reinterpret_cast<ic_phase_cost*>(packed.data()), phases.size()));
+    sdk::UnpackPhasesV1_0(packed, phases);
     result.phases = std::move(phases);
     return result;
   }

@@ -103,6 +103,18 @@ TEST(AbiCallErrors, NegativeCostNamesFieldAndPhase) {
   EXPECT_TRUE(Contains(phases.status().message(), "attn_v"));
 }
 
+TEST(AbiCallErrors, CopiesBeyondTheGroupNamePhaseAndGroup) {
+  // ABI 1.2: a record computed by more GPUs than the tensor-parallel group has is refused.
+  const auto plugin = Loaded("abi_too_many_copies");
+  ASSERT_NE(plugin, nullptr);
+  absl::StatusOr<std::vector<ic_phase_cost>> phases =
+      AttentionVariantPlugin(plugin).Phases(SmallShape(), DecodeStage());
+  ASSERT_FALSE(phases.ok());
+  EXPECT_TRUE(Contains(phases.status().message(), "k_proj"));
+  EXPECT_TRUE(Contains(phases.status().message(), "copies"));
+  EXPECT_TRUE(Contains(phases.status().message(), "abi_too_many_copies"));
+}
+
 TEST(AbiCallErrors, PluginThatIgnoresTheSinkErrorStillFails) {
   const auto plugin = Loaded("abi_ignores_sink_error");
   ASSERT_NE(plugin, nullptr);

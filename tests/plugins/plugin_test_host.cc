@@ -180,8 +180,10 @@ Status RewriteTraffic(const std::string& kernel, const ic_attention_shape& shape
   const LoadedPlugin* plugin = Plugin(kernel);
   const auto* table = KindTable<ic_attention_kernel_table>(plugin);
   if (table == nullptr) return {IC_STATUS_NOT_FOUND, kernel};
-  return TakeError(table->rewrite_traffic(plugin->instance, &shape, &stage, &device, phases.data(),
-                                          phases.size()));
+  // The 1.1 entry point, with this host's record size (the 1.0 one takes 1.0-size records).
+  if (table->rewrite_phases == nullptr) return {IC_STATUS_NOT_FOUND, kernel + ".rewrite_phases"};
+  return TakeError(table->rewrite_phases(plugin->instance, &shape, &stage, &device, phases.data(),
+                                         phases.size(), sizeof(ic_phase_cost)));
 }
 
 Timed PhaseTime(const std::string& hardware, const ic_device& device, const ic_execution& execution,

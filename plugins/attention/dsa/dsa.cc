@@ -127,6 +127,7 @@ class DeepSeekSparseAttention final : public infercost::sdk::AttentionVariant {
     proj.vector_flops = 5 * tokens * di;  // LayerNorm of the key
     proj.activation_bytes = tokens * (q_in + d) * ab + tokens * (hi * di + hi) * ab;
     proj.kv_write_bytes = tokens * x.key_bytes;
+    proj.weight_copies = static_cast<double>(stage.tensor_parallel);  // weights on every shard
     sink.Emit(proj);
 
     const double pairs =

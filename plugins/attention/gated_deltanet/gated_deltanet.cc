@@ -197,6 +197,7 @@ class GatedDeltaNet final : public infercost::sdk::AttentionVariant {
     ic_phase_cost gate = MakePhaseCost(IC_PHASE_OUTPUT_GATE);
     gate.params = s.dv;
     gate.weight_bytes = gate.params * wb;
+    gate.weight_copies = static_cast<double>(stage.tensor_parallel);  // the norm weight, on all
     gate.vector_flops = 9 * tokens * s.hv * s.dv;
     gate.activation_bytes = 3 * tokens * s.hv * s.dv * ab;  // read o and z, write
     sink.Emit(gate);

@@ -254,13 +254,20 @@ void EmitMla(const ic_attention_shape& shape, const ic_stage& stage, const MlaPa
   const LatentDims m = LatentDimsOf(shape, p, stage.tensor_parallel);
   const am::AttentionStep s = am::AttentionStepOf(shape, stage);
   const ic_mla_form form = ResolveForm(p, stage);
+  // The down-projections' weights are replicated: every GPU of the group holds them whole
+  // (ABI 1.2 weight_copies).
+  const double every_gpu = static_cast<double>(stage.tensor_parallel);
   if (p.q_lora_rank > 0) {
-    sink.Emit(QueryDownProjection(m, s));
+    ic_phase_cost q_down = QueryDownProjection(m, s);
+    q_down.weight_copies = every_gpu;
+    sink.Emit(q_down);
     sink.Emit(QueryUpProjection(m, s));
   } else {
     sink.Emit(QueryProjection(m, s));
   }
-  sink.Emit(LatentProjection(m, s));
+  ic_phase_cost latent = LatentProjection(m, s);
+  latent.weight_copies = every_gpu;
+  sink.Emit(latent);
   sink.Emit(LatentUpProjection(m, s, form));
   sink.Emit(Scores(m, s, form));
   sink.Emit(am::SoftmaxPhase(s.batch, m.heads, s.pairs));

@@ -9,6 +9,8 @@
 //   COSTS_TOPK_BEYOND_CONTEXT caches 100 B per token and reads its top 64 tokens' worth even
 //                             when fewer are cached (more than the model keeps at context 1)
 //   COSTS_TOPK_REGROWS        reads min(C, 64) tokens, but all C again beyond context 16384
+//   COSTS_TOO_MANY_COPIES     k_proj.weight_copies = tensor_parallel + 1 (more GPUs than the group
+//   has)
 // Each first emits a good q_proj, so the failure is not simply "the first record".
 #include <algorithm>
 #include <limits>
@@ -76,9 +78,13 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
     scores.kv_read_bytes = static_cast<double>(stage.batch) * tokens_read * kBytesPerToken;
     sink.Emit(scores);
+#elif defined(COSTS_TOO_MANY_COPIES)
+    ic_phase_cost k_proj = MakePhaseCost(IC_PHASE_K_PROJ);
+    k_proj.weight_copies = static_cast<double>(stage.tensor_parallel + 1);
+    sink.Emit(k_proj);
 #else
 #error \
-    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS"
+    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES"
 #endif
   }
 

@@ -6,7 +6,8 @@
  * FLOPs must not change; only byte fields may.
  *
  *   const ic_attention_kernel_table* t = plugin->kind_table;
- *   ic_error* err = t->rewrite_traffic(instance, &shape, &stage, &device, phases, count);
+ *   ic_error* err = t->rewrite_phases(instance, &shape, &stage, &device, phases, count,
+ *                                     sizeof(ic_phase_cost));
  */
 #ifndef INFERCOST_C_ATTENTION_KERNEL_H_
 #define INFERCOST_C_ATTENTION_KERNEL_H_
@@ -35,7 +36,9 @@ typedef struct ic_attention_kernel_table {
   uint32_t struct_size;
   uint32_t reserved;
   /* Rewrites kv_read_bytes / kv_write_bytes / activation_bytes of `phases` (one layer, one
-   * shard, as emitted by the variant for `stage`). Phases it does not handle stay unchanged. */
+   * shard, as emitted by the variant for `stage`). Phases it does not handle stay unchanged.
+   * The records are IC_PHASE_COST_V1_0_SIZE bytes apart (the 1.0 layout; since 1.2 a host packs
+   * its larger records to that size for this call). */
   ic_error* (*rewrite_traffic)(void* instance, const ic_attention_shape* shape,
                                const ic_stage* stage, const ic_kernel_device* device,
                                ic_phase_cost* phases, uint64_t phase_count);

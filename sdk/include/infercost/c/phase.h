@@ -92,7 +92,19 @@ typedef struct ic_phase_cost {
   int64_t gemm_n;
   int64_t gemm_k;
   int64_t gemm_count; /* ... repeated gemm_count times (e.g. batch x heads); 0 if no matmul */
+  /* ---- 1.2 ---- */
+  /* How many GPUs of the tensor-parallel group hold this record's weights identically (a
+   * replicated weight): 1 (or 0, a 1.0/1.1 record) when each GPU holds its own shard; the
+   * group's size for a weight every GPU keeps whole (a norm, MLA's latent projection); group /
+   * kv_heads for K/V projections of heads several GPUs keep a replica of. The host derives the
+   * whole model's meters from one GPU's records summed over the group: params and weight_bytes
+   * x tensor_parallel / weight_copies (each distinct weight once), every other field (the work
+   * each GPU does) x tensor_parallel. */
+  double weight_copies;
 } ic_phase_cost;
+
+/* The frozen ABI 1.0 / 1.1 size of ic_phase_cost (what a 1.0 or 1.1 plugin emits). */
+#define IC_PHASE_COST_V1_0_SIZE 104u
 
 /* Where a plugin writes its phases. The host validates each record and may return an error
  * (e.g. a NaN field); the plugin must then stop and return that error unchanged. */
@@ -103,7 +115,9 @@ typedef struct ic_phase_sink {
   ic_error* (*emit)(void* context, const ic_phase_cost* cost);
 } ic_phase_sink;
 
-IC_STATIC_ASSERT(sizeof(ic_phase_cost) == 104, "ic_phase_cost v1.0 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_phase_cost, weight_copies) == IC_PHASE_COST_V1_0_SIZE,
+                 "ic_phase_cost v1.2 appends after the frozen v1.0 layout");
+IC_STATIC_ASSERT(sizeof(ic_phase_cost) == 112, "ic_phase_cost v1.2 layout");
 /* A host older than 1.1 rejects the 1.1 phase ids as unknown: a plugin that emits them needs a
  * 1.1 host (check host->abi_minor at initialize). */
 IC_STATIC_ASSERT(offsetof(ic_phase_cost, params) == 8, "ic_phase_cost v1.0 layout is frozen");

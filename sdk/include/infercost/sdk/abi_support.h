@@ -17,10 +17,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "infercost/c/plugin.h"
 
@@ -116,9 +118,9 @@ inline constexpr double HbmBytes(const ic_phase_cost& c) noexcept {
 // message names the phase and the field ("qk_scores.matrix_flops = nan (must be finite and
 // >= 0)").
 inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
-  if (cost.struct_size < sizeof(ic_phase_cost)) {
+  if (cost.struct_size < IC_PHASE_COST_V1_0_SIZE) {
     return "record struct_size " + std::to_string(cost.struct_size) +
-           " is smaller than its ABI 1.0 size " + std::to_string(sizeof(ic_phase_cost));
+           " is smaller than its ABI 1.0 size " + std::to_string(IC_PHASE_COST_V1_0_SIZE);
   }
   if (!IsKnownPhase(cost.phase)) {
     return "unknown phase id " + std::to_string(cost.phase) + " (known ids are 0.." +
@@ -147,6 +149,15 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
       return phase() + "." + field + " = " + text.str() + " (must be finite and >= 0)";
     }
   }
+  // 1.2: weight_copies, read only when the record holds it.
+  if (IC_HAS_FIELD(&cost, ic_phase_cost, weight_copies) &&
+      (!std::isfinite(cost.weight_copies) || cost.weight_copies < 0)) {
+    std::ostringstream text;
+    text << cost.weight_copies;
+    return phase() + ".weight_copies = " + text.str() +
+           " (must be finite and >= 0: the GPUs of the tensor-parallel group that hold this "
+           "record's weights identically, 0 or 1 when each holds its own shard)";
+  }
   const std::pair<const char*, int64_t> sizes[] = {{"gemm_m", cost.gemm_m},
                                                    {"gemm_n", cost.gemm_n},
                                                    {"gemm_k", cost.gemm_k},
@@ -156,6 +167,25 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
       return phase() + "." + field + " = " + std::to_string(value) + " (matmul sizes are >= 0)";
   }
   return "";
+}
+
+// A host's records as a 1.0 kernel's rewrite_traffic reads them (IC_PHASE_COST_V1_0_SIZE bytes
+// each, no element size in that call), and back: the kernel's 1.0 fields, later ones as they were.
+inline std::vector<char> PackPhasesV1_0(const std::vector<ic_phase_cost>& phases) {
+  std::vector<char> packed(phases.size() * IC_PHASE_COST_V1_0_SIZE);
+  for (size_t i = 0; i < phases.size(); ++i) {
+    ic_phase_cost record = phases[i];
+    record.struct_size = IC_PHASE_COST_V1_0_SIZE;
+    std::memcpy(packed.data() + i * IC_PHASE_COST_V1_0_SIZE, &record, IC_PHASE_COST_V1_0_SIZE);
+  }
+  return packed;
+}
+inline void UnpackPhasesV1_0(const std::vector<char>& packed, std::vector<ic_phase_cost>& phases) {
+  for (size_t i = 0; i < phases.size(); ++i) {
+    const uint32_t size = phases[i].struct_size;
+    std::memcpy(&phases[i], packed.data() + i * IC_PHASE_COST_V1_0_SIZE, IC_PHASE_COST_V1_0_SIZE);
+    phases[i].struct_size = size;
+  }
 }
 
 // ---- layers ----

@@ -86,6 +86,15 @@ inline int64_t KvHeadsPerShard(int64_t kv_heads, int64_t tensor_parallel) {
   return tensor_parallel > kv_heads ? 1 : kv_heads / tensor_parallel;
 }
 
+// GPUs of a tensor-parallel group that keep the same K/V head's projection weights
+// (ic_phase_cost.weight_copies): 1 when tp divides the heads, tp / kv_heads when each shard
+// keeps a replica of one head.
+inline double KvHeadWeightCopies(int64_t kv_heads, int64_t tensor_parallel) {
+  return tensor_parallel > kv_heads
+             ? static_cast<double>(tensor_parallel) / static_cast<double>(kv_heads)
+             : 1.0;
+}
+
 // Value head dimension; 0 in the shape means "same as head_dim".
 inline int64_t ValueHeadDim(const ic_attention_shape& shape) {
   return shape.v_head_dim > 0 ? shape.v_head_dim : shape.head_dim;
@@ -338,6 +347,8 @@ inline std::array<ic_phase_cost, 7> StandardAttentionPhases(const ic_attention_s
       ProjectionPhase(IC_PHASE_V_PROJ, s.tokens, d, kv * dv, qkv_bias ? kv * dv : 0, wb);
   v_proj.activation_bytes = s.tokens * d * ab;      // read x
   v_proj.kv_write_bytes = s.tokens * kv * dv * kb;  // the new values go to the cache
+  // With fewer K/V heads than shards, shards sharing a head hold the same K and V weights.
+  k_proj.weight_copies = v_proj.weight_copies = KvHeadWeightCopies(kv_heads, stage.tensor_parallel);
 
   // Causal scores: 2 FLOPs per (query, key) pair and head dimension, not the full q x keys box.
   ic_phase_cost qk_scores = MakePhaseCost(IC_PHASE_QK_SCORES);

@@ -107,6 +107,8 @@ template <>
 inline constexpr uint32_t kV1_0Size<ic_stage> = IC_STAGE_V1_0_SIZE;
 template <>
 inline constexpr uint32_t kV1_0Size<ic_device> = IC_DEVICE_V1_0_SIZE;
+template <>
+inline constexpr uint32_t kV1_0Size<ic_phase_cost> = IC_PHASE_COST_V1_0_SIZE;
 
 // Rejects an input struct smaller than its ABI 1.0 layout (a caller built against a broken
 // SDK). Fields a later minor appended are read only behind IC_HAS_FIELD.
@@ -129,6 +131,34 @@ Struct Widen(const Struct& value) noexcept {
   std::memcpy(static_cast<void*>(&copy), &value, n);
   copy.struct_size = static_cast<uint32_t>(n);
   return copy;
+}
+
+// Hands a kernel the host's records, `phase_size` bytes apart, as this SDK's ic_phase_cost array
+// and writes them back: in place when the sizes agree, else through a copy in which the fields
+// the host's records do not hold are zero (and the host's extra fields stay untouched).
+template <typename T>
+void RewriteStrided(void* instance, const ic_attention_shape& shape, const ic_stage& stage,
+                    const ic_kernel_device& device, ic_phase_cost* phases, uint64_t phase_count,
+                    uint64_t phase_size) {
+  if (phase_count == 0) return;
+  RequireNonNull(phases, "phases");
+  if (phase_size == sizeof(ic_phase_cost)) {
+    Object<T>(instance).RewriteTraffic(Widen(shape), Widen(stage), device, phases, phase_count);
+    return;
+  }
+  const size_t common = phase_size < sizeof(ic_phase_cost) ? phase_size : sizeof(ic_phase_cost);
+  char* base = reinterpret_cast<char*>(phases);
+  std::unique_ptr<ic_phase_cost[]> copy(new ic_phase_cost[phase_count]());
+  for (uint64_t i = 0; i < phase_count; ++i) {
+    std::memcpy(static_cast<void*>(&copy[i]), base + i * phase_size, common);
+  }
+  Object<T>(instance).RewriteTraffic(Widen(shape), Widen(stage), device, copy.get(), phase_count);
+  // Back after struct_size: each record keeps the host's.
+  constexpr size_t kAfterSize = sizeof(uint32_t);
+  for (uint64_t i = 0; i < phase_count; ++i) {
+    std::memcpy(base + i * phase_size + kAfterSize,
+                reinterpret_cast<const char*>(&copy[i]) + kAfterSize, common - kAfterSize);
+  }
 }
 
 template <typename T>
@@ -204,9 +234,9 @@ struct Trampolines {
       RequireV1Size(shape, "shape");
       RequireV1Size(stage, "stage");
       RequireV1Size(device, "device");
-      if (phase_count > 0) RequireNonNull(phases, "phases");
-      Object<T>(instance).RewriteTraffic(Widen(*shape), Widen(*stage), *device, phases,
-                                         phase_count);
+      // A 1.0 host's records are IC_PHASE_COST_V1_0_SIZE bytes apart.
+      RewriteStrided<T>(instance, *shape, *stage, *device, phases, phase_count,
+                        IC_PHASE_COST_V1_0_SIZE);
     });
   }
   // The 1.1 form: records `phase_size` bytes apart, each holding its own struct_size.
@@ -218,29 +248,13 @@ struct Trampolines {
       RequireV1Size(shape, "shape");
       RequireV1Size(stage, "stage");
       RequireV1Size(device, "device");
-      if (phase_count == 0) return;
-      RequireNonNull(phases, "phases");
-      if (phase_size < sizeof(ic_phase_cost)) {
+      if (phase_size < IC_PHASE_COST_V1_0_SIZE) {
         throw Error(IC_STATUS_INVALID_ARGUMENT, "phase_size = " + std::to_string(phase_size) +
                                                     " is smaller than an ABI 1.0 phase record (" +
-                                                    std::to_string(sizeof(ic_phase_cost)) +
+                                                    std::to_string(IC_PHASE_COST_V1_0_SIZE) +
                                                     " bytes)");
       }
-      char* base = reinterpret_cast<char*>(phases);
-      if (phase_size == sizeof(ic_phase_cost)) {
-        Object<T>(instance).RewriteTraffic(Widen(*shape), Widen(*stage), *device, phases,
-                                           phase_count);
-        return;
-      }
-      std::unique_ptr<ic_phase_cost[]> copy(new ic_phase_cost[phase_count]);
-      for (uint64_t i = 0; i < phase_count; ++i) {
-        std::memcpy(static_cast<void*>(&copy[i]), base + i * phase_size, sizeof(ic_phase_cost));
-      }
-      Object<T>(instance).RewriteTraffic(Widen(*shape), Widen(*stage), *device, copy.get(),
-                                         phase_count);
-      for (uint64_t i = 0; i < phase_count; ++i) {
-        std::memcpy(base + i * phase_size, &copy[i], sizeof(ic_phase_cost));
-      }
+      RewriteStrided<T>(instance, *shape, *stage, *device, phases, phase_count, phase_size);
     });
   }
 
@@ -279,7 +293,7 @@ struct Trampolines {
       RequireV1Size(execution, "execution");
       RequireV1Size(cost, "cost");
       RequireNonNull(out, "time out-pointer");
-      ic_phase_time time = Object<T>(instance).PhaseTime(Widen(*device), *execution, *cost);
+      ic_phase_time time = Object<T>(instance).PhaseTime(Widen(*device), *execution, Widen(*cost));
       time.struct_size = sizeof(ic_phase_time);
       CopyOut(time, out);
     });

@@ -1,0 +1,95 @@
+#include "framework/ledger/whole_model.h"
+
+#include <array>
+
+#include "framework/abi/phase_catalog.h"
+#include "framework/ledger/cost_math.h"
+
+namespace infercost::framework {
+namespace {
+
+// Accumulate for a ledger built in one go: `slots` remembers where each known phase id's
+// record is (-1: none yet), so adding a record does not search the ledger.
+class PhaseAccumulator {
+ public:
+  explicit PhaseAccumulator(std::vector<ic_phase_cost>& phases) : phases_(phases) {
+    slots_.fill(-1);
+  }
+  void Add(const ic_phase_cost& cost, double times) {
+    if (cost.phase < 0 || cost.phase >= IC_PHASE_COUNT_V1_1) {
+      Accumulate(phases_, cost, times);
+      return;
+    }
+    int& slot = slots_[static_cast<size_t>(cost.phase)];
+    if (slot < 0) {
+      slot = static_cast<int>(phases_.size());
+      phases_.push_back(ZeroCost(cost.phase));
+    }
+    AddScaled(phases_[static_cast<size_t>(slot)], cost, times);
+  }
+
+ private:
+  std::vector<ic_phase_cost>& phases_;
+  std::array<int, IC_PHASE_COUNT_V1_1> slots_;
+};
+
+}  // namespace
+
+ic_phase_cost WholeModelRecord(const ic_phase_cost& cost, int64_t tensor_parallel) {
+  const double group = static_cast<double>(tensor_parallel);
+  const double weight_copies = cost.weight_copies > 1 ? cost.weight_copies : 1;
+  ic_phase_cost whole = ZeroCost(cost.phase);
+  AddScaled(whole, cost, group);
+  whole.params = cost.params * group / weight_copies;
+  whole.weight_bytes = cost.weight_bytes * group / weight_copies;
+  whole.weight_copies = cost.weight_copies;
+  return whole;
+}
+
+void AssembleStage(StageLedger& ledger) {
+  ledger.phases.clear();
+  ledger.stack_weight_bytes = 0;
+  PhaseAccumulator step_total(ledger.phases);
+  for (LayerGroup& group : ledger.groups) {
+    group.totals = Sum(group.phases);
+    for (const ic_phase_cost& cost : group.phases) {
+      step_total.Add(cost, static_cast<double>(group.layers));
+    }
+    ledger.stack_weight_bytes += static_cast<double>(group.layers) * group.totals.weight_bytes;
+  }
+  for (const ic_phase_cost& cost : ledger.model_phases) {
+    const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
+    step_total.Add(cost, hop ? static_cast<double>(ledger.step.pipeline_parallel - 1) : 1.0);
+  }
+  SortByDisplayRank(ledger.phases);
+  ledger.totals = Sum(ledger.phases);
+  ledger.layer_weight_bytes = ledger.groups.empty() ? 0 : ledger.groups.front().totals.weight_bytes;
+  // The explainer's whole-model meter: L x layer + LM head (no embedding row, no final norm).
+  for (const ic_phase_cost& cost : ledger.model_phases) {
+    if (cost.phase == IC_PHASE_LM_HEAD) ledger.stack_weight_bytes += cost.weight_bytes;
+  }
+}
+
+StageLedger WholeModelOf(const StageLedger& per_gpu) {
+  const int64_t tp = per_gpu.step.tensor_parallel;
+  StageLedger whole;
+  whole.step = per_gpu.step;
+  whole.groups.reserve(per_gpu.groups.size());
+  for (const LayerGroup& group : per_gpu.groups) {
+    LayerGroup& scaled = whole.groups.emplace_back();
+    scaled.name = group.name;
+    scaled.layers = group.layers;
+    scaled.phases.reserve(group.phases.size());
+    for (const ic_phase_cost& cost : group.phases) {
+      scaled.phases.push_back(WholeModelRecord(cost, tp));
+    }
+  }
+  whole.model_phases.reserve(per_gpu.model_phases.size());
+  for (const ic_phase_cost& cost : per_gpu.model_phases) {
+    whole.model_phases.push_back(WholeModelRecord(cost, tp));
+  }
+  AssembleStage(whole);
+  return whole;
+}
+
+}  // namespace infercost::framework
