@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "framework/abi/attention_kernel_plugin.h"
 #include "framework/abi/attention_variant_plugin.h"
 #include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
@@ -230,6 +231,40 @@ TEST(AbiV10, SameNumbersAsTheCurrentSdkOnEveryReportedQuantity) {
       EXPECT_EQ(a->summary.e2e_s, b->summary.e2e_s);
       EXPECT_EQ(a->decode_sum_s, b->decode_sum_s);
     }
+  }
+}
+
+// ABI 1.2 grew ic_phase_cost (104 -> 112 bytes): a 1.0 kernel still gets records 104 bytes
+// apart from rewrite_traffic, and the host keeps the fields the kernel does not know.
+TEST(AbiV10, KernelReadsRecordsAtItsOwnStride) {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> loaded =
+      framework::LoadPluginLibrary(ABI_V1_0_KERNEL_PATH);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ((*loaded)->info().abi_minor, 0);
+  const framework::AttentionKernelPlugin kernel(*loaded);
+  std::vector<ic_phase_cost> phases(3);
+  const ic_phase_id ids[] = {IC_PHASE_QK_SCORES, IC_PHASE_SOFTMAX, IC_PHASE_ATTN_V};
+  for (size_t i = 0; i < phases.size(); ++i) {
+    phases[i].struct_size = sizeof(ic_phase_cost);
+    phases[i].phase = ids[i];
+    phases[i].matrix_flops = 1e6 * static_cast<double>(i + 1);
+    phases[i].kv_read_bytes = 100 * static_cast<double>(i + 1);
+    phases[i].activation_bytes = 10 * static_cast<double>(i + 1);
+    phases[i].weight_copies = 4;
+  }
+  const ic_kernel_device device{sizeof(ic_kernel_device), 0, 30e6, 50e6, 132};
+  ASSERT_TRUE(
+      kernel.RewriteTraffic(Shape(0, 0), Stage(IC_STAGE_DECODE, 1, 1, 100, 4), device, phases)
+          .ok());
+  // Record i: KV read 100 (i + 1) doubled; activations 10 (i + 1) + 1000 (i + 1) = 1010 (i + 1).
+  for (size_t i = 0; i < phases.size(); ++i) {
+    const double n = static_cast<double>(i + 1);
+    EXPECT_EQ(phases[i].phase, ids[i]) << i;
+    EXPECT_EQ(phases[i].kv_read_bytes, 200 * n) << i;
+    EXPECT_EQ(phases[i].activation_bytes, 1010 * n) << i;
+    EXPECT_EQ(phases[i].matrix_flops, 1e6 * n) << i;
+    EXPECT_EQ(phases[i].weight_copies, 4) << i;  // a 1.2 field the 1.0 kernel never saw
+    EXPECT_EQ(phases[i].struct_size, sizeof(ic_phase_cost)) << i;
   }
 }
 
