@@ -25,14 +25,20 @@ ScenarioRequest Llama70bAs(const std::string& variant) {
 TEST(LedgerTest, KvBytesScaleWithKvHeads) {
   // Llama-3-70B decode at N = 750, fp8 KV (1 byte), 80 layers, head dim 128.
   // K read = 750 * H_kv * 128 * 80: MHA (64 heads) 491,520,000; GQA (8) 61,440,000; MQA (1)
-  // 7,680,000, read by each of the default's 2 GPUs (both keep the one K/V head): 15,360,000
-  // for the group. K projection weights = 8192 * H_kv * 128 * 80 at 1 byte (MQA's once).
-  const Ledger mha = testing::RunScenario(Llama70bAs("mha"));
-  const Ledger gqa = testing::RunScenario(Llama70bAs("gqa"));
-  const Ledger mqa = testing::RunScenario(Llama70bAs("mqa"));
+  // 7,680,000. K projection weights = 8192 * H_kv * 128 * 80 at 1 byte.
+  // On one GPU (the meters of a tensor-parallel group, where GPUs keep replicas of a K/V head,
+  // are whole_model_test's).
+  auto one_gpu = [](const std::string& variant) {
+    ScenarioRequest request = Llama70bAs(variant);
+    request.gpus = 1;
+    return testing::RunScenario(request);
+  };
+  const Ledger mha = one_gpu("mha");
+  const Ledger gqa = one_gpu("gqa");
+  const Ledger mqa = one_gpu("mqa");
   EXPECT_EQ(Phase(mha.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 491'520'000.0);
   EXPECT_EQ(Phase(gqa.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 61'440'000.0);
-  EXPECT_EQ(Phase(mqa.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 15'360'000.0);
+  EXPECT_EQ(Phase(mqa.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 7'680'000.0);
   EXPECT_EQ(Phase(mha.decode, IC_PHASE_K_PROJ).weight_bytes, 5'368'709'120.0);
   EXPECT_EQ(Phase(mqa.decode, IC_PHASE_K_PROJ).weight_bytes, 83'886'080.0);
   // KV cache per token: 2 (K and V) * H_kv * 128 * 80 layers at 1 byte.
@@ -111,11 +117,11 @@ TEST(LedgerTest, DeepSeekV3LatentCache) {
   request.kv = "bf16";
   request.input_tokens = 100;
   request.output_tokens = 4;
+  request.gpus = 1;  // (a tensor-parallel group keeps the latent on every GPU: whole_model_test)
   const Ledger ledger = testing::RunScenario(request);
   EXPECT_EQ(ledger.kv_cache_bytes_per_token, 70'272.0);
-  // Decode writes one latent per layer per step: 576 * 2 bytes * 61 = 70,272, on each of the
-  // default's 2 GPUs (each keeps the whole latent cache): 140,544 for the group.
-  EXPECT_EQ(Phase(ledger.decode, IC_PHASE_KV_A_PROJ).kv_write_bytes, 140'544.0);
+  // Decode writes one latent per layer per step: 576 * 2 bytes * 61 = 70,272.
+  EXPECT_EQ(Phase(ledger.decode, IC_PHASE_KV_A_PROJ).kv_write_bytes, 70'272.0);
   // First 3 layers dense, 58 MoE.
   ASSERT_EQ(ledger.decode.groups.size(), 2u);
   EXPECT_EQ(ledger.decode.groups[0].layers, 3);

@@ -136,6 +136,22 @@ TEST(WholeModel, LatentProjectionsAreReplicated) {
   EXPECT_EQ(Phase(e.ledger.decode, IC_PHASE_Q_A_PROJ).params, 671'706'624.0);
   EXPECT_EQ(Phase(e.decode_per_gpu, IC_PHASE_KV_A_PROJ).params, 251'886'080.0);
   EXPECT_EQ(Phase(e.ledger.decode, IC_PHASE_KV_A_PROJ).params, 251'886'080.0);
+  // Each GPU writes the step's latent to its own copy of the cache: (512 + 64) * 1 B (fp8) * 61
+  // = 35,136 B, and the group 8 x 35,136 = 281,088 B.
+  EXPECT_EQ(Phase(e.decode_per_gpu, IC_PHASE_KV_A_PROJ).kv_write_bytes, 35'136.0);
+  EXPECT_EQ(Phase(e.ledger.decode, IC_PHASE_KV_A_PROJ).kv_write_bytes, 281'088.0);
+}
+
+TEST(WholeModel, MultiQueryHeadOnEveryGpu) {
+  // Llama-3-70B as MQA on 2 GPUs: both keep the one K/V head. K weights 8192 * 128 * 80 =
+  // 83,886,080 B once; K cache read 750 * 128 * 80 = 7,680,000 B on each GPU, 15,360,000 B for
+  // the group (one GPU alone reads 7,680,000: ledger_test).
+  ScenarioRequest request = Llama70b(2);
+  request.attention_variant = "mqa";
+  const Estimate e = EstimateOf(request);
+  EXPECT_EQ(Phase(e.ledger.decode, IC_PHASE_K_PROJ).weight_bytes, 83'886'080.0);
+  EXPECT_EQ(Phase(e.decode_per_gpu, IC_PHASE_QK_SCORES).kv_read_bytes, 7'680'000.0);
+  EXPECT_EQ(Phase(e.ledger.decode, IC_PHASE_QK_SCORES).kv_read_bytes, 15'360'000.0);
 }
 
 TEST(WholeModel, ImbalancedExpertsAreMeteredAtTheMeanGpu) {
