@@ -144,18 +144,8 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
     return absl::OkStatus();
   };
   if (detail == EstimateDetail::kFull) {
-    // The whole model's meters, from these per-GPU ledgers; with imbalanced MoE experts, from
-    // the expert group's mean GPU instead of its busiest (times stay the busiest GPU's).
-    if (s.moe_imbalance != 1 && s.model.moe.has_value()) {
-      Step mean_prefill = prefill;
-      Step mean_decode = decode;
-      mean_prefill.moe_imbalance = mean_decode.moe_imbalance = 1;
-      ASSIGN_OR_RETURN(const StageLedger prefill_mean_gpu, pipeline.Evaluate(mean_prefill));
-      ASSIGN_OR_RETURN(const StageLedger decode_mean_gpu, pipeline.Evaluate(mean_decode));
-      ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(prefill_mean_gpu, decode_mean_gpu, &hook));
-    } else {
-      ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(e.prefill_per_gpu, e.decode_per_gpu, &hook));
-    }
+    // The whole model's meters, derived from these per-GPU ledgers.
+    ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(e.prefill_per_gpu, e.decode_per_gpu, &hook));
   } else {
     ASSIGN_OR_RETURN(e.ledger.decode_sum.evaluated_steps, pipeline.SumPerGpuDecode(hook));
     ASSIGN_OR_RETURN(e.ledger.kv_cache_bytes_per_token, pipeline.KvCacheBytesPerToken(1));

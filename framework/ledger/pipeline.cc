@@ -287,23 +287,31 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
 
 absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
   const Scenario& s = scenario_;
-  // The meters' GPU: the mean one of an MoE layer's expert group (no imbalance).
-  auto mean_gpu = [&](ic_stage_kind kind, int64_t tokens, int64_t context) {
-    Step step = PerGpuStep(s, kind, ReplicaBatch(s, s.concurrency), tokens, context);
-    step.moe_imbalance = 1;
-    return step;
-  };
-  ASSIGN_OR_RETURN(const StageLedger prefill,
-                   Evaluate(mean_gpu(IC_STAGE_PREFILL, s.input_tokens, s.input_tokens)));
-  ASSIGN_OR_RETURN(
-      const StageLedger decode,
-      Evaluate(mean_gpu(IC_STAGE_DECODE, 1, MeanDecodeContext(s.input_tokens, s.output_tokens))));
+  const int64_t batch = ReplicaBatch(s, s.concurrency);
+  ASSIGN_OR_RETURN(const StageLedger prefill, Evaluate(PerGpuStep(s, IC_STAGE_PREFILL, batch,
+                                                                  s.input_tokens, s.input_tokens)));
+  ASSIGN_OR_RETURN(const StageLedger decode,
+                   Evaluate(PerGpuStep(s, IC_STAGE_DECODE, batch, 1,
+                                       MeanDecodeContext(s.input_tokens, s.output_tokens))));
   return WholeModel(prefill, decode, hook);
 }
 
 absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
                                             const StageLedger& decode_per_gpu,
                                             PerGpuDecodeHook* hook) const {
+  // The meters are the expert group's mean GPU's: a ledger of its busiest (imbalanced MoE
+  // routing) is evaluated again without the imbalance (attention, all the decode sum samples,
+  // does not depend on it).
+  const bool moe = std::any_of(layer_kinds_.begin(), layer_kinds_.end(),
+                               [](const LayerKind& kind) { return kind.moe; });
+  if (moe && (prefill_per_gpu.step.moe_imbalance != 1 || decode_per_gpu.step.moe_imbalance != 1)) {
+    Step prefill = prefill_per_gpu.step;
+    Step decode = decode_per_gpu.step;
+    prefill.moe_imbalance = decode.moe_imbalance = 1;
+    ASSIGN_OR_RETURN(const StageLedger prefill_mean_gpu, Evaluate(prefill));
+    ASSIGN_OR_RETURN(const StageLedger decode_mean_gpu, Evaluate(decode));
+    return WholeModel(prefill_mean_gpu, decode_mean_gpu, hook);
+  }
   const Scenario& s = scenario_;
   Ledger ledger;
   ledger.prefill = WholeModelOf(prefill_per_gpu);

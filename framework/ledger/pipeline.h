@@ -58,12 +58,13 @@ class Pipeline {
   // DecodeSumMethod::kEveryStep; by default it is summed in closed form over the stretches where
   // the attention costs (and the hook's values) are affine in the context, visiting
   // O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
-  // Derived from one GPU's ledgers (WholeModelOf) of the scenario's layout at its replica
-  // batch, at the mean GPU of an MoE expert group (imbalance 1).
+  // WholeModel of one GPU's ledgers of the scenario's layout (at its replica batch).
   absl::StatusOr<Ledger> Run(PerGpuDecodeHook* hook = nullptr) const;
   // The whole model's ledger from one GPU's prefill and decode-at-the-mean ledgers (computed
   // once by the caller): each WholeModelOf, and the exact decode sum of the whole model's
-  // meters from the same per-GPU attention the hook (when given) times at every step.
+  // meters from the same per-GPU attention the hook (when given) times at every step. The
+  // meters are an MoE expert group's mean GPU's: ledgers of its busiest (moe_imbalance > 1)
+  // are evaluated again at imbalance 1 for them.
   absl::StatusOr<Ledger> WholeModel(const StageLedger& prefill_per_gpu,
                                     const StageLedger& decode_per_gpu,
                                     PerGpuDecodeHook* hook = nullptr) const;
