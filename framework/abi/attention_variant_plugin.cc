@@ -54,7 +54,11 @@ ic_error* Collect(void* context, const ic_phase_cost* cost) {
   // What the plugin's record holds: fields of newer minors are ignored, those it predates
   // (1.2's weight_copies for a 1.0 or 1.1 record) stay zero.
   ic_phase_cost copy{};
-  std::memcpy(&copy, cost, std::min<size_t>(cost->struct_size, sizeof(ic_phase_cost)));
+  if (cost->struct_size >= sizeof(ic_phase_cost)) {
+    std::memcpy(&copy, cost, sizeof(ic_phase_cost));  // the common case: a fixed-size copy
+  } else {
+    std::memcpy(&copy, cost, cost->struct_size);
+  }
   copy.struct_size = sizeof(ic_phase_cost);
   state->phases.push_back(copy);
   return nullptr;

@@ -133,6 +133,15 @@ Struct Widen(const Struct& value) noexcept {
   return copy;
 }
 
+// `value` itself when it has every field of this SDK's struct (the common case: no copy), else
+// Widen(value) in `storage`.
+template <typename Struct>
+const Struct& WidenedRef(const Struct& value, Struct& storage) noexcept {
+  if (value.struct_size >= sizeof(Struct)) return value;
+  storage = Widen(value);
+  return storage;
+}
+
 // Hands a kernel the host's records, `phase_size` bytes apart, as this SDK's ic_phase_cost array
 // and writes them back: in place when the sizes agree, else through a copy in which the fields
 // the host's records do not hold are zero (and the host's extra fields stay untouched).
@@ -142,8 +151,12 @@ void RewriteStrided(void* instance, const ic_attention_shape& shape, const ic_st
                     uint64_t phase_size) {
   if (phase_count == 0) return;
   RequireNonNull(phases, "phases");
+  ic_attention_shape shape_storage;
+  ic_stage stage_storage;
+  const ic_attention_shape& wide_shape = WidenedRef(shape, shape_storage);
+  const ic_stage& wide_stage = WidenedRef(stage, stage_storage);
   if (phase_size == sizeof(ic_phase_cost)) {
-    Object<T>(instance).RewriteTraffic(Widen(shape), Widen(stage), device, phases, phase_count);
+    Object<T>(instance).RewriteTraffic(wide_shape, wide_stage, device, phases, phase_count);
     return;
   }
   const size_t common = phase_size < sizeof(ic_phase_cost) ? phase_size : sizeof(ic_phase_cost);
@@ -152,7 +165,7 @@ void RewriteStrided(void* instance, const ic_attention_shape& shape, const ic_st
   for (uint64_t i = 0; i < phase_count; ++i) {
     std::memcpy(static_cast<void*>(&copy[i]), base + i * phase_size, common);
   }
-  Object<T>(instance).RewriteTraffic(Widen(shape), Widen(stage), device, copy.get(), phase_count);
+  Object<T>(instance).RewriteTraffic(wide_shape, wide_stage, device, copy.get(), phase_count);
   // Back after struct_size: each record keeps the host's.
   constexpr size_t kAfterSize = sizeof(uint32_t);
   for (uint64_t i = 0; i < phase_count; ++i) {
@@ -222,7 +235,10 @@ struct Trampolines {
       RequireV1Size(stage, "stage");
       RequireV1Size(sink, "sink");
       RequireNonNull(reinterpret_cast<const void*>(sink->emit), "sink->emit");
-      Object<T>(instance).EmitPhases(Widen(*shape), Widen(*stage), PhaseSink(sink));
+      ic_attention_shape shape_storage;
+      ic_stage stage_storage;
+      Object<T>(instance).EmitPhases(WidenedRef(*shape, shape_storage),
+                                     WidenedRef(*stage, stage_storage), PhaseSink(sink));
     });
   }
 
@@ -293,7 +309,10 @@ struct Trampolines {
       RequireV1Size(execution, "execution");
       RequireV1Size(cost, "cost");
       RequireNonNull(out, "time out-pointer");
-      ic_phase_time time = Object<T>(instance).PhaseTime(Widen(*device), *execution, Widen(*cost));
+      ic_device device_storage;
+      ic_phase_cost cost_storage;
+      ic_phase_time time = Object<T>(instance).PhaseTime(
+          WidenedRef(*device, device_storage), *execution, WidenedRef(*cost, cost_storage));
       time.struct_size = sizeof(ic_phase_time);
       CopyOut(time, out);
     });
