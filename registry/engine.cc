@@ -1,13 +1,9 @@
 #include "registry/engine.h"
 
-#include <algorithm>
-#include <optional>
-
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
-#include "infercost/sdk/abi_support.h"
 #include "registry/toml_reader.h"
 
 namespace infercost::registry {
@@ -53,54 +49,6 @@ absl::Status ReadDecodeAttentionSwitch(const TomlReader& reader, const std::stri
         "{}: key 'decode_attention_partition_tokens': expected a positive integer (context tokens "
         "per partition of the split attention kernel, vLLM: 512), got 0",
         path));
-  }
-  return absl::OkStatus();
-}
-
-// `fused_phases = [["q_proj", "k_proj", "v_proj"], ["ffn_gate", "ffn_up"]]` (registry/engine.h).
-absl::Status ReadFusedPhases(const TomlReader& reader, Engine& engine) {
-  const toml::node* node = reader.Raw("fused_phases");
-  if (node == nullptr) return absl::OkStatus();
-  const std::string where = reader.Where("fused_phases");
-  const auto invalid = [&where](const std::string& why) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: {}; expected an array of groups of at least two phase names of one layer that the "
-        "engine runs as one kernel, e.g. [[\"q_proj\", \"k_proj\", \"v_proj\"], [\"ffn_gate\", "
-        "\"ffn_up\"]] (names: infercost/c/phase.h without IC_PHASE_, lower case; no "
-        "communication phase; a phase in one group at most)",
-        where, why));
-  };
-  const toml::array* groups = node->as_array();
-  if (groups == nullptr) return invalid("not an array");
-  std::vector<std::string> seen;
-  for (const toml::node& group_node : *groups) {
-    const toml::array* group = group_node.as_array();
-    if (group == nullptr || group->size() < 2) {
-      return invalid("each group must be an array of at least two phase names");
-    }
-    std::vector<std::string> names;
-    for (const toml::node& entry : *group) {
-      const std::optional<std::string> name = entry.value<std::string>();
-      if (!name) return invalid("a group entry is not a string");
-      bool known = false;
-      for (ic_phase_id id = 0; id < IC_PHASE_COUNT_V1_1; ++id) {
-        if (sdk::PhaseName(id) != *name) continue;
-        known = true;
-        if (sdk::PhaseSection(id) == IC_SECTION_COMMUNICATION) {
-          return invalid(
-              fmt::format("'{}' is a communication phase (a collective is timed by the "
-                          "link model, not fused with compute)",
-                          *name));
-        }
-      }
-      if (!known) return invalid(fmt::format("'{}' is not a phase name", *name));
-      if (std::find(seen.begin(), seen.end(), *name) != seen.end()) {
-        return invalid(fmt::format("'{}' is listed twice", *name));
-      }
-      seen.push_back(*name);
-      names.push_back(*name);
-    }
-    engine.fused_phases.push_back(std::move(names));
   }
   return absl::OkStatus();
 }
@@ -205,10 +153,8 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   ASSIGN_OR_RETURN(engine.display_name, reader.String("display_name"));
   RETURN_IF_ERROR(ReadCalibration(reader, engine));
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
-  ASSIGN_OR_RETURN(engine.custom_all_reduce, reader.Bool("custom_all_reduce", false));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
   RETURN_IF_ERROR(ReadDecodeAttentionSwitch(reader, path, engine));
-  RETURN_IF_ERROR(ReadFusedPhases(reader, engine));
   if (reader.Raw("reference_hardware") != nullptr) {
     ASSIGN_OR_RETURN(engine.reference_hardware, reader.String("reference_hardware"));
   }

@@ -24,15 +24,12 @@ struct Engine {
   double bandwidth_efficiency = 1.0;  // fraction of HBM bandwidth reached by large transfers
   double bandwidth_half_bytes = 0;    // transfer bytes at which half of that is reached
   bool low_precision_math = false;    // matmuls run in the weight dtype when the device can
-  // The engine's own all-reduce within a node (one-shot / two-shot through peer memory) besides
-  // NCCL's ring and tree, the fastest per message (plugins/hardware/roofline/roofline.cc).
-  bool custom_all_reduce = false;
-  double kernel_overhead_s = 0;      // per kernel launch (per phase, per layer)
-  double per_layer_overhead_s = 0;   // per layer per step (framework glue between kernels)
-  double per_step_overhead_s = 0;    // per forward step (scheduler, sampling, host sync)
-  double runtime_reserve_bytes = 0;  // per GPU, held by the runtime (CUDA context, graphs, ...)
-  double reserve_fraction = 0;       // per GPU, fraction of capacity the engine leaves unused
-  int64_t max_batched_tokens = 0;    // prefill chunk size bounding activations; 0 = no chunks
+  double kernel_overhead_s = 0;       // per kernel launch (per phase, per layer)
+  double per_layer_overhead_s = 0;    // per layer per step (framework glue between kernels)
+  double per_step_overhead_s = 0;     // per forward step (scheduler, sampling, host sync)
+  double runtime_reserve_bytes = 0;   // per GPU, held by the runtime (CUDA context, graphs, ...)
+  double reserve_fraction = 0;        // per GPU, fraction of capacity the engine leaves unused
+  int64_t max_batched_tokens = 0;     // prefill chunk size bounding activations; 0 = no chunks
   // How a serving step is built (framework/serving/): "mixed" (decodes plus prompt chunks in the
   // budget left: vLLM, TensorRT-LLM) or "prefill_first" (waiting prompts run alone: SGLang).
   std::string serving_schedule = "mixed";
@@ -55,13 +52,6 @@ struct Engine {
   // decode attention (1: KV read once per KV head; 0: once per query head).
   double decode_attention_unsplit_efficiency = 1;
   double decode_attention_kv_sharing = 1;
-  // Phases of a layer the engine runs as one kernel, one list per kernel (engine-wide key
-  // `fused_phases`; framework/timing/step_timer.h): e.g. {{"q_proj", "k_proj", "v_proj"},
-  // {"ffn_gate", "ffn_up"}} for an engine that multiplies by the concatenated Q/K/V and gate/up
-  // weights. Each group is timed as one kernel (summed FLOPs and bytes, one kernel overhead, one
-  // ramp). Names from the phase vocabulary (infercost/c/phase.h), no communication phase, at
-  // least two per group, a phase in at most one group; empty: every phase is its own kernel.
-  std::vector<std::vector<std::string>> fused_phases;
   std::string source;
 
   // Per-device calibration from `[hardware.<name>]` tables: (key, value) pairs that replace the

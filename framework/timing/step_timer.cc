@@ -1,8 +1,6 @@
 #include "framework/timing/step_timer.h"
 
 #include <algorithm>
-#include <optional>
-#include <string>
 #include <utility>
 
 #include "fmt/format.h"
@@ -61,20 +59,10 @@ Execution ExecutionOf(const Scenario& scenario) {
   out.per_step_overhead_s = engine.per_step_overhead_s;
   out.per_sequence_overhead_s = engine.per_sequence_overhead_s;
   out.decode_attention = DecodeAttentionOf(engine, QueryHeadsPerKvHead(scenario));
-  for (const std::vector<std::string>& names : engine.fused_phases) {
-    std::vector<ic_phase_id> group;
-    for (const std::string& name : names) {
-      // Names were checked when the preset was loaded; an unknown one fuses nothing.
-      if (const std::optional<ic_phase_id> id = PhaseByName(name)) group.push_back(*id);
-    }
-    if (group.size() >= 2) out.fused_phases.push_back(std::move(group));
-  }
   ic_execution& execution = out.abi;
   execution.struct_size = sizeof(ic_execution);
   execution.flags =
-      (engine.low_precision_math ? static_cast<uint32_t>(IC_EXECUTION_FLAG_LOW_PRECISION_MATH)
-                                 : 0u) |
-      (engine.custom_all_reduce ? static_cast<uint32_t>(IC_EXECUTION_FLAG_CUSTOM_ALL_REDUCE) : 0u);
+      engine.low_precision_math ? static_cast<uint32_t>(IC_EXECUTION_FLAG_LOW_PRECISION_MATH) : 0u;
   execution.weight_dtype = scenario.weights.id;
   execution.activation_dtype = scenario.activations.id;
   execution.kv_dtype = scenario.kv.id;
@@ -145,68 +133,6 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
   return timing;
 }
 
-absl::Status StepTimer::Fuse(const std::vector<ic_phase_cost>& phases, double calls,
-                             std::vector<PhaseTiming>& timings) const {
-  for (const std::vector<ic_phase_id>& group : execution_.fused_phases) {
-    std::vector<size_t> members;
-    for (size_t i = 0; i < phases.size(); ++i) {
-      const ic_phase_id id = phases[i].phase;
-      if (PhaseSection(id) == IC_SECTION_COMMUNICATION) continue;
-      // A record the engine's decode attention times at another efficiency keeps its own kernel.
-      if (!execution_.decode_attention.Inert() &&
-          execution_.decode_attention.Run(phases[i]).efficiency != 1) {
-        continue;
-      }
-      if (std::find(group.begin(), group.end(), id) != group.end()) members.push_back(i);
-    }
-    if (members.size() < 2) continue;
-    // One kernel over the members' work: a concatenated-weight GEMM of the same rows and depth
-    // keeps a GEMM shape (N summed); otherwise the shape is left unset.
-    ic_phase_cost fused{};
-    fused.struct_size = sizeof(ic_phase_cost);
-    fused.phase = phases[members.front()].phase;
-    const ic_phase_cost& first = phases[members.front()];
-    bool one_gemm = first.gemm_count == 1;
-    double unfused_s = 0;
-    for (const size_t i : members) {
-      const ic_phase_cost cost = execution_.decode_attention.Inert()
-                                     ? phases[i]
-                                     : execution_.decode_attention.Run(phases[i]).cost;
-      fused.params += cost.params;
-      fused.matrix_flops += cost.matrix_flops;
-      fused.vector_flops += cost.vector_flops;
-      fused.weight_bytes += cost.weight_bytes;
-      fused.kv_read_bytes += cost.kv_read_bytes;
-      fused.kv_write_bytes += cost.kv_write_bytes;
-      fused.activation_bytes += cost.activation_bytes;
-      fused.gemm_n += cost.gemm_n;
-      one_gemm = one_gemm && cost.gemm_count == 1 && cost.gemm_m == first.gemm_m &&
-                 cost.gemm_k == first.gemm_k;
-      unfused_s += timings[i].time_s;
-    }
-    if (one_gemm) {
-      fused.gemm_m = first.gemm_m;
-      fused.gemm_k = first.gemm_k;
-      fused.gemm_count = 1;
-    } else {
-      fused.gemm_n = 0;
-    }
-    ASSIGN_OR_RETURN(const ic_phase_time time, hardware_.PhaseTime(device_, execution_.abi, fused));
-    const double count = static_cast<double>(members.size());
-    for (const size_t i : members) {
-      const double share = unfused_s > 0 ? timings[i].time_s / unfused_s : 1 / count;
-      PhaseTiming& t = timings[i];
-      t.compute_s = calls * time.compute_s * share;
-      t.memory_s = calls * time.memory_s * share;
-      t.communication_s = calls * time.communication_s * share;
-      t.overhead_s = calls * time.overhead_s * share;
-      t.time_s = calls * time.time_s * share;
-      t.bound = time.bound;
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<double> StepTimer::TimePhases(const std::vector<ic_phase_cost>& phases,
                                              double calls) const {
   double seconds = 0;
@@ -231,18 +157,13 @@ absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,
 absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   StageTiming stage;
   double layers = 0;
-  std::vector<PhaseTiming> group_timings;
   for (const LayerGroup& group : per_gpu.groups) {
-    const double calls = static_cast<double>(group.layers);
-    layers += calls;
-    group_timings.clear();
+    layers += static_cast<double>(group.layers);
     for (const ic_phase_cost& cost : group.phases) {
-      ASSIGN_OR_RETURN(PhaseTiming timing,
-                       TimePhase(cost, calls, per_gpu.FindCollective(cost.phase)));
-      group_timings.push_back(timing);
+      ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, static_cast<double>(group.layers),
+                                                     per_gpu.FindCollective(cost.phase)));
+      Merge(stage.phases, timing);
     }
-    if (!execution_.fused_phases.empty()) RETURN_IF_ERROR(Fuse(group.phases, calls, group_timings));
-    for (const PhaseTiming& timing : group_timings) Merge(stage.phases, timing);
   }
   for (const ic_phase_cost& cost : per_gpu.model_phases) {
     ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1, per_gpu.FindCollective(cost.phase)));

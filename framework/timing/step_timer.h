@@ -51,14 +51,6 @@ struct Execution {
   double per_sequence_overhead_s = 0;
   // The engine's decode attention kernels on this device (decode_attention.h).
   DecodeAttention decode_attention;
-  // Phases of a layer the engine runs as one kernel (the engine's `fused_phases`): in Time(),
-  // the members of each group present in a layer are timed as one kernel - their FLOPs and bytes
-  // summed, one kernel overhead, one efficiency ramp - and that time is shared among them in
-  // proportion to their unfused times (so reports keep one row per phase). TimePhases,
-  // TimePhaseCalls and TimeCollective time each record alone: what they are given is a part of
-  // a step that Time() saw whole (the decode sum and the serving steps take differences of the
-  // two, so a group's saving stays in the step's non-attention part).
-  std::vector<std::vector<ic_phase_id>> fused_phases;
 };
 
 // The engine's calibration and the scenario's dtypes, as the hardware ABI wants them.
@@ -81,10 +73,6 @@ class StepTimer {
  private:
   absl::StatusOr<PhaseTiming> TimePhase(const ic_phase_cost& cost, double calls,
                                         const CollectivePlan* plan) const;
-  // Re-times the members of each fused group among `phases` (one layer's, `calls` layers) as one
-  // kernel; `timings[i]` is phases[i]'s unfused timing on entry.
-  absl::Status Fuse(const std::vector<ic_phase_cost>& phases, double calls,
-                    std::vector<PhaseTiming>& timings) const;
 
   HardwarePlugin hardware_;
   // Owned on the heap: device_ points into it, wherever the timer moves.

@@ -243,18 +243,12 @@ class Roofline final : public sdk::Hardware {
     RequireNonNegative(
         collective.spans_nodes ? "device.scale_out_latency_s" : "device.scale_up_latency_s",
         latency);
-    const bool custom_all_reduce =
-        (execution.flags & IC_EXECUTION_FLAG_CUSTOM_ALL_REDUCE) != 0 && !collective.spans_nodes;
-    return LinkTime(collective, bandwidth, latency, custom_all_reduce) +
-           execution.kernel_overhead_s;
+    return LinkTime(collective, bandwidth, latency) + execution.kernel_overhead_s;
   }
 
  private:
   // Seconds the links take to move the collective's payload (alpha-beta models).
-  // `custom_all_reduce`: the engine's own kernels within a node are candidates too
-  // (IC_EXECUTION_FLAG_CUSTOM_ALL_REDUCE).
-  static double LinkTime(const ic_collective& collective, double bandwidth, double latency,
-                         bool custom_all_reduce) {
+  static double LinkTime(const ic_collective& collective, double bandwidth, double latency) {
     const double p = static_cast<double>(collective.group_size);
     const double bytes = collective.bytes;
     switch (collective.op) {
@@ -263,17 +257,7 @@ class Roofline final : public sdk::Hardware {
         const double ring = 2 * (p - 1) / p * bytes / bandwidth + 2 * (p - 1) * latency;
         // Double binary tree: up and down log2(p) levels, whole payload pipelined each way.
         const double tree = 2 * CeilLog2(collective.group_size) * latency + 2 * bytes / bandwidth;
-        double fastest = std::min(ring, tree);
-        if (custom_all_reduce) {
-          // Through peer memory, all peers at once (TensorRT-LLM's custom all-reduce, vLLM's
-          // custom_all_reduce): one-shot - each GPU reads the p-1 peers' whole buffers and
-          // reduces locally, one synchronisation; two-shot - a reduce-scatter then an
-          // all-gather, 1/p of the payload per peer each, two synchronisations.
-          const double one_shot = (p - 1) * bytes / bandwidth + latency;
-          const double two_shot = 2 * (p - 1) / p * bytes / bandwidth + 2 * latency;
-          fastest = std::min({fastest, one_shot, two_shot});
-        }
-        return fastest;
+        return std::min(ring, tree);
       }
       case IC_COLLECTIVE_ALL_TO_ALL:
         if (collective.spans_nodes) {

@@ -58,12 +58,7 @@ typedef struct ic_device {
 enum {
   /* The engine computes matmuls in the weight dtype when the device supports it (e.g. fp8 x
    * fp8); otherwise weights are up-cast and matmuls run at the activation dtype. */
-  IC_EXECUTION_FLAG_LOW_PRECISION_MATH = 1u << 0,
-  /* 1.1: the engine has its own all-reduce kernels within a node besides NCCL's ring and tree
-   * (one-shot and two-shot through peer memory over the scale-up links, e.g. TensorRT-LLM's
-   * custom all-reduce) and picks the fastest for each message. A plugin that does not know the
-   * flag may ignore it. */
-  IC_EXECUTION_FLAG_CUSTOM_ALL_REDUCE = 1u << 1
+  IC_EXECUTION_FLAG_LOW_PRECISION_MATH = 1u << 0
 };
 
 /* How the serving engine drives the device: dtypes and calibration. */
