@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <tuple>
 
 #include "checks.h"
 #include "fixtures.h"
@@ -682,6 +683,65 @@ CheckResult GqaKvBytes(const std::string& path) {
           {}};
 }
 
+// ABI 1.2: one GPU's records summed over its tensor-parallel group, params and weight bytes
+// divided by each record's weight_copies, are the same model at every tensor-parallel degree the
+// variant accepts (a replicated weight that is not declared counts once per GPU and breaks it).
+CheckResult TensorParallelWeights(const std::string& path) {
+  Fixture f(path);
+  if (f.plugin.plugin().abi_minor < 2) {
+    Skip(Cat("built against ABI 1.", f.plugin.plugin().abi_minor,
+             ": weight_copies (1.2) cannot be declared"));
+  }
+  Problems problems;
+  struct Whole {
+    int64_t tp;
+    double params;
+    double weight_bytes;
+  };
+  std::vector<Whole> wholes;
+  for (int64_t tp : {1, 2, 4, 8, 16}) {
+    if (f.shape.num_heads % tp != 0) continue;
+    const ic_stage stage = Decode(2, 1024, tp);
+    Progress(Cat("whole-model weights from ", Describe(stage)));
+    const PhasesResult r = f.variant.Phases(&f.shape, &stage);
+    if (r.error.is_error) continue;  // a degree this variant refuses (errors.invalid_shape)
+    Whole whole{tp, 0, 0};
+    for (const ic_phase_cost& record : r.sink.records) {
+      const double copies =
+          IC_HAS_FIELD(&record, ic_phase_cost, weight_copies) && record.weight_copies > 1
+              ? record.weight_copies
+              : 1;
+      if (copies > static_cast<double>(tp)) {
+        problems.Add(Cat(sdk::PhaseName(record.phase), ".weight_copies = ", Num(copies), " at tp ",
+                         tp, ": more GPUs than the group has"));
+      }
+      whole.params += record.params * static_cast<double>(tp) / copies;
+      whole.weight_bytes += record.weight_bytes * static_cast<double>(tp) / copies;
+    }
+    wholes.push_back(whole);
+  }
+  if (wholes.size() < 2) Skip("the variant accepts fewer than two tensor-parallel degrees");
+  const Whole& one = wholes.front();
+  for (const Whole& w : wholes) {
+    for (const auto& [what, value, reference] :
+         {std::tuple<const char*, double, double>{"params", w.params, one.params},
+          {"weight_bytes", w.weight_bytes, one.weight_bytes}}) {
+      if (std::fabs(value - reference) > 1e-9 * std::max(std::fabs(reference), 1.0)) {
+        problems.Add(Cat("whole-model ", what, " = ", Num(value), " at tp ", w.tp, " but ",
+                         Num(reference), " at tp ", one.tp,
+                         ": set weight_copies on records whose weights several GPUs keep"));
+      }
+    }
+  }
+  problems.FailIfAny();
+  std::string degrees;
+  for (const Whole& w : wholes) degrees += Cat(degrees.empty() ? "" : ", ", w.tp);
+  return {Status::kPass,
+          Cat("params ", Num(one.params), " and weight bytes ", Num(one.weight_bytes),
+              " of the whole model at tp ", degrees),
+          {}};
+}
+
 // ---- lifecycle and threads ----
 
 std::vector<LabeledCall> VariantWorkload(const PluginHandle& plugin, Host& host) {
@@ -1010,6 +1070,10 @@ std::vector<CheckSpec> VariantChecks() {
        "finite, >= 0, non-decreasing in context, constant (and decode flat) when nothing is "
        "cached per token",
        LayersAndState},
+      {"invariants.tensor_parallel_weights",
+       "ABI 1.2: per-GPU params and weight bytes x tp / weight_copies are the same at every "
+       "tensor-parallel degree",
+       TensorParallelWeights},
       {"thread_safety", "concurrent calls on one instance match serial ones (if declared)",
        [](const std::string& path) { return ThreadSafetyCheck(path, VariantWorkload); }},
   };

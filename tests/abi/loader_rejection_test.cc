@@ -213,6 +213,7 @@ TEST(AbiLoaderRejects, BadPluginsDoNotStopTheGoodOnes) {
       "abi_growing_state", "abi_ignores_sink_error", "abi_nan_cost", "abi_nan_time",
       "abi_negative_cost", "abi_negative_traffic", "abi_newer_minor", "abi_own_efficiency",
       "abi_throwing", "abi_too_many_copies", "abi_topk_beyond_context", "abi_topk_regrows",
+      "abi_undeclared_replica",
       // in-tree
       "dsa", "flash", "gated_deltanet", "gqa", "mha", "mla", "mqa", "naive", "roofline"};
   std::sort(expected_loaded.begin(), expected_loaded.end());

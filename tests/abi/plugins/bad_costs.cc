@@ -82,9 +82,14 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     ic_phase_cost k_proj = MakePhaseCost(IC_PHASE_K_PROJ);
     k_proj.weight_copies = static_cast<double>(stage.tensor_parallel + 1);
     sink.Emit(k_proj);
+#elif defined(COSTS_UNDECLARED_REPLICA)
+    ic_phase_cost k_proj = MakePhaseCost(IC_PHASE_K_PROJ);
+    k_proj.params = 1000;
+    k_proj.weight_bytes = 1000;
+    sink.Emit(k_proj);
 #else
 #error \
-    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES"
+    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES, COSTS_UNDECLARED_REPLICA"
 #endif
   }
 
