@@ -26,10 +26,13 @@ std::string FormatNumber(double value) {
   throw sdk::Error(IC_STATUS_INVALID_ARGUMENT, message);
 }
 
-void RequireNonNegative(const char* field, double value) {
-  if (!std::isfinite(value) || value < 0) {
-    Reject(std::string(field) + " = " + FormatNumber(value) + " must be a finite number >= 0");
-  }
+[[noreturn, gnu::cold, gnu::noinline]] void RejectNegative(const char* field, double value) {
+  Reject(std::string(field) + " = " + FormatNumber(value) + " must be a finite number >= 0");
+}
+
+// Inline: the check runs for every field of every phase timed; only a failure builds a message.
+inline void RequireNonNegative(const char* field, double value) {
+  if (!sdk::FiniteNonNegative(value)) RejectNegative(field, value);
 }
 
 void RequirePositive(const char* field, double value, const char* fix) {

@@ -18,6 +18,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -113,6 +114,11 @@ inline constexpr double HbmBytes(const ic_phase_cost& c) noexcept {
   return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
 }
 
+// True for a finite number >= 0 (false for NaN, infinities and negatives): one comparison pair.
+inline constexpr bool FiniteNonNegative(double value) noexcept {
+  return value >= 0 && value <= std::numeric_limits<double>::max();
+}
+
 // What is wrong with a phase record a plugin produced ("" = nothing): struct_size below its ABI
 // 1.0 size, an unknown phase id, a metric not finite or negative, a negative matmul size. The
 // message names the phase and the field ("qk_scores.matrix_flops = nan (must be finite and
@@ -126,7 +132,17 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
     return "unknown phase id " + std::to_string(cost.phase) + " (known ids are 0.." +
            std::to_string(IC_PHASE_COUNT_V1_1 - 1) + ", see infercost/c/phase.h)";
   }
-  // Built only for a message: a valid record (the common case) allocates nothing.
+  // The common case, a valid record, decided without building anything.
+  if (FiniteNonNegative(cost.params) && FiniteNonNegative(cost.matrix_flops) &&
+      FiniteNonNegative(cost.vector_flops) && FiniteNonNegative(cost.weight_bytes) &&
+      FiniteNonNegative(cost.kv_read_bytes) && FiniteNonNegative(cost.kv_write_bytes) &&
+      FiniteNonNegative(cost.activation_bytes) && FiniteNonNegative(cost.comm_bytes) &&
+      cost.gemm_m >= 0 && cost.gemm_n >= 0 && cost.gemm_k >= 0 && cost.gemm_count >= 0 &&
+      (!IC_HAS_FIELD(&cost, ic_phase_cost, weight_copies) ||
+       FiniteNonNegative(cost.weight_copies))) {
+    return "";
+  }
+  // Built only for a message.
   const auto phase = [&cost] { return std::string(PhaseName(cost.phase)); };
   const std::pair<const char*, double> metrics[] = {{"params", cost.params},
                                                     {"matrix_flops", cost.matrix_flops},
