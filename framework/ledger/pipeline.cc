@@ -325,9 +325,7 @@ absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
   for (const ic_phase_cost& cost : ledger.decode.phases) {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
-  ASSIGN_OR_RETURN(
-      sum.evaluated_steps,
-      SumDecodeAttention(hook != nullptr ? hook->per_gpu : decode_per_gpu.step, &sum.phases, hook));
+  ASSIGN_OR_RETURN(sum.evaluated_steps, SumDecodeAttention(decode_per_gpu.step, &sum.phases, hook));
   // Params are a property of the model, not of the steps: keep one step's count.
   for (ic_phase_cost& cost : sum.phases) {
     const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);

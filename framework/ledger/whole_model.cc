@@ -4,6 +4,7 @@
 
 #include "framework/abi/phase_catalog.h"
 #include "framework/ledger/cost_math.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
 namespace {
@@ -37,7 +38,7 @@ class PhaseAccumulator {
 
 ic_phase_cost WholeModelRecord(const ic_phase_cost& cost, int64_t tensor_parallel) {
   const double group = static_cast<double>(tensor_parallel);
-  const double weight_copies = cost.weight_copies > 1 ? cost.weight_copies : 1;
+  const double weight_copies = sdk::WeightCopies(cost);
   ic_phase_cost whole = ZeroCost(cost.phase);
   AddScaled(whole, cost, group);
   whole.params = cost.params * group / weight_copies;

@@ -707,10 +707,7 @@ CheckResult TensorParallelWeights(const std::string& path) {
     if (r.error.is_error) continue;  // a degree this variant refuses (errors.invalid_shape)
     Whole whole{tp, 0, 0};
     for (const ic_phase_cost& record : r.sink.records) {
-      const double copies =
-          IC_HAS_FIELD(&record, ic_phase_cost, weight_copies) && record.weight_copies > 1
-              ? record.weight_copies
-              : 1;
+      const double copies = sdk::WeightCopies(record);
       if (copies > static_cast<double>(tp)) {
         problems.Add(Cat(sdk::PhaseName(record.phase), ".weight_copies = ", Num(copies), " at tp ",
                          tp, ": more GPUs than the group has"));

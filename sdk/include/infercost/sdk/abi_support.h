@@ -119,6 +119,14 @@ inline constexpr bool FiniteNonNegative(double value) noexcept {
   return value >= 0 && value <= std::numeric_limits<double>::max();
 }
 
+// GPUs of the tensor-parallel group that hold `cost`'s weights (ABI 1.2 weight_copies): 1 when
+// the record predates the field or leaves it 0 (each GPU its own shard).
+inline double WeightCopies(const ic_phase_cost& cost) noexcept {
+  return IC_HAS_FIELD(&cost, ic_phase_cost, weight_copies) && cost.weight_copies > 1
+             ? cost.weight_copies
+             : 1.0;
+}
+
 // What is wrong with a phase record a plugin produced ("" = nothing): struct_size below its ABI
 // 1.0 size, an unknown phase id, a metric not finite or negative, a negative matmul size. The
 // message names the phase and the field ("qk_scores.matrix_flops = nan (must be finite and

@@ -90,9 +90,9 @@ inline int64_t KvHeadsPerShard(int64_t kv_heads, int64_t tensor_parallel) {
 // (ic_phase_cost.weight_copies): 1 when tp divides the heads, tp / kv_heads when each shard
 // keeps a replica of one head.
 inline double KvHeadWeightCopies(int64_t kv_heads, int64_t tensor_parallel) {
-  return tensor_parallel > kv_heads
-             ? static_cast<double>(tensor_parallel) / static_cast<double>(kv_heads)
-             : 1.0;
+  // tp x heads per shard = the heads' replicas over the group; per head: / kv_heads.
+  return static_cast<double>(tensor_parallel * KvHeadsPerShard(kv_heads, tensor_parallel)) /
+         static_cast<double>(kv_heads);
 }
 
 // Value head dimension; 0 in the shape means "same as head_dim".
