@@ -30,12 +30,18 @@ int PhaseDisplayRank(ic_phase_id id);
 // buffer from the heap).
 template <typename Record>
 void SortByDisplayRank(std::vector<Record>& records) {
+  int previous_rank = records.empty() ? 0 : PhaseDisplayRank(records[0].phase);
   for (size_t i = 1; i < records.size(); ++i) {
+    const int rank = PhaseDisplayRank(records[i].phase);
+    if (rank >= previous_rank) {  // already in place: nothing to move
+      previous_rank = rank;
+      continue;
+    }
     const Record moving = records[i];
-    const int rank = PhaseDisplayRank(moving.phase);
     size_t j = i;
     for (; j > 0 && PhaseDisplayRank(records[j - 1].phase) > rank; --j) records[j] = records[j - 1];
     records[j] = moving;
+    previous_rank = PhaseDisplayRank(records[i].phase);
   }
 }
 // Phases an attention-variant plugin may emit (the attention section's phases).

@@ -33,6 +33,12 @@ const ic_phase_cost* StageLedger::Find(ic_phase_id phase) const {
 
 namespace {
 
+// Capacity for the records the host adds to a layer (norms, FFN or MoE, all-reduces) and to the
+// model (token ids, embedding, final norm, LM head, sampling, stage send): reserved up front so
+// that building a ledger does not grow its vectors record by record.
+constexpr size_t kBuiltinLayerPhases = 12;
+constexpr size_t kModelPhases = 6;
+
 // "sliding" for "sliding_attention": the short form group names use.
 std::string ShortKind(const std::string& kind) {
   constexpr std::string_view kSuffix = "_attention";
@@ -177,12 +183,18 @@ void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
                                  const std::vector<ic_phase_cost>& attention,
                                  std::vector<ic_phase_cost>& phases) const {
   const registry::Model& model = scenario_.model;
+  // In display order (PhaseDisplayRank: norms, attention, FFN, communication), so that sorting
+  // the group, which it still is for the variant's records, moves nothing in the common case.
   phases.push_back(NormPhase(IC_PHASE_ATTN_NORM, model, step, precision_));
-  phases.insert(phases.end(), attention.begin(), attention.end());
   // Parallel attention (Falcon) feeds attention and FFN from one norm.
   if (!model.parallel_attention) {
     phases.push_back(NormPhase(IC_PHASE_FFN_NORM, model, step, precision_));
   }
+  phases.insert(phases.end(), attention.begin(), attention.end());
+  const std::vector<ic_phase_cost> ffn =
+      kind.moe ? MoeFfnPhases(model, step, precision_)
+               : DenseFfnPhases(model, model.intermediate_size, step, precision_);
+  phases.insert(phases.end(), ffn.begin(), ffn.end());
   if (step.tensor_parallel > 1) {
     phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
     // MoE layers with expert all-to-alls combine their outputs there instead.
@@ -190,10 +202,6 @@ void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
       phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));
     }
   }
-  const std::vector<ic_phase_cost> ffn =
-      kind.moe ? MoeFfnPhases(model, step, precision_)
-               : DenseFfnPhases(model, model.intermediate_size, step, precision_);
-  phases.insert(phases.end(), ffn.begin(), ffn.end());
 }
 
 void Pipeline::AppendModelPhases(const Step& step, std::vector<ic_phase_cost>& phases) const {
@@ -228,9 +236,11 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
     LayerGroup& group = ledger.groups.emplace_back();
     group.name = kind.name;
     group.layers = kind.layers;
+    group.phases.reserve(attention[kind.attention_class].phases.size() + kBuiltinLayerPhases);
     AppendLayerPhases(kind, step, attention[kind.attention_class].phases, group.phases);
     SortByDisplayRank(group.phases);
   }
+  ledger.model_phases.reserve(kModelPhases);
   AppendModelPhases(step, ledger.model_phases);
   AssembleStage(ledger);
   for (const ic_phase_cost& cost : ledger.phases) {
@@ -246,6 +256,7 @@ absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step) c
   RETURN_IF_ERROR(CheckStep(step));
   ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
   std::vector<ic_phase_cost> phases;
+  phases.reserve(kModelPhases + kBuiltinLayerPhases + 16);
   double largest = 0;
   for (const LayerKind& kind : layer_kinds_) {
     phases.clear();

@@ -50,17 +50,22 @@ ic_phase_cost WholeModelRecord(const ic_phase_cost& cost, int64_t tensor_paralle
 void AssembleStage(StageLedger& ledger) {
   ledger.phases.clear();
   ledger.stack_weight_bytes = 0;
+  size_t records = ledger.model_phases.size();
+  for (const LayerGroup& group : ledger.groups) records += group.phases.size();
+  ledger.phases.reserve(records);
   PhaseAccumulator step_total(ledger.phases);
+  // The model's phases (never a layer's) first: most of them come first in display order, so
+  // the sort below moves little.
+  for (const ic_phase_cost& cost : ledger.model_phases) {
+    const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
+    step_total.Add(cost, hop ? static_cast<double>(ledger.step.pipeline_parallel - 1) : 1.0);
+  }
   for (LayerGroup& group : ledger.groups) {
     group.totals = Sum(group.phases);
     for (const ic_phase_cost& cost : group.phases) {
       step_total.Add(cost, static_cast<double>(group.layers));
     }
     ledger.stack_weight_bytes += static_cast<double>(group.layers) * group.totals.weight_bytes;
-  }
-  for (const ic_phase_cost& cost : ledger.model_phases) {
-    const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
-    step_total.Add(cost, hop ? static_cast<double>(ledger.step.pipeline_parallel - 1) : 1.0);
   }
   SortByDisplayRank(ledger.phases);
   ledger.totals = Sum(ledger.phases);

@@ -87,15 +87,17 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
   // bytes of each end once it has been evaluated.
   int64_t fits = 0;
   double fits_free = 0;
+  MemoryPerGpu at_start;  // memory at the first `fits`
   if (known != nullptr && known->fits && known_concurrency >= 1) {
     fits = known_concurrency;
-    fits_free = known->free_bytes;
+    at_start = *known;
   } else {
-    ASSIGN_OR_RETURN(const MemoryPerGpu one, At(1));
-    if (!one.fits) return 0;
+    ASSIGN_OR_RETURN(at_start, At(1));
+    if (!at_start.fits) return 0;
     fits = 1;
-    fits_free = one.free_bytes;
   }
+  fits_free = at_start.free_bytes;
+  const int64_t start = fits;
   int64_t fails = kMaxConcurrency + 1;
   // Activations are never negative, so KV alone bounds the answer from above.
   if (kv_bytes_per_sequence_ > 0) {
@@ -112,16 +114,6 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     fails_free = known->free_bytes;
   }
   if (fails - fits <= 1) return fits;
-  if (!fails_free) {
-    // The upper end, evaluated (at most the largest concurrency accepted): if even it fits, so
-    // does everything below it.
-    const int64_t upper = std::min(fails, kMaxConcurrency);
-    ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, At(upper));
-    if (at_upper.fits) return fails - 1;
-    fails = upper;
-    fails_free = at_upper.free_bytes;
-    if (fails - fits <= 1) return fits;
-  }
   // Narrows the bracket with an evaluation at `next` (inside it).
   const auto probe = [&](int64_t next) -> absl::Status {
     ASSIGN_OR_RETURN(const MemoryPerGpu at, At(next));
@@ -134,6 +126,37 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     }
     return absl::OkStatus();
   };
+  // First guess: KV and activations both in proportion to the replica batch (the activation
+  // peak of an unchunked step is), from the first point that fits: the most whole batches whose KV and
+  // activations fill the room. Its neighbour decides it; when the guess is right the answer
+  // costs these two evaluations, else they narrow the bracket for the search below.
+  {
+    const double replicas = static_cast<double>(scenario_.layout.data);
+    const double batch = static_cast<double>(ReplicaBatch(scenario_, start));
+    const double room = scenario_.hardware.memory_capacity_bytes - weights_bytes_ - reserve_bytes_;
+    const double per_sequence = kv_bytes_per_sequence_ + at_start.activation_bytes / batch;
+    if (per_sequence > 0 && room > 0) {
+      const double batches = std::floor(room / per_sequence);
+      if (batches * replicas < static_cast<double>(fails)) {
+        const int64_t guess = std::clamp(static_cast<int64_t>(batches * replicas), fits + 1,
+                                         fails - 1);
+        RETURN_IF_ERROR(probe(guess));
+        const int64_t neighbour = fits == guess ? guess + 1 : guess - 1;
+        if (neighbour > fits && neighbour < fails) RETURN_IF_ERROR(probe(neighbour));
+        if (fails - fits <= 1) return fits;
+      }
+    }
+  }
+  if (!fails_free) {
+    // The upper end, evaluated (at most the largest concurrency accepted): if even it fits, so
+    // does everything below it.
+    const int64_t upper = std::min(fails, kMaxConcurrency);
+    ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, At(upper));
+    if (at_upper.fits) return fails - 1;
+    fails = upper;
+    fails_free = at_upper.free_bytes;
+    if (fails - fits <= 1) return fits;
+  }
   // Rounds of: interpolate (where the line through the bracket's ends crosses zero free bytes);
   // check the guess's neighbour (free bytes affine in the concurrency put the guess on the last
   // that fits, and the neighbour closes the bracket); halve if the round left more than half.

@@ -53,10 +53,12 @@ class MemoryModel {
   // Memory of one GPU at `concurrency` sequences.
   absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const;
   // The largest concurrency whose memory fits (memory grows with concurrency: bounded by the KV
-  // room, then found by interpolating the free bytes, which are affine in the concurrency
-  // between regime changes, and checking the guess's neighbour, with a halving step whenever
-  // that does not halve the bracket: two evaluations past the bracket's ends when free bytes are
-  // affine, never more than three times bisection's).
+  // room). First a guess with KV and activations in proportion to the batch and its neighbour
+  // (two evaluations when the activation peak is proportional to the batch, as an unchunked
+  // step's is); then, if the bracket is still open, interpolating the free bytes, which are
+  // affine in the concurrency between regime changes, and checking the guess's neighbour, with a
+  // halving step whenever that does not halve the bracket (two evaluations past the bracket's
+  // ends when free bytes are affine, never more than three times bisection's).
   // `known`, when given, is At(known_concurrency), already evaluated: it starts the bracket.
   absl::StatusOr<int64_t> MaxConcurrency(int64_t known_concurrency = 0,
                                          const MemoryPerGpu* known = nullptr) const;

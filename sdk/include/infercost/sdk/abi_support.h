@@ -8,6 +8,7 @@
 //   sdk::PhaseSection(IC_PHASE_K_PROJ);     // IC_SECTION_ATTENTION
 //   sdk::HbmBytes(cost);                    // weight + KV read + KV write + activation bytes
 //   sdk::KindTableProblem(*plugin);         // "" or "attention_variant table: ... is null"
+//   sdk::PhaseRecordValid(cost);            // true for a well-formed record (inline, no allocation)
 //   sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan: ..."
 //
 // Header-only C++17; depends on the C ABI headers only.
@@ -127,6 +128,20 @@ inline double WeightCopies(const ic_phase_cost& cost) noexcept {
              : 1.0;
 }
 
+// True when a phase record a plugin produced is well formed: struct_size at least its ABI 1.0
+// size, a known phase id, every metric finite and >= 0, matmul sizes >= 0 (the common case,
+// decided inline without building anything; PhaseRecordProblem says what is wrong otherwise).
+inline bool PhaseRecordValid(const ic_phase_cost& cost) noexcept {
+  return cost.struct_size >= IC_PHASE_COST_V1_0_SIZE && IsKnownPhase(cost.phase) &&
+         FiniteNonNegative(cost.params) && FiniteNonNegative(cost.matrix_flops) &&
+         FiniteNonNegative(cost.vector_flops) && FiniteNonNegative(cost.weight_bytes) &&
+         FiniteNonNegative(cost.kv_read_bytes) && FiniteNonNegative(cost.kv_write_bytes) &&
+         FiniteNonNegative(cost.activation_bytes) && FiniteNonNegative(cost.comm_bytes) &&
+         cost.gemm_m >= 0 && cost.gemm_n >= 0 && cost.gemm_k >= 0 && cost.gemm_count >= 0 &&
+         (!IC_HAS_FIELD(&cost, ic_phase_cost, weight_copies) ||
+          FiniteNonNegative(cost.weight_copies));
+}
+
 // What is wrong with a phase record a plugin produced ("" = nothing): struct_size below its ABI
 // 1.0 size, an unknown phase id, a metric not finite or negative, a negative matmul size. The
 // message names the phase and the field ("qk_scores.matrix_flops = nan (must be finite and
@@ -140,16 +155,7 @@ inline std::string PhaseRecordProblem(const ic_phase_cost& cost) {
     return "unknown phase id " + std::to_string(cost.phase) + " (known ids are 0.." +
            std::to_string(IC_PHASE_COUNT_V1_1 - 1) + ", see infercost/c/phase.h)";
   }
-  // The common case, a valid record, decided without building anything.
-  if (FiniteNonNegative(cost.params) && FiniteNonNegative(cost.matrix_flops) &&
-      FiniteNonNegative(cost.vector_flops) && FiniteNonNegative(cost.weight_bytes) &&
-      FiniteNonNegative(cost.kv_read_bytes) && FiniteNonNegative(cost.kv_write_bytes) &&
-      FiniteNonNegative(cost.activation_bytes) && FiniteNonNegative(cost.comm_bytes) &&
-      cost.gemm_m >= 0 && cost.gemm_n >= 0 && cost.gemm_k >= 0 && cost.gemm_count >= 0 &&
-      (!IC_HAS_FIELD(&cost, ic_phase_cost, weight_copies) ||
-       FiniteNonNegative(cost.weight_copies))) {
-    return "";
-  }
+  if (PhaseRecordValid(cost)) return "";
   // Built only for a message.
   const auto phase = [&cost] { return std::string(PhaseName(cost.phase)); };
   const std::pair<const char*, double> metrics[] = {{"params", cost.params},
