@@ -10,24 +10,35 @@ namespace infercost::framework {
 
 Confidence AssessConfidence(const TimeBand& band, double value, double coverage) {
   Confidence c;
+  c.basis = band;
+  c.value_s = value;
+  c.coverage = coverage;
   if (!(value > 0)) {
-    return {"low", 1.0, {"the predicted time is zero: nothing to measure it against"}};
+    c.level = "low";
+    return c;
   }
   // The measurement lies in [low_s, high_s] at `coverage`: how far that is from the prediction.
   c.band = std::max(band.high_s / value - 1, 1 - band.low_s / value);
   c.level = c.band <= kHighConfidenceBand + 1e-9     ? "high"
             : c.band <= kMediumConfidenceBand + 1e-9 ? "medium"
                                                      : "low";
+  return c;
+}
+
+std::vector<std::string> ConfidenceReasons(const Confidence& c) {
+  const TimeBand& band = c.basis;
+  if (!(c.value_s > 0)) return {"the predicted time is zero: nothing to measure it against"};
+  std::vector<std::string> reasons;
   if (band.calibrated) {
-    c.reasons.push_back(fmt::format(
+    reasons.push_back(fmt::format(
         "{:.0f}% of {} measurements of regime {} lay within {:+.0f}% .. {:+.0f}% of the prediction",
-        100 * coverage, band.rows, band.regime, 100 * (band.low_s / value - 1),
-        100 * (band.high_s / value - 1)));
+        100 * c.coverage, band.rows, std::string(band.regime), 100 * (band.low_s / c.value_s - 1),
+        100 * (band.high_s / c.value_s - 1)));
   }
   for (absl::string_view why : absl::StrSplit(band.why, "; ", absl::SkipEmpty())) {
-    c.reasons.emplace_back(why);
+    reasons.emplace_back(why);
   }
-  return c;
+  return reasons;
 }
 
 }  // namespace infercost::framework

@@ -4,7 +4,10 @@
 // medium within ±50 %, low beyond), with the measurements behind it and every reason it was
 // widened. No rule on engine, device or model names: only what was measured.
 //
+// The level is decided without text; the reasons are written only when a report asks for them.
+//
 //   Confidence c = AssessConfidence(summary.e2e_band, summary.e2e_s, 0.8);
+//   for (const std::string& reason : ConfidenceReasons(c)) ...
 #ifndef INFERCOST_FRAMEWORK_CONFIDENCE_H_
 #define INFERCOST_FRAMEWORK_CONFIDENCE_H_
 
@@ -18,7 +21,11 @@ namespace infercost::framework {
 struct Confidence {
   std::string level;  // "high" | "medium" | "low"
   double band = 1.0;  // relative error band: 0.3 = ±30% (the farther side of the measured band)
-  std::vector<std::string> reasons;
+  // What the level rests on (for ConfidenceReasons): the headline time's band, the time itself
+  // and the share of measurements the band holds.
+  TimeBand basis;
+  double value_s = 0;
+  double coverage = 0;
 };
 
 inline constexpr double kHighConfidenceBand = 0.3;
@@ -26,6 +33,8 @@ inline constexpr double kMediumConfidenceBand = 0.5;
 
 // `band` of a prediction `value` (seconds) at `coverage` of the measurements.
 Confidence AssessConfidence(const TimeBand& band, double value, double coverage);
+// Why, in words: the measurements behind the band and every reason it was widened.
+std::vector<std::string> ConfidenceReasons(const Confidence& confidence);
 
 }  // namespace infercost::framework
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <string>
 #include <vector>
 
 #include "absl/strings/str_join.h"
@@ -9,32 +11,67 @@
 
 namespace infercost::framework {
 
-std::string BatchBucket(int64_t sequences) {
-  if (sequences < 8) return "1-7";
-  if (sequences < 64) return "8-63";
-  return "64+";
-}
-
 namespace {
 
-// Static times keep the bare metric name; the other modes' are measured apart.
-std::string ModeSuffix(const Scenario& s) {
-  return s.mode == ServingMode::kStatic ? std::string()
-                                        : fmt::format("-{}", ServingModeName(s.mode));
+constexpr std::string_view kMetrics[] = {"e2e", "tpot", "ttft"};           // BandMetric order
+constexpr std::string_view kModeSuffixes[] = {"", "-serving", "-disagg"};  // ServingMode order
+constexpr std::string_view kCalibrations[] = {"ideal", "fitted", "transferred", "unfitted"};
+constexpr std::string_view kDenseOrMoe[] = {"dense", "moe"};
+constexpr std::string_view kBatchBuckets[] = {"1-7", "8-63", "64+"};
+constexpr size_t kMetricModes = std::size(kMetrics) * std::size(kModeSuffixes);
+
+size_t BucketIndex(int64_t sequences) { return sequences < 8 ? 0 : sequences < 64 ? 1 : 2; }
+
+// Every regime name "<metric><mode>/<calibration>/<dense|moe>/<batch>", and "<metric><mode>/all",
+// written once.
+struct RegimeNames {
+  std::vector<std::string> regimes;  // [metric-mode][calibration][dense|moe][batch]
+  std::vector<std::string> all;      // [metric-mode]
+  RegimeNames() {
+    for (std::string_view metric : kMetrics) {
+      for (std::string_view mode : kModeSuffixes) {
+        const std::string prefix = std::string(metric) + std::string(mode);
+        all.push_back(prefix + "/all");
+        for (std::string_view calibration : kCalibrations) {
+          for (std::string_view kind : kDenseOrMoe) {
+            for (std::string_view bucket : kBatchBuckets) {
+              regimes.push_back(prefix + "/" + std::string(calibration) + "/" + std::string(kind) +
+                                "/" + std::string(bucket));
+            }
+          }
+        }
+      }
+    }
+  }
+};
+
+const RegimeNames& Names() {
+  static const RegimeNames* names = new RegimeNames();
+  return *names;
+}
+
+size_t MetricModeIndex(const Scenario& s, BandMetric metric) {
+  return static_cast<size_t>(metric) * std::size(kModeSuffixes) + static_cast<size_t>(s.mode);
 }
 
 }  // namespace
 
-std::string RegimeOf(const Scenario& s, const std::string& metric) {
-  const std::string calibration = s.engine.reference_hardware.empty() ? "ideal"
-                                  : s.engine_fitted_on_device         ? "fitted"
-                                  : s.calibration_transferred         ? "transferred"
-                                                                      : "unfitted";
-  return metric + ModeSuffix(s) + "/" + calibration + "/" + (s.model.moe ? "moe" : "dense") + "/" +
-         BatchBucket(s.concurrency);
+std::string_view BatchBucket(int64_t sequences) { return kBatchBuckets[BucketIndex(sequences)]; }
+
+std::string_view RegimeOf(const Scenario& s, BandMetric metric) {
+  const size_t calibration = s.engine.reference_hardware.empty() ? 0
+                             : s.engine_fitted_on_device         ? 1
+                             : s.calibration_transferred         ? 2
+                                                                 : 3;
+  const size_t index = ((MetricModeIndex(s, metric) * std::size(kCalibrations) + calibration) *
+                            std::size(kDenseOrMoe) +
+                        (s.model.moe ? 1 : 0)) *
+                           std::size(kBatchBuckets) +
+                       BucketIndex(s.concurrency);
+  return Names().regimes[index];
 }
 
-TimeBand BandOf(const Scenario& s, const std::string& metric, double value) {
+TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
   const registry::ErrorBands* bands = s.error_bands.get();
   TimeBand band;
   band.regime = RegimeOf(s, metric);
@@ -60,7 +97,7 @@ TimeBand BandOf(const Scenario& s, const std::string& metric, double value) {
                                     "regime of this time, doubled",
                                     band.regime));
     if (bands != nullptr) {
-      const std::string all = metric + ModeSuffix(s) + "/all";
+      const std::string_view all = Names().all[MetricModeIndex(s, metric)];
       if (auto it = bands->regimes.find(all); it != bands->regimes.end()) {
         low = it->second.low * it->second.low;
         high = it->second.high * it->second.high;

@@ -12,11 +12,15 @@
 // more concurrency) or with its calibration overridden (--mfu, --bw-efficiency) widens the band's
 // log-width by 1 + log2(how far) for each, and says so.
 //
-//   const TimeBand band = BandOf(scenario, presets.error_bands, "tpot", summary.tpot_s);
+// Regime names are built once (static storage): finding a scenario's band builds no string and
+// allocates nothing unless the band is widened (its reason is then written out).
+//
+//   const TimeBand band = BandOf(scenario, "tpot", summary.tpot_s);
 #ifndef INFERCOST_FRAMEWORK_ERROR_BAND_H_
 #define INFERCOST_FRAMEWORK_ERROR_BAND_H_
 
 #include <string>
+#include <string_view>
 
 #include "framework/scenario.h"
 #include "registry/error_bands.h"
@@ -28,7 +32,7 @@ inline constexpr int64_t kMinBandRows = 10;
 struct TimeBand {
   double low_s = 0;
   double high_s = 0;
-  std::string regime;       // the regime whose measurements gave the band
+  std::string_view regime;  // the regime whose measurements gave the band (static storage)
   int64_t rows = 0;         // how many
   bool calibrated = false;  // false: no measured regime of its own (the band is widened)
   // How many times its measured log-width the band was widened for extrapolation (context or
@@ -37,13 +41,17 @@ struct TimeBand {
   std::string why;  // why the band is wider than its regime's measurements (empty: it is not)
 };
 
+// The times that carry a band: a static batch's end-to-end latency, TPOT and TTFT.
+enum class BandMetric { kE2e, kTpot, kTtft };
+
 // "1-7", "8-63" or "64+".
-std::string BatchBucket(int64_t sequences);
-// The regime of `metric` ("e2e", "tpot", "ttft"; serving mode appends "-serving").
-std::string RegimeOf(const Scenario& scenario, const std::string& metric);
+std::string_view BatchBucket(int64_t sequences);
+// The regime of `metric` ("e2e", "tpot" or "ttft"; serving and disagg modes append "-serving" /
+// "-disagg"), a name with static storage.
+std::string_view RegimeOf(const Scenario& scenario, BandMetric metric);
 // The band of `value` (seconds) of `metric` from the scenario's error bands; without any
 // (no error-bands.toml) value/2 .. 2 x value, marked uncalibrated.
-TimeBand BandOf(const Scenario& scenario, const std::string& metric, double value);
+TimeBand BandOf(const Scenario& scenario, BandMetric metric, double value);
 
 }  // namespace infercost::framework
 

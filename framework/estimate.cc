@@ -238,9 +238,9 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
 
 // The measured error band of each time (framework/error_band.h).
 void AddBands(const Scenario& s, Summary& summary) {
-  summary.ttft_band = BandOf(s, "ttft", summary.ttft_s);
-  summary.tpot_band = BandOf(s, "tpot", summary.tpot_s);
-  summary.e2e_band = BandOf(s, "e2e", summary.e2e_s);
+  summary.ttft_band = BandOf(s, BandMetric::kTtft, summary.ttft_s);
+  summary.tpot_band = BandOf(s, BandMetric::kTpot, summary.tpot_s);
+  summary.e2e_band = BandOf(s, BandMetric::kE2e, summary.e2e_s);
   if (s.error_bands != nullptr) summary.band_coverage = s.error_bands->coverage;
   // Trust follows the headline time: a static batch's end-to-end latency, a server's TPOT.
   summary.confidence =

@@ -34,7 +34,8 @@ struct ErrorBand {
 struct ErrorBands {
   double coverage = 0.8;
   std::string source;
-  std::map<std::string, ErrorBand> regimes;  // "<metric>/<calibration>/<dense|moe>/<batch>"
+  // "<metric>/<calibration>/<dense|moe>/<batch>"; found by std::string_view too (std::less<>).
+  std::map<std::string, ErrorBand, std::less<>> regimes;
 };
 
 absl::StatusOr<ErrorBands> LoadErrorBands(const std::string& path);

@@ -274,8 +274,8 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.request = *request;
     result.moe = scenario.model.moe.has_value();
     result.regime = AicRegime(row);
-    result.tpot_regime = framework::RegimeOf(scenario, "tpot");
-    result.ttft_regime = framework::RegimeOf(scenario, "ttft");
+    result.tpot_regime = framework::RegimeOf(scenario, framework::BandMetric::kTpot);
+    result.ttft_regime = framework::RegimeOf(scenario, framework::BandMetric::kTtft);
     result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
     result.predicted_ttft_ms = 1e3 * estimate.summary.ttft_s;

@@ -223,10 +223,10 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     result.predicted_s = estimate.summary.e2e_s;
     result.relative_error = result.predicted_s / row.latency_s - 1;
     result.fits = estimate.summary.memory.fits;
-    result.band_regime = framework::RegimeOf(scenario, "e2e");
+    result.band_regime = framework::RegimeOf(scenario, framework::BandMetric::kE2e);
     const double prefill = estimate.summary.ttft_s;
     result.regimes = {
-        "batch " + framework::BatchBucket(request->concurrency),
+        "batch " + std::string(framework::BatchBucket(request->concurrency)),
         fmt::format("tp {}", scenario.layout.tensor), scenario.model.moe ? "moe" : "dense",
         prefill >= estimate.summary.e2e_s - prefill ? "prefill-bound" : "decode-bound"};
     for (const std::string& regime : result.regimes) {

@@ -92,17 +92,15 @@ ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const S
   return cost;
 }
 
-std::vector<ic_phase_cost> DenseFfnPhases(const registry::Model& model, int64_t ffn_width,
-                                          const Step& step, const Precision& p) {
+void AppendDenseFfnPhases(const registry::Model& model, int64_t ffn_width, const Step& step,
+                          const Precision& p, std::vector<ic_phase_cost>& phases) {
   const double d = Dim(model.hidden_size);
   const double width = Shard(ffn_width, step);  // column-parallel up/gate, row-parallel down
   const double tokens = step.tokens();
-  std::vector<ic_phase_cost> phases;
   if (Gated(model)) phases.push_back(TokenProjection(IC_PHASE_FFN_GATE, tokens, d, width, p));
   phases.push_back(TokenProjection(IC_PHASE_FFN_UP, tokens, d, width, p));
   phases.push_back(ActivationPhase(model, tokens, width, p));
   phases.push_back(TokenProjection(IC_PHASE_FFN_DOWN, tokens, width, d, p));
-  return phases;
 }
 
 double ExpectedExpertsTouched(double num_experts, double experts_per_token, double tokens) {
@@ -111,8 +109,8 @@ double ExpectedExpertsTouched(double num_experts, double experts_per_token, doub
   return num_experts * (1 - std::pow(1 - experts_per_token / num_experts, tokens));
 }
 
-std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step& step,
-                                        const Precision& p) {
+void AppendMoeFfnPhases(const registry::Model& model, const Step& step, const Precision& p,
+                        std::vector<ic_phase_cost>& phases) {
   const registry::MoeConfig& moe = *model.moe;
   const double d = Dim(model.hidden_size);
   const double tokens = step.tokens();
@@ -127,7 +125,6 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
   const double expert_parallel = Dim(step.expert_parallel);
   const double expert_tensor = group / expert_parallel;  // splits each expert's width
   const double group_tokens = tokens * Dim(step.data_parallel);
-  std::vector<ic_phase_cost> phases;
 
   ic_phase_cost router = TokenProjection(IC_PHASE_MOE_ROUTER, tokens, d, experts, p);
   router.vector_flops = kSoftmaxFlops * tokens * experts;  // scores -> top-k weights
@@ -176,7 +173,6 @@ std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step
       phases.push_back(a2a);
     }
   }
-  return phases;
 }
 
 bool UsesExpertAllToAll(const Step& step) {

@@ -25,14 +25,15 @@ ic_phase_cost EmbeddingPhase(const registry::Model& model, const Step& step, con
 // RMSNorm / LayerNorm over d features (attn_norm, ffn_norm, final_norm).
 ic_phase_cost NormPhase(ic_phase_id phase, const registry::Model& model, const Step& step,
                         const Precision& p);
-// Dense FFN of width d_ff: gate (gated activations only), up, act, down.
-std::vector<ic_phase_cost> DenseFfnPhases(const registry::Model& model, int64_t ffn_width,
-                                          const Step& step, const Precision& p);
+// Dense FFN of width d_ff: gate (gated activations only), up, act, down, appended to `phases`.
+void AppendDenseFfnPhases(const registry::Model& model, int64_t ffn_width, const Step& step,
+                          const Precision& p, std::vector<ic_phase_cost>& phases);
 // MoE FFN on one GPU: router, routed experts (weights of this GPU's experts that the step
 // touches, work of the tokens routed to them), shared experts, and the expert-parallel
-// dispatch/combine all-to-alls when the experts span more than one tensor-parallel group.
-std::vector<ic_phase_cost> MoeFfnPhases(const registry::Model& model, const Step& step,
-                                        const Precision& p);
+// dispatch/combine all-to-alls when the experts span more than one tensor-parallel group,
+// appended to `phases`.
+void AppendMoeFfnPhases(const registry::Model& model, const Step& step, const Precision& p,
+                        std::vector<ic_phase_cost>& phases);
 // True when MoE layers exchange tokens with all-to-alls (experts beyond one TP group) instead of
 // an all-reduce.
 bool UsesExpertAllToAll(const Step& step);

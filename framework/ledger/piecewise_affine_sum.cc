@@ -47,8 +47,13 @@ class Summer {
     return sample_(step);
   }
 
-  // Adds the steps [a, b), given the samples at a and at b.
-  absl::Status Segment(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb) {
+  // Adds the steps [a, b), given the samples at a and at b. `on_first_line`: a, a + 1 and b are
+  // known to lie on one line (a segment SplitAtBreak cut off before a break), so the middle
+  // alone is probed (a function that is convex between jumps, as a maximum of affine pieces is,
+  // cannot leave the line through a, a + 1 and come back to it at b; a jump away and back can,
+  // and the middle is there for it).
+  absl::Status Segment(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb,
+                       bool on_first_line = false) {
     const int64_t n = b - a;
     if (n <= 0) return absl::OkStatus();
     if (n <= kDirectSteps) {
@@ -59,10 +64,18 @@ class Summer {
       }
       return absl::OkStatus();
     }
+    // A staircase so far (the last segment split left its line this far from its start): look
+    // for the next break as far from this segment's start before probing the chord, which a
+    // segment holding more than one stair fails anyway.
+    if (!on_first_line && last_break_distance_ > 1 && n > 2 * last_break_distance_ &&
+        n > kFindBreakSteps) {
+      ASSIGN_OR_RETURN(const bool split, SplitAtGuess(a, b, fa, fb));
+      if (split) return absl::OkStatus();
+    }
     const int64_t middle = a + n / 2;
     ASSIGN_OR_RETURN(const AffineSample fm, At(middle));
     bool affine = OnChord(fa, fm, fb, static_cast<double>(middle - a) / static_cast<double>(n));
-    for (size_t p = 1; affine && p < std::size(kProbeFractions); ++p) {
+    for (size_t p = 1; affine && !on_first_line && p < std::size(kProbeFractions); ++p) {
       const int64_t probe = a + static_cast<int64_t>(kProbeFractions[p] * static_cast<double>(n));
       ASSIGN_OR_RETURN(const AffineSample fp, At(probe));
       affine = OnChord(fa, fp, fb, static_cast<double>(probe - a) / static_cast<double>(n));
@@ -80,6 +93,24 @@ class Summer {
       return Segment(middle, b, fm, fb);
     }
     return SplitAtBreak(a, b, fa, fb);
+  }
+
+  // The staircase guess on its own: when the line through a and a + 1 holds at a + D - 1 and not
+  // at a + D (D the last break's distance), sums [a, a + D) and [a + D, b) and returns true;
+  // false (three samples spent, nothing added) when the staircase does not go on here.
+  absl::StatusOr<bool> SplitAtGuess(int64_t a, int64_t b, const AffineSample& fa,
+                                    const AffineSample& fb) {
+    const int64_t on = a + last_break_distance_ - 1;
+    const int64_t off = on + 1;
+    ASSIGN_OR_RETURN(const AffineSample f_next, At(a + 1));
+    ASSIGN_OR_RETURN(AffineSample f_on, At(on));
+    if (!OnChord(fa, f_on, f_next, static_cast<double>(on - a))) return false;
+    ASSIGN_OR_RETURN(AffineSample f_off, At(off));
+    if (OnChord(fa, f_off, f_next, static_cast<double>(off - a))) return false;
+    RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/true));
+    add_(f_on, 1);
+    RETURN_IF_ERROR(Segment(off, b, f_off, fb));
+    return true;
   }
 
   // A long segment that is not one line: follow the line through its first two steps to where
@@ -116,7 +147,7 @@ class Summer {
     while (off - on > 1) RETURN_IF_ERROR(narrow(on + (off - on) / 2).status());
     // [a, on] and [off, b): `on` + 1 = `off`.
     last_break_distance_ = off - a;
-    RETURN_IF_ERROR(Segment(a, on, fa, f_on));
+    RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/on > a + 1));
     add_(f_on, 1);
     return Segment(off, b, f_off, fb);
   }

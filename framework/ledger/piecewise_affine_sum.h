@@ -4,8 +4,13 @@
 //
 // The range is cut into segments; a segment whose end samples and three interior probes lie on
 // one line (every component, to 1e-9 relative) is summed in closed form from its two ends; any
-// other segment is halved, down to a few steps summed one by one. A quantity with K kinks or
-// jumps over N steps costs O(K log N) samples instead of N.
+// other segment is halved, down to a few steps summed one by one, or, when long, split where it
+// leaves the line through its first two steps (found by bisection, or at once where a staircase
+// put the last break: the same distance from the segment's start). A segment cut off before a
+// break, whose first two steps and end are known to lie on one line, is probed in its middle
+// only: this assumes each component is convex between jumps (affine costs; times that are a
+// maximum of affine pieces). A quantity with K kinks or jumps over N steps costs O(K log N)
+// samples instead of N, a regular staircase about four a stair.
 //
 //   ASSIGN_OR_RETURN(SumStats stats, SumPiecewiseAffine(first, last, sample, add));
 //   // add(s, w) was called with weights w such that sum_k f(k) = sum w * s.

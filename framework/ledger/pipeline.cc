@@ -191,10 +191,11 @@ void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
     phases.push_back(NormPhase(IC_PHASE_FFN_NORM, model, step, precision_));
   }
   phases.insert(phases.end(), attention.begin(), attention.end());
-  const std::vector<ic_phase_cost> ffn =
-      kind.moe ? MoeFfnPhases(model, step, precision_)
-               : DenseFfnPhases(model, model.intermediate_size, step, precision_);
-  phases.insert(phases.end(), ffn.begin(), ffn.end());
+  if (kind.moe) {
+    AppendMoeFfnPhases(model, step, precision_, phases);
+  } else {
+    AppendDenseFfnPhases(model, model.intermediate_size, step, precision_, phases);
+  }
   if (step.tensor_parallel > 1) {
     phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
     // MoE layers with expert all-to-alls combine their outputs there instead.

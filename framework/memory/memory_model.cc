@@ -127,8 +127,8 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     return absl::OkStatus();
   };
   // First guess: KV and activations both in proportion to the replica batch (the activation
-  // peak of an unchunked step is), from the first point that fits: the most whole batches whose KV and
-  // activations fill the room. Its neighbour decides it; when the guess is right the answer
+  // peak of an unchunked step is), from the first point that fits: the most whole batches whose KV
+  // and activations fill the room. Its neighbour decides it; when the guess is right the answer
   // costs these two evaluations, else they narrow the bracket for the search below.
   {
     const double replicas = static_cast<double>(scenario_.layout.data);
@@ -138,8 +138,8 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     if (per_sequence > 0 && room > 0) {
       const double batches = std::floor(room / per_sequence);
       if (batches * replicas < static_cast<double>(fails)) {
-        const int64_t guess = std::clamp(static_cast<int64_t>(batches * replicas), fits + 1,
-                                         fails - 1);
+        const int64_t guess =
+            std::clamp(static_cast<int64_t>(batches * replicas), fits + 1, fails - 1);
         RETURN_IF_ERROR(probe(guess));
         const int64_t neighbour = fits == guess ? guess + 1 : guess - 1;
         if (neighbour > fits && neighbour < fails) RETURN_IF_ERROR(probe(neighbour));

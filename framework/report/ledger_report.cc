@@ -111,7 +111,7 @@ json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
 }
 
 json BandJson(const TimeBand& b) {
-  json j = {{"low_s", b.low_s}, {"high_s", b.high_s},         {"regime", b.regime},
+  json j = {{"low_s", b.low_s}, {"high_s", b.high_s},         {"regime", std::string(b.regime)},
             {"rows", b.rows},   {"calibrated", b.calibrated}, {"widening", b.widening}};
   if (!b.why.empty()) j["why"] = b.why;
   return j;
@@ -150,7 +150,7 @@ json SummaryJson(const Estimate& e) {
             {"confidence",
              {{"level", s.confidence.level},
               {"band", s.confidence.band},
-              {"reasons", s.confidence.reasons}}},
+              {"reasons", ConfidenceReasons(s.confidence)}}},
             {"pipeline_bubble_fraction", s.pipeline_bubble_fraction},
             {"waves", s.waves},
             {"bands", BandsJson(s)},
@@ -354,7 +354,9 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   table.AddRow(
       {"confidence", fmt::format("{} (±{:.0f}%)", s.confidence.level, 100 * s.confidence.band)});
   out += table.Render();
-  for (const std::string& reason : s.confidence.reasons) out += fmt::format("  - {}\n", reason);
+  for (const std::string& reason : ConfidenceReasons(s.confidence)) {
+    out += fmt::format("  - {}\n", reason);
+  }
   for (const std::string& note : s.notes) out += fmt::format("note: {}\n", note);
   return out;
 }

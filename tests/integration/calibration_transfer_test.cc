@@ -80,7 +80,7 @@ TEST(CalibrationTransfer, ReportSaysHowAndConfidenceWidens) {
               HasSubstr("calibration of vllm on max1550: moved from h100-sxm"));
   // Its trust is that of the measured rows of transferred calibrations (AMD rows of ANL).
   EXPECT_THAT(e->summary.e2e_band.regime, HasSubstr("/transferred/"));
-  EXPECT_THAT(::testing::PrintToString(e->summary.confidence.reasons),
+  EXPECT_THAT(::testing::PrintToString(framework::ConfidenceReasons(e->summary.confidence)),
               HasSubstr("of regime e2e/transferred/dense/8-63"));
 }
 

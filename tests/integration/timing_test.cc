@@ -208,7 +208,7 @@ TEST(ConfidenceTest, ComesFromTheMeasuredBandAndWidensBeyondIt) {
   EXPECT_GT(out.summary.e2e_band.widening, 1);
   EXPECT_GT(out.summary.confidence.band, in.summary.confidence.band);
   bool says_why = false;
-  for (const std::string& reason : out.summary.confidence.reasons) {
+  for (const std::string& reason : framework::ConfidenceReasons(out.summary.confidence)) {
     says_why |= reason.find("context 100500 tokens beyond") != std::string::npos;
   }
   EXPECT_TRUE(says_why);

@@ -87,11 +87,11 @@ TEST(PiecewiseAffineSum, RegularStaircaseCostsAFewSamplesPerStep) {
   EXPECT_DOUBLE_EQ(SumOf(
                        1, 100000, [](int64_t k) { return std::ceil(k / 256.0); }, &samples),
                    19518720 + 62560);
-  // 390 steps, each found where the previous distance predicts it (two samples) and its flat
-  // stretch checked (three probes), plus the failed probe and the second step of each stretch:
-  // about 7 samples a step, 2,730 in all, where bisection over the rest of the range would take
-  // ~22 a step (8,600).
-  EXPECT_LT(samples, 3500);
+  // 390 steps, each found where the previous distance predicts it (three samples: the second
+  // step of the stretch and the two around the predicted step) and its flat stretch checked in
+  // its middle (one): 4 samples a step, 1,560, plus the first step found by bisection (~20);
+  // bisection over the rest of the range would take ~22 a step (8,600).
+  EXPECT_LT(samples, 1600);
 }
 
 TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {

@@ -93,7 +93,8 @@ TEST(ErrorBands, ACalibratedRegimeGivesItsQuantilesAnUncalibratedOneIsWidenedAnd
   const framework::TimeBand& band = fitted.summary.e2e_band;
   EXPECT_EQ(band.regime, "e2e/fitted/dense/8-63");
   ASSERT_TRUE(band.calibrated);
-  const registry::ErrorBand& measured = RepoPresets().error_bands->regimes.at(band.regime);
+  const registry::ErrorBand& measured =
+      RepoPresets().error_bands->regimes.at(std::string(band.regime));
   EXPECT_DOUBLE_EQ(band.low_s, fitted.summary.e2e_s / measured.high);
   EXPECT_DOUBLE_EQ(band.high_s, fitted.summary.e2e_s / measured.low);
   EXPECT_EQ(band.rows, measured.rows);
@@ -131,7 +132,7 @@ framework::Scenario HandScenario() {
 
 TEST(ErrorBands, InsideTheMeasuredReachTheBandIsTheRegimesQuantiles) {
   const framework::Scenario s = HandScenario();
-  const framework::TimeBand band = framework::BandOf(s, "tpot", 0.01);
+  const framework::TimeBand band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
   EXPECT_TRUE(band.calibrated);
   EXPECT_EQ(band.widening, 1);
   EXPECT_EQ(band.why, "");
@@ -142,7 +143,7 @@ TEST(ErrorBands, InsideTheMeasuredReachTheBandIsTheRegimesQuantiles) {
 TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWhy) {
   framework::Scenario s = HandScenario();
   s.input_tokens = 7000;  // 8,000 tokens: 4x the 2,000 measured -> 1 + log2(4) = 3x the width
-  framework::TimeBand band = framework::BandOf(s, "tpot", 0.01);
+  framework::TimeBand band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
   EXPECT_DOUBLE_EQ(band.widening, 3);
   // Centre sqrt(0.8 x 1.25) = 1, half-width sqrt(1.25 / 0.8) = 1.25 -> 1.25^3 = 1.953125:
   // ratios 0.512 .. 1.953125, so the band is 10 ms / 1.953125 .. 10 ms / 0.512.
@@ -152,7 +153,7 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
 
   s = HandScenario();
   s.concurrency = 48;  // 2x the 24 measured (same 8-63 regime) -> 2x the width
-  band = framework::BandOf(s, "tpot", 0.01);
+  band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
   EXPECT_DOUBLE_EQ(band.widening, 2);
   EXPECT_NEAR(band.low_s, 0.01 / (1.25 * 1.25), 1e-15);
   EXPECT_NEAR(band.high_s, 0.01 * 1.25 * 1.25, 1e-15);
@@ -160,7 +161,7 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
 
   s = HandScenario();
   s.calibration_override_ratio = 2;  // --mfu twice or half the preset's -> 2x the width
-  band = framework::BandOf(s, "tpot", 0.01);
+  band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
   EXPECT_DOUBLE_EQ(band.widening, 2);
   EXPECT_THAT(band.why, HasSubstr("calibration overridden 2x away from the vllm preset"));
 }
@@ -177,7 +178,7 @@ TEST(Confidence, IsTheMeasuredBandLabelledWithTheExplainersLevels) {
   framework::Confidence c = framework::AssessConfidence(band, 0.01, 0.8);
   EXPECT_DOUBLE_EQ(c.band, 0.25);
   EXPECT_EQ(c.level, "high");
-  EXPECT_THAT(::testing::PrintToString(c.reasons),
+  EXPECT_THAT(::testing::PrintToString(framework::ConfidenceReasons(c)),
               HasSubstr("80% of 100 measurements of regime tpot/fitted/dense/8-63 lay within "
                         "-20% .. +25% of the prediction"));
   band.low_s = 0.006;  // -40%: medium (<= 50%)
@@ -187,7 +188,8 @@ TEST(Confidence, IsTheMeasuredBandLabelledWithTheExplainersLevels) {
   c = framework::AssessConfidence(band, 0.01, 0.8);
   EXPECT_DOUBLE_EQ(c.band, 1.0);
   EXPECT_EQ(c.level, "low");
-  EXPECT_THAT(::testing::PrintToString(c.reasons), HasSubstr("band 3x as wide"));
+  EXPECT_THAT(::testing::PrintToString(framework::ConfidenceReasons(c)),
+              HasSubstr("band 3x as wide"));
 }
 
 }  // namespace

@@ -8,8 +8,9 @@
 //   sdk::PhaseSection(IC_PHASE_K_PROJ);     // IC_SECTION_ATTENTION
 //   sdk::HbmBytes(cost);                    // weight + KV read + KV write + activation bytes
 //   sdk::KindTableProblem(*plugin);         // "" or "attention_variant table: ... is null"
-//   sdk::PhaseRecordValid(cost);            // true for a well-formed record (inline, no allocation)
-//   sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan: ..."
+//   sdk::PhaseRecordValid(cost);            // true for a well-formed record (inline, no
+//   allocation) sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan:
+//   ..."
 //
 // Header-only C++17; depends on the C ABI headers only.
 #ifndef INFERCOST_SDK_ABI_SUPPORT_H_
