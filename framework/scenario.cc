@@ -99,6 +99,9 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
         std::max({scenario.calibration_override_ratio, *value / preset, preset / *value});
     scenario.engine.*field = *value;
   }
+  for (const auto& [key, value] : request.engine_settings) {
+    RETURN_IF_ERROR(scenario.engine.SetCalibrationValue(key, value));
+  }
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
   ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
   ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -68,6 +69,11 @@ struct ScenarioRequest {
   // in [kMinEfficiency, 1].
   std::optional<double> matmul_efficiency;
   std::optional<double> bandwidth_efficiency;
+  // Engine settings the run used that the preset does not describe, as (calibration key, value):
+  // applied after the preset's per-device values, each checked against the key's range like a
+  // preset value. A validation row sets these where the measured engine's version had other
+  // defaults (e.g. ANL's TensorRT-LLM 0.11: decode_attention_single_block = 1).
+  std::vector<std::pair<std::string, double>> engine_settings;
   // A context (input + output) beyond the model's max_context_tokens is refused unless this is
   // set; then it is evaluated with a warning.
   bool allow_beyond_context = false;

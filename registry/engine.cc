@@ -1,5 +1,7 @@
 #include "registry/engine.h"
 
+#include <cmath>
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
@@ -32,7 +34,24 @@ constexpr CalibrationKey kCalibrationKeys[] = {
     {"decode_attention_unsplit_efficiency", &Engine::decode_attention_unsplit_efficiency, 1, 1e-3,
      1},
     {"decode_attention_kv_sharing", &Engine::decode_attention_kv_sharing, 1, 0, 1},
+    {"decode_attention_single_block", &Engine::decode_attention_single_block, 0, 0, 1},
+    // Up to 10 TB/s: above any device's HBM bandwidth, so never the binding limit by mistake.
+    {"decode_attention_block_bytes_per_s", &Engine::decode_attention_block_bytes_per_s, 0, 0, 1e13},
+    {"decode_attention_block_kv_sharing", &Engine::decode_attention_block_kv_sharing, 1, 0, 1},
 };
+
+// Keys whose value is a switch: 0 or 1, nothing between.
+bool IsSwitchKey(std::string_view key) { return key == "decode_attention_single_block"; }
+
+// Empty when `value` is allowed for `k`, else what is expected.
+std::string ExpectedValue(const CalibrationKey& k, double value) {
+  if (IsSwitchKey(k.key)) {
+    if (value == 0 || value == 1) return "";
+    return "0 or 1 (off or on)";
+  }
+  if (std::isfinite(value) && value >= k.min && value <= k.max) return "";
+  return fmt::format("a number in [{}, {}]", k.min, k.max);
+}
 
 // The paged-attention kernel switch (engine-wide; registry/engine.h).
 absl::Status ReadDecodeAttentionSwitch(const TomlReader& reader, const std::string& path,
@@ -53,9 +72,18 @@ absl::Status ReadDecodeAttentionSwitch(const TomlReader& reader, const std::stri
   return absl::OkStatus();
 }
 
+// A switch key read as a number in [0, 1] that is not 0 or 1.
+absl::Status CheckSwitch(const TomlReader& reader, const CalibrationKey& k, double value) {
+  const std::string expected = ExpectedValue(k, value);
+  if (expected.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      fmt::format("{}: expected {}, got {}", reader.Where(k.key), expected, value));
+}
+
 absl::Status ReadCalibration(const TomlReader& reader, Engine& engine) {
   for (const CalibrationKey& k : kCalibrationKeys) {
     ASSIGN_OR_RETURN(engine.*k.field, reader.OptionalNumber(k.key, engine.*k.field, k.min, k.max));
+    RETURN_IF_ERROR(CheckSwitch(reader, k, engine.*k.field));
   }
   return absl::OkStatus();
 }
@@ -69,6 +97,7 @@ absl::StatusOr<Engine::HardwareOverride> ReadOverride(const std::string& path,
   for (const CalibrationKey& k : kCalibrationKeys) {
     if (table.get(k.key) == nullptr) continue;
     ASSIGN_OR_RETURN(double value, reader.OptionalNumber(k.key, 0, k.min, k.max));
+    RETURN_IF_ERROR(CheckSwitch(reader, k, value));
     override_values.values.emplace_back(k.key, value);
   }
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
@@ -118,6 +147,20 @@ absl::StatusOr<double> Engine::CalibrationValue(std::string_view key) const {
   return absl::InvalidArgumentError(absl::StrCat("'", std::string(key),
                                                  "' is not an engine calibration key; allowed: ",
                                                  absl::StrJoin(EngineOverridableKeys(), ", ")));
+}
+
+absl::Status Engine::SetCalibrationValue(std::string_view key, double value) {
+  for (const CalibrationKey& k : kCalibrationKeys) {
+    if (key != k.key) continue;
+    const std::string expected = ExpectedValue(k, value);
+    if (!expected.empty()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "engine '{}' ({}): key '{}': expected {}, got {}", name, source, key, expected, value));
+    }
+    this->*k.field = value;
+    return absl::OkStatus();
+  }
+  return CalibrationValue(key).status();
 }
 
 Engine Engine::ForHardware(const std::string& hardware) const {

@@ -52,6 +52,17 @@ struct Engine {
   // decode attention (1: KV read once per KV head; 0: once per query head).
   double decode_attention_unsplit_efficiency = 1;
   double decode_attention_kv_sharing = 1;
+  // Single-block decode attention (framework/timing/decode_attention.h): 1 where the engine walks
+  // each sequence's whole context in one thread block per head (TensorRT-LLM 0.10/0.11 with
+  // multi_block_mode off, its default then), 0 where it splits long contexts over blocks (the
+  // default; TensorRT-LLM >= 1.0). A number that must be 0 or 1, so that a validation row can
+  // set it like any other key (ScenarioRequest::engine_settings). Per device: the rate one block
+  // streams its head's keys and values (bytes/s; 0: no such floor), and the fraction of
+  // grouped-query attention's KV saving the device's caches deliver to that kernel (as
+  // decode_attention_kv_sharing, which it replaces while the switch is on).
+  double decode_attention_single_block = 0;
+  double decode_attention_block_bytes_per_s = 0;
+  double decode_attention_block_kv_sharing = 1;
   std::string source;
 
   // Per-device calibration from `[hardware.<name>]` tables: (key, value) pairs that replace the
@@ -71,6 +82,9 @@ struct Engine {
   absl::Status SetOverride(const std::string& hardware, const std::string& key, double value);
   // The value of calibration key `key` (EngineOverridableKeys) of this engine.
   absl::StatusOr<double> CalibrationValue(std::string_view key) const;
+  // Sets calibration key `key` of this (resolved) engine to `value`, checked against the key's
+  // range as a preset's value is; the error names the engine, the key, the value and the range.
+  absl::Status SetCalibrationValue(std::string_view key, double value);
 };
 
 // Calibration keys a `[hardware.<name>]` table may override, for messages.

@@ -192,6 +192,14 @@ absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row)
     request.input_tokens = 1;
     request.output_tokens = 2 * row.length - 1;
   }
+  // ANL ran TensorRT-LLM 0.11 (argonne-lcf/LLM-Inference-Bench TensorRT-LLM/*/README.MD,
+  // requirements.txt: trtllm-build --gemm_plugin=float16, otherwise defaults), whose decode
+  // attention walks each context in one thread block (multi_block_mode off by default in
+  // 0.10/0.11: tensorrt_llm/plugin/plugin.py). The trtllm preset describes TensorRT-LLM >= 1.0,
+  // which splits long contexts; its per-device block rate applies to these rows only.
+  if (request.engine == "trtllm") {
+    request.engine_settings.emplace_back("decode_attention_single_block", 1);
+  }
   return request;
 }
 

@@ -12,7 +12,7 @@ bool DecodeAttention::UsesUnsplitKernel(int64_t sequences_x_heads, int64_t conte
 bool DecodeAttention::Inert() const {
   const bool slow_unsplit = split_threshold > 0 && unsplit_efficiency != 1;
   const bool unshared_kv = kv_sharing != 1 && query_heads_per_kv_head != 1;
-  return !slow_unsplit && !unshared_kv;
+  return !slow_unsplit && !unshared_kv && !SingleBlock();
 }
 
 DecodeAttentionRun DecodeAttention::Run(const ic_phase_cost& cost) const {
@@ -26,7 +26,15 @@ DecodeAttentionRun DecodeAttention::Run(const ic_phase_cost& cost) const {
   const int64_t context = cost.phase == IC_PHASE_QK_SCORES ? cost.gemm_n : cost.gemm_k;
   // Grouped-query heads each reading their KV head: bytes x (G - sharing x (G - 1)).
   const double group = query_heads_per_kv_head;
-  run.cost.kv_read_bytes = cost.kv_read_bytes * (group - kv_sharing * (group - 1));
+  const double sharing = SingleBlock() ? block_kv_sharing : kv_sharing;
+  run.cost.kv_read_bytes = cost.kv_read_bytes * (group - sharing * (group - 1));
+  if (SingleBlock()) {
+    // One block per (sequence, head) streams its KV head's keys (or values): the K or V bytes of
+    // the record over sequences x KV heads = gemm_count / group.
+    const double per_block_bytes =
+        cost.kv_read_bytes * group / static_cast<double>(cost.gemm_count);
+    run.floor_s = per_block_bytes / block_bytes_per_s;
+  }
   if (UsesUnsplitKernel(cost.gemm_count, context) && context > partition_tokens) {
     run.unsplit = true;
     run.efficiency = unsplit_efficiency;
@@ -42,6 +50,9 @@ DecodeAttention DecodeAttentionOf(const registry::Engine& engine, double query_h
   d.unsplit_efficiency = engine.decode_attention_unsplit_efficiency;
   d.kv_sharing = engine.decode_attention_kv_sharing;
   d.query_heads_per_kv_head = query_heads_per_kv_head;
+  d.single_block = engine.decode_attention_single_block == 1;
+  d.block_bytes_per_s = engine.decode_attention_block_bytes_per_s;
+  d.block_kv_sharing = engine.decode_attention_block_kv_sharing;
   return d;
 }
 

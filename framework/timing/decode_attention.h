@@ -17,6 +17,21 @@
 // head is read once for its group of query heads, 0 = once per query head (MI300X: its L2 is
 // split per XCD and consecutive workgroups go to different XCDs).
 //
+// Single-block decode attention (TensorRT-LLM 0.10/0.11 with multi_block_mode off, its default
+// then: tensorrt_llm/plugin/plugin.py `_multi_block_mode = False`): every (sequence, head) walks
+// its whole context in one thread block, at `block_bytes_per_s` whatever the context. However
+// many blocks run side by side, a step's attention cannot end before one block has streamed its
+// head's keys and values: the record's time is at least
+//
+//   walk = (keys or values of one sequence's KV head) / block_bytes_per_s
+//        = kv_read_bytes x query_heads_per_kv_head / gemm_count / block_bytes_per_s
+//
+// (gemm_count = sequences x query heads on this GPU). Below the SMs' capacity the blocks run in
+// parallel and the walk is the whole time; with more blocks than that the device's bandwidth
+// binds and the walk is shorter than the streaming time (docs/calibration.md, "TensorRT-LLM's
+// fixed cost per step"). With one block per query head, `block_kv_sharing` of grouped-query
+// attention's KV saving reaches this kernel (it replaces kv_sharing while the switch is on).
+//
 //   DecodeAttention d = DecodeAttentionOf(engine, query_heads_per_kv_head);
 //   DecodeAttentionRun run = d.Run(cost);   // run.cost, run.efficiency
 #ifndef INFERCOST_FRAMEWORK_TIMING_DECODE_ATTENTION_H_
@@ -35,6 +50,8 @@ struct DecodeAttentionRun {
   ic_phase_cost cost{};
   double efficiency = 1;
   bool unsplit = false;  // the engine ran the unpartitioned kernel over > 1 partition
+  // Single-block kernel: the shortest time the record can take (one block's walk; 0: none).
+  double floor_s = 0;
 };
 
 struct DecodeAttention {
@@ -45,6 +62,12 @@ struct DecodeAttention {
   double unsplit_efficiency = 1;       // the device's V1 over a context V2 would split
   double kv_sharing = 1;               // see the banner
   double query_heads_per_kv_head = 1;  // per GPU, for the model's standard attention (else 1)
+  bool single_block = false;           // one block per (sequence, head) walks the whole context
+  double block_bytes_per_s = 0;        // the rate one such block streams K or V (0: no floor)
+  double block_kv_sharing = 1;         // kv_sharing of the single-block kernel
+
+  // Whether the single-block kernel runs (the switch on and a rate for this device).
+  bool SingleBlock() const { return single_block && block_bytes_per_s > 0; }
 
   // Whether the engine runs its unpartitioned (V1) kernel for a decode step of `context` tokens
   // with `sequences_x_heads` (num_seqs x query heads on one GPU).

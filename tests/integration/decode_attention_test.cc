@@ -5,9 +5,12 @@
 #include "framework/timing/decode_attention.h"
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "framework/abi/hardware_plugin.h"
 #include "framework/timing/step_timer.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/phase_sink.h"
@@ -185,6 +188,118 @@ TEST(DecodeAttentionPresetTest, VllmPresetAndModelHeads) {
   EXPECT_EQ(h100.unsplit_efficiency, 1);
   EXPECT_EQ(h100.kv_sharing, 1);
   EXPECT_TRUE(h100.Inert());
+}
+
+// Single-block decode attention (TensorRT-LLM 0.11, multi_block_mode off): a floor of one
+// block's walk over its KV head's keys or values at `rate` bytes/s, KV sharing `sharing`.
+DecodeAttention SingleBlock(double rate, double sharing, double group) {
+  DecodeAttention d;
+  d.single_block = true;
+  d.block_bytes_per_s = rate;
+  d.block_kv_sharing = sharing;
+  d.kv_sharing = 0.25;  // replaced by block_kv_sharing while the switch is on
+  d.query_heads_per_kv_head = group;
+  return d;
+}
+
+TEST(DecodeAttentionTest, SingleBlockFloorIsOneBlocksWalk) {
+  // Llama-3-8B on one GPU, 16 sequences at 2048 keys: 16 x 32 query heads = 512 GEMMs, K bytes
+  // 16 sequences x 2048 keys x 8 KV heads x 128 dims x 2 B = 67,108,864. One block streams one
+  // sequence's KV head: 2048 x 128 x 2 = 524,288 B (= 67,108,864 x 4 / 512); at 50 GB/s that is
+  // 524,288 / 5e10 = 10.48576 us. Bytes with sharing 0.8: x (4 - 0.8 x 3) = x 1.6.
+  const DecodeAttentionRun run = SingleBlock(5e10, 0.8, 4).Run(DecodeScores(512, 2048, 67108864));
+  EXPECT_DOUBLE_EQ(run.floor_s, 10.48576e-6);
+  EXPECT_DOUBLE_EQ(run.cost.kv_read_bytes, 67108864 * 1.6);
+  EXPECT_EQ(run.efficiency, 1);
+  // attn_v of the same step: V bytes alike, keys in K: the same walk.
+  ic_phase_cost attn_v = sdk::MakePhaseCost(IC_PHASE_ATTN_V);
+  attn_v.gemm_m = 1;
+  attn_v.gemm_n = 128;
+  attn_v.gemm_k = 2048;
+  attn_v.gemm_count = 512;
+  attn_v.kv_read_bytes = 67108864;
+  EXPECT_DOUBLE_EQ(SingleBlock(5e10, 0.8, 4).Run(attn_v).floor_s, 10.48576e-6);
+  // Llama-2-7B (group 1) at TP 4: 16 sequences x 8 heads = 128 GEMMs over 16 x 2048 x 8 x 128 x
+  // 2 B = 67,108,864 B: the same 524,288 B per block; sharing changes nothing (x (1 - 0.8 x 0)).
+  const DecodeAttentionRun mha = SingleBlock(5e10, 0.8, 1).Run(DecodeScores(128, 2048, 67108864));
+  EXPECT_DOUBLE_EQ(mha.floor_s, 10.48576e-6);
+  EXPECT_DOUBLE_EQ(mha.cost.kv_read_bytes, 67108864);
+  // A prefill record and a projection have no floor.
+  ic_phase_cost prefill = DecodeScores(512, 2048, 67108864);
+  prefill.gemm_m = 16;
+  EXPECT_EQ(SingleBlock(5e10, 0.8, 4).Run(prefill).floor_s, 0);
+  ic_phase_cost projection = DecodeScores(512, 2048, 67108864);
+  projection.phase = IC_PHASE_Q_PROJ;
+  EXPECT_EQ(SingleBlock(5e10, 0.8, 4).Run(projection).floor_s, 0);
+}
+
+TEST(DecodeAttentionTest, SingleBlockNeedsTheSwitchAndARate) {
+  EXPECT_FALSE(SingleBlock(5e10, 1, 1).Inert());
+  EXPECT_TRUE(SingleBlock(0, 1, 1).Inert());  // the switch without a rate for this device
+  DecodeAttention off = SingleBlock(5e10, 1, 1);
+  off.single_block = false;  // a rate without the switch (the preset on TensorRT-LLM >= 1.0)
+  EXPECT_TRUE(off.Inert());
+  // Off: no floor, and the engine's own kv_sharing (0.25: x (4 - 0.25 x 3) = x 3.25).
+  const DecodeAttention off_gqa = [] {
+    DecodeAttention d = SingleBlock(5e10, 0.8, 4);
+    d.single_block = false;
+    return d;
+  }();
+  const DecodeAttentionRun run = off_gqa.Run(DecodeScores(512, 2048, 1e9));
+  EXPECT_EQ(run.floor_s, 0);
+  EXPECT_DOUBLE_EQ(run.cost.kv_read_bytes, 3.25e9);
+}
+
+// The step timer: the ideal engine on MI300X streams 1e9 KV bytes in 1e9 / 5.3e12 = 188.679 us
+// (no FLOPs, no kernel overhead). One GEMM (one sequence, one head, group 1): the block walks
+// all 1e9 B at 50 GB/s, 1e9 / 5e10 = 20 ms, the floor binds. 1000 GEMMs: 1e6 B per block,
+// 1e6 / 5e10 = 20 us < 188.679 us, the bandwidth binds and the time is unchanged. The crossing is
+// at 5.3e12 / 5e10 = 106 blocks: 106 GEMMs give 1e9 / 106 / 5e10 = 188.679 us either way.
+TEST_F(DecodeAttentionTimingTest, StepTimerTakesTheLongerOfWalkAndStream) {
+  EXPECT_NEAR(Time(SingleBlock(5e10, 1, 1), DecodeScores(1, 2048, 1e9)), 1e9 / 5e10, 1e-15);
+  EXPECT_NEAR(Time(SingleBlock(5e10, 1, 1), DecodeScores(1000, 2048, 1e9)), 1e9 / 5.3e12, 1e-15);
+  EXPECT_NEAR(Time(SingleBlock(5e10, 1, 1), DecodeScores(106, 2048, 1e9)), 1e9 / 5.3e12, 1e-12);
+  EXPECT_NEAR(Time(SingleBlock(5e10, 1, 1), DecodeScores(53, 2048, 1e9)), 2e9 / 5.3e12, 1e-12);
+  // Group 4, sharing 0.5: 1000 GEMMs = 250 KV blocks of 1e9 / 250 = 4e6 B -> 80 us; bytes
+  // x (4 - 0.5 x 3) = 2.5e9 at 5.3e12 = 471.698 us binds.
+  EXPECT_NEAR(Time(SingleBlock(5e10, 0.5, 4), DecodeScores(1000, 2048, 1e9)), 2.5e9 / 5.3e12,
+              1e-15);
+}
+
+// The preset: TensorRT-LLM >= 1.0 splits contexts (switch off; times as before); a request that
+// sets decode_attention_single_block = 1 (ANL's TensorRT-LLM 0.11 rows) gets the device's block
+// rate and sharing from trtllm.toml. A bad setting names the key, the value and the range.
+TEST(DecodeAttentionPresetTest, TrtllmSingleBlockOnlyWhereARequestSetsIt) {
+  auto scenario = [](const std::string& hardware,
+                     std::vector<std::pair<std::string, double>> settings) {
+    framework::ScenarioRequest request;
+    request.engine = "trtllm";
+    request.hardware = hardware;
+    request.model = "llama-3-8b";
+    request.gpus = 1;
+    request.engine_settings = std::move(settings);
+    return framework::MakeScenario(request, testing::RepoPresets());
+  };
+  auto preset = scenario("h100-sxm", {});
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  const DecodeAttention plain = framework::ExecutionOf(*preset).decode_attention;
+  EXPECT_FALSE(plain.single_block);
+  EXPECT_TRUE(plain.Inert());
+  for (const char* hardware : {"h100-sxm", "a100-40gb", "a100-80gb"}) {
+    auto anl = scenario(hardware, {{"decode_attention_single_block", 1}});
+    ASSERT_TRUE(anl.ok()) << anl.status();
+    const DecodeAttention d = framework::ExecutionOf(*anl).decode_attention;
+    EXPECT_TRUE(d.SingleBlock()) << hardware;
+    EXPECT_GT(d.block_bytes_per_s, 0) << hardware;
+  }
+  auto bad = scenario("h100-sxm", {{"decode_attention_single_block", 0.5}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr(
+                  "key 'decode_attention_single_block': expected 0 or 1 (off or on), got 0.5"));
+  auto unknown = scenario("h100-sxm", {{"multi_block_mode", 0}});
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()), ::testing::HasSubstr("multi_block_mode"));
 }
 
 }  // namespace

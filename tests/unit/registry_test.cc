@@ -398,6 +398,69 @@ TEST(RegistryTest, DecodeAttentionKeysAreChecked) {
   EXPECT_EQ(plain->decode_attention_kv_sharing, 1);
 }
 
+// The single-block decode attention keys (registry/engine.h): the switch must be 0 or 1, the
+// block rate a number in [0, 1e13] bytes/s (written out in full in messages), the block KV sharing
+// a fraction; each error names the file, the key, the value and what is allowed. Absent: off, no
+// rate, sharing 1.
+TEST(RegistryTest, SingleBlockDecodeAttentionKeysAreChecked) {
+  TempDir dir;
+  const std::string head = "name = \"e\"\ndisplay_name = \"E\"\n";
+  auto half_switch =
+      LoadEnginePreset(dir.Write("engines/a.toml", head + "decode_attention_single_block = 0.5\n"));
+  ASSERT_FALSE(half_switch.ok());
+  const std::string half = std::string(half_switch.status().message());
+  EXPECT_THAT(half, HasSubstr("a.toml"));
+  EXPECT_THAT(half, HasSubstr("decode_attention_single_block"));
+  EXPECT_THAT(half, HasSubstr("expected 0 or 1"));
+  EXPECT_THAT(half, HasSubstr("got 0.5"));
+  auto above_one =
+      LoadEnginePreset(dir.Write("engines/b.toml", head + "decode_attention_single_block = 2\n"));
+  ASSERT_FALSE(above_one.ok());
+  EXPECT_THAT(std::string(above_one.status().message()), HasSubstr("b.toml"));
+  EXPECT_THAT(std::string(above_one.status().message()), HasSubstr("[0, 1]"));
+  EXPECT_THAT(std::string(above_one.status().message()), HasSubstr("got 2"));
+  auto rate = LoadEnginePreset(
+      dir.Write("engines/c.toml",
+                head + "[hardware.h100-sxm]\ndecode_attention_block_bytes_per_s = -5e10\n"));
+  ASSERT_FALSE(rate.ok());
+  const std::string rate_message = std::string(rate.status().message());
+  EXPECT_THAT(rate_message, HasSubstr("c.toml"));
+  EXPECT_THAT(rate_message, HasSubstr("decode_attention_block_bytes_per_s"));
+  EXPECT_THAT(rate_message, HasSubstr("[0, 10000000000000]"));
+  EXPECT_THAT(rate_message, HasSubstr("got -50000000000"));
+  auto sharing = LoadEnginePreset(dir.Write(
+      "engines/d.toml", head + "[hardware.a100-40gb]\ndecode_attention_block_kv_sharing = 1.5\n"));
+  ASSERT_FALSE(sharing.ok());
+  EXPECT_THAT(std::string(sharing.status().message()),
+              HasSubstr("decode_attention_block_kv_sharing"));
+  EXPECT_THAT(std::string(sharing.status().message()), HasSubstr("got 1.5"));
+  EXPECT_THAT(std::string(sharing.status().message()), HasSubstr("[0, 1]"));
+  auto plain = LoadEnginePreset(dir.Write("engines/f.toml", head));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->decode_attention_single_block, 0);
+  EXPECT_EQ(plain->decode_attention_block_bytes_per_s, 0);
+  EXPECT_EQ(plain->decode_attention_block_kv_sharing, 1);
+  // Set as a validation row does (ScenarioRequest::engine_settings): the same checks, and the
+  // message names the engine and its file.
+  Engine engine = *plain;
+  EXPECT_TRUE(engine.SetCalibrationValue("decode_attention_single_block", 1).ok());
+  EXPECT_EQ(engine.decode_attention_single_block, 1);
+  const absl::Status bad_switch = engine.SetCalibrationValue("decode_attention_single_block", 3);
+  EXPECT_THAT(std::string(bad_switch.message()), HasSubstr("engine 'e'"));
+  EXPECT_THAT(std::string(bad_switch.message()), HasSubstr("f.toml"));
+  EXPECT_THAT(std::string(bad_switch.message()), HasSubstr("expected 0 or 1"));
+  EXPECT_THAT(std::string(bad_switch.message()), HasSubstr("got 3"));
+  EXPECT_EQ(engine.decode_attention_single_block, 1);  // unchanged by the refused value
+  const absl::Status bad_rate =
+      engine.SetCalibrationValue("decode_attention_block_bytes_per_s", 2e13);
+  EXPECT_THAT(std::string(bad_rate.message()), HasSubstr("[0, 10000000000000]"));
+  EXPECT_THAT(std::string(bad_rate.message()), HasSubstr("got 20000000000000"));
+  const absl::Status unknown = engine.SetCalibrationValue("multi_block_mode", 0);
+  EXPECT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.message()), HasSubstr("'multi_block_mode'"));
+  EXPECT_THAT(std::string(unknown.message()), HasSubstr("decode_attention_single_block"));
+}
+
 TEST(RegistryTest, UnknownNameListsAllowed) {
   auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
   ASSERT_TRUE(presets.ok());

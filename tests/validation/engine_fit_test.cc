@@ -56,7 +56,10 @@ TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
 // 14.1% (DeepSpeed-MII, Llama-2-70B), 14.7% / 3.7% (llama.cpp on MI300X / MI250, Llama-2-7B,
 // one sequence per row) and 8.6% / 7.0% (vLLM on MI300X / MI250, Llama-2-7B, with vLLM's
 // paged-attention kernel switch and the devices' KV sharing: framework/timing/decode_attention.h;
-// 29.1% / 7.4% without); bounds with a margin.
+// 29.1% / 7.4% without), and 12.2% / 8.0% over every held-out row here (TensorRT-LLM,
+// Llama-2-7B on H100 / A100, with ANL's TensorRT-LLM 0.11 single-block decode attention; 12.9% /
+// 10.0% before it; `calibrate` states 9.8% / 7.9% over the rows that fit in memory); bounds with
+// a margin.
 TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
   struct Case {
     const char* engine;
@@ -64,7 +67,7 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
     double bound;
   };
   for (const Case& c : {Case{"vllm", "h100-sxm", 0.10}, Case{"vllm", "a100-40gb", 0.10},
-                        Case{"trtllm", "h100-sxm", 0.15}, Case{"trtllm", "a100-40gb", 0.15},
+                        Case{"trtllm", "h100-sxm", 0.13}, Case{"trtllm", "a100-40gb", 0.10},
                         Case{"deepspeed-mii", "a100-40gb", 0.20}, Case{"llamacpp", "mi300x", 0.20},
                         Case{"llamacpp", "mi250", 0.10}, Case{"vllm", "mi300x", 0.12},
                         Case{"vllm", "mi250", 0.10}}) {
