@@ -135,11 +135,8 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   hook.values = [&](const std::vector<AttentionSlice>& per_gpu,
                     std::vector<double>& seconds) -> absl::Status {
     for (const AttentionSlice& slice : per_gpu) {
-      for (const ic_phase_cost& cost : slice.phases) {
-        ASSIGN_OR_RETURN(const double t,
-                         timer.TimePhaseCalls(cost, static_cast<double>(slice.layers)));
-        seconds.push_back(t);
-      }
+      RETURN_IF_ERROR(
+          timer.TimeEachPhase(slice.phases, static_cast<double>(slice.layers), seconds));
     }
     return absl::OkStatus();
   };

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
@@ -24,7 +25,8 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
                                                    const ic_stage& stage,
                                                    const ic_kernel_device& device,
                                                    std::vector<ic_phase_cost>& phases) const {
-  const std::vector<ic_phase_cost> before = phases;
+  // What the kernel may not change, kept to compare (on the stack for a layer's few records).
+  const absl::InlinedVector<ic_phase_cost, 16> before(phases.begin(), phases.end());
   // A 1.0 kernel reads the window from the shape: the layer's window, as the 1.0 host passed it
   // (the SDK's rule: none on a full_attention layer); 1.1 kernels read the layer themselves.
   ic_attention_shape legacy_shape = shape;
@@ -48,7 +50,7 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
     absl::Status status =
         ConsumeErrorLazy(error, [&] { return fmt::format("attention kernel {}", name()); });
     if (!status.ok()) {
-      phases = before;
+      phases.assign(before.begin(), before.end());
       return status;
     }
   }
@@ -69,7 +71,7 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
                                           name(), PhaseName(before[i].phase)));
     }
     if (!status.ok()) {
-      phases = before;
+      phases.assign(before.begin(), before.end());
       return status;
     }
   }

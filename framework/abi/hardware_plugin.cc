@@ -44,7 +44,10 @@ ic_device ToDevice(const registry::Hardware& hardware) {
 
 HardwarePlugin::HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin)
     : plugin_(std::move(plugin)),
-      table_(static_cast<const ic_hardware_table*>(plugin_->info().kind_table)) {}
+      table_(static_cast<const ic_hardware_table*>(plugin_->info().kind_table)) {
+  has_phase_times_ =
+      IC_HAS_FIELD(table_, ic_hardware_table, phase_times) && table_->phase_times != nullptr;
+}
 
 absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const {
   auto lock = plugin_->LockIfNeeded();
@@ -134,6 +137,16 @@ absl::StatusOr<ic_phase_time> HardwarePlugin::PhaseTime(const ic_device& device,
         [&] { return fmt::format("hardware plugin {}: phase {}", name(), PhaseName(cost.phase)); });
     if (!status.ok()) return status;
   }
+  RETURN_IF_ERROR(CheckTime(time, cost));
+  return time;
+}
+
+absl::Status HardwarePlugin::CheckTime(const ic_phase_time& time, const ic_phase_cost& cost) const {
+  if (FiniteNonNegative(time.compute_s) && FiniteNonNegative(time.memory_s) &&
+      FiniteNonNegative(time.communication_s) && FiniteNonNegative(time.overhead_s) &&
+      FiniteNonNegative(time.time_s)) {
+    return absl::OkStatus();
+  }
   for (double value :
        {time.compute_s, time.memory_s, time.communication_s, time.overhead_s, time.time_s}) {
     if (!FiniteNonNegative(value)) {
@@ -142,7 +155,40 @@ absl::StatusOr<ic_phase_time> HardwarePlugin::PhaseTime(const ic_device& device,
           name(), value, PhaseName(cost.phase)));
     }
   }
-  return time;
+  return absl::OkStatus();
+}
+
+absl::Status HardwarePlugin::PhaseTimes(const ic_device& device, const ic_execution& execution,
+                                        const ic_phase_cost* costs, size_t count,
+                                        ic_phase_time* out) const {
+  if (count == 0) return absl::OkStatus();
+  if (has_phase_times_) {
+    for (size_t i = 0; i < count; ++i) {
+      out[i] = ic_phase_time{};
+      out[i].struct_size = sizeof(ic_phase_time);
+    }
+    ic_error* error = nullptr;
+    {
+      auto lock = plugin_->LockIfNeeded();
+      error = table_->phase_times(plugin_->instance(), &device, &execution, costs, count,
+                                  sizeof(ic_phase_cost), out, sizeof(ic_phase_time));
+    }
+    if (error == nullptr) {
+      for (size_t i = 0; i < count; ++i) RETURN_IF_ERROR(CheckTime(out[i], costs[i]));
+      return absl::OkStatus();
+    }
+    // Which record: time them one by one (the same plugin gives the same verdict per record);
+    // if none fails alone, the batch's own error stands.
+    absl::Status batch_error = ConsumeError(error, fmt::format("hardware plugin {}", name()));
+    for (size_t i = 0; i < count; ++i) {
+      ASSIGN_OR_RETURN(out[i], PhaseTime(device, execution, costs[i]));
+    }
+    return batch_error;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(out[i], PhaseTime(device, execution, costs[i]));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> HardwarePlugin::CollectiveTime(const ic_device& device,

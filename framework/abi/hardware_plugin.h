@@ -16,7 +16,6 @@
 
 namespace infercost::framework {
 
-// The ABI view of a hardware preset (name points into `hardware`, which must outlive it).
 // The ABI view of a hardware preset. Its strings and matrix_peaks point into `hardware`, which
 // must outlive the result.
 ic_device ToDevice(const registry::Hardware& hardware);
@@ -32,12 +31,21 @@ class HardwarePlugin {
   absl::StatusOr<std::vector<registry::Hardware>> Devices() const;
   absl::StatusOr<ic_phase_time> PhaseTime(const ic_device& device, const ic_execution& execution,
                                           const ic_phase_cost& cost) const;
+  // PhaseTime of costs[0 .. count) into out[0 .. count): one call through the plugin's 1.3
+  // phase_times when it has one, else one phase_time each. On an error the records are timed
+  // one by one, so the message names the record that failed, as PhaseTime's does.
+  absl::Status PhaseTimes(const ic_device& device, const ic_execution& execution,
+                          const ic_phase_cost* costs, size_t count, ic_phase_time* out) const;
   absl::StatusOr<double> CollectiveTime(const ic_device& device, const ic_execution& execution,
                                         const ic_collective& collective) const;
 
  private:
+  // A time the plugin returned is finite and >= 0, or an error naming the phase.
+  absl::Status CheckTime(const ic_phase_time& time, const ic_phase_cost& cost) const;
+
   std::shared_ptr<const LoadedPlugin> plugin_;
   const ic_hardware_table* table_;
+  bool has_phase_times_ = false;  // the table holds a 1.3 phase_times
 };
 
 }  // namespace infercost::framework

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
@@ -24,6 +25,22 @@ void Merge(std::vector<PhaseTiming>& into, const PhaseTiming& timing) {
     return;
   }
   into.push_back(timing);
+}
+
+// A non-communication record's timing at `calls` calls, from the plugin's time of one.
+PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_time& time) {
+  PhaseTiming timing;
+  timing.phase = cost.phase;
+  timing.calls = calls;
+  timing.compute_s = calls * time.compute_s;
+  timing.memory_s = calls * time.memory_s;
+  timing.communication_s = calls * time.communication_s;
+  timing.overhead_s = calls * time.overhead_s;
+  timing.time_s = calls * time.time_s;
+  timing.bound = time.bound;
+  const double bytes = sdk::HbmBytes(cost);
+  timing.arithmetic_intensity = bytes > 0 ? (cost.matrix_flops + cost.vector_flops) / bytes : 0;
+  return timing;
 }
 
 // The component that dominates the summed times.
@@ -114,41 +131,54 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
   ic_phase_time time;
   if (execution_.decode_attention.Inert()) {
     ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, execution_.abi, cost));
-  } else {
-    // The engine's decode attention kernel on this device: its KV traffic and efficiency.
-    const DecodeAttentionRun run = execution_.decode_attention.Run(cost);
-    ic_execution abi = execution_.abi;
-    abi.matmul_efficiency *= run.efficiency;
-    abi.bandwidth_efficiency *= run.efficiency;
-    ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, abi, run.cost));
-    if (run.floor_s > time.memory_s) {
-      // Single-block kernel: the record lasts at least one block's walk over its context; the
-      // kernel's fixed cost (overhead_s) comes on top as for any kernel.
-      time.memory_s = run.floor_s;
-      if (run.floor_s + time.overhead_s > time.time_s) {
-        time.time_s = run.floor_s + time.overhead_s;
-        time.bound = IC_BOUND_MEMORY;
-      }
+    return TimingOf(cost, calls, time);
+  }
+  // The engine's decode attention kernel on this device: its KV traffic and efficiency.
+  const DecodeAttentionRun run = execution_.decode_attention.Run(cost);
+  ic_execution abi = execution_.abi;
+  abi.matmul_efficiency *= run.efficiency;
+  abi.bandwidth_efficiency *= run.efficiency;
+  ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, abi, run.cost));
+  if (run.floor_s > time.memory_s) {
+    // Single-block kernel: the record lasts at least one block's walk over its context; the
+    // kernel's fixed cost (overhead_s) comes on top as for any kernel.
+    time.memory_s = run.floor_s;
+    if (run.floor_s + time.overhead_s > time.time_s) {
+      time.time_s = run.floor_s + time.overhead_s;
+      time.bound = IC_BOUND_MEMORY;
     }
   }
-  timing.compute_s = calls * time.compute_s;
-  timing.memory_s = calls * time.memory_s;
-  timing.communication_s = calls * time.communication_s;
-  timing.overhead_s = calls * time.overhead_s;
-  timing.time_s = calls * time.time_s;
-  timing.bound = time.bound;
-  const double bytes = sdk::HbmBytes(cost);
-  timing.arithmetic_intensity = bytes > 0 ? (cost.matrix_flops + cost.vector_flops) / bytes : 0;
-  return timing;
+  return TimingOf(cost, calls, time);
+}
+
+absl::Status StepTimer::TimeRecords(const ic_phase_cost* costs, size_t count, double calls,
+                                    PhaseTiming* out) const {
+  if (!execution_.decode_attention.Inert()) {  // the engine's kernel changes records one by one
+    for (size_t i = 0; i < count; ++i) {
+      ASSIGN_OR_RETURN(out[i], TimePhase(costs[i], calls, nullptr));
+    }
+    return absl::OkStatus();
+  }
+  absl::InlinedVector<ic_phase_time, 32> times(count);
+  RETURN_IF_ERROR(hardware_.PhaseTimes(device_, execution_.abi, costs, count, times.data()));
+  for (size_t i = 0; i < count; ++i) out[i] = TimingOf(costs[i], calls, times[i]);
+  return absl::OkStatus();
+}
+
+absl::Status StepTimer::TimeEachPhase(const std::vector<ic_phase_cost>& phases, double calls,
+                                      std::vector<double>& seconds) const {
+  absl::InlinedVector<PhaseTiming, 32> timings(phases.size());
+  RETURN_IF_ERROR(TimeRecords(phases.data(), phases.size(), calls, timings.data()));
+  for (const PhaseTiming& timing : timings) seconds.push_back(timing.time_s);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> StepTimer::TimePhases(const std::vector<ic_phase_cost>& phases,
                                              double calls) const {
+  absl::InlinedVector<PhaseTiming, 32> timings(phases.size());
+  RETURN_IF_ERROR(TimeRecords(phases.data(), phases.size(), calls, timings.data()));
   double seconds = 0;
-  for (const ic_phase_cost& cost : phases) {
-    ASSIGN_OR_RETURN(const double phase_seconds, TimePhaseCalls(cost, calls));
-    seconds += phase_seconds;
-  }
+  for (const PhaseTiming& timing : timings) seconds += timing.time_s;
   return seconds;
 }
 
@@ -173,11 +203,26 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
     Merge(stage.phases, timing);
   }
   double layers = 0;
+  absl::InlinedVector<ic_phase_cost, 32> kernels;  // a group's non-communication records
+  absl::InlinedVector<PhaseTiming, 32> kernel_timings;
   for (const LayerGroup& group : per_gpu.groups) {
-    layers += static_cast<double>(group.layers);
+    const double calls = static_cast<double>(group.layers);
+    layers += calls;
+    // Kernels in one call to the plugin, collectives one by one; merged in the group's order.
+    kernels.clear();
     for (const ic_phase_cost& cost : group.phases) {
-      ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, static_cast<double>(group.layers),
-                                                     per_gpu.FindCollective(cost.phase)));
+      if (PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) kernels.push_back(cost);
+    }
+    kernel_timings.resize(kernels.size());
+    RETURN_IF_ERROR(TimeRecords(kernels.data(), kernels.size(), calls, kernel_timings.data()));
+    size_t next_kernel = 0;
+    for (const ic_phase_cost& cost : group.phases) {
+      if (PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
+        Merge(stage.phases, kernel_timings[next_kernel++]);
+        continue;
+      }
+      ASSIGN_OR_RETURN(PhaseTiming timing,
+                       TimePhase(cost, calls, per_gpu.FindCollective(cost.phase)));
       Merge(stage.phases, timing);
     }
   }

@@ -66,6 +66,10 @@ class StepTimer {
   absl::StatusOr<double> TimePhases(const std::vector<ic_phase_cost>& phases, double calls) const;
   // Time of `calls` x one such phase.
   absl::StatusOr<double> TimePhaseCalls(const ic_phase_cost& cost, double calls) const;
+  // TimePhaseCalls of each of `phases` (no communication), appended to `seconds` in order: one
+  // call through the hardware plugin for all of them where it takes many (ABI 1.3).
+  absl::Status TimeEachPhase(const std::vector<ic_phase_cost>& phases, double calls,
+                             std::vector<double>& seconds) const;
   // Time of one communication record moved by `plan` (x plan.hops).
   absl::StatusOr<double> TimeCollective(const ic_phase_cost& cost,
                                         const CollectivePlan& plan) const;
@@ -73,6 +77,9 @@ class StepTimer {
  private:
   absl::StatusOr<PhaseTiming> TimePhase(const ic_phase_cost& cost, double calls,
                                         const CollectivePlan* plan) const;
+  // TimePhase of costs[0 .. count) (no communication) into out[0 .. count).
+  absl::Status TimeRecords(const ic_phase_cost* costs, size_t count, double calls,
+                           PhaseTiming* out) const;
 
   HardwarePlugin hardware_;
   // Owned on the heap: device_ points into it, wherever the timer moves.

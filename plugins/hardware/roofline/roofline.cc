@@ -183,42 +183,15 @@ class Roofline final : public sdk::Hardware {
                           const ic_phase_cost& cost) override {
     ValidateDevice(device);
     ValidateExecution(execution);
-    ValidateCost(cost);
-    ic_phase_time time{};
-    time.struct_size = sizeof(ic_phase_time);
-    time.bound = IC_BOUND_MEMORY;
-    const double bytes = sdk::HbmBytes(cost);
-    if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
+    return Time(device, execution, cost);
+  }
 
-    const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));
-    if (cost.matrix_flops > 0 && matrix_peak <= 0) {
-      Reject(
-          "the device has no matrix peak for the compute dtype or any wider one, and "
-          "vector_flops_per_s = 0; set a peak in the hardware preset");
-    }
-    if (cost.vector_flops > 0 && device.vector_flops_per_s <= 0) {
-      Reject(
-          "device.vector_flops_per_s = 0 but the phase has vector FLOPs; set the device's "
-          "non-matrix peak in the hardware preset");
-    }
-    const double matmul_efficiency = AchievedEfficiency(
-        execution.matmul_efficiency, execution.matmul_half_flops, cost.matrix_flops);
-    const double bandwidth_efficiency =
-        AchievedEfficiency(execution.bandwidth_efficiency, execution.bandwidth_half_bytes, bytes);
-    time.compute_s =
-        Seconds(cost.matrix_flops, matrix_peak, matmul_efficiency) +
-        Seconds(cost.vector_flops, device.vector_flops_per_s, execution.matmul_efficiency);
-    time.memory_s = Seconds(bytes, device.memory_bandwidth_bytes_per_s, bandwidth_efficiency);
-    time.overhead_s = execution.kernel_overhead_s;
-    time.time_s = std::max(time.compute_s, time.memory_s) + time.overhead_s;
-    if (time.overhead_s > std::max(time.compute_s, time.memory_s)) {
-      time.bound = IC_BOUND_OVERHEAD;
-    } else if (time.compute_s >= time.memory_s) {
-      time.bound = IC_BOUND_COMPUTE;
-    } else {
-      time.bound = IC_BOUND_MEMORY;
-    }
-    return time;
+  // A step's records at once: the device and execution are checked once (ABI 1.3).
+  void PhaseTimes(const ic_device& device, const ic_execution& execution,
+                  const ic_phase_cost* costs, size_t count, ic_phase_time* out) override {
+    ValidateDevice(device);
+    ValidateExecution(execution);
+    for (size_t i = 0; i < count; ++i) out[i] = Time(device, execution, costs[i]);
   }
 
   // A collective is a kernel too: the link model (ring / tree alpha-beta) plus the engine's
@@ -285,6 +258,48 @@ class Roofline final : public sdk::Hardware {
     double levels = 0;
     for (int64_t reach = 1; reach < value; reach *= 2) ++levels;
     return levels;
+  }
+
+ private:
+  // PhaseTime of a record on a device and execution already checked.
+  static ic_phase_time Time(const ic_device& device, const ic_execution& execution,
+                            const ic_phase_cost& cost) {
+    ValidateCost(cost);
+    ic_phase_time time{};
+    time.struct_size = sizeof(ic_phase_time);
+    time.bound = IC_BOUND_MEMORY;
+    const double bytes = sdk::HbmBytes(cost);
+    if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
+
+    const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));
+    if (cost.matrix_flops > 0 && matrix_peak <= 0) {
+      Reject(
+          "the device has no matrix peak for the compute dtype or any wider one, and "
+          "vector_flops_per_s = 0; set a peak in the hardware preset");
+    }
+    if (cost.vector_flops > 0 && device.vector_flops_per_s <= 0) {
+      Reject(
+          "device.vector_flops_per_s = 0 but the phase has vector FLOPs; set the device's "
+          "non-matrix peak in the hardware preset");
+    }
+    const double matmul_efficiency = AchievedEfficiency(
+        execution.matmul_efficiency, execution.matmul_half_flops, cost.matrix_flops);
+    const double bandwidth_efficiency =
+        AchievedEfficiency(execution.bandwidth_efficiency, execution.bandwidth_half_bytes, bytes);
+    time.compute_s =
+        Seconds(cost.matrix_flops, matrix_peak, matmul_efficiency) +
+        Seconds(cost.vector_flops, device.vector_flops_per_s, execution.matmul_efficiency);
+    time.memory_s = Seconds(bytes, device.memory_bandwidth_bytes_per_s, bandwidth_efficiency);
+    time.overhead_s = execution.kernel_overhead_s;
+    time.time_s = std::max(time.compute_s, time.memory_s) + time.overhead_s;
+    if (time.overhead_s > std::max(time.compute_s, time.memory_s)) {
+      time.bound = IC_BOUND_OVERHEAD;
+    } else if (time.compute_s >= time.memory_s) {
+      time.bound = IC_BOUND_COMPUTE;
+    } else {
+      time.bound = IC_BOUND_MEMORY;
+    }
+    return time;
   }
 };
 

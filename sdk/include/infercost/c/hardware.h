@@ -8,6 +8,7 @@
  *   const ic_hardware_table* t = plugin->kind_table;
  *   ic_phase_time time = {sizeof time};
  *   ic_error* err = t->phase_time(instance, &device, &execution, &cost, &time);
+ *   // 1.3: many records per call (phase_times), when the table has it
  */
 #ifndef INFERCOST_C_HARDWARE_H_
 #define INFERCOST_C_HARDWARE_H_
@@ -128,6 +129,16 @@ typedef struct ic_hardware_table {
   /* ---- 1.1: used when IC_HAS_FIELD says the table holds it and it is non-NULL ---- */
   /* device_count that can fail (e.g. a vendor's device database cannot be read). */
   ic_error* (*count_devices)(void* instance, uint64_t* count);
+  /* ---- 1.3: used when IC_HAS_FIELD says the table holds it and it is non-NULL ---- */
+  /* phase_time of `count` records in one call (a step's phases, a decode step's attention), the
+   * device and execution checked once: `costs` are `cost_size` bytes apart (the host's
+   * sizeof(ic_phase_cost), at least IC_PHASE_COST_V1_0_SIZE), out[i] (`time_size` bytes apart,
+   * struct_size set by the host) receives record i's time, exactly what phase_time gives it.
+   * On an error the outputs are undefined (a host times the records one by one to say which
+   * one). */
+  ic_error* (*phase_times)(void* instance, const ic_device* device, const ic_execution* execution,
+                           const ic_phase_cost* costs, uint64_t count, uint64_t cost_size,
+                           ic_phase_time* out, uint64_t time_size);
 } ic_hardware_table;
 
 IC_STATIC_ASSERT(offsetof(ic_device, compute_units) + 8 == 192, "ic_device v1.0 layout is frozen");
@@ -147,7 +158,12 @@ IC_STATIC_ASSERT(offsetof(ic_device, display_name) == 192, "ic_device v1.1 layou
 IC_STATIC_ASSERT(offsetof(ic_device, matrix_peaks) == 224, "ic_device v1.1 layout is frozen");
 IC_STATIC_ASSERT(sizeof(ic_device) == 240, "ic_device v1.1 layout is frozen");
 IC_STATIC_ASSERT(offsetof(ic_hardware_table, count_devices) == 40, "hardware table v1.1");
-IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 48, "ic_hardware_table v1.1 layout is frozen");
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, count_devices) + 8 == 48,
+                 "ic_hardware_table v1.1 layout is frozen");
+
+/* ---- v1.3 additions ---- */
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, phase_times) == 48, "hardware table v1.3");
+IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 56, "ic_hardware_table v1.3 layout");
 
 #ifdef __cplusplus
 } /* extern "C" */

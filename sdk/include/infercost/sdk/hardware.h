@@ -5,11 +5,15 @@
 //     ic_phase_time PhaseTime(const ic_device&, const ic_execution&, const ic_phase_cost&)
 //     override; double CollectiveTime(const ic_device&, const ic_execution&, const ic_collective&)
 //     override;
+//     // Optional (ABI 1.3): many records per call, e.g. to check the device once.
+//     void PhaseTimes(const ic_device&, const ic_execution&, const ic_phase_cost*, size_t,
+//                     ic_phase_time*) override;
 //   };
 //   INFERCOST_PLUGIN(MyChip, "mychip", "1.0.0", "ACME", "ACME X1 timing model");
 #ifndef INFERCOST_SDK_HARDWARE_H_
 #define INFERCOST_SDK_HARDWARE_H_
 
+#include <cstddef>
 #include <cstdint>
 
 #include "infercost/c/hardware.h"
@@ -31,6 +35,13 @@ class Hardware {
   }
   virtual ic_phase_time PhaseTime(const ic_device& device, const ic_execution& execution,
                                   const ic_phase_cost& cost) = 0;
+  // The times of `count` records (ABI 1.3 phase_times): out[i] must be exactly PhaseTime of
+  // costs[i]. By default PhaseTime one by one; override to do per-call work once (checking the
+  // device and execution). The records are full-size (the SDK widens a smaller host's).
+  virtual void PhaseTimes(const ic_device& device, const ic_execution& execution,
+                          const ic_phase_cost* costs, size_t count, ic_phase_time* out) {
+    for (size_t i = 0; i < count; ++i) out[i] = PhaseTime(device, execution, costs[i]);
+  }
   virtual double CollectiveTime(const ic_device& device, const ic_execution& execution,
                                 const ic_collective& collective) = 0;
 };

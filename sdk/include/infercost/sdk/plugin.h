@@ -19,6 +19,7 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include "infercost/c/plugin.h"
 #include "infercost/sdk/attention_kernel.h"
@@ -317,6 +318,54 @@ struct Trampolines {
       CopyOut(time, out);
     });
   }
+  // 1.3: the host's records `cost_size` bytes apart and its times `time_size` bytes apart, used
+  // in place when they match this SDK's structs (the common case), else copied.
+  static ic_error* PhaseTimes(void* instance, const ic_device* device,
+                              const ic_execution* execution, const ic_phase_cost* costs,
+                              uint64_t count, uint64_t cost_size, ic_phase_time* out,
+                              uint64_t time_size) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(device, "device");
+      RequireV1Size(execution, "execution");
+      if (count == 0) return;
+      RequireNonNull(costs, "costs");
+      RequireNonNull(out, "times out-pointer");
+      if (cost_size < IC_PHASE_COST_V1_0_SIZE || time_size < kV1_0Size<ic_phase_time>) {
+        throw Error(IC_STATUS_INVALID_ARGUMENT,
+                    "phase_times: record size " + std::to_string(cost_size) + " / time size " +
+                        std::to_string(time_size) + " below the ABI 1.0 sizes (" +
+                        std::to_string(IC_PHASE_COST_V1_0_SIZE) + " / " +
+                        std::to_string(kV1_0Size<ic_phase_time>) + ")");
+      }
+      ic_device device_storage;
+      const ic_device& wide_device = WidenedRef(*device, device_storage);
+      const bool same_layout =
+          cost_size == sizeof(ic_phase_cost) && time_size == sizeof(ic_phase_time);
+      if (same_layout) {
+        for (uint64_t i = 0; i < count; ++i) RequireV1Size(&costs[i], "cost");
+        Object<T>(instance).PhaseTimes(wide_device, *execution, costs, count, out);
+        for (uint64_t i = 0; i < count; ++i) out[i].struct_size = sizeof(ic_phase_time);
+        return;
+      }
+      std::vector<ic_phase_cost> wide(count);
+      std::vector<ic_phase_time> times(count);
+      const char* bytes = reinterpret_cast<const char*>(costs);
+      for (uint64_t i = 0; i < count; ++i) {
+        const auto* cost = reinterpret_cast<const ic_phase_cost*>(bytes + i * cost_size);
+        RequireV1Size(cost, "cost");
+        std::memcpy(static_cast<void*>(&wide[i]), cost,
+                    cost_size < sizeof(ic_phase_cost) ? cost_size : sizeof(ic_phase_cost));
+        wide[i].struct_size = sizeof(ic_phase_cost);
+      }
+      Object<T>(instance).PhaseTimes(wide_device, *execution, wide.data(), count, times.data());
+      char* out_bytes = reinterpret_cast<char*>(out);
+      const size_t filled = time_size < sizeof(ic_phase_time) ? time_size : sizeof(ic_phase_time);
+      for (uint64_t i = 0; i < count; ++i) {
+        times[i].struct_size = static_cast<uint32_t>(filled);
+        std::memcpy(out_bytes + i * time_size, &times[i], filled);
+      }
+    });
+  }
   static ic_error* CollectiveTime(void* instance, const ic_device* device,
                                   const ic_execution* execution, const ic_collective* collective,
                                   double* seconds) noexcept {
@@ -356,7 +405,8 @@ const void* KindTable() noexcept {
                                             &Tr::DescribeDevice,
                                             &Tr::PhaseTime,
                                             &Tr::CollectiveTime,
-                                            &Tr::CountDevices};
+                                            &Tr::CountDevices,
+                                            &Tr::PhaseTimes};
     return &table;
   }
 }
