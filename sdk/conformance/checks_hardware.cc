@@ -1,6 +1,8 @@
 // Checks of hardware plugins (ic_hardware_table).
 #include <cmath>
 #include <limits>
+#include <string>
+#include <vector>
 
 #include "checks.h"
 #include "fixtures.h"
@@ -43,6 +45,20 @@ class Hardware {
     return result;
   }
 
+  // ABI 1.3 phase_times, when the table holds it (false: it does not).
+  bool HasPhaseTimes() const {
+    return IC_HAS_FIELD(table_, ic_hardware_table, phase_times) && table_->phase_times != nullptr;
+  }
+  ErrorInfo PhaseTimes(const ic_device* device, const ic_execution* execution,
+                       const std::vector<ic_phase_cost>& costs,
+                       std::vector<ic_phase_time>& out) const {
+    ProgressCall(Cat("phase_times(", costs.size(), " records)"));
+    out.assign(costs.size(), ic_phase_time{});
+    for (ic_phase_time& time : out) time.struct_size = sizeof(ic_phase_time);
+    return host_->Consume(table_->phase_times(instance_, device, execution, costs.data(),
+                                              costs.size(), sizeof(ic_phase_cost), out.data(),
+                                              sizeof(ic_phase_time)));
+  }
   CollectiveResult Collective(const ic_device* device, const ic_execution* execution,
                               const ic_collective* collective) const {
     ProgressCall(collective
@@ -507,6 +523,50 @@ CheckResult TimesValid(const std::string& path) {
           {}};
 }
 
+// ABI 1.3: phase_times over the cost grid gives, bit for bit, phase_time of each record.
+CheckResult PhaseTimesMatch(const std::string& path) {
+  Fixture f(path);
+  if (!f.hw.HasPhaseTimes()) Skip("the table has no phase_times (a plugin built before ABI 1.3)");
+  Problems problems;
+  int compared = 0;
+  for (const auto& [execution_label, execution] : ExecutionGrid()) {
+    std::vector<std::string> labels;
+    std::vector<ic_phase_cost> costs;
+    for (const auto& [cost_label, cost] : CostGrid()) {
+      labels.push_back(cost_label);
+      costs.push_back(cost);
+    }
+    std::vector<ic_phase_time> times;
+    const ErrorInfo error = f.hw.PhaseTimes(&f.device, &execution, costs, times);
+    if (error.is_error) {
+      problems.Add(Cat(execution_label, ": phase_times failed: ", error.ToString()));
+      continue;
+    }
+    for (size_t i = 0; i < costs.size(); ++i) {
+      const TimeResult one = f.hw.PhaseTime(&f.device, &execution, &costs[i]);
+      const std::string where = Cat(labels[i], ", ", execution_label);
+      ++compared;
+      if (one.error.is_error) {
+        problems.Add(
+            Cat(where, ": phase_time failed where phase_times did not: ", one.error.ToString()));
+        continue;
+      }
+      const ic_phase_time& a = times[i];
+      const ic_phase_time& b = one.time;
+      if (a.time_s != b.time_s || a.compute_s != b.compute_s || a.memory_s != b.memory_s ||
+          a.communication_s != b.communication_s || a.overhead_s != b.overhead_s ||
+          a.bound != b.bound) {
+        problems.Add(Cat(where, ": phase_times gives ", Num(a.time_s), " s, phase_time ",
+                         Num(b.time_s), " s (they must agree bit for bit)"));
+      }
+    }
+  }
+  problems.FailIfAny();
+  return {Status::kPass,
+          Cat(compared, " records timed both ways on ", f.device_note, ": identical"),
+          {}};
+}
+
 // Adds a problem when phase time decreases along `values` of one cost field.
 void CheckTimeSeries(const Fixture& f, const char* field, double ic_phase_cost::*member,
                      Problems& problems) {
@@ -699,6 +759,8 @@ std::vector<CheckSpec> HardwareChecks() {
       {"invariants.collective_monotone", "collective time non-decreasing in size, finite",
        CollectiveMonotone},
       {"invariants.deterministic", "same inputs, same results (bit for bit)", Deterministic},
+      {"invariants.phase_times_match",
+       "ABI 1.3 phase_times equals phase_time of each record (bit for bit)", PhaseTimesMatch},
       {"thread_safety", "concurrent calls on one instance match serial ones (if declared)",
        [](const std::string& path) { return ThreadSafetyCheck(path, HardwareWorkload); }},
   };
