@@ -7,6 +7,7 @@
 // docs/phases.md. Dtypes: fp8 weights and KV (1 B), bf16 activations (2 B), bf16 state (2 B).
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "framework/abi/phase_catalog.h"
 #include "framework/estimate.h"
@@ -169,6 +170,59 @@ TEST(SparseAttention, MainReadsCappedAtTopKIndexerReadsLinearInContext) {
       EXPECT_EQ(qk->matrix_flops, main_reads_at_4k);  // capped at k
     }
   }
+}
+
+// The indexer is timed as the kernels it runs (plugins/attention/dsa/dsa.cc, EmitIndexer): nine
+// indexer_proj records (wq_b, wk, weights_proj GEMMs; k_norm; RoPE; Hadamard q; Hadamard k; fp8
+// quantisation of q; of k with its cache write) and two indexer_scores records (logits, top-k),
+// each one kernel. One layer on one GPU, decode, batch 2 (T = 2 tokens), context 4096; fp8
+// weights and KV (1 B), bf16 activations (2 B); d 7168, q_lora 1536, Hi 64, di 128, rope 64.
+TEST(SparseAttention, IndexerIsElevenKernelsPerLayer) {
+  const framework::Pipeline pipeline = MakePipeline(DeepSeekV32());
+  absl::StatusOr<framework::StageLedger> step =
+      pipeline.Evaluate(Step{IC_STAGE_DECODE, 2, 1, 4096});
+  ASSERT_TRUE(step.ok()) << step.status();
+  ASSERT_FALSE(step->groups.empty());
+  int proj = 0;
+  double proj_matrix = 0, proj_vector = 0, proj_kv_write = 0, proj_params = 0;
+  std::vector<ic_phase_cost> scores;
+  for (const ic_phase_cost& cost : step->groups.front().phases) {
+    if (cost.phase == IC_PHASE_INDEXER_PROJ) {
+      ++proj;
+      proj_matrix += cost.matrix_flops;
+      proj_vector += cost.vector_flops;
+      proj_kv_write += cost.kv_write_bytes;
+      proj_params += cost.params;
+    } else if (cost.phase == IC_PHASE_INDEXER_SCORES) {
+      scores.push_back(cost);
+    }
+  }
+  EXPECT_EQ(proj, 9);
+  // Params as one record had them: 13,959,424 (IndexerParamsAndKvPerToken).
+  EXPECT_EQ(proj_params, 13'959'424);
+  // 2 T (1536 x 8192 + 7168 x 128 + 7168 x 64) = 4 x 13,959,168 = 55,836,672.
+  EXPECT_EQ(proj_matrix, 55'836'672);
+  // weights_proj scaling 2 T Hi = 256; k_norm 5 T di = 1,280; RoPE 3 T (64 + 1) 64 = 24,960;
+  // Hadamard q T Hi di log2(128) = 2 x 8192 x 7 = 114,688; Hadamard k 2 x 128 x 7 = 1,792;
+  // quantise q 2 T Hi di = 32,768; quantise k 2 T di = 512. Sum 176,256.
+  EXPECT_EQ(proj_vector, 176'256);
+  EXPECT_EQ(proj_kv_write, 2 * 132);  // T keys of 132 B
+  ASSERT_EQ(scores.size(), 2u);
+  const ic_phase_cost& logits = scores[0].kv_read_bytes > 0 ? scores[0] : scores[1];
+  const ic_phase_cost& topk = scores[0].kv_read_bytes > 0 ? scores[1] : scores[0];
+  // Logits: 4096 pairs per sequence; 2 x 2 x 4096 x 64 x 128 = 134,217,728 matrix FLOPs;
+  // 3 x 64 per pair: 2 x 4096 x 192 = 1,572,864 vector FLOPs; reads 2 x 4096 x 132 =
+  // 1,081,344 B of keys; activations: fp8 q and fp32 weights 2 x 64 x (128 + 4) = 16,896 B plus
+  // the fp32 logits 2 x 4096 x 4 = 32,768 B: 49,664 B.
+  EXPECT_EQ(logits.matrix_flops, 134'217'728);
+  EXPECT_EQ(logits.vector_flops, 1'572'864);
+  EXPECT_EQ(logits.kv_read_bytes, 1'081'344);
+  EXPECT_EQ(logits.activation_bytes, 49'664);
+  // Top-k: one compare per logit, 8,192; reads the 32,768 B of logits and writes 2 x 2048 int32
+  // indices (16,384 B): 49,152 B.
+  EXPECT_EQ(topk.matrix_flops, 0);
+  EXPECT_EQ(topk.vector_flops, 8'192);
+  EXPECT_EQ(topk.activation_bytes, 49'152);
 }
 
 }  // namespace

@@ -15,16 +15,19 @@
 //   indexer_proj    wq_b (q_lora_rank -> Hi·di, from MLA's query latent), wk (d -> di), k_norm
 //                   (LayerNorm, 2·di), weights_proj (d -> Hi): params
 //                   q_in·Hi·di + d·di + 2·di + d·Hi; 2·T·(q_in·Hi·di + d·di + d·Hi) matrix
-//                   FLOPs; writes T·index_key_bytes to the cache
+//                   FLOPs; RoPE, Hadamard rotations and fp8 quantisation of q and k; writes
+//                   T·index_key_bytes to the cache. Nine records, one per kernel (EmitIndexer)
 //   indexer_scores  every query scores every cached token it may see (causal pairs P): 2·Hi·di
-//                   matrix FLOPs per pair, 3·Hi + 1 vector FLOPs per pair (ReLU, weight, sum)
-//                   plus 1 per pair for the top-k selection; reads every cached key once per
-//                   step (B·C·index_key_bytes) — linear in C
+//                   matrix FLOPs per pair, 3·Hi vector FLOPs per pair (ReLU, weight, sum) and
+//                   fp32 logits written; then the top-k selection reads them (1 per pair).
+//                   Reads every cached key once per step (B·C·index_key_bytes) — linear in C.
+//                   Two records: the logits kernel and the top-k kernel
 //   MLA phases      as mla over at most k keys per query: the causal pairs are sum_p min(p, k)
 //                   and a decode step reads min(C, k) cached latents (a window of k tokens in
 //                   count, chosen anywhere in the context)
 // KV per token: MLA's latent and RoPE key, plus the indexer key.
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -106,6 +109,28 @@ class DeepSeekSparseAttention final : public infercost::sdk::AttentionVariant {
   }
 
  private:
+  // The indexer as the kernels it runs, one record each (each record is one kernel to the
+  // timing model: its roofline time plus the engine's kernel_overhead_s). The order and split
+  // are DeepSeek-V3.2-Exp's reference Indexer.forward and SGLang's Indexer.forward_cuda
+  // (python/sglang/srt/layers/attention/nsa/nsa_indexer.py @005e8bf8: _get_q_k_bf16, act_quant,
+  // set_index_k_scale_buffer, _get_topk_paged): every step is its own op on the previous one's
+  // output. T = batch x query tokens, r = qk_rope_head_dim (the indexer ropes its first r dims).
+  //   1 wq_b          GEMM T x Hi*di x q_in
+  //   2 wk            GEMM T x di x d
+  //   3 weights_proj  GEMM T x Hi x d, then x n_heads^-1/2 x q_scale x softmax scale (2 / weight)
+  //   4 k_norm        LayerNorm of T x di (weight and bias 2*di; 5 FLOPs per element)
+  //   5 RoPE          q and k rope parts, T x (Hi + 1) x r elements, 3 FLOPs each
+  //   6 Hadamard q    T x Hi vectors of di: di * log2(di) adds each (rotate_activation)
+  //   7 Hadamard k    T vectors of di
+  //   8 fp8 quant q   T x Hi x di: amax + scale, 2 FLOPs per element; writes fp8 + fp32 scales
+  //   9 fp8 quant k   T x di, 2 FLOPs per element; writes the key to the cache (key_bytes)
+  //  10 logits        every query x every key it may see (causal pairs P per sequence):
+  //                   2*Hi*di matrix FLOPs per pair, 3*Hi vector FLOPs per pair (ReLU, weight,
+  //                   sum over heads); reads every cached key once per step (B*C*key_bytes);
+  //                   writes the fp32 logits (4 B per pair)
+  //  11 top-k         reads the logits, one compare per pair, writes min(C, k) int32 indices
+  //                   per query
+  // Records 1-9 are IC_PHASE_INDEXER_PROJ, 10-11 IC_PHASE_INDEXER_SCORES.
   static void EmitIndexer(const ic_attention_shape& shape, const ic_stage& stage,
                           const MlaParams& p, const Indexer& x,
                           const infercost::sdk::PhaseSink& sink) {
@@ -117,30 +142,65 @@ class DeepSeekSparseAttention final : public infercost::sdk::AttentionVariant {
     const double q_in = static_cast<double>(p.q_lora_rank > 0 ? p.q_lora_rank : shape.hidden_size);
     const double hi = static_cast<double>(x.heads);
     const double di = static_cast<double>(x.head_dim);
+    const double rope = static_cast<double>(std::min(p.qk_rope_head_dim, x.head_dim));
+    const double copies = static_cast<double>(stage.tensor_parallel);  // weights on every shard
 
-    ic_phase_cost proj = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_PROJ);
-    const double matmul_params = q_in * hi * di + d * di + d * hi;
-    proj.params = matmul_params + 2 * di;  // + k_norm weight and bias
-    proj.weight_bytes = proj.params * wb;
-    infercost::sdk::SetGemm(proj, tokens, hi * di, q_in);  // the largest of the three
-    proj.matrix_flops = 2 * tokens * matmul_params;
-    proj.vector_flops = 5 * tokens * di;  // LayerNorm of the key
-    proj.activation_bytes = tokens * (q_in + d) * ab + tokens * (hi * di + hi) * ab;
-    proj.kv_write_bytes = tokens * x.key_bytes;
-    proj.weight_copies = static_cast<double>(stage.tensor_parallel);  // weights on every shard
-    sink.Emit(proj);
+    // A projection of T tokens from k to n features; reads its input, writes its output.
+    const auto projection = [&](double n, double k) {
+      ic_phase_cost c = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_PROJ);
+      infercost::sdk::SetGemm(c, tokens, n, k);
+      c.params = n * k;
+      c.weight_bytes = c.params * wb;
+      c.activation_bytes = tokens * (k + n) * ab;
+      c.weight_copies = copies;
+      return c;
+    };
+    // An element-wise kernel over `elements` activations: reads and writes each once.
+    const auto elementwise = [&](double elements, double flops_per_element) {
+      ic_phase_cost c = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_PROJ);
+      c.vector_flops = elements * flops_per_element;
+      c.activation_bytes = 2 * elements * ab;
+      return c;
+    };
+
+    sink.Emit(projection(hi * di, q_in));    // 1 wq_b
+    sink.Emit(projection(di, d));            // 2 wk
+    ic_phase_cost gate = projection(hi, d);  // 3 weights_proj and its scaling
+    gate.vector_flops = 2 * tokens * hi;
+    sink.Emit(gate);
+    ic_phase_cost norm = elementwise(tokens * di, 5);  // 4 k_norm
+    norm.params = 2 * di;
+    norm.weight_bytes = norm.params * wb;
+    norm.weight_copies = copies;
+    sink.Emit(norm);
+    sink.Emit(elementwise(tokens * (hi + 1) * rope, 3));      // 5 RoPE, q and k
+    sink.Emit(elementwise(tokens * hi * di, std::log2(di)));  // 6 Hadamard q
+    sink.Emit(elementwise(tokens * di, std::log2(di)));       // 7 Hadamard k
+    ic_phase_cost quant_q = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_PROJ);  // 8
+    quant_q.vector_flops = 2 * tokens * hi * di;
+    quant_q.activation_bytes = tokens * hi * di * ab + tokens * hi * (di + 4);  // fp8 + scale
+    sink.Emit(quant_q);
+    ic_phase_cost quant_k = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_PROJ);  // 9
+    quant_k.vector_flops = 2 * tokens * di;
+    quant_k.activation_bytes = tokens * di * ab;
+    quant_k.kv_write_bytes = tokens * x.key_bytes;
+    sink.Emit(quant_k);
 
     const double pairs =
-        am::CausalAttentionPairs(stage.query_tokens, stage.context_tokens, 0);  // per sequence
-    ic_phase_cost scores = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_SCORES);
-    infercost::sdk::SetGemm(scores, static_cast<double>(stage.query_tokens) * hi,
+        am::CausalAttentionPairs(stage.query_tokens, stage.context_tokens, 0);      // per sequence
+    ic_phase_cost logits = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_SCORES);  // 10
+    infercost::sdk::SetGemm(logits, static_cast<double>(stage.query_tokens) * hi,
                             static_cast<double>(stage.context_tokens), di, batch);
-    scores.matrix_flops = 2 * batch * pairs * hi * di;
-    scores.vector_flops = batch * pairs * (3 * hi + 1 + 1);  // ReLU, weight, sum; top-k compare
-    scores.kv_read_bytes = batch * static_cast<double>(stage.context_tokens) * x.key_bytes;
+    logits.matrix_flops = 2 * batch * pairs * hi * di;
+    logits.vector_flops = batch * pairs * 3 * hi;  // ReLU, weight, sum over heads
+    logits.kv_read_bytes = batch * static_cast<double>(stage.context_tokens) * x.key_bytes;
+    logits.activation_bytes = tokens * hi * (di + 4) + batch * pairs * 4;  // fp8 q, weights; logits
+    sink.Emit(logits);
+    ic_phase_cost topk = infercost::sdk::MakePhaseCost(IC_PHASE_INDEXER_SCORES);  // 11
     const double selected = static_cast<double>(std::min(stage.context_tokens, x.topk));
-    scores.activation_bytes = tokens * (hi * di + hi) * ab + tokens * selected * 4;  // indices
-    sink.Emit(scores);
+    topk.vector_flops = batch * pairs;                                  // one compare per score
+    topk.activation_bytes = batch * pairs * 4 + tokens * selected * 4;  // logits in, indices out
+    sink.Emit(topk);
   }
 };
 
