@@ -96,8 +96,9 @@ class Summer {
   }
 
   // The staircase guess on its own: when the line through a and a + 1 holds at a + D - 1 and not
-  // at a + D (D the last break's distance), sums [a, a + D) and [a + D, b) and returns true;
-  // false (three samples spent, nothing added) when the staircase does not go on here.
+  // at a + D (D the last stair's length, break to break), sums [a, a + D) and [a + D, b) and
+  // returns true; false (three samples spent, nothing added) when the staircase does not go on
+  // here.
   absl::StatusOr<bool> SplitAtGuess(int64_t a, int64_t b, const AffineSample& fa,
                                     const AffineSample& fb) {
     const int64_t on = a + last_break_distance_ - 1;
@@ -107,6 +108,7 @@ class Summer {
     if (!OnChord(fa, f_on, f_next, static_cast<double>(on - a))) return false;
     ASSIGN_OR_RETURN(AffineSample f_off, At(off));
     if (OnChord(fa, f_off, f_next, static_cast<double>(off - a))) return false;
+    previous_break_ = off;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/true));
     add_(f_on, 1);
     RETURN_IF_ERROR(Segment(off, b, f_off, fb));
@@ -136,17 +138,19 @@ class Summer {
       (on_line ? f_on : f_off) = std::move(f_k);
       return on_line;
     };
-    // A staircase (flash-decoding's split count steps every so many keys) leaves its line as far
-    // from the segment's start as the previous one did: try that distance first (two samples;
-    // bisection goes on from whatever they show when the guess is wrong).
+    // A staircase (flash-decoding's split count steps every so many keys) leaves its line one
+    // stair after the previous break: try that distance first (two samples; bisection goes on
+    // from whatever they show when the guess is wrong).
     const int64_t guess = a + last_break_distance_;
     if (last_break_distance_ > 1 && guess - 1 > on && guess < off) {
       ASSIGN_OR_RETURN(const bool before_on_line, narrow(guess - 1));
       if (before_on_line) RETURN_IF_ERROR(narrow(guess).status());
     }
     while (off - on > 1) RETURN_IF_ERROR(narrow(on + (off - on) / 2).status());
-    // [a, on] and [off, b): `on` + 1 = `off`.
-    last_break_distance_ = off - a;
+    // [a, on] and [off, b): `on` + 1 = `off`. A segment that began at the previous break
+    // measured a stair (the range's first segment, starting anywhere, measures nothing).
+    if (a == previous_break_) last_break_distance_ = off - a;
+    previous_break_ = off;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/on > a + 1));
     add_(f_on, 1);
     return Segment(off, b, f_off, fb);
@@ -158,7 +162,8 @@ class Summer {
   const SampleAt& sample_;
   const AddWeighted& add_;
   SumStats stats_;
-  int64_t last_break_distance_ = 0;  // from a split segment's start to where it left its line
+  int64_t last_break_distance_ = 0;  // from one break to the next (a stair), once measured
+  int64_t previous_break_ = -1;      // the first step past the last break found
 };
 
 }  // namespace

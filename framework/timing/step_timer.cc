@@ -196,27 +196,20 @@ absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,
 absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   StageTiming stage;
   stage.phases.reserve(per_gpu.phases.size());
-  // The model's phases first: most of them come first in display order too (the sort below
-  // then moves little).
-  for (const ic_phase_cost& cost : per_gpu.model_phases) {
-    ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1, per_gpu.FindCollective(cost.phase)));
-    Merge(stage.phases, timing);
-  }
-  double layers = 0;
-  absl::InlinedVector<ic_phase_cost, 32> kernels;  // a group's non-communication records
+  absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records
   absl::InlinedVector<PhaseTiming, 32> kernel_timings;
-  for (const LayerGroup& group : per_gpu.groups) {
-    const double calls = static_cast<double>(group.layers);
-    layers += calls;
-    // Kernels in one call to the plugin, collectives one by one; merged in the group's order.
+  // Times `records` at `calls` calls each and merges them into the stage in their order: the
+  // kernels in one call to the plugin, collectives one by one.
+  const auto merge_all = [&](const std::vector<ic_phase_cost>& records,
+                             double calls) -> absl::Status {
     kernels.clear();
-    for (const ic_phase_cost& cost : group.phases) {
+    for (const ic_phase_cost& cost : records) {
       if (PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) kernels.push_back(cost);
     }
     kernel_timings.resize(kernels.size());
     RETURN_IF_ERROR(TimeRecords(kernels.data(), kernels.size(), calls, kernel_timings.data()));
     size_t next_kernel = 0;
-    for (const ic_phase_cost& cost : group.phases) {
+    for (const ic_phase_cost& cost : records) {
       if (PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
         Merge(stage.phases, kernel_timings[next_kernel++]);
         continue;
@@ -225,6 +218,16 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
                        TimePhase(cost, calls, per_gpu.FindCollective(cost.phase)));
       Merge(stage.phases, timing);
     }
+    return absl::OkStatus();
+  };
+  // The model's phases first: most of them come first in display order too (the sort below
+  // then moves little).
+  RETURN_IF_ERROR(merge_all(per_gpu.model_phases, 1));
+  double layers = 0;
+  for (const LayerGroup& group : per_gpu.groups) {
+    const double calls = static_cast<double>(group.layers);
+    layers += calls;
+    RETURN_IF_ERROR(merge_all(group.phases, calls));
   }
   SortByDisplayRank(stage.phases);
   for (PhaseTiming& timing : stage.phases) {
