@@ -35,7 +35,7 @@ std::vector<std::string> ConfidenceReasons(const Confidence& c) {
         100 * c.coverage, band.rows, std::string(band.regime), 100 * (band.low_s / c.value_s - 1),
         100 * (band.high_s / c.value_s - 1)));
   }
-  for (absl::string_view why : absl::StrSplit(band.why, "; ", absl::SkipEmpty())) {
+  for (absl::string_view why : absl::StrSplit(BandWhy(band), "; ", absl::SkipEmpty())) {
     reasons.emplace_back(why);
   }
   return reasons;

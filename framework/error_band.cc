@@ -71,6 +71,18 @@ std::string_view RegimeOf(const Scenario& s, BandMetric metric) {
   return Names().regimes[index];
 }
 
+namespace {
+
+// The band's log-width grows by 1 + log2 of how far a prediction is beyond what was measured
+// (twice as far: twice as wide); 1 (no widening) within it.
+double WideningFactor(double ratio) { return ratio > 1 + 1e-9 ? 1 + std::log2(ratio) : 1; }
+
+double Ratio(int64_t value, int64_t measured) {
+  return measured > 0 ? static_cast<double>(value) / static_cast<double>(measured) : 1;
+}
+
+}  // namespace
+
 TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
   const registry::ErrorBands* bands = s.error_bands.get();
   TimeBand band;
@@ -80,7 +92,6 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
     auto it = bands->regimes.find(band.regime);
     if (it != bands->regimes.end() && it->second.rows >= kMinBandRows) found = &it->second;
   }
-  std::vector<std::string> why;
   double low = 0.5;
   double high = 2.0;
   const registry::ErrorBand* measured = found;  // whose reach (context, batch) applies
@@ -91,11 +102,8 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
     high = found->high;
   } else {
     // No regime of its own: the metric's band over every regime, its log-width doubled.
-    why.push_back(bands == nullptr
-                      ? "no error-bands.toml: a factor of 2 either way"
-                      : fmt::format("no measurements of regime {}: the band of every measured "
-                                    "regime of this time, doubled",
-                                    band.regime));
+    band.no_error_bands = bands == nullptr;
+    band.regime_unmeasured = bands != nullptr;
     if (bands != nullptr) {
       const std::string_view all = Names().all[MetricModeIndex(s, metric)];
       if (auto it = bands->regimes.find(all); it != bands->regimes.end()) {
@@ -107,38 +115,24 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
     }
   }
   // Extrapolation: beyond the measured context or concurrency, or away from the fitted
-  // calibration, the band's log-width grows by 1 + log2 of how far (twice as far: twice as wide).
-  // `what` formats the reason only when the band does widen (most estimates: never).
-  auto widen = [&](double ratio, const auto& what) {
-    if (!(ratio > 1 + 1e-9)) return;
-    const double factor = 1 + std::log2(ratio);
-    band.widening *= factor;
-    why.push_back(fmt::format("{}: band {:.2g}x as wide", what(), factor));
-  };
-  const int64_t context = s.input_tokens + s.output_tokens;
-  if (measured != nullptr && measured->max_context > 0) {
-    widen(static_cast<double>(context) / static_cast<double>(measured->max_context), [&] {
-      return fmt::format("context {} tokens beyond the {} measured", context,
-                         measured->max_context);
-    });
+  // calibration (BandWhy says which, in words).
+  band.context = s.input_tokens + s.output_tokens;
+  band.concurrency = s.concurrency;
+  if (measured != nullptr) {
+    band.measured_context = measured->max_context;
+    band.measured_batch = measured->max_batch;
   }
-  if (measured != nullptr && measured->max_batch > 0) {
-    widen(static_cast<double>(s.concurrency) / static_cast<double>(measured->max_batch), [&] {
-      return fmt::format("concurrency {} beyond the {} measured", s.concurrency,
-                         measured->max_batch);
-    });
-  }
-  widen(s.calibration_override_ratio, [&] {
-    return fmt::format("calibration overridden {:.2g}x away from the {} preset",
-                       s.calibration_override_ratio, s.engine.name);
-  });
+  band.calibration_override_ratio = s.calibration_override_ratio;
+  band.widening = WideningFactor(Ratio(band.context, band.measured_context)) *
+                  WideningFactor(Ratio(band.concurrency, band.measured_batch)) *
+                  WideningFactor(band.calibration_override_ratio);
+  if (WideningFactor(band.calibration_override_ratio) > 1) band.engine = s.engine.name;
   if (band.widening > 1) {
     const double center = std::sqrt(low * high);
     const double half = std::pow(std::sqrt(high / low), band.widening);
     low = center / half;
     high = center * half;
   }
-  band.why = absl::StrJoin(why, "; ");
   if (band.calibrated) {
     band.low_s = value / high;
     band.high_s = value / low;
@@ -147,6 +141,30 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
     band.high_s = value / std::min(low, 1.0);
   }
   return band;
+}
+
+std::string BandWhy(const TimeBand& band) {
+  std::vector<std::string> why;
+  if (band.no_error_bands) why.push_back("no error-bands.toml: a factor of 2 either way");
+  if (band.regime_unmeasured) {
+    why.push_back(fmt::format(
+        "no measurements of regime {}: the band of every measured regime of this time, doubled",
+        std::string(band.regime)));
+  }
+  const auto widened = [&](double ratio, const std::string& what) {
+    const double factor = WideningFactor(ratio);
+    if (factor > 1) why.push_back(fmt::format("{}: band {:.2g}x as wide", what, factor));
+  };
+  widened(
+      Ratio(band.context, band.measured_context),
+      fmt::format("context {} tokens beyond the {} measured", band.context, band.measured_context));
+  widened(
+      Ratio(band.concurrency, band.measured_batch),
+      fmt::format("concurrency {} beyond the {} measured", band.concurrency, band.measured_batch));
+  widened(band.calibration_override_ratio,
+          fmt::format("calibration overridden {:.2g}x away from the {} preset",
+                      band.calibration_override_ratio, band.engine));
+  return absl::StrJoin(why, "; ");
 }
 
 }  // namespace infercost::framework

@@ -38,7 +38,16 @@ struct TimeBand {
   // How many times its measured log-width the band was widened for extrapolation (context or
   // concurrency beyond the regime's measurements, calibration overridden); 1 = not.
   double widening = 1;
-  std::string why;  // why the band is wider than its regime's measurements (empty: it is not)
+  // Why the band is wider than its regime's measurements, as numbers (BandWhy writes it out;
+  // nothing is formatted while estimating).
+  bool no_error_bands = false;     // no error-bands.toml: a factor of 2 either way
+  bool regime_unmeasured = false;  // too few measurements of `regime`: all regimes', doubled
+  int64_t context = 0;             // input + output tokens ...
+  int64_t measured_context = 0;    // ... and the largest the band's measurements had (0: none)
+  int64_t concurrency = 0;
+  int64_t measured_batch = 0;
+  double calibration_override_ratio = 1;  // --mfu / --bw-efficiency away from the preset
+  std::string engine;  // the preset overridden (set only when that widened the band)
 };
 
 // The times that carry a band: a static batch's end-to-end latency, TPOT and TTFT.
@@ -52,6 +61,9 @@ std::string_view RegimeOf(const Scenario& scenario, BandMetric metric);
 // The band of `value` (seconds) of `metric` from the scenario's error bands; without any
 // (no error-bands.toml) value/2 .. 2 x value, marked uncalibrated.
 TimeBand BandOf(const Scenario& scenario, BandMetric metric, double value);
+// Why `band` is wider than its regime's measurements, in words ("" when it is not): each reason,
+// "; "-separated.
+std::string BandWhy(const TimeBand& band);
 
 }  // namespace infercost::framework
 

@@ -113,7 +113,7 @@ json StageJson(const StageLedger& stage, const StageLedger* per_gpu = nullptr,
 json BandJson(const TimeBand& b) {
   json j = {{"low_s", b.low_s}, {"high_s", b.high_s},         {"regime", std::string(b.regime)},
             {"rows", b.rows},   {"calibrated", b.calibrated}, {"widening", b.widening}};
-  if (!b.why.empty()) j["why"] = b.why;
+  if (const std::string why = BandWhy(b); !why.empty()) j["why"] = why;
   return j;
 }
 

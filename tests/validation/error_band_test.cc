@@ -102,7 +102,8 @@ TEST(ErrorBands, ACalibratedRegimeGivesItsQuantilesAnUncalibratedOneIsWidenedAnd
   r.engine = "ideal";  // a roofline bound: no measurements of its regime
   const framework::Estimate ideal = EstimateOf(r);
   EXPECT_FALSE(ideal.summary.e2e_band.calibrated);
-  EXPECT_THAT(ideal.summary.e2e_band.why, HasSubstr("no measurements of regime e2e/ideal"));
+  EXPECT_THAT(framework::BandWhy(ideal.summary.e2e_band),
+              HasSubstr("no measurements of regime e2e/ideal"));
   EXPECT_LT(ideal.summary.e2e_band.low_s, ideal.summary.e2e_s);
   EXPECT_GT(ideal.summary.e2e_band.high_s, ideal.summary.e2e_s);
 }
@@ -135,7 +136,7 @@ TEST(ErrorBands, InsideTheMeasuredReachTheBandIsTheRegimesQuantiles) {
   const framework::TimeBand band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
   EXPECT_TRUE(band.calibrated);
   EXPECT_EQ(band.widening, 1);
-  EXPECT_EQ(band.why, "");
+  EXPECT_EQ(framework::BandWhy(band), "");
   EXPECT_DOUBLE_EQ(band.low_s, 0.01 / 1.25);  // 8 ms
   EXPECT_DOUBLE_EQ(band.high_s, 0.01 / 0.8);  // 12.5 ms
 }
@@ -149,7 +150,7 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
   // ratios 0.512 .. 1.953125, so the band is 10 ms / 1.953125 .. 10 ms / 0.512.
   EXPECT_NEAR(band.low_s, 0.01 / 1.953125, 1e-15);
   EXPECT_NEAR(band.high_s, 0.01 / 0.512, 1e-15);
-  EXPECT_THAT(band.why, HasSubstr("context 8000 tokens beyond the 2000 measured"));
+  EXPECT_THAT(framework::BandWhy(band), HasSubstr("context 8000 tokens beyond the 2000 measured"));
 
   s = HandScenario();
   s.concurrency = 48;  // 2x the 24 measured (same 8-63 regime) -> 2x the width
@@ -157,13 +158,14 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
   EXPECT_DOUBLE_EQ(band.widening, 2);
   EXPECT_NEAR(band.low_s, 0.01 / (1.25 * 1.25), 1e-15);
   EXPECT_NEAR(band.high_s, 0.01 * 1.25 * 1.25, 1e-15);
-  EXPECT_THAT(band.why, HasSubstr("concurrency 48 beyond the 24 measured"));
+  EXPECT_THAT(framework::BandWhy(band), HasSubstr("concurrency 48 beyond the 24 measured"));
 
   s = HandScenario();
   s.calibration_override_ratio = 2;  // --mfu twice or half the preset's -> 2x the width
   band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
   EXPECT_DOUBLE_EQ(band.widening, 2);
-  EXPECT_THAT(band.why, HasSubstr("calibration overridden 2x away from the vllm preset"));
+  EXPECT_THAT(framework::BandWhy(band),
+              HasSubstr("calibration overridden 2x away from the vllm preset"));
 }
 
 TEST(Confidence, IsTheMeasuredBandLabelledWithTheExplainersLevels) {
@@ -184,7 +186,9 @@ TEST(Confidence, IsTheMeasuredBandLabelledWithTheExplainersLevels) {
   band.low_s = 0.006;  // -40%: medium (<= 50%)
   EXPECT_EQ(framework::AssessConfidence(band, 0.01, 0.8).level, "medium");
   band.high_s = 0.02;  // +100%: low
-  band.why = "context 8000 tokens beyond the 2000 measured: band 3x as wide";
+  // 8,000 tokens where the measurements reached 2,000: 1 + log2(8000 / 2000) = 3 times as wide.
+  band.context = 8000;
+  band.measured_context = 2000;
   c = framework::AssessConfidence(band, 0.01, 0.8);
   EXPECT_DOUBLE_EQ(c.band, 1.0);
   EXPECT_EQ(c.level, "low");
