@@ -97,4 +97,16 @@ ic_stage Bf16Stage(ic_stage_kind kind, int64_t batch, int64_t query_tokens,
 ic_stage DecodeStage() { return Bf16Stage(IC_STAGE_DECODE, 2, 1, 100); }
 ic_stage PrefillStage() { return Bf16Stage(IC_STAGE_PREFILL, 1, 16, 16); }
 
+ic_device TestDevice() {
+  ic_device device{};
+  device.struct_size = sizeof(ic_device);
+  device.name = {"test-gpu", 8};
+  device.matrix_flops_per_s[IC_DTYPE_BF16] = 1e15;
+  device.vector_flops_per_s = 6e13;
+  device.memory_bandwidth_bytes_per_s = 3e12;
+  device.memory_capacity_bytes = 80e9;
+  device.gpus_per_node = 8;
+  return device;
+}
+
 }  // namespace infercost::abi_test

@@ -14,6 +14,7 @@
 
 #include "framework/loader/plugin_loader.h"
 #include "gtest/gtest.h"
+#include "infercost/c/hardware.h"
 #include "infercost/c/plugin.h"
 
 namespace infercost::abi_test {
@@ -62,6 +63,8 @@ ic_attention_shape SmallShape();
 ic_stage DecodeStage();
 // Prefill of 16 tokens for one sequence, bf16 everywhere, unsharded.
 ic_stage PrefillStage();
+// An H100-like device: bf16 matrix peak 1e15 FLOP/s, vector 6e13, 3e12 B/s, 80 GB, 8 a node.
+ic_device TestDevice();
 
 }  // namespace infercost::abi_test
 

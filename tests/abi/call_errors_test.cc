@@ -195,18 +195,6 @@ TEST(AbiCallErrors, KernelThatWritesNegativeTrafficIsRejected) {
   ExpectSamePhases(phases, before);
 }
 
-ic_device Device() {
-  ic_device device{};
-  device.struct_size = sizeof(ic_device);
-  device.name = {"test-gpu", 8};
-  device.matrix_flops_per_s[IC_DTYPE_BF16] = 1e15;
-  device.vector_flops_per_s = 6e13;
-  device.memory_bandwidth_bytes_per_s = 3e12;
-  device.memory_capacity_bytes = 80e9;
-  device.gpus_per_node = 8;
-  return device;
-}
-
 ic_execution Execution() {
   ic_execution execution{};
   execution.struct_size = sizeof(ic_execution);
@@ -227,7 +215,7 @@ TEST(AbiCallErrors, HardwareNanPhaseTimeIsAnError) {
   cost.matrix_flops = 1e9;
   cost.weight_bytes = 1e6;
   absl::StatusOr<ic_phase_time> time =
-      HardwarePlugin(plugin).PhaseTime(Device(), Execution(), cost);
+      HardwarePlugin(plugin).PhaseTime(TestDevice(), Execution(), cost);
   ASSERT_FALSE(time.ok());
   EXPECT_TRUE(Contains(time.status().message(), "q_proj"));
   EXPECT_TRUE(Contains(time.status().message(), "abi_nan_time"));
@@ -242,7 +230,7 @@ TEST(AbiCallErrors, HardwareNegativeCollectiveTimeIsAnError) {
   collective.bytes = 1e6;
   collective.group_size = 8;
   absl::StatusOr<double> seconds =
-      HardwarePlugin(plugin).CollectiveTime(Device(), Execution(), collective);
+      HardwarePlugin(plugin).CollectiveTime(TestDevice(), Execution(), collective);
   ASSERT_FALSE(seconds.ok());
   EXPECT_TRUE(Contains(seconds.status().message(), "abi_nan_time"));
 }

@@ -12,18 +12,6 @@ namespace {
 
 using framework::HardwarePlugin;
 
-ic_device Device() {
-  ic_device device{};
-  device.struct_size = sizeof(ic_device);
-  device.name = {"test-gpu", 8};
-  device.matrix_flops_per_s[IC_DTYPE_BF16] = 1e15;
-  device.vector_flops_per_s = 6e13;
-  device.memory_bandwidth_bytes_per_s = 3e12;
-  device.memory_capacity_bytes = 80e9;
-  device.gpus_per_node = 8;
-  return device;
-}
-
 ic_execution Execution() {
   ic_execution execution{};
   execution.struct_size = sizeof(ic_execution);
@@ -69,10 +57,10 @@ TEST(PhaseTimes, RooflineBatchIsExactlyEachRecordsTime) {
   const std::vector<ic_phase_cost> records = Records();
   std::vector<ic_phase_time> times(records.size());
   ASSERT_TRUE(
-      roofline.PhaseTimes(Device(), Execution(), records.data(), records.size(), times.data())
+      roofline.PhaseTimes(TestDevice(), Execution(), records.data(), records.size(), times.data())
           .ok());
   for (size_t i = 0; i < records.size(); ++i) {
-    absl::StatusOr<ic_phase_time> one = roofline.PhaseTime(Device(), Execution(), records[i]);
+    absl::StatusOr<ic_phase_time> one = roofline.PhaseTime(TestDevice(), Execution(), records[i]);
     ASSERT_TRUE(one.ok()) << one.status();
     EXPECT_EQ(times[i].time_s, one->time_s) << i;
     EXPECT_EQ(times[i].compute_s, one->compute_s) << i;
@@ -93,9 +81,10 @@ TEST(PhaseTimes, TableWithoutPhaseTimesIsTimedRecordByRecord) {
   ASSERT_NE(plugin, nullptr);
   const std::vector<ic_phase_cost> records = Records();
   std::vector<ic_phase_time> times(records.size());
-  ASSERT_TRUE(HardwarePlugin(plugin)
-                  .PhaseTimes(Device(), Execution(), records.data(), records.size(), times.data())
-                  .ok());
+  ASSERT_TRUE(
+      HardwarePlugin(plugin)
+          .PhaseTimes(TestDevice(), Execution(), records.data(), records.size(), times.data())
+          .ok());
   // Its toy model: max(matrix_flops / 1e15, weight_bytes / 1e12) + 1e-6.
   EXPECT_DOUBLE_EQ(times[0].time_s, 1e-3 + 1e-6);  // max(1e12 / 1e15, 1e8 / 1e12) + 1e-6
   EXPECT_DOUBLE_EQ(times[1].time_s, 1e-7 + 1e-6);  // max(1e8 / 1e15, 0) + 1e-6
@@ -110,7 +99,7 @@ TEST(PhaseTimes, AFailedBatchNamesTheRecord) {
   records[1].kv_read_bytes = -1;  // qk_scores: the roofline refuses it
   std::vector<ic_phase_time> times(records.size());
   const absl::Status status = HardwarePlugin(plugin).PhaseTimes(
-      Device(), Execution(), records.data(), records.size(), times.data());
+      TestDevice(), Execution(), records.data(), records.size(), times.data());
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(Contains(status.message(), "qk_scores")) << status;
   EXPECT_TRUE(Contains(status.message(), "kv_read_bytes")) << status;
@@ -122,7 +111,7 @@ TEST(PhaseTimes, ANonFiniteTimeInABatchNamesThePhase) {
   const std::vector<ic_phase_cost> records = Records();
   std::vector<ic_phase_time> times(records.size());
   const absl::Status status = HardwarePlugin(plugin).PhaseTimes(
-      Device(), Execution(), records.data(), records.size(), times.data());
+      TestDevice(), Execution(), records.data(), records.size(), times.data());
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(Contains(status.message(), "abi_nan_time")) << status;
   EXPECT_TRUE(Contains(status.message(), "ffn_up")) << status;
