@@ -162,6 +162,7 @@ absl::Status HardwarePlugin::PhaseTimes(const ic_device& device, const ic_execut
                                         const ic_phase_cost* costs, size_t count,
                                         ic_phase_time* out) const {
   if (count == 0) return absl::OkStatus();
+  absl::Status batch_error;
   if (has_phase_times_) {
     for (size_t i = 0; i < count; ++i) {
       out[i] = ic_phase_time{};
@@ -177,18 +178,14 @@ absl::Status HardwarePlugin::PhaseTimes(const ic_device& device, const ic_execut
       for (size_t i = 0; i < count; ++i) RETURN_IF_ERROR(CheckTime(out[i], costs[i]));
       return absl::OkStatus();
     }
-    // Which record: time them one by one (the same plugin gives the same verdict per record);
-    // if none fails alone, the batch's own error stands.
-    absl::Status batch_error = ConsumeError(error, fmt::format("hardware plugin {}", name()));
-    for (size_t i = 0; i < count; ++i) {
-      ASSIGN_OR_RETURN(out[i], PhaseTime(device, execution, costs[i]));
-    }
-    return batch_error;
+    // Which record: time them one by one below (the same plugin gives the same verdict per
+    // record); if none fails alone, the batch's own error stands.
+    batch_error = ConsumeError(error, fmt::format("hardware plugin {}", name()));
   }
   for (size_t i = 0; i < count; ++i) {
     ASSIGN_OR_RETURN(out[i], PhaseTime(device, execution, costs[i]));
   }
-  return absl::OkStatus();
+  return batch_error;
 }
 
 absl::StatusOr<double> HardwarePlugin::CollectiveTime(const ic_device& device,

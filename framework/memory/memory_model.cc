@@ -126,6 +126,14 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     }
     return absl::OkStatus();
   };
+  // A guess, then its neighbour on the other side (free bytes affine in the concurrency put the
+  // guess on the last that fits, and the neighbour closes the bracket).
+  const auto probe_guess = [&](int64_t guess) -> absl::Status {
+    RETURN_IF_ERROR(probe(guess));
+    const int64_t neighbour = fits == guess ? guess + 1 : guess - 1;
+    if (neighbour > fits && neighbour < fails) RETURN_IF_ERROR(probe(neighbour));
+    return absl::OkStatus();
+  };
   // First guess: KV and activations both in proportion to the replica batch (the activation
   // peak of an unchunked step is), from the first point that fits: the most whole batches whose KV
   // and activations fill the room. Its neighbour decides it; when the guess is right the answer
@@ -138,11 +146,8 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     if (per_sequence > 0 && room > 0) {
       const double batches = std::floor(room / per_sequence);
       if (batches * replicas < static_cast<double>(fails)) {
-        const int64_t guess =
-            std::clamp(static_cast<int64_t>(batches * replicas), fits + 1, fails - 1);
-        RETURN_IF_ERROR(probe(guess));
-        const int64_t neighbour = fits == guess ? guess + 1 : guess - 1;
-        if (neighbour > fits && neighbour < fails) RETURN_IF_ERROR(probe(neighbour));
+        RETURN_IF_ERROR(
+            probe_guess(std::clamp(static_cast<int64_t>(batches * replicas), fits + 1, fails - 1)));
         if (fails - fits <= 1) return fits;
       }
     }
@@ -157,18 +162,14 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     fails_free = at_upper.free_bytes;
     if (fails - fits <= 1) return fits;
   }
-  // Rounds of: interpolate (where the line through the bracket's ends crosses zero free bytes);
-  // check the guess's neighbour (free bytes affine in the concurrency put the guess on the last
-  // that fits, and the neighbour closes the bracket); halve if the round left more than half.
+  // Rounds of: interpolate (where the line through the bracket's ends crosses zero free bytes)
+  // and probe that guess with its neighbour; halve if the round left more than half.
   while (fails - fits > 1) {
     const int64_t round_width = fails - fits;
     const double share = fits_free / (fits_free - *fails_free);
-    const int64_t guess = std::clamp(
+    RETURN_IF_ERROR(probe_guess(std::clamp(
         fits + static_cast<int64_t>(std::floor(share * static_cast<double>(round_width))), fits + 1,
-        fails - 1);
-    RETURN_IF_ERROR(probe(guess));
-    const int64_t neighbour = fits == guess ? guess + 1 : guess - 1;
-    if (neighbour > fits && neighbour < fails) RETURN_IF_ERROR(probe(neighbour));
+        fails - 1)));
     if (fails - fits > 1 && 2 * (fails - fits) > round_width) {
       RETURN_IF_ERROR(probe(fits + (fails - fits) / 2));
     }

@@ -15,6 +15,15 @@ bool DecodeAttention::Inert() const {
   return !slow_unsplit && !unshared_kv && !SingleBlock();
 }
 
+void DecodeAttentionRun::ApplyFloor(ic_phase_time& time) const {
+  if (!(floor_s > time.memory_s)) return;
+  time.memory_s = floor_s;
+  if (floor_s + time.overhead_s > time.time_s) {
+    time.time_s = floor_s + time.overhead_s;
+    time.bound = IC_BOUND_MEMORY;
+  }
+}
+
 DecodeAttentionRun DecodeAttention::Run(const ic_phase_cost& cost) const {
   DecodeAttentionRun run;
   run.cost = cost;

@@ -39,6 +39,7 @@
 
 #include <cstdint>
 
+#include "infercost/c/hardware.h"
 #include "infercost/c/phase.h"
 #include "registry/engine.h"
 
@@ -52,6 +53,10 @@ struct DecodeAttentionRun {
   bool unsplit = false;  // the engine ran the unpartitioned kernel over > 1 partition
   // Single-block kernel: the shortest time the record can take (one block's walk; 0: none).
   double floor_s = 0;
+
+  // `time` (the hardware plugin's for `cost`) as this kernel takes it: at least one block's
+  // walk over its context, the kernel's fixed cost (overhead_s) on top as for any kernel.
+  void ApplyFloor(ic_phase_time& time) const;
 };
 
 struct DecodeAttention {

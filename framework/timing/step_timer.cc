@@ -139,15 +139,7 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
   abi.matmul_efficiency *= run.efficiency;
   abi.bandwidth_efficiency *= run.efficiency;
   ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, abi, run.cost));
-  if (run.floor_s > time.memory_s) {
-    // Single-block kernel: the record lasts at least one block's walk over its context; the
-    // kernel's fixed cost (overhead_s) comes on top as for any kernel.
-    time.memory_s = run.floor_s;
-    if (run.floor_s + time.overhead_s > time.time_s) {
-      time.time_s = run.floor_s + time.overhead_s;
-      time.bound = IC_BOUND_MEMORY;
-    }
-  }
+  run.ApplyFloor(time);
   return TimingOf(cost, calls, time);
 }
 
