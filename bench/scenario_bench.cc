@@ -3,6 +3,7 @@
 // model. Results and the machine they were measured on: bench/README.md.
 #include <cstdlib>
 
+#include "allocation_counter.h"
 #include "benchmark/benchmark.h"
 #include "framework/batch.h"
 #include "framework/estimate.h"
@@ -93,10 +94,15 @@ BENCHMARK_CAPTURE(BM_EstimateSummary, deepseek_v3, "deepseek-v3")
 void BM_EstimateSummaryReused(benchmark::State& state, const char* model) {
   const framework::Scenario scenario = ScenarioFor(model, state.range(0));
   framework::PipelineCache pipelines;
+  const int64_t allocations_before = bench::AllocationCount();
   for (auto _ : state) {
     benchmark::DoNotOptimize(framework::EstimateScenario(
         scenario, Plugins(), framework::EstimateDetail::kSummary, &pipelines));
   }
+  // Heap allocations per evaluation (the issue asks for none on the hot path).
+  state.counters["allocs"] =
+      benchmark::Counter(static_cast<double>(bench::AllocationCount() - allocations_before),
+                         benchmark::Counter::kAvgIterations);
 }
 BENCHMARK_CAPTURE(BM_EstimateSummaryReused, llama_3_70b, "llama-3-70b")
     ->Arg(2)

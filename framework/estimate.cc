@@ -132,6 +132,7 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   const int64_t steps = s.output_tokens - 1;
   PerGpuDecodeHook hook;
   hook.per_gpu = decode;
+  hook.per_gpu_attention = &at_mean;
   hook.values = [&](const std::vector<AttentionSlice>& per_gpu,
                     std::vector<double>& seconds) -> absl::Status {
     for (const AttentionSlice& slice : per_gpu) {

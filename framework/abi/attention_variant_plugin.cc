@@ -20,7 +20,7 @@ namespace {
 struct SinkState {
   std::string_view plugin_name;
   int64_t tensor_parallel = 1;  // the stage's: no record is repeated on more GPUs than that
-  std::vector<ic_phase_cost> phases;
+  std::vector<ic_phase_cost>& phases;
   absl::Status first_error;
   ic_error* issued = nullptr;  // the error handed to the plugin for the first bad record
 };
@@ -37,7 +37,7 @@ ic_error* Collect(void* context, const ic_phase_cost* cost) {
         "keep the same weights",
         state->plugin_name, PhaseName(cost->phase), cost->weight_copies, state->tensor_parallel));
   }
-  if (status.ok() && !IsAttentionPhase(cost->phase)) {
+  if (status.ok() && !sdk::IsAttentionPhase(cost->phase)) {
     status = absl::InvalidArgumentError(
         fmt::format("attention variant {} emitted phase {}, which is not an attention phase",
                     state->plugin_name, PhaseName(cost->phase)));
@@ -204,8 +204,17 @@ absl::StatusOr<double> AttentionVariantPlugin::KvStateBytes(const ic_attention_s
 
 absl::StatusOr<std::vector<ic_phase_cost>> AttentionVariantPlugin::Phases(
     const ic_attention_shape& shape, const ic_stage& stage) const {
-  SinkState state{name(), stage.tensor_parallel, {}, absl::OkStatus()};
-  state.phases.reserve(12);
+  std::vector<ic_phase_cost> phases;
+  RETURN_IF_ERROR(PhasesInto(shape, stage, phases));
+  return phases;
+}
+
+absl::Status AttentionVariantPlugin::PhasesInto(const ic_attention_shape& shape,
+                                                const ic_stage& stage,
+                                                std::vector<ic_phase_cost>& phases) const {
+  phases.clear();
+  phases.reserve(12);  // a layer's attention records, in one allocation (none when reused)
+  SinkState state{name(), stage.tensor_parallel, phases, absl::OkStatus()};
   ic_phase_sink sink{sizeof(ic_phase_sink), 0, &state, &Collect};
   absl::Status status;
   {
@@ -219,9 +228,9 @@ absl::StatusOr<std::vector<ic_phase_cost>> AttentionVariantPlugin::Phases(
         ConsumeErrorLazy(returned, [&] { return fmt::format("attention variant {}", name()); });
   }
   // A plugin that ignored a rejected record still fails.
-  if (!state.first_error.ok()) return state.first_error;
-  if (!status.ok()) return status;
-  return std::move(state.phases);
+  if (!state.first_error.ok()) status = state.first_error;
+  if (!status.ok()) phases.clear();
+  return status;
 }
 
 }  // namespace infercost::framework

@@ -41,6 +41,10 @@ class AttentionVariantPlugin {
   // One layer, one shard, whole batch; every record checked (finite, >= 0, attention phase).
   absl::StatusOr<std::vector<ic_phase_cost>> Phases(const ic_attention_shape& shape,
                                                     const ic_stage& stage) const;
+  // Phases into `phases` (cleared first; its capacity is reused, so a caller that keeps the
+  // vector allocates nothing on later calls). On error `phases` holds no valid records.
+  absl::Status PhasesInto(const ic_attention_shape& shape, const ic_stage& stage,
+                          std::vector<ic_phase_cost>& phases) const;
 
  private:
   // What a 1.0 plugin reads instead of the 1.1 fields: options named like the 1.0 shape's MLA

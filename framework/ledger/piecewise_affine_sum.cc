@@ -92,7 +92,7 @@ class Summer {
       RETURN_IF_ERROR(Segment(a, middle, fa, fm));
       return Segment(middle, b, fm, fb);
     }
-    return SplitAtBreak(a, b, fa, fb);
+    return SplitAtBreak(a, b, fa, fb, middle, fm);
   }
 
   // The staircase guess on its own: when the line through a and a + 1 holds at a + D - 1 and not
@@ -105,9 +105,11 @@ class Summer {
     const int64_t off = on + 1;
     ASSIGN_OR_RETURN(const AffineSample f_next, At(a + 1));
     ASSIGN_OR_RETURN(AffineSample f_on, At(on));
+    guess_failed_at_ = a;  // until it holds: SplitAtBreak then does not try it again
     if (!OnChord(fa, f_on, f_next, static_cast<double>(on - a))) return false;
     ASSIGN_OR_RETURN(AffineSample f_off, At(off));
     if (OnChord(fa, f_off, f_next, static_cast<double>(off - a))) return false;
+    guess_failed_at_ = -1;
     previous_break_ = off;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/true));
     add_(f_on, 1);
@@ -118,8 +120,10 @@ class Summer {
   // A long segment that is not one line: follow the line through its first two steps to where
   // the steps leave it (bisection, one sample a halving), and sum the two sides as segments of
   // their own (each checked like any other). A regime change then costs O(log n) samples once,
-  // not three probes at every level of halving.
-  absl::Status SplitAtBreak(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb) {
+  // not three probes at every level of halving. `middle` (strictly inside) was sampled already
+  // (`fm`): it narrows the search before any new sample.
+  absl::Status SplitAtBreak(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb,
+                            int64_t middle, const AffineSample& fm) {
     ASSIGN_OR_RETURN(const AffineSample f_next, At(a + 1));
     const auto on_first_line = [&](const AffineSample& probe, int64_t k) {
       return OnChord(fa, probe, f_next, static_cast<double>(k - a));
@@ -129,20 +133,25 @@ class Summer {
     int64_t off = b;
     AffineSample f_on = f_next;
     AffineSample f_off = fb;
-    // Samples step k (strictly between `on` and `off`) and moves the end it belongs to there;
-    // true when k lies on the line.
-    const auto narrow = [&](int64_t k) -> absl::StatusOr<bool> {
-      ASSIGN_OR_RETURN(AffineSample f_k, At(k));
+    // Moves the end that step k (strictly between `on` and `off`, sampled as f_k) belongs to
+    // there; true when k lies on the line.
+    const auto place = [&](int64_t k, AffineSample f_k) {
       const bool on_line = on_first_line(f_k, k);
       (on_line ? on : off) = k;
       (on_line ? f_on : f_off) = std::move(f_k);
       return on_line;
     };
+    // The same for a step sampled now.
+    const auto narrow = [&](int64_t k) -> absl::StatusOr<bool> {
+      ASSIGN_OR_RETURN(AffineSample f_k, At(k));
+      return place(k, std::move(f_k));
+    };
+    if (middle > on && middle < off) place(middle, fm);
     // A staircase (flash-decoding's split count steps every so many keys) leaves its line one
     // stair after the previous break: try that distance first (two samples; bisection goes on
     // from whatever they show when the guess is wrong).
     const int64_t guess = a + last_break_distance_;
-    if (last_break_distance_ > 1 && guess - 1 > on && guess < off) {
+    if (last_break_distance_ > 1 && guess_failed_at_ != a && guess - 1 > on && guess < off) {
       ASSIGN_OR_RETURN(const bool before_on_line, narrow(guess - 1));
       if (before_on_line) RETURN_IF_ERROR(narrow(guess).status());
     }
@@ -164,6 +173,7 @@ class Summer {
   SumStats stats_;
   int64_t last_break_distance_ = 0;  // from one break to the next (a stair), once measured
   int64_t previous_break_ = -1;      // the first step past the last break found
+  int64_t guess_failed_at_ = -1;     // the segment start where SplitAtGuess's guess failed
 };
 
 }  // namespace

@@ -52,22 +52,26 @@ std::string ShortKind(const std::string& kind) {
 
 Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
                    std::shared_ptr<const AttentionLayers> attention)
-    : scenario_(std::move(scenario)), kernel_(std::move(kernel)), attention_(std::move(attention)) {
-  const registry::Model& model = scenario_.model;
-  device_ = ic_kernel_device{sizeof(ic_kernel_device), 0, scenario_.hardware.onchip_memory_bytes,
-                             scenario_.hardware.l2_cache_bytes, scenario_.hardware.compute_units};
-  precision_ = Precision{scenario_.weights.bytes_per_element,
-                         scenario_.activations.bytes_per_element, scenario_.kv.bytes_per_element};
+    : built_for_(std::make_shared<const Scenario>(std::move(scenario))),
+      scenario_(built_for_.get()),
+      kernel_(std::move(kernel)),
+      attention_(std::move(attention)) {
+  const registry::Model& model = scenario_->model;
+  device_ = ic_kernel_device{sizeof(ic_kernel_device), 0, scenario_->hardware.onchip_memory_bytes,
+                             scenario_->hardware.l2_cache_bytes, scenario_->hardware.compute_units};
+  precision_ = Precision{scenario_->weights.bytes_per_element,
+                         scenario_->activations.bytes_per_element, scenario_->kv.bytes_per_element};
+  std::vector<LayerKind> layer_kinds;
   // Layers sharing FFN kind and attention class share one per-layer cost. Group names say the
   // attention kind when the variant costs layers in more than one class.
   const std::vector<AttentionClass>& classes = attention_->classes();
   for (int64_t layer = 0; layer < model.num_layers; ++layer) {
     const bool moe = registry::IsMoeLayer(model, layer);
     const size_t attention_class = attention_->ClassOf(layer);
-    auto same = std::find_if(layer_kinds_.begin(), layer_kinds_.end(), [&](const LayerKind& k) {
+    auto same = std::find_if(layer_kinds.begin(), layer_kinds.end(), [&](const LayerKind& k) {
       return k.moe == moe && k.attention_class == attention_class;
     });
-    if (same != layer_kinds_.end()) {
+    if (same != layer_kinds.end()) {
       ++same->layers;
       continue;
     }
@@ -79,12 +83,14 @@ Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
       name += fmt::format("-{}", c.kind.empty() ? std::string("layer") : ShortKind(c.kind));
       if (same_kind > 1) name += fmt::format("-{}", c.layer.index);  // first layer of the class
     }
-    layer_kinds_.push_back({name, 1, moe, attention_class});
+    layer_kinds.push_back({name, 1, moe, attention_class});
   }
+  layer_kinds_ = std::make_shared<const std::vector<LayerKind>>(std::move(layer_kinds));
 }
 
 Pipeline::Pipeline(const Pipeline& structure, const Scenario& scenario)
-    : scenario_(scenario),
+    : built_for_(structure.built_for_),
+      scenario_(&scenario),
       kernel_(structure.kernel_),
       attention_(structure.attention_),
       device_(structure.device_),
@@ -109,7 +115,7 @@ bool SameStructure(const Scenario& a, const Scenario& b) {
 }  // namespace
 
 std::optional<Pipeline> Pipeline::Rebind(const Scenario& scenario) const {
-  if (!SameStructure(scenario_, scenario)) return std::nullopt;
+  if (!SameStructure(*built_for_, scenario)) return std::nullopt;
   return Pipeline(*this, scenario);
 }
 
@@ -146,9 +152,9 @@ ic_stage Pipeline::StageOf(const Step& step, const ic_layer& layer) const {
   stage.batch = step.batch;
   stage.query_tokens = step.query_tokens;
   stage.context_tokens = step.context_tokens;
-  stage.weight_dtype = scenario_.weights.id;
-  stage.activation_dtype = scenario_.activations.id;
-  stage.kv_dtype = scenario_.kv.id;
+  stage.weight_dtype = scenario_->weights.id;
+  stage.activation_dtype = scenario_->activations.id;
+  stage.kv_dtype = scenario_->kv.id;
   stage.weight_bytes_per_element = precision_.weight;
   stage.activation_bytes_per_element = precision_.activation;
   stage.kv_bytes_per_element = precision_.kv;
@@ -157,32 +163,38 @@ ic_stage Pipeline::StageOf(const Step& step, const ic_layer& layer) const {
   return stage;
 }
 
-absl::StatusOr<std::vector<ic_phase_cost>> Pipeline::AttentionPhases(const Step& step,
-                                                                     size_t attention_class) const {
+absl::Status Pipeline::AttentionPhasesInto(const Step& step, size_t attention_class,
+                                           std::vector<ic_phase_cost>& phases) const {
   const AttentionClass& c = attention_->classes()[attention_class];
   const VariantBinding& variant = attention_->variant(c.variant);
   const ic_stage stage = StageOf(step, c.layer);
   const ic_attention_shape& shape = variant.shape;
-  ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, variant.plugin.Phases(shape, stage));
-  RETURN_IF_ERROR(kernel_.RewriteTraffic(shape, stage, device_, phases));
-  return phases;
+  RETURN_IF_ERROR(variant.plugin.PhasesInto(shape, stage, phases));
+  return kernel_.RewriteTraffic(shape, stage, device_, phases);
 }
 
 absl::StatusOr<std::vector<AttentionSlice>> Pipeline::AttentionByClass(const Step& step) const {
-  const std::vector<AttentionClass>& classes = attention_->classes();
   std::vector<AttentionSlice> slices;
-  slices.reserve(classes.size());
-  for (size_t c = 0; c < classes.size(); ++c) {
-    ASSIGN_OR_RETURN(std::vector<ic_phase_cost> phases, AttentionPhases(step, c));
-    slices.push_back({classes[c].layers, c, std::move(phases)});
-  }
+  RETURN_IF_ERROR(AttentionByClassInto(step, slices));
   return slices;
+}
+
+absl::Status Pipeline::AttentionByClassInto(const Step& step,
+                                            std::vector<AttentionSlice>& slices) const {
+  const std::vector<AttentionClass>& classes = attention_->classes();
+  slices.resize(classes.size());
+  for (size_t c = 0; c < classes.size(); ++c) {
+    slices[c].layers = classes[c].layers;
+    slices[c].attention_class = c;
+    RETURN_IF_ERROR(AttentionPhasesInto(step, c, slices[c].phases));
+  }
+  return absl::OkStatus();
 }
 
 void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
                                  const std::vector<ic_phase_cost>& attention,
                                  std::vector<ic_phase_cost>& phases) const {
-  const registry::Model& model = scenario_.model;
+  const registry::Model& model = scenario_->model;
   // In display order (PhaseDisplayRank: norms, attention, FFN, communication), so that sorting
   // the group, which it still is for the variant's records, moves nothing in the common case.
   phases.push_back(NormPhase(IC_PHASE_ATTN_NORM, model, step, precision_));
@@ -206,7 +218,7 @@ void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
 }
 
 void Pipeline::AppendModelPhases(const Step& step, std::vector<ic_phase_cost>& phases) const {
-  const registry::Model& model = scenario_.model;
+  const registry::Model& model = scenario_->model;
   phases.insert(phases.end(), {TokenIdsPhase(), EmbeddingPhase(model, step, precision_),
                                NormPhase(IC_PHASE_FINAL_NORM, model, step, precision_),
                                LmHeadPhase(model, step, precision_), SamplingPhase(model, step)});
@@ -232,8 +244,8 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
   StageLedger ledger;
   ledger.step = step;
   ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
-  ledger.groups.reserve(layer_kinds_.size());
-  for (const LayerKind& kind : layer_kinds_) {
+  ledger.groups.reserve(layer_kinds_->size());
+  for (const LayerKind& kind : *layer_kinds_) {
     LayerGroup& group = ledger.groups.emplace_back();
     group.name = kind.name;
     group.layers = kind.layers;
@@ -254,14 +266,20 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
 }
 
 absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step) const {
+  EvaluationScratch scratch;
+  return LargestPhaseActivationBytes(step, scratch);
+}
+
+absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step,
+                                                             EvaluationScratch& scratch) const {
   RETURN_IF_ERROR(CheckStep(step));
-  ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
-  std::vector<ic_phase_cost> phases;
+  RETURN_IF_ERROR(AttentionByClassInto(step, scratch.attention));
+  std::vector<ic_phase_cost>& phases = scratch.phases;
   phases.reserve(kModelPhases + kBuiltinLayerPhases + 16);
   double largest = 0;
-  for (const LayerKind& kind : layer_kinds_) {
+  for (const LayerKind& kind : *layer_kinds_) {
     phases.clear();
-    AppendLayerPhases(kind, step, attention[kind.attention_class].phases, phases);
+    AppendLayerPhases(kind, step, scratch.attention[kind.attention_class].phases, phases);
     for (const ic_phase_cost& cost : phases) largest = std::max(largest, cost.activation_bytes);
   }
   phases.clear();
@@ -298,7 +316,7 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
 }
 
 absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
-  const Scenario& s = scenario_;
+  const Scenario& s = *scenario_;
   const int64_t batch = ReplicaBatch(s, s.concurrency);
   ASSIGN_OR_RETURN(const StageLedger prefill, Evaluate(PerGpuStep(s, IC_STAGE_PREFILL, batch,
                                                                   s.input_tokens, s.input_tokens)));
@@ -314,7 +332,7 @@ absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
   // The meters are the expert group's mean GPU's: a ledger of its busiest (imbalanced MoE
   // routing) is evaluated again without the imbalance (attention, all the decode sum samples,
   // does not depend on it).
-  const bool moe = std::any_of(layer_kinds_.begin(), layer_kinds_.end(),
+  const bool moe = std::any_of(layer_kinds_->begin(), layer_kinds_->end(),
                                [](const LayerKind& kind) { return kind.moe; });
   if (moe && (prefill_per_gpu.step.moe_imbalance != 1 || decode_per_gpu.step.moe_imbalance != 1)) {
     Step prefill = prefill_per_gpu.step;
@@ -324,7 +342,7 @@ absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
     ASSIGN_OR_RETURN(const StageLedger decode_mean_gpu, Evaluate(decode));
     return WholeModel(prefill_mean_gpu, decode_mean_gpu, hook);
   }
-  const Scenario& s = scenario_;
+  const Scenario& s = *scenario_;
   Ledger ledger;
   ledger.prefill = WholeModelOf(prefill_per_gpu);
   ledger.decode = WholeModelOf(decode_per_gpu);
@@ -355,17 +373,24 @@ absl::StatusOr<int64_t> Pipeline::SumPerGpuDecode(PerGpuDecodeHook& hook) const 
 absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
                                                      std::vector<ic_phase_cost>* whole_model,
                                                      PerGpuDecodeHook* hook) const {
-  const Scenario& s = scenario_;
+  const Scenario& s = *scenario_;
   const int64_t steps = s.output_tokens - 1;
   if (hook != nullptr) hook->sums.clear();
   // Step k's attention on one GPU, as one sample: per phase its class (shape) and its
   // whole-model cost fields (values), then the hook's values of the same records.
+  std::vector<AttentionSlice> evaluated;  // a step's attention, its capacity reused by the next
+  std::vector<double> values;             // the hook's values of a step, likewise
   const SampleAt attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
     Step step = per_gpu_decode;
     step.kind = IC_STAGE_DECODE;
     step.query_tokens = 1;
     step.context_tokens = s.input_tokens + k;
-    ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
+    const std::vector<AttentionSlice>* known =
+        hook != nullptr && hook->per_gpu_attention != nullptr && hook->per_gpu == step
+            ? hook->per_gpu_attention
+            : nullptr;
+    if (known == nullptr) RETURN_IF_ERROR(AttentionByClassInto(step, evaluated));
+    const std::vector<AttentionSlice>& attention = known != nullptr ? *known : evaluated;
     AffineSample sample;
     if (whole_model != nullptr) {
       for (const AttentionSlice& slice : attention) {
@@ -378,7 +403,7 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
       }
     }
     if (hook != nullptr) {
-      std::vector<double> values;
+      values.clear();
       RETURN_IF_ERROR(hook->values(attention, values));
       sample.shape.push_back(-static_cast<int64_t>(values.size()) - 1);  // marks the hook's part
       sample.values.insert(sample.values.end(), values.begin(), values.end());

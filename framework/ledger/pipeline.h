@@ -30,12 +30,21 @@ struct AttentionSlice {
   std::vector<ic_phase_cost> phases;
 };
 
+// Buffers a caller keeps across evaluations of steps, so that repeated ones allocate nothing.
+struct EvaluationScratch {
+  std::vector<AttentionSlice> attention;
+  std::vector<ic_phase_cost> phases;
+};
+
 // Lets one decode sum yield both costs and times: at each decode step the pipeline sums
 // (context input + k, k = 1 .. output - 1) it evaluates attention in `per_gpu`'s layout once,
 // adds the records' whole-model meters to the ledger's sum and asks `values` for numbers of the
 // same records (e.g. each phase's seconds), summed into `sums`.
 struct PerGpuDecodeHook {
   Step per_gpu;  // batch, tensor parallel, ... of one GPU; kind/tokens/context are set per step
+  // The attention of `per_gpu` itself (a decode step), when already evaluated: a step of the sum
+  // equal to it is not evaluated again (the sum's first probe is the mean context's step).
+  const std::vector<AttentionSlice>* per_gpu_attention = nullptr;
   std::function<absl::Status(const std::vector<AttentionSlice>& per_gpu,
                              std::vector<double>& values)>
       values;
@@ -49,7 +58,8 @@ class Pipeline {
   static absl::StatusOr<Pipeline> Create(const Scenario& scenario, const PluginSet& plugins);
   // This pipeline for `scenario`, when it has the structure this one was built for (the same
   // model, variant and kernel plugins, tensor parallelism, device sizes and precision): what
-  // Create would return from the same plugins, without classifying the layers again. nullopt
+  // Create would return from the same plugins, without classifying the layers again (nor
+  // copying `scenario`: the result refers to it, so use it only while `scenario` lives). nullopt
   // when any of them differs.
   std::optional<Pipeline> Rebind(const Scenario& scenario) const;
 
@@ -76,8 +86,12 @@ class Pipeline {
   absl::StatusOr<StageLedger> Evaluate(const Step& step,
                                        std::vector<AttentionSlice>* attention = nullptr) const;
   // The largest activation_bytes of any one phase record of `step` (what the memory model's
-  // activation peak starts from), without building the ledger.
+  // activation peak starts from), without building the ledger. `scratch`, kept by a caller that
+  // asks many times, holds the records meanwhile (its capacity reused: no allocation after the
+  // first call).
   absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step) const;
+  absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step,
+                                                     EvaluationScratch& scratch) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),
   // before any window evicts it (a layer reading another's cache adds none).
   absl::StatusOr<double> KvCacheBytesPerToken(int64_t tensor_parallel) const;
@@ -87,8 +101,10 @@ class Pipeline {
                                                  int64_t tensor_parallel) const;
   // The attention phases (variant, then kernel) of `step`, one slice per attention class.
   absl::StatusOr<std::vector<AttentionSlice>> AttentionByClass(const Step& step) const;
+  // The same into `slices`, whose vectors' capacity is reused.
+  absl::Status AttentionByClassInto(const Step& step, std::vector<AttentionSlice>& slices) const;
 
-  const Scenario& scenario() const { return scenario_; }
+  const Scenario& scenario() const { return *scenario_; }
 
  private:
   struct LayerKind {
@@ -102,8 +118,9 @@ class Pipeline {
   // `structure`'s layers, plugins and device for `scenario` (Rebind).
   Pipeline(const Pipeline& structure, const Scenario& scenario);
   ic_stage StageOf(const Step& step, const ic_layer& layer) const;
-  absl::StatusOr<std::vector<ic_phase_cost>> AttentionPhases(const Step& step,
-                                                             size_t attention_class) const;
+  // The attention phases of one class at `step` into `phases` (capacity reused).
+  absl::Status AttentionPhasesInto(const Step& step, size_t attention_class,
+                                   std::vector<ic_phase_cost>& phases) const;
   // The decode steps' attention summed into `whole_model` (when not null; phases x layers) and
   // into hook->sums (when given); returns the steps evaluated.
   absl::StatusOr<int64_t> SumDecodeAttention(const Step& per_gpu_decode,
@@ -117,12 +134,17 @@ class Pipeline {
                          std::vector<ic_phase_cost>& phases) const;
   void AppendModelPhases(const Step& step, std::vector<ic_phase_cost>& phases) const;
 
-  Scenario scenario_;
+  // The scenario Create was given (what Rebind compares with), shared by the rebound copies.
+  std::shared_ptr<const Scenario> built_for_;
+  // The scenario evaluated: built_for_, or the one Rebind was given, which a rebound pipeline
+  // only refers to (it must outlive the pipeline's use; PipelineCache hands a pipeline out for
+  // one evaluation of that scenario).
+  const Scenario* scenario_;
   AttentionKernelPlugin kernel_;
   std::shared_ptr<const AttentionLayers> attention_;
   ic_kernel_device device_;
   Precision precision_;
-  std::vector<LayerKind> layer_kinds_;
+  std::shared_ptr<const std::vector<LayerKind>> layer_kinds_;  // shared by rebound copies
 };
 
 }  // namespace infercost::framework

@@ -17,7 +17,9 @@ namespace infercost::framework {
 
 class PipelineCache {
  public:
-  // Pipeline::Create(scenario, plugins), or the previous pipeline rebound to `scenario`.
+  // Pipeline::Create(scenario, plugins), or the previous pipeline rebound to `scenario` (which
+  // then refers to `scenario`: evaluate it while `scenario` lives; the next Get only compares
+  // structures, with the scenario the pipeline was created for).
   absl::StatusOr<std::shared_ptr<const Pipeline>> Get(const Scenario& scenario,
                                                       const PluginSet& plugins);
 

@@ -25,19 +25,15 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
 
 namespace {
 
-// Peak live activations of `step` when its largest phase record moves `largest_phase` bytes.
+// Peak live activations of `step` when its largest phase record moves `largest_phase` bytes:
+// that phase's working set (its inputs and outputs) plus the residual stream (T x d) that stays
+// alive across the layer.
 double PeakWith(double largest_phase, const Step& step, const registry::Model& model,
                 double activation_bytes) {
   return largest_phase + step.tokens() * static_cast<double>(model.hidden_size) * activation_bytes;
 }
 
 }  // namespace
-
-absl::StatusOr<double> ActivationPeak(const Pipeline& pipeline, const Step& step,
-                                      const registry::Model& model, double activation_bytes) {
-  ASSIGN_OR_RETURN(const double largest, pipeline.LargestPhaseActivationBytes(step));
-  return PeakWith(largest, step, model, activation_bytes);
-}
 
 void MemoryModel::Remember(const StageLedger& evaluated) const {
   double largest = 0;
@@ -56,13 +52,18 @@ absl::StatusOr<double> MemoryModel::PeakOf(const Step& step) const {
   for (const auto& [seen, peak] : peaks_) {
     if (seen == step) return peak;
   }
-  ASSIGN_OR_RETURN(const double peak, ActivationPeak(pipeline_, step, scenario_.model,
-                                                     scenario_.activations.bytes_per_element));
+  ASSIGN_OR_RETURN(const double largest, pipeline_.LargestPhaseActivationBytes(step, scratch_));
+  const double peak =
+      PeakWith(largest, step, scenario_.model, scenario_.activations.bytes_per_element);
   peaks_.emplace_back(step, peak);
   return peak;
 }
 
 absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
+  return Evaluate(concurrency, /*exact=*/true);
+}
+
+absl::StatusOr<MemoryPerGpu> MemoryModel::Evaluate(int64_t concurrency, bool exact) const {
   const Scenario& scenario = scenario_;
   MemoryPerGpu memory;
   memory.capacity_bytes = scenario.hardware.memory_capacity_bytes;
@@ -70,14 +71,21 @@ absl::StatusOr<MemoryPerGpu> MemoryModel::At(int64_t concurrency) const {
   memory.reserve_bytes = reserve_bytes_;
   const int64_t batch = ReplicaBatch(scenario, concurrency);
   memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence_;
+  const auto settle = [&](double activation_bytes) {
+    memory.activation_bytes = activation_bytes;
+    memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
+                        memory.activation_bytes - memory.reserve_bytes;
+    memory.fits = memory.free_bytes >= 0;
+  };
   ASSIGN_OR_RETURN(const double prefill_peak, PeakOf(PeakPrefillStep(scenario, concurrency)));
+  // The activations are at least the prefill's peak: if that alone does not fit, neither does
+  // the maximum with the decode step's (whose evaluation is saved when `exact` is not asked).
+  settle(prefill_peak);
+  if (!exact && !memory.fits) return memory;
   ASSIGN_OR_RETURN(const double decode_peak,
                    PeakOf(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
                                      scenario.input_tokens + scenario.output_tokens)));
-  memory.activation_bytes = std::max(prefill_peak, decode_peak);
-  memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
-                      memory.activation_bytes - memory.reserve_bytes;
-  memory.fits = memory.free_bytes >= 0;
+  settle(std::max(prefill_peak, decode_peak));
   return memory;
 }
 
@@ -114,9 +122,10 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     fails_free = known->free_bytes;
   }
   if (fails - fits <= 1) return fits;
-  // Narrows the bracket with an evaluation at `next` (inside it).
+  // Narrows the bracket with an evaluation at `next` (inside it). A point that does not fit
+  // keeps an upper bound of its free bytes (still below zero), which only steers the guesses.
   const auto probe = [&](int64_t next) -> absl::Status {
-    ASSIGN_OR_RETURN(const MemoryPerGpu at, At(next));
+    ASSIGN_OR_RETURN(const MemoryPerGpu at, Evaluate(next, /*exact=*/false));
     if (at.fits) {
       fits = next;
       fits_free = at.free_bytes;
@@ -156,7 +165,7 @@ absl::StatusOr<int64_t> MemoryModel::MaxConcurrency(int64_t known_concurrency,
     // The upper end, evaluated (at most the largest concurrency accepted): if even it fits, so
     // does everything below it.
     const int64_t upper = std::min(fails, kMaxConcurrency);
-    ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, At(upper));
+    ASSIGN_OR_RETURN(const MemoryPerGpu at_upper, Evaluate(upper, /*exact=*/false));
     if (at_upper.fits) return fails - 1;
     fails = upper;
     fails_free = at_upper.free_bytes;

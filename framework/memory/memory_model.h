@@ -35,11 +35,6 @@ struct MemoryPerGpu {
 // the embedding, LM head and final norm.
 double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s);
 
-// Peak live activations of one step: the largest phase's working set (its inputs and outputs)
-// plus the residual stream (T x d) that stays alive across the layer.
-absl::StatusOr<double> ActivationPeak(const Pipeline& pipeline, const Step& step,
-                                      const registry::Model& model, double activation_bytes);
-
 class MemoryModel {
  public:
   MemoryModel(const Pipeline& pipeline, const Scenario& scenario, double weights_bytes,
@@ -48,7 +43,9 @@ class MemoryModel {
         scenario_(scenario),
         weights_bytes_(weights_bytes),
         kv_bytes_per_sequence_(kv_bytes_per_sequence),
-        reserve_bytes_(reserve_bytes) {}
+        reserve_bytes_(reserve_bytes) {
+    peaks_.reserve(8);  // the summary's two steps and the search's few
+  }
 
   // Memory of one GPU at `concurrency` sequences.
   absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const;
@@ -67,6 +64,10 @@ class MemoryModel {
   void Remember(const StageLedger& evaluated) const;
 
  private:
+  // At(concurrency); with `exact` false, a point whose prefill peak alone does not fit is
+  // returned without evaluating its decode step: `fits` is still exact, `activation_bytes` a lower
+  // bound and `free_bytes` an upper bound (below zero).
+  absl::StatusOr<MemoryPerGpu> Evaluate(int64_t concurrency, bool exact) const;
   // ActivationPeak of `step`, remembered: the search evaluates the same steps again (a chunked
   // prefill's step is one for every concurrency above a chunk).
   absl::StatusOr<double> PeakOf(const Step& step) const;
@@ -77,6 +78,7 @@ class MemoryModel {
   double kv_bytes_per_sequence_;  // one sequence at input + output tokens, all layers of one shard
   double reserve_bytes_;
   mutable std::vector<std::pair<Step, double>> peaks_;
+  mutable EvaluationScratch scratch_;  // the peaks' records, reused from one step to the next
 };
 
 }  // namespace infercost::framework

@@ -1,6 +1,7 @@
 #include "framework/timing/step_timer.h"
 
 #include <algorithm>
+#include <array>
 #include <utility>
 
 #include "absl/container/inlined_vector.h"
@@ -13,19 +14,39 @@
 namespace infercost::framework {
 namespace {
 
-void Merge(std::vector<PhaseTiming>& into, const PhaseTiming& timing) {
-  for (PhaseTiming& existing : into) {
-    if (existing.phase != timing.phase) continue;
-    existing.calls += timing.calls;
-    existing.compute_s += timing.compute_s;
-    existing.memory_s += timing.memory_s;
-    existing.communication_s += timing.communication_s;
-    existing.overhead_s += timing.overhead_s;
-    existing.time_s += timing.time_s;
-    return;
+// Where each phase's merged timing sits in a stage's list (by phase id; -1: not yet there).
+// Phase ids past the known ones (never in a checked ledger) are looked up one by one.
+class PhaseSlots {
+ public:
+  PhaseSlots() { slots_.fill(-1); }
+
+  // Adds `timing` to the record of its phase in `into`, or appends it.
+  void Merge(std::vector<PhaseTiming>& into, const PhaseTiming& timing) {
+    PhaseTiming* existing = Find(into, timing.phase);
+    if (existing == nullptr) {
+      if (sdk::IsKnownPhase(timing.phase)) slots_[timing.phase] = static_cast<int16_t>(into.size());
+      into.push_back(timing);
+      return;
+    }
+    existing->calls += timing.calls;
+    existing->compute_s += timing.compute_s;
+    existing->memory_s += timing.memory_s;
+    existing->communication_s += timing.communication_s;
+    existing->overhead_s += timing.overhead_s;
+    existing->time_s += timing.time_s;
   }
-  into.push_back(timing);
-}
+
+ private:
+  PhaseTiming* Find(std::vector<PhaseTiming>& into, ic_phase_id phase) const {
+    if (sdk::IsKnownPhase(phase)) return slots_[phase] < 0 ? nullptr : &into[slots_[phase]];
+    for (PhaseTiming& timing : into) {
+      if (timing.phase == phase) return &timing;
+    }
+    return nullptr;
+  }
+
+  std::array<int16_t, IC_PHASE_COUNT_V1_1> slots_;
+};
 
 // A non-communication record's timing at `calls` calls, from the plugin's time of one.
 PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_time& time) {
@@ -161,6 +182,7 @@ absl::Status StepTimer::TimeEachPhase(const std::vector<ic_phase_cost>& phases, 
                                       std::vector<double>& seconds) const {
   absl::InlinedVector<PhaseTiming, 32> timings(phases.size());
   RETURN_IF_ERROR(TimeRecords(phases.data(), phases.size(), calls, timings.data()));
+  seconds.reserve(seconds.size() + timings.size());
   for (const PhaseTiming& timing : timings) seconds.push_back(timing.time_s);
   return absl::OkStatus();
 }
@@ -190,25 +212,26 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   stage.phases.reserve(per_gpu.phases.size());
   absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records
   absl::InlinedVector<PhaseTiming, 32> kernel_timings;
+  PhaseSlots slots;
   // Times `records` at `calls` calls each and merges them into the stage in their order: the
   // kernels in one call to the plugin, collectives one by one.
   const auto merge_all = [&](const std::vector<ic_phase_cost>& records,
                              double calls) -> absl::Status {
     kernels.clear();
     for (const ic_phase_cost& cost : records) {
-      if (PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) kernels.push_back(cost);
+      if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) kernels.push_back(cost);
     }
     kernel_timings.resize(kernels.size());
     RETURN_IF_ERROR(TimeRecords(kernels.data(), kernels.size(), calls, kernel_timings.data()));
     size_t next_kernel = 0;
     for (const ic_phase_cost& cost : records) {
-      if (PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
-        Merge(stage.phases, kernel_timings[next_kernel++]);
+      if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
+        slots.Merge(stage.phases, kernel_timings[next_kernel++]);
         continue;
       }
       ASSIGN_OR_RETURN(PhaseTiming timing,
                        TimePhase(cost, calls, per_gpu.FindCollective(cost.phase)));
-      Merge(stage.phases, timing);
+      slots.Merge(stage.phases, timing);
     }
     return absl::OkStatus();
   };
@@ -222,11 +245,17 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
     RETURN_IF_ERROR(merge_all(group.phases, calls));
   }
   SortByDisplayRank(stage.phases);
+  // The ledger's whole-step record of each phase, by phase id (the same phases, each once).
+  std::array<const ic_phase_cost*, IC_PHASE_COUNT_V1_1> ledger_records{};
+  for (const ic_phase_cost& cost : per_gpu.phases) {
+    if (sdk::IsKnownPhase(cost.phase)) ledger_records[cost.phase] = &cost;
+  }
   for (PhaseTiming& timing : stage.phases) {
     if (timing.calls > 1) timing.bound = DominantBound(timing);
     stage.kernels_s += timing.time_s;
     // Intensity of the merged record: recompute from the ledger's whole-step numbers.
-    if (const ic_phase_cost* cost = per_gpu.Find(timing.phase)) {
+    if (const ic_phase_cost* cost = sdk::IsKnownPhase(timing.phase) ? ledger_records[timing.phase]
+                                                                    : per_gpu.Find(timing.phase)) {
       const double bytes = sdk::HbmBytes(*cost);
       timing.arithmetic_intensity =
           bytes > 0 ? (cost->matrix_flops + cost->vector_flops) / bytes : 0;
