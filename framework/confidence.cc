@@ -19,7 +19,10 @@ Confidence AssessConfidence(const TimeBand& band, double value, double coverage)
   }
   // The measurement lies in [low_s, high_s] at `coverage`: how far that is from the prediction.
   c.band = std::max(band.high_s / value - 1, 1 - band.low_s / value);
-  c.level = c.band <= kHighConfidenceBand + 1e-9     ? "high"
+  // Without measurements of its own regime the band is a stand-in (every regime's, doubled), whose
+  // width follows how well the other regimes are predicted: it does not earn a level above low.
+  c.level = !band.calibrated                         ? "low"
+            : c.band <= kHighConfidenceBand + 1e-9   ? "high"
             : c.band <= kMediumConfidenceBand + 1e-9 ? "medium"
                                                      : "low";
   return c;

@@ -2,7 +2,9 @@
 // the headline time's band (framework/error_band.h; static: end-to-end, serving and disagg: TPOT)
 // as a ± fraction, labelled with the explainer's levels (calculator-spec §4: high within ±30 %,
 // medium within ±50 %, low beyond), with the measurements behind it and every reason it was
-// widened. No rule on engine, device or model names: only what was measured.
+// widened. No rule on engine, device or model names: only what was measured. A regime with no
+// measurements of its own (TimeBand::calibrated false: the stand-in band of every regime) is low,
+// whatever that stand-in's width.
 //
 // The level is decided without text; the reasons are written only when a report asks for them.
 //

@@ -16,9 +16,11 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
+#include "validation/overlapped_passes.h"
 #include "validation/row_estimate.h"
 
 namespace infercost::validation {
@@ -60,12 +62,24 @@ std::string AnlModelPreset(const std::string& model);
 // and KV cache, input = output = length, concurrency = batch. NotFound for an unmapped name.
 absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row);
 
+// The passes of a row that no host synchronisation separates (validation/overlapped_passes.h):
+// for llama.cpp with a prompt batch of 1 the first length - 1 prompt tokens' passes, overlapped
+// min(GPUs of its layer pipeline, 4) at a time; none for every other row.
+OverlappedPasses AnlOverlappedPasses(const AnlRow& row, const framework::ScenarioRequest& request);
+
+// The e2e latency the row measures: `estimate`'s, with AnlOverlappedPasses applied.
+absl::StatusOr<double> AnlPredictedLatency(const AnlRow& row,
+                                           const framework::ScenarioRequest& request,
+                                           const framework::Estimate& estimate,
+                                           const registry::Presets& presets,
+                                           const framework::PluginSet& plugins);
+
 using AnlFilter = ValidationFilter;
 
 struct AnlResult {
   AnlRow row;
   framework::ScenarioRequest request;
-  double predicted_s = 0;  // framework::EstimateScenario's e2e_s
+  double predicted_s = 0;  // AnlPredictedLatency: EstimateScenario's e2e_s, passes overlapped
   double relative_error = 0;
   std::string band_regime;  // framework::RegimeOf(scenario, "e2e")  // predicted / measured - 1
   bool fits = true;         // the model's memory verdict for the batch

@@ -34,7 +34,7 @@ absl::StatusOr<std::vector<FitRow>> AnlRows(const std::string& path, const std::
     if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
     const bool fit = fitted.count(request->model) > 0;
     if (!fit && held_out.count(request->model) == 0) continue;
-    out.push_back({row.source, *request, row.latency_s, !fit});
+    out.push_back({row.source, *request, row.latency_s, !fit, AnlOverlappedPasses(row, *request)});
   }
   return out;
 }
@@ -50,7 +50,7 @@ absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::
     if (row.mode != "agg" || !use(row)) continue;
     absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, "static");
     if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
-    out.push_back({row.source, *request, row.tpot_ms / 1e3, !fit(row)});
+    out.push_back({row.source, *request, row.tpot_ms / 1e3, !fit(row), OverlappedPasses{}});
   }
   return out;
 }
@@ -93,8 +93,11 @@ absl::StatusOr<double> Ratio(const FitRow& row, const std::string& metric,
                              const registry::Presets& presets,
                              const framework::PluginSet& plugins) {
   ASSIGN_OR_RETURN(framework::Estimate e, EstimateRow(row.source, row.request, presets, plugins));
-  const double predicted = metric == "tpot" ? e.summary.tpot_s : e.summary.e2e_s;
-  return predicted / row.measured_s;
+  if (metric == "tpot") return e.summary.tpot_s / row.measured_s;
+  ASSIGN_OR_RETURN(const double e2e,
+                   E2eWithOverlappedPasses(row.source, row.request, row.overlapped, e.summary.e2e_s,
+                                           presets, plugins));
+  return e2e / row.measured_s;
 }
 
 // Presets with `engine`'s keys set on `hardware`.
@@ -166,9 +169,12 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
                                           {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
       // An engine's GEMMs cannot beat the device's measured large-GEMM efficiency: MI300X's
       // BF16 GEMM reaches 0.51 of peak (presets/hardware/mi300x.toml [efficiency]); MI250 has no
-      // measurement, so the generic 0.9 bound stays.
+      // measurement, so the generic 0.9 bound stays. The lower bound is 0.03, not 0.1: ANL's
+      // vLLM on MI300X reaches ~0.05-0.08 of peak at large batches (the growth of step time
+      // per sequence falls as a + c / TP over TP 1-8 and c scales with the model's FLOPs:
+      // docs/calibration.md, "vLLM on MI300X: the GEMM rate the TP series shows").
       const double matmul_max = std::string(hardware) == "mi300x" ? 0.51 : 0.9;
-      spec.free = {{"matmul_efficiency", 0.1, matmul_max}, {"bandwidth_efficiency", 0.2, 0.92}};
+      spec.free = {{"matmul_efficiency", 0.03, matmul_max}, {"bandwidth_efficiency", 0.2, 0.92}};
       if (std::string(engine) == "llamacpp") {
         spec.free.push_back({"kernel_overhead_s", 0, 100e-6});
         spec.free.push_back({"per_step_overhead_s", 0, 20e-3});

@@ -19,6 +19,7 @@
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
+#include "validation/overlapped_passes.h"
 
 namespace infercost::validation {
 
@@ -28,6 +29,8 @@ struct FitRow {
   framework::ScenarioRequest request;
   double measured_s = 0;
   bool held_out = false;  // reported, never fitted
+  // Leading passes no host synchronisation separates (e2e rows; validation/overlapped_passes.h).
+  OverlappedPasses overlapped;
 };
 
 // A free key of the engine preset and its physical range.

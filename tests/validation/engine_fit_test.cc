@@ -53,13 +53,15 @@ TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
 
 // The rows held out of each ANL fit (another model than the fitted ones), predicted with the
 // committed presets: docs/calibration.md states 5.3% / 6.8% (vLLM, Llama-2-7B on H100 / A100),
-// 14.1% (DeepSpeed-MII, Llama-2-70B), 14.7% / 3.7% (llama.cpp on MI300X / MI250, Llama-2-7B,
-// one sequence per row) and 8.6% / 7.0% (vLLM on MI300X / MI250, Llama-2-7B, with vLLM's
-// paged-attention kernel switch and the devices' KV sharing: framework/timing/decode_attention.h;
-// 29.1% / 7.4% without), and 12.2% / 8.0% over every held-out row here (TensorRT-LLM,
-// Llama-2-7B on H100 / A100, with ANL's TensorRT-LLM 0.11 single-block decode attention; 12.9% /
-// 10.0% before it; `calibrate` states 9.8% / 7.9% over the rows that fit in memory); bounds with
-// a margin.
+// 14.1% (DeepSpeed-MII, Llama-2-70B), 14.0% / 3.7% (llama.cpp on MI300X / MI250, Llama-2-7B,
+// one sequence per row, prompt passes overlapped on the layer pipeline:
+// validation/overlapped_passes.h; 14.7% / 3.7% before) and 10.7% / 7.0% (vLLM on MI300X / MI250,
+// Llama-2-7B, with vLLM's paged-attention kernel switch and the devices' KV sharing:
+// framework/timing/decode_attention.h; 29.1% / 7.4% without; MI300X 8.6% before its re-fit with
+// the matmul efficiency free below 0.1, which took Llama-3-70B from 16.4% to 3.9%), and 12.2%
+// / 8.0% over every held-out row here (TensorRT-LLM, Llama-2-7B on H100 / A100, with ANL's
+// TensorRT-LLM 0.11 single-block decode attention; 12.9% / 10.0% before it; `calibrate` states 9.8%
+// / 7.9% over the rows that fit in memory); bounds with a margin.
 TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
   struct Case {
     const char* engine;
@@ -79,7 +81,11 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
       absl::StatusOr<framework::Estimate> e =
           EstimateRow(row.source, row.request, RepoPresets(), InTreePlugins());
       ASSERT_TRUE(e.ok()) << e.status();
-      errors.push_back(e->summary.e2e_s / row.measured_s - 1);
+      absl::StatusOr<double> e2e =
+          E2eWithOverlappedPasses(row.source, row.request, row.overlapped, e->summary.e2e_s,
+                                  RepoPresets(), InTreePlugins());
+      ASSERT_TRUE(e2e.ok()) << e2e.status();
+      errors.push_back(*e2e / row.measured_s - 1);
     }
     EXPECT_GE(errors.size(), 20u) << c.engine << " on " << c.hardware;
     EXPECT_LE(MedianAbsolute(errors), c.bound) << c.engine << " on " << c.hardware;
