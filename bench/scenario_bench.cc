@@ -9,6 +9,7 @@
 #include "framework/estimate.h"
 #include "framework/ledger/pipeline.h"
 #include "framework/loader/plugin_loader.h"
+#include "framework/scenario_cache.h"
 #include "registry/presets.h"
 
 namespace infercost {
@@ -148,6 +149,32 @@ void BM_EstimateBatch(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(requests.size()));
 }
 BENCHMARK(BM_EstimateBatch)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A sweep point's scenario (issue 13, point 6): made from names each time (MakeScenario: preset
+// look-ups, calibration, the model copied) or, as `sweep` and EstimateBatch make it, through a
+// ScenarioCache (the named fields resolved once, the numbers re-checked in place); the
+// concurrency changes every point.
+void BM_MakeScenario(benchmark::State& state) {
+  framework::ScenarioRequest request;
+  int64_t concurrency = 0;
+  for (auto _ : state) {
+    request.concurrency = 1 + concurrency++ % 1000;
+    benchmark::DoNotOptimize(framework::MakeScenario(request, Presets()));
+  }
+}
+BENCHMARK(BM_MakeScenario);
+
+void BM_ScenarioCacheGet(benchmark::State& state) {
+  framework::ScenarioRequest request;
+  framework::ScenarioCache scenarios(
+      [](const framework::ScenarioRequest& r) { return framework::MakeScenario(r, Presets()); });
+  int64_t concurrency = 0;
+  for (auto _ : state) {
+    request.concurrency = 1 + concurrency++ % 1000;
+    benchmark::DoNotOptimize(scenarios.Get(request));
+  }
+}
+BENCHMARK(BM_ScenarioCacheGet);
 
 }  // namespace
 }  // namespace infercost

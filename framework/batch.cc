@@ -6,6 +6,8 @@
 #include <system_error>
 #include <thread>
 
+#include "framework/scenario_cache.h"
+
 namespace infercost::framework {
 
 void ParallelFor(size_t count, int threads,
@@ -37,16 +39,19 @@ std::vector<BatchResult> EstimateBatch(const std::vector<ScenarioRequest>& reque
                                        int threads) {
   std::vector<BatchResult> results(requests.size());
   ParallelFor(requests.size(), threads, [&] {
-    // One pipeline cache per thread: requests of one structure share their pipeline.
+    // One pipeline cache per thread: requests of one structure share their pipeline; and one
+    // scenario cache: requests with the same names only re-check their numbers.
     auto pipelines = std::make_shared<PipelineCache>();
-    return [&, pipelines](size_t i) {
-      absl::StatusOr<Scenario> scenario = MakeScenario(requests[i], presets);
+    auto scenarios = std::make_shared<ScenarioCache>(
+        [&presets](const ScenarioRequest& request) { return MakeScenario(request, presets); });
+    return [&, pipelines, scenarios](size_t i) {
+      absl::StatusOr<const Scenario*> scenario = scenarios->Get(requests[i]);
       if (!scenario.ok()) {
         results[i].status = scenario.status();
         return;
       }
       absl::StatusOr<Estimate> estimate =
-          EstimateScenario(*scenario, plugins, EstimateDetail::kSummary, pipelines.get());
+          EstimateScenario(**scenario, plugins, EstimateDetail::kSummary, pipelines.get());
       if (!estimate.ok()) {
         results[i].status = estimate.status();
         return;

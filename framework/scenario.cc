@@ -105,6 +105,42 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
   ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
   ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));
+  RETURN_IF_ERROR(ApplyScenarioNumbers(request, scenario));
+  scenario.attention_kernel = request.attention_kernel;
+  scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
+                                                                 : request.attention_variant;
+  if (!registry::IsPluginName(scenario.attention_variant)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--attention-variant \"{}\" is not a plugin name (a-z, 0-9, '.', '_', '-'); see "
+        "`infercost plugins` for the loaded attention variants",
+        scenario.attention_variant));
+  }
+  // Options reach the variant as given; the variant plugin validates them (Pipeline::Create).
+  for (const std::string& assignment : request.variant_options) {
+    ASSIGN_OR_RETURN(registry::VariantOption option,
+                     registry::ParseVariantOption(assignment, "--variant-option"));
+    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
+  }
+  if (!request.mla_form.empty()) {
+    ASSIGN_OR_RETURN(registry::VariantOption option,
+                     registry::ParseVariantOption("mla_form=" + request.mla_form, "--mla-form"));
+    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
+  }
+  return scenario;
+}
+
+bool SameNamedFields(const ScenarioRequest& a, const ScenarioRequest& b) {
+  return a.model == b.model && a.hardware == b.hardware && a.engine == b.engine &&
+         a.weights == b.weights && a.activations == b.activations && a.kv == b.kv &&
+         a.attention_kernel == b.attention_kernel && a.attention_variant == b.attention_variant &&
+         a.matmul_efficiency == b.matmul_efficiency &&
+         a.bandwidth_efficiency == b.bandwidth_efficiency &&
+         a.engine_settings == b.engine_settings && a.variant_options == b.variant_options &&
+         a.mla_form == b.mla_form;
+}
+
+absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scenario) {
+  scenario.warnings.clear();
   RETURN_IF_ERROR(CheckRange("--gpus", request.gpus, 1, kMaxGpus));
   RETURN_IF_ERROR(CheckRange("--input-tokens", request.input_tokens, 1, kMaxContextTokens));
   RETURN_IF_ERROR(CheckRange("--output-tokens", request.output_tokens, 1, kMaxContextTokens));
@@ -171,10 +207,14 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
         CheckRange("GPUs of both pools (workers x GPUs per worker)", total, 2, kMaxGpus));
     scenario.gpus = scenario.decode_pool.gpus;
     scenario.layout = scenario.decode_pool.layout;
-  } else if (!request.prefill_pool.Empty() || !request.decode_pool.Empty()) {
-    return absl::InvalidArgumentError(
-        "--prefill-* and --decode-* describe the pools of --mode disagg; add --mode disagg or "
-        "drop them");
+  } else {
+    if (!request.prefill_pool.Empty() || !request.decode_pool.Empty()) {
+      return absl::InvalidArgumentError(
+          "--prefill-* and --decode-* describe the pools of --mode disagg; add --mode disagg or "
+          "drop them");
+    }
+    scenario.prefill_pool = Pool{};
+    scenario.decode_pool = Pool{};
   }
   if (!(request.moe_imbalance >= 1 && request.moe_imbalance <= 64)) {
     return absl::InvalidArgumentError(
@@ -182,27 +222,7 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
                     request.moe_imbalance));
   }
   scenario.moe_imbalance = request.moe_imbalance;
-  scenario.attention_kernel = request.attention_kernel;
-  scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant
-                                                                 : request.attention_variant;
-  if (!registry::IsPluginName(scenario.attention_variant)) {
-    return absl::InvalidArgumentError(fmt::format(
-        "--attention-variant \"{}\" is not a plugin name (a-z, 0-9, '.', '_', '-'); see "
-        "`infercost plugins` for the loaded attention variants",
-        scenario.attention_variant));
-  }
-  // Options reach the variant as given; the variant plugin validates them (Pipeline::Create).
-  for (const std::string& assignment : request.variant_options) {
-    ASSIGN_OR_RETURN(registry::VariantOption option,
-                     registry::ParseVariantOption(assignment, "--variant-option"));
-    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
-  }
-  if (!request.mla_form.empty()) {
-    ASSIGN_OR_RETURN(registry::VariantOption option,
-                     registry::ParseVariantOption("mla_form=" + request.mla_form, "--mla-form"));
-    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
-  }
-  return scenario;
+  return absl::OkStatus();
 }
 
 const char* ServingModeName(ServingMode mode) {

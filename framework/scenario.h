@@ -168,6 +168,21 @@ Scenario PoolScenario(const Scenario& s, const Pool& pool);
 absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
                                       const registry::Presets& presets);
 
+// The request fields MakeScenario resolves by name or that shape the model, device and engine
+// (model, hardware, engine, dtypes, attention kernel and variant, variant options, --mfu,
+// --bw-efficiency, engine settings) are equal in `a` and `b`; the others (GPUs, lengths,
+// concurrency, layout, mode, request rate, pools, MoE imbalance, --allow-beyond-context) may
+// differ.
+bool SameNamedFields(const ScenarioRequest& a, const ScenarioRequest& b);
+
+// The numbers part of MakeScenario: checks `request`'s GPUs, lengths, concurrency, context, mode,
+// request rate, layout, pools and MoE imbalance and sets them (and the warnings they raise) on
+// `scenario`, as MakeScenario does. On a scenario MakeScenario made from a request `a` with
+// SameNamedFields(a, request), the outcome is MakeScenario(request)'s: the same scenario, or the
+// same error (then `scenario`'s number fields are left half set; the next successful call sets
+// them all). How a sweep moves from one point to the next without resolving names again.
+absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scenario);
+
 }  // namespace infercost::framework
 
 #endif  // INFERCOST_FRAMEWORK_SCENARIO_H_

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -18,7 +19,9 @@
 #include "framework/base/status_macros.h"
 #include "framework/batch.h"
 #include "framework/estimate.h"
+#include "framework/ledger/pipeline_cache.h"
 #include "framework/report/text_table.h"
+#include "framework/scenario_cache.h"
 #include "nlohmann/json.hpp"
 #include "registry/toml_reader.h"
 
@@ -60,10 +63,6 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Fi
     grid.emplace_back(std::string(key.str()), std::move(values));
   }
   return grid;
-}
-
-std::string FieldFlag(const std::string& field) {
-  return "--" + absl::StrReplaceAll(field, {{"_", "-"}});
 }
 
 }  // namespace
@@ -159,72 +158,83 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
   return plan;
 }
 
+void AppendSweepNumber(double value, std::string& out) {
+  // printf's (and fmt's) %.9g, without parsing a format string per number.
+  char digits[32];
+  const std::to_chars_result end =
+      std::to_chars(std::begin(digits), std::end(digits), value, std::chars_format::general, 9);
+  out.append(digits, end.ptr);
+  out += ',';
+}
+
 std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n) {
-  const std::vector<GridField>& grid = plan.grid;
-  std::vector<std::string> values(grid.size());
-  int64_t rest = n;
-  for (size_t f = grid.size(); f-- > 0;) {
-    const int64_t size = static_cast<int64_t>(grid[f].second.size());
-    values[f] = grid[f].second[static_cast<size_t>(rest % size)];
-    rest /= size;
-  }
+  std::vector<size_t> index;
+  SweepPointIndex(plan, n, index);
+  std::vector<std::string> values(index.size());
+  for (size_t f = 0; f < index.size(); ++f) values[f] = plan.grid[f].second[index[f]];
   return values;
 }
 
+struct SweepEvaluator::Worker {
+  explicit Worker(ScenarioResolver& resolver)
+      : scenarios([&resolver](const framework::ScenarioRequest& request) {
+          return resolver.Resolve(request);
+        }) {}
+  ScenarioArgsParser& Parser() {
+    // Only the points that parse whole need one (CLI11 is not thread-safe: one per thread).
+    if (parser == nullptr) parser = std::make_unique<ScenarioArgsParser>("sweep");
+    return *parser;
+  }
+  std::unique_ptr<ScenarioArgsParser> parser;
+  framework::ScenarioRequest request;
+  framework::ScenarioCache scenarios;
+  framework::PipelineCache pipelines;
+  std::vector<size_t> index;
+  framework::Summary summary;
+};
+
 SweepEvaluator::SweepEvaluator(const SweepPlan& plan, const registry::Presets& presets,
-                               const framework::PluginSet& plugins)
-    : plan_(plan), plugins_(plugins), resolver_(presets, plugins) {
-  ScenarioArgsParser parser("sweep");
-  absl::StatusOr<framework::ScenarioRequest> base = parser.Parse(plan.base, {});
-  if (!base.ok()) return;
-  // A point's flags parsed over the base must give what base + point flags give (they do unless
-  // a flag accumulates, e.g. a --variant-option both in the base and in the grid): checked with
-  // each field's first and last value.
-  for (const auto& [field, values] : plan.grid) {
-    for (const std::string* value : {&values.front(), &values.back()}) {
-      const std::vector<std::string> point = {FieldFlag(field), *value};
-      std::vector<std::string> all = plan.base;
-      all.insert(all.end(), point.begin(), point.end());
-      absl::StatusOr<framework::ScenarioRequest> over_base = parser.Parse(point, *base);
-      absl::StatusOr<framework::ScenarioRequest> whole = parser.Parse(all, {});
-      if (over_base.ok() != whole.ok() || (whole.ok() && !(*over_base == *whole))) return;
+                               const framework::PluginSet& plugins, int threads)
+    : plan_(plan), plugins_(plugins), resolver_(presets, plugins), requests_(plan, threads) {}
+
+SweepEvaluator::~SweepEvaluator() = default;
+
+std::shared_ptr<SweepEvaluator::Worker> SweepEvaluator::Lease() {
+  std::unique_ptr<Worker> worker;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      worker = std::move(idle_.back());
+      idle_.pop_back();
     }
   }
-  base_ = *std::move(base);
+  if (worker == nullptr) worker = std::make_unique<Worker>(resolver_);
+  // Back to the idle ones when the thread is done with it.
+  return std::shared_ptr<Worker>(worker.release(), [this](Worker* done) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    idle_.emplace_back(done);
+  });
 }
 
-absl::StatusOr<framework::ScenarioRequest> SweepEvaluator::Request(ScenarioArgsParser& parser,
-                                                                   int64_t n) const {
-  std::vector<std::string> args;
-  if (!base_) args = plan_.base;
-  const std::vector<std::string> values = SweepPointValues(plan_, n);
-  for (size_t f = 0; f < values.size(); ++f) {
-    args.push_back(FieldFlag(plan_.grid[f].first));
-    args.push_back(values[f]);
-  }
-  return parser.Parse(args, base_ ? *base_ : framework::ScenarioRequest{});
+absl::StatusOr<const framework::Summary*> SweepEvaluator::Point(Worker& worker, int64_t n) {
+  SweepPointIndex(plan_, n, worker.index);
+  RETURN_IF_ERROR(requests_.Fill(worker.index, worker.Parser(), worker.request));
+  ASSIGN_OR_RETURN(const framework::Scenario* scenario, worker.scenarios.Get(worker.request));
+  absl::StatusOr<framework::Estimate> estimate = framework::EstimateScenario(
+      *scenario, plugins_, framework::EstimateDetail::kSummary, &worker.pipelines);
+  if (!estimate.ok()) return estimate.status();
+  worker.summary = std::move(estimate->summary);
+  return &worker.summary;
 }
 
 std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, int threads) {
   std::vector<SweepResult> results(static_cast<size_t>(std::max<int64_t>(count, 0)));
   framework::ParallelFor(results.size(), threads, [&] {
-    // Each thread parses with its own parser (CLI11 is not thread-safe).
-    auto parser = std::make_shared<ScenarioArgsParser>("sweep");
-    // ... and reuses its previous point's pipeline when the structure is the same.
-    auto pipelines = std::make_shared<framework::PipelineCache>();
-    return [this, parser, pipelines, first, &results](size_t i) {
-      absl::StatusOr<framework::Summary> summary = [&]() -> absl::StatusOr<framework::Summary> {
-        ASSIGN_OR_RETURN(const framework::ScenarioRequest request,
-                         Request(*parser, first + static_cast<int64_t>(i)));
-        ASSIGN_OR_RETURN(const framework::Scenario scenario, resolver_.Resolve(request));
-        ASSIGN_OR_RETURN(
-            framework::Estimate estimate,
-            framework::EstimateScenario(scenario, plugins_, framework::EstimateDetail::kSummary,
-                                        pipelines.get()));
-        return std::move(estimate.summary);
-      }();
+    return [this, worker = Lease(), first, &results](size_t i) {
+      absl::StatusOr<const framework::Summary*> summary =
+          Point(*worker, first + static_cast<int64_t>(i));
       if (summary.ok()) {
-        results[i].summary = *std::move(summary);
+        results[i].summary = **summary;
       } else {
         results[i].status = summary.status();
       }
@@ -233,11 +243,45 @@ std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, 
   return results;
 }
 
+size_t SweepEvaluator::Lines(int64_t first, int64_t count, int threads, bool json,
+                             std::vector<std::string>& blocks) {
+  const size_t used =
+      static_cast<size_t>((std::max<int64_t>(count, 0) + kSweepBlock - 1) / kSweepBlock);
+  if (blocks.size() < used) blocks.resize(used);
+  framework::ParallelFor(used, threads, [&] {
+    return [this, worker = Lease(), first, count, json, &blocks](size_t b) {
+      std::string& out = blocks[b];
+      out.clear();
+      const int64_t begin = first + static_cast<int64_t>(b) * kSweepBlock;
+      const int64_t end = std::min(begin + kSweepBlock, first + count);
+      for (int64_t n = begin; n < end; ++n) {
+        absl::StatusOr<const framework::Summary*> summary = Point(*worker, n);
+        if (json) {
+          out += SweepJsonLine(plan_, worker->index, summary.status(),
+                               summary.ok() ? *summary : nullptr)
+                     .dump();
+        } else {
+          AppendSweepCsvLine(plan_, worker->index, summary.status(),
+                             summary.ok() ? *summary : nullptr, out);
+        }
+        out += '\n';
+      }
+    };
+  });
+  return used;
+}
+
 json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
-  const std::vector<std::string> values = SweepPointValues(plan, n);
+  std::vector<size_t> index;
+  SweepPointIndex(plan, n, index);
+  return SweepJsonLine(plan, index, result.status, &result.summary);
+}
+
+json SweepJsonLine(const SweepPlan& plan, const std::vector<size_t>& index,
+                   const absl::Status& status, const framework::Summary* summary) {
   json line = json::object();
-  for (size_t f = 0; f < values.size(); ++f) {
-    const std::string& value = values[f];
+  for (size_t f = 0; f < index.size(); ++f) {
+    const std::string& value = plan.grid[f].second[index[f]];
     double number = 0;
     if (absl::SimpleAtod(value, &number) && std::isfinite(number)) {
       line[plan.grid[f].first] = number == std::floor(number) && std::fabs(number) < 9e15
@@ -247,11 +291,11 @@ json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result) 
       line[plan.grid[f].first] = value;
     }
   }
-  if (!result.status.ok()) {
-    line["error"] = std::string(result.status.message());
+  if (!status.ok() || summary == nullptr) {
+    line["error"] = std::string(status.message());
     return line;
   }
-  const framework::Summary& s = result.summary;
+  const framework::Summary& s = *summary;
   line["ttft_s"] = s.ttft_s;
   line["tpot_s"] = s.tpot_s;
   line["e2e_s"] = s.e2e_s;
@@ -269,24 +313,46 @@ json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result) 
   return line;
 }
 
-std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
-  std::string text;
-  for (const std::string& value : SweepPointValues(plan, n)) {
-    text += framework::CsvField(value) + ",";
+void AppendSweepCsvLine(const SweepPlan& plan, const std::vector<size_t>& index,
+                        const absl::Status& status, const framework::Summary* summary,
+                        std::string& out) {
+  for (size_t f = 0; f < index.size(); ++f) {
+    const std::string& value = plan.grid[f].second[index[f]];
+    if (value.find_first_of(",\"\r\n") == std::string::npos) {
+      out += value;  // as framework::CsvField leaves it, without a copy
+    } else {
+      out += framework::CsvField(value);
+    }
+    out += ',';
   }
-  if (!result.status.ok()) {
+  if (!status.ok() || summary == nullptr) {
     // Every metric empty, then the error.
-    text.append(std::size(kSweepMetrics) - 1, ',');
-    return text + framework::CsvField(std::string(result.status.message()));
+    out.append(std::size(kSweepMetrics) - 1, ',');
+    out += framework::CsvField(std::string(status.message()));
+    return;
   }
-  const framework::Summary& s = result.summary;
-  fmt::format_to(std::back_inserter(text), "{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},{},{},",
-                 s.ttft_s, s.tpot_s, s.e2e_s, s.tokens_per_s_per_user, s.tokens_per_s_aggregate,
-                 s.tokens_per_s_per_gpu, s.memory.fits ? "true" : "false",
-                 s.memory.max_concurrency);
-  fmt::format_to(std::back_inserter(text), "{:.9g},{:.9g},{:.9g},{:.9g},{:.9g},",
-                 s.memory.weights_bytes, s.memory.kv_bytes, s.usd_per_million_input_tokens,
-                 s.usd_per_million_output_tokens, s.confidence.band);
+  const framework::Summary& s = *summary;
+  for (double v : {s.ttft_s, s.tpot_s, s.e2e_s, s.tokens_per_s_per_user, s.tokens_per_s_aggregate,
+                   s.tokens_per_s_per_gpu}) {
+    AppendSweepNumber(v, out);
+  }
+  out += s.memory.fits ? "true," : "false,";
+  char digits[24];
+  const std::to_chars_result end =
+      std::to_chars(std::begin(digits), std::end(digits), s.memory.max_concurrency);
+  out.append(digits, end.ptr);
+  out += ',';
+  for (double v : {s.memory.weights_bytes, s.memory.kv_bytes, s.usd_per_million_input_tokens,
+                   s.usd_per_million_output_tokens, s.confidence.band}) {
+    AppendSweepNumber(v, out);
+  }
+}
+
+std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
+  std::vector<size_t> index;
+  SweepPointIndex(plan, n, index);
+  std::string text;
+  AppendSweepCsvLine(plan, index, result.status, &result.summary, text);
   return text;
 }
 
@@ -303,23 +369,18 @@ int RunSweep(Session& session, const SweepFlags& flags) {
       header += std::string(m) + (std::string(m) == "error" ? "" : ",");
     fmt::print("{}\n", header);
   }
-  SweepEvaluator evaluator(*plan, **presets, session.Plugins());
+  SweepEvaluator evaluator(*plan, **presets, session.Plugins(), flags.threads);
   const bool progress = isatty(fileno(stderr)) != 0;
   const auto start = std::chrono::steady_clock::now();
-  // Chunks: memory stays flat in the sweep's size, and lines stream as the chunks complete.
-  constexpr int64_t kChunk = 4096;
-  std::string out;
+  // Chunks: memory stays flat in the sweep's size, and lines stream as the chunks complete;
+  // each chunk's lines are formatted by the threads that evaluate them, in blocks written in
+  // order.
+  constexpr int64_t kChunk = 64 * kSweepBlock;
+  std::vector<std::string> blocks;
   for (int64_t first = 0; first < plan->points; first += kChunk) {
     const int64_t count = std::min(kChunk, plan->points - first);
-    const std::vector<SweepResult> results = evaluator.Evaluate(first, count, flags.threads);
-    out.clear();
-    for (int64_t i = 0; i < count; ++i) {
-      const SweepResult& result = results[static_cast<size_t>(i)];
-      out += json_lines ? SweepJsonLine(*plan, first + i, result).dump()
-                        : SweepCsvLine(*plan, first + i, result);
-      out += '\n';
-    }
-    std::fwrite(out.data(), 1, out.size(), stdout);
+    const size_t used = evaluator.Lines(first, count, flags.threads, json_lines, blocks);
+    for (size_t b = 0; b < used; ++b) std::fwrite(blocks[b].data(), 1, blocks[b].size(), stdout);
     std::fflush(stdout);
     if (progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
       fmt::print(stderr, "\rsweep: {} of {} points", first + count, plan->points);

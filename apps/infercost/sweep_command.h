@@ -10,6 +10,8 @@
 #ifndef INFERCOST_APPS_INFERCOST_SWEEP_COMMAND_H_
 #define INFERCOST_APPS_INFERCOST_SWEEP_COMMAND_H_
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -19,13 +21,12 @@
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/scenario_args.h"
 #include "apps/infercost/session.h"
+#include "apps/infercost/sweep_points.h"
 #include "framework/loader/plugin_loader.h"
 #include "nlohmann/json.hpp"
 #include "registry/presets.h"
 
 namespace infercost::cli {
-
-using GridField = std::pair<std::string, std::vector<std::string>>;  // FIELD, its values
 
 struct SweepFlags {
   std::vector<std::string> grid;  // FIELD=VALUES, in order (the first varies slowest)
@@ -33,13 +34,6 @@ struct SweepFlags {
   std::vector<std::string> args;  // the other flags: every point's scenario
   std::vector<GridField> values;  // fields given as lists by an embedding host (after `grid`)
   int threads = 0;                // --threads; <= 0: one per hardware thread
-};
-
-// A checked grid: every field a scenario flag, at most 10^8 points.
-struct SweepPlan {
-  std::vector<std::string> base;  // every point's flags (the file's, then SweepFlags::args)
-  std::vector<GridField> grid;    // the file's grid, then --grid specs, then values
-  int64_t points = 0;
 };
 
 // The metrics of a sweep record, in the CSV's column order (after the grid's fields).
@@ -71,26 +65,43 @@ struct SweepResult {
 };
 
 // Evaluates a plan's points on several threads, each exactly as `report` resolves and
-// estimates its flags (the base flags, then the point's; summary only). A point's flags are
-// parsed over the base request, parsed once, and each distinct --model is resolved once.
+// estimates its flags (the base flags, then the point's; summary only). A point's request is
+// made without parsing flag text (sweep_points.h), its scenario only re-checked for the numbers
+// that change from a point with the same names (framework/scenario_cache.h), and its pipeline
+// rebound from the previous point's (framework::PipelineCache): each thread keeps its own.
 class SweepEvaluator {
  public:
+  // `threads` parse the grid's values (<= 0: one per hardware thread).
   SweepEvaluator(const SweepPlan& plan, const registry::Presets& presets,
-                 const framework::PluginSet& plugins);
+                 const framework::PluginSet& plugins, int threads = 0);
+  ~SweepEvaluator();
   // Points [first, first + count) (the first field varies slowest), in order; `threads` <= 0:
   // one per hardware thread.
   std::vector<SweepResult> Evaluate(int64_t first, int64_t count, int threads);
+  // The same points as lines (CSV rows, or JSON lines when `json`), each with its newline,
+  // formatted on the threads that evaluate them: blocks[b] holds points from
+  // first + b * kSweepBlock, so writing the blocks in order writes the points in order. Returns
+  // how many blocks it filled (the blocks are reused: memory stays flat).
+  size_t Lines(int64_t first, int64_t count, int threads, bool json,
+               std::vector<std::string>& blocks);
 
  private:
-  absl::StatusOr<framework::ScenarioRequest> Request(ScenarioArgsParser& parser, int64_t n) const;
+  struct Worker;
+  std::shared_ptr<Worker> Lease();
+  // Point `n` evaluated by `worker`: its summary (in the worker, valid until its next point) or
+  // why the point is not a valid scenario.
+  absl::StatusOr<const framework::Summary*> Point(Worker& worker, int64_t n);
 
   const SweepPlan& plan_;
   const framework::PluginSet& plugins_;
   ScenarioResolver resolver_;
-  // The base flags parsed; nullopt when a point's flags cannot simply be parsed over them (then
-  // every point parses base + its flags).
-  std::optional<framework::ScenarioRequest> base_;
+  SweepRequests requests_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Worker>> idle_;  // each thread's state, kept between calls
 };
+
+// Points per block of SweepEvaluator::Lines.
+inline constexpr int64_t kSweepBlock = 128;
 
 // Point `n`'s value of each grid field, in the grid's order.
 std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n);
@@ -99,6 +110,16 @@ std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n);
 // metrics empty when in error), without the newline.
 nlohmann::json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result);
 std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result);
+// The same for the point of value indices `index` (SweepPointIndex): `summary` when `status` is
+// OK.
+nlohmann::json SweepJsonLine(const SweepPlan& plan, const std::vector<size_t>& index,
+                             const absl::Status& status, const framework::Summary* summary);
+// `value` as printf's (and fmt's) %.9g, as the sweep's CSV writes its metrics, then a comma.
+void AppendSweepNumber(double value, std::string& out);
+// SweepCsvLine appended to `out`, for the point of value indices `index`.
+void AppendSweepCsvLine(const SweepPlan& plan, const std::vector<size_t>& index,
+                        const absl::Status& status, const framework::Summary* summary,
+                        std::string& out);
 
 int RunSweep(Session& session, const SweepFlags& flags);
 

@@ -467,15 +467,30 @@ infercost_status infercost_evaluate_batch(infercost_context* context,
                             result_size, sizeof(infercost_summary)));
   }
   try {
-    // Parse every scenario first (cheap); a malformed one gets its status, the rest run.
+    // Parse every scenario first (on the threads too: a parse costs about what an evaluation
+    // does); a malformed one gets its status, the rest run.
+    std::vector<absl::StatusOr<infercost::framework::ScenarioRequest>> parsed(count);
+    std::vector<std::exception_ptr> thrown(count);
+    infercost::framework::ParallelFor(count, threads, [&] {
+      return [&](size_t i) {
+        try {
+          absl::StatusOr<json> input = ParseObject(scenarios_json[i], "scenario_json");
+          parsed[i] = input.ok()
+                          ? RequestFromJson(*input)
+                          : absl::StatusOr<infercost::framework::ScenarioRequest>(input.status());
+        } catch (...) {
+          thrown[i] = std::current_exception();
+        }
+      };
+    });
+    for (const std::exception_ptr& e : thrown) {
+      if (e) std::rethrow_exception(e);  // the first, as a parse in order would have thrown it
+    }
     std::vector<infercost::framework::ScenarioRequest> requests;
     std::vector<size_t> slot;  // requests[j] is scenarios_json[slot[j]]
     std::vector<absl::Status> statuses(count);
     for (size_t i = 0; i < count; ++i) {
-      absl::StatusOr<json> input = ParseObject(scenarios_json[i], "scenario_json");
-      absl::StatusOr<infercost::framework::ScenarioRequest> request =
-          input.ok() ? RequestFromJson(*input)
-                     : absl::StatusOr<infercost::framework::ScenarioRequest>(input.status());
+      absl::StatusOr<infercost::framework::ScenarioRequest>& request = parsed[i];
       if (!request.ok()) {
         statuses[i] = request.status();
         continue;
