@@ -96,27 +96,12 @@ absl::Status CheckFinite(const Estimate& e) {
   return absl::OkStatus();
 }
 
-// `known_max_concurrency` (> 0): the largest concurrency that fits, already found for a
-// scenario that differs from `s` only in its concurrency (a wave of it), which the answer does
-// not depend on (fitting is monotone in the concurrency, so the largest that fits is one number).
-absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
-                                          EstimateDetail detail, PipelineCache& pipelines,
-                                          int64_t known_max_concurrency = 0) {
-  ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
-                   pipelines.Get(s, plugins));
-  const Pipeline& pipeline = *shared_pipeline;
-  ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
-  const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
-  Estimate e;
-
-  const int64_t tp = s.layout.tensor;
-  const int64_t batch = ReplicaBatch(s, s.concurrency);
-  const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
-  const Step decode =
-      PerGpuStep(s, IC_STAGE_DECODE, batch, 1, MeanDecodeContext(s.input_tokens, s.output_tokens));
-  ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));
-  std::vector<AttentionSlice> at_mean;  // the decode step's attention, for the decode sum below
-  ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode, &at_mean));
+// Times one batch whose per-GPU ledgers and memory `e` holds (EstimateOneBatch): the two steps,
+// the exact decode sum, the summary's times, throughput and money, and in serving mode the
+// simulated server. `at_mean` is the attention of `decode` (the mean decode step).
+absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const StepTimer& timer,
+                          EstimateDetail detail, const Step& decode,
+                          const std::vector<AttentionSlice>& at_mean, Estimate& e) {
   ASSIGN_OR_RETURN(e.prefill_timing, timer.Time(e.prefill_per_gpu));
   ASSIGN_OR_RETURN(e.decode_timing, timer.Time(e.decode_per_gpu));
 
@@ -151,25 +136,7 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
   for (const double seconds : hook.sums) e.decode_sum_s += seconds;
 
-  // Memory per GPU.
-  ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
-  ASSIGN_OR_RETURN(double kv_per_sequence,
-                   pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
-  // A pipeline stage caches only its own layers.
-  kv_per_sequence /= static_cast<double>(s.layout.pipeline);
-  const MemoryModel memory(pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
-                           s.engine.runtime_reserve_bytes +
-                               s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
-  memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
   Summary& summary = e.summary;
-  ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
-  if (known_max_concurrency > 0) {
-    summary.memory.max_concurrency = known_max_concurrency;
-  } else {
-    ASSIGN_OR_RETURN(summary.memory.max_concurrency,
-                     memory.MaxConcurrency(s.concurrency, &summary.memory));
-  }
-
   // Time and throughput.
   const double concurrency = static_cast<double>(s.concurrency);
   const double gpus = static_cast<double>(s.gpus);
@@ -189,7 +156,6 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                 : summary.tpot_s / concurrency;
   summary.usd_per_million_output_tokens =
       UsdPerMillionTokens(usd_per_second, 1 / seconds_per_output_token);
-  summary.mode = s.mode;
   if (s.mode == ServingMode::kServing) {
     // Requests beyond what fits in memory wait; a scenario that fits nothing at all (flagged
     // above) is simulated without a cap.
@@ -211,6 +177,61 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                                             (1 - serving.prefill_time_share) /
                                             (requests_per_s * static_cast<double>(s.output_tokens));
     summary.serving = serving;
+  }
+  return absl::OkStatus();
+}
+
+// `known_max_concurrency` (> 0): the largest concurrency that fits, already found for a
+// scenario that differs from `s` only in its concurrency (a wave of it), which the answer does
+// not depend on (fitting is monotone in the concurrency, so the largest that fits is one number).
+// `then_waves`: the caller times a static batch that does not fit as its waves.
+absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
+                                          EstimateDetail detail, PipelineCache& pipelines,
+                                          int64_t known_max_concurrency = 0,
+                                          bool then_waves = false) {
+  ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
+                   pipelines.Get(s, plugins));
+  const Pipeline& pipeline = *shared_pipeline;
+  ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
+  const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
+  Estimate e;
+
+  const int64_t tp = s.layout.tensor;
+  const int64_t batch = ReplicaBatch(s, s.concurrency);
+  const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
+  const Step decode =
+      PerGpuStep(s, IC_STAGE_DECODE, batch, 1, MeanDecodeContext(s.input_tokens, s.output_tokens));
+  ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));
+  std::vector<AttentionSlice> at_mean;  // the decode step's attention, for the decode sum below
+  ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode, &at_mean));
+
+  // Memory per GPU.
+  ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
+  ASSIGN_OR_RETURN(double kv_per_sequence,
+                   pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
+  // A pipeline stage caches only its own layers.
+  kv_per_sequence /= static_cast<double>(s.layout.pipeline);
+  const MemoryModel memory(pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
+                           s.engine.runtime_reserve_bytes +
+                               s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
+  memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
+  Summary& summary = e.summary;
+  ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
+  if (known_max_concurrency > 0) {
+    summary.memory.max_concurrency = known_max_concurrency;
+  } else {
+    ASSIGN_OR_RETURN(summary.memory.max_concurrency,
+                     memory.MaxConcurrency(s.concurrency, &summary.memory));
+  }
+
+  summary.mode = s.mode;
+  // A static batch that does not fit runs in waves, which EstimateScenario times (`then_waves`):
+  // its own timing would be replaced, so a summary skips it.
+  if (then_waves && detail == EstimateDetail::kSummary && s.mode == ServingMode::kStatic &&
+      !summary.memory.fits && summary.memory.max_concurrency >= 1) {
+    ASSIGN_OR_RETURN(e.ledger.kv_cache_bytes_per_token, pipeline.KvCacheBytesPerToken(1));
+  } else {
+    RETURN_IF_ERROR(TimeOneBatch(s, pipeline, timer, detail, decode, at_mean, e));
   }
   summary.pipeline_bubble_fraction =
       static_cast<double>(s.layout.pipeline - 1) / static_cast<double>(s.layout.pipeline);
@@ -351,7 +372,9 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
     AddBands(s, e.summary);
     return e;
   }
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins, detail, cache));
+  ASSIGN_OR_RETURN(Estimate e,
+                   EstimateOneBatch(s, plugins, detail, cache, /*known_max_concurrency=*/0,
+                                    /*then_waves=*/true));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);
