@@ -181,14 +181,13 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
   return absl::OkStatus();
 }
 
-// `known_max_concurrency` (> 0): the largest concurrency that fits, already found for a
-// scenario that differs from `s` only in its concurrency (a wave of it), which the answer does
-// not depend on (fitting is monotone in the concurrency, so the largest that fits is one number).
-// `then_waves`: the caller times a static batch that does not fit as its waves.
+// `wave_of` (> 0): `s` is a wave of a static batch that does not fit, whose largest concurrency
+// that fits is `wave_of` (fitting is monotone in the concurrency, so that is one number for
+// both): the wave fits by construction and only its times are used, so its memory is not
+// evaluated. `then_waves`: the caller times a static batch that does not fit as its waves.
 absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
                                           EstimateDetail detail, PipelineCache& pipelines,
-                                          int64_t known_max_concurrency = 0,
-                                          bool then_waves = false) {
+                                          int64_t wave_of = 0, bool then_waves = false) {
   ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
                    pipelines.Get(s, plugins));
   const Pipeline& pipeline = *shared_pipeline;
@@ -206,20 +205,21 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode, &at_mean));
 
   // Memory per GPU.
-  ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
-  ASSIGN_OR_RETURN(double kv_per_sequence,
-                   pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
-  // A pipeline stage caches only its own layers.
-  kv_per_sequence /= static_cast<double>(s.layout.pipeline);
-  const MemoryModel memory(pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
-                           s.engine.runtime_reserve_bytes +
-                               s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
-  memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
   Summary& summary = e.summary;
-  ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
-  if (known_max_concurrency > 0) {
-    summary.memory.max_concurrency = known_max_concurrency;
+  ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
+  if (wave_of > 0) {
+    summary.memory.fits = true;
+    summary.memory.max_concurrency = wave_of;
   } else {
+    ASSIGN_OR_RETURN(double kv_per_sequence,
+                     pipeline.KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, tp));
+    // A pipeline stage caches only its own layers.
+    kv_per_sequence /= static_cast<double>(s.layout.pipeline);
+    const MemoryModel memory(pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
+                             s.engine.runtime_reserve_bytes +
+                                 s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
+    memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
+    ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
     ASSIGN_OR_RETURN(summary.memory.max_concurrency,
                      memory.MaxConcurrency(s.concurrency, &summary.memory));
   }
@@ -372,9 +372,8 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
     AddBands(s, e.summary);
     return e;
   }
-  ASSIGN_OR_RETURN(Estimate e,
-                   EstimateOneBatch(s, plugins, detail, cache, /*known_max_concurrency=*/0,
-                                    /*then_waves=*/true));
+  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins, detail, cache, /*wave_of=*/0,
+                                                /*then_waves=*/true));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);
