@@ -167,14 +167,6 @@ void AppendSweepNumber(double value, std::string& out) {
   out += ',';
 }
 
-std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n) {
-  std::vector<size_t> index;
-  SweepPointIndex(plan, n, index);
-  std::vector<std::string> values(index.size());
-  for (size_t f = 0; f < index.size(); ++f) values[f] = plan.grid[f].second[index[f]];
-  return values;
-}
-
 struct SweepEvaluator::Worker {
   explicit Worker(ScenarioResolver& resolver)
       : scenarios([&resolver](const framework::ScenarioRequest& request) {
@@ -346,14 +338,6 @@ void AppendSweepCsvLine(const SweepPlan& plan, const std::vector<size_t>& index,
                    s.usd_per_million_output_tokens, s.confidence.band}) {
     AppendSweepNumber(v, out);
   }
-}
-
-std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
-  std::vector<size_t> index;
-  SweepPointIndex(plan, n, index);
-  std::string text;
-  AppendSweepCsvLine(plan, index, result.status, &result.summary, text);
-  return text;
 }
 
 int RunSweep(Session& session, const SweepFlags& flags) {

@@ -103,20 +103,17 @@ class SweepEvaluator {
 // Points per block of SweepEvaluator::Lines.
 inline constexpr int64_t kSweepBlock = 128;
 
-// Point `n`'s value of each grid field, in the grid's order.
-std::vector<std::string> SweepPointValues(const SweepPlan& plan, int64_t n);
 // Point `n` as a line of `sweep --format json` ({field: value, ..., metric: value, ...,
-// "error": null or why}) and as a CSV row (the grid's values as given, then kSweepMetrics;
-// metrics empty when in error), without the newline.
+// "error": null or why}), without the newline.
 nlohmann::json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result);
-std::string SweepCsvLine(const SweepPlan& plan, int64_t n, const SweepResult& result);
 // The same for the point of value indices `index` (SweepPointIndex): `summary` when `status` is
 // OK.
 nlohmann::json SweepJsonLine(const SweepPlan& plan, const std::vector<size_t>& index,
                              const absl::Status& status, const framework::Summary* summary);
 // `value` as printf's (and fmt's) %.9g, as the sweep's CSV writes its metrics, then a comma.
 void AppendSweepNumber(double value, std::string& out);
-// SweepCsvLine appended to `out`, for the point of value indices `index`.
+// The point of value indices `index` as a CSV row appended to `out` (the grid's values as given,
+// then kSweepMetrics; metrics empty when in error), without the newline.
 void AppendSweepCsvLine(const SweepPlan& plan, const std::vector<size_t>& index,
                         const absl::Status& status, const framework::Summary* summary,
                         std::string& out);

@@ -7,7 +7,9 @@
 //   SweepRequests requests(plan, /*threads=*/2);
 //   ScenarioArgsParser parser("sweep");  // one per thread
 //   framework::ScenarioRequest request;
-//   RETURN_IF_ERROR(requests.Fill(n, parser, request));
+//   std::vector<size_t> index;
+//   SweepPointIndex(plan, n, index);
+//   RETURN_IF_ERROR(requests.Fill(index, parser, request));
 #ifndef INFERCOST_APPS_INFERCOST_SWEEP_POINTS_H_
 #define INFERCOST_APPS_INFERCOST_SWEEP_POINTS_H_
 

@@ -7,6 +7,7 @@
 #ifndef INFERCOST_FRAMEWORK_ABI_PHASE_CATALOG_H_
 #define INFERCOST_FRAMEWORK_ABI_PHASE_CATALOG_H_
 
+#include <array>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,36 @@ void SortByDisplayRank(std::vector<Record>& records) {
     previous_rank = PhaseDisplayRank(records[i].phase);
   }
 }
+// Where each phase's record sits in a list being built (by phase id), so that merging a record
+// into its phase's does not search the list; ids past the known ones (which no checked record
+// has) are searched for.
+template <typename Record>
+class PhaseSlots {
+ public:
+  PhaseSlots() { slots_.fill(-1); }
+  // The record of `phase` in `records`, or nullptr.
+  Record* Find(std::vector<Record>& records, ic_phase_id phase) const {
+    if (phase >= 0 && phase < IC_PHASE_COUNT_V1_1) {
+      return slots_[phase] < 0 ? nullptr : &records[static_cast<size_t>(slots_[phase])];
+    }
+    for (Record& record : records) {
+      if (record.phase == phase) return &record;
+    }
+    return nullptr;
+  }
+  // Appends `record` (of a phase not in `records` yet) and remembers where.
+  Record& Append(std::vector<Record>& records, const Record& record) {
+    if (record.phase >= 0 && record.phase < IC_PHASE_COUNT_V1_1) {
+      slots_[record.phase] = static_cast<int>(records.size());
+    }
+    records.push_back(record);
+    return records.back();
+  }
+
+ private:
+  std::array<int, IC_PHASE_COUNT_V1_1> slots_;
+};
+
 // Phases an attention-variant plugin may emit (the attention section's phases).
 bool IsAttentionPhase(ic_phase_id id);
 

@@ -265,11 +265,6 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
   return ledger;
 }
 
-absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step) const {
-  EvaluationScratch scratch;
-  return LargestPhaseActivationBytes(step, scratch);
-}
-
 absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step,
                                                              EvaluationScratch& scratch) const {
   RETURN_IF_ERROR(CheckStep(step));

@@ -89,7 +89,6 @@ class Pipeline {
   // activation peak starts from), without building the ledger. `scratch`, kept by a caller that
   // asks many times, holds the records meanwhile (its capacity reused: no allocation after the
   // first call).
-  absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step) const;
   absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step,
                                                      EvaluationScratch& scratch) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),

@@ -1,7 +1,5 @@
 #include "framework/ledger/whole_model.h"
 
-#include <array>
-
 #include "framework/abi/phase_catalog.h"
 #include "framework/ledger/cost_math.h"
 #include "infercost/sdk/abi_support.h"
@@ -9,29 +7,20 @@
 namespace infercost::framework {
 namespace {
 
-// Accumulate for a ledger built in one go: `slots` remembers where each known phase id's
-// record is (-1: none yet), so adding a record does not search the ledger.
+// Accumulate for a ledger built in one go: each phase's record found by its id (PhaseSlots),
+// so adding a record does not search the ledger.
 class PhaseAccumulator {
  public:
-  explicit PhaseAccumulator(std::vector<ic_phase_cost>& phases) : phases_(phases) {
-    slots_.fill(-1);
-  }
+  explicit PhaseAccumulator(std::vector<ic_phase_cost>& phases) : phases_(phases) {}
   void Add(const ic_phase_cost& cost, double times) {
-    if (cost.phase < 0 || cost.phase >= IC_PHASE_COUNT_V1_1) {
-      Accumulate(phases_, cost, times);
-      return;
-    }
-    int& slot = slots_[static_cast<size_t>(cost.phase)];
-    if (slot < 0) {
-      slot = static_cast<int>(phases_.size());
-      phases_.push_back(ZeroCost(cost.phase));
-    }
-    AddScaled(phases_[static_cast<size_t>(slot)], cost, times);
+    ic_phase_cost* record = slots_.Find(phases_, cost.phase);
+    if (record == nullptr) record = &slots_.Append(phases_, ZeroCost(cost.phase));
+    AddScaled(*record, cost, times);
   }
 
  private:
   std::vector<ic_phase_cost>& phases_;
-  std::array<int, IC_PHASE_COUNT_V1_1> slots_;
+  PhaseSlots<ic_phase_cost> slots_;
 };
 
 }  // namespace

@@ -68,8 +68,9 @@ class MemoryModel {
   // returned without evaluating its decode step: `fits` is still exact, `activation_bytes` a lower
   // bound and `free_bytes` an upper bound (below zero).
   absl::StatusOr<MemoryPerGpu> Evaluate(int64_t concurrency, bool exact) const;
-  // ActivationPeak of `step`, remembered: the search evaluates the same steps again (a chunked
-  // prefill's step is one for every concurrency above a chunk).
+  // Peak live activations of `step` (its largest phase record's working set plus the residual
+  // stream, T x d), remembered: the search evaluates the same steps again (a chunked prefill's
+  // step is one for every concurrency above a chunk).
   absl::StatusOr<double> PeakOf(const Step& step) const;
 
   const Pipeline& pipeline_;

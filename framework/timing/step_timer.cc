@@ -14,39 +14,21 @@
 namespace infercost::framework {
 namespace {
 
-// Where each phase's merged timing sits in a stage's list (by phase id; -1: not yet there).
-// Phase ids past the known ones (never in a checked ledger) are looked up one by one.
-class PhaseSlots {
- public:
-  PhaseSlots() { slots_.fill(-1); }
-
-  // Adds `timing` to the record of its phase in `into`, or appends it.
-  void Merge(std::vector<PhaseTiming>& into, const PhaseTiming& timing) {
-    PhaseTiming* existing = Find(into, timing.phase);
-    if (existing == nullptr) {
-      if (sdk::IsKnownPhase(timing.phase)) slots_[timing.phase] = static_cast<int16_t>(into.size());
-      into.push_back(timing);
-      return;
-    }
-    existing->calls += timing.calls;
-    existing->compute_s += timing.compute_s;
-    existing->memory_s += timing.memory_s;
-    existing->communication_s += timing.communication_s;
-    existing->overhead_s += timing.overhead_s;
-    existing->time_s += timing.time_s;
+// Adds `timing` to the record of its phase in `into` (found through `slots`), or appends it.
+void Merge(std::vector<PhaseTiming>& into, PhaseSlots<PhaseTiming>& slots,
+           const PhaseTiming& timing) {
+  PhaseTiming* existing = slots.Find(into, timing.phase);
+  if (existing == nullptr) {
+    slots.Append(into, timing);
+    return;
   }
-
- private:
-  PhaseTiming* Find(std::vector<PhaseTiming>& into, ic_phase_id phase) const {
-    if (sdk::IsKnownPhase(phase)) return slots_[phase] < 0 ? nullptr : &into[slots_[phase]];
-    for (PhaseTiming& timing : into) {
-      if (timing.phase == phase) return &timing;
-    }
-    return nullptr;
-  }
-
-  std::array<int16_t, IC_PHASE_COUNT_V1_1> slots_;
-};
+  existing->calls += timing.calls;
+  existing->compute_s += timing.compute_s;
+  existing->memory_s += timing.memory_s;
+  existing->communication_s += timing.communication_s;
+  existing->overhead_s += timing.overhead_s;
+  existing->time_s += timing.time_s;
+}
 
 // A non-communication record's timing at `calls` calls, from the plugin's time of one.
 PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_time& time) {
@@ -212,7 +194,7 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   stage.phases.reserve(per_gpu.phases.size());
   absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records
   absl::InlinedVector<PhaseTiming, 32> kernel_timings;
-  PhaseSlots slots;
+  PhaseSlots<PhaseTiming> slots;
   // Times `records` at `calls` calls each and merges them into the stage in their order: the
   // kernels in one call to the plugin, collectives one by one.
   const auto merge_all = [&](const std::vector<ic_phase_cost>& records,
@@ -226,12 +208,12 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
     size_t next_kernel = 0;
     for (const ic_phase_cost& cost : records) {
       if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
-        slots.Merge(stage.phases, kernel_timings[next_kernel++]);
+        Merge(stage.phases, slots, kernel_timings[next_kernel++]);
         continue;
       }
       ASSIGN_OR_RETURN(PhaseTiming timing,
                        TimePhase(cost, calls, per_gpu.FindCollective(cost.phase)));
-      slots.Merge(stage.phases, timing);
+      Merge(stage.phases, slots, timing);
     }
     return absl::OkStatus();
   };
