@@ -41,17 +41,20 @@ std::vector<BatchResult> EstimateBatch(const std::vector<ScenarioRequest>& reque
   ParallelFor(requests.size(), threads, [&] {
     // One pipeline cache per thread: requests of one structure share their pipeline; and one
     // scenario cache: requests with the same names only re-check their numbers.
+    // And one concurrency memo: requests that differ only in concurrency share their waves.
     auto pipelines = std::make_shared<PipelineCache>();
     auto scenarios = std::make_shared<ScenarioCache>(
         [&presets](const ScenarioRequest& request) { return MakeScenario(request, presets); });
-    return [&, pipelines, scenarios](size_t i) {
+    auto memo = std::make_shared<ConcurrencyMemo>();
+    return [&, pipelines, scenarios, memo](size_t i) {
       absl::StatusOr<const Scenario*> scenario = scenarios->Get(requests[i]);
       if (!scenario.ok()) {
         results[i].status = scenario.status();
         return;
       }
-      absl::StatusOr<Estimate> estimate =
-          EstimateScenario(**scenario, plugins, EstimateDetail::kSummary, pipelines.get());
+      memo->Use(scenarios->revision());
+      absl::StatusOr<Estimate> estimate = EstimateScenario(
+          **scenario, plugins, EstimateDetail::kSummary, pipelines.get(), memo.get());
       if (!estimate.ok()) {
         results[i].status = estimate.status();
         return;

@@ -185,9 +185,13 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
 // that fits is `wave_of` (fitting is monotone in the concurrency, so that is one number for
 // both): the wave fits by construction and only its times are used, so its memory is not
 // evaluated. `then_waves`: the caller times a static batch that does not fit as its waves.
+// `known_max_concurrency` (>= 0): the largest concurrency that fits, from an earlier call for the
+// same scenario at another concurrency (ConcurrencyMemo); used where this batch's own memory
+// agrees with it (fitting is monotone in the concurrency), else searched again.
 absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
                                           EstimateDetail detail, PipelineCache& pipelines,
-                                          int64_t wave_of = 0, bool then_waves = false) {
+                                          int64_t wave_of = 0, bool then_waves = false,
+                                          int64_t known_max_concurrency = -1) {
   ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
                    pipelines.Get(s, plugins));
   const Pipeline& pipeline = *shared_pipeline;
@@ -220,8 +224,13 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                                  s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
     memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
     ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
-    ASSIGN_OR_RETURN(summary.memory.max_concurrency,
-                     memory.MaxConcurrency(s.concurrency, &summary.memory));
+    if (known_max_concurrency >= 0 &&
+        summary.memory.fits == (s.concurrency <= known_max_concurrency)) {
+      summary.memory.max_concurrency = known_max_concurrency;
+    } else {
+      ASSIGN_OR_RETURN(summary.memory.max_concurrency,
+                       memory.MaxConcurrency(s.concurrency, &summary.memory));
+    }
   }
 
   summary.mode = s.mode;
@@ -253,6 +262,16 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
   }
   RETURN_IF_ERROR(CheckFinite(e));
   return e;
+}
+
+// What a wave's estimate (and a ConcurrencyMemo) keeps of a static batch's summary.
+BatchTimes TimesOf(const Summary& summary) {
+  return {summary.ttft_s,
+          summary.tpot_s,
+          summary.e2e_s,
+          summary.tokens_per_s_per_user,
+          summary.usd_per_million_input_tokens,
+          summary.usd_per_million_output_tokens};
 }
 
 // The measured error band of each time (framework/error_band.h).
@@ -364,7 +383,8 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
 }  // namespace
 
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins,
-                                          EstimateDetail detail, PipelineCache* pipelines) {
+                                          EstimateDetail detail, PipelineCache* pipelines,
+                                          ConcurrencyMemo* memo) {
   PipelineCache own_cache;  // the waves below share one pipeline even without the caller's
   PipelineCache& cache = pipelines != nullptr ? *pipelines : own_cache;
   if (s.mode == ServingMode::kDisagg) {
@@ -372,9 +392,19 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
     AddBands(s, e.summary);
     return e;
   }
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(s, plugins, detail, cache, /*wave_of=*/0,
-                                                /*then_waves=*/true));
+  // Only a static batch's times are a function of its concurrency alone.
+  if (s.mode != ServingMode::kStatic) memo = nullptr;
+  ASSIGN_OR_RETURN(
+      Estimate e,
+      EstimateOneBatch(s, plugins, detail, cache, /*wave_of=*/0,
+                       /*then_waves=*/true, memo != nullptr ? memo->MaxConcurrency(plugins) : -1));
   const int64_t fits = e.summary.memory.max_concurrency;
+  if (memo != nullptr) {
+    memo->KeepMaxConcurrency(plugins, fits);
+    if (e.summary.memory.fits && detail == EstimateDetail::kSummary) {
+      memo->Keep(s.concurrency, plugins, TimesOf(e.summary));
+    }
+  }
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);
     return e;
@@ -382,30 +412,37 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   // A static batch larger than memory holds runs in waves of at most `fits` sequences, one
   // after another, as an engine that admits what fits (and preempts the rest) runs it.
   Scenario wave = s;
-  wave.concurrency = fits;
-  ASSIGN_OR_RETURN(const Estimate full,
-                   EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, fits));
+  const auto wave_times = [&](int64_t concurrency) -> absl::StatusOr<BatchTimes> {
+    if (memo != nullptr) {
+      if (const BatchTimes* kept = memo->Find(concurrency, plugins)) return *kept;
+    }
+    wave.concurrency = concurrency;
+    ASSIGN_OR_RETURN(const Estimate estimate,
+                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, fits));
+    const BatchTimes times = TimesOf(estimate.summary);
+    if (memo != nullptr) memo->Keep(concurrency, plugins, times);
+    return times;
+  };
+  ASSIGN_OR_RETURN(const BatchTimes full, wave_times(fits));
   const int64_t full_waves = s.concurrency / fits;
   const int64_t rest = s.concurrency % fits;
-  double e2e = static_cast<double>(full_waves) * full.summary.e2e_s;
+  double e2e = static_cast<double>(full_waves) * full.e2e_s;
   if (rest > 0) {
-    wave.concurrency = rest;
-    ASSIGN_OR_RETURN(const Estimate last,
-                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, fits));
-    e2e += last.summary.e2e_s;
+    ASSIGN_OR_RETURN(const BatchTimes last, wave_times(rest));
+    e2e += last.e2e_s;
   }
   Summary& summary = e.summary;
   summary.waves = full_waves + (rest > 0 ? 1 : 0);
-  summary.ttft_s = full.summary.ttft_s;  // the first wave's prefill
-  summary.tpot_s = full.summary.tpot_s;  // a full wave's decode step
-  summary.e2e_s = e2e;                   // every wave, one after another
-  summary.tokens_per_s_per_user = full.summary.tokens_per_s_per_user;
+  summary.ttft_s = full.ttft_s;  // the first wave's prefill
+  summary.tpot_s = full.tpot_s;  // a full wave's decode step
+  summary.e2e_s = e2e;           // every wave, one after another
+  summary.tokens_per_s_per_user = full.tokens_per_s_per_user;
   summary.tokens_per_s_aggregate =
       static_cast<double>(s.concurrency) * static_cast<double>(s.output_tokens) / e2e;
   summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / static_cast<double>(s.gpus);
   // The GPU time is the waves' together: per token it is a full wave's (the rest rounds it).
-  summary.usd_per_million_input_tokens = full.summary.usd_per_million_input_tokens;
-  summary.usd_per_million_output_tokens = full.summary.usd_per_million_output_tokens;
+  summary.usd_per_million_input_tokens = full.usd_per_million_input_tokens;
+  summary.usd_per_million_output_tokens = full.usd_per_million_output_tokens;
   summary.notes.push_back(fmt::format(
       "{} sequences do not fit at once (at most {}): they run in {} waves of up to {}, one after "
       "another; TTFT and TPOT are a full wave's, the end-to-end latency all waves'",

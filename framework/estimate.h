@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "framework/concurrency_memo.h"
 #include "framework/confidence.h"
 #include "framework/error_band.h"
 #include "framework/ledger/ledger.h"
@@ -73,9 +74,13 @@ enum class EstimateDetail { kFull, kSummary };
 
 // `pipelines`, when given, reuses the pipeline of the previous call whose scenario had the same
 // structure (a sweep's points; one cache per thread and PluginSet): the answer is the same.
+// `memo`, when given (keyed by the caller for this scenario, framework/concurrency_memo.h),
+// reuses the times of static batch sizes and the largest concurrency that fits from earlier
+// calls for the same scenario at other concurrencies: the answer is the same.
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& scenario, const PluginSet& plugins,
                                           EstimateDetail detail = EstimateDetail::kFull,
-                                          PipelineCache* pipelines = nullptr);
+                                          PipelineCache* pipelines = nullptr,
+                                          ConcurrencyMemo* memo = nullptr);
 
 }  // namespace infercost::framework
 

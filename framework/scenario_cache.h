@@ -6,10 +6,12 @@
 //
 //   ScenarioCache scenarios([&](const ScenarioRequest& r) { return MakeScenario(r, presets); });
 //   ASSIGN_OR_RETURN(const Scenario* scenario, scenarios.Get(request));  // valid until next Get
+//   memo.Use(scenarios.revision());  // framework/concurrency_memo.h
 #ifndef INFERCOST_FRAMEWORK_SCENARIO_CACHE_H_
 #define INFERCOST_FRAMEWORK_SCENARIO_CACHE_H_
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <vector>
 
@@ -30,16 +32,25 @@ class ScenarioCache {
   // the next call.
   absl::StatusOr<const Scenario*> Get(const ScenarioRequest& request);
 
+  // Names the scenario the last successful Get returned, up to its concurrency: two Gets whose
+  // scenarios differ in anything but the concurrency have different revisions (unique across
+  // every cache of the process; never 0). What a ConcurrencyMemo is keyed by.
+  uint64_t revision() const { return revision_; }
+
  private:
   struct Kept {
     ScenarioRequest request;  // a request `scenario` was made from (its named fields count)
     Scenario scenario;        // updated in place for each request with the same named fields
+    ScenarioRequest applied;  // the request `scenario` holds now
+    bool numbers_set = true;  // false after a request whose numbers failed (half set)
+    uint64_t revision = 0;
   };
   Make make_;
   size_t capacity_;
   std::vector<Kept> kept_;
   size_t last_ = 0;  // the entry the previous request used (tried first)
   size_t next_ = 0;  // the entry replaced when full
+  uint64_t revision_ = 0;
 };
 
 }  // namespace infercost::framework

@@ -181,6 +181,7 @@ struct SweepEvaluator::Worker {
   framework::ScenarioRequest request;
   framework::ScenarioCache scenarios;
   framework::PipelineCache pipelines;
+  framework::ConcurrencyMemo memo;
   std::vector<size_t> index;
   framework::Summary summary;
 };
@@ -212,8 +213,9 @@ absl::StatusOr<const framework::Summary*> SweepEvaluator::Point(Worker& worker, 
   SweepPointIndex(plan_, n, worker.index);
   RETURN_IF_ERROR(requests_.Fill(worker.index, worker.Parser(), worker.request));
   ASSIGN_OR_RETURN(const framework::Scenario* scenario, worker.scenarios.Get(worker.request));
+  worker.memo.Use(worker.scenarios.revision());
   absl::StatusOr<framework::Estimate> estimate = framework::EstimateScenario(
-      *scenario, plugins_, framework::EstimateDetail::kSummary, &worker.pipelines);
+      *scenario, plugins_, framework::EstimateDetail::kSummary, &worker.pipelines, &worker.memo);
   if (!estimate.ok()) return estimate.status();
   worker.summary = std::move(estimate->summary);
   return &worker.summary;
