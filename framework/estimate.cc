@@ -127,12 +127,14 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
     return absl::OkStatus();
   };
   if (detail == EstimateDetail::kFull) {
-    // The whole model's meters, derived from these per-GPU ledgers.
-    ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(e.prefill_per_gpu, e.decode_per_gpu, &hook));
+    // The whole model's meters, derived from these per-GPU ledgers. Their decode sum is taken
+    // apart from the times' below: a sum over more values may sample other steps (each sum is
+    // exact, to rounding), and the times must be the summary's to the last bit in either detail.
+    ASSIGN_OR_RETURN(e.ledger, pipeline.WholeModel(e.prefill_per_gpu, e.decode_per_gpu));
   } else {
-    ASSIGN_OR_RETURN(e.ledger.decode_sum.evaluated_steps, pipeline.SumPerGpuDecode(hook));
     ASSIGN_OR_RETURN(e.ledger.kv_cache_bytes_per_token, pipeline.KvCacheBytesPerToken(1));
   }
+  ASSIGN_OR_RETURN(e.ledger.decode_sum.evaluated_steps, pipeline.SumPerGpuDecode(hook));
   e.decode_sum_s = static_cast<double>(steps) * (e.decode_timing.time_s - attention_at_mean);
   for (const double seconds : hook.sums) e.decode_sum_s += seconds;
 

@@ -28,6 +28,7 @@ constexpr CalibrationKey kCalibrationKeys[] = {
     {"kernel_overhead_s", &Engine::kernel_overhead_s, 0, 0, 1},
     {"per_layer_overhead_s", &Engine::per_layer_overhead_s, 0, 0, 1},
     {"per_step_overhead_s", &Engine::per_step_overhead_s, 0, 0, 10},
+    {"host_overlap", &Engine::host_overlap, 0, 0, 1},
     {"per_sequence_overhead_s", &Engine::per_sequence_overhead_s, 0, 0, 1},
     {"runtime_reserve_bytes", &Engine::runtime_reserve_bytes, 0, 0, 1e15},
     {"reserve_fraction", &Engine::reserve_fraction, 0, 0, 0.9},

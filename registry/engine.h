@@ -27,9 +27,13 @@ struct Engine {
   double kernel_overhead_s = 0;       // per kernel launch (per phase, per layer)
   double per_layer_overhead_s = 0;    // per layer per step (framework glue between kernels)
   double per_step_overhead_s = 0;     // per forward step (scheduler, sampling, host sync)
-  double runtime_reserve_bytes = 0;   // per GPU, held by the runtime (CUDA context, graphs, ...)
-  double reserve_fraction = 0;        // per GPU, fraction of capacity the engine leaves unused
-  int64_t max_batched_tokens = 0;     // prefill chunk size bounding activations; 0 = no chunks
+  // The share of that per-step host work the engine hides behind the GPU's previous step (a
+  // scheduler that prepares step n+1 while step n runs: vLLM's async scheduling); what is left
+  // is paid per step: per_step_overhead_s x (1 - host_overlap). 0: a synchronous host.
+  double host_overlap = 0;
+  double runtime_reserve_bytes = 0;  // per GPU, held by the runtime (CUDA context, graphs, ...)
+  double reserve_fraction = 0;       // per GPU, fraction of capacity the engine leaves unused
+  int64_t max_batched_tokens = 0;    // prefill chunk size bounding activations; 0 = no chunks
   // How a serving step is built (framework/serving/): "mixed" (decodes plus prompt chunks in the
   // budget left: vLLM, TensorRT-LLM) or "prefill_first" (waiting prompts run alone: SGLang).
   std::string serving_schedule = "mixed";

@@ -59,7 +59,9 @@ struct DecodeSum {
   int64_t steps = 0;
   std::vector<ic_phase_cost> phases;  // whole model, summed over the steps (params: one step's)
   ic_phase_cost totals{};
-  int64_t evaluated_steps = 0;  // decode steps whose attention was evaluated to sum them
+  // Decode steps whose attention was evaluated to sum them (an Estimate: the times' sum, the
+  // same in either detail).
+  int64_t evaluated_steps = 0;
 };
 
 struct Ledger {

@@ -310,7 +310,7 @@ absl::StatusOr<double> Pipeline::KvCacheBytesPerSequence(int64_t context_tokens,
   return bytes;
 }
 
-absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
+absl::StatusOr<Ledger> Pipeline::Run() const {
   const Scenario& s = *scenario_;
   const int64_t batch = ReplicaBatch(s, s.concurrency);
   ASSIGN_OR_RETURN(const StageLedger prefill, Evaluate(PerGpuStep(s, IC_STAGE_PREFILL, batch,
@@ -318,12 +318,11 @@ absl::StatusOr<Ledger> Pipeline::Run(PerGpuDecodeHook* hook) const {
   ASSIGN_OR_RETURN(const StageLedger decode,
                    Evaluate(PerGpuStep(s, IC_STAGE_DECODE, batch, 1,
                                        MeanDecodeContext(s.input_tokens, s.output_tokens))));
-  return WholeModel(prefill, decode, hook);
+  return WholeModel(prefill, decode);
 }
 
 absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
-                                            const StageLedger& decode_per_gpu,
-                                            PerGpuDecodeHook* hook) const {
+                                            const StageLedger& decode_per_gpu) const {
   // The meters are the expert group's mean GPU's: a ledger of its busiest (imbalanced MoE
   // routing) is evaluated again without the imbalance (attention, all the decode sum samples,
   // does not depend on it).
@@ -335,7 +334,7 @@ absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
     prefill.moe_imbalance = decode.moe_imbalance = 1;
     ASSIGN_OR_RETURN(const StageLedger prefill_mean_gpu, Evaluate(prefill));
     ASSIGN_OR_RETURN(const StageLedger decode_mean_gpu, Evaluate(decode));
-    return WholeModel(prefill_mean_gpu, decode_mean_gpu, hook);
+    return WholeModel(prefill_mean_gpu, decode_mean_gpu);
   }
   const Scenario& s = *scenario_;
   Ledger ledger;
@@ -350,7 +349,8 @@ absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
   for (const ic_phase_cost& cost : ledger.decode.phases) {
     if (!IsAttentionPhase(cost.phase)) Accumulate(sum.phases, cost, steps);
   }
-  ASSIGN_OR_RETURN(sum.evaluated_steps, SumDecodeAttention(decode_per_gpu.step, &sum.phases, hook));
+  ASSIGN_OR_RETURN(sum.evaluated_steps,
+                   SumDecodeAttention(decode_per_gpu.step, &sum.phases, nullptr));
   // Params are a property of the model, not of the steps: keep one step's count.
   for (ic_phase_cost& cost : sum.phases) {
     const ic_phase_cost* one_step = ledger.decode.Find(cost.phase);

@@ -63,23 +63,21 @@ class Pipeline {
   // when any of them differs.
   std::optional<Pipeline> Rebind(const Scenario& scenario) const;
 
-  // Every stage of the scenario: prefill, decode at the mean context, and the exact decode sum
-  // (which also fills `hook` when given). The sum visits every step with
+  // Every stage of the scenario: prefill, decode at the mean context, and the exact decode sum.
+  // The sum visits every step with
   // DecodeSumMethod::kEveryStep; by default it is summed in closed form over the stretches where
   // the attention costs (and the hook's values) are affine in the context, visiting
   // O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
   // WholeModel of one GPU's ledgers of the scenario's layout (at its replica batch).
-  absl::StatusOr<Ledger> Run(PerGpuDecodeHook* hook = nullptr) const;
+  absl::StatusOr<Ledger> Run() const;
   // The whole model's ledger from one GPU's prefill and decode-at-the-mean ledgers (computed
   // once by the caller): each WholeModelOf, and the exact decode sum of the whole model's
-  // meters from the same per-GPU attention the hook (when given) times at every step. The
-  // meters are an MoE expert group's mean GPU's: ledgers of its busiest (moe_imbalance > 1)
-  // are evaluated again at imbalance 1 for them.
+  // meters from the per-GPU attention at every step. The meters are an MoE expert group's mean
+  // GPU's: ledgers of its busiest (moe_imbalance > 1) are evaluated again at imbalance 1 for them.
   absl::StatusOr<Ledger> WholeModel(const StageLedger& prefill_per_gpu,
-                                    const StageLedger& decode_per_gpu,
-                                    PerGpuDecodeHook* hook = nullptr) const;
-  // Only the hook's part of the decode sum (no whole-model ledger): what a summary needs.
-  // Returns how many decode steps were evaluated.
+                                    const StageLedger& decode_per_gpu) const;
+  // The hook's sum over the decode steps (the per-GPU times a summary needs), from the same
+  // per-GPU attention. Returns how many decode steps were evaluated.
   absl::StatusOr<int64_t> SumPerGpuDecode(PerGpuDecodeHook& hook) const;
   // One step of the model for an arbitrary batch / tokens / context.
   // `attention`, when given, receives the step's attention slices (AttentionByClass(step)).

@@ -76,7 +76,7 @@ Execution ExecutionOf(const Scenario& scenario) {
   const registry::Engine& engine = scenario.engine;
   Execution out;
   out.per_layer_overhead_s = engine.per_layer_overhead_s;
-  out.per_step_overhead_s = engine.per_step_overhead_s;
+  out.per_step_overhead_s = engine.per_step_overhead_s * (1 - engine.host_overlap);
   out.per_sequence_overhead_s = engine.per_sequence_overhead_s;
   out.decode_attention = DecodeAttentionOf(engine, QueryHeadsPerKvHead(scenario));
   ic_execution& execution = out.abi;

@@ -243,7 +243,9 @@ TEST(AnlCsv, SequencesComeFromTheRowsThroughputAndLlamaCppBatchIsThePromptBatch)
 // ANL ran TensorRT-LLM 0.11, whose decode attention walks each context in one thread block
 // (multi_block_mode off by default then); the trtllm preset describes TensorRT-LLM >= 1.0. A
 // TensorRT-LLM row, and only such a row, sets the single-block switch for its scenario.
-TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttention) {
+// And every ANL row (2024 engines) runs its host synchronously: host_overlap 0, whatever the
+// engine preset's current default (vLLM's is its async scheduling).
+TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttentionAndNoRowOverlapsItsHost) {
   const std::string text =
       std::string(kHeader) +
       "Nvidia H100 GPU,1,TensorRT-LLM,meta-llama/Meta-Llama-3-8B,128,1,0.9,284\n"
@@ -254,11 +256,20 @@ TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttention) {
   ASSERT_TRUE(trtllm.ok()) << trtllm.status();
   EXPECT_EQ(trtllm->engine, "trtllm");
   const std::vector<std::pair<std::string, double>> single_block = {
-      {"decode_attention_single_block", 1}};
+      {"decode_attention_single_block", 1}, {"host_overlap", 0}};
   EXPECT_EQ(trtllm->engine_settings, single_block);
   absl::StatusOr<framework::ScenarioRequest> vllm = AnlScenarioRequest((*rows)[1]);
   ASSERT_TRUE(vllm.ok()) << vllm.status();
-  EXPECT_TRUE(vllm->engine_settings.empty());
+  const std::vector<std::pair<std::string, double>> synchronous = {{"host_overlap", 0}};
+  EXPECT_EQ(vllm->engine_settings, synchronous);
+  // The same vLLM row as a user's scenario hides most of its per-step host work; ANL's does not.
+  absl::StatusOr<framework::Scenario> anl = framework::MakeScenario(*vllm, RepoPresets());
+  framework::ScenarioRequest current = *vllm;
+  current.engine_settings.clear();
+  absl::StatusOr<framework::Scenario> now = framework::MakeScenario(current, RepoPresets());
+  ASSERT_TRUE(anl.ok() && now.ok());
+  EXPECT_EQ(anl->engine.host_overlap, 0);
+  EXPECT_GT(now->engine.host_overlap, 0);
 }
 
 AnlValidation ValidateFile(const std::string& file, const AnlFilter& filter = {}) {
