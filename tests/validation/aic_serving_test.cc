@@ -17,6 +17,7 @@
 #include "gtest/gtest.h"
 #include "registry/presets.h"
 #include "tests/integration/pipeline_fixture.h"
+#include "validation/row_estimate.h"
 
 namespace infercost::validation {
 namespace {
@@ -126,6 +127,20 @@ TEST(AicServingValidation, MoeModelsWithin25PercentOnH100AndB200) {
     ASSERT_NE(g, nullptr) << hardware;
     EXPECT_LE(g->median_abs_error, kMaxMedianAbsError) << hardware;
   }
+}
+
+// vLLM's host_overlap (presets/engines/vllm.toml) was fitted on the B200 rows only; the 60 H100
+// rows (vLLM 0.12 / 0.18, another device) are held out of it. docs/calibration.md ("vLLM's host
+// overlap") states 6.3% median (17.3% with the ANL-era host cost); a bound with a margin.
+TEST(AicServingValidation, VllmH100RowsHeldOutOfTheHostOverlapFit) {
+  std::vector<double> errors;
+  for (const AicResult& r : Validation().results) {
+    if (r.request.engine == "vllm" && r.request.hardware == "h100-sxm") {
+      errors.push_back(r.relative_error);
+    }
+  }
+  EXPECT_EQ(errors.size(), 60u);
+  EXPECT_LE(MedianAbsolute(errors), 0.09);
 }
 
 TEST(AicServingValidation, AllRowsWithin25Percent) {
