@@ -2,6 +2,7 @@
 // scenario gives, in request order, each with its own status.
 #include "framework/batch.h"
 
+#include <string>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -29,13 +30,7 @@ TEST(EstimateBatch, ManyThreadsGiveExactlyTheSingleCallAnswersInOrder) {
     absl::StatusOr<framework::Estimate> one = TryEstimate(requests[i]);
     ASSERT_EQ(batch[i].status.code(), one.status().code()) << i;
     if (!one.ok()) continue;
-    EXPECT_EQ(batch[i].summary.ttft_s, one->summary.ttft_s) << i;
-    EXPECT_EQ(batch[i].summary.tpot_s, one->summary.tpot_s) << i;
-    EXPECT_EQ(batch[i].summary.e2e_s, one->summary.e2e_s) << i;
-    EXPECT_EQ(batch[i].summary.memory.max_concurrency, one->summary.memory.max_concurrency) << i;
-    EXPECT_EQ(batch[i].summary.usd_per_million_output_tokens,
-              one->summary.usd_per_million_output_tokens)
-        << i;
+    ExpectSameSummary(batch[i].summary, one->summary, "request " + std::to_string(i));
   }
   EXPECT_EQ(batch[5].status.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(framework::EstimateBatch({}, RepoPresets(), InTreePlugins()).empty());

@@ -19,53 +19,18 @@ namespace {
 
 using framework::ScenarioRequest;
 
-// Llama-3.1-8B bf16 (16 GB of weights) on one 24 GB L4 with vLLM: a few dozen sequences of
-// 1,200 tokens fit, so concurrencies up to 120 cover batches that fit and batches in waves.
-ScenarioRequest OnL4(int64_t concurrency, int64_t input_tokens = 1000) {
-  ScenarioRequest r;
-  r.model = "llama-3.1-8b";
-  r.hardware = "l4";
-  r.engine = "vllm";
-  r.gpus = 1;
-  r.weights = "bf16";
-  r.kv = "bf16";
-  r.input_tokens = input_tokens;
-  r.output_tokens = 200;
-  r.concurrency = concurrency;
-  return r;
-}
-
-void ExpectSameSummary(const framework::Summary& got, const framework::Summary& want,
-                       const std::string& where) {
-  EXPECT_EQ(got.ttft_s, want.ttft_s) << where;
-  EXPECT_EQ(got.tpot_s, want.tpot_s) << where;
-  EXPECT_EQ(got.e2e_s, want.e2e_s) << where;
-  EXPECT_EQ(got.tokens_per_s_per_user, want.tokens_per_s_per_user) << where;
-  EXPECT_EQ(got.tokens_per_s_aggregate, want.tokens_per_s_aggregate) << where;
-  EXPECT_EQ(got.tokens_per_s_per_gpu, want.tokens_per_s_per_gpu) << where;
-  EXPECT_EQ(got.usd_per_million_input_tokens, want.usd_per_million_input_tokens) << where;
-  EXPECT_EQ(got.usd_per_million_output_tokens, want.usd_per_million_output_tokens) << where;
-  EXPECT_EQ(got.waves, want.waves) << where;
-  EXPECT_EQ(got.memory.fits, want.memory.fits) << where;
-  EXPECT_EQ(got.memory.max_concurrency, want.memory.max_concurrency) << where;
-  EXPECT_EQ(got.memory.kv_bytes, want.memory.kv_bytes) << where;
-  EXPECT_EQ(got.memory.activation_bytes, want.memory.activation_bytes) << where;
-  EXPECT_EQ(got.memory.free_bytes, want.memory.free_bytes) << where;
-  EXPECT_EQ(got.e2e_band.low_s, want.e2e_band.low_s) << where;
-  EXPECT_EQ(got.e2e_band.high_s, want.e2e_band.high_s) << where;
-  EXPECT_EQ(got.notes, want.notes) << where;
-}
-
+// LlamaOnL4 (pipeline_fixture.h): concurrencies up to 120 cover batches that fit and batches
+// in waves.
 TEST(ConcurrencyMemo, SummariesAreThoseOfEachRequestAlone) {
   std::vector<ScenarioRequest> requests;
-  for (int64_t c = 1; c <= 120; ++c) requests.push_back(OnL4(c));     // waves reuse the fitting
-  for (int64_t c = 120; c >= 1; c -= 7) requests.push_back(OnL4(c));  // waves first
-  for (int64_t c : {97, 3, 64, 64, 1, 119}) requests.push_back(OnL4(c, 900));  // other input
-  for (int64_t c : {97, 45, 2}) requests.push_back(OnL4(c));  // back: a new revision
-  ScenarioRequest serving = OnL4(80);
+  for (int64_t c = 1; c <= 120; ++c) requests.push_back(LlamaOnL4(c));  // waves reuse the fitting
+  for (int64_t c = 120; c >= 1; c -= 7) requests.push_back(LlamaOnL4(c));           // waves first
+  for (int64_t c : {97, 3, 64, 64, 1, 119}) requests.push_back(LlamaOnL4(c, 900));  // other input
+  for (int64_t c : {97, 45, 2}) requests.push_back(LlamaOnL4(c));  // back: a new revision
+  ScenarioRequest serving = LlamaOnL4(80);
   serving.mode = "serving";  // not static: the memo is not used
   requests.push_back(serving);
-  requests.push_back(OnL4(81));
+  requests.push_back(LlamaOnL4(81));
 
   framework::ScenarioCache cache(
       [](const ScenarioRequest& r) { return framework::MakeScenario(r, RepoPresets()); });
@@ -126,25 +91,26 @@ TEST(ScenarioCache, RevisionChangesWithAnythingButTheConcurrency) {
     EXPECT_TRUE(c.Get(r).ok());
     return c.revision();
   };
-  const uint64_t first = revision_of(cache, OnL4(1));
+  const uint64_t first = revision_of(cache, LlamaOnL4(1));
   EXPECT_NE(first, 0u);
-  EXPECT_EQ(revision_of(cache, OnL4(50)), first);  // only the concurrency
-  const uint64_t other_input = revision_of(cache, OnL4(50, 900));
+  EXPECT_EQ(revision_of(cache, LlamaOnL4(50)), first);  // only the concurrency
+  const uint64_t other_input = revision_of(cache, LlamaOnL4(50, 900));
   EXPECT_NE(other_input, first);
-  EXPECT_NE(revision_of(cache, OnL4(50)), other_input);  // back, but the scenario changed again
-  ScenarioRequest other_model = OnL4(50);
+  EXPECT_NE(revision_of(cache, LlamaOnL4(50)),
+            other_input);  // back, but the scenario changed again
+  ScenarioRequest other_model = LlamaOnL4(50);
   other_model.model = "llama-3-8b";
   const uint64_t model_revision = revision_of(cache, other_model);
   EXPECT_NE(model_revision, first);
   EXPECT_NE(model_revision, other_input);
   // A request whose numbers fail leaves the scenario half set: the next one is a new revision.
-  const uint64_t before_error = revision_of(cache, OnL4(5));
-  ScenarioRequest bad = OnL4(5);
+  const uint64_t before_error = revision_of(cache, LlamaOnL4(5));
+  ScenarioRequest bad = LlamaOnL4(5);
   bad.input_tokens = 0;
   EXPECT_FALSE(cache.Get(bad).ok());
-  EXPECT_NE(revision_of(cache, OnL4(5)), before_error);
+  EXPECT_NE(revision_of(cache, LlamaOnL4(5)), before_error);
   // Unique across caches.
-  EXPECT_NE(revision_of(other_cache, OnL4(1)), revision_of(cache, OnL4(1)));
+  EXPECT_NE(revision_of(other_cache, LlamaOnL4(1)), revision_of(cache, LlamaOnL4(1)));
 }
 
 }  // namespace

@@ -199,15 +199,8 @@ TEST(DecodeSum, SummaryOnlyEstimateGivesTheSameSummary) {
       absl::StatusOr<framework::Estimate> summary =
           framework::EstimateScenario(*s, InTreePlugins(), framework::EstimateDetail::kSummary);
       ASSERT_TRUE(full.ok() && summary.ok()) << full.status() << summary.status();
-      const framework::Summary& a = full->summary;
-      const framework::Summary& b = summary->summary;
-      EXPECT_EQ(a.ttft_s, b.ttft_s) << mode << concurrency;
-      EXPECT_EQ(a.tpot_s, b.tpot_s) << mode << concurrency;
-      EXPECT_EQ(a.e2e_s, b.e2e_s) << mode << concurrency;
-      EXPECT_EQ(a.waves, b.waves) << mode << concurrency;
-      EXPECT_EQ(a.memory.max_concurrency, b.memory.max_concurrency) << mode << concurrency;
-      EXPECT_EQ(a.usd_per_million_output_tokens, b.usd_per_million_output_tokens) << mode;
-      EXPECT_EQ(a.notes, b.notes) << mode << concurrency;
+      ExpectSameSummary(summary->summary, full->summary,
+                        std::string(mode) + " x" + std::to_string(concurrency));
       EXPECT_TRUE(summary->ledger.decode_sum.phases.empty());  // no whole-model ledger
       EXPECT_FALSE(full->ledger.decode_sum.phases.empty());
     }

@@ -89,16 +89,7 @@ TEST(PipelineCache, CachedEstimatesEqualFreshOnes) {
     ASSERT_EQ(fresh.status(), cached.status()) << what;
     if (!fresh.ok()) continue;
     ++compared;
-    const framework::Summary& a = fresh->summary;
-    const framework::Summary& b = cached->summary;
-    EXPECT_EQ(a.ttft_s, b.ttft_s) << what;
-    EXPECT_EQ(a.tpot_s, b.tpot_s) << what;
-    EXPECT_EQ(a.e2e_s, b.e2e_s) << what;
-    EXPECT_EQ(a.waves, b.waves) << what;
-    EXPECT_EQ(a.memory.max_concurrency, b.memory.max_concurrency) << what;
-    EXPECT_EQ(a.memory.activation_bytes, b.memory.activation_bytes) << what;
-    EXPECT_EQ(a.memory.weights_bytes, b.memory.weights_bytes) << what;
-    EXPECT_EQ(a.usd_per_million_output_tokens, b.usd_per_million_output_tokens) << what;
+    ExpectSameSummary(cached->summary, fresh->summary, what);
   }
   EXPECT_GE(compared, 24);
 }

@@ -64,6 +64,42 @@ framework::Estimate EstimateOrFail(const framework::ScenarioRequest& request) {
   return e.ok() ? *e : framework::Estimate{};
 }
 
+framework::ScenarioRequest LlamaOnL4(int64_t concurrency, int64_t input_tokens) {
+  framework::ScenarioRequest r;
+  r.model = "llama-3.1-8b";
+  r.hardware = "l4";
+  r.engine = "vllm";
+  r.gpus = 1;
+  r.weights = "bf16";
+  r.kv = "bf16";
+  r.input_tokens = input_tokens;
+  r.output_tokens = 200;
+  r.concurrency = concurrency;
+  return r;
+}
+
+void ExpectSameSummary(const framework::Summary& got, const framework::Summary& want,
+                       const std::string& where) {
+  EXPECT_EQ(got.ttft_s, want.ttft_s) << where;
+  EXPECT_EQ(got.tpot_s, want.tpot_s) << where;
+  EXPECT_EQ(got.e2e_s, want.e2e_s) << where;
+  EXPECT_EQ(got.tokens_per_s_per_user, want.tokens_per_s_per_user) << where;
+  EXPECT_EQ(got.tokens_per_s_aggregate, want.tokens_per_s_aggregate) << where;
+  EXPECT_EQ(got.tokens_per_s_per_gpu, want.tokens_per_s_per_gpu) << where;
+  EXPECT_EQ(got.usd_per_million_input_tokens, want.usd_per_million_input_tokens) << where;
+  EXPECT_EQ(got.usd_per_million_output_tokens, want.usd_per_million_output_tokens) << where;
+  EXPECT_EQ(got.waves, want.waves) << where;
+  EXPECT_EQ(got.memory.fits, want.memory.fits) << where;
+  EXPECT_EQ(got.memory.max_concurrency, want.memory.max_concurrency) << where;
+  EXPECT_EQ(got.memory.weights_bytes, want.memory.weights_bytes) << where;
+  EXPECT_EQ(got.memory.kv_bytes, want.memory.kv_bytes) << where;
+  EXPECT_EQ(got.memory.activation_bytes, want.memory.activation_bytes) << where;
+  EXPECT_EQ(got.memory.free_bytes, want.memory.free_bytes) << where;
+  EXPECT_EQ(got.e2e_band.low_s, want.e2e_band.low_s) << where;
+  EXPECT_EQ(got.e2e_band.high_s, want.e2e_band.high_s) << where;
+  EXPECT_EQ(got.notes, want.notes) << where;
+}
+
 const framework::LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name) {
   for (const framework::LayerGroup& group : ledger.groups) {
     if (group.name == name) return &group;

@@ -3,6 +3,9 @@
 #ifndef INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 #define INFERCOST_TESTS_INTEGRATION_PIPELINE_FIXTURE_H_
 
+#include <cstdint>
+#include <string>
+
 #include "framework/estimate.h"
 #include "framework/ledger/pipeline.h"
 #include "framework/loader/plugin_loader.h"
@@ -23,6 +26,13 @@ framework::Ledger RunScenario(const framework::ScenarioRequest& request);
 absl::StatusOr<framework::Estimate> TryEstimate(const framework::ScenarioRequest& request);
 // The same, failing the test on error (an empty estimate then).
 framework::Estimate EstimateOrFail(const framework::ScenarioRequest& request);
+
+// Llama-3.1-8B bf16 (16 GB of weights) with vLLM on one 24 GB L4, `input_tokens` + 200 tokens:
+// a few dozen sequences fit, so a hundred run in waves.
+framework::ScenarioRequest LlamaOnL4(int64_t concurrency, int64_t input_tokens = 1000);
+// Every number of two summaries equal to the last bit (and their notes), `where` in failures.
+void ExpectSameSummary(const framework::Summary& got, const framework::Summary& want,
+                       const std::string& where);
 
 // The layer group called `name` (fails the test and returns nullptr when there is none).
 const framework::LayerGroup* Group(const framework::StageLedger& ledger, const std::string& name);

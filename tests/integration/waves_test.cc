@@ -11,23 +11,8 @@
 namespace infercost::testing {
 namespace {
 
-framework::ScenarioRequest OnL4(int64_t concurrency) {
-  // Llama-3.1-8B bf16 (16 GB of weights) on one 24 GB L4: a few dozen 1200-token sequences fit.
-  framework::ScenarioRequest r;
-  r.model = "llama-3.1-8b";
-  r.hardware = "l4";
-  r.engine = "vllm";
-  r.gpus = 1;
-  r.weights = "bf16";
-  r.kv = "bf16";
-  r.input_tokens = 1000;
-  r.output_tokens = 200;
-  r.concurrency = concurrency;
-  return r;
-}
-
 TEST(Waves, ABatchBeyondMemoryRunsInWavesOfWhatFits) {
-  const framework::Estimate big = EstimateOrFail(OnL4(100));
+  const framework::Estimate big = EstimateOrFail(LlamaOnL4(100));
   ASSERT_FALSE(big.summary.memory.fits);
   const int64_t fits = big.summary.memory.max_concurrency;
   ASSERT_GT(fits, 1);
@@ -35,11 +20,11 @@ TEST(Waves, ABatchBeyondMemoryRunsInWavesOfWhatFits) {
   const int64_t full_waves = 100 / fits;
   const int64_t rest = 100 % fits;
   EXPECT_EQ(big.summary.waves, full_waves + (rest > 0 ? 1 : 0));
-  const framework::Estimate wave = EstimateOrFail(OnL4(fits));
+  const framework::Estimate wave = EstimateOrFail(LlamaOnL4(fits));
   EXPECT_TRUE(wave.summary.memory.fits);
   EXPECT_EQ(wave.summary.waves, 1);
   double e2e = static_cast<double>(full_waves) * wave.summary.e2e_s;
-  if (rest > 0) e2e += EstimateOrFail(OnL4(rest)).summary.e2e_s;
+  if (rest > 0) e2e += EstimateOrFail(LlamaOnL4(rest)).summary.e2e_s;
   EXPECT_DOUBLE_EQ(big.summary.e2e_s, e2e);
   EXPECT_DOUBLE_EQ(big.summary.ttft_s, wave.summary.ttft_s);
   EXPECT_DOUBLE_EQ(big.summary.tpot_s, wave.summary.tpot_s);
