@@ -107,6 +107,7 @@ json EngineJson(const registry::Engine& e) {
           {"kernel_overhead_s", e.kernel_overhead_s},
           {"per_layer_overhead_s", e.per_layer_overhead_s},
           {"per_step_overhead_s", e.per_step_overhead_s},
+          {"host_overlap", e.host_overlap},
           {"per_sequence_overhead_s", e.per_sequence_overhead_s},
           {"runtime_reserve_bytes", e.runtime_reserve_bytes},
           {"reserve_fraction", e.reserve_fraction},
@@ -266,11 +267,14 @@ int RunEngines(Session& session) {
   for (const auto& e : (*presets)->engines.items()) {
     std::vector<std::string> devices;
     for (const auto& o : e.hardware_overrides) devices.push_back(o.hardware);
-    table.AddRow({e.name, e.display_name, fmt::format("{:.3g}", e.matmul_efficiency),
-                  fmt::format("{:.3g}", e.bandwidth_efficiency),
-                  fmt::format("{:.3g} us", e.kernel_overhead_s * 1e6),
-                  fmt::format("{:.3g} ms", e.per_step_overhead_s * 1e3), e.serving_schedule,
-                  devices.empty() ? "-" : fmt::format("{}", fmt::join(devices, ","))});
+    table.AddRow(
+        {e.name, e.display_name, fmt::format("{:.3g}", e.matmul_efficiency),
+         fmt::format("{:.3g}", e.bandwidth_efficiency),
+         fmt::format("{:.3g} us", e.kernel_overhead_s * 1e6),
+         e.host_overlap > 0 ? fmt::format("{:.3g} ms, {:.0f}% hidden", e.per_step_overhead_s * 1e3,
+                                          100 * e.host_overlap)
+                            : fmt::format("{:.3g} ms", e.per_step_overhead_s * 1e3),
+         e.serving_schedule, devices.empty() ? "-" : fmt::format("{}", fmt::join(devices, ","))});
   }
   fmt::print("{}", table.Render());
   return 0;
