@@ -403,9 +403,8 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   const int64_t fits = e.summary.memory.max_concurrency;
   if (memo != nullptr) {
     memo->KeepMaxConcurrency(plugins, fits);
-    if (e.summary.memory.fits && detail == EstimateDetail::kSummary) {
-      memo->Keep(s.concurrency, plugins, TimesOf(e.summary));
-    }
+    // A batch that fits was timed (in either detail: the same summary).
+    if (e.summary.memory.fits) memo->Keep(s.concurrency, plugins, TimesOf(e.summary));
   }
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);

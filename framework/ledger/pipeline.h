@@ -36,10 +36,9 @@ struct EvaluationScratch {
   std::vector<ic_phase_cost> phases;
 };
 
-// Lets one decode sum yield both costs and times: at each decode step the pipeline sums
-// (context input + k, k = 1 .. output - 1) it evaluates attention in `per_gpu`'s layout once,
-// adds the records' whole-model meters to the ledger's sum and asks `values` for numbers of the
-// same records (e.g. each phase's seconds), summed into `sums`.
+// Numbers summed over the decode steps (SumPerGpuDecode): at each step (context input + k,
+// k = 1 .. output - 1) the pipeline evaluates attention in `per_gpu`'s layout and asks `values`
+// for numbers of its records (e.g. each phase's seconds), summed into `sums`.
 struct PerGpuDecodeHook {
   Step per_gpu;  // batch, tensor parallel, ... of one GPU; kind/tokens/context are set per step
   // The attention of `per_gpu` itself (a decode step), when already evaluated: a step of the sum
@@ -63,12 +62,11 @@ class Pipeline {
   // when any of them differs.
   std::optional<Pipeline> Rebind(const Scenario& scenario) const;
 
-  // Every stage of the scenario: prefill, decode at the mean context, and the exact decode sum.
-  // The sum visits every step with
-  // DecodeSumMethod::kEveryStep; by default it is summed in closed form over the stretches where
-  // the attention costs (and the hook's values) are affine in the context, visiting
-  // O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
-  // WholeModel of one GPU's ledgers of the scenario's layout (at its replica batch).
+  // Every stage of the scenario: prefill, decode at the mean context, and the exact decode sum:
+  // WholeModel of one GPU's ledgers of the scenario's layout (at its replica batch). A decode sum
+  // (here and in SumPerGpuDecode) visits every step with DecodeSumMethod::kEveryStep; by default
+  // it is summed in closed form over the stretches where what it sums is affine in the context,
+  // visiting O(kinks x log steps) of them (framework/ledger/piecewise_affine_sum.h).
   absl::StatusOr<Ledger> Run() const;
   // The whole model's ledger from one GPU's prefill and decode-at-the-mean ledgers (computed
   // once by the caller): each WholeModelOf, and the exact decode sum of the whole model's
