@@ -19,6 +19,55 @@ AttentionKernelPlugin::AttentionKernelPlugin(std::shared_ptr<const LoadedPlugin>
       table_(static_cast<const ic_attention_kernel_table*>(plugin_->info().kind_table)) {
   has_rewrite_phases_ = IC_HAS_FIELD(table_, ic_attention_kernel_table, rewrite_phases) &&
                         table_->rewrite_phases != nullptr;
+  has_decode_breaks_ = IC_HAS_FIELD(table_, ic_attention_kernel_table, decode_breaks) &&
+                       table_->decode_breaks != nullptr;
+}
+
+absl::StatusOr<bool> AttentionKernelPlugin::DecodeBreaks(
+    const ic_attention_shape& shape, const ic_stage& stage, const ic_kernel_device& device,
+    int64_t first_context, int64_t last_context,
+    absl::InlinedVector<ic_context_stairs, 4>& stairs) const {
+  // More staircases than this and the host finds the breaks itself (a sum over them would not
+  // be cheaper than its own search).
+  constexpr uint64_t kMostStaircases = 16;
+  stairs.clear();
+  if (!has_decode_breaks_) return false;
+  stairs.resize(kMostStaircases);
+  int64_t count = IC_BREAKS_UNKNOWN;
+  {
+    auto lock = plugin_->LockIfNeeded();
+    ic_error* error =
+        table_->decode_breaks(plugin_->instance(), &shape, &stage, &device, first_context,
+                              last_context, stairs.data(), stairs.size(), &count);
+    absl::Status status = ConsumeErrorLazy(
+        error, [&] { return fmt::format("attention kernel {} (decode_breaks)", name()); });
+    if (!status.ok()) {
+      stairs.clear();
+      return status;
+    }
+  }
+  if (count < 0 || static_cast<uint64_t>(count) > kMostStaircases) {
+    stairs.clear();
+    if (count < IC_BREAKS_UNKNOWN) {
+      return absl::InternalError(fmt::format(
+          "attention kernel {} returned {} staircases from decode_breaks; the count is >= 0, "
+          "or IC_BREAKS_UNKNOWN (-1) when the kernel cannot tell",
+          name(), count));
+    }
+    return false;
+  }
+  stairs.resize(static_cast<size_t>(count));
+  for (const ic_context_stairs& s : stairs) {
+    if (s.period < 1 || s.count < 1) {
+      const ic_context_stairs bad = s;
+      stairs.clear();
+      return absl::InternalError(fmt::format(
+          "attention kernel {} declared a staircase of decode breaks with period {} and count "
+          "{} (first {}); both must be >= 1",
+          name(), bad.period, bad.count, bad.first));
+    }
+  }
+  return true;
 }
 
 absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& shape,

@@ -3,6 +3,7 @@
 //
 //   AttentionKernelPlugin flash(plugins.Find(IC_PLUGIN_KIND_ATTENTION_KERNEL, "flash").value());
 //   RETURN_IF_ERROR(flash.RewriteTraffic(shape, stage, device, phases));
+//   ASSIGN_OR_RETURN(bool known, flash.DecodeBreaks(shape, stage, device, 501, 100500, stairs));
 #ifndef INFERCOST_FRAMEWORK_ABI_ATTENTION_KERNEL_PLUGIN_H_
 #define INFERCOST_FRAMEWORK_ABI_ATTENTION_KERNEL_PLUGIN_H_
 
@@ -10,7 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "framework/loader/loaded_plugin.h"
 #include "infercost/c/attention_kernel.h"
 
@@ -23,11 +26,20 @@ class AttentionKernelPlugin {
   absl::Status RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
                               const ic_kernel_device& device,
                               std::vector<ic_phase_cost>& phases) const;
+  // (ABI 1.4) The staircases of contexts in [first_context, last_context] where the kernel's
+  // rewrite of decode steps like `stage` stops being affine (ic_context_stairs), into `stairs`
+  // (empty: affine throughout). False when the kernel does not say (an older kernel, one that
+  // cannot tell, or more staircases than the host takes): `stairs` is then empty too.
+  absl::StatusOr<bool> DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                                    const ic_kernel_device& device, int64_t first_context,
+                                    int64_t last_context,
+                                    absl::InlinedVector<ic_context_stairs, 4>& stairs) const;
 
  private:
   std::shared_ptr<const LoadedPlugin> plugin_;
   const ic_attention_kernel_table* table_;
   bool has_rewrite_phases_ = false;  // ABI 1.1
+  bool has_decode_breaks_ = false;   // ABI 1.4
 };
 
 }  // namespace infercost::framework

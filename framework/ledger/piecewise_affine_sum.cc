@@ -4,6 +4,7 @@
 #include <cmath>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "framework/base/status_macros.h"
 
 namespace infercost::framework {
@@ -21,6 +22,12 @@ constexpr double kRelativeTolerance = 1e-9;
 // segment lengths halving in step with P.
 constexpr double kProbeFractions[] = {0.5, 0.2763932022500210, 0.7236067977499790};
 
+// Known breaks listed one by one up to this many (beyond, the sum searches for them itself).
+constexpr size_t kMostListedBreaks = 4096;
+// A run of known stairs is summed as a plane from this many stairs and steps a stair on (fewer:
+// stair by stair).
+constexpr int64_t kPlaneStairs = 3;
+
 bool OnChord(const AffineSample& a, const AffineSample& probe, const AffineSample& b,
              double fraction) {
   if (probe.shape != a.shape || b.shape != a.shape || probe.values.size() != a.values.size() ||
@@ -35,6 +42,69 @@ bool OnChord(const AffineSample& a, const AffineSample& probe, const AffineSampl
     const double scale = std::max({std::fabs(fa), std::fabs(fb), std::fabs(fp)});
     if (std::fabs(fp - chord) > kRelativeTolerance * scale) return false;
   }
+  return true;
+}
+
+// Whether `probe`, the sample at (stair m, step j) of a run whose corners (0, 0), (0, D - 1) and
+// (M - 1, 0) are f00, f0j and fm0, lies on their plane:
+// f00 + j / (D - 1) (f0j - f00) + m / (M - 1) (fm0 - f00).
+bool OnPlane(const AffineSample& f00, const AffineSample& f0j, const AffineSample& fm0,
+             const AffineSample& probe, double j_fraction, double m_fraction) {
+  const size_t n = f00.values.size();
+  if (f0j.shape != f00.shape || fm0.shape != f00.shape || probe.shape != f00.shape ||
+      f0j.values.size() != n || fm0.values.size() != n || probe.values.size() != n) {
+    return false;
+  }
+  for (size_t i = 0; i < n; ++i) {
+    const double base = f00.values[i];
+    const double plane =
+        base + (f0j.values[i] - base) * j_fraction + (fm0.values[i] - base) * m_fraction;
+    const double scale = std::max({std::fabs(base), std::fabs(f0j.values[i]),
+                                   std::fabs(fm0.values[i]), std::fabs(probe.values[i])});
+    if (std::fabs(probe.values[i] - plane) > kRelativeTolerance * scale) return false;
+  }
+  return true;
+}
+
+// A known break: its step and which staircases (bits) hold it.
+struct KnownBreak {
+  int64_t step;
+  uint64_t staircases;
+};
+
+// The known breaks in (first, last], sorted, one entry per step; false when there are too many
+// to list (or staircases to tell apart).
+bool ListBreaks(int64_t first, int64_t last, absl::Span<const Staircase> known,
+                absl::InlinedVector<KnownBreak, 64>& breaks) {
+  if (known.size() > 64) return false;
+  size_t total = 0;
+  for (size_t s = 0; s < known.size(); ++s) {
+    const Staircase& stairs = known[s];
+    if (stairs.period < 1 || stairs.count < 1) continue;
+    // Break i at first + i * period (in 128 bits: a declared staircase may reach far).
+    const __int128 start = stairs.first;
+    const __int128 period = stairs.period;
+    const __int128 lowest = start > first ? 0 : (first - start) / period + 1;
+    if (last < start) continue;
+    const __int128 highest = std::min<__int128>(stairs.count - 1, (last - start) / period);
+    if (highest < lowest) continue;
+    total += static_cast<size_t>(std::min<__int128>(highest - lowest + 1, kMostListedBreaks + 1));
+    if (total > kMostListedBreaks) return false;
+    for (__int128 i = lowest; i <= highest; ++i) {
+      breaks.push_back({static_cast<int64_t>(start + i * period), uint64_t{1} << s});
+    }
+  }
+  std::sort(breaks.begin(), breaks.end(),
+            [](const KnownBreak& a, const KnownBreak& b) { return a.step < b.step; });
+  size_t kept = 0;
+  for (const KnownBreak& b : breaks) {
+    if (kept > 0 && breaks[kept - 1].step == b.step) {
+      breaks[kept - 1].staircases |= b.staircases;
+    } else {
+      breaks[kept++] = b;
+    }
+  }
+  breaks.resize(kept);
   return true;
 }
 
@@ -165,9 +235,90 @@ class Summer {
     return Segment(off, b, f_off, fb);
   }
 
+  // The steps [first, last] cut at known `breaks` (in (first, last], sorted): each stair a
+  // segment, a run of equal stairs that jump alike one plane.
+  absl::Status KnownStairs(int64_t first, int64_t last, absl::Span<const KnownBreak> breaks) {
+    const size_t n = breaks.size();
+    // Stair t: [start(t), start(t + 1) - 1], t = 0 .. n; stair t > 0 starts at break t - 1.
+    const auto start = [&](size_t t) { return t == 0 ? first : breaks[t - 1].step; };
+    const auto end = [&](size_t t) { return t == n ? last : breaks[t].step - 1; };
+    RETURN_IF_ERROR(Stair(start(0), end(0)));
+    size_t t = 1;
+    while (t < n) {  // stairs between two breaks
+      const int64_t length = end(t) - start(t) + 1;
+      // Stairs t .. t + m - 1 of one length whose inner breaks (t .. t + m - 2) jump alike.
+      size_t m = 1;
+      while (t + m < n && end(t + m) - start(t + m) + 1 == length &&
+             breaks[t + m - 1].staircases == breaks[t].staircases) {
+        ++m;
+      }
+      RETURN_IF_ERROR(Run(start(t), length, static_cast<int64_t>(m)));
+      t += m;
+    }
+    if (n > 0) RETURN_IF_ERROR(Stair(start(n), end(n)));
+    return absl::OkStatus();
+  }
+
   const SumStats& stats() const { return stats_; }
 
  private:
+  // The steps [a, e], no known break inside.
+  absl::Status Stair(int64_t a, int64_t e) {
+    ASSIGN_OR_RETURN(const AffineSample fa, At(a));
+    if (e == a) {
+      add_(fa, 1);
+      return absl::OkStatus();
+    }
+    ASSIGN_OR_RETURN(const AffineSample fe, At(e));
+    RETURN_IF_ERROR(Segment(a, e, fa, fe));
+    add_(fe, 1);
+    return absl::OkStatus();
+  }
+
+  // `stairs` stairs of `length` steps from step `s`, each break between them jumping alike:
+  // the step j of stair m is f(0, 0) + j (f(0, D-1) - f(0, 0)) / (D-1) + m (f(M-1, 0) -
+  // f(0, 0)) / (M-1) where the quantity is affine in the context and the stair, which the
+  // fourth corner and three interior probes check (a convex or concave quantity equal to a
+  // plane at the corners and at an interior point is that plane); halved when it is not. Sum:
+  // M D f00 + M D (D-1)/2 (f0j - f00)/(D-1) + D M (M-1)/2 (fm0 - f00)/(M-1) = M D/2 (f0j + fm0).
+  absl::Status Run(int64_t s, int64_t length, int64_t stairs) {
+    if (stairs < kPlaneStairs || length < kPlaneStairs) {
+      for (int64_t m = 0; m < stairs; ++m) {
+        RETURN_IF_ERROR(Stair(s + m * length, s + (m + 1) * length - 1));
+      }
+      return absl::OkStatus();
+    }
+    const int64_t last_stair = s + (stairs - 1) * length;
+    ASSIGN_OR_RETURN(const AffineSample f00, At(s));
+    ASSIGN_OR_RETURN(const AffineSample f0j, At(s + length - 1));
+    ASSIGN_OR_RETURN(const AffineSample fm0, At(last_stair));
+    ASSIGN_OR_RETURN(const AffineSample fmj, At(last_stair + length - 1));
+    bool plane = OnPlane(f00, f0j, fm0, fmj, 1, 1);
+    // Interior probes: (stair, step) at the middle and at two irrational fractions, crossed.
+    for (size_t p = 0; plane && p < std::size(kProbeFractions); ++p) {
+      const double m_fraction = kProbeFractions[p];
+      const double j_fraction = kProbeFractions[(std::size(kProbeFractions) - p) % 3];
+      const int64_t m = std::clamp<int64_t>(
+          static_cast<int64_t>(m_fraction * static_cast<double>(stairs - 1)), 1, stairs - 2);
+      const int64_t j = std::clamp<int64_t>(
+          static_cast<int64_t>(j_fraction * static_cast<double>(length - 1)), 1, length - 2);
+      ASSIGN_OR_RETURN(const AffineSample probe, At(s + m * length + j));
+      plane =
+          OnPlane(f00, f0j, fm0, probe, static_cast<double>(j) / static_cast<double>(length - 1),
+                  static_cast<double>(m) / static_cast<double>(stairs - 1));
+    }
+    if (plane) {
+      const double half_steps = static_cast<double>(stairs) * static_cast<double>(length) / 2;
+      add_(f0j, half_steps);
+      add_(fm0, half_steps);
+      ++stats_.segments;
+      return absl::OkStatus();
+    }
+    const int64_t half = stairs / 2;
+    RETURN_IF_ERROR(Run(s, length, half));
+    return Run(s + half * length, length, stairs - half);
+  }
+
   const SampleAt& sample_;
   const AddWeighted& add_;
   SumStats stats_;
@@ -179,9 +330,17 @@ class Summer {
 }  // namespace
 
 absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, const SampleAt& sample,
-                                            const AddWeighted& add) {
+                                            const AddWeighted& add,
+                                            absl::Span<const Staircase> known_breaks) {
   Summer summer(sample, add);
   if (last < first) return summer.stats();
+  if (!known_breaks.empty()) {
+    absl::InlinedVector<KnownBreak, 64> breaks;
+    if (ListBreaks(first, last, known_breaks, breaks) && !breaks.empty()) {
+      RETURN_IF_ERROR(summer.KnownStairs(first, last, breaks));
+      return summer.stats();
+    }
+  }
   ASSIGN_OR_RETURN(const AffineSample f_first, summer.At(first));
   if (last == first) {
     add(f_first, 1);

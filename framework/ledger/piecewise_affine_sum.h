@@ -12,8 +12,15 @@
 // maximum of affine pieces). A quantity with K kinks or jumps over N steps costs O(K log N)
 // samples instead of N, a regular staircase about four a stair.
 //
+// Breaks known beforehand (a kernel's declared staircases: `known_breaks`) are not searched for:
+// each stretch between two is a segment of its own, and a run of equal stairs whose breaks all
+// jump alike is summed as one plane over (stair, step in the stair) from its four corners, when
+// three interior probes lie on that plane too (split in halves when not): a regular staircase
+// costs about seven samples whatever its length.
+//
 //   ASSIGN_OR_RETURN(SumStats stats, SumPiecewiseAffine(first, last, sample, add));
 //   // add(s, w) was called with weights w such that sum_k f(k) = sum w * s.
+//   SumPiecewiseAffine(first, last, sample, add, {{first_break, period, count}});
 #ifndef INFERCOST_FRAMEWORK_LEDGER_PIECEWISE_AFFINE_SUM_H_
 #define INFERCOST_FRAMEWORK_LEDGER_PIECEWISE_AFFINE_SUM_H_
 
@@ -22,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 
 namespace infercost::framework {
 
@@ -37,14 +45,26 @@ struct SumStats {
   int64_t segments = 0;  // segments summed in closed form
 };
 
+// Breaks at steps first + i * period, i = 0 .. count - 1 (a break: the first step of a new
+// stair). Between two consecutive breaks the sampled quantity is affine where nothing else
+// bends it; every break of one staircase changes it by the same amount.
+struct Staircase {
+  int64_t first = 0;
+  int64_t period = 1;
+  int64_t count = 0;
+};
+
 using SampleAt = std::function<absl::StatusOr<AffineSample>(int64_t step)>;
 // Receives a sample and the weight it carries in the sum (a whole number of steps or a half).
 using AddWeighted = std::function<void(const AffineSample& sample, double weight)>;
 
 // sum over step = first .. last of sample(step), handed to `add` as weighted samples.
 // Empty (nothing added) when last < first.
+// `known_breaks`: staircases of breaks known beforehand (any number; beyond 64 staircases or 4,096
+// breaks in the range they are searched for like any other).
 absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, const SampleAt& sample,
-                                            const AddWeighted& add);
+                                            const AddWeighted& add,
+                                            absl::Span<const Staircase> known_breaks = {});
 
 }  // namespace infercost::framework
 

@@ -13,11 +13,13 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "framework/abi/attention_kernel_plugin.h"
 #include "framework/abi/attention_variant_plugin.h"
 #include "framework/ledger/attention_layers.h"
 #include "framework/ledger/ledger.h"
+#include "framework/ledger/piecewise_affine_sum.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 
@@ -121,6 +123,12 @@ class Pipeline {
   absl::StatusOr<int64_t> SumDecodeAttention(const Step& per_gpu_decode,
                                              std::vector<ic_phase_cost>* whole_model,
                                              PerGpuDecodeHook* hook) const;
+  // The staircases of contexts in [first_context, last_context] where the kernel's rewrite of
+  // decode steps like `per_gpu_decode` stops being affine, over every attention class, into
+  // `breaks` (in contexts); false when the kernel does not say for some class.
+  absl::StatusOr<bool> KernelDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
+                                          int64_t last_context,
+                                          absl::InlinedVector<Staircase, 8>& breaks) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,
   // final norm, LM head, sampling, one pipeline hand-off).

@@ -144,11 +144,18 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->ledger.decode_sum.steps, 99999);
   // The flash-decoding split count steps every 256 keys until it reaches 17 per GPU
-  // (ceil(132 SMs / 8 heads)) and 3 for the whole model (ceil(132 / 64)): from 500 keys that is
-  // 15 + 1 steps, each found by following a line to it (at most 2 + log2(100,000) < 19 samples)
-  // and checking both sides (3 probes each, 8 steps summed one by one at the end of a halving):
-  // under 16 x (19 + 6 + 8) = 528 samples, against 99,999 visited one by one.
-  EXPECT_LT(e->ledger.decode_sum.evaluated_steps, 528);
+  // (ceil(132 SMs / 8 heads)); the kernel declares those breaks (ABI 1.4 decode_breaks): from
+  // context 501 they are at 513, 769, ..., 4097 (15 of them, one staircase), i.e. steps 13 + 256 i
+  // (context = 500 + step). Stairs: [1, 12] (its two ends and three probes: 5 samples), 14
+  // equal stairs [13, 3596] summed as one plane (4 corners + 3 interior probes: 7) and
+  // [3597, 99999] (5): 17 samples, against 99,999 visited one by one.
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 17);
+  // 500 output tokens (steps 1 .. 499, contexts 501 .. 999): breaks at steps 13 and 269, three
+  // stairs of five samples each.
+  r.output_tokens = 500;
+  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 15);
 }
 
 TEST(DecodeSum, LargestConcurrencyIsTheLastThatFits) {

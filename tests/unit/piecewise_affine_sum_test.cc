@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "gtest/gtest.h"
 
@@ -14,13 +15,13 @@ namespace {
 
 // Sums a scalar f(k) over k = first .. last; the samples taken are counted in *samples.
 double SumOf(int64_t first, int64_t last, const std::function<double(int64_t)>& f,
-             int64_t* samples = nullptr) {
+             int64_t* samples = nullptr, std::vector<Staircase> known_breaks = {}) {
   double total = 0;
   const SampleAt at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
     return AffineSample{{0}, {f(k)}};
   };
   const AddWeighted add = [&](const AffineSample& s, double w) { total += w * s.values[0]; };
-  absl::StatusOr<SumStats> stats = SumPiecewiseAffine(first, last, at, add);
+  absl::StatusOr<SumStats> stats = SumPiecewiseAffine(first, last, at, add, known_breaks);
   EXPECT_TRUE(stats.ok()) << stats.status();
   if (samples != nullptr && stats.ok()) *samples = stats->samples;
   return total;
@@ -92,6 +93,67 @@ TEST(PiecewiseAffineSum, RegularStaircaseCostsAFewSamplesPerStep) {
   // its middle (one): 4 samples a step, 1,560, plus the first step found by bisection (~20);
   // bisection over the rest of the range would take ~22 a step (8,600).
   EXPECT_LT(samples, 1600);
+}
+
+// Known breaks (a kernel's declared staircase): flash-decoding's split bytes, c x splits with
+// splits = min(ceil(k / 256), 17) and none at 1 split, on top of a line in k.
+double SplitLike(int64_t k) {
+  const double splits = std::min(std::ceil(k / 256.0), 17.0);
+  return 2.0 * k + 1 + (splits > 1 ? 5.0 * splits : 0);
+}
+
+TEST(PiecewiseAffineSum, DeclaredStaircaseIsSummedAsOnePlane) {
+  // The breaks: 1 -> 2 splits at 257 (jump 10), then 2 -> 3 ... 16 -> 17 at 513 + 256 i,
+  // i = 0 .. 14 (jump 5 each).
+  const std::vector<Staircase> breaks = {{257, 256, 1}, {513, 256, 15}};
+  // Over 1 .. 100,000: sum (2k + 1) = 100,000 x 100,001 + 100,000 = 10,000,200,000; the split
+  // term: 0 for k <= 256; 5 x s x 256 for s = 2 .. 16 (k up to 4,096): 1,280 x (2 + ... + 16) =
+  // 1,280 x 135 = 172,800; 5 x 17 x (100,000 - 4,096) = 8,151,840.
+  const double expected = 10000200000.0 + 172800 + 8151840;
+  int64_t samples = 0;
+  EXPECT_NEAR(SumOf(1, 100000, SplitLike, &samples, breaks), expected, 1e-12 * expected);
+  // Breaks at 257, 513, ..., 4,097 (16). Stairs: [1, 256] (its ends and three probes: 5); the
+  // 15 equal stairs [257, 4,096], whose inner breaks (513 .. 3,841) all jump by 5 (the jump of
+  // 10 at 257 is into the run, not inside it), as one plane (4 corners + 3 probes: 7); the
+  // last, [4,097, 100,000] (5): 17 samples.
+  EXPECT_EQ(samples, 17);
+  // Without the declaration the same sum searches for every break (~4 samples each).
+  int64_t searched = 0;
+  EXPECT_NEAR(SumOf(1, 100000, SplitLike, &searched), expected, 1e-12 * expected);
+  EXPECT_GT(searched, 3 * samples);
+  // Staircases given in any order, overlapping or reaching past the range change nothing.
+  EXPECT_NEAR(SumOf(1, 100000, SplitLike, &samples,
+                    {{513, 256, 40}, {257, 256, 1}, {1, 256, 2}, {-511, 256, 3}}),
+              expected, 1e-12 * expected);
+}
+
+TEST(PiecewiseAffineSum, DeclaredStaircaseWithAnUndeclaredKinkStaysExact) {
+  // A time that is the larger of a compute and a memory line (the roofline), where the memory
+  // line holds the declared split staircase: max(3k, 2k + 1 + 5 splits(k) + 1,000), crossing
+  // inside a run of stairs. The plane check fails there and the run is halved down to stairs
+  // searched as usual. Expected: the sum visited step by step in this test (the definition).
+  const auto time = [](int64_t k) { return std::max(3.0 * k, SplitLike(k) + 1000); };
+  double expected = 0;
+  for (int64_t k = 1; k <= 20000; ++k) expected += time(k);
+  EXPECT_NEAR(SumOf(1, 20000, time, nullptr, {{257, 256, 1}, {513, 256, 15}}), expected,
+              1e-12 * expected);
+  // A declaration whose breaks do not jump alike (one jump of 50 among jumps of 5 at k = 2,049):
+  // the run's plane misses its probes, so it is halved until each part is one.
+  const auto uneven = [](int64_t k) { return SplitLike(k) + (k >= 2049 ? 45.0 : 0.0); };
+  expected = 0;
+  for (int64_t k = 1; k <= 20000; ++k) expected += uneven(k);
+  EXPECT_NEAR(SumOf(1, 20000, uneven, nullptr, {{257, 256, 1}, {513, 256, 15}}), expected,
+              1e-12 * expected);
+}
+
+TEST(PiecewiseAffineSum, TooManyDeclaredBreaksAreSearchedFor) {
+  // 10,000 breaks (period 10) is more than the sum lists: it searches, and stays exact:
+  // sum_{k=1}^{100000} floor(k / 10) = 10 x (0 + ... + 9,999) + 10,000 - 9 x 0... by levels:
+  // level v holds k = 10 v .. 10 v + 9 (v = 1 .. 9,999: 10 steps each; v = 0: k = 1..9, 9 steps;
+  // v = 10,000: k = 100,000 only) = 10 x 9,999 x 10,000 / 2 + 10,000 = 499,950,000 + 10,000.
+  EXPECT_DOUBLE_EQ(
+      SumOf(1, 100000, [](int64_t k) { return std::floor(k / 10.0); }, nullptr, {{10, 10, 10000}}),
+      499960000);
 }
 
 TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {

@@ -115,6 +115,42 @@ class FlashAttention final : public infercost::sdk::AttentionKernel {
       if (phase.phase == IC_PHASE_ATTN_V) phase.activation_bytes += split_bytes;
     }
   }
+
+  // The split count is the only thing here not affine in the context: S = ceil(keys / 256)
+  // (capped by the compute units, at least 1) goes from j to j + 1 where keys = 256 j + 1,
+  // keys = min(context, window) in a decode step. Going from 1 split to 2 adds two splits'
+  // partials (1 split has none); each later break adds one: two staircases.
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                       const ic_kernel_device& device, int64_t first_context, int64_t last_context,
+                       ic_context_stairs* stairs, uint64_t capacity) override {
+    am::ValidateAttentionShape(shape, stage.tensor_parallel);
+    ic_stage decode = stage;
+    decode.kind = IC_STAGE_DECODE;
+    decode.query_tokens = 1;
+    decode.context_tokens = std::max<int64_t>(first_context, 1);
+    am::ValidateStage(decode);
+    // The largest split count (keys without end): the cap by compute units.
+    const double most_splits = DecodeSplits(shape, decode, device, HUGE_VAL);
+    const int64_t per_split = static_cast<int64_t>(kMinKeysPerSplit);
+    // Break j (splits j -> j + 1) at context per_split * j + 1, for j = 1 .. last_j.
+    int64_t last_j = static_cast<int64_t>(most_splits) - 1;
+    const int64_t window = am::LayerWindow(shape, decode);
+    if (window > 0) last_j = std::min(last_j, (window - 1) / per_split);
+    // Only the breaks in [first_context, last_context].
+    const int64_t lowest_j = std::max<int64_t>(1, (first_context - 1 + per_split - 1) / per_split);
+    last_j = std::min(last_j, (last_context - 1) / per_split);
+    int64_t count = 0;
+    const auto add = [&](int64_t first_j, int64_t last_of_j) {
+      if (first_j > last_of_j) return;
+      if (static_cast<uint64_t>(count) < capacity) {
+        stairs[count] = {per_split * first_j + 1, per_split, last_of_j - first_j + 1};
+      }
+      ++count;
+    };
+    add(std::max<int64_t>(lowest_j, 1), std::min<int64_t>(last_j, 1));  // 1 -> 2 splits
+    add(std::max<int64_t>(lowest_j, 2), last_j);                        // then one at a time
+    return count;
+  }
 };
 
 }  // namespace

@@ -46,6 +46,19 @@ class NaiveAttention final : public infercost::sdk::AttentionKernel {
       }
     }
   }
+
+  // The score matrix grows with the keys, min(context, window) in a decode step: affine in the
+  // context up to the window and constant after it, one break at window + 1.
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                       const ic_kernel_device& /*device*/, int64_t first_context,
+                       int64_t last_context, ic_context_stairs* stairs,
+                       uint64_t capacity) override {
+    am::ValidateAttentionShape(shape, stage.tensor_parallel);
+    const int64_t window = am::LayerWindow(shape, stage);
+    if (window <= 0 || window + 1 < first_context || window + 1 > last_context) return 0;
+    if (capacity > 0) stairs[0] = {window + 1, 1, 1};
+    return 1;
+  }
 };
 
 }  // namespace

@@ -2,6 +2,10 @@
 // macro; PLUGIN_NAME is the plugin's name:
 //   KERNEL_CHANGES_FLOPS    doubles matrix_flops of qk_scores (and adds activation traffic)
 //   KERNEL_NEGATIVE_BYTES   sets activation_bytes of softmax to -1
+//   KERNEL_HIDDEN_STAIRS    adds 1,000 bytes to attn_v per 100 keys of a decode step (a
+//                           staircase) and declares (ABI 1.4) that it has no decode breaks
+#include <cmath>
+
 #include "infercost/sdk/plugin.h"
 
 #ifndef PLUGIN_NAME
@@ -13,7 +17,7 @@ namespace {
 class BadKernel final : public infercost::sdk::AttentionKernel {
  public:
   static constexpr bool kThreadSafe = true;  // no member state
-  void RewriteTraffic(const ic_attention_shape& /*shape*/, const ic_stage& /*stage*/,
+  void RewriteTraffic(const ic_attention_shape& /*shape*/, const ic_stage& stage,
                       const ic_kernel_device& /*device*/, ic_phase_cost* phases,
                       uint64_t phase_count) override {
     for (uint64_t i = 0; i < phase_count; ++i) {
@@ -25,11 +29,22 @@ class BadKernel final : public infercost::sdk::AttentionKernel {
       }
 #elif defined(KERNEL_NEGATIVE_BYTES)
       if (cost.phase == IC_PHASE_SOFTMAX) cost.activation_bytes = -1;
+#elif defined(KERNEL_HIDDEN_STAIRS)
+      if (cost.phase == IC_PHASE_ATTN_V && stage.query_tokens == 1) {
+        cost.activation_bytes += 1000 * std::ceil(static_cast<double>(stage.context_tokens) / 100);
+      }
 #else
-#error "define KERNEL_CHANGES_FLOPS or KERNEL_NEGATIVE_BYTES"
+#error "define KERNEL_CHANGES_FLOPS, KERNEL_NEGATIVE_BYTES or KERNEL_HIDDEN_STAIRS"
 #endif
     }
+    (void)stage;
   }
+#if defined(KERNEL_HIDDEN_STAIRS)
+  int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, const ic_kernel_device&, int64_t,
+                       int64_t, ic_context_stairs*, uint64_t) override {
+    return 0;  // "affine throughout": not true
+  }
+#endif
 };
 
 }  // namespace

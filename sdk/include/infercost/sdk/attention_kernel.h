@@ -4,6 +4,8 @@
 //     static constexpr bool kThreadSafe = true;   // declared by the author; default: serialised
 //     void RewriteTraffic(const ic_attention_shape&, const ic_stage&, const ic_kernel_device&,
 //                         ic_phase_cost* phases, uint64_t count) override;
+//     // optional (ABI 1.4): where its rewrite of decode steps is not affine in the context
+//     int64_t DecodeBreaks(...) override;
 //   };
 //   INFERCOST_PLUGIN(Flash, "flash", "1.0.0", "infercost", "tiled, fused attention");
 #ifndef INFERCOST_SDK_ATTENTION_KERNEL_H_
@@ -26,6 +28,16 @@ class AttentionKernel {
   virtual void RewriteTraffic(const ic_attention_shape& shape, const ic_stage& stage,
                               const ic_kernel_device& device, ic_phase_cost* phases,
                               uint64_t phase_count) = 0;
+  // (ABI 1.4) Where the rewrite of decode steps like `stage` stops being affine in the context,
+  // for contexts in [first_context, last_context]: writes up to `capacity` staircases (see
+  // ic_context_stairs) and returns how many hold every break there (0: none, affine
+  // throughout), or IC_BREAKS_UNKNOWN (the default: the host finds them itself).
+  virtual int64_t DecodeBreaks(const ic_attention_shape& /*shape*/, const ic_stage& /*stage*/,
+                               const ic_kernel_device& /*device*/, int64_t /*first_context*/,
+                               int64_t /*last_context*/, ic_context_stairs* /*stairs*/,
+                               uint64_t /*capacity*/) {
+    return IC_BREAKS_UNKNOWN;
+  }
 };
 
 }  // namespace v1

@@ -274,6 +274,25 @@ struct Trampolines {
       RewriteStrided<T>(instance, *shape, *stage, *device, phases, phase_count, phase_size);
     });
   }
+  // 1.4: the staircases of breaks of decode steps in [first_context, last_context].
+  static ic_error* DecodeBreaks(void* instance, const ic_attention_shape* shape,
+                                const ic_stage* stage, const ic_kernel_device* device,
+                                int64_t first_context, int64_t last_context,
+                                ic_context_stairs* stairs, uint64_t capacity,
+                                int64_t* count) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(shape, "shape");
+      RequireV1Size(stage, "stage");
+      RequireV1Size(device, "device");
+      RequireNonNull(count, "count");
+      if (capacity > 0) RequireNonNull(stairs, "stairs");
+      ic_attention_shape shape_storage;
+      ic_stage stage_storage;
+      *count = Object<T>(instance).DecodeBreaks(WidenedRef(*shape, shape_storage),
+                                                WidenedRef(*stage, stage_storage), *device,
+                                                first_context, last_context, stairs, capacity);
+    });
+  }
 
   // ---- hardware ----
   // The 1.0 form cannot fail: a throwing DeviceCount reads as 0 devices here (no error is made,
@@ -393,7 +412,8 @@ const void* KindTable() noexcept {
     return &table;
   } else if constexpr (std::is_base_of_v<AttentionKernel, T>) {
     static const ic_attention_kernel_table table = {sizeof(ic_attention_kernel_table), 0,
-                                                    &Tr::RewriteTraffic, &Tr::RewritePhases};
+                                                    &Tr::RewriteTraffic, &Tr::RewritePhases,
+                                                    &Tr::DecodeBreaks};
     return &table;
   } else {
     static_assert(std::is_base_of_v<Hardware, T>,
