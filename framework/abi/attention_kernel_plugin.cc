@@ -6,6 +6,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
+#include "framework/abi/context_stairs.h"
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/abi/phase_cost_check.h"
@@ -27,12 +28,9 @@ absl::StatusOr<bool> AttentionKernelPlugin::DecodeBreaks(
     const ic_attention_shape& shape, const ic_stage& stage, const ic_kernel_device& device,
     int64_t first_context, int64_t last_context,
     absl::InlinedVector<ic_context_stairs, 4>& stairs) const {
-  // More staircases than this and the host finds the breaks itself (a sum over them would not
-  // be cheaper than its own search).
-  constexpr uint64_t kMostStaircases = 16;
   stairs.clear();
   if (!has_decode_breaks_) return false;
-  stairs.resize(kMostStaircases);
+  stairs.resize(kMostDeclaredStaircases);
   int64_t count = IC_BREAKS_UNKNOWN;
   {
     auto lock = plugin_->LockIfNeeded();
@@ -46,28 +44,7 @@ absl::StatusOr<bool> AttentionKernelPlugin::DecodeBreaks(
       return status;
     }
   }
-  if (count < 0 || static_cast<uint64_t>(count) > kMostStaircases) {
-    stairs.clear();
-    if (count < IC_BREAKS_UNKNOWN) {
-      return absl::InternalError(fmt::format(
-          "attention kernel {} returned {} staircases from decode_breaks; the count is >= 0, "
-          "or IC_BREAKS_UNKNOWN (-1) when the kernel cannot tell",
-          name(), count));
-    }
-    return false;
-  }
-  stairs.resize(static_cast<size_t>(count));
-  for (const ic_context_stairs& s : stairs) {
-    if (s.period < 1 || s.count < 1) {
-      const ic_context_stairs bad = s;
-      stairs.clear();
-      return absl::InternalError(fmt::format(
-          "attention kernel {} declared a staircase of decode breaks with period {} and count "
-          "{} (first {}); both must be >= 1",
-          name(), bad.period, bad.count, bad.first));
-    }
-  }
-  return true;
+  return TakeDeclaredStairs("attention kernel", name(), count, stairs);
 }
 
 absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& shape,

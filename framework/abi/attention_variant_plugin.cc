@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "fmt/format.h"
+#include "framework/abi/context_stairs.h"
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/abi/phase_cost_check.h"
@@ -95,6 +96,29 @@ AttentionVariantPlugin::AttentionVariantPlugin(std::shared_ptr<const LoadedPlugi
                         table_->classify_layer != nullptr;
   has_kv_state_bytes_ = IC_HAS_FIELD(table_, ic_attention_variant_table, kv_state_bytes) &&
                         table_->kv_state_bytes != nullptr;
+  has_decode_breaks_ = IC_HAS_FIELD(table_, ic_attention_variant_table, decode_breaks) &&
+                       table_->decode_breaks != nullptr;
+}
+
+absl::StatusOr<bool> AttentionVariantPlugin::DecodeBreaks(
+    const ic_attention_shape& shape, const ic_stage& stage, int64_t first_context,
+    int64_t last_context, absl::InlinedVector<ic_context_stairs, 4>& stairs) const {
+  stairs.clear();
+  if (!has_decode_breaks_) return false;
+  stairs.resize(kMostDeclaredStaircases);
+  int64_t count = IC_BREAKS_UNKNOWN;
+  {
+    auto lock = plugin_->LockIfNeeded();
+    ic_error* error = table_->decode_breaks(plugin_->instance(), &shape, &stage, first_context,
+                                            last_context, stairs.data(), stairs.size(), &count);
+    absl::Status status = ConsumeErrorLazy(
+        error, [&] { return fmt::format("attention variant {} (decode_breaks)", name()); });
+    if (!status.ok()) {
+      stairs.clear();
+      return status;
+    }
+  }
+  return TakeDeclaredStairs("attention variant", name(), count, stairs);
 }
 
 AttentionVariantPlugin::LegacyInputs AttentionVariantPlugin::Legacy(const ic_attention_shape& shape,

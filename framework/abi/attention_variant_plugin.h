@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "framework/loader/loaded_plugin.h"
 #include "infercost/c/attention_variant.h"
@@ -45,6 +46,13 @@ class AttentionVariantPlugin {
   // vector allocates nothing on later calls). On error `phases` holds no valid records.
   absl::Status PhasesInto(const ic_attention_shape& shape, const ic_stage& stage,
                           std::vector<ic_phase_cost>& phases) const;
+  // (ABI 1.4) The staircases of contexts in [first_context, last_context] where the decode
+  // phases of steps like `stage` stop being affine (ic_context_stairs), into `stairs` (empty:
+  // affine throughout). False when the variant does not say (an older one, one that cannot
+  // tell, or more staircases than the host takes): `stairs` is then empty too.
+  absl::StatusOr<bool> DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                                    int64_t first_context, int64_t last_context,
+                                    absl::InlinedVector<ic_context_stairs, 4>& stairs) const;
 
  private:
   // What a 1.0 plugin reads instead of the 1.1 fields: options named like the 1.0 shape's MLA
@@ -61,6 +69,7 @@ class AttentionVariantPlugin {
   bool legacy_ = false;
   bool has_classify_layer_ = false;
   bool has_kv_state_bytes_ = false;
+  bool has_decode_breaks_ = false;  // ABI 1.4
 };
 
 }  // namespace infercost::framework

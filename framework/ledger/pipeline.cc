@@ -426,41 +426,47 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
     return std::max<int64_t>(steps, 0);
   }
   absl::InlinedVector<Staircase, 8> known_breaks;
-  ASSIGN_OR_RETURN(const bool known, KernelDecodeBreaks(per_gpu_decode, s.input_tokens + 1,
-                                                        s.input_tokens + steps, known_breaks));
-  if (!known) known_breaks.clear();
+  RETURN_IF_ERROR(DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + steps,
+                                       known_breaks));
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
   ASSIGN_OR_RETURN(const SumStats stats,
                    SumPiecewiseAffine(1, steps, attention_at, add, known_breaks));
   return stats.samples;
 }
 
-absl::StatusOr<bool> Pipeline::KernelDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
-                                                  int64_t last_context,
-                                                  absl::InlinedVector<Staircase, 8>& breaks) const {
+absl::Status Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
+                                            int64_t last_context,
+                                            absl::InlinedVector<Staircase, 8>& breaks) const {
   breaks.clear();
-  if (last_context < first_context) return true;
+  if (last_context < first_context) return absl::OkStatus();
   Step step = per_gpu_decode;
   step.kind = IC_STAGE_DECODE;
   step.query_tokens = 1;
   step.context_tokens = first_context;
   absl::InlinedVector<ic_context_stairs, 4> stairs;
-  for (const AttentionClass& c : attention_->classes()) {
-    const VariantBinding& variant = attention_->variant(c.variant);
-    ASSIGN_OR_RETURN(const bool known,
-                     kernel_.DecodeBreaks(variant.shape, StageOf(step, c.layer), device_,
-                                          first_context, last_context, stairs));
-    if (!known) return false;  // one class's breaks unknown: every stretch must be searched
+  const auto take = [&]() {
     for (const ic_context_stairs& declared : stairs) {
       // A staircase too far off to shift into steps (context - input) is left to the search.
-      if (declared.first < first_context - (int64_t{1} << 62) ||
-          declared.first > last_context + (int64_t{1} << 62)) {
-        return false;
+      if (declared.first >= first_context - (int64_t{1} << 62) &&
+          declared.first <= last_context + (int64_t{1} << 62)) {
+        breaks.push_back({declared.first, declared.period, declared.count});
       }
-      breaks.push_back({declared.first, declared.period, declared.count});
     }
+  };
+  for (const AttentionClass& c : attention_->classes()) {
+    const VariantBinding& variant = attention_->variant(c.variant);
+    const ic_stage stage = StageOf(step, c.layer);
+    // What either plugin does not declare (false) the sum searches for.
+    ASSIGN_OR_RETURN(
+        const bool variant_declared,
+        variant.plugin.DecodeBreaks(variant.shape, stage, first_context, last_context, stairs));
+    if (variant_declared) take();
+    ASSIGN_OR_RETURN(
+        const bool kernel_declared,
+        kernel_.DecodeBreaks(variant.shape, stage, device_, first_context, last_context, stairs));
+    if (kernel_declared) take();
   }
-  return true;
+  return absl::OkStatus();
 }
 
 }  // namespace infercost::framework

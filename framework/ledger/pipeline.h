@@ -123,12 +123,12 @@ class Pipeline {
   absl::StatusOr<int64_t> SumDecodeAttention(const Step& per_gpu_decode,
                                              std::vector<ic_phase_cost>* whole_model,
                                              PerGpuDecodeHook* hook) const;
-  // The staircases of contexts in [first_context, last_context] where the kernel's rewrite of
-  // decode steps like `per_gpu_decode` stops being affine, over every attention class, into
-  // `breaks` (in contexts); false when the kernel does not say for some class.
-  absl::StatusOr<bool> KernelDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
-                                          int64_t last_context,
-                                          absl::InlinedVector<Staircase, 8>& breaks) const;
+  // The staircases of contexts in [first_context, last_context] where the attention variants'
+  // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
+  // declare them (ABI 1.4 decode_breaks), over every attention class, into `breaks` (contexts).
+  absl::Status DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
+                                    int64_t last_context,
+                                    absl::InlinedVector<Staircase, 8>& breaks) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,
   // final norm, LM head, sampling, one pipeline hand-off).

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "checks.h"
+#include "decode_breaks_check.h"
 #include "fixtures.h"
 #include "infercost/sdk/abi_support.h"
 
@@ -106,6 +107,19 @@ class Variant {
                           uint64_t* layer_class) const {
     ProgressCall(Cat("classify_layer(layer ", layer ? layer->index : -1, ")"));
     return host_->Consume(table_->classify_layer(instance_, shape, layer, layer_class));
+  }
+  // ABI 1.4 (the caller checked that the table holds it): the staircases it declares (the
+  // count it returned; `error` set when the call failed).
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage, int64_t first,
+                       int64_t last, std::vector<ic_context_stairs>& stairs,
+                       ErrorInfo& error) const {
+    ProgressCall(Cat("decode_breaks(", Describe(stage), ", contexts ", first, "..", last, ")"));
+    stairs.assign(64, ic_context_stairs{});
+    int64_t count = IC_BREAKS_UNKNOWN;
+    error = host_->Consume(table_->decode_breaks(instance_, &shape, &stage, first, last,
+                                                 stairs.data(), stairs.size(), &count));
+    stairs.resize(count > 0 ? std::min<size_t>(static_cast<size_t>(count), 64) : 0);
+    return count;
   }
   KvResult StateBytes(const ic_attention_shape* shape, const ic_stage* stage) const {
     ProgressCall(Cat("kv_state_bytes(", stage ? Describe(*stage) : "NULL stage", ")"));
@@ -628,6 +642,72 @@ CheckResult MonotoneContext(const std::string& path) {
           {}};
 }
 
+// ABI 1.4: a variant that declares where its decode phases stop being affine in the context must
+// be affine everywhere else and jump alike at every break of one staircase (the host sums the
+// steps of a generation from a few of them on that word). Every numeric field of every record,
+// at every context 1 .. 4,097 of four decode stages.
+CheckResult DecodeBreaksTrue(const std::string& path) {
+  {  // before the fixture probes the plugin's shapes: an older table is skipped at once
+    const PluginHandle plugin = PluginHandle::Open(path);
+    const ic_attention_variant_table* table = plugin.variant();
+    if (!IC_HAS_FIELD(table, ic_attention_variant_table, decode_breaks) ||
+        table->decode_breaks == nullptr) {
+      return {Status::kSkip, "the variant does not declare decode breaks (ABI < 1.4 or NULL)", {}};
+    }
+  }
+  Fixture f(path);
+  Problems problems;
+  int declared = 0;
+  int stages = 0;
+  for (const ic_stage& base : {Decode(1, 1), Decode(16, 1), Decode(1, 1, 2), Decode(3, 1, 2)}) {
+    if (f.variant.Validate(&f.shape, base.tensor_parallel).is_error) continue;
+    const std::string steps =
+        Cat("decode steps of batch ", base.batch, " at tp ", base.tensor_parallel);
+    Progress(Cat("decode_breaks of ", steps));
+    std::vector<ic_context_stairs> stairs;
+    ErrorInfo error;
+    const int64_t count =
+        f.variant.DecodeBreaks(f.shape, base, 1, kLastCheckedContext + 1, stairs, error);
+    if (error.is_error) {
+      problems.Add(Cat(steps, ": decode_breaks failed: ", error.ToString()));
+      continue;
+    }
+    if (count == IC_BREAKS_UNKNOWN) continue;
+    if (count < 0 || count > 64) {
+      problems.Add(Cat(steps, ": decode_breaks returned count ", count,
+                       " (>= 0, at most the capacity 64, or IC_BREAKS_UNKNOWN)"));
+      continue;
+    }
+    ++stages;
+    const auto values = [&](int64_t context) {
+      ic_stage stage = base;
+      stage.context_tokens = context;
+      const PhasesResult r = f.variant.Phases(&f.shape, &stage);
+      std::vector<double> numbers;
+      if (r.error.is_error) {
+        problems.Add(Cat(Describe(stage), ": emit_phases failed: ", r.error.ToString()));
+        return numbers;
+      }
+      for (const ic_phase_cost& p : r.sink.records) {
+        numbers.insert(numbers.end(), {static_cast<double>(p.phase), p.params, p.matrix_flops,
+                                       p.vector_flops, p.weight_bytes, p.kv_read_bytes,
+                                       p.kv_write_bytes, p.activation_bytes, p.comm_bytes});
+      }
+      return numbers;
+    };
+    CheckDeclaredBreaks(steps, stairs, values, nullptr, problems, declared);
+  }
+  problems.FailIfAny("decode_breaks does not describe the phases: ");
+  if (stages == 0) {
+    return {Status::kSkip, "decode_breaks returns IC_BREAKS_UNKNOWN for every decode stage", {}};
+  }
+  return {Status::kPass,
+          Cat(stages, " decode stages, contexts 1..", kLastCheckedContext,
+              ": every field affine between the ", declared,
+              " declared breaks, and each staircase's breaks jump alike"),
+          {}};
+}
+
 CheckResult MonotoneBatch(const std::string& path) {
   Fixture f(path);
   Problems problems;
@@ -1056,6 +1136,9 @@ std::vector<CheckSpec> VariantChecks() {
       {"invariants.deterministic", "same inputs, same results (bit for bit)", Deterministic},
       {"invariants.monotone_context", "costs non-decreasing in context", MonotoneContext},
       {"invariants.monotone_batch", "costs non-decreasing in batch", MonotoneBatch},
+      {"invariants.decode_breaks",
+       "declared decode breaks (ABI 1.4): affine between them, equal jumps along a staircase",
+       DecodeBreaksTrue},
       {"invariants.gqa_kv_bytes",
        "sharing K/V heads (num_kv_heads = heads / 8) never increases KV bytes per token",
        GqaKvBytes},

@@ -41,8 +41,14 @@ static ic_error* EmitPhases(void* instance, const ic_attention_shape* shape, con
   return NULL;       /* not reached */
 }
 
-static const ic_attention_variant_table variant_table = {
-    sizeof(ic_attention_variant_table), 0, Validate, KvCacheBytesPerToken, EmitPhases, NULL, NULL};
+static const ic_attention_variant_table variant_table = {sizeof(ic_attention_variant_table),
+                                                         0,
+                                                         Validate,
+                                                         KvCacheBytesPerToken,
+                                                         EmitPhases,
+                                                         NULL,
+                                                         NULL,
+                                                         NULL};
 
 static const ic_plugin plugin = {
     sizeof(ic_plugin),

@@ -135,7 +135,8 @@ TEST(CrossLayerAttention, CapacityIsTheKvRoomOverTheSharedCachePerSequence) {
   absl::StatusOr<framework::Estimate> over = Estimate(one_more);
   ASSERT_TRUE(over.ok()) << over.status();
   EXPECT_FALSE(over->summary.memory.fits);
-  EXPECT_LT(m.free_bytes, 33'554'432 + (over->summary.memory.activation_bytes - m.activation_bytes));
+  EXPECT_LT(m.free_bytes,
+            33'554'432 + (over->summary.memory.activation_bytes - m.activation_bytes));
   // Half GQA's cache per sequence: more sequences fit (not twice as many: the prefill
   // activations of the batch grow with it too).
   absl::StatusOr<framework::Estimate> gqa = Estimate(ClaRequest("gqa"));
@@ -195,6 +196,31 @@ TEST(SlidingWindowAttention, MemoryKeepsOnlyTheWindow) {
   absl::StatusOr<framework::Estimate> swa8k = Estimate(wide);
   ASSERT_TRUE(swa8k.ok()) << swa8k.status();
   EXPECT_EQ(swa8k->summary.memory.kv_bytes, 536'870'912);
+}
+
+// The window fills at context 4,097, which swa declares (ABI 1.4 decode_breaks): the decode sum
+// of 4,000 + 1,000 tokens (steps 1 .. 999, contexts 4,001 .. 4,999) cuts there, at step 97,
+// instead of searching. Llama-3.1-8B on one H100 (flash): ceil(132 SMs / 32 heads) = 5 splits
+// at most, reached at 1,025 keys, so the kernel adds no break in that range. Two stretches,
+// [1, 96] and [97, 999], each its two ends and three probes: 10 steps evaluated, and the same
+// sums as visiting all 999 (to 1e-9).
+TEST(SlidingWindowAttention, DeclaredWindowBreakCutsTheDecodeSum) {
+  framework::ScenarioRequest r = SwaRequest("swa");
+  r.input_tokens = 4000;
+  r.output_tokens = 1000;
+  absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(r, Presets());
+  ASSERT_TRUE(scenario.ok()) << scenario.status();
+  absl::StatusOr<framework::Estimate> closed = framework::EstimateScenario(*scenario, Plugins());
+  scenario->decode_sum = framework::DecodeSumMethod::kEveryStep;
+  absl::StatusOr<framework::Estimate> every = framework::EstimateScenario(*scenario, Plugins());
+  ASSERT_TRUE(closed.ok()) << closed.status();
+  ASSERT_TRUE(every.ok()) << every.status();
+  EXPECT_EQ(closed->ledger.decode_sum.evaluated_steps, 10);
+  EXPECT_EQ(every->ledger.decode_sum.evaluated_steps, 999);
+  EXPECT_NEAR(closed->decode_sum_s, every->decode_sum_s, 1e-9 * every->decode_sum_s);
+  EXPECT_NEAR(closed->ledger.decode_sum.totals.kv_read_bytes,
+              every->ledger.decode_sum.totals.kv_read_bytes,
+              1e-9 * every->ledger.decode_sum.totals.kv_read_bytes);
 }
 
 }  // namespace

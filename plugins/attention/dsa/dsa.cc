@@ -94,6 +94,16 @@ class DeepSeekSparseAttention final : public infercost::sdk::AttentionVariant {
            IndexerOf(shape).key_bytes;
   }
 
+  // (ABI 1.4) The indexer scores every key (affine in the context); the main attention reads
+  // min(context, k) keys: one break where the context passes index_topk.
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                       int64_t first_context, int64_t last_context, ic_context_stairs* stairs,
+                       uint64_t capacity) override {
+    CheckMlaStep(shape, stage);
+    return am::WindowDecodeBreaks(IndexerOf(shape).topk, first_context, last_context, stairs,
+                                  capacity);
+  }
+
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
     const MlaParams p = CheckMlaStep(shape, stage);

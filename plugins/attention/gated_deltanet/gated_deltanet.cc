@@ -145,6 +145,12 @@ class GatedDeltaNet final : public infercost::sdk::AttentionVariant {
     return s.state() * s.sb + (s.kernel - 1) * s.conv_dim() * stage.activation_bytes_per_element;
   }
 
+  // (ABI 1.4) A decode step reads and writes a constant-size state: no break in the context.
+  int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, int64_t, int64_t,
+                       ic_context_stairs*, uint64_t) override {
+    return 0;
+  }
+
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
     const Shard s = Check(shape, stage);

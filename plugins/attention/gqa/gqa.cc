@@ -41,6 +41,14 @@ class GroupedQueryAttention final : public infercost::sdk::AttentionVariant {
     return am::StandardKvStateBytes(shape, stage, shape.num_kv_heads);
   }
 
+  // (ABI 1.4) Decode phases read min(context, window) keys: one break when a window fills.
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                       int64_t first_context, int64_t last_context, ic_context_stairs* stairs,
+                       uint64_t capacity) override {
+    return am::WindowDecodeBreaks(am::LayerWindow(shape, stage), first_context, last_context,
+                                  stairs, capacity);
+  }
+
   uint64_t ClassifyLayer(const ic_attention_shape& shape, const ic_layer& layer) override {
     am::RequireStandardLayer(shape, layer);
     return AttentionVariant::ClassifyLayer(shape, layer);

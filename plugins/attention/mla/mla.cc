@@ -47,6 +47,12 @@ class MultiHeadLatentAttention final : public infercost::sdk::AttentionVariant {
     return AttentionVariant::ClassifyLayer(shape, layer);
   }
 
+  // (ABI 1.4) Every key of every token, on full-attention layers only: affine in the context.
+  int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, int64_t, int64_t,
+                       ic_context_stairs*, uint64_t) override {
+    return 0;
+  }
+
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
                   const infercost::sdk::PhaseSink& sink) override {
     EmitMla(shape, stage, CheckMlaStep(shape, stage), sink);

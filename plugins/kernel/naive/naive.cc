@@ -54,10 +54,8 @@ class NaiveAttention final : public infercost::sdk::AttentionKernel {
                        int64_t last_context, ic_context_stairs* stairs,
                        uint64_t capacity) override {
     am::ValidateAttentionShape(shape, stage.tensor_parallel);
-    const int64_t window = am::LayerWindow(shape, stage);
-    if (window <= 0 || window + 1 < first_context || window + 1 > last_context) return 0;
-    if (capacity > 0) stairs[0] = {window + 1, 1, 1};
-    return 1;
+    return am::WindowDecodeBreaks(am::LayerWindow(shape, stage), first_context, last_context,
+                                  stairs, capacity);
   }
 };
 

@@ -17,6 +17,8 @@
 //
 //   KV-cache memory      a sequence keeps only its last W tokens per layer: KvStateBytes (ABI
 //                       1.1) says so, and the host's memory, capacity and KV meters use it.
+//   decode breaks        the window fills at context W + 1: DecodeBreaks (ABI 1.4) says so, and
+//                       the host's decode sum cuts there instead of searching.
 //
 // Options (ABI 1.1): `window` (tokens, >= 1) from the model preset's [variant] table or
 // `--variant-option window=8192`; any other option is refused with a message naming it.
@@ -91,6 +93,17 @@ class SlidingWindowAttention final : public infercost::sdk::AttentionVariant {
     am::ValidateStage(stage);
     const Windowed w = WindowedInputs(shape, stage);
     return am::StandardKvStateBytes(w.shape, w.stage, shape.num_kv_heads);
+  }
+
+  // Optional (ABI 1.4): where a decode step's phases stop being affine in the context, here once,
+  // where the window fills (the keys read stay W from context W + 1 on). The host sums a long
+  // generation's steps in closed form on either side instead of searching for the bend.
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                       int64_t first_context, int64_t last_context, ic_context_stairs* stairs,
+                       uint64_t capacity) override {
+    Validate(shape, stage.tensor_parallel);
+    return am::WindowDecodeBreaks(WindowedInputs(shape, stage).shape.sliding_window, first_context,
+                                  last_context, stairs, capacity);
   }
 
  private:

@@ -11,8 +11,11 @@
 //   COSTS_TOPK_REGROWS        reads min(C, 64) tokens, but all C again beyond context 16384
 //   COSTS_TOO_MANY_COPIES     k_proj.weight_copies = tensor_parallel + 1 (more GPUs than the group
 //   has)
+//   COSTS_HIDDEN_PAGES        reads its cache in pages of 16 tokens (ceil(C / 16) x 16 x 100 B,
+//                             a staircase) and declares (ABI 1.4) no decode break
 // Each first emits a good q_proj, so the failure is not simply "the first record".
 #include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "infercost/sdk/plugin.h"
@@ -28,7 +31,7 @@ using infercost::sdk::MakePhaseCost;
 class BadCosts final : public infercost::sdk::AttentionVariant {
  public:
   static constexpr bool kThreadSafe = true;  // no member state
-#if defined(COSTS_TOPK_BEYOND_CONTEXT) || defined(COSTS_TOPK_REGROWS)
+#if defined(COSTS_TOPK_BEYOND_CONTEXT) || defined(COSTS_TOPK_REGROWS) || defined(COSTS_HIDDEN_PAGES)
   static constexpr double kBytesPerToken = 100;
   static constexpr double kTopK = 64;
 #else
@@ -78,6 +81,11 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
     scores.kv_read_bytes = static_cast<double>(stage.batch) * tokens_read * kBytesPerToken;
     sink.Emit(scores);
+#elif defined(COSTS_HIDDEN_PAGES)
+    const double pages = std::ceil(static_cast<double>(stage.context_tokens) / 16);
+    ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
+    scores.kv_read_bytes = static_cast<double>(stage.batch) * pages * 16 * kBytesPerToken;
+    sink.Emit(scores);
 #elif defined(COSTS_TOO_MANY_COPIES)
     ic_phase_cost k_proj = MakePhaseCost(IC_PHASE_K_PROJ);
     k_proj.weight_copies = static_cast<double>(stage.tensor_parallel + 1);
@@ -89,10 +97,16 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     sink.Emit(k_proj);
 #else
 #error \
-    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES, COSTS_UNDECLARED_REPLICA"
+    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES, COSTS_UNDECLARED_REPLICA, COSTS_HIDDEN_PAGES"
 #endif
   }
 
+#if defined(COSTS_HIDDEN_PAGES)
+  int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, int64_t, int64_t,
+                       ic_context_stairs*, uint64_t) override {
+    return 0;  // "affine throughout": not true (a page every 16 tokens)
+  }
+#endif
 #if defined(COSTS_GROWING_STATE)
   // Nothing is appended per token (KvCacheBytesPerToken = 0), so the state must not grow.
   double KvStateBytes(const ic_attention_shape& /*shape*/, const ic_stage& stage) override {

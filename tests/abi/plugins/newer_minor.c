@@ -106,7 +106,7 @@ static ic_error* EmitPhases(void* inst, const ic_attention_shape* shape, const i
 }
 
 static const future_variant_table variant_table = {
-    {sizeof(future_variant_table), 0, Validate, KvCacheBytesPerToken, EmitPhases, NULL, NULL},
+    {sizeof(future_variant_table), 0, Validate, KvCacheBytesPerToken, EmitPhases, NULL, NULL, NULL},
     PrefixCacheHitRate,
 };
 

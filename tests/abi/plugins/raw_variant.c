@@ -85,6 +85,7 @@ MAYBE_UNUSED static const ic_attention_variant_table variant_table = {
 #endif
     NULL, /* classify_layer (ABI 1.1): optional, the host groups layers by kind */
     NULL, /* kv_state_bytes (ABI 1.1): optional, the host applies the 1.0 rule */
+    NULL, /* decode_breaks (ABI 1.4): optional, the host finds the breaks itself */
 };
 
 MAYBE_UNUSED static const ic_plugin plugin = {

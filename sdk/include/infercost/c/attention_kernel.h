@@ -39,20 +39,6 @@ typedef struct ic_kernel_device {
   int64_t compute_units; /* SMs / CUs; 0 if unknown */
 } ic_kernel_device;
 
-/* (1.4) A regular staircase of breaks in the context: break i (i = 0 .. count - 1) is at context
- * `first + i * period`, the first context of a new stair. Between two consecutive breaks (of any
- * staircase) the kernel's rewrite is affine in the context (records affine in the context stay
- * so); across one staircase it is affine in the context and in the number of that staircase's
- * breaks passed: every break of one staircase changes the rewritten fields by the same amount. */
-typedef struct ic_context_stairs {
-  int64_t first;  /* context of the first break */
-  int64_t period; /* contexts from one break to the next, >= 1 */
-  int64_t count;  /* breaks, >= 1 */
-} ic_context_stairs;
-
-/* decode_breaks writes this count when it cannot tell (the host then finds the breaks itself). */
-#define IC_BREAKS_UNKNOWN (-1)
-
 typedef struct ic_attention_kernel_table {
   uint32_t struct_size;
   uint32_t reserved;
@@ -78,10 +64,10 @@ typedef struct ic_attention_kernel_table {
    * range; IC_BREAKS_UNKNOWN: the kernel cannot tell). Breaks outside the range may be included.
    * A host checks the claim no further than the sums it makes with it: a staircase that is not
    * true gives wrong sums (the conformance runner samples it). */
-  ic_error* (*decode_breaks)(void* instance, const ic_attention_shape* shape,
-                             const ic_stage* stage, const ic_kernel_device* device,
-                             int64_t first_context, int64_t last_context,
-                             ic_context_stairs* stairs, uint64_t capacity, int64_t* count);
+  ic_error* (*decode_breaks)(void* instance, const ic_attention_shape* shape, const ic_stage* stage,
+                             const ic_kernel_device* device, int64_t first_context,
+                             int64_t last_context, ic_context_stairs* stairs, uint64_t capacity,
+                             int64_t* count);
 } ic_attention_kernel_table;
 
 IC_STATIC_ASSERT(sizeof(ic_kernel_device) == 32, "ic_kernel_device v1.0 layout is frozen");
@@ -90,7 +76,6 @@ IC_STATIC_ASSERT(offsetof(ic_attention_kernel_table, rewrite_traffic) == 8, "ker
 IC_STATIC_ASSERT(offsetof(ic_attention_kernel_table, rewrite_phases) == 16, "kernel table v1.1");
 IC_STATIC_ASSERT(offsetof(ic_attention_kernel_table, decode_breaks) == 24, "kernel table v1.4");
 IC_STATIC_ASSERT(sizeof(ic_attention_kernel_table) == 32, "attention kernel table v1.4");
-IC_STATIC_ASSERT(sizeof(ic_context_stairs) == 24, "ic_context_stairs v1.4 layout");
 
 #ifdef __cplusplus
 } /* extern "C" */

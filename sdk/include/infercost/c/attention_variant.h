@@ -110,6 +110,21 @@ typedef struct ic_stage {
   const ic_layer* layer; /* the layer being costed (a representative of its class) */
 } ic_stage;
 
+/* (1.4) A regular staircase of breaks in the context: break i (i = 0 .. count - 1) is at context
+ * `first + i * period`, the first context of a new stair. Between two consecutive breaks (of any
+ * staircase) a variant's decode records are affine in the context (and a kernel's rewrite
+ * keeps records affine in the context so); across one staircase they are affine in the context
+ * and in the number of that staircase's breaks passed: every break of one staircase changes
+ * them by the same amount. */
+typedef struct ic_context_stairs {
+  int64_t first;  /* context of the first break */
+  int64_t period; /* contexts from one break to the next, >= 1 */
+  int64_t count;  /* breaks, >= 1 */
+} ic_context_stairs;
+
+/* decode_breaks writes this count when it cannot tell (the host then finds the breaks itself). */
+#define IC_BREAKS_UNKNOWN (-1)
+
 typedef struct ic_attention_variant_table {
   uint32_t struct_size;
   uint32_t reserved;
@@ -137,6 +152,16 @@ typedef struct ic_attention_variant_table {
    * 1.0 rule). */
   ic_error* (*kv_state_bytes)(void* instance, const ic_attention_shape* shape,
                               const ic_stage* stage, double* bytes);
+  /* ---- 1.4: used when IC_HAS_FIELD says the table holds it and it is non-NULL ---- */
+  /* Where the phases of decode steps like `stage` (query_tokens 1; its context_tokens ignored)
+   * stop being affine in the context, for contexts in [first_context, last_context]: the
+   * staircases holding every break there (a window filling up: one break at window + 1; KV
+   * read in pages: one every page), at most `capacity` of them written to `stairs` and their
+   * number to *count (more than `capacity`: the host finds them itself; 0: affine throughout;
+   * IC_BREAKS_UNKNOWN: cannot tell). Breaks outside the range may be included. */
+  ic_error* (*decode_breaks)(void* instance, const ic_attention_shape* shape, const ic_stage* stage,
+                             int64_t first_context, int64_t last_context, ic_context_stairs* stairs,
+                             uint64_t capacity, int64_t* count);
 } ic_attention_variant_table;
 
 IC_STATIC_ASSERT(offsetof(ic_attention_shape, sliding_window) + 8 == 88, "ic_attention_shape v1.0");
@@ -159,7 +184,12 @@ IC_STATIC_ASSERT(offsetof(ic_layer, kind) == 24, "ic_layer v1.1 layout is frozen
 IC_STATIC_ASSERT(offsetof(ic_stage, layer) == 80, "ic_stage v1.1 layout is frozen");
 IC_STATIC_ASSERT(sizeof(ic_stage) == 88, "ic_stage v1.1 layout is frozen");
 IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, classify_layer) == 32, "variant table v1.1");
-IC_STATIC_ASSERT(sizeof(ic_attention_variant_table) == 48, "variant table v1.1 is frozen");
+IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, kv_state_bytes) == 40, "variant table v1.1");
+
+/* ---- v1.4 additions, frozen ---- */
+IC_STATIC_ASSERT(offsetof(ic_attention_variant_table, decode_breaks) == 48, "variant table v1.4");
+IC_STATIC_ASSERT(sizeof(ic_attention_variant_table) == 56, "variant table v1.4 is frozen");
+IC_STATIC_ASSERT(sizeof(ic_context_stairs) == 24, "ic_context_stairs v1.4 layout is frozen");
 
 #ifdef __cplusplus
 } /* extern "C" */

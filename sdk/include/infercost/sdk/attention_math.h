@@ -119,6 +119,16 @@ inline int64_t LayerWindow(const ic_attention_shape& shape, const ic_stage& stag
   return LayerKind(LayerOf(stage)) == "full_attention" ? 0 : shape.sliding_window;
 }
 
+// (ABI 1.4) The decode breaks of records that read min(context, window) keys (AttentionStepOf):
+// one, at window + 1, when the window is set and that context lies in [first, last]. For a
+// DecodeBreaks: returns the number of staircases (0 or 1).
+inline int64_t WindowDecodeBreaks(int64_t window, int64_t first_context, int64_t last_context,
+                                  ic_context_stairs* stairs, uint64_t capacity) {
+  if (window <= 0 || window + 1 < first_context || window + 1 > last_context) return 0;
+  if (capacity > 0) stairs[0] = {window + 1, 1, 1};
+  return 1;
+}
+
 inline AttentionStep AttentionStepOf(const ic_attention_shape& shape, const ic_stage& stage) {
   AttentionStep step{};
   step.batch = static_cast<double>(stage.batch);

@@ -8,6 +8,9 @@
 //     // optional (ABI 1.1): per-layer classes and the state a sequence keeps per layer
 //     uint64_t ClassifyLayer(const ic_attention_shape&, const ic_layer&) override;
 //     double KvStateBytes(const ic_attention_shape&, const ic_stage&) override;
+//     // optional (ABI 1.4): where its decode phases stop being affine in the context
+//     int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, int64_t first,
+//                          int64_t last, ic_context_stairs*, uint64_t capacity) override;
 //   };
 //   INFERCOST_PLUGIN(Gqa, "gqa", "1.1.0", "infercost", "grouped-query attention");
 //
@@ -51,6 +54,16 @@ class AttentionVariant {
   // Default: every token's K/V (KvCacheBytesPerToken x context).
   virtual double KvStateBytes(const ic_attention_shape& shape, const ic_stage& stage) {
     return KvCacheBytesPerToken(shape, stage) * static_cast<double>(stage.context_tokens);
+  }
+  // (ABI 1.4) Where the phases of decode steps like `stage` stop being affine in the context,
+  // for contexts in [first_context, last_context]: writes up to `capacity` staircases (see
+  // ic_context_stairs) and returns how many hold every break there (0: affine throughout;
+  // attention_math::WindowDecodeBreaks for a window), or IC_BREAKS_UNKNOWN (the default: the
+  // host finds them itself).
+  virtual int64_t DecodeBreaks(const ic_attention_shape& /*shape*/, const ic_stage& /*stage*/,
+                               int64_t /*first_context*/, int64_t /*last_context*/,
+                               ic_context_stairs* /*stairs*/, uint64_t /*capacity*/) {
+    return IC_BREAKS_UNKNOWN;
   }
 };
 

@@ -229,6 +229,20 @@ struct Trampolines {
       *bytes = Object<T>(instance).KvStateBytes(Widen(*shape), Widen(*stage));
     });
   }
+  // 1.4: the staircases of breaks of decode steps in [first_context, last_context].
+  static ic_error* VariantDecodeBreaks(void* instance, const ic_attention_shape* shape,
+                                       const ic_stage* stage, int64_t first_context,
+                                       int64_t last_context, ic_context_stairs* stairs,
+                                       uint64_t capacity, int64_t* count) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(shape, "shape");
+      RequireV1Size(stage, "stage");
+      RequireNonNull(count, "count");
+      if (capacity > 0) RequireNonNull(stairs, "stairs");
+      *count = Object<T>(instance).DecodeBreaks(Widen(*shape), Widen(*stage), first_context,
+                                                last_context, stairs, capacity);
+    });
+  }
   static ic_error* EmitPhases(void* instance, const ic_attention_shape* shape,
                               const ic_stage* stage, const ic_phase_sink* sink) noexcept {
     return Call<T>(instance, [&] {
@@ -408,7 +422,8 @@ const void* KindTable() noexcept {
                                                      &Tr::KvCacheBytesPerToken,
                                                      &Tr::EmitPhases,
                                                      &Tr::ClassifyLayer,
-                                                     &Tr::KvStateBytes};
+                                                     &Tr::KvStateBytes,
+                                                     &Tr::VariantDecodeBreaks};
     return &table;
   } else if constexpr (std::is_base_of_v<AttentionKernel, T>) {
     static const ic_attention_kernel_table table = {sizeof(ic_attention_kernel_table), 0,
