@@ -22,8 +22,10 @@ constexpr double kRelativeTolerance = 1e-9;
 // segment lengths halving in step with P.
 constexpr double kProbeFractions[] = {0.5, 0.2763932022500210, 0.7236067977499790};
 
-// Known breaks listed one by one up to this many (beyond, the sum searches for them itself).
-constexpr size_t kMostListedBreaks = 4096;
+// Known breaks listed one by one up to this many (beyond, the sum searches for them itself):
+// KV read in pages of 16 tokens over a million-token context. Listing them is cheap beside one
+// sample; the sum then takes about seven samples for each run of equal stairs.
+constexpr size_t kMostListedBreaks = size_t{1} << 16;
 // A run of known stairs is summed as a plane from this many stairs and steps a stair on (fewer:
 // stair by stair).
 constexpr int64_t kPlaneStairs = 3;
@@ -90,6 +92,7 @@ bool ListBreaks(int64_t first, int64_t last, absl::Span<const Staircase> known,
     if (highest < lowest) continue;
     total += static_cast<size_t>(std::min<__int128>(highest - lowest + 1, kMostListedBreaks + 1));
     if (total > kMostListedBreaks) return false;
+    breaks.reserve(total);
     for (__int128 i = lowest; i <= highest; ++i) {
       breaks.push_back({static_cast<int64_t>(start + i * period), uint64_t{1} << s});
     }

@@ -60,8 +60,8 @@ using AddWeighted = std::function<void(const AffineSample& sample, double weight
 
 // sum over step = first .. last of sample(step), handed to `add` as weighted samples.
 // Empty (nothing added) when last < first.
-// `known_breaks`: staircases of breaks known beforehand (any number; beyond 64 staircases or 4,096
-// breaks in the range they are searched for like any other).
+// `known_breaks`: staircases of breaks known beforehand (any number; beyond 64 staircases or
+// 65,536 breaks in the range they are searched for like any other).
 absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, const SampleAt& sample,
                                             const AddWeighted& add,
                                             absl::Span<const Staircase> known_breaks = {});

@@ -146,14 +146,27 @@ TEST(PiecewiseAffineSum, DeclaredStaircaseWithAnUndeclaredKinkStaysExact) {
               1e-12 * expected);
 }
 
+TEST(PiecewiseAffineSum, ThousandsOfDeclaredPagesCostAFewSamples) {
+  // A KV cache read in pages of 16 tokens: 1,600 ceil(k / 16) + 3k over 1..100,000, the pages
+  // declared (a break at 17 + 16 i, i = 0 .. 6,248). By hand: 1,600 x 16 x (1 + ... + 6,250) =
+  // 25,600 x 19,534,375 = 500,080,000,000; 3 x 100,000 x 100,001 / 2 = 15,000,150,000.
+  const auto paged = [](int64_t k) { return 1600 * std::ceil(k / 16.0) + 3.0 * k; };
+  int64_t samples = 0;
+  EXPECT_DOUBLE_EQ(SumOf(1, 100000, paged, &samples, {{17, 16, 6249}}), 515080150000.0);
+  // [1, 16] (ends and three probes: 5), the 6,248 equal stairs [17, 99,984] as one plane (7),
+  // [99,985, 100,000] (5).
+  EXPECT_EQ(samples, 17);
+}
+
 TEST(PiecewiseAffineSum, TooManyDeclaredBreaksAreSearchedFor) {
-  // 10,000 breaks (period 10) is more than the sum lists: it searches, and stays exact:
-  // sum_{k=1}^{100000} floor(k / 10) = 10 x (0 + ... + 9,999) + 10,000 - 9 x 0... by levels:
-  // level v holds k = 10 v .. 10 v + 9 (v = 1 .. 9,999: 10 steps each; v = 0: k = 1..9, 9 steps;
-  // v = 10,000: k = 100,000 only) = 10 x 9,999 x 10,000 / 2 + 10,000 = 499,950,000 + 10,000.
-  EXPECT_DOUBLE_EQ(
-      SumOf(1, 100000, [](int64_t k) { return std::floor(k / 10.0); }, nullptr, {{10, 10, 10000}}),
-      499960000);
+  // 100,000 breaks (period 1) is more than the sum lists (65,536): it searches, and stays exact.
+  // floor(k / 10) over 1..100,000: level v (v = 1 .. 9,999) holds k = 10 v .. 10 v + 9, 10 steps;
+  // v = 0 holds k = 1 .. 9 and v = 10,000 only k = 100,000: 10 x 9,999 x 10,000 / 2 + 10,000 =
+  // 499,950,000 + 10,000.
+  EXPECT_DOUBLE_EQ(SumOf(
+                       1, 100000, [](int64_t k) { return std::floor(k / 10.0); }, nullptr,
+                       {{1, 1, 200000}}),
+                   499960000);
 }
 
 TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {
