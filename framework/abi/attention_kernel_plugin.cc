@@ -26,8 +26,7 @@ AttentionKernelPlugin::AttentionKernelPlugin(std::shared_ptr<const LoadedPlugin>
 
 absl::StatusOr<bool> AttentionKernelPlugin::DecodeBreaks(
     const ic_attention_shape& shape, const ic_stage& stage, const ic_kernel_device& device,
-    int64_t first_context, int64_t last_context,
-    absl::InlinedVector<ic_context_stairs, 4>& stairs) const {
+    int64_t first_context, int64_t last_context, DeclaredStairs& stairs) const {
   stairs.clear();
   if (!has_decode_breaks_) return false;
   stairs.resize(kMostDeclaredStaircases);

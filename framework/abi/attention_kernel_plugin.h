@@ -14,6 +14,7 @@
 #include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "framework/abi/context_stairs.h"
 #include "framework/loader/loaded_plugin.h"
 #include "infercost/c/attention_kernel.h"
 
@@ -32,8 +33,7 @@ class AttentionKernelPlugin {
   // cannot tell, or more staircases than the host takes): `stairs` is then empty too.
   absl::StatusOr<bool> DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
                                     const ic_kernel_device& device, int64_t first_context,
-                                    int64_t last_context,
-                                    absl::InlinedVector<ic_context_stairs, 4>& stairs) const;
+                                    int64_t last_context, DeclaredStairs& stairs) const;
 
  private:
   std::shared_ptr<const LoadedPlugin> plugin_;

@@ -100,9 +100,11 @@ AttentionVariantPlugin::AttentionVariantPlugin(std::shared_ptr<const LoadedPlugi
                        table_->decode_breaks != nullptr;
 }
 
-absl::StatusOr<bool> AttentionVariantPlugin::DecodeBreaks(
-    const ic_attention_shape& shape, const ic_stage& stage, int64_t first_context,
-    int64_t last_context, absl::InlinedVector<ic_context_stairs, 4>& stairs) const {
+absl::StatusOr<bool> AttentionVariantPlugin::DecodeBreaks(const ic_attention_shape& shape,
+                                                          const ic_stage& stage,
+                                                          int64_t first_context,
+                                                          int64_t last_context,
+                                                          DeclaredStairs& stairs) const {
   stairs.clear();
   if (!has_decode_breaks_) return false;
   stairs.resize(kMostDeclaredStaircases);

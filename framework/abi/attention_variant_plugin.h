@@ -13,6 +13,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
+#include "framework/abi/context_stairs.h"
 #include "framework/loader/loaded_plugin.h"
 #include "infercost/c/attention_variant.h"
 
@@ -52,7 +53,7 @@ class AttentionVariantPlugin {
   // tell, or more staircases than the host takes): `stairs` is then empty too.
   absl::StatusOr<bool> DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
                                     int64_t first_context, int64_t last_context,
-                                    absl::InlinedVector<ic_context_stairs, 4>& stairs) const;
+                                    DeclaredStairs& stairs) const;
 
  private:
   // What a 1.0 plugin reads instead of the 1.1 fields: options named like the 1.0 shape's MLA

@@ -5,7 +5,7 @@
 namespace infercost::framework {
 
 absl::StatusOr<bool> TakeDeclaredStairs(std::string_view kind, std::string_view name, int64_t count,
-                                        absl::InlinedVector<ic_context_stairs, 4>& stairs) {
+                                        DeclaredStairs& stairs) {
   if (count < 0 || static_cast<uint64_t>(count) > stairs.size()) {
     stairs.clear();
     if (count < IC_BREAKS_UNKNOWN) {

@@ -28,6 +28,7 @@
 #include <functional>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
@@ -35,9 +36,10 @@ namespace infercost::framework {
 
 // One step's quantity: `values` to be summed, and `shape`, what they mean (e.g. which phase each
 // value belongs to). Samples of different shapes are never interpolated into each other.
+// Held inline up to a decode step's per-GPU times (no allocation per sample on that path).
 struct AffineSample {
-  std::vector<int64_t> shape;
-  std::vector<double> values;
+  absl::InlinedVector<int64_t, 4> shape;
+  absl::InlinedVector<double, 24> values;
 };
 
 struct SumStats {

@@ -425,9 +425,11 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
     }
     return std::max<int64_t>(steps, 0);
   }
-  absl::InlinedVector<Staircase, 8> known_breaks;
-  RETURN_IF_ERROR(DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + steps,
-                                       known_breaks));
+  DeclaredBreaks known_breaks;  // (a single step has nothing to cut)
+  if (steps >= 2) {
+    RETURN_IF_ERROR(DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + steps,
+                                         known_breaks));
+  }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
   ASSIGN_OR_RETURN(const SumStats stats,
                    SumPiecewiseAffine(1, steps, attention_at, add, known_breaks));
@@ -435,15 +437,14 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
 }
 
 absl::Status Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
-                                            int64_t last_context,
-                                            absl::InlinedVector<Staircase, 8>& breaks) const {
+                                            int64_t last_context, DeclaredBreaks& breaks) const {
   breaks.clear();
   if (last_context < first_context) return absl::OkStatus();
   Step step = per_gpu_decode;
   step.kind = IC_STAGE_DECODE;
   step.query_tokens = 1;
   step.context_tokens = first_context;
-  absl::InlinedVector<ic_context_stairs, 4> stairs;
+  DeclaredStairs stairs;
   const auto take = [&]() {
     for (const ic_context_stairs& declared : stairs) {
       // A staircase too far off to shift into steps (context - input) is left to the search.

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "framework/abi/attention_kernel_plugin.h"
 #include "framework/abi/attention_variant_plugin.h"
+#include "framework/abi/context_stairs.h"
 #include "framework/ledger/attention_layers.h"
 #include "framework/ledger/ledger.h"
 #include "framework/ledger/piecewise_affine_sum.h"
@@ -24,6 +25,10 @@
 #include "framework/scenario.h"
 
 namespace infercost::framework {
+
+// The declared decode breaks of a scenario's plugins (every class's variant and kernel), in
+// contexts; held inline for the usual few.
+using DeclaredBreaks = absl::InlinedVector<Staircase, 2 * kMostDeclaredStaircases>;
 
 // One layer's attention phases and the number of layers of its class (AttentionLayers).
 struct AttentionSlice {
@@ -127,8 +132,7 @@ class Pipeline {
   // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
   // declare them (ABI 1.4 decode_breaks), over every attention class, into `breaks` (contexts).
   absl::Status DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
-                                    int64_t last_context,
-                                    absl::InlinedVector<Staircase, 8>& breaks) const;
+                                    int64_t last_context, DeclaredBreaks& breaks) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,
   // final norm, LM head, sampling, one pipeline hand-off).
