@@ -113,6 +113,12 @@ bool ListBreaks(int64_t first, int64_t last, absl::Span<const Staircase> known,
 
 class Summer {
  public:
+  // The steps of a segment left to sum after a split: [a, b) with a's sample.
+  struct Tail {
+    int64_t a = 0;
+    AffineSample fa;
+  };
+
   Summer(const SampleAt& sample, const AddWeighted& add) : sample_(sample), add_(add) {}
 
   absl::StatusOr<AffineSample> At(int64_t step) {
@@ -124,56 +130,71 @@ class Summer {
   // known to lie on one line (a segment SplitAtBreak cut off before a break), so the middle
   // alone is probed (a function that is convex between jumps, as a maximum of affine pieces is,
   // cannot leave the line through a, a + 1 and come back to it at b; a jump away and back can,
-  // and the middle is there for it).
-  absl::Status Segment(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb,
+  // and the middle is there for it). What a split leaves after its break is summed by the next
+  // turn of the loop, not by a nested call: a staircase of many stairs nests nothing.
+  absl::Status Segment(int64_t a, int64_t b, const AffineSample& first, const AffineSample& fb,
                        bool on_first_line = false) {
-    const int64_t n = b - a;
-    if (n <= 0) return absl::OkStatus();
-    if (n <= kDirectSteps) {
-      add_(fa, 1);
-      for (int64_t k = a + 1; k < b; ++k) {
-        ASSIGN_OR_RETURN(const AffineSample fk, At(k));
-        add_(fk, 1);
+    const AffineSample* fa = &first;
+    Tail rest;  // [rest.a, b) once a split has summed the part before it
+    for (;;) {
+      const int64_t n = b - a;
+      if (n <= 0) return absl::OkStatus();
+      if (n <= kDirectSteps) {
+        add_(*fa, 1);
+        for (int64_t k = a + 1; k < b; ++k) {
+          ASSIGN_OR_RETURN(const AffineSample fk, At(k));
+          add_(fk, 1);
+        }
+        return absl::OkStatus();
       }
-      return absl::OkStatus();
+      Tail next;
+      // A staircase so far (the last segment split left its line this far from its start):
+      // look for the next break as far from this segment's start before probing the chord,
+      // which a segment holding more than one stair fails anyway.
+      if (!on_first_line && last_break_distance_ > 1 && n > 2 * last_break_distance_ &&
+          n > kFindBreakSteps) {
+        ASSIGN_OR_RETURN(const bool split, SplitAtGuess(a, *fa, next));
+        if (split) {
+          rest = std::move(next);
+          a = rest.a;
+          fa = &rest.fa;
+          continue;
+        }
+      }
+      const int64_t middle = a + n / 2;
+      ASSIGN_OR_RETURN(AffineSample fm, At(middle));
+      bool affine = OnChord(*fa, fm, fb, static_cast<double>(middle - a) / static_cast<double>(n));
+      for (size_t p = 1; affine && !on_first_line && p < std::size(kProbeFractions); ++p) {
+        const int64_t probe = a + static_cast<int64_t>(kProbeFractions[p] * static_cast<double>(n));
+        ASSIGN_OR_RETURN(const AffineSample fp, At(probe));
+        affine = OnChord(*fa, fp, fb, static_cast<double>(probe - a) / static_cast<double>(n));
+      }
+      if (affine) {
+        // sum_{j=0}^{n-1} (fa + (fb - fa) j / n) = fa (n - (n-1)/2) + fb (n-1)/2.
+        const double to_b = static_cast<double>(n - 1) / 2;
+        add_(*fa, static_cast<double>(n) - to_b);
+        add_(fb, to_b);
+        ++stats_.segments;
+        return absl::OkStatus();
+      }
+      if (n <= kFindBreakSteps) {
+        RETURN_IF_ERROR(Segment(a, middle, *fa, fm));
+        next = {middle, std::move(fm)};
+      } else {
+        RETURN_IF_ERROR(SplitAtBreak(a, b, *fa, fb, middle, fm, next));
+      }
+      rest = std::move(next);
+      a = rest.a;
+      fa = &rest.fa;
+      on_first_line = false;
     }
-    // A staircase so far (the last segment split left its line this far from its start): look
-    // for the next break as far from this segment's start before probing the chord, which a
-    // segment holding more than one stair fails anyway.
-    if (!on_first_line && last_break_distance_ > 1 && n > 2 * last_break_distance_ &&
-        n > kFindBreakSteps) {
-      ASSIGN_OR_RETURN(const bool split, SplitAtGuess(a, b, fa, fb));
-      if (split) return absl::OkStatus();
-    }
-    const int64_t middle = a + n / 2;
-    ASSIGN_OR_RETURN(const AffineSample fm, At(middle));
-    bool affine = OnChord(fa, fm, fb, static_cast<double>(middle - a) / static_cast<double>(n));
-    for (size_t p = 1; affine && !on_first_line && p < std::size(kProbeFractions); ++p) {
-      const int64_t probe = a + static_cast<int64_t>(kProbeFractions[p] * static_cast<double>(n));
-      ASSIGN_OR_RETURN(const AffineSample fp, At(probe));
-      affine = OnChord(fa, fp, fb, static_cast<double>(probe - a) / static_cast<double>(n));
-    }
-    if (affine) {
-      // sum_{j=0}^{n-1} (fa + (fb - fa) j / n) = fa (n - (n-1)/2) + fb (n-1)/2.
-      const double to_b = static_cast<double>(n - 1) / 2;
-      add_(fa, static_cast<double>(n) - to_b);
-      add_(fb, to_b);
-      ++stats_.segments;
-      return absl::OkStatus();
-    }
-    if (n <= kFindBreakSteps) {
-      RETURN_IF_ERROR(Segment(a, middle, fa, fm));
-      return Segment(middle, b, fm, fb);
-    }
-    return SplitAtBreak(a, b, fa, fb, middle, fm);
   }
 
   // The staircase guess on its own: when the line through a and a + 1 holds at a + D - 1 and not
-  // at a + D (D the last stair's length, break to break), sums [a, a + D) and [a + D, b) and
-  // returns true; false (three samples spent, nothing added) when the staircase does not go on
-  // here.
-  absl::StatusOr<bool> SplitAtGuess(int64_t a, int64_t b, const AffineSample& fa,
-                                    const AffineSample& fb) {
+  // at a + D (D the last stair's length, break to break), sums [a, a + D) and leaves the steps
+  // from a + D on in `rest` (true); false (three samples spent, nothing added) when the staircase
+  // does not go on here.
+  absl::StatusOr<bool> SplitAtGuess(int64_t a, const AffineSample& fa, Tail& rest) {
     const int64_t on = a + last_break_distance_ - 1;
     const int64_t off = on + 1;
     ASSIGN_OR_RETURN(const AffineSample f_next, At(a + 1));
@@ -186,17 +207,17 @@ class Summer {
     previous_break_ = off;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/true));
     add_(f_on, 1);
-    RETURN_IF_ERROR(Segment(off, b, f_off, fb));
+    rest = {off, std::move(f_off)};
     return true;
   }
 
   // A long segment that is not one line: follow the line through its first two steps to where
-  // the steps leave it (bisection, one sample a halving), and sum the two sides as segments of
-  // their own (each checked like any other). A regime change then costs O(log n) samples once,
-  // not three probes at every level of halving. `middle` (strictly inside) was sampled already
-  // (`fm`): it narrows the search before any new sample.
+  // the steps leave it (bisection, one sample a halving), sum the part before as a segment of
+  // its own and leave the part after in `rest` (each checked like any other). A regime change
+  // then costs O(log n) samples once, not three probes at every level of halving. `middle`
+  // (strictly inside) was sampled already (`fm`): it narrows the search before any new sample.
   absl::Status SplitAtBreak(int64_t a, int64_t b, const AffineSample& fa, const AffineSample& fb,
-                            int64_t middle, const AffineSample& fm) {
+                            int64_t middle, const AffineSample& fm, Tail& rest) {
     ASSIGN_OR_RETURN(const AffineSample f_next, At(a + 1));
     const auto on_first_line = [&](const AffineSample& probe, int64_t k) {
       return OnChord(fa, probe, f_next, static_cast<double>(k - a));
@@ -235,7 +256,8 @@ class Summer {
     previous_break_ = off;
     RETURN_IF_ERROR(Segment(a, on, fa, f_on, /*on_first_line=*/on > a + 1));
     add_(f_on, 1);
-    return Segment(off, b, f_off, fb);
+    rest = {off, std::move(f_off)};
+    return absl::OkStatus();
   }
 
   // The steps [first, last] cut at known `breaks` (in (first, last], sorted): each stair a

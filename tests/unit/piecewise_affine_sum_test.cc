@@ -169,6 +169,15 @@ TEST(PiecewiseAffineSum, TooManyDeclaredBreaksAreSearchedFor) {
                    499960000);
 }
 
+TEST(PiecewiseAffineSum, AHundredThousandUndeclaredStairsNestNoCalls) {
+  // floor(k / 10) over 1..1,000,000, not declared: 100,000 stairs found one after another. Each
+  // split's rest is summed by the same loop, not by a nested call (one call per stair would
+  // need ~100 MB of stack). By hand: level v = 1 .. 99,999 holds 10 steps, v = 100,000 one:
+  // 10 x 99,999 x 100,000 / 2 + 100,000 = 49,999,500,000 + 100,000.
+  EXPECT_DOUBLE_EQ(SumOf(1, 1000000, [](int64_t k) { return std::floor(k / 10.0); }),
+                   49999600000.0);
+}
+
 TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {
   // Steps below 300 report one phase (id 1, value k); from 300 on another (id 2, value 1).
   std::map<int64_t, double> by_shape;
