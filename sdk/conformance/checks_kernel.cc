@@ -39,11 +39,11 @@ class Kernel {
                        const ic_kernel_device& device, int64_t first, int64_t last,
                        std::vector<ic_context_stairs>& stairs, ErrorInfo& error) const {
     ProgressCall(Cat("decode_breaks(", Describe(stage), ", contexts ", first, "..", last, ")"));
-    stairs.assign(64, ic_context_stairs{});
+    stairs.assign(kOfferedStaircases, ic_context_stairs{});
     int64_t count = IC_BREAKS_UNKNOWN;
     error = host_->Consume(table_->decode_breaks(instance_, &shape, &stage, &device, first, last,
                                                  stairs.data(), stairs.size(), &count));
-    stairs.resize(count > 0 ? std::min<size_t>(static_cast<size_t>(count), 64) : 0);
+    stairs.resize(count > 0 ? std::min<size_t>(static_cast<size_t>(count), kOfferedStaircases) : 0);
     return count;
   }
 
@@ -406,42 +406,17 @@ CheckResult DecodeBreaksTrue(const std::string& path) {
   }
   Fixture f(path);
   const ic_kernel_device device = ReferenceKernelDevice();
-  Problems problems;
-  int declared = 0;
-  int stages = 0;
-  for (const ic_stage& base : {Decode(1, 1), Decode(16, 1), Decode(1, 1, 2), Decode(3, 1, 2)}) {
-    const std::string steps =
-        Cat("decode steps of batch ", base.batch, " at tp ", base.tensor_parallel);
-    Progress(Cat("decode_breaks of ", steps));
-    std::vector<ic_context_stairs> stairs;
-    ErrorInfo error;
-    const int64_t count =
-        f.kernel.DecodeBreaks(f.shape, base, device, 1, kLastCheckedContext + 1, stairs, error);
-    if (error.is_error) {
-      problems.Add(Cat(steps, ": decode_breaks failed: ", error.ToString()));
-      continue;
-    }
-    if (count == IC_BREAKS_UNKNOWN) continue;
-    if (count < 0 || count > 64) {
-      problems.Add(Cat(steps, ": decode_breaks returned count ", count,
-                       " (>= 0, at most the capacity 64, or IC_BREAKS_UNKNOWN)"));
-      continue;
-    }
-    ++stages;
-    CheckDeclaredBreaks(
-        steps, stairs,
-        [&](int64_t c) { return DecodeTraffic(f.kernel, f.shape, base, c, true, problems); },
-        [&](int64_t c) { return DecodeTraffic(f.kernel, f.shape, base, c, false, problems); },
-        problems, declared);
-  }
-  problems.FailIfAny("decode_breaks does not describe the rewrite: ");
-  if (stages == 0) {
-    return {Status::kSkip, "decode_breaks returns IC_BREAKS_UNKNOWN for every decode stage", {}};
-  }
-  return {Status::kPass,
-          Cat(stages, " decode stages, contexts 1..", kLastCheckedContext, ": affine between the ",
-              declared, " declared breaks, and each staircase's breaks jump alike"),
-          {}};
+  const auto declare = [&](const ic_stage& stage, std::vector<ic_context_stairs>& stairs,
+                           ErrorInfo& error) {
+    return f.kernel.DecodeBreaks(f.shape, stage, device, 1, kLastCheckedContext + 1, stairs, error);
+  };
+  const auto rewritten = [&](const ic_stage& stage, int64_t context, Problems& problems) {
+    return DecodeTraffic(f.kernel, f.shape, stage, context, true, problems);
+  };
+  const auto handed = [&](const ic_stage& stage, int64_t context, Problems& problems) {
+    return DecodeTraffic(f.kernel, f.shape, stage, context, false, problems);
+  };
+  return CheckDecodeBreaks("rewrite", true, declare, rewritten, handed);
 }
 
 std::vector<LabeledCall> KernelWorkload(const PluginHandle& plugin, Host& host) {

@@ -114,11 +114,11 @@ class Variant {
                        int64_t last, std::vector<ic_context_stairs>& stairs,
                        ErrorInfo& error) const {
     ProgressCall(Cat("decode_breaks(", Describe(stage), ", contexts ", first, "..", last, ")"));
-    stairs.assign(64, ic_context_stairs{});
+    stairs.assign(kOfferedStaircases, ic_context_stairs{});
     int64_t count = IC_BREAKS_UNKNOWN;
     error = host_->Consume(table_->decode_breaks(instance_, &shape, &stage, first, last,
                                                  stairs.data(), stairs.size(), &count));
-    stairs.resize(count > 0 ? std::min<size_t>(static_cast<size_t>(count), 64) : 0);
+    stairs.resize(count > 0 ? std::min<size_t>(static_cast<size_t>(count), kOfferedStaircases) : 0);
     return count;
   }
   KvResult StateBytes(const ic_attention_shape* shape, const ic_stage* stage) const {
@@ -656,56 +656,28 @@ CheckResult DecodeBreaksTrue(const std::string& path) {
     }
   }
   Fixture f(path);
-  Problems problems;
-  int declared = 0;
-  int stages = 0;
-  for (const ic_stage& base : {Decode(1, 1), Decode(16, 1), Decode(1, 1, 2), Decode(3, 1, 2)}) {
-    if (f.variant.Validate(&f.shape, base.tensor_parallel).is_error) continue;
-    const std::string steps =
-        Cat("decode steps of batch ", base.batch, " at tp ", base.tensor_parallel);
-    Progress(Cat("decode_breaks of ", steps));
-    std::vector<ic_context_stairs> stairs;
-    ErrorInfo error;
-    const int64_t count =
-        f.variant.DecodeBreaks(f.shape, base, 1, kLastCheckedContext + 1, stairs, error);
-    if (error.is_error) {
-      problems.Add(Cat(steps, ": decode_breaks failed: ", error.ToString()));
-      continue;
+  const auto declare = [&](const ic_stage& stage, std::vector<ic_context_stairs>& stairs,
+                           ErrorInfo& error) {
+    return f.variant.DecodeBreaks(f.shape, stage, 1, kLastCheckedContext + 1, stairs, error);
+  };
+  // Every numeric field of every record.
+  const auto numbers = [&](ic_stage stage, int64_t context, Problems& problems) {
+    stage.context_tokens = context;
+    const PhasesResult r = f.variant.Phases(&f.shape, &stage);
+    std::vector<double> values;
+    if (r.error.is_error) {
+      problems.Add(Cat(Describe(stage), ": emit_phases failed: ", r.error.ToString()));
+      return values;
     }
-    if (count == IC_BREAKS_UNKNOWN) continue;
-    if (count < 0 || count > 64) {
-      problems.Add(Cat(steps, ": decode_breaks returned count ", count,
-                       " (>= 0, at most the capacity 64, or IC_BREAKS_UNKNOWN)"));
-      continue;
+    for (const ic_phase_cost& p : r.sink.records) {
+      values.insert(values.end(), {static_cast<double>(p.phase), p.params, p.matrix_flops,
+                                   p.vector_flops, p.weight_bytes, p.kv_read_bytes,
+                                   p.kv_write_bytes, p.activation_bytes, p.comm_bytes});
     }
-    ++stages;
-    const auto values = [&](int64_t context) {
-      ic_stage stage = base;
-      stage.context_tokens = context;
-      const PhasesResult r = f.variant.Phases(&f.shape, &stage);
-      std::vector<double> numbers;
-      if (r.error.is_error) {
-        problems.Add(Cat(Describe(stage), ": emit_phases failed: ", r.error.ToString()));
-        return numbers;
-      }
-      for (const ic_phase_cost& p : r.sink.records) {
-        numbers.insert(numbers.end(), {static_cast<double>(p.phase), p.params, p.matrix_flops,
-                                       p.vector_flops, p.weight_bytes, p.kv_read_bytes,
-                                       p.kv_write_bytes, p.activation_bytes, p.comm_bytes});
-      }
-      return numbers;
-    };
-    CheckDeclaredBreaks(steps, stairs, values, nullptr, problems, declared);
-  }
-  problems.FailIfAny("decode_breaks does not describe the phases: ");
-  if (stages == 0) {
-    return {Status::kSkip, "decode_breaks returns IC_BREAKS_UNKNOWN for every decode stage", {}};
-  }
-  return {Status::kPass,
-          Cat(stages, " decode stages, contexts 1..", kLastCheckedContext,
-              ": every field affine between the ", declared,
-              " declared breaks, and each staircase's breaks jump alike"),
-          {}};
+    return values;
+  };
+  return CheckDecodeBreaks("phases", !f.variant.Validate(&f.shape, 2).is_error, declare, numbers,
+                           nullptr);
 }
 
 CheckResult MonotoneBatch(const std::string& path) {

@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+
+#include "fixtures.h"
 
 namespace infercost::conformance {
 namespace {
@@ -18,8 +21,8 @@ bool EqualSteps(const std::vector<double>& a, const std::vector<double>& b,
   return true;
 }
 
-}  // namespace
-
+// Checks `stairs` (what decode_breaks declared for the steps named `steps`) against
+// `values(c)`; `input` as for CheckDecodeBreaks. Adds the breaks seen to `declared`.
 void CheckDeclaredBreaks(const std::string& steps, const std::vector<ic_context_stairs>& stairs,
                          const std::function<std::vector<double>(int64_t)>& values,
                          const std::function<std::vector<double>(int64_t)>& input,
@@ -93,6 +96,50 @@ void CheckDeclaredBreaks(const std::string& steps, const std::vector<ic_context_
       previous = std::move(jump);
     }
   }
+}
+
+}  // namespace
+
+CheckResult CheckDecodeBreaks(const std::string& what, bool accepts_tp2,
+                              const DeclareBreaks& declare, const StepNumbers& numbers,
+                              const StepNumbers& input) {
+  Problems problems;
+  int declared = 0;
+  int stages = 0;
+  for (const ic_stage& base : {Decode(1, 1), Decode(16, 1), Decode(1, 1, 2), Decode(3, 1, 2)}) {
+    if (base.tensor_parallel == 2 && !accepts_tp2) continue;
+    const std::string steps =
+        Cat("decode steps of batch ", base.batch, " at tp ", base.tensor_parallel);
+    Progress(Cat("decode_breaks of ", steps));
+    std::vector<ic_context_stairs> stairs;
+    ErrorInfo error;
+    const int64_t count = declare(base, stairs, error);
+    if (error.is_error) {
+      problems.Add(Cat(steps, ": decode_breaks failed: ", error.ToString()));
+      continue;
+    }
+    if (count == IC_BREAKS_UNKNOWN) continue;
+    if (count < 0 || count > static_cast<int64_t>(kOfferedStaircases)) {
+      problems.Add(Cat(steps, ": decode_breaks returned count ", count, " (>= 0, at most the ",
+                       "capacity ", kOfferedStaircases, ", or IC_BREAKS_UNKNOWN)"));
+      continue;
+    }
+    ++stages;
+    const auto at = [&](const StepNumbers& f) -> std::function<std::vector<double>(int64_t)> {
+      if (!f) return nullptr;
+      return [&, f](int64_t context) { return f(base, context, problems); };
+    };
+    CheckDeclaredBreaks(steps, stairs, at(numbers), at(input), problems, declared);
+  }
+  problems.FailIfAny(Cat("decode_breaks does not describe the ", what, ": "));
+  if (stages == 0) {
+    return {Status::kSkip, "decode_breaks returns IC_BREAKS_UNKNOWN for every decode stage", {}};
+  }
+  return {Status::kPass,
+          Cat(stages, " decode stages, contexts 1..", kLastCheckedContext, ": the ", what,
+              " affine between the ", declared,
+              " declared breaks, and each staircase's breaks jump alike"),
+          {}};
 }
 
 }  // namespace infercost::conformance

@@ -10,22 +10,33 @@
 #include <vector>
 
 #include "common.h"
+#include "host.h"
 #include "infercost/c/attention_variant.h"
 
 namespace infercost::conformance {
 
 // The contexts checked: 1 .. kLastCheckedContext + 1 (ask the plugin for this range).
 inline constexpr int64_t kLastCheckedContext = 4096;
+// The staircases a check offers room for.
+inline constexpr uint64_t kOfferedStaircases = 64;
 
-// Checks `stairs` (what decode_breaks declared for the steps named `steps`) against
-// `values(c)`, the plugin's numbers of a decode step at context c (empty when the call failed).
-// `input(c)`, when given, is what the plugin was handed (a kernel's input records): where it is
-// not affine the plugin's numbers need not be either. Problems are added to `problems`; the
-// number of declared breaks seen is added to `declared`.
-void CheckDeclaredBreaks(const std::string& steps, const std::vector<ic_context_stairs>& stairs,
-                         const std::function<std::vector<double>(int64_t)>& values,
-                         const std::function<std::vector<double>(int64_t)>& input,
-                         Problems& problems, int& declared);
+// A plugin's side of the check: its declaration for the decode steps of `stage` (the count it
+// returned, staircases into `stairs`, `error` set when the call failed), and its numbers of a
+// decode step of `stage` at `context` (empty when the call failed, the failure added to
+// `problems`).
+using DeclareBreaks = std::function<int64_t(
+    const ic_stage& stage, std::vector<ic_context_stairs>& stairs, ErrorInfo& error)>;
+using StepNumbers =
+    std::function<std::vector<double>(const ic_stage& stage, int64_t context, Problems& problems)>;
+
+// invariants.decode_breaks for decode steps of batch 1, 16 (tp 1) and 1, 3 (tp 2, when
+// `accepts_tp2`): at every context 2 .. kLastCheckedContext the plugin's `numbers` must be
+// affine wherever no break is declared and every break of one staircase must jump alike.
+// `input`, when given, is what the plugin was handed (a kernel's input records): where it is not
+// affine the plugin's numbers need not be either. `what` names the numbers in the messages.
+CheckResult CheckDecodeBreaks(const std::string& what, bool accepts_tp2,
+                              const DeclareBreaks& declare, const StepNumbers& numbers,
+                              const StepNumbers& input);
 
 }  // namespace infercost::conformance
 
