@@ -183,17 +183,27 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
   return absl::OkStatus();
 }
 
-// `wave_of` (> 0): `s` is a wave of a static batch that does not fit, whose largest concurrency
-// that fits is `wave_of` (fitting is monotone in the concurrency, so that is one number for
-// both): the wave fits by construction and only its times are used, so its memory is not
-// evaluated. `then_waves`: the caller times a static batch that does not fit as its waves.
-// `known_max_concurrency` (>= 0): the largest concurrency that fits, from an earlier call for the
-// same scenario at another concurrency (ConcurrencyMemo); used where this batch's own memory
-// agrees with it (fitting is monotone in the concurrency), else searched again.
+// What the caller of EstimateOneBatch knows of the batch's place among waves.
+struct BatchRole {
+  // > 0: the batch is a wave of a static batch that does not fit, whose largest concurrency
+  // that fits is `wave_of` (fitting is monotone in the concurrency, so that is one number for
+  // both): the wave fits by construction and only its times are used, so its memory is not
+  // evaluated.
+  int64_t wave_of = 0;
+  // The caller times a static batch that does not fit as its waves.
+  bool then_waves = false;
+  // >= 0: the largest concurrency that fits, from an earlier call for the same scenario at
+  // another concurrency (ConcurrencyMemo); used where this batch's own memory agrees with it
+  // (fitting is monotone in the concurrency), else searched again.
+  int64_t known_max_concurrency = -1;
+};
+
 absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
                                           EstimateDetail detail, PipelineCache& pipelines,
-                                          int64_t wave_of = 0, bool then_waves = false,
-                                          int64_t known_max_concurrency = -1) {
+                                          const BatchRole& role = {}) {
+  const int64_t wave_of = role.wave_of;
+  const bool then_waves = role.then_waves;
+  const int64_t known_max_concurrency = role.known_max_concurrency;
   ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
                    pipelines.Get(s, plugins));
   const Pipeline& pipeline = *shared_pipeline;
@@ -396,10 +406,11 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   }
   // Only a static batch's times are a function of its concurrency alone.
   if (s.mode != ServingMode::kStatic) memo = nullptr;
-  ASSIGN_OR_RETURN(
-      Estimate e,
-      EstimateOneBatch(s, plugins, detail, cache, /*wave_of=*/0,
-                       /*then_waves=*/true, memo != nullptr ? memo->MaxConcurrency(plugins) : -1));
+  ASSIGN_OR_RETURN(Estimate e,
+                   EstimateOneBatch(s, plugins, detail, cache,
+                                    {.then_waves = true,
+                                     .known_max_concurrency =
+                                         memo != nullptr ? memo->MaxConcurrency(plugins) : -1}));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (memo != nullptr) {
     memo->KeepMaxConcurrency(plugins, fits);
@@ -418,8 +429,9 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
       if (const BatchTimes* kept = memo->Find(concurrency, plugins)) return *kept;
     }
     wave.concurrency = concurrency;
-    ASSIGN_OR_RETURN(const Estimate estimate,
-                     EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, fits));
+    ASSIGN_OR_RETURN(
+        const Estimate estimate,
+        EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, {.wave_of = fits}));
     const BatchTimes times = TimesOf(estimate.summary);
     if (memo != nullptr) memo->Keep(concurrency, plugins, times);
     return times;
