@@ -130,9 +130,10 @@ class Pipeline {
                                              PerGpuDecodeHook* hook) const;
   // The staircases of contexts in [first_context, last_context] where the attention variants'
   // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
-  // declare them (ABI 1.4 decode_breaks), over every attention class, into `breaks` (contexts).
-  absl::Status DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
-                                    int64_t last_context, DeclaredBreaks& breaks) const;
+  // declare them (ABI 1.4 decode_breaks; a failing declaration counts as none), over every
+  // attention class, into `breaks` (contexts).
+  void DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context, int64_t last_context,
+                            DeclaredBreaks& breaks) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,
   // final norm, LM head, sampling, one pipeline hand-off).

@@ -163,10 +163,9 @@ TEST(PiecewiseAffineSum, TooManyDeclaredBreaksAreSearchedFor) {
   // floor(k / 10) over 1..100,000: level v (v = 1 .. 9,999) holds k = 10 v .. 10 v + 9, 10 steps;
   // v = 0 holds k = 1 .. 9 and v = 10,000 only k = 100,000: 10 x 9,999 x 10,000 / 2 + 10,000 =
   // 499,950,000 + 10,000.
-  EXPECT_DOUBLE_EQ(SumOf(
-                       1, 100000, [](int64_t k) { return std::floor(k / 10.0); }, nullptr,
-                       {{1, 1, 200000}}),
-                   499960000);
+  EXPECT_DOUBLE_EQ(
+      SumOf(1, 100000, [](int64_t k) { return std::floor(k / 10.0); }, nullptr, {{1, 1, 200000}}),
+      499960000);
 }
 
 TEST(PiecewiseAffineSum, AHundredThousandUndeclaredStairsNestNoCalls) {
