@@ -13,13 +13,21 @@
 namespace infercost::framework {
 namespace {
 
+// A sample of one value of shape `shape` (built up, not brace-initialised: GCC 12 with the
+// sanitizers warns, wrongly, that an InlinedVector made from a braced list may be used
+// uninitialised).
+AffineSample Sample(int64_t shape, double value) {
+  AffineSample sample;
+  sample.shape.push_back(shape);
+  sample.values.push_back(value);
+  return sample;
+}
+
 // Sums a scalar f(k) over k = first .. last; the samples taken are counted in *samples.
 double SumOf(int64_t first, int64_t last, const std::function<double(int64_t)>& f,
              int64_t* samples = nullptr, std::vector<Staircase> known_breaks = {}) {
   double total = 0;
-  const SampleAt at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
-    return AffineSample{{0}, {f(k)}};
-  };
+  const SampleAt at = [&](int64_t k) -> absl::StatusOr<AffineSample> { return Sample(0, f(k)); };
   const AddWeighted add = [&](const AffineSample& s, double w) { total += w * s.values[0]; };
   absl::StatusOr<SumStats> stats = SumPiecewiseAffine(first, last, at, add, known_breaks);
   EXPECT_TRUE(stats.ok()) << stats.status();
@@ -181,8 +189,8 @@ TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {
   // Steps below 300 report one phase (id 1, value k); from 300 on another (id 2, value 1).
   std::map<int64_t, double> by_shape;
   const SampleAt at = [](int64_t k) -> absl::StatusOr<AffineSample> {
-    if (k < 300) return AffineSample{{1}, {1.0 * k}};
-    return AffineSample{{2}, {1.0}};
+    if (k < 300) return Sample(1, 1.0 * k);
+    return Sample(2, 1.0);
   };
   const AddWeighted add = [&](const AffineSample& s, double w) {
     by_shape[s.shape[0]] += w * s.values[0];
@@ -195,7 +203,7 @@ TEST(PiecewiseAffineSum, SamplesOfDifferentShapesAreNeverInterpolated) {
 TEST(PiecewiseAffineSum, AnErrorAtAnyStepIsReturned) {
   const SampleAt at = [](int64_t k) -> absl::StatusOr<AffineSample> {
     if (k == 500) return absl::InvalidArgumentError("step 500 is bad");
-    return AffineSample{{0}, {k < 500 ? 1.0 : 2.0}};
+    return Sample(0, k < 500 ? 1.0 : 2.0);
   };
   const AddWeighted add = [](const AffineSample&, double) {};
   absl::StatusOr<SumStats> stats = SumPiecewiseAffine(1, 1000, at, add);

@@ -47,10 +47,13 @@ class MultiHeadLatentAttention final : public infercost::sdk::AttentionVariant {
     return AttentionVariant::ClassifyLayer(shape, layer);
   }
 
-  // (ABI 1.4) Every key of every token, on full-attention layers only: affine in the context.
-  int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, int64_t, int64_t,
-                       ic_context_stairs*, uint64_t) override {
-    return 0;
+  // (ABI 1.4) Every key of every token on the full-attention layers it costs (no break); a
+  // window given to a layer of another kind bends where it fills, like any windowed layer.
+  int64_t DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
+                       int64_t first_context, int64_t last_context, ic_context_stairs* stairs,
+                       uint64_t capacity) override {
+    return am::WindowDecodeBreaks(am::LayerWindow(shape, stage), first_context, last_context,
+                                  stairs, capacity);
   }
 
   void EmitPhases(const ic_attention_shape& shape, const ic_stage& stage,
