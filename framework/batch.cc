@@ -46,20 +46,21 @@ std::vector<BatchResult> EstimateBatch(const std::vector<ScenarioRequest>& reque
     auto scenarios = std::make_shared<ScenarioCache>(
         [&presets](const ScenarioRequest& request) { return MakeScenario(request, presets); });
     auto memo = std::make_shared<ConcurrencyMemo>();
-    return [&, pipelines, scenarios, memo](size_t i) {
+    auto estimate = std::make_shared<Estimate>();  // each request's, into the same buffers
+    return [&, pipelines, scenarios, memo, estimate](size_t i) {
       absl::StatusOr<const Scenario*> scenario = scenarios->Get(requests[i]);
       if (!scenario.ok()) {
         results[i].status = scenario.status();
         return;
       }
       memo->Use(scenarios->revision());
-      absl::StatusOr<Estimate> estimate = EstimateScenario(
-          **scenario, plugins, EstimateDetail::kSummary, pipelines.get(), memo.get());
-      if (!estimate.ok()) {
-        results[i].status = estimate.status();
+      const absl::Status status = EstimateScenarioInto(
+          **scenario, plugins, EstimateDetail::kSummary, pipelines.get(), memo.get(), *estimate);
+      if (!status.ok()) {
+        results[i].status = status;
         return;
       }
-      results[i].summary = std::move(estimate->summary);
+      results[i].summary = estimate->summary;
     };
   });
   return results;

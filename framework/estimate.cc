@@ -96,14 +96,73 @@ absl::Status CheckFinite(const Estimate& e) {
   return absl::OkStatus();
 }
 
+// What one thread's evaluations reuse from one to the next, so that an evaluation into a reused
+// Estimate (EstimateScenarioInto) allocates nothing once these have grown: the decode step's
+// attention, the prefill's, the memory model's records, the decode sum's hook, a wave's
+// estimate and the device the step timer reads. Never used by two evaluations at once: an
+// evaluation runs on one thread, and a wave's is made after its batch's is done.
+struct ThreadBuffers {
+  std::vector<AttentionSlice> decode_attention;
+  std::vector<AttentionSlice> prefill_attention;
+  MemoryBuffers memory;
+  PerGpuDecodeHook hook;
+  Estimate wave;
+  std::shared_ptr<const registry::Hardware> device;  // the last timer's, shared while unchanged
+};
+
+ThreadBuffers& Buffers() {
+  thread_local ThreadBuffers buffers;
+  return buffers;
+}
+
+// The scenario's device for a step timer: the last one's while it is the same (compared field
+// by field), so that a timer copies no device.
+std::shared_ptr<const registry::Hardware> SharedDevice(const registry::Hardware& hardware) {
+  std::shared_ptr<const registry::Hardware>& kept = Buffers().device;
+  if (kept == nullptr || !(*kept == hardware)) {
+    kept = std::make_shared<const registry::Hardware>(hardware);
+  }
+  return kept;
+}
+
+// Empties `e` for the next answer, keeping its vectors' capacity: every field is then set
+// again, or left as a fresh Estimate has it.
+void ResetKeepingCapacity(Estimate& e) {
+  // The notes are kept as they are: the batch's own are assigned over them (their strings'
+  // capacity reused), not appended.
+  std::vector<std::string> notes = std::move(e.summary.notes);
+  e.summary = Summary{};
+  e.summary.notes = std::move(notes);
+  Ledger& ledger = e.ledger;
+  for (StageLedger* stage : {&ledger.prefill, &ledger.decode}) {
+    stage->groups.clear();
+    stage->model_phases.clear();
+    stage->collectives.clear();
+    stage->phases.clear();
+    stage->step = Step{};
+    stage->totals = ic_phase_cost{};
+    stage->layer_weight_bytes = stage->stack_weight_bytes = 0;
+  }
+  ledger.decode_sum.steps = ledger.decode_sum.evaluated_steps = 0;
+  ledger.decode_sum.phases.clear();
+  ledger.decode_sum.totals = ic_phase_cost{};
+  ledger.kv_cache_bytes_per_token = 0;
+  for (StageTiming* timing : {&e.prefill_timing, &e.decode_timing}) {
+    timing->phases.clear();
+    timing->kernels_s = timing->layer_overhead_s = timing->step_overhead_s = timing->time_s = 0;
+  }
+  e.decode_sum_s = 0;
+  e.kv_bytes_per_token_per_gpu = 0;
+}
+
 // Times one batch whose per-GPU ledgers and memory `e` holds (EstimateOneBatch): the two steps,
 // the exact decode sum, the summary's times, throughput and money, and in serving mode the
 // simulated server. `at_mean` is the attention of `decode` (the mean decode step).
 absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const StepTimer& timer,
                           EstimateDetail detail, const Step& decode,
                           const std::vector<AttentionSlice>& at_mean, Estimate& e) {
-  ASSIGN_OR_RETURN(e.prefill_timing, timer.Time(e.prefill_per_gpu));
-  ASSIGN_OR_RETURN(e.decode_timing, timer.Time(e.decode_per_gpu));
+  RETURN_IF_ERROR(timer.TimeInto(e.prefill_per_gpu, e.prefill_timing));
+  RETURN_IF_ERROR(timer.TimeInto(e.decode_per_gpu, e.decode_timing));
 
   // Exact decode sum, from the same decode steps as the ledger's cost sum: everything but
   // attention repeats every step; attention is timed at each step's context (k = 1 .. output-1
@@ -115,7 +174,7 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
     attention_at_mean += t;
   }
   const int64_t steps = s.output_tokens - 1;
-  PerGpuDecodeHook hook;
+  PerGpuDecodeHook& hook = Buffers().hook;
   hook.per_gpu = decode;
   hook.per_gpu_attention = &at_mean;
   hook.values = [&](const std::vector<AttentionSlice>& per_gpu,
@@ -198,9 +257,10 @@ struct BatchRole {
   int64_t known_max_concurrency = -1;
 };
 
-absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& plugins,
-                                          EstimateDetail detail, PipelineCache& pipelines,
-                                          const BatchRole& role = {}) {
+// The estimate of one batch into `e` (ResetKeepingCapacity first).
+absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, EstimateDetail detail,
+                              PipelineCache& pipelines, const BatchRole& role, Estimate& e) {
+  ResetKeepingCapacity(e);
   const int64_t wave_of = role.wave_of;
   const bool then_waves = role.then_waves;
   const int64_t known_max_concurrency = role.known_max_concurrency;
@@ -208,17 +268,19 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
                    pipelines.Get(s, plugins));
   const Pipeline& pipeline = *shared_pipeline;
   ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
-  const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware, ExecutionOf(s));
-  Estimate e;
+  const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), SharedDevice(s.hardware),
+                        ExecutionOf(s));
+  ThreadBuffers& buffers = Buffers();
 
   const int64_t tp = s.layout.tensor;
   const int64_t batch = ReplicaBatch(s, s.concurrency);
   const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
   const Step decode =
       PerGpuStep(s, IC_STAGE_DECODE, batch, 1, MeanDecodeContext(s.input_tokens, s.output_tokens));
-  ASSIGN_OR_RETURN(e.prefill_per_gpu, pipeline.Evaluate(prefill));
-  std::vector<AttentionSlice> at_mean;  // the decode step's attention, for the decode sum below
-  ASSIGN_OR_RETURN(e.decode_per_gpu, pipeline.Evaluate(decode, &at_mean));
+  RETURN_IF_ERROR(pipeline.EvaluateInto(prefill, e.prefill_per_gpu, buffers.prefill_attention));
+  // The decode step's attention, for the decode sum below.
+  std::vector<AttentionSlice>& at_mean = buffers.decode_attention;
+  RETURN_IF_ERROR(pipeline.EvaluateInto(decode, e.decode_per_gpu, at_mean));
 
   // Memory per GPU.
   Summary& summary = e.summary;
@@ -233,7 +295,8 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
     kv_per_sequence /= static_cast<double>(s.layout.pipeline);
     const MemoryModel memory(pipeline, s, WeightBytesPerGpu(e.decode_per_gpu, s), kv_per_sequence,
                              s.engine.runtime_reserve_bytes +
-                                 s.engine.reserve_fraction * s.hardware.memory_capacity_bytes);
+                                 s.engine.reserve_fraction * s.hardware.memory_capacity_bytes,
+                             buffers.memory);
     memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
     ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
     if (known_max_concurrency >= 0 &&
@@ -272,8 +335,7 @@ absl::StatusOr<Estimate> EstimateOneBatch(const Scenario& s, const PluginSet& pl
        LayoutNotes(s, e.ledger.kv_cache_bytes_per_token, e.kv_bytes_per_token_per_gpu)) {
     summary.notes.push_back(std::move(note));
   }
-  RETURN_IF_ERROR(CheckFinite(e));
-  return e;
+  return CheckFinite(e);
 }
 
 // What a wave's estimate (and a ConcurrencyMemo) keeps of a static batch's summary.
@@ -316,9 +378,11 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   const int64_t prefill_batch = prompts_per_rank * prefill_pool.layout.data;
   prefill_worker.concurrency = std::min(s.concurrency, prefill_batch);
   decode_worker.concurrency = (s.concurrency + decode_pool.workers - 1) / decode_pool.workers;
-  ASSIGN_OR_RETURN(Estimate e, EstimateOneBatch(decode_worker, plugins, detail, pipelines));
-  ASSIGN_OR_RETURN(const Estimate p,
-                   EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary, pipelines));
+  Estimate e;
+  RETURN_IF_ERROR(EstimateOneBatch(decode_worker, plugins, detail, pipelines, {}, e));
+  Estimate p;
+  RETURN_IF_ERROR(
+      EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary, pipelines, {}, p));
   e.prefill_per_gpu = p.prefill_per_gpu;
   e.prefill_timing = p.prefill_timing;
   if (detail == EstimateDetail::kFull) e.ledger.prefill = WholeModelOf(e.prefill_per_gpu);
@@ -397,20 +461,28 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
 absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& plugins,
                                           EstimateDetail detail, PipelineCache* pipelines,
                                           ConcurrencyMemo* memo) {
+  Estimate e;
+  RETURN_IF_ERROR(EstimateScenarioInto(s, plugins, detail, pipelines, memo, e));
+  return e;
+}
+
+absl::Status EstimateScenarioInto(const Scenario& s, const PluginSet& plugins,
+                                  EstimateDetail detail, PipelineCache* pipelines,
+                                  ConcurrencyMemo* memo, Estimate& e) {
   PipelineCache own_cache;  // the waves below share one pipeline even without the caller's
   PipelineCache& cache = pipelines != nullptr ? *pipelines : own_cache;
   if (s.mode == ServingMode::kDisagg) {
-    ASSIGN_OR_RETURN(Estimate e, EstimateDisagg(s, plugins, detail, cache));
+    ASSIGN_OR_RETURN(e, EstimateDisagg(s, plugins, detail, cache));
     AddBands(s, e.summary);
-    return e;
+    return absl::OkStatus();
   }
   // Only a static batch's times are a function of its concurrency alone.
   if (s.mode != ServingMode::kStatic) memo = nullptr;
-  ASSIGN_OR_RETURN(Estimate e,
-                   EstimateOneBatch(s, plugins, detail, cache,
-                                    {.then_waves = true,
-                                     .known_max_concurrency =
-                                         memo != nullptr ? memo->MaxConcurrency(plugins) : -1}));
+  RETURN_IF_ERROR(EstimateOneBatch(
+      s, plugins, detail, cache,
+      {.then_waves = true,
+       .known_max_concurrency = memo != nullptr ? memo->MaxConcurrency(plugins) : -1},
+      e));
   const int64_t fits = e.summary.memory.max_concurrency;
   if (memo != nullptr) {
     memo->KeepMaxConcurrency(plugins, fits);
@@ -419,19 +491,19 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
   }
   if (s.mode != ServingMode::kStatic || e.summary.memory.fits || fits < 1) {
     AddBands(s, e.summary);
-    return e;
+    return absl::OkStatus();
   }
   // A static batch larger than memory holds runs in waves of at most `fits` sequences, one
   // after another, as an engine that admits what fits (and preempts the rest) runs it.
   Scenario wave = s;
+  Estimate& estimate = Buffers().wave;
   const auto wave_times = [&](int64_t concurrency) -> absl::StatusOr<BatchTimes> {
     if (memo != nullptr) {
       if (const BatchTimes* kept = memo->Find(concurrency, plugins)) return *kept;
     }
     wave.concurrency = concurrency;
-    ASSIGN_OR_RETURN(
-        const Estimate estimate,
-        EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache, {.wave_of = fits}));
+    RETURN_IF_ERROR(EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache,
+                                     {.wave_of = fits}, estimate));
     const BatchTimes times = TimesOf(estimate.summary);
     if (memo != nullptr) memo->Keep(concurrency, plugins, times);
     return times;
@@ -461,7 +533,7 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& s, const PluginSet& pl
       "another; TTFT and TPOT are a full wave's, the end-to-end latency all waves'",
       s.concurrency, fits, summary.waves, fits));
   AddBands(s, summary);
-  return e;
+  return absl::OkStatus();
 }
 
 }  // namespace infercost::framework

@@ -82,6 +82,15 @@ absl::StatusOr<Estimate> EstimateScenario(const Scenario& scenario, const Plugin
                                           PipelineCache* pipelines = nullptr,
                                           ConcurrencyMemo* memo = nullptr);
 
+// The same answer into `out`, whose vectors' capacity is reused (every field is set again): a
+// caller that evaluates scenarios one after another into one Estimate, with one PipelineCache,
+// allocates nothing per static-batch evaluation once both have grown (the first evaluation of a
+// pipeline structure, serving and disaggregated modes, and notes, still do). On error `out` is
+// left partly set. Thread-safe as EstimateScenario is: one `out` and one cache per thread.
+absl::Status EstimateScenarioInto(const Scenario& scenario, const PluginSet& plugins,
+                                  EstimateDetail detail, PipelineCache* pipelines,
+                                  ConcurrencyMemo* memo, Estimate& out);
+
 }  // namespace infercost::framework
 
 #endif  // INFERCOST_FRAMEWORK_ESTIMATE_H_

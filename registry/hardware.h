@@ -42,6 +42,8 @@ struct Hardware {
   double measured_bandwidth_efficiency = 0;
   double measured_matmul_efficiency = 0;
   std::string source;  // file it came from, or "plugin:<name>"
+
+  bool operator==(const Hardware&) const = default;
 };
 
 absl::StatusOr<Hardware> LoadHardwarePreset(const std::string& path);

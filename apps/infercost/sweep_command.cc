@@ -183,7 +183,7 @@ struct SweepEvaluator::Worker {
   framework::PipelineCache pipelines;
   framework::ConcurrencyMemo memo;
   std::vector<size_t> index;
-  framework::Summary summary;
+  framework::Estimate estimate;  // each point's, into the same buffers (no allocation per point)
 };
 
 SweepEvaluator::SweepEvaluator(const SweepPlan& plan, const registry::Presets& presets,
@@ -214,11 +214,10 @@ absl::StatusOr<const framework::Summary*> SweepEvaluator::Point(Worker& worker, 
   RETURN_IF_ERROR(requests_.Fill(worker.index, worker.Parser(), worker.request));
   ASSIGN_OR_RETURN(const framework::Scenario* scenario, worker.scenarios.Get(worker.request));
   worker.memo.Use(worker.scenarios.revision());
-  absl::StatusOr<framework::Estimate> estimate = framework::EstimateScenario(
-      *scenario, plugins_, framework::EstimateDetail::kSummary, &worker.pipelines, &worker.memo);
-  if (!estimate.ok()) return estimate.status();
-  worker.summary = std::move(estimate->summary);
-  return &worker.summary;
+  RETURN_IF_ERROR(
+      framework::EstimateScenarioInto(*scenario, plugins_, framework::EstimateDetail::kSummary,
+                                      &worker.pipelines, &worker.memo, worker.estimate));
+  return &worker.estimate.summary;
 }
 
 std::vector<SweepResult> SweepEvaluator::Evaluate(int64_t first, int64_t count, int threads) {

@@ -119,7 +119,7 @@ class Summer {
     AffineSample fa;
   };
 
-  Summer(const SampleAt& sample, const AddWeighted& add) : sample_(sample), add_(add) {}
+  Summer(SampleAtRef sample, AddWeightedRef add) : sample_(sample), add_(add) {}
 
   absl::StatusOr<AffineSample> At(int64_t step) {
     ++stats_.samples;
@@ -344,8 +344,8 @@ class Summer {
     return Run(s + half * length, length, stairs - half);
   }
 
-  const SampleAt& sample_;
-  const AddWeighted& add_;
+  SampleAtRef sample_;
+  AddWeightedRef add_;
   SumStats stats_;
   int64_t last_break_distance_ = 0;  // from one break to the next (a stair), once measured
   int64_t previous_break_ = -1;      // the first step past the last break found
@@ -354,8 +354,8 @@ class Summer {
 
 }  // namespace
 
-absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, const SampleAt& sample,
-                                            const AddWeighted& add,
+absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, SampleAtRef sample,
+                                            AddWeightedRef add,
                                             absl::Span<const Staircase> known_breaks) {
   Summer summer(sample, add);
   if (last < first) return summer.stats();

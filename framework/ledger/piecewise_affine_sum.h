@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 
@@ -59,13 +60,17 @@ struct Staircase {
 using SampleAt = std::function<absl::StatusOr<AffineSample>(int64_t step)>;
 // Receives a sample and the weight it carries in the sum (a whole number of steps or a half).
 using AddWeighted = std::function<void(const AffineSample& sample, double weight)>;
+// What the sum takes: either of the above, or any callable of the same signature, by reference
+// (nothing copied or allocated; it must outlive the call).
+using SampleAtRef = absl::FunctionRef<absl::StatusOr<AffineSample>(int64_t step)>;
+using AddWeightedRef = absl::FunctionRef<void(const AffineSample& sample, double weight)>;
 
 // sum over step = first .. last of sample(step), handed to `add` as weighted samples.
 // Empty (nothing added) when last < first.
 // `known_breaks`: staircases of breaks known beforehand (any number; beyond 64 staircases or
 // 65,536 breaks in the range they are searched for like any other).
-absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, const SampleAt& sample,
-                                            const AddWeighted& add,
+absl::StatusOr<SumStats> SumPiecewiseAffine(int64_t first, int64_t last, SampleAtRef sample,
+                                            AddWeightedRef add,
                                             absl::Span<const Staircase> known_breaks = {});
 
 }  // namespace infercost::framework

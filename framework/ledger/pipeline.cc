@@ -240,29 +240,40 @@ static absl::Status CheckStep(const Step& step) {
 
 absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
                                                std::vector<AttentionSlice>* attention_out) const {
-  RETURN_IF_ERROR(CheckStep(step));
   StageLedger ledger;
+  std::vector<AttentionSlice> attention;
+  RETURN_IF_ERROR(EvaluateInto(step, ledger, attention));
+  if (attention_out != nullptr) *attention_out = std::move(attention);
+  return ledger;
+}
+
+absl::Status Pipeline::EvaluateInto(const Step& step, StageLedger& ledger,
+                                    std::vector<AttentionSlice>& attention) const {
+  RETURN_IF_ERROR(CheckStep(step));
   ledger.step = step;
-  ASSIGN_OR_RETURN(std::vector<AttentionSlice> attention, AttentionByClass(step));
-  ledger.groups.reserve(layer_kinds_->size());
-  for (const LayerKind& kind : *layer_kinds_) {
-    LayerGroup& group = ledger.groups.emplace_back();
+  RETURN_IF_ERROR(AttentionByClassInto(step, attention));
+  ledger.groups.resize(layer_kinds_->size());
+  for (size_t g = 0; g < layer_kinds_->size(); ++g) {
+    const LayerKind& kind = (*layer_kinds_)[g];
+    LayerGroup& group = ledger.groups[g];
     group.name = kind.name;
     group.layers = kind.layers;
+    group.phases.clear();
     group.phases.reserve(attention[kind.attention_class].phases.size() + kBuiltinLayerPhases);
     AppendLayerPhases(kind, step, attention[kind.attention_class].phases, group.phases);
     SortByDisplayRank(group.phases);
   }
+  ledger.model_phases.clear();
   ledger.model_phases.reserve(kModelPhases);
   AppendModelPhases(step, ledger.model_phases);
   AssembleStage(ledger);
+  ledger.collectives.clear();
   for (const ic_phase_cost& cost : ledger.phases) {
     if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
       ledger.collectives.push_back(CollectiveOf(cost.phase, step));
     }
   }
-  if (attention_out != nullptr) *attention_out = std::move(attention);
-  return ledger;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step,
@@ -373,9 +384,13 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   if (hook != nullptr) hook->sums.clear();
   // Step k's attention on one GPU, as one sample: per phase its class (shape) and its
   // whole-model cost fields (values), then the hook's values of the same records.
-  std::vector<AttentionSlice> evaluated;  // a step's attention, its capacity reused by the next
-  std::vector<double> values;             // the hook's values of a step, likewise
-  const SampleAt attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
+  // A step's attention and the hook's values of it, their capacity reused by the next step (and
+  // by the hook's next sum).
+  std::vector<AttentionSlice> own_attention;
+  std::vector<double> own_values;
+  std::vector<AttentionSlice>& evaluated = hook != nullptr ? hook->step_attention : own_attention;
+  std::vector<double>& values = hook != nullptr ? hook->step_values : own_values;
+  const auto attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
     Step step = per_gpu_decode;
     step.kind = IC_STAGE_DECODE;
     step.query_tokens = 1;
@@ -405,7 +420,7 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
     }
     return sample;
   };
-  const AddWeighted add = [&](const AffineSample& sample, double weight) {
+  const auto add = [&](const AffineSample& sample, double weight) {
     size_t v = 0;
     for (size_t i = 0; i + 1 < sample.shape.size() && sample.shape[i] >= 0;
          i += 2, v += kCostFields) {

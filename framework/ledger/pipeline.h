@@ -55,6 +55,10 @@ struct PerGpuDecodeHook {
                              std::vector<double>& values)>
       values;
   std::vector<double> sums;  // out: each value summed over the decode steps
+  // Buffers of one step's attention and values, reused from step to step and from one sum to
+  // the next (a hook kept across sums allocates nothing once they have grown).
+  std::vector<AttentionSlice> step_attention;
+  std::vector<double> step_values;
 };
 
 class Pipeline {
@@ -88,6 +92,11 @@ class Pipeline {
   // `attention`, when given, receives the step's attention slices (AttentionByClass(step)).
   absl::StatusOr<StageLedger> Evaluate(const Step& step,
                                        std::vector<AttentionSlice>* attention = nullptr) const;
+  // The same into `ledger` and `attention` (the step's attention slices), whose vectors'
+  // capacity is reused: a caller evaluating many steps into the same two allocates nothing once
+  // they have grown. Every field of `ledger` is set.
+  absl::Status EvaluateInto(const Step& step, StageLedger& ledger,
+                            std::vector<AttentionSlice>& attention) const;
   // The largest activation_bytes of any one phase record of `step` (what the memory model's
   // activation peak starts from), without building the ledger. `scratch`, kept by a caller that
   // asks many times, holds the records meanwhile (its capacity reused: no allocation after the

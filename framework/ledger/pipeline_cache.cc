@@ -11,13 +11,17 @@ absl::StatusOr<std::shared_ptr<const Pipeline>> PipelineCache::Get(const Scenari
                                                                    const PluginSet& plugins) {
   if (last_ != nullptr && plugins_ == &plugins) {
     if (std::optional<Pipeline> rebound = last_->Rebind(scenario)) {
-      last_ = std::make_shared<const Pipeline>(*std::move(rebound));
+      if (last_.use_count() == 1) {
+        *last_ = *std::move(rebound);  // no one else holds the previous binding
+      } else {
+        last_ = std::make_shared<Pipeline>(*std::move(rebound));
+      }
       return last_;
     }
   }
   ASSIGN_OR_RETURN(Pipeline pipeline, Pipeline::Create(scenario, plugins));
   plugins_ = &plugins;
-  last_ = std::make_shared<const Pipeline>(std::move(pipeline));
+  last_ = std::make_shared<Pipeline>(std::move(pipeline));
   return last_;
 }
 

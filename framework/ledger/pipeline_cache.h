@@ -25,7 +25,8 @@ class PipelineCache {
 
  private:
   const PluginSet* plugins_ = nullptr;
-  std::shared_ptr<const Pipeline> last_;
+  // Held as mutable so that a rebinding no caller still holds is done in place (no allocation).
+  std::shared_ptr<Pipeline> last_;
 };
 
 }  // namespace infercost::framework

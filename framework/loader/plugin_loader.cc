@@ -283,11 +283,12 @@ PluginSet Discover(const PluginLoaderOptions& options, bool load) {
 
 absl::StatusOr<std::shared_ptr<const LoadedPlugin>> PluginSet::Find(ic_plugin_kind kind,
                                                                     std::string_view name) const {
-  std::vector<std::string> names;
   for (const auto& plugin : loaded) {
-    if (plugin->kind() != kind) continue;
-    if (plugin->name() == name) return plugin;
-    names.emplace_back(plugin->name());
+    if (plugin->kind() == kind && plugin->name() == name) return plugin;
+  }
+  std::vector<std::string> names;  // for the message only (a lookup allocates nothing)
+  for (const auto& plugin : loaded) {
+    if (plugin->kind() == kind) names.emplace_back(plugin->name());
   }
   std::string message =
       fmt::format("no {} plugin named '{}' is loaded; loaded: {}", PluginKindName(kind), name,

@@ -44,18 +44,19 @@ void MemoryModel::Remember(const StageLedger& evaluated) const {
   for (const ic_phase_cost& cost : evaluated.model_phases) {
     largest = std::max(largest, cost.activation_bytes);
   }
-  peaks_.emplace_back(evaluated.step, PeakWith(largest, evaluated.step, scenario_.model,
-                                               scenario_.activations.bytes_per_element));
+  buffers_.peaks.emplace_back(evaluated.step, PeakWith(largest, evaluated.step, scenario_.model,
+                                                       scenario_.activations.bytes_per_element));
 }
 
 absl::StatusOr<double> MemoryModel::PeakOf(const Step& step) const {
-  for (const auto& [seen, peak] : peaks_) {
+  for (const auto& [seen, peak] : buffers_.peaks) {
     if (seen == step) return peak;
   }
-  ASSIGN_OR_RETURN(const double largest, pipeline_.LargestPhaseActivationBytes(step, scratch_));
+  ASSIGN_OR_RETURN(const double largest,
+                   pipeline_.LargestPhaseActivationBytes(step, buffers_.records));
   const double peak =
       PeakWith(largest, step, scenario_.model, scenario_.activations.bytes_per_element);
-  peaks_.emplace_back(step, peak);
+  buffers_.peaks.emplace_back(step, peak);
   return peak;
 }
 

@@ -35,17 +35,34 @@ struct MemoryPerGpu {
 // the embedding, LM head and final norm.
 double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s);
 
+// What a memory model remembers while it is asked (the activation peaks of the steps it
+// evaluated, and their records), kept by a caller that builds many models one after another:
+// their capacity is reused, so that none of them allocates once it has grown.
+struct MemoryBuffers {
+  std::vector<std::pair<Step, double>> peaks;
+  EvaluationScratch records;
+};
+
 class MemoryModel {
  public:
   MemoryModel(const Pipeline& pipeline, const Scenario& scenario, double weights_bytes,
               double kv_bytes_per_sequence, double reserve_bytes)
+      : MemoryModel(pipeline, scenario, weights_bytes, kv_bytes_per_sequence, reserve_bytes,
+                    own_buffers_) {}
+  // The same with `buffers` the caller keeps (emptied here; used until the model is gone).
+  MemoryModel(const Pipeline& pipeline, const Scenario& scenario, double weights_bytes,
+              double kv_bytes_per_sequence, double reserve_bytes, MemoryBuffers& buffers)
       : pipeline_(pipeline),
         scenario_(scenario),
         weights_bytes_(weights_bytes),
         kv_bytes_per_sequence_(kv_bytes_per_sequence),
-        reserve_bytes_(reserve_bytes) {
-    peaks_.reserve(8);  // the summary's two steps and the search's few
+        reserve_bytes_(reserve_bytes),
+        buffers_(buffers) {
+    buffers_.peaks.clear();
+    buffers_.peaks.reserve(8);  // the summary's two steps and the search's few
   }
+  MemoryModel(const MemoryModel&) = delete;
+  MemoryModel& operator=(const MemoryModel&) = delete;
 
   // Memory of one GPU at `concurrency` sequences.
   absl::StatusOr<MemoryPerGpu> At(int64_t concurrency) const;
@@ -78,8 +95,8 @@ class MemoryModel {
   double weights_bytes_;
   double kv_bytes_per_sequence_;  // one sequence at input + output tokens, all layers of one shard
   double reserve_bytes_;
-  mutable std::vector<std::pair<Step, double>> peaks_;
-  mutable EvaluationScratch scratch_;  // the peaks' records, reused from one step to the next
+  MemoryBuffers own_buffers_;  // when the caller keeps none
+  MemoryBuffers& buffers_;     // the peaks, and their records reused from one step to the next
 };
 
 }  // namespace infercost::framework

@@ -95,8 +95,13 @@ Execution ExecutionOf(const Scenario& scenario) {
 }
 
 StepTimer::StepTimer(HardwarePlugin hardware, registry::Hardware device, Execution execution)
+    : StepTimer(std::move(hardware), std::make_shared<const registry::Hardware>(std::move(device)),
+                execution) {}
+
+StepTimer::StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Hardware> device,
+                     Execution execution)
     : hardware_(std::move(hardware)),
-      hardware_preset_(std::make_shared<const registry::Hardware>(std::move(device))),
+      hardware_preset_(std::move(device)),
       device_(ToDevice(*hardware_preset_)),
       execution_(execution) {
   if (hardware_.own_efficiency()) {  // the plugin's times are already what the device achieves
@@ -191,6 +196,13 @@ absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,
 
 absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   StageTiming stage;
+  RETURN_IF_ERROR(TimeInto(per_gpu, stage));
+  return stage;
+}
+
+absl::Status StepTimer::TimeInto(const StageLedger& per_gpu, StageTiming& stage) const {
+  stage.phases.clear();
+  stage.kernels_s = 0;
   stage.phases.reserve(per_gpu.phases.size());
   absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records
   absl::InlinedVector<PhaseTiming, 32> kernel_timings;
@@ -249,7 +261,7 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   stage.step_overhead_s = execution_.per_step_overhead_s + static_cast<double>(per_gpu.step.batch) *
                                                                execution_.per_sequence_overhead_s;
   stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
-  return stage;
+  return absl::OkStatus();
 }
 
 }  // namespace infercost::framework

@@ -59,8 +59,13 @@ Execution ExecutionOf(const Scenario& scenario);
 class StepTimer {
  public:
   StepTimer(HardwarePlugin hardware, registry::Hardware device, Execution execution);
+  // The same with a device the caller keeps (shared: nothing copied).
+  StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Hardware> device,
+            Execution execution);
 
   absl::StatusOr<StageTiming> Time(const StageLedger& per_gpu) const;
+  // The same into `stage`, whose capacity is reused (every field set).
+  absl::Status TimeInto(const StageLedger& per_gpu, StageTiming& stage) const;
   // Time of `calls` x each of `phases` (one layer's, no communication), without engine
   // overheads.
   absl::StatusOr<double> TimePhases(const std::vector<ic_phase_cost>& phases, double calls) const;
