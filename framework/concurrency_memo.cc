@@ -1,50 +1,40 @@
 #include "framework/concurrency_memo.h"
 
-#include <algorithm>
-
 namespace infercost::framework {
-
-void ConcurrencyMemo::Use(uint64_t revision) {
-  if (revision == revision_) return;
-  revision_ = revision;
-  ++stamp_;
-  max_concurrency_ = -1;
-}
 
 void ConcurrencyMemo::UsePlugins(const PluginSet& plugins) {
   if (&plugins == plugins_) return;
   plugins_ = &plugins;
-  ++stamp_;
-  max_concurrency_ = -1;
+  times_.clear();
+  max_concurrency_.clear();
 }
 
 const BatchTimes* ConcurrencyMemo::Find(int64_t concurrency, const PluginSet& plugins) const {
-  if (&plugins != plugins_ || concurrency < 0 ||
-      concurrency >= static_cast<int64_t>(by_concurrency_.size())) {
-    return nullptr;
-  }
-  const Slot& slot = by_concurrency_[static_cast<size_t>(concurrency)];
-  return slot.stamp == stamp_ ? &slot.times : nullptr;
+  if (&plugins != plugins_) return nullptr;
+  const auto it = times_.find(Batch{revision_, concurrency});
+  return it == times_.end() ? nullptr : &it->second;
 }
 
 void ConcurrencyMemo::Keep(int64_t concurrency, const PluginSet& plugins, const BatchTimes& times) {
   UsePlugins(plugins);
   if (concurrency < 0 || concurrency > kMaxKeptConcurrency) return;
-  const auto index = static_cast<size_t>(concurrency);
-  if (index >= by_concurrency_.size()) {
-    by_concurrency_.resize(std::min<size_t>(std::max(index + 1, 2 * by_concurrency_.size()),
-                                            static_cast<size_t>(kMaxKeptConcurrency) + 1));
-  }
-  by_concurrency_[index] = {stamp_, times};
+  const Batch batch{revision_, concurrency};
+  if (times_.size() >= kMaxKeptBatches && !times_.contains(batch)) times_.clear();  // bounded
+  times_[batch] = times;
 }
 
 int64_t ConcurrencyMemo::MaxConcurrency(const PluginSet& plugins) const {
-  return &plugins == plugins_ ? max_concurrency_ : -1;
+  if (&plugins != plugins_) return -1;
+  const auto it = max_concurrency_.find(revision_);
+  return it == max_concurrency_.end() ? -1 : it->second;
 }
 
 void ConcurrencyMemo::KeepMaxConcurrency(const PluginSet& plugins, int64_t max_concurrency) {
   UsePlugins(plugins);
-  max_concurrency_ = max_concurrency;
+  if (max_concurrency_.size() >= kMaxKeptScenarios && !max_concurrency_.contains(revision_)) {
+    max_concurrency_.clear();  // bounded
+  }
+  max_concurrency_[revision_] = max_concurrency;
 }
 
 }  // namespace infercost::framework

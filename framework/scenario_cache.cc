@@ -2,7 +2,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <string_view>
+#include <tuple>
 #include <utility>
+
+#include "absl/hash/hash.h"
+#include "framework/base/status_macros.h"
 
 namespace infercost::framework {
 namespace {
@@ -12,16 +17,17 @@ uint64_t NextRevision() {
   return ++last;
 }
 
-// `a` and `b` equal but for their concurrency. (`a` is put back as it was.)
-bool SameButConcurrency(ScenarioRequest& a, const ScenarioRequest& b) {
-  const int64_t concurrency = a.concurrency;
-  a.concurrency = b.concurrency;
-  const bool same = a == b;
-  a.concurrency = concurrency;
-  return same;
-}
-
 }  // namespace
+
+size_t ScenarioCache::HashNumbers::operator()(const ScenarioRequest& r) const {
+  // The fields a cache entry's requests differ in (its named fields are the same); equality is
+  // the whole request's, so a field left out here costs only collisions.
+  return absl::Hash<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                               double, double, bool, std::string_view>>{}(
+      std::make_tuple(r.gpus, r.input_tokens, r.output_tokens, r.tp, r.pp, r.dp, r.ep,
+                      r.moe_imbalance, r.request_rate, r.allow_beyond_context,
+                      std::string_view(r.mode)));
+}
 
 ScenarioCache::ScenarioCache(Make make, size_t capacity)
     : make_(std::move(make)), capacity_(std::max<size_t>(capacity, 1)) {}
@@ -38,27 +44,30 @@ absl::StatusOr<const Scenario*> ScenarioCache::Get(const ScenarioRequest& reques
       }
     }
   }
+  probe_ = request;
+  probe_.concurrency = 0;
   if (found < kept_.size()) {
     // Made once from a request with these named fields, so every named check passed: what
-    // MakeScenario would say now is what the numbers say.
+    // MakeScenario would say now is what the numbers say. (A request whose numbers fail leaves
+    // the scenario half set; the next one sets every number again.)
     last_ = found;
     Kept& kept = kept_[found];
-    if (!kept.numbers_set || !SameButConcurrency(kept.applied, request)) {
-      kept.revision = NextRevision();
-      kept.applied = request;
+    RETURN_IF_ERROR(ApplyScenarioNumbers(request, kept.scenario));
+    auto [it, inserted] = kept.revisions.try_emplace(probe_, 0);
+    if (inserted) {
+      if (kept.revisions.size() > kMaxRevisions) {  // bounded: start again
+        kept.revisions.clear();
+        it = kept.revisions.try_emplace(probe_, 0).first;
+      }
+      it->second = NextRevision();
     }
-    kept.applied.concurrency = request.concurrency;
-    if (absl::Status numbers = ApplyScenarioNumbers(request, kept.scenario); !numbers.ok()) {
-      kept.numbers_set = false;
-      return numbers;
-    }
-    kept.numbers_set = true;
-    revision_ = kept.revision;
+    revision_ = it->second;
     return &kept.scenario;
   }
   absl::StatusOr<Scenario> made = make_(request);
   if (!made.ok()) return made.status();  // kept only once a request of these names succeeds
-  Kept kept{request, *std::move(made), request, true, NextRevision()};
+  Kept kept{request, *std::move(made), {}};
+  kept.revisions.try_emplace(probe_, NextRevision());
   if (kept_.size() < capacity_) {
     kept_.push_back(std::move(kept));
     last_ = kept_.size() - 1;
@@ -67,7 +76,7 @@ absl::StatusOr<const Scenario*> ScenarioCache::Get(const ScenarioRequest& reques
     kept_[last_] = std::move(kept);
     next_ = (next_ + 1) % capacity_;
   }
-  revision_ = kept_[last_].revision;
+  revision_ = kept_[last_].revisions.begin()->second;
   return &kept_[last_].scenario;
 }
 

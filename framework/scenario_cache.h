@@ -15,6 +15,7 @@
 #include <functional>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "framework/scenario.h"
 
@@ -32,18 +33,26 @@ class ScenarioCache {
   // the next call.
   absl::StatusOr<const Scenario*> Get(const ScenarioRequest& request);
 
-  // Names the scenario the last successful Get returned, up to its concurrency: two Gets whose
-  // scenarios differ in anything but the concurrency have different revisions (unique across
-  // every cache of the process; never 0). What a ConcurrencyMemo is keyed by.
+  // Names the scenario the last successful Get returned, up to its concurrency, by content: two
+  // Gets whose requests differ in anything but the concurrency have different revisions (unique
+  // across every cache of the process; never 0), and two whose requests differ in nothing else
+  // have the same one, however many others came between, while the cache keeps it (up to
+  // kMaxRevisions contents per set of named fields). What a ConcurrencyMemo is keyed by: a
+  // sweep's points meet their earlier concurrencies again in any grid order.
   uint64_t revision() const { return revision_; }
 
+  static constexpr size_t kMaxRevisions = 4096;
+
  private:
+  // Requests compared and hashed without their concurrency (kept with it set to 0).
+  struct HashNumbers {
+    size_t operator()(const ScenarioRequest& r) const;
+  };
+  using Revisions = absl::flat_hash_map<ScenarioRequest, uint64_t, HashNumbers>;
   struct Kept {
     ScenarioRequest request;  // a request `scenario` was made from (its named fields count)
     Scenario scenario;        // updated in place for each request with the same named fields
-    ScenarioRequest applied;  // the request `scenario` holds now
-    bool numbers_set = true;  // false after a request whose numbers failed (half set)
-    uint64_t revision = 0;
+    Revisions revisions;      // of each request seen, concurrency 0
   };
   Make make_;
   size_t capacity_;
@@ -51,6 +60,7 @@ class ScenarioCache {
   size_t last_ = 0;  // the entry the previous request used (tried first)
   size_t next_ = 0;  // the entry replaced when full
   uint64_t revision_ = 0;
+  ScenarioRequest probe_;  // the request being looked up, concurrency 0 (its capacity reused)
 };
 
 }  // namespace infercost::framework

@@ -1,8 +1,8 @@
 // A ConcurrencyMemo (framework/concurrency_memo.h) changes how much is evaluated, never the
 // answer: every summary through a scenario cache and a memo, in any order of concurrencies and
 // with other fields changing in between, equals the summary of the same request evaluated alone.
-// And the cache's revision, which keys the memo, changes exactly when something but the
-// concurrency does.
+// And the cache's revision, which keys the memo, names a request's content but its concurrency:
+// it differs exactly when something but the concurrency does.
 #include "framework/concurrency_memo.h"
 
 #include <cstdint>
@@ -26,7 +26,12 @@ TEST(ConcurrencyMemo, SummariesAreThoseOfEachRequestAlone) {
   for (int64_t c = 1; c <= 120; ++c) requests.push_back(LlamaOnL4(c));  // waves reuse the fitting
   for (int64_t c = 120; c >= 1; c -= 7) requests.push_back(LlamaOnL4(c));           // waves first
   for (int64_t c : {97, 3, 64, 64, 1, 119}) requests.push_back(LlamaOnL4(c, 900));  // other input
-  for (int64_t c : {97, 45, 2}) requests.push_back(LlamaOnL4(c));  // back: a new revision
+  for (int64_t c : {97, 45, 2}) requests.push_back(LlamaOnL4(c));  // back: kept from before
+  // Two scenarios interleaved point by point (the concurrency not the fastest grid axis).
+  for (int64_t c = 60; c <= 110; c += 10) {
+    requests.push_back(LlamaOnL4(c));
+    requests.push_back(LlamaOnL4(c + 3, 700));
+  }
   ScenarioRequest serving = LlamaOnL4(80);
   serving.mode = "serving";  // not static: the memo is not used
   requests.push_back(serving);
@@ -74,15 +79,42 @@ TEST(ConcurrencyMemo, ForgetsOnAnotherRevisionOrPluginSet) {
   EXPECT_EQ(memo.MaxConcurrency(other), -1);
   memo.Use(7);  // the same scenario: kept
   EXPECT_NE(memo.Find(12, plugins), nullptr);
-  memo.Use(8);  // another: forgotten
+  memo.Use(8);  // another: nothing kept for it
   EXPECT_EQ(memo.Find(12, plugins), nullptr);
   EXPECT_EQ(memo.MaxConcurrency(plugins), -1);
-  // Bounded: a batch size beyond the cap is not kept.
-  memo.Keep(framework::ConcurrencyMemo::kMaxKeptConcurrency + 1, plugins, times);
-  EXPECT_EQ(memo.Find(framework::ConcurrencyMemo::kMaxKeptConcurrency + 1, plugins), nullptr);
+  memo.Use(7);  // back: what was kept for it
+  ASSERT_NE(memo.Find(12, plugins), nullptr);
+  EXPECT_EQ(memo.Find(12, plugins)->e2e_s, 2.5);
+  EXPECT_EQ(memo.MaxConcurrency(plugins), 30);
+  // Another plugin set forgets everything.
+  memo.Keep(3, other, times);
+  memo.Use(7);
+  EXPECT_EQ(memo.Find(12, plugins), nullptr);
+  EXPECT_EQ(memo.Find(12, other), nullptr);
+  memo.Keep(12, plugins, times);
+  // Bounded in scenarios: the one after kMaxKeptScenarios others starts again.
+  memo.KeepMaxConcurrency(plugins, 30);
+  for (uint64_t r = 1; r <= framework::ConcurrencyMemo::kMaxKeptScenarios; ++r) {
+    memo.Use(1000 + r);
+    memo.KeepMaxConcurrency(plugins, 5);
+  }
+  memo.Use(7);
+  EXPECT_EQ(memo.MaxConcurrency(plugins), -1);
+  // ... and in batches: the one after kMaxKeptBatches others starts again.
+  memo.Use(9);
+  memo.Keep(12, plugins, times);
+  for (int64_t c = 1; c <= static_cast<int64_t>(framework::ConcurrencyMemo::kMaxKeptBatches); ++c) {
+    memo.Use(c % 2 == 0 ? 10 : 11);
+    memo.Keep(c, plugins, times);
+  }
+  memo.Use(9);
+  EXPECT_EQ(memo.Find(12, plugins), nullptr);
+  memo.Use(10);  // kept after the start again
+  EXPECT_NE(memo.Find(static_cast<int64_t>(framework::ConcurrencyMemo::kMaxKeptBatches), plugins),
+            nullptr);
 }
 
-TEST(ScenarioCache, RevisionChangesWithAnythingButTheConcurrency) {
+TEST(ScenarioCache, RevisionNamesEverythingButTheConcurrency) {
   framework::ScenarioCache cache(
       [](const ScenarioRequest& r) { return framework::MakeScenario(r, RepoPresets()); });
   framework::ScenarioCache other_cache(
@@ -96,19 +128,27 @@ TEST(ScenarioCache, RevisionChangesWithAnythingButTheConcurrency) {
   EXPECT_EQ(revision_of(cache, LlamaOnL4(50)), first);  // only the concurrency
   const uint64_t other_input = revision_of(cache, LlamaOnL4(50, 900));
   EXPECT_NE(other_input, first);
-  EXPECT_NE(revision_of(cache, LlamaOnL4(50)),
-            other_input);  // back, but the scenario changed again
+  EXPECT_EQ(revision_of(cache, LlamaOnL4(50)), first);  // back: the same content
+  EXPECT_EQ(revision_of(cache, LlamaOnL4(7, 900)), other_input);
   ScenarioRequest other_model = LlamaOnL4(50);
   other_model.model = "llama-3-8b";
   const uint64_t model_revision = revision_of(cache, other_model);
   EXPECT_NE(model_revision, first);
   EXPECT_NE(model_revision, other_input);
-  // A request whose numbers fail leaves the scenario half set: the next one is a new revision.
+  EXPECT_EQ(revision_of(cache, LlamaOnL4(9)), first);  // after another model's
+  // A request whose numbers fail leaves the scenario half set; the next one sets every number
+  // again, and its revision is its content's.
   const uint64_t before_error = revision_of(cache, LlamaOnL4(5));
   ScenarioRequest bad = LlamaOnL4(5);
   bad.input_tokens = 0;
   EXPECT_FALSE(cache.Get(bad).ok());
-  EXPECT_NE(revision_of(cache, LlamaOnL4(5)), before_error);
+  EXPECT_EQ(revision_of(cache, LlamaOnL4(5)), before_error);
+  ScenarioRequest serving = LlamaOnL4(5);
+  serving.mode = "serving";
+  EXPECT_NE(revision_of(cache, serving), before_error);
+  ScenarioRequest tp = LlamaOnL4(5);
+  tp.gpus = 2;
+  EXPECT_NE(revision_of(cache, tp), before_error);
   // Unique across caches.
   EXPECT_NE(revision_of(other_cache, LlamaOnL4(1)), revision_of(cache, LlamaOnL4(1)));
 }
