@@ -99,13 +99,14 @@ absl::Status CheckFinite(const Estimate& e) {
 // What one thread's evaluations reuse from one to the next, so that an evaluation into a reused
 // Estimate (EstimateScenarioInto) allocates nothing once these have grown: the decode step's
 // attention, the prefill's, the memory model's records, the decode sum's hook, a wave's
-// estimate and the device the step timer reads. Never used by two evaluations at once: an
-// evaluation runs on one thread, and a wave's is made after its batch's is done.
+// scenario and estimate, and the device the step timer reads. Never used by two evaluations at
+// once: an evaluation runs on one thread, and a wave's is made after its batch's is done.
 struct ThreadBuffers {
   std::vector<AttentionSlice> decode_attention;
   std::vector<AttentionSlice> prefill_attention;
   MemoryBuffers memory;
   PerGpuDecodeHook hook;
+  Scenario wave_scenario;  // a wave's scenario (copied over: its capacity reused)
   Estimate wave;
   std::shared_ptr<const registry::Hardware> device;  // the last timer's, shared while unchanged
 };
@@ -495,7 +496,8 @@ absl::Status EstimateScenarioInto(const Scenario& s, const PluginSet& plugins,
   }
   // A static batch larger than memory holds runs in waves of at most `fits` sequences, one
   // after another, as an engine that admits what fits (and preempts the rest) runs it.
-  Scenario wave = s;
+  Scenario& wave = Buffers().wave_scenario;
+  wave = s;
   Estimate& estimate = Buffers().wave;
   const auto wave_times = [&](int64_t concurrency) -> absl::StatusOr<BatchTimes> {
     if (memo != nullptr) {
