@@ -54,21 +54,25 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
   const absl::InlinedVector<ic_phase_cost, 16> before(phases.begin(), phases.end());
   // A 1.0 kernel reads the window from the shape: the layer's window, as the 1.0 host passed it
   // (the SDK's rule: none on a full_attention layer); 1.1 kernels read the layer themselves.
-  ic_attention_shape legacy_shape = shape;
-  legacy_shape.sliding_window = sdk::attention_math::LayerWindow(shape, stage);
-  const ic_attention_shape& shape_for_plugin = plugin_->info().abi_minor < 1 ? legacy_shape : shape;
+  ic_attention_shape legacy_shape;
+  const ic_attention_shape* shape_for_plugin = &shape;
+  if (plugin_->info().abi_minor < 1) {
+    legacy_shape = shape;
+    legacy_shape.sliding_window = sdk::attention_math::LayerWindow(shape, stage);
+    shape_for_plugin = &legacy_shape;
+  }
   {
     auto lock = plugin_->LockIfNeeded();
     // ABI 1.1: the array with its element size; 1.0 kernels get the plain array of 1.0-size
     // records (copied in and out: this host's records are larger).
     ic_error* error = nullptr;
     if (has_rewrite_phases_) {
-      error = table_->rewrite_phases(plugin_->instance(), &shape_for_plugin, &stage, &device,
+      error = table_->rewrite_phases(plugin_->instance(), shape_for_plugin, &stage, &device,
                                      phases.data(), phases.size(), sizeof(ic_phase_cost));
     } else {
       std::vector<char> packed = sdk::PackPhasesV1_0(phases);
       error =
-          table_->rewrite_traffic(plugin_->instance(), &shape_for_plugin, &stage, &device,
+          table_->rewrite_traffic(plugin_->instance(), shape_for_plugin, &stage, &device,
                                   reinterpret_cast<ic_phase_cost*>(packed.data()), phases.size());
       sdk::UnpackPhasesV1_0(packed, phases);
     }

@@ -5,8 +5,7 @@
 
 namespace infercost::framework {
 
-absl::Status CheckPhaseCost(const ic_phase_cost& cost, std::string_view plugin_name) {
-  if (sdk::PhaseRecordValid(cost)) return absl::OkStatus();  // decided inline, nothing built
+absl::Status PhaseCostProblem(const ic_phase_cost& cost, std::string_view plugin_name) {
   const std::string problem = sdk::PhaseRecordProblem(cost);
   if (problem.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(

@@ -8,10 +8,21 @@
 
 #include "absl/status/status.h"
 #include "infercost/c/phase.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
 
-absl::Status CheckPhaseCost(const ic_phase_cost& cost, std::string_view plugin_name);
+// The error for a record PhaseRecordValid refuses (what is wrong, and which plugin made it).
+absl::Status PhaseCostProblem(const ic_phase_cost& cost, std::string_view plugin_name);
+
+// Inline: a valid record (every record of a working plugin, on the hot path) costs a few
+// comparisons and no call.
+inline absl::Status CheckPhaseCost(const ic_phase_cost& cost, std::string_view plugin_name) {
+  if (sdk::PhaseRecordValid(cost)) [[likely]] {
+    return absl::OkStatus();
+  }
+  return PhaseCostProblem(cost, plugin_name);
+}
 
 }  // namespace infercost::framework
 
