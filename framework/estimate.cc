@@ -186,6 +186,7 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
     }
     return absl::OkStatus();
   };
+  hook.values_per_record = true;  // one time per record (TimeEachPhase)
   if (detail == EstimateDetail::kFull) {
     // The whole model's meters, derived from these per-GPU ledgers. Their decode sum is taken
     // apart from the times' below: a sum over more values may sample other steps (each sum is

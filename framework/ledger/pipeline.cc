@@ -390,16 +390,29 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   std::vector<double> own_values;
   std::vector<AttentionSlice>& evaluated = hook != nullptr ? hook->step_attention : own_attention;
   std::vector<double>& values = hook != nullptr ? hook->step_values : own_values;
+  // Where every plugin declared its breaks, the steps' attention from a basis of a few
+  // evaluated ones (decode_attention_basis.h), set up below.
+  DecodeAttentionBasis own_basis;
+  DecodeAttentionBasis& basis = hook != nullptr ? hook->basis : own_basis;
+  bool use_basis = false;
+  // With a basis and a hook valued per record (and no whole-model meters to sum), each sample
+  // holds the records that change with the step only; the others' values are taken once.
+  bool split = false;
   const auto attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
-    Step step = per_gpu_decode;
-    step.kind = IC_STAGE_DECODE;
-    step.query_tokens = 1;
-    step.context_tokens = s.input_tokens + k;
+    const Step step = DecodeStepAt(per_gpu_decode, k);
     const std::vector<AttentionSlice>* known =
-        hook != nullptr && hook->per_gpu_attention != nullptr && hook->per_gpu == step
+        !split && hook != nullptr && hook->per_gpu_attention != nullptr && hook->per_gpu == step
             ? hook->per_gpu_attention
             : nullptr;
-    if (known == nullptr) RETURN_IF_ERROR(AttentionByClassInto(step, evaluated));
+    if (known == nullptr) {
+      if (use_basis) {
+        basis.At(
+            k, evaluated,
+            split ? DecodeAttentionBasis::Records::kVarying : DecodeAttentionBasis::Records::kAll);
+      } else {
+        RETURN_IF_ERROR(AttentionByClassInto(step, evaluated));
+      }
+    }
     const std::vector<AttentionSlice>& attention = known != nullptr ? *known : evaluated;
     AffineSample sample;
     if (whole_model != nullptr) {
@@ -441,19 +454,95 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
     return std::max<int64_t>(steps, 0);
   }
   DeclaredBreaks known_breaks;  // (a single step has nothing to cut)
+  bool declared = false;
   if (steps >= 2) {
-    DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + steps, known_breaks);
+    declared = DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + steps,
+                                    known_breaks);
   }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
+  if (declared) {
+    ASSIGN_OR_RETURN(use_basis,
+                     FitDecodeBasis(per_gpu_decode, known_breaks, hook, evaluated, basis));
+    split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
+  }
   ASSIGN_OR_RETURN(const SumStats stats,
                    SumPiecewiseAffine(1, steps, attention_at, add, known_breaks));
+  if (split) RETURN_IF_ERROR(AddConstantRecords(basis, steps, *hook));
   return stats.samples;
 }
 
-void Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
+Step Pipeline::DecodeStepAt(const Step& per_gpu_decode, int64_t k) const {
+  Step step = per_gpu_decode;
+  step.kind = IC_STAGE_DECODE;
+  step.query_tokens = 1;
+  step.context_tokens = scenario_->input_tokens + k;
+  return step;
+}
+
+absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
+                                              const DeclaredBreaks& breaks,
+                                              const PerGpuDecodeHook* hook,
+                                              std::vector<AttentionSlice>& scratch,
+                                              DecodeAttentionBasis& basis) const {
+  const int64_t steps = scenario_->output_tokens - 1;
+  if (!basis.Plan(steps, breaks)) return false;
+  for (size_t i = 0; i < basis.points().size(); ++i) {
+    RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, basis.points()[i]), scratch));
+    basis.Take(i, scratch);
+  }
+  if (!basis.Fit()) return false;
+  // The checks: the step the caller evaluated already where it is one of the sum's, else the
+  // middle one; and one in the last point's stair.
+  int64_t check_step = (steps + 1) / 2;
+  const std::vector<AttentionSlice>* check = nullptr;
+  if (hook != nullptr && hook->per_gpu_attention != nullptr) {
+    const int64_t k = hook->per_gpu.context_tokens - scenario_->input_tokens;
+    if (k >= 1 && k <= steps && DecodeStepAt(per_gpu_decode, k) == hook->per_gpu) {
+      check = hook->per_gpu_attention;
+      check_step = k;
+    }
+  }
+  if (check == nullptr) {
+    RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, check_step), scratch));
+    check = &scratch;
+  }
+  if (!basis.Matches(check_step, *check)) return false;
+  const int64_t far_check = basis.FarStairCheck(steps);
+  if (far_check == 0) return true;
+  RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, far_check), scratch));
+  return basis.Matches(far_check, scratch);
+}
+
+absl::Status Pipeline::AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
+                                          PerGpuDecodeHook& hook) const {
+  // The records that do not change with the step, valued once.
+  basis.At(1, hook.step_attention, DecodeAttentionBasis::Records::kConstant);
+  std::vector<double>& constants = hook.step_values;
+  constants.clear();
+  RETURN_IF_ERROR(hook.values(hook.step_attention, constants));
+  size_t varying = 0;
+  for (size_t r = 0; r < basis.records(); ++r) varying += basis.varying(r) ? 1 : 0;
+  if (constants.size() + varying != basis.records() || hook.sums.size() > varying) {
+    return absl::InternalError(
+        "a decode hook valued per record gave a different number of values than records");
+  }
+  // In record order, from the last (a varying record's sum moves up to its record's place, never
+  // over one not yet moved).
+  hook.sums.resize(basis.records(), 0.0);
+  size_t next_varying = varying;
+  size_t next_constant = constants.size();
+  for (size_t r = basis.records(); r-- > 0;) {
+    hook.sums[r] = basis.varying(r) ? hook.sums[--next_varying]
+                                    : static_cast<double>(steps) * constants[--next_constant];
+  }
+  return absl::OkStatus();
+}
+
+bool Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
                                     int64_t last_context, DeclaredBreaks& breaks) const {
   breaks.clear();
-  if (last_context < first_context) return;
+  if (last_context < first_context) return true;
+  bool complete = true;
   Step step = per_gpu_decode;
   step.kind = IC_STAGE_DECODE;
   step.query_tokens = 1;
@@ -465,6 +554,8 @@ void Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_co
       if (declared.first >= first_context - (int64_t{1} << 62) &&
           declared.first <= last_context + (int64_t{1} << 62)) {
         breaks.push_back({declared.first, declared.period, declared.count});
+      } else {
+        complete = false;
       }
     }
   };
@@ -476,11 +567,20 @@ void Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_co
     // surface from the phases themselves; infercost-conformance reports a failing one).
     const absl::StatusOr<bool> variant_declared =
         variant.plugin.DecodeBreaks(variant.shape, stage, first_context, last_context, stairs);
-    if (variant_declared.ok() && *variant_declared) take();
+    if (variant_declared.ok() && *variant_declared) {
+      take();
+    } else {
+      complete = false;
+    }
     const absl::StatusOr<bool> kernel_declared =
         kernel_.DecodeBreaks(variant.shape, stage, device_, first_context, last_context, stairs);
-    if (kernel_declared.ok() && *kernel_declared) take();
+    if (kernel_declared.ok() && *kernel_declared) {
+      take();
+    } else {
+      complete = false;
+    }
   }
+  return complete;
 }
 
 }  // namespace infercost::framework

@@ -19,6 +19,8 @@
 #include "framework/abi/attention_variant_plugin.h"
 #include "framework/abi/context_stairs.h"
 #include "framework/ledger/attention_layers.h"
+#include "framework/ledger/attention_slice.h"
+#include "framework/ledger/decode_attention_basis.h"
 #include "framework/ledger/ledger.h"
 #include "framework/ledger/piecewise_affine_sum.h"
 #include "framework/loader/plugin_loader.h"
@@ -29,13 +31,6 @@ namespace infercost::framework {
 // The declared decode breaks of a scenario's plugins (every class's variant and kernel), in
 // contexts; held inline for the usual few.
 using DeclaredBreaks = absl::InlinedVector<Staircase, 2 * kMostDeclaredStaircases>;
-
-// One layer's attention phases and the number of layers of its class (AttentionLayers).
-struct AttentionSlice {
-  int64_t layers = 0;
-  size_t attention_class = 0;  // index into AttentionLayers::classes()
-  std::vector<ic_phase_cost> phases;
-};
 
 // Buffers a caller keeps across evaluations of steps, so that repeated ones allocate nothing.
 struct EvaluationScratch {
@@ -54,11 +49,16 @@ struct PerGpuDecodeHook {
   std::function<absl::Status(const std::vector<AttentionSlice>& per_gpu,
                              std::vector<double>& values)>
       values;
+  // Whether `values` gives exactly one value per record of the slices it is given, in order,
+  // each from its record alone (e.g. each phase's seconds): the sum then asks it about the
+  // records that change with the step only, and about the others once.
+  bool values_per_record = false;
   std::vector<double> sums;  // out: each value summed over the decode steps
   // Buffers of one step's attention and values, reused from step to step and from one sum to
   // the next (a hook kept across sums allocates nothing once they have grown).
   std::vector<AttentionSlice> step_attention;
   std::vector<double> step_values;
+  DecodeAttentionBasis basis;
 };
 
 class Pipeline {
@@ -137,11 +137,26 @@ class Pipeline {
   absl::StatusOr<int64_t> SumDecodeAttention(const Step& per_gpu_decode,
                                              std::vector<ic_phase_cost>* whole_model,
                                              PerGpuDecodeHook* hook) const;
+  // Step k of the decode sum (context input + k) in `per_gpu_decode`'s layout.
+  Step DecodeStepAt(const Step& per_gpu_decode, int64_t k) const;
+  // Fits `basis` to the decode sum's steps (1 .. output - 1) from a few evaluated into
+  // `scratch`, given every plugin's declared breaks (in steps), and checks it on one or two more
+  // (the caller's mean step in `hook` where it is one of them, costing nothing): false when the
+  // basis cannot represent the steps or a check fails (every step is then evaluated).
+  absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
+                                      const PerGpuDecodeHook* hook,
+                                      std::vector<AttentionSlice>& scratch,
+                                      DecodeAttentionBasis& basis) const;
+  // After a sum of the records that change with the step only: the others' hook values x
+  // `steps` added, and hook.sums put in record order.
+  absl::Status AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
+                                  PerGpuDecodeHook& hook) const;
   // The staircases of contexts in [first_context, last_context] where the attention variants'
   // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
   // declare them (ABI 1.4 decode_breaks; a failing declaration counts as none), over every
-  // attention class, into `breaks` (contexts).
-  void DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context, int64_t last_context,
+  // attention class, into `breaks` (contexts). True when every plugin declared its breaks
+  // (none answered IC_BREAKS_UNKNOWN or failed): the records are then affine between them.
+  bool DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context, int64_t last_context,
                             DeclaredBreaks& breaks) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,

@@ -228,8 +228,11 @@ TEST(AbiV10, SameNumbersAsTheCurrentSdkOnEveryReportedQuantity) {
       EXPECT_EQ(a->summary.memory.max_concurrency, b->summary.memory.max_concurrency);
       EXPECT_EQ(a->summary.ttft_s, b->summary.ttft_s);
       EXPECT_EQ(a->summary.tpot_s, b->summary.tpot_s);
-      EXPECT_EQ(a->summary.e2e_s, b->summary.e2e_s);
-      EXPECT_EQ(a->decode_sum_s, b->decode_sum_s);
+      // The decode sum to rounding: the current mha declares its breaks (ABI 1.4), so the sum
+      // takes its steps' records from a basis of a few evaluated ones (decode_attention_basis.h);
+      // the 1.0 plugin's steps are each evaluated. Both sums are exact; their last bits differ.
+      EXPECT_NEAR(a->summary.e2e_s, b->summary.e2e_s, 1e-12 * b->summary.e2e_s);
+      EXPECT_NEAR(a->decode_sum_s, b->decode_sum_s, 1e-12 * b->decode_sum_s);
     }
   }
 }

@@ -1,0 +1,233 @@
+#include "framework/ledger/decode_attention_basis.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace infercost::framework {
+namespace {
+
+// Shorter sums evaluate every sample (a basis costs four evaluations and a check).
+constexpr int64_t kFewestSteps = 24;
+constexpr double kRelativeTolerance = 1e-9;
+
+// The fields of a record that may change with the context.
+constexpr std::array<double ic_phase_cost::*, 9> kDoubleFields = {
+    &ic_phase_cost::params,           &ic_phase_cost::matrix_flops,  &ic_phase_cost::vector_flops,
+    &ic_phase_cost::weight_bytes,     &ic_phase_cost::kv_read_bytes, &ic_phase_cost::kv_write_bytes,
+    &ic_phase_cost::activation_bytes, &ic_phase_cost::comm_bytes,    &ic_phase_cost::weight_copies};
+constexpr std::array<int64_t ic_phase_cost::*, 4> kIntFields = {
+    &ic_phase_cost::gemm_m, &ic_phase_cost::gemm_n, &ic_phase_cost::gemm_k,
+    &ic_phase_cost::gemm_count};
+
+// The breaks of `stairs` in [2, steps] (a break at step 1 or before changes every step alike):
+// the first, the period and how many; count 0 when none.
+Staircase InRange(const Staircase& stairs, int64_t steps) {
+  Staircase in;
+  in.count = 0;
+  if (stairs.period < 1 || stairs.count < 1) return in;
+  const __int128 first = stairs.first;
+  const __int128 period = stairs.period;
+  const __int128 lowest = first >= 2 ? 0 : (2 - first + period - 1) / period;
+  if (lowest >= stairs.count) return in;
+  const __int128 first_in = first + lowest * period;
+  if (first_in > steps) return in;
+  const __int128 highest = std::min<__int128>(stairs.count - 1, (steps - first) / period);
+  in.first = static_cast<int64_t>(first_in);
+  in.period = stairs.period;
+  in.count = static_cast<int64_t>(highest - lowest + 1);
+  return in;
+}
+
+bool SameBreaks(const Staircase& a, const Staircase& b) {
+  return a.first == b.first && a.count == b.count && (a.count == 1 || a.period == b.period);
+}
+
+bool SameKind(const ic_phase_cost& a, const ic_phase_cost& b) {
+  return a.struct_size == b.struct_size && a.phase == b.phase;
+}
+
+bool SameStructure(const std::vector<AttentionSlice>& a, const std::vector<AttentionSlice>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t s = 0; s < a.size(); ++s) {
+    if (a[s].layers != b[s].layers || a[s].attention_class != b[s].attention_class ||
+        a[s].phases.size() != b[s].phases.size()) {
+      return false;
+    }
+    for (size_t p = 0; p < a[s].phases.size(); ++p) {
+      if (!SameKind(a[s].phases[p], b[s].phases[p])) return false;
+    }
+  }
+  return true;
+}
+
+// (to - from) / steps when it divides exactly (and nothing overflows).
+bool ExactStep(int64_t from, int64_t to, int64_t steps, int64_t& out) {
+  int64_t change = 0;
+  if (steps == 0 || __builtin_sub_overflow(to, from, &change)) return false;
+  if (steps == -1 && change == std::numeric_limits<int64_t>::min()) return false;
+  if (change % steps != 0) return false;
+  out = change / steps;
+  return true;
+}
+
+}  // namespace
+
+bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks) {
+  if (steps < kFewestSteps) return false;
+  has_stairs_ = false;
+  for (const Staircase& declared : breaks) {
+    const Staircase in = InRange(declared, steps);
+    if (in.count == 0) continue;
+    if (has_stairs_ && !SameBreaks(in, stairs_)) return false;  // two staircases: no basis
+    stairs_ = in;
+    has_stairs_ = true;
+  }
+  if (!has_stairs_) {
+    points_ = {1, steps, steps};
+    return true;
+  }
+  // Two steps in one stair and one in another.
+  if (stairs_.first - 1 >= 2) {  // the stair before the first break
+    points_ = {1, stairs_.first - 1, steps};
+    return true;
+  }
+  const int64_t end = stairs_.count >= 2 ? stairs_.first + stairs_.period - 1 : steps;
+  if (end - stairs_.first < 1) return false;  // stairs of one step: nothing to tell apart
+  points_ = {stairs_.first, end, 1};
+  return true;
+}
+
+int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps) const {
+  if (!has_stairs_ || points_[2] != steps) return 0;
+  const int64_t last_break = stairs_.first + (stairs_.count - 1) * stairs_.period;
+  const int64_t middle = last_break + (steps - last_break) / 2;
+  return middle < steps ? middle : 0;
+}
+
+void DecodeAttentionBasis::Take(size_t i, const std::vector<AttentionSlice>& attention) {
+  std::vector<AttentionSlice>& into = taken_[i];
+  into.resize(attention.size());
+  for (size_t s = 0; s < attention.size(); ++s) {
+    into[s].layers = attention[s].layers;
+    into[s].attention_class = attention[s].attention_class;
+    into[s].phases.assign(attention[s].phases.begin(), attention[s].phases.end());
+  }
+}
+
+int64_t DecodeAttentionBasis::BreaksPassed(int64_t step) const {
+  if (!has_stairs_ || step < stairs_.first) return 0;
+  return std::min(stairs_.count, (step - stairs_.first) / stairs_.period + 1);
+}
+
+bool DecodeAttentionBasis::Fit() {
+  if (!SameStructure(taken_[0], taken_[1]) || !SameStructure(taken_[0], taken_[2])) return false;
+  const int64_t steps = points_[1] - points_[0];
+  const int64_t breaks = BreaksPassed(points_[2]) - BreaksPassed(points_[0]);
+  const int64_t far_steps = points_[2] - points_[0];
+  records_.clear();
+  for (size_t s = 0; s < taken_[0].size(); ++s) {
+    for (size_t p = 0; p < taken_[0][s].phases.size(); ++p) {
+      const ic_phase_cost& a = taken_[0][s].phases[p];
+      const ic_phase_cost& b = taken_[1][s].phases[p];
+      const ic_phase_cost& c = taken_[2][s].phases[p];
+      Record r;
+      r.base = a;
+      for (size_t f = 0; f < kDoubleFields.size(); ++f) {
+        const auto field = kDoubleFields[f];
+        r.per_step[f] = (b.*field - a.*field) / static_cast<double>(steps);
+        if (breaks != 0) {
+          r.per_break[f] = (c.*field - a.*field - r.per_step[f] * static_cast<double>(far_steps)) /
+                           static_cast<double>(breaks);
+        }
+      }
+      for (size_t f = 0; f < kIntFields.size(); ++f) {
+        const auto field = kIntFields[f];
+        if (!ExactStep(a.*field, b.*field, steps, r.int_per_step[f])) return false;
+        // What the far point holds beyond the steps' change: the breaks' (none without any).
+        int64_t along = 0;
+        int64_t predicted = 0;
+        if (__builtin_mul_overflow(r.int_per_step[f], far_steps, &along) ||
+            __builtin_add_overflow(a.*field, along, &predicted)) {
+          return false;
+        }
+        if (breaks != 0) {
+          if (!ExactStep(predicted, c.*field, breaks, r.int_per_break[f])) return false;
+        } else if (c.*field != predicted) {
+          return false;
+        }
+      }
+      for (size_t f = 0; f < kDoubleFields.size(); ++f) {
+        if (r.per_step[f] != 0 || r.per_break[f] != 0) r.changing_doubles |= 1u << f;
+      }
+      for (size_t f = 0; f < kIntFields.size(); ++f) {
+        if (r.int_per_step[f] != 0 || r.int_per_break[f] != 0) r.changing_ints |= 1u << f;
+      }
+      records_.push_back(r);
+    }
+  }
+  return true;
+}
+
+void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
+                              Records which) const {
+  const std::vector<AttentionSlice>& shape = taken_[0];
+  const double dk = static_cast<double>(step - points_[0]);
+  const double dn = static_cast<double>(BreaksPassed(step) - BreaksPassed(points_[0]));
+  const int64_t int_dk = step - points_[0];
+  const int64_t int_dn = BreaksPassed(step) - BreaksPassed(points_[0]);
+  slices.resize(shape.size());
+  size_t r = 0;
+  for (size_t s = 0; s < shape.size(); ++s) {
+    AttentionSlice& slice = slices[s];
+    slice.layers = shape[s].layers;
+    slice.attention_class = shape[s].attention_class;
+    slice.phases.clear();
+    for (size_t p = 0; p < shape[s].phases.size(); ++p) {
+      const Record& record = records_[r++];
+      if ((which == Records::kVarying && !record.varying()) ||
+          (which == Records::kConstant && record.varying())) {
+        continue;
+      }
+      ic_phase_cost& cost = slice.phases.emplace_back(record.base);
+      for (uint32_t bits = record.changing_doubles; bits != 0; bits &= bits - 1) {
+        const int f = __builtin_ctz(bits);
+        cost.*kDoubleFields[f] += record.per_step[f] * dk + record.per_break[f] * dn;
+      }
+      for (uint32_t bits = record.changing_ints; bits != 0; bits &= bits - 1) {
+        const int f = __builtin_ctz(bits);
+        cost.*kIntFields[f] += record.int_per_step[f] * int_dk + record.int_per_break[f] * int_dn;
+      }
+    }
+  }
+}
+
+bool DecodeAttentionBasis::Matches(int64_t step,
+                                   const std::vector<AttentionSlice>& attention) const {
+  if (!SameStructure(taken_[0], attention)) return false;
+  const int64_t dk = step - points_[0];
+  const int64_t dn = BreaksPassed(step) - BreaksPassed(points_[0]);
+  size_t r = 0;
+  for (const AttentionSlice& slice : attention) {
+    for (const ic_phase_cost& cost : slice.phases) {
+      const Record& record = records_[r++];
+      for (size_t f = 0; f < kDoubleFields.size(); ++f) {
+        const double base = record.base.*kDoubleFields[f];
+        const double predicted = base + record.per_step[f] * static_cast<double>(dk) +
+                                 record.per_break[f] * static_cast<double>(dn);
+        const double actual = cost.*kDoubleFields[f];
+        const double scale = std::max({std::fabs(base), std::fabs(predicted), std::fabs(actual)});
+        if (!(std::fabs(actual - predicted) <= kRelativeTolerance * scale)) return false;
+      }
+      for (size_t f = 0; f < kIntFields.size(); ++f) {
+        const __int128 predicted = static_cast<__int128>(record.base.*kIntFields[f]) +
+                                   static_cast<__int128>(record.int_per_step[f]) * dk +
+                                   static_cast<__int128>(record.int_per_break[f]) * dn;
+        if (predicted != cost.*kIntFields[f]) return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace infercost::framework

@@ -1,0 +1,163 @@
+// Issue 13, point 1: the decode sum's attention from a basis of three evaluated steps
+// (framework/ledger/decode_attention_basis.h). Records here are written by hand as affine
+// functions of the step k and of n(k), the breaks of one staircase passed; the expected values
+// are those formulas evaluated by hand.
+#include "framework/ledger/decode_attention_basis.h"
+
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace infercost::framework {
+namespace {
+
+// Breaks at steps 13 and 269 (period 256, two of them): n(k) = 0 for k < 13, 1 for 13 <= k <
+// 269, 2 from 269 on.
+int64_t Passed(int64_t k) { return k < 13 ? 0 : (k < 269 ? 1 : 2); }
+
+// One slice of 3 layers with two records: a score record growing with the context (KV read 64
+// bytes a step, a 256-key block of 5,000 bytes more at each break; gemm_n = 500 + k keys
+// rounded up to 16 more at a break) and a projection record that does not change.
+std::vector<AttentionSlice> AttentionAt(int64_t k) {
+  ic_phase_cost scores{};
+  scores.struct_size = sizeof(ic_phase_cost);
+  scores.phase = IC_PHASE_QK_SCORES;
+  scores.kv_read_bytes = 1000.0 + 64.0 * static_cast<double>(k) + 5000.0 * Passed(k);
+  scores.matrix_flops = 2.0 * 128.0 * static_cast<double>(500 + k);
+  scores.gemm_m = 1;
+  scores.gemm_n = 500 + k + 16 * Passed(k);
+  scores.gemm_k = 128;
+  scores.gemm_count = 8;
+  ic_phase_cost projection{};
+  projection.struct_size = sizeof(ic_phase_cost);
+  projection.phase = IC_PHASE_Q_PROJ;
+  projection.params = 7;
+  projection.weight_bytes = 14;
+  projection.gemm_m = 1;
+  projection.gemm_n = 1024;
+  projection.gemm_k = 8192;
+  projection.gemm_count = 1;
+  AttentionSlice slice;
+  slice.layers = 3;
+  slice.phases = {scores, projection};
+  return {slice};
+}
+
+DecodeAttentionBasis FittedOver499Steps() {
+  DecodeAttentionBasis basis;
+  const Staircase stairs{13, 256, 2};
+  EXPECT_TRUE(basis.Plan(499, {&stairs, 1}));
+  for (size_t i = 0; i < basis.points().size(); ++i) basis.Take(i, AttentionAt(basis.points()[i]));
+  EXPECT_TRUE(basis.Fit());
+  return basis;
+}
+
+TEST(DecodeAttentionBasis, PlansTwoStepsInOneStairAndOneInAnother) {
+  DecodeAttentionBasis basis;
+  // No staircase: the two ends (the third point repeats the second).
+  ASSERT_TRUE(basis.Plan(100, {}));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 100, 100}));
+  // Breaks at 13 and 269: the stair [1, 12] and the last step, in the third stair.
+  const Staircase stairs{13, 256, 2};
+  ASSERT_TRUE(basis.Plan(499, {&stairs, 1}));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 12, 499}));
+  // A break at step 2 (every 10 steps): [1, 1] is one step, so the stair [2, 11] and step 1.
+  const Staircase early{2, 10, 50};
+  ASSERT_TRUE(basis.Plan(100, {&early, 1}));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{2, 11, 1}));
+  // The same staircase declared twice (two attention classes) is one.
+  const Staircase twice[] = {stairs, stairs};
+  EXPECT_TRUE(basis.Plan(499, twice));
+  // A staircase with no break in [2, steps] is none: breaks at 600, 856 are past step 499.
+  const Staircase beyond{600, 256, 2};
+  ASSERT_TRUE(basis.Plan(499, {&beyond, 1}));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 499, 499}));
+}
+
+TEST(DecodeAttentionBasis, DeclinesWhatItCannotRepresent) {
+  DecodeAttentionBasis basis;
+  EXPECT_FALSE(basis.Plan(10, {}));  // too few steps to gain from a basis
+  const Staircase two[] = {{13, 256, 2}, {100, 16, 20}};
+  EXPECT_FALSE(basis.Plan(499, two));  // two staircases
+  const Staircase every_step{2, 1, 1000};
+  EXPECT_FALSE(basis.Plan(499, {&every_step, 1}));  // stairs of one step
+}
+
+TEST(DecodeAttentionBasis, GivesEveryStepsRecordsFromThreeEvaluations) {
+  const DecodeAttentionBasis basis = FittedOver499Steps();
+  for (int64_t k : {1, 2, 12, 13, 14, 250, 268, 269, 300, 499}) {
+    std::vector<AttentionSlice> slices;
+    basis.At(k, slices);
+    const std::vector<AttentionSlice> expected = AttentionAt(k);
+    ASSERT_EQ(slices.size(), 1u);
+    ASSERT_EQ(slices[0].phases.size(), 2u);
+    EXPECT_EQ(slices[0].layers, 3);
+    const ic_phase_cost& got = slices[0].phases[0];
+    const ic_phase_cost& want = expected[0].phases[0];
+    EXPECT_EQ(got.phase, IC_PHASE_QK_SCORES);
+    EXPECT_NEAR(got.kv_read_bytes, want.kv_read_bytes, 1e-9 * want.kv_read_bytes) << k;
+    EXPECT_NEAR(got.matrix_flops, want.matrix_flops, 1e-9 * want.matrix_flops) << k;
+    EXPECT_EQ(got.gemm_n, want.gemm_n) << k;
+    EXPECT_EQ(got.gemm_k, 128);
+    EXPECT_EQ(slices[0].phases[1].params, 7);
+    EXPECT_EQ(slices[0].phases[1].gemm_n, 1024);
+    EXPECT_TRUE(basis.Matches(k, expected)) << k;
+  }
+  // Step 300: 1,000 + 64 x 300 + 5,000 x 2 = 30,200 bytes; 500 + 300 + 32 = 832 keys.
+  std::vector<AttentionSlice> at300;
+  basis.At(300, at300);
+  EXPECT_DOUBLE_EQ(at300[0].phases[0].kv_read_bytes, 30200.0);
+  EXPECT_EQ(at300[0].phases[0].gemm_n, 832);
+}
+
+TEST(DecodeAttentionBasis, SplitsTheRecordsThatChangeFromThoseThatDoNot) {
+  const DecodeAttentionBasis basis = FittedOver499Steps();
+  ASSERT_EQ(basis.records(), 2u);
+  EXPECT_TRUE(basis.varying(0));
+  EXPECT_FALSE(basis.varying(1));
+  std::vector<AttentionSlice> varying;
+  basis.At(40, varying, DecodeAttentionBasis::Records::kVarying);
+  ASSERT_EQ(varying[0].phases.size(), 1u);
+  EXPECT_EQ(varying[0].phases[0].phase, IC_PHASE_QK_SCORES);
+  EXPECT_DOUBLE_EQ(varying[0].phases[0].kv_read_bytes, 1000.0 + 64.0 * 40 + 5000.0);
+  std::vector<AttentionSlice> constant;
+  basis.At(40, constant, DecodeAttentionBasis::Records::kConstant);
+  ASSERT_EQ(constant[0].phases.size(), 1u);
+  EXPECT_EQ(constant[0].phases[0].phase, IC_PHASE_Q_PROJ);
+}
+
+TEST(DecodeAttentionBasis, ChecksWhatThePluginsDeclared) {
+  const DecodeAttentionBasis basis = FittedOver499Steps();
+  // A record that bends where no break was declared: one byte in a million off at step 300.
+  std::vector<AttentionSlice> bent = AttentionAt(300);
+  bent[0].phases[0].kv_read_bytes *= 1 + 1e-6;
+  EXPECT_FALSE(basis.Matches(300, bent));
+  std::vector<AttentionSlice> more_keys = AttentionAt(300);
+  more_keys[0].phases[0].gemm_n += 1;
+  EXPECT_FALSE(basis.Matches(300, more_keys));
+  std::vector<AttentionSlice> other_phase = AttentionAt(300);
+  other_phase[0].phases[1].phase = IC_PHASE_O_PROJ;
+  EXPECT_FALSE(basis.Matches(300, other_phase));
+}
+
+TEST(DecodeAttentionBasis, RefusesRecordsThatDoNotStepByWholeNumbers) {
+  DecodeAttentionBasis basis;
+  ASSERT_TRUE(basis.Plan(100, {}));  // points 1, 100, 100
+  std::vector<AttentionSlice> first = AttentionAt(1);
+  std::vector<AttentionSlice> last = AttentionAt(100);
+  // gemm_n 501 at step 1 and 501 + 100 at step 100: 100 keys over 99 steps is no whole number.
+  last[0].phases[0].gemm_n = 601;
+  basis.Take(0, first);
+  basis.Take(1, last);
+  basis.Take(2, last);
+  EXPECT_FALSE(basis.Fit());
+  // Records of another structure (a phase more) cannot be interpolated either.
+  std::vector<AttentionSlice> longer = AttentionAt(100);
+  longer[0].phases.push_back(longer[0].phases[1]);
+  basis.Take(1, longer);
+  basis.Take(2, longer);
+  EXPECT_FALSE(basis.Fit());
+}
+
+}  // namespace
+}  // namespace infercost::framework
