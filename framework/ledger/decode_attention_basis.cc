@@ -98,9 +98,10 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
   return true;
 }
 
-int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps) const {
+int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) const {
   if (!has_stairs_ || points_[2] != steps) return 0;
   const int64_t last_break = stairs_.first + (stairs_.count - 1) * stairs_.period;
+  if (checked >= last_break && checked < steps) return 0;
   const int64_t middle = last_break + (steps - last_break) / 2;
   return middle < steps ? middle : 0;
 }

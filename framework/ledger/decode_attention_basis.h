@@ -36,8 +36,9 @@ class DecodeAttentionBasis {
   const std::array<int64_t, 3>& points() const { return points_; }
   // A step to check in the stair of points()[2] besides it (its slope there is taken from the
   // first stair's: a break that also bends the records, a window filling, shows there), or 0
-  // when that stair has no other step or there is no staircase.
-  int64_t FarStairCheck(int64_t steps) const;
+  // when that stair has no other step, there is no staircase, or `checked` (a step checked
+  // already) is such a step.
+  int64_t FarStairCheck(int64_t steps, int64_t checked) const;
   // The attention evaluated at points()[i] (copied; capacity reused across sums).
   void Take(size_t i, const std::vector<AttentionSlice>& attention);
   // Derives the basis from the three taken: false when their records differ in anything but

@@ -507,7 +507,7 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     check = &scratch;
   }
   if (!basis.Matches(check_step, *check)) return false;
-  const int64_t far_check = basis.FarStairCheck(steps);
+  const int64_t far_check = basis.FarStairCheck(steps, check_step);
   if (far_check == 0) return true;
   RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, far_check), scratch));
   return basis.Matches(far_check, scratch);

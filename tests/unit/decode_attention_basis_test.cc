@@ -4,6 +4,7 @@
 // are those formulas evaluated by hand.
 #include "framework/ledger/decode_attention_basis.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -61,10 +62,15 @@ TEST(DecodeAttentionBasis, PlansTwoStepsInOneStairAndOneInAnother) {
   const Staircase stairs{13, 256, 2};
   ASSERT_TRUE(basis.Plan(499, {&stairs, 1}));
   EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 12, 499}));
+  // The third point's stair is [269, 499]: checked in its middle, 269 + 230 / 2 = 384, unless a
+  // step of it was checked already.
+  EXPECT_EQ(basis.FarStairCheck(499, 250), 384);
+  EXPECT_EQ(basis.FarStairCheck(499, 300), 0);
   // A break at step 2 (every 10 steps): [1, 1] is one step, so the stair [2, 11] and step 1.
   const Staircase early{2, 10, 50};
   ASSERT_TRUE(basis.Plan(100, {&early, 1}));
   EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{2, 11, 1}));
+  EXPECT_EQ(basis.FarStairCheck(100, 50), 0);  // step 1's stair holds no other step
   // The same staircase declared twice (two attention classes) is one.
   const Staircase twice[] = {stairs, stairs};
   EXPECT_TRUE(basis.Plan(499, twice));
@@ -138,6 +144,35 @@ TEST(DecodeAttentionBasis, ChecksWhatThePluginsDeclared) {
   std::vector<AttentionSlice> other_phase = AttentionAt(300);
   other_phase[0].phases[1].phase = IC_PHASE_O_PROJ;
   EXPECT_FALSE(basis.Matches(300, other_phase));
+}
+
+// A window of 700 keys fills at step 201 (context 500 + k): the plugin declares that break, but
+// past it the KV read stops growing, a change of slope the basis (one slope throughout) cannot
+// hold. The check in the last stair sees it: points 1, 200, 499; KV read 64 x min(500 + k, 700)
+// bytes; the basis has slope 64 and, from step 499, a break of 64 x (700 - 501) - 64 x 498 =
+// -19,136; at step 350 it says 64 x 501 + 64 x 349 - 19,136 = 35,264, the window 64 x 700 =
+// 44,800.
+TEST(DecodeAttentionBasis, ACheckInTheLastStairSeesABreakThatBends) {
+  const auto window = [](int64_t k) {
+    std::vector<AttentionSlice> slices = AttentionAt(1);
+    slices[0].phases[0].kv_read_bytes = 64.0 * static_cast<double>(std::min<int64_t>(500 + k, 700));
+    slices[0].phases[0].matrix_flops = 0;
+    slices[0].phases[0].gemm_n = 128;
+    return slices;
+  };
+  DecodeAttentionBasis basis;
+  const Staircase fills{201, 1, 1};
+  ASSERT_TRUE(basis.Plan(499, {&fills, 1}));
+  ASSERT_EQ(basis.points(), (std::array<int64_t, 3>{1, 200, 499}));
+  for (size_t i = 0; i < 3; ++i) basis.Take(i, window(basis.points()[i]));
+  ASSERT_TRUE(basis.Fit());
+  EXPECT_TRUE(basis.Matches(100, window(100)));  // before the break the line holds
+  const int64_t check = basis.FarStairCheck(499, 100);
+  EXPECT_EQ(check, 350);  // 201 + (499 - 201) / 2
+  std::vector<AttentionSlice> at_check;
+  basis.At(check, at_check);
+  EXPECT_DOUBLE_EQ(at_check[0].phases[0].kv_read_bytes, 35264.0);
+  EXPECT_FALSE(basis.Matches(check, window(check)));
 }
 
 TEST(DecodeAttentionBasis, RefusesRecordsThatDoNotStepByWholeNumbers) {
