@@ -187,6 +187,10 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
     return absl::OkStatus();
   };
   hook.values_per_record = true;  // one time per record (TimeEachPhase)
+  hook.value_models = [&](absl::Span<const ic_phase_cost> records, absl::Span<const double> calls,
+                          absl::Span<RecordValueModel> models) -> absl::StatusOr<bool> {
+    return timer.TimeModels(records, calls, models);
+  };
   if (detail == EstimateDetail::kFull) {
     // The whole model's meters, derived from these per-GPU ledgers. Their decode sum is taken
     // apart from the times' below: a sum over more values may sample other steps (each sum is

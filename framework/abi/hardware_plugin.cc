@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 #include <utility>
 
 #include "fmt/format.h"
@@ -47,6 +48,8 @@ HardwarePlugin::HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin)
       table_(static_cast<const ic_hardware_table*>(plugin_->info().kind_table)) {
   has_phase_times_ =
       IC_HAS_FIELD(table_, ic_hardware_table, phase_times) && table_->phase_times != nullptr;
+  has_phase_time_models_ = IC_HAS_FIELD(table_, ic_hardware_table, phase_time_models) &&
+                           table_->phase_time_models != nullptr;
 }
 
 absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const {
@@ -186,6 +189,60 @@ absl::Status HardwarePlugin::PhaseTimes(const ic_device& device, const ic_execut
     ASSIGN_OR_RETURN(out[i], PhaseTime(device, execution, costs[i]));
   }
   return batch_error;
+}
+
+absl::Status HardwarePlugin::PhaseTimeModels(const ic_device& device, const ic_execution& execution,
+                                             const ic_phase_cost* costs, size_t count,
+                                             ic_time_model* out) const {
+  for (size_t i = 0; i < count; ++i) {
+    out[i] = ic_time_model{};
+    out[i].struct_size = sizeof(ic_time_model);
+  }
+  if (!has_phase_time_models_ || count == 0) return absl::OkStatus();
+  // The models of records [first, first + n) into out + first.
+  const auto call = [&](size_t first, size_t n) {
+    auto lock = plugin_->LockIfNeeded();
+    return table_->phase_time_models(plugin_->instance(), &device, &execution, costs + first, n,
+                                     sizeof(ic_phase_cost), out + first, sizeof(ic_time_model));
+  };
+  if (ic_error* error = call(0, count); error != nullptr) {
+    // Which record: ask for them one by one, so that the message names it (as phase_time's
+    // errors do); if none fails alone, the batch's own error stands.
+    const absl::Status batch_error =
+        ConsumeError(error, fmt::format("hardware plugin {}: time models", name()));
+    for (size_t i = 0; i < count; ++i) {
+      RETURN_IF_ERROR(ConsumeErrorLazy(call(i, 1), [&] {
+        return fmt::format("hardware plugin {}: time model of phase {}", name(),
+                           PhaseName(costs[i].phase));
+      }));
+    }
+    return batch_error;
+  }
+  for (size_t i = 0; i < count; ++i) {
+    const ic_time_model& model = out[i];
+    const auto bad = [&](std::string_view what) {
+      return absl::InternalError(
+          fmt::format("hardware plugin {} returned a time model of phase {} with {}; a model "
+                      "has at most {} pieces of finite numbers and a finite overhead >= 0",
+                      name(), PhaseName(costs[i].phase), what, IC_TIME_MODEL_MAX_PIECES));
+    };
+    if (model.piece_count > IC_TIME_MODEL_MAX_PIECES) {
+      return bad(fmt::format("{} pieces", model.piece_count));
+    }
+    if (model.piece_count == 0) continue;
+    if (!FiniteNonNegative(model.overhead_s)) {
+      return bad(fmt::format("overhead_s = {}", model.overhead_s));
+    }
+    for (uint32_t p = 0; p < model.piece_count; ++p) {
+      const ic_time_piece& piece = model.pieces[p];
+      for (const double value : {piece.constant_s, piece.s_per_matrix_flop, piece.s_per_vector_flop,
+                                 piece.s_per_weight_byte, piece.s_per_kv_read_byte,
+                                 piece.s_per_kv_write_byte, piece.s_per_activation_byte}) {
+        if (!std::isfinite(value)) return bad(fmt::format("a coefficient of {}", value));
+      }
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<double> HardwarePlugin::CollectiveTime(const ic_device& device,

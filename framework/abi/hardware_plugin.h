@@ -36,6 +36,12 @@ class HardwarePlugin {
   // one by one, so the message names the record that failed, as PhaseTime's does.
   absl::Status PhaseTimes(const ic_device& device, const ic_execution& execution,
                           const ic_phase_cost* costs, size_t count, ic_phase_time* out) const;
+  // The plugin's ABI 1.5 models of costs[0 .. count)'s times (ic_time_model: overhead + the
+  // largest of affine pieces of the fields) into out[0 .. count), checked (finite numbers, at
+  // most IC_TIME_MODEL_MAX_PIECES): piece_count 0 where it has none (a table without
+  // phase_time_models gives none for any record).
+  absl::Status PhaseTimeModels(const ic_device& device, const ic_execution& execution,
+                               const ic_phase_cost* costs, size_t count, ic_time_model* out) const;
   absl::StatusOr<double> CollectiveTime(const ic_device& device, const ic_execution& execution,
                                         const ic_collective& collective) const;
 
@@ -45,7 +51,8 @@ class HardwarePlugin {
 
   std::shared_ptr<const LoadedPlugin> plugin_;
   const ic_hardware_table* table_;
-  bool has_phase_times_ = false;  // the table holds a 1.3 phase_times
+  bool has_phase_times_ = false;        // the table holds a 1.3 phase_times
+  bool has_phase_time_models_ = false;  // the table holds a 1.5 phase_time_models
 };
 
 }  // namespace infercost::framework

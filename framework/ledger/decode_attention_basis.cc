@@ -20,6 +20,16 @@ constexpr std::array<int64_t ic_phase_cost::*, 4> kIntFields = {
     &ic_phase_cost::gemm_m, &ic_phase_cost::gemm_n, &ic_phase_cost::gemm_k,
     &ic_phase_cost::gemm_count};
 
+// Where each of RecordValueModel::kFields is in kDoubleFields.
+constexpr std::array<size_t, RecordValueModel::kFields.size()> kTimedFields = {1, 2, 3, 4, 5, 6};
+constexpr bool TimedFieldsMatch() {
+  for (size_t f = 0; f < kTimedFields.size(); ++f) {
+    if (kDoubleFields[kTimedFields[f]] != RecordValueModel::kFields[f]) return false;
+  }
+  return true;
+}
+static_assert(TimedFieldsMatch(), "kTimedFields must point at RecordValueModel::kFields");
+
 // The breaks of `stairs` in [2, steps] (a break at step 1 or before changes every step alike):
 // the first, the period and how many; count 0 when none.
 Staircase InRange(const Staircase& stairs, int64_t steps) {
@@ -102,6 +112,10 @@ int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) cons
   if (!has_stairs_ || points_[2] != steps) return 0;
   const int64_t last_break = stairs_.first + (stairs_.count - 1) * stairs_.period;
   if (checked >= last_break && checked < steps) return 0;
+  // Two or more breaks change the records alike (ABI 1.4): a check in a stair between two of
+  // them already sees a break that also bends the records (the slope there would differ from
+  // the first stair's by the bend of each break passed, and the fitted jump would not hold).
+  if (stairs_.count >= 2 && checked >= stairs_.first && checked < last_break) return 0;
   const int64_t middle = last_break + (steps - last_break) / 2;
   return middle < steps ? middle : 0;
 }
@@ -134,6 +148,7 @@ bool DecodeAttentionBasis::Fit() {
       const ic_phase_cost& c = taken_[2][s].phases[p];
       Record r;
       r.base = a;
+      r.layers = taken_[0][s].layers;
       for (size_t f = 0; f < kDoubleFields.size(); ++f) {
         const auto field = kDoubleFields[f];
         r.per_step[f] = (b.*field - a.*field) / static_cast<double>(steps);
@@ -226,6 +241,51 @@ bool DecodeAttentionBasis::Matches(int64_t step,
                                    static_cast<__int128>(record.int_per_break[f]) * dn;
         if (predicted != cost.*kIntFields[f]) return false;
       }
+    }
+  }
+  return true;
+}
+
+DecodeAttentionBasis::Offset DecodeAttentionBasis::OffsetOf(int64_t step) const {
+  return {static_cast<double>(step - points_[0]),
+          static_cast<double>(BreaksPassed(step) - BreaksPassed(points_[0]))};
+}
+
+DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
+    size_t record, double constant,
+    const std::array<double, RecordValueModel::kFields.size()>& per_unit) const {
+  const Record& r = records_[record];
+  Line line;
+  line.at_first = constant;
+  for (size_t f = 0; f < kTimedFields.size(); ++f) {
+    const size_t field = kTimedFields[f];
+    line.at_first += per_unit[f] * (r.base.*kDoubleFields[field]);
+    line.per_step += per_unit[f] * r.per_step[field];
+    line.per_break += per_unit[f] * r.per_break[field];
+  }
+  return line;
+}
+
+bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
+  const Record& r = records_[record];
+  const Offset first = OffsetOf(1);
+  const Offset last = OffsetOf(steps);
+  for (const size_t field : kTimedFields) {
+    const double base = r.base.*kDoubleFields[field];
+    const double per_step = r.per_step[field];
+    const double per_break = r.per_break[field];
+    if (base == 0) {
+      if (per_step != 0 || per_break != 0) return false;
+      continue;
+    }
+    // Steps and breaks only grow with the step: with both changes of one sign the field is
+    // monotone, so positive throughout when it is clearly positive at both ends.
+    if (!(base > 0) || (per_step > 0 && per_break < 0) || (per_step < 0 && per_break > 0)) {
+      return false;
+    }
+    for (const Offset o : {first, last}) {
+      const double value = base + per_step * o.steps + per_break * o.breaks;
+      if (!(value > kRelativeTolerance * base)) return false;
     }
   }
   return true;

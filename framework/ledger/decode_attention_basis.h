@@ -21,6 +21,7 @@
 #include "absl/types/span.h"
 #include "framework/ledger/attention_slice.h"
 #include "framework/ledger/piecewise_affine_sum.h"
+#include "framework/ledger/record_value_model.h"
 
 namespace infercost::framework {
 
@@ -37,7 +38,7 @@ class DecodeAttentionBasis {
   // A step to check in the stair of points()[2] besides it (its slope there is taken from the
   // first stair's: a break that also bends the records, a window filling, shows there), or 0
   // when that stair has no other step, there is no staircase, or `checked` (a step checked
-  // already) is such a step.
+  // already) is such a step or lies between two breaks of a staircase of two or more.
   int64_t FarStairCheck(int64_t steps, int64_t checked) const;
   // The attention evaluated at points()[i] (copied; capacity reused across sums).
   void Take(size_t i, const std::vector<AttentionSlice>& attention);
@@ -56,6 +57,40 @@ class DecodeAttentionBasis {
   // step.
   size_t records() const { return records_.size(); }
   bool varying(size_t record) const { return records_[record].varying(); }
+  // Record `record` as evaluated at points()[0].
+  const ic_phase_cost& base(size_t record) const { return records_[record].base; }
+  // The layers of record `record`'s slice.
+  int64_t layers(size_t record) const { return records_[record].layers; }
+
+  // The stairs of steps 1 .. `steps` (the stretches between the breaks of the staircase the
+  // basis was planned with; 1 without one) and the first step of stair `i` (< StairCount).
+  int64_t StairCount() const { return has_stairs_ ? stairs_.count + 1 : 1; }
+  int64_t StairStart(int64_t i) const {
+    return i == 0 ? 1 : stairs_.first + (i - 1) * stairs_.period;
+  }
+
+  // Where a step lies from points()[0]: steps and breaks passed since (a record's fields are
+  // base + per step x steps + per break x breaks).
+  struct Offset {
+    double steps = 0;
+    double breaks = 0;
+  };
+  Offset OffsetOf(int64_t step) const;
+  // A linear function of a record's fields along the steps: at_first + per_step x steps +
+  // per_break x breaks of an Offset.
+  struct Line {
+    double at_first = 0;
+    double per_step = 0;
+    double per_break = 0;
+    double At(Offset o) const { return at_first + per_step * o.steps + per_break * o.breaks; }
+  };
+  // constant + per_unit . (RecordValueModel::kFields of record `record`), along the steps.
+  Line Along(size_t record, double constant,
+             const std::array<double, RecordValueModel::kFields.size()>& per_unit) const;
+  // Whether each of record `record`'s RecordValueModel::kFields is zero at every step 1 ..
+  // `steps` where it is zero at points()[0], and positive at every one where it is positive
+  // there (false where that cannot be told: a field that may cross zero).
+  bool KeepsSigns(size_t record, int64_t steps) const;
 
  private:
   // Breaks of the staircase at or before `step` (0 without one).
@@ -69,6 +104,7 @@ class DecodeAttentionBasis {
   // per break, fields as doubles and the integer fields as integers.
   struct Record {
     ic_phase_cost base;
+    int64_t layers = 0;
     std::array<double, 9> per_step{};
     std::array<double, 9> per_break{};
     std::array<int64_t, 4> int_per_step{};

@@ -59,8 +59,9 @@ struct DecodeSum {
   int64_t steps = 0;
   std::vector<ic_phase_cost> phases;  // whole model, summed over the steps (params: one step's)
   ic_phase_cost totals{};
-  // Decode steps whose attention was evaluated to sum them (an Estimate: the times' sum, the
-  // same in either detail).
+  // Decode steps the sum sampled (an Estimate: the times' sum, the same in either detail):
+  // evaluated through the plugins, or taken from a basis of a few evaluated ones; where every
+  // step's time is in closed form (ABI 1.5 time models), only the basis's evaluations.
   int64_t evaluated_steps = 0;
 };
 

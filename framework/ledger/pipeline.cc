@@ -6,11 +6,13 @@
 #include <string_view>
 #include <utility>
 
+#include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
 #include "framework/ledger/builtin_phases.h"
 #include "framework/ledger/cost_math.h"
+#include "framework/ledger/largest_line_sum.h"
 #include "framework/ledger/piecewise_affine_sum.h"
 #include "framework/ledger/scenario_steps.h"
 #include "framework/ledger/whole_model.h"
@@ -36,6 +38,10 @@ namespace {
 // Capacity for the records the host adds to a layer (norms, FFN or MoE, all-reduces) and to the
 // model (token ids, embedding, final norm, LM head, sampling, stage send): reserved up front so
 // that building a ledger does not grow its vectors record by record.
+// Up to this many stairs a decode sum whose values are modelled is summed stair by stair in
+// closed form (about 150 instructions a stair); a longer staircase goes to the piecewise-affine
+// sum, which takes a run of equal stairs as one plane from a few samples.
+constexpr int64_t kMostStairsSummedOneByOne = 64;
 constexpr size_t kBuiltinLayerPhases = 12;
 constexpr size_t kModelPhases = 6;
 
@@ -398,7 +404,20 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   // With a basis and a hook valued per record (and no whole-model meters to sum), each sample
   // holds the records that change with the step only; the others' values are taken once.
   bool split = false;
+  // With models of the records that change with the step: their values along the steps.
+  bool modelled = false;
   const auto attention_at = [&](int64_t k) -> absl::StatusOr<AffineSample> {
+    if (modelled) {
+      const DecodeAttentionBasis::Offset at = basis.OffsetOf(k);
+      AffineSample sample;
+      for (const PerGpuDecodeHook::ModelledRecord& record : hook->modelled) {
+        double largest = record.lines[0].At(at);
+        for (int p = 1; p < record.pieces; ++p) largest = std::max(largest, record.lines[p].At(at));
+        sample.values.push_back(record.calls * (record.overhead + largest));
+      }
+      sample.shape.push_back(-static_cast<int64_t>(sample.values.size()) - 1);
+      return sample;
+    }
     const Step step = DecodeStepAt(per_gpu_decode, k);
     const std::vector<AttentionSlice>* known =
         !split && hook != nullptr && hook->per_gpu_attention != nullptr && hook->per_gpu == step
@@ -460,10 +479,20 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
                                     known_breaks);
   }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
+  int64_t basis_evaluations = 0;
   if (declared) {
-    ASSIGN_OR_RETURN(use_basis,
-                     FitDecodeBasis(per_gpu_decode, known_breaks, hook, evaluated, basis));
+    ASSIGN_OR_RETURN(use_basis, FitDecodeBasis(per_gpu_decode, known_breaks, hook, evaluated, basis,
+                                               basis_evaluations));
     split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
+    if (split && hook->value_models) {
+      ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, *hook));
+    }
+  }
+  if (modelled && basis.StairCount() <= kMostStairsSummedOneByOne) {
+    // Every value in closed form: nothing sampled beyond the basis's evaluations.
+    SumModelledStairs(basis, steps, *hook);
+    RETURN_IF_ERROR(AddConstantRecords(basis, steps, *hook));
+    return basis_evaluations;
   }
   ASSIGN_OR_RETURN(const SumStats stats,
                    SumPiecewiseAffine(1, steps, attention_at, add, known_breaks));
@@ -479,15 +508,14 @@ Step Pipeline::DecodeStepAt(const Step& per_gpu_decode, int64_t k) const {
   return step;
 }
 
-absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
-                                              const DeclaredBreaks& breaks,
-                                              const PerGpuDecodeHook* hook,
-                                              std::vector<AttentionSlice>& scratch,
-                                              DecodeAttentionBasis& basis) const {
+absl::StatusOr<bool> Pipeline::FitDecodeBasis(
+    const Step& per_gpu_decode, const DeclaredBreaks& breaks, const PerGpuDecodeHook* hook,
+    std::vector<AttentionSlice>& scratch, DecodeAttentionBasis& basis, int64_t& evaluated) const {
   const int64_t steps = scenario_->output_tokens - 1;
   if (!basis.Plan(steps, breaks)) return false;
   for (size_t i = 0; i < basis.points().size(); ++i) {
     RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, basis.points()[i]), scratch));
+    ++evaluated;
     basis.Take(i, scratch);
   }
   if (!basis.Fit()) return false;
@@ -504,13 +532,68 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   }
   if (check == nullptr) {
     RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, check_step), scratch));
+    ++evaluated;
     check = &scratch;
   }
   if (!basis.Matches(check_step, *check)) return false;
   const int64_t far_check = basis.FarStairCheck(steps, check_step);
   if (far_check == 0) return true;
   RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, far_check), scratch));
+  ++evaluated;
   return basis.Matches(far_check, scratch);
+}
+
+void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t steps,
+                                 PerGpuDecodeHook& hook) const {
+  hook.sums.assign(hook.modelled.size(), 0.0);
+  const int64_t stairs = basis.StairCount();
+  std::array<AffineLine, RecordValueModel::kMostPieces> lines;
+  for (int64_t i = 0; i < stairs; ++i) {
+    const int64_t first = basis.StairStart(i);
+    const int64_t last = i + 1 < stairs ? basis.StairStart(i + 1) - 1 : steps;
+    if (last < first) continue;
+    const DecodeAttentionBasis::Offset at = basis.OffsetOf(first);
+    const int64_t count = last - first + 1;
+    for (size_t r = 0; r < hook.modelled.size(); ++r) {
+      const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
+      for (int p = 0; p < record.pieces; ++p) {
+        lines[p] = {record.lines[p].At(at), record.lines[p].per_step};
+      }
+      hook.sums[r] += record.calls *
+                      (record.overhead * static_cast<double>(count) +
+                       SumOfLargestLine({lines.data(), static_cast<size_t>(record.pieces)}, count));
+    }
+  }
+}
+
+absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& basis, int64_t steps,
+                                                   PerGpuDecodeHook& hook) const {
+  absl::InlinedVector<ic_phase_cost, 8> records;
+  absl::InlinedVector<double, 8> calls;
+  absl::InlinedVector<size_t, 8> which;
+  for (size_t r = 0; r < basis.records(); ++r) {
+    if (!basis.varying(r)) continue;
+    if (!basis.KeepsSigns(r, steps)) return false;
+    records.push_back(basis.base(r));
+    calls.push_back(static_cast<double>(basis.layers(r)));
+    which.push_back(r);
+  }
+  absl::InlinedVector<RecordValueModel, 8> models(records.size());
+  ASSIGN_OR_RETURN(const bool has, hook.value_models(records, calls, absl::MakeSpan(models)));
+  if (!has) return false;
+  hook.modelled.clear();
+  for (size_t i = 0; i < models.size(); ++i) {
+    const RecordValueModel& model = models[i];
+    if (model.pieces < 1 || model.pieces > RecordValueModel::kMostPieces) return false;
+    PerGpuDecodeHook::ModelledRecord& record = hook.modelled.emplace_back();
+    record.calls = model.calls;
+    record.overhead = model.overhead;
+    record.pieces = model.pieces;
+    for (int p = 0; p < model.pieces; ++p) {
+      record.lines[p] = basis.Along(which[i], model.piece[p].constant, model.piece[p].per_unit);
+    }
+  }
+  return true;
 }
 
 absl::Status Pipeline::AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,

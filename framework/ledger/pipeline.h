@@ -15,6 +15,7 @@
 
 #include "absl/container/inlined_vector.h"
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "framework/abi/attention_kernel_plugin.h"
 #include "framework/abi/attention_variant_plugin.h"
 #include "framework/abi/context_stairs.h"
@@ -23,6 +24,7 @@
 #include "framework/ledger/decode_attention_basis.h"
 #include "framework/ledger/ledger.h"
 #include "framework/ledger/piecewise_affine_sum.h"
+#include "framework/ledger/record_value_model.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 
@@ -53,12 +55,30 @@ struct PerGpuDecodeHook {
   // each from its record alone (e.g. each phase's seconds): the sum then asks it about the
   // records that change with the step only, and about the others once.
   bool values_per_record = false;
+  // Optional, with values_per_record: the values `values` gives `records`, each at its
+  // `calls` calls, as models of their fields (e.g. StepTimer::TimeModels), or false where one
+  // has none. Where every record that changes with the step has one (and keeps its fields'
+  // signs over the sum), the sum values those records from their models instead of calling
+  // `values` at each sample.
+  std::function<absl::StatusOr<bool>(absl::Span<const ic_phase_cost> records,
+                                     absl::Span<const double> calls,
+                                     absl::Span<RecordValueModel> models)>
+      value_models;
   std::vector<double> sums;  // out: each value summed over the decode steps
   // Buffers of one step's attention and values, reused from step to step and from one sum to
   // the next (a hook kept across sums allocates nothing once they have grown).
   std::vector<AttentionSlice> step_attention;
   std::vector<double> step_values;
   DecodeAttentionBasis basis;
+  // Each record that changes with the step, valued from its model: calls x (overhead + the
+  // largest of its pieces along the steps).
+  struct ModelledRecord {
+    double calls = 1;
+    double overhead = 0;
+    int pieces = 0;
+    std::array<DecodeAttentionBasis::Line, RecordValueModel::kMostPieces> lines{};
+  };
+  std::vector<ModelledRecord> modelled;
 };
 
 class Pipeline {
@@ -142,15 +162,25 @@ class Pipeline {
   // Fits `basis` to the decode sum's steps (1 .. output - 1) from a few evaluated into
   // `scratch`, given every plugin's declared breaks (in steps), and checks it on one or two more
   // (the caller's mean step in `hook` where it is one of them, costing nothing): false when the
-  // basis cannot represent the steps or a check fails (every step is then evaluated).
+  // basis cannot represent the steps or a check fails (every step is then evaluated). Adds the
+  // steps it evaluated to `evaluated`.
   absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
                                       const PerGpuDecodeHook* hook,
                                       std::vector<AttentionSlice>& scratch,
-                                      DecodeAttentionBasis& basis) const;
+                                      DecodeAttentionBasis& basis, int64_t& evaluated) const;
   // After a sum of the records that change with the step only: the others' hook values x
   // `steps` added, and hook.sums put in record order.
   absl::Status AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
                                   PerGpuDecodeHook& hook) const;
+  // Fills hook.modelled from hook.value_models for every record of `basis` that changes with the
+  // step: false (nothing to use) where one has no model or may change its fields' signs.
+  // The sums of hook.modelled over steps 1 .. `steps` in closed form, stair by stair (in each,
+  // a record's value is its overhead plus the largest of its pieces, each affine in the step),
+  // into hook.sums in their order.
+  void SumModelledStairs(const DecodeAttentionBasis& basis, int64_t steps,
+                         PerGpuDecodeHook& hook) const;
+  absl::StatusOr<bool> ModelVaryingRecords(const DecodeAttentionBasis& basis, int64_t steps,
+                                           PerGpuDecodeHook& hook) const;
   // The staircases of contexts in [first_context, last_context] where the attention variants'
   // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
   // declare them (ABI 1.4 decode_breaks; a failing declaration counts as none), over every

@@ -188,6 +188,34 @@ absl::StatusOr<double> StepTimer::TimePhaseCalls(const ic_phase_cost& cost, doub
   return timing.time_s;
 }
 
+absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs,
+                                           absl::Span<const double> calls,
+                                           absl::Span<RecordValueModel> models) const {
+  if (!execution_.decode_attention.Inert()) return false;  // its switches are not in the model
+  for (const ic_phase_cost& cost : costs) {
+    if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) return false;
+  }
+  absl::InlinedVector<ic_time_model, 8> times(costs.size());
+  RETURN_IF_ERROR(
+      hardware_.PhaseTimeModels(device_, execution_.abi, costs.data(), costs.size(), times.data()));
+  for (size_t i = 0; i < costs.size(); ++i) {
+    const ic_time_model& time = times[i];
+    if (time.piece_count == 0) return false;
+    RecordValueModel& model = models[i];
+    model.calls = calls[i];
+    model.overhead = time.overhead_s;
+    model.pieces = static_cast<int>(time.piece_count);
+    for (int p = 0; p < model.pieces; ++p) {
+      const ic_time_piece& from = time.pieces[p];
+      model.piece[p].constant = from.constant_s;
+      model.piece[p].per_unit = {from.s_per_matrix_flop,   from.s_per_vector_flop,
+                                 from.s_per_weight_byte,   from.s_per_kv_read_byte,
+                                 from.s_per_kv_write_byte, from.s_per_activation_byte};
+    }
+  }
+  return true;
+}
+
 absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,
                                                  const CollectivePlan& plan) const {
   ASSIGN_OR_RETURN(PhaseTiming timing, TimePhase(cost, 1, &plan));

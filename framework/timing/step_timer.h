@@ -14,8 +14,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "framework/abi/hardware_plugin.h"
 #include "framework/ledger/ledger.h"
+#include "framework/ledger/record_value_model.h"
 #include "framework/scenario.h"
 #include "framework/timing/decode_attention.h"
 #include "infercost/c/hardware.h"
@@ -75,6 +77,13 @@ class StepTimer {
   // call through the hardware plugin for all of them where it takes many (ABI 1.3).
   absl::Status TimeEachPhase(const std::vector<ic_phase_cost>& phases, double calls,
                              std::vector<double>& seconds) const;
+  // TimePhaseCalls of records like each of `costs` at its `calls` (see RecordValueModel), as
+  // models of their fields into `models`, from the hardware plugin's ABI 1.5 time models: false
+  // where one has none (the plugin has none for it, or the engine's decode attention kernel
+  // rewrites the records first).
+  absl::StatusOr<bool> TimeModels(absl::Span<const ic_phase_cost> costs,
+                                  absl::Span<const double> calls,
+                                  absl::Span<RecordValueModel> models) const;
   // Time of one communication record moved by `plan` (x plan.hops).
   absl::StatusOr<double> TimeCollective(const ic_phase_cost& cost,
                                         const CollectivePlan& plan) const;

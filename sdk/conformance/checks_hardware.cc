@@ -59,6 +59,21 @@ class Hardware {
                                               costs.size(), sizeof(ic_phase_cost), out.data(),
                                               sizeof(ic_phase_time)));
   }
+  // ABI 1.5 phase_time_models, when the table holds it (false: it does not).
+  bool HasPhaseTimeModels() const {
+    return IC_HAS_FIELD(table_, ic_hardware_table, phase_time_models) &&
+           table_->phase_time_models != nullptr;
+  }
+  ErrorInfo PhaseTimeModels(const ic_device* device, const ic_execution* execution,
+                            const std::vector<ic_phase_cost>& costs,
+                            std::vector<ic_time_model>& out) const {
+    ProgressCall(Cat("phase_time_models(", costs.size(), " records)"));
+    out.assign(costs.size(), ic_time_model{});
+    for (ic_time_model& model : out) model.struct_size = sizeof(ic_time_model);
+    return host_->Consume(table_->phase_time_models(instance_, device, execution, costs.data(),
+                                                    costs.size(), sizeof(ic_phase_cost), out.data(),
+                                                    sizeof(ic_time_model)));
+  }
   CollectiveResult Collective(const ic_device* device, const ic_execution* execution,
                               const ic_collective* collective) const {
     ProgressCall(collective
@@ -567,6 +582,96 @@ CheckResult PhaseTimesMatch(const std::string& path) {
           {}};
 }
 
+// overhead + the largest piece of `model` for `cost`.
+double ModelTime(const ic_time_model& model, const ic_phase_cost& cost) {
+  double largest = 0;
+  for (uint32_t p = 0; p < model.piece_count; ++p) {
+    const ic_time_piece& piece = model.pieces[p];
+    const double value = piece.constant_s + piece.s_per_matrix_flop * cost.matrix_flops +
+                         piece.s_per_vector_flop * cost.vector_flops +
+                         piece.s_per_weight_byte * cost.weight_bytes +
+                         piece.s_per_kv_read_byte * cost.kv_read_bytes +
+                         piece.s_per_kv_write_byte * cost.kv_write_bytes +
+                         piece.s_per_activation_byte * cost.activation_bytes;
+    largest = p == 0 || value > largest ? value : largest;
+  }
+  return model.overhead_s + largest;
+}
+
+// ABI 1.5: a time model, where the plugin gives one, is what phase_time gives the record and
+// every record of its phase with the same fields zero and positive (scaled fields, other GEMM
+// shapes), to 1e-9.
+CheckResult TimeModelMatches(const std::string& path) {
+  Fixture f(path);
+  if (!f.hw.HasPhaseTimeModels()) {
+    Skip("the table has no phase_time_models (a plugin built before ABI 1.5)");
+  }
+  constexpr double ic_phase_cost::*kTimed[] = {
+      &ic_phase_cost::matrix_flops,   &ic_phase_cost::vector_flops,
+      &ic_phase_cost::weight_bytes,   &ic_phase_cost::kv_read_bytes,
+      &ic_phase_cost::kv_write_bytes, &ic_phase_cost::activation_bytes};
+  Problems problems;
+  int modelled = 0;
+  int compared = 0;
+  for (const auto& [execution_label, execution] : ExecutionGrid()) {
+    std::vector<std::string> labels;
+    std::vector<ic_phase_cost> costs;
+    for (const auto& [cost_label, cost] : CostGrid()) {
+      labels.push_back(cost_label);
+      costs.push_back(cost);
+    }
+    std::vector<ic_time_model> models;
+    const ErrorInfo error = f.hw.PhaseTimeModels(&f.device, &execution, costs, models);
+    if (error.is_error) {
+      problems.Add(Cat(execution_label, ": phase_time_models failed: ", error.ToString()));
+      continue;
+    }
+    for (size_t i = 0; i < costs.size(); ++i) {
+      const ic_phase_cost& cost = costs[i];
+      const ic_time_model& model = models[i];
+      const std::string where = Cat(labels[i], ", ", execution_label);
+      if (model.piece_count == 0) continue;
+      if (model.piece_count > IC_TIME_MODEL_MAX_PIECES) {
+        problems.Add(Cat(where, ": ", model.piece_count, " pieces (at most ",
+                         IC_TIME_MODEL_MAX_PIECES, ")"));
+        continue;
+      }
+      ++modelled;
+      // The record itself, each positive field scaled alone, all scaled, and another shape.
+      std::vector<ic_phase_cost> variants = {cost};
+      for (const auto field : kTimed) {
+        for (const double scale : {0.25, 7.0, 1e3}) {
+          if (cost.*field == 0) continue;
+          ic_phase_cost scaled = cost;
+          scaled.*field *= scale;
+          variants.push_back(scaled);
+        }
+      }
+      ic_phase_cost all = cost;
+      for (const auto field : kTimed) all.*field *= 3;
+      all.gemm_n = all.gemm_n * 2 + 1;
+      all.gemm_count = all.gemm_count * 4 + 1;
+      variants.push_back(all);
+      for (const ic_phase_cost& variant : variants) {
+        const TimeResult time = f.hw.PhaseTime(&f.device, &execution, &variant);
+        if (time.error.is_error) continue;  // errors are other checks' business
+        ++compared;
+        const double predicted = ModelTime(model, variant);
+        const double actual = time.time.time_s;
+        if (!(std::fabs(predicted - actual) <= 1e-9 * std::fabs(actual) + 1e-300)) {
+          problems.Add(Cat(where, " (fields scaled): the model gives ", Num(predicted),
+                           " s, phase_time ", Num(actual), " s"));
+        }
+      }
+    }
+  }
+  problems.FailIfAny();
+  if (modelled == 0) Skip("the plugin gives no time model for any record of the grid");
+  return {Status::kPass,
+          Cat(modelled, " models, ", compared, " records: the model gives phase_time's time"),
+          {}};
+}
+
 // Adds a problem when phase time decreases along `values` of one cost field.
 void CheckTimeSeries(const Fixture& f, const char* field, double ic_phase_cost::*member,
                      Problems& problems) {
@@ -761,6 +866,9 @@ std::vector<CheckSpec> HardwareChecks() {
       {"invariants.deterministic", "same inputs, same results (bit for bit)", Deterministic},
       {"invariants.phase_times_match",
        "ABI 1.3 phase_times equals phase_time of each record (bit for bit)", PhaseTimesMatch},
+      {"invariants.time_model",
+       "ABI 1.5 phase_time_models give phase_time's time for records like the one modelled",
+       TimeModelMatches},
       {"thread_safety", "concurrent calls on one instance match serial ones (if declared)",
        [](const std::string& path) { return ThreadSafetyCheck(path, HardwareWorkload); }},
   };

@@ -1,6 +1,7 @@
 // ABI 1.3 phase_times: a hardware plugin times many records in one call, exactly as phase_time
 // times each; a table of ABI 1.1 (no phase_times) is timed record by record; a batch that fails
-// is re-timed record by record so that the error names the record.
+// is re-timed record by record so that the error names the record. ABI 1.5 phase_time_models:
+// the roofline's time as a maximum of affine pieces of a record's fields.
 #include <vector>
 
 #include "framework/abi/hardware_plugin.h"
@@ -115,6 +116,119 @@ TEST(PhaseTimes, ANonFiniteTimeInABatchNamesThePhase) {
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(Contains(status.message(), "abi_nan_time")) << status;
   EXPECT_TRUE(Contains(status.message(), "ffn_up")) << status;
+}
+
+// overhead + the largest piece of `model` for `cost` (ic_time_model's definition).
+double ModelTime(const ic_time_model& model, const ic_phase_cost& cost) {
+  double largest = 0;
+  for (uint32_t p = 0; p < model.piece_count; ++p) {
+    const ic_time_piece& piece = model.pieces[p];
+    const double value = piece.constant_s + piece.s_per_matrix_flop * cost.matrix_flops +
+                         piece.s_per_vector_flop * cost.vector_flops +
+                         piece.s_per_weight_byte * cost.weight_bytes +
+                         piece.s_per_kv_read_byte * cost.kv_read_bytes +
+                         piece.s_per_kv_write_byte * cost.kv_write_bytes +
+                         piece.s_per_activation_byte * cost.activation_bytes;
+    largest = p == 0 || value > largest ? value : largest;
+  }
+  return model.overhead_s + largest;
+}
+
+// The host's models of `records` (one call).
+absl::StatusOr<std::vector<ic_time_model>> Models(const HardwarePlugin& hardware,
+                                                  const std::vector<ic_phase_cost>& records) {
+  std::vector<ic_time_model> models(records.size());
+  const absl::Status status = hardware.PhaseTimeModels(TestDevice(), Execution(), records.data(),
+                                                       records.size(), models.data());
+  if (!status.ok()) return status;
+  return models;
+}
+
+TEST(PhaseTimeModel, RooflinePiecesAreItsRatesAndHalfSizes) {
+  const auto plugin = Load(BuildPluginDir(), "roofline");
+  ASSERT_NE(plugin, nullptr);
+  const HardwarePlugin roofline(plugin);
+  // ffn_up, 1e12 FLOPs and 1e8 weight bytes, on TestDevice (bf16 1e15 FLOP/s, 3e12 B/s) at
+  // Execution() (matmul 0.7 reaching half at 1e9 FLOPs, bandwidth 0.8 at 1e6 bytes, 3 us):
+  //   compute piece: 1 / (1e15 x 0.7) s per FLOP, constant 1e9 / 0.7e15 s (the half size);
+  //   memory piece: 1 / (3e12 x 0.8) s per byte, constant 1e6 / 2.4e12 s; overhead 3e-6 s.
+  const absl::StatusOr<std::vector<ic_time_model>> models = Models(roofline, Records());
+  ASSERT_TRUE(models.ok()) << models.status();
+  const ic_time_model* model = &(*models)[0];
+  ASSERT_EQ(model->piece_count, 2u);
+  EXPECT_DOUBLE_EQ(model->pieces[0].s_per_matrix_flop, 1 / 0.7e15);
+  EXPECT_DOUBLE_EQ(model->pieces[0].constant_s, 1e9 / 0.7e15);
+  EXPECT_EQ(model->pieces[0].s_per_vector_flop, 0);  // no vector FLOPs in the record
+  EXPECT_EQ(model->pieces[0].s_per_weight_byte, 0);
+  EXPECT_DOUBLE_EQ(model->pieces[1].s_per_weight_byte, 1 / 2.4e12);
+  EXPECT_DOUBLE_EQ(model->pieces[1].s_per_kv_read_byte, 1 / 2.4e12);
+  EXPECT_DOUBLE_EQ(model->pieces[1].constant_s, 1e6 / 2.4e12);
+  EXPECT_EQ(model->pieces[1].s_per_matrix_flop, 0);
+  EXPECT_DOUBLE_EQ(model->overhead_s, 3e-6);
+  // At the record: (1e12 + 1e9) / 0.7e15 + 3e-6 (compute-bound), as PhaseTimes asserts above.
+  EXPECT_NEAR(ModelTime(*model, Records()[0]), 1.001e12 / 0.7e15 + 3e-6, 1e-15);
+}
+
+TEST(PhaseTimeModel, RooflineModelGivesPhaseTimeForRecordsOfTheSameSigns) {
+  const auto plugin = Load(BuildPluginDir(), "roofline");
+  ASSERT_NE(plugin, nullptr);
+  const HardwarePlugin roofline(plugin);
+  const std::vector<ic_phase_cost> records = Records();
+  const absl::StatusOr<std::vector<ic_time_model>> models = Models(roofline, records);
+  ASSERT_TRUE(models.ok()) << models.status();
+  for (size_t i = 0; i < records.size(); ++i) {
+    const ic_phase_cost& record = records[i];
+    const ic_time_model* model = &(*models)[i];
+    ASSERT_GT(model->piece_count, 0u);
+    // The record with its positive fields scaled (other GEMM shapes too): compute- and
+    // memory-bound alike.
+    for (const double scale : {1e-6, 0.5, 1.0, 3.0, 1e4}) {
+      ic_phase_cost scaled = record;
+      scaled.matrix_flops *= scale;
+      scaled.vector_flops *= scale * 2;
+      scaled.weight_bytes *= scale;
+      scaled.kv_read_bytes *= scale * 5;
+      scaled.gemm_n = 17;
+      const absl::StatusOr<ic_phase_time> time =
+          roofline.PhaseTime(TestDevice(), Execution(), scaled);
+      ASSERT_TRUE(time.ok()) << time.status();
+      EXPECT_NEAR(ModelTime(*model, scaled), time->time_s, 1e-12 * time->time_s)
+          << record.phase << " x " << scale;
+    }
+  }
+}
+
+TEST(PhaseTimeModel, APluginWithoutTheEntryHasNoModel) {
+  // abi_v1_1_hardware's table ends before phase_times and phase_time_models (whose slot would
+  // abort the test).
+  const auto plugin = Load(BadPluginDir(), "abi_v1_1_hardware");
+  ASSERT_NE(plugin, nullptr);
+  const absl::StatusOr<std::vector<ic_time_model>> models =
+      Models(HardwarePlugin(plugin), Records());
+  ASSERT_TRUE(models.ok()) << models.status();
+  for (const ic_time_model& model : *models) EXPECT_EQ(model.piece_count, 0u);
+}
+
+TEST(PhaseTimeModel, ANonFiniteModelIsAnErrorNamingThePlugin) {
+  const auto plugin = Load(BadPluginDir(), "abi_nan_model");
+  ASSERT_NE(plugin, nullptr);
+  const absl::StatusOr<std::vector<ic_time_model>> models =
+      Models(HardwarePlugin(plugin), Records());
+  ASSERT_FALSE(models.ok());
+  EXPECT_TRUE(Contains(models.status().message(), "abi_nan_model")) << models.status();
+  EXPECT_TRUE(Contains(models.status().message(), "ffn_up")) << models.status();
+  EXPECT_TRUE(Contains(models.status().message(), "nan")) << models.status();
+}
+
+TEST(PhaseTimeModel, ARefusedRecordIsAnErrorNamingThePhase) {
+  const auto plugin = Load(BuildPluginDir(), "roofline");
+  ASSERT_NE(plugin, nullptr);
+  std::vector<ic_phase_cost> records = Records();
+  records[1].kv_read_bytes = -1;  // qk_scores: the roofline refuses it
+  const absl::StatusOr<std::vector<ic_time_model>> models = Models(HardwarePlugin(plugin), records);
+  ASSERT_FALSE(models.ok());
+  EXPECT_TRUE(Contains(models.status().message(), "qk_scores")) << models.status();
+  EXPECT_TRUE(Contains(models.status().message(), "kv_read_bytes")) << models.status();
 }
 
 }  // namespace

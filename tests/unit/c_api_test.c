@@ -33,7 +33,7 @@ int main(void) {
     fprintf(stderr, "create failed: %s\n", infercost_last_error(NULL));
     return 1;
   }
-  CHECK(strstr(infercost_version(), "plugin ABI 1.4") != NULL);
+  CHECK(strstr(infercost_version(), "plugin ABI 1.5") != NULL);
 
   char* report = NULL;
   CHECK(infercost_evaluate(ctx, "{}", &report) == INFERCOST_OK);

@@ -104,7 +104,7 @@ TEST(CommandLineTest, HelpAndVersionGoToOutWithStatusZero) {
   EXPECT_THAT(help.err, IsEmpty());
   Parsed version = Parse({"--version"});
   EXPECT_EQ(version.exit, 0);
-  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1.4"));
+  EXPECT_THAT(version.out, HasSubstr("plugin ABI 1.5"));
 }
 
 TEST(CommandLineTest, UsageErrorsAreStatusTwoWithAMessage) {

@@ -63,9 +63,13 @@ TEST(DecodeAttentionBasis, PlansTwoStepsInOneStairAndOneInAnother) {
   ASSERT_TRUE(basis.Plan(499, {&stairs, 1}));
   EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 12, 499}));
   // The third point's stair is [269, 499]: checked in its middle, 269 + 230 / 2 = 384, unless a
-  // step of it was checked already.
-  EXPECT_EQ(basis.FarStairCheck(499, 250), 384);
+  // step of it was checked already, or the check lies in the middle stair [13, 268] (with two
+  // breaks that change the records alike, a bend at each would show there).
+  EXPECT_EQ(basis.FarStairCheck(499, 5), 384);
   EXPECT_EQ(basis.FarStairCheck(499, 300), 0);
+  EXPECT_EQ(basis.FarStairCheck(499, 250), 0);
+  EXPECT_EQ(basis.FarStairCheck(499, 13), 0);
+  EXPECT_EQ(basis.FarStairCheck(499, 268), 0);
   // A break at step 2 (every 10 steps): [1, 1] is one step, so the stair [2, 11] and step 1.
   const Staircase early{2, 10, 50};
   ASSERT_TRUE(basis.Plan(100, {&early, 1}));

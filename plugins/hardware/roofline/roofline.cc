@@ -194,6 +194,38 @@ class Roofline final : public sdk::Hardware {
     for (size_t i = 0; i < count; ++i) out[i] = Time(device, execution, costs[i]);
   }
 
+  // The same time as overhead + max(compute piece, memory piece) (ABI 1.5): a size-dependent
+  // efficiency eff_max x size / (size + half) makes size / (rate x efficiency) equal to
+  // (size + half) / (rate x eff_max), affine in the size wherever the size stays positive.
+  bool PhaseTimeModel(const ic_device& device, const ic_execution& execution,
+                      const ic_phase_cost& cost, ic_time_model& out) override {
+    ValidateDevice(device);
+    ValidateExecution(execution);
+    ValidateCost(cost);
+    out.piece_count = 2;
+    ic_time_piece& compute = out.pieces[0];
+    ic_time_piece& memory = out.pieces[1];
+    const double bytes = sdk::HbmBytes(cost);
+    if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return true;  // 0 s
+    const double matrix_peak = RequiredMatrixPeak(device, execution, cost);
+    if (cost.matrix_flops > 0) {
+      const double rate = matrix_peak * execution.matmul_efficiency;
+      compute.s_per_matrix_flop = 1 / rate;
+      compute.constant_s = execution.matmul_half_flops / rate;
+    }
+    if (cost.vector_flops > 0) {
+      compute.s_per_vector_flop = 1 / (device.vector_flops_per_s * execution.matmul_efficiency);
+    }
+    if (bytes > 0) {
+      const double rate = device.memory_bandwidth_bytes_per_s * execution.bandwidth_efficiency;
+      memory.s_per_weight_byte = memory.s_per_kv_read_byte = memory.s_per_kv_write_byte =
+          memory.s_per_activation_byte = 1 / rate;
+      memory.constant_s = execution.bandwidth_half_bytes / rate;
+    }
+    out.overhead_s = execution.kernel_overhead_s;
+    return true;
+  }
+
   // A collective is a kernel too: the link model (ring / tree alpha-beta) plus the engine's
   // fixed per-kernel overhead, as for any other phase.
   double CollectiveTime(const ic_device& device, const ic_execution& execution,
@@ -261,16 +293,9 @@ class Roofline final : public sdk::Hardware {
   }
 
  private:
-  // PhaseTime of a record on a device and execution already checked.
-  static ic_phase_time Time(const ic_device& device, const ic_execution& execution,
-                            const ic_phase_cost& cost) {
-    ValidateCost(cost);
-    ic_phase_time time{};
-    time.struct_size = sizeof(ic_phase_time);
-    time.bound = IC_BOUND_MEMORY;
-    const double bytes = sdk::HbmBytes(cost);
-    if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
-
+  // The matrix peak `cost` runs at; an error where the device has no rate for work it holds.
+  static double RequiredMatrixPeak(const ic_device& device, const ic_execution& execution,
+                                   const ic_phase_cost& cost) {
     const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));
     if (cost.matrix_flops > 0 && matrix_peak <= 0) {
       Reject(
@@ -282,6 +307,20 @@ class Roofline final : public sdk::Hardware {
           "device.vector_flops_per_s = 0 but the phase has vector FLOPs; set the device's "
           "non-matrix peak in the hardware preset");
     }
+    return matrix_peak;
+  }
+
+  // PhaseTime of a record on a device and execution already checked.
+  static ic_phase_time Time(const ic_device& device, const ic_execution& execution,
+                            const ic_phase_cost& cost) {
+    ValidateCost(cost);
+    ic_phase_time time{};
+    time.struct_size = sizeof(ic_phase_time);
+    time.bound = IC_BOUND_MEMORY;
+    const double bytes = sdk::HbmBytes(cost);
+    if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
+
+    const double matrix_peak = RequiredMatrixPeak(device, execution, cost);
     const double matmul_efficiency = AchievedEfficiency(
         execution.matmul_efficiency, execution.matmul_half_flops, cost.matrix_flops);
     const double bandwidth_efficiency =
@@ -305,5 +344,5 @@ class Roofline final : public sdk::Hardware {
 
 }  // namespace
 
-INFERCOST_PLUGIN(Roofline, "roofline", "1.1.0", "infercost",
+INFERCOST_PLUGIN(Roofline, "roofline", "1.2.0", "infercost",
                  "roofline timing: max(compute, memory) + kernel overhead; ring/tree collectives")

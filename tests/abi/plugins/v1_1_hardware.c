@@ -74,6 +74,21 @@ static ic_error* PhaseTimes(void* inst, const ic_device* device, const ic_execut
   abort(); /* beyond this table's struct_size: the host must never call it */
 }
 
+static ic_error* PhaseTimeModels(void* instance, const ic_device* device,
+                                 const ic_execution* execution, const ic_phase_cost* costs,
+                                 uint64_t count, uint64_t cost_size, ic_time_model* out,
+                                 uint64_t model_size) {
+  (void)instance;
+  (void)device;
+  (void)execution;
+  (void)costs;
+  (void)count;
+  (void)cost_size;
+  (void)out;
+  (void)model_size;
+  abort(); /* beyond this table's struct_size: the host must never call it */
+}
+
 static const ic_hardware_table hardware_table = {
     offsetof(ic_hardware_table, phase_times), /* the 1.1 table: 48 bytes */
     0,
@@ -83,6 +98,7 @@ static const ic_hardware_table hardware_table = {
     CollectiveTime,
     CountDevices,
     PhaseTimes,
+    PhaseTimeModels,
 };
 
 static const ic_plugin plugin = {

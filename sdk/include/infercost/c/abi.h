@@ -21,7 +21,7 @@ extern "C" {
 #endif
 
 #define INFERCOST_ABI_MAJOR 1
-#define INFERCOST_ABI_MINOR 4
+#define INFERCOST_ABI_MINOR 5
 
 /* Name of the one symbol every plugin library exports. */
 #define INFERCOST_PLUGIN_ENTRY_SYMBOL "infercost_plugin_entry"

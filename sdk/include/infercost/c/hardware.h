@@ -9,6 +9,7 @@
  *   ic_phase_time time = {sizeof time};
  *   ic_error* err = t->phase_time(instance, &device, &execution, &cost, &time);
  *   // 1.3: many records per call (phase_times), when the table has it
+ *   // 1.5: records' times as maxima of affine pieces of their fields (phase_time_models)
  */
 #ifndef INFERCOST_C_HARDWARE_H_
 #define INFERCOST_C_HARDWARE_H_
@@ -95,6 +96,33 @@ typedef struct ic_phase_time {
   double time_s; /* the phase's wall time on the device */
 } ic_phase_time;
 
+/* 1.5: one affine piece of a record's time: constant_s plus seconds per unit of each of the
+ * record's timed fields (comm_bytes are timed as collectives, not here). */
+typedef struct ic_time_piece {
+  double constant_s;
+  double s_per_matrix_flop;
+  double s_per_vector_flop;
+  double s_per_weight_byte;
+  double s_per_kv_read_byte;
+  double s_per_kv_write_byte;
+  double s_per_activation_byte;
+} ic_time_piece;
+
+#define IC_TIME_MODEL_MAX_PIECES 4
+
+/* 1.5: a record's time on the device as overhead_s + the largest of piece_count affine pieces
+ * (e.g. the roofline: a compute piece and a memory piece), valid for every record of the same
+ * phase whose timed fields are, field by field, zero where the given record's are zero and
+ * positive where they are positive, whatever its other fields (GEMM shape, params) hold.
+ * piece_count 0: the plugin has no such model for this record (the host then asks phase_time at
+ * each step it needs). */
+typedef struct ic_time_model {
+  uint32_t struct_size;
+  uint32_t piece_count; /* 0 .. IC_TIME_MODEL_MAX_PIECES */
+  double overhead_s;    /* added to the largest piece, as ic_phase_time.overhead_s */
+  ic_time_piece pieces[IC_TIME_MODEL_MAX_PIECES];
+} ic_time_model;
+
 typedef int32_t ic_collective_op;
 enum {
   IC_COLLECTIVE_ALL_REDUCE = 0,
@@ -139,6 +167,16 @@ typedef struct ic_hardware_table {
   ic_error* (*phase_times)(void* instance, const ic_device* device, const ic_execution* execution,
                            const ic_phase_cost* costs, uint64_t count, uint64_t cost_size,
                            ic_phase_time* out, uint64_t time_size);
+  /* ---- 1.5: used when IC_HAS_FIELD says the table holds it and it is non-NULL ---- */
+  /* The time phase_time gives each of `count` records, as a maximum of affine pieces of its
+   * fields (see ic_time_model: for which other records it holds): `costs` `cost_size` bytes
+   * apart as in phase_times, out[i] (`model_size` bytes apart, struct_size set by the host)
+   * receives record i's model, piece_count 0 where its time is not of that form. A host sums
+   * the decode steps' times with them in closed form instead of timing every step. */
+  ic_error* (*phase_time_models)(void* instance, const ic_device* device,
+                                 const ic_execution* execution, const ic_phase_cost* costs,
+                                 uint64_t count, uint64_t cost_size, ic_time_model* out,
+                                 uint64_t model_size);
 } ic_hardware_table;
 
 IC_STATIC_ASSERT(offsetof(ic_device, compute_units) + 8 == 192, "ic_device v1.0 layout is frozen");
@@ -163,7 +201,15 @@ IC_STATIC_ASSERT(offsetof(ic_hardware_table, count_devices) + 8 == 48,
 
 /* ---- v1.3 additions ---- */
 IC_STATIC_ASSERT(offsetof(ic_hardware_table, phase_times) == 48, "hardware table v1.3");
-IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 56, "ic_hardware_table v1.3 layout");
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, phase_times) + 8 == 56,
+                 "ic_hardware_table v1.3 layout is frozen");
+
+/* ---- v1.5 additions ---- */
+IC_STATIC_ASSERT(sizeof(ic_time_piece) == 56, "ic_time_piece v1.5 layout");
+IC_STATIC_ASSERT(offsetof(ic_time_model, pieces) == 16, "ic_time_model v1.5 layout");
+IC_STATIC_ASSERT(sizeof(ic_time_model) == 240, "ic_time_model v1.5 layout");
+IC_STATIC_ASSERT(offsetof(ic_hardware_table, phase_time_models) == 56, "hardware table v1.5");
+IC_STATIC_ASSERT(sizeof(ic_hardware_table) == 64, "ic_hardware_table v1.5 layout");
 
 #ifdef __cplusplus
 } /* extern "C" */

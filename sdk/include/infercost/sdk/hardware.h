@@ -8,6 +8,9 @@
 //     // Optional (ABI 1.3): many records per call, e.g. to check the device once.
 //     void PhaseTimes(const ic_device&, const ic_execution&, const ic_phase_cost*, size_t,
 //                     ic_phase_time*) override;
+//     // Optional (ABI 1.5): the time as overhead + the largest of affine pieces of the fields.
+//     bool PhaseTimeModel(const ic_device&, const ic_execution&, const ic_phase_cost&,
+//                         ic_time_model&) override;
 //   };
 //   INFERCOST_PLUGIN(MyChip, "mychip", "1.0.0", "ACME", "ACME X1 timing model");
 #ifndef INFERCOST_SDK_HARDWARE_H_
@@ -41,6 +44,15 @@ class Hardware {
   virtual void PhaseTimes(const ic_device& device, const ic_execution& execution,
                           const ic_phase_cost* costs, size_t count, ic_phase_time* out) {
     for (size_t i = 0; i < count; ++i) out[i] = PhaseTime(device, execution, costs[i]);
+  }
+  // `cost`'s time (what PhaseTime gives) as out.overhead_s + the largest of out.piece_count
+  // affine pieces of its timed fields, holding for every record of its phase with the same
+  // fields zero and the same positive (ABI 1.5 phase_time_models; see ic_time_model). Return
+  // false (the default) where the time is not of that form: the host then calls PhaseTime at
+  // every decode step it sums. `out` arrives zeroed with struct_size set.
+  virtual bool PhaseTimeModel(const ic_device& /*device*/, const ic_execution& /*execution*/,
+                              const ic_phase_cost& /*cost*/, ic_time_model& /*out*/) {
+    return false;
   }
   virtual double CollectiveTime(const ic_device& device, const ic_execution& execution,
                                 const ic_collective& collective) = 0;

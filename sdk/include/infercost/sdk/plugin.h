@@ -399,6 +399,49 @@ struct Trampolines {
       }
     });
   }
+  // 1.5: each record's time as a maximum of affine pieces, or piece_count 0; the host's records
+  // `cost_size` bytes apart (widened when smaller than this SDK's) and its models `model_size`
+  // bytes apart (at least this SDK's: a model has no older layout).
+  static ic_error* PhaseTimeModels(void* instance, const ic_device* device,
+                                   const ic_execution* execution, const ic_phase_cost* costs,
+                                   uint64_t count, uint64_t cost_size, ic_time_model* out,
+                                   uint64_t model_size) noexcept {
+    return Call<T>(instance, [&] {
+      RequireV1Size(device, "device");
+      RequireV1Size(execution, "execution");
+      if (count == 0) return;
+      RequireNonNull(costs, "costs");
+      RequireNonNull(out, "time models out-pointer");
+      if (cost_size < IC_PHASE_COST_V1_0_SIZE || model_size < sizeof(ic_time_model)) {
+        throw Error(IC_STATUS_INVALID_ARGUMENT, "phase_time_models: record size " +
+                                                    std::to_string(cost_size) + " / model size " +
+                                                    std::to_string(model_size) + " below " +
+                                                    std::to_string(IC_PHASE_COST_V1_0_SIZE) +
+                                                    " / " + std::to_string(sizeof(ic_time_model)));
+      }
+      ic_device device_storage;
+      const ic_device& wide_device = WidenedRef(*device, device_storage);
+      const char* cost_bytes = reinterpret_cast<const char*>(costs);
+      char* out_bytes = reinterpret_cast<char*>(out);
+      for (uint64_t i = 0; i < count; ++i) {
+        const auto* cost = reinterpret_cast<const ic_phase_cost*>(cost_bytes + i * cost_size);
+        RequireV1Size(cost, "cost");
+        ic_phase_cost cost_storage;
+        ic_time_model model{};
+        model.struct_size = sizeof(ic_time_model);
+        const bool has = Object<T>(instance).PhaseTimeModel(wide_device, *execution,
+                                                            WidenedRef(*cost, cost_storage), model);
+        if (!has) model.piece_count = 0;
+        if (model.piece_count > IC_TIME_MODEL_MAX_PIECES) {
+          throw Error(IC_STATUS_INTERNAL, "time model of " + std::to_string(model.piece_count) +
+                                              " pieces; at most " +
+                                              std::to_string(IC_TIME_MODEL_MAX_PIECES));
+        }
+        model.struct_size = sizeof(ic_time_model);
+        std::memcpy(out_bytes + i * model_size, &model, sizeof(ic_time_model));
+      }
+    });
+  }
   static ic_error* CollectiveTime(void* instance, const ic_device* device,
                                   const ic_execution* execution, const ic_collective* collective,
                                   double* seconds) noexcept {
@@ -441,7 +484,8 @@ const void* KindTable() noexcept {
                                             &Tr::PhaseTime,
                                             &Tr::CollectiveTime,
                                             &Tr::CountDevices,
-                                            &Tr::PhaseTimes};
+                                            &Tr::PhaseTimes,
+                                            &Tr::PhaseTimeModels};
     return &table;
   }
 }
