@@ -106,7 +106,8 @@ struct ThreadBuffers {
   std::vector<AttentionSlice> prefill_attention;
   MemoryBuffers memory;
   PerGpuDecodeHook hook;
-  Scenario wave_scenario;  // a wave's scenario (copied over: its capacity reused)
+  std::vector<double> at_mean_seconds;  // each attention record's time at the mean step
+  Scenario wave_scenario;               // a wave's scenario (copied over: its capacity reused)
   Estimate wave;
   std::shared_ptr<const registry::Hardware> device;  // the last timer's, shared while unchanged
 };
@@ -169,15 +170,25 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
   // attention repeats every step; attention is timed at each step's context (k = 1 .. output-1
   // at input + k), phase by phase so that the closed-form sum sees where each phase's time
   // changes regime.
+  // Each record's time at the mean step (the hook's values of it; the sum values the records
+  // that do not change with the step from these), and their total.
+  ThreadBuffers& buffers = Buffers();
+  std::vector<double>& at_mean_seconds = buffers.at_mean_seconds;
+  at_mean_seconds.clear();
   double attention_at_mean = 0;
   for (const AttentionSlice& slice : at_mean) {
-    ASSIGN_OR_RETURN(double t, timer.TimePhases(slice.phases, static_cast<double>(slice.layers)));
+    const size_t first = at_mean_seconds.size();
+    RETURN_IF_ERROR(
+        timer.TimeEachPhase(slice.phases, static_cast<double>(slice.layers), at_mean_seconds));
+    double t = 0;  // the slice's, summed as TimePhases does
+    for (size_t i = first; i < at_mean_seconds.size(); ++i) t += at_mean_seconds[i];
     attention_at_mean += t;
   }
   const int64_t steps = s.output_tokens - 1;
-  PerGpuDecodeHook& hook = Buffers().hook;
+  PerGpuDecodeHook& hook = buffers.hook;
   hook.per_gpu = decode;
   hook.per_gpu_attention = &at_mean;
+  hook.per_gpu_values = &at_mean_seconds;
   hook.values = [&](const std::vector<AttentionSlice>& per_gpu,
                     std::vector<double>& seconds) -> absl::Status {
     for (const AttentionSlice& slice : per_gpu) {

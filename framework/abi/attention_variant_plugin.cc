@@ -26,8 +26,33 @@ struct SinkState {
   ic_error* issued = nullptr;  // the error handed to the plugin for the first bad record
 };
 
+// A record of a working plugin (every one on the hot path): well formed, an attention phase,
+// its weights held by no more GPUs than the group has. Decided inline, without a Status.
+bool Acceptable(const ic_phase_cost& cost, int64_t tensor_parallel) {
+  return sdk::PhaseRecordValid(cost) && sdk::IsAttentionPhase(cost.phase) &&
+         (!IC_HAS_FIELD(&cost, ic_phase_cost, weight_copies) ||
+          cost.weight_copies <= static_cast<double>(tensor_parallel));
+}
+
+// Appends what the plugin's record holds: fields of newer minors are ignored, those it predates
+// (1.2's weight_copies for a 1.0 or 1.1 record) stay zero.
+void Append(const ic_phase_cost& cost, std::vector<ic_phase_cost>& phases) {
+  ic_phase_cost& copy = phases.emplace_back();  // zeroed
+  if (cost.struct_size >= sizeof(ic_phase_cost)) {
+    std::memcpy(&copy, &cost, sizeof(ic_phase_cost));  // the common case: a fixed-size copy
+  } else {
+    std::memcpy(&copy, &cost, cost.struct_size);
+  }
+  copy.struct_size = sizeof(ic_phase_cost);
+}
+
 ic_error* Collect(void* context, const ic_phase_cost* cost) {
   auto* state = static_cast<SinkState*>(context);
+  if (cost != nullptr && Acceptable(*cost, state->tensor_parallel)) [[likely]] {
+    Append(*cost, state->phases);
+    return nullptr;
+  }
+  // What is wrong with it, in the order the checks are documented.
   absl::Status status = cost == nullptr ? absl::InvalidArgumentError("null phase record")
                                         : CheckPhaseCost(*cost, state->plugin_name);
   if (status.ok() && IC_HAS_FIELD(cost, ic_phase_cost, weight_copies) &&
@@ -52,16 +77,7 @@ ic_error* Collect(void* context, const ic_phase_cost* cost) {
     }
     return MakeHostError(static_cast<ic_status_code>(status.code()), std::string(status.message()));
   }
-  // What the plugin's record holds: fields of newer minors are ignored, those it predates
-  // (1.2's weight_copies for a 1.0 or 1.1 record) stay zero.
-  ic_phase_cost copy{};
-  if (cost->struct_size >= sizeof(ic_phase_cost)) {
-    std::memcpy(&copy, cost, sizeof(ic_phase_cost));  // the common case: a fixed-size copy
-  } else {
-    std::memcpy(&copy, cost, cost->struct_size);
-  }
-  copy.struct_size = sizeof(ic_phase_cost);
-  state->phases.push_back(copy);
+  Append(*cost, state->phases);  // (not reached: Acceptable and the checks above agree)
   return nullptr;
 }
 

@@ -146,7 +146,7 @@ bool DecodeAttentionBasis::Fit() {
       const ic_phase_cost& a = taken_[0][s].phases[p];
       const ic_phase_cost& b = taken_[1][s].phases[p];
       const ic_phase_cost& c = taken_[2][s].phases[p];
-      Record r;
+      Record& r = records_.emplace_back();  // (a failed fit leaves records_ unused)
       r.base = a;
       r.layers = taken_[0][s].layers;
       for (size_t f = 0; f < kDoubleFields.size(); ++f) {
@@ -179,7 +179,6 @@ bool DecodeAttentionBasis::Fit() {
       for (size_t f = 0; f < kIntFields.size(); ++f) {
         if (r.int_per_step[f] != 0 || r.int_per_break[f] != 0) r.changing_ints |= 1u << f;
       }
-      records_.push_back(r);
     }
   }
   return true;
@@ -229,9 +228,11 @@ bool DecodeAttentionBasis::Matches(int64_t step,
       const Record& record = records_[r++];
       for (size_t f = 0; f < kDoubleFields.size(); ++f) {
         const double base = record.base.*kDoubleFields[f];
+        const double actual = cost.*kDoubleFields[f];
+        // A field that does not change, found unchanged (most of them): nothing to weigh.
+        if ((record.changing_doubles & (1u << f)) == 0 && actual == base) continue;
         const double predicted = base + record.per_step[f] * static_cast<double>(dk) +
                                  record.per_break[f] * static_cast<double>(dn);
-        const double actual = cost.*kDoubleFields[f];
         const double scale = std::max({std::fabs(base), std::fabs(predicted), std::fabs(actual)});
         if (!(std::fabs(actual - predicted) <= kRelativeTolerance * scale)) return false;
       }

@@ -480,9 +480,10 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
   int64_t basis_evaluations = 0;
+  bool checked_on_hook_step = false;
   if (declared) {
     ASSIGN_OR_RETURN(use_basis, FitDecodeBasis(per_gpu_decode, known_breaks, hook, evaluated, basis,
-                                               basis_evaluations));
+                                               basis_evaluations, checked_on_hook_step));
     split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
     if (split && hook->value_models) {
       ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, *hook));
@@ -491,12 +492,12 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   if (modelled && basis.StairCount() <= kMostStairsSummedOneByOne) {
     // Every value in closed form: nothing sampled beyond the basis's evaluations.
     SumModelledStairs(basis, steps, *hook);
-    RETURN_IF_ERROR(AddConstantRecords(basis, steps, *hook));
+    RETURN_IF_ERROR(AddConstantRecords(basis, steps, checked_on_hook_step, *hook));
     return basis_evaluations;
   }
   ASSIGN_OR_RETURN(const SumStats stats,
                    SumPiecewiseAffine(1, steps, attention_at, add, known_breaks));
-  if (split) RETURN_IF_ERROR(AddConstantRecords(basis, steps, *hook));
+  if (split) RETURN_IF_ERROR(AddConstantRecords(basis, steps, checked_on_hook_step, *hook));
   return stats.samples;
 }
 
@@ -508,14 +509,22 @@ Step Pipeline::DecodeStepAt(const Step& per_gpu_decode, int64_t k) const {
   return step;
 }
 
-absl::StatusOr<bool> Pipeline::FitDecodeBasis(
-    const Step& per_gpu_decode, const DeclaredBreaks& breaks, const PerGpuDecodeHook* hook,
-    std::vector<AttentionSlice>& scratch, DecodeAttentionBasis& basis, int64_t& evaluated) const {
+absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
+                                              const DeclaredBreaks& breaks,
+                                              const PerGpuDecodeHook* hook,
+                                              std::vector<AttentionSlice>& scratch,
+                                              DecodeAttentionBasis& basis, int64_t& evaluated,
+                                              bool& checked_on_hook_step) const {
+  checked_on_hook_step = false;
   const int64_t steps = scenario_->output_tokens - 1;
   if (!basis.Plan(steps, breaks)) return false;
   for (size_t i = 0; i < basis.points().size(); ++i) {
-    RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, basis.points()[i]), scratch));
-    ++evaluated;
+    // (a point equal to the one before, where no staircase cuts the range, is in `scratch`)
+    if (i == 0 || basis.points()[i] != basis.points()[i - 1]) {
+      RETURN_IF_ERROR(
+          AttentionByClassInto(DecodeStepAt(per_gpu_decode, basis.points()[i]), scratch));
+      ++evaluated;
+    }
     basis.Take(i, scratch);
   }
   if (!basis.Fit()) return false;
@@ -536,6 +545,7 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(
     check = &scratch;
   }
   if (!basis.Matches(check_step, *check)) return false;
+  checked_on_hook_step = hook != nullptr && check == hook->per_gpu_attention;
   const int64_t far_check = basis.FarStairCheck(steps, check_step);
   if (far_check == 0) return true;
   RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, far_check), scratch));
@@ -597,14 +607,22 @@ absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& b
 }
 
 absl::Status Pipeline::AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
-                                          PerGpuDecodeHook& hook) const {
-  // The records that do not change with the step, valued once.
-  basis.At(1, hook.step_attention, DecodeAttentionBasis::Records::kConstant);
+                                          bool use_per_gpu_values, PerGpuDecodeHook& hook) const {
+  // The records that do not change with the step, valued once: as the caller valued them on
+  // its step (where the basis was checked), or asked of the hook.
   std::vector<double>& constants = hook.step_values;
   constants.clear();
-  RETURN_IF_ERROR(hook.values(hook.step_attention, constants));
   size_t varying = 0;
   for (size_t r = 0; r < basis.records(); ++r) varying += basis.varying(r) ? 1 : 0;
+  if (use_per_gpu_values && hook.per_gpu_values != nullptr &&
+      hook.per_gpu_values->size() == basis.records()) {
+    for (size_t r = 0; r < basis.records(); ++r) {
+      if (!basis.varying(r)) constants.push_back((*hook.per_gpu_values)[r]);
+    }
+  } else {
+    basis.At(1, hook.step_attention, DecodeAttentionBasis::Records::kConstant);
+    RETURN_IF_ERROR(hook.values(hook.step_attention, constants));
+  }
   if (constants.size() + varying != basis.records() || hook.sums.size() > varying) {
     return absl::InternalError(
         "a decode hook valued per record gave a different number of values than records");

@@ -48,6 +48,10 @@ struct PerGpuDecodeHook {
   // The attention of `per_gpu` itself (a decode step), when already evaluated: a step of the sum
   // equal to it is not evaluated again (the sum's first probe is the mean context's step).
   const std::vector<AttentionSlice>* per_gpu_attention = nullptr;
+  // The values `values` gives per_gpu_attention's records, when the caller has them (one per
+  // record, in order: values_per_record): the records that do not change with the step are
+  // then valued from these (the basis checked them on that step) instead of asked again.
+  const std::vector<double>* per_gpu_values = nullptr;
   std::function<absl::Status(const std::vector<AttentionSlice>& per_gpu,
                              std::vector<double>& values)>
       values;
@@ -167,11 +171,14 @@ class Pipeline {
   absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
                                       const PerGpuDecodeHook* hook,
                                       std::vector<AttentionSlice>& scratch,
-                                      DecodeAttentionBasis& basis, int64_t& evaluated) const;
+                                      DecodeAttentionBasis& basis, int64_t& evaluated,
+                                      bool& checked_on_hook_step) const;
   // After a sum of the records that change with the step only: the others' hook values x
   // `steps` added, and hook.sums put in record order.
+  // With `use_per_gpu_values`, the constant records' values are hook.per_gpu_values' (the
+  // basis was checked on hook.per_gpu's step).
   absl::Status AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
-                                  PerGpuDecodeHook& hook) const;
+                                  bool use_per_gpu_values, PerGpuDecodeHook& hook) const;
   // Fills hook.modelled from hook.value_models for every record of `basis` that changes with the
   // step: false (nothing to use) where one has no model or may change its fields' signs.
   // The sums of hook.modelled over steps 1 .. `steps` in closed form, stair by stair (in each,

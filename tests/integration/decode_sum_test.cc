@@ -161,6 +161,14 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  // 5,000 + 3,000 tokens: contexts 5,001 .. 7,999, past the last split break (4,097): no break
+  // in the range, so the basis is the two ends (steps 1 and 2,999) and the check the mean step
+  // (context 5,000 + 1,500: step 1,500, evaluated for the summary): 2 steps evaluated.
+  r.input_tokens = 5000;
+  r.output_tokens = 3000;
+  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
 }
 
 TEST(DecodeSum, LargestConcurrencyIsTheLastThatFits) {
