@@ -151,6 +151,7 @@ bool DecodeAttentionBasis::Fit() {
       r.layers = taken_[0][s].layers;
       for (size_t f = 0; f < kDoubleFields.size(); ++f) {
         const auto field = kDoubleFields[f];
+        if (b.*field == a.*field && c.*field == a.*field) continue;  // constant: 0 and 0
         r.per_step[f] = (b.*field - a.*field) / static_cast<double>(steps);
         if (breaks != 0) {
           r.per_break[f] = (c.*field - a.*field - r.per_step[f] * static_cast<double>(far_steps)) /
@@ -159,6 +160,7 @@ bool DecodeAttentionBasis::Fit() {
       }
       for (size_t f = 0; f < kIntFields.size(); ++f) {
         const auto field = kIntFields[f];
+        if (b.*field == a.*field && c.*field == a.*field) continue;  // constant: 0 and 0
         if (!ExactStep(a.*field, b.*field, steps, r.int_per_step[f])) return false;
         // What the far point holds beyond the steps' change: the breaks' (none without any).
         int64_t along = 0;
