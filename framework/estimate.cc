@@ -107,7 +107,12 @@ struct ThreadBuffers {
   MemoryBuffers memory;
   PerGpuDecodeHook hook;
   std::vector<double> at_mean_seconds;  // each attention record's time at the mean step
-  Scenario wave_scenario;               // a wave's scenario (copied over: its capacity reused)
+  // The attention of the memory model's last decode step (the end of the answer), when the
+  // batch's memory model evaluated it: a point the decode sum's basis may take.
+  std::vector<AttentionSlice> end_attention;
+  Step end_step;
+  bool has_end_attention = false;
+  Scenario wave_scenario;  // a wave's scenario (copied over: its capacity reused)
   Estimate wave;
   std::shared_ptr<const registry::Hardware> device;  // the last timer's, shared while unchanged
 };
@@ -157,6 +162,16 @@ void ResetKeepingCapacity(Estimate& e) {
   e.kv_bytes_per_token_per_gpu = 0;
 }
 
+// `from` into `to`, whose slices' capacity is reused.
+void CopySlices(const std::vector<AttentionSlice>& from, std::vector<AttentionSlice>& to) {
+  to.resize(from.size());
+  for (size_t i = 0; i < from.size(); ++i) {
+    to[i].layers = from[i].layers;
+    to[i].attention_class = from[i].attention_class;
+    to[i].phases.assign(from[i].phases.begin(), from[i].phases.end());
+  }
+}
+
 // Times one batch whose per-GPU ledgers and memory `e` holds (EstimateOneBatch): the two steps,
 // the exact decode sum, the summary's times, throughput and money, and in serving mode the
 // simulated server. `at_mean` is the attention of `decode` (the mean decode step).
@@ -189,6 +204,8 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
   hook.per_gpu = decode;
   hook.per_gpu_attention = &at_mean;
   hook.per_gpu_values = &at_mean_seconds;
+  hook.next_attention = buffers.has_end_attention ? &buffers.end_attention : nullptr;
+  hook.next_step = buffers.end_step;
   hook.values = [&](const std::vector<AttentionSlice>& per_gpu,
                     std::vector<double>& seconds) -> absl::Status {
     for (const AttentionSlice& slice : per_gpu) {
@@ -301,6 +318,7 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
 
   // Memory per GPU.
   Summary& summary = e.summary;
+  buffers.has_end_attention = false;
   ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
   if (wave_of > 0) {
     summary.memory.fits = true;
@@ -316,6 +334,13 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
                              buffers.memory);
     memory.Remember(e.prefill_per_gpu);  // the peak prefill step, unless chunked
     ASSIGN_OR_RETURN(summary.memory, memory.At(s.concurrency));
+    // The attention of the decode step it evaluated last (at the end of the answer), kept for
+    // the decode sum before the search below evaluates others.
+    if (buffers.memory.has_attention) {
+      CopySlices(buffers.memory.records.attention, buffers.end_attention);
+      buffers.end_step = buffers.memory.attention_step;
+      buffers.has_end_attention = true;
+    }
     if (known_max_concurrency >= 0 &&
         summary.memory.fits == (s.concurrency <= known_max_concurrency)) {
       summary.memory.max_concurrency = known_max_concurrency;

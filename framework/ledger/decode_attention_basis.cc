@@ -83,23 +83,32 @@ bool ExactStep(int64_t from, int64_t to, int64_t steps, int64_t& out) {
 
 }  // namespace
 
-bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks) {
+bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks,
+                                bool next_is_known) {
   if (steps < kFewestSteps) return false;
   has_stairs_ = false;
+  bool break_on_next = false;
   for (const Staircase& declared : breaks) {
     const Staircase in = InRange(declared, steps);
+    const Staircase with_next = InRange(declared, steps + 1);
+    if (with_next.count > 0 &&
+        with_next.first + (with_next.count - 1) * with_next.period == steps + 1) {
+      break_on_next = true;
+    }
     if (in.count == 0) continue;
     if (has_stairs_ && !SameBreaks(in, stairs_)) return false;  // two staircases: no basis
     stairs_ = in;
     has_stairs_ = true;
   }
+  // The far point: the last step, or the one after it where it is known and in the same stair.
+  const int64_t far = next_is_known && !break_on_next ? steps + 1 : steps;
   if (!has_stairs_) {
-    points_ = {1, steps, steps};
+    points_ = {1, far, far};
     return true;
   }
   // Two steps in one stair and one in another.
   if (stairs_.first - 1 >= 2) {  // the stair before the first break
-    points_ = {1, stairs_.first - 1, steps};
+    points_ = {1, stairs_.first - 1, far};
     return true;
   }
   const int64_t end = stairs_.count >= 2 ? stairs_.first + stairs_.period - 1 : steps;
@@ -109,7 +118,7 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
 }
 
 int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) const {
-  if (!has_stairs_ || points_[2] != steps) return 0;
+  if (!has_stairs_ || points_[2] < steps) return 0;  // the far point is not in the last stair
   const int64_t last_break = stairs_.first + (stairs_.count - 1) * stairs_.period;
   if (checked >= last_break && checked < steps) return 0;
   // Two or more breaks change the records alike (ABI 1.4): a check in a stair between two of
@@ -271,15 +280,22 @@ DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
 
 bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
   const Record& r = records_[record];
-  const Offset first = OffsetOf(1);
-  const Offset last = OffsetOf(steps);
+  Offset first;
+  Offset last;
+  bool ends_known = false;
   for (const size_t field : kTimedFields) {
     const double base = r.base.*kDoubleFields[field];
     const double per_step = r.per_step[field];
     const double per_break = r.per_break[field];
-    if (base == 0) {
-      if (per_step != 0 || per_break != 0) return false;
+    if (per_step == 0 && per_break == 0) {  // constant: keeps its sign
+      if (!(base >= 0)) return false;
       continue;
+    }
+    if (base == 0) return false;  // zero at points()[0], not elsewhere
+    if (!ends_known) {
+      first = OffsetOf(1);
+      last = OffsetOf(steps);
+      ends_known = true;
     }
     // Steps and breaks only grow with the step: with both changes of one sign the field is
     // monotone, so positive throughout when it is clearly positive at both ends.

@@ -31,9 +31,13 @@ class DecodeAttentionBasis {
   // plugin must have declared: the caller checks). False (no basis: evaluate every sample)
   // when the range is too short to gain from one, or more than one distinct staircase has
   // breaks in it.
-  bool Plan(int64_t steps, absl::Span<const Staircase> breaks);
+  // With `next_is_known` (the step after the last, steps + 1, is evaluated already and the
+  // breaks were declared up to it), that step serves as the far point in place of the last
+  // where no break falls on it: one evaluation fewer.
+  bool Plan(int64_t steps, absl::Span<const Staircase> breaks, bool next_is_known = false);
   // The steps to evaluate, in order: two in one stair, one in another (a third equal to the
-  // second when no staircase cuts the range).
+  // second when no staircase cuts the range). The last step's stair may hold steps + 1 (see
+  // Plan).
   const std::array<int64_t, 3>& points() const { return points_; }
   // A step to check in the stair of points()[2] besides it (its slope there is taken from the
   // first stair's: a break that also bends the records, a window filling, shows there), or 0

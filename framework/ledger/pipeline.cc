@@ -475,7 +475,9 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   DeclaredBreaks known_breaks;  // (a single step has nothing to cut)
   bool declared = false;
   if (steps >= 2) {
-    declared = DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + steps,
+    // Up to the step after the last where the basis may take that one as a point.
+    const int64_t last = steps + (NextStepKnown(per_gpu_decode, hook) ? 1 : 0);
+    declared = DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + last,
                                     known_breaks);
   }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
@@ -501,6 +503,11 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   return stats.samples;
 }
 
+bool Pipeline::NextStepKnown(const Step& per_gpu_decode, const PerGpuDecodeHook* hook) const {
+  return hook != nullptr && hook->next_attention != nullptr &&
+         DecodeStepAt(per_gpu_decode, scenario_->output_tokens) == hook->next_step;
+}
+
 Step Pipeline::DecodeStepAt(const Step& per_gpu_decode, int64_t k) const {
   Step step = per_gpu_decode;
   step.kind = IC_STAGE_DECODE;
@@ -517,15 +524,22 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
                                               bool& checked_on_hook_step) const {
   checked_on_hook_step = false;
   const int64_t steps = scenario_->output_tokens - 1;
-  if (!basis.Plan(steps, breaks)) return false;
+  const bool next_is_known = NextStepKnown(per_gpu_decode, hook);
+  if (!basis.Plan(steps, breaks, next_is_known)) return false;
+  const std::vector<AttentionSlice>* taken = nullptr;
   for (size_t i = 0; i < basis.points().size(); ++i) {
-    // (a point equal to the one before, where no staircase cuts the range, is in `scratch`)
-    if (i == 0 || basis.points()[i] != basis.points()[i - 1]) {
-      RETURN_IF_ERROR(
-          AttentionByClassInto(DecodeStepAt(per_gpu_decode, basis.points()[i]), scratch));
-      ++evaluated;
+    const int64_t k = basis.points()[i];
+    // (a point equal to the one before, where no staircase cuts the range, is taken again)
+    if (i == 0 || k != basis.points()[i - 1]) {
+      if (next_is_known && k == steps + 1) {
+        taken = hook->next_attention;
+      } else {
+        RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, k), scratch));
+        ++evaluated;
+        taken = &scratch;
+      }
     }
-    basis.Take(i, scratch);
+    basis.Take(i, *taken);
   }
   if (!basis.Fit()) return false;
   // The checks: the step the caller evaluated already where it is one of the sum's, else the

@@ -52,6 +52,11 @@ struct PerGpuDecodeHook {
   // record, in order: values_per_record): the records that do not change with the step are
   // then valued from these (the basis checked them on that step) instead of asked again.
   const std::vector<double>* per_gpu_values = nullptr;
+  // The attention of `next_step`, when the caller evaluated it already: where that is the step
+  // after the sum's last (context input + output, in per_gpu's layout: the memory model's end
+  // of the answer), the basis may take it as a point instead of evaluating the last step.
+  const std::vector<AttentionSlice>* next_attention = nullptr;
+  Step next_step;
   std::function<absl::Status(const std::vector<AttentionSlice>& per_gpu,
                              std::vector<double>& values)>
       values;
@@ -163,6 +168,8 @@ class Pipeline {
                                              PerGpuDecodeHook* hook) const;
   // Step k of the decode sum (context input + k) in `per_gpu_decode`'s layout.
   Step DecodeStepAt(const Step& per_gpu_decode, int64_t k) const;
+  // Whether `hook` holds the attention of the step after the sum's last (hook->next_attention).
+  bool NextStepKnown(const Step& per_gpu_decode, const PerGpuDecodeHook* hook) const;
   // Fits `basis` to the decode sum's steps (1 .. output - 1) from a few evaluated into
   // `scratch`, given every plugin's declared breaks (in steps), and checks it on one or two more
   // (the caller's mean step in `hook` where it is one of them, costing nothing): false when the

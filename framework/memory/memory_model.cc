@@ -52,8 +52,11 @@ absl::StatusOr<double> MemoryModel::PeakOf(const Step& step) const {
   for (const auto& [seen, peak] : buffers_.peaks) {
     if (seen == step) return peak;
   }
+  buffers_.has_attention = false;
   ASSIGN_OR_RETURN(const double largest,
                    pipeline_.LargestPhaseActivationBytes(step, buffers_.records));
+  buffers_.has_attention = true;
+  buffers_.attention_step = step;
   const double peak =
       PeakWith(largest, step, scenario_.model, scenario_.activations.bytes_per_element);
   buffers_.peaks.emplace_back(step, peak);

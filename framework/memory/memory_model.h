@@ -41,6 +41,10 @@ double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s);
 struct MemoryBuffers {
   std::vector<std::pair<Step, double>> peaks;
   EvaluationScratch records;
+  // Whether records.attention holds the attention of `attention_step` (the step evaluated
+  // last; another caller, the decode sum, may take it instead of evaluating it again).
+  bool has_attention = false;
+  Step attention_step;
 };
 
 class MemoryModel {
@@ -60,6 +64,7 @@ class MemoryModel {
         buffers_(buffers) {
     buffers_.peaks.clear();
     buffers_.peaks.reserve(8);  // the summary's two steps and the search's few
+    buffers_.has_attention = false;
   }
   MemoryModel(const MemoryModel&) = delete;
   MemoryModel& operator=(const MemoryModel&) = delete;

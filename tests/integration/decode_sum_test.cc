@@ -146,29 +146,32 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   // The flash-decoding split count steps every 256 keys until it reaches 17 per GPU
   // (ceil(132 SMs / 8 heads)); the kernel declares those breaks (ABI 1.4 decode_breaks): from
   // context 501 they are at 513, 769, ..., 4097 (15 of them, one staircase), i.e. steps 13 + 256 i
-  // (context = 500 + step). The attention of every step comes from a basis of three evaluated
-  // steps, two in the stair [1, 12] and the last (1, 12 and 99,999), checked on the mean step
-  // (context 500 + 100,000 / 2: step 50,000, evaluated for the summary anyway), which lies in
-  // the last stair [3597, 99999], so no second check. The roofline gives each record's time as
-  // max(compute, memory) of affine pieces (ABI 1.5), so every stair is summed in closed form:
-  // 3 steps evaluated, against 99,999 visited one by one (and 17 sampled by the piecewise-affine
-  // sum where the hardware plugin gives no such model).
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  // (context = 500 + step). The attention of every step comes from a basis of three steps, two in
+  // the stair [1, 12] (steps 1 and 12, evaluated) and one in the last stair: the step after the
+  // last, 100,000 (context 100,500), which the memory model evaluated already for the decode's
+  // activation peak (no break falls on it). The basis is checked on the mean step (context 500 +
+  // 100,000 / 2: step 50,000, evaluated for the summary anyway), which lies in the last stair
+  // [3597, 99999], so no second check. The roofline gives each record's time as max(compute,
+  // memory) of affine pieces (ABI 1.5), so every stair is summed in closed form: 2 steps
+  // evaluated, against 99,999 visited one by one (and 17 sampled by the piecewise-affine sum
+  // where the hardware plugin gives no such model).
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
   // 500 output tokens (steps 1 .. 499, contexts 501 .. 999): breaks at steps 13 and 269; the
-  // basis at 1, 12 and 499, the mean step 250 (context 750) in the middle stair [13, 268]: a
-  // break that bent the records would show there, so no check in the last stair either.
+  // basis at 1 and 12 (evaluated) and 500 (the memory model's), the mean step 250 (context 750)
+  // in the middle stair [13, 268]: a break that bent the records would show there, so no check
+  // in the last stair either.
   r.output_tokens = 500;
   e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
   // 5,000 + 3,000 tokens: contexts 5,001 .. 7,999, past the last split break (4,097): no break
-  // in the range, so the basis is the two ends (steps 1 and 2,999) and the check the mean step
-  // (context 5,000 + 1,500: step 1,500, evaluated for the summary): 2 steps evaluated.
+  // in the range, so the basis is step 1 (evaluated) and step 3,000 (the memory model's), and the
+  // check the mean step (context 5,000 + 1,500: step 1,500, the summary's): 1 step evaluated.
   r.input_tokens = 5000;
   r.output_tokens = 3000;
   e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
   ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 1);
 }
 
 TEST(DecodeSum, LargestConcurrencyIsTheLastThatFits) {

@@ -198,5 +198,64 @@ TEST(DecodeAttentionBasis, RefusesRecordsThatDoNotStepByWholeNumbers) {
   EXPECT_FALSE(basis.Fit());
 }
 
+TEST(DecodeAttentionBasis, TheStepAfterTheLastServesAsTheFarPointWhereNoBreakFallsOnIt) {
+  DecodeAttentionBasis basis;
+  // Breaks at 13 and 269 over 499 steps: step 500 is in the last stair [269, 500].
+  const Staircase stairs{13, 256, 2};
+  ASSERT_TRUE(basis.Plan(499, {&stairs, 1}, /*next_is_known=*/true));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 12, 500}));
+  // A fit through it gives the same records as through step 499 (AttentionAt is A + B k +
+  // D n(k) at 500 too): step 250, say, 1000 + 64 x 250 + 5000 x 1 = 22,000 bytes.
+  for (size_t i = 0; i < 3; ++i) basis.Take(i, AttentionAt(basis.points()[i]));
+  ASSERT_TRUE(basis.Fit());
+  std::vector<AttentionSlice> at;
+  basis.At(250, at);
+  EXPECT_DOUBLE_EQ(at[0].phases[0].kv_read_bytes, 22000.0);
+  EXPECT_EQ(basis.FarStairCheck(499, 5), 384);  // 269 + (499 - 269) / 2, in the sum's range
+  // No staircase: the two ends are 1 and 100 + 1.
+  ASSERT_TRUE(basis.Plan(100, {}, true));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 101, 101}));
+  // A break on step 500 itself (period 487: the second at 13 + 487 = 500): the far point stays
+  // 499.
+  const Staircase on_next{13, 487, 2};
+  ASSERT_TRUE(basis.Plan(499, {&on_next, 1}, true));
+  EXPECT_EQ(basis.points(), (std::array<int64_t, 3>{1, 12, 499}));
+}
+
+TEST(DecodeAttentionBasis, LinesAlongTheStepsAndTheSignsOfTheirFields) {
+  const DecodeAttentionBasis basis = FittedOver499Steps();  // points 1, 12 and 499
+  // The score record (record 0): kv_read 1000 + 64 k + 5000 n(k), matrix_flops 256 (500 + k).
+  // 2 s per matrix FLOP + 3 s per KV byte + 7 s: at step 1, 2 x 256 x 501 + 3 x 1064 + 7 =
+  // 256,512 + 3,192 + 7 = 259,711; per step 2 x 256 + 3 x 64 = 704; per break 3 x 5000 = 15,000.
+  const std::array<double, 6> per_unit = {2, 0, 0, 3, 0, 0};
+  const DecodeAttentionBasis::Line line = basis.Along(0, 7, per_unit);
+  EXPECT_DOUBLE_EQ(line.at_first, 259711.0);
+  EXPECT_DOUBLE_EQ(line.per_step, 704.0);
+  EXPECT_DOUBLE_EQ(line.per_break, 15000.0);
+  // Step 300: 299 steps and 2 breaks past step 1: 259,711 + 704 x 299 + 15,000 x 2 = 500,207.
+  const DecodeAttentionBasis::Offset at = basis.OffsetOf(300);
+  EXPECT_EQ(at.steps, 299);
+  EXPECT_EQ(at.breaks, 2);
+  EXPECT_DOUBLE_EQ(line.At(at), 500207.0);
+  // Its fields stay positive (growing) or zero (vector FLOPs, weights, writes, activations), as
+  // do the projection's (constant).
+  EXPECT_TRUE(basis.KeepsSigns(0, 499));
+  EXPECT_TRUE(basis.KeepsSigns(1, 499));
+  // A KV read shrinking by 64 a step from 20,000 reaches 20,000 - 64 x 498 < 0 at step 499.
+  DecodeAttentionBasis shrinking;
+  ASSERT_TRUE(shrinking.Plan(499, {}));
+  for (size_t i = 0; i < 3; ++i) {
+    std::vector<AttentionSlice> slices = AttentionAt(1);
+    slices[0].phases[0].kv_read_bytes =
+        20000.0 - 64.0 * static_cast<double>(shrinking.points()[i] - 1);
+    slices[0].phases[0].matrix_flops = 100;
+    slices[0].phases[0].gemm_n = 501;
+    shrinking.Take(i, slices);
+  }
+  ASSERT_TRUE(shrinking.Fit());
+  EXPECT_FALSE(shrinking.KeepsSigns(0, 499));
+  EXPECT_TRUE(shrinking.KeepsSigns(0, 300));  // 20,000 - 64 x 299 = 864 > 0 at step 300
+}
+
 }  // namespace
 }  // namespace infercost::framework
