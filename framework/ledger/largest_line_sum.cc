@@ -18,6 +18,25 @@ double SeriesSum(const AffineLine& line, int64_t from, int64_t to) {
 
 double SumOfLargestLine(absl::Span<const AffineLine> lines, int64_t count) {
   if (count < 1 || lines.empty()) return 0;
+  if (lines.size() == 2) {  // the usual compute and memory pieces: one crossing at most
+    const AffineLine& a = lines[0];
+    const AffineLine& b = lines[1];
+    const double gap = b.at_zero - a.at_zero;  // b - a at t = 0
+    const double faster_by = b.per_step - a.per_step;
+    if (faster_by == 0) return SeriesSum(gap > 0 ? b : a, 0, count);
+    // The faster line is above the slower one exactly where t > crossing.
+    const AffineLine& slow = faster_by > 0 ? a : b;
+    const AffineLine& fast = faster_by > 0 ? b : a;
+    const double crossing = -gap / faster_by;
+    int64_t split = count;  // slow on top for t < split, fast from it
+    if (crossing < 0) {
+      split = 0;
+    } else if (crossing < static_cast<double>(count)) {
+      split = static_cast<int64_t>(std::floor(crossing)) + 1;
+    }
+    if (split > count) split = count;
+    return SeriesSum(slow, 0, split) + SeriesSum(fast, split, count);
+  }
   double total = 0;
   int64_t t = 0;
   while (t < count) {

@@ -567,26 +567,82 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   return basis.Matches(far_check, scratch);
 }
 
+namespace {
+
+// Sum over stairs u = 0 .. runs - 1 (each `period` steps, t = 0 .. period - 1) of the largest of
+// `lines` (each line c + per_step x t + per_stair x u), where one line is on top over the whole
+// run: each other line's gap to it is affine in (t, u), so not negative at the four corners
+// means not negative anywhere. False (nothing added) where no line tops them all.
+struct StairLine {
+  double c = 0;
+  double per_step = 0;
+  double per_stair = 0;
+};
+bool SumRunWithOneTopLine(absl::Span<const StairLine> lines, int64_t period, int64_t runs,
+                          double& sum) {
+  const double last_t = static_cast<double>(period - 1);
+  const double last_u = static_cast<double>(runs - 1);
+  for (const StairLine& top : lines) {
+    bool tops = true;
+    for (const StairLine& other : lines) {
+      const double c = top.c - other.c;
+      const double t = top.per_step - other.per_step;
+      const double u = top.per_stair - other.per_stair;
+      if (!(c >= 0 && c + t * last_t >= 0 && c + u * last_u >= 0 &&
+            c + t * last_t + u * last_u >= 0)) {
+        tops = false;
+        break;
+      }
+    }
+    if (!tops) continue;
+    const double steps = static_cast<double>(period);
+    const double stairs = static_cast<double>(runs);
+    sum += stairs * steps * top.c + top.per_step * stairs * steps * last_t / 2 +
+           top.per_stair * steps * stairs * last_u / 2;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t steps,
                                  PerGpuDecodeHook& hook) const {
   hook.sums.assign(hook.modelled.size(), 0.0);
   const int64_t stairs = basis.StairCount();
+  // The stairs between the first break and the last (1 .. stairs - 2) are all one period long:
+  // where one piece of a record tops every one of them, they are summed at once.
+  const int64_t runs = stairs >= 4 ? stairs - 2 : 0;
+  const int64_t period = runs > 0 ? basis.StairStart(2) - basis.StairStart(1) : 0;
+  const DecodeAttentionBasis::Offset run_start =
+      runs > 0 ? basis.OffsetOf(basis.StairStart(1)) : DecodeAttentionBasis::Offset{};
   std::array<AffineLine, RecordValueModel::kMostPieces> lines;
-  for (int64_t i = 0; i < stairs; ++i) {
-    const int64_t first = basis.StairStart(i);
-    const int64_t last = i + 1 < stairs ? basis.StairStart(i + 1) - 1 : steps;
-    if (last < first) continue;
-    const DecodeAttentionBasis::Offset at = basis.OffsetOf(first);
-    const int64_t count = last - first + 1;
-    for (size_t r = 0; r < hook.modelled.size(); ++r) {
-      const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
-      for (int p = 0; p < record.pieces; ++p) {
+  std::array<StairLine, RecordValueModel::kMostPieces> run_lines;
+  for (size_t r = 0; r < hook.modelled.size(); ++r) {
+    const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
+    const size_t pieces = static_cast<size_t>(record.pieces);
+    double sum = 0;
+    bool run_summed = false;
+    if (runs > 0) {
+      for (size_t p = 0; p < pieces; ++p) {
+        const DecodeAttentionBasis::Line& line = record.lines[p];
+        run_lines[p] = {line.At(run_start), line.per_step,
+                        line.per_step * static_cast<double>(period) + line.per_break};
+      }
+      run_summed = SumRunWithOneTopLine({run_lines.data(), pieces}, period, runs, sum);
+    }
+    for (int64_t i = 0; i < stairs; ++i) {
+      if (run_summed && i >= 1 && i <= runs) continue;
+      const int64_t first = basis.StairStart(i);
+      const int64_t last = i + 1 < stairs ? basis.StairStart(i + 1) - 1 : steps;
+      if (last < first) continue;
+      const DecodeAttentionBasis::Offset at = basis.OffsetOf(first);
+      for (size_t p = 0; p < pieces; ++p) {
         lines[p] = {record.lines[p].At(at), record.lines[p].per_step};
       }
-      hook.sums[r] += record.calls *
-                      (record.overhead * static_cast<double>(count) +
-                       SumOfLargestLine({lines.data(), static_cast<size_t>(record.pieces)}, count));
+      sum += SumOfLargestLine({lines.data(), pieces}, last - first + 1);
     }
+    hook.sums[r] = record.calls * (record.overhead * static_cast<double>(steps) + sum);
   }
 }
 

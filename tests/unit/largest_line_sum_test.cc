@@ -35,6 +35,26 @@ TEST(SumOfLargestLine, ALongRunIsSummedWithoutVisitingItsSteps) {
   EXPECT_DOUBLE_EQ(SumOfLargestLine(lines, 2'000'000), 499'999'500'000.0);
 }
 
+TEST(SumOfLargestLine, TwoLinesAreSummedLikeAnyOther) {
+  // Parallel lines: the higher one throughout, max(1 + t, 4 + t) over t = 0 .. 4:
+  // 4 + 5 + 6 + 7 + 8 = 30.
+  const AffineLine parallel[] = {{1, 1}, {4, 1}};
+  EXPECT_DOUBLE_EQ(SumOfLargestLine(parallel, 5), 30);
+  // The faster line on top from the start: max(3t, 1 - t) over t = 0 .. 3: 1, 3, 6, 9 = 19.
+  const AffineLine from_start[] = {{0, 3}, {1, -1}};
+  EXPECT_DOUBLE_EQ(SumOfLargestLine(from_start, 4), 19);
+  // Crossing after the run: max(10 - t, 0) over t = 0 .. 4: 10 + 9 + 8 + 7 + 6 = 40.
+  const AffineLine late[] = {{10, -1}, {0, 0}};
+  EXPECT_DOUBLE_EQ(SumOfLargestLine(late, 5), 40);
+  // The same three with a third line that never tops (-100): the general path, same sums.
+  const AffineLine parallel3[] = {{1, 1}, {4, 1}, {-100, 0}};
+  EXPECT_DOUBLE_EQ(SumOfLargestLine(parallel3, 5), 30);
+  const AffineLine from_start3[] = {{0, 3}, {1, -1}, {-100, 0}};
+  EXPECT_DOUBLE_EQ(SumOfLargestLine(from_start3, 4), 19);
+  const AffineLine late3[] = {{10, -1}, {0, 0}, {-100, 0}};
+  EXPECT_DOUBLE_EQ(SumOfLargestLine(late3, 5), 40);
+}
+
 TEST(SumOfLargestLine, NothingToSum) {
   const AffineLine line[] = {{3, 2}};
   EXPECT_EQ(SumOfLargestLine(line, 0), 0);
