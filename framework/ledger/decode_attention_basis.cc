@@ -198,8 +198,7 @@ bool DecodeAttentionBasis::Fit() {
 void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
                               Records which) const {
   const std::vector<AttentionSlice>& shape = taken_[0];
-  const double dk = static_cast<double>(step - points_[0]);
-  const double dn = static_cast<double>(BreaksPassed(step) - BreaksPassed(points_[0]));
+  const Offset at = OffsetOf(step);
   const int64_t int_dk = step - points_[0];
   const int64_t int_dn = BreaksPassed(step) - BreaksPassed(points_[0]);
   slices.resize(shape.size());
@@ -218,11 +217,11 @@ void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
       ic_phase_cost& cost = slice.phases.emplace_back(record.base);
       for (uint32_t bits = record.changing_doubles; bits != 0; bits &= bits - 1) {
         const int f = __builtin_ctz(bits);
-        cost.*kDoubleFields[f] += record.per_step[f] * dk + record.per_break[f] * dn;
+        cost.*kDoubleFields[f] = FieldAt(record, f, at);
       }
       for (uint32_t bits = record.changing_ints; bits != 0; bits &= bits - 1) {
         const int f = __builtin_ctz(bits);
-        cost.*kIntFields[f] += record.int_per_step[f] * int_dk + record.int_per_break[f] * int_dn;
+        cost.*kIntFields[f] = static_cast<int64_t>(IntFieldAt(record, f, int_dk, int_dn));
       }
     }
   }
@@ -231,6 +230,7 @@ void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
 bool DecodeAttentionBasis::Matches(int64_t step,
                                    const std::vector<AttentionSlice>& attention) const {
   if (!SameStructure(taken_[0], attention)) return false;
+  const Offset at = OffsetOf(step);
   const int64_t dk = step - points_[0];
   const int64_t dn = BreaksPassed(step) - BreaksPassed(points_[0]);
   size_t r = 0;
@@ -242,16 +242,12 @@ bool DecodeAttentionBasis::Matches(int64_t step,
         const double actual = cost.*kDoubleFields[f];
         // A field that does not change, found unchanged (most of them): nothing to weigh.
         if ((record.changing_doubles & (1u << f)) == 0 && actual == base) continue;
-        const double predicted = base + record.per_step[f] * static_cast<double>(dk) +
-                                 record.per_break[f] * static_cast<double>(dn);
+        const double predicted = FieldAt(record, f, at);
         const double scale = std::max({std::fabs(base), std::fabs(predicted), std::fabs(actual)});
         if (!(std::fabs(actual - predicted) <= kRelativeTolerance * scale)) return false;
       }
       for (size_t f = 0; f < kIntFields.size(); ++f) {
-        const __int128 predicted = static_cast<__int128>(record.base.*kIntFields[f]) +
-                                   static_cast<__int128>(record.int_per_step[f]) * dk +
-                                   static_cast<__int128>(record.int_per_break[f]) * dn;
-        if (predicted != cost.*kIntFields[f]) return false;
+        if (IntFieldAt(record, f, dk, dn) != cost.*kIntFields[f]) return false;
       }
     }
   }
@@ -303,11 +299,22 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
       return false;
     }
     for (const Offset o : {first, last}) {
-      const double value = base + per_step * o.steps + per_break * o.breaks;
-      if (!(value > kRelativeTolerance * base)) return false;
+      if (!(FieldAt(r, field, o) > kRelativeTolerance * base)) return false;
     }
   }
   return true;
+}
+
+double DecodeAttentionBasis::FieldAt(const Record& record, size_t field, Offset at) {
+  return record.base.*kDoubleFields[field] +
+         (record.per_step[field] * at.steps + record.per_break[field] * at.breaks);
+}
+
+__int128 DecodeAttentionBasis::IntFieldAt(const Record& record, size_t field, int64_t steps,
+                                          int64_t breaks) {
+  return static_cast<__int128>(record.base.*kIntFields[field]) +
+         static_cast<__int128>(record.int_per_step[field]) * steps +
+         static_cast<__int128>(record.int_per_break[field]) * breaks;
 }
 
 }  // namespace infercost::framework

@@ -118,6 +118,11 @@ class DecodeAttentionBasis {
     bool varying() const { return changing_doubles != 0 || changing_ints != 0; }
   };
   std::vector<Record> records_;
+
+  // Field `field` of kDoubleFields (of kIntFields) of `record` at offset `at`: the one
+  // interpolation every reader of the basis uses.
+  static double FieldAt(const Record& record, size_t field, Offset at);
+  static __int128 IntFieldAt(const Record& record, size_t field, int64_t steps, int64_t breaks);
 };
 
 }  // namespace infercost::framework

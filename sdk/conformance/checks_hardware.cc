@@ -6,6 +6,7 @@
 
 #include "checks.h"
 #include "fixtures.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::conformance {
 namespace {
@@ -189,6 +190,14 @@ std::vector<std::pair<std::string, ic_phase_cost>> CostGrid() {
   tiny.vector_flops = 0;
   costs.push_back({"a one-multiply-add phase", tiny});
   return costs;
+}
+
+// CostGrid as two lists: the labels and the records, in order.
+void SplitCostGrid(std::vector<std::string>& labels, std::vector<ic_phase_cost>& costs) {
+  for (const auto& [label, cost] : CostGrid()) {
+    labels.push_back(label);
+    costs.push_back(cost);
+  }
 }
 
 std::vector<std::pair<std::string, ic_execution>> ExecutionGrid() {
@@ -547,10 +556,7 @@ CheckResult PhaseTimesMatch(const std::string& path) {
   for (const auto& [execution_label, execution] : ExecutionGrid()) {
     std::vector<std::string> labels;
     std::vector<ic_phase_cost> costs;
-    for (const auto& [cost_label, cost] : CostGrid()) {
-      labels.push_back(cost_label);
-      costs.push_back(cost);
-    }
+    SplitCostGrid(labels, costs);
     std::vector<ic_phase_time> times;
     const ErrorInfo error = f.hw.PhaseTimes(&f.device, &execution, costs, times);
     if (error.is_error) {
@@ -582,22 +588,6 @@ CheckResult PhaseTimesMatch(const std::string& path) {
           {}};
 }
 
-// overhead + the largest piece of `model` for `cost`.
-double ModelTime(const ic_time_model& model, const ic_phase_cost& cost) {
-  double largest = 0;
-  for (uint32_t p = 0; p < model.piece_count; ++p) {
-    const ic_time_piece& piece = model.pieces[p];
-    const double value = piece.constant_s + piece.s_per_matrix_flop * cost.matrix_flops +
-                         piece.s_per_vector_flop * cost.vector_flops +
-                         piece.s_per_weight_byte * cost.weight_bytes +
-                         piece.s_per_kv_read_byte * cost.kv_read_bytes +
-                         piece.s_per_kv_write_byte * cost.kv_write_bytes +
-                         piece.s_per_activation_byte * cost.activation_bytes;
-    largest = p == 0 || value > largest ? value : largest;
-  }
-  return model.overhead_s + largest;
-}
-
 // ABI 1.5: a time model, where the plugin gives one, is what phase_time gives the record and
 // every record of its phase with the same fields zero and positive (scaled fields, other GEMM
 // shapes), to 1e-9.
@@ -616,10 +606,7 @@ CheckResult TimeModelMatches(const std::string& path) {
   for (const auto& [execution_label, execution] : ExecutionGrid()) {
     std::vector<std::string> labels;
     std::vector<ic_phase_cost> costs;
-    for (const auto& [cost_label, cost] : CostGrid()) {
-      labels.push_back(cost_label);
-      costs.push_back(cost);
-    }
+    SplitCostGrid(labels, costs);
     std::vector<ic_time_model> models;
     const ErrorInfo error = f.hw.PhaseTimeModels(&f.device, &execution, costs, models);
     if (error.is_error) {
@@ -656,7 +643,7 @@ CheckResult TimeModelMatches(const std::string& path) {
         const TimeResult time = f.hw.PhaseTime(&f.device, &execution, &variant);
         if (time.error.is_error) continue;  // errors are other checks' business
         ++compared;
-        const double predicted = ModelTime(model, variant);
+        const double predicted = sdk::ModelTime(model, variant);
         const double actual = time.time.time_s;
         if (!(std::fabs(predicted - actual) <= 1e-9 * std::fabs(actual) + 1e-300)) {
           problems.Add(Cat(where, " (fields scaled): the model gives ", Num(predicted),

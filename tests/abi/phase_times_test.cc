@@ -6,6 +6,7 @@
 
 #include "framework/abi/hardware_plugin.h"
 #include "gtest/gtest.h"
+#include "infercost/sdk/abi_support.h"
 #include "tests/abi/abi_test_util.h"
 
 namespace infercost::abi_test {
@@ -118,22 +119,6 @@ TEST(PhaseTimes, ANonFiniteTimeInABatchNamesThePhase) {
   EXPECT_TRUE(Contains(status.message(), "ffn_up")) << status;
 }
 
-// overhead + the largest piece of `model` for `cost` (ic_time_model's definition).
-double ModelTime(const ic_time_model& model, const ic_phase_cost& cost) {
-  double largest = 0;
-  for (uint32_t p = 0; p < model.piece_count; ++p) {
-    const ic_time_piece& piece = model.pieces[p];
-    const double value = piece.constant_s + piece.s_per_matrix_flop * cost.matrix_flops +
-                         piece.s_per_vector_flop * cost.vector_flops +
-                         piece.s_per_weight_byte * cost.weight_bytes +
-                         piece.s_per_kv_read_byte * cost.kv_read_bytes +
-                         piece.s_per_kv_write_byte * cost.kv_write_bytes +
-                         piece.s_per_activation_byte * cost.activation_bytes;
-    largest = p == 0 || value > largest ? value : largest;
-  }
-  return model.overhead_s + largest;
-}
-
 // The host's models of `records` (one call).
 absl::StatusOr<std::vector<ic_time_model>> Models(const HardwarePlugin& hardware,
                                                   const std::vector<ic_phase_cost>& records) {
@@ -166,7 +151,7 @@ TEST(PhaseTimeModel, RooflinePiecesAreItsRatesAndHalfSizes) {
   EXPECT_EQ(model->pieces[1].s_per_matrix_flop, 0);
   EXPECT_DOUBLE_EQ(model->overhead_s, 3e-6);
   // At the record: (1e12 + 1e9) / 0.7e15 + 3e-6 (compute-bound), as PhaseTimes asserts above.
-  EXPECT_NEAR(ModelTime(*model, Records()[0]), 1.001e12 / 0.7e15 + 3e-6, 1e-15);
+  EXPECT_NEAR(sdk::ModelTime(*model, Records()[0]), 1.001e12 / 0.7e15 + 3e-6, 1e-15);
 }
 
 TEST(PhaseTimeModel, RooflineModelGivesPhaseTimeForRecordsOfTheSameSigns) {
@@ -192,7 +177,7 @@ TEST(PhaseTimeModel, RooflineModelGivesPhaseTimeForRecordsOfTheSameSigns) {
       const absl::StatusOr<ic_phase_time> time =
           roofline.PhaseTime(TestDevice(), Execution(), scaled);
       ASSERT_TRUE(time.ok()) << time.status();
-      EXPECT_NEAR(ModelTime(*model, scaled), time->time_s, 1e-12 * time->time_s)
+      EXPECT_NEAR(sdk::ModelTime(*model, scaled), time->time_s, 1e-12 * time->time_s)
           << record.phase << " x " << scale;
     }
   }

@@ -7,6 +7,7 @@
 //   sdk::PhaseName(IC_PHASE_QK_SCORES);     // "qk_scores"
 //   sdk::PhaseSection(IC_PHASE_K_PROJ);     // IC_SECTION_ATTENTION
 //   sdk::HbmBytes(cost);                    // weight + KV read + KV write + activation bytes
+//   sdk::ModelTime(model, cost);            // ABI 1.5: the time an ic_time_model gives cost
 //   sdk::KindTableProblem(*plugin);         // "" or "attention_variant table: ... is null"
 //   sdk::PhaseRecordValid(cost);            // true for a well-formed record (inline, no
 //   allocation) sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan:
@@ -114,6 +115,24 @@ inline constexpr std::string_view SectionName(ic_section section) noexcept {
 // (Communication bytes go over links, not HBM.)
 inline constexpr double HbmBytes(const ic_phase_cost& c) noexcept {
   return c.weight_bytes + c.kv_read_bytes + c.kv_write_bytes + c.activation_bytes;
+}
+
+// ABI 1.5: the time an ic_time_model gives `cost`: overhead_s + the largest of its pieces
+// (constant_s + seconds per unit of each timed field); 0 for a model of no pieces.
+inline double ModelTime(const ic_time_model& model, const ic_phase_cost& cost) noexcept {
+  if (model.piece_count == 0) return 0;
+  double largest = 0;
+  for (uint32_t p = 0; p < model.piece_count && p < IC_TIME_MODEL_MAX_PIECES; ++p) {
+    const ic_time_piece& piece = model.pieces[p];
+    const double value = piece.constant_s + piece.s_per_matrix_flop * cost.matrix_flops +
+                         piece.s_per_vector_flop * cost.vector_flops +
+                         piece.s_per_weight_byte * cost.weight_bytes +
+                         piece.s_per_kv_read_byte * cost.kv_read_bytes +
+                         piece.s_per_kv_write_byte * cost.kv_write_bytes +
+                         piece.s_per_activation_byte * cost.activation_bytes;
+    largest = p == 0 || value > largest ? value : largest;
+  }
+  return model.overhead_s + largest;
 }
 
 // True for a finite number >= 0 (false for NaN, infinities and negatives): one comparison pair.
