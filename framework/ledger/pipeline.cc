@@ -38,12 +38,13 @@ namespace {
 // Capacity for the records the host adds to a layer (norms, FFN or MoE, all-reduces) and to the
 // model (token ids, embedding, final norm, LM head, sampling, stage send): reserved up front so
 // that building a ledger does not grow its vectors record by record.
-// Up to this many stairs a decode sum whose values are modelled is summed stair by stair in
-// closed form (about 150 instructions a stair); a longer staircase goes to the piecewise-affine
-// sum, which takes a run of equal stairs as one plane from a few samples.
-constexpr int64_t kMostStairsSummedOneByOne = 64;
 constexpr size_t kBuiltinLayerPhases = 12;
 constexpr size_t kModelPhases = 6;
+
+// Up to this many stairs a decode sum whose values are modelled is summed in closed form, stair
+// by stair or a run of equal stairs at once; a longer staircase goes to the piecewise-affine
+// sum, which takes a run of equal stairs as one plane from a few samples.
+constexpr int64_t kMostStairsSummedOneByOne = 64;
 
 // "sliding" for "sliding_attention": the short form group names use.
 std::string ShortKind(const std::string& kind) {
