@@ -3,9 +3,10 @@
 // holds for the records whose timed fields are zero and positive where the record it was made
 // for has them so (the hardware ABI 1.5 ic_time_model). With it the sum values a record at any
 // step from the record's own affine form, without asking the hardware plugin at each step.
+// The sum reads it through DecodeAttentionBasis::Along (one line per piece along the steps);
+// the time of one record from an ic_time_model is sdk::ModelTime.
 //
-//   RecordValueModel model;   // filled by the hook (StepTimer::TimeModel)
-//   model.At(cost);           // what the hook's value of `cost` would be
+//   RecordValueModel model;   // filled by the hook (StepTimer::TimeModels)
 #ifndef INFERCOST_FRAMEWORK_LEDGER_RECORD_VALUE_MODEL_H_
 #define INFERCOST_FRAMEWORK_LEDGER_RECORD_VALUE_MODEL_H_
 
@@ -33,17 +34,6 @@ struct RecordValueModel {
   double overhead = 0;  // added to the largest piece
   int pieces = 0;       // 1 .. kMostPieces
   std::array<Piece, kMostPieces> piece{};
-
-  // calls x (overhead + max over pieces of constant + per_unit . fields of `cost`).
-  double At(const ic_phase_cost& cost) const {
-    double largest = 0;
-    for (int p = 0; p < pieces; ++p) {
-      double value = piece[p].constant;
-      for (size_t f = 0; f < kFields.size(); ++f) value += piece[p].per_unit[f] * cost.*kFields[f];
-      largest = p == 0 || value > largest ? value : largest;
-    }
-    return calls * (overhead + largest);
-  }
 };
 
 }  // namespace infercost::framework
