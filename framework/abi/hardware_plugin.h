@@ -26,6 +26,8 @@ class HardwarePlugin {
   std::string_view name() const { return plugin_->name(); }
   // The plugin brings its own efficiencies (IC_PLUGIN_FLAG_OWN_EFFICIENCY).
   bool own_efficiency() const { return plugin_->own_efficiency(); }
+  // The loaded plugin (its owner identifies it, e.g. in TimeModelMemo's keys).
+  const std::shared_ptr<const LoadedPlugin>& loaded() const { return plugin_; }
 
   // Devices the plugin describes itself (vendor plugins), as registry entries.
   absl::StatusOr<std::vector<registry::Hardware>> Devices() const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 namespace infercost::framework {
@@ -51,6 +52,13 @@ Staircase InRange(const Staircase& stairs, int64_t steps) {
 
 bool SameBreaks(const Staircase& a, const Staircase& b) {
   return a.first == b.first && a.count == b.count && (a.count == 1 || a.period == b.period);
+}
+
+// Every field equal bit for bit (ic_phase_cost has no padding; a record's numbers are finite, so
+// equal bits are equal values).
+bool SameBits(const ic_phase_cost& a, const ic_phase_cost& b) {
+  static_assert(sizeof(ic_phase_cost) == 112, "ic_phase_cost without padding");
+  return std::memcmp(&a, &b, sizeof(ic_phase_cost)) == 0;
 }
 
 bool SameKind(const ic_phase_cost& a, const ic_phase_cost& b) {
@@ -103,17 +111,17 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
   // The far point: the last step, or the one after it where it is known and in the same stair.
   const int64_t far = next_is_known && !break_on_next ? steps + 1 : steps;
   if (!has_stairs_) {
-    points_ = {1, far, far};
+    SetPoints({1, far, far});
     return true;
   }
   // Two steps in one stair and one in another.
   if (stairs_.first - 1 >= 2) {  // the stair before the first break
-    points_ = {1, stairs_.first - 1, far};
+    SetPoints({1, stairs_.first - 1, far});
     return true;
   }
   const int64_t end = stairs_.count >= 2 ? stairs_.first + stairs_.period - 1 : steps;
   if (end - stairs_.first < 1) return false;  // stairs of one step: nothing to tell apart
-  points_ = {stairs_.first, end, 1};
+  SetPoints({stairs_.first, end, 1});
   return true;
 }
 
@@ -147,7 +155,7 @@ int64_t DecodeAttentionBasis::BreaksPassed(int64_t step) const {
 bool DecodeAttentionBasis::Fit() {
   if (!SameStructure(taken_[0], taken_[1]) || !SameStructure(taken_[0], taken_[2])) return false;
   const int64_t steps = points_[1] - points_[0];
-  const int64_t breaks = BreaksPassed(points_[2]) - BreaksPassed(points_[0]);
+  const int64_t breaks = BreaksPassed(points_[2]) - first_point_breaks_;
   const int64_t far_steps = points_[2] - points_[0];
   records_.clear();
   for (size_t s = 0; s < taken_[0].size(); ++s) {
@@ -158,6 +166,8 @@ bool DecodeAttentionBasis::Fit() {
       Record& r = records_.emplace_back();  // (a failed fit leaves records_ unused)
       r.base = a;
       r.layers = taken_[0][s].layers;
+      // The same record at all three points (most of them): nothing changes.
+      if (SameBits(a, b) && SameBits(a, c)) continue;
       for (size_t f = 0; f < kDoubleFields.size(); ++f) {
         const auto field = kDoubleFields[f];
         if (b.*field == a.*field && c.*field == a.*field) continue;  // constant: 0 and 0
@@ -200,7 +210,7 @@ void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
   const std::vector<AttentionSlice>& shape = taken_[0];
   const Offset at = OffsetOf(step);
   const int64_t int_dk = step - points_[0];
-  const int64_t int_dn = BreaksPassed(step) - BreaksPassed(points_[0]);
+  const int64_t int_dn = BreaksPassed(step) - first_point_breaks_;
   slices.resize(shape.size());
   size_t r = 0;
   for (size_t s = 0; s < shape.size(); ++s) {
@@ -232,11 +242,12 @@ bool DecodeAttentionBasis::Matches(int64_t step,
   if (!SameStructure(taken_[0], attention)) return false;
   const Offset at = OffsetOf(step);
   const int64_t dk = step - points_[0];
-  const int64_t dn = BreaksPassed(step) - BreaksPassed(points_[0]);
+  const int64_t dn = BreaksPassed(step) - first_point_breaks_;
   size_t r = 0;
   for (const AttentionSlice& slice : attention) {
     for (const ic_phase_cost& cost : slice.phases) {
       const Record& record = records_[r++];
+      if (!record.varying() && SameBits(cost, record.base)) continue;  // (most of them)
       for (size_t f = 0; f < kDoubleFields.size(); ++f) {
         const double base = record.base.*kDoubleFields[f];
         const double actual = cost.*kDoubleFields[f];
@@ -247,7 +258,11 @@ bool DecodeAttentionBasis::Matches(int64_t step,
         if (!(std::fabs(actual - predicted) <= kRelativeTolerance * scale)) return false;
       }
       for (size_t f = 0; f < kIntFields.size(); ++f) {
-        if (IntFieldAt(record, f, dk, dn) != cost.*kIntFields[f]) return false;
+        const int64_t actual = cost.*kIntFields[f];
+        if ((record.changing_ints & (1u << f)) == 0 ? actual != record.base.*kIntFields[f]
+                                                    : IntFieldAt(record, f, dk, dn) != actual) {
+          return false;
+        }
       }
     }
   }
@@ -256,7 +271,12 @@ bool DecodeAttentionBasis::Matches(int64_t step,
 
 DecodeAttentionBasis::Offset DecodeAttentionBasis::OffsetOf(int64_t step) const {
   return {static_cast<double>(step - points_[0]),
-          static_cast<double>(BreaksPassed(step) - BreaksPassed(points_[0]))};
+          static_cast<double>(BreaksPassed(step) - first_point_breaks_)};
+}
+
+void DecodeAttentionBasis::SetPoints(const std::array<int64_t, 3>& points) {
+  points_ = points;
+  first_point_breaks_ = BreaksPassed(points_[0]);
 }
 
 DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
@@ -281,12 +301,12 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
   bool ends_known = false;
   for (const size_t field : kTimedFields) {
     const double base = r.base.*kDoubleFields[field];
-    const double per_step = r.per_step[field];
-    const double per_break = r.per_break[field];
-    if (per_step == 0 && per_break == 0) {  // constant: keeps its sign
+    if ((r.changing_doubles & (1u << field)) == 0) {  // constant: keeps its sign
       if (!(base >= 0)) return false;
       continue;
     }
+    const double per_step = r.per_step[field];
+    const double per_break = r.per_break[field];
     if (base == 0) return false;  // zero at points()[0], not elsewhere
     if (!ends_known) {
       first = OffsetOf(1);

@@ -8,7 +8,7 @@
 //
 //   DecodeAttentionBasis basis;
 //   if (basis.Plan(steps, breaks_in_steps)) {          // which steps to evaluate
-//     for (int64_t k : basis.points()) ... evaluate k ... basis.Take(i, attention_at_k);
+//     for (int64_t k : basis.points()) ... evaluate k into basis.Slot(i) (or basis.Take(i, it));
 //     if (basis.Fit() && basis.Matches(check_step, attention_at_check)) basis.At(k, slices);
 //   }
 #ifndef INFERCOST_FRAMEWORK_LEDGER_DECODE_ATTENTION_BASIS_H_
@@ -46,6 +46,10 @@ class DecodeAttentionBasis {
   int64_t FarStairCheck(int64_t steps, int64_t checked) const;
   // The attention evaluated at points()[i] (copied; capacity reused across sums).
   void Take(size_t i, const std::vector<AttentionSlice>& attention);
+  // Where to evaluate the attention at points()[i] in place of Take (capacity reused).
+  std::vector<AttentionSlice>& Slot(size_t i) { return taken_[i]; }
+  // points()[i] is the point before it again: the same attention.
+  void TakeAgain(size_t i) { Take(i, taken_[i - 1]); }
   // Derives the basis from the three taken: false when their records differ in anything but
   // numbers (slices, layers, phases, sizes) or an integer field does not step by a whole number.
   bool Fit();
@@ -80,6 +84,11 @@ class DecodeAttentionBasis {
     double breaks = 0;
   };
   Offset OffsetOf(int64_t step) const;
+  // OffsetOf(StairStart(i)), without a division: stair i begins after i breaks.
+  Offset StairOffset(int64_t i) const {
+    return {static_cast<double>(StairStart(i) - points_[0]),
+            static_cast<double>(i - first_point_breaks_)};
+  }
   // A linear function of a record's fields along the steps: at_first + per_step x steps +
   // per_break x breaks of an Offset.
   struct Line {
@@ -99,10 +108,13 @@ class DecodeAttentionBasis {
  private:
   // Breaks of the staircase at or before `step` (0 without one).
   int64_t BreaksPassed(int64_t step) const;
+  // Sets points_ (after the staircase: first_point_breaks_ counts its breaks).
+  void SetPoints(const std::array<int64_t, 3>& points);
 
   bool has_stairs_ = false;
   Staircase stairs_;
   std::array<int64_t, 3> points_{};
+  int64_t first_point_breaks_ = 0;  // BreaksPassed(points_[0])
   std::array<std::vector<AttentionSlice>, 3> taken_;
   // Per record (slices' phases in order): the record at points_[0] and its change per step and
   // per break, fields as doubles and the integer fields as integers.

@@ -527,20 +527,16 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   const int64_t steps = scenario_->output_tokens - 1;
   const bool next_is_known = NextStepKnown(per_gpu_decode, hook);
   if (!basis.Plan(steps, breaks, next_is_known)) return false;
-  const std::vector<AttentionSlice>* taken = nullptr;
   for (size_t i = 0; i < basis.points().size(); ++i) {
     const int64_t k = basis.points()[i];
-    // (a point equal to the one before, where no staircase cuts the range, is taken again)
-    if (i == 0 || k != basis.points()[i - 1]) {
-      if (next_is_known && k == steps + 1) {
-        taken = hook->next_attention;
-      } else {
-        RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, k), scratch));
-        ++evaluated;
-        taken = &scratch;
-      }
+    if (i > 0 && k == basis.points()[i - 1]) {
+      basis.TakeAgain(i);  // (where no staircase cuts the range)
+    } else if (next_is_known && k == steps + 1) {
+      basis.Take(i, *hook->next_attention);
+    } else {
+      RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, k), basis.Slot(i)));
+      ++evaluated;
     }
-    basis.Take(i, *taken);
   }
   if (!basis.Fit()) return false;
   // The checks: the step the caller evaluated already where it is one of the sum's, else the
@@ -616,7 +612,7 @@ void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t step
   const int64_t runs = stairs >= 4 ? stairs - 2 : 0;
   const int64_t period = runs > 0 ? basis.StairStart(2) - basis.StairStart(1) : 0;
   const DecodeAttentionBasis::Offset run_start =
-      runs > 0 ? basis.OffsetOf(basis.StairStart(1)) : DecodeAttentionBasis::Offset{};
+      runs > 0 ? basis.StairOffset(1) : DecodeAttentionBasis::Offset{};
   std::array<AffineLine, RecordValueModel::kMostPieces> lines;
   std::array<StairLine, RecordValueModel::kMostPieces> run_lines;
   for (size_t r = 0; r < hook.modelled.size(); ++r) {
@@ -637,7 +633,7 @@ void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t step
       const int64_t first = basis.StairStart(i);
       const int64_t last = i + 1 < stairs ? basis.StairStart(i + 1) - 1 : steps;
       if (last < first) continue;
-      const DecodeAttentionBasis::Offset at = basis.OffsetOf(first);
+      const DecodeAttentionBasis::Offset at = basis.StairOffset(i);
       for (size_t p = 0; p < pieces; ++p) {
         lines[p] = {record.lines[p].At(at), record.lines[p].per_step};
       }

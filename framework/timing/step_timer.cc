@@ -8,6 +8,7 @@
 #include "fmt/format.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
+#include "framework/timing/time_model_memo.h"
 #include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/attention_math.h"
 
@@ -195,11 +196,27 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
   for (const ic_phase_cost& cost : costs) {
     if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) return false;
   }
-  absl::InlinedVector<ic_time_model, 8> times(costs.size());
-  RETURN_IF_ERROR(
-      hardware_.PhaseTimeModels(device_, execution_.abi, costs.data(), costs.size(), times.data()));
+  // The models kept from earlier calls (time_model_memo.h); the others asked of the plugin in
+  // one call, and kept (after the models are read: a Keep may move what Find returned).
+  TimeModelMemo& memo = ThreadTimeModelMemo();
+  TimeModelMemo::Key key(hardware_.loaded(), hardware_preset_, execution_.abi);
+  absl::InlinedVector<const ic_time_model*, 8> times(costs.size());
+  absl::InlinedVector<ic_phase_cost, 8> unknown;
   for (size_t i = 0; i < costs.size(); ++i) {
-    const ic_time_model& time = times[i];
+    key.SetRecord(costs[i]);
+    times[i] = memo.Find(key);
+    if (times[i] == nullptr) unknown.push_back(costs[i]);
+  }
+  absl::InlinedVector<ic_time_model, 8> asked(unknown.size());
+  if (!unknown.empty()) {
+    RETURN_IF_ERROR(hardware_.PhaseTimeModels(device_, execution_.abi, unknown.data(),
+                                              unknown.size(), asked.data()));
+    for (size_t i = 0, next = 0; i < costs.size(); ++i) {
+      if (times[i] == nullptr) times[i] = &asked[next++];
+    }
+  }
+  for (size_t i = 0; i < costs.size(); ++i) {
+    const ic_time_model& time = *times[i];
     if (time.piece_count == 0) return false;
     RecordValueModel& model = models[i];
     model.calls = calls[i];
@@ -212,6 +229,10 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
                                  from.s_per_weight_byte,   from.s_per_kv_read_byte,
                                  from.s_per_kv_write_byte, from.s_per_activation_byte};
     }
+  }
+  for (size_t j = 0; j < asked.size(); ++j) {
+    key.SetRecord(unknown[j]);
+    memo.Keep(key, asked[j]);
   }
   return true;
 }
