@@ -13,6 +13,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "apps/infercost/nine_digit_number.h"
 #include "apps/infercost/report_command.h"
 #include "apps/infercost/scenario_args.h"
 #include "fmt/format.h"
@@ -160,10 +161,8 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
 
 void AppendSweepNumber(double value, std::string& out) {
   // printf's (and fmt's) %.9g, without parsing a format string per number.
-  char digits[32];
-  const std::to_chars_result end =
-      std::to_chars(std::begin(digits), std::end(digits), value, std::chars_format::general, 9);
-  out.append(digits, end.ptr);
+  char text[kNineDigitNumberMaxChars];
+  out.append(text, WriteNineDigitNumber(value, text));
   out += ',';
 }
 
