@@ -1,7 +1,6 @@
 // The sweep's CSV numbers (apps/infercost/sweep_command.h: AppendSweepNumber, through
-// nine_digit_number.h) are written
-// without a format string per number, and must read exactly as fmt's "{:.9g}" (what the sweep
-// wrote them with before) for every double.
+// nine_digit_number.h) are written without a format string per number, and must read exactly as
+// fmt's "{:.9g}" (what the sweep wrote them with before) for every double.
 #include <cmath>
 #include <cstdint>
 #include <cstring>
