@@ -37,13 +37,12 @@ bool Acceptable(const ic_phase_cost& cost, int64_t tensor_parallel) {
 // Appends what the plugin's record holds: fields of newer minors are ignored, those it predates
 // (1.2's weight_copies for a 1.0 or 1.1 record) stay zero.
 void Append(const ic_phase_cost& cost, std::vector<ic_phase_cost>& phases) {
-  ic_phase_cost& copy = phases.emplace_back();  // zeroed
-  if (cost.struct_size >= sizeof(ic_phase_cost)) {
-    std::memcpy(&copy, &cost, sizeof(ic_phase_cost));  // the common case: a fixed-size copy
+  if (cost.struct_size >= sizeof(ic_phase_cost)) [[likely]] {
+    phases.push_back(cost);  // the common case: a fixed-size copy
   } else {
-    std::memcpy(&copy, &cost, cost.struct_size);
+    std::memcpy(&phases.emplace_back(), &cost, cost.struct_size);  // the rest stays zero
   }
-  copy.struct_size = sizeof(ic_phase_cost);
+  phases.back().struct_size = sizeof(ic_phase_cost);
 }
 
 ic_error* Collect(void* context, const ic_phase_cost* cost) {
