@@ -89,6 +89,45 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepForEveryBundledModel) {
   EXPECT_GT(compared, 100);
 }
 
+// The closed form's time models are kept per thread (framework/timing/time_model_memo.h) and
+// used again only for the same plugin, device and execution: devices, engines and dtypes taken
+// in turn, and each one again after the others, still give what visiting every step gives (a
+// model kept for another device or execution would not).
+TEST(DecodeSum, ClosedFormEqualsEveryStepAcrossDevicesAndEnginesTakenInTurn) {
+  struct Setup {
+    const char* hardware;
+    const char* engine;
+    const char* weights;
+  };
+  const std::vector<Setup> setups = {{"h100-sxm", "vllm", "fp8"},   {"a100-80gb", "vllm", "bf16"},
+                                     {"h200", "trtllm", "fp8"},     {"mi300x", "vllm", "fp8"},
+                                     {"h100-sxm", "ideal", "bf16"}, {"l40s", "sglang", "fp8"}};
+  int64_t compared = 0;
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const Setup& setup : setups) {
+      framework::ScenarioRequest r;
+      r.hardware = setup.hardware;
+      r.engine = setup.engine;
+      r.weights = setup.weights;
+      r.gpus = 8;
+      r.input_tokens = 1000;
+      r.output_tokens = 700;
+      r.concurrency = 4;
+      const std::string what = std::string(setup.hardware) + " " + setup.engine + " " +
+                               setup.weights + " pass " + std::to_string(pass);
+      absl::StatusOr<framework::Estimate> closed =
+          EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+      absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
+      ASSERT_TRUE(closed.ok()) << what << ": " << closed.status();
+      ASSERT_TRUE(every.ok()) << what << ": " << every.status();
+      ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
+      ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+      ++compared;
+    }
+  }
+  EXPECT_EQ(compared, 12);
+}
+
 // ANL's TensorRT-LLM 0.11 rows: the single-block decode attention makes a record's time the
 // larger of its streaming time and one block's walk (framework/timing/decode_attention.h), a
 // kink in the context where the two cross (near 3.35e12 x 0.76 / 5e10 = 51 KV-head blocks on
