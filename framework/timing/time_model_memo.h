@@ -2,10 +2,10 @@
 // promises that a record's model holds for every record of the same phase whose timed fields are
 // zero and positive in the same places, on the same device with the same execution; so a sweep,
 // or the decode sums of one scenario after another, asks the hardware plugin once per phase and
-// pattern of signs. Keys hold the plugin and the device by their shared owners (weak: nothing is
-// kept alive, and an owner that is gone never matches a new one, wherever the new one lives; a
-// device copied into a new owner is a new device here).
-// Bounded (kMaxKept, forgotten all at once when full).
+// pattern of signs. Keys hold the plugin and the device by their shared owners, weakly: no
+// plugin or device is kept alive by a key (a make_shared block's memory is, until the key goes),
+// and an owner that is gone never matches a new one, wherever the new one lives; a device copied
+// into a new owner is a new device here. Bounded (kMaxKept, forgotten all at once when full).
 //
 //   TimeModelMemo& memo = ThreadTimeModelMemo();
 //   TimeModelMemo::Key key(plugin, device, execution);
@@ -17,7 +17,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "infercost/c/hardware.h"
