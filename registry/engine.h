@@ -27,9 +27,11 @@ struct Engine {
   double kernel_overhead_s = 0;       // per kernel launch (per phase, per layer)
   double per_layer_overhead_s = 0;    // per layer per step (framework glue between kernels)
   double per_step_overhead_s = 0;     // per forward step (scheduler, sampling, host sync)
-  // The share of that per-step host work the engine hides behind the GPU's previous step (a
-  // scheduler that prepares step n+1 while step n runs: vLLM's async scheduling); what is left
-  // is paid per step: per_step_overhead_s x (1 - host_overlap). 0: a synchronous host.
+  // The share of the host's work of a step (per_step_overhead_s and per_sequence_overhead_s x
+  // batch) the engine hides behind the GPU's previous step (a scheduler that prepares step n+1
+  // while step n runs: vLLM's async scheduling, TensorRT-LLM's overlap scheduler); what is left
+  // is paid per step: (per_step_overhead_s + per_sequence_overhead_s x batch) x
+  // (1 - host_overlap). 0: a synchronous host.
   double host_overlap = 0;
   double runtime_reserve_bytes = 0;  // per GPU, held by the runtime (CUDA context, graphs, ...)
   double reserve_fraction = 0;       // per GPU, fraction of capacity the engine leaves unused

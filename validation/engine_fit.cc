@@ -39,16 +39,18 @@ absl::StatusOr<std::vector<FitRow>> AnlRows(const std::string& path, const std::
   return out;
 }
 
-// aiconfigurator agg rows of `engine` on `hardware` (TPOT, static decode step) that `use`
-// takes; `fit` says which are fitted (the others are held out).
+// aiconfigurator agg rows of `engine` on `hardware` (TPOT: a static decode step, or the
+// continuously batched step of `mode` serving) that `use` takes; `fit` says which are fitted
+// (the others are held out).
 template <typename Use, typename Fit>
 absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::string& engine,
-                                            const std::string& hardware, Use use, Fit fit) {
+                                            const std::string& hardware, Use use, Fit fit,
+                                            const std::string& mode = "static") {
   ASSIGN_OR_RETURN(std::vector<AicRow> rows, ReadAicServingCsv(path));
   std::vector<FitRow> out;
   for (const AicRow& row : rows) {
     if (row.mode != "agg" || !use(row)) continue;
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, "static");
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
     if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
     out.push_back({row.source, *request, row.tpot_ms / 1e3, !fit(row), OverlappedPasses{}});
   }
@@ -232,6 +234,21 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     ASSIGN_OR_RETURN(spec.rows,
                      AicRows(Path(dir, "aic_serving_low_concurrency.csv"), "vllm", "b200",
                              AicLowConcurrencyRow, [](const AicRow&) { return true; }));
+    spec.free = {{"host_overlap", 0, 1}};
+    specs.push_back(std::move(spec));
+  }
+  // TensorRT-LLM >= 1.0 (its overlap scheduler): the share of the host's work per step it hides,
+  // engine-wide, from the H100 serving TPOT above concurrency 8, where the per-sequence host
+  // work weighs (at concurrency <= 8 it is < 3 % of a step). Held out: every B200 row and every
+  // row at concurrency <= 8.
+  {
+    FitSpec spec = Spec("trtllm", "h100-sxm", "tpot",
+                        "aiconfigurator TensorRT-LLM serving TPOT, concurrency > 8, one node "
+                        "(aic_serving_rest.csv)");
+    ASSIGN_OR_RETURN(spec.rows, AicRows(
+                                    Path(dir, "aic_serving_rest.csv"), "trtllm", "h100-sxm",
+                                    [](const AicRow& row) { return AicRegime(row) == "c>8"; },
+                                    [](const AicRow&) { return true; }, "serving"));
     spec.free = {{"host_overlap", 0, 1}};
     specs.push_back(std::move(spec));
   }

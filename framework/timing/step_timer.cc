@@ -77,8 +77,10 @@ Execution ExecutionOf(const Scenario& scenario) {
   const registry::Engine& engine = scenario.engine;
   Execution out;
   out.per_layer_overhead_s = engine.per_layer_overhead_s;
-  out.per_step_overhead_s = engine.per_step_overhead_s * (1 - engine.host_overlap);
-  out.per_sequence_overhead_s = engine.per_sequence_overhead_s;
+  // The host's work of a step, per step and per sequence, is what an overlapping engine hides.
+  const double host_paid = 1 - engine.host_overlap;
+  out.per_step_overhead_s = engine.per_step_overhead_s * host_paid;
+  out.per_sequence_overhead_s = engine.per_sequence_overhead_s * host_paid;
   out.decode_attention = DecodeAttentionOf(engine, QueryHeadsPerKvHead(scenario));
   ic_execution& execution = out.abi;
   execution.struct_size = sizeof(ic_execution);

@@ -9,6 +9,7 @@
 //   all 439 rows 14.0%
 #include "validation/aic_serving.h"
 
+#include <cmath>
 #include <map>
 #include <string>
 #include <vector>
@@ -221,6 +222,33 @@ TEST(AicRestValidation, EveryRowIsPredictedDisaggregatedOnesInDisaggMode) {
   }
   EXPECT_EQ(per_regime["disagg"], 72);
   EXPECT_EQ(per_regime["disagg-1x1"], 393);
+}
+
+// TensorRT-LLM >= 1.0 hides its host work behind the GPU (presets/engines/trtllm.toml
+// host_overlap, fitted on the H100 rows above concurrency 8 in serving mode). Held out of that
+// fit: the 312 B200 rows above concurrency 8 (other models, another device), which
+// docs/calibration.md ("Host overlap hides the per-sequence work too") states at 15.5% median
+// |error| in serving mode (23.2% with the host work of ANL's TensorRT-LLM 0.11, mean +17.5%);
+// a bound with a margin, and no longer too slow on average.
+TEST(AicRestValidation, TensorRtLlmB200RowsHeldOutOfTheHostOverlapFit) {
+  absl::StatusOr<std::vector<AicRow>> rows =
+      ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/aic_serving_rest.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  AicFilter filter;
+  filter.engine = "trtllm";
+  filter.hardware = "b200";
+  absl::StatusOr<AicValidation> v =
+      ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), filter, "serving");
+  ASSERT_TRUE(v.ok()) << v.status();
+  std::vector<double> errors;
+  for (const AicResult& r : v->results) {
+    if (r.regime == "c>8") errors.push_back(r.relative_error);
+  }
+  ASSERT_EQ(errors.size(), 312u);
+  double sum = 0;
+  for (double e : errors) sum += e;
+  EXPECT_LE(MedianAbsolute(errors), 0.18);
+  EXPECT_LE(std::abs(sum / static_cast<double>(errors.size())), 0.08);
 }
 
 const AicGroup* Regime(const AicValidation& v, const std::string& regime) {
