@@ -271,8 +271,8 @@ int RunEngines(Session& session) {
         {e.name, e.display_name, fmt::format("{:.3g}", e.matmul_efficiency),
          fmt::format("{:.3g}", e.bandwidth_efficiency),
          fmt::format("{:.3g} us", e.kernel_overhead_s * 1e6),
-         e.host_overlap > 0 ? fmt::format("{:.3g} ms, {:.0f}% hidden", e.per_step_overhead_s * 1e3,
-                                          100 * e.host_overlap)
+         e.host_overlap > 0 ? fmt::format("{:.3g} ms, host work {:.0f}% hidden",
+                                          e.per_step_overhead_s * 1e3, 100 * e.host_overlap)
                             : fmt::format("{:.3g} ms", e.per_step_overhead_s * 1e3),
          e.serving_schedule, devices.empty() ? "-" : fmt::format("{}", fmt::join(devices, ","))});
   }
