@@ -128,7 +128,7 @@ std::string AnlHardwarePreset(const std::string& hardware) {
 
 std::string AnlEnginePreset(const std::string& framework) {
   return Lookup({{"vLLM", "vllm"},
-                 {"TensorRT-LLM", "trtllm"},
+                 {"TensorRT-LLM", "trtllm-0.11"},
                  {"llama.cpp", "llamacpp"},
                  {"Deepspeed-MII", "deepspeed-mii"}},
                 framework);
@@ -193,13 +193,9 @@ absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row)
     request.output_tokens = 2 * row.length - 1;
   }
   // ANL ran TensorRT-LLM 0.11 (argonne-lcf/LLM-Inference-Bench TensorRT-LLM/*/README.MD,
-  // requirements.txt: trtllm-build --gemm_plugin=float16, otherwise defaults), whose decode
-  // attention walks each context in one thread block (multi_block_mode off by default in
-  // 0.10/0.11: tensorrt_llm/plugin/plugin.py). The trtllm preset describes TensorRT-LLM >= 1.0,
-  // which splits long contexts; its per-device block rate applies to these rows only.
-  if (request.engine == "trtllm") {
-    request.engine_settings.emplace_back("decode_attention_single_block", 1);
-  }
+  // requirements.txt: trtllm-build --gemm_plugin=float16, otherwise defaults): the trtllm-0.11
+  // preset (AnlEnginePreset), whose decode attention walks each context in one thread block
+  // (multi_block_mode off by default in 0.10/0.11: tensorrt_llm/plugin/plugin.py).
   // Every engine of ANL's runs (2024) scheduled its steps on the host synchronously: vLLM's
   // overlapped scheduling (presets/engines/vllm.toml host_overlap) came with its V1 engine.
   request.engine_settings.emplace_back("host_overlap", 0);

@@ -49,11 +49,11 @@ absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& te
 // Preset names for the file's names; empty when the project has no mapping for the name.
 // Hardware: "Nvidia A100 GPU" -> a100-40gb (ALCF Polaris, 4x A100 SXM4 40 GB per node; see
 // tests/data/validation/README.md), "Nvidia H100 GPU" -> h100-sxm, "AMD MI300X GPU" -> mi300x,
-// "AMD MI250 GPU" -> mi250 (one GCD). Framework: vLLM -> vllm, TensorRT-LLM -> trtllm,
-// llama.cpp -> llamacpp, Deepspeed-MII -> deepspeed-mii. Model: meta-llama/Meta-Llama-3-8B ->
-// llama-3-8b, meta-llama/Meta-Llama-3-70B -> llama-3-70b, meta-llama/Llama-2-7b-hf ->
-// llama-2-7b, meta-llama/Llama-2-70b-hf -> llama-2-70b, mistralai/Mistral-7B-v0.1 ->
-// mistral-7b, Qwen/Qwen2-7B -> qwen2.5-7b (the same architecture).
+// "AMD MI250 GPU" -> mi250 (one GCD). Framework: vLLM -> vllm, TensorRT-LLM -> trtllm-0.11 (the
+// version ANL ran), llama.cpp -> llamacpp, Deepspeed-MII -> deepspeed-mii. Model:
+// meta-llama/Meta-Llama-3-8B -> llama-3-8b, meta-llama/Meta-Llama-3-70B -> llama-3-70b,
+// meta-llama/Llama-2-7b-hf -> llama-2-7b, meta-llama/Llama-2-70b-hf -> llama-2-70b,
+// mistralai/Mistral-7B-v0.1 -> mistral-7b, Qwen/Qwen2-7B -> qwen2.5-7b (the same architecture).
 std::string AnlHardwarePreset(const std::string& hardware);
 std::string AnlEnginePreset(const std::string& framework);
 std::string AnlModelPreset(const std::string& model);

@@ -146,9 +146,10 @@ FitSpec Spec(std::string engine, std::string hardware, std::string metric, std::
 absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
   std::vector<FitSpec> specs;
   const std::string anchors = Path(dir, "anl_ttft_anchors.csv");
-  // vLLM and TensorRT-LLM: ANL static batches of Llama-3-8B / 70B, Llama-2-7B held out (another
-  // attention: 32 KV heads); the host and memory-side terms free, matmul from the TTFT anchor.
-  for (const char* engine : {"vllm", "trtllm"}) {
+  // vLLM and TensorRT-LLM 0.11: ANL static batches of Llama-3-8B / 70B, Llama-2-7B held out
+  // (another attention: 32 KV heads); the host and memory-side terms free, matmul from the TTFT
+  // anchor.
+  for (const char* engine : {"vllm", "trtllm-0.11"}) {
     for (const char* hardware : {"h100-sxm", "a100-40gb"}) {
       FitSpec spec = Spec(engine, hardware, "e2e", "ANL static batches (anl_static_batch.csv)");
       ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_static_batch.csv"), engine, hardware,
@@ -237,19 +238,26 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     spec.free = {{"host_overlap", 0, 1}};
     specs.push_back(std::move(spec));
   }
-  // TensorRT-LLM >= 1.0 (its overlap scheduler): the share of the host's work per step it hides,
-  // engine-wide, from the H100 serving TPOT above concurrency 8, where the per-sequence host
-  // work weighs (at concurrency <= 8 it is < 3 % of a step). Held out: every B200 row and every
-  // row at concurrency <= 8.
+  // TensorRT-LLM >= 1.0: the HBM bandwidth its kernels reach and the share of the host's work
+  // per step it hides (its overlap scheduler), engine-wide, from the H100 serving TPOT at every
+  // concurrency on one node (at concurrency <= 8 the weights' stream weighs, above it the
+  // per-sequence host work). Held out: every B200 row.
   {
     FitSpec spec = Spec("trtllm", "h100-sxm", "tpot",
-                        "aiconfigurator TensorRT-LLM serving TPOT, concurrency > 8, one node "
-                        "(aic_serving_rest.csv)");
-    ASSIGN_OR_RETURN(spec.rows, AicRows(
-                                    Path(dir, "aic_serving_rest.csv"), "trtllm", "h100-sxm",
-                                    [](const AicRow& row) { return AicRegime(row) == "c>8"; },
-                                    [](const AicRow&) { return true; }, "serving"));
-    spec.free = {{"host_overlap", 0, 1}};
+                        "aiconfigurator TensorRT-LLM serving TPOT, one node "
+                        "(aic_serving_low_concurrency.csv, aic_serving_rest.csv)");
+    for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_rest.csv"}) {
+      ASSIGN_OR_RETURN(std::vector<FitRow> rows,
+                       AicRows(
+                           Path(dir, file), "trtllm", "h100-sxm",
+                           [](const AicRow& row) {
+                             const std::string regime = AicRegime(row);
+                             return regime == "c<=8" || regime == "c>8";
+                           },
+                           [](const AicRow&) { return true; }, "serving"));
+      spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
+    }
+    spec.free = {{"bandwidth_efficiency", 0.3, 0.92}, {"host_overlap", 0, 1}};
     specs.push_back(std::move(spec));
   }
   // PyTorch eager: the per-layer host cost from the one published point (gpt-fast's eager

@@ -91,8 +91,10 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
   }
   if (fits == 0) {
     return ReportError(absl::NotFoundError(fmt::format(
-        "calibrate --engines: no fit of engine '{}' on '{}'; the fits: vllm, trtllm (h100-sxm, "
-        "a100-40gb), deepspeed-mii (a100-40gb), llamacpp (h100-sxm, a100-40gb), sglang "
+        "calibrate --engines: no fit of engine '{}' on '{}'; the fits: vllm, trtllm-0.11 "
+        "(h100-sxm, "
+        "a100-40gb), trtllm (h100-sxm), deepspeed-mii (a100-40gb), llamacpp (h100-sxm, a100-40gb), "
+        "sglang "
         "(h100-sxm), vllm (b200), vllm and llamacpp (mi300x, mi250), pytorch (a100-80gb)",
         flags.engine, flags.hardware)));
   }

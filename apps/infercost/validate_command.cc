@@ -143,7 +143,8 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
                   fallback.empty() ? std::string("Measured rows (ANL All_results.csv columns)")
                                    : "Measured rows (default: " + fallback + ")")
       ->type_name("FILE");
-  command.add_option("--engine", flags.engine, "Only rows of this engine preset (vllm, trtllm)");
+  command.add_option("--engine", flags.engine,
+                     "Only rows of this engine preset (e.g. vllm, trtllm-0.11, trtllm)");
   command.add_option("--model", flags.model, "Only rows of this model preset");
   command.add_option("--hardware", flags.hardware, "Only rows of this hardware preset");
   command

@@ -266,14 +266,15 @@ TEST_F(DecodeAttentionTimingTest, StepTimerTakesTheLongerOfWalkAndStream) {
               1e-15);
 }
 
-// The preset: TensorRT-LLM >= 1.0 splits contexts (switch off; times as before); a request that
-// sets decode_attention_single_block = 1 (ANL's TensorRT-LLM 0.11 rows) gets the device's block
-// rate and sharing from trtllm.toml. A bad setting names the key, the value and the range.
-TEST(DecodeAttentionPresetTest, TrtllmSingleBlockOnlyWhereARequestSetsIt) {
+// The presets: TensorRT-LLM >= 1.0 (trtllm) splits contexts (switch off; times as before);
+// TensorRT-LLM 0.11 (trtllm-0.11, ANL's rows) walks each in one block, at the device's block rate
+// and sharing from trtllm-0.11.toml. A bad setting names the key, the value and the range.
+TEST(DecodeAttentionPresetTest, TrtllmSingleBlockOnlyOnTensorRtLlm011) {
   auto scenario = [](const std::string& hardware,
-                     std::vector<std::pair<std::string, double>> settings) {
+                     std::vector<std::pair<std::string, double>> settings,
+                     const std::string& engine = "trtllm") {
     framework::ScenarioRequest request;
-    request.engine = "trtllm";
+    request.engine = engine;
     request.hardware = hardware;
     request.model = "llama-3-8b";
     request.gpus = 1;
@@ -286,7 +287,7 @@ TEST(DecodeAttentionPresetTest, TrtllmSingleBlockOnlyWhereARequestSetsIt) {
   EXPECT_FALSE(plain.single_block);
   EXPECT_TRUE(plain.Inert());
   for (const char* hardware : {"h100-sxm", "a100-40gb", "a100-80gb"}) {
-    auto anl = scenario(hardware, {{"decode_attention_single_block", 1}});
+    auto anl = scenario(hardware, {}, "trtllm-0.11");
     ASSERT_TRUE(anl.ok()) << anl.status();
     const DecodeAttention d = framework::ExecutionOf(*anl).decode_attention;
     EXPECT_TRUE(d.SingleBlock()) << hardware;

@@ -128,18 +128,18 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepAcrossDevicesAndEnginesTakenInTurn) {
   EXPECT_EQ(compared, 12);
 }
 
-// ANL's TensorRT-LLM 0.11 rows: the single-block decode attention makes a record's time the
-// larger of its streaming time and one block's walk (framework/timing/decode_attention.h), a
-// kink in the context where the two cross (near 3.35e12 x 0.76 / 5e10 = 51 KV-head blocks on
-// H100: Llama-3-8B at TP 1 has 8 per sequence, so 6-7 sequences sit near it). The closed form
-// still equals visiting every step.
+// ANL's TensorRT-LLM 0.11 (the trtllm-0.11 preset): the single-block decode attention makes a
+// record's time the larger of its streaming time and one block's walk
+// (framework/timing/decode_attention.h), a kink in the context where the two cross (near 3.35e12 x
+// 0.76 / 5e10 = 51 KV-head blocks on H100: Llama-3-8B at TP 1 has 8 per sequence, so 6-7 sequences
+// sit near it). The closed form still equals visiting every step.
 TEST(DecodeSum, ClosedFormEqualsEveryStepWithTheSingleBlockKernel) {
   int64_t compared = 0;
   for (const char* model : {"llama-3-8b", "llama-2-7b"}) {
     for (int64_t gpus : {1, 4}) {
       for (int64_t concurrency : {1, 6, 7, 16}) {
         framework::ScenarioRequest r;
-        r.engine = "trtllm";
+        r.engine = "trtllm-0.11";
         r.hardware = "h100-sxm";
         r.model = model;
         r.gpus = gpus;
@@ -147,7 +147,6 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepWithTheSingleBlockKernel) {
         r.input_tokens = 128;
         r.output_tokens = 2048;
         r.concurrency = concurrency;
-        r.engine_settings = {{"decode_attention_single_block", 1}};
         const std::string what =
             std::string(model) + " tp" + std::to_string(gpus) + " x" + std::to_string(concurrency);
         absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
@@ -160,7 +159,7 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepWithTheSingleBlockKernel) {
         ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
         // The kernel is on: a batch-1 step walks more slowly than it streams, so the decode is
         // slower than without the switch.
-        r.engine_settings.clear();
+        r.engine_settings = {{"decode_attention_single_block", 0}};
         absl::StatusOr<framework::Estimate> preset = EstimateWith(r, DecodeSumMethod::kEveryStep);
         ASSERT_TRUE(preset.ok()) << what << preset.status();
         if (concurrency == 1) {

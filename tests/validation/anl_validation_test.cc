@@ -1,11 +1,12 @@
 // Predicted vs measured static-batch latency (Argonne LLM-Inference-Bench rows copied to
 // tests/data/validation/anl_static_batch.csv; source and licence in the README beside it).
 //
-// Issue 4, point 5: with the vllm and trtllm presets, the e2e latency of Llama-3-8B and
-// Llama-3-70B on A100 and H100 is predicted with median absolute error <= 20% - per engine x
-// device x model, and here also per tensor-parallel degree. The measured values come only
-// from the CSV; the presets were fitted to it with a few parameters per engine and device
-// (docs/calibration.md). Achieved when these presets were fitted (`infercost validate`):
+// Issue 4, point 5: with the vllm and trtllm-0.11 presets (trtllm-0.11: the TensorRT-LLM ANL ran),
+// the e2e latency of Llama-3-8B and Llama-3-70B on A100 and H100 is predicted with median absolute
+// error <= 20% - per engine x device x model, and here also per tensor-parallel degree. The
+// measured values come only from the CSV; the presets were fitted to it with a few parameters per
+// engine and device (docs/calibration.md). Achieved when these presets were fitted (`infercost
+// validate`):
 //
 //   engine  device     model        TP      rows  median |error|
 //   vllm    h100-sxm   llama-3-8b   1,2,4     60   6.4%  (TP1 9.4%, TP2 2.0%, TP4 6.1%)
@@ -26,6 +27,7 @@
 #include <vector>
 
 #include "framework/loader/plugin_loader.h"
+#include "framework/timing/step_timer.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
@@ -64,10 +66,13 @@ const AnlValidation& Validation() {
 const std::map<std::tuple<std::string, std::string, std::string>, int64_t>& Llama3Groups() {
   static const auto* groups =
       new std::map<std::tuple<std::string, std::string, std::string>, int64_t>{
-          {{"vllm", "h100-sxm", "llama-3-8b"}, 60},     {{"vllm", "h100-sxm", "llama-3-70b"}, 20},
-          {{"vllm", "a100-40gb", "llama-3-8b"}, 40},    {{"trtllm", "h100-sxm", "llama-3-8b"}, 51},
-          {{"trtllm", "h100-sxm", "llama-3-70b"}, 20},  {{"trtllm", "a100-40gb", "llama-3-8b"}, 60},
-          {{"trtllm", "a100-40gb", "llama-3-70b"}, 12},
+          {{"vllm", "h100-sxm", "llama-3-8b"}, 60},
+          {{"vllm", "h100-sxm", "llama-3-70b"}, 20},
+          {{"vllm", "a100-40gb", "llama-3-8b"}, 40},
+          {{"trtllm-0.11", "h100-sxm", "llama-3-8b"}, 51},
+          {{"trtllm-0.11", "h100-sxm", "llama-3-70b"}, 20},
+          {{"trtllm-0.11", "a100-40gb", "llama-3-8b"}, 60},
+          {{"trtllm-0.11", "a100-40gb", "llama-3-70b"}, 12},
       };
   return *groups;
 }
@@ -118,8 +123,8 @@ TEST(AnlValidation, Llama3MedianErrorWithinTwentyPercentPerTensorParallelDegree)
 TEST(AnlValidation, FiltersSelectOneEngineModelAndDevice) {
   absl::StatusOr<std::vector<AnlRow>> rows = ReadAnlStaticBatchCsv(DataPath());
   ASSERT_TRUE(rows.ok()) << rows.status();
-  absl::StatusOr<AnlValidation> v = ValidateAnlStaticBatch(*rows, RepoPresets(), InTreePlugins(),
-                                                           {"trtllm", "llama-3-70b", "h100-sxm"});
+  absl::StatusOr<AnlValidation> v = ValidateAnlStaticBatch(
+      *rows, RepoPresets(), InTreePlugins(), {"trtllm-0.11", "llama-3-70b", "h100-sxm"});
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->results.size(), 20u);
   ASSERT_EQ(v->groups.size(), 1u);
@@ -242,7 +247,7 @@ TEST(AnlCsv, SequencesComeFromTheRowsThroughputAndLlamaCppBatchIsThePromptBatch)
 
 // ANL ran TensorRT-LLM 0.11, whose decode attention walks each context in one thread block
 // (multi_block_mode off by default then); the trtllm preset describes TensorRT-LLM >= 1.0. A
-// TensorRT-LLM row, and only such a row, sets the single-block switch for its scenario.
+// TensorRT-LLM row, and only such a row, runs the trtllm-0.11 preset, whose switch is on.
 // And every ANL row (2024 engines) runs its host synchronously: host_overlap 0, whatever the
 // engine preset's current default (vLLM's is its async scheduling).
 TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttentionAndNoRowOverlapsItsHost) {
@@ -254,10 +259,13 @@ TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttentionAndNoRowOverlapsItsHost
   ASSERT_TRUE(rows.ok()) << rows.status();
   absl::StatusOr<framework::ScenarioRequest> trtllm = AnlScenarioRequest((*rows)[0]);
   ASSERT_TRUE(trtllm.ok()) << trtllm.status();
-  EXPECT_EQ(trtllm->engine, "trtllm");
-  const std::vector<std::pair<std::string, double>> single_block = {
-      {"decode_attention_single_block", 1}, {"host_overlap", 0}};
-  EXPECT_EQ(trtllm->engine_settings, single_block);
+  EXPECT_EQ(trtllm->engine, "trtllm-0.11");
+  const std::vector<std::pair<std::string, double>> synchronous_host = {{"host_overlap", 0}};
+  EXPECT_EQ(trtllm->engine_settings, synchronous_host);
+  absl::StatusOr<framework::Scenario> trtllm_scenario =
+      framework::MakeScenario(*trtllm, RepoPresets());
+  ASSERT_TRUE(trtllm_scenario.ok()) << trtllm_scenario.status();
+  EXPECT_TRUE(framework::ExecutionOf(*trtllm_scenario).decode_attention.SingleBlock());
   absl::StatusOr<framework::ScenarioRequest> vllm = AnlScenarioRequest((*rows)[1]);
   ASSERT_TRUE(vllm.ok()) << vllm.status();
   const std::vector<std::pair<std::string, double>> synchronous = {{"host_overlap", 0}};

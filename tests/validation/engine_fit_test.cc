@@ -36,9 +36,9 @@ const FitSpec* Find(const std::string& engine, const std::string& hardware) {
 }
 
 TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
-  // vllm and trtllm on two devices, deepspeed-mii, llamacpp on two devices, sglang, vllm on b200,
-  // vllm and llamacpp on mi300x and mi250, pytorch (one published point), trtllm's host overlap
-  // (aiconfigurator's H100 rows).
+  // vllm and trtllm-0.11 on two devices, deepspeed-mii, llamacpp on two devices, sglang, vllm on
+  // b200, vllm and llamacpp on mi300x and mi250, pytorch (one published point), trtllm (>= 1.0,
+  // aiconfigurator's H100 rows).
   EXPECT_EQ(Specs().size(), 15u);
   for (const FitSpec& spec : Specs()) {
     int64_t fitted = 0;
@@ -49,7 +49,7 @@ TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
   ASSERT_NE(Find("vllm", "a100-40gb"), nullptr);
   ASSERT_EQ(Find("vllm", "a100-40gb")->anchor.size(), 1u);
   EXPECT_EQ(Find("vllm", "a100-40gb")->anchor[0].measured_s, 1.042);
-  EXPECT_EQ(Find("trtllm", "h100-sxm")->anchor[0].measured_s, 0.405);
+  EXPECT_EQ(Find("trtllm-0.11", "h100-sxm")->anchor[0].measured_s, 0.405);
 }
 
 // The rows held out of each ANL fit (another model than the fitted ones), predicted with the
@@ -69,11 +69,12 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
     const char* hardware;
     double bound;
   };
-  for (const Case& c : {Case{"vllm", "h100-sxm", 0.10}, Case{"vllm", "a100-40gb", 0.10},
-                        Case{"trtllm", "h100-sxm", 0.13}, Case{"trtllm", "a100-40gb", 0.10},
-                        Case{"deepspeed-mii", "a100-40gb", 0.20}, Case{"llamacpp", "mi300x", 0.20},
-                        Case{"llamacpp", "mi250", 0.10}, Case{"vllm", "mi300x", 0.12},
-                        Case{"vllm", "mi250", 0.10}}) {
+  for (const Case& c :
+       {Case{"vllm", "h100-sxm", 0.10}, Case{"vllm", "a100-40gb", 0.10},
+        Case{"trtllm-0.11", "h100-sxm", 0.13}, Case{"trtllm-0.11", "a100-40gb", 0.10},
+        Case{"deepspeed-mii", "a100-40gb", 0.20}, Case{"llamacpp", "mi300x", 0.20},
+        Case{"llamacpp", "mi250", 0.10}, Case{"vllm", "mi300x", 0.12},
+        Case{"vllm", "mi250", 0.10}}) {
     const FitSpec* spec = Find(c.engine, c.hardware);
     ASSERT_NE(spec, nullptr);
     std::vector<double> errors;
