@@ -241,6 +241,47 @@ std::string AicRegime(const AicRow& row) {
   return "c>8";
 }
 
+std::vector<RepeatedConfiguration> FindRepeatedConfigurations(
+    const std::vector<AicResult>& results) {
+  // Candidates share the fields below; equal requests among them are one configuration.
+  std::map<std::tuple<std::string, std::string, std::string, std::string, int64_t, int64_t, int64_t,
+                      int64_t>,
+           std::vector<size_t>>
+      buckets;
+  for (size_t i = 0; i < results.size(); ++i) {
+    const framework::ScenarioRequest& r = results[i].request;
+    buckets[{r.engine, r.hardware, r.model, r.weights, r.input_tokens, r.output_tokens,
+             r.concurrency, r.tp}]
+        .push_back(i);
+  }
+  std::vector<RepeatedConfiguration> repeated;
+  for (const auto& [key, members] : buckets) {
+    std::vector<bool> taken(members.size(), false);
+    for (size_t a = 0; a < members.size(); ++a) {
+      if (taken[a]) continue;
+      RepeatedConfiguration same;
+      double smallest = results[members[a]].row.tpot_ms, largest = smallest;
+      for (size_t b = a; b < members.size(); ++b) {
+        if (taken[b] || !(results[members[b]].request == results[members[a]].request)) continue;
+        taken[b] = true;
+        same.results.push_back(members[b]);
+        smallest = std::min(smallest, results[members[b]].row.tpot_ms);
+        largest = std::max(largest, results[members[b]].row.tpot_ms);
+      }
+      if (same.results.size() < 2 || smallest <= 0 || largest < kRepeatedSpread * smallest) {
+        continue;
+      }
+      same.spread = largest / smallest;
+      repeated.push_back(std::move(same));
+    }
+  }
+  std::sort(repeated.begin(), repeated.end(),
+            [](const RepeatedConfiguration& x, const RepeatedConfiguration& y) {
+              return x.results.front() < y.results.front();
+            });
+  return repeated;
+}
+
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
                                                  const framework::PluginSet& plugins,
@@ -322,6 +363,18 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   v.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
   v.ttft_median_abs_error = MedianAbsolute(std::move(ttft_errors));
   v.median_abs_error = MedianAbsolute(std::move(all));
+  v.repeated = FindRepeatedConfigurations(v.results);
+  std::vector<bool> in_repeated(v.results.size(), false);
+  for (const RepeatedConfiguration& same : v.repeated) {
+    for (const size_t i : same.results) in_repeated[i] = true;
+    v.repeated_rows += static_cast<int64_t>(same.results.size());
+  }
+  std::vector<double> others;
+  for (size_t i = 0; i < v.results.size(); ++i) {
+    if (!in_repeated[i]) others.push_back(v.results[i].relative_error);
+  }
+  v.others_p90_abs_error = QuantileAbsolute(others, 0.9);
+  v.others_median_abs_error = MedianAbsolute(std::move(others));
   return v;
 }
 

@@ -122,6 +122,16 @@ struct AicGroup {
   double mean_error = 0;
 };
 
+// Rows whose labels describe one configuration (the same scenario request, so one prediction)
+// but whose measured TPOTs are at least kRepeatedSpread apart (largest over smallest): the file
+// does not say what differed between the runs (e.g. one with speculative decoding and one
+// without), and no single prediction can be near all of them.
+inline constexpr double kRepeatedSpread = 1.25;
+struct RepeatedConfiguration {
+  std::vector<size_t> results;  // indices into AicValidation::results, file order
+  double spread = 1;            // largest measured TPOT over the smallest
+};
+
 struct AicValidation {
   std::vector<AicResult> results;  // file order
   std::vector<AicGroup> groups;    // engine x device x model x precision x regime
@@ -135,7 +145,17 @@ struct AicValidation {
   std::string mode;                  // static | serving
   double ttft_median_abs_error = 0;  // serving mode: TTFT over the rows with a measurement
   double ttft_p90_abs_error = 0;
+  // Configurations measured more than once, kRepeatedSpread or more apart (see above), and the
+  // TPOT error over every other row.
+  std::vector<RepeatedConfiguration> repeated;
+  int64_t repeated_rows = 0;
+  double others_median_abs_error = 0;
+  double others_p90_abs_error = 0;
 };
+
+// The configurations among `results` measured kRepeatedSpread or more apart (equal requests).
+std::vector<RepeatedConfiguration> FindRepeatedConfigurations(
+    const std::vector<AicResult>& results);
 
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,

@@ -20,6 +20,41 @@ using framework::TextTable;
 std::string Percent(double fraction) { return fmt::format("{:+.1f}%", 100 * fraction); }
 std::string AbsPercent(double fraction) { return fmt::format("{:.1f}%", 100 * fraction); }
 
+// The configurations measured more than once and far apart (validation::RepeatedConfiguration),
+// each with its measurements, and the error over the other rows.
+void PrintRepeatedConfigurations(const validation::AicValidation& v) {
+  if (v.repeated.empty()) return;
+  TextTable sets(
+      {"engine", "device", "model", "weights", "tp", "isl", "osl", "conc", "regime",
+       "measured ms (version)", "spread", "predicted ms"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight});
+  for (const validation::RepeatedConfiguration& same : v.repeated) {
+    const validation::AicResult& first = v.results[same.results.front()];
+    std::vector<std::string> measured;
+    for (const size_t i : same.results) {
+      const validation::AicRow& row = v.results[i].row;
+      measured.push_back(row.backend_version.empty()
+                             ? fmt::format("{:.2f}", row.tpot_ms)
+                             : fmt::format("{:.2f} ({})", row.tpot_ms, row.backend_version));
+    }
+    sets.AddRow({first.request.engine, first.request.hardware, first.request.model,
+                 first.request.weights, std::to_string(first.request.tp),
+                 std::to_string(first.row.isl), std::to_string(first.row.osl),
+                 std::to_string(first.request.concurrency), first.regime,
+                 absl::StrJoin(measured, ", "), fmt::format("{:.2f}x", same.spread),
+                 fmt::format("{:.2f}", first.predicted_ms)});
+  }
+  fmt::print(
+      "\nCONFIGURATIONS MEASURED MORE THAN ONCE, {:.2f}x OR MORE APART (the same labels, so one "
+      "prediction; the file does not say what differed between the runs)\n{}",
+      validation::kRepeatedSpread, sets.Render());
+  fmt::print("{} row(s) in {} configuration(s); the other {} row(s): median |error| {}, p90 {}\n",
+             v.repeated_rows, v.repeated.size(),
+             static_cast<int64_t>(v.results.size()) - v.repeated_rows,
+             AbsPercent(v.others_median_abs_error), AbsPercent(v.others_p90_abs_error));
+}
+
 void PrintAicTable(const std::string& data, const validation::AicValidation& v) {
   fmt::print(
       "aiconfigurator serving runs, agg rows in mode {}: measured TPOT vs predicted ({}); regime "
@@ -84,6 +119,7 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                v.mode == "serving" ? "" : ", disaggregated rows only",
                AbsPercent(v.ttft_median_abs_error), AbsPercent(v.ttft_p90_abs_error));
   }
+  PrintRepeatedConfigurations(v);
   if (v.skipped > 0) {
     fmt::print("\n{} row(s) skipped, no preset: {}\n", v.skipped,
                absl::StrJoin(v.skipped_models, "; "));

@@ -105,6 +105,37 @@ TEST(AicServingParse, AttentionDataParallelRowsServeTheStatedConcurrency) {
   EXPECT_EQ((*rows)[0].batch_size, 4);  // the regime still reads the per-rank batch
 }
 
+// Rows with the same labels are one configuration and get one prediction: those measured 1.25x
+// or more apart are listed, and the error is also given over the other rows. Here: rows 0 and 1
+// (5 and 10 ms: 10 / 5 = 2x apart) are one; rows 2 and 3 (same labels, 8 and 9.6 ms: 1.2x) are
+// not far enough apart; row 4 has row 0's labels but TP 4, another configuration.
+TEST(AicServingValidation, ConfigurationsMeasuredFarApartAreListed) {
+  const std::string text =
+      "id,backend,backend_version,model_path,system,precision,mode,isl,osl,batch_size,tp_size,"
+      "pp_size,attention_dp_size,moe_ep_size,silicon_tpot_ms\n"
+      "a,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,1024,4,2,1,1,1,5.0\n"
+      "b,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,1024,4,2,1,1,1,10.0\n"
+      "c,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,8192,1024,4,2,1,1,1,8.0\n"
+      "d,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,8192,1024,4,2,1,1,1,9.6\n"
+      "e,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,1024,4,4,1,1,1,5.0\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  absl::StatusOr<AicValidation> v = ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), {});
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_EQ(v->results.size(), 5u);
+  ASSERT_EQ(v->repeated.size(), 1u);
+  EXPECT_EQ(v->repeated[0].results, (std::vector<size_t>{0, 1}));
+  EXPECT_DOUBLE_EQ(v->repeated[0].spread, 2.0);
+  EXPECT_EQ(v->repeated_rows, 2);
+  // Rows 0 and 1 share one prediction.
+  EXPECT_EQ(v->results[0].predicted_ms, v->results[1].predicted_ms);
+  // The other rows' error: rows 2, 3 and 4.
+  std::vector<double> others = {v->results[2].relative_error, v->results[3].relative_error,
+                                v->results[4].relative_error};
+  EXPECT_DOUBLE_EQ(v->others_median_abs_error, MedianAbsolute(others));
+  EXPECT_DOUBLE_EQ(v->others_p90_abs_error, QuantileAbsolute(others, 0.9));
+}
+
 TEST(AicServingParse, MissingColumnIsAnError) {
   EXPECT_FALSE(ParseAicServingCsv("backend,model_path\nx,y\n", "t.csv").ok());
 }
