@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "apps/infercost/validate_command.h"
 #include "fmt/format.h"
 #include "framework/report/text_table.h"
@@ -90,13 +91,14 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
     fmt::print("{}\n", table.Render());
   }
   if (fits == 0) {
-    return ReportError(absl::NotFoundError(fmt::format(
-        "calibrate --engines: no fit of engine '{}' on '{}'; the fits: vllm, trtllm-0.11 "
-        "(h100-sxm, "
-        "a100-40gb), trtllm (h100-sxm), deepspeed-mii (a100-40gb), llamacpp (h100-sxm, a100-40gb), "
-        "sglang "
-        "(h100-sxm), vllm (b200), vllm and llamacpp (mi300x, mi250), pytorch (a100-80gb)",
-        flags.engine, flags.hardware)));
+    // The fits there are, from the specs themselves.
+    std::vector<std::string> known;
+    for (const validation::FitSpec& spec : *specs) {
+      known.push_back(fmt::format("{} on {}", spec.engine, spec.hardware));
+    }
+    return ReportError(absl::NotFoundError(
+        fmt::format("calibrate --engines: no fit of engine '{}' on '{}'; the fits: {}",
+                    flags.engine, flags.hardware, absl::StrJoin(known, ", "))));
   }
   fmt::print(
       "Not fitted by this command: the shared matmul_half_flops, bandwidth_half_bytes and "

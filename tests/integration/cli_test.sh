@@ -62,6 +62,10 @@ grep -q "int4" <<<"$out" || fail "unknown dtype message does not list dtypes: $o
 out=$(expect_status 2 "unknown kernel" "$bin" report --attention-kernel turbo)
 grep -q "flash" <<<"$out" || fail "unknown kernel message does not list kernels: $out"
 expect_status 2 "bad flag" "$bin" --no-such-flag >/dev/null
+# An engine fit that does not exist lists the fits there are (from the fit specs).
+out=$(expect_status 2 "unknown engine fit" "$bin" calibrate --engines --engine no-such-engine \
+  --data-dir "$data/validation")
+grep -q "trtllm-0.11 on h100-sxm" <<<"$out" || fail "unknown fit message does not list fits: $out"
 expect_status 2 "zero tokens" "$bin" report --input-tokens 0 >/dev/null
 expect_status 2 "negative concurrency" "$bin" report --concurrency -3 >/dev/null
 expect_status 2 "overflow context" "$bin" report --input-tokens 99999999999 >/dev/null
