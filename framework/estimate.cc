@@ -178,8 +178,14 @@ void CopySlices(const std::vector<AttentionSlice>& from, std::vector<AttentionSl
 absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const StepTimer& timer,
                           EstimateDetail detail, const Step& decode,
                           const std::vector<AttentionSlice>& at_mean, Estimate& e) {
-  RETURN_IF_ERROR(timer.TimeInto(e.prefill_per_gpu, e.prefill_timing));
-  RETURN_IF_ERROR(timer.TimeInto(e.decode_per_gpu, e.decode_timing));
+  // A summary needs the steps' times only (the same to the last bit; no per-phase list).
+  if (detail == EstimateDetail::kSummary) {
+    RETURN_IF_ERROR(timer.TimeTotalsInto(e.prefill_per_gpu, e.prefill_timing));
+    RETURN_IF_ERROR(timer.TimeTotalsInto(e.decode_per_gpu, e.decode_timing));
+  } else {
+    RETURN_IF_ERROR(timer.TimeInto(e.prefill_per_gpu, e.prefill_timing));
+    RETURN_IF_ERROR(timer.TimeInto(e.decode_per_gpu, e.decode_timing));
+  }
 
   // Exact decode sum, from the same decode steps as the ledger's cost sum: everything but
   // attention repeats every step; attention is timed at each step's context (k = 1 .. output-1
@@ -311,10 +317,14 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
   const Step prefill = PerGpuStep(s, IC_STAGE_PREFILL, batch, s.input_tokens, s.input_tokens);
   const Step decode =
       PerGpuStep(s, IC_STAGE_DECODE, batch, 1, MeanDecodeContext(s.input_tokens, s.output_tokens));
-  RETURN_IF_ERROR(pipeline.EvaluateInto(prefill, e.prefill_per_gpu, buffers.prefill_attention));
+  // A summary reads the per-GPU ledgers' groups and model phases only, not their merged
+  // whole-step records (AssembleStage).
+  const bool whole_step_records = detail == EstimateDetail::kFull;
+  RETURN_IF_ERROR(pipeline.EvaluateInto(prefill, e.prefill_per_gpu, buffers.prefill_attention,
+                                        whole_step_records));
   // The decode step's attention, for the decode sum below.
   std::vector<AttentionSlice>& at_mean = buffers.decode_attention;
-  RETURN_IF_ERROR(pipeline.EvaluateInto(decode, e.decode_per_gpu, at_mean));
+  RETURN_IF_ERROR(pipeline.EvaluateInto(decode, e.decode_per_gpu, at_mean, whole_step_records));
 
   // Memory per GPU.
   Summary& summary = e.summary;

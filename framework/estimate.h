@@ -66,10 +66,12 @@ struct Estimate {
   Summary summary;
 };
 
-// kFull: everything above. kSummary: the summary and the per-GPU ledgers only; `ledger` (the
-// whole model's per-phase meters, and its decode-sum costs) is left empty except
-// kv_cache_bytes_per_token. Sweeps, searches and the batch API need no more, at about half the
-// work. The summary is the same either way.
+// kFull: everything above. kSummary: the summary, the steps' times and the per-GPU ledgers'
+// layer groups and model phases only: `ledger` (the whole model's per-phase meters, and its
+// decode-sum costs) is left empty except kv_cache_bytes_per_token, the per-GPU ledgers have no
+// merged whole-step records (`phases`, `totals`) and the timings no per-phase list. Sweeps,
+// searches and the batch API need no more, at about half the work. The summary is the same
+// either way, to the last bit.
 enum class EstimateDetail { kFull, kSummary };
 
 // `pipelines`, when given, reuses the pipeline of the previous call whose scenario had the same

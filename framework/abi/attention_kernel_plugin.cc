@@ -1,5 +1,6 @@
 #include "framework/abi/attention_kernel_plugin.h"
 
+#include <cstring>
 #include <string_view>
 #include <utility>
 
@@ -85,6 +86,9 @@ absl::Status AttentionKernelPlugin::RewriteTraffic(const ic_attention_shape& sha
   for (size_t i = 0; i < phases.size(); ++i) {
     ic_phase_cost& after = phases[i];
     after.struct_size = sizeof(ic_phase_cost);
+    // A record the kernel left as it was is the variant's, checked when it was emitted
+    // (ic_phase_cost has no padding: equal bytes are equal fields).
+    if (std::memcmp(&after, &before[i], sizeof(ic_phase_cost)) == 0) continue;
     const bool unchanged = after.phase == before[i].phase && after.params == before[i].params &&
                            after.matrix_flops == before[i].matrix_flops &&
                            after.vector_flops == before[i].vector_flops &&

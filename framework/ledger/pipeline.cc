@@ -255,7 +255,8 @@ absl::StatusOr<StageLedger> Pipeline::Evaluate(const Step& step,
 }
 
 absl::Status Pipeline::EvaluateInto(const Step& step, StageLedger& ledger,
-                                    std::vector<AttentionSlice>& attention) const {
+                                    std::vector<AttentionSlice>& attention,
+                                    bool whole_step_records) const {
   RETURN_IF_ERROR(CheckStep(step));
   ledger.step = step;
   RETURN_IF_ERROR(AttentionByClassInto(step, attention));
@@ -273,12 +274,18 @@ absl::Status Pipeline::EvaluateInto(const Step& step, StageLedger& ledger,
   ledger.model_phases.clear();
   ledger.model_phases.reserve(kModelPhases);
   AppendModelPhases(step, ledger.model_phases);
-  AssembleStage(ledger);
+  AssembleStage(ledger, whole_step_records);
+  // One collective per communication phase of the step.
   ledger.collectives.clear();
-  for (const ic_phase_cost& cost : ledger.phases) {
-    if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) {
+  const auto plan = [&](const ic_phase_cost& cost) {
+    if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION &&
+        ledger.FindCollective(cost.phase) == nullptr) {
       ledger.collectives.push_back(CollectiveOf(cost.phase, step));
     }
+  };
+  for (const ic_phase_cost& cost : ledger.model_phases) plan(cost);
+  for (const LayerGroup& group : ledger.groups) {
+    for (const ic_phase_cost& cost : group.phases) plan(cost);
   }
   return absl::OkStatus();
 }

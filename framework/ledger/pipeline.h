@@ -123,9 +123,11 @@ class Pipeline {
                                        std::vector<AttentionSlice>* attention = nullptr) const;
   // The same into `ledger` and `attention` (the step's attention slices), whose vectors'
   // capacity is reused: a caller evaluating many steps into the same two allocates nothing once
-  // they have grown. Every field of `ledger` is set.
+  // they have grown. Every field of `ledger` is set; with `whole_step_records` false its
+  // `phases` and `totals` are not (AssembleStage), which a summary does not read.
   absl::Status EvaluateInto(const Step& step, StageLedger& ledger,
-                            std::vector<AttentionSlice>& attention) const;
+                            std::vector<AttentionSlice>& attention,
+                            bool whole_step_records = true) const;
   // The largest activation_bytes of any one phase record of `step` (what the memory model's
   // activation peak starts from), without building the ledger. `scratch`, kept by a caller that
   // asks many times, holds the records meanwhile (its capacity reused: no allocation after the

@@ -36,28 +36,34 @@ ic_phase_cost WholeModelRecord(const ic_phase_cost& cost, int64_t tensor_paralle
   return whole;
 }
 
-void AssembleStage(StageLedger& ledger) {
+void AssembleStage(StageLedger& ledger, bool whole_step_records) {
   ledger.phases.clear();
   ledger.stack_weight_bytes = 0;
-  size_t records = ledger.model_phases.size();
-  for (const LayerGroup& group : ledger.groups) records += group.phases.size();
-  ledger.phases.reserve(records);
+  if (whole_step_records) {
+    size_t records = ledger.model_phases.size();
+    for (const LayerGroup& group : ledger.groups) records += group.phases.size();
+    ledger.phases.reserve(records);
+  }
   PhaseAccumulator step_total(ledger.phases);
   // The model's phases (never a layer's) first: most of them come first in display order, so
   // the sort below moves little.
-  for (const ic_phase_cost& cost : ledger.model_phases) {
-    const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
-    step_total.Add(cost, hop ? static_cast<double>(ledger.step.pipeline_parallel - 1) : 1.0);
+  if (whole_step_records) {
+    for (const ic_phase_cost& cost : ledger.model_phases) {
+      const bool hop = cost.phase == IC_PHASE_PP_SEND_RECV;
+      step_total.Add(cost, hop ? static_cast<double>(ledger.step.pipeline_parallel - 1) : 1.0);
+    }
   }
   for (LayerGroup& group : ledger.groups) {
     group.totals = Sum(group.phases);
-    for (const ic_phase_cost& cost : group.phases) {
-      step_total.Add(cost, static_cast<double>(group.layers));
+    if (whole_step_records) {
+      for (const ic_phase_cost& cost : group.phases) {
+        step_total.Add(cost, static_cast<double>(group.layers));
+      }
     }
     ledger.stack_weight_bytes += static_cast<double>(group.layers) * group.totals.weight_bytes;
   }
   SortByDisplayRank(ledger.phases);
-  ledger.totals = Sum(ledger.phases);
+  ledger.totals = Sum(ledger.phases);  // (zero without the whole-step records)
   ledger.layer_weight_bytes = ledger.groups.empty() ? 0 : ledger.groups.front().totals.weight_bytes;
   // The explainer's whole-model meter: L x layer + LM head (no embedding row, no final norm).
   for (const ic_phase_cost& cost : ledger.model_phases) {

@@ -22,8 +22,10 @@ ic_phase_cost WholeModelRecord(const ic_phase_cost& cost, int64_t tensor_paralle
 
 // Fills `ledger`'s step-wide view from its groups and model-level phases: `phases` (each group
 // x its layers, model phases once, the pipeline hand-off once per stage boundary, display
-// order), `totals` and the stack meters.
-void AssembleStage(StageLedger& ledger);
+// order), `totals` and the stack meters. With `whole_step_records` false, only each group's
+// totals and the stack meters: `phases` is left empty and `totals` zero (what a summary's per-GPU
+// ledgers need, EstimateDetail::kSummary).
+void AssembleStage(StageLedger& ledger, bool whole_step_records = true);
 
 // `per_gpu` (one GPU's ledger of a step) as the whole model's: groups and model phases each
 // WholeModelRecord, then assembled. The step, and each record's matmul shape, stay one GPU's.

@@ -49,7 +49,8 @@ class StepParts {
     if (auto it = token_linear_.find(tokens); it != token_linear_.end()) return it->second;
     const Step step = PerGpuStep(s_, IC_STAGE_DECODE, tokens, 1, s_.input_tokens);
     ASSIGN_OR_RETURN(StageLedger ledger, pipeline_.Evaluate(step));
-    ASSIGN_OR_RETURN(StageTiming timing, timer_.Time(ledger));
+    StageTiming timing;  // the step's time only
+    RETURN_IF_ERROR(timer_.TimeTotalsInto(ledger, timing));
     ASSIGN_OR_RETURN(double core, CoreTime(step));
     double sampling = 0;
     for (const ic_phase_cost& cost : ledger.model_phases) {

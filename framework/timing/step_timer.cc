@@ -42,9 +42,7 @@ PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_tim
   timing.overhead_s = calls * time.overhead_s;
   timing.time_s = calls * time.time_s;
   timing.bound = time.bound;
-  const double bytes = sdk::HbmBytes(cost);
-  timing.arithmetic_intensity = bytes > 0 ? (cost.matrix_flops + cost.vector_flops) / bytes : 0;
-  return timing;
+  return timing;  // arithmetic_intensity: TimeInto sets it from the ledger's whole-step record
 }
 
 // The component that dominates the summed times.
@@ -251,17 +249,12 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
   return stage;
 }
 
-absl::Status StepTimer::TimeInto(const StageLedger& per_gpu, StageTiming& stage) const {
-  stage.phases.clear();
-  stage.kernels_s = 0;
-  stage.phases.reserve(per_gpu.phases.size());
+absl::Status StepTimer::TimeEachRecord(const StageLedger& per_gpu,
+                                       absl::FunctionRef<void(const PhaseTiming&)> take,
+                                       double& layers) const {
   absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records
   absl::InlinedVector<PhaseTiming, 32> kernel_timings;
-  PhaseSlots<PhaseTiming> slots;
-  // Times `records` at `calls` calls each and merges them into the stage in their order: the
-  // kernels in one call to the plugin, collectives one by one.
-  const auto merge_all = [&](const std::vector<ic_phase_cost>& records,
-                             double calls) -> absl::Status {
+  const auto each = [&](const std::vector<ic_phase_cost>& records, double calls) -> absl::Status {
     kernels.clear();
     for (const ic_phase_cost& cost : records) {
       if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) kernels.push_back(cost);
@@ -271,24 +264,44 @@ absl::Status StepTimer::TimeInto(const StageLedger& per_gpu, StageTiming& stage)
     size_t next_kernel = 0;
     for (const ic_phase_cost& cost : records) {
       if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
-        Merge(stage.phases, slots, kernel_timings[next_kernel++]);
+        take(kernel_timings[next_kernel++]);
         continue;
       }
-      ASSIGN_OR_RETURN(PhaseTiming timing,
+      ASSIGN_OR_RETURN(const PhaseTiming timing,
                        TimePhase(cost, calls, per_gpu.FindCollective(cost.phase)));
-      Merge(stage.phases, slots, timing);
+      take(timing);
     }
     return absl::OkStatus();
   };
-  // The model's phases first: most of them come first in display order too (the sort below
+  // The model's phases first: most of them come first in display order too (TimeInto's sort
   // then moves little).
-  RETURN_IF_ERROR(merge_all(per_gpu.model_phases, 1));
-  double layers = 0;
+  RETURN_IF_ERROR(each(per_gpu.model_phases, 1));
+  layers = 0;
   for (const LayerGroup& group : per_gpu.groups) {
     const double calls = static_cast<double>(group.layers);
     layers += calls;
-    RETURN_IF_ERROR(merge_all(group.phases, calls));
+    RETURN_IF_ERROR(each(group.phases, calls));
   }
+  return absl::OkStatus();
+}
+
+void StepTimer::AddOverheads(int64_t batch, double layers, StageTiming& stage) const {
+  stage.layer_overhead_s = layers * execution_.per_layer_overhead_s;
+  // Host work per step: a fixed part plus a part per sequence in the batch (scheduling,
+  // input preparation, sampling bookkeeping, detokenization).
+  stage.step_overhead_s = execution_.per_step_overhead_s +
+                          static_cast<double>(batch) * execution_.per_sequence_overhead_s;
+  stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
+}
+
+absl::Status StepTimer::TimeInto(const StageLedger& per_gpu, StageTiming& stage) const {
+  stage.phases.clear();
+  stage.kernels_s = 0;
+  stage.phases.reserve(per_gpu.phases.size());
+  PhaseSlots<PhaseTiming> slots;
+  double layers = 0;
+  RETURN_IF_ERROR(TimeEachRecord(
+      per_gpu, [&](const PhaseTiming& timing) { Merge(stage.phases, slots, timing); }, layers));
   SortByDisplayRank(stage.phases);
   // The ledger's whole-step record of each phase, by phase id (the same phases, each once).
   std::array<const ic_phase_cost*, IC_PHASE_COUNT_V1_1> ledger_records{};
@@ -298,7 +311,7 @@ absl::Status StepTimer::TimeInto(const StageLedger& per_gpu, StageTiming& stage)
   for (PhaseTiming& timing : stage.phases) {
     if (timing.calls > 1) timing.bound = DominantBound(timing);
     stage.kernels_s += timing.time_s;
-    // Intensity of the merged record: recompute from the ledger's whole-step numbers.
+    // Intensity of the merged record: from the ledger's whole-step numbers.
     if (const ic_phase_cost* cost = sdk::IsKnownPhase(timing.phase) ? ledger_records[timing.phase]
                                                                     : per_gpu.Find(timing.phase)) {
       const double bytes = sdk::HbmBytes(*cost);
@@ -306,12 +319,36 @@ absl::Status StepTimer::TimeInto(const StageLedger& per_gpu, StageTiming& stage)
           bytes > 0 ? (cost->matrix_flops + cost->vector_flops) / bytes : 0;
     }
   }
-  stage.layer_overhead_s = layers * execution_.per_layer_overhead_s;
-  // Host work per step: a fixed part plus a part per sequence in the batch (scheduling,
-  // input preparation, sampling bookkeeping, detokenization).
-  stage.step_overhead_s = execution_.per_step_overhead_s + static_cast<double>(per_gpu.step.batch) *
-                                                               execution_.per_sequence_overhead_s;
-  stage.time_s = stage.kernels_s + stage.layer_overhead_s + stage.step_overhead_s;
+  AddOverheads(per_gpu.step.batch, layers, stage);
+  return absl::OkStatus();
+}
+
+absl::Status StepTimer::TimeTotalsInto(const StageLedger& per_gpu, StageTiming& stage) const {
+  // Each phase's time summed as TimeInto merges it (first record, then += in ledger order), by
+  // display rank; then summed in that order, as TimeInto sums its sorted list.
+  std::array<double, IC_PHASE_COUNT_V1_1> by_rank;
+  std::array<bool, IC_PHASE_COUNT_V1_1> seen{};
+  bool unknown_phase = false;  // (a checked record has none) then TimeInto's own way
+  double layers = 0;
+  RETURN_IF_ERROR(TimeEachRecord(
+      per_gpu,
+      [&](const PhaseTiming& timing) {
+        if (!sdk::IsKnownPhase(timing.phase)) {
+          unknown_phase = true;
+          return;
+        }
+        const int rank = PhaseDisplayRank(timing.phase);
+        by_rank[rank] = seen[rank] ? by_rank[rank] + timing.time_s : timing.time_s;
+        seen[rank] = true;
+      },
+      layers));
+  if (unknown_phase) return TimeInto(per_gpu, stage);
+  stage.phases.clear();
+  stage.kernels_s = 0;
+  for (int rank = 0; rank < IC_PHASE_COUNT_V1_1; ++rank) {
+    if (seen[rank]) stage.kernels_s += by_rank[rank];
+  }
+  AddOverheads(per_gpu.step.batch, layers, stage);
   return absl::OkStatus();
 }
 

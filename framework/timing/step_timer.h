@@ -13,6 +13,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "framework/abi/hardware_plugin.h"
@@ -68,6 +69,10 @@ class StepTimer {
   absl::StatusOr<StageTiming> Time(const StageLedger& per_gpu) const;
   // The same into `stage`, whose capacity is reused (every field set).
   absl::Status TimeInto(const StageLedger& per_gpu, StageTiming& stage) const;
+  // The step's times only: kernels_s, layer_overhead_s, step_overhead_s and time_s as TimeInto
+  // gives them, to the last bit (the same records summed in the same order), `stage.phases`
+  // left empty. What a summary needs (EstimateDetail::kSummary).
+  absl::Status TimeTotalsInto(const StageLedger& per_gpu, StageTiming& stage) const;
   // Time of `calls` x each of `phases` (one layer's, no communication), without engine
   // overheads.
   absl::StatusOr<double> TimePhases(const std::vector<ic_phase_cost>& phases, double calls) const;
@@ -94,6 +99,15 @@ class StepTimer {
   // TimePhase of costs[0 .. count) (no communication) into out[0 .. count).
   absl::Status TimeRecords(const ic_phase_cost* costs, size_t count, double calls,
                            PhaseTiming* out) const;
+  // Times every record of `per_gpu`, the model's phases once and each layer group's at its layer
+  // count, and gives each timing to `take` in ledger order (kernels in one call to the plugin
+  // per list, collectives one by one); `layers` receives the layer count.
+  absl::Status TimeEachRecord(const StageLedger& per_gpu,
+                              absl::FunctionRef<void(const PhaseTiming&)> take,
+                              double& layers) const;
+  // The engine's per-layer and per-step overheads of a step of `batch` sequences over `layers`
+  // layers, and the step's time from stage.kernels_s.
+  void AddOverheads(int64_t batch, double layers, StageTiming& stage) const;
 
   HardwarePlugin hardware_;
   // Owned on the heap: device_ points into it, wherever the timer moves.
