@@ -1,11 +1,12 @@
 // What EstimateScenario keeps from one call to the next for scenarios that differ only in their
-// concurrency (a sweep or a search over concurrency, in any grid order): the times of each
-// static batch size it has timed and the largest concurrency that fits, per scenario. A static
-// batch that does not fit runs as waves of batch sizes such calls have usually timed already
-// (the largest that fits, and the remainder), and a batch of a scenario seen before skips the
-// search for the largest concurrency, so such a point costs its own memory evaluation and
-// little else. The answers are the same as without it. One per thread, beside its
-// ScenarioCache; its memory is bounded (kMaxKeptBatches, kMaxKeptScenarios).
+// concurrency (a sweep or a search over concurrency, in any grid order): per scenario, the
+// largest concurrency that fits, the times of a batch of exactly that many (a full wave), and
+// the end-to-end latency of each smaller batch it has timed (a last wave's). A static batch that
+// does not fit runs as waves of the largest batch that fits and the remainder, which such calls
+// have usually timed already, and a batch of a scenario seen before skips the search for the
+// largest concurrency, so such a point costs its own memory evaluation and little else. The
+// answers are the same as without it. One per thread, beside its ScenarioCache; its memory is
+// bounded (kMaxKeptScenarios, kMaxKeptLatencies: about 9 MB at most).
 //
 //   ConcurrencyMemo memo;
 //   ASSIGN_OR_RETURN(const Scenario* s, scenarios.Get(request));
@@ -37,43 +38,48 @@ struct BatchTimes {
 
 class ConcurrencyMemo {
  public:
-  // Batch sizes above this are timed but not kept.
+  // Batch sizes above this are timed but their latencies are not kept.
   static constexpr int64_t kMaxKeptConcurrency = int64_t{1} << 16;
-  // Beyond this many (scenario, batch size) times, or this many scenarios' largest
-  // concurrencies, what was kept is forgotten and keeping starts again (about 4 MB at most).
-  static constexpr size_t kMaxKeptBatches = size_t{1} << 15;
+  // Beyond this many scenarios, what was kept is forgotten and keeping starts again; beyond
+  // this many kept latencies (over all scenarios), the latencies are (a sweep with concurrency
+  // its outermost axis meets each scenario's smaller batches again only after every other
+  // scenario's: 4,000 scenarios of 250 concurrencies each are kept whole).
   static constexpr size_t kMaxKeptScenarios = 4096;
+  static constexpr size_t kMaxKeptLatencies = size_t{1} << 20;
 
   // The next calls are for the scenario `revision` names, up to its concurrency: what was kept
   // for it (under the same revision) is used again. The caller guarantees that two scenarios
   // with the same revision differ in nothing but their concurrency (ScenarioCache::revision
   // does).
   void Use(uint64_t revision) { revision_ = revision; }
-  // For EstimateScenario. The times of a batch of `concurrency` sequences, or null (valid until
-  // the next Keep). Kept only for the plugins they were computed with (`plugins`).
-  const BatchTimes* Find(int64_t concurrency, const PluginSet& plugins) const;
+  // For EstimateScenario, which keeps the largest concurrency that fits before any batch's
+  // times. The times of a batch of `concurrency` sequences, kept where `concurrency` is that
+  // largest concurrency (a full wave), or null (valid until the next Keep).
+  const BatchTimes* FindFullWave(int64_t concurrency, const PluginSet& plugins) const;
+  // The end-to-end latency of a batch of `concurrency` sequences (one that fits), or false.
+  bool FindE2e(int64_t concurrency, const PluginSet& plugins, double& e2e_s) const;
+  // Keeps a batch that fits: its end-to-end latency, and all its times where it is a full wave.
+  // Kept only for the plugins they were computed with (`plugins`).
   void Keep(int64_t concurrency, const PluginSet& plugins, const BatchTimes& times);
   // The largest concurrency that fits (fitting is monotone in the concurrency), or -1.
   int64_t MaxConcurrency(const PluginSet& plugins) const;
   void KeepMaxConcurrency(const PluginSet& plugins, int64_t max_concurrency);
 
  private:
-  struct Batch {
-    uint64_t revision = 0;
-    int64_t concurrency = 0;
-    bool operator==(const Batch&) const = default;
-    template <typename H>
-    friend H AbslHashValue(H h, const Batch& b) {
-      return H::combine(std::move(h), b.revision, b.concurrency);
-    }
+  struct Kept {
+    int64_t max_concurrency = -1;
+    bool has_full_wave = false;
+    BatchTimes full_wave;       // a batch of max_concurrency sequences
+    std::vector<double> e2e_s;  // [c - 1]: a batch of c sequences; NaN where not kept
   };
   // Switches to `plugins`, forgetting what was kept for others.
   void UsePlugins(const PluginSet& plugins);
+  const Kept* Current(const PluginSet& plugins) const;
 
   uint64_t revision_ = 0;
   const PluginSet* plugins_ = nullptr;
-  absl::flat_hash_map<Batch, BatchTimes> times_;
-  absl::flat_hash_map<uint64_t, int64_t> max_concurrency_;  // by revision
+  absl::flat_hash_map<uint64_t, Kept> kept_;  // by revision
+  size_t latencies_ = 0;                      // the e2e_s entries of all kept_
 };
 
 }  // namespace infercost::framework

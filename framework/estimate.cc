@@ -550,10 +550,7 @@ absl::Status EstimateScenarioInto(const Scenario& s, const PluginSet& plugins,
   Scenario& wave = Buffers().wave_scenario;
   wave = s;
   Estimate& estimate = Buffers().wave;
-  const auto wave_times = [&](int64_t concurrency) -> absl::StatusOr<BatchTimes> {
-    if (memo != nullptr) {
-      if (const BatchTimes* kept = memo->Find(concurrency, plugins)) return *kept;
-    }
+  const auto time_wave = [&](int64_t concurrency) -> absl::StatusOr<BatchTimes> {
     wave.concurrency = concurrency;
     RETURN_IF_ERROR(EstimateOneBatch(wave, plugins, EstimateDetail::kSummary, cache,
                                      {.wave_of = fits}, estimate));
@@ -561,13 +558,22 @@ absl::Status EstimateScenarioInto(const Scenario& s, const PluginSet& plugins,
     if (memo != nullptr) memo->Keep(concurrency, plugins, times);
     return times;
   };
-  ASSIGN_OR_RETURN(const BatchTimes full, wave_times(fits));
+  BatchTimes full;
+  if (const BatchTimes* kept = memo != nullptr ? memo->FindFullWave(fits, plugins) : nullptr) {
+    full = *kept;
+  } else {
+    ASSIGN_OR_RETURN(full, time_wave(fits));
+  }
   const int64_t full_waves = s.concurrency / fits;
   const int64_t rest = s.concurrency % fits;
   double e2e = static_cast<double>(full_waves) * full.e2e_s;
   if (rest > 0) {
-    ASSIGN_OR_RETURN(const BatchTimes last, wave_times(rest));
-    e2e += last.e2e_s;
+    double last_e2e_s = 0;
+    if (memo == nullptr || !memo->FindE2e(rest, plugins, last_e2e_s)) {
+      ASSIGN_OR_RETURN(const BatchTimes last, time_wave(rest));
+      last_e2e_s = last.e2e_s;
+    }
+    e2e += last_e2e_s;
   }
   Summary& summary = e.summary;
   summary.waves = full_waves + (rest > 0 ? 1 : 0);

@@ -56,7 +56,8 @@ TEST(ConcurrencyMemo, SummariesAreThoseOfEachRequestAlone) {
     if (got->summary.waves > 1) {
       ++in_waves;
       // The full wave was kept (so the next batch in waves reuses it).
-      EXPECT_NE(memo.Find(got->summary.memory.max_concurrency, InTreePlugins()), nullptr) << where;
+      EXPECT_NE(memo.FindFullWave(got->summary.memory.max_concurrency, InTreePlugins()), nullptr)
+          << where;
     }
   }
   EXPECT_GT(in_waves, 50);  // the memo's case was exercised
@@ -66,52 +67,110 @@ TEST(ConcurrencyMemo, ForgetsOnAnotherRevisionOrPluginSet) {
   framework::ConcurrencyMemo memo;
   const framework::PluginSet& plugins = InTreePlugins();
   const framework::PluginSet other;
+  double e2e = 0;
   memo.Use(7);
   framework::BatchTimes times;
   times.e2e_s = 2.5;
-  memo.Keep(12, plugins, times);
+  times.tpot_s = 0.01;
+  memo.Keep(12, plugins, times);  // no largest concurrency kept for the scenario yet: not kept
+  EXPECT_FALSE(memo.FindE2e(12, plugins, e2e));
   memo.KeepMaxConcurrency(plugins, 30);
-  ASSERT_NE(memo.Find(12, plugins), nullptr);
-  EXPECT_EQ(memo.Find(12, plugins)->e2e_s, 2.5);
-  EXPECT_EQ(memo.Find(13, plugins), nullptr);
+  memo.Keep(12, plugins, times);
+  ASSERT_TRUE(memo.FindE2e(12, plugins, e2e));
+  EXPECT_EQ(e2e, 2.5);
+  EXPECT_FALSE(memo.FindE2e(13, plugins, e2e));
+  EXPECT_FALSE(memo.FindE2e(11, plugins, e2e));
+  EXPECT_FALSE(memo.FindE2e(0, plugins, e2e));
+  EXPECT_EQ(memo.FindFullWave(12, plugins), nullptr);  // 12 is not the largest that fits
+  times.e2e_s = 4.0;
+  memo.Keep(30, plugins, times);
+  ASSERT_NE(memo.FindFullWave(30, plugins), nullptr);
+  EXPECT_EQ(memo.FindFullWave(30, plugins)->e2e_s, 4.0);
+  EXPECT_EQ(memo.FindFullWave(30, plugins)->tpot_s, 0.01);
+  ASSERT_TRUE(memo.FindE2e(30, plugins, e2e));  // a full wave is also a last wave's size
+  EXPECT_EQ(e2e, 4.0);
   EXPECT_EQ(memo.MaxConcurrency(plugins), 30);
-  EXPECT_EQ(memo.Find(12, other), nullptr);
+  EXPECT_FALSE(memo.FindE2e(12, other, e2e));
+  EXPECT_EQ(memo.FindFullWave(30, other), nullptr);
   EXPECT_EQ(memo.MaxConcurrency(other), -1);
   memo.Use(7);  // the same scenario: kept
-  EXPECT_NE(memo.Find(12, plugins), nullptr);
+  EXPECT_TRUE(memo.FindE2e(12, plugins, e2e));
   memo.Use(8);  // another: nothing kept for it
-  EXPECT_EQ(memo.Find(12, plugins), nullptr);
+  EXPECT_FALSE(memo.FindE2e(12, plugins, e2e));
+  EXPECT_EQ(memo.FindFullWave(30, plugins), nullptr);
   EXPECT_EQ(memo.MaxConcurrency(plugins), -1);
   memo.Use(7);  // back: what was kept for it
-  ASSERT_NE(memo.Find(12, plugins), nullptr);
-  EXPECT_EQ(memo.Find(12, plugins)->e2e_s, 2.5);
+  ASSERT_TRUE(memo.FindE2e(12, plugins, e2e));
+  EXPECT_EQ(e2e, 2.5);
   EXPECT_EQ(memo.MaxConcurrency(plugins), 30);
+  // Another largest concurrency for the scenario: its full wave is not that one.
+  memo.KeepMaxConcurrency(plugins, 31);
+  EXPECT_EQ(memo.FindFullWave(30, plugins), nullptr);
+  EXPECT_EQ(memo.FindFullWave(31, plugins), nullptr);
+  memo.KeepMaxConcurrency(plugins, 30);
   // Another plugin set forgets everything.
-  memo.Keep(3, other, times);
+  memo.KeepMaxConcurrency(other, 30);
   memo.Use(7);
-  EXPECT_EQ(memo.Find(12, plugins), nullptr);
-  EXPECT_EQ(memo.Find(12, other), nullptr);
+  EXPECT_FALSE(memo.FindE2e(12, plugins, e2e));
+  EXPECT_FALSE(memo.FindE2e(12, other, e2e));
+  memo.KeepMaxConcurrency(plugins, 30);
   memo.Keep(12, plugins, times);
   // Bounded in scenarios: the one after kMaxKeptScenarios others starts again.
-  memo.KeepMaxConcurrency(plugins, 30);
   for (uint64_t r = 1; r <= framework::ConcurrencyMemo::kMaxKeptScenarios; ++r) {
     memo.Use(1000 + r);
     memo.KeepMaxConcurrency(plugins, 5);
   }
   memo.Use(7);
   EXPECT_EQ(memo.MaxConcurrency(plugins), -1);
-  // ... and in batches: the one after kMaxKeptBatches others starts again.
-  memo.Use(9);
-  memo.Keep(12, plugins, times);
-  for (int64_t c = 1; c <= static_cast<int64_t>(framework::ConcurrencyMemo::kMaxKeptBatches); ++c) {
-    memo.Use(c % 2 == 0 ? 10 : 11);
-    memo.Keep(c, plugins, times);
+  EXPECT_FALSE(memo.FindE2e(12, plugins, e2e));
+}
+
+// A sweep with the concurrency outermost: 4,000 scenarios, each met again with every
+// concurrency 1 .. 250 after all the others. Every latency kept is still there at the end
+// (1,000,000 <= kMaxKeptLatencies), and one more scenario's beyond the bound starts the
+// latencies again but keeps the largest concurrencies and full waves.
+TEST(ConcurrencyMemo, KeepsEveryScenarioOfAGridWithConcurrencyOutermost) {
+  framework::ConcurrencyMemo memo;
+  const framework::PluginSet& plugins = InTreePlugins();
+  constexpr int64_t kScenarios = 4000;
+  constexpr int64_t kConcurrencies = 250;
+  static_assert(kScenarios * kConcurrencies <=
+                static_cast<int64_t>(framework::ConcurrencyMemo::kMaxKeptLatencies));
+  static_assert(kScenarios <= static_cast<int64_t>(framework::ConcurrencyMemo::kMaxKeptScenarios));
+  framework::BatchTimes times;
+  for (int64_t c = 1; c <= kConcurrencies; ++c) {
+    for (int64_t r = 1; r <= kScenarios; ++r) {
+      memo.Use(static_cast<uint64_t>(r));
+      memo.KeepMaxConcurrency(plugins, kConcurrencies);
+      times.e2e_s = static_cast<double>(r * 1000 + c);
+      memo.Keep(c, plugins, times);
+    }
   }
-  memo.Use(9);
-  EXPECT_EQ(memo.Find(12, plugins), nullptr);
-  memo.Use(10);  // kept after the start again
-  EXPECT_NE(memo.Find(static_cast<int64_t>(framework::ConcurrencyMemo::kMaxKeptBatches), plugins),
-            nullptr);
+  int64_t missing = 0;
+  for (int64_t r = 1; r <= kScenarios; ++r) {
+    memo.Use(static_cast<uint64_t>(r));
+    for (int64_t c = 1; c <= kConcurrencies; ++c) {
+      double e2e = 0;
+      if (!memo.FindE2e(c, plugins, e2e) || e2e != static_cast<double>(r * 1000 + c)) ++missing;
+    }
+  }
+  EXPECT_EQ(missing, 0);
+  // Past the bound: a scenario whose latencies would not fit beside the others.
+  memo.Use(kScenarios + 1);
+  memo.KeepMaxConcurrency(plugins, 60000);
+  times.e2e_s = 1;
+  memo.Keep(60000, plugins, times);
+  double e2e = 0;
+  EXPECT_TRUE(memo.FindE2e(60000, plugins, e2e));
+  memo.Use(1);
+  EXPECT_FALSE(memo.FindE2e(1, plugins, e2e));              // latencies started again
+  EXPECT_EQ(memo.MaxConcurrency(plugins), kConcurrencies);  // the rest is kept
+  EXPECT_NE(memo.FindFullWave(kConcurrencies, plugins), nullptr);
+  // A batch above kMaxKeptConcurrency is not kept as a latency.
+  memo.Use(kScenarios + 2);
+  memo.KeepMaxConcurrency(plugins, framework::ConcurrencyMemo::kMaxKeptConcurrency + 5);
+  memo.Keep(framework::ConcurrencyMemo::kMaxKeptConcurrency + 1, plugins, times);
+  EXPECT_FALSE(memo.FindE2e(framework::ConcurrencyMemo::kMaxKeptConcurrency + 1, plugins, e2e));
 }
 
 TEST(ScenarioCache, RevisionNamesEverythingButTheConcurrency) {
