@@ -6,7 +6,8 @@
 // have usually timed already, and a batch of a scenario seen before skips the search for the
 // largest concurrency, so such a point costs its own memory evaluation and little else. The
 // answers are the same as without it. One per thread, beside its ScenarioCache; its memory is
-// bounded (kMaxKeptScenarios, kMaxKeptLatencies: about 9 MB at most).
+// bounded (kMaxKeptScenarios, kMaxKeptLatencies: 8 MB of latencies, their arrays' capacity at
+// most twice that).
 //
 //   ConcurrencyMemo memo;
 //   ASSIGN_OR_RETURN(const Scenario* s, scenarios.Get(request));
