@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <limits>
 
@@ -21,6 +22,29 @@ constexpr std::array<int64_t ic_phase_cost::*, 4> kIntFields = {
     &ic_phase_cost::gemm_m, &ic_phase_cost::gemm_n, &ic_phase_cost::gemm_k,
     &ic_phase_cost::gemm_count};
 
+// kDoubleFields (kIntFields) of a record as one array, in that order: the first eight doubles
+// and the four integers lie one after another in ic_phase_cost, weight_copies after them.
+static_assert(offsetof(ic_phase_cost, comm_bytes) == offsetof(ic_phase_cost, params) + 7 * 8 &&
+                  offsetof(ic_phase_cost, gemm_count) == offsetof(ic_phase_cost, gemm_m) + 3 * 8,
+              "the fields DoublesOf and IntsOf copy must lie one after another");
+using Doubles = std::array<double, kDoubleFields.size()>;
+using Ints = std::array<int64_t, kIntFields.size()>;
+Doubles DoublesOf(const ic_phase_cost& cost) {
+  Doubles d;
+  std::memcpy(d.data(), &cost.params, 8 * sizeof(double));
+  d[8] = cost.weight_copies;
+  return d;
+}
+void SetDoubles(const Doubles& d, ic_phase_cost& cost) {
+  std::memcpy(&cost.params, d.data(), 8 * sizeof(double));
+  cost.weight_copies = d[8];
+}
+Ints IntsOf(const ic_phase_cost& cost) {
+  Ints i;
+  std::memcpy(i.data(), &cost.gemm_m, sizeof(Ints));
+  return i;
+}
+
 // Where each of RecordValueModel::kFields is in kDoubleFields.
 constexpr std::array<size_t, RecordValueModel::kFields.size()> kTimedFields = {1, 2, 3, 4, 5, 6};
 constexpr bool TimedFieldsMatch() {
@@ -32,22 +56,31 @@ constexpr bool TimedFieldsMatch() {
 static_assert(TimedFieldsMatch(), "kTimedFields must point at RecordValueModel::kFields");
 
 // The breaks of `stairs` in [2, steps] (a break at step 1 or before changes every step alike):
-// the first, the period and how many; count 0 when none.
-Staircase InRange(const Staircase& stairs, int64_t steps) {
+// the first, the period and how many; count 0 when none. `Int` holds every intermediate value.
+template <typename Int>
+Staircase InRangeAs(const Staircase& stairs, int64_t steps) {
   Staircase in;
   in.count = 0;
   if (stairs.period < 1 || stairs.count < 1) return in;
-  const __int128 first = stairs.first;
-  const __int128 period = stairs.period;
-  const __int128 lowest = first >= 2 ? 0 : (2 - first + period - 1) / period;
+  const Int first = stairs.first;
+  const Int period = stairs.period;
+  const Int lowest = first >= 2 ? 0 : (2 - first + period - 1) / period;
   if (lowest >= stairs.count) return in;
-  const __int128 first_in = first + lowest * period;
+  const Int first_in = first + lowest * period;
   if (first_in > steps) return in;
-  const __int128 highest = std::min<__int128>(stairs.count - 1, (steps - first) / period);
+  const Int highest = std::min<Int>(stairs.count - 1, (steps - first) / period);
   in.first = static_cast<int64_t>(first_in);
   in.period = stairs.period;
   in.count = static_cast<int64_t>(highest - lowest + 1);
   return in;
+}
+Staircase InRange(const Staircase& stairs, int64_t steps) {
+  // 64 bits where nothing can overflow them (every declared staircase of a real context), 128
+  // otherwise.
+  constexpr int64_t kSmall = int64_t{1} << 60;
+  const bool small =
+      stairs.first > -kSmall && stairs.first < kSmall && stairs.period < kSmall && steps < kSmall;
+  return small ? InRangeAs<int64_t>(stairs, steps) : InRangeAs<__int128>(stairs, steps);
 }
 
 bool SameBreaks(const Staircase& a, const Staircase& b) {
@@ -93,6 +126,7 @@ bool ExactStep(int64_t from, int64_t to, int64_t steps, int64_t& out) {
 
 bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks,
                                 bool next_is_known) {
+  planned_steps_ = -1;
   if (steps < kFewestSteps) return false;
   has_stairs_ = false;
   bool break_on_next = false;
@@ -111,17 +145,17 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
   // The far point: the last step, or the one after it where it is known and in the same stair.
   const int64_t far = next_is_known && !break_on_next ? steps + 1 : steps;
   if (!has_stairs_) {
-    SetPoints({1, far, far});
+    SetPoints(steps, {1, far, far});
     return true;
   }
   // Two steps in one stair and one in another.
   if (stairs_.first - 1 >= 2) {  // the stair before the first break
-    SetPoints({1, stairs_.first - 1, far});
+    SetPoints(steps, {1, stairs_.first - 1, far});
     return true;
   }
   const int64_t end = stairs_.count >= 2 ? stairs_.first + stairs_.period - 1 : steps;
   if (end - stairs_.first < 1) return false;  // stairs of one step: nothing to tell apart
-  SetPoints({stairs_.first, end, 1});
+  SetPoints(steps, {stairs_.first, end, 1});
   return true;
 }
 
@@ -165,39 +199,41 @@ bool DecodeAttentionBasis::Fit() {
       const ic_phase_cost& c = taken_[2][s].phases[p];
       Record& r = records_.emplace_back();  // (a failed fit leaves records_ unused)
       r.base = a;
+      r.base_doubles = DoublesOf(a);
+      r.base_ints = IntsOf(a);
       r.layers = taken_[0][s].layers;
       // The same record at all three points (most of them): nothing changes.
       if (SameBits(a, b) && SameBits(a, c)) continue;
-      for (size_t f = 0; f < kDoubleFields.size(); ++f) {
-        const auto field = kDoubleFields[f];
-        if (b.*field == a.*field && c.*field == a.*field) continue;  // constant: 0 and 0
-        r.per_step[f] = (b.*field - a.*field) / static_cast<double>(steps);
+      const Doubles& at_a = r.base_doubles;
+      const Doubles at_b = DoublesOf(b);
+      const Doubles at_c = DoublesOf(c);
+      for (size_t f = 0; f < at_a.size(); ++f) {
+        if (at_b[f] == at_a[f] && at_c[f] == at_a[f]) continue;  // constant: 0 and 0
+        r.per_step[f] = (at_b[f] - at_a[f]) / static_cast<double>(steps);
         if (breaks != 0) {
-          r.per_break[f] = (c.*field - a.*field - r.per_step[f] * static_cast<double>(far_steps)) /
+          r.per_break[f] = (at_c[f] - at_a[f] - r.per_step[f] * static_cast<double>(far_steps)) /
                            static_cast<double>(breaks);
         }
+        if (r.per_step[f] != 0 || r.per_break[f] != 0) r.changing_doubles |= 1u << f;
       }
-      for (size_t f = 0; f < kIntFields.size(); ++f) {
-        const auto field = kIntFields[f];
-        if (b.*field == a.*field && c.*field == a.*field) continue;  // constant: 0 and 0
-        if (!ExactStep(a.*field, b.*field, steps, r.int_per_step[f])) return false;
+      const Ints& int_a = r.base_ints;
+      const Ints int_b = IntsOf(b);
+      const Ints int_c = IntsOf(c);
+      for (size_t f = 0; f < int_a.size(); ++f) {
+        if (int_b[f] == int_a[f] && int_c[f] == int_a[f]) continue;  // constant: 0 and 0
+        if (!ExactStep(int_a[f], int_b[f], steps, r.int_per_step[f])) return false;
         // What the far point holds beyond the steps' change: the breaks' (none without any).
         int64_t along = 0;
         int64_t predicted = 0;
         if (__builtin_mul_overflow(r.int_per_step[f], far_steps, &along) ||
-            __builtin_add_overflow(a.*field, along, &predicted)) {
+            __builtin_add_overflow(int_a[f], along, &predicted)) {
           return false;
         }
         if (breaks != 0) {
-          if (!ExactStep(predicted, c.*field, breaks, r.int_per_break[f])) return false;
-        } else if (c.*field != predicted) {
+          if (!ExactStep(predicted, int_c[f], breaks, r.int_per_break[f])) return false;
+        } else if (int_c[f] != predicted) {
           return false;
         }
-      }
-      for (size_t f = 0; f < kDoubleFields.size(); ++f) {
-        if (r.per_step[f] != 0 || r.per_break[f] != 0) r.changing_doubles |= 1u << f;
-      }
-      for (size_t f = 0; f < kIntFields.size(); ++f) {
         if (r.int_per_step[f] != 0 || r.int_per_break[f] != 0) r.changing_ints |= 1u << f;
       }
     }
@@ -225,9 +261,13 @@ void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
         continue;
       }
       ic_phase_cost& cost = slice.phases.emplace_back(record.base);
-      for (uint32_t bits = record.changing_doubles; bits != 0; bits &= bits - 1) {
-        const int f = __builtin_ctz(bits);
-        cost.*kDoubleFields[f] = FieldAt(record, f, at);
+      if (record.changing_doubles != 0) {
+        Doubles fields = record.base_doubles;
+        for (uint32_t bits = record.changing_doubles; bits != 0; bits &= bits - 1) {
+          const int f = __builtin_ctz(bits);
+          fields[f] = FieldAt(record, f, at);
+        }
+        SetDoubles(fields, cost);
       }
       for (uint32_t bits = record.changing_ints; bits != 0; bits &= bits - 1) {
         const int f = __builtin_ctz(bits);
@@ -248,19 +288,21 @@ bool DecodeAttentionBasis::Matches(int64_t step,
     for (const ic_phase_cost& cost : slice.phases) {
       const Record& record = records_[r++];
       if (!record.varying() && SameBits(cost, record.base)) continue;  // (most of them)
-      for (size_t f = 0; f < kDoubleFields.size(); ++f) {
-        const double base = record.base.*kDoubleFields[f];
-        const double actual = cost.*kDoubleFields[f];
+      const Doubles actual = DoublesOf(cost);
+      for (size_t f = 0; f < actual.size(); ++f) {
+        const double base = record.base_doubles[f];
         // A field that does not change, found unchanged (most of them): nothing to weigh.
-        if ((record.changing_doubles & (1u << f)) == 0 && actual == base) continue;
+        if ((record.changing_doubles & (1u << f)) == 0 && actual[f] == base) continue;
         const double predicted = FieldAt(record, f, at);
-        const double scale = std::max({std::fabs(base), std::fabs(predicted), std::fabs(actual)});
-        if (!(std::fabs(actual - predicted) <= kRelativeTolerance * scale)) return false;
+        const double scale =
+            std::max({std::fabs(base), std::fabs(predicted), std::fabs(actual[f])});
+        if (!(std::fabs(actual[f] - predicted) <= kRelativeTolerance * scale)) return false;
       }
-      for (size_t f = 0; f < kIntFields.size(); ++f) {
-        const int64_t actual = cost.*kIntFields[f];
-        if ((record.changing_ints & (1u << f)) == 0 ? actual != record.base.*kIntFields[f]
-                                                    : IntFieldAt(record, f, dk, dn) != actual) {
+      const Ints actual_ints = IntsOf(cost);
+      for (size_t f = 0; f < actual_ints.size(); ++f) {
+        if ((record.changing_ints & (1u << f)) == 0
+                ? actual_ints[f] != record.base_ints[f]
+                : IntFieldAt(record, f, dk, dn) != actual_ints[f]) {
           return false;
         }
       }
@@ -274,9 +316,11 @@ DecodeAttentionBasis::Offset DecodeAttentionBasis::OffsetOf(int64_t step) const 
           static_cast<double>(BreaksPassed(step) - first_point_breaks_)};
 }
 
-void DecodeAttentionBasis::SetPoints(const std::array<int64_t, 3>& points) {
+void DecodeAttentionBasis::SetPoints(int64_t steps, const std::array<int64_t, 3>& points) {
   points_ = points;
   first_point_breaks_ = BreaksPassed(points_[0]);
+  planned_steps_ = steps;
+  last_offset_ = OffsetOf(steps);
 }
 
 DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
@@ -287,7 +331,7 @@ DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
   line.at_first = constant;
   for (size_t f = 0; f < kTimedFields.size(); ++f) {
     const size_t field = kTimedFields[f];
-    line.at_first += per_unit[f] * (r.base.*kDoubleFields[field]);
+    line.at_first += per_unit[f] * r.base_doubles[field];
     line.per_step += per_unit[f] * r.per_step[field];
     line.per_break += per_unit[f] * r.per_break[field];
   }
@@ -296,11 +340,8 @@ DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
 
 bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
   const Record& r = records_[record];
-  Offset first;
-  Offset last;
-  bool ends_known = false;
   for (const size_t field : kTimedFields) {
-    const double base = r.base.*kDoubleFields[field];
+    const double base = r.base_doubles[field];
     if ((r.changing_doubles & (1u << field)) == 0) {  // constant: keeps its sign
       if (!(base >= 0)) return false;
       continue;
@@ -308,16 +349,15 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
     const double per_step = r.per_step[field];
     const double per_break = r.per_break[field];
     if (base == 0) return false;  // zero at points()[0], not elsewhere
-    if (!ends_known) {
-      first = OffsetOf(1);
-      last = OffsetOf(steps);
-      ends_known = true;
-    }
     // Steps and breaks only grow with the step: with both changes of one sign the field is
     // monotone, so positive throughout when it is clearly positive at both ends.
     if (!(base > 0) || (per_step > 0 && per_break < 0) || (per_step < 0 && per_break > 0)) {
       return false;
     }
+    // (step 1 passes no break: Plan's staircase has its breaks in 2 .. steps)
+    const Offset first{static_cast<double>(1 - points_[0]),
+                       static_cast<double>(-first_point_breaks_)};
+    const Offset last = steps == planned_steps_ ? last_offset_ : OffsetOf(steps);
     for (const Offset o : {first, last}) {
       if (!(FieldAt(r, field, o) > kRelativeTolerance * base)) return false;
     }
@@ -326,13 +366,13 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
 }
 
 double DecodeAttentionBasis::FieldAt(const Record& record, size_t field, Offset at) {
-  return record.base.*kDoubleFields[field] +
+  return record.base_doubles[field] +
          (record.per_step[field] * at.steps + record.per_break[field] * at.breaks);
 }
 
 __int128 DecodeAttentionBasis::IntFieldAt(const Record& record, size_t field, int64_t steps,
                                           int64_t breaks) {
-  return static_cast<__int128>(record.base.*kIntFields[field]) +
+  return static_cast<__int128>(record.base_ints[field]) +
          static_cast<__int128>(record.int_per_step[field]) * steps +
          static_cast<__int128>(record.int_per_break[field]) * breaks;
 }
