@@ -168,19 +168,7 @@ absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scen
   scenario.input_tokens = request.input_tokens;
   scenario.output_tokens = request.output_tokens;
   scenario.concurrency = request.concurrency;
-  if (request.mode == "static" || request.mode.empty()) {
-    scenario.mode = ServingMode::kStatic;
-  } else if (request.mode == "serving") {
-    scenario.mode = ServingMode::kServing;
-  } else if (request.mode == "disagg") {
-    scenario.mode = ServingMode::kDisagg;
-  } else {
-    return absl::InvalidArgumentError(fmt::format(
-        "--mode \"{}\" is not a mode; use static (one batch prefilled, then decoded: the "
-        "explainer's per-step view), serving (a continuously batching server's steady state at "
-        "--concurrency clients) or disagg (separate prefill and decode pools)",
-        request.mode));
-  }
+  ASSIGN_OR_RETURN(scenario.mode, ParseServingMode(request.mode));
   if (!(request.request_rate >= 0 && request.request_rate <= 1e6)) {
     return absl::InvalidArgumentError(
         fmt::format("--request-rate = {} must be in [0, 1e6] requests per second (0: --concurrency "
@@ -235,6 +223,17 @@ const char* ServingModeName(ServingMode mode) {
       break;
   }
   return "static";
+}
+
+absl::StatusOr<ServingMode> ParseServingMode(std::string_view name) {
+  if (name == "static" || name.empty()) return ServingMode::kStatic;
+  if (name == "serving") return ServingMode::kServing;
+  if (name == "disagg") return ServingMode::kDisagg;
+  return absl::InvalidArgumentError(fmt::format(
+      "--mode \"{}\" is not a mode; use static (one batch prefilled, then decoded: the "
+      "explainer's per-step view), serving (a continuously batching server's steady state at "
+      "--concurrency clients) or disagg (separate prefill and decode pools)",
+      name));
 }
 
 Scenario PoolScenario(const Scenario& s, const Pool& pool) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -161,6 +162,8 @@ inline constexpr double kMinEfficiency = 1e-3;
 // and what is allowed.
 // "static" / "serving" / "disagg".
 const char* ServingModeName(ServingMode mode);
+// The mode a --mode value names ("" is static); the error says which values there are.
+absl::StatusOr<ServingMode> ParseServingMode(std::string_view name);
 
 // The scenario one worker of `pool` runs (its GPUs and layout; static mode).
 Scenario PoolScenario(const Scenario& s, const Pool& pool);

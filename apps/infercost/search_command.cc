@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "absl/strings/str_join.h"
@@ -288,12 +289,39 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   for (const std::string& e : flags.engines) {
     if (presets.engines.FindOrNull(e) == nullptr) return presets.engines.Find(e).status();
   }
-  if (flags.concurrency < 1 || flags.input_tokens < 1 || flags.output_tokens < 1 ||
-      flags.max_ttft_s < 0 || flags.max_tpot_s < 0 || flags.min_tokens_per_s_per_user < 0 ||
-      flags.max_gpus < 0 || flags.max_usd_per_hour < 0 || flags.request_rate < 0) {
-    return absl::InvalidArgumentError(
-        "search: --concurrency, --input-tokens and --output-tokens must be >= 1, and the SLOs, "
-        "budgets and --request-rate >= 0 (0: none)");
+  if (flags.concurrency < 1 || flags.input_tokens < 1 || flags.output_tokens < 1) {
+    return absl::InvalidArgumentError(fmt::format(
+        "search: --concurrency ({}), --input-tokens ({}) and --output-tokens ({}) must be >= 1",
+        flags.concurrency, flags.input_tokens, flags.output_tokens));
+  }
+  for (const auto& [name, value] :
+       {std::pair<const char*, double>{"--max-ttft", flags.max_ttft_s},
+        {"--max-tpot", flags.max_tpot_s},
+        {"--min-tokens-per-s-per-user", flags.min_tokens_per_s_per_user},
+        {"--max-gpus", static_cast<double>(flags.max_gpus)},
+        {"--max-usd-per-hour", flags.max_usd_per_hour},
+        {"--request-rate", flags.request_rate}}) {
+    if (!(value >= 0 && std::isfinite(value))) {
+      return absl::InvalidArgumentError(
+          fmt::format("search: {} = {} must be a finite number >= 0 (0: none)", name, value));
+    }
+  }
+  for (const auto& [flag, names] :
+       {std::pair<const char*, const std::vector<std::string>*>{"--weights", &flags.weights},
+        {"--kv", &flags.kv}}) {
+    for (const std::string& name : *names) {
+      if (const absl::StatusOr<registry::DType> dtype = registry::ParseDType(name); !dtype.ok()) {
+        return absl::InvalidArgumentError(
+            fmt::format("search: {}: {}", flag, std::string(dtype.status().message())));
+      }
+    }
+  }
+  for (const std::string& mode : flags.modes) {
+    if (const absl::StatusOr<framework::ServingMode> parsed = framework::ParseServingMode(mode);
+        !parsed.ok()) {
+      return absl::InvalidArgumentError(
+          fmt::format("search: {}", std::string(parsed.status().message())));
+    }
   }
   for (int64_t g : flags.gpus) {
     if (g < 1 || g > framework::kMaxGpus) {
@@ -337,6 +365,11 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   std::vector<Candidate>& candidates = result.candidates;
   int64_t& pruned = result.pruned;
   result.configurations = static_cast<int64_t>(all.size());
+  if (result.configurations == 0) {
+    return absl::InvalidArgumentError(
+        "search: no configuration matches the candidates given: no --tp, --pp, --dp (and --ep) "
+        "allowed multiplies to a GPU count of --gpus; widen them");
+  }
   for (const framework::ScenarioRequest& r : all) {
     // Pruning that cannot drop a winner: over the budget is infeasible whatever it computes.
     const registry::Hardware* h = presets.hardware.FindOrNull(r.hardware);
@@ -416,6 +449,23 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
     c.why_infeasible = absl::StrJoin(why, "; ");
     feasible += c.feasible ? 1 : 0;
   }
+  // Why candidates could not be evaluated, the most common first: where none could, the search
+  // has nothing to say and that is the error (e.g. a context beyond the model's, in every one).
+  std::map<std::string, int64_t>& reasons = result.invalid_reasons;
+  for (const Candidate& c : candidates) {
+    if (!c.evaluated) ++reasons[c.error];
+  }
+  for (const auto& [reason, count] : reasons) {
+    if (count > result.commonest_invalid_count) {
+      result.commonest_invalid = reason;
+      result.commonest_invalid_count = count;
+    }
+  }
+  if (!candidates.empty() && invalid == static_cast<int64_t>(candidates.size())) {
+    return absl::InvalidArgumentError(
+        fmt::format("search: none of the {} configurations could be evaluated; {} of them: {}",
+                    candidates.size(), result.commonest_invalid_count, result.commonest_invalid));
+  }
   result.frontier = ParetoFrontier(candidates);
   SearchResult::Objective* objectives = result.objectives;
   for (size_t i = 0; i < candidates.size(); ++i) {
@@ -448,6 +498,7 @@ std::string SearchJson(const SearchResult& result) {
               {"configurations", static_cast<size_t>(result.configurations)},
               {"pruned", result.pruned},
               {"invalid", result.invalid},
+              {"invalid_reasons", result.invalid_reasons},
               {"feasible", result.feasible}};
   json best = json::object();
   for (const SearchResult::Objective& o : result.objectives) {
@@ -484,10 +535,13 @@ int RunSearch(Session& session, const SearchFlags& input) {
           absl::UnavailableError(fmt::format("search: cannot write --plot {}", flags.plot)));
     }
   }
+  const std::string not_valid =
+      invalid == 0 ? "0 not valid"
+                   : fmt::format("{} not valid ({} of them: {})", invalid,
+                                 result.commonest_invalid_count, result.commonest_invalid);
   const std::string counts = fmt::format(
-      "{} configurations: {} pruned (over budget), {} not valid (e.g. a layout that does not split "
-      "the model), {} evaluated, {} feasible",
-      configurations, pruned, invalid, candidates.size() - static_cast<size_t>(invalid), feasible);
+      "{} configurations: {} pruned (over budget), {}, {} evaluated, {} feasible", configurations,
+      pruned, not_valid, candidates.size() - static_cast<size_t>(invalid), feasible);
   const std::string& format = session.flags().format;
   if (format == "json") {
     fmt::print("{}", SearchJson(result));

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -77,6 +78,10 @@ struct SearchResult {
                              {"most tokens/s per GPU", std::nullopt},
                              {"most tokens/s per user", std::nullopt}};
   int64_t configurations = 0, pruned = 0, invalid = 0, feasible = 0;
+  // Why the `invalid` candidates could not be evaluated: each reason with its count.
+  std::map<std::string, int64_t> invalid_reasons;
+  std::string commonest_invalid;  // the reason most of them share ("" when none is invalid)
+  int64_t commonest_invalid_count = 0;
 };
 
 // Enumerates, prunes, evaluates and ranks (no output).

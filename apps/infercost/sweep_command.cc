@@ -246,8 +246,16 @@ size_t SweepEvaluator::Lines(int64_t first, int64_t count, int threads, bool jso
       out.clear();
       const int64_t begin = first + static_cast<int64_t>(b) * kSweepBlock;
       const int64_t end = std::min(begin + kSweepBlock, first + count);
+      int64_t failed = 0;
       for (int64_t n = begin; n < end; ++n) {
         absl::StatusOr<const framework::Summary*> summary = Point(*worker, n);
+        if (!summary.ok() && failed++ == 0) {  // the block's first failure
+          std::lock_guard<std::mutex> lock(mutex_);
+          if (first_failed_point_ < 0 || n < first_failed_point_) {
+            first_failed_point_ = n;
+            first_failure_ = std::string(summary.status().message());
+          }
+        }
         if (json) {
           out += SweepJsonLine(plan_, worker->index, summary.status(),
                                summary.ok() ? *summary : nullptr)
@@ -258,9 +266,15 @@ size_t SweepEvaluator::Lines(int64_t first, int64_t count, int threads, bool jso
         }
         out += '\n';
       }
+      failed_points_ += failed;
     };
   });
   return used;
+}
+
+std::string SweepEvaluator::first_failure() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return first_failure_;
 }
 
 json SweepJsonLine(const SweepPlan& plan, int64_t n, const SweepResult& result) {
@@ -372,6 +386,13 @@ int RunSweep(Session& session, const SweepFlags& flags) {
   }
   if (progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
     fmt::print(stderr, "\n");
+  }
+  // Rows that are not valid scenarios are part of the answer (a grid may cross layouts a model
+  // does not split into); a grid none of whose points is one is a mistake in the input.
+  if (evaluator.failed_points() == plan->points) {
+    return ReportError(absl::InvalidArgumentError(
+        fmt::format("sweep: none of the {} points is a valid scenario; the first: {}", plan->points,
+                    evaluator.first_failure())));
   }
   return 0;
 }

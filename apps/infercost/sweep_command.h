@@ -84,6 +84,10 @@ class SweepEvaluator {
   // how many blocks it filled (the blocks are reused: memory stays flat).
   size_t Lines(int64_t first, int64_t count, int threads, bool json,
                std::vector<std::string>& blocks);
+  // Points Lines wrote as not valid scenarios so far, and why the one of them with the lowest
+  // number is not ("" when none).
+  int64_t failed_points() const { return failed_points_; }
+  std::string first_failure() const;
 
  private:
   struct Worker;
@@ -96,8 +100,11 @@ class SweepEvaluator {
   const framework::PluginSet& plugins_;
   ScenarioResolver resolver_;
   SweepRequests requests_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
   std::vector<std::unique_ptr<Worker>> idle_;  // each thread's state, kept between calls
+  std::atomic<int64_t> failed_points_{0};
+  int64_t first_failed_point_ = -1;  // (guarded by mutex_, as first_failure_)
+  std::string first_failure_;
 };
 
 // Points per block of SweepEvaluator::Lines.

@@ -245,6 +245,22 @@ out=$(expect_status 0 "search csv" "$bin" search --model llama-3-8b --hardware l
 grep -q '^l4,3,3,1,1,1,vllm,.*does not divide' <<<"$out" || fail "search csv lists invalid layouts: $out"
 out=$(expect_status 2 "search bad device" "$bin" search --hardware nosuch)
 grep -q "unknown hardware 'nosuch'" <<<"$out" || fail "search bad device: $out"
+# A name no candidate can have, a number that is not one, or a grid none of whose points is a
+# scenario is an error that says which, not "nothing feasible" with status 0.
+out=$(expect_status 2 "search bad dtype" "$bin" search --hardware l4 --weights fp9)
+grep -q -- "--weights: unknown dtype 'fp9'" <<<"$out" || fail "search bad dtype: $out"
+out=$(expect_status 2 "search bad mode" "$bin" search --hardware l4 --mode wat)
+grep -q -- '--mode "wat" is not a mode' <<<"$out" || fail "search bad mode: $out"
+out=$(expect_status 2 "search nan budget" "$bin" search --hardware l4 --max-usd-per-hour nan)
+grep -q -- "--max-usd-per-hour = nan must be a finite number" <<<"$out" || fail "search nan: $out"
+out=$(expect_status 2 "search nothing valid" "$bin" search --model llama-3-8b --hardware l4 --gpus 3 --tp 3)
+grep -q "none of the 2 configurations could be evaluated; 2 of them: --tp 3 does not divide" <<<"$out" || fail "search nothing valid: $out"
+out=$(expect_status 2 "search no layout" "$bin" search --hardware l4 --gpus 1,2 --tp 4)
+grep -q "no configuration matches the candidates given" <<<"$out" || fail "search no layout: $out"
+out=$(expect_status 0 "search some valid" "$bin" search --model llama-3-8b --hardware l4 --gpus 1,3)
+grep -q "2 not valid (2 of them: --tp 3 does not divide the 32 attention heads" <<<"$out" || fail "search names why a layout is not valid: $out"
+out=$(expect_status 2 "sweep nothing valid" "$bin" sweep --weights fp9 --grid gpus=1,2)
+grep -q "none of the 2 points is a valid scenario; the first: --weights: unknown dtype 'fp9'" <<<"$out" || fail "sweep nothing valid: $out"
 
 if ((failures > 0)); then
   echo "$failures failure(s)"
