@@ -191,19 +191,31 @@ bool DecodeAttentionBasis::Fit() {
   const int64_t steps = points_[1] - points_[0];
   const int64_t breaks = BreaksPassed(points_[2]) - first_point_breaks_;
   const int64_t far_steps = points_[2] - points_[0];
-  records_.clear();
+  size_t count = 0;
+  for (const AttentionSlice& slice : taken_[0]) count += slice.phases.size();
+  // (the records of the last fit are overwritten: no allocation once the vector has grown; a
+  // failed fit leaves records_ unused)
+  records_.resize(count);
+  size_t next = 0;
   for (size_t s = 0; s < taken_[0].size(); ++s) {
     for (size_t p = 0; p < taken_[0][s].phases.size(); ++p) {
       const ic_phase_cost& a = taken_[0][s].phases[p];
       const ic_phase_cost& b = taken_[1][s].phases[p];
       const ic_phase_cost& c = taken_[2][s].phases[p];
-      Record& r = records_.emplace_back();  // (a failed fit leaves records_ unused)
+      Record& r = records_[next++];
       r.base = a;
       r.base_doubles = DoublesOf(a);
       r.base_ints = IntsOf(a);
       r.layers = taken_[0][s].layers;
-      // The same record at all three points (most of them): nothing changes.
+      r.changing_doubles = 0;
+      r.changing_ints = 0;
+      // The same record at all three points (most of them): nothing changes (and its changes
+      // per step and per break are not read).
       if (SameBits(a, b) && SameBits(a, c)) continue;
+      r.per_step = {};
+      r.per_break = {};
+      r.int_per_step = {};
+      r.int_per_break = {};
       const Doubles& at_a = r.base_doubles;
       const Doubles at_b = DoublesOf(b);
       const Doubles at_c = DoublesOf(c);
@@ -293,7 +305,7 @@ bool DecodeAttentionBasis::Matches(int64_t step,
         const double base = record.base_doubles[f];
         // A field that does not change, found unchanged (most of them): nothing to weigh.
         if ((record.changing_doubles & (1u << f)) == 0 && actual[f] == base) continue;
-        const double predicted = FieldAt(record, f, at);
+        const double predicted = record.varying() ? FieldAt(record, f, at) : base;
         const double scale =
             std::max({std::fabs(base), std::fabs(predicted), std::fabs(actual[f])});
         if (!(std::fabs(actual[f] - predicted) <= kRelativeTolerance * scale)) return false;
@@ -332,6 +344,7 @@ DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
   for (size_t f = 0; f < kTimedFields.size(); ++f) {
     const size_t field = kTimedFields[f];
     line.at_first += per_unit[f] * r.base_doubles[field];
+    if (!r.varying()) continue;  // (its changes are not kept: none)
     line.per_step += per_unit[f] * r.per_step[field];
     line.per_break += per_unit[f] * r.per_break[field];
   }

@@ -120,7 +120,8 @@ class DecodeAttentionBasis {
   Offset last_offset_;              // OffsetOf(planned_steps_)
   std::array<std::vector<AttentionSlice>, 3> taken_;
   // Per record (slices' phases in order): the record at points_[0] and its change per step and
-  // per break, fields as doubles and the integer fields as integers.
+  // per break, fields as doubles and the integer fields as integers (the changes are set, and
+  // read, only where the record varies).
   struct Record {
     ic_phase_cost base;
     std::array<double, 9> base_doubles{};  // base's kDoubleFields, in their order
