@@ -368,7 +368,8 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   if (result.configurations == 0) {
     return absl::InvalidArgumentError(
         "search: no configuration matches the candidates given: no --tp, --pp, --dp (and --ep) "
-        "allowed multiplies to a GPU count of --gpus; widen them");
+        "allowed multiplies to a GPU count of --gpus, or no device (none given and no preset with "
+        "a price); widen them");
   }
   for (const framework::ScenarioRequest& r : all) {
     // Pruning that cannot drop a winner: over the budget is infeasible whatever it computes.
@@ -449,8 +450,9 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
     c.why_infeasible = absl::StrJoin(why, "; ");
     feasible += c.feasible ? 1 : 0;
   }
-  // Why candidates could not be evaluated, the most common first: where none could, the search
-  // has nothing to say and that is the error (e.g. a context beyond the model's, in every one).
+  // Why candidates could not be evaluated, each reason counted: where none could, the search has
+  // nothing to say and that is the error, with the commonest reason (e.g. a context beyond the
+  // model's, in every one).
   std::map<std::string, int64_t>& reasons = result.invalid_reasons;
   for (const Candidate& c : candidates) {
     if (!c.evaluated) ++reasons[c.error];
