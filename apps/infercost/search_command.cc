@@ -154,6 +154,17 @@ std::string Svg(const std::vector<Candidate>& candidates, const std::vector<size
   return svg;
 }
 
+// The reason most candidates share, with their count: "N of them: REASON" (the first such
+// reason in order when several tie).
+std::string CommonestReason(const std::map<std::string, int64_t>& reasons) {
+  const auto commonest =
+      std::max_element(reasons.begin(), reasons.end(),
+                       [](const auto& a, const auto& b) { return a.second < b.second; });
+  return commonest == reasons.end()
+             ? ""
+             : fmt::format("{} of them: {}", commonest->second, commonest->first);
+}
+
 }  // namespace
 
 void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
@@ -453,20 +464,13 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   // Why candidates could not be evaluated, each reason counted: where none could, the search has
   // nothing to say and that is the error, with the commonest reason (e.g. a context beyond the
   // model's, in every one).
-  std::map<std::string, int64_t>& reasons = result.invalid_reasons;
   for (const Candidate& c : candidates) {
-    if (!c.evaluated) ++reasons[c.error];
-  }
-  for (const auto& [reason, count] : reasons) {
-    if (count > result.commonest_invalid_count) {
-      result.commonest_invalid = reason;
-      result.commonest_invalid_count = count;
-    }
+    if (!c.evaluated) ++result.invalid_reasons[c.error];
   }
   if (!candidates.empty() && invalid == static_cast<int64_t>(candidates.size())) {
     return absl::InvalidArgumentError(
-        fmt::format("search: none of the {} configurations could be evaluated; {} of them: {}",
-                    candidates.size(), result.commonest_invalid_count, result.commonest_invalid));
+        fmt::format("search: none of the {} configurations could be evaluated; {}",
+                    candidates.size(), CommonestReason(result.invalid_reasons)));
   }
   result.frontier = ParetoFrontier(candidates);
   SearchResult::Objective* objectives = result.objectives;
@@ -537,10 +541,9 @@ int RunSearch(Session& session, const SearchFlags& input) {
           absl::UnavailableError(fmt::format("search: cannot write --plot {}", flags.plot)));
     }
   }
-  const std::string not_valid =
-      invalid == 0 ? "0 not valid"
-                   : fmt::format("{} not valid ({} of them: {})", invalid,
-                                 result.commonest_invalid_count, result.commonest_invalid);
+  const std::string not_valid = invalid == 0 ? "0 not valid"
+                                             : fmt::format("{} not valid ({})", invalid,
+                                                           CommonestReason(result.invalid_reasons));
   const std::string counts = fmt::format(
       "{} configurations: {} pruned (over budget), {}, {} evaluated, {} feasible", configurations,
       pruned, not_valid, candidates.size() - static_cast<size_t>(invalid), feasible);

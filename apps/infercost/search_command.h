@@ -80,8 +80,6 @@ struct SearchResult {
   int64_t configurations = 0, pruned = 0, invalid = 0, feasible = 0;
   // Why the `invalid` candidates could not be evaluated: each reason with its count.
   std::map<std::string, int64_t> invalid_reasons;
-  std::string commonest_invalid;  // the reason most of them share ("" when none is invalid)
-  int64_t commonest_invalid_count = 0;
 };
 
 // Enumerates, prunes, evaluates and ranks (no output).

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 namespace infercost::framework {
 namespace {
@@ -126,7 +127,6 @@ bool ExactStep(int64_t from, int64_t to, int64_t steps, int64_t& out) {
 
 bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks,
                                 bool next_is_known) {
-  planned_steps_ = -1;
   if (steps < kFewestSteps) return false;
   has_stairs_ = false;
   bool break_on_next = false;
@@ -145,17 +145,17 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
   // The far point: the last step, or the one after it where it is known and in the same stair.
   const int64_t far = next_is_known && !break_on_next ? steps + 1 : steps;
   if (!has_stairs_) {
-    SetPoints(steps, {1, far, far});
+    SetPoints({1, far, far});
     return true;
   }
   // Two steps in one stair and one in another.
   if (stairs_.first - 1 >= 2) {  // the stair before the first break
-    SetPoints(steps, {1, stairs_.first - 1, far});
+    SetPoints({1, stairs_.first - 1, far});
     return true;
   }
   const int64_t end = stairs_.count >= 2 ? stairs_.first + stairs_.period - 1 : steps;
   if (end - stairs_.first < 1) return false;  // stairs of one step: nothing to tell apart
-  SetPoints(steps, {stairs_.first, end, 1});
+  SetPoints({stairs_.first, end, 1});
   return true;
 }
 
@@ -328,11 +328,9 @@ DecodeAttentionBasis::Offset DecodeAttentionBasis::OffsetOf(int64_t step) const 
           static_cast<double>(BreaksPassed(step) - first_point_breaks_)};
 }
 
-void DecodeAttentionBasis::SetPoints(int64_t steps, const std::array<int64_t, 3>& points) {
+void DecodeAttentionBasis::SetPoints(const std::array<int64_t, 3>& points) {
   points_ = points;
   first_point_breaks_ = BreaksPassed(points_[0]);
-  planned_steps_ = steps;
-  last_offset_ = OffsetOf(steps);
 }
 
 DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
@@ -353,6 +351,7 @@ DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
 
 bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
   const Record& r = records_[record];
+  std::optional<Offset> last;  // OffsetOf(steps), once a field needs it
   for (const size_t field : kTimedFields) {
     const double base = r.base_doubles[field];
     if ((r.changing_doubles & (1u << field)) == 0) {  // constant: keeps its sign
@@ -370,8 +369,8 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
     // (step 1 passes no break: Plan's staircase has its breaks in 2 .. steps)
     const Offset first{static_cast<double>(1 - points_[0]),
                        static_cast<double>(-first_point_breaks_)};
-    const Offset last = steps == planned_steps_ ? last_offset_ : OffsetOf(steps);
-    for (const Offset o : {first, last}) {
+    if (!last) last = OffsetOf(steps);
+    for (const Offset o : {first, *last}) {
       if (!(FieldAt(r, field, o) > kRelativeTolerance * base)) return false;
     }
   }

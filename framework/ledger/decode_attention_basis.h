@@ -108,16 +108,13 @@ class DecodeAttentionBasis {
  private:
   // Breaks of the staircase at or before `step` (0 without one).
   int64_t BreaksPassed(int64_t step) const;
-  // Sets points_ for a sum of `steps` steps (after the staircase: first_point_breaks_ counts its
-  // breaks, last_offset_ is OffsetOf(steps)).
-  void SetPoints(int64_t steps, const std::array<int64_t, 3>& points);
+  // Sets points_ (after the staircase: first_point_breaks_ counts its breaks).
+  void SetPoints(const std::array<int64_t, 3>& points);
 
   bool has_stairs_ = false;
   Staircase stairs_;
   std::array<int64_t, 3> points_{};
   int64_t first_point_breaks_ = 0;  // BreaksPassed(points_[0])
-  int64_t planned_steps_ = -1;      // the steps Plan planned for (-1: none)
-  Offset last_offset_;              // OffsetOf(planned_steps_)
   std::array<std::vector<AttentionSlice>, 3> taken_;
   // Per record (slices' phases in order): the record at points_[0] and its change per step and
   // per break, fields as doubles and the integer fields as integers (the changes are set, and
