@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
 #include "fmt/format.h"
 
 namespace infercost::framework {
@@ -89,7 +90,7 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
   band.regime = RegimeOf(s, metric);
   const registry::ErrorBand* found = nullptr;
   if (bands != nullptr) {
-    auto it = bands->regimes.find(band.regime);
+    auto it = bands->regimes.find(absl::string_view(band.regime.data(), band.regime.size()));
     if (it != bands->regimes.end() && it->second.rows >= kMinBandRows) found = &it->second;
   }
   double low = 0.5;
@@ -106,7 +107,8 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
     band.regime_unmeasured = bands != nullptr;
     if (bands != nullptr) {
       const std::string_view all = Names().all[MetricModeIndex(s, metric)];
-      if (auto it = bands->regimes.find(all); it != bands->regimes.end()) {
+      if (auto it = bands->regimes.find(absl::string_view(all.data(), all.size()));
+          it != bands->regimes.end()) {
         low = it->second.low * it->second.low;
         high = it->second.high * it->second.high;
         band.rows = it->second.rows;

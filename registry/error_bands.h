@@ -14,9 +14,9 @@
 #define INFERCOST_REGISTRY_ERROR_BANDS_H_
 
 #include <cstdint>
-#include <map>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 
 namespace infercost::registry {
@@ -34,8 +34,9 @@ struct ErrorBand {
 struct ErrorBands {
   double coverage = 0.8;
   std::string source;
-  // "<metric>/<calibration>/<dense|moe>/<batch>"; found by std::string_view too (std::less<>).
-  std::map<std::string, ErrorBand, std::less<>> regimes;
+  // "<metric>/<calibration>/<dense|moe>/<batch>"; found by std::string_view too (a hash
+  // lookup: each summary's times look theirs up).
+  absl::flat_hash_map<std::string, ErrorBand> regimes;
 };
 
 absl::StatusOr<ErrorBands> LoadErrorBands(const std::string& path);

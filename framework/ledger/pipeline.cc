@@ -291,20 +291,31 @@ absl::Status Pipeline::EvaluateInto(const Step& step, StageLedger& ledger,
 }
 
 absl::StatusOr<double> Pipeline::LargestPhaseActivationBytes(const Step& step,
-                                                             EvaluationScratch& scratch) const {
+                                                             EvaluationScratch& scratch,
+                                                             double enough) const {
   RETURN_IF_ERROR(CheckStep(step));
-  RETURN_IF_ERROR(AttentionByClassInto(step, scratch.attention));
   std::vector<ic_phase_cost>& phases = scratch.phases;
   phases.reserve(kModelPhases + kBuiltinLayerPhases + 16);
   double largest = 0;
-  for (const LayerKind& kind : *layer_kinds_) {
-    phases.clear();
-    AppendLayerPhases(kind, step, scratch.attention[kind.attention_class].phases, phases);
+  const auto take_largest = [&] {
     for (const ic_phase_cost& cost : phases) largest = std::max(largest, cost.activation_bytes);
-  }
+    phases.clear();
+  };
   phases.clear();
   AppendModelPhases(step, phases);
-  for (const ic_phase_cost& cost : phases) largest = std::max(largest, cost.activation_bytes);
+  take_largest();
+  static const std::vector<ic_phase_cost> kNoAttention;
+  for (const LayerKind& kind : *layer_kinds_) {
+    AppendLayerPhases(kind, step, kNoAttention, phases);
+    take_largest();
+  }
+  if (largest > enough) return largest;
+  RETURN_IF_ERROR(AttentionByClassInto(step, scratch.attention));
+  for (const LayerKind& kind : *layer_kinds_) {
+    for (const ic_phase_cost& cost : scratch.attention[kind.attention_class].phases) {
+      largest = std::max(largest, cost.activation_bytes);
+    }
+  }
   return largest;
 }
 

@@ -9,6 +9,7 @@
 #define INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
 
 #include <functional>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -131,9 +132,12 @@ class Pipeline {
   // The largest activation_bytes of any one phase record of `step` (what the memory model's
   // activation peak starts from), without building the ledger. `scratch`, kept by a caller that
   // asks many times, holds the records meanwhile (its capacity reused: no allocation after the
-  // first call).
-  absl::StatusOr<double> LargestPhaseActivationBytes(const Step& step,
-                                                     EvaluationScratch& scratch) const;
+  // first call). The host's own records (norms, FFN, the model's) come first: where one of them
+  // already moves more than `enough`, that lower bound (above `enough`) is the answer and the
+  // attention plugins are not asked (scratch.attention then holds no records of `step`).
+  absl::StatusOr<double> LargestPhaseActivationBytes(
+      const Step& step, EvaluationScratch& scratch,
+      double enough = std::numeric_limits<double>::infinity()) const;
   // KV-cache bytes one token of one sequence adds to all layers of one shard (1: whole model),
   // before any window evicts it (a layer reading another's cache adds none).
   absl::StatusOr<double> KvCacheBytesPerToken(int64_t tensor_parallel) const;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <optional>
 
 #include "framework/base/status_macros.h"
@@ -48,17 +49,24 @@ void MemoryModel::Remember(const StageLedger& evaluated) const {
                                                        scenario_.activations.bytes_per_element));
 }
 
-absl::StatusOr<double> MemoryModel::PeakOf(const Step& step) const {
+absl::StatusOr<double> MemoryModel::PeakOf(const Step& step, double enough) const {
   for (const auto& [seen, peak] : buffers_.peaks) {
     if (seen == step) return peak;
   }
+  const double residual =
+      PeakWith(0, step, scenario_.model, scenario_.activations.bytes_per_element);
   buffers_.has_attention = false;
-  ASSIGN_OR_RETURN(const double largest,
-                   pipeline_.LargestPhaseActivationBytes(step, buffers_.records));
+  ASSIGN_OR_RETURN(double largest, pipeline_.LargestPhaseActivationBytes(step, buffers_.records,
+                                                                         enough - residual));
+  if (largest > enough - residual) {
+    // Perhaps without the attention's records: a lower bound, enough when it is above `enough`
+    // (else, at the edge of rounding, the whole step is asked).
+    if (largest + residual > enough) return largest + residual;
+    ASSIGN_OR_RETURN(largest, pipeline_.LargestPhaseActivationBytes(step, buffers_.records));
+  }
+  const double peak = largest + residual;
   buffers_.has_attention = true;
   buffers_.attention_step = step;
-  const double peak =
-      PeakWith(largest, step, scenario_.model, scenario_.activations.bytes_per_element);
   buffers_.peaks.emplace_back(step, peak);
   return peak;
 }
@@ -75,20 +83,28 @@ absl::StatusOr<MemoryPerGpu> MemoryModel::Evaluate(int64_t concurrency, bool exa
   memory.reserve_bytes = reserve_bytes_;
   const int64_t batch = ReplicaBatch(scenario, concurrency);
   memory.kv_bytes = static_cast<double>(batch) * kv_bytes_per_sequence_;
+  // What the activations may take: a peak above it leaves free bytes below zero (x - y < 0
+  // exactly when y > x, in floating point too).
+  const double room =
+      memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes - memory.reserve_bytes;
   const auto settle = [&](double activation_bytes) {
     memory.activation_bytes = activation_bytes;
-    memory.free_bytes = memory.capacity_bytes - memory.weights_bytes - memory.kv_bytes -
-                        memory.activation_bytes - memory.reserve_bytes;
+    memory.free_bytes = room - activation_bytes;
     memory.fits = memory.free_bytes >= 0;
   };
-  ASSIGN_OR_RETURN(const double prefill_peak, PeakOf(PeakPrefillStep(scenario, concurrency)));
+  // Without `exact`, a peak known to be above the room may be a lower bound (PeakOf): the point
+  // does not fit, which is all a probe needs.
+  const double enough = exact ? std::numeric_limits<double>::infinity() : room;
+  ASSIGN_OR_RETURN(const double prefill_peak,
+                   PeakOf(PeakPrefillStep(scenario, concurrency), enough));
   // The activations are at least the prefill's peak: if that alone does not fit, neither does
   // the maximum with the decode step's (whose evaluation is saved when `exact` is not asked).
   settle(prefill_peak);
   if (!exact && !memory.fits) return memory;
   ASSIGN_OR_RETURN(const double decode_peak,
                    PeakOf(PerGpuStep(scenario, IC_STAGE_DECODE, batch, 1,
-                                     scenario.input_tokens + scenario.output_tokens)));
+                                     scenario.input_tokens + scenario.output_tokens),
+                          enough));
   settle(std::max(prefill_peak, decode_peak));
   return memory;
 }

@@ -10,6 +10,7 @@
 #define INFERCOST_FRAMEWORK_MEMORY_MEMORY_MODEL_H_
 
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -86,14 +87,17 @@ class MemoryModel {
   void Remember(const StageLedger& evaluated) const;
 
  private:
-  // At(concurrency); with `exact` false, a point whose prefill peak alone does not fit is
-  // returned without evaluating its decode step: `fits` is still exact, `activation_bytes` a lower
-  // bound and `free_bytes` an upper bound (below zero).
+  // At(concurrency); with `exact` false, a point whose activations do not fit as soon as a
+  // lower bound of them is known (the host's own records, or the prefill's peak without the
+  // decode step's) is returned then: `fits` is still exact, `activation_bytes` a lower bound and
+  // `free_bytes` an upper bound (below zero).
   absl::StatusOr<MemoryPerGpu> Evaluate(int64_t concurrency, bool exact) const;
   // Peak live activations of `step` (its largest phase record's working set plus the residual
   // stream, T x d), remembered: the search evaluates the same steps again (a chunked prefill's
-  // step is one for every concurrency above a chunk).
-  absl::StatusOr<double> PeakOf(const Step& step) const;
+  // step is one for every concurrency above a chunk). Where the peak is found to exceed `enough`
+  // before the attention plugins are asked, a lower bound above `enough` (not remembered).
+  absl::StatusOr<double> PeakOf(const Step& step,
+                                double enough = std::numeric_limits<double>::infinity()) const;
 
   const Pipeline& pipeline_;
   const Scenario& scenario_;

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <array>
+#include <iterator>
 #include <utility>
+#include <vector>
 
 #include "absl/container/inlined_vector.h"
 #include "fmt/format.h"
@@ -160,8 +162,15 @@ absl::Status StepTimer::TimeRecords(const ic_phase_cost* costs, size_t count, do
     }
     return absl::OkStatus();
   }
-  absl::InlinedVector<ic_phase_time, 32> times(count);
-  RETURN_IF_ERROR(hardware_.PhaseTimes(device_, execution_.abi, costs, count, times.data()));
+  // Set by PhaseTimes (a step's few records: on the stack, left uninitialized until then).
+  std::array<ic_phase_time, 32> on_stack;
+  std::vector<ic_phase_time> on_heap;
+  ic_phase_time* times = on_stack.data();
+  if (count > on_stack.size()) {
+    on_heap.resize(count);
+    times = on_heap.data();
+  }
+  RETURN_IF_ERROR(hardware_.PhaseTimes(device_, execution_.abi, costs, count, times));
   for (size_t i = 0; i < count; ++i) out[i] = TimingOf(costs[i], calls, times[i]);
   return absl::OkStatus();
 }
@@ -252,18 +261,28 @@ absl::StatusOr<StageTiming> StepTimer::Time(const StageLedger& per_gpu) const {
 absl::Status StepTimer::TimeEachRecord(const StageLedger& per_gpu,
                                        absl::FunctionRef<void(const PhaseTiming&)> take,
                                        double& layers) const {
-  absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records
+  absl::InlinedVector<ic_phase_cost, 32> kernels;  // non-communication records, where copied
   absl::InlinedVector<PhaseTiming, 32> kernel_timings;
   const auto each = [&](const std::vector<ic_phase_cost>& records, double calls) -> absl::Status {
-    kernels.clear();
-    for (const ic_phase_cost& cost : records) {
-      if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) kernels.push_back(cost);
+    const auto is_kernel = [](const ic_phase_cost& cost) {
+      return sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION;
+    };
+    // The kernels timed where they are when the communication records all come after them (as
+    // in display order, the common case), else copied out first.
+    const auto first_collective = std::find_if_not(records.begin(), records.end(), is_kernel);
+    const ic_phase_cost* timed = records.data();
+    size_t timed_count = static_cast<size_t>(first_collective - records.begin());
+    if (std::find_if(first_collective, records.end(), is_kernel) != records.end()) {
+      kernels.clear();
+      std::copy_if(records.begin(), records.end(), std::back_inserter(kernels), is_kernel);
+      timed = kernels.data();
+      timed_count = kernels.size();
     }
-    kernel_timings.resize(kernels.size());
-    RETURN_IF_ERROR(TimeRecords(kernels.data(), kernels.size(), calls, kernel_timings.data()));
+    kernel_timings.resize(timed_count);
+    RETURN_IF_ERROR(TimeRecords(timed, timed_count, calls, kernel_timings.data()));
     size_t next_kernel = 0;
     for (const ic_phase_cost& cost : records) {
-      if (sdk::PhaseSection(cost.phase) != IC_SECTION_COMMUNICATION) {
+      if (is_kernel(cost)) {
         take(kernel_timings[next_kernel++]);
         continue;
       }

@@ -183,15 +183,17 @@ class Roofline final : public sdk::Hardware {
                           const ic_phase_cost& cost) override {
     ValidateDevice(device);
     ValidateExecution(execution);
-    return Time(device, execution, cost);
+    return Time(device, execution, MatrixPeak(device, ComputeDtype(device, execution)), cost);
   }
 
-  // A step's records at once: the device and execution are checked once (ABI 1.3).
+  // A step's records at once: the device and execution are checked, and the matrix peak
+  // looked up, once (ABI 1.3).
   void PhaseTimes(const ic_device& device, const ic_execution& execution,
                   const ic_phase_cost* costs, size_t count, ic_phase_time* out) override {
     ValidateDevice(device);
     ValidateExecution(execution);
-    for (size_t i = 0; i < count; ++i) out[i] = Time(device, execution, costs[i]);
+    const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));
+    for (size_t i = 0; i < count; ++i) out[i] = Time(device, execution, matrix_peak, costs[i]);
   }
 
   // The same time as overhead + max(compute piece, memory piece) (ABI 1.5): a size-dependent
@@ -297,6 +299,11 @@ class Roofline final : public sdk::Hardware {
   static double RequiredMatrixPeak(const ic_device& device, const ic_execution& execution,
                                    const ic_phase_cost& cost) {
     const double matrix_peak = MatrixPeak(device, ComputeDtype(device, execution));
+    RequireRates(device, matrix_peak, cost);
+    return matrix_peak;
+  }
+  // An error where the device has no rate for work `cost` holds (`matrix_peak`: its matrix peak).
+  static void RequireRates(const ic_device& device, double matrix_peak, const ic_phase_cost& cost) {
     if (cost.matrix_flops > 0 && matrix_peak <= 0) {
       Reject(
           "the device has no matrix peak for the compute dtype or any wider one, and "
@@ -307,12 +314,12 @@ class Roofline final : public sdk::Hardware {
           "device.vector_flops_per_s = 0 but the phase has vector FLOPs; set the device's "
           "non-matrix peak in the hardware preset");
     }
-    return matrix_peak;
   }
 
-  // PhaseTime of a record on a device and execution already checked.
+  // PhaseTime of a record on a device and execution already checked, whose matrix peak is
+  // `matrix_peak`.
   static ic_phase_time Time(const ic_device& device, const ic_execution& execution,
-                            const ic_phase_cost& cost) {
+                            double matrix_peak, const ic_phase_cost& cost) {
     ValidateCost(cost);
     ic_phase_time time{};
     time.struct_size = sizeof(ic_phase_time);
@@ -320,7 +327,7 @@ class Roofline final : public sdk::Hardware {
     const double bytes = sdk::HbmBytes(cost);
     if (cost.matrix_flops == 0 && cost.vector_flops == 0 && bytes == 0) return time;  // no work
 
-    const double matrix_peak = RequiredMatrixPeak(device, execution, cost);
+    RequireRates(device, matrix_peak, cost);
     const double matmul_efficiency = AchievedEfficiency(
         execution.matmul_efficiency, execution.matmul_half_flops, cost.matrix_flops);
     const double bandwidth_efficiency =

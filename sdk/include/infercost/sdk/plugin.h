@@ -95,8 +95,14 @@ ic_error* Call(void* instance, Body&& body) noexcept {
   return Guard(Host<T>(instance), std::forward<Body>(body));
 }
 
+[[noreturn]] inline void RejectNull(const char* what) {
+  throw Error(IC_STATUS_INVALID_ARGUMENT, std::string(what) + " is null");
+}
+
+// Inline: the checks run for every struct (every record) a plugin is handed; only a failure
+// builds a message.
 inline void RequireNonNull(const void* pointer, const char* what) {
-  if (pointer == nullptr) throw Error(IC_STATUS_INVALID_ARGUMENT, std::string(what) + " is null");
+  if (pointer == nullptr) RejectNull(what);
 }
 
 // The frozen ABI 1.0 size of each input struct: what a host built against SDK 1.0 passes.
@@ -113,13 +119,16 @@ inline constexpr uint32_t kV1_0Size<ic_phase_cost> = IC_PHASE_COST_V1_0_SIZE;
 
 // Rejects an input struct smaller than its ABI 1.0 layout (a caller built against a broken
 // SDK). Fields a later minor appended are read only behind IC_HAS_FIELD.
+[[noreturn]] inline void RejectSize(const char* what, uint32_t size, uint32_t v1_0_size) {
+  throw Error(IC_STATUS_INVALID_ARGUMENT,
+              std::string(what) + ".struct_size = " + std::to_string(size) +
+                  " is smaller than its ABI 1.0 size " + std::to_string(v1_0_size));
+}
 template <typename Struct>
-void RequireV1Size(const Struct* value, const char* what) {
+inline void RequireV1Size(const Struct* value, const char* what) {
   RequireNonNull(value, what);
   if (value->struct_size < kV1_0Size<Struct>) {
-    throw Error(IC_STATUS_INVALID_ARGUMENT,
-                std::string(what) + ".struct_size = " + std::to_string(value->struct_size) +
-                    " is smaller than its ABI 1.0 size " + std::to_string(kV1_0Size<Struct>));
+    RejectSize(what, value->struct_size, kV1_0Size<Struct>);
   }
 }
 
