@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstring>
 #include <limits>
-#include <optional>
 
 namespace infercost::framework {
 namespace {
@@ -333,25 +332,30 @@ void DecodeAttentionBasis::SetPoints(const std::array<int64_t, 3>& points) {
   first_point_breaks_ = BreaksPassed(points_[0]);
 }
 
-DecodeAttentionBasis::Line DecodeAttentionBasis::Along(
+void DecodeAttentionBasis::Along(
     size_t record, double constant,
-    const std::array<double, RecordValueModel::kFields.size()>& per_unit) const {
+    const std::array<double, RecordValueModel::kFields.size()>& per_unit, Line& line) const {
   const Record& r = records_[record];
-  Line line;
-  line.at_first = constant;
+  double at_first = constant;
+  double per_step = 0;
+  double per_break = 0;
   for (size_t f = 0; f < kTimedFields.size(); ++f) {
     const size_t field = kTimedFields[f];
-    line.at_first += per_unit[f] * r.base_doubles[field];
+    at_first += per_unit[f] * r.base_doubles[field];
     if (!r.varying()) continue;  // (its changes are not kept: none)
-    line.per_step += per_unit[f] * r.per_step[field];
-    line.per_break += per_unit[f] * r.per_break[field];
+    per_step += per_unit[f] * r.per_step[field];
+    per_break += per_unit[f] * r.per_break[field];
   }
-  return line;
+  line.at_first = at_first;
+  line.per_step = per_step;
+  line.per_break = per_break;
 }
 
 bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
   const Record& r = records_[record];
-  std::optional<Offset> last;  // OffsetOf(steps), once a field needs it
+  // OffsetOf(steps), once a field needs it (two scalars and a flag: kept in registers).
+  Offset last;
+  bool has_last = false;
   for (const size_t field : kTimedFields) {
     const double base = r.base_doubles[field];
     if ((r.changing_doubles & (1u << field)) == 0) {  // constant: keeps its sign
@@ -369,9 +373,13 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
     // (step 1 passes no break: Plan's staircase has its breaks in 2 .. steps)
     const Offset first{static_cast<double>(1 - points_[0]),
                        static_cast<double>(-first_point_breaks_)};
-    if (!last) last = OffsetOf(steps);
-    for (const Offset o : {first, *last}) {
-      if (!(FieldAt(r, field, o) > kRelativeTolerance * base)) return false;
+    if (!has_last) {
+      last = OffsetOf(steps);
+      has_last = true;
+    }
+    if (!(FieldAt(r, field, first) > kRelativeTolerance * base) ||
+        !(FieldAt(r, field, last) > kRelativeTolerance * base)) {
+      return false;
     }
   }
   return true;

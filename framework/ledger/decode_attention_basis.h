@@ -97,9 +97,12 @@ class DecodeAttentionBasis {
     double per_break = 0;
     double At(Offset o) const { return at_first + per_step * o.steps + per_break * o.breaks; }
   };
-  // constant + per_unit . (RecordValueModel::kFields of record `record`), along the steps.
-  Line Along(size_t record, double constant,
-             const std::array<double, RecordValueModel::kFields.size()>& per_unit) const;
+  // constant + per_unit . (RecordValueModel::kFields of record `record`), along the steps, into
+  // `line` (written in place: a returned Line is copied through the stack, and read back in
+  // wider loads than it was stored in).
+  void Along(size_t record, double constant,
+             const std::array<double, RecordValueModel::kFields.size()>& per_unit,
+             Line& line) const;
   // Whether each of record `record`'s RecordValueModel::kFields is zero at every step 1 ..
   // `steps` where it is zero at points()[0], and positive at every one where it is positive
   // there (false where that cannot be told: a field that may cross zero).

@@ -685,7 +685,7 @@ absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& b
     record.overhead = model.overhead;
     record.pieces = model.pieces;
     for (int p = 0; p < model.pieces; ++p) {
-      record.lines[p] = basis.Along(which[i], model.piece[p].constant, model.piece[p].per_unit);
+      basis.Along(which[i], model.piece[p].constant, model.piece[p].per_unit, record.lines[p]);
     }
   }
   return true;

@@ -34,8 +34,10 @@ void Merge(std::vector<PhaseTiming>& into, PhaseSlots<PhaseTiming>& slots,
 }
 
 // A non-communication record's timing at `calls` calls, from the plugin's time of one.
-PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_time& time) {
-  PhaseTiming timing;
+// Field by field into `timing` (a step's records are timed in a loop: a whole PhaseTiming built
+// on the stack and copied would be read back before its parts are stored).
+void SetTiming(const ic_phase_cost& cost, double calls, const ic_phase_time& time,
+               PhaseTiming& timing) {
   timing.phase = cost.phase;
   timing.calls = calls;
   timing.compute_s = calls * time.compute_s;
@@ -44,7 +46,13 @@ PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_tim
   timing.overhead_s = calls * time.overhead_s;
   timing.time_s = calls * time.time_s;
   timing.bound = time.bound;
-  return timing;  // arithmetic_intensity: TimeInto sets it from the ledger's whole-step record
+  timing.arithmetic_intensity = 0;  // TimeInto sets it from the ledger's whole-step record
+}
+
+PhaseTiming TimingOf(const ic_phase_cost& cost, double calls, const ic_phase_time& time) {
+  PhaseTiming timing;
+  SetTiming(cost, calls, time, timing);
+  return timing;
 }
 
 // The component that dominates the summed times.
@@ -171,7 +179,7 @@ absl::Status StepTimer::TimeRecords(const ic_phase_cost* costs, size_t count, do
     times = on_heap.data();
   }
   RETURN_IF_ERROR(hardware_.PhaseTimes(device_, execution_.abi, costs, count, times));
-  for (size_t i = 0; i < count; ++i) out[i] = TimingOf(costs[i], calls, times[i]);
+  for (size_t i = 0; i < count; ++i) SetTiming(costs[i], calls, times[i], out[i]);
   return absl::OkStatus();
 }
 

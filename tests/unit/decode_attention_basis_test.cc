@@ -228,7 +228,8 @@ TEST(DecodeAttentionBasis, LinesAlongTheStepsAndTheSignsOfTheirFields) {
   // 2 s per matrix FLOP + 3 s per KV byte + 7 s: at step 1, 2 x 256 x 501 + 3 x 1064 + 7 =
   // 256,512 + 3,192 + 7 = 259,711; per step 2 x 256 + 3 x 64 = 704; per break 3 x 5000 = 15,000.
   const std::array<double, 6> per_unit = {2, 0, 0, 3, 0, 0};
-  const DecodeAttentionBasis::Line line = basis.Along(0, 7, per_unit);
+  DecodeAttentionBasis::Line line;
+  basis.Along(0, 7, per_unit, line);
   EXPECT_DOUBLE_EQ(line.at_first, 259711.0);
   EXPECT_DOUBLE_EQ(line.per_step, 704.0);
   EXPECT_DOUBLE_EQ(line.per_break, 15000.0);

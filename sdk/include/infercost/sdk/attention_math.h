@@ -344,40 +344,47 @@ inline std::array<ic_phase_cost, 7> StandardAttentionPhases(const ic_attention_s
   const bool o_bias = (shape.flags & IC_ATTENTION_FLAG_O_BIAS) != 0;
   const double wb = s.weight_bytes_per_element;
 
-  ic_phase_cost q_proj =
-      ProjectionPhase(IC_PHASE_Q_PROJ, s.tokens, d, heads * dh, qkv_bias ? heads * dh : 0, wb);
+  // Each record built where it is returned (records built apart and then copied in are read
+  // back in wider loads than they were stored in, which stalls).
+  std::array<ic_phase_cost, 7> phases{
+      ProjectionPhase(IC_PHASE_Q_PROJ, s.tokens, d, heads * dh, qkv_bias ? heads * dh : 0, wb),
+      ProjectionPhase(IC_PHASE_K_PROJ, s.tokens, d, kv * dh, qkv_bias ? kv * dh : 0, wb),
+      ProjectionPhase(IC_PHASE_V_PROJ, s.tokens, d, kv * dv, qkv_bias ? kv * dv : 0, wb),
+      MakePhaseCost(IC_PHASE_QK_SCORES),
+      SoftmaxPhase(s.batch, heads, s.pairs),
+      MakePhaseCost(IC_PHASE_ATTN_V),
+      ProjectionPhase(IC_PHASE_O_PROJ, s.tokens, heads * dv, d, o_bias ? d : 0, wb)};
+  ic_phase_cost& q_proj = phases[0];
+  ic_phase_cost& k_proj = phases[1];
+  ic_phase_cost& v_proj = phases[2];
+  ic_phase_cost& qk_scores = phases[3];
+  ic_phase_cost& attn_v = phases[5];
+  ic_phase_cost& o_proj = phases[6];
+
   q_proj.activation_bytes = s.tokens * d * ab + s.tokens * heads * dh * ab;  // read x, write q
 
-  ic_phase_cost k_proj =
-      ProjectionPhase(IC_PHASE_K_PROJ, s.tokens, d, kv * dh, qkv_bias ? kv * dh : 0, wb);
   k_proj.activation_bytes = s.tokens * d * ab;      // read x
   k_proj.kv_write_bytes = s.tokens * kv * dh * kb;  // the new keys go to the cache
 
-  ic_phase_cost v_proj =
-      ProjectionPhase(IC_PHASE_V_PROJ, s.tokens, d, kv * dv, qkv_bias ? kv * dv : 0, wb);
   v_proj.activation_bytes = s.tokens * d * ab;      // read x
   v_proj.kv_write_bytes = s.tokens * kv * dv * kb;  // the new values go to the cache
   // With fewer K/V heads than shards, shards sharing a head hold the same K and V weights.
   k_proj.weight_copies = v_proj.weight_copies = KvHeadWeightCopies(kv_heads, stage.tensor_parallel);
 
   // Causal scores: 2 FLOPs per (query, key) pair and head dimension, not the full q x keys box.
-  ic_phase_cost qk_scores = MakePhaseCost(IC_PHASE_QK_SCORES);
   SetGemm(qk_scores, s.query_tokens, s.keys, dh, s.batch * heads);
   qk_scores.matrix_flops = 2 * s.batch * heads * dh * s.pairs;
   qk_scores.kv_read_bytes = s.batch * s.keys * kv * dh * kb;  // K cache read once per step
   qk_scores.activation_bytes = s.tokens * heads * dh * ab;    // read q
 
-  ic_phase_cost attn_v = MakePhaseCost(IC_PHASE_ATTN_V);
   SetGemm(attn_v, s.query_tokens, dv, s.keys, s.batch * heads);
   attn_v.matrix_flops = 2 * s.batch * heads * dv * s.pairs;
   attn_v.kv_read_bytes = s.batch * s.keys * kv * dv * kb;  // V cache read once per step
   attn_v.activation_bytes = s.tokens * heads * dv * ab;    // write the attention output
 
-  ic_phase_cost o_proj =
-      ProjectionPhase(IC_PHASE_O_PROJ, s.tokens, heads * dv, d, o_bias ? d : 0, wb);
   o_proj.activation_bytes = s.tokens * heads * dv * ab + s.tokens * d * ab;  // read o, write y
 
-  return {q_proj, k_proj, v_proj, qk_scores, SoftmaxPhase(s.batch, heads, s.pairs), attn_v, o_proj};
+  return phases;
 }
 
 }  // namespace attention_math
