@@ -1,6 +1,8 @@
 // Time, memory and money (issue 4) with the `ideal` engine — 100% of peak bandwidth and FLOP/s,
 // no overheads — against the explainer's own arithmetic (calculator-spec §3).
 #include <algorithm>
+#include <cstdint>
+#include <string>
 
 #include "framework/estimate.h"
 #include "gtest/gtest.h"
@@ -101,6 +103,46 @@ TEST(TimingTest, CapacityFallsFourfoldPerFourfoldContext) {
   const int64_t at_16k = EstimateOf(request).summary.memory.max_concurrency;
   EXPECT_NEAR(static_cast<double>(at_1k) / static_cast<double>(at_4k), 4.0, 0.7);
   EXPECT_EQ(at_16k, 1);
+}
+
+TEST(TimingTest, LargestConcurrencyIsWhereMemoryStopsFitting) {
+  // The search for the largest concurrency (MemoryModel::MaxConcurrency, whose probes may stop
+  // at a lower bound of the activations) against the memory each scenario reports at that
+  // concurrency and one more, evaluated in full: the first fits, the second does not. Scenarios
+  // whose largest live record is an FFN one (flash attention) and an attention one (naive
+  // attention materializes the scores), dense and MoE, MHA/GQA and MLA.
+  struct Case {
+    std::string model;
+    std::string hardware;
+    int64_t gpus;
+    std::string kernel;
+    int64_t input_tokens;
+    int64_t output_tokens;
+  };
+  const Case cases[] = {
+      {"llama-3-70b", "h100-sxm", 2, "flash", 500, 500},
+      {"llama-3-70b", "h100-sxm", 2, "naive", 4000, 200},
+      {"llama-3-8b", "h100-sxm", 1, "naive", 8000, 100},
+      {"llama-3-8b", "a100-80gb", 1, "flash", 2000, 2000},
+      {"qwen3-235b-a22b", "h200", 8, "flash", 1000, 3000},
+      {"deepseek-v3", "h200", 8, "flash", 3000, 1000},
+  };
+  for (const Case& c : cases) {
+    ScenarioRequest request;
+    request.model = c.model;
+    request.hardware = c.hardware;
+    request.gpus = c.gpus;
+    request.attention_kernel = c.kernel;
+    request.input_tokens = c.input_tokens;
+    request.output_tokens = c.output_tokens;
+    const int64_t largest = EstimateOf(request).summary.memory.max_concurrency;
+    const std::string what = c.model + " on " + c.hardware + ", " + c.kernel;
+    ASSERT_GE(largest, 1) << what;
+    request.concurrency = largest;
+    EXPECT_TRUE(EstimateOf(request).summary.memory.fits) << what << " at " << largest;
+    request.concurrency = largest + 1;
+    EXPECT_FALSE(EstimateOf(request).summary.memory.fits) << what << " at " << largest + 1;
+  }
 }
 
 TEST(TimingTest, MemoryPerGpuAddsUp) {
