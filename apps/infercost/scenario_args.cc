@@ -12,6 +12,19 @@
 namespace infercost::cli {
 bool IsScenarioSwitch(const std::string& flag) { return flag == "--allow-beyond-context"; }
 
+std::vector<std::string> ScenarioFlagNames() {
+  framework::ScenarioRequest request;
+  CLI::App app;
+  AddScenarioFlags(app, request);
+  std::vector<std::string> names;
+  for (const CLI::Option* option : app.get_options()) {
+    for (const std::string& name : option->get_lnames()) {
+      if (name != "help") names.push_back(name);
+    }
+  }
+  return names;
+}
+
 std::optional<std::string> TomlValueText(const toml::node& node) {
   if (const auto* s = node.as_string()) return s->get();
   if (const auto* i = node.as_integer()) return std::to_string(i->get());

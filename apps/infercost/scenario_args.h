@@ -32,6 +32,10 @@ namespace infercost::cli {
 // Scenario flags that take no value (--allow-beyond-context).
 bool IsScenarioSwitch(const std::string& flag);
 
+// The scenario flags' long names without their dashes ("gpus", "input-tokens", ...), in the
+// order `report --help` lists them.
+std::vector<std::string> ScenarioFlagNames();
+
 // A TOML value (string, integer, float, boolean) as a flag's text; nullopt for tables and arrays.
 std::optional<std::string> TomlValueText(const toml::node& node);
 

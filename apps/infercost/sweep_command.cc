@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "apps/infercost/nine_digit_number.h"
@@ -140,6 +141,16 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
   if (plan.grid.empty()) {
     return absl::InvalidArgumentError(
         "sweep: no grid; add --grid FIELD=VALUES (e.g. --grid gpus=1,2,4) or --grid-file FILE");
+  }
+  const std::vector<std::string> names = ScenarioFlagNames();
+  for (const auto& [field, values] : plan.grid) {
+    const std::string flag = FieldFlag(field).substr(2);
+    if (std::find(names.begin(), names.end(), flag) == names.end()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "sweep: unknown grid field '{}'; a grid field is a scenario flag without its dashes "
+          "(`infercost report --help` lists them): {}",
+          field, absl::StrJoin(names, ", ")));
+    }
   }
   plan.points = 1;
   for (const auto& [field, values] : plan.grid) {
