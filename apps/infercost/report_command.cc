@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "framework/abi/hardware_plugin.h"
 #include "framework/base/status_macros.h"
@@ -116,27 +117,49 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_option("--request-rate", request.request_rate,
                      "serving / disagg: requests per second arriving open loop (Poisson, fixed "
                      "seed) instead of --concurrency closed-loop clients");
+  // A pool's counts are 0 in the request where not given (the default); given, at least 1.
+  const CLI::Validator at_least_one(
+      [](std::string& text) -> std::string {
+        int64_t value = 0;
+        if (!absl::SimpleAtoi(text, &value) || value >= 1) return "";
+        return fmt::format(
+            "{} is not a count: give at least 1, or leave the flag out for its "
+            "default",
+            text);
+      },
+      "INT >= 1");
   for (auto [pool, name] :
        {std::pair{&request.prefill_pool, "prefill"}, std::pair{&request.decode_pool, "decode"}}) {
     const std::string flag = fmt::format("--{}", name);
-    command.add_option(flag + "-workers", pool->workers,
-                       fmt::format("--mode disagg: {} workers (default 1)", name));
-    command.add_option(flag + "-gpus", pool->gpus,
-                       fmt::format("--mode disagg: GPUs per {} worker (default: tp x pp x dp, or "
-                                   "--gpus when no {}-* layout flag is given)",
-                                   name, flag));
-    command.add_option(flag + "-tp", pool->tp, fmt::format("--mode disagg: {} worker TP", name));
-    command.add_option(flag + "-pp", pool->pp, fmt::format("--mode disagg: {} worker PP", name));
-    command.add_option(flag + "-dp", pool->dp,
-                       fmt::format("--mode disagg: {} worker attention-DP ranks", name));
-    command.add_option(flag + "-ep", pool->ep, fmt::format("--mode disagg: {} worker EP", name));
-    command.add_option(
-        flag + "-batch", pool->max_batch,
-        fmt::format("--mode disagg: most sequences per {} step and DP rank "
-                    "(default: {})",
-                    name,
-                    std::string(name) == "prefill" ? "the engine's token budget in whole prompts"
-                                                   : "what memory holds"));
+    command
+        .add_option(flag + "-workers", pool->workers,
+                    fmt::format("--mode disagg: {} workers (default 1)", name))
+        ->check(at_least_one);
+    command
+        .add_option(flag + "-gpus", pool->gpus,
+                    fmt::format("--mode disagg: GPUs per {} worker (default: tp x pp x dp, or "
+                                "--gpus when no {}-* layout flag is given)",
+                                name, flag))
+        ->check(at_least_one);
+    command.add_option(flag + "-tp", pool->tp, fmt::format("--mode disagg: {} worker TP", name))
+        ->check(at_least_one);
+    command.add_option(flag + "-pp", pool->pp, fmt::format("--mode disagg: {} worker PP", name))
+        ->check(at_least_one);
+    command
+        .add_option(flag + "-dp", pool->dp,
+                    fmt::format("--mode disagg: {} worker attention-DP ranks", name))
+        ->check(at_least_one);
+    command.add_option(flag + "-ep", pool->ep, fmt::format("--mode disagg: {} worker EP", name))
+        ->check(at_least_one);
+    command
+        .add_option(flag + "-batch", pool->max_batch,
+                    fmt::format("--mode disagg: most sequences per {} step and DP rank "
+                                "(default: {})",
+                                name,
+                                std::string(name) == "prefill"
+                                    ? "the engine's token budget in whole prompts"
+                                    : "what memory holds"))
+        ->check(at_least_one);
   }
   command
       .add_option("--attention-kernel", request.attention_kernel,

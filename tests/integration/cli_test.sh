@@ -261,6 +261,8 @@ out=$(expect_status 0 "search some valid" "$bin" search --model llama-3-8b --har
 grep -q "2 not valid (2 of them: --tp 3 does not divide the 32 attention heads" <<<"$out" || fail "search names why a layout is not valid: $out"
 out=$(expect_status 2 "sweep nothing valid" "$bin" sweep --weights fp9 --grid gpus=1,2)
 grep -q "none of the 2 points is a valid scenario; the first: --weights: unknown dtype 'fp9'" <<<"$out" || fail "sweep nothing valid: $out"
+out=$(expect_status 2 "decode workers 0" "$bin" report --mode disagg --decode-workers 0)
+grep -q -- "--decode-workers: 0 is not a count: give at least 1, or leave the flag out for its default" <<<"$out" || fail "decode workers 0: $out"
 out=$(expect_status 2 "sweep unknown field" "$bin" sweep --grid concurrency=1,2 --grid foo=3)
 grep -q "sweep: unknown grid field 'foo'; a grid field is a scenario flag without its dashes" <<<"$out" || fail "sweep unknown field: $out"
 grep -q "input-tokens, output-tokens, concurrency" <<<"$out" || fail "sweep unknown field lists the fields: $out"
