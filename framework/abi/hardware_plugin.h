@@ -26,7 +26,7 @@ class HardwarePlugin {
   std::string_view name() const { return plugin_->name(); }
   // The plugin brings its own efficiencies (IC_PLUGIN_FLAG_OWN_EFFICIENCY).
   bool own_efficiency() const { return plugin_->own_efficiency(); }
-  // The loaded plugin (its owner identifies it, e.g. in TimeModelMemo's keys).
+  // The loaded plugin (its owner identifies it, e.g. in TimeModelMemo's contexts).
   const std::shared_ptr<const LoadedPlugin>& loaded() const { return plugin_; }
 
   // Devices the plugin describes itself (vendor plugins), as registry entries.

@@ -116,6 +116,16 @@ bool SameStructure(const std::vector<AttentionSlice>& a, const std::vector<Atten
 bool ExactStep(int64_t from, int64_t to, int64_t steps, int64_t& out) {
   int64_t change = 0;
   if (steps == 0 || __builtin_sub_overflow(to, from, &change)) return false;
+  // The usual cases without a division (a 64-bit division is some 40 cycles): one break, or
+  // one more token of context per step.
+  if (steps == 1 || change == 0) {
+    out = change;
+    return true;
+  }
+  if (change == steps) {
+    out = 1;
+    return true;
+  }
   if (steps == -1 && change == std::numeric_limits<int64_t>::min()) return false;
   if (change % steps != 0) return false;
   out = change / steps;
@@ -178,11 +188,6 @@ void DecodeAttentionBasis::Take(size_t i, const std::vector<AttentionSlice>& att
     into[s].attention_class = attention[s].attention_class;
     into[s].phases.assign(attention[s].phases.begin(), attention[s].phases.end());
   }
-}
-
-int64_t DecodeAttentionBasis::BreaksPassed(int64_t step) const {
-  if (!has_stairs_ || step < stairs_.first) return 0;
-  return std::min(stairs_.count, (step - stairs_.first) / stairs_.period + 1);
 }
 
 bool DecodeAttentionBasis::Fit() {
@@ -322,11 +327,6 @@ bool DecodeAttentionBasis::Matches(int64_t step,
   return true;
 }
 
-DecodeAttentionBasis::Offset DecodeAttentionBasis::OffsetOf(int64_t step) const {
-  return {static_cast<double>(step - points_[0]),
-          static_cast<double>(BreaksPassed(step) - first_point_breaks_)};
-}
-
 void DecodeAttentionBasis::SetPoints(const std::array<int64_t, 3>& points) {
   points_ = points;
   first_point_breaks_ = BreaksPassed(points_[0]);
@@ -383,18 +383,6 @@ bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
     }
   }
   return true;
-}
-
-double DecodeAttentionBasis::FieldAt(const Record& record, size_t field, Offset at) {
-  return record.base_doubles[field] +
-         (record.per_step[field] * at.steps + record.per_break[field] * at.breaks);
-}
-
-__int128 DecodeAttentionBasis::IntFieldAt(const Record& record, size_t field, int64_t steps,
-                                          int64_t breaks) {
-  return static_cast<__int128>(record.base_ints[field]) +
-         static_cast<__int128>(record.int_per_step[field]) * steps +
-         static_cast<__int128>(record.int_per_break[field]) * breaks;
 }
 
 }  // namespace infercost::framework

@@ -14,6 +14,7 @@
 #ifndef INFERCOST_FRAMEWORK_LEDGER_DECODE_ATTENTION_BASIS_H_
 #define INFERCOST_FRAMEWORK_LEDGER_DECODE_ATTENTION_BASIS_H_
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -83,7 +84,10 @@ class DecodeAttentionBasis {
     double steps = 0;
     double breaks = 0;
   };
-  Offset OffsetOf(int64_t step) const;
+  Offset OffsetOf(int64_t step) const {
+    return {static_cast<double>(step - points_[0]),
+            static_cast<double>(BreaksPassed(step) - first_point_breaks_)};
+  }
   // OffsetOf(StairStart(i)), without a division: stair i begins after i breaks.
   Offset StairOffset(int64_t i) const {
     return {static_cast<double>(StairStart(i) - points_[0]),
@@ -110,7 +114,10 @@ class DecodeAttentionBasis {
 
  private:
   // Breaks of the staircase at or before `step` (0 without one).
-  int64_t BreaksPassed(int64_t step) const;
+  int64_t BreaksPassed(int64_t step) const {
+    if (!has_stairs_ || step < stairs_.first) return 0;
+    return std::min(stairs_.count, (step - stairs_.first) / stairs_.period + 1);
+  }
   // Sets points_ (after the staircase: first_point_breaks_ counts its breaks).
   void SetPoints(const std::array<int64_t, 3>& points);
 
@@ -139,8 +146,15 @@ class DecodeAttentionBasis {
 
   // Field `field` of kDoubleFields (of kIntFields) of `record` at offset `at`: the one
   // interpolation every reader of the basis uses.
-  static double FieldAt(const Record& record, size_t field, Offset at);
-  static __int128 IntFieldAt(const Record& record, size_t field, int64_t steps, int64_t breaks);
+  static double FieldAt(const Record& record, size_t field, Offset at) {
+    return record.base_doubles[field] +
+           (record.per_step[field] * at.steps + record.per_break[field] * at.breaks);
+  }
+  static __int128 IntFieldAt(const Record& record, size_t field, int64_t steps, int64_t breaks) {
+    return static_cast<__int128>(record.base_ints[field]) +
+           static_cast<__int128>(record.int_per_step[field]) * steps +
+           static_cast<__int128>(record.int_per_break[field]) * breaks;
+  }
 };
 
 }  // namespace infercost::framework

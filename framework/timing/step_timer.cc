@@ -216,12 +216,11 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
   // The models kept from earlier calls (time_model_memo.h); the others asked of the plugin in
   // one call, and kept (after the models are read: a Keep may move what Find returned).
   TimeModelMemo& memo = ThreadTimeModelMemo();
-  TimeModelMemo::Key key(hardware_.loaded(), hardware_preset_, execution_.abi);
+  memo.Use(hardware_.loaded(), hardware_preset_, execution_.abi);
   absl::InlinedVector<const ic_time_model*, 8> times(costs.size());
   absl::InlinedVector<ic_phase_cost, 8> unknown;
   for (size_t i = 0; i < costs.size(); ++i) {
-    key.SetRecord(costs[i]);
-    times[i] = memo.Find(key);
+    times[i] = memo.Find(costs[i]);
     if (times[i] == nullptr) unknown.push_back(costs[i]);
   }
   absl::InlinedVector<ic_time_model, 8> asked(unknown.size());
@@ -247,10 +246,7 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
                                  from.s_per_kv_write_byte, from.s_per_activation_byte};
     }
   }
-  for (size_t j = 0; j < asked.size(); ++j) {
-    key.SetRecord(unknown[j]);
-    memo.Keep(key, asked[j]);
-  }
+  for (size_t j = 0; j < asked.size(); ++j) memo.Keep(unknown[j], asked[j]);
   return true;
 }
 

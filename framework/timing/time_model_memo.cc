@@ -1,7 +1,6 @@
 #include "framework/timing/time_model_memo.h"
 
 #include <cstring>
-#include <string_view>
 
 #include "absl/hash/hash.h"
 #include "framework/ledger/record_value_model.h"
@@ -11,46 +10,75 @@ namespace {
 
 static_assert(sizeof(ic_execution) == 64, "ic_execution without padding: compared as bytes");
 
-std::string_view Bytes(const ic_execution& execution) {
-  return {reinterpret_cast<const char*>(&execution), sizeof(execution)};
+bool SameExecution(const ic_execution& a, const ic_execution& b) {
+  return std::memcmp(&a, &b, sizeof(ic_execution)) == 0;
 }
 
-template <typename T>
-bool SameOwner(const std::weak_ptr<T>& a, const std::weak_ptr<T>& b) {
+template <typename Weak, typename Owner>
+bool SameOwner(const Weak& a, const Owner& b) {
   return !a.owner_before(b) && !b.owner_before(a);
 }
 
 }  // namespace
 
-void TimeModelMemo::Key::SetRecord(const ic_phase_cost& cost) {
-  phase = cost.phase;
-  positive_fields = 0;
-  for (size_t f = 0; f < RecordValueModel::kFields.size(); ++f) {
-    if (cost.*RecordValueModel::kFields[f] > 0) positive_fields |= 1u << f;
-  }
-}
-
-size_t TimeModelMemo::Hash::operator()(const Key& key) const {
+size_t TimeModelMemo::Hash::operator()(const Context& context) const {
   // (a few of the execution's numbers tell executions apart well enough; Equal compares all)
-  return absl::HashOf(key.phase, key.positive_fields, key.execution.weight_dtype,
-                      key.execution.matmul_efficiency, key.execution.bandwidth_efficiency,
-                      key.execution.kernel_overhead_s);
+  return absl::HashOf(context.execution.weight_dtype, context.execution.matmul_efficiency,
+                      context.execution.bandwidth_efficiency, context.execution.kernel_overhead_s);
 }
 
-bool TimeModelMemo::Equal::operator()(const Key& a, const Key& b) const {
-  return a.phase == b.phase && a.positive_fields == b.positive_fields &&
-         Bytes(a.execution) == Bytes(b.execution) && SameOwner(a.plugin, b.plugin) &&
+bool TimeModelMemo::Equal::operator()(const Context& a, const Context& b) const {
+  return SameExecution(a.execution, b.execution) && SameOwner(a.plugin, b.plugin) &&
          SameOwner(a.device, b.device);
 }
 
-const ic_time_model* TimeModelMemo::Find(const Key& key) const {
-  const auto it = kept_.find(key);
-  return it == kept_.end() ? nullptr : &it->second;
+uint32_t TimeModelMemo::PositiveFields(const ic_phase_cost& cost) {
+  uint32_t positive = 0;
+  for (size_t f = 0; f < RecordValueModel::kFields.size(); ++f) {
+    if (cost.*RecordValueModel::kFields[f] > 0) positive |= 1u << f;
+  }
+  return positive;
 }
 
-void TimeModelMemo::Keep(const Key& key, const ic_time_model& model) {
-  if (kept_.size() >= kMaxKept && !kept_.contains(key)) kept_.clear();  // bounded
-  kept_.insert_or_assign(key, model);
+void TimeModelMemo::Use(const std::shared_ptr<const void>& plugin,
+                        const std::shared_ptr<const void>& device, const ic_execution& execution) {
+  if (models_ != nullptr && SameOwner(current_.plugin, plugin) &&
+      SameOwner(current_.device, device) && SameExecution(current_.execution, execution)) {
+    return;  // the last context (a sweep's next evaluation, mostly)
+  }
+  if (contexts_.size() >= kMaxKept) {  // bounded in contexts too (some may keep no model)
+    contexts_.clear();
+    kept_ = 0;
+  }
+  current_.plugin = plugin;
+  current_.device = device;
+  current_.execution = execution;
+  models_ = &contexts_[current_];
+}
+
+const ic_time_model* TimeModelMemo::Find(const ic_phase_cost& cost) const {
+  const uint32_t positive = PositiveFields(cost);
+  for (const Kept& kept : *models_) {
+    if (kept.phase == cost.phase && kept.positive_fields == positive) return &kept.model;
+  }
+  return nullptr;
+}
+
+void TimeModelMemo::Keep(const ic_phase_cost& cost, const ic_time_model& model) {
+  const uint32_t positive = PositiveFields(cost);
+  for (Kept& kept : *models_) {
+    if (kept.phase == cost.phase && kept.positive_fields == positive) {
+      kept.model = model;
+      return;
+    }
+  }
+  if (kept_ >= kMaxKept) {  // bounded: everything forgotten, the context kept
+    contexts_.clear();
+    kept_ = 0;
+    models_ = &contexts_[current_];
+  }
+  models_->push_back({cost.phase, positive, model});
+  ++kept_;
 }
 
 TimeModelMemo& ThreadTimeModelMemo() {

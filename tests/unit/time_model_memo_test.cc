@@ -39,46 +39,46 @@ TEST(TimeModelMemo, RecordsOfOnePhaseWithTheSameFieldsPositiveShareAModel) {
   TimeModelMemo memo;
   const auto plugin = std::make_shared<int>(1);
   const auto device = std::make_shared<int>(2);
-  TimeModelMemo::Key key(plugin, device, Execution(0.7));
-  key.SetRecord(Record(IC_PHASE_QK_SCORES, 4e9, 1e6));
-  EXPECT_EQ(memo.Find(key), nullptr);
-  memo.Keep(key, Model(5e-6));
+  memo.Use(plugin, device, Execution(0.7));
+  EXPECT_EQ(memo.Find(Record(IC_PHASE_QK_SCORES, 4e9, 1e6)), nullptr);
+  memo.Keep(Record(IC_PHASE_QK_SCORES, 4e9, 1e6), Model(5e-6));
   // Other sizes, the same fields positive (matrix FLOPs and KV reads): the kept model.
-  key.SetRecord(Record(IC_PHASE_QK_SCORES, 8e9, 3e7));
-  const ic_time_model* kept = memo.Find(key);
+  const ic_time_model* kept = memo.Find(Record(IC_PHASE_QK_SCORES, 8e9, 3e7));
   ASSERT_NE(kept, nullptr);
   EXPECT_EQ(kept->overhead_s, 5e-6);
   EXPECT_EQ(kept->pieces[0].s_per_matrix_flop, 1e-15);
   // No KV reads (a field zero that was positive): another pattern, nothing kept.
-  key.SetRecord(Record(IC_PHASE_QK_SCORES, 8e9, 0));
-  EXPECT_EQ(memo.Find(key), nullptr);
+  EXPECT_EQ(memo.Find(Record(IC_PHASE_QK_SCORES, 8e9, 0)), nullptr);
   // Another phase with the same fields positive: nothing kept.
-  key.SetRecord(Record(IC_PHASE_ATTN_V, 4e9, 1e6));
-  EXPECT_EQ(memo.Find(key), nullptr);
+  EXPECT_EQ(memo.Find(Record(IC_PHASE_ATTN_V, 4e9, 1e6)), nullptr);
+  // Keeping the same pattern again replaces the model (one per pattern).
+  memo.Keep(Record(IC_PHASE_QK_SCORES, 2e9, 5e5), Model(7e-6));
+  EXPECT_EQ(memo.Find(Record(IC_PHASE_QK_SCORES, 4e9, 1e6))->overhead_s, 7e-6);
+  EXPECT_EQ(memo.size(), 1u);
 }
 
-TEST(TimeModelMemo, AnotherPluginDeviceOrExecutionIsAnotherKey) {
+TEST(TimeModelMemo, AnotherPluginDeviceOrExecutionIsAnotherContext) {
   TimeModelMemo memo;
   const auto plugin = std::make_shared<int>(1);
   const auto device = std::make_shared<int>(2);
   const ic_phase_cost record = Record(IC_PHASE_QK_SCORES, 4e9, 1e6);
-  TimeModelMemo::Key key(plugin, device, Execution(0.7));
-  key.SetRecord(record);
-  memo.Keep(key, Model(5e-6));
+  memo.Use(plugin, device, Execution(0.7));
+  memo.Keep(record, Model(5e-6));
 
   const auto other_plugin = std::make_shared<int>(1);  // equal contents, another owner
   const auto other_device = std::make_shared<int>(2);
-  for (TimeModelMemo::Key other : {TimeModelMemo::Key(other_plugin, device, Execution(0.7)),
-                                   TimeModelMemo::Key(plugin, other_device, Execution(0.7)),
-                                   TimeModelMemo::Key(plugin, device, Execution(0.8))}) {
-    other.SetRecord(record);
-    EXPECT_EQ(memo.Find(other), nullptr);
-  }
-  // A copy of the owner (the same control block) is the same plugin.
+  memo.Use(other_plugin, device, Execution(0.7));
+  EXPECT_EQ(memo.Find(record), nullptr);
+  memo.Use(plugin, other_device, Execution(0.7));
+  EXPECT_EQ(memo.Find(record), nullptr);
+  memo.Use(plugin, device, Execution(0.8));
+  EXPECT_EQ(memo.Find(record), nullptr);
+  // A copy of the owner (the same control block) is the same plugin; back in the first
+  // context, its model is still kept.
   const std::shared_ptr<const void> same_plugin = plugin;
-  TimeModelMemo::Key same(same_plugin, device, Execution(0.7));
-  same.SetRecord(record);
-  EXPECT_NE(memo.Find(same), nullptr);
+  memo.Use(same_plugin, device, Execution(0.7));
+  ASSERT_NE(memo.Find(record), nullptr);
+  EXPECT_EQ(memo.Find(record)->overhead_s, 5e-6);
 }
 
 TEST(TimeModelMemo, ADeviceThatIsGoneNeverMatchesANewOne) {
@@ -86,19 +86,16 @@ TEST(TimeModelMemo, ADeviceThatIsGoneNeverMatchesANewOne) {
   const auto plugin = std::make_shared<int>(1);
   const ic_phase_cost record = Record(IC_PHASE_QK_SCORES, 4e9, 1e6);
   auto device = std::make_shared<int>(2);
-  {
-    TimeModelMemo::Key key(plugin, device, Execution(0.7));
-    key.SetRecord(record);
-    memo.Keep(key, Model(5e-6));
-  }
+  memo.Use(plugin, device, Execution(0.7));
+  memo.Keep(record, Model(5e-6));
   device.reset();
   // New devices of the same size, some likely where the old one was (the allocator reuses its
-  // memory; a key of raw addresses would match them): none matches.
+  // memory; a context of raw addresses would match them): none matches, neither as the last
+  // context used nor as one kept.
   for (int i = 0; i < 8; ++i) {
     const auto fresh = std::make_shared<int>(2);
-    TimeModelMemo::Key key(plugin, fresh, Execution(0.7));
-    key.SetRecord(record);
-    EXPECT_EQ(memo.Find(key), nullptr) << "new device " << i;
+    memo.Use(plugin, fresh, Execution(0.7));
+    EXPECT_EQ(memo.Find(record), nullptr) << "new device " << i;
   }
 }
 
@@ -107,10 +104,11 @@ TEST(TimeModelMemo, KeepsAtMostItsBound) {
   const auto plugin = std::make_shared<int>(1);
   const auto device = std::make_shared<int>(2);
   for (size_t i = 0; i <= TimeModelMemo::kMaxKept; ++i) {
-    TimeModelMemo::Key key(plugin, device, Execution(0.5 + 1e-4 * static_cast<double>(i)));
-    key.SetRecord(Record(IC_PHASE_QK_SCORES, 4e9, 1e6));
-    memo.Keep(key, Model(1e-6));
+    memo.Use(plugin, device, Execution(0.5 + 1e-4 * static_cast<double>(i)));
+    memo.Keep(Record(IC_PHASE_QK_SCORES, 4e9, 1e6), Model(1e-6));
     EXPECT_LE(memo.size(), TimeModelMemo::kMaxKept);
+    // The model just kept is found, whatever was forgotten to keep it.
+    EXPECT_NE(memo.Find(Record(IC_PHASE_QK_SCORES, 4e9, 1e6)), nullptr) << i;
   }
   EXPECT_GE(memo.size(), 1u);
 }
