@@ -46,6 +46,81 @@ double GpusOf(const Candidate& c) {
                                     : static_cast<double>(c.request.gpus);
 }
 
+// What a candidate that was evaluated can fail, as bits.
+enum ConstraintBit : uint32_t {
+  kMemory = 1u << 0,     // does not fit at the concurrency
+  kTtft = 1u << 1,       // --max-ttft
+  kTpot = 1u << 2,       // --max-tpot
+  kUserRate = 1u << 3,   // --min-tokens-per-s-per-user
+  kUsdPerHour = 1u << 4  // --max-usd-per-hour
+};
+constexpr uint32_t kConstraintBits[] = {kMemory, kTtft, kTpot, kUserRate, kUsdPerHour};
+
+uint32_t FailedConstraints(const Candidate& c, const SearchFlags& flags) {
+  const framework::Summary& s = c.summary;
+  uint32_t failed = 0;
+  if (c.request.mode == "static" ? !s.memory.fits : s.memory.max_concurrency < 1) {
+    failed |= kMemory;
+  }
+  if (flags.max_ttft_s > 0 && s.ttft_s > flags.max_ttft_s) failed |= kTtft;
+  if (flags.max_tpot_s > 0 && s.tpot_s > flags.max_tpot_s) failed |= kTpot;
+  if (flags.min_tokens_per_s_per_user > 0 &&
+      s.tokens_per_s_per_user < flags.min_tokens_per_s_per_user) {
+    failed |= kUserRate;
+  }
+  if (flags.max_usd_per_hour > 0 && c.usd_per_hour > flags.max_usd_per_hour) failed |= kUsdPerHour;
+  return failed;
+}
+
+// A candidate's number for one constraint, oriented so that smaller is nearer to meeting it.
+double Distance(const Candidate& c, uint32_t bit) {
+  const framework::Summary& s = c.summary;
+  switch (bit) {
+    case kMemory:
+      return -static_cast<double>(s.memory.max_concurrency);
+    case kTtft:
+      return s.ttft_s;
+    case kTpot:
+      return s.tpot_s;
+    case kUserRate:
+      return -s.tokens_per_s_per_user;
+    default:
+      return c.usd_per_hour;
+  }
+}
+
+std::string ConstraintName(uint32_t bit, const SearchFlags& flags) {
+  switch (bit) {
+    case kMemory:
+      return flags.request_rate > 0 ? "memory"
+                                    : fmt::format("memory at concurrency {}", flags.concurrency);
+    case kTtft:
+      return fmt::format("--max-ttft {:.3g} s", flags.max_ttft_s);
+    case kTpot:
+      return fmt::format("--max-tpot {:.3g} s", flags.max_tpot_s);
+    case kUserRate:
+      return fmt::format("--min-tokens-per-s-per-user {:.3g}", flags.min_tokens_per_s_per_user);
+    default:
+      return fmt::format("--max-usd-per-hour {:.3g}", flags.max_usd_per_hour);
+  }
+}
+
+std::string ValueFor(const Candidate& c, uint32_t bit) {
+  const framework::Summary& s = c.summary;
+  switch (bit) {
+    case kMemory:
+      return fmt::format("fits {} concurrent requests", s.memory.max_concurrency);
+    case kTtft:
+      return fmt::format("TTFT {:.3g} s", s.ttft_s);
+    case kTpot:
+      return fmt::format("TPOT {:.3g} s", s.tpot_s);
+    case kUserRate:
+      return fmt::format("{:.3g} tokens/s per user", s.tokens_per_s_per_user);
+    default:
+      return fmt::format("${:.3g}/h", c.usd_per_hour);
+  }
+}
+
 json CandidateJson(const Candidate& c) {
   const framework::ScenarioRequest& r = c.request;
   json j = {{"hardware", r.hardware},
@@ -390,6 +465,12 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
     if ((flags.max_gpus > 0 && gpus > flags.max_gpus) ||
         (flags.max_usd_per_hour > 0 &&
          price * static_cast<double>(gpus) > flags.max_usd_per_hour)) {
+      const int64_t fewest = pruned == 0 ? gpus : std::min(result.fewest_gpus_pruned, gpus);
+      const double usd = price * static_cast<double>(gpus);
+      const double cheapest =
+          pruned == 0 ? usd : std::min(result.cheapest_usd_per_hour_pruned, usd);
+      result.fewest_gpus_pruned = fewest;
+      result.cheapest_usd_per_hour_pruned = cheapest;
       ++pruned;
       continue;
     }
@@ -439,22 +520,20 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
     c.usd_per_hour = (h != nullptr ? h->price_usd_per_gpu_hour : 0) * GpusOf(c);
     c.usd_per_million_tokens = framework::UsdPerMillionTokens(
         framework::UsdPerSecond(c.usd_per_hour, 1), s.tokens_per_s_aggregate);
+    const uint32_t failed = FailedConstraints(c, flags);
     std::vector<std::string> why;
-    if (c.request.mode == "static" ? !s.memory.fits : s.memory.max_concurrency < 1) {
-      why.push_back("does not fit in memory");
-    }
-    if (flags.max_ttft_s > 0 && s.ttft_s > flags.max_ttft_s) {
+    if (failed & kMemory) why.push_back("does not fit in memory");
+    if (failed & kTtft) {
       why.push_back(fmt::format("TTFT {:.3g} s > {:.3g}", s.ttft_s, flags.max_ttft_s));
     }
-    if (flags.max_tpot_s > 0 && s.tpot_s > flags.max_tpot_s) {
+    if (failed & kTpot) {
       why.push_back(fmt::format("TPOT {:.3g} s > {:.3g}", s.tpot_s, flags.max_tpot_s));
     }
-    if (flags.min_tokens_per_s_per_user > 0 &&
-        s.tokens_per_s_per_user < flags.min_tokens_per_s_per_user) {
+    if (failed & kUserRate) {
       why.push_back(fmt::format("{:.3g} tokens/s per user < {:.3g}", s.tokens_per_s_per_user,
                                 flags.min_tokens_per_s_per_user));
     }
-    if (flags.max_usd_per_hour > 0 && c.usd_per_hour > flags.max_usd_per_hour) {
+    if (failed & kUsdPerHour) {
       why.push_back(fmt::format("${:.3g}/h > {:.3g}", c.usd_per_hour, flags.max_usd_per_hour));
     }
     c.feasible = why.empty();
@@ -495,6 +574,52 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
   return result;
 }
 
+std::vector<BindingConstraint> WhyNoneFeasible(const SearchResult& result) {
+  std::vector<BindingConstraint> binding;
+  if (result.feasible > 0) return binding;
+  const SearchFlags& flags = result.flags;
+  if (result.pruned > 0) {  // the budget, on the configurations it pruned (not evaluated)
+    std::vector<std::string> flags_set;
+    if (flags.max_gpus > 0) flags_set.push_back(fmt::format("--max-gpus {}", flags.max_gpus));
+    if (flags.max_usd_per_hour > 0) {
+      flags_set.push_back(fmt::format("--max-usd-per-hour {:.3g}", flags.max_usd_per_hour));
+    }
+    binding.push_back({absl::StrJoin(flags_set, ", "), result.pruned, "",
+                       fmt::format("the fewest GPUs one of them needs: {}; the least: ${:.3g}/h",
+                                   result.fewest_gpus_pruned, result.cheapest_usd_per_hour_pruned),
+                       false});
+  }
+  const std::vector<Candidate>& candidates = result.candidates;
+  std::vector<uint32_t> failed(candidates.size(), 0);
+  for (size_t i = 0; i < candidates.size(); ++i) {
+    if (candidates[i].evaluated) failed[i] = FailedConstraints(candidates[i], flags);
+  }
+  for (const uint32_t bit : kConstraintBits) {
+    BindingConstraint b;
+    b.constraint = ConstraintName(bit, flags);
+    // Nearest among those failing it alone, else among those failing it that fit in memory
+    // (an SLO's number is the served one), else among all failing it.
+    std::optional<size_t> alone, fitting, any;
+    const auto nearer = [&](std::optional<size_t>& best, size_t i) {
+      if (!best || Distance(candidates[i], bit) < Distance(candidates[*best], bit)) best = i;
+    };
+    for (size_t i = 0; i < candidates.size(); ++i) {
+      if (!candidates[i].evaluated || (failed[i] & bit) == 0) continue;
+      ++b.rules_out;
+      if (failed[i] == bit) nearer(alone, i);
+      if (bit == kMemory || (failed[i] & kMemory) == 0) nearer(fitting, i);
+      nearer(any, i);
+    }
+    if (b.rules_out == 0) continue;
+    const size_t nearest = alone ? *alone : fitting ? *fitting : *any;
+    b.nearest = Describe(candidates[nearest].request);
+    b.nearest_value = ValueFor(candidates[nearest], bit);
+    b.alone = alone.has_value();
+    binding.push_back(std::move(b));
+  }
+  return binding;
+}
+
 std::string SearchJson(const SearchResult& result) {
   const SearchFlags& flags = result.flags;
   const std::vector<Candidate>& candidates = result.candidates;
@@ -517,6 +642,17 @@ std::string SearchJson(const SearchResult& result) {
   json every = json::array();
   for (const Candidate& c : candidates) every.push_back(CandidateJson(c));
   out["candidates"] = every;
+  if (result.feasible == 0) {
+    json why = json::array();
+    for (const BindingConstraint& b : WhyNoneFeasible(result)) {
+      why.push_back({{"constraint", b.constraint},
+                     {"rules_out", b.rules_out},
+                     {"nearest", b.nearest},
+                     {"nearest_value", b.nearest_value},
+                     {"fails_it_alone", b.alone}});
+    }
+    out["none_feasible"] = why;
+  }
   return out.dump(2) + "\n";
 }
 
@@ -599,6 +735,17 @@ int RunSearch(Session& session, const SearchFlags& input) {
     best.AddRow(cells);
   }
   fmt::print("\nBEST\n{}", best.Render());
+  if (result.feasible == 0) {
+    framework::TextTable why({"constraint", "rules out", "nearest to meeting it", "its value"},
+                             {framework::Align::kLeft, framework::Align::kRight,
+                              framework::Align::kLeft, framework::Align::kLeft});
+    for (const BindingConstraint& b : WhyNoneFeasible(result)) {
+      why.AddRow({b.constraint, fmt::format("{}", b.rules_out), b.nearest.empty() ? "-" : b.nearest,
+                  b.alone ? b.nearest_value + " (fails this one only: relax it to that)"
+                          : b.nearest_value});
+    }
+    fmt::print("\nNONE FEASIBLE: what rules the configurations out\n{}", why.Render());
+  }
   framework::TextTable front(
       {"configuration", "tok/s/user", "tok/s/GPU", "$/M tok", "TTFT", "TPOT", "$/h"},
       {framework::Align::kLeft, framework::Align::kRight, framework::Align::kRight,

@@ -80,7 +80,25 @@ struct SearchResult {
   int64_t configurations = 0, pruned = 0, invalid = 0, feasible = 0;
   // Why the `invalid` candidates could not be evaluated: each reason with its count.
   std::map<std::string, int64_t> invalid_reasons;
+  // Of the configurations pruned (over the budget, not kept): the fewest GPUs one occupies and
+  // the least $/hour one costs (where pruned > 0).
+  int64_t fewest_gpus_pruned = 0;
+  double cheapest_usd_per_hour_pruned = 0;
 };
+
+// Where no candidate is feasible, what rules them out: per constraint (memory at the
+// concurrency, each SLO, the budget) how many candidates fail it, and the candidate nearest to
+// meeting it, with its value; nearest among those that fail that constraint alone where any
+// does (relaxing the constraint to `nearest_value` makes that one feasible: `alone` is true),
+// else among every candidate evaluated (that fits in memory, for an SLO).
+struct BindingConstraint {
+  std::string constraint;     // e.g. "--max-tpot 0.001 s"
+  int64_t rules_out = 0;      // candidates failing it (for the budget: those pruned)
+  std::string nearest;        // the nearest candidate's configuration ("" when none)
+  std::string nearest_value;  // e.g. "TPOT 0.00312 s"
+  bool alone = false;
+};
+std::vector<BindingConstraint> WhyNoneFeasible(const SearchResult& result);
 
 // Enumerates, prunes, evaluates and ranks (no output).
 absl::StatusOr<SearchResult> Search(const SearchFlags& flags, const registry::Presets& presets,

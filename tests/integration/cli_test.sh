@@ -259,6 +259,27 @@ out=$(expect_status 2 "search no layout" "$bin" search --hardware l4 --gpus 1,2 
 grep -q "no configuration matches the candidates given" <<<"$out" || fail "search no layout: $out"
 out=$(expect_status 0 "search some valid" "$bin" search --model llama-3-8b --hardware l4 --gpus 1,3)
 grep -q "2 not valid (2 of them: --tp 3 does not divide the 32 attention heads" <<<"$out" || fail "search names why a layout is not valid: $out"
+# Nothing feasible: the search says what rules the configurations out and which one is nearest.
+# Llama-3-8B in bf16 is 16.1 GB of weights that every decode step reads; at H100 SXM's
+# 3.35 TB/s that is >= 4.8 ms per token, so no TPOT of 0.1 ms: the one configuration fails
+# --max-tpot, and only it (16 GB fits in 80 GB at one request).
+out=$(expect_status 0 "search none feasible" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --engine vllm --weights bf16 --kv bf16 --mode static --max-tpot 0.0001)
+grep -q "NONE FEASIBLE: what rules the configurations out" <<<"$out" || fail "search none feasible: $out"
+grep -Eq -- "^--max-tpot 0.0001 s +1 +h100-sxm x1 tp1 pp1 dp1 ep1 vllm w:bf16 kv:bf16 static +TPOT [0-9.e-]+ s \(fails this one only" <<<"$out" || fail "search names the binding SLO and the nearest configuration: $out"
+out=$(expect_status 0 "search none feasible json" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --engine vllm --weights bf16 --kv bf16 --mode static --max-tpot 0.0001 --concurrency 100000 --format json)
+printf '%s' "$out" >"$TMPDIR_CLI/none.json"
+python3 - "$TMPDIR_CLI/none.json" <<'PY' || fail "search none feasible json: $out"
+import json, sys
+why = {b["constraint"]: b for b in json.load(open(sys.argv[1]))["none_feasible"]}
+# 100,000 requests x 1,000 tokens x 131,072 KV bytes per token (2 x 32 layers x 8 KV heads x
+# 128 x 2 bytes) = 13.1 TB: far beyond 80 GB.
+assert why["memory at concurrency 100000"]["rules_out"] == 1, why
+tpot = why["--max-tpot 0.0001 s"]
+assert tpot["rules_out"] == 1 and not tpot["fails_it_alone"], tpot
+PY
+# Every configuration over the budget: the fewest GPUs any of them needs.
+out=$(expect_status 0 "search all over budget" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 2 --max-gpus 1)
+grep -Eq -- "^--max-gpus 1 +[0-9]+ +- +the fewest GPUs one of them needs: 2;" <<<"$out" || fail "search all over budget: $out"
 out=$(expect_status 2 "sweep nothing valid" "$bin" sweep --weights fp9 --grid gpus=1,2)
 grep -q "none of the 2 points is a valid scenario; the first: --weights: unknown dtype 'fp9'" <<<"$out" || fail "sweep nothing valid: $out"
 out=$(expect_status 2 "decode workers 0" "$bin" report --mode disagg --decode-workers 0)
