@@ -182,6 +182,7 @@ int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) cons
 
 void DecodeAttentionBasis::Take(size_t i, const std::vector<AttentionSlice>& attention) {
   std::vector<AttentionSlice>& into = taken_[i];
+  elsewhere_.at[i] = nullptr;
   into.resize(attention.size());
   for (size_t s = 0; s < attention.size(); ++s) {
     into[s].layers = attention[s].layers;
@@ -191,26 +192,29 @@ void DecodeAttentionBasis::Take(size_t i, const std::vector<AttentionSlice>& att
 }
 
 bool DecodeAttentionBasis::Fit() {
-  if (!SameStructure(taken_[0], taken_[1]) || !SameStructure(taken_[0], taken_[2])) return false;
+  const std::vector<AttentionSlice>& first = AtPoint(0);
+  const std::vector<AttentionSlice>& second = AtPoint(1);
+  const std::vector<AttentionSlice>& third = AtPoint(2);
+  if (!SameStructure(first, second) || !SameStructure(first, third)) return false;
   const int64_t steps = points_[1] - points_[0];
   const int64_t breaks = BreaksPassed(points_[2]) - first_point_breaks_;
   const int64_t far_steps = points_[2] - points_[0];
   size_t count = 0;
-  for (const AttentionSlice& slice : taken_[0]) count += slice.phases.size();
+  for (const AttentionSlice& slice : first) count += slice.phases.size();
   // (the records of the last fit are overwritten: no allocation once the vector has grown; a
   // failed fit leaves records_ unused)
   records_.resize(count);
   size_t next = 0;
-  for (size_t s = 0; s < taken_[0].size(); ++s) {
-    for (size_t p = 0; p < taken_[0][s].phases.size(); ++p) {
-      const ic_phase_cost& a = taken_[0][s].phases[p];
-      const ic_phase_cost& b = taken_[1][s].phases[p];
-      const ic_phase_cost& c = taken_[2][s].phases[p];
+  for (size_t s = 0; s < first.size(); ++s) {
+    for (size_t p = 0; p < first[s].phases.size(); ++p) {
+      const ic_phase_cost& a = first[s].phases[p];
+      const ic_phase_cost& b = second[s].phases[p];
+      const ic_phase_cost& c = third[s].phases[p];
       Record& r = records_[next++];
       r.base = a;
       r.base_doubles = DoublesOf(a);
       r.base_ints = IntsOf(a);
-      r.layers = taken_[0][s].layers;
+      r.layers = first[s].layers;
       r.changing_doubles = 0;
       r.changing_ints = 0;
       // The same record at all three points (most of them): nothing changes (and its changes

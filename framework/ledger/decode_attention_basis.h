@@ -48,9 +48,18 @@ class DecodeAttentionBasis {
   // The attention evaluated at points()[i] (copied; capacity reused across sums).
   void Take(size_t i, const std::vector<AttentionSlice>& attention);
   // Where to evaluate the attention at points()[i] in place of Take (capacity reused).
-  std::vector<AttentionSlice>& Slot(size_t i) { return taken_[i]; }
-  // points()[i] is the point before it again: the same attention.
-  void TakeAgain(size_t i) { Take(i, taken_[i - 1]); }
+  std::vector<AttentionSlice>& Slot(size_t i) {
+    elsewhere_.at[i] = nullptr;
+    return taken_[i];
+  }
+  // points()[i] is the point before it again: the same attention (not copied).
+  void TakeAgain(size_t i) { elsewhere_.at[i] = &AtPoint(i - 1); }
+  // The attention at points()[i], i >= 1, is `attention`, read in place by Fit (which must be
+  // called while it lives, unchanged): the caller's evaluation of that step, not copied.
+  void Refer(size_t i, const std::vector<AttentionSlice>& attention) {
+    if (i == 0) return Take(i, attention);  // (At and Matches read point 0's after Fit)
+    elsewhere_.at[i] = &attention;
+  }
   // Derives the basis from the three taken: false when their records differ in anything but
   // numbers (slices, layers, phases, sizes) or an integer field does not step by a whole number.
   bool Fit();
@@ -126,6 +135,22 @@ class DecodeAttentionBasis {
   std::array<int64_t, 3> points_{};
   int64_t first_point_breaks_ = 0;  // BreaksPassed(points_[0])
   std::array<std::vector<AttentionSlice>, 3> taken_;
+  // The points' attention where it is not in taken_ (TakeAgain, Refer): read by Fit only (point
+  // 0's, which At and Matches read, is always taken_[0]). A copy of the basis holds none (the
+  // pointers are the original's business).
+  struct Elsewhere {
+    std::array<const std::vector<AttentionSlice>*, 3> at{};
+    Elsewhere() = default;
+    Elsewhere(const Elsewhere&) {}
+    Elsewhere& operator=(const Elsewhere&) {
+      at = {};
+      return *this;
+    }
+  };
+  Elsewhere elsewhere_;
+  const std::vector<AttentionSlice>& AtPoint(size_t i) const {
+    return elsewhere_.at[i] != nullptr ? *elsewhere_.at[i] : taken_[i];
+  }
   // Per record (slices' phases in order): the record at points_[0] and its change per step and
   // per break, fields as doubles and the integer fields as integers (the changes are set, and
   // read, only where the record varies).

@@ -550,7 +550,7 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     if (i > 0 && k == basis.points()[i - 1]) {
       basis.TakeAgain(i);  // (where no staircase cuts the range)
     } else if (next_is_known && k == steps + 1) {
-      basis.Take(i, *hook->next_attention);
+      basis.Refer(i, *hook->next_attention);
     } else {
       RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, k), basis.Slot(i)));
       ++evaluated;
