@@ -46,10 +46,7 @@ void TimeModelMemo::Use(const std::shared_ptr<const void>& plugin,
       SameOwner(current_.device, device) && SameExecution(current_.execution, execution)) {
     return;  // the last context (a sweep's next evaluation, mostly)
   }
-  if (contexts_.size() >= kMaxKept) {  // bounded in contexts too (some may keep no model)
-    contexts_.clear();
-    kept_ = 0;
-  }
+  if (contexts_.size() >= kMaxKept) contexts_.clear();  // bounded in contexts too (some empty)
   current_.plugin = plugin;
   current_.device = device;
   current_.execution = execution;
@@ -72,13 +69,17 @@ void TimeModelMemo::Keep(const ic_phase_cost& cost, const ic_time_model& model) 
       return;
     }
   }
-  if (kept_ >= kMaxKept) {  // bounded: everything forgotten, the context kept
+  if (size() >= kMaxKept) {  // bounded: everything forgotten, the context kept
     contexts_.clear();
-    kept_ = 0;
     models_ = &contexts_[current_];
   }
   models_->push_back({cost.phase, positive, model});
-  ++kept_;
+}
+
+size_t TimeModelMemo::size() const {
+  size_t kept = 0;
+  for (const auto& [context, models] : contexts_) kept += models.size();
+  return kept;
 }
 
 TimeModelMemo& ThreadTimeModelMemo() {

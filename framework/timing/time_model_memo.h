@@ -39,7 +39,7 @@ class TimeModelMemo {
   const ic_time_model* Find(const ic_phase_cost& cost) const;
   void Keep(const ic_phase_cost& cost, const ic_time_model& model);
   // Models kept, in every context.
-  size_t size() const { return kept_; }
+  size_t size() const;
 
  private:
   struct Context {
@@ -65,7 +65,6 @@ class TimeModelMemo {
   absl::flat_hash_map<Context, std::vector<Kept>, Hash, Equal> contexts_;
   Context current_;                      // the last Use's
   std::vector<Kept>* models_ = nullptr;  // current_'s models in contexts_
-  size_t kept_ = 0;
 };
 
 // The calling thread's memo.
