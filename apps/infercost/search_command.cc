@@ -72,52 +72,51 @@ uint32_t FailedConstraints(const Candidate& c, const SearchFlags& flags) {
   return failed;
 }
 
-// A candidate's number for one constraint, oriented so that smaller is nearer to meeting it.
-double Distance(const Candidate& c, uint32_t bit) {
-  const framework::Summary& s = c.summary;
-  switch (bit) {
-    case kMemory:
-      return -static_cast<double>(s.memory.max_concurrency);
-    case kTtft:
-      return s.ttft_s;
-    case kTpot:
-      return s.tpot_s;
-    case kUserRate:
-      return -s.tokens_per_s_per_user;
-    default:
-      return c.usd_per_hour;
-  }
-}
+// One constraint as a candidate stands against it: what the constraint is, the candidate's
+// value, why it fails (for the candidate's note), and how near it is to meeting it (smaller is
+// nearer).
+struct ConstraintView {
+  std::string name;     // e.g. "--max-tpot 0.05 s"
+  std::string value;    // e.g. "TPOT 0.0312 s"
+  std::string failure;  // e.g. "TPOT 0.0312 s > 0.05"
+  double distance = 0;
+};
 
-std::string ConstraintName(uint32_t bit, const SearchFlags& flags) {
-  switch (bit) {
-    case kMemory:
-      return flags.request_rate > 0 ? "memory"
-                                    : fmt::format("memory at concurrency {}", flags.concurrency);
-    case kTtft:
-      return fmt::format("--max-ttft {:.3g} s", flags.max_ttft_s);
-    case kTpot:
-      return fmt::format("--max-tpot {:.3g} s", flags.max_tpot_s);
-    case kUserRate:
-      return fmt::format("--min-tokens-per-s-per-user {:.3g}", flags.min_tokens_per_s_per_user);
-    default:
-      return fmt::format("--max-usd-per-hour {:.3g}", flags.max_usd_per_hour);
-  }
-}
-
-std::string ValueFor(const Candidate& c, uint32_t bit) {
+ConstraintView ViewOf(uint32_t bit, const Candidate& c, const SearchFlags& flags) {
   const framework::Summary& s = c.summary;
+  ConstraintView v;
   switch (bit) {
     case kMemory:
-      return fmt::format("fits {} concurrent requests", s.memory.max_concurrency);
+      v.name = flags.request_rate > 0 ? "memory"
+                                      : fmt::format("memory at concurrency {}", flags.concurrency);
+      v.value = fmt::format("fits {} concurrent requests", s.memory.max_concurrency);
+      v.failure = "does not fit in memory";
+      v.distance = -static_cast<double>(s.memory.max_concurrency);
+      return v;
     case kTtft:
-      return fmt::format("TTFT {:.3g} s", s.ttft_s);
+      v.name = fmt::format("--max-ttft {:.3g} s", flags.max_ttft_s);
+      v.value = fmt::format("TTFT {:.3g} s", s.ttft_s);
+      v.failure = fmt::format("{} > {:.3g}", v.value, flags.max_ttft_s);
+      v.distance = s.ttft_s;
+      return v;
     case kTpot:
-      return fmt::format("TPOT {:.3g} s", s.tpot_s);
+      v.name = fmt::format("--max-tpot {:.3g} s", flags.max_tpot_s);
+      v.value = fmt::format("TPOT {:.3g} s", s.tpot_s);
+      v.failure = fmt::format("{} > {:.3g}", v.value, flags.max_tpot_s);
+      v.distance = s.tpot_s;
+      return v;
     case kUserRate:
-      return fmt::format("{:.3g} tokens/s per user", s.tokens_per_s_per_user);
+      v.name = fmt::format("--min-tokens-per-s-per-user {:.3g}", flags.min_tokens_per_s_per_user);
+      v.value = fmt::format("{:.3g} tokens/s per user", s.tokens_per_s_per_user);
+      v.failure = fmt::format("{} < {:.3g}", v.value, flags.min_tokens_per_s_per_user);
+      v.distance = -s.tokens_per_s_per_user;
+      return v;
     default:
-      return fmt::format("${:.3g}/h", c.usd_per_hour);
+      v.name = fmt::format("--max-usd-per-hour {:.3g}", flags.max_usd_per_hour);
+      v.value = fmt::format("${:.3g}/h", c.usd_per_hour);
+      v.failure = fmt::format("{} > {:.3g}", v.value, flags.max_usd_per_hour);
+      v.distance = c.usd_per_hour;
+      return v;
   }
 }
 
@@ -462,15 +461,13 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
     const registry::Hardware* h = presets.hardware.FindOrNull(r.hardware);
     const double price = h != nullptr ? h->price_usd_per_gpu_hour : 0;
     const int64_t gpus = r.mode == "disagg" ? 2 * r.gpus : r.gpus;
+    const double usd = price * static_cast<double>(gpus);
     if ((flags.max_gpus > 0 && gpus > flags.max_gpus) ||
-        (flags.max_usd_per_hour > 0 &&
-         price * static_cast<double>(gpus) > flags.max_usd_per_hour)) {
-      const int64_t fewest = pruned == 0 ? gpus : std::min(result.fewest_gpus_pruned, gpus);
-      const double usd = price * static_cast<double>(gpus);
-      const double cheapest =
-          pruned == 0 ? usd : std::min(result.cheapest_usd_per_hour_pruned, usd);
-      result.fewest_gpus_pruned = fewest;
-      result.cheapest_usd_per_hour_pruned = cheapest;
+        (flags.max_usd_per_hour > 0 && usd > flags.max_usd_per_hour)) {
+      const bool first = pruned == 0;
+      result.fewest_gpus_pruned = first ? gpus : std::min(result.fewest_gpus_pruned, gpus);
+      result.cheapest_usd_per_hour_pruned =
+          first ? usd : std::min(result.cheapest_usd_per_hour_pruned, usd);
       ++pruned;
       continue;
     }
@@ -522,19 +519,8 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
         framework::UsdPerSecond(c.usd_per_hour, 1), s.tokens_per_s_aggregate);
     const uint32_t failed = FailedConstraints(c, flags);
     std::vector<std::string> why;
-    if (failed & kMemory) why.push_back("does not fit in memory");
-    if (failed & kTtft) {
-      why.push_back(fmt::format("TTFT {:.3g} s > {:.3g}", s.ttft_s, flags.max_ttft_s));
-    }
-    if (failed & kTpot) {
-      why.push_back(fmt::format("TPOT {:.3g} s > {:.3g}", s.tpot_s, flags.max_tpot_s));
-    }
-    if (failed & kUserRate) {
-      why.push_back(fmt::format("{:.3g} tokens/s per user < {:.3g}", s.tokens_per_s_per_user,
-                                flags.min_tokens_per_s_per_user));
-    }
-    if (failed & kUsdPerHour) {
-      why.push_back(fmt::format("${:.3g}/h > {:.3g}", c.usd_per_hour, flags.max_usd_per_hour));
+    for (const uint32_t bit : kConstraintBits) {
+      if (failed & bit) why.push_back(ViewOf(bit, c, flags).failure);
     }
     c.feasible = why.empty();
     c.why_infeasible = absl::StrJoin(why, "; ");
@@ -596,12 +582,12 @@ std::vector<BindingConstraint> WhyNoneFeasible(const SearchResult& result) {
   }
   for (const uint32_t bit : kConstraintBits) {
     BindingConstraint b;
-    b.constraint = ConstraintName(bit, flags);
     // Nearest among those failing it alone, else among those failing it that fit in memory
     // (an SLO's number is the served one), else among all failing it.
     std::optional<size_t> alone, fitting, any;
+    const auto distance = [&](size_t i) { return ViewOf(bit, candidates[i], flags).distance; };
     const auto nearer = [&](std::optional<size_t>& best, size_t i) {
-      if (!best || Distance(candidates[i], bit) < Distance(candidates[*best], bit)) best = i;
+      if (!best || distance(i) < distance(*best)) best = i;
     };
     for (size_t i = 0; i < candidates.size(); ++i) {
       if (!candidates[i].evaluated || (failed[i] & bit) == 0) continue;
@@ -612,8 +598,10 @@ std::vector<BindingConstraint> WhyNoneFeasible(const SearchResult& result) {
     }
     if (b.rules_out == 0) continue;
     const size_t nearest = alone ? *alone : fitting ? *fitting : *any;
+    const ConstraintView view = ViewOf(bit, candidates[nearest], flags);
+    b.constraint = view.name;
     b.nearest = Describe(candidates[nearest].request);
-    b.nearest_value = ValueFor(candidates[nearest], bit);
+    b.nearest_value = view.value;
     b.alone = alone.has_value();
     binding.push_back(std::move(b));
   }
