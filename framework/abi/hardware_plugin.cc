@@ -55,8 +55,10 @@ HardwarePlugin::HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin)
       table_(static_cast<const ic_hardware_table*>(plugin_->info().kind_table)) {
   has_phase_times_ =
       IC_HAS_FIELD(table_, ic_hardware_table, phase_times) && table_->phase_times != nullptr;
+  // (not those its conformance probe found false: the loader warned)
   has_phase_time_models_ = IC_HAS_FIELD(table_, ic_hardware_table, phase_time_models) &&
-                           table_->phase_time_models != nullptr;
+                           table_->phase_time_models != nullptr &&
+                           !plugin_->FailedProbeCheck(kTimeModelProbeCheck);
 }
 
 absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const {

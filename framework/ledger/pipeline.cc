@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,9 @@ constexpr size_t kModelPhases = 6;
 // by stair or a run of equal stairs at once; a longer staircase goes to the piecewise-affine
 // sum, which takes a run of equal stairs as one plane from a few samples.
 constexpr int64_t kMostStairsSummedOneByOne = 64;
+// How near a record's time model must come to the plugin's time for it (relative): rounding
+// apart, a true model gives the same number.
+constexpr double kModelTolerance = 1e-9;
 
 // "sliding" for "sliding_attention": the short form group names use.
 std::string ShortKind(const std::string& kind) {
@@ -430,9 +434,7 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
       const DecodeAttentionBasis::Offset at = basis.OffsetOf(k);
       AffineSample sample;
       for (const PerGpuDecodeHook::ModelledRecord& record : hook->modelled) {
-        double largest = record.lines[0].At(at);
-        for (int p = 1; p < record.pieces; ++p) largest = std::max(largest, record.lines[p].At(at));
-        sample.values.push_back(record.calls * (record.overhead + largest));
+        sample.values.push_back(record.At(at));
       }
       sample.shape.push_back(-static_cast<int64_t>(sample.values.size()) - 1);
       return sample;
@@ -507,7 +509,7 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
                                                basis_evaluations, checked_on_hook_step));
     split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
     if (split && hook->value_models) {
-      ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, *hook));
+      ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, checked_on_hook_step, *hook));
     }
   }
   if (modelled && basis.StairCount() <= kMostStairsSummedOneByOne) {
@@ -662,7 +664,12 @@ void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t step
 }
 
 absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& basis, int64_t steps,
+                                                   bool checked_on_hook_step,
                                                    PerGpuDecodeHook& hook) const {
+  if (!checked_on_hook_step || hook.per_gpu_values == nullptr ||
+      hook.per_gpu_values->size() != basis.records()) {
+    return false;
+  }
   absl::InlinedVector<ic_phase_cost, 8> records;
   absl::InlinedVector<double, 8> calls;
   absl::InlinedVector<size_t, 8> which;
@@ -677,6 +684,8 @@ absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& b
   ASSIGN_OR_RETURN(const bool has, hook.value_models(records, calls, absl::MakeSpan(models)));
   if (!has) return false;
   hook.modelled.clear();
+  const DecodeAttentionBasis::Offset checked_at =
+      basis.OffsetOf(hook.per_gpu.context_tokens - scenario_->input_tokens);
   for (size_t i = 0; i < models.size(); ++i) {
     const RecordValueModel& model = models[i];
     if (model.pieces < 1 || model.pieces > RecordValueModel::kMostPieces) return false;
@@ -686,6 +695,13 @@ absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& b
     record.pieces = model.pieces;
     for (int p = 0; p < model.pieces; ++p) {
       basis.Along(which[i], model.piece[p].constant, model.piece[p].per_unit, record.lines[p]);
+    }
+    // The model must give the time the plugin gave for the step the basis was checked on.
+    const double modelled = record.At(checked_at);
+    const double timed = (*hook.per_gpu_values)[which[i]];
+    if (!(std::fabs(modelled - timed) <=
+          kModelTolerance * std::max(std::fabs(modelled), std::fabs(timed)))) {
+      return false;
     }
   }
   return true;

@@ -8,6 +8,7 @@
 #ifndef INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
 #define INFERCOST_FRAMEWORK_LEDGER_PIPELINE_H_
 
+#include <algorithm>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -87,6 +88,12 @@ struct PerGpuDecodeHook {
     double overhead = 0;
     int pieces = 0;
     std::array<DecodeAttentionBasis::Line, RecordValueModel::kMostPieces> lines{};
+    // Its value at offset `at` of the basis.
+    double At(DecodeAttentionBasis::Offset at) const {
+      double largest = lines[0].At(at);
+      for (int p = 1; p < pieces; ++p) largest = std::max(largest, lines[p].At(at));
+      return calls * (overhead + largest);
+    }
   };
   std::vector<ModelledRecord> modelled;
 };
@@ -192,15 +199,18 @@ class Pipeline {
   // basis was checked on hook.per_gpu's step).
   absl::Status AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
                                   bool use_per_gpu_values, PerGpuDecodeHook& hook) const;
-  // Fills hook.modelled from hook.value_models for every record of `basis` that changes with the
-  // step: false (nothing to use) where one has no model or may change its fields' signs.
   // The sums of hook.modelled over steps 1 .. `steps` in closed form, stair by stair (in each,
   // a record's value is its overhead plus the largest of its pieces, each affine in the step),
   // into hook.sums in their order.
   void SumModelledStairs(const DecodeAttentionBasis& basis, int64_t steps,
                          PerGpuDecodeHook& hook) const;
+  // Fills hook.modelled from hook.value_models for every record of `basis` that changes with the
+  // step: false (nothing to use) where one has no model or may change its fields' signs, or
+  // where the models do not give the values hook.per_gpu_values holds for hook.per_gpu's step
+  // (`checked_on_hook_step`: the basis was checked there; else nothing to check them on, and
+  // false): a model is the plugin's word for its times, checked as its declared breaks are.
   absl::StatusOr<bool> ModelVaryingRecords(const DecodeAttentionBasis& basis, int64_t steps,
-                                           PerGpuDecodeHook& hook) const;
+                                           bool checked_on_hook_step, PerGpuDecodeHook& hook) const;
   // The staircases of contexts in [first_context, last_context] where the attention variants'
   // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
   // declare them (ABI 1.4 decode_breaks; a failing declaration counts as none), over every

@@ -5,12 +5,14 @@
 namespace infercost::framework {
 
 LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
-                           const ic_plugin* plugin, void* instance, std::string path)
+                           const ic_plugin* plugin, void* instance, std::string path,
+                           std::vector<std::string> failed_probe_checks)
     : library_(std::move(library)),
       host_(std::move(host)),
       plugin_(plugin),
       instance_(instance),
-      path_(std::move(path)) {}
+      path_(std::move(path)),
+      failed_probe_checks_(std::move(failed_probe_checks)) {}
 
 LoadedPlugin::~LoadedPlugin() {
   if (plugin_->destroy != nullptr && instance_ != nullptr) plugin_->destroy(instance_);

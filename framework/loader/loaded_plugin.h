@@ -9,21 +9,30 @@
 #ifndef INFERCOST_FRAMEWORK_LOADER_LOADED_PLUGIN_H_
 #define INFERCOST_FRAMEWORK_LOADER_LOADED_PLUGIN_H_
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "framework/abi/host_services.h"
 #include "infercost/c/plugin.h"
 
 namespace infercost::framework {
 
+// The conformance check of a hardware plugin's ABI 1.5 time models: a plugin that fails it loads,
+// but the host does not use its models (HardwarePlugin).
+inline constexpr std::string_view kTimeModelProbeCheck = "invariants.time_model";
+
 class LoadedPlugin {
  public:
   // `library` is an opaque owner of the mapped library (kept alive by this object).
+  // `failed_probe_checks`: the conformance probe's checks it failed without crashing (it loads;
+  // the host leans on none of what those checks found false).
   LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
-               const ic_plugin* plugin, void* instance, std::string path);
+               const ic_plugin* plugin, void* instance, std::string path,
+               std::vector<std::string> failed_probe_checks = {});
   ~LoadedPlugin();
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
@@ -41,6 +50,11 @@ class LoadedPlugin {
   bool thread_safe() const { return (plugin_->flags & IC_PLUGIN_FLAG_THREAD_SAFE) != 0; }
   // A hardware plugin whose times are what the device achieves (IC_PLUGIN_FLAG_OWN_EFFICIENCY).
   bool own_efficiency() const { return (plugin_->flags & IC_PLUGIN_FLAG_OWN_EFFICIENCY) != 0; }
+  // Whether its conformance probe failed check `name` (e.g. "invariants.time_model").
+  bool FailedProbeCheck(std::string_view name) const {
+    return std::find(failed_probe_checks_.begin(), failed_probe_checks_.end(), name) !=
+           failed_probe_checks_.end();
+  }
   // Calls into a plugin that is not thread-safe must hold this lock.
   std::unique_lock<std::mutex> LockIfNeeded() const;
 
@@ -50,6 +64,7 @@ class LoadedPlugin {
   const ic_plugin* plugin_;
   void* instance_;
   std::string path_;
+  std::vector<std::string> failed_probe_checks_;
   mutable std::mutex call_mutex_;
 };
 

@@ -80,7 +80,7 @@ constexpr uint64_t kMaxTextBytes = 4096;
 using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPlugin>;
 
 LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expected,
-                    bool allow_unload) {
+                    bool allow_unload, std::vector<std::string> failed_probe_checks = {}) {
   RejectedPlugin rejected;
   rejected.path = library_path;
   if (expected != nullptr) rejected.name = expected->name;
@@ -170,7 +170,7 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   std::shared_ptr<void> owner = library;
   if (!allow_unload) PinnedLibraries().push_back(owner);
   return std::make_shared<const LoadedPlugin>(std::move(owner), std::move(host), plugin, instance,
-                                              library_path);
+                                              library_path, std::move(failed_probe_checks));
 }
 
 void AddOutcome(LoadOutcome outcome, PluginSet& set) {
@@ -208,8 +208,9 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
              const PluginLoaderOptions& options, PluginSet& set) {
   const std::string& library = candidate.manifest.library_path;
   std::string trust;
+  std::vector<std::string> failed_checks;
   if (!candidate.host_own && options.probe) {
-    const ProbeVerdict verdict = ProbePlugin(library, options.probe_options);
+    ProbeVerdict verdict = ProbePlugin(library, options.probe_options);
     if (verdict.outcome == ProbeOutcome::kRejected) {
       set.rejected.push_back({library, candidate.manifest.name, verdict.detail});
       return false;
@@ -218,12 +219,25 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
       set.warnings.push_back(fmt::format("plugin {}: {}", library, verdict.detail));
     }
     trust = fmt::format("; {}{}", verdict.detail, verdict.from_cache ? " (cached verdict)" : "");
+    failed_checks = std::move(verdict.failed_checks);
   } else if (!candidate.host_own) {
     trust = "; not probed (probing turned off)";
   }
   const size_t rejected_before = set.rejected.size();
-  AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload), set);
+  // What the host stops leaning on for a plugin that failed a check (checked apart below).
+  const bool false_time_models = candidate.manifest.kind == IC_PLUGIN_KIND_HARDWARE &&
+                                 std::find(failed_checks.begin(), failed_checks.end(),
+                                           kTimeModelProbeCheck) != failed_checks.end();
+  AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks)),
+             set);
   if (set.rejected.size() != rejected_before) return false;
+  if (false_time_models) {
+    set.warnings.push_back(fmt::format(
+        "plugin {}: its time models failed the conformance probe ({}), so the host does not use "
+        "them: decode sums time each record with phase_time instead (exact, slower); fix the "
+        "models (`infercost-conformance --plugin {}` shows where they are false)",
+        library, kTimeModelProbeCheck, library));
+  }
   set.provenance[library] = WhyChosen(candidate, group) + trust;
   return true;
 }

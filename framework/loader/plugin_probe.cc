@@ -18,7 +18,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kRunnerName[] = "infercost-conformance";
-constexpr char kCacheFormat[] = "infercost plugin probe v2";
+constexpr char kCacheFormat[] = "infercost plugin probe v3";  // v3: the failed checks
 
 bool IsExecutableFile(const fs::path& path) {
   std::error_code error;
@@ -123,6 +123,7 @@ ProbeVerdict Interpret(const ChildResult& run, const std::string& runner, int ti
   }
   ProbeVerdict verdict;
   verdict.outcome = ProbeOutcome::kPassed;
+  verdict.failed_checks = failed;
   verdict.detail = failed.empty()
                        ? fmt::format("conformance probe passed ({} checks)", passed)
                        : fmt::format(

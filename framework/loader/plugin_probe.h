@@ -15,6 +15,7 @@
 #define INFERCOST_FRAMEWORK_LOADER_PLUGIN_PROBE_H_
 
 #include <string>
+#include <vector>
 
 namespace infercost::framework {
 
@@ -43,6 +44,8 @@ enum class ProbeOutcome {
 struct ProbeVerdict {
   ProbeOutcome outcome = ProbeOutcome::kNotProbed;
   std::string detail;  // rejected: which check crashed and how; else a one-line summary
+  // Passed: the checks it failed without crashing (each a claim the host must not lean on).
+  std::vector<std::string> failed_checks;
   bool from_cache = false;
 };
 

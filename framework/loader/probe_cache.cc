@@ -11,7 +11,9 @@
 #include <system_error>
 #include <utility>
 
+#include "absl/strings/str_split.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 
 namespace infercost::framework {
 namespace {
@@ -26,6 +28,8 @@ uint64_t Fnv1a64(std::string_view text) {
   }
   return hash;
 }
+
+constexpr std::string_view kFailedWord = "failed";
 
 const char* OutcomeWord(ProbeOutcome outcome) {
   switch (outcome) {
@@ -82,9 +86,19 @@ std::optional<ProbeVerdict> ProbeCache::Read() const {
   const size_t newline = rest.find('\n');
   if (newline == std::string::npos) return std::nullopt;
   const std::string word = rest.substr(0, newline);
+  // Then the failed checks ("failed a,b", "failed" for none) and the detail.
+  const size_t failed_end = rest.find('\n', newline + 1);
+  if (failed_end == std::string::npos) return std::nullopt;
+  const std::string_view failed =
+      std::string_view(rest).substr(newline + 1, failed_end - newline - 1);
+  if (failed.substr(0, kFailedWord.size()) != kFailedWord) return std::nullopt;
   ProbeVerdict verdict;
   verdict.from_cache = true;
-  verdict.detail = rest.substr(newline + 1);
+  verdict.detail = rest.substr(failed_end + 1);
+  if (failed.size() > kFailedWord.size()) {
+    const std::string_view list = failed.substr(kFailedWord.size() + 1);
+    verdict.failed_checks = absl::StrSplit(absl::string_view(list.data(), list.size()), ',');
+  }
   if (word == OutcomeWord(ProbeOutcome::kPassed)) {
     verdict.outcome = ProbeOutcome::kPassed;
   } else if (word == OutcomeWord(ProbeOutcome::kRejected)) {
@@ -104,8 +118,9 @@ void ProbeCache::Write(const ProbeVerdict& verdict) const {
   std::string temporary = file_.string() + ".XXXXXX";
   const int fd = ::mkstemp(temporary.data());
   if (fd < 0) return;
-  const std::string text =
-      fmt::format("{}\n{}\n{}", key_, OutcomeWord(verdict.outcome), verdict.detail);
+  const std::string text = fmt::format("{}\n{}\n{}{}{}\n{}", key_, OutcomeWord(verdict.outcome),
+                                       kFailedWord, verdict.failed_checks.empty() ? "" : " ",
+                                       fmt::join(verdict.failed_checks, ","), verdict.detail);
   size_t written = 0;
   while (written < text.size()) {
     const ssize_t n = ::write(fd, text.data() + written, text.size() - written);

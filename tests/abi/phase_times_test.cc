@@ -195,7 +195,11 @@ TEST(PhaseTimeModel, APluginWithoutTheEntryHasNoModel) {
 }
 
 TEST(PhaseTimeModel, ANonFiniteModelIsAnErrorNamingThePlugin) {
-  const auto plugin = Load(BadPluginDir(), "abi_nan_model");
+  // Not probed: its probe fails invariants.time_model, and the host then never asks for its
+  // models (plugin_trust_test.cc); a host without the probe must still refuse what they hold.
+  PluginLoaderOptions unprobed = OnlyDirs({BadPluginDir()});
+  unprobed.probe = false;
+  const auto plugin = FindLoaded(framework::LoadPlugins(unprobed), "abi_nan_model");
   ASSERT_NE(plugin, nullptr);
   const absl::StatusOr<std::vector<ic_time_model>> models =
       Models(HardwarePlugin(plugin), Records());

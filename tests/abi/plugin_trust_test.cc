@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/abi/hardware_plugin.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/loader/plugin_precedence.h"
 #include "framework/loader/plugin_probe.h"
@@ -176,6 +177,59 @@ TEST(PluginTrust, WellBehavedThirdPartyPluginPassesTheProbeAndLoads) {
   EXPECT_TRUE(Contains(why, "third-party")) << why;
   EXPECT_TRUE(Contains(why, "conformance probe passed")) << why;
   EXPECT_TRUE(set.warnings.empty());
+}
+
+// The pieces of the time model the host gets for one record from hardware plugin `loaded`.
+uint32_t AskedPieces(const std::shared_ptr<const LoadedPlugin>& loaded) {
+  const framework::HardwarePlugin hardware(loaded);
+  ic_device device{};
+  device.struct_size = sizeof(device);
+  ic_execution execution{};
+  execution.struct_size = sizeof(execution);
+  ic_phase_cost cost{};
+  cost.struct_size = sizeof(cost);
+  cost.phase = IC_PHASE_QK_SCORES;
+  cost.kv_read_bytes = 1e9;
+  ic_time_model model{};
+  const absl::Status status = hardware.PhaseTimeModels(device, execution, &cost, 1, &model);
+  EXPECT_TRUE(status.ok()) << status;
+  return model.piece_count;
+}
+
+// A hardware plugin whose ABI 1.5 time models say its bytes go twice as fast as its phase_time
+// does (false_time_model_hardware.cc) fails the probe's invariants.time_model: it loads, with a
+// warning, and the host does not ask it for models (its verdict cached with the failed check).
+TEST(PluginTrust, PluginWhoseTimeModelsFailedTheProbeIsTimedWithoutThem) {
+  const fs::path scratch = ScratchDir();
+  const fs::path dir = scratch / "plugins";
+  fs::create_directories(dir);
+  for (const std::string& file :
+       {LibraryFile("abi_false_model"), std::string("abi_false_model.icplugin.toml")}) {
+    fs::copy_file(fs::path(BadPluginDir()) / file, dir / file);
+  }
+  for (const bool cached : {false, true}) {
+    SCOPED_TRACE(cached ? "cached verdict" : "fresh verdict");
+    const PluginSet set = framework::LoadPlugins(Probing({dir.string()}, scratch / "cache"));
+    const auto loaded = FindLoaded(set, "abi_false_model");
+    ASSERT_NE(loaded, nullptr) << Describe(set);
+    EXPECT_TRUE(loaded->FailedProbeCheck("invariants.time_model"));
+    EXPECT_TRUE(Contains(Provenance(set, loaded->path()),
+                         cached ? "(cached verdict)" : "failed: invariants.time_model"));
+    ASSERT_EQ(set.warnings.size(), 1u) << Describe(set);
+    EXPECT_TRUE(Contains(set.warnings[0], "time models failed the conformance probe"))
+        << set.warnings[0];
+    // Its models are not asked for: every record comes back without one, so a decode sum
+    // times each record with phase_time.
+    EXPECT_EQ(AskedPieces(loaded), 0u);
+  }
+  // Without the probe the host cannot know: it asks, and gets the (false) model.
+  PluginLoaderOptions unprobed = OnlyDirs({dir.string()});
+  unprobed.probe = false;
+  const PluginSet set = framework::LoadPlugins(unprobed);
+  const auto loaded = FindLoaded(set, "abi_false_model");
+  ASSERT_NE(loaded, nullptr) << Describe(set);
+  EXPECT_FALSE(loaded->FailedProbeCheck("invariants.time_model"));
+  EXPECT_EQ(AskedPieces(loaded), 2u);  // the plugin's model: matrix FLOPs and weight bytes
 }
 
 TEST(PluginTrust, WithoutARunnerThePluginLoadsWithAWarning) {
