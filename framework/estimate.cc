@@ -54,15 +54,16 @@ std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
 }
 
 // --request-rate: how the arrivals were drawn, and whether the server keeps up with them.
-std::string OpenLoopNote(const Scenario& s, double served_per_s, bool overloaded) {
+std::string OpenLoopNote(const Scenario& s, int64_t requests, double served_per_s,
+                         bool overloaded) {
   std::string note = fmt::format(
       "open loop: {} requests arriving as a Poisson process at {:.3g}/s (fixed seed), the first "
       "quarter left out of the means; --concurrency is not used",
-      kOpenLoopRequests, s.request_rate);
+      requests, s.request_rate);
   if (overloaded) {
     note += fmt::format(
         "; OVERLOADED: the server completes {:.3g} requests/s, fewer than arrive, so the queue "
-        "and TTFT grow with the length of the run",
+        "(or the running batch) and the latencies grow with the length of the run",
         served_per_s);
   }
   return note;
@@ -374,7 +375,8 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
   summary.notes = s.warnings;
   if (summary.serving && s.request_rate > 0) {
     summary.notes.push_back(
-        OpenLoopNote(s, summary.serving->requests_per_s * static_cast<double>(s.layout.data),
+        OpenLoopNote(s, summary.serving->open_loop_requests,
+                     summary.serving->requests_per_s * static_cast<double>(s.layout.data),
                      summary.serving->overloaded));
   }
   if (!s.engine_fitted_on_device) {
@@ -502,7 +504,7 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
       prefill_gpus + decode_gpus <= s.hardware.gpus_per_node ? "scale-up" : "scale-out"));
   summary.disagg = d;
   if (s.request_rate > 0) {
-    summary.notes.push_back(OpenLoopNote(s, d.requests_per_s, d.overloaded));
+    summary.notes.push_back(OpenLoopNote(s, d.open_loop_requests, d.requests_per_s, d.overloaded));
   }
   RETURN_IF_ERROR(CheckFinite(e));
   return e;

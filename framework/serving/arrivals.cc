@@ -25,6 +25,12 @@ std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed) {
   return at;
 }
 
+int64_t OpenLoopRequestsWanted(double rate, double seconds) {
+  const double wanted = std::ceil(10 * rate * seconds * 4 / 3);
+  if (!(wanted < static_cast<double>(kMostOpenLoopRequests))) return kMostOpenLoopRequests;
+  return std::max<int64_t>(kOpenLoopRequests, static_cast<int64_t>(wanted));
+}
+
 OpenLoopMeter::OpenLoopMeter(std::vector<double> arrivals, int64_t warmup)
     : arrivals_(std::move(arrivals)),
       first_(std::min(static_cast<size_t>(std::max<int64_t>(warmup, 0)),
@@ -36,19 +42,11 @@ void OpenLoopMeter::Completed(double now) {
   last_completion_ = std::max(last_completion_, now);
 }
 
-void OpenLoopMeter::Queued(size_t index, size_t queued) {
-  if (index == first_) queued_first_ = queued;
-  if (index + 1 == arrivals_.size()) queued_last_ = queued;
-}
-
 bool OpenLoopMeter::Overloaded() const {
   if (arrivals_.size() < 2) return false;
   const double window = arrivals_.back() - arrivals_[first_];
   const double arrived = static_cast<double>(arrivals_.size() - 1 - first_);
-  return static_cast<double>(completions_)<
-             0.9 * arrived&& static_cast<double>(queued_last_)> static_cast<double>(queued_first_) +
-             0.05 * static_cast<double>(arrivals_.size()) &&
-         window > 0;
+  return window > 0 && static_cast<double>(completions_) < 0.9 * arrived;
 }
 
 double OpenLoopMeter::ServedPerSecond() const {

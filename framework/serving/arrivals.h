@@ -12,24 +12,30 @@
 
 namespace infercost::framework {
 
-// Requests an open-loop simulation runs; the first quarter warms the server up and is left out
-// of the means.
+// Requests an open-loop simulation runs at first, and at most: more where the measured ones
+// would not be many times those in the server at once (serving_model.cc); the first quarter
+// warms the server up and is left out of the means.
 inline constexpr int64_t kOpenLoopRequests = 400;
+inline constexpr int64_t kMostOpenLoopRequests = 40'000;
+
+// The arrivals an open-loop run wants at `rate` per second when a request spends `seconds` in
+// the server: the measured three quarters at least ten times those in it at once (Little: rate x
+// seconds), else the measured window is the server filling up, not its steady state.
+int64_t OpenLoopRequestsWanted(double rate, double seconds);
 
 // `count` arrival times (seconds, from 0, increasing) with exponential gaps of mean 1 / rate.
 std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed = 20261201);
 
 // What an open-loop run measured while requests still arrived (from the first measured arrival
-// to the last): the completions, and the queue at both ends. A server that keeps up completes
-// about what arrives and its queue stays flat; an overloaded one completes fewer (< 90 %) while
-// its queue grows (by more than 5 % of the requests).
+// to the last): the completions. A server that keeps up completes
+// about what arrives (in a window many times the requests it holds at once); an overloaded one
+// completes fewer (< 90 %), whether the excess waits in its queue or, where memory lets every
+// request in, slows the running batch down.
 class OpenLoopMeter {
  public:
   OpenLoopMeter(std::vector<double> arrivals, int64_t warmup);
   // A request completed at `now`.
   void Completed(double now);
-  // Arrival `index` was queued, `queued` requests waiting behind it (itself included).
-  void Queued(size_t index, size_t queued);
   bool Overloaded() const;
   // Requests per second served: the arrival rate when the server keeps up, else its capacity
   // (the measured requests over the time to serve them all).
@@ -39,7 +45,6 @@ class OpenLoopMeter {
   std::vector<double> arrivals_;
   size_t first_ = 0;
   int64_t completions_ = 0;
-  size_t queued_first_ = 0, queued_last_ = 0;
   double last_completion_ = 0;
 };
 

@@ -99,21 +99,21 @@ double KvTransferSeconds(double bytes, const registry::Hardware& hardware, int64
   return latency + bytes / (senders * bandwidth);
 }
 
-absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolModel& decode,
-                                           const Scenario& s, double kv_transfer_s) {
-  if (prefill.workers < 1 || decode.workers < 1 || prefill.step_batch < 1 ||
-      decode.step_batch < 1) {
-    return absl::InvalidArgumentError(
-        "disagg simulation: each pool needs at least one worker taking at least one sequence");
-  }
+namespace {
+
+// One run of the two pools: closed loop (`open_loop_requests` 0), or that many open-loop
+// arrivals.
+absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const PoolModel& decode,
+                                              const Scenario& s, double kv_transfer_s,
+                                              int64_t open_loop_requests) {
   WorkerSteps prefill_steps(prefill), decode_steps(decode);
   // Closed loop: `concurrency` clients, the first cycle left out of the means. Open loop
   // (--request-rate): Poisson arrivals, the first quarter left out.
-  const bool open_loop = s.request_rate > 0;
+  const bool open_loop = open_loop_requests > 0;
   const std::vector<double> arrivals =
-      open_loop ? PoissonArrivals(s.request_rate, kOpenLoopRequests) : std::vector<double>{};
+      open_loop ? PoissonArrivals(s.request_rate, open_loop_requests) : std::vector<double>{};
   size_t next_arrival = 0;
-  const int64_t clients = open_loop ? kOpenLoopRequests / 4 : s.concurrency;
+  const int64_t clients = open_loop ? open_loop_requests / 4 : s.concurrency;
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
@@ -223,10 +223,10 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
   // Enough events for the start-up cycle and two more (open loop: every request); each decode
   // event touches every running sequence of its worker, so the limit keeps any scenario to
   // about a second.
-  const int64_t target = open_loop ? kOpenLoopRequests - clients : 2 * clients;
+  const int64_t target = open_loop ? open_loop_requests - clients : 2 * clients;
   const int64_t work_per_event =
       std::max<int64_t>(1, open_loop ? decode.step_batch : std::min(clients, decode.step_batch));
-  const int64_t wanted_events = open_loop ? 4 * kOpenLoopRequests * (osl + 8) + 20'000
+  const int64_t wanted_events = open_loop ? 4 * open_loop_requests * (osl + 8) + 20'000
                                           : 6 * (osl + 8) * decode.workers + 8 * clients + 20'000;
   const int64_t max_events =
       std::min(wanted_events, std::max<int64_t>(20'000, 400'000'000 / work_per_event));
@@ -279,7 +279,7 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
 
     if (arrival) {
       arrive(arrivals[next_arrival]);
-      meter.Queued(next_arrival++, prefill_queue.size() + decode_queue.size());
+      ++next_arrival;
     } else if (prefill_done != nullptr) {
       prefill_done->busy = false;
       for (size_t id : prefill_done->batch) {
@@ -342,7 +342,31 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
   st.prefill_batch = prefill_steps_taken > 0 ? static_cast<double>(prefill_prompts) /
                                                    static_cast<double>(prefill_steps_taken)
                                              : 0;
+  st.open_loop_requests = open_loop_requests;
   return st;
+}
+
+}  // namespace
+
+absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolModel& decode,
+                                           const Scenario& s, double kv_transfer_s) {
+  if (prefill.workers < 1 || decode.workers < 1 || prefill.step_batch < 1 ||
+      decode.step_batch < 1) {
+    return absl::InvalidArgumentError(
+        "disagg simulation: each pool needs at least one worker taking at least one sequence");
+  }
+  if (!(s.request_rate > 0)) return SimulateDisaggRun(prefill, decode, s, kv_transfer_s, 0);
+  // Open loop: as many arrivals as the serving model takes (serving_model.cc, SimulateServing).
+  int64_t requests = kOpenLoopRequests;
+  for (;;) {
+    ASSIGN_OR_RETURN(DisaggState st,
+                     SimulateDisaggRun(prefill, decode, s, kv_transfer_s, requests));
+    const int64_t wanted = OpenLoopRequestsWanted(
+        s.request_rate,
+        st.ttft_s + static_cast<double>(std::max<int64_t>(s.output_tokens - 1, 0)) * st.tpot_s);
+    if (st.overloaded || requests >= wanted || requests >= kMostOpenLoopRequests) return st;
+    requests = std::min(kMostOpenLoopRequests, wanted);
+  }
 }
 
 }  // namespace infercost::framework

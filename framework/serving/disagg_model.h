@@ -46,7 +46,8 @@ struct DisaggState {
   // included, as a benchmark of a few cycles reports it.
   double ttft_from_start_s = 0;
   double requests_per_s = 0;       // completions per second, whole deployment
-  bool overloaded = false;         // open loop: fewer complete than arrive, the queues grow
+  bool overloaded = false;         // open loop: fewer complete than arrive
+  int64_t open_loop_requests = 0;  // open loop: the arrivals simulated (0: closed loop)
   double prefill_wait_s = 0;       // mean wait for a prefill worker
   double prefill_step_s = 0;       // mean prefill step a request is in
   double prefill_batch = 0;        // mean prompts per prefill step

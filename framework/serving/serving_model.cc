@@ -121,6 +121,9 @@ class StepParts {
   std::map<std::pair<int64_t, int64_t>, double> prefill_core_;
 };
 
+// The most running-sequence steps one run simulates (about a second).
+constexpr int64_t kMostSequenceSteps = 200'000'000;
+
 struct Request {
   int64_t prompt_left = 0;  // prompt tokens not yet prefilled
   int64_t generated = 0;    // output tokens so far (the first comes with the last chunk)
@@ -136,19 +139,20 @@ int64_t ContextBucket(double context) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::llround(context / width) * width));
 }
 
-absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
-                                             const Scenario& s, int64_t max_running) {
-  StepParts parts(pipeline, timer, s);
+namespace {
+
+// One run of the server: closed loop (`requests` 0), or `requests` open-loop arrivals.
+absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, int64_t max_running,
+                                         int64_t requests) {
   // Closed loop: `clients` clients, the first cycle left out of the means. Open loop
   // (--request-rate): Poisson arrivals at this replica's share of the rate, the first quarter
   // left out.
-  const bool open_loop = s.request_rate > 0;
+  const bool open_loop = requests > 0;
   const std::vector<double> arrivals =
-      open_loop
-          ? PoissonArrivals(s.request_rate / static_cast<double>(s.layout.data), kOpenLoopRequests)
-          : std::vector<double>{};
+      open_loop ? PoissonArrivals(s.request_rate / static_cast<double>(s.layout.data), requests)
+                : std::vector<double>{};
   size_t next_arrival = 0;
-  const int64_t clients = open_loop ? kOpenLoopRequests / 4 : ReplicaBatch(s, s.concurrency);
+  const int64_t clients = open_loop ? requests / 4 : ReplicaBatch(s, s.concurrency);
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
@@ -161,12 +165,14 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
   // Run the start-up cycle and two more, within a step limit that keeps any scenario to about
   // a second: each step touches every running sequence, so the limit shrinks as they grow.
   const int64_t target_completions =  // after the start-up cycle
-      open_loop ? kOpenLoopRequests - clients : 2 * clients;
+      open_loop ? requests - clients : 2 * clients;
   // (Open loop: every request may run alone, one after another, at a low rate.)
   const int64_t per_step = std::max<int64_t>(1, std::min(open_loop ? capacity : clients, capacity));
-  const int64_t wanted_steps = open_loop ? kOpenLoopRequests * (osl + 8) : 6 * (osl + 8);
+  const int64_t wanted_steps = open_loop ? requests * (osl + 8) : 6 * (osl + 8);
+  // (A batch of more than 100,000 running sequences gets fewer than 2,000 steps: a run that
+  // completes nothing in them is an error, not minutes of simulation.)
   const int64_t max_steps = std::min(std::max<int64_t>(20'000, wanted_steps),
-                                     std::max<int64_t>(2'000, 200'000'000 / per_step));
+                                     std::max<int64_t>(1, kMostSequenceSteps / per_step));
 
   // All clients start together, as a benchmark starts them.
   std::deque<Request> waiting;
@@ -212,7 +218,7 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
       }
       while (next_arrival < arrivals.size() && arrivals[next_arrival] <= now) {
         waiting.push_back(Request{isl, 0, arrivals[next_arrival], 0.0});
-        meter.Queued(next_arrival++, waiting.size());
+        ++next_arrival;
       }
       if (running.empty() && waiting.empty()) break;  // every request served
     }
@@ -316,8 +322,11 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
     running = std::move(still_running);
   }
   if (finished == 0) {
-    return absl::InternalError(fmt::format(
-        "serving simulation: no request completed in {} steps ({} s simulated)", st.steps, now));
+    return absl::InvalidArgumentError(fmt::format(
+        "serving simulation: no request completed in {} steps ({:.3g} s simulated) with up to "
+        "{} sequences in a step, {} prompt and {} output tokens each: more than the simulation "
+        "follows; use --mode static, fewer clients (--concurrency) or shorter requests",
+        st.steps, now, per_step, isl, osl));
   }
   if (st.completed == 0) {
     // The step limit came first (far more clients than fit, long answers): the means include
@@ -334,13 +343,38 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
   // The completion rate after the start-up cycle.
   st.requests_per_s = open_loop ? meter.ServedPerSecond() : completed / (now - first_cycle_end);
   st.overloaded = open_loop && meter.Overloaded();
+  // The step statistics of the whole run where there is no steady state after the start-up
+  // cycle: none left (the last requests completed together), or an overloaded server's
+  // (it would be the drain of the queue, its prompts all taken before).
+  if (steady.steps == 0 || st.overloaded) steady = whole_run;
   const double steps = static_cast<double>(std::max<int64_t>(steady.steps, 1));
   st.decode_batch = steady.decode_weighted / steady.time;
   st.waiting_requests = steady.waiting_weighted / steady.time;
   st.prefill_tokens_per_step = steady.prompt_tokens / steps;
   st.mixed_step_fraction = static_cast<double>(steady.mixed_steps) / steps;
   st.prefill_time_share = steady.prefill_time / steady.time;
+  st.open_loop_requests = requests;
   return st;
+}
+
+}  // namespace
+
+absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
+                                             const Scenario& s, int64_t max_running) {
+  StepParts parts(pipeline, timer, s);
+  if (!(s.request_rate > 0)) return SimulateRun(parts, s, max_running, 0);
+  // Open loop: enough arrivals that the measured window is the server's steady state
+  // (OpenLoopRequestsWanted), as far as kMostOpenLoopRequests go.
+  const double rate = s.request_rate / static_cast<double>(s.layout.data);
+  int64_t requests = kOpenLoopRequests;
+  for (;;) {
+    ASSIGN_OR_RETURN(ServingState st, SimulateRun(parts, s, max_running, requests));
+    const int64_t wanted = OpenLoopRequestsWanted(
+        rate,
+        st.ttft_s + static_cast<double>(std::max<int64_t>(s.output_tokens - 1, 0)) * st.tpot_s);
+    if (st.overloaded || requests >= wanted || requests >= kMostOpenLoopRequests) return st;
+    requests = std::min(kMostOpenLoopRequests, wanted);
+  }
 }
 
 }  // namespace infercost::framework

@@ -37,7 +37,7 @@ struct ServingState {
   double ttft_s = 0;                   // mean arrival to first token, queueing included
   double tpot_s = 0;                   // mean (finish - first token) / (output_tokens - 1)
   double requests_per_s = 0;           // completions per second, per data-parallel replica
-  bool overloaded = false;             // open loop: fewer complete than arrive, the queue grows
+  bool overloaded = false;             // open loop: fewer complete than arrive
   double decode_batch = 0;             // time-weighted mean of the sequences decoding per step
   double prefill_tokens_per_step = 0;  // mean prompt tokens a step carries
   double mixed_step_fraction = 0;      // steps that carry prompt tokens
@@ -45,6 +45,7 @@ struct ServingState {
   double waiting_requests = 0;         // time-weighted mean of requests not yet prefilling
   int64_t steps = 0;                   // simulated
   int64_t completed = 0;               // requests the means are over
+  int64_t open_loop_requests = 0;      // open loop: the arrivals simulated (0: closed loop)
 };
 
 // Contexts are grouped to 1/32 of their size (at least 64 tokens) so that a running batch whose

@@ -151,5 +151,45 @@ TEST(OpenLoop, ArrivalsBeyondCapacityAreFlaggedOverloaded) {
   EXPECT_NE(bad.status().message().find("--request-rate"), std::string::npos);
 }
 
+// A server whose memory lets every request in (the ideal engine, 8B on 80 GB) has no queue to
+// grow: arrivals beyond what it completes slow its running batch down instead, and it is
+// overloaded all the same. At any rate beyond that, the served rate is what it completes, far
+// below the arrivals, and every number is a number (1,500/s once gave a NaN $/M input tokens:
+// every request completed before a steady step was left).
+TEST(OpenLoop, AServerWithoutAQueueIsOverloadedByArrivalsBeyondItsCompletions) {
+  ScenarioRequest r = Llama8b("ideal", 1, "serving");
+  r.input_tokens = 500;
+  r.output_tokens = 500;
+  for (const double rate : {1000.0, 1500.0, 5000.0}) {
+    SCOPED_TRACE(rate);
+    r.request_rate = rate;
+    const framework::Estimate e = EstimateOrFail(r);
+    EXPECT_TRUE(e.summary.serving->overloaded);
+    EXPECT_LT(e.summary.serving->requests_per_s, 0.9 * rate);
+    EXPECT_GT(e.summary.serving->prefill_time_share, 0);  // the prompts' GPU time is counted
+    EXPECT_GT(e.summary.usd_per_million_input_tokens, 0);
+  }
+}
+
+// A server that keeps up, with many requests in it at once (Little: rate x time in the server),
+// is measured over enough arrivals that the measured three quarters are at least ten times
+// those: the window is its steady state, not the server filling up, and it serves what arrives.
+TEST(OpenLoop, ASteadyServerIsMeasuredOverManyTimesTheRequestsItHolds) {
+  ScenarioRequest r = Llama8b("ideal", 1, "serving");
+  r.input_tokens = 500;
+  r.output_tokens = 500;
+  r.request_rate = 20;  // (25/s is beyond it: a 1-GPU 8B server completes ~20/s of these)
+  const framework::Estimate e = EstimateOrFail(r);
+  const framework::ServingState& st = *e.summary.serving;
+  ASSERT_FALSE(st.overloaded);
+  const double in_server = r.request_rate * (st.ttft_s + (r.output_tokens - 1) * st.tpot_s);
+  EXPECT_GT(in_server, 30);  // (more than the default 400 arrivals can measure tenfold)
+  const int64_t n = st.open_loop_requests;
+  EXPECT_GE(0.75 * static_cast<double>(n), 10 * in_server);
+  // Served = arrived over the measured window (after the first quarter of the n arrivals).
+  const std::vector<double> a = framework::PoissonArrivals(r.request_rate, n);
+  EXPECT_NEAR(st.requests_per_s, static_cast<double>(n - 1 - n / 4) / (a[n - 1] - a[n / 4]), 1e-12);
+}
+
 }  // namespace
 }  // namespace infercost::testing
