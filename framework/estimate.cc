@@ -497,6 +497,18 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
       prefill_batch, decode_pool.workers, decode_pool.gpus, decode_pool.layout.tensor,
       decode_pool.layout.pipeline, decode_pool.layout.data, decode_pool.layout.expert, decode_batch,
       decode_worker.concurrency));
+  // The memory shown is one decode worker's; a prefill worker that cannot hold even one prompt
+  // beside its weights makes the deployment not fit either.
+  const MemoryPerGpu& prefill_memory = p.summary.memory;
+  if (prefill_memory.max_concurrency < 1) {
+    summary.memory.fits = false;
+    summary.notes.push_back(fmt::format(
+        "the prefill workers do NOT fit: each GPU holds {:.3g} GB of weights and {:.3g} GB of "
+        "engine reserve in its {:.3g} GB, with no room for one {}-token prompt; give the prefill "
+        "pool more GPUs (--prefill-gpus, --prefill-tp) or use smaller weights",
+        prefill_memory.weights_bytes / 1e9, prefill_memory.reserve_bytes / 1e9,
+        prefill_memory.capacity_bytes / 1e9, s.input_tokens));
+  }
   summary.notes.push_back(fmt::format(
       "KV transfer: {:.3g} MB per request ({} prompt tokens, whole model) in {:.3g} ms over the {} "
       "links",

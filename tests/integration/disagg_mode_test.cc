@@ -121,5 +121,24 @@ TEST(DisaggMode, PoolFlagsAreCheckedAndNamed) {
   EXPECT_NE(e.status().message().find("--decode-workers"), std::string::npos) << e.status();
 }
 
+// The memory a report shows is one decode worker's; a prefill pool too small for its weights
+// makes the deployment not fit all the same. Llama-3-70B in bf16 is 70.6 B params x 2 bytes =
+// 141 GB, more than one H100's 80 GB: a one-GPU prefill worker cannot hold it, while workers
+// of 4 GPUs (35 GB each) can.
+TEST(DisaggMode, APrefillPoolThatCannotHoldItsWeightsDoesNotFit) {
+  ScenarioRequest r = Llama70b(4, "disagg");
+  r.gpus = 4;
+  r.weights = "bf16";
+  r.kv = "bf16";
+  const framework::Estimate both_fit = EstimateOrFail(r);
+  EXPECT_TRUE(both_fit.summary.memory.fits);
+  r.prefill_pool.gpus = 1;
+  r.prefill_pool.tp = 1;
+  const framework::Estimate e = EstimateOrFail(r);
+  EXPECT_FALSE(e.summary.memory.fits);
+  EXPECT_NE(::testing::PrintToString(e.summary.notes).find("prefill workers do NOT fit"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace infercost::testing
