@@ -429,9 +429,11 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Pr
       absl::StatusOr<int64_t> o = validation::CsvInt(row, *out, "output_tokens", -1);
       if (!i.ok()) return (i.status());
       if (!o.ok()) return (o.status());
-      if (*i < 1 || *o < 1) {
+      if (*i < 1 || *o < 1 || *i > framework::kMaxContextTokens ||
+          *o > framework::kMaxContextTokens) {
         return (absl::InvalidArgumentError(
-            fmt::format("{}: input_tokens and output_tokens must be >= 1", row.source)));
+            fmt::format("{}: input_tokens {} and output_tokens {} must each be in [1, {}]",
+                        row.source, *i, *o, framework::kMaxContextTokens)));
       }
       sum_in += static_cast<double>(*i);
       sum_out += static_cast<double>(*o);

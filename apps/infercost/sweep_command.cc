@@ -108,6 +108,14 @@ absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ParseGridSpec(
         "LO <= HI",
         spec));
   }
+  // Beyond 2^53 a double no longer holds every integer: the steps would repeat or skip values.
+  constexpr double kExact = 9007199254740992.0;
+  if (std::fabs(lo) > kExact || std::fabs(hi) > kExact || step > kExact) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--grid {}: a range's bounds and step must lie within +-2^53 (9007199254740992); list "
+        "larger values one by one (FIELD=A,B,C)",
+        spec));
+  }
   const bool integers = lo == std::floor(lo) && step == std::floor(step);
   for (double v = lo; v <= hi * (1 + 1e-12); v = op == '+' ? v + step : v * step) {
     if (static_cast<int64_t>(out.size()) >= kMaxValuesPerField) {
@@ -143,8 +151,16 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
         "sweep: no grid; add --grid FIELD=VALUES (e.g. --grid gpus=1,2,4) or --grid-file FILE");
   }
   const std::vector<std::string> names = ScenarioFlagNames();
+  std::vector<std::string> flags_seen;
   for (const auto& [field, values] : plan.grid) {
     const std::string flag = FieldFlag(field).substr(2);
+    if (std::find(flags_seen.begin(), flags_seen.end(), flag) != flags_seen.end()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "sweep: grid field '{}' is given twice (as --{} it is one field, whether written with "
+          "'-' or '_'); give all its values once, e.g. {}=1,2,4",
+          field, flag, field));
+    }
+    flags_seen.push_back(flag);
     if (std::find(names.begin(), names.end(), flag) == names.end()) {
       return absl::InvalidArgumentError(fmt::format(
           "sweep: unknown grid field '{}'; a grid field is a scenario flag without its dashes "
@@ -154,12 +170,20 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
   }
   plan.points = 1;
   for (const auto& [field, values] : plan.grid) {
-    // Every field must be a scenario flag: check it once with its first value.
+    // Every value must be one its flag takes (a number where it wants one): checked here, once
+    // per distinct value, rather than failing every point that holds it.
     std::vector<std::string> probe = plan.base;
     probe.push_back(FieldFlag(field));
-    probe.push_back(values.front());
-    RETURN_IF_ERROR(
-        ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}'", field)).status());
+    probe.emplace_back();
+    std::vector<std::string> checked;
+    for (const std::string& value : values) {
+      if (std::find(checked.begin(), checked.end(), value) != checked.end()) continue;
+      checked.push_back(value);
+      probe.back() = value;
+      RETURN_IF_ERROR(
+          ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}' = '{}'", field, value))
+              .status());
+    }
     if (plan.points > kMaxPoints / static_cast<int64_t>(values.size())) {
       return absl::InvalidArgumentError(fmt::format(
           "sweep: the grid has more than {} points; split it by ranges (docs/sweeps.md)",

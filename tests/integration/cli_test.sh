@@ -225,6 +225,16 @@ out=$(expect_status 2 "sweep too many threads" "$bin" sweep --grid gpus=1,2 --th
 grep -q -- "--threads" <<<"$out" || fail "sweep --threads 5000: the message names the flag: $out"
 out=$(expect_status 2 "sweep bad field" "$bin" sweep --grid nosuch=1,2)
 grep -q "grid field 'nosuch'" <<<"$out" || fail "sweep bad field: $out"
+# A field given twice (either spelling), a range beyond 2^53 (doubles skip integers there; it
+# once wrapped to negative concurrencies), and a value its flag cannot take are refused up front.
+out=$(expect_status 2 "sweep field twice" "$bin" sweep --grid gpus=1,2 --grid gpus=4,8)
+grep -q "grid field 'gpus' is given twice" <<<"$out" || fail "sweep field twice: $out"
+out=$(expect_status 2 "sweep field twice spelled apart" "$bin" sweep --grid input_tokens=100 --grid input-tokens=200)
+grep -q "is given twice" <<<"$out" || fail "sweep field twice spelled apart: $out"
+out=$(expect_status 2 "sweep range beyond 2^53" "$bin" sweep --grid concurrency=1..1e30*2)
+grep -q "within +-2^53" <<<"$out" || fail "sweep range beyond 2^53: $out"
+out=$(expect_status 2 "sweep fractional value" "$bin" sweep --grid input_tokens=1..10*1.5)
+grep -q "grid field 'input_tokens' = '1.5'" <<<"$out" || fail "sweep fractional value: $out"
 
 # search (issue 13, point 2): best per objective and the Pareto frontier, JSON / CSV / SVG; bad
 # names are errors, not "nothing feasible".
@@ -241,6 +251,14 @@ for c in s["candidates"]:
         assert c["tpot_s"] <= 0.05
 PY
 grep -q "<svg" "$TMPDIR_CLI/front.svg" && grep -q "Pareto frontier" "$TMPDIR_CLI/front.svg" || fail "search --plot"
+# A workload CSV: the search runs at its mean lengths ((100 + 300) / 2 = 200 in, (10 + 30) / 2 =
+# 20 out); a row beyond the largest context is refused (a 2^63 - 1 row once wrapped to 1 token).
+printf 'input_tokens,output_tokens\n100,10\n300,30\n' >"$TMPDIR_CLI/workload.csv"
+out=$(expect_status 0 "search workload" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --workload "$TMPDIR_CLI/workload.csv")
+grep -q "2 requests, mean 200 in / 20 out tokens" <<<"$out" || fail "search workload: $out"
+printf 'input_tokens,output_tokens\n9223372036854775807,9223372036854775807\n' >"$TMPDIR_CLI/huge.csv"
+out=$(expect_status 2 "search huge workload" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --workload "$TMPDIR_CLI/huge.csv")
+grep -q "must each be in \[1, 16777216\]" <<<"$out" || fail "search huge workload: $out"
 out=$(expect_status 0 "search csv" "$bin" search --model llama-3-8b --hardware l4 --gpus 1,3 --format csv)
 grep -q '^l4,3,3,1,1,1,vllm,.*does not divide' <<<"$out" || fail "search csv lists invalid layouts: $out"
 out=$(expect_status 2 "search bad device" "$bin" search --hardware nosuch)
