@@ -115,6 +115,10 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
         "calibrate: say what to derive: --bands (the measured error bands) or --engines (the "
         "engine presets' fitted numbers)"));
   }
+  if (!(flags.coverage >= 0.5 && flags.coverage <= 0.99)) {  // (CLI11's range lets a NaN by)
+    return ReportError(absl::InvalidArgumentError(fmt::format(
+        "calibrate: --coverage {} is not a share in [0.5, 0.99] (e.g. 0.8)", flags.coverage)));
+  }
   const std::string dir = flags.data_dir.empty() ? DefaultValidationDataDir() : flags.data_dir;
   if (dir.empty()) {
     return ReportError(absl::InvalidArgumentError(

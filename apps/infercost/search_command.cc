@@ -250,6 +250,8 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
   command.add_option("--workload", flags.workload,
                      "CSV of request lengths (columns input_tokens, output_tokens): their means "
                      "replace --input-tokens / --output-tokens");
+  command.add_flag("--allow-beyond-context", flags.allow_beyond_context,
+                   "Evaluate lengths beyond the model's trained context (flagged)");
   command.add_option("--concurrency", flags.concurrency, "Clients (sequences) served at once")
       ->capture_default_str();
   command.add_option("--request-rate", flags.request_rate,
@@ -322,6 +324,7 @@ std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& f
                     r.ep = ep;
                     r.input_tokens = flags.input_tokens;
                     r.output_tokens = flags.output_tokens;
+                    r.allow_beyond_context = flags.allow_beyond_context;
                     r.concurrency = flags.concurrency;
                     r.request_rate = mode == "static" ? 0 : flags.request_rate;
                     out.push_back(std::move(r));

@@ -28,6 +28,7 @@ struct SearchFlags {
   std::string model = "llama-3-70b";
   int64_t input_tokens = 500, output_tokens = 500;
   std::string workload;  // CSV of request lengths (input_tokens, output_tokens columns)
+  bool allow_beyond_context = false;  // lengths beyond the model's trained context
   int64_t concurrency = 1;
   double request_rate = 0;
   // SLOs (0: none).

@@ -66,6 +66,9 @@ expect_status 2 "bad flag" "$bin" --no-such-flag >/dev/null
 out=$(expect_status 2 "unknown engine fit" "$bin" calibrate --engines --engine no-such-engine \
   --data-dir "$data/validation")
 grep -q "trtllm-0.11 on h100-sxm" <<<"$out" || fail "unknown fit message does not list fits: $out"
+# A NaN coverage (which CLI11's range check lets by) is refused, not written as coverage = nan.
+out=$(expect_status 2 "coverage nan" "$bin" calibrate --bands --coverage nan --data-dir "$data/validation")
+grep -q "is not a share in \[0.5, 0.99\]" <<<"$out" || fail "coverage nan: $out"
 expect_status 2 "zero tokens" "$bin" report --input-tokens 0 >/dev/null
 expect_status 2 "negative concurrency" "$bin" report --concurrency -3 >/dev/null
 expect_status 2 "overflow context" "$bin" report --input-tokens 99999999999 >/dev/null
@@ -259,6 +262,10 @@ grep -q "2 requests, mean 200 in / 20 out tokens" <<<"$out" || fail "search work
 printf 'input_tokens,output_tokens\n9223372036854775807,9223372036854775807\n' >"$TMPDIR_CLI/huge.csv"
 out=$(expect_status 2 "search huge workload" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --workload "$TMPDIR_CLI/huge.csv")
 grep -q "must each be in \[1, 16777216\]" <<<"$out" || fail "search huge workload: $out"
+# Beyond the model's context: refused, naming the flag search takes to go on (as report does).
+out=$(expect_status 2 "search beyond context" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --input-tokens 9000)
+grep -q "pass --allow-beyond-context" <<<"$out" || fail "search beyond context: $out"
+expect_status 0 "search allowed beyond context" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --input-tokens 9000 --allow-beyond-context >/dev/null
 out=$(expect_status 0 "search csv" "$bin" search --model llama-3-8b --hardware l4 --gpus 1,3 --format csv)
 grep -q '^l4,3,3,1,1,1,vllm,.*does not divide' <<<"$out" || fail "search csv lists invalid layouts: $out"
 out=$(expect_status 2 "search bad device" "$bin" search --hardware nosuch)
