@@ -83,6 +83,14 @@ void AddPluginDevices(const framework::PluginSet& plugins, registry::Presets& pr
 
 }  // namespace
 
+absl::StatusOr<registry::Presets> PresetsForRequest(const registry::Presets& presets,
+                                                    const framework::PluginSet& plugins,
+                                                    framework::ScenarioRequest& request) {
+  absl::StatusOr<registry::Presets> with_model = PresetsWithModel(presets, request);
+  if (with_model.ok()) AddPluginDevices(plugins, *with_model);
+  return with_model;
+}
+
 void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command
       .add_option("--model", request.model,
@@ -209,12 +217,11 @@ absl::StatusOr<framework::Scenario> ScenarioResolver::Resolve(
     if (slot == nullptr) {
       auto made = std::make_unique<ForModel>();
       framework::ScenarioRequest request = original;
-      absl::StatusOr<registry::Presets> with_model = PresetsWithModel(presets_, request);
-      if (with_model.ok()) {
-        made->presets = std::move(*with_model);
-        AddPluginDevices(plugins_, made->presets);
+      absl::StatusOr<registry::Presets> own = PresetsForRequest(presets_, plugins_, request);
+      if (own.ok()) {
+        made->presets = std::move(*own);
       } else {
-        made->status = with_model.status();
+        made->status = own.status();
       }
       made->model = request.model;
       slot = std::move(made);

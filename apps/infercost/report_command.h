@@ -26,6 +26,12 @@ absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& pre
                                                     const framework::ScenarioRequest& request);
 // ResolveScenario for many requests (a sweep's points): the presets each distinct `--model`
 // needs (a model file loaded, the plugins' devices added) are made once and kept. Thread-safe.
+// The presets `request` resolves against: `presets` with the model file --model names, if it
+// names one (request.model becomes the model's name), and the devices hardware plugins describe.
+absl::StatusOr<registry::Presets> PresetsForRequest(const registry::Presets& presets,
+                                                    const framework::PluginSet& plugins,
+                                                    framework::ScenarioRequest& request);
+
 class ScenarioResolver {
  public:
   ScenarioResolver(const registry::Presets& presets, const framework::PluginSet& plugins)

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "apps/infercost/report_command.h"
 #include "fmt/format.h"
 #include "framework/batch.h"
 #include "framework/money.h"
@@ -252,6 +253,12 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
                      "replace --input-tokens / --output-tokens");
   command.add_flag("--allow-beyond-context", flags.allow_beyond_context,
                    "Evaluate lengths beyond the model's trained context (flagged)");
+  command.add_option("--attention-variant", flags.attention_variant,
+                     "Override the model's attention-variant plugin in every candidate");
+  command.add_option("--variant-option", flags.variant_options,
+                     "An option for the attention-variant plugin, KEY=VALUE (repeatable)");
+  command.add_option("--attention-kernel", flags.attention_kernel,
+                     "Attention kernel plugin of every candidate (default: flash)");
   command.add_option("--concurrency", flags.concurrency, "Clients (sequences) served at once")
       ->capture_default_str();
   command.add_option("--request-rate", flags.request_rate,
@@ -325,6 +332,10 @@ std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& f
                     r.input_tokens = flags.input_tokens;
                     r.output_tokens = flags.output_tokens;
                     r.allow_beyond_context = flags.allow_beyond_context;
+                    r.attention_variant = flags.attention_variant;
+                    r.variant_options = flags.variant_options;
+                    if (!flags.attention_kernel.empty())
+                      r.attention_kernel = flags.attention_kernel;
                     r.concurrency = flags.concurrency;
                     r.request_rate = mode == "static" ? 0 : flags.request_rate;
                     out.push_back(std::move(r));
@@ -363,10 +374,20 @@ std::vector<size_t> ParetoFrontier(const std::vector<Candidate>& candidates) {
   return frontier;
 }
 
-absl::StatusOr<SearchResult> Search(const SearchFlags& input, const registry::Presets& presets,
+absl::StatusOr<SearchResult> Search(const SearchFlags& input,
+                                    const registry::Presets& given_presets,
                                     const framework::PluginSet& plugins) {
   SearchResult result;
   SearchFlags flags = input;
+  // --model may name a model file and --hardware a device a hardware plugin describes, as in
+  // report, sweep and compare.
+  framework::ScenarioRequest model_request;
+  model_request.model = flags.model;
+  absl::StatusOr<registry::Presets> own_presets =
+      PresetsForRequest(given_presets, plugins, model_request);
+  if (!own_presets.ok()) return own_presets.status();
+  const registry::Presets& presets = *own_presets;
+  flags.model = model_request.model;
   // Names are checked up front: a typo must not read as "nothing feasible".
   if (presets.models.FindOrNull(flags.model) == nullptr) {
     return presets.models.Find(flags.model).status();

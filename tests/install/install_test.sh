@@ -231,6 +231,16 @@ assert r["scenario"]["hardware"] == "acme-x1", r["scenario"]
 ' <<<"$out" || fail "report --hardware acme-x1 does not report acme-x1"
 fi
 run "report table on acme-x1" "$cli" --plugin-dir "$vendor_dir" report --hardware acme-x1 --gpus 4
+# search takes the plugin's device too (it once knew presets only).
+if run "search --hardware acme-x1" "$cli" --plugin-dir "$vendor_dir" --format json search \
+  --model llama-3-8b --hardware acme-x1,h100-sxm --gpus 1; then
+  python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+devices = {c["hardware"] for c in r["candidates"]}
+assert devices == {"acme-x1", "h100-sxm"}, devices
+' <<<"$out" || fail "search over acme-x1 and h100-sxm does not evaluate both: $out"
+fi
 
 step "host_cpp embeds the framework"
 if run "host_cpp" "$work/build-host/host_cpp"; then

@@ -262,6 +262,13 @@ grep -q "2 requests, mean 200 in / 20 out tokens" <<<"$out" || fail "search work
 printf 'input_tokens,output_tokens\n9223372036854775807,9223372036854775807\n' >"$TMPDIR_CLI/huge.csv"
 out=$(expect_status 2 "search huge workload" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --workload "$TMPDIR_CLI/huge.csv")
 grep -q "must each be in \[1, 16777216\]" <<<"$out" || fail "search huge workload: $out"
+# --model may name a model file, as in report (the search runs under the file's name), and
+# --attention-variant overrides every candidate's variant (an unknown one is named).
+sed 's/^name = .*/name = "my-8b"/' "$presets/models/llama-3-8b.toml" >"$TMPDIR_CLI/my-8b.toml"
+out=$(expect_status 0 "search model file" "$bin" search --model "$TMPDIR_CLI/my-8b.toml" --hardware h100-sxm --gpus 1)
+grep -q "^search: my-8b, " <<<"$out" || fail "search model file: $out"
+out=$(expect_status 2 "search unknown variant" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --attention-variant nosuch)
+grep -q "no attention_variant plugin named 'nosuch'" <<<"$out" || fail "search unknown variant: $out"
 # Beyond the model's context: refused, naming the flag search takes to go on (as report does).
 out=$(expect_status 2 "search beyond context" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --input-tokens 9000)
 grep -q "pass --allow-beyond-context" <<<"$out" || fail "search beyond context: $out"
