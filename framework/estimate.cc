@@ -53,6 +53,20 @@ std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
   return notes;
 }
 
+// The hardware plugin that times `device`; where it is not loaded, the message names the
+// preset's file and key.
+absl::StatusOr<std::shared_ptr<const LoadedPlugin>> FindHardwarePlugin(
+    const PluginSet& plugins, const registry::Hardware& device) {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> found =
+      plugins.Find(IC_PLUGIN_KIND_HARDWARE, device.plugin);
+  if (found.ok()) return found;
+  return absl::Status(found.status().code(),
+                      fmt::format("hardware '{}' ({}): plugin = \"{}\": {}; load the plugin "
+                                  "(--plugin-dir) or name a loaded one",
+                                  device.name, device.source, device.plugin,
+                                  std::string(found.status().message())));
+}
+
 // --request-rate: how the arrivals were drawn, and whether the server keeps up with them.
 std::string OpenLoopNote(const Scenario& s, int64_t requests, double served_per_s,
                          bool overloaded) {
@@ -308,7 +322,7 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
   ASSIGN_OR_RETURN(const std::shared_ptr<const Pipeline> shared_pipeline,
                    pipelines.Get(s, plugins));
   const Pipeline& pipeline = *shared_pipeline;
-  ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
+  ASSIGN_OR_RETURN(auto hardware_plugin, FindHardwarePlugin(plugins, s.hardware));
   const StepTimer timer(HardwarePlugin(std::move(hardware_plugin)), SharedDevice(s.hardware),
                         ExecutionOf(s));
   ThreadBuffers& buffers = Buffers();
@@ -450,7 +464,7 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
 
   ASSIGN_OR_RETURN(const Pipeline prefill_pipeline, Pipeline::Create(prefill_worker, plugins));
   ASSIGN_OR_RETURN(const Pipeline decode_pipeline, Pipeline::Create(decode_worker, plugins));
-  ASSIGN_OR_RETURN(auto hardware_plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, s.hardware.plugin));
+  ASSIGN_OR_RETURN(auto hardware_plugin, FindHardwarePlugin(plugins, s.hardware));
   const StepTimer prefill_timer(HardwarePlugin(hardware_plugin), s.hardware,
                                 ExecutionOf(prefill_worker));
   const StepTimer decode_timer(HardwarePlugin(std::move(hardware_plugin)), s.hardware,

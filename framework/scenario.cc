@@ -4,6 +4,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/calibration.h"
@@ -77,6 +78,14 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   ASSIGN_OR_RETURN(const registry::Engine* engine, presets.engines.Find(request.engine));
   scenario.model = *model;
   scenario.hardware = *hardware;
+  if (!engine->reference_hardware.empty() &&
+      presets.hardware.FindOrNull(engine->reference_hardware) == nullptr) {
+    return absl::InvalidArgumentError(fmt::format(
+        "engine preset '{}' ({}): reference_hardware = \"{}\" names no hardware preset; set it to "
+        "the device its values were fitted on, one of: {}",
+        engine->name, engine->source, engine->reference_hardware,
+        absl::StrJoin(presets.hardware.Names(), ", ")));
+  }
   const EngineCalibration calibration = CalibrateEngine(*engine, *hardware, presets);
   scenario.engine = calibration.engine;
   scenario.calibration_basis = calibration.basis;

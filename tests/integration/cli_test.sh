@@ -66,6 +66,17 @@ expect_status 2 "bad flag" "$bin" --no-such-flag >/dev/null
 out=$(expect_status 2 "unknown engine fit" "$bin" calibrate --engines --engine no-such-engine \
   --data-dir "$data/validation")
 grep -q "trtllm-0.11 on h100-sxm" <<<"$out" || fail "unknown fit message does not list fits: $out"
+# A preset that names what is not there: the message names the preset's file and key.
+mkdir -p "$TMPDIR_CLI/odd/engines" "$TMPDIR_CLI/odd/hardware"
+sed 's/^attention_variant = .*/attention_variant = "foo"/' "$presets/models/llama-3-8b.toml" >"$TMPDIR_CLI/badvar.toml"
+out=$(expect_status 2 "model names an unloaded variant" "$bin" report --model "$TMPDIR_CLI/badvar.toml")
+grep -q "badvar.toml): attention_variant = \"foo\": no attention_variant plugin named 'foo'" <<<"$out" || fail "model names an unloaded variant: $out"
+sed 's/^reference_hardware = .*/reference_hardware = "nope"/; s/^name = "vllm"/name = "vllm-odd"/' "$presets/engines/vllm.toml" >"$TMPDIR_CLI/odd/engines/vllm-odd.toml"
+out=$(expect_status 2 "engine reference device unknown" "$bin" --presets-dir "$TMPDIR_CLI/odd" report --engine vllm-odd)
+grep -q "vllm-odd.toml): reference_hardware = \"nope\" names no hardware preset" <<<"$out" || fail "engine reference device unknown: $out"
+sed 's/^plugin = .*/plugin = "nonexist"/; s/^name = "h100-sxm"/name = "h100-odd"/' "$presets/hardware/h100-sxm.toml" >"$TMPDIR_CLI/odd/hardware/h100-odd.toml"
+out=$(expect_status 2 "hardware names an unloaded plugin" "$bin" --presets-dir "$TMPDIR_CLI/odd" report --hardware h100-odd)
+grep -q "h100-odd.toml): plugin = \"nonexist\": no hardware plugin named 'nonexist'" <<<"$out" || fail "hardware names an unloaded plugin: $out"
 # A NaN coverage (which CLI11's range check lets by) is refused, not written as coverage = nan.
 out=$(expect_status 2 "coverage nan" "$bin" calibrate --bands --coverage nan --data-dir "$data/validation")
 grep -q "is not a share in \[0.5, 0.99\]" <<<"$out" || fail "coverage nan: $out"
