@@ -48,7 +48,9 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
     const std::string flag = mine     ? "--" + arg.substr(prefix.size())
                              : theirs ? "--" + arg.substr(other.size())
                                       : arg;
-    if (!absl::StartsWith(flag, "--")) {
+    // Neither side's: "--c.gpus" (a side that does not exist; no flag has a dot) or a value.
+    const bool other_side = !mine && !theirs && absl::StrContains(arg, ".");
+    if (!absl::StartsWith(flag, "--") || other_side) {
       return absl::InvalidArgumentError(fmt::format(
           "compare: unexpected argument '{}'; flags are --FLAG VALUE (both sides), --a.FLAG VALUE "
           "or --b.FLAG VALUE",

@@ -1,8 +1,10 @@
 #include "apps/infercost/scenario_args.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "apps/infercost/report_command.h"
 #include "fmt/format.h"
@@ -37,10 +39,18 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
                                                            const std::set<std::string>& skip) {
   ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));
   std::vector<std::string> args;
+  const std::vector<std::string> names = ScenarioFlagNames();
   for (const auto& [key, node] : root) {
     const std::string name(key.str());
     if (skip.count(name) > 0) continue;
     const std::string flag = "--" + absl::StrReplaceAll(name, {{"_", "-"}});
+    if (name != "variant_options" &&
+        std::find(names.begin(), names.end(), flag.substr(2)) == names.end()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}:{}: unknown key '{}'; a scenario file's keys are the scenario flags without their "
+          "dashes: {}",
+          path, key.source().begin.line, name, absl::StrJoin(names, ", ")));
+    }
     if (name == "variant_options") {
       const toml::table* options = node.as_table();
       if (options == nullptr) {

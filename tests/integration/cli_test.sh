@@ -185,6 +185,13 @@ printf 'model = "llama-3-8b"\ngpus = 1\ninput_tokens = 1000\n' >"$TMPDIR_CLI/sid
 out=$(expect_status 0 "compare file" "$bin" compare --a "$TMPDIR_CLI/side.toml" --b.model mistral-7b --b.gpus 1 --format csv)
 grep -q '^scenario.input_tokens,1000,500,-500,0.5,1' <<<"$out" || fail "compare csv input tokens: $out"
 grep -q '^scenario.model,llama-3-8b,mistral-7b,,,1' <<<"$out" || fail "compare csv model: $out"
+# A side file's misspelt key names the file, its line and the keys there are; a side that is
+# neither a nor b is refused as such (it once read as side a's error).
+printf 'gpus = 1\nmodle = "llama-3-8b"\n' >"$TMPDIR_CLI/typo.toml"
+out=$(expect_status 2 "compare side file typo" "$bin" compare --a "$TMPDIR_CLI/typo.toml" --b.gpus 2)
+grep -q "typo.toml:2: unknown key 'modle'; a scenario file's keys are the scenario flags" <<<"$out" || fail "compare side file typo: $out"
+out=$(expect_status 2 "compare side c" "$bin" compare --c.gpus 1)
+grep -q "unexpected argument '--c.gpus'" <<<"$out" || fail "compare side c: $out"
 out=$(expect_status 0 "compare table" "$bin" compare --a.concurrency 1 --b.concurrency 8 --only-different)
 grep -q '^\*  summary.tokens_per_s_aggregate' <<<"$out" || fail "compare table marks differences: $out"
 out=$(expect_status 2 "compare bad flag" "$bin" compare --b.nosuch 1)
