@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/calibration.h"
@@ -55,10 +56,19 @@ absl::StatusOr<Pool> ResolvePool(const std::string& prefix, const PoolRequest& p
   }
   absl::StatusOr<Parallelism> resolved = ResolveParallelism(layout, model);
   if (!resolved.ok()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{} pool ({}-gpus {}, {}-tp {}, {}-pp {}, {}-dp {}, {}-ep {}): {}", prefix.substr(2),
-        prefix, layout.gpus, prefix, layout.tp, prefix, layout.pp, prefix, layout.dp, prefix,
-        layout.ep, std::string(resolved.status().message())));
+    // The layout's message in the pool's flags (--tp -> --prefill-tp, ...).
+    const std::string why =
+        absl::StrReplaceAll(resolved.status().message(), {{"--gpus ", prefix + "-gpus "},
+                                                          {"--tp ", prefix + "-tp "},
+                                                          {"--pp ", prefix + "-pp "},
+                                                          {"--dp ", prefix + "-dp "},
+                                                          {"--ep ", prefix + "-ep "}});
+    return absl::InvalidArgumentError(
+        fmt::format("{} pool ({}-gpus {}, {}, {}-pp {}, {}-dp {}, {}-ep {}): {}", prefix.substr(2),
+                    prefix, layout.gpus,
+                    layout.tp > 0 ? fmt::format("{}-tp {}", prefix, layout.tp)
+                                  : fmt::format("{}-tp from the GPUs", prefix),
+                    prefix, layout.pp, prefix, layout.dp, prefix, layout.ep, why));
   }
   Pool resolved_pool;
   resolved_pool.workers = pool.workers > 0 ? pool.workers : 1;
