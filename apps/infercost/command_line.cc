@@ -95,6 +95,23 @@ std::optional<int> ParseCommandLine(const std::vector<std::string>& args, Comman
       "(the atlas, the calculator, compare, search)");
   AddServeFlags(*serve, line.serve_flags);
 
+  // An empty value is a mistake (an unset shell variable), never "use the default": CLI11 would
+  // take it as unset for some flags and as 0 for others.
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    const bool empty_after_equals =
+        arg.rfind("--", 0) == 0 && arg.find('=') != std::string::npos && arg.back() == '=';
+    if (arg.empty() || empty_after_equals) {
+      const std::string flag = empty_after_equals ? arg.substr(0, arg.find('='))
+                               : i > 1            ? args[i - 1]
+                                                  : std::string("(first argument)");
+      err << fmt::format(
+          "infercost: error: {}: an empty value; give one, or leave the flag out for its "
+          "default\nRun 'infercost --help' for usage.\n",
+          flag);
+      return kUsageError;
+    }
+  }
   std::vector<const char*> argv;
   argv.reserve(args.size());
   for (const std::string& arg : args) argv.push_back(arg.c_str());

@@ -80,6 +80,11 @@ grep -q "h100-odd.toml): plugin = \"nonexist\": no hardware plugin named 'nonexi
 # A NaN coverage (which CLI11's range check lets by) is refused, not written as coverage = nan.
 out=$(expect_status 2 "coverage nan" "$bin" calibrate --bands --coverage nan --data-dir "$data/validation")
 grep -q "is not a share in \[0.5, 0.99\]" <<<"$out" || fail "coverage nan: $out"
+# An empty value (an unset shell variable) is an error naming the flag, never a silent default.
+out=$(expect_status 2 "empty value" "$bin" report --mfu "")
+grep -q -- "--mfu: an empty value" <<<"$out" || fail "empty value: $out"
+out=$(expect_status 2 "empty value after =" "$bin" report --gpus=)
+grep -q -- "--gpus: an empty value" <<<"$out" || fail "empty value after =: $out"
 expect_status 2 "zero tokens" "$bin" report --input-tokens 0 >/dev/null
 expect_status 2 "negative concurrency" "$bin" report --concurrency -3 >/dev/null
 expect_status 2 "overflow context" "$bin" report --input-tokens 99999999999 >/dev/null
