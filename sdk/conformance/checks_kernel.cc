@@ -408,7 +408,8 @@ CheckResult DecodeBreaksTrue(const std::string& path) {
   const ic_kernel_device device = ReferenceKernelDevice();
   const auto declare = [&](const ic_stage& stage, std::vector<ic_context_stairs>& stairs,
                            ErrorInfo& error) {
-    return f.kernel.DecodeBreaks(f.shape, stage, device, 1, kLastCheckedContext + 1, stairs, error);
+    return f.kernel.DecodeBreaks(f.shape, stage, device, 1, kFarthestCheckedContext + 1, stairs,
+                                 error);
   };
   const auto rewritten = [&](const ic_stage& stage, int64_t context, Problems& problems) {
     return DecodeTraffic(f.kernel, f.shape, stage, context, true, problems);

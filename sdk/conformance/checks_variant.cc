@@ -669,7 +669,7 @@ CheckResult DecodeBreaksTrue(const std::string& path) {
   for (const auto& [what, shape] : shapes) {
     const auto declare = [&](const ic_stage& stage, std::vector<ic_context_stairs>& stairs,
                              ErrorInfo& error) {
-      return f.variant.DecodeBreaks(shape, stage, 1, kLastCheckedContext + 1, stairs, error);
+      return f.variant.DecodeBreaks(shape, stage, 1, kFarthestCheckedContext + 1, stairs, error);
     };
     // Every numeric field of every record.
     const auto numbers = [&](ic_stage stage, int64_t context, Problems& problems) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <utility>
 
 #include "fixtures.h"
@@ -98,6 +99,85 @@ void CheckDeclaredBreaks(const std::string& steps, const std::vector<ic_context_
   }
 }
 
+// Beyond kLastCheckedContext: in each doubling [2^e, 2^(e+1)] of the context up to
+// kFarthestCheckedContext, the stretch from its start to the first declared break must be affine
+// (checked at its ends and middle: a bend anywhere in it moves the middle off the line), and the
+// first break of each staircase there must jump as its breaks before did (`jumps`: the last
+// jump seen per staircase, from the dense check or an earlier doubling; empty when none).
+void CheckFarBreaks(const std::string& steps, const std::vector<ic_context_stairs>& stairs,
+                    const std::function<std::vector<double>(int64_t)>& values,
+                    const std::function<std::vector<double>(int64_t)>& input, Problems& problems,
+                    int& declared) {
+  // The first declared break at or after `from` (of any staircase; kFarthest + 2 when none), and
+  // which staircases have a break exactly there.
+  const auto next_break = [&](int64_t from) {
+    int64_t best = kFarthestCheckedContext + 2;
+    for (const ic_context_stairs& st : stairs) {
+      if (st.period < 1 || st.count < 1) continue;
+      const int64_t last = st.first + (st.count - 1) * st.period;
+      if (last < from) continue;
+      const int64_t i = from <= st.first ? 0 : (from - st.first + st.period - 1) / st.period;
+      best = std::min(best, st.first + i * st.period);
+    }
+    return best;
+  };
+  const auto is_break = [&](int64_t c) { return next_break(c) == c; };
+  // Whether f is affine over a, b, c; nullopt where a call failed (a plugin may refuse contexts
+  // that long: not a bend).
+  const auto affine = [&](int64_t a, int64_t b, int64_t c, const auto& f) -> std::optional<bool> {
+    const std::vector<double> at_a = f(a), at_b = f(b), at_c = f(c);
+    if (at_a.empty() || at_b.empty() || at_c.empty()) return std::nullopt;
+    return EqualSteps(at_a, at_b, at_c);
+  };
+  for (int64_t lo = kLastCheckedContext; lo < kFarthestCheckedContext; lo *= 2) {
+    const int64_t hi = 2 * lo;
+    // The stretch [lo, end]: up to the first break after lo (or the doubling's end).
+    const int64_t end = std::min(hi, next_break(lo + 1) - 1);
+    if (is_break(lo) || end - lo < 2) continue;
+    const int64_t half = (end - lo) / 2;
+    const int64_t a = lo, m = lo + half, b = lo + 2 * half;
+    if (!input || affine(a, m, b, input).value_or(false)) {
+      if (affine(a, m, b, values).value_or(true)) continue;
+      problems.Add(Cat(steps, ": the numbers bend between contexts ", a, " and ", b,
+                       " where no break is declared"));
+      return;
+    }
+  }
+  // Each staircase's breaks beyond: the first in each doubling jumps as the one before it.
+  for (size_t s = 0; s < stairs.size(); ++s) {
+    const ic_context_stairs& st = stairs[s];
+    if (st.period < 1 || st.count < 1) continue;
+    std::vector<double> previous;
+    int64_t previous_at = 0;
+    for (int64_t lo = kLastCheckedContext / 2; lo < kFarthestCheckedContext; lo *= 2) {
+      const int64_t i = lo <= st.first ? 0 : (lo - st.first + st.period - 1) / st.period;
+      if (i >= st.count) break;
+      const int64_t x = st.first + i * st.period;
+      if (x >= 2 * lo || x < 3 || x == previous_at) continue;
+      if (is_break(x - 1) || is_break(x - 2)) continue;
+      if (input && !affine(x - 2, x - 1, x, input).value_or(false)) continue;
+      const std::vector<double> at = values(x), one = values(x - 1), two = values(x - 2);
+      if (at.empty() || at.size() != one.size() || at.size() != two.size()) continue;
+      std::vector<double> jump(at.size());
+      for (size_t k = 0; k < jump.size(); ++k) jump[k] = at[k] - 2 * one[k] + two[k];
+      if (!previous.empty() && previous.size() == jump.size()) {
+        for (size_t k = 0; k < jump.size(); ++k) {
+          const double scale = std::max({std::fabs(at[k]), std::fabs(previous[k]), 1.0});
+          if (std::fabs(jump[k] - previous[k]) > 1e-9 * scale) {
+            problems.Add(Cat(steps, ": staircase ", s, " jumps by ", Num(jump[k]), " at context ",
+                             x, " but by ", Num(previous[k]), " at context ", previous_at,
+                             " (value ", k, ")"));
+            return;
+          }
+        }
+      }
+      previous = std::move(jump);
+      previous_at = x;
+      if (x > kLastCheckedContext + 1) ++declared;
+    }
+  }
+}
+
 }  // namespace
 
 CheckResult CheckDecodeBreaks(const std::string& what, bool accepts_tp2,
@@ -130,14 +210,25 @@ CheckResult CheckDecodeBreaks(const std::string& what, bool accepts_tp2,
       return [&, f](int64_t context) { return f(base, context, problems); };
     };
     CheckDeclaredBreaks(steps, stairs, at(numbers), at(input), problems, declared);
+    // (far contexts a plugin refuses are skipped, not reported)
+    const auto far = [&](const StepNumbers& f) -> std::function<std::vector<double>(int64_t)> {
+      if (!f) return nullptr;
+      return [&, f](int64_t context) {
+        Problems refused;
+        std::vector<double> v = f(base, context, refused);
+        return refused.empty() ? v : std::vector<double>{};
+      };
+    };
+    CheckFarBreaks(steps, stairs, far(numbers), far(input), problems, declared);
   }
   problems.FailIfAny(Cat("decode_breaks does not describe the ", what, ": "));
   if (stages == 0) {
     return {Status::kSkip, "decode_breaks returns IC_BREAKS_UNKNOWN for every decode stage", {}};
   }
   return {Status::kPass,
-          Cat(stages, " decode stages, contexts 1..", kLastCheckedContext, ": the ", what,
-              " affine between the ", declared,
+          Cat(stages, " decode stages, contexts 1..", kLastCheckedContext,
+              " one by one and a few in each doubling up to ", kFarthestCheckedContext, ": the ",
+              what, " affine between the ", declared,
               " declared breaks, and each staircase's breaks jump alike"),
           {}};
 }

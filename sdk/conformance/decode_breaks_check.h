@@ -15,8 +15,11 @@
 
 namespace infercost::conformance {
 
-// The contexts checked: 1 .. kLastCheckedContext + 1 (ask the plugin for this range).
+// The contexts checked one by one: 1 .. kLastCheckedContext + 1; beyond, up to
+// kFarthestCheckedContext + 1, a few in each doubling of the context (ask the plugin for
+// 1 .. kFarthestCheckedContext + 1).
 inline constexpr int64_t kLastCheckedContext = 4096;
+inline constexpr int64_t kFarthestCheckedContext = int64_t{1} << 20;
 // The staircases a check offers room for.
 inline constexpr uint64_t kOfferedStaircases = 64;
 
@@ -31,7 +34,9 @@ using StepNumbers =
 
 // invariants.decode_breaks for decode steps of batch 1, 16 (tp 1) and 1, 3 (tp 2, when
 // `accepts_tp2`): at every context 2 .. kLastCheckedContext the plugin's `numbers` must be
-// affine wherever no break is declared and every break of one staircase must jump alike.
+// affine wherever no break is declared and every break of one staircase must jump alike; beyond
+// (each doubling up to kFarthestCheckedContext), the first stretch without a declared break must
+// be affine end to end and the first break of each staircase jump as its earlier ones.
 // `input`, when given, is what the plugin was handed (a kernel's input records): where it is not
 // affine the plugin's numbers need not be either. `what` names the numbers in the messages.
 CheckResult CheckDecodeBreaks(const std::string& what, bool accepts_tp2,

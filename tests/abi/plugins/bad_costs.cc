@@ -13,6 +13,8 @@
 //   has)
 //   COSTS_HIDDEN_PAGES        reads its cache in pages of 16 tokens (ceil(C / 16) x 16 x 100 B,
 //                             a staircase) and declares (ABI 1.4) no decode break
+//   COSTS_HIDDEN_FAR_WINDOW   reads min(C, 6000) tokens (a window filling at 6,000, beyond the
+//                             conformance kit's one-by-one contexts) and declares no decode break
 // Each first emits a good q_proj, so the failure is not simply "the first record".
 #include <algorithm>
 #include <cmath>
@@ -31,7 +33,8 @@ using infercost::sdk::MakePhaseCost;
 class BadCosts final : public infercost::sdk::AttentionVariant {
  public:
   static constexpr bool kThreadSafe = true;  // no member state
-#if defined(COSTS_TOPK_BEYOND_CONTEXT) || defined(COSTS_TOPK_REGROWS) || defined(COSTS_HIDDEN_PAGES)
+#if defined(COSTS_TOPK_BEYOND_CONTEXT) || defined(COSTS_TOPK_REGROWS) || \
+    defined(COSTS_HIDDEN_PAGES) || defined(COSTS_HIDDEN_FAR_WINDOW)
   static constexpr double kBytesPerToken = 100;
   static constexpr double kTopK = 64;
 #else
@@ -86,6 +89,11 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
     scores.kv_read_bytes = static_cast<double>(stage.batch) * pages * 16 * kBytesPerToken;
     sink.Emit(scores);
+#elif defined(COSTS_HIDDEN_FAR_WINDOW)
+    const double window = std::min<double>(static_cast<double>(stage.context_tokens), 6000);
+    ic_phase_cost scores = MakePhaseCost(IC_PHASE_QK_SCORES);
+    scores.kv_read_bytes = static_cast<double>(stage.batch) * window * kBytesPerToken;
+    sink.Emit(scores);
 #elif defined(COSTS_TOO_MANY_COPIES)
     ic_phase_cost k_proj = MakePhaseCost(IC_PHASE_K_PROJ);
     k_proj.weight_copies = static_cast<double>(stage.tensor_parallel + 1);
@@ -97,14 +105,14 @@ class BadCosts final : public infercost::sdk::AttentionVariant {
     sink.Emit(k_proj);
 #else
 #error \
-    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES, COSTS_UNDECLARED_REPLICA, COSTS_HIDDEN_PAGES"
+    "define one of COSTS_NAN, COSTS_NEGATIVE, COSTS_IGNORES_SINK_ERROR, COSTS_FOREIGN_PHASE, COSTS_GROWING_STATE, COSTS_TOPK_BEYOND_CONTEXT, COSTS_TOPK_REGROWS, COSTS_TOO_MANY_COPIES, COSTS_UNDECLARED_REPLICA, COSTS_HIDDEN_PAGES, COSTS_HIDDEN_FAR_WINDOW"
 #endif
   }
 
-#if defined(COSTS_HIDDEN_PAGES)
+#if defined(COSTS_HIDDEN_PAGES) || defined(COSTS_HIDDEN_FAR_WINDOW)
   int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, int64_t, int64_t,
                        ic_context_stairs*, uint64_t) override {
-    return 0;  // "affine throughout": not true (a page every 16 tokens)
+    return 0;  // "affine throughout": not true (a page every 16 tokens; a window at 6,000)
   }
 #endif
 #if defined(COSTS_GROWING_STATE)
