@@ -159,6 +159,7 @@ json SummaryJson(const Estimate& e) {
     const ServingState& v = *s.serving;
     j["serving"] = {{"requests_per_s", v.requests_per_s},
                     {"overloaded", v.overloaded},
+                    {"open_loop_requests", v.open_loop_requests},
                     {"decode_batch", v.decode_batch},
                     {"prefill_tokens_per_step", v.prefill_tokens_per_step},
                     {"mixed_step_fraction", v.mixed_step_fraction},
@@ -171,6 +172,7 @@ json SummaryJson(const Estimate& e) {
     const DisaggState& d = *s.disagg;
     j["disagg"] = {{"requests_per_s", d.requests_per_s},
                    {"overloaded", d.overloaded},
+                   {"open_loop_requests", d.open_loop_requests},
                    {"ttft_from_start_s", d.ttft_from_start_s},
                    {"prefill_wait_s", d.prefill_wait_s},
                    {"prefill_step_s", d.prefill_step_s},
