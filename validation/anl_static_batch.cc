@@ -3,10 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <tuple>
 #include <utility>
 
@@ -111,11 +109,9 @@ absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& te
 }
 
 absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
-  std::ostringstream text;
-  text << file.rdbuf();
-  return ParseAnlStaticBatchCsv(text.str(), path);
+  absl::StatusOr<std::string> text = ReadCsvText(path);
+  if (!text.ok()) return text.status();
+  return ParseAnlStaticBatchCsv(*text, path);
 }
 
 std::string AnlHardwarePreset(const std::string& hardware) {

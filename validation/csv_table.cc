@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -83,12 +84,22 @@ absl::StatusOr<CsvTable> ParseCsvTable(const std::string& text, const std::strin
   return table;
 }
 
-absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header) {
+absl::StatusOr<std::string> ReadCsvText(const std::string& path) {
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: a directory, not a CSV file; give the file's path", path));
+  }
   std::ifstream file(path, std::ios::binary);
   if (!file) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
   std::ostringstream text;
   text << file.rdbuf();
-  return ParseCsvTable(text.str(), path, has_header);
+  return text.str();
+}
+
+absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header) {
+  ASSIGN_OR_RETURN(const std::string text, ReadCsvText(path));
+  return ParseCsvTable(text, path, has_header);
 }
 
 absl::StatusOr<double> CsvNumber(const CsvRow& row, int column, const std::string& what) {

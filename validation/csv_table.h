@@ -35,6 +35,8 @@ struct CsvTable {
 absl::StatusOr<CsvTable> ParseCsvTable(const std::string& text, const std::string& name,
                                        bool has_header);
 absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header);
+// The text of the file at `path` (an error naming it when it is a directory or cannot be read).
+absl::StatusOr<std::string> ReadCsvText(const std::string& path);
 
 // Field parsers whose errors name the row and the column.
 absl::StatusOr<double> CsvNumber(const CsvRow& row, int column, const std::string& what);

@@ -187,15 +187,20 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
   }
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  for (const auto& [flag, name, registry_has] :
+  const registry::Presets& known = **presets;
+  for (const auto& [flag, name, registry_has, names] :
        {std::tuple{"--engine", flags.engine,
-                   flags.engine.empty() || (*presets)->engines.FindOrNull(flags.engine)},
+                   flags.engine.empty() || known.engines.FindOrNull(flags.engine),
+                   known.engines.Names()},
         std::tuple{"--model", flags.model,
-                   flags.model.empty() || (*presets)->models.FindOrNull(flags.model)},
+                   flags.model.empty() || known.models.FindOrNull(flags.model),
+                   known.models.Names()},
         std::tuple{"--hardware", flags.hardware,
-                   flags.hardware.empty() || (*presets)->hardware.FindOrNull(flags.hardware)}}) {
+                   flags.hardware.empty() || known.hardware.FindOrNull(flags.hardware),
+                   known.hardware.Names()}}) {
     if (!registry_has) {
-      return ReportError(absl::NotFoundError(fmt::format("{} {}: no such preset", flag, name)));
+      return ReportError(absl::NotFoundError(fmt::format("{} {}: no such preset; allowed: {}", flag,
+                                                         name, absl::StrJoin(names, ", "))));
     }
   }
   absl::StatusOr<std::vector<validation::AnlRow>> rows = validation::ReadAnlStaticBatchCsv(data);

@@ -77,6 +77,10 @@ grep -q "vllm-odd.toml): reference_hardware = \"nope\" names no hardware preset"
 sed 's/^plugin = .*/plugin = "nonexist"/; s/^name = "h100-sxm"/name = "h100-odd"/' "$presets/hardware/h100-sxm.toml" >"$TMPDIR_CLI/odd/hardware/h100-odd.toml"
 out=$(expect_status 2 "hardware names an unloaded plugin" "$bin" --presets-dir "$TMPDIR_CLI/odd" report --hardware h100-odd)
 grep -q "h100-odd.toml): plugin = \"nonexist\": no hardware plugin named 'nonexist'" <<<"$out" || fail "hardware names an unloaded plugin: $out"
+out=$(expect_status 2 "validate unknown engine" "$bin" validate --engine foo --data "$data/validation/anl_static_batch.csv")
+grep -q "no such preset; allowed: deepspeed-mii" <<<"$out" || fail "validate unknown engine lists the engines: $out"
+out=$(expect_status 2 "validate a directory" "$bin" validate --data "$data/validation")
+grep -q "a directory, not a CSV file" <<<"$out" || fail "validate a directory: $out"
 # A NaN coverage (which CLI11's range check lets by) is refused, not written as coverage = nan.
 out=$(expect_status 2 "coverage nan" "$bin" calibrate --bands --coverage nan --data-dir "$data/validation")
 grep -q "is not a share in \[0.5, 0.99\]" <<<"$out" || fail "coverage nan: $out"
