@@ -168,9 +168,14 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       open_loop ? requests - clients : 2 * clients;
   // (Open loop: every request may run alone, one after another, at a low rate.)
   const int64_t per_step = std::max<int64_t>(1, std::min(open_loop ? capacity : clients, capacity));
-  const int64_t wanted_steps = open_loop ? requests * (osl + 8) : 6 * (osl + 8);
-  // (A batch of more than 100,000 running sequences gets fewer than 2,000 steps: a run that
-  // completes nothing in them is an error, not minutes of simulation.)
+  // (Closed loop: three cycles of every client, each as many waves of decode steps as memory
+  // splits the clients into, plus their prompts' chunks, twice over for slack.)
+  const int64_t waves = (clients + capacity - 1) / capacity;
+  const int64_t prompt_steps = (clients * isl + budget - 1) / budget;
+  const int64_t wanted_steps =
+      open_loop ? requests * (osl + 8) : 6 * (waves * (osl + 8) + prompt_steps);
+  // (At most kMostSequenceSteps sequences touched: 100,000 running get 2,000 steps, and a run
+  // that completes nothing in its steps is an error, not minutes of simulation.)
   const int64_t max_steps = std::min(std::max<int64_t>(20'000, wanted_steps),
                                      std::max<int64_t>(1, kMostSequenceSteps / per_step));
 
