@@ -112,7 +112,17 @@ absl::Status AppendJson(const std::string& key, const json& value,
 absl::StatusOr<std::vector<std::string>> ApiArgs(const ApiParams& query, const std::string& body,
                                                  const std::set<std::string>& switches) {
   std::vector<std::string> args;
-  for (const auto& [key, value] : query) RETURN_IF_ERROR(Append(key, value, switches, args));
+  // A parameter given twice is a mistake to name, not a last-one-wins (the command line refuses
+  // it too); only an option that accumulates may repeat.
+  std::set<std::string> seen;
+  for (const auto& [key, value] : query) {
+    const std::string flag = absl::StrReplaceAll(key, {{"_", "-"}});
+    if (flag != "variant-option" && !seen.insert(flag).second) {
+      return absl::InvalidArgumentError(
+          fmt::format("parameter '{}' is given twice; give it once", key));
+    }
+    RETURN_IF_ERROR(Append(key, value, switches, args));
+  }
   if (absl::StripAsciiWhitespace(body).empty()) return args;
   const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) {

@@ -26,6 +26,19 @@ TEST(ApiArgsTest, QueryBecomesFlagsInOrder) {
               ElementsAre("--model", "llama-3-8b", "--input-tokens", "2000", "--a.gpus", "4"));
 }
 
+// A parameter given twice is refused (it once silently took the last); an option that
+// accumulates may repeat.
+TEST(ApiArgsTest, RefusesAParameterGivenTwice) {
+  absl::StatusOr<std::vector<std::string>> args =
+      ApiArgs({{"gpus", "1"}, {"model", "llama-3-8b"}, {"gpus", "2"}}, "", kSwitches);
+  ASSERT_FALSE(args.ok());
+  EXPECT_THAT(args.status().message(), HasSubstr("parameter 'gpus' is given twice"));
+  EXPECT_FALSE(ApiArgs({{"input_tokens", "1"}, {"input-tokens", "2"}}, "", kSwitches).ok());
+  args = ApiArgs({{"variant-option", "a=1"}, {"variant_option", "b=2"}}, "", kSwitches);
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_THAT(*args, ElementsAre("--variant-option", "a=1", "--variant-option", "b=2"));
+}
+
 TEST(ApiArgsTest, JsonBodyBecomesTheSameFlags) {
   absl::StatusOr<std::vector<std::string>> args = ApiArgs(
       {}, R"({"gpus": 4, "mfu": 0.5, "variant-option": ["a=1", "b=2"], "b": {"hardware": "b200"}})",
