@@ -169,10 +169,8 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                                     : "what memory holds"))
         ->check(at_least_one);
   }
-  command
-      .add_option("--attention-kernel", request.attention_kernel,
-                  "Attention kernel plugin (naive, flash, ...)")
-      ->capture_default_str();
+  AddAttentionPluginFlags(command, request.attention_variant, request.variant_options,
+                          request.attention_kernel);
   command.add_option("--tp", request.tp, "Tensor-parallel GPUs (default: GPUs / (pp x dp))");
   command.add_option("--pp", request.pp, "Pipeline-parallel stages")->capture_default_str();
   command
@@ -185,9 +183,6 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       .add_option("--moe-imbalance", request.moe_imbalance,
                   "Busiest GPU's routed tokens over the mean (>= 1)")
       ->capture_default_str();
-  command.add_option("--variant-option", request.variant_options,
-                     "An option for the attention-variant plugin, KEY=VALUE (repeatable); "
-                     "overrides the model's [variant] table");
   command.add_option("--mla-form", request.mla_form,
                      "Shorthand for --variant-option mla_form=FORM (MLA: default, decompress, "
                      "absorbed)");
@@ -197,7 +192,16 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                      "Override the engine's fraction of peak HBM bandwidth (0..1]");
   command.add_flag("--allow-beyond-context", request.allow_beyond_context,
                    "Evaluate a context longer than the model's maximum (with a warning)");
-  command.add_option("--attention-variant", request.attention_variant,
+}
+
+void AddAttentionPluginFlags(CLI::App& command, std::string& variant,
+                             std::vector<std::string>& variant_options, std::string& kernel) {
+  command.add_option("--attention-kernel", kernel, "Attention kernel plugin (naive, flash, ...)")
+      ->capture_default_str();
+  command.add_option("--variant-option", variant_options,
+                     "An option for the attention-variant plugin, KEY=VALUE (repeatable); "
+                     "overrides the model's [variant] table");
+  command.add_option("--attention-variant", variant,
                      "Override the model's attention-variant plugin (any loaded one; see "
                      "`infercost plugins`)");
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "apps/infercost/session.h"
@@ -17,6 +18,10 @@
 
 namespace infercost::cli {
 
+// --attention-kernel, --variant-option and --attention-variant into the given fields (report's,
+// and every candidate's of a search).
+void AddAttentionPluginFlags(CLI::App& command, std::string& variant,
+                             std::vector<std::string>& variant_options, std::string& kernel);
 // Adds the scenario flags to `command`, writing into `request`.
 void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
 // The validated scenario of `request`: `--model` may name a model file (loaded here), devices of

@@ -253,12 +253,8 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
                      "replace --input-tokens / --output-tokens");
   command.add_flag("--allow-beyond-context", flags.allow_beyond_context,
                    "Evaluate lengths beyond the model's trained context (flagged)");
-  command.add_option("--attention-variant", flags.attention_variant,
-                     "Override the model's attention-variant plugin in every candidate");
-  command.add_option("--variant-option", flags.variant_options,
-                     "An option for the attention-variant plugin, KEY=VALUE (repeatable)");
-  command.add_option("--attention-kernel", flags.attention_kernel,
-                     "Attention kernel plugin of every candidate (default: flash)");
+  AddAttentionPluginFlags(command, flags.attention_variant, flags.variant_options,
+                          flags.attention_kernel);
   command.add_option("--concurrency", flags.concurrency, "Clients (sequences) served at once")
       ->capture_default_str();
   command.add_option("--request-rate", flags.request_rate,
@@ -334,8 +330,7 @@ std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& f
                     r.allow_beyond_context = flags.allow_beyond_context;
                     r.attention_variant = flags.attention_variant;
                     r.variant_options = flags.variant_options;
-                    if (!flags.attention_kernel.empty())
-                      r.attention_kernel = flags.attention_kernel;
+                    r.attention_kernel = flags.attention_kernel;
                     r.concurrency = flags.concurrency;
                     r.request_rate = mode == "static" ? 0 : flags.request_rate;
                     out.push_back(std::move(r));

@@ -29,8 +29,8 @@ struct SearchFlags {
   int64_t input_tokens = 500, output_tokens = 500;
   std::string workload;  // CSV of request lengths (input_tokens, output_tokens columns)
   bool allow_beyond_context = false;  // lengths beyond the model's trained context
-  // The attention plugins and options of every candidate (empty: the model's own, flash).
-  std::string attention_variant, attention_kernel;
+  // The attention plugins and options of every candidate (variant: empty for the model's own).
+  std::string attention_variant, attention_kernel = "flash";
   std::vector<std::string> variant_options;
   int64_t concurrency = 1;
   double request_rate = 0;
