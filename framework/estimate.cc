@@ -53,18 +53,12 @@ std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
   return notes;
 }
 
-// The hardware plugin that times `device`; where it is not loaded, the message names the
-// preset's file and key.
+// The hardware plugin that times `device` (a message naming its preset where it is not loaded).
 absl::StatusOr<std::shared_ptr<const LoadedPlugin>> FindHardwarePlugin(
     const PluginSet& plugins, const registry::Hardware& device) {
-  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> found =
-      plugins.Find(IC_PLUGIN_KIND_HARDWARE, device.plugin);
-  if (found.ok()) return found;
-  return absl::Status(found.status().code(),
-                      fmt::format("hardware '{}' ({}): plugin = \"{}\": {}; load the plugin "
-                                  "(--plugin-dir) or name a loaded one",
-                                  device.name, device.source, device.plugin,
-                                  std::string(found.status().message())));
+  return plugins.Find(IC_PLUGIN_KIND_HARDWARE, device.plugin, [&device] {
+    return fmt::format("hardware '{}' ({}): plugin", device.name, device.source);
+  });
 }
 
 // --request-rate: how the arrivals were drawn, and whether the server keeps up with them.

@@ -51,7 +51,11 @@ absl::StatusOr<std::pair<framework::Scenario, framework::HardwarePlugin>> MakeTi
   request.activations = "fp16";
   request.kv = "fp16";
   ASSIGN_OR_RETURN(framework::Scenario scenario, MakeScenario(request, presets));
-  ASSIGN_OR_RETURN(auto plugin, plugins.Find(IC_PLUGIN_KIND_HARDWARE, scenario.hardware.plugin));
+  ASSIGN_OR_RETURN(auto plugin,
+                   plugins.Find(IC_PLUGIN_KIND_HARDWARE, scenario.hardware.plugin, [&scenario] {
+                     return fmt::format("hardware '{}' ({}): plugin", scenario.hardware.name,
+                                        scenario.hardware.source);
+                   }));
   return std::pair<framework::Scenario, framework::HardwarePlugin>(
       std::move(scenario), framework::HardwarePlugin(std::move(plugin)));
 }

@@ -134,30 +134,25 @@ absl::StatusOr<Pipeline> Pipeline::Create(const Scenario& scenario, const Plugin
   const registry::Model& model = scenario.model;
   // The model's variant (or --attention-variant's), then each plugin layer_variants names.
   std::vector<AttentionLayers::VariantInput> variants;
-  // A variant the model preset names: the message names the preset's file and key.
-  const auto find_variant =
-      [&](const std::string& name,
-          const std::string& key) -> absl::StatusOr<std::shared_ptr<const LoadedPlugin>> {
-    absl::StatusOr<std::shared_ptr<const LoadedPlugin>> found =
-        plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, name);
-    if (found.ok() || key.empty()) return found;
-    return absl::Status(
-        found.status().code(),
-        fmt::format("model '{}' ({}): {} = \"{}\": {}; load the plugin "
-                    "(--plugin-dir) or name a loaded one",
-                    model.name, model.source, key, name, std::string(found.status().message())));
+  // A variant the model preset names: a missing one's message names the preset's file and key.
+  const auto in_model = [&](std::string key) {
+    return
+        [&model, key] { return fmt::format("model '{}' ({}): {}", model.name, model.source, key); };
   };
-  const bool from_model = scenario.attention_variant == model.attention_variant;
-  ASSIGN_OR_RETURN(auto main_plugin,
-                   find_variant(scenario.attention_variant,
-                                from_model ? std::string("attention_variant") : std::string()));
+  ASSIGN_OR_RETURN(
+      auto main_plugin,
+      scenario.attention_variant == model.attention_variant
+          ? plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, scenario.attention_variant,
+                         in_model("attention_variant"))
+          : plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, scenario.attention_variant));
   variants.push_back({scenario.attention_variant, AttentionVariantPlugin(std::move(main_plugin)),
                       model.variant_options});
   for (const auto& [kind, name] : model.layer_variants) {
     const bool seen = std::any_of(variants.begin(), variants.end(),
                                   [&](const auto& v) { return v.name == name; });
     if (seen) continue;
-    ASSIGN_OR_RETURN(auto plugin, find_variant(name, fmt::format("layer_variants.{}", kind)));
+    ASSIGN_OR_RETURN(auto plugin, plugins.Find(IC_PLUGIN_KIND_ATTENTION_VARIANT, name,
+                                               in_model("layer_variants." + kind)));
     std::vector<registry::VariantOption> options;
     if (auto it = model.layer_variant_options.find(name); it != model.layer_variant_options.end()) {
       options = it->second;

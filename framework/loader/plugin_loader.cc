@@ -313,6 +313,16 @@ absl::StatusOr<std::shared_ptr<const LoadedPlugin>> PluginSet::Find(ic_plugin_ki
   return absl::NotFoundError(message);
 }
 
+absl::StatusOr<std::shared_ptr<const LoadedPlugin>> PluginSet::Find(
+    ic_plugin_kind kind, std::string_view name, absl::FunctionRef<std::string()> named_by) const {
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> found = Find(kind, name);
+  if (found.ok()) return found;
+  return absl::Status(found.status().code(),
+                      fmt::format("{} = \"{}\": {}; load the plugin (--plugin-dir) or name a "
+                                  "loaded one",
+                                  named_by(), name, std::string(found.status().message())));
+}
+
 std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options) {
   registry::SearchPath path;
   path.explicit_dirs = options.plugin_dirs;

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "framework/loader/loaded_plugin.h"
 #include "framework/loader/plugin_manifest.h"
@@ -71,6 +72,11 @@ struct PluginSet {
   // The loaded plugin of `kind` named `name`; NotFound lists the loaded ones of that kind.
   absl::StatusOr<std::shared_ptr<const LoadedPlugin>> Find(ic_plugin_kind kind,
                                                            std::string_view name) const;
+  // The same for a name a preset gives: where it is not loaded, `named_by()` (e.g. "model 'x'
+  // (file.toml): attention_variant", formatted only then) opens the message, which ends with
+  // the fix.
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> Find(
+      ic_plugin_kind kind, std::string_view name, absl::FunctionRef<std::string()> named_by) const;
 };
 
 std::vector<std::string> PluginSearchDirs(const PluginLoaderOptions& options);

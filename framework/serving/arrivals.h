@@ -6,6 +6,7 @@
 #ifndef INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
 #define INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -22,6 +23,27 @@ inline constexpr int64_t kMostOpenLoopRequests = 40'000;
 // the server: the measured three quarters at least ten times those in it at once (Little: rate x
 // seconds), else the measured window is the server filling up, not its steady state.
 int64_t OpenLoopRequestsWanted(double rate, double seconds);
+
+// An open-loop simulation: `run(n)` (an absl::StatusOr of a state with ttft_s, tpot_s and
+// overloaded) with n = kOpenLoopRequests arrivals, then again with as many as
+// OpenLoopRequestsWanted asks for the time a request spent in the server, until the run had
+// enough, was overloaded, or reached kMostOpenLoopRequests.
+template <typename Run>
+auto RunOpenLoop(double rate, int64_t output_tokens, const Run& run) -> decltype(run(int64_t{})) {
+  int64_t requests = kOpenLoopRequests;
+  for (;;) {
+    auto state = run(requests);
+    if (!state.ok()) return state;
+    const double in_server =
+        state->ttft_s +
+        static_cast<double>(std::max<int64_t>(output_tokens - 1, 0)) * state->tpot_s;
+    const int64_t wanted = OpenLoopRequestsWanted(rate, in_server);
+    if (state->overloaded || requests >= wanted || requests >= kMostOpenLoopRequests) {
+      return state;
+    }
+    requests = std::min(kMostOpenLoopRequests, wanted);
+  }
+}
 
 // `count` arrival times (seconds, from 0, increasing) with exponential gaps of mean 1 / rate.
 std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed = 20261201);

@@ -356,17 +356,10 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
         "disagg simulation: each pool needs at least one worker taking at least one sequence");
   }
   if (!(s.request_rate > 0)) return SimulateDisaggRun(prefill, decode, s, kv_transfer_s, 0);
-  // Open loop: as many arrivals as the serving model takes (serving_model.cc, SimulateServing).
-  int64_t requests = kOpenLoopRequests;
-  for (;;) {
-    ASSIGN_OR_RETURN(DisaggState st,
-                     SimulateDisaggRun(prefill, decode, s, kv_transfer_s, requests));
-    const int64_t wanted = OpenLoopRequestsWanted(
-        s.request_rate,
-        st.ttft_s + static_cast<double>(std::max<int64_t>(s.output_tokens - 1, 0)) * st.tpot_s);
-    if (st.overloaded || requests >= wanted || requests >= kMostOpenLoopRequests) return st;
-    requests = std::min(kMostOpenLoopRequests, wanted);
-  }
+  // Open loop: as many arrivals as make the measured window the steady state (arrivals.h).
+  return RunOpenLoop(s.request_rate, s.output_tokens, [&](int64_t requests) {
+    return SimulateDisaggRun(prefill, decode, s, kv_transfer_s, requests);
+  });
 }
 
 }  // namespace infercost::framework

@@ -368,18 +368,10 @@ absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const Ste
                                              const Scenario& s, int64_t max_running) {
   StepParts parts(pipeline, timer, s);
   if (!(s.request_rate > 0)) return SimulateRun(parts, s, max_running, 0);
-  // Open loop: enough arrivals that the measured window is the server's steady state
-  // (OpenLoopRequestsWanted), as far as kMostOpenLoopRequests go.
-  const double rate = s.request_rate / static_cast<double>(s.layout.data);
-  int64_t requests = kOpenLoopRequests;
-  for (;;) {
-    ASSIGN_OR_RETURN(ServingState st, SimulateRun(parts, s, max_running, requests));
-    const int64_t wanted = OpenLoopRequestsWanted(
-        rate,
-        st.ttft_s + static_cast<double>(std::max<int64_t>(s.output_tokens - 1, 0)) * st.tpot_s);
-    if (st.overloaded || requests >= wanted || requests >= kMostOpenLoopRequests) return st;
-    requests = std::min(kMostOpenLoopRequests, wanted);
-  }
+  // Open loop: enough arrivals that the measured window is the server's steady state.
+  return RunOpenLoop(
+      s.request_rate / static_cast<double>(s.layout.data), s.output_tokens,
+      [&](int64_t requests) { return SimulateRun(parts, s, max_running, requests); });
 }
 
 }  // namespace infercost::framework

@@ -102,14 +102,13 @@ void CheckDeclaredBreaks(const std::string& steps, const std::vector<ic_context_
 // Beyond kLastCheckedContext: in each doubling [2^e, 2^(e+1)] of the context up to
 // kFarthestCheckedContext, the stretch from its start to the first declared break must be affine
 // (checked at its ends and middle: a bend anywhere in it moves the middle off the line), and the
-// first break of each staircase there must jump as its breaks before did (`jumps`: the last
-// jump seen per staircase, from the dense check or an earlier doubling; empty when none).
+// first break of each staircase in each doubling (from 2,048 on) must jump as its first break in
+// the doubling before.
 void CheckFarBreaks(const std::string& steps, const std::vector<ic_context_stairs>& stairs,
                     const std::function<std::vector<double>(int64_t)>& values,
                     const std::function<std::vector<double>(int64_t)>& input, Problems& problems,
                     int& declared) {
-  // The first declared break at or after `from` (of any staircase; kFarthest + 2 when none), and
-  // which staircases have a break exactly there.
+  // The first declared break at or after `from` (of any staircase; kFarthest + 2 when none).
   const auto next_break = [&](int64_t from) {
     int64_t best = kFarthestCheckedContext + 2;
     for (const ic_context_stairs& st : stairs) {
