@@ -47,6 +47,9 @@ struct Hardware {
 };
 
 absl::StatusOr<Hardware> LoadHardwarePreset(const std::string& path);
+// Whether every number of `hw` is one a hardware preset may hold (the same ranges its TOML is
+// read with): what a hardware plugin's device is held to. The error starts with `where`.
+absl::Status CheckHardwareNumbers(const Hardware& hw, std::string_view where);
 // The same from TOML text; `source_name` stands for the file in messages.
 absl::StatusOr<Hardware> ParseHardwarePreset(std::string_view text, const std::string& source_name);
 

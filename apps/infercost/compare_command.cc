@@ -16,6 +16,7 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/estimate.h"
+#include "framework/report/json_text.h"
 #include "framework/report/ledger_report.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
@@ -142,8 +143,8 @@ absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
     reports[side] = json::parse(framework::RenderLedgerJson(report->scenario, report->estimate));
   }
   CompareResult result;
-  result.a_scenario = reports["a"]["scenario"].dump();
-  result.b_scenario = reports["b"]["scenario"].dump();
+  result.a_scenario = framework::JsonText(reports["a"]["scenario"]);
+  result.b_scenario = framework::JsonText(reports["b"]["scenario"]);
   std::vector<std::pair<std::string, json>> a, b;
   Flatten(reports["a"], "", a);
   Flatten(reports["b"], "", b);
@@ -151,14 +152,14 @@ absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
   std::map<std::string, size_t> index;
   for (auto& [path, value] : a) {
     index[path] = rows.size();
-    rows.push_back({path, value.dump(), "", true, false, false});
+    rows.push_back({path, framework::JsonText(value), "", true, false, false});
   }
   for (auto& [path, value] : b) {
     if (auto it = index.find(path); it != index.end()) {
-      rows[it->second].b = value.dump();
+      rows[it->second].b = framework::JsonText(value);
       rows[it->second].has_b = true;
     } else {
-      rows.push_back({path, "", value.dump(), false, true, false});
+      rows.push_back({path, "", framework::JsonText(value), false, true, false});
     }
   }
   std::stable_sort(rows.begin(), rows.end(), [](const CompareRow& x, const CompareRow& y) {
@@ -192,7 +193,7 @@ std::string CompareJson(const CompareResult& result, bool only_different) {
     list.push_back(std::move(row));
   }
   out["metrics"] = std::move(list);
-  return out.dump(2) + "\n";
+  return framework::JsonText(out, 2) + "\n";
 }
 
 int RunCompare(Session& session, const CompareFlags& flags) {

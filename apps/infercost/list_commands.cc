@@ -4,8 +4,10 @@
 #include <string>
 #include <variant>
 
+#include "apps/infercost/report_command.h"
 #include "fmt/format.h"
 #include "framework/abi/hardware_plugin.h"
+#include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "registry/dtype.h"
@@ -17,7 +19,7 @@ using framework::Align;
 using framework::TextTable;
 using nlohmann::json;
 
-std::string JsonText(const json& value) { return value.dump(2) + "\n"; }
+std::string JsonText(const json& value) { return framework::JsonText(value, 2) + "\n"; }
 
 std::string Si(double value, const char* unit) {
   static constexpr const char* kPrefixes[] = {"", "K", "M", "G", "T", "P", "E"};
@@ -138,15 +140,9 @@ std::string ModelsJson(const registry::Presets& presets) {
 
 absl::StatusOr<std::vector<registry::Hardware>> AllDevices(const registry::Presets& presets,
                                                            const framework::PluginSet& plugins) {
-  std::vector<registry::Hardware> devices = presets.hardware.items();
-  for (const auto& plugin : plugins.loaded) {
-    if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
-    absl::StatusOr<std::vector<registry::Hardware>> own =
-        framework::HardwarePlugin(plugin).Devices();
-    if (!own.ok()) return own.status();
-    devices.insert(devices.end(), own->begin(), own->end());
-  }
-  return devices;
+  registry::Presets with_devices = presets;
+  AddPluginDevices(plugins, with_devices);  // what --hardware can name
+  return with_devices.hardware.items();
 }
 
 absl::StatusOr<std::string> HardwareJson(const registry::Presets& presets,

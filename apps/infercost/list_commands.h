@@ -17,7 +17,8 @@
 namespace infercost::cli {
 
 std::string ModelsJson(const registry::Presets& presets);
-// Every device: the presets, then those hardware plugins describe.
+// Every device --hardware can name: the presets, then those hardware plugins describe
+// (AddPluginDevices).
 absl::StatusOr<std::vector<registry::Hardware>> AllDevices(const registry::Presets& presets,
                                                            const framework::PluginSet& plugins);
 absl::StatusOr<std::string> HardwareJson(const registry::Presets& presets,

@@ -2,9 +2,11 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <string>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
@@ -65,23 +67,42 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
   return copy;
 }
 
-// Devices that hardware plugins describe themselves (a vendor's accelerator) join the presets,
-// so `--hardware` can name them; a preset of the same name wins. A plugin whose devices cannot
-// be read is skipped (`infercost hardware` reports its error).
+// `warning` on stderr, once per process (the devices are merged for every request a sweep or a
+// server resolves).
+void WarnOnce(const std::string& warning) {
+  static std::mutex mutex;
+  static auto* given = new absl::flat_hash_set<std::string>();
+  std::lock_guard<std::mutex> lock(mutex);
+  if (given->insert(warning).second) fmt::print(stderr, "infercost: warning: {}\n", warning);
+}
+
+}  // namespace
+
 void AddPluginDevices(const framework::PluginSet& plugins, registry::Presets& presets) {
   for (const auto& plugin : plugins.loaded) {
     if (plugin->kind() != IC_PLUGIN_KIND_HARDWARE) continue;
-    absl::StatusOr<std::vector<registry::Hardware>> devices =
+    absl::StatusOr<framework::HardwarePlugin::DescribedDevices> described =
         framework::HardwarePlugin(plugin).Devices();
-    if (!devices.ok()) continue;
-    for (registry::Hardware& device : *devices) {
-      if (presets.hardware.FindOrNull(device.name) != nullptr) continue;
+    if (!described.ok()) {
+      WarnOnce(fmt::format("the devices of {} are not used: {}", plugin->path(),
+                           std::string(described.status().message())));
+      continue;
+    }
+    for (const std::string& refused : described->refused) {
+      WarnOnce(fmt::format("{} (not used; {})", refused, plugin->path()));
+    }
+    for (registry::Hardware& device : described->devices) {
+      if (const registry::Hardware* named = presets.hardware.FindOrNull(device.name)) {
+        WarnOnce(fmt::format(
+            "hardware plugin {} ({}) describes device '{}', which {} names already; that one is "
+            "used (rename the plugin's device)",
+            plugin->name(), plugin->path(), device.name, named->source));
+        continue;
+      }
       presets.hardware.Add(std::move(device)).IgnoreError();  // cannot fail: name is new
     }
   }
 }
-
-}  // namespace
 
 absl::StatusOr<registry::Presets> PresetsForRequest(const registry::Presets& presets,
                                                     const framework::PluginSet& plugins,

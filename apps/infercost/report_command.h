@@ -31,6 +31,11 @@ absl::StatusOr<framework::Scenario> ResolveScenario(const registry::Presets& pre
                                                     const framework::ScenarioRequest& request);
 // ResolveScenario for many requests (a sweep's points): the presets each distinct `--model`
 // needs (a model file loaded, the plugins' devices added) are made once and kept. Thread-safe.
+// Devices that hardware plugins describe themselves (a vendor's accelerator) join `presets`, so
+// `--hardware` can name them; a device of a name the presets (or an earlier plugin) hold already
+// is not added, nor one the plugin describes out of a preset's ranges: a warning on stderr, once
+// per process, says so.
+void AddPluginDevices(const framework::PluginSet& plugins, registry::Presets& presets);
 // The presets `request` resolves against: `presets` with the model file --model names, if it
 // names one (request.model becomes the model's name), and the devices hardware plugins describe.
 absl::StatusOr<registry::Presets> PresetsForRequest(const registry::Presets& presets,

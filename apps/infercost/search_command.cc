@@ -14,6 +14,7 @@
 #include "fmt/format.h"
 #include "framework/batch.h"
 #include "framework/money.h"
+#include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "validation/csv_table.h"
@@ -496,12 +497,25 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
     c.request = r;
     candidates.push_back(std::move(c));
   }
-  // Evaluate in chunks on all cores, with progress on stderr past a second.
+  // Evaluate in chunks on all cores, with progress on stderr past a second; a host's time limit
+  // or stop flag is looked at between chunks (smaller ones where there is one).
   const auto start = std::chrono::steady_clock::now();
   bool progress_shown = false;
-  constexpr size_t kChunk = 64;
-  for (size_t begin = 0; begin < candidates.size(); begin += kChunk) {
-    const size_t end = std::min(candidates.size(), begin + kChunk);
+  const size_t chunk = flags.time_limit_s > 0 || flags.stop != nullptr ? 8 : 64;
+  for (size_t begin = 0; begin < candidates.size(); begin += chunk) {
+    const std::chrono::duration<double> spent = std::chrono::steady_clock::now() - start;
+    const bool out_of_time = flags.time_limit_s > 0 && spent.count() > flags.time_limit_s;
+    if (out_of_time || (flags.stop != nullptr && flags.stop->load())) {
+      if (progress_shown) fmt::print(stderr, "\n");
+      const std::string done =
+          fmt::format("{} of {} configurations evaluated", begin, candidates.size());
+      if (!out_of_time) return absl::CancelledError(fmt::format("search: stopped; {}", done));
+      return absl::InvalidArgumentError(fmt::format(
+          "search: more than this server's limit of {} s ({}); narrow the candidates (fewer "
+          "devices, GPU counts, modes or layouts), or run `infercost search`, which has no limit",
+          flags.time_limit_s, done));
+    }
+    const size_t end = std::min(candidates.size(), begin + chunk);
     std::vector<framework::ScenarioRequest> requests;
     for (size_t i = begin; i < end; ++i) requests.push_back(candidates[i].request);
     std::vector<framework::BatchResult> results =
@@ -516,7 +530,7 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
       c.evaluated = true;
       c.summary = std::move(result.summary);
     }
-    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
+    if (flags.progress && std::chrono::steady_clock::now() - start > std::chrono::seconds(1)) {
       const size_t width = 30, done = end * width / candidates.size();
       fmt::print(stderr, "\rsearch [{}{}] {}/{} configurations", std::string(done, '#'),
                  std::string(width - done, '.'), end, candidates.size());
@@ -662,7 +676,7 @@ std::string SearchJson(const SearchResult& result) {
     }
     out["none_feasible"] = why;
   }
-  return out.dump(2) + "\n";
+  return framework::JsonText(out, 2) + "\n";
 }
 
 int RunSearch(Session& session, const SearchFlags& input) {

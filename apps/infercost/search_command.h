@@ -12,6 +12,7 @@
 #define INFERCOST_APPS_INFERCOST_SEARCH_COMMAND_H_
 
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -44,6 +45,13 @@ struct SearchFlags {
   std::vector<int64_t> gpus, tp, pp, dp, ep;
   std::string plot;  // --plot FILE.svg
   int threads = 0;
+  // What a host embedding the search (infercost serve) sets, not flags: a progress bar on stderr
+  // past a second; a limit on the time the evaluations may take (0: none) and a flag that stops
+  // them (checked between chunks of candidates): either ends the search with an error saying
+  // how far it got.
+  bool progress = true;
+  double time_limit_s = 0;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 void AddSearchFlags(CLI::App& command, SearchFlags& flags);

@@ -147,7 +147,8 @@ int RunServe(Session& session, const ServeFlags& flags) {
                                "'self' data:"},
                               {"Referrer-Policy", "no-referrer"}});
 
-  const WebApi api(**presets, plugins, flags.search_threads);
+  std::atomic<bool> stopping{false};  // set on SIGINT / SIGTERM: running searches stop
+  const WebApi api(**presets, plugins, flags.search_threads, &stopping);
   const bool loopback = IsLoopbackAddress(flags.bind);
   std::atomic<int> port{0};
 
@@ -216,6 +217,7 @@ int RunServe(Session& session, const ServeFlags& flags) {
     int signal = 0;
     sigwait(&signals, &signal);
     signalled = !listening_done.load();
+    stopping = true;
     // stop() only acts on a running server: wait until listen_after_bind has started.
     while (!server.is_running() && !listening_done.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));

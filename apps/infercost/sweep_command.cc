@@ -22,6 +22,7 @@
 #include "framework/batch.h"
 #include "framework/estimate.h"
 #include "framework/ledger/pipeline_cache.h"
+#include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "framework/scenario_cache.h"
 #include "nlohmann/json.hpp"
@@ -292,9 +293,8 @@ size_t SweepEvaluator::Lines(int64_t first, int64_t count, int threads, bool jso
           }
         }
         if (json) {
-          out += SweepJsonLine(plan_, worker->index, summary.status(),
-                               summary.ok() ? *summary : nullptr)
-                     .dump();
+          out += framework::JsonText(SweepJsonLine(plan_, worker->index, summary.status(),
+                                                   summary.ok() ? *summary : nullptr));
         } else {
           AppendSweepCsvLine(plan_, worker->index, summary.status(),
                              summary.ok() ? *summary : nullptr, out);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "apps/infercost/validate_suites.h"
 #include "fmt/format.h"
+#include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "validation/anl_static_batch.h"
@@ -131,7 +132,7 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                               {"median_abs_error", v.median_abs_error},
                               {"p90_abs_error", v.p90_abs_error},
                               {"skipped", v.skipped}};
-  fmt::print("{}\n", out.dump(2));
+  fmt::print("{}\n", framework::JsonText(out, 2));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
+#include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "nlohmann/json.hpp"
 #include "validation/aic_serving.h"
@@ -229,7 +230,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"disagg_rows", v->disagg_rows},
                               {"median_abs_error", v->median_abs_error},
                               {"skipped", v->skipped}};
-  fmt::print("{}\n", out.dump(2));
+  fmt::print("{}\n", framework::JsonText(out, 2));
   return 0;
 }
 
@@ -270,7 +271,7 @@ int RunValidatePerOp(Session& session, const std::string& data_dir, const std::s
                               {"groups", groups},
                               {"gemm_median_abs_error", v->gemm_median_abs_error},
                               {"all_reduce_median_abs_error", v->all_reduce_median_abs_error}};
-  fmt::print("{}\n", out.dump(2));
+  fmt::print("{}\n", framework::JsonText(out, 2));
   return 0;
 }
 

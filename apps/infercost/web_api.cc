@@ -12,6 +12,7 @@
 #include "apps/infercost/search_command.h"
 #include "apps/infercost/session.h"
 #include "fmt/format.h"
+#include "framework/report/json_text.h"
 #include "nlohmann/json.hpp"
 
 namespace infercost::cli {
@@ -26,7 +27,7 @@ ApiResponse Ok(std::string body) { return {200, std::move(body)}; }
 
 ApiResponse ErrorResponse(const absl::Status& status) {
   const nlohmann::json body = {{"error", std::string(status.message())}};
-  return {ExitCodeFor(status) == 2 ? 400 : 500, body.dump(2) + "\n"};
+  return {ExitCodeFor(status) == 2 ? 400 : 500, framework::JsonText(body, 2) + "\n"};
 }
 
 ApiResponse WebApi::Handle(const std::string& endpoint, const ApiParams& query,
@@ -95,6 +96,9 @@ ApiResponse WebApi::Search(const ApiParams& query, const std::string& body) cons
     return ErrorResponse(absl::InvalidArgumentError(e.what()));
   }
   flags.threads = search_threads_;
+  flags.progress = false;  // (the server's stderr is its log)
+  flags.time_limit_s = kSearchTimeLimitSeconds;
+  flags.stop = stop_;
   absl::StatusOr<SearchResult> result = cli::Search(flags, presets_, plugins_);
   if (!result.ok()) return ErrorResponse(result.status());
   return Ok(SearchJson(*result));

@@ -13,6 +13,7 @@
 #ifndef INFERCOST_APPS_INFERCOST_WEB_API_H_
 #define INFERCOST_APPS_INFERCOST_WEB_API_H_
 
+#include <atomic>
 #include <string>
 
 #include "absl/status/status.h"
@@ -32,10 +33,13 @@ ApiResponse ErrorResponse(const absl::Status& status);
 
 class WebApi {
  public:
-  // `search_threads`: worker threads of one /search request (<= 0: one per core).
+  // `search_threads`: worker threads of one /search request (<= 0: one per core). A /search
+  // request's evaluations stop with a 400 past kSearchTimeLimitSeconds, and when `stop` (the
+  // server's, set as it shuts down) is set.
+  static constexpr double kSearchTimeLimitSeconds = 30;
   WebApi(const registry::Presets& presets, const framework::PluginSet& plugins,
-         int search_threads = 1)
-      : presets_(presets), plugins_(plugins), search_threads_(search_threads) {}
+         int search_threads = 1, const std::atomic<bool>* stop = nullptr)
+      : presets_(presets), plugins_(plugins), search_threads_(search_threads), stop_(stop) {}
 
   // `endpoint`: what follows /api/v1/ (report, compare, search, models, hardware, engines,
   // plugins).
@@ -50,6 +54,7 @@ class WebApi {
   const registry::Presets& presets_;
   const framework::PluginSet& plugins_;
   int search_threads_;
+  const std::atomic<bool>* stop_;
 };
 
 }  // namespace infercost::cli

@@ -20,8 +20,10 @@ AttentionKernelPlugin::AttentionKernelPlugin(std::shared_ptr<const LoadedPlugin>
       table_(static_cast<const ic_attention_kernel_table*>(plugin_->info().kind_table)) {
   has_rewrite_phases_ = IC_HAS_FIELD(table_, ic_attention_kernel_table, rewrite_phases) &&
                         table_->rewrite_phases != nullptr;
+  // (not those its conformance probe found false: the loader warned)
   has_decode_breaks_ = IC_HAS_FIELD(table_, ic_attention_kernel_table, decode_breaks) &&
-                       table_->decode_breaks != nullptr;
+                       table_->decode_breaks != nullptr &&
+                       !plugin_->FailedProbeCheck(kDecodeBreaksProbeCheck);
 }
 
 absl::StatusOr<bool> AttentionKernelPlugin::DecodeBreaks(

@@ -111,8 +111,10 @@ AttentionVariantPlugin::AttentionVariantPlugin(std::shared_ptr<const LoadedPlugi
                         table_->classify_layer != nullptr;
   has_kv_state_bytes_ = IC_HAS_FIELD(table_, ic_attention_variant_table, kv_state_bytes) &&
                         table_->kv_state_bytes != nullptr;
+  // (not those its conformance probe found false: the loader warned)
   has_decode_breaks_ = IC_HAS_FIELD(table_, ic_attention_variant_table, decode_breaks) &&
-                       table_->decode_breaks != nullptr;
+                       table_->decode_breaks != nullptr &&
+                       !plugin_->FailedProbeCheck(kDecodeBreaksProbeCheck);
 }
 
 absl::StatusOr<bool> AttentionVariantPlugin::DecodeBreaks(const ic_attention_shape& shape,

@@ -9,6 +9,7 @@
 #include "framework/abi/host_services.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/base/status_macros.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
 namespace {
@@ -53,15 +54,16 @@ ic_device ToDevice(const registry::Hardware& hardware) {
 HardwarePlugin::HardwarePlugin(std::shared_ptr<const LoadedPlugin> plugin)
     : plugin_(std::move(plugin)),
       table_(static_cast<const ic_hardware_table*>(plugin_->info().kind_table)) {
-  has_phase_times_ =
-      IC_HAS_FIELD(table_, ic_hardware_table, phase_times) && table_->phase_times != nullptr;
   // (not those its conformance probe found false: the loader warned)
+  has_phase_times_ = IC_HAS_FIELD(table_, ic_hardware_table, phase_times) &&
+                     table_->phase_times != nullptr &&
+                     !plugin_->FailedProbeCheck(kPhaseTimesMatchProbeCheck);
   has_phase_time_models_ = IC_HAS_FIELD(table_, ic_hardware_table, phase_time_models) &&
                            table_->phase_time_models != nullptr &&
                            !plugin_->FailedProbeCheck(kTimeModelProbeCheck);
 }
 
-absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const {
+absl::StatusOr<HardwarePlugin::DescribedDevices> HardwarePlugin::Devices() const {
   auto lock = plugin_->LockIfNeeded();
   uint64_t count = 0;
   if (IC_HAS_FIELD(table_, ic_hardware_table, count_devices) && table_->count_devices != nullptr) {
@@ -75,7 +77,7 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
     return absl::InternalError(fmt::format(
         "hardware plugin {} claims {} devices; at most 4096 are accepted", name(), count));
   }
-  std::vector<registry::Hardware> devices;
+  DescribedDevices described;
   for (uint64_t i = 0; i < count; ++i) {
     ic_device device{};
     device.struct_size = sizeof(ic_device);
@@ -88,9 +90,17 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
           "hardware plugin {} described device {} with an invalid name (null or over 64 bytes)",
           name(), i));
     }
+    const std::string_view device_name =
+        device.name.data == nullptr ? "" : std::string_view(device.name.data, device.name.size);
+    if (!device_name.empty() && !sdk::IsPluginName(device_name)) {
+      described.refused.push_back(fmt::format(
+          "hardware plugin {}: device {} is named '{}'; a device's name is a registry key (1-64 "
+          "of [a-z0-9._-])",
+          name(), i, sdk::ReadablePluginText(device_name)));
+      continue;
+    }
     registry::Hardware hw;
-    hw.name = std::string(
-        device.name.data == nullptr ? "" : std::string_view(device.name.data, device.name.size));
+    hw.name = std::string(device_name);
     hw.display_name = hw.name;
     hw.vendor = std::string(plugin_->vendor());
     // ABI 1.1 fields, when the plugin filled them (its CopyOut reports how far it wrote).
@@ -99,10 +109,10 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
                                                : std::string_view(s.data, s.size);
     };
     if (IC_HAS_FIELD(&device, ic_device, display_name) && !text(device.display_name).empty()) {
-      hw.display_name = std::string(text(device.display_name));
+      hw.display_name = sdk::ReadablePluginText(text(device.display_name));
     }
     if (IC_HAS_FIELD(&device, ic_device, vendor) && !text(device.vendor).empty()) {
-      hw.vendor = std::string(text(device.vendor));
+      hw.vendor = sdk::ReadablePluginText(text(device.vendor));
     }
     hw.plugin = std::string(name());
     std::copy(std::begin(device.matrix_flops_per_s), std::end(device.matrix_flops_per_s),
@@ -127,14 +137,19 @@ absl::StatusOr<std::vector<registry::Hardware>> HardwarePlugin::Devices() const 
     hw.gpus_per_node = device.gpus_per_node;
     hw.compute_units = device.compute_units;
     hw.source = fmt::format("plugin:{}", name());
-    if (hw.name.empty() || hw.memory_bandwidth_bytes_per_s <= 0 || hw.memory_capacity_bytes <= 0) {
-      return absl::InternalError(fmt::format(
-          "hardware plugin {} described device {} without a name, bandwidth or capacity", name(),
-          i));
+    if (hw.name.empty()) {
+      return absl::InternalError(
+          fmt::format("hardware plugin {} described device {} without a name", name(), i));
     }
-    devices.push_back(std::move(hw));
+    if (absl::Status numbers = registry::CheckHardwareNumbers(
+            hw, fmt::format("hardware plugin {}: device {}", name(), hw.name));
+        !numbers.ok()) {
+      described.refused.emplace_back(numbers.message());
+      continue;
+    }
+    described.devices.push_back(std::move(hw));
   }
-  return devices;
+  return described;
 }
 
 absl::StatusOr<ic_phase_time> HardwarePlugin::PhaseTime(const ic_device& device,
@@ -159,12 +174,14 @@ absl::Status HardwarePlugin::CheckTime(const ic_phase_time& time, const ic_phase
       FiniteNonNegative(time.time_s)) {
     return absl::OkStatus();
   }
-  for (double value :
-       {time.compute_s, time.memory_s, time.communication_s, time.overhead_s, time.time_s}) {
+  for (const auto& [field, value] :
+       {std::pair{"compute_s", time.compute_s}, std::pair{"memory_s", time.memory_s},
+        std::pair{"communication_s", time.communication_s},
+        std::pair{"overhead_s", time.overhead_s}, std::pair{"time_s", time.time_s}}) {
     if (!FiniteNonNegative(value)) {
-      return absl::InternalError(fmt::format(
-          "hardware plugin {} returned a time of {} s for phase {}; must be finite and >= 0",
-          name(), value, PhaseName(cost.phase)));
+      return absl::InternalError(
+          fmt::format("hardware plugin {} returned {} = {} s for phase {}; must be finite and >= 0",
+                      name(), field, value, PhaseName(cost.phase)));
     }
   }
   return absl::OkStatus();

@@ -29,8 +29,14 @@ class HardwarePlugin {
   // The loaded plugin (its owner identifies it, e.g. in TimeModelMemo's contexts).
   const std::shared_ptr<const LoadedPlugin>& loaded() const { return plugin_; }
 
-  // Devices the plugin describes itself (vendor plugins), as registry entries.
-  absl::StatusOr<std::vector<registry::Hardware>> Devices() const;
+  // Devices the plugin describes itself (vendor plugins), as registry entries. Each is held to
+  // what a hardware preset may hold (registry::CheckHardwareNumbers) and named as a registry key
+  // (1-64 of [a-z0-9._-]); one that is not is left out, and why is in `refused`.
+  struct DescribedDevices {
+    std::vector<registry::Hardware> devices;
+    std::vector<std::string> refused;
+  };
+  absl::StatusOr<DescribedDevices> Devices() const;
   absl::StatusOr<ic_phase_time> PhaseTime(const ic_device& device, const ic_execution& execution,
                                           const ic_phase_cost& cost) const;
   // PhaseTime of costs[0 .. count) into out[0 .. count): one call through the plugin's 1.3

@@ -1,10 +1,13 @@
 #include "framework/abi/host_services.h"
 
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "fmt/format.h"
+#include "infercost/sdk/abi_support.h"
 
 namespace infercost::framework {
 namespace {
@@ -33,8 +36,9 @@ ic_error* MakeErrorThunk(void* /*context*/, ic_status_code code, ic_string messa
 
 void LogThunk(void* context, ic_log_level level, ic_string message) {
   const auto* host = static_cast<const PluginHost*>(context);
+  const std::string readable = sdk::ReadablePluginText(View(message));
   std::lock_guard<std::mutex> lock(LogMutex());
-  LogSink()(level, host != nullptr ? host->plugin_name() : "?", View(message));
+  LogSink()(level, host != nullptr ? host->plugin_name() : "?", readable);
 }
 
 }  // namespace
@@ -50,12 +54,26 @@ ic_error* OutOfMemoryError() {
 }
 [[maybe_unused]] ic_error* const kMadeAtStartup = OutOfMemoryError();
 
+// The errors made and not yet consumed: a pointer a plugin returns that is not one of them (made
+// up, freed, or returned twice) is reported instead of read. Touched only where a call fails.
+std::mutex& LiveErrorsMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+absl::flat_hash_set<const ic_error*>& LiveErrors() {
+  static auto* errors = new absl::flat_hash_set<const ic_error*>();
+  return *errors;
+}
+
 }  // namespace
 
 ic_error* MakeHostError(ic_status_code code, std::string_view message) {
   try {
     if (code <= IC_STATUS_OK || code > IC_STATUS_UNAUTHENTICATED) code = IC_STATUS_UNKNOWN;
-    return new ic_error{code, std::string(message)};
+    auto error = std::make_unique<ic_error>(ic_error{code, sdk::ReadablePluginText(message)});
+    std::lock_guard<std::mutex> lock(LiveErrorsMutex());
+    LiveErrors().insert(error.get());
+    return error.release();
   } catch (...) {
     return OutOfMemoryError();
   }
@@ -63,14 +81,22 @@ ic_error* MakeHostError(ic_status_code code, std::string_view message) {
 
 absl::Status ConsumeError(ic_error* error, std::string_view context) {
   if (error == nullptr) return absl::OkStatus();
+  const auto with_context = [&](std::string_view message) {
+    return context.empty() ? std::string(message) : fmt::format("{}: {}", context, message);
+  };
   if (error == IC_ERROR_NULL_INSTANCE) {
-    return absl::InvalidArgumentError(context.empty()
-                                          ? "null plugin instance"
-                                          : fmt::format("{}: null plugin instance", context));
+    return absl::InvalidArgumentError(with_context("null plugin instance"));
   }
-  absl::Status status(
-      static_cast<absl::StatusCode>(error->code),
-      context.empty() ? error->message : fmt::format("{}: {}", context, error->message));
+  if (error != OutOfMemoryError()) {
+    std::lock_guard<std::mutex> lock(LiveErrorsMutex());
+    if (LiveErrors().erase(error) == 0) {
+      return absl::InternalError(with_context(
+          "the plugin returned an ic_error that the host did not make, or one returned before "
+          "(a made-up, freed or uninitialised pointer); return only what host->make_error gave, "
+          "once"));
+    }
+  }
+  absl::Status status(static_cast<absl::StatusCode>(error->code), with_context(error->message));
   if (error != OutOfMemoryError()) delete error;
   return status;
 }

@@ -1,8 +1,10 @@
 // The host side of the plugin ABI's error and logging services.
 //
 // The host creates every ic_error (plugins only return them); ConsumeError turns one into an
-// absl::Status and frees it. Each loaded plugin gets its own ic_host_services table whose
-// context remembers the plugin's name, so log lines and errors say who produced them.
+// absl::Status and frees it (one the host did not make, or made and consumed already, becomes an
+// error saying so, unread). Messages and log lines are kept as ReadablePluginText. Each loaded
+// plugin gets its own ic_host_services table whose context remembers the plugin's name, so log
+// lines and errors say who produced them.
 //
 //   PluginHost host("gqa");
 //   ic_error* error = table->initialize(host.services(), &instance);

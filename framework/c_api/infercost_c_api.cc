@@ -19,6 +19,7 @@
 #include "framework/batch.h"
 #include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
+#include "framework/report/json_text.h"
 #include "framework/report/ledger_report.h"
 #include "framework/scenario.h"
 #include "infercost/infercost.h"
@@ -83,7 +84,7 @@ absl::StatusOr<json> ParseObject(const char* text, const char* what) {
 
 absl::Status WrongType(const char* key, const json& value, const char* wanted) {
   return absl::InvalidArgumentError(std::string("key '") + key + "' must be " + wanted + ", not " +
-                                    value.dump());
+                                    infercost::framework::JsonText(value));
 }
 
 // Reads `key` of `object` into `out` when present; a wrong type is an error naming the key.
@@ -341,7 +342,7 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
       if (value.is_string()) {
         r.variant_options.push_back(name + "=" + value.get<std::string>());
       } else if (value.is_number() || value.is_boolean()) {
-        r.variant_options.push_back(name + "=" + value.dump());
+        r.variant_options.push_back(name + "=" + infercost::framework::JsonText(value));
       } else {
         return absl::InvalidArgumentError(
             absl::StrCat("scenario key \"variant_options\": \"", name,
@@ -587,12 +588,12 @@ infercost_status infercost_catalog(infercost_context* context, char** catalog_js
     }
     json warnings = json::array();
     for (const std::string& w : context->plugins.warnings) warnings.push_back(ApiSpelling(w));
-    *catalog_json =
-        Copy(json{{"models", models},
-                  {"hardware", hardware},
-                  {"engines", engines},
-                  {"plugins", {{"loaded", loaded}, {"rejected", rejected}, {"warnings", warnings}}}}
-                 .dump(2));
+    *catalog_json = Copy(infercost::framework::JsonText(
+        json{{"models", models},
+             {"hardware", hardware},
+             {"engines", engines},
+             {"plugins", {{"loaded", loaded}, {"rejected", rejected}, {"warnings", warnings}}}},
+        2));
     last_error.clear();
     return *catalog_json != nullptr ? INFERCOST_OK
                                     : Fail(absl::StatusCode::kInternal, "out of memory");

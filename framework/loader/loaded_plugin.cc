@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "infercost/sdk/abi_support.h"
+
 namespace infercost::framework {
 
 LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
@@ -12,6 +14,9 @@ LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<Plugin
       plugin_(plugin),
       instance_(instance),
       path_(std::move(path)),
+      version_(sdk::ReadablePluginText({plugin->version.data, plugin->version.size})),
+      vendor_(sdk::ReadablePluginText({plugin->vendor.data, plugin->vendor.size})),
+      description_(sdk::ReadablePluginText({plugin->description.data, plugin->description.size})),
       failed_probe_checks_(std::move(failed_probe_checks)) {}
 
 LoadedPlugin::~LoadedPlugin() {

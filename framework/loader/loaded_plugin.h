@@ -10,6 +10,7 @@
 #define INFERCOST_FRAMEWORK_LOADER_LOADED_PLUGIN_H_
 
 #include <algorithm>
+#include <array>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -21,9 +22,33 @@
 
 namespace infercost::framework {
 
-// The conformance check of a hardware plugin's ABI 1.5 time models: a plugin that fails it loads,
-// but the host does not use its models (HardwarePlugin).
+// Conformance checks of what the host leans on: a plugin that fails one loads, but the host does
+// not use what the check found false (the loader warns with `instead`).
+// - a hardware plugin's ABI 1.5 time models (HardwarePlugin: decode sums time each record);
 inline constexpr std::string_view kTimeModelProbeCheck = "invariants.time_model";
+// - its ABI 1.3 batched phase_times (HardwarePlugin: one phase_time per record);
+inline constexpr std::string_view kPhaseTimesMatchProbeCheck = "invariants.phase_times_match";
+// - an attention variant's or kernel's ABI 1.4 decode_breaks (the decode sum finds the breaks
+//   itself, as for a plugin that declares none).
+inline constexpr std::string_view kDecodeBreaksProbeCheck = "invariants.decode_breaks";
+struct ReliedOnProbeCheck {
+  ic_plugin_kind kind;
+  std::string_view check;
+  std::string_view instead;
+};
+inline constexpr std::array<ReliedOnProbeCheck, 4> kReliedOnProbeChecks = {{
+    {IC_PLUGIN_KIND_HARDWARE, kTimeModelProbeCheck,
+     "its time models are not used: decode sums time each record with phase_time (exact, "
+     "slower)"},
+    {IC_PLUGIN_KIND_HARDWARE, kPhaseTimesMatchProbeCheck,
+     "its batched phase_times is not used: each record is timed with phase_time"},
+    {IC_PLUGIN_KIND_ATTENTION_VARIANT, kDecodeBreaksProbeCheck,
+     "its declared decode breaks are not used: decode sums find the breaks themselves (exact, "
+     "slower)"},
+    {IC_PLUGIN_KIND_ATTENTION_KERNEL, kDecodeBreaksProbeCheck,
+     "its declared decode breaks are not used: decode sums find the breaks themselves (exact, "
+     "slower)"},
+}};
 
 class LoadedPlugin {
  public:
@@ -41,11 +66,10 @@ class LoadedPlugin {
   void* instance() const { return instance_; }
   ic_plugin_kind kind() const { return plugin_->kind; }
   std::string_view name() const { return {plugin_->name.data, plugin_->name.size}; }
-  std::string_view version() const { return {plugin_->version.data, plugin_->version.size}; }
-  std::string_view vendor() const { return {plugin_->vendor.data, plugin_->vendor.size}; }
-  std::string_view description() const {
-    return {plugin_->description.data, plugin_->description.size};
-  }
+  // The table's texts as the host shows them (sdk::ReadablePluginText).
+  const std::string& version() const { return version_; }
+  const std::string& vendor() const { return vendor_; }
+  const std::string& description() const { return description_; }
   const std::string& path() const { return path_; }
   bool thread_safe() const { return (plugin_->flags & IC_PLUGIN_FLAG_THREAD_SAFE) != 0; }
   // A hardware plugin whose times are what the device achieves (IC_PLUGIN_FLAG_OWN_EFFICIENCY).
@@ -64,6 +88,7 @@ class LoadedPlugin {
   const ic_plugin* plugin_;
   void* instance_;
   std::string path_;
+  std::string version_, vendor_, description_;
   std::vector<std::string> failed_probe_checks_;
   mutable std::mutex call_mutex_;
 };

@@ -224,20 +224,22 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
     trust = "; not probed (probing turned off)";
   }
   const size_t rejected_before = set.rejected.size();
-  // What the host stops leaning on for a plugin that failed a check (checked apart below).
-  const bool false_time_models = candidate.manifest.kind == IC_PLUGIN_KIND_HARDWARE &&
-                                 std::find(failed_checks.begin(), failed_checks.end(),
-                                           kTimeModelProbeCheck) != failed_checks.end();
+  // What the host stops leaning on for a plugin that failed a check.
+  std::vector<std::string> not_used;
+  for (const ReliedOnProbeCheck& relied : kReliedOnProbeChecks) {
+    if (relied.kind == candidate.manifest.kind &&
+        std::find(failed_checks.begin(), failed_checks.end(), relied.check) !=
+            failed_checks.end()) {
+      not_used.push_back(
+          fmt::format("plugin {}: it failed the conformance probe's {}, so {}; fix the plugin "
+                      "(`infercost-conformance --plugin {}` shows where it is false)",
+                      library, relied.check, relied.instead, library));
+    }
+  }
   AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks)),
              set);
   if (set.rejected.size() != rejected_before) return false;
-  if (false_time_models) {
-    set.warnings.push_back(fmt::format(
-        "plugin {}: its time models failed the conformance probe ({}), so the host does not use "
-        "them: decode sums time each record with phase_time instead (exact, slower); fix the "
-        "models (`infercost-conformance --plugin {}` shows where they are false)",
-        library, kTimeModelProbeCheck, library));
-  }
+  for (std::string& warning : not_used) set.warnings.push_back(std::move(warning));
   set.provenance[library] = WhyChosen(candidate, group) + trust;
   return true;
 }

@@ -63,13 +63,26 @@ ProbeVerdict Interpret(const ChildResult& run, const std::string& runner, int ti
   nlohmann::json report = nlohmann::json::parse(run.stdout_text, nullptr, false);
   if (report.is_discarded() || !report.is_object() || !report.contains("checks") ||
       !report["checks"].is_array()) {
-    std::string why = run.exit_status == 2
-                          ? " (a usage error: is it an older runner without --only? use the "
-                            "runner of this infercost's SDK)"
-                          : "";
-    return NotProbed(fmt::format("not probed: {} gave no report (exit status {}){}{}", runner,
-                                 run.exit_status, why,
-                                 run.stderr_tail.empty() ? "" : ": " + Tail(run.stderr_tail)));
+    const std::string tail = run.stderr_tail.empty() ? "" : ": " + Tail(run.stderr_tail);
+    if (run.exit_status == 0 || run.exit_status == 2) {  // not this SDK's runner
+      const std::string why = run.exit_status == 2
+                                  ? " (a usage error: is it an older runner without --only? use "
+                                    "the runner of this infercost's SDK)"
+                                  : "";
+      return NotProbed(fmt::format("not probed: {} gave no report (exit status {}){}{}", runner,
+                                   run.exit_status, why, tail));
+    }
+    // The runner ran the plugin, found failures (exit status 1) or died, and could not say how
+    // it went: what the probe is for (a plugin that writes over the runner's memory ends so)
+    // cannot be vouched for.
+    ProbeVerdict verdict;
+    verdict.outcome = ProbeOutcome::kRejected;  // not cached: the next run may report
+    verdict.detail = fmt::format(
+        "the conformance probe ({} in a child process) ended without a readable report (exit "
+        "status {}){}; it is not loaded (`infercost-conformance --plugin PATH` shows what the "
+        "plugin does)",
+        kRunnerName, run.exit_status, tail);
+    return verdict;
   }
   std::vector<std::string> failed;
   int ran = 0;
@@ -128,7 +141,8 @@ ProbeVerdict Interpret(const ChildResult& run, const std::string& runner, int ti
                        ? fmt::format("conformance probe passed ({} checks)", passed)
                        : fmt::format(
                              "conformance probe: no crash; {} checks passed, failed: {} (the host "
-                             "checks every call)",
+                             "checks every call, and does not use what those checks found "
+                             "false)",
                              passed, fmt::join(failed, ", "));
   cacheable = true;
   return verdict;

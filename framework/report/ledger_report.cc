@@ -6,6 +6,7 @@
 #include "fmt/format.h"
 #include "framework/abi/phase_catalog.h"
 #include "framework/ledger/cost_math.h"
+#include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "framework/report/units.h"
 #include "infercost/sdk/abi_support.h"
@@ -438,7 +439,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
       {"kv_cache_bytes_per_token", ledger.kv_cache_bytes_per_token},
       {"kv_cache_bytes_per_token_per_gpu", estimate.kv_bytes_per_token_per_gpu},
       {"summary", SummaryJson(estimate)}};
-  return root.dump(2) + "\n";
+  return JsonText(root, 2) + "\n";
 }
 
 std::string RenderLedgerCsv(const Scenario& /*scenario*/, const Estimate& estimate) {

@@ -24,6 +24,7 @@
 #include "common.h"
 #include "fixtures.h"
 #include "host.h"
+#include "infercost/sdk/abi_support.h"
 #include "isolate.h"
 #include "plugin_handle.h"
 
@@ -187,7 +188,10 @@ std::string StatusWord(Status status, bool upper) {
   return "?";
 }
 
-std::string JsonString(const std::string& text) {
+// `text` as a JSON string: made readable first (a plugin's message may be any bytes; the host
+// must be able to parse the report), then escaped.
+std::string JsonString(const std::string& raw) {
+  const std::string text = infercost::sdk::ReadablePluginText(raw);
   std::string out = "\"";
   for (unsigned char c : text) {
     switch (c) {

@@ -238,7 +238,7 @@ TEST(AbiCallErrors, HardwareNegativeCollectiveTimeIsAnError) {
 TEST(AbiCallErrors, HardwareDeviceWithoutNameIsAnError) {
   const auto plugin = Loaded("abi_nan_time");
   ASSERT_NE(plugin, nullptr);
-  absl::StatusOr<std::vector<registry::Hardware>> devices = HardwarePlugin(plugin).Devices();
+  const absl::StatusOr<HardwarePlugin::DescribedDevices> devices = HardwarePlugin(plugin).Devices();
   ASSERT_FALSE(devices.ok());
   EXPECT_TRUE(Contains(devices.status().message(), "name"));
 }

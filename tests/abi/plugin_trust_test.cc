@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "framework/abi/attention_variant_plugin.h"
 #include "framework/abi/hardware_plugin.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/loader/plugin_precedence.h"
@@ -168,6 +169,25 @@ TEST(PluginTrust, AWrongRunnerMeansNotProbedWithTheReason) {
   EXPECT_FALSE(fs::exists(scratch / "cache" / "plugin-probes"));  // no verdict was cached
 }
 
+// A runner that ran the plugin and ended without a report the host can read (a plugin that
+// wrote over the runner's memory, or text the report could not hold) vouches for nothing: the
+// plugin is not loaded, and nothing is cached.
+TEST(PluginTrust, ARunnerThatFailsWithoutAReadableReportRejectsThePlugin) {
+  const fs::path scratch = ScratchDir();
+  const fs::path runner = scratch / "runner";
+  std::ofstream(runner) << "#!/bin/sh\nprintf '{\"checks\": [{\"name\": \"x\\377' ; exit 1\n";
+  fs::permissions(runner, fs::perms::owner_all);
+  framework::PluginProbeOptions options;
+  options.runner_path = runner.string();
+  options.cache_dir = (scratch / "cache").string();
+  const ProbeVerdict verdict =
+      ProbePlugin((fs::path(SecondPluginDir()) / LibraryFile("abi_dup")).string(), options);
+  EXPECT_EQ(verdict.outcome, ProbeOutcome::kRejected) << verdict.detail;
+  EXPECT_TRUE(Contains(verdict.detail, "without a readable report (exit status 1)"))
+      << verdict.detail;
+  EXPECT_FALSE(fs::exists(scratch / "cache" / "plugin-probes"));
+}
+
 TEST(PluginTrust, WellBehavedThirdPartyPluginPassesTheProbeAndLoads) {
   const fs::path cache = ScratchDir();
   const PluginSet set = framework::LoadPlugins(Probing({SecondPluginDir()}, cache));
@@ -216,7 +236,9 @@ TEST(PluginTrust, PluginWhoseTimeModelsFailedTheProbeIsTimedWithoutThem) {
     EXPECT_TRUE(Contains(Provenance(set, loaded->path()),
                          cached ? "(cached verdict)" : "failed: invariants.time_model"));
     ASSERT_EQ(set.warnings.size(), 1u) << Describe(set);
-    EXPECT_TRUE(Contains(set.warnings[0], "time models failed the conformance probe"))
+    EXPECT_TRUE(Contains(set.warnings[0],
+                         "failed the conformance probe's invariants.time_model, so its time "
+                         "models are not used"))
         << set.warnings[0];
     // Its models are not asked for: every record comes back without one, so a decode sum
     // times each record with phase_time.
@@ -230,6 +252,85 @@ TEST(PluginTrust, PluginWhoseTimeModelsFailedTheProbeIsTimedWithoutThem) {
   ASSERT_NE(loaded, nullptr) << Describe(set);
   EXPECT_FALSE(loaded->FailedProbeCheck("invariants.time_model"));
   EXPECT_EQ(AskedPieces(loaded), 2u);  // the plugin's model: matrix FLOPs and weight bytes
+}
+
+// `library` (a plugin of bad_plugins/ and its manifest) alone in a directory of its own.
+fs::path DirectoryWith(const fs::path& scratch, const std::string& library) {
+  const fs::path dir = scratch / "plugins";
+  fs::create_directories(dir);
+  for (const std::string& file : {LibraryFile(library), library + ".icplugin.toml"}) {
+    fs::copy_file(fs::path(BadPluginDir()) / file, dir / file);
+  }
+  return dir;
+}
+
+// The plugins of `dir`, loaded with the probe (its verdicts under `scratch`) or without it.
+PluginSet LoadedFrom(const fs::path& dir, const fs::path& scratch, bool probed) {
+  if (probed) return framework::LoadPlugins(Probing({dir.string()}, scratch / "cache"));
+  PluginLoaderOptions unprobed = OnlyDirs({dir.string()});
+  unprobed.probe = false;
+  return framework::LoadPlugins(unprobed);
+}
+
+// A hardware plugin whose batched phase_times disagrees with its phase_time (twice as long) is
+// timed record by record once the probe has found it out; unprobed, the host cannot know.
+TEST(PluginTrust, PhaseTimesThatFailedTheProbeAreNotUsed) {
+  const fs::path scratch = ScratchDir();
+  const fs::path dir = DirectoryWith(scratch, "abi_batch_disagrees");
+  for (const bool probed : {true, false}) {
+    SCOPED_TRACE(probed ? "probed" : "unprobed");
+    const PluginSet set = LoadedFrom(dir, scratch, probed);
+    const auto loaded = FindLoaded(set, "abi_batch_disagrees");
+    ASSERT_NE(loaded, nullptr) << Describe(set);
+    EXPECT_EQ(loaded->FailedProbeCheck("invariants.phase_times_match"), probed);
+    EXPECT_EQ(set.warnings.size(), probed ? 1u : 0u) << Describe(set);
+    if (probed) {
+      EXPECT_TRUE(Contains(set.warnings[0],
+                           "invariants.phase_times_match, so its batched "
+                           "phase_times is not used"))
+          << set.warnings[0];
+    }
+    ic_device device{};
+    device.struct_size = sizeof(device);
+    ic_execution execution{};
+    execution.struct_size = sizeof(execution);
+    ic_phase_cost cost{};
+    cost.struct_size = sizeof(cost);
+    cost.phase = IC_PHASE_FFN_DOWN;
+    cost.weight_bytes = 1e9;
+    ic_phase_time time{};
+    const framework::HardwarePlugin hardware(loaded);
+    ASSERT_TRUE(hardware.PhaseTimes(device, execution, &cost, 1, &time).ok());
+    // phase_time: max(0 / 1e15, 1e9 / 1e12) + 1e-6 = 1.001e-3 s; phase_times: twice that.
+    EXPECT_DOUBLE_EQ(time.time_s, probed ? 1.001e-3 : 2.002e-3);
+  }
+}
+
+// An attention variant whose reads stop growing at 6,000 tokens of context while it declares no
+// decode break: once the probe has found the declaration false the host does not ask for it
+// (the decode sum finds the breaks itself, as for a plugin that declares none).
+TEST(PluginTrust, DecodeBreaksThatFailedTheProbeAreNotAskedFor) {
+  const fs::path scratch = ScratchDir();
+  const fs::path dir = DirectoryWith(scratch, "abi_hidden_far_window");
+  for (const bool probed : {true, false}) {
+    SCOPED_TRACE(probed ? "probed" : "unprobed");
+    const PluginSet set = LoadedFrom(dir, scratch, probed);
+    const auto loaded = FindLoaded(set, "abi_hidden_far_window");
+    ASSERT_NE(loaded, nullptr) << Describe(set);
+    EXPECT_EQ(loaded->FailedProbeCheck("invariants.decode_breaks"), probed);
+    if (probed) {
+      ASSERT_EQ(set.warnings.size(), 1u) << Describe(set);
+      EXPECT_TRUE(Contains(set.warnings[0],
+                           "invariants.decode_breaks, so its declared decode "
+                           "breaks are not used"))
+          << set.warnings[0];
+    }
+    framework::DeclaredStairs stairs;
+    const absl::StatusOr<bool> declared = framework::AttentionVariantPlugin(loaded).DecodeBreaks(
+        SmallShape(), DecodeStage(), 1, 100000, stairs);
+    ASSERT_TRUE(declared.ok()) << declared.status();
+    EXPECT_EQ(*declared, !probed);  // unprobed: its (false) "no breaks" is taken
+  }
 }
 
 TEST(PluginTrust, WithoutARunnerThePluginLoadsWithAWarning) {

@@ -347,6 +347,30 @@ out=$(expect_status 2 "sweep unknown field" "$bin" sweep --grid concurrency=1,2 
 grep -q "sweep: unknown grid field 'foo'; a grid field is a scenario flag without its dashes" <<<"$out" || fail "sweep unknown field: $out"
 grep -q "input-tokens, output-tokens, concurrency" <<<"$out" || fail "sweep unknown field lists the fields: $out"
 
+
+# Bytes that are not UTF-8 in a value end up in JSON as U+FFFD, not as an abort.
+bad_model="ll$(printf '\377')x"
+out=$("$bin" --format json sweep --grid "model=llama-3-8b,$bad_model" 2>/dev/null)
+status=$?
+((status < 128)) || fail "sweep json with a non-UTF-8 value: exit $status (a signal)"
+python3 -c '
+import json, sys
+lines = [json.loads(l) for l in sys.stdin if l.strip()]
+assert len(lines) == 2 and "\ufffd" in json.dumps(lines[1], ensure_ascii=False), lines
+' <<<"$out" || fail "sweep json with a non-UTF-8 value: $out"
+
+# A hardware plugin's devices out of a preset's ranges, or named like a preset, are not offered;
+# a warning names the field, the value and the plugin.
+devices=$abi/device_plugins
+out=$(expect_status 0 "plugin devices" "$bin" --plugin-dir "$devices" hardware)
+grep -q "^odd-good " <<<"$out" || fail "plugin devices: odd-good not listed: $out"
+grep -q "^odd-negative-price" <<<"$out" && fail "plugin devices: a negative price listed: $out"
+grep -q "warning: hardware plugin abi_odd_devices: device odd-negative-price: price_usd_per_gpu_hour is -1; expected a number in \[1e-06, 1000000\]" <<<"$out" || fail "plugin devices: no warning of the price: $out"
+grep -q "describes device 'h100-sxm', which .*presets/hardware/h100-sxm.toml names already; that one is used" <<<"$out" || fail "plugin devices: no warning of the shadowed device: $out"
+[[ $(grep -c "^h100-sxm " <<<"$out") -eq 1 ]] || fail "plugin devices: h100-sxm listed twice: $out"
+out=$(expect_status 2 "plugin device refused" "$bin" --plugin-dir "$devices" report --hardware odd-nan-capacity)
+grep -q "memory_capacity_bytes is nan" <<<"$out" || fail "plugin device refused: no reason: $out"
+
 if ((failures > 0)); then
   echo "$failures failure(s)"
   exit 1

@@ -2,9 +2,11 @@
 // small grid finds, prunes nothing that could win, and every frontier point is non-dominated.
 // The brute force here is independent of the search: one EstimateScenario per layout, written
 // out by hand, with the feasibility rules of the flags applied in the test.
+#include <atomic>
 #include <limits>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "apps/infercost/search_command.h"
 #include "gtest/gtest.h"
 #include "tests/integration/pipeline_fixture.h"
@@ -129,6 +131,30 @@ TEST(Search, EveryFrontierPointIsNonDominatedAndEveryOtherFeasibleOneIsDominated
     }
     EXPECT_TRUE(dominated_or_equal) << i;
   }
+}
+
+// A host's stop flag, or a time limit already past, ends the search before its first chunk with
+// an error saying how far it got (infercost serve sets both for /api/v1/search).
+TEST(Search, AStopFlagOrATimeLimitEndsTheSearchSayingHowFarItGot) {
+  // SmallGrid: 2 devices x 2 weight dtypes x 3 GPU counts, less what the budget prunes.
+  const std::atomic<bool> stop{true};
+  cli::SearchFlags stopped = SmallGrid();
+  stopped.stop = &stop;
+  const absl::StatusOr<cli::SearchResult> a = cli::Search(stopped, RepoPresets(), InTreePlugins());
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.status().code(), absl::StatusCode::kCancelled);
+  EXPECT_TRUE(absl::StartsWith(a.status().message(), "search: stopped; 0 of "))
+      << a.status().message();
+  cli::SearchFlags limited = SmallGrid();
+  limited.time_limit_s = 1e-12;  // past before the first chunk starts
+  const absl::StatusOr<cli::SearchResult> b = cli::Search(limited, RepoPresets(), InTreePlugins());
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(
+      absl::StrContains(b.status().message(), "more than this server's limit of 1e-12 s (0 of "))
+      << b.status().message();
+  // Without either it runs to the end.
+  EXPECT_TRUE(cli::Search(SmallGrid(), RepoPresets(), InTreePlugins()).ok());
 }
 
 }  // namespace

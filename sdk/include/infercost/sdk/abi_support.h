@@ -9,14 +9,15 @@
 //   sdk::HbmBytes(cost);                    // weight + KV read + KV write + activation bytes
 //   sdk::ModelTime(model, cost);            // ABI 1.5: the time an ic_time_model gives cost
 //   sdk::KindTableProblem(*plugin);         // "" or "attention_variant table: ... is null"
-//   sdk::PhaseRecordValid(cost);            // true for a well-formed record (inline, no
-//   allocation) sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan:
-//   ..."
+//   sdk::PhaseRecordValid(cost);            // true for a well-formed record (no allocation)
+//   sdk::PhaseRecordProblem(cost);          // "" or "qk_scores.matrix_flops = nan: ..."
+//   sdk::ReadablePluginText(message);       // valid UTF-8, no control characters, <= 4 KiB
 //
 // Header-only C++17; depends on the C ABI headers only.
 #ifndef INFERCOST_SDK_ABI_SUPPORT_H_
 #define INFERCOST_SDK_ABI_SUPPORT_H_
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -332,6 +333,64 @@ inline std::string KindTableProblem(const ic_plugin& plugin) {
       return "";
     }
   }
+}
+
+// ---- text a plugin gives the host ----
+
+// `text` (an error or log message, a version, a device's display name) as a host shows it:
+// bytes that are not UTF-8, and control characters other than newline and tab (a terminal's
+// escape sequences), each become U+FFFD; past `max_bytes` the rest is cut at a character's start
+// and counted. Valid, short text comes back unchanged.
+inline std::string ReadablePluginText(std::string_view text, size_t max_bytes = 4096) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+  std::string out;
+  out.reserve(std::min(text.size(), max_bytes));
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
+    const unsigned char c = byte(i);
+    // The length of the well-formed sequence at i (Unicode 15, table 3-7), 0 when it is not one.
+    size_t length = 0;
+    uint32_t code = 0;
+    if (c < 0x80) {
+      length = 1;
+      code = c;
+    } else {
+      unsigned char low = 0x80, high = 0xBF;
+      if (c >= 0xC2 && c <= 0xDF) {
+        length = 2;
+      } else if (c >= 0xE0 && c <= 0xEF) {
+        length = 3;
+        if (c == 0xE0) low = 0xA0;
+        if (c == 0xED) high = 0x9F;
+      } else if (c >= 0xF0 && c <= 0xF4) {
+        length = 4;
+        if (c == 0xF0) low = 0x90;
+        if (c == 0xF4) high = 0x8F;
+      }
+      if (length > 0 && i + length <= text.size() && byte(i + 1) >= low && byte(i + 1) <= high) {
+        code = c & (0xFFu >> (length + 1));
+        for (size_t k = 1; k < length; ++k) {
+          if (k > 1 && (byte(i + k) < 0x80 || byte(i + k) > 0xBF)) length = 0;
+          code = (code << 6) | (byte(i + k) & 0x3Fu);
+        }
+      } else {
+        length = 0;
+      }
+    }
+    const bool control = length > 0 && ((code < 0x20 && code != '\n' && code != '\t') ||
+                                        (code >= 0x7F && code <= 0x9F));
+    const std::string_view piece = length == 0 || control ? kReplacement : text.substr(i, length);
+    if (out.size() + piece.size() > max_bytes) {
+      out += " ... (";
+      out += std::to_string(text.size() - i);
+      out += " more bytes)";
+      return out;
+    }
+    out += piece;
+    i += length == 0 ? 1 : length;
+  }
+  return out;
 }
 
 }  // namespace v1
