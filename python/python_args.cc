@@ -50,6 +50,11 @@ std::vector<std::string> ScenarioFlags(const py::dict& kwargs, const std::string
       continue;
     }
     if (IsList(value)) {
+      if (name != "variant-option") {  // (a scenario takes one value of every other flag)
+        throw py::value_error(
+            fmt::format("{}: one value, not a list (only variant_options take several)",
+                        py::str(key).cast<std::string>()));
+      }
       for (const py::handle& item : value) {
         args.push_back(flag);
         args.push_back(FlagText(item));

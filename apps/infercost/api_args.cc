@@ -124,15 +124,61 @@ absl::StatusOr<std::vector<std::string>> ApiArgs(const ApiParams& query, const s
     RETURN_IF_ERROR(Append(key, value, switches, args));
   }
   if (absl::StripAsciiWhitespace(body).empty()) return args;
-  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  // A key given twice in one object (the parser would keep the last) is named, as in the query.
+  std::vector<std::set<std::string>> keys_of_open_objects;
+  std::string repeated_key;
+  const json::parser_callback_t note_repeats = [&](int /*depth*/, json::parse_event_t event,
+                                                   json& parsed_value) {
+    if (event == json::parse_event_t::object_start) keys_of_open_objects.emplace_back();
+    if (event == json::parse_event_t::object_end && !keys_of_open_objects.empty()) {
+      keys_of_open_objects.pop_back();
+    }
+    if (event == json::parse_event_t::key && !keys_of_open_objects.empty() &&
+        !keys_of_open_objects.back().insert(parsed_value.get<std::string>()).second &&
+        repeated_key.empty()) {
+      repeated_key = parsed_value.get<std::string>();
+    }
+    return true;
+  };
+  const json parsed = json::parse(body, note_repeats, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) {
     return absl::InvalidArgumentError(
         "request body: not a JSON object of flag names and values, e.g. {\"gpus\": 4}");
   }
+  if (!repeated_key.empty()) {
+    return absl::InvalidArgumentError(
+        fmt::format("request body: key '{}' is given twice; give it once", repeated_key));
+  }
   for (const auto& [key, value] : parsed.items()) {
+    // Neither in the query and the body both.
+    const std::string flag = absl::StrReplaceAll(key, {{"_", "-"}});
+    if (flag != "variant-option" && seen.count(flag) > 0) {
+      return absl::InvalidArgumentError(
+          fmt::format("parameter '{}' is given in the query and in the body; give it once", key));
+    }
     RETURN_IF_ERROR(AppendJson(key, value, switches, args, 0));
   }
   return args;
+}
+
+absl::Status RefuseRepeatedFlags(const std::vector<std::string>& args,
+                                 const std::set<std::string>& switches) {
+  std::set<std::string> seen;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& flag = args[i];
+    if (!absl::StartsWith(flag, "--")) continue;
+    const std::string name = flag.substr(2);
+    const bool side = absl::StartsWith(name, "a.") || absl::StartsWith(name, "b.");
+    if (switches.count(side ? "--" + name.substr(2) : flag) == 0) ++i;  // its value
+    if (name != "variant-option" && !absl::EndsWith(name, ".variant-option") &&
+        !seen.insert(name).second) {
+      return absl::InvalidArgumentError(fmt::format(
+          "parameter '{}' is given more than once (a list, or a key repeated); a scenario takes "
+          "one value of it (only variant-option repeats)",
+          name));
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace infercost::cli

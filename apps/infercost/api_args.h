@@ -28,6 +28,11 @@ using ApiParams = std::vector<std::pair<std::string, std::string>>;
 // switch value.
 absl::StatusOr<std::vector<std::string>> ApiArgs(const ApiParams& query, const std::string& body,
                                                  const std::set<std::string>& switches);
+// InvalidArgument naming the first flag of `args` (flags and their values, as ApiArgs makes them;
+// `switches` take none) that is given more than once, but --variant-option (and a side's): what
+// a scenario's parser, which lets the last of a flag win, must not be given.
+absl::Status RefuseRepeatedFlags(const std::vector<std::string>& args,
+                                 const std::set<std::string>& switches);
 
 }  // namespace infercost::cli
 

@@ -60,6 +60,9 @@ ApiResponse WebApi::Handle(const std::string& endpoint, const ApiParams& query,
 ApiResponse WebApi::Report(const ApiParams& query, const std::string& body) const {
   absl::StatusOr<std::vector<std::string>> args = ApiArgs(query, body, kScenarioSwitches);
   if (!args.ok()) return ErrorResponse(args.status());
+  if (absl::Status once = RefuseRepeatedFlags(*args, kScenarioSwitches); !once.ok()) {
+    return ErrorResponse(once);
+  }
   absl::StatusOr<framework::ScenarioRequest> request = ParseScenarioArgs(*args, "");
   if (!request.ok()) return ErrorResponse(request.status());
   absl::StatusOr<std::string> json = ReportJson(presets_, plugins_, *request);
@@ -70,6 +73,9 @@ ApiResponse WebApi::Report(const ApiParams& query, const std::string& body) cons
 ApiResponse WebApi::Compare(const ApiParams& query, const std::string& body) const {
   absl::StatusOr<std::vector<std::string>> args = ApiArgs(query, body, kCompareSwitches);
   if (!args.ok()) return ErrorResponse(args.status());
+  if (absl::Status once = RefuseRepeatedFlags(*args, kCompareSwitches); !once.ok()) {
+    return ErrorResponse(once);
+  }
   CompareFlags flags;
   for (std::string& arg : *args) {
     if (arg == "--only-different") {

@@ -327,6 +327,12 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
           std::pair{&pool->ep, "ep"}, std::pair{&pool->max_batch, "batch"}}) {
       const std::string name = prefix + key;
       if (absl::Status s = Read(j, name.c_str(), *field); !s.ok()) return s;
+      // 0 in the request is the default; a key given is a count, as the CLI's flag is.
+      if (j.contains(name) && *field < 1) {
+        return absl::InvalidArgumentError(fmt::format(
+            "key '{}': {} is not a count: give at least 1, or leave the key out for its default",
+            name, *field));
+      }
     }
   }
   // "variant_options": {"mla_form": "absorbed", "kv_lora_rank": 512}: the CLI's

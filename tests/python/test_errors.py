@@ -121,3 +121,13 @@ def test_mfu_out_of_range_has_the_clis_message(session, cli):
     with pytest.raises(ValueError) as error:
         session.report(mfu=1.5)
     assert str(error.value) == cli_error(stderr)
+
+
+def test_a_list_for_a_flag_that_takes_one_value_is_refused(session):
+    # It once ran with the last item (gpus=[4, 8] ran with 8 GPUs); the command line refuses
+    # `--gpus 4 --gpus 8` too. Only variant options take several.
+    for kwargs in ({"gpus": [4, 8]}, {"hardware": ["b200", "h200"]}, {"gpus": []}):
+        with pytest.raises(ValueError, match=r"one value, not a list \(only variant_options"):
+            session.report(**kwargs)
+    with pytest.raises(ValueError, match="gpus: one value, not a list"):
+        session.compare(a={"gpus": [1]})

@@ -39,6 +39,36 @@ TEST(ApiArgsTest, RefusesAParameterGivenTwice) {
   EXPECT_THAT(*args, ElementsAre("--variant-option", "a=1", "--variant-option", "b=2"));
 }
 
+// Nor may the body repeat what the query gives, or a key of its own (the JSON parser would keep
+// the last); and a scenario's flag given as a list is named (its parser lets the last win).
+TEST(ApiArgsTest, RefusesAParameterRepeatedInTheBodyOrAsAList) {
+  absl::StatusOr<std::vector<std::string>> args =
+      ApiArgs({}, R"({"gpus": 1, "model": "llama-3-8b", "gpus": 4})", kSwitches);
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().message(), "request body: key 'gpus' is given twice; give it once");
+  args = ApiArgs({}, R"({"b": {"kv": "fp8", "kv": "bf16"}})", kSwitches);
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().message(), "request body: key 'kv' is given twice; give it once");
+  args = ApiArgs({{"gpus", "4"}}, R"({"gpus": 1})", kSwitches);
+  ASSERT_FALSE(args.ok());
+  EXPECT_EQ(args.status().message(),
+            "parameter 'gpus' is given in the query and in the body; give it once");
+
+  args = ApiArgs({}, R"({"gpus": [1, 8], "allow_beyond_context": true})", kSwitches);
+  ASSERT_TRUE(args.ok()) << args.status();  // (a search takes lists)
+  const absl::Status once = RefuseRepeatedFlags(*args, kSwitches);
+  EXPECT_EQ(once.message(),
+            "parameter 'gpus' is given more than once (a list, or a key repeated); a scenario "
+            "takes one value of it (only variant-option repeats)");
+  // Switches take no value (the flag after one is a flag); variant options and the two sides'
+  // flags are each their own.
+  EXPECT_TRUE(
+      RefuseRepeatedFlags({"--a.allow-beyond-context", "--gpus", "2", "--variant-option", "a=1",
+                           "--variant-option", "b=2", "--a.gpus", "4", "--b.gpus", "8"},
+                          kSwitches)
+          .ok());
+}
+
 TEST(ApiArgsTest, JsonBodyBecomesTheSameFlags) {
   absl::StatusOr<std::vector<std::string>> args = ApiArgs(
       {}, R"({"gpus": 4, "mfu": 0.5, "variant-option": ["a=1", "b=2"], "b": {"hardware": "b200"}})",

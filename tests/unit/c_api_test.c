@@ -63,6 +63,13 @@ int main(void) {
         INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "prefill_tp 3") != NULL);
   CHECK(strstr(infercost_last_error(ctx), "--") == NULL);
+  /* A pool's count given as 0 is refused, as the CLI's flag is (absent: the default). */
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"mode\": \"disagg\", \"decode_workers\": 0}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(strcmp(infercost_last_error(ctx),
+               "key 'decode_workers': 0 is not a count: give at least 1, or leave the key out for "
+               "its default") == 0);
   report = NULL;
   CHECK(infercost_evaluate(ctx, "{\"mode\": \"batch\"}", &report) == INFERCOST_INVALID_ARGUMENT);
   CHECK(strstr(infercost_last_error(ctx), "mode \"batch\"") != NULL);
