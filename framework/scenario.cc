@@ -188,11 +188,15 @@ absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scen
   scenario.output_tokens = request.output_tokens;
   scenario.concurrency = request.concurrency;
   ASSIGN_OR_RETURN(scenario.mode, ParseServingMode(request.mode));
-  if (!(request.request_rate >= 0 && request.request_rate <= 1e6)) {
+  // Below one request in 1,000 s a server is idle between requests: its costs per token are
+  // the idle hours' (unbounded as the rate falls), not a serving regime.
+  constexpr double kLeastRequestRate = 1e-3;
+  if (!(request.request_rate == 0 ||
+        (request.request_rate >= kLeastRequestRate && request.request_rate <= 1e6))) {
     return absl::InvalidArgumentError(
-        fmt::format("--request-rate = {} must be in [0, 1e6] requests per second (0: --concurrency "
-                    "closed-loop clients)",
-                    request.request_rate));
+        fmt::format("--request-rate = {} must be 0 (--concurrency closed-loop clients) or in "
+                    "[{}, 1e6] requests per second",
+                    request.request_rate, kLeastRequestRate));
   }
   if (request.request_rate > 0 && scenario.mode == ServingMode::kStatic) {
     return absl::InvalidArgumentError(

@@ -30,6 +30,13 @@ install(EXPORT infercostTargets
   FILE infercostTargets.cmake
   DESTINATION ${INFERCOST_INSTALL_CMAKE_DIR})
 
+# The plugin ABI version the package's headers carry, read from them (one place: abi.h).
+file(STRINGS ${CMAKE_CURRENT_LIST_DIR}/../include/infercost/c/abi.h _infercost_abi_lines
+     REGEX "^#define INFERCOST_ABI_(MAJOR|MINOR) [0-9]+")
+string(REGEX MATCH "MAJOR ([0-9]+)" _ "${_infercost_abi_lines}")
+set(INFERCOST_ABI_VERSION ${CMAKE_MATCH_1})
+string(REGEX MATCH "MINOR ([0-9]+)" _ "${_infercost_abi_lines}")
+string(APPEND INFERCOST_ABI_VERSION ".${CMAKE_MATCH_1}")
 configure_package_config_file(
   ${CMAKE_CURRENT_LIST_DIR}/infercostConfig.cmake.in
   ${CMAKE_BINARY_DIR}/package/infercostConfig.cmake

@@ -57,6 +57,11 @@ for f in bin/infercost \
   share/infercost/web/index.html share/infercost/web/atlas.html share/infercost/web/js/common.js; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"
 done
+# The package's ABI version is the headers' (it once said 1.0 for 1.5 headers).
+abi_header=$prefix/include/infercost/c/abi.h
+abi_version="$(sed -n 's/^#define INFERCOST_ABI_MAJOR \([0-9]*\)$/\1/p' "$abi_header").$(sed -n 's/^#define INFERCOST_ABI_MINOR \([0-9]*\)$/\1/p' "$abi_header")"
+grep -qxF "set(infercost_ABI_VERSION $abi_version)" "$prefix/$libdir/cmake/infercost/infercostConfig.cmake" ||
+  fail "infercostConfig.cmake does not set infercost_ABI_VERSION $abi_version"
 for p in mha gqa mqa mla gated_deltanet dsa naive flash roofline; do
   [[ -e $prefix/$libdir/infercost/plugins/$p.icplugin.toml ]] || fail "no manifest for $p"
   [[ -e $prefix/$libdir/infercost/plugins/infercost-$p.so ]] || fail "no library for $p"

@@ -348,6 +348,10 @@ grep -q "sweep: unknown grid field 'foo'; a grid field is a scenario flag withou
 grep -q "input-tokens, output-tokens, concurrency" <<<"$out" || fail "sweep unknown field lists the fields: $out"
 
 
+# A request rate so low that the server is idle between requests is refused by name.
+out=$(expect_status 2 "tiny request rate" "$bin" report --mode serving --request-rate 1e-300)
+grep -qF -- "--request-rate = 1e-300 must be 0 (--concurrency closed-loop clients) or in [0.001, 1e6] requests per second" <<<"$out" || fail "tiny request rate: $out"
+
 # Bytes that are not UTF-8 in a value end up in JSON as U+FFFD, not as an abort.
 bad_model="ll$(printf '\377')x"
 out=$("$bin" --format json sweep --grid "model=llama-3-8b,$bad_model" 2>/dev/null)

@@ -39,7 +39,7 @@ typedef enum infercost_status {
   INFERCOST_UNKNOWN = 2
 } infercost_status;
 
-/* "0.1.0 (plugin ABI 1.0)"; static storage. */
+/* e.g. "0.1.0 (plugin ABI 1.5)"; static storage. */
 const char* infercost_version(void);
 
 /* Creates a context. `options_json` (may be NULL or "{}"):
