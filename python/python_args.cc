@@ -110,7 +110,7 @@ absl::StatusOr<cli::SearchFlags> SearchFlagsFrom(const py::dict& kwargs) {
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(e.what());
+    return absl::InvalidArgumentError(cli::FlagParseError(e));
   }
   if (!flags.plot.empty()) {
     return absl::InvalidArgumentError(

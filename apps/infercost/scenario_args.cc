@@ -88,6 +88,16 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
   return args;
 }
 
+std::string FlagParseError(const CLI::ParseError& error) {
+  if (dynamic_cast<const CLI::CallForHelp*>(&error) != nullptr ||
+      dynamic_cast<const CLI::CallForAllHelp*>(&error) != nullptr ||
+      dynamic_cast<const CLI::CallForVersion*>(&error) != nullptr) {
+    return "help and version are not parameters here; `infercost report --help` (or search, "
+           "compare, sweep) lists the flags, each of which is a parameter without its dashes";
+  }
+  return error.what();
+}
+
 absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<std::string>& args,
                                                              const std::string& context) {
   ScenarioArgsParser parser(context);
@@ -112,8 +122,9 @@ absl::StatusOr<framework::ScenarioRequest> ScenarioArgsParser::Parse(
   try {
     app_->parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return absl::InvalidArgumentError(context_.empty() ? std::string(e.what())
-                                                       : fmt::format("{}: {}", context_, e.what()));
+    const std::string message = FlagParseError(e);
+    return absl::InvalidArgumentError(context_.empty() ? message
+                                                       : fmt::format("{}: {}", context_, message));
   }
   return *request_;
 }

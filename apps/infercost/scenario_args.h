@@ -19,7 +19,8 @@
 
 namespace CLI {
 class App;
-}
+class ParseError;
+}  // namespace CLI
 
 namespace toml {
 inline namespace v3 {
@@ -28,6 +29,11 @@ class node;
 }  // namespace toml
 
 namespace infercost::cli {
+
+// What a parse error of flags that did not come from a command line (the web API, the Python
+// module, the C API) says: CLI11's own text, but for a request for help or the version, whose
+// text ("This should be caught in your main function") is meant for a command line.
+std::string FlagParseError(const CLI::ParseError& error);
 
 // Scenario flags that take no value (--allow-beyond-context).
 bool IsScenarioSwitch(const std::string& flag);

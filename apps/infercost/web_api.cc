@@ -99,7 +99,7 @@ ApiResponse WebApi::Search(const ApiParams& query, const std::string& body) cons
   try {
     app.parse(reversed);
   } catch (const CLI::ParseError& e) {
-    return ErrorResponse(absl::InvalidArgumentError(e.what()));
+    return ErrorResponse(absl::InvalidArgumentError(FlagParseError(e)));
   }
   flags.threads = search_threads_;
   flags.progress = false;  // (the server's stderr is its log)

@@ -131,3 +131,11 @@ def test_a_list_for_a_flag_that_takes_one_value_is_refused(session):
             session.report(**kwargs)
     with pytest.raises(ValueError, match="gpus: one value, not a list"):
         session.compare(a={"gpus": [1]})
+
+
+def test_help_is_not_a_parameter(session):
+    # CLI11's own text for it ("This should be caught in your main function") is a command
+    # line's; here it is named.
+    for call in (lambda: session.report(help=True), lambda: session.search(help=True)):
+        with pytest.raises(ValueError, match="help and version are not parameters here"):
+            call()
