@@ -79,8 +79,7 @@ absl::StatusOr<json> PythonSession::Models() {
 absl::StatusOr<json> PythonSession::Hardware() {
   std::lock_guard<std::mutex> lock(mutex_);
   ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
-  ASSIGN_OR_RETURN(const std::string text, cli::HardwareJson(*presets, session_.Plugins()));
-  return json::parse(text);
+  return json::parse(cli::HardwareJson(*presets, session_.Plugins()));
 }
 
 json PythonSession::Plugins(bool load) {

@@ -138,19 +138,16 @@ std::string ModelsJson(const registry::Presets& presets) {
   return JsonText({{"models", list}});
 }
 
-absl::StatusOr<std::vector<registry::Hardware>> AllDevices(const registry::Presets& presets,
-                                                           const framework::PluginSet& plugins) {
+std::vector<registry::Hardware> AllDevices(const registry::Presets& presets,
+                                           const framework::PluginSet& plugins) {
   registry::Presets with_devices = presets;
   AddPluginDevices(plugins, with_devices);  // what --hardware can name
   return with_devices.hardware.items();
 }
 
-absl::StatusOr<std::string> HardwareJson(const registry::Presets& presets,
-                                         const framework::PluginSet& plugins) {
-  absl::StatusOr<std::vector<registry::Hardware>> devices = AllDevices(presets, plugins);
-  if (!devices.ok()) return devices.status();
+std::string HardwareJson(const registry::Presets& presets, const framework::PluginSet& plugins) {
   json list = json::array();
-  for (const auto& h : *devices) list.push_back(DeviceJson(h));
+  for (const auto& h : AllDevices(presets, plugins)) list.push_back(DeviceJson(h));
   return JsonText({{"hardware", list}});
 }
 
@@ -226,11 +223,9 @@ int RunModels(Session& session) {
 int RunHardware(Session& session) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  absl::StatusOr<std::vector<registry::Hardware>> all = AllDevices(**presets, session.Plugins());
-  if (!all.ok()) return ReportError(all.status());
-  const std::vector<registry::Hardware>& devices = *all;
+  const std::vector<registry::Hardware> devices = AllDevices(**presets, session.Plugins());
   if (session.flags().format == "json") {
-    fmt::print("{}", *HardwareJson(**presets, session.Plugins()));
+    fmt::print("{}", HardwareJson(**presets, session.Plugins()));
     return 0;
   }
   TextTable table(

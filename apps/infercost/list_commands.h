@@ -19,10 +19,9 @@ namespace infercost::cli {
 std::string ModelsJson(const registry::Presets& presets);
 // Every device --hardware can name: the presets, then those hardware plugins describe
 // (AddPluginDevices).
-absl::StatusOr<std::vector<registry::Hardware>> AllDevices(const registry::Presets& presets,
-                                                           const framework::PluginSet& plugins);
-absl::StatusOr<std::string> HardwareJson(const registry::Presets& presets,
-                                         const framework::PluginSet& plugins);
+std::vector<registry::Hardware> AllDevices(const registry::Presets& presets,
+                                           const framework::PluginSet& plugins);
+std::string HardwareJson(const registry::Presets& presets, const framework::PluginSet& plugins);
 std::string EnginesJson(const registry::Presets& presets);
 // `load` false: the manifests found ("found"); true: the plugins loaded ("loaded").
 std::string PluginsJson(const framework::PluginSet& set, bool load);

@@ -52,9 +52,7 @@ ApiResponse WebApi::Handle(const std::string& endpoint, const ApiParams& query,
   if (endpoint == "models") return Ok(ModelsJson(presets_));
   if (endpoint == "engines") return Ok(EnginesJson(presets_));
   if (endpoint == "plugins") return Ok(PluginsJson(plugins_, /*load=*/true));
-  absl::StatusOr<std::string> hardware = HardwareJson(presets_, plugins_);
-  if (!hardware.ok()) return ErrorResponse(hardware.status());
-  return Ok(std::move(*hardware));
+  return Ok(HardwareJson(presets_, plugins_));
 }
 
 ApiResponse WebApi::Report(const ApiParams& query, const std::string& body) const {

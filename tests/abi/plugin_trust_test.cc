@@ -264,12 +264,27 @@ fs::path DirectoryWith(const fs::path& scratch, const std::string& library) {
   return dir;
 }
 
-// The plugins of `dir`, loaded with the probe (its verdicts under `scratch`) or without it.
-PluginSet LoadedFrom(const fs::path& dir, const fs::path& scratch, bool probed) {
-  if (probed) return framework::LoadPlugins(Probing({dir.string()}, scratch / "cache"));
-  PluginLoaderOptions unprobed = OnlyDirs({dir.string()});
-  unprobed.probe = false;
-  return framework::LoadPlugins(unprobed);
+// `library`, alone in `dir`, loaded with the probe (its verdicts under `scratch`) or without it:
+// only with it is the failed `check` recorded, and warned of with `warning`.
+std::shared_ptr<const LoadedPlugin> LoadedWithVerdict(const fs::path& dir, const fs::path& scratch,
+                                                      bool probed, const std::string& library,
+                                                      std::string_view check,
+                                                      std::string_view warning) {
+  PluginLoaderOptions options = Probing({dir.string()}, scratch / "cache");
+  if (!probed) {
+    options = OnlyDirs({dir.string()});
+    options.probe = false;
+  }
+  const PluginSet set = framework::LoadPlugins(options);
+  auto loaded = FindLoaded(set, library);
+  EXPECT_NE(loaded, nullptr) << Describe(set);
+  if (loaded == nullptr) return nullptr;
+  EXPECT_EQ(loaded->FailedProbeCheck(check), probed);
+  EXPECT_EQ(set.warnings.size(), probed ? 1u : 0u) << Describe(set);
+  if (probed && !set.warnings.empty()) {
+    EXPECT_TRUE(Contains(set.warnings[0], warning)) << set.warnings[0];
+  }
+  return loaded;
 }
 
 // A hardware plugin whose batched phase_times disagrees with its phase_time (twice as long) is
@@ -279,17 +294,10 @@ TEST(PluginTrust, PhaseTimesThatFailedTheProbeAreNotUsed) {
   const fs::path dir = DirectoryWith(scratch, "abi_batch_disagrees");
   for (const bool probed : {true, false}) {
     SCOPED_TRACE(probed ? "probed" : "unprobed");
-    const PluginSet set = LoadedFrom(dir, scratch, probed);
-    const auto loaded = FindLoaded(set, "abi_batch_disagrees");
-    ASSERT_NE(loaded, nullptr) << Describe(set);
-    EXPECT_EQ(loaded->FailedProbeCheck("invariants.phase_times_match"), probed);
-    EXPECT_EQ(set.warnings.size(), probed ? 1u : 0u) << Describe(set);
-    if (probed) {
-      EXPECT_TRUE(Contains(set.warnings[0],
-                           "invariants.phase_times_match, so its batched "
-                           "phase_times is not used"))
-          << set.warnings[0];
-    }
+    const auto loaded = LoadedWithVerdict(
+        dir, scratch, probed, "abi_batch_disagrees", "invariants.phase_times_match",
+        "invariants.phase_times_match, so its batched phase_times is not used");
+    ASSERT_NE(loaded, nullptr);
     ic_device device{};
     device.struct_size = sizeof(device);
     ic_execution execution{};
@@ -314,17 +322,10 @@ TEST(PluginTrust, DecodeBreaksThatFailedTheProbeAreNotAskedFor) {
   const fs::path dir = DirectoryWith(scratch, "abi_hidden_far_window");
   for (const bool probed : {true, false}) {
     SCOPED_TRACE(probed ? "probed" : "unprobed");
-    const PluginSet set = LoadedFrom(dir, scratch, probed);
-    const auto loaded = FindLoaded(set, "abi_hidden_far_window");
-    ASSERT_NE(loaded, nullptr) << Describe(set);
-    EXPECT_EQ(loaded->FailedProbeCheck("invariants.decode_breaks"), probed);
-    if (probed) {
-      ASSERT_EQ(set.warnings.size(), 1u) << Describe(set);
-      EXPECT_TRUE(Contains(set.warnings[0],
-                           "invariants.decode_breaks, so its declared decode "
-                           "breaks are not used"))
-          << set.warnings[0];
-    }
+    const auto loaded =
+        LoadedWithVerdict(dir, scratch, probed, "abi_hidden_far_window", "invariants.decode_breaks",
+                          "invariants.decode_breaks, so its declared decode breaks are not used");
+    ASSERT_NE(loaded, nullptr);
     framework::DeclaredStairs stairs;
     const absl::StatusOr<bool> declared = framework::AttentionVariantPlugin(loaded).DecodeBreaks(
         SmallShape(), DecodeStage(), 1, 100000, stairs);
