@@ -261,9 +261,13 @@ absl::Status AttentionVariantPlugin::PhasesInto(const ic_attention_shape& shape,
   ic_phase_sink sink{sizeof(ic_phase_sink), 0, &state, &Collect};
   absl::Status status;
   {
-    const LegacyInputs in = legacy_ ? Legacy(shape, &stage) : LegacyInputs{shape, stage};
+    // (a 1.0 plugin's inputs rewritten; the host's own passed as they are, not copied)
+    LegacyInputs legacy;
+    if (legacy_) legacy = Legacy(shape, &stage);
+    const ic_attention_shape& in_shape = legacy_ ? legacy.shape : shape;
+    const ic_stage& in_stage = legacy_ ? legacy.stage : stage;
     auto lock = plugin_->LockIfNeeded();
-    ic_error* returned = table_->emit_phases(plugin_->instance(), &in.shape, &in.stage, &sink);
+    ic_error* returned = table_->emit_phases(plugin_->instance(), &in_shape, &in_stage, &sink);
     if (state.issued != nullptr && returned != state.issued) {
       ConsumeError(state.issued, "").IgnoreError();  // the plugin dropped it; free it here
     }

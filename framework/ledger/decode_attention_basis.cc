@@ -98,18 +98,10 @@ bool SameKind(const ic_phase_cost& a, const ic_phase_cost& b) {
   return a.struct_size == b.struct_size && a.phase == b.phase;
 }
 
-bool SameStructure(const std::vector<AttentionSlice>& a, const std::vector<AttentionSlice>& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t s = 0; s < a.size(); ++s) {
-    if (a[s].layers != b[s].layers || a[s].attention_class != b[s].attention_class ||
-        a[s].phases.size() != b[s].phases.size()) {
-      return false;
-    }
-    for (size_t p = 0; p < a[s].phases.size(); ++p) {
-      if (!SameKind(a[s].phases[p], b[s].phases[p])) return false;
-    }
-  }
-  return true;
+// The same layers, class and number of records (each record's kind is compared with its own).
+bool SameSlice(const AttentionSlice& a, const AttentionSlice& b) {
+  return a.layers == b.layers && a.attention_class == b.attention_class &&
+         a.phases.size() == b.phases.size();
 }
 
 // (to - from) / steps when it divides exactly (and nothing overflows).
@@ -150,6 +142,7 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
     if (has_stairs_ && !SameBreaks(in, stairs_)) return false;  // two staircases: no basis
     stairs_ = in;
     has_stairs_ = true;
+    last_break_ = in.first + (in.count - 1) * in.period;  // (in [2, steps]: no overflow)
   }
   // The far point: the last step, or the one after it where it is known and in the same stair.
   const int64_t far = next_is_known && !break_on_next ? steps + 1 : steps;
@@ -170,7 +163,7 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
 
 int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) const {
   if (!has_stairs_ || points_[2] < steps) return 0;  // the far point is not in the last stair
-  const int64_t last_break = stairs_.first + (stairs_.count - 1) * stairs_.period;
+  const int64_t last_break = last_break_;
   if (checked >= last_break && checked < steps) return 0;
   // Two or more breaks change the records alike (ABI 1.4): a check in a stair between two of
   // them already sees a break that also bends the records (the slope there would differ from
@@ -195,12 +188,16 @@ bool DecodeAttentionBasis::Fit() {
   const std::vector<AttentionSlice>& first = AtPoint(0);
   const std::vector<AttentionSlice>& second = AtPoint(1);
   const std::vector<AttentionSlice>& third = AtPoint(2);
-  if (!SameStructure(first, second) || !SameStructure(first, third)) return false;
+  // The three alike but for numbers: slices here, each record's kind below.
+  if (second.size() != first.size() || third.size() != first.size()) return false;
+  size_t count = 0;
+  for (size_t s = 0; s < first.size(); ++s) {
+    if (!SameSlice(first[s], second[s]) || !SameSlice(first[s], third[s])) return false;
+    count += first[s].phases.size();
+  }
   const int64_t steps = points_[1] - points_[0];
   const int64_t breaks = BreaksPassed(points_[2]) - first_point_breaks_;
   const int64_t far_steps = points_[2] - points_[0];
-  size_t count = 0;
-  for (const AttentionSlice& slice : first) count += slice.phases.size();
   // (the records of the last fit are overwritten: no allocation once the vector has grown; a
   // failed fit leaves records_ unused)
   records_.resize(count);
@@ -220,6 +217,7 @@ bool DecodeAttentionBasis::Fit() {
       // The same record at all three points (most of them): nothing changes (and its changes
       // per step and per break are not read).
       if (SameBits(a, b) && SameBits(a, c)) continue;
+      if (!SameKind(a, b) || !SameKind(a, c)) return false;
       r.per_step = {};
       r.per_break = {};
       r.int_per_step = {};
@@ -299,15 +297,18 @@ void DecodeAttentionBasis::At(int64_t step, std::vector<AttentionSlice>& slices,
 
 bool DecodeAttentionBasis::Matches(int64_t step,
                                    const std::vector<AttentionSlice>& attention) const {
-  if (!SameStructure(taken_[0], attention)) return false;
+  const std::vector<AttentionSlice>& fitted = taken_[0];
+  if (attention.size() != fitted.size()) return false;
   const Offset at = OffsetOf(step);
   const int64_t dk = step - points_[0];
   const int64_t dn = BreaksPassed(step) - first_point_breaks_;
   size_t r = 0;
-  for (const AttentionSlice& slice : attention) {
-    for (const ic_phase_cost& cost : slice.phases) {
+  for (size_t s = 0; s < attention.size(); ++s) {
+    if (!SameSlice(attention[s], fitted[s])) return false;
+    for (const ic_phase_cost& cost : attention[s].phases) {
       const Record& record = records_[r++];
       if (!record.varying() && SameBits(cost, record.base)) continue;  // (most of them)
+      if (!SameKind(cost, record.base)) return false;
       const Doubles actual = DoublesOf(cost);
       for (size_t f = 0; f < actual.size(); ++f) {
         const double base = record.base_doubles[f];
@@ -357,36 +358,28 @@ void DecodeAttentionBasis::Along(
 
 bool DecodeAttentionBasis::KeepsSigns(size_t record, int64_t steps) const {
   const Record& r = records_[record];
-  // OffsetOf(steps), once a field needs it (two scalars and a flag: kept in registers).
-  Offset last;
-  bool has_last = false;
+  // (step 1 passes no break: Plan's staircase has its breaks in 2 .. steps)
+  const Offset first{static_cast<double>(1 - points_[0]),
+                     static_cast<double>(-first_point_breaks_)};
+  const Offset last = OffsetOf(steps);
+  // Every timed field is weighed, without an early exit (six fields, mostly one way).
+  bool keeps = true;
   for (const size_t field : kTimedFields) {
     const double base = r.base_doubles[field];
     if ((r.changing_doubles & (1u << field)) == 0) {  // constant: keeps its sign
-      if (!(base >= 0)) return false;
+      keeps &= base >= 0;
       continue;
     }
+    // Zero at points()[0] and not elsewhere fails (base > 0). Steps and breaks only grow with
+    // the step: with both changes of one sign the field is monotone, so positive throughout
+    // when it is clearly positive at both ends.
     const double per_step = r.per_step[field];
     const double per_break = r.per_break[field];
-    if (base == 0) return false;  // zero at points()[0], not elsewhere
-    // Steps and breaks only grow with the step: with both changes of one sign the field is
-    // monotone, so positive throughout when it is clearly positive at both ends.
-    if (!(base > 0) || (per_step > 0 && per_break < 0) || (per_step < 0 && per_break > 0)) {
-      return false;
-    }
-    // (step 1 passes no break: Plan's staircase has its breaks in 2 .. steps)
-    const Offset first{static_cast<double>(1 - points_[0]),
-                       static_cast<double>(-first_point_breaks_)};
-    if (!has_last) {
-      last = OffsetOf(steps);
-      has_last = true;
-    }
-    if (!(FieldAt(r, field, first) > kRelativeTolerance * base) ||
-        !(FieldAt(r, field, last) > kRelativeTolerance * base)) {
-      return false;
-    }
+    const double least = kRelativeTolerance * base;
+    keeps &= base > 0 && !(per_step > 0 && per_break < 0) && !(per_step < 0 && per_break > 0) &&
+             FieldAt(r, field, first) > least && FieldAt(r, field, last) > least;
   }
-  return true;
+  return keeps;
 }
 
 }  // namespace infercost::framework

@@ -125,6 +125,7 @@ class DecodeAttentionBasis {
   // Breaks of the staircase at or before `step` (0 without one).
   int64_t BreaksPassed(int64_t step) const {
     if (!has_stairs_ || step < stairs_.first) return 0;
+    if (step >= last_break_) return stairs_.count;  // (the sum's last steps: no division)
     return std::min(stairs_.count, (step - stairs_.first) / stairs_.period + 1);
   }
   // Sets points_ (after the staircase: first_point_breaks_ counts its breaks).
@@ -132,6 +133,7 @@ class DecodeAttentionBasis {
 
   bool has_stairs_ = false;
   Staircase stairs_;
+  int64_t last_break_ = 0;  // the staircase's last break (with has_stairs_)
   std::array<int64_t, 3> points_{};
   int64_t first_point_breaks_ = 0;  // BreaksPassed(points_[0])
   std::array<std::vector<AttentionSlice>, 3> taken_;

@@ -14,29 +14,27 @@ double SeriesSum(const AffineLine& line, int64_t from, int64_t to) {
          line.per_step * (static_cast<double>(from) + static_cast<double>(to - 1)) * terms / 2;
 }
 
-}  // namespace
-
-double SumOfLargestLine(absl::Span<const AffineLine> lines, int64_t count) {
-  if (count < 1 || lines.empty()) return 0;
-  if (lines.size() == 2) {  // the usual compute and memory pieces: one crossing at most
-    const AffineLine& a = lines[0];
-    const AffineLine& b = lines[1];
-    const double gap = b.at_zero - a.at_zero;  // b - a at t = 0
-    const double faster_by = b.per_step - a.per_step;
-    if (faster_by == 0) return SeriesSum(gap > 0 ? b : a, 0, count);
-    // The faster line is above the slower one exactly where t > crossing.
-    const AffineLine& slow = faster_by > 0 ? a : b;
-    const AffineLine& fast = faster_by > 0 ? b : a;
-    const double crossing = -gap / faster_by;
-    int64_t split = count;  // slow on top for t < split, fast from it
-    if (crossing < 0) {
-      split = 0;
-    } else if (crossing < static_cast<double>(count)) {
-      split = static_cast<int64_t>(std::floor(crossing)) + 1;
-    }
-    if (split > count) split = count;
-    return SeriesSum(slow, 0, split) + SeriesSum(fast, split, count);
+// Two lines (the usual compute and memory pieces): one crossing at most.
+double SumOfLargerOfTwo(const AffineLine& a, const AffineLine& b, int64_t count) {
+  const double gap = b.at_zero - a.at_zero;  // b - a at t = 0
+  const double faster_by = b.per_step - a.per_step;
+  if (faster_by == 0) return SeriesSum(gap > 0 ? b : a, 0, count);
+  // The faster line is above the slower one exactly where t > crossing.
+  const AffineLine& slow = faster_by > 0 ? a : b;
+  const AffineLine& fast = faster_by > 0 ? b : a;
+  const double crossing = -gap / faster_by;
+  int64_t split = count;  // slow on top for t < split, fast from it
+  if (crossing < 0) {
+    split = 0;
+  } else if (crossing < static_cast<double>(count)) {
+    split = static_cast<int64_t>(crossing) + 1;  // (not negative: truncation is the floor)
   }
+  if (split > count) split = count;
+  return SeriesSum(slow, 0, split) + SeriesSum(fast, split, count);
+}
+
+// Any number of lines: the run splits where another line passes the one on top.
+double SumOfLargestOfMany(absl::Span<const AffineLine> lines, int64_t count) {
   double total = 0;
   int64_t t = 0;
   while (t < count) {
@@ -63,6 +61,14 @@ double SumOfLargestLine(absl::Span<const AffineLine> lines, int64_t count) {
     t = end;
   }
   return total;
+}
+
+}  // namespace
+
+double SumOfLargestLine(absl::Span<const AffineLine> lines, int64_t count) {
+  if (count < 1 || lines.empty()) return 0;
+  return lines.size() == 2 ? SumOfLargerOfTwo(lines[0], lines[1], count)
+                           : SumOfLargestOfMany(lines, count);
 }
 
 }  // namespace infercost::framework

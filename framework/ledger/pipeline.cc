@@ -505,9 +505,10 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   }
   DeclaredBreaks known_breaks;  // (a single step has nothing to cut)
   bool declared = false;
+  const bool next_is_known = steps >= 2 && NextStepKnown(per_gpu_decode, hook);
   if (steps >= 2) {
     // Up to the step after the last where the basis may take that one as a point.
-    const int64_t last = steps + (NextStepKnown(per_gpu_decode, hook) ? 1 : 0);
+    const int64_t last = steps + (next_is_known ? 1 : 0);
     declared = DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + last,
                                     known_breaks);
   }
@@ -515,8 +516,9 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   int64_t basis_evaluations = 0;
   bool checked_on_hook_step = false;
   if (declared) {
-    ASSIGN_OR_RETURN(use_basis, FitDecodeBasis(per_gpu_decode, known_breaks, hook, evaluated, basis,
-                                               basis_evaluations, checked_on_hook_step));
+    ASSIGN_OR_RETURN(use_basis,
+                     FitDecodeBasis(per_gpu_decode, known_breaks, next_is_known, hook, evaluated,
+                                    basis, basis_evaluations, checked_on_hook_step));
     split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
     if (split && hook->value_models) {
       ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, checked_on_hook_step, *hook));
@@ -548,14 +550,13 @@ Step Pipeline::DecodeStepAt(const Step& per_gpu_decode, int64_t k) const {
 }
 
 absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
-                                              const DeclaredBreaks& breaks,
+                                              const DeclaredBreaks& breaks, bool next_is_known,
                                               const PerGpuDecodeHook* hook,
                                               std::vector<AttentionSlice>& scratch,
                                               DecodeAttentionBasis& basis, int64_t& evaluated,
                                               bool& checked_on_hook_step) const {
   checked_on_hook_step = false;
   const int64_t steps = scenario_->output_tokens - 1;
-  const bool next_is_known = NextStepKnown(per_gpu_decode, hook);
   if (!basis.Plan(steps, breaks, next_is_known)) return false;
   for (size_t i = 0; i < basis.points().size(); ++i) {
     const int64_t k = basis.points()[i];
@@ -635,41 +636,52 @@ bool SumRunWithOneTopLine(absl::Span<const StairLine> lines, int64_t period, int
 
 void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t steps,
                                  PerGpuDecodeHook& hook) const {
-  hook.sums.assign(hook.modelled.size(), 0.0);
+  // Each record's sum of its largest piece over the steps first (in the order below: the run,
+  // then the stairs one by one), then its value.
+  const size_t records = hook.modelled.size();
+  hook.sums.assign(records, 0.0);
   const int64_t stairs = basis.StairCount();
   // The stairs between the first break and the last (1 .. stairs - 2) are all one period long:
   // where one piece of a record tops every one of them, they are summed at once.
   const int64_t runs = stairs >= 4 ? stairs - 2 : 0;
-  const int64_t period = runs > 0 ? basis.StairStart(2) - basis.StairStart(1) : 0;
-  const DecodeAttentionBasis::Offset run_start =
-      runs > 0 ? basis.StairOffset(1) : DecodeAttentionBasis::Offset{};
-  std::array<AffineLine, RecordValueModel::kMostPieces> lines;
-  std::array<StairLine, RecordValueModel::kMostPieces> run_lines;
-  for (size_t r = 0; r < hook.modelled.size(); ++r) {
-    const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
-    const size_t pieces = static_cast<size_t>(record.pieces);
-    double sum = 0;
-    bool run_summed = false;
-    if (runs > 0) {
+  absl::InlinedVector<char, 16> run_summed(runs > 0 ? records : 0, 0);
+  if (runs > 0) {
+    const int64_t period = basis.StairStart(2) - basis.StairStart(1);
+    const DecodeAttentionBasis::Offset run_start = basis.StairOffset(1);
+    std::array<StairLine, RecordValueModel::kMostPieces> run_lines;
+    for (size_t r = 0; r < records; ++r) {
+      const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
+      const size_t pieces = static_cast<size_t>(record.pieces);
       for (size_t p = 0; p < pieces; ++p) {
         const DecodeAttentionBasis::Line& line = record.lines[p];
         run_lines[p] = {line.At(run_start), line.per_step,
                         line.per_step * static_cast<double>(period) + line.per_break};
       }
-      run_summed = SumRunWithOneTopLine({run_lines.data(), pieces}, period, runs, sum);
+      run_summed[r] =
+          SumRunWithOneTopLine({run_lines.data(), pieces}, period, runs, hook.sums[r]) ? 1 : 0;
     }
-    for (int64_t i = 0; i < stairs; ++i) {
-      if (run_summed && i >= 1 && i <= runs) continue;
-      const int64_t first = basis.StairStart(i);
-      const int64_t last = i + 1 < stairs ? basis.StairStart(i + 1) - 1 : steps;
-      if (last < first) continue;
-      const DecodeAttentionBasis::Offset at = basis.StairOffset(i);
+  }
+  // The stairs one by one (where each starts and how long it is, found once for every record).
+  std::array<AffineLine, RecordValueModel::kMostPieces> lines;
+  for (int64_t i = 0; i < stairs; ++i) {
+    const int64_t first = basis.StairStart(i);
+    const int64_t last = i + 1 < stairs ? basis.StairStart(i + 1) - 1 : steps;
+    if (last < first) continue;
+    const bool in_run = i >= 1 && i <= runs;
+    const DecodeAttentionBasis::Offset at = basis.StairOffset(i);
+    for (size_t r = 0; r < records; ++r) {
+      if (in_run && run_summed[r] != 0) continue;
+      const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
+      const size_t pieces = static_cast<size_t>(record.pieces);
       for (size_t p = 0; p < pieces; ++p) {
         lines[p] = {record.lines[p].At(at), record.lines[p].per_step};
       }
-      sum += SumOfLargestLine({lines.data(), pieces}, last - first + 1);
+      hook.sums[r] += SumOfLargestLine({lines.data(), pieces}, last - first + 1);
     }
-    hook.sums[r] = record.calls * (record.overhead * static_cast<double>(steps) + sum);
+  }
+  for (size_t r = 0; r < records; ++r) {
+    const PerGpuDecodeHook::ModelledRecord& record = hook.modelled[r];
+    hook.sums[r] = record.calls * (record.overhead * static_cast<double>(steps) + hook.sums[r]);
   }
 }
 
@@ -680,18 +692,23 @@ absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& b
       hook.per_gpu_values->size() != basis.records()) {
     return false;
   }
-  absl::InlinedVector<ic_phase_cost, 8> records;
-  absl::InlinedVector<double, 8> calls;
-  absl::InlinedVector<size_t, 8> which;
+  // (in the hook's buffers: their capacity, and the models' storage, kept from the last sum)
+  PerGpuDecodeHook::ModelRequest& asked = hook.model_request;
+  asked.records.clear();
+  asked.calls.clear();
+  asked.which.clear();
   for (size_t r = 0; r < basis.records(); ++r) {
     if (!basis.varying(r)) continue;
     if (!basis.KeepsSigns(r, steps)) return false;
-    records.push_back(basis.base(r));
-    calls.push_back(static_cast<double>(basis.layers(r)));
-    which.push_back(r);
+    asked.records.push_back(basis.base(r));
+    asked.calls.push_back(static_cast<double>(basis.layers(r)));
+    asked.which.push_back(r);
   }
-  absl::InlinedVector<RecordValueModel, 8> models(records.size());
-  ASSIGN_OR_RETURN(const bool has, hook.value_models(records, calls, absl::MakeSpan(models)));
+  std::vector<RecordValueModel>& models = asked.models;
+  models.resize(asked.records.size());
+  const std::vector<size_t>& which = asked.which;
+  ASSIGN_OR_RETURN(const bool has,
+                   hook.value_models(asked.records, asked.calls, absl::MakeSpan(models)));
   if (!has) return false;
   hook.modelled.clear();
   const DecodeAttentionBasis::Offset checked_at =
@@ -721,31 +738,33 @@ absl::Status Pipeline::AddConstantRecords(const DecodeAttentionBasis& basis, int
                                           bool use_per_gpu_values, PerGpuDecodeHook& hook) const {
   // The records that do not change with the step, valued once: as the caller valued them on
   // its step (where the basis was checked), or asked of the hook.
-  std::vector<double>& constants = hook.step_values;
+  const size_t records = basis.records();
+  const bool per_gpu = use_per_gpu_values && hook.per_gpu_values != nullptr &&
+                       hook.per_gpu_values->size() == records;
+  std::vector<double>& constants = hook.step_values;  // (asked: the constant records' in order)
   constants.clear();
-  size_t varying = 0;
-  for (size_t r = 0; r < basis.records(); ++r) varying += basis.varying(r) ? 1 : 0;
-  if (use_per_gpu_values && hook.per_gpu_values != nullptr &&
-      hook.per_gpu_values->size() == basis.records()) {
-    for (size_t r = 0; r < basis.records(); ++r) {
-      if (!basis.varying(r)) constants.push_back((*hook.per_gpu_values)[r]);
-    }
-  } else {
+  if (!per_gpu) {
     basis.At(1, hook.step_attention, DecodeAttentionBasis::Records::kConstant);
     RETURN_IF_ERROR(hook.values(hook.step_attention, constants));
   }
-  if (constants.size() + varying != basis.records() || hook.sums.size() > varying) {
+  size_t varying = 0;
+  for (size_t r = 0; r < records; ++r) varying += basis.varying(r) ? 1 : 0;
+  if ((!per_gpu && constants.size() + varying != records) || hook.sums.size() > varying) {
     return absl::InternalError(
         "a decode hook valued per record gave a different number of values than records");
   }
   // In record order, from the last (a varying record's sum moves up to its record's place, never
   // over one not yet moved).
-  hook.sums.resize(basis.records(), 0.0);
+  hook.sums.resize(records, 0.0);
   size_t next_varying = varying;
   size_t next_constant = constants.size();
-  for (size_t r = basis.records(); r-- > 0;) {
-    hook.sums[r] = basis.varying(r) ? hook.sums[--next_varying]
-                                    : static_cast<double>(steps) * constants[--next_constant];
+  const double times = static_cast<double>(steps);
+  for (size_t r = records; r-- > 0;) {
+    if (basis.varying(r)) {
+      hook.sums[r] = hook.sums[--next_varying];
+    } else {
+      hook.sums[r] = times * (per_gpu ? (*hook.per_gpu_values)[r] : constants[--next_constant]);
+    }
   }
   return absl::OkStatus();
 }

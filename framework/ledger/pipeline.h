@@ -96,6 +96,16 @@ struct PerGpuDecodeHook {
     }
   };
   std::vector<ModelledRecord> modelled;
+  // What the sum asks value_models: the varying records, their calls, where each is among the
+  // basis's records, and the models value_models fills (the parts each model uses: the storage
+  // is reused as it is, from one sum to the next).
+  struct ModelRequest {
+    std::vector<ic_phase_cost> records;
+    std::vector<double> calls;
+    std::vector<size_t> which;
+    std::vector<RecordValueModel> models;
+  };
+  ModelRequest model_request;
 };
 
 class Pipeline {
@@ -187,9 +197,9 @@ class Pipeline {
   // `scratch`, given every plugin's declared breaks (in steps), and checks it on one or two more
   // (the caller's mean step in `hook` where it is one of them, costing nothing): false when the
   // basis cannot represent the steps or a check fails (every step is then evaluated). Adds the
-  // steps it evaluated to `evaluated`.
+  // steps it evaluated to `evaluated`. `next_is_known`: NextStepKnown(per_gpu_decode, hook).
   absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
-                                      const PerGpuDecodeHook* hook,
+                                      bool next_is_known, const PerGpuDecodeHook* hook,
                                       std::vector<AttentionSlice>& scratch,
                                       DecodeAttentionBasis& basis, int64_t& evaluated,
                                       bool& checked_on_hook_step) const;

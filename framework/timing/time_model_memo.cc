@@ -6,20 +6,12 @@
 #include "framework/ledger/record_value_model.h"
 
 namespace infercost::framework {
-namespace {
 
 static_assert(sizeof(ic_execution) == 64, "ic_execution without padding: compared as bytes");
 
-bool SameExecution(const ic_execution& a, const ic_execution& b) {
+bool TimeModelMemo::SameExecution(const ic_execution& a, const ic_execution& b) {
   return std::memcmp(&a, &b, sizeof(ic_execution)) == 0;
 }
-
-template <typename Weak, typename Owner>
-bool SameOwner(const Weak& a, const Owner& b) {
-  return !a.owner_before(b) && !b.owner_before(a);
-}
-
-}  // namespace
 
 size_t TimeModelMemo::Hash::operator()(const Context& context) const {
   // (a few of the execution's numbers tell executions apart well enough; Equal compares all)
@@ -40,12 +32,9 @@ uint32_t TimeModelMemo::PositiveFields(const ic_phase_cost& cost) {
   return positive;
 }
 
-void TimeModelMemo::Use(const std::shared_ptr<const void>& plugin,
-                        const std::shared_ptr<const void>& device, const ic_execution& execution) {
-  if (models_ != nullptr && SameOwner(current_.plugin, plugin) &&
-      SameOwner(current_.device, device) && SameExecution(current_.execution, execution)) {
-    return;  // the last context (a sweep's next evaluation, mostly)
-  }
+void TimeModelMemo::Switch(const std::shared_ptr<const void>& plugin,
+                           const std::shared_ptr<const void>& device,
+                           const ic_execution& execution) {
   if (contexts_.size() >= kMaxKept) contexts_.clear();  // bounded in contexts too (some empty)
   current_.plugin = plugin;
   current_.device = device;

@@ -32,8 +32,17 @@ class TimeModelMemo {
   // The context Find and Keep work in from now on: records timed by `plugin` on `device` with
   // `execution`. The same context as the last call's costs two owner comparisons and one of
   // the execution's bytes.
-  void Use(const std::shared_ptr<const void>& plugin, const std::shared_ptr<const void>& device,
-           const ic_execution& execution);
+  // (A template: the owners are compared as they are, with no shared_ptr<const void> made for
+  // the call, whose counts would change twice per call.)
+  template <typename Plugin, typename Device>
+  void Use(const std::shared_ptr<Plugin>& plugin, const std::shared_ptr<Device>& device,
+           const ic_execution& execution) {
+    if (models_ != nullptr && SameOwner(current_.plugin, plugin) &&
+        SameOwner(current_.device, device) && SameExecution(current_.execution, execution)) {
+      return;  // the last context (a sweep's next evaluation, mostly)
+    }
+    Switch(plugin, device, execution);
+  }
   // The model kept in the context for records like `cost` (its phase, and which of its timed
   // fields are positive), or null (valid until the next Keep or Use). Needs a Use first.
   const ic_time_model* Find(const ic_phase_cost& cost) const;
@@ -59,6 +68,14 @@ class TimeModelMemo {
     uint32_t positive_fields = 0;  // bit f: RecordValueModel::kFields[f] > 0
     ic_time_model model{};
   };
+  template <typename Weak, typename Owner>
+  static bool SameOwner(const Weak& a, const Owner& b) {
+    return !a.owner_before(b) && !b.owner_before(a);
+  }
+  static bool SameExecution(const ic_execution& a, const ic_execution& b);
+  // Use's context when it is not the last one.
+  void Switch(const std::shared_ptr<const void>& plugin, const std::shared_ptr<const void>& device,
+              const ic_execution& execution);
   // Bit f set where RecordValueModel::kFields[f] of `cost` is positive.
   static uint32_t PositiveFields(const ic_phase_cost& cost);
 

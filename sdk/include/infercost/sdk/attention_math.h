@@ -31,6 +31,7 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <sstream>
 #include <string>
 
@@ -177,7 +178,19 @@ std::string ValidTensorParallelSizes(int64_t num_heads, Accept accept) {
 }
 
 // Checks every attention variant needs: positive sizes and heads that split over the shards.
+// Whether `divisor` (> 0) divides `value`: a mask where the divisor is a power of two (as
+// tensor-parallel sizes and head counts mostly are), a division otherwise.
+inline bool Divides(int64_t divisor, int64_t value) {
+  return (divisor & (divisor - 1)) == 0 ? (value & (divisor - 1)) == 0 : value % divisor == 0;
+}
+
 inline void ValidateAttentionShape(const ic_attention_shape& shape, int64_t tensor_parallel) {
+  // A valid shape decided in one expression (the checks below say what is wrong otherwise).
+  if (shape.hidden_size > 0 && shape.num_heads > 0 && shape.head_dim > 0 && shape.v_head_dim >= 0 &&
+      shape.sliding_window >= 0 && tensor_parallel > 0 &&
+      Divides(tensor_parallel, shape.num_heads)) {
+    return;
+  }
   RequirePositive("hidden_size", shape.hidden_size, "set it to the model's d_model");
   RequirePositive("num_heads", shape.num_heads, "set it to the number of query heads");
   RequirePositive(
@@ -204,6 +217,11 @@ inline void ValidateAttentionShape(const ic_attention_shape& shape, int64_t tens
 // (tp divides them) or are replicated (they divide tp).
 inline void ValidateKvHeadSplit(const ic_attention_shape& shape, int64_t kv_heads,
                                 int64_t tensor_parallel) {
+  // (valid, decided in one expression; the checks below say what is wrong otherwise)
+  if (kv_heads > 0 && tensor_parallel > 0 && Divides(kv_heads, shape.num_heads) &&
+      (Divides(tensor_parallel, kv_heads) || Divides(kv_heads, tensor_parallel))) {
+    return;
+  }
   RequirePositive("num_kv_heads", kv_heads,
                   "set it to the number of key/value heads (num_heads for plain multi-head)");
   if (shape.num_heads % kv_heads != 0) {
@@ -231,6 +249,16 @@ inline void RequireBytesPerElement(const char* field, double value) {
 
 // Checks of the stage every variant and kernel needs.
 inline void ValidateStage(const ic_stage& stage) {
+  const auto bytes_ok = [](double value) {  // finite and >= 0 (NaN fails both comparisons)
+    return value >= 0 && value <= std::numeric_limits<double>::max();
+  };
+  // (valid, decided in one expression; the checks below say what is wrong otherwise)
+  if ((stage.kind == IC_STAGE_PREFILL || stage.kind == IC_STAGE_DECODE) && stage.batch > 0 &&
+      stage.query_tokens > 0 && stage.context_tokens >= stage.query_tokens &&
+      bytes_ok(stage.weight_bytes_per_element) && bytes_ok(stage.activation_bytes_per_element) &&
+      bytes_ok(stage.kv_bytes_per_element)) {
+    return;
+  }
   if (stage.kind != IC_STAGE_PREFILL && stage.kind != IC_STAGE_DECODE) {
     RejectArgument("stage kind = " + std::to_string(stage.kind) +
                    " is neither IC_STAGE_PREFILL (0) nor IC_STAGE_DECODE (1)");

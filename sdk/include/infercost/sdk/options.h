@@ -145,8 +145,12 @@ inline ic_layer LayerOf(const ic_stage& stage) noexcept {
   ic_layer layer{};
   layer.struct_size = sizeof(ic_layer);
   if (IC_HAS_FIELD(&stage, ic_stage, layer) && stage.layer != nullptr) {
-    const uint32_t n =
-        stage.layer->struct_size < sizeof(ic_layer) ? stage.layer->struct_size : sizeof(ic_layer);
+    if (stage.layer->struct_size >= sizeof(ic_layer)) {  // (the usual case: a fixed-size copy)
+      layer = *stage.layer;
+      layer.struct_size = sizeof(ic_layer);
+      return layer;
+    }
+    const uint32_t n = stage.layer->struct_size;
     std::memcpy(static_cast<void*>(&layer), stage.layer, n);
     layer.struct_size = n;
     if (!IC_HAS_FIELD(&layer, ic_layer, kind)) layer.kind = ic_string{nullptr, 0};

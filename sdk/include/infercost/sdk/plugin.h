@@ -248,7 +248,10 @@ struct Trampolines {
       RequireV1Size(stage, "stage");
       RequireNonNull(count, "count");
       if (capacity > 0) RequireNonNull(stairs, "stairs");
-      *count = Object<T>(instance).DecodeBreaks(Widen(*shape), Widen(*stage), first_context,
+      ic_attention_shape shape_storage;
+      ic_stage stage_storage;
+      *count = Object<T>(instance).DecodeBreaks(WidenedRef(*shape, shape_storage),
+                                                WidenedRef(*stage, stage_storage), first_context,
                                                 last_context, stairs, capacity);
     });
   }
