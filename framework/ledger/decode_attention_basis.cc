@@ -162,15 +162,25 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
 }
 
 int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) const {
-  if (!has_stairs_ || points_[2] < steps) return 0;  // the far point is not in the last stair
+  if (!has_stairs_) return 0;
   const int64_t last_break = last_break_;
+  if (points_[2] < steps) {
+    // Fitted on step 1 and the stair after the first break (a first break on step 2): the stairs
+    // after that one are the basis's extrapolation, seen by `checked` where it lies in one of
+    // them, else by a step in the last.
+    if (stairs_.count < 2 || checked >= stairs_.first + stairs_.period) return 0;
+    return last_break + (steps - last_break) / 2;
+  }
   if (checked >= last_break && checked < steps) return 0;
   // Two or more breaks change the records alike (ABI 1.4): a check in a stair between two of
   // them already sees a break that also bends the records (the slope there would differ from
   // the first stair's by the bend of each break passed, and the fitted jump would not hold).
   if (stairs_.count >= 2 && checked >= stairs_.first && checked < last_break) return 0;
+  // A step of the last stair other than the far point: its middle, or the last step itself
+  // where the far point is the step after it (a last stair of one step in the sum is still
+  // checked then: its value comes from the far point and the first stair's slope).
   const int64_t middle = last_break + (steps - last_break) / 2;
-  return middle < steps ? middle : 0;
+  return middle != points_[2] && middle <= steps ? middle : 0;
 }
 
 void DecodeAttentionBasis::Take(size_t i, const std::vector<AttentionSlice>& attention) {

@@ -95,6 +95,25 @@ void CheckDeclaredBreaks(const std::string& steps, const std::vector<ic_context_
         }
       }
       previous = std::move(jump);
+      // Two or more breaks change the numbers alike, so never their slope: the host fits one
+      // slope for every stair of such a staircase (a window that fills, one break, may bend).
+      if (stairs[s].count >= 2) {
+        for (size_t i = 0; i < out[c].size() && out[c + 1].size() == out[c].size() && reported < 3;
+             ++i) {
+          const double before = out[c - 1][i] - out[c - 2][i];
+          const double after = out[c + 1][i] - out[c][i];
+          const double scale = std::max({std::fabs(out[c + 1][i]), std::fabs(out[c][i]), 1.0});
+          if (std::fabs(after - before) > 1e-9 * scale) {
+            problems.Add(Cat(steps, ": staircase ", s, " of ", stairs[s].count,
+                             " breaks changes the slope at context ", c, ": ", Num(before),
+                             " a context before it, ", Num(after), " after it (value ", i,
+                             "); the breaks of one staircase change the numbers alike, never "
+                             "their slope (a bend is a staircase of its own, of one break)"));
+            ++reported;
+            break;
+          }
+        }
+      }
     }
   }
 }
@@ -228,7 +247,8 @@ CheckResult CheckDecodeBreaks(const std::string& what, bool accepts_tp2,
           Cat(stages, " decode stages, contexts 1..", kLastCheckedContext,
               " one by one and a few in each doubling up to ", kFarthestCheckedContext, ": the ",
               what, " affine between the ", declared,
-              " declared breaks, and each staircase's breaks jump alike"),
+              " declared breaks, and each staircase's breaks jump alike (two or more keeping the "
+              "slope)"),
           {}};
 }
 

@@ -209,10 +209,10 @@ TEST(AbiLoaderRejects, BadPluginsDoNotStopTheGoodOnes) {
   std::sort(loaded.begin(), loaded.end());
   std::vector<std::string> expected_loaded = {
       // good, or bad only when called
-      "abi_batch_disagrees", "abi_c_good", "abi_dup", "abi_echo_efficiency", "abi_false_model",
-      "abi_flop_changer", "abi_foreign_phase", "abi_growing_state", "abi_hidden_far_window",
-      "abi_hidden_pages", "abi_hidden_stairs", "abi_ignores_sink_error", "abi_nan_cost",
-      "abi_nan_model", "abi_nan_time", "abi_negative_cost", "abi_negative_traffic",
+      "abi_batch_disagrees", "abi_bending_stairs", "abi_c_good", "abi_dup", "abi_echo_efficiency",
+      "abi_false_model", "abi_flop_changer", "abi_foreign_phase", "abi_growing_state",
+      "abi_hidden_far_window", "abi_hidden_pages", "abi_hidden_stairs", "abi_ignores_sink_error",
+      "abi_nan_cost", "abi_nan_model", "abi_nan_time", "abi_negative_cost", "abi_negative_traffic",
       "abi_newer_minor", "abi_own_efficiency", "abi_throwing", "abi_too_many_copies",
       "abi_topk_beyond_context", "abi_topk_regrows", "abi_undeclared_replica", "abi_v1_1_hardware",
       // in-tree

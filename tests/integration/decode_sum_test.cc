@@ -128,6 +128,39 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepAcrossDevicesAndEnginesTakenInTurn) {
   EXPECT_EQ(compared, 12);
 }
 
+// A sliding window that fills on the answer's last decode step (context input + output - 1 =
+// window + 1): the break bends the records on a last stair of one step. Found by an outside
+// tester (gpt-oss-120b: a 128-token window; gemma-2-9b and gemma-3-27b: 4,096 and 1,024), up
+// to 4e-8 off before the last stair was checked; one token shorter or longer was exact.
+TEST(DecodeSum, ClosedFormEqualsEveryStepWhenAWindowFillsOnTheLastStep) {
+  struct Case {
+    const char* model;
+    const char* kernel;
+    int64_t input, output, concurrency, gpus;
+  };
+  const std::vector<Case> cases = {
+      {"gpt-oss-120b", "flash", 1, 129, 1, 1}, {"gpt-oss-120b", "naive", 29, 101, 7, 8},
+      {"gemma-2-9b", "naive", 1, 4097, 1, 1},  {"gemma-3-27b", "naive", 1, 1025, 1, 1},
+      {"gpt-oss-120b", "flash", 1, 128, 1, 1}, {"gpt-oss-120b", "flash", 1, 130, 1, 1}};
+  for (const Case& c : cases) {
+    framework::ScenarioRequest r;
+    r.model = c.model;
+    r.attention_kernel = c.kernel;
+    r.input_tokens = c.input;
+    r.output_tokens = c.output;
+    r.concurrency = c.concurrency;
+    r.gpus = c.gpus;
+    const std::string what = std::string(c.model) + " " + c.kernel + " " + std::to_string(c.input) +
+                             " + " + std::to_string(c.output);
+    absl::StatusOr<framework::Estimate> closed = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+    absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
+    ASSERT_TRUE(closed.ok()) << what << ": " << closed.status();
+    ASSERT_TRUE(every.ok()) << what << ": " << every.status();
+    ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
+    ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+  }
+}
+
 // ANL's TensorRT-LLM 0.11 (the trtllm-0.11 preset): the single-block decode attention makes a
 // record's time the larger of its streaming time and one block's walk
 // (framework/timing/decode_attention.h), a kink in the context where the two cross (near 3.35e12 x

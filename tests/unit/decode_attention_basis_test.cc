@@ -179,6 +179,77 @@ TEST(DecodeAttentionBasis, ACheckInTheLastStairSeesABreakThatBends) {
   EXPECT_FALSE(basis.Matches(check, window(check)));
 }
 
+// A window that fills on the sum's last step (a break there that bends the records), with the
+// step after the last as the far point: the last stair holds one step of the sum, valued from
+// the far point with the first stair's slope, so it is checked (an outside tester found it
+// was not: gpt-oss-120b, 1 + 129 tokens, was 2.8e-8 off the every-step sum).
+TEST(DecodeAttentionBasis, ALastStairOfOneStepIsCheckedWhenTheFarPointIsTheStepAfterIt) {
+  // 64 bytes more a step up to step 498 (context 500 + 498 = 998), flat from step 499 on.
+  const auto window = [](int64_t k) {
+    std::vector<AttentionSlice> slices = AttentionAt(1);
+    slices[0].phases[0].kv_read_bytes = 64.0 * static_cast<double>(std::min<int64_t>(500 + k, 998));
+    slices[0].phases[0].matrix_flops = 0;
+    slices[0].phases[0].gemm_n = 128;
+    return slices;
+  };
+  DecodeAttentionBasis basis;
+  const Staircase fills{499, 1, 1};
+  ASSERT_TRUE(basis.Plan(499, {&fills, 1}, /*next_is_known=*/true));
+  ASSERT_EQ(basis.points(), (std::array<int64_t, 3>{1, 498, 500}));
+  for (size_t i = 0; i < 3; ++i) basis.Take(i, window(basis.points()[i]));
+  ASSERT_TRUE(basis.Fit());
+  // Slope 64 from steps 1 and 498; the jump from step 500: 64 x 998 - 64 x (501 + 499) = -128.
+  // At step 499 that gives 64 x (501 + 498) - 128 = 63,808 bytes, where the plugin has
+  // 64 x 998 = 63,872.
+  std::vector<AttentionSlice> at;
+  basis.At(499, at);
+  EXPECT_DOUBLE_EQ(at[0].phases[0].kv_read_bytes, 63808.0);
+  EXPECT_EQ(basis.FarStairCheck(499, 250), 499);
+  EXPECT_FALSE(basis.Matches(499, window(499)));
+  // With the last step as the far point, that stair's one step is fitted exactly: no check.
+  ASSERT_TRUE(basis.Plan(499, {&fills, 1}, /*next_is_known=*/false));
+  ASSERT_EQ(basis.points(), (std::array<int64_t, 3>{1, 498, 499}));
+  EXPECT_EQ(basis.FarStairCheck(499, 250), 0);
+}
+
+// A first break on step 2 puts the fit before and just after it (points 2, 51 and 1): the
+// stairs after the second break are extrapolated, so one of them is checked where the checked
+// step is not in one. A plugin whose slope grows at each break (a false declaration: breaks of
+// one staircase change the records alike) is caught there (an outside tester's case: 15 % off
+// before).
+TEST(DecodeAttentionBasis, StairsBeyondTheFittedOnesAreCheckedWhenTheFitIsAtTheFirstBreak) {
+  // 64 bytes a step, 1,000 more at each break (steps 2 and 52); `bend` adds 64 a step more
+  // after the second.
+  const auto records = [](int64_t k, bool bend) {
+    std::vector<AttentionSlice> slices = AttentionAt(1);
+    double kv = 64.0 * static_cast<double>(k) + (k >= 2 ? 1000.0 : 0.0) + (k >= 52 ? 1000.0 : 0.0);
+    if (bend && k >= 52) kv += 64.0 * static_cast<double>(k - 52);
+    slices[0].phases[0].kv_read_bytes = kv;
+    slices[0].phases[0].matrix_flops = 0;
+    slices[0].phases[0].gemm_n = 128;
+    return slices;
+  };
+  const Staircase stairs{2, 50, 2};
+  for (const bool bend : {false, true}) {
+    DecodeAttentionBasis basis;
+    ASSERT_TRUE(basis.Plan(99, {&stairs, 1}));
+    ASSERT_EQ(basis.points(), (std::array<int64_t, 3>{2, 51, 1}));
+    for (size_t i = 0; i < 3; ++i) basis.Take(i, records(basis.points()[i], bend));
+    ASSERT_TRUE(basis.Fit());
+    // The mean step 50 is in the fitted stair: check the last one, at 52 + (99 - 52) / 2 = 75.
+    EXPECT_EQ(basis.FarStairCheck(99, 50), 75);
+    // Honest: 64 x 75 + 2,000 = 6,800 at step 75; bent: 23 x 64 = 1,472 more.
+    EXPECT_EQ(basis.Matches(75, records(75, bend)), !bend) << bend;
+    // A checked step past the second break has seen it already.
+    EXPECT_EQ(basis.FarStairCheck(99, 60), 0);
+  }
+  // One break only (on step 2): both stairs are fitted, nothing beyond.
+  const Staircase one{2, 1, 1};
+  DecodeAttentionBasis single;
+  ASSERT_TRUE(single.Plan(99, {&one, 1}));
+  EXPECT_EQ(single.FarStairCheck(99, 50), 0);
+}
+
 TEST(DecodeAttentionBasis, RefusesRecordsThatDoNotStepByWholeNumbers) {
   DecodeAttentionBasis basis;
   ASSERT_TRUE(basis.Plan(100, {}));  // points 1, 100, 100

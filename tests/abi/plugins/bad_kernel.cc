@@ -4,6 +4,10 @@
 //   KERNEL_NEGATIVE_BYTES   sets activation_bytes of softmax to -1
 //   KERNEL_HIDDEN_STAIRS    adds 1,000 bytes to attn_v per 100 keys of a decode step (a
 //                           staircase) and declares (ABI 1.4) that it has no decode breaks
+//   KERNEL_BENDING_STAIRS   declares a staircase of breaks every 100 keys (contexts 101, 201,
+//                           ...) whose breaks change attn_v's bytes alike, but adds 10 bytes a
+//                           key more after each (continuous, its slope growing): false, since
+//                           the breaks of one staircase keep the slope
 #include <cmath>
 
 #include "infercost/sdk/plugin.h"
@@ -33,8 +37,16 @@ class BadKernel final : public infercost::sdk::AttentionKernel {
       if (cost.phase == IC_PHASE_ATTN_V && stage.query_tokens == 1) {
         cost.activation_bytes += 1000 * std::ceil(static_cast<double>(stage.context_tokens) / 100);
       }
+#elif defined(KERNEL_BENDING_STAIRS)
+      if (cost.phase == IC_PHASE_ATTN_V && stage.query_tokens == 1) {
+        // 10 x the sum over the breaks passed (b_j = 100 j + 1, j = 1 .. n) of (context - b_j).
+        const double c = static_cast<double>(stage.context_tokens);
+        const double n = std::floor((c - 1) / 100);
+        cost.activation_bytes += 10 * (n * c - 100 * n * (n + 1) / 2 - n);
+      }
 #else
-#error "define KERNEL_CHANGES_FLOPS, KERNEL_NEGATIVE_BYTES or KERNEL_HIDDEN_STAIRS"
+#error \
+    "define KERNEL_CHANGES_FLOPS, KERNEL_NEGATIVE_BYTES, KERNEL_HIDDEN_STAIRS or KERNEL_BENDING_STAIRS"
 #endif
     }
     (void)stage;
@@ -43,6 +55,13 @@ class BadKernel final : public infercost::sdk::AttentionKernel {
   int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, const ic_kernel_device&, int64_t,
                        int64_t, ic_context_stairs*, uint64_t) override {
     return 0;  // "affine throughout": not true
+  }
+#elif defined(KERNEL_BENDING_STAIRS)
+  int64_t DecodeBreaks(const ic_attention_shape&, const ic_stage&, const ic_kernel_device&, int64_t,
+                       int64_t, ic_context_stairs* stairs, uint64_t capacity) override {
+    if (capacity < 1) return IC_BREAKS_UNKNOWN;
+    stairs[0] = ic_context_stairs{101, 100, int64_t{1} << 20};  // "alike": their slope grows
+    return 1;
   }
 #endif
 };

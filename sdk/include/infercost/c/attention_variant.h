@@ -115,7 +115,10 @@ typedef struct ic_stage {
  * staircase) a variant's decode records are affine in the context (and a kernel's rewrite
  * keeps records affine in the context so); across one staircase they are affine in the context
  * and in the number of that staircase's breaks passed: every break of one staircase changes
- * them by the same amount. */
+ * them by the same amount and keeps their slope. A staircase of one break may also change the
+ * slope (a window that fills up): declare such a bend as a staircase of its own. A host checks
+ * a declaration on a step or two of the sums it makes with it (infercost-conformance samples
+ * it): one that is not true may give a wrong sum. */
 typedef struct ic_context_stairs {
   int64_t first;  /* context of the first break */
   int64_t period; /* contexts from one break to the next, >= 1 */
