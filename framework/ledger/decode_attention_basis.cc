@@ -180,7 +180,10 @@ int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) cons
   // where the far point is the step after it (a last stair of one step in the sum is still
   // checked then: its value comes from the far point and the first stair's slope).
   const int64_t middle = last_break + (steps - last_break) / 2;
-  return middle != points_[2] && middle <= steps ? middle : 0;
+  if (middle != points_[2] && middle <= steps) return middle;
+  // The last stair holds the far point only (fitted exactly there): where other breaks come
+  // before it, a step that begins a stair among them (stairs of one step, period 1, included).
+  return stairs_.count >= 2 ? stairs_.first + (stairs_.count - 1) / 2 * stairs_.period : 0;
 }
 
 void DecodeAttentionBasis::Take(size_t i, const std::vector<AttentionSlice>& attention) {

@@ -43,9 +43,11 @@ class DecodeAttentionBasis {
   // A step to check in the stair of points()[2] besides it (its slope there is taken from the
   // first stair's: a break that also bends the records, a window filling, shows there), or 0
   // when that stair has no other step, there is no staircase, or `checked` (a step checked
-  // already) is such a step or lies between two breaks of a staircase of two or more. Where
-  // points()[2] is step 1 (a first break on step 2, the other points after it), a step in the
-  // last stair when more breaks follow the first and `checked` is not past the second.
+  // already) is such a step or lies between two breaks of a staircase of two or more; where
+  // that stair holds the far point only and breaks come before it, a step that begins a stair
+  // among them. Where points()[2] is step 1 (a first break on step 2, the other points after
+  // it), a step in the last stair when more breaks follow the first and `checked` is not past
+  // the second.
   int64_t FarStairCheck(int64_t steps, int64_t checked) const;
   // The attention evaluated at points()[i] (copied; capacity reused across sums).
   void Take(size_t i, const std::vector<AttentionSlice>& attention);

@@ -250,6 +250,34 @@ TEST(DecodeAttentionBasis, StairsBeyondTheFittedOnesAreCheckedWhenTheFitIsAtTheF
   EXPECT_EQ(single.FarStairCheck(99, 50), 0);
 }
 
+// A break on each of the last 17 steps (483 .. 499, period 1): the last stair is the far point
+// alone, so the check is on a break among them, 483 + (17 - 1) / 2 = 491. A plugin whose slope
+// grows by 10 at each break is caught there (an outside tester's case: 0.4 % off before).
+TEST(DecodeAttentionBasis, BreaksBeforeALastStairOfTheFarPointAloneAreChecked) {
+  const auto records = [](int64_t k, bool bend) {
+    std::vector<AttentionSlice> slices = AttentionAt(1);
+    const int64_t n = k >= 483 ? k - 482 : 0;  // breaks passed
+    double kv = 64.0 * static_cast<double>(k) + 1000.0 * static_cast<double>(n);
+    if (bend) kv += 10.0 * static_cast<double>(n * (n + 1) / 2);  // sum of (k - b_j + 1)
+    slices[0].phases[0].kv_read_bytes = kv;
+    slices[0].phases[0].matrix_flops = 0;
+    slices[0].phases[0].gemm_n = 128;
+    return slices;
+  };
+  const Staircase every_step{483, 1, 17};
+  for (const bool bend : {false, true}) {
+    DecodeAttentionBasis basis;
+    ASSERT_TRUE(basis.Plan(499, {&every_step, 1}));
+    ASSERT_EQ(basis.points(), (std::array<int64_t, 3>{1, 482, 499}));
+    for (size_t i = 0; i < 3; ++i) basis.Take(i, records(basis.points()[i], bend));
+    ASSERT_TRUE(basis.Fit());
+    EXPECT_EQ(basis.FarStairCheck(499, 250), 491);
+    // Honest: 64 x 491 + 1,000 x 9 = 40,424 at step 491; bent: 10 x 45 = 450 more there, but
+    // the fit through step 499 (10 x 153 = 1,530 more) spreads it as 90 a break: 9 x 90 = 810.
+    EXPECT_EQ(basis.Matches(491, records(491, bend)), !bend) << bend;
+  }
+}
+
 TEST(DecodeAttentionBasis, RefusesRecordsThatDoNotStepByWholeNumbers) {
   DecodeAttentionBasis basis;
   ASSERT_TRUE(basis.Plan(100, {}));  // points 1, 100, 100
