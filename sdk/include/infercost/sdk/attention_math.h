@@ -31,12 +31,12 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <sstream>
 #include <string>
 
 #include "infercost/c/attention_variant.h"
 #include "infercost/c/phase.h"
+#include "infercost/sdk/abi_support.h"
 #include "infercost/sdk/error.h"
 #include "infercost/sdk/options.h"
 #include "infercost/sdk/phase_sink.h"
@@ -177,13 +177,13 @@ std::string ValidTensorParallelSizes(int64_t num_heads, Accept accept) {
   return sizes;
 }
 
-// Checks every attention variant needs: positive sizes and heads that split over the shards.
 // Whether `divisor` (> 0) divides `value`: a mask where the divisor is a power of two (as
 // tensor-parallel sizes and head counts mostly are), a division otherwise.
 inline bool Divides(int64_t divisor, int64_t value) {
   return (divisor & (divisor - 1)) == 0 ? (value & (divisor - 1)) == 0 : value % divisor == 0;
 }
 
+// Checks every attention variant needs: positive sizes and heads that split over the shards.
 inline void ValidateAttentionShape(const ic_attention_shape& shape, int64_t tensor_parallel) {
   // A valid shape decided in one expression (the checks below say what is wrong otherwise).
   if (shape.hidden_size > 0 && shape.num_heads > 0 && shape.head_dim > 0 && shape.v_head_dim >= 0 &&
@@ -205,7 +205,7 @@ inline void ValidateAttentionShape(const ic_attention_shape& shape, int64_t tens
                    " must be >= 0; use 0 for unbounded (full causal) attention");
   }
   RequirePositive("tensor_parallel", tensor_parallel, "use 1 for an unsharded model");
-  if (shape.num_heads % tensor_parallel != 0) {
+  if (!Divides(tensor_parallel, shape.num_heads)) {
     RejectArgument(
         "tensor_parallel = " + std::to_string(tensor_parallel) +
         " does not divide num_heads = " + std::to_string(shape.num_heads) +
@@ -217,21 +217,21 @@ inline void ValidateAttentionShape(const ic_attention_shape& shape, int64_t tens
 // (tp divides them) or are replicated (they divide tp).
 inline void ValidateKvHeadSplit(const ic_attention_shape& shape, int64_t kv_heads,
                                 int64_t tensor_parallel) {
+  const auto kv_splits = [kv_heads](int64_t tp) {
+    return Divides(tp, kv_heads) || Divides(kv_heads, tp);
+  };
   // (valid, decided in one expression; the checks below say what is wrong otherwise)
   if (kv_heads > 0 && tensor_parallel > 0 && Divides(kv_heads, shape.num_heads) &&
-      (Divides(tensor_parallel, kv_heads) || Divides(kv_heads, tensor_parallel))) {
+      kv_splits(tensor_parallel)) {
     return;
   }
   RequirePositive("num_kv_heads", kv_heads,
                   "set it to the number of key/value heads (num_heads for plain multi-head)");
-  if (shape.num_heads % kv_heads != 0) {
+  if (!Divides(kv_heads, shape.num_heads)) {
     RejectArgument("num_heads = " + std::to_string(shape.num_heads) +
                    " is not a multiple of num_kv_heads = " + std::to_string(kv_heads) +
                    "; every key/value head must serve the same number of query heads");
   }
-  const auto kv_splits = [kv_heads](int64_t tp) {
-    return kv_heads % tp == 0 || tp % kv_heads == 0;
-  };
   if (!kv_splits(tensor_parallel)) {
     RejectArgument(
         "tensor_parallel = " + std::to_string(tensor_parallel) +
@@ -241,7 +241,7 @@ inline void ValidateKvHeadSplit(const ic_attention_shape& shape, int64_t kv_head
 }
 
 inline void RequireBytesPerElement(const char* field, double value) {
-  if (!std::isfinite(value) || value < 0) {
+  if (!FiniteNonNegative(value)) {
     RejectArgument(std::string(field) + " = " + FormatNumber(value) +
                    " must be a finite number >= 0 (e.g. 2 for bf16, 1 for fp8, 0.5 for int4)");
   }
@@ -249,14 +249,12 @@ inline void RequireBytesPerElement(const char* field, double value) {
 
 // Checks of the stage every variant and kernel needs.
 inline void ValidateStage(const ic_stage& stage) {
-  const auto bytes_ok = [](double value) {  // finite and >= 0 (NaN fails both comparisons)
-    return value >= 0 && value <= std::numeric_limits<double>::max();
-  };
   // (valid, decided in one expression; the checks below say what is wrong otherwise)
   if ((stage.kind == IC_STAGE_PREFILL || stage.kind == IC_STAGE_DECODE) && stage.batch > 0 &&
       stage.query_tokens > 0 && stage.context_tokens >= stage.query_tokens &&
-      bytes_ok(stage.weight_bytes_per_element) && bytes_ok(stage.activation_bytes_per_element) &&
-      bytes_ok(stage.kv_bytes_per_element)) {
+      FiniteNonNegative(stage.weight_bytes_per_element) &&
+      FiniteNonNegative(stage.activation_bytes_per_element) &&
+      FiniteNonNegative(stage.kv_bytes_per_element)) {
     return;
   }
   if (stage.kind != IC_STAGE_PREFILL && stage.kind != IC_STAGE_DECODE) {
