@@ -106,6 +106,18 @@ std::string Cell(const std::optional<json>& v) {
   return v->dump();
 }
 
+// A value in the table: a text longer than kLongestTableText characters is cut there (at a
+// UTF-8 boundary, "..." added) and `shortened` set; the JSON and CSV forms hold it whole.
+constexpr size_t kLongestTableText = 40;
+std::string TableCell(std::string text, bool& shortened) {
+  if (text.size() <= kLongestTableText) return text;
+  size_t cut = kLongestTableText - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  shortened = true;
+  return text + "...";
+}
+
 // A row's value on side 'a' or 'b' (none where that side lacks the metric).
 std::optional<json> Value(const CompareRow& r, char side) {
   const bool has = side == 'a' ? r.has_a : r.has_b;
@@ -228,6 +240,7 @@ int RunCompare(Session& session, const CompareFlags& flags) {
       {framework::Align::kLeft, framework::Align::kLeft, framework::Align::kRight,
        framework::Align::kRight, framework::Align::kRight, framework::Align::kRight});
   int64_t different = 0;
+  bool shortened = false;
   for (const CompareRow& r : rows) {
     different += r.differs ? 1 : 0;
     if (flags.only_different && !r.differs) continue;
@@ -238,11 +251,17 @@ int RunCompare(Session& session, const CompareFlags& flags) {
     }
     std::string metric = r.path;
     if (r.differs && terminal) metric = "\x1b[1m" + metric + "\x1b[0m";
-    table.AddRow(
-        {r.differs ? "*" : "", metric, Cell(Value(r, 'a')), Cell(Value(r, 'b')), diff, ratio});
+    table.AddRow({r.differs ? "*" : "", metric, TableCell(Cell(Value(r, 'a')), shortened),
+                  TableCell(Cell(Value(r, 'b')), shortened), diff, ratio});
   }
   fmt::print("A: {}\nB: {}\n\n{}", compared->a_scenario, compared->b_scenario, table.Render());
   fmt::print("\n{} of {} values differ (marked *).\n", different, rows.size());
+  if (shortened) {
+    fmt::print(
+        "Texts longer than {} characters are shortened here (...); --format json or csv "
+        "gives them whole.\n",
+        kLongestTableText);
+  }
   return 0;
 }
 

@@ -203,6 +203,13 @@ out=$(expect_status 2 "compare side c" "$bin" compare --c.gpus 1)
 grep -q "unexpected argument '--c.gpus'" <<<"$out" || fail "compare side c: $out"
 out=$(expect_status 0 "compare table" "$bin" compare --a.concurrency 1 --b.concurrency 8 --only-different)
 grep -q '^\*  summary.tokens_per_s_aggregate' <<<"$out" || fail "compare table marks differences: $out"
+# A band's reason (about 100 characters) is shortened in the table, which stays narrow; the
+# CSV holds it whole.
+out=$(expect_status 0 "compare long texts" "$bin" compare --a.hardware h100-sxm --b.hardware b200)
+grep -q "Texts longer than 40 characters are shortened here" <<<"$out" || fail "compare long texts note: $out"
+grep -v '^[AB]: ' <<<"$out" | awk 'length > 200 { bad = 1 } END { exit bad }' || fail "compare table too wide: $out"
+out=$(expect_status 0 "compare long texts csv" "$bin" compare --a.hardware h100-sxm --b.hardware b200 --format csv)
+grep -q 'no measurements of regime [^,]*: the band of every measured regime of this time, doubled' <<<"$out" || fail "compare csv whole texts: $out"
 out=$(expect_status 2 "compare bad flag" "$bin" compare --b.nosuch 1)
 grep -q "compare, side b" <<<"$out" || fail "compare bad flag names the side: $out"
 echo 'model = [1, 2]' >"$TMPDIR_CLI/bad.toml"
