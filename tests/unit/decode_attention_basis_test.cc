@@ -44,6 +44,16 @@ std::vector<AttentionSlice> AttentionAt(int64_t k) {
   return {slice};
 }
 
+// One step's attention whose score record reads `kv_read_bytes` of KV and does no matrix work
+// (gemm_n 128): the record the break tests below shape along the steps.
+std::vector<AttentionSlice> ReadingKv(double kv_read_bytes) {
+  std::vector<AttentionSlice> slices = AttentionAt(1);
+  slices[0].phases[0].kv_read_bytes = kv_read_bytes;
+  slices[0].phases[0].matrix_flops = 0;
+  slices[0].phases[0].gemm_n = 128;
+  return slices;
+}
+
 DecodeAttentionBasis FittedOver499Steps() {
   DecodeAttentionBasis basis;
   const Staircase stairs{13, 256, 2};
@@ -158,11 +168,7 @@ TEST(DecodeAttentionBasis, ChecksWhatThePluginsDeclared) {
 // 44,800.
 TEST(DecodeAttentionBasis, ACheckInTheLastStairSeesABreakThatBends) {
   const auto window = [](int64_t k) {
-    std::vector<AttentionSlice> slices = AttentionAt(1);
-    slices[0].phases[0].kv_read_bytes = 64.0 * static_cast<double>(std::min<int64_t>(500 + k, 700));
-    slices[0].phases[0].matrix_flops = 0;
-    slices[0].phases[0].gemm_n = 128;
-    return slices;
+    return ReadingKv(64.0 * static_cast<double>(std::min<int64_t>(500 + k, 700)));
   };
   DecodeAttentionBasis basis;
   const Staircase fills{201, 1, 1};
@@ -186,11 +192,7 @@ TEST(DecodeAttentionBasis, ACheckInTheLastStairSeesABreakThatBends) {
 TEST(DecodeAttentionBasis, ALastStairOfOneStepIsCheckedWhenTheFarPointIsTheStepAfterIt) {
   // 64 bytes more a step up to step 498 (context 500 + 498 = 998), flat from step 499 on.
   const auto window = [](int64_t k) {
-    std::vector<AttentionSlice> slices = AttentionAt(1);
-    slices[0].phases[0].kv_read_bytes = 64.0 * static_cast<double>(std::min<int64_t>(500 + k, 998));
-    slices[0].phases[0].matrix_flops = 0;
-    slices[0].phases[0].gemm_n = 128;
-    return slices;
+    return ReadingKv(64.0 * static_cast<double>(std::min<int64_t>(500 + k, 998)));
   };
   DecodeAttentionBasis basis;
   const Staircase fills{499, 1, 1};
@@ -221,13 +223,9 @@ TEST(DecodeAttentionBasis, StairsBeyondTheFittedOnesAreCheckedWhenTheFitIsAtTheF
   // 64 bytes a step, 1,000 more at each break (steps 2 and 52); `bend` adds 64 a step more
   // after the second.
   const auto records = [](int64_t k, bool bend) {
-    std::vector<AttentionSlice> slices = AttentionAt(1);
     double kv = 64.0 * static_cast<double>(k) + (k >= 2 ? 1000.0 : 0.0) + (k >= 52 ? 1000.0 : 0.0);
     if (bend && k >= 52) kv += 64.0 * static_cast<double>(k - 52);
-    slices[0].phases[0].kv_read_bytes = kv;
-    slices[0].phases[0].matrix_flops = 0;
-    slices[0].phases[0].gemm_n = 128;
-    return slices;
+    return ReadingKv(kv);
   };
   const Staircase stairs{2, 50, 2};
   for (const bool bend : {false, true}) {
@@ -255,14 +253,10 @@ TEST(DecodeAttentionBasis, StairsBeyondTheFittedOnesAreCheckedWhenTheFitIsAtTheF
 // grows by 10 at each break is caught there (an outside tester's case: 0.4 % off before).
 TEST(DecodeAttentionBasis, BreaksBeforeALastStairOfTheFarPointAloneAreChecked) {
   const auto records = [](int64_t k, bool bend) {
-    std::vector<AttentionSlice> slices = AttentionAt(1);
     const int64_t n = k >= 483 ? k - 482 : 0;  // breaks passed
     double kv = 64.0 * static_cast<double>(k) + 1000.0 * static_cast<double>(n);
     if (bend) kv += 10.0 * static_cast<double>(n * (n + 1) / 2);  // sum of (k - b_j + 1)
-    slices[0].phases[0].kv_read_bytes = kv;
-    slices[0].phases[0].matrix_flops = 0;
-    slices[0].phases[0].gemm_n = 128;
-    return slices;
+    return ReadingKv(kv);
   };
   const Staircase every_step{483, 1, 17};
   for (const bool bend : {false, true}) {
