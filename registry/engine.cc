@@ -30,6 +30,7 @@ constexpr CalibrationKey kCalibrationKeys[] = {
     {"per_step_overhead_s", &Engine::per_step_overhead_s, 0, 0, 10},
     {"host_overlap", &Engine::host_overlap, 0, 0, 1},
     {"per_sequence_overhead_s", &Engine::per_sequence_overhead_s, 0, 0, 1},
+    {"request_overhead_s", &Engine::request_overhead_s, 0, 0, 10},
     {"runtime_reserve_bytes", &Engine::runtime_reserve_bytes, 0, 0, 1e15},
     {"reserve_fraction", &Engine::reserve_fraction, 0, 0, 0.9},
     {"decode_attention_unsplit_efficiency", &Engine::decode_attention_unsplit_efficiency, 1, 1e-3,

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "framework/estimate.h"
 #include "framework/loader/plugin_loader.h"
 #include "framework/scenario.h"
 #include "registry/presets.h"
@@ -96,6 +97,17 @@ bool AicLowConcurrencyRow(const AicRow& row);
 std::string AicRegime(const AicRow& row);
 
 using AicFilter = ValidationFilter;
+
+// aiconfigurator's benchmark of an aggregated server (its bench_run.sh, docs/calibration.md):
+// aiperf --concurrency c --num-requests 20c --warmup-request-count 2c. aiperf waits out the
+// warm-up, so the measured requests start from an idle server: every client's first request at
+// once (the start-up burst), then 19 more each.
+inline constexpr double kMeasuredRequestsPerClient = 20;
+
+// The TTFT that benchmark measures from a serving-mode summary: the mean over its requests, the
+// burst's among them (summary.serving->burst_ttft_s). Disaggregated and open-loop runs, and
+// static mode, report their own TTFT.
+double MeasuredTtftOf(const framework::Summary& summary);
 
 struct AicResult {
   AicRow row;

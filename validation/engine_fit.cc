@@ -39,20 +39,27 @@ absl::StatusOr<std::vector<FitRow>> AnlRows(const std::string& path, const std::
   return out;
 }
 
-// aiconfigurator agg rows of `engine` on `hardware` (TPOT: a static decode step, or the
-// continuously batched step of `mode` serving) that `use` takes; `fit` says which are fitted
-// (the others are held out).
+// aiconfigurator agg rows of `engine` on `hardware` (empty: every device) that `use` takes, with
+// their measured TPOT (a static decode step, or the continuously batched step of `mode`
+// serving) or, for `metric` "ttft", their measured TTFT (rows without one left out); `fit` says
+// which are fitted (the others are held out).
 template <typename Use, typename Fit>
 absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::string& engine,
                                             const std::string& hardware, Use use, Fit fit,
-                                            const std::string& mode = "static") {
+                                            const std::string& mode = "static",
+                                            const std::string& metric = "tpot") {
   ASSIGN_OR_RETURN(std::vector<AicRow> rows, ReadAicServingCsv(path));
   std::vector<FitRow> out;
   for (const AicRow& row : rows) {
     if (row.mode != "agg" || !use(row)) continue;
+    const double measured_ms = metric == "ttft" ? row.ttft_ms : row.tpot_ms;
+    if (!(measured_ms > 0)) continue;
     absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
-    if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
-    out.push_back({row.source, *request, row.tpot_ms / 1e3, !fit(row), OverlappedPasses{}});
+    if (!request.ok() || request->engine != engine ||
+        (!hardware.empty() && request->hardware != hardware)) {
+      continue;
+    }
+    out.push_back({row.source, *request, measured_ms / 1e3, !fit(row), OverlappedPasses{}});
   }
   return out;
 }
@@ -97,20 +104,24 @@ absl::StatusOr<double> Ratio(const FitRow& row, const std::string& metric,
                              const framework::PluginSet& plugins) {
   ASSIGN_OR_RETURN(framework::Estimate e, EstimateRow(row.source, row.request, presets, plugins));
   if (metric == "tpot") return e.summary.tpot_s / row.measured_s;
+  if (metric == "ttft") return MeasuredTtftOf(e.summary) / row.measured_s;
   ASSIGN_OR_RETURN(const double e2e,
                    E2eWithOverlappedPasses(row.source, row.request, row.overlapped, e.summary.e2e_s,
                                            presets, plugins));
   return e2e / row.measured_s;
 }
 
-// Presets with `engine`'s keys set on `hardware`.
+// Presets with `engine`'s keys set on `hardware` (empty: engine-wide, on every device).
 absl::StatusOr<registry::Presets> With(const registry::Presets& base, const std::string& engine,
                                        const std::string& hardware,
                                        const std::vector<std::pair<std::string, double>>& values) {
   registry::Presets presets = base;
   registry::Engine* e = presets.engines.FindMutableOrNull(engine);
   if (e == nullptr) return absl::NotFoundError(fmt::format("no engine preset '{}'", engine));
-  for (const auto& [key, value] : values) RETURN_IF_ERROR(e->SetOverride(hardware, key, value));
+  for (const auto& [key, value] : values) {
+    RETURN_IF_ERROR(hardware.empty() ? e->SetCalibrationValue(key, value)
+                                     : e->SetOverride(hardware, key, value));
+  }
   return presets;
 }
 
@@ -258,6 +269,25 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }
     spec.free = {{"bandwidth_efficiency", 0.3, 0.92}, {"host_overlap", 0, 1}};
+    specs.push_back(std::move(spec));
+  }
+  // The serving path's time per request (request_overhead_s: HTTP, tokenisation, admission,
+  // the first token's way back), engine-wide, from the serving TTFT of every aggregated row at
+  // concurrency <= 8 on any device (aiconfigurator's and the frontier models'), where the
+  // prompts of desynchronised clients rarely wait for each other: what a request takes beyond
+  // its prefill step. Held out: none here (the rows above 8 clients are validate's).
+  for (const char* engine : {"vllm", "trtllm", "sglang"}) {
+    FitSpec spec = Spec(engine, "", "ttft",
+                        "aiconfigurator serving TTFT, concurrency <= 8 "
+                        "(aic_serving_low_concurrency.csv, aic_serving_frontier.csv)");
+    for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv"}) {
+      ASSIGN_OR_RETURN(std::vector<FitRow> rows,
+                       AicRows(
+                           Path(dir, file), engine, "", AicLowConcurrencyRow,
+                           [](const AicRow&) { return true; }, "serving", "ttft"));
+      spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
+    }
+    spec.free = {{"request_overhead_s", 0, 1}};
     specs.push_back(std::move(spec));
   }
   // PyTorch eager: the per-layer host cost from the one published point (gpt-fast's eager

@@ -49,9 +49,9 @@ struct TtftAnchor {
 
 struct FitSpec {
   std::string engine;
-  std::string hardware;  // the device the values are fitted for
-  std::string metric;    // "e2e" (static batch latency) or "tpot"
-  std::string data;      // what the rows are, for the report
+  std::string hardware;  // the device the values are fitted for (empty: engine-wide, every device)
+  std::string metric;  // "e2e" (static batch latency), "tpot" or "ttft" (as the benchmark measured)
+  std::string data;    // what the rows are, for the report
   std::vector<FitRow> rows;
   std::vector<FreeKey> free;
   std::vector<TtftAnchor> anchor;  // empty: the matmul efficiency is not fitted here

@@ -65,8 +65,8 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
         validation::FitEngine(spec, **presets, session.Plugins(), flags.max_evaluations);
     if (!fit.ok()) return ReportError(fit.status());
     fmt::print("{} on {}: {}, {} ({} rows fitted, {} held out; {} evaluations)\n", spec.engine,
-               spec.hardware, spec.data, spec.metric, fit->fitted_rows, fit->held_out_rows,
-               fit->evaluations);
+               spec.hardware.empty() ? "every device" : spec.hardware, spec.data, spec.metric,
+               fit->fitted_rows, fit->held_out_rows, fit->evaluations);
     framework::TextTable table(
         {"key", "committed", "re-fitted"},
         {framework::Align::kLeft, framework::Align::kRight, framework::Align::kRight});
@@ -94,7 +94,8 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
     // The fits there are, from the specs themselves.
     std::vector<std::string> known;
     for (const validation::FitSpec& spec : *specs) {
-      known.push_back(fmt::format("{} on {}", spec.engine, spec.hardware));
+      known.push_back(fmt::format("{} on {}", spec.engine,
+                                  spec.hardware.empty() ? "every device" : spec.hardware));
     }
     return ReportError(absl::NotFoundError(
         fmt::format("calibrate --engines: no fit of engine '{}' on '{}'; the fits: {}",

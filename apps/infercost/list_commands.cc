@@ -111,6 +111,7 @@ json EngineJson(const registry::Engine& e) {
           {"per_step_overhead_s", e.per_step_overhead_s},
           {"host_overlap", e.host_overlap},
           {"per_sequence_overhead_s", e.per_sequence_overhead_s},
+          {"request_overhead_s", e.request_overhead_s},
           {"runtime_reserve_bytes", e.runtime_reserve_bytes},
           {"reserve_fraction", e.reserve_fraction},
           {"max_batched_tokens", e.max_batched_tokens},

@@ -159,6 +159,7 @@ json SummaryJson(const Estimate& e) {
   if (s.serving) {
     const ServingState& v = *s.serving;
     j["serving"] = {{"requests_per_s", v.requests_per_s},
+                    {"burst_ttft_s", v.burst_ttft_s},
                     {"overloaded", v.overloaded},
                     {"open_loop_requests", v.open_loop_requests},
                     {"decode_batch", v.decode_batch},

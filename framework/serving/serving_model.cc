@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <queue>
 #include <utility>
 #include <vector>
 
@@ -80,6 +81,26 @@ class StepParts {
     return seconds;
   }
 
+  // One request's time in a server running `batch` sequences: its prompt's prefill alone, then
+  // output - 1 decode steps of the whole batch at the mean context of an answer half written.
+  absl::StatusOr<double> RequestTimeAtFullBatch(int64_t batch) {
+    const int64_t isl = s_.input_tokens;
+    const int64_t decodes = std::max<int64_t>(s_.output_tokens - 1, 0);
+    const int64_t chunk =
+        s_.engine.max_batched_tokens > 0 ? std::min(isl, s_.engine.max_batched_tokens) : isl;
+    ASSIGN_OR_RETURN(const double prompt_linear, TokenLinear(chunk));
+    ASSIGN_OR_RETURN(const double prompt_core, PrefillCore(chunk, chunk));
+    const double prefill = static_cast<double>((isl + chunk - 1) / chunk) *
+                           (prompt_linear + prompt_core + per_sequence_s_);
+    ASSIGN_OR_RETURN(const double linear, TokenLinear(batch));
+    ASSIGN_OR_RETURN(const double core,
+                     DecodeCore(batch, ContextBucket(static_cast<double>(isl) +
+                                                     static_cast<double>(decodes) / 2)));
+    ASSIGN_OR_RETURN(const double sampling, Sampling(batch));
+    const double step = linear + core + sampling + static_cast<double>(batch) * per_sequence_s_;
+    return prefill + static_cast<double>(decodes) * step;
+  }
+
   // The attention core of `batch` sequences decoding at `context`.
   absl::StatusOr<double> DecodeCore(int64_t batch, int64_t context) {
     if (batch <= 0) return 0.0;
@@ -127,8 +148,18 @@ constexpr int64_t kMostSequenceSteps = 200'000'000;
 struct Request {
   int64_t prompt_left = 0;  // prompt tokens not yet prefilled
   int64_t generated = 0;    // output tokens so far (the first comes with the last chunk)
-  double arrival = 0;
+  double arrival = 0;       // sent by the client
   double first_token = 0;
+  double at_scheduler = 0;  // arrival + the serving path's request_overhead_s
+};
+
+// Orders a priority queue of sent requests: the one the scheduler sees first on top (the
+// earlier sent of two at once, so that open-loop arrivals keep their order).
+struct ReachesSchedulerLater {
+  bool operator()(const Request& a, const Request& b) const {
+    return a.at_scheduler > b.at_scheduler ||
+           (a.at_scheduler == b.at_scheduler && a.arrival > b.arrival);
+  }
 };
 
 }  // namespace
@@ -142,8 +173,10 @@ int64_t ContextBucket(double context) {
 namespace {
 
 // One run of the server: closed loop (`requests` 0), or `requests` open-loop arrivals.
+// `burst` (closed loop): every client's first request sent at once to the idle server, the run
+// ended when each has its first token; ttft_s is their mean (the rest of the state is not set).
 absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, int64_t max_running,
-                                         int64_t requests) {
+                                         int64_t requests, bool burst = false) {
   // Closed loop: `clients` clients, the first cycle left out of the means. Open loop
   // (--request-rate): Poisson arrivals at this replica's share of the rate, the first quarter
   // left out.
@@ -151,7 +184,6 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const std::vector<double> arrivals =
       open_loop ? PoissonArrivals(s.request_rate / static_cast<double>(s.layout.data), requests)
                 : std::vector<double>{};
-  size_t next_arrival = 0;
   const int64_t clients = open_loop ? requests / 4 : ReplicaBatch(s, s.concurrency);
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
@@ -179,10 +211,28 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const int64_t max_steps = std::min(std::max<int64_t>(20'000, wanted_steps),
                                      std::max<int64_t>(1, kMostSequenceSteps / per_step));
 
-  // All clients start together, as a benchmark starts them.
+  // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
+  // their arrival), the earliest first; then the queue the scheduler takes prompts from.
+  const double request_overhead = s.engine.request_overhead_s;
+  std::priority_queue<Request, std::vector<Request>, ReachesSchedulerLater> sent;
+  const auto send = [&](double at) { sent.push(Request{isl, 0, at, 0.0, at + request_overhead}); };
   std::deque<Request> waiting;
-  if (!open_loop) {
-    for (int64_t i = 0; i < clients; ++i) waiting.push_back(Request{isl, 0, 0.0, 0.0});
+  if (open_loop) {
+    for (double at : arrivals) send(at);
+  } else if (burst) {
+    for (int64_t i = 0; i < clients; ++i) send(0);
+  } else {
+    // The clients' first requests spread evenly over a client's cycle in the full server: a
+    // benchmark starts them together, but their requests reach the engine a few milliseconds
+    // apart (HTTP, tokenisation) and fall on different sides of a step boundary, and once split
+    // nothing brings them together again, so what it measures after its first requests is
+    // desynchronised clients (measured TTFTs barely move from 4 to 8 clients: one prompt's
+    // prefill each, not a synchronised wave of them; docs/calibration.md).
+    ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
+    const double cycle_s = request_overhead + request_s;  // a client's, about
+    for (int64_t i = 0; i < clients; ++i) {
+      send(cycle_s * static_cast<double>(i) / static_cast<double>(clients));
+    }
   }
   std::vector<Request> running;
   ServingState st;
@@ -191,6 +241,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   double first_cycle_end = 0;  // when the first `clients` requests have completed
   int64_t finished = 0;
   double all_ttft_sum = 0, all_tpot_sum = 0;  // start-up cycle included
+  double burst_ttft_sum = 0;                  // over the first tokens so far
+  int64_t first_tokens = 0;
   // Step statistics over the whole run and after the start-up cycle.
   struct Totals {
     double time = 0, decode_weighted = 0, waiting_weighted = 0, prompt_tokens = 0;
@@ -212,21 +264,19 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       tpot_sum += tpot;
       ++st.completed;
     }
-    if (!open_loop) waiting.push_back(Request{isl, 0, now, 0.0});  // the client's next request
+    if (!open_loop) send(now);  // the client's next request
   };
 
   while (st.completed < target_completions && st.steps < max_steps) {
-    if (open_loop) {
-      // Requests that arrived by now join the queue; an idle server waits for the next one.
-      if (running.empty() && waiting.empty() && next_arrival < arrivals.size()) {
-        now = std::max(now, arrivals[next_arrival]);
-      }
-      while (next_arrival < arrivals.size() && arrivals[next_arrival] <= now) {
-        waiting.push_back(Request{isl, 0, arrivals[next_arrival], 0.0});
-        ++next_arrival;
-      }
-      if (running.empty() && waiting.empty()) break;  // every request served
+    // Requests at the scheduler by now join the queue; an idle server waits for the next one.
+    if (running.empty() && waiting.empty() && !sent.empty()) {
+      now = std::max(now, sent.top().at_scheduler);
     }
+    while (!sent.empty() && sent.top().at_scheduler <= now) {
+      waiting.push_back(sent.top());
+      sent.pop();
+    }
+    if (running.empty() && waiting.empty()) break;  // every request served
     // --- Build the step.
     const bool pause_decodes =
         prefill_first && !waiting.empty() && static_cast<int64_t>(running.size()) < capacity;
@@ -312,6 +362,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
         r.generated = 1;
         r.first_token = now;
         prefilled.push_back(c.request);
+        burst_ttft_sum += now - r.arrival;
+        ++first_tokens;
       }
     }
     // Prefilled requests leave the head of the queue (chunks are taken first come first served).
@@ -325,6 +377,10 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       }
     }
     running = std::move(still_running);
+    if (burst && first_tokens == clients) {
+      st.ttft_s = burst_ttft_sum / static_cast<double>(clients);
+      return st;
+    }
   }
   if (finished == 0) {
     return absl::InvalidArgumentError(fmt::format(
@@ -367,7 +423,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
 absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
                                              const Scenario& s, int64_t max_running) {
   StepParts parts(pipeline, timer, s);
-  if (!(s.request_rate > 0)) return SimulateRun(parts, s, max_running, 0);
+  if (!(s.request_rate > 0)) {
+    ASSIGN_OR_RETURN(ServingState state, SimulateRun(parts, s, max_running, 0));
+    ASSIGN_OR_RETURN(const ServingState burst,
+                     SimulateRun(parts, s, max_running, 0, /*burst=*/true));
+    state.burst_ttft_s = burst.ttft_s;
+    return state;
+  }
   // Open loop: enough arrivals that the measured window is the server's steady state.
   return RunOpenLoop(
       s.request_rate / static_cast<double>(s.layout.data), s.output_tokens,

@@ -9,10 +9,14 @@
 //     running sequences pause; otherwise all decode.
 // A request joins the running set when its last prompt chunk is done (its first token) and
 // leaves after output_tokens tokens; at most the requests whose KV fits in memory run, the others
-// wait. All clients start together, as a benchmark starts them, so synchronised waves and their
-// prefill interference come out of the simulation rather than an assumption. TTFT is arrival to
-// first token (queueing included); TPOT is (finish - first token) / (output_tokens - 1); both are
-// means over the requests completed in about four client cycles.
+// wait. A request reaches the scheduler the engine's request_overhead_s after its client sent it
+// (the serving path: HTTP, tokenisation, the first token's way back). The clients' first
+// requests are spread over a client's cycle, as a benchmark's are once its first requests have
+// split on step boundaries, so prefill interference comes out of the simulation rather than an
+// assumption; the start-up burst of every client at once is simulated apart (burst_ttft_s). TTFT
+// is sent to first token (queueing included); TPOT is (finish - first token) /
+// (output_tokens - 1); both are means over the requests completed in the two client cycles after
+// the first.
 //
 // A step's time: its token-linear phases (projections, FFN/MoE, norms, collectives) for all its
 // tokens at once, weights read once; the attention core (the variant's weightless phases:
@@ -34,7 +38,10 @@
 namespace infercost::framework {
 
 struct ServingState {
-  double ttft_s = 0;                   // mean arrival to first token, queueing included
+  double ttft_s = 0;  // mean arrival to first token, queueing included
+  // Closed loop: the mean TTFT of the clients' first requests, all sent at once to the idle
+  // server (a benchmark's start-up burst; the steady ttft_s leaves it out).
+  double burst_ttft_s = 0;
   double tpot_s = 0;                   // mean (finish - first token) / (output_tokens - 1)
   double requests_per_s = 0;           // completions per second, per data-parallel replica
   bool overloaded = false;             // open loop: fewer complete than arrive

@@ -3,10 +3,11 @@
 // engines schedule (not from running it):
 //   - one client: each request is one prompt step, then output - 1 decode steps of batch 1 —
 //     the static view at concurrency 1;
-//   - SGLang-style prefill_first with every client's prompt in one chunk: all clients start
-//     together, prefill together and decode together, so every step is a decode step of the
-//     whole batch — the static decode step;
+//   - SGLang-style prefill_first with clients spread out (as a benchmark's are after its first
+//     requests): each prompt is a prefill step alone, every decode step has the whole batch;
+//     and the start-up burst of every client at once is one prefill step of all their prompts;
 //   - a closed loop obeys Little's law: requests/s x (TTFT + (output - 1) TPOT) = clients.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -36,7 +37,10 @@ ScenarioRequest Llama8b(const char* engine, int64_t concurrency, const char* mod
 }
 
 TEST(ServingMode, OneClientIsTheStaticViewAtConcurrencyOne) {
-  const framework::Estimate serving = EstimateOrFail(Llama8b("vllm", 1, "serving"));
+  // (No serving-path time per request: TheServingPathAddsItsTimeToTheTtft below.)
+  ScenarioRequest one = Llama8b("vllm", 1, "serving");
+  one.engine_settings.emplace_back("request_overhead_s", 0);
+  const framework::Estimate serving = EstimateOrFail(one);
   const framework::Estimate fixed = EstimateOrFail(Llama8b("vllm", 1, "static"));
   ASSERT_TRUE(serving.summary.serving.has_value());
   EXPECT_EQ(serving.summary.mode, framework::ServingMode::kServing);
@@ -50,17 +54,63 @@ TEST(ServingMode, OneClientIsTheStaticViewAtConcurrencyOne) {
   EXPECT_EQ(serving.summary.serving->waiting_requests, 0);
 }
 
-TEST(ServingMode, SynchronisedWavesAreTheStaticDecodeStep) {
-  // 8 clients x 1000 prompt tokens = 8000 <= SGLang's 8192-token chunk: one prefill step for
-  // all, then 199 decode steps of batch 8, every cycle.
-  const framework::Estimate serving = EstimateOrFail(Llama8b("sglang", 8, "serving"));
-  const framework::Estimate fixed = EstimateOrFail(Llama8b("sglang", 8, "static"));
-  EXPECT_NEAR(serving.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
-  // Each cycle: one prefill step (TTFT, nobody decodes) and 199 steps with all 8 decoding.
-  const double t = serving.summary.tpot_s;
+// SGLang-style prefill_first with no serving-path time (request_overhead_s 0): 8 clients x 1000
+// prompt tokens, 200 output tokens. Spread out, each request's prompt is a prefill step of its
+// own the moment its predecessor's last decode step ends (the running ones paused), then it
+// decodes with all 8 in every decode step: per cycle of the 8 clients, 8 prefill steps and 199
+// decode steps of batch 8. Over one request's 199 decode steps the 7 other clients each prefill
+// once, so TPOT = (199 t_decode + 7 t_prefill) / 199, t_decode the static decode step of batch 8
+// and t_prefill the TTFT (one prompt's step).
+ScenarioRequest PrefillFirstWithoutServingPath(int64_t concurrency, const char* mode) {
+  ScenarioRequest r = Llama8b("sglang", concurrency, mode);
+  r.engine_settings.emplace_back("request_overhead_s", 0);
+  return r;
+}
+
+TEST(ServingMode, SpreadClientsPrefillAloneAndDecodeTogether) {
+  const framework::Estimate serving = EstimateOrFail(PrefillFirstWithoutServingPath(8, "serving"));
+  const framework::Estimate alone = EstimateOrFail(PrefillFirstWithoutServingPath(1, "static"));
+  const framework::Estimate fixed = EstimateOrFail(PrefillFirstWithoutServingPath(8, "static"));
+  // TTFT: one prompt's prefill step (its LM head for the last prompt token only; the static
+  // prefill is the same step otherwise).
   const double ttft = serving.summary.ttft_s;
-  EXPECT_NEAR(serving.summary.serving->decode_batch, 8 * 199 * t / (ttft + 199 * t), 0.01);
-  EXPECT_NEAR(serving.summary.serving->mixed_step_fraction, 1.0 / 200, 1e-9);
+  EXPECT_LE(ttft, alone.summary.ttft_s * (1 + 1e-9));
+  EXPECT_GT(ttft, 0.9 * alone.summary.ttft_s);
+  // (Decode steps at contexts grouped to 1/32 of their size: within 1 %.)
+  EXPECT_NEAR(serving.summary.tpot_s / ((199 * fixed.summary.tpot_s + 7 * ttft) / 199), 1, 0.01);
+  // 8 prefill steps in every 207; the measured window is about two cycles (414 steps), so its
+  // share is within one step of that.
+  EXPECT_NEAR(serving.summary.serving->mixed_step_fraction, 8.0 / 207, 1.0 / 400);
+  EXPECT_EQ(serving.summary.serving->waiting_requests, 0);
+}
+
+// A benchmark's start-up burst: every client's first request at once to the idle server. 8 x 1000
+// = 8000 prompt tokens fit SGLang's 8192-token chunk: one prefill step of all 8, the static
+// prefill of the batch. (The simulation assembles its step from parts - the token-linear phases of
+// all 8,000 tokens at once, each prompt's attention core, sampling - which the static prefill
+// times as one batch; measured here they agree within 1.3 %, so 2 %. Two steps would be 2x.)
+TEST(ServingMode, TheStartUpBurstIsOnePrefillStepOfEveryPrompt) {
+  const framework::Estimate serving = EstimateOrFail(PrefillFirstWithoutServingPath(8, "serving"));
+  const framework::Estimate fixed = EstimateOrFail(PrefillFirstWithoutServingPath(8, "static"));
+  EXPECT_NEAR(serving.summary.serving->burst_ttft_s / fixed.summary.ttft_s, 1, 0.02);
+}
+
+// The serving path's time per request (request_overhead_s) comes before the scheduler sees the
+// request: the TTFT grows by it, plus at most the step the request then waits out (a one-prompt
+// prefill step or a decode step, whichever is longer), and the GPU's steps do not change.
+TEST(ServingMode, TheServingPathAddsItsTimeToTheTtft) {
+  const framework::Estimate without = EstimateOrFail(PrefillFirstWithoutServingPath(8, "serving"));
+  ScenarioRequest r = Llama8b("sglang", 8, "serving");
+  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  const framework::Estimate with = EstimateOrFail(r);
+  const framework::Estimate fixed = EstimateOrFail(PrefillFirstWithoutServingPath(8, "static"));
+  const double prefill = without.summary.ttft_s;
+  EXPECT_GE(with.summary.ttft_s, 0.05 + prefill * (1 - 1e-9));
+  EXPECT_LE(with.summary.ttft_s,
+            0.05 + prefill + std::max(prefill, fixed.summary.tpot_s) * (1 + 1e-9));
+  // The burst: every request 50 ms later at the scheduler, the same prefill step.
+  EXPECT_NEAR(with.summary.serving->burst_ttft_s - without.summary.serving->burst_ttft_s, 0.05,
+              1e-9);
 }
 
 TEST(ServingMode, ClosedLoopObeysLittlesLaw) {
