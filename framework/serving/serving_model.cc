@@ -174,7 +174,8 @@ namespace {
 
 // One run of the server: closed loop (`requests` 0), or `requests` open-loop arrivals.
 // `burst` (closed loop): every client's first request sent at once to the idle server, the run
-// ended when each has its first token; ttft_s is their mean (the rest of the state is not set).
+// ended when each has its first token; ttft_s is their mean (0 where the step limit came first;
+// the rest of the state is not set).
 absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, int64_t max_running,
                                          int64_t requests, bool burst = false) {
   // Closed loop: `clients` clients, the first cycle left out of the means. Open loop
@@ -241,7 +242,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   double first_cycle_end = 0;  // when the first `clients` requests have completed
   int64_t finished = 0;
   double all_ttft_sum = 0, all_tpot_sum = 0;  // start-up cycle included
-  double burst_ttft_sum = 0;                  // over the first tokens so far
+  double first_tokens_ttft_sum = 0;           // the TTFTs of the requests with a first token so far
   int64_t first_tokens = 0;
   // Step statistics over the whole run and after the start-up cycle.
   struct Totals {
@@ -362,7 +363,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
         r.generated = 1;
         r.first_token = now;
         prefilled.push_back(c.request);
-        burst_ttft_sum += now - r.arrival;
+        first_tokens_ttft_sum += now - r.arrival;
         ++first_tokens;
       }
     }
@@ -378,9 +379,15 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     }
     running = std::move(still_running);
     if (burst && first_tokens == clients) {
-      st.ttft_s = burst_ttft_sum / static_cast<double>(clients);
+      st.ttft_s = first_tokens_ttft_sum / static_cast<double>(clients);
       return st;
     }
+  }
+  if (burst) {
+    // The step limit came before every client's first token (far more clients than fit): no
+    // burst to report (0; the steady TTFT stands for it).
+    st.ttft_s = 0;
+    return st;
   }
   if (finished == 0) {
     return absl::InvalidArgumentError(fmt::format(

@@ -40,7 +40,8 @@ namespace infercost::framework {
 struct ServingState {
   double ttft_s = 0;  // mean arrival to first token, queueing included
   // Closed loop: the mean TTFT of the clients' first requests, all sent at once to the idle
-  // server (a benchmark's start-up burst; the steady ttft_s leaves it out).
+  // server (a benchmark's start-up burst; the steady ttft_s leaves it out). 0: not simulated
+  // (open loop, or a step limit reached before every first token).
   double burst_ttft_s = 0;
   double tpot_s = 0;                   // mean (finish - first token) / (output_tokens - 1)
   double requests_per_s = 0;           // completions per second, per data-parallel replica
