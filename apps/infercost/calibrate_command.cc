@@ -49,6 +49,11 @@ std::string Value(const std::string& key, double value) {
                        : fmt::format("{:.3g} us", 1e6 * value);
 }
 
+// The device a fit is for, as the report names it (an engine-wide fit: every device).
+std::string HardwareOf(const validation::FitSpec& spec) {
+  return spec.hardware.empty() ? "every device" : spec.hardware;
+}
+
 int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::string& dir) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
@@ -65,8 +70,8 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
         validation::FitEngine(spec, **presets, session.Plugins(), flags.max_evaluations);
     if (!fit.ok()) return ReportError(fit.status());
     fmt::print("{} on {}: {}, {} ({} rows fitted, {} held out; {} evaluations)\n", spec.engine,
-               spec.hardware.empty() ? "every device" : spec.hardware, spec.data, spec.metric,
-               fit->fitted_rows, fit->held_out_rows, fit->evaluations);
+               HardwareOf(spec), spec.data, spec.metric, fit->fitted_rows, fit->held_out_rows,
+               fit->evaluations);
     framework::TextTable table(
         {"key", "committed", "re-fitted"},
         {framework::Align::kLeft, framework::Align::kRight, framework::Align::kRight});
@@ -94,8 +99,7 @@ int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::strin
     // The fits there are, from the specs themselves.
     std::vector<std::string> known;
     for (const validation::FitSpec& spec : *specs) {
-      known.push_back(fmt::format("{} on {}", spec.engine,
-                                  spec.hardware.empty() ? "every device" : spec.hardware));
+      known.push_back(fmt::format("{} on {}", spec.engine, HardwareOf(spec)));
     }
     return ReportError(absl::NotFoundError(
         fmt::format("calibrate --engines: no fit of engine '{}' on '{}'; the fits: {}",

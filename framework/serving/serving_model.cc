@@ -40,8 +40,6 @@ class StepParts {
     per_sequence_s_ = execution.per_sequence_overhead_s;
   }
 
-  double per_sequence_s() const { return per_sequence_s_; }
-
   // Everything of a step of `tokens` tokens but the attention core, the LM head and sampling and
   // the per-sequence host cost: projections, FFN/MoE, norms, embedding, collectives, engine
   // per-step and per-layer costs.
@@ -81,24 +79,33 @@ class StepParts {
     return seconds;
   }
 
-  // One request's time in a server running `batch` sequences: its prompt's prefill alone, then
-  // output - 1 decode steps of the whole batch at the mean context of an answer half written.
+  // A step's time: `decoding` sequences decoding at `context` and `prompt_tokens` prompt tokens
+  // (their attention cores `prompt_core`), `sampling` sequences sampling, `sequences` in it for
+  // the host's per-sequence cost. The one formula of a step; every step below is one of these.
+  absl::StatusOr<double> StepTime(int64_t decoding, int64_t context, int64_t prompt_tokens,
+                                  double prompt_core, int64_t sampling, int64_t sequences) {
+    ASSIGN_OR_RETURN(const double linear, TokenLinear(decoding + prompt_tokens));
+    ASSIGN_OR_RETURN(const double decode_core, DecodeCore(decoding, context));
+    ASSIGN_OR_RETURN(const double sampled, Sampling(sampling));
+    return linear + decode_core + prompt_core + sampled +
+           static_cast<double>(sequences) * per_sequence_s_;
+  }
+
+  // One request's time in a server running `batch` sequences: its prompt's prefill alone (chunk
+  // by chunk), then output - 1 decode steps of the whole batch at the mean context of an answer
+  // half written.
   absl::StatusOr<double> RequestTimeAtFullBatch(int64_t batch) {
     const int64_t isl = s_.input_tokens;
     const int64_t decodes = std::max<int64_t>(s_.output_tokens - 1, 0);
     const int64_t chunk =
         s_.engine.max_batched_tokens > 0 ? std::min(isl, s_.engine.max_batched_tokens) : isl;
-    ASSIGN_OR_RETURN(const double prompt_linear, TokenLinear(chunk));
     ASSIGN_OR_RETURN(const double prompt_core, PrefillCore(chunk, chunk));
-    const double prefill = static_cast<double>((isl + chunk - 1) / chunk) *
-                           (prompt_linear + prompt_core + per_sequence_s_);
-    ASSIGN_OR_RETURN(const double linear, TokenLinear(batch));
-    ASSIGN_OR_RETURN(const double core,
-                     DecodeCore(batch, ContextBucket(static_cast<double>(isl) +
-                                                     static_cast<double>(decodes) / 2)));
-    ASSIGN_OR_RETURN(const double sampling, Sampling(batch));
-    const double step = linear + core + sampling + static_cast<double>(batch) * per_sequence_s_;
-    return prefill + static_cast<double>(decodes) * step;
+    ASSIGN_OR_RETURN(const double chunk_step, StepTime(0, isl, chunk, prompt_core, 0, 1));
+    const int64_t context =
+        ContextBucket(static_cast<double>(isl) + static_cast<double>(decodes) / 2);
+    ASSIGN_OR_RETURN(const double decode_step, StepTime(batch, context, 0, 0, batch, batch));
+    return static_cast<double>((isl + chunk - 1) / chunk) * chunk_step +
+           static_cast<double>(decodes) * decode_step;
   }
 
   // The attention core of `batch` sequences decoding at `context`.
@@ -315,21 +322,18 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     for (const Request& r : running) context_sum += static_cast<double>(isl + r.generated);
     const int64_t context =
         running.empty() ? isl : ContextBucket(context_sum / static_cast<double>(running.size()));
-    ASSIGN_OR_RETURN(double linear, parts.TokenLinear(decoding + prompt_tokens));
-    ASSIGN_OR_RETURN(double decode_core, parts.DecodeCore(decoding, context));
-    ASSIGN_OR_RETURN(double sampling, parts.Sampling(decoding + finishing));
-    const double sequences = static_cast<double>(decoding + static_cast<int64_t>(chunks.size()));
-    const double step =
-        linear + decode_core + prompt_core + sampling + sequences * parts.per_sequence_s();
+    const int64_t sequences = decoding + static_cast<int64_t>(chunks.size());
+    ASSIGN_OR_RETURN(const double step,
+                     parts.StepTime(decoding, context, prompt_tokens, prompt_core,
+                                    decoding + finishing, sequences));
     if (!(step > 0) || !std::isfinite(step)) {
       return absl::InternalError(fmt::format("serving simulation: step time {} s", step));
     }
     double prefill_time = 0;
     if (!chunks.empty()) {
-      ASSIGN_OR_RETURN(double linear_decode_only, parts.TokenLinear(decoding));
-      ASSIGN_OR_RETURN(double sampling_decode_only, parts.Sampling(decoding));
-      prefill_time = step - (linear_decode_only + decode_core + sampling_decode_only +
-                             static_cast<double>(decoding) * parts.per_sequence_s());
+      ASSIGN_OR_RETURN(const double decode_only,
+                       parts.StepTime(decoding, context, 0, 0, decoding, decoding));
+      prefill_time = step - decode_only;
     }
     for (Totals* totals : {&whole_run, &steady}) {
       if (totals == &steady && finished < clients) continue;
