@@ -45,11 +45,11 @@ struct Engine {
   std::string reference_hardware;
   // Per sequence per step on the host (bookkeeping, sampling metadata, detokenization).
   double per_sequence_overhead_s = 0;
-  // Per request, serving mode (framework/serving/serving_model.h) only: the serving path's time
-  // between a client sending a request and the engine's scheduler seeing it, with the first
-  // token's way back (HTTP, the API server's tokenisation and admission, detokenising and
+  // Per request, serving and disagg modes (framework/serving/): the serving path's time between a
+  // client sending a request and the engine's scheduler (disagg: the router) seeing it, with the
+  // first token's way back (HTTP, the API server's tokenisation and admission, detokenising and
   // streaming the token). It adds to the TTFT and to a closed-loop client's cycle, not to the
-  // GPU's steps. (The disaggregated model does not take it: docs/calibration.md.)
+  // GPU's steps.
   double request_overhead_s = 0;
   // Decode attention of a paged-attention engine with two kernels (framework/timing/
   // decode_attention.h; vLLM before its V1 engine: vllm/attention/ops/paged_attn.py). Engine-wide:

@@ -59,7 +59,8 @@ class WorkerSteps {
 };
 
 struct Request {
-  double arrival = 0;
+  double arrival = 0;    // sent by its client
+  double at_router = 0;  // arrival + the serving path's request_overhead_s
   double prefill_start = 0;
   double prefill_step = 0;
   double ready = 0;  // first token at the client (after the KV transfer)
@@ -123,6 +124,10 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   st.decode_step_batch = decode.step_batch;
 
   std::vector<Request> requests;
+  // Requests sent but not yet at the router (the serving path's request_overhead_s after their
+  // arrival; sent in time order, so they reach it in that order), then the prefill queue.
+  const double request_overhead = s.engine.request_overhead_s;
+  std::deque<size_t> on_the_way;
   std::deque<size_t> prefill_queue;
   std::deque<size_t> transfers;     // in flight, in order of readiness (one transfer time)
   std::deque<size_t> decode_queue;  // transferred, no room on any decode worker
@@ -139,8 +144,8 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   int64_t prefill_steps_taken = 0, prefill_prompts = 0;
 
   auto arrive = [&](double at) {
-    requests.push_back(Request{at, 0, 0, 0, 0, 0});
-    prefill_queue.push_back(requests.size() - 1);
+    requests.push_back(Request{at, at + request_overhead, 0, 0, 0, 0, 0});
+    (request_overhead > 0 ? on_the_way : prefill_queue).push_back(requests.size() - 1);
   };
   double all_ttft_sum = 0;
   auto complete = [&](size_t id) {
@@ -152,7 +157,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (finished > clients) {
       ttft_sum += r.ready - r.arrival;
       tpot_sum += osl > 1 ? (now - r.ready) / static_cast<double>(osl - 1) : 0;
-      prefill_wait_sum += r.prefill_start - r.arrival;
+      prefill_wait_sum += r.prefill_start - r.at_router;
       prefill_step_sum += r.prefill_step;
       decode_wait_sum += r.joined - r.ready;
       ++st.completed;
@@ -227,7 +232,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   const int64_t work_per_event =
       std::max<int64_t>(1, open_loop ? decode.step_batch : std::min(clients, decode.step_batch));
   const int64_t wanted_events = open_loop ? 4 * open_loop_requests * (osl + 8) + 20'000
-                                          : 6 * (osl + 8) * decode.workers + 8 * clients + 20'000;
+                                          : 6 * (osl + 8) * decode.workers + 12 * clients + 20'000;
   const int64_t max_events =
       std::min(wanted_events, std::max<int64_t>(20'000, 400'000'000 / work_per_event));
   constexpr double kNever = std::numeric_limits<double>::infinity();
@@ -261,6 +266,15 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       decode_done = nullptr;
       transfer_done = false;
     }
+    bool reaches_router = false;
+    if (!on_the_way.empty() && requests[on_the_way.front()].at_router < next) {
+      next = requests[on_the_way.front()].at_router;
+      reaches_router = true;
+      arrival = false;
+      prefill_done = nullptr;
+      decode_done = nullptr;
+      transfer_done = false;
+    }
     if (next == kNever) {
       if (open_loop) break;  // every request served
       return absl::InternalError("disagg simulation: nothing left to do (no KV room?)");
@@ -277,7 +291,10 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     now = next;
     ++st.events;
 
-    if (arrival) {
+    if (reaches_router) {
+      prefill_queue.push_back(on_the_way.front());
+      on_the_way.pop_front();
+    } else if (arrival) {
       arrive(arrivals[next_arrival]);
       ++next_arrival;
     } else if (prefill_done != nullptr) {

@@ -12,9 +12,11 @@
 //   decode worker: continuous batching of the requests it holds (at most `decode batch`, within
 //     memory); a request that arrives joins at its next step; a step's time is the decode step of
 //     its running sequences at their mean context. Requests go to the least-loaded decode worker.
-// TTFT is arrival to the first token at the client, after the KV transfer (the decode worker
-// streams the answer); TPOT is (finish - first token) / (output - 1). Means over the requests
-// completed after the start-up cycle, as in serving mode.
+// A request reaches the router (and the prefill queue) the engine's request_overhead_s after its
+// client sent it (the serving path, as in serving mode: HTTP, tokenisation, the first token's way
+// back). TTFT is arrival to the first token at the client, after the KV transfer (the decode
+// worker streams the answer); TPOT is (finish - first token) / (output - 1). Means over the
+// requests completed after the start-up cycle, as in serving mode.
 //
 //   ASSIGN_OR_RETURN(DisaggState d, SimulateDisagg(prefill, decode, scenario, kv_transfer_s));
 #ifndef INFERCOST_FRAMEWORK_SERVING_DISAGG_MODEL_H_
@@ -48,7 +50,7 @@ struct DisaggState {
   double requests_per_s = 0;       // completions per second, whole deployment
   bool overloaded = false;         // open loop: fewer complete than arrive
   int64_t open_loop_requests = 0;  // open loop: the arrivals simulated (0: closed loop)
-  double prefill_wait_s = 0;       // mean wait for a prefill worker
+  double prefill_wait_s = 0;       // mean wait for a prefill worker, from reaching the router
   double prefill_step_s = 0;       // mean prefill step a request is in
   double prefill_batch = 0;        // mean prompts per prefill step
   double kv_transfer_s = 0;        // one request's KV cache, prefill to decode pool

@@ -2,8 +2,9 @@
 // event by event. The expectations are derived by hand from how the pools work:
 //   - the KV transfer is latency + bytes / (senders x link bandwidth), on the scale-up links when
 //     both pools fit in one node, else on the scale-out links;
-//   - one client: TTFT is one prefill step of one prompt (the static prefill at concurrency 1 of
-//     the prefill worker's layout) plus the KV transfer; TPOT the batch-1 decode steps;
+//   - one client: TTFT is the serving path's time (request_overhead_s), one prefill step of one
+//     prompt (the static prefill at concurrency 1 of the prefill worker's layout) and the KV
+//     transfer; TPOT the batch-1 decode steps;
 //   - a prefill-bound closed loop (one prefill worker taking one prompt a step, several clients,
 //     tiny decode): the prefill worker never idles, so requests/s = 1 / prefill step, and every
 //     cycle TTFT + (output - 1) TPOT = clients x prefill step (Little's law).
@@ -41,8 +42,10 @@ TEST(KvTransfer, ScaleUpWithinANodeScaleOutBeyond) {
   EXPECT_DOUBLE_EQ(framework::KvTransferSeconds(1e9, hw, 8, 8, 16), 10e-6 + 5e-3);
 }
 
-TEST(DisaggMode, OneClientIsOnePrefillPlusTheTransferThenBatchOneDecode) {
-  const framework::Estimate disagg = EstimateOrFail(Llama70b(1, "disagg"));
+TEST(DisaggMode, OneClientIsThePathOnePrefillAndTheTransferThenBatchOneDecode) {
+  ScenarioRequest r = Llama70b(1, "disagg");
+  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  const framework::Estimate disagg = EstimateOrFail(r);
   const framework::Estimate fixed = EstimateOrFail(Llama70b(1, "static"));
   ASSERT_TRUE(disagg.summary.disagg.has_value());
   EXPECT_EQ(disagg.summary.mode, framework::ServingMode::kDisagg);
@@ -52,7 +55,8 @@ TEST(DisaggMode, OneClientIsOnePrefillPlusTheTransferThenBatchOneDecode) {
   // 2e-6 + 81.92e6 / (2 x 450e9) = 2e-6 + 9.102e-5 s.
   const double transfer = 2e-6 + 81.92e6 / (2 * 450e9);
   EXPECT_NEAR(disagg.summary.disagg->kv_transfer_s, transfer, 1e-12);
-  EXPECT_NEAR(disagg.summary.ttft_s, fixed.summary.ttft_s + transfer, 1e-9);
+  // The request reaches the router 50 ms after it is sent (the serving path), then the prefill.
+  EXPECT_NEAR(disagg.summary.ttft_s, 0.05 + fixed.summary.ttft_s + transfer, 1e-9);
   // Batch-1 decode steps at contexts 501..999 (static: at the mean, 750; contexts grouped to
   // 1/32 of their size).
   EXPECT_NEAR(disagg.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
@@ -69,6 +73,9 @@ TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
   r.output_tokens = 2;    // ... and one decode step
   r.prefill_pool.max_batch = 1;
   r.decode_pool.workers = 2;
+  // 50 ms on the serving path per request (shorter than a 4000-token prefill step: the prefill
+  // queue is never empty).
+  r.engine_settings.emplace_back("request_overhead_s", 0.05);
   const framework::Estimate disagg = EstimateOrFail(r);
   ScenarioRequest one = r;
   one.mode = "static";
@@ -82,10 +89,29 @@ TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
   EXPECT_NEAR(d.prefill_busy, 1, 1e-9);
   EXPECT_NEAR(d.requests_per_s * prefill_step, 1, 1e-9);
   EXPECT_NEAR((disagg.summary.ttft_s + disagg.summary.tpot_s) / (6 * prefill_step), 1, 1e-9);
-  // A cycle of 6 prefill steps is the wait, its own prefill step, the transfer and the decode
-  // (TPOT: output - 1 = 1 step, its wait for the step boundary included).
-  EXPECT_NEAR(d.prefill_wait_s, 5 * prefill_step - d.kv_transfer_s - disagg.summary.tpot_s, 1e-9);
-  EXPECT_NEAR(disagg.summary.ttft_s, d.prefill_wait_s + prefill_step + d.kv_transfer_s, 1e-9);
+  // A cycle of 6 prefill steps is the serving path, the wait, its own prefill step, the transfer
+  // and the decode (TPOT: output - 1 = 1 step, its wait for the step boundary included).
+  EXPECT_NEAR(d.prefill_wait_s, 5 * prefill_step - 0.05 - d.kv_transfer_s - disagg.summary.tpot_s,
+              1e-9);
+  EXPECT_NEAR(disagg.summary.ttft_s, 0.05 + d.prefill_wait_s + prefill_step + d.kv_transfer_s,
+              1e-9);
+}
+
+// At a request rate the serving path only delays each arrival by the same time: the pools see
+// the same arrivals shifted, so every TTFT is longer by that time and nothing else moves (up to
+// the rounding of the shifted event times, which can break a tie between two events the other
+// way: within 2 % of the 50 ms, 1 % elsewhere).
+TEST(DisaggMode, AtARequestRateTheServingPathAddsItsTimeToEveryTtftAndNothingElse) {
+  ScenarioRequest r = Llama70b(1, "disagg");
+  r.request_rate = 4;
+  r.engine_settings.emplace_back("request_overhead_s", 0);
+  const framework::Estimate none = EstimateOrFail(r);
+  r.engine_settings.back().second = 0.05;
+  const framework::Estimate path = EstimateOrFail(r);
+  ASSERT_TRUE(none.summary.disagg.has_value() && path.summary.disagg.has_value());
+  EXPECT_NEAR(path.summary.ttft_s - none.summary.ttft_s, 0.05, 0.001);
+  EXPECT_NEAR(path.summary.tpot_s / none.summary.tpot_s, 1, 0.01);
+  EXPECT_NEAR(path.summary.disagg->decode_batch / none.summary.disagg->decode_batch, 1, 0.01);
 }
 
 TEST(DisaggMode, MoreDecodeWorkersShortenTheStepAtHighConcurrency) {
