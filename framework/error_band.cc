@@ -89,7 +89,12 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
   TimeBand band;
   band.regime = RegimeOf(s, metric);
   const registry::ErrorBand* found = nullptr;
-  if (bands != nullptr) {
+  // A served TTFT of an engine whose serving path was never measured: not its regime's band
+  // (other engines' measurements, their serving path included).
+  band.serving_path_unmeasured = metric == BandMetric::kTtft && s.mode != ServingMode::kStatic &&
+                                 !s.engine.serving_path_measured;
+  if (band.serving_path_unmeasured) band.engine = s.engine.name;
+  if (bands != nullptr && !band.serving_path_unmeasured) {
     auto it = bands->regimes.find(absl::string_view(band.regime.data(), band.regime.size()));
     if (it != bands->regimes.end() && it->second.rows >= kMinBandRows) found = &it->second;
   }
@@ -104,7 +109,7 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
   } else {
     // No regime of its own: the metric's band over every regime, its log-width doubled.
     band.no_error_bands = bands == nullptr;
-    band.regime_unmeasured = bands != nullptr;
+    band.regime_unmeasured = bands != nullptr && !band.serving_path_unmeasured;
     if (bands != nullptr) {
       const std::string_view all = Names().all[MetricModeIndex(s, metric)];
       if (auto it = bands->regimes.find(absl::string_view(all.data(), all.size()));
@@ -152,6 +157,13 @@ std::string BandWhy(const TimeBand& band) {
     why.push_back(fmt::format(
         "no measurements of regime {}: the band of every measured regime of this time, doubled",
         std::string(band.regime)));
+  }
+  if (band.serving_path_unmeasured) {
+    why.push_back(fmt::format(
+        "the served TTFT of engine {} was never measured (its preset has no request_overhead_s "
+        "fitted on served TTFTs; without one the server's request path is left out): the band "
+        "of every measured regime of this time, doubled",
+        band.engine));
   }
   const auto widened = [&](double ratio, const std::string& what) {
     const double factor = WideningFactor(ratio);

@@ -8,9 +8,11 @@
 //                measured device efficiency), unfitted (the reference device's values), ideal;
 //   batch        1-7, 8-63 or 64+ sequences.
 // A regime with fewer than kMinBandRows measurements, or none, takes the metric's band over all
-// regimes, widened, and says so. A scenario beyond what its regime measured (longer context,
-// more concurrency) or with its calibration overridden (--mfu, --bw-efficiency) widens the band's
-// log-width by 1 + log2(how far) for each, and says so.
+// regimes, widened, and says so; so does a serving or disagg TTFT of an engine whose served TTFT
+// was never measured (no fitted request_overhead_s: the server's request path is left out of it,
+// and the regime's measurements are other engines'). A scenario beyond what its regime measured
+// (longer context, more concurrency) or with its calibration overridden (--mfu, --bw-efficiency)
+// widens the band's log-width by 1 + log2(how far) for each, and says so.
 //
 // Regime names are built once (static storage): finding a scenario's band builds no string and
 // allocates nothing unless the band is widened (its reason is then written out).
@@ -42,12 +44,17 @@ struct TimeBand {
   // nothing is formatted while estimating).
   bool no_error_bands = false;     // no error-bands.toml: a factor of 2 either way
   bool regime_unmeasured = false;  // too few measurements of `regime`: all regimes', doubled
-  int64_t context = 0;             // input + output tokens ...
-  int64_t measured_context = 0;    // ... and the largest the band's measurements had (0: none)
+  // A served TTFT of an engine with no served TTFT measured (`engine` names it): all regimes',
+  // doubled.
+  bool serving_path_unmeasured = false;
+  int64_t context = 0;           // input + output tokens ...
+  int64_t measured_context = 0;  // ... and the largest the band's measurements had (0: none)
   int64_t concurrency = 0;
   int64_t measured_batch = 0;
   double calibration_override_ratio = 1;  // --mfu / --bw-efficiency away from the preset
-  std::string engine;  // the preset overridden (set only when that widened the band)
+  // The preset overridden, or whose serving path was not measured (set only when that widened
+  // the band).
+  std::string engine;
 };
 
 // The times that carry a band: a static batch's end-to-end latency, TPOT and TTFT.

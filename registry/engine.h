@@ -51,6 +51,9 @@ struct Engine {
   // streaming the token). It adds to the TTFT and to a closed-loop client's cycle, not to the
   // GPU's steps.
   double request_overhead_s = 0;
+  // The preset carries request_overhead_s, fitted on served TTFTs: only then is a serving or
+  // disagg TTFT of this engine inside a measured error band (framework/error_band.h).
+  bool serving_path_measured = false;
   // Decode attention of a paged-attention engine with two kernels (framework/timing/
   // decode_attention.h; vLLM before its V1 engine: vllm/attention/ops/paged_attn.py). Engine-wide:
   // the unpartitioned kernel runs above `split_threshold` sequences x query heads per GPU (0: no

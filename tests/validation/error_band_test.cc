@@ -22,6 +22,7 @@ namespace infercost::validation {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 using testing::InTreePlugins;
 using testing::RepoPresets;
@@ -166,6 +167,72 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
   EXPECT_DOUBLE_EQ(band.widening, 2);
   EXPECT_THAT(framework::BandWhy(band),
               HasSubstr("calibration overridden 2x away from the vllm preset"));
+}
+
+// A served TTFT (serving or disagg mode) is inside its regime's band only for an engine whose
+// served TTFT was measured (its preset fits request_overhead_s); else it takes the band of every
+// regime, doubled, and says why. Hand-made bands: the regime 0.5 .. 2, every regime 0.4 .. 2.5.
+TEST(ErrorBands, AServedTtftOfAnEngineWithNoServedTtftMeasuredTakesTheDoubledBandAndSaysWhy) {
+  framework::Scenario s = HandScenario();
+  auto bands = std::make_shared<registry::ErrorBands>(*s.error_bands);
+  registry::ErrorBand regime;
+  regime.rows = 100;
+  regime.low = 0.5;
+  regime.high = 2;
+  regime.max_context = 20000;
+  regime.max_batch = 1000;
+  bands->regimes["ttft-serving/fitted/dense/8-63"] = regime;
+  registry::ErrorBand all = regime;
+  all.rows = 500;
+  all.low = 0.4;
+  all.high = 2.5;
+  bands->regimes["ttft-serving/all"] = all;
+  s.error_bands = bands;
+  s.mode = framework::ServingMode::kServing;
+
+  s.engine.serving_path_measured = true;
+  framework::TimeBand band = framework::BandOf(s, framework::BandMetric::kTtft, 0.1);
+  EXPECT_EQ(band.regime, "ttft-serving/fitted/dense/8-63");
+  EXPECT_TRUE(band.calibrated);
+  EXPECT_DOUBLE_EQ(band.low_s, 0.1 / 2);     // 50 ms
+  EXPECT_DOUBLE_EQ(band.high_s, 0.1 / 0.5);  // 200 ms
+  EXPECT_EQ(framework::BandWhy(band), "");
+
+  s.engine.name = "llamacpp";
+  s.engine.serving_path_measured = false;
+  band = framework::BandOf(s, framework::BandMetric::kTtft, 0.1);
+  EXPECT_FALSE(band.calibrated);
+  // Every regime's band doubled in log-width: 0.4^2 = 0.16 .. 2.5^2 = 6.25.
+  EXPECT_NEAR(band.low_s, 0.1 / 6.25, 1e-15);
+  EXPECT_NEAR(band.high_s, 0.1 / 0.16, 1e-12);
+  EXPECT_EQ(band.rows, 500);
+  const std::string why = framework::BandWhy(band);
+  EXPECT_THAT(why, HasSubstr("the served TTFT of engine llamacpp was never measured"));
+  EXPECT_THAT(why, Not(HasSubstr("no measurements of regime")));
+
+  // Its TPOT, and a static TTFT (a prefill, no serving path), keep their regimes' bands.
+  EXPECT_FALSE(framework::BandOf(s, framework::BandMetric::kTpot, 0.01).serving_path_unmeasured);
+  s.mode = framework::ServingMode::kStatic;
+  EXPECT_FALSE(framework::BandOf(s, framework::BandMetric::kTtft, 0.1).serving_path_unmeasured);
+}
+
+// The shipped presets: vLLM's served TTFT was measured (its preset fits request_overhead_s),
+// llama.cpp's was not.
+TEST(ErrorBands, OnlyEnginesWithMeasuredServedTtftsHaveCalibratedServingTtftBands) {
+  framework::ScenarioRequest r;
+  r.model = "llama-3.1-8b";
+  r.hardware = "h100-sxm";
+  r.gpus = 1;
+  r.concurrency = 8;
+  r.mode = "serving";
+  r.engine = "vllm";
+  const framework::Estimate vllm = EstimateOf(r);
+  EXPECT_TRUE(vllm.summary.ttft_band.calibrated);
+  r.engine = "llamacpp";
+  const framework::Estimate llamacpp = EstimateOf(r);
+  EXPECT_FALSE(llamacpp.summary.ttft_band.calibrated);
+  EXPECT_THAT(framework::BandWhy(llamacpp.summary.ttft_band),
+              HasSubstr("served TTFT of engine llamacpp was never measured"));
 }
 
 TEST(Confidence, IsTheMeasuredBandLabelledWithTheExplainersLevels) {
