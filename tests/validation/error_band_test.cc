@@ -109,18 +109,25 @@ TEST(ErrorBands, ACalibratedRegimeGivesItsQuantilesAnUncalibratedOneIsWidenedAnd
   EXPECT_GT(ideal.summary.e2e_band.high_s, ideal.summary.e2e_s);
 }
 
+// A hand-made regime: `rows` measurements with predicted / measured in [low, high], contexts up
+// to `max_context` tokens, concurrency up to `max_batch`.
+registry::ErrorBand HandBand(int64_t rows, double low, double high, int64_t max_context,
+                             int64_t max_batch) {
+  registry::ErrorBand band;
+  band.rows = rows;
+  band.low = low;
+  band.high = high;
+  band.max_context = max_context;
+  band.max_batch = max_batch;
+  return band;
+}
+
 // A hand-made band file: regime tpot/fitted/dense/8-63 measured 100 rows with predicted /
 // measured between 0.8 and 1.25, contexts up to 2,000 tokens, concurrency up to 24.
 framework::Scenario HandScenario() {
   auto bands = std::make_shared<registry::ErrorBands>();
   bands->coverage = 0.8;
-  registry::ErrorBand band;
-  band.rows = 100;
-  band.low = 0.8;
-  band.high = 1.25;
-  band.max_context = 2000;
-  band.max_batch = 24;
-  bands->regimes["tpot/fitted/dense/8-63"] = band;
+  bands->regimes["tpot/fitted/dense/8-63"] = HandBand(100, 0.8, 1.25, 2000, 24);
   framework::Scenario s;
   s.error_bands = bands;
   s.engine.name = "vllm";
@@ -175,18 +182,8 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
 TEST(ErrorBands, AServedTtftOfAnEngineWithNoServedTtftMeasuredTakesTheDoubledBandAndSaysWhy) {
   framework::Scenario s = HandScenario();
   auto bands = std::make_shared<registry::ErrorBands>(*s.error_bands);
-  registry::ErrorBand regime;
-  regime.rows = 100;
-  regime.low = 0.5;
-  regime.high = 2;
-  regime.max_context = 20000;
-  regime.max_batch = 1000;
-  bands->regimes["ttft-serving/fitted/dense/8-63"] = regime;
-  registry::ErrorBand all = regime;
-  all.rows = 500;
-  all.low = 0.4;
-  all.high = 2.5;
-  bands->regimes["ttft-serving/all"] = all;
+  bands->regimes["ttft-serving/fitted/dense/8-63"] = HandBand(100, 0.5, 2, 20000, 1000);
+  bands->regimes["ttft-serving/all"] = HandBand(500, 0.4, 2.5, 20000, 1000);
   s.error_bands = bands;
   s.mode = framework::ServingMode::kServing;
 
