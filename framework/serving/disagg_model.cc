@@ -13,6 +13,7 @@
 #include "framework/ledger/scenario_steps.h"
 #include "framework/serving/arrivals.h"
 #include "framework/serving/serving_model.h"
+#include "framework/serving/serving_path.h"
 
 namespace infercost::framework {
 namespace {
@@ -60,7 +61,7 @@ class WorkerSteps {
 
 struct Request {
   double arrival = 0;    // sent by its client
-  double at_router = 0;  // arrival + the serving path's request_overhead_s
+  double at_router = 0;  // reached the router (after the serving path)
   double prefill_start = 0;
   double prefill_step = 0;
   double ready = 0;  // first token at the client (after the KV transfer)
@@ -124,10 +125,8 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   st.decode_step_batch = decode.step_batch;
 
   std::vector<Request> requests;
-  // Requests sent but not yet at the router (the serving path's request_overhead_s after their
-  // arrival; sent in time order, so they reach it in that order), then the prefill queue.
-  const double request_overhead = s.engine.request_overhead_s;
-  std::deque<size_t> on_the_way;
+  // Requests sent but not yet at the router (the serving path), then the prefill queue.
+  ServingPath<size_t> on_the_way(s.engine.request_overhead_s);
   std::deque<size_t> prefill_queue;
   std::deque<size_t> transfers;     // in flight, in order of readiness (one transfer time)
   std::deque<size_t> decode_queue;  // transferred, no room on any decode worker
@@ -143,9 +142,17 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   double steady_time = 0, decode_weighted = 0, prefill_busy_time = 0, decode_busy_time = 0;
   int64_t prefill_steps_taken = 0, prefill_prompts = 0;
 
+  // Requests at the router by `now` join the prefill queue.
+  auto reach_router = [&] {
+    on_the_way.Deliver(now, [&](size_t id) {
+      requests[id].at_router = now;
+      prefill_queue.push_back(id);
+    });
+  };
   auto arrive = [&](double at) {
-    requests.push_back(Request{at, at + request_overhead, 0, 0, 0, 0, 0});
-    (request_overhead > 0 ? on_the_way : prefill_queue).push_back(requests.size() - 1);
+    requests.push_back(Request{at, 0, 0, 0, 0, 0, 0});
+    on_the_way.Send(at, requests.size() - 1);
+    reach_router();  // (at once without a serving path)
   };
   double all_ttft_sum = 0;
   auto complete = [&](size_t id) {
@@ -267,8 +274,8 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       transfer_done = false;
     }
     bool reaches_router = false;
-    if (!on_the_way.empty() && requests[on_the_way.front()].at_router < next) {
-      next = requests[on_the_way.front()].at_router;
+    if (!on_the_way.empty() && on_the_way.NextAt() < next) {
+      next = on_the_way.NextAt();
       reaches_router = true;
       arrival = false;
       prefill_done = nullptr;
@@ -292,8 +299,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     ++st.events;
 
     if (reaches_router) {
-      prefill_queue.push_back(on_the_way.front());
-      on_the_way.pop_front();
+      reach_router();
     } else if (arrival) {
       arrive(arrivals[next_arrival]);
       ++next_arrival;

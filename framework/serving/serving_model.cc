@@ -5,7 +5,6 @@
 #include <deque>
 #include <limits>
 #include <map>
-#include <queue>
 #include <utility>
 #include <vector>
 
@@ -14,6 +13,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/ledger/scenario_steps.h"
 #include "framework/serving/arrivals.h"
+#include "framework/serving/serving_path.h"
 
 namespace infercost::framework {
 namespace {
@@ -157,16 +157,6 @@ struct Request {
   int64_t generated = 0;    // output tokens so far (the first comes with the last chunk)
   double arrival = 0;       // sent by the client
   double first_token = 0;
-  double at_scheduler = 0;  // arrival + the serving path's request_overhead_s
-};
-
-// Orders a priority queue of sent requests: the one the scheduler sees first on top (the
-// earlier sent of two at once, so that open-loop arrivals keep their order).
-struct ReachesSchedulerLater {
-  bool operator()(const Request& a, const Request& b) const {
-    return a.at_scheduler > b.at_scheduler ||
-           (a.at_scheduler == b.at_scheduler && a.arrival > b.arrival);
-  }
 };
 
 }  // namespace
@@ -221,9 +211,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
 
   // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
   // their arrival), the earliest first; then the queue the scheduler takes prompts from.
-  const double request_overhead = s.engine.request_overhead_s;
-  std::priority_queue<Request, std::vector<Request>, ReachesSchedulerLater> sent;
-  const auto send = [&](double at) { sent.push(Request{isl, 0, at, 0.0, at + request_overhead}); };
+  ServingPath<Request> sent(s.engine.request_overhead_s);
+  const auto send = [&](double at) { sent.Send(at, Request{isl, 0, at, 0.0}); };
   std::deque<Request> waiting;
   if (open_loop) {
     for (double at : arrivals) send(at);
@@ -237,7 +226,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // desynchronised clients (measured TTFTs barely move from 4 to 8 clients: one prompt's
     // prefill each, not a synchronised wave of them; docs/calibration.md).
     ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
-    const double cycle_s = request_overhead + request_s;  // a client's, about
+    const double cycle_s = s.engine.request_overhead_s + request_s;  // a client's, about
     for (int64_t i = 0; i < clients; ++i) {
       send(cycle_s * static_cast<double>(i) / static_cast<double>(clients));
     }
@@ -278,12 +267,9 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   while (st.completed < target_completions && st.steps < max_steps) {
     // Requests at the scheduler by now join the queue; an idle server waits for the next one.
     if (running.empty() && waiting.empty() && !sent.empty()) {
-      now = std::max(now, sent.top().at_scheduler);
+      now = std::max(now, sent.NextAt());
     }
-    while (!sent.empty() && sent.top().at_scheduler <= now) {
-      waiting.push_back(sent.top());
-      sent.pop();
-    }
+    sent.Deliver(now, [&](const Request& r) { waiting.push_back(r); });
     if (running.empty() && waiting.empty()) break;  // every request served
     // --- Build the step.
     const bool pause_decodes =

@@ -97,6 +97,29 @@ TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
               1e-9);
 }
 
+// Clients that send together reach the router together, after the serving path, and are
+// prefilled in one step: 4 clients, identical requests, a prefill step of up to 4 prompts, so
+// every cycle is one prefill step of all 4 (TTFT = 50 ms + that step + the KV transfer).
+TEST(DisaggMode, RequestsReachingTheRouterTogetherArePrefilledTogether) {
+  ScenarioRequest r = Llama70b(4, "disagg");
+  r.input_tokens = 4000;
+  r.output_tokens = 2;
+  r.prefill_pool.max_batch = 4;
+  r.decode_pool.workers = 4;
+  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  const framework::Estimate disagg = EstimateOrFail(r);
+  ScenarioRequest four = r;
+  four.mode = "static";
+  four.prefill_pool = {};
+  four.decode_pool = {};
+  const double prefill_step = EstimateOrFail(four).summary.ttft_s;  // 4 prompts of 4000 tokens
+  ASSERT_TRUE(disagg.summary.disagg.has_value());
+  const framework::DisaggState& d = *disagg.summary.disagg;
+  EXPECT_EQ(d.prefill_batch, 4);
+  EXPECT_NEAR(d.prefill_step_s, prefill_step, 1e-12);
+  EXPECT_NEAR(disagg.summary.ttft_s, 0.05 + prefill_step + d.kv_transfer_s, 1e-9);
+}
+
 // At a request rate the serving path only delays each arrival by the same time: the pools see
 // the same arrivals shifted, so every TTFT is longer by that time and nothing else moves (up to
 // the rounding of the shifted event times, which can break a tie between two events the other
