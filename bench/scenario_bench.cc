@@ -107,8 +107,11 @@ void BM_EstimateSummaryReused(benchmark::State& state, const char* model) {
       benchmark::Counter(static_cast<double>(bench::AllocationCount() - allocations_before),
                          benchmark::Counter::kAvgIterations);
 }
+// (5 and 20 output tokens: short answers, whose few steps are summed from a basis too)
 BENCHMARK_CAPTURE(BM_EstimateSummaryReused, llama_3_70b, "llama-3-70b")
     ->Arg(2)
+    ->Arg(5)
+    ->Arg(20)
     ->Arg(500)
     ->Arg(100000)
     ->Unit(benchmark::kMicrosecond);

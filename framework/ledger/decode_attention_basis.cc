@@ -9,8 +9,9 @@
 namespace infercost::framework {
 namespace {
 
-// Shorter sums evaluate every sample (a basis costs four evaluations and a check).
-constexpr int64_t kFewestSteps = 24;
+// A basis takes three steps and is checked on another: shorter sums evaluate every step (and
+// Pipeline::FitDecodeBasis takes a basis only where it evaluates fewer steps than that).
+constexpr int64_t kFewestSteps = 4;
 constexpr double kRelativeTolerance = 1e-9;
 
 // The fields of a record that may change with the context.

@@ -30,8 +30,8 @@ class DecodeAttentionBasis {
  public:
   // Plans a basis over steps 1 .. `steps` given the declared staircases there (in steps; every
   // plugin must have declared: the caller checks). False (no basis: evaluate every sample)
-  // when the range is too short to gain from one, or more than one distinct staircase has
-  // breaks in it.
+  // for fewer than four steps (three to fit, one to check), or where more than one distinct
+  // staircase has breaks in the range.
   // With `next_is_known` (the step after the last, steps + 1, is evaluated already and the
   // breaks were declared up to it), that step serves as the far point in place of the last
   // where no break falls on it: one evaluation fewer.

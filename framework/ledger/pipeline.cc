@@ -558,9 +558,35 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   checked_on_hook_step = false;
   const int64_t steps = scenario_->output_tokens - 1;
   if (!basis.Plan(steps, breaks, next_is_known)) return false;
-  for (size_t i = 0; i < basis.points().size(); ++i) {
-    const int64_t k = basis.points()[i];
-    if (i > 0 && k == basis.points()[i - 1]) {
+  const std::array<int64_t, 3>& points = basis.points();
+  const auto is_point = [&points](int64_t k) {
+    return k == points[0] || k == points[1] || k == points[2];
+  };
+  // The checks: the step the caller evaluated already where it is one of the sum's (and not a
+  // point, where it would check nothing), else the middle one (or the nearest step after it that
+  // is not a point: Plan takes three of at least four); and one in the last point's stair.
+  const std::vector<AttentionSlice>* check = nullptr;
+  int64_t check_step = (steps + 1) / 2;
+  while (is_point(check_step)) check_step = check_step < steps ? check_step + 1 : 1;
+  if (hook != nullptr && hook->per_gpu_attention != nullptr) {
+    const int64_t k = hook->per_gpu.context_tokens - scenario_->input_tokens;
+    if (k >= 1 && k <= steps && !is_point(k) && DecodeStepAt(per_gpu_decode, k) == hook->per_gpu) {
+      check = hook->per_gpu_attention;
+      check_step = k;
+    }
+  }
+  const int64_t far_check = basis.FarStairCheck(steps, check_step);
+  // A basis only where it evaluates fewer steps than visiting every one would (the caller's
+  // step, where it is one of them, costs neither).
+  int64_t to_evaluate = (check == nullptr ? 1 : 0) + (far_check != 0 ? 1 : 0);
+  for (size_t i = 0; i < points.size(); ++i) {
+    const bool again = i > 0 && points[i] == points[i - 1];
+    to_evaluate += again || (next_is_known && points[i] == steps + 1) ? 0 : 1;
+  }
+  if (to_evaluate >= steps - (check != nullptr ? 1 : 0)) return false;
+  for (size_t i = 0; i < points.size(); ++i) {
+    const int64_t k = points[i];
+    if (i > 0 && k == points[i - 1]) {
       basis.TakeAgain(i);  // (where no staircase cuts the range)
     } else if (next_is_known && k == steps + 1) {
       basis.Refer(i, *hook->next_attention);
@@ -570,17 +596,6 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     }
   }
   if (!basis.Fit()) return false;
-  // The checks: the step the caller evaluated already where it is one of the sum's, else the
-  // middle one; and one in the last point's stair.
-  int64_t check_step = (steps + 1) / 2;
-  const std::vector<AttentionSlice>* check = nullptr;
-  if (hook != nullptr && hook->per_gpu_attention != nullptr) {
-    const int64_t k = hook->per_gpu.context_tokens - scenario_->input_tokens;
-    if (k >= 1 && k <= steps && DecodeStepAt(per_gpu_decode, k) == hook->per_gpu) {
-      check = hook->per_gpu_attention;
-      check_step = k;
-    }
-  }
   if (check == nullptr) {
     RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, check_step), scratch));
     ++evaluated;
@@ -588,7 +603,6 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   }
   if (!basis.Matches(check_step, *check)) return false;
   checked_on_hook_step = hook != nullptr && check == hook->per_gpu_attention;
-  const int64_t far_check = basis.FarStairCheck(steps, check_step);
   if (far_check == 0) return true;
   RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, far_check), scratch));
   ++evaluated;

@@ -196,7 +196,8 @@ class Pipeline {
   // Fits `basis` to the decode sum's steps (1 .. output - 1) from a few evaluated into
   // `scratch`, given every plugin's declared breaks (in steps), and checks it on one or two more
   // (the caller's mean step in `hook` where it is one of them, costing nothing): false when the
-  // basis cannot represent the steps or a check fails (every step is then evaluated). Adds the
+  // basis cannot represent the steps, would evaluate no fewer steps than visiting each, or a
+  // check fails (every step is then evaluated). Adds the
   // steps it evaluated to `evaluated`. `next_is_known`: NextStepKnown(per_gpu_decode, hook).
   absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
                                       bool next_is_known, const PerGpuDecodeHook* hook,

@@ -45,8 +45,10 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepForEveryBundledModel) {
     int64_t input, output;
   };
   // Short and long answers, a prompt that starts inside a flash-decoding split staircase, and a
-  // context that crosses sliding windows (gemma, gpt-oss: 4,096 / 128 tokens).
-  const std::vector<Lengths> lengths = {{500, 2}, {500, 500}, {1000, 2500}, {37, 4500}};
+  // context that crosses sliding windows (gemma, gpt-oss: 4,096 / 128 tokens); answers of a few
+  // steps, with and without a break among them (Llama's split breaks: contexts 513, 769, ...).
+  const std::vector<Lengths> lengths = {{500, 2}, {500, 500}, {1000, 2500}, {37, 4500},
+                                        {500, 5}, {510, 6},   {500, 20},    {500, 25}};
   int64_t compared = 0;
   for (const std::string& model : BundledModels()) {
     for (const char* kernel : {"flash", "naive"}) {
@@ -243,6 +245,28 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 1);
+  // Short answers take a basis too where it evaluates fewer steps than visiting each would.
+  // 500 + 20 tokens: steps 1 .. 19 (contexts 501 .. 519), the break at step 13; the basis at 1
+  // and 12 (evaluated) and 20 (the memory model's, context 520); the mean step 10 (context 510,
+  // the summary's) checks it in the first stair, and the middle of the last stair [13, 19],
+  // 13 + (19 - 13) / 2 = 16 (evaluated), sees the break: 3 steps evaluated, not 18.
+  r.input_tokens = 500;
+  r.output_tokens = 20;
+  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  // 500 + 5: steps 1 .. 4 (contexts 501 .. 504), no break: the basis is step 1 (evaluated) and
+  // 5 (the memory model's), checked on the mean step 2 (context 502): 1 step, not 3.
+  r.output_tokens = 5;
+  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 1);
+  // 500 + 4: three steps, too few to fit three and check on a fourth: the sum samples each of
+  // them (counted as 3, the mean step 2 among them though the summary's evaluation serves it).
+  r.output_tokens = 4;
+  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
 }
 
 TEST(DecodeSum, LargestConcurrencyIsTheLastThatFits) {

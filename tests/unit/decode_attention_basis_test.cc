@@ -96,7 +96,7 @@ TEST(DecodeAttentionBasis, PlansTwoStepsInOneStairAndOneInAnother) {
 
 TEST(DecodeAttentionBasis, DeclinesWhatItCannotRepresent) {
   DecodeAttentionBasis basis;
-  EXPECT_FALSE(basis.Plan(10, {}));  // too few steps to gain from a basis
+  EXPECT_FALSE(basis.Plan(3, {}));  // three steps: no fourth to check a basis on
   const Staircase two[] = {{13, 256, 2}, {100, 16, 20}};
   EXPECT_FALSE(basis.Plan(499, two));  // two staircases
   const Staircase every_step{2, 1, 1000};
