@@ -514,25 +514,25 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
   int64_t basis_evaluations = 0;
-  bool checked_on_hook_step = false;
+  bool basis_at_hook_step = false;
   if (declared) {
     ASSIGN_OR_RETURN(use_basis,
                      FitDecodeBasis(per_gpu_decode, known_breaks, next_is_known, hook, evaluated,
-                                    basis, basis_evaluations, checked_on_hook_step));
+                                    basis, basis_evaluations, basis_at_hook_step));
     split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
     if (split && hook->value_models) {
-      ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, checked_on_hook_step, *hook));
+      ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, basis_at_hook_step, *hook));
     }
   }
   if (modelled && basis.StairCount() <= kMostStairsSummedOneByOne) {
     // Every value in closed form: nothing sampled beyond the basis's evaluations.
     SumModelledStairs(basis, steps, *hook);
-    RETURN_IF_ERROR(AddConstantRecords(basis, steps, checked_on_hook_step, *hook));
+    RETURN_IF_ERROR(AddConstantRecords(basis, steps, basis_at_hook_step, *hook));
     return basis_evaluations;
   }
   ASSIGN_OR_RETURN(const SumStats stats,
                    SumPiecewiseAffine(1, steps, attention_at, add, known_breaks));
-  if (split) RETURN_IF_ERROR(AddConstantRecords(basis, steps, checked_on_hook_step, *hook));
+  if (split) RETURN_IF_ERROR(AddConstantRecords(basis, steps, basis_at_hook_step, *hook));
   return stats.samples;
 }
 
@@ -554,42 +554,50 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
                                               const PerGpuDecodeHook* hook,
                                               std::vector<AttentionSlice>& scratch,
                                               DecodeAttentionBasis& basis, int64_t& evaluated,
-                                              bool& checked_on_hook_step) const {
-  checked_on_hook_step = false;
+                                              bool& basis_at_hook_step) const {
+  basis_at_hook_step = false;
   const int64_t steps = scenario_->output_tokens - 1;
   if (!basis.Plan(steps, breaks, next_is_known)) return false;
   const std::array<int64_t, 3>& points = basis.points();
   const auto is_point = [&points](int64_t k) {
     return k == points[0] || k == points[1] || k == points[2];
   };
-  // The checks: the step the caller evaluated already where it is one of the sum's (and not a
-  // point, where it would check nothing), else the middle one (or the nearest step after it that
-  // is not a point: Plan takes three of at least four); and one in the last point's stair.
-  const std::vector<AttentionSlice>* check = nullptr;
-  int64_t check_step = (steps + 1) / 2;
-  while (is_point(check_step)) check_step = check_step < steps ? check_step + 1 : 1;
+  // The step the caller evaluated already (the mean), where it is one of the sum's: a point
+  // that costs nothing, else the check.
+  int64_t hook_step = 0;
   if (hook != nullptr && hook->per_gpu_attention != nullptr) {
     const int64_t k = hook->per_gpu.context_tokens - scenario_->input_tokens;
-    if (k >= 1 && k <= steps && !is_point(k) && DecodeStepAt(per_gpu_decode, k) == hook->per_gpu) {
-      check = hook->per_gpu_attention;
-      check_step = k;
-    }
+    if (k >= 1 && k <= steps && DecodeStepAt(per_gpu_decode, k) == hook->per_gpu) hook_step = k;
   }
+  // The checks: that step where it is not a point, else the middle one (or the nearest step after
+  // it that is not a point: Plan takes three of at least four); and one in the last point's
+  // stair.
+  const std::vector<AttentionSlice>* check = nullptr;
+  int64_t check_step = (steps + 1) / 2;
+  if (hook_step != 0 && !is_point(hook_step)) {
+    check = hook->per_gpu_attention;
+    check_step = hook_step;
+  }
+  while (is_point(check_step)) check_step = check_step < steps ? check_step + 1 : 1;
   const int64_t far_check = basis.FarStairCheck(steps, check_step);
+  // A point evaluated already: the one after the last step (the memory model's), the caller's.
+  const auto known = [&](size_t i) {
+    return (i > 0 && points[i] == points[i - 1]) || (next_is_known && points[i] == steps + 1) ||
+           points[i] == hook_step;
+  };
   // A basis only where it evaluates fewer steps than visiting every one would (the caller's
   // step, where it is one of them, costs neither).
   int64_t to_evaluate = (check == nullptr ? 1 : 0) + (far_check != 0 ? 1 : 0);
-  for (size_t i = 0; i < points.size(); ++i) {
-    const bool again = i > 0 && points[i] == points[i - 1];
-    to_evaluate += again || (next_is_known && points[i] == steps + 1) ? 0 : 1;
-  }
-  if (to_evaluate >= steps - (check != nullptr ? 1 : 0)) return false;
+  for (size_t i = 0; i < points.size(); ++i) to_evaluate += known(i) ? 0 : 1;
+  if (to_evaluate >= steps - (hook_step != 0 ? 1 : 0)) return false;
   for (size_t i = 0; i < points.size(); ++i) {
     const int64_t k = points[i];
     if (i > 0 && k == points[i - 1]) {
       basis.TakeAgain(i);  // (where no staircase cuts the range)
     } else if (next_is_known && k == steps + 1) {
       basis.Refer(i, *hook->next_attention);
+    } else if (k == hook_step) {
+      basis.Refer(i, *hook->per_gpu_attention);
     } else {
       RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, k), basis.Slot(i)));
       ++evaluated;
@@ -602,7 +610,7 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     check = &scratch;
   }
   if (!basis.Matches(check_step, *check)) return false;
-  checked_on_hook_step = hook != nullptr && check == hook->per_gpu_attention;
+  basis_at_hook_step = hook_step != 0;  // (fitted or checked there)
   if (far_check == 0) return true;
   RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, far_check), scratch));
   ++evaluated;
@@ -700,9 +708,9 @@ void Pipeline::SumModelledStairs(const DecodeAttentionBasis& basis, int64_t step
 }
 
 absl::StatusOr<bool> Pipeline::ModelVaryingRecords(const DecodeAttentionBasis& basis, int64_t steps,
-                                                   bool checked_on_hook_step,
+                                                   bool basis_at_hook_step,
                                                    PerGpuDecodeHook& hook) const {
-  if (!checked_on_hook_step || hook.per_gpu_values == nullptr ||
+  if (!basis_at_hook_step || hook.per_gpu_values == nullptr ||
       hook.per_gpu_values->size() != basis.records()) {
     return false;
   }

@@ -195,19 +195,20 @@ class Pipeline {
   bool NextStepKnown(const Step& per_gpu_decode, const PerGpuDecodeHook* hook) const;
   // Fits `basis` to the decode sum's steps (1 .. output - 1) from a few evaluated into
   // `scratch`, given every plugin's declared breaks (in steps), and checks it on one or two more
-  // (the caller's mean step in `hook` where it is one of them, costing nothing): false when the
-  // basis cannot represent the steps, would evaluate no fewer steps than visiting each, or a
-  // check fails (every step is then evaluated). Adds the
-  // steps it evaluated to `evaluated`. `next_is_known`: NextStepKnown(per_gpu_decode, hook).
+  // (the caller's mean step in `hook`, where it is one of them, serves as a point or the check,
+  // costing nothing): false when the basis cannot represent the steps, would evaluate no fewer
+  // steps than visiting each, or a check fails (every step is then evaluated). Adds the steps it
+  // evaluated to `evaluated`. `next_is_known`: NextStepKnown(per_gpu_decode, hook).
+  // `basis_at_hook_step`: the basis was fitted or checked on hook->per_gpu's step.
   absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
                                       bool next_is_known, const PerGpuDecodeHook* hook,
                                       std::vector<AttentionSlice>& scratch,
                                       DecodeAttentionBasis& basis, int64_t& evaluated,
-                                      bool& checked_on_hook_step) const;
+                                      bool& basis_at_hook_step) const;
   // After a sum of the records that change with the step only: the others' hook values x
   // `steps` added, and hook.sums put in record order.
   // With `use_per_gpu_values`, the constant records' values are hook.per_gpu_values' (the
-  // basis was checked on hook.per_gpu's step).
+  // basis was fitted or checked on hook.per_gpu's step).
   absl::Status AddConstantRecords(const DecodeAttentionBasis& basis, int64_t steps,
                                   bool use_per_gpu_values, PerGpuDecodeHook& hook) const;
   // The sums of hook.modelled over steps 1 .. `steps` in closed form, stair by stair (in each,
@@ -218,10 +219,10 @@ class Pipeline {
   // Fills hook.modelled from hook.value_models for every record of `basis` that changes with the
   // step: false (nothing to use) where one has no model or may change its fields' signs, or
   // where the models do not give the values hook.per_gpu_values holds for hook.per_gpu's step
-  // (`checked_on_hook_step`: the basis was checked there; else nothing to check them on, and
-  // false): a model is the plugin's word for its times, checked as its declared breaks are.
+  // (`basis_at_hook_step`: the basis was fitted or checked there; else nothing to check them
+  // on, and false): a model is the plugin's word for its times, checked as its declared breaks are.
   absl::StatusOr<bool> ModelVaryingRecords(const DecodeAttentionBasis& basis, int64_t steps,
-                                           bool checked_on_hook_step, PerGpuDecodeHook& hook) const;
+                                           bool basis_at_hook_step, PerGpuDecodeHook& hook) const;
   // The staircases of contexts in [first_context, last_context] where the attention variants'
   // decode phases or the kernel's rewrite of them stop being affine, as far as the plugins
   // declare them (ABI 1.4 decode_breaks; a failing declaration counts as none), over every

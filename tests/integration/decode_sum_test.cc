@@ -47,8 +47,8 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepForEveryBundledModel) {
   // Short and long answers, a prompt that starts inside a flash-decoding split staircase, and a
   // context that crosses sliding windows (gemma, gpt-oss: 4,096 / 128 tokens); answers of a few
   // steps, with and without a break among them (Llama's split breaks: contexts 513, 769, ...).
-  const std::vector<Lengths> lengths = {{500, 2}, {500, 500}, {1000, 2500}, {37, 4500},
-                                        {500, 5}, {510, 6},   {500, 20},    {500, 25}};
+  const std::vector<Lengths> lengths = {{500, 2}, {500, 500}, {1000, 2500}, {37, 4500}, {500, 5},
+                                        {510, 6}, {500, 20},  {500, 24},    {500, 25}};
   int64_t compared = 0;
   for (const std::string& model : BundledModels()) {
     for (const char* kernel : {"flash", "naive"}) {
@@ -255,6 +255,15 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  // 500 + 24: steps 1 .. 23 (contexts 501 .. 523), the break at step 13; the basis at 1
+  // (evaluated), 12 and 24 (the memory model's, context 524). The mean step, 500 + 24 / 2 = 512,
+  // is step 12: a point taken from the summary's evaluation, so it cannot check the basis; the
+  // check is the middle step (23 + 1) / 2 = 12, a point, so the next one, 13 (evaluated), in the
+  // last stair [13, 23], so no other: 2 steps evaluated, not 22.
+  r.output_tokens = 24;
+  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
   // 500 + 5: steps 1 .. 4 (contexts 501 .. 504), no break: the basis is step 1 (evaluated) and
   // 5 (the memory model's), checked on the mean step 2 (context 502): 1 step, not 3.
   r.output_tokens = 5;
