@@ -206,16 +206,31 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepWithTheSingleBlockKernel) {
   EXPECT_EQ(compared, 16);
 }
 
-TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
+// The decode sum of Llama-3-70B on 8 GPUs (flash kernel) at these lengths, in closed form.
+absl::StatusOr<framework::DecodeSum> Llama70bDecodeSum(int64_t input_tokens,
+                                                       int64_t output_tokens) {
   framework::ScenarioRequest r;
   r.model = "llama-3-70b";
   r.gpus = 8;
-  r.input_tokens = 500;
-  r.output_tokens = 100000;
+  r.input_tokens = input_tokens;
+  r.output_tokens = output_tokens;
   r.allow_beyond_context = true;
   absl::StatusOr<framework::Estimate> e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.steps, 99999);
+  if (!e.ok()) return e.status();
+  return e->ledger.decode_sum;
+}
+
+// The steps that sum evaluated (-1 where the estimate failed, which the test reports).
+int64_t StepsEvaluated(int64_t input_tokens, int64_t output_tokens) {
+  const absl::StatusOr<framework::DecodeSum> sum = Llama70bDecodeSum(input_tokens, output_tokens);
+  EXPECT_TRUE(sum.ok()) << sum.status();
+  return sum.ok() ? sum->evaluated_steps : -1;
+}
+
+TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
+  const absl::StatusOr<framework::DecodeSum> sum = Llama70bDecodeSum(500, 100000);
+  ASSERT_TRUE(sum.ok()) << sum.status();
+  EXPECT_EQ(sum->steps, 99999);
   // The flash-decoding split count steps every 256 keys until it reaches 17 per GPU
   // (ceil(132 SMs / 8 heads)); the kernel declares those breaks (ABI 1.4 decode_breaks): from
   // context 501 they are at 513, 769, ..., 4097 (15 of them, one staircase), i.e. steps 13 + 256 i
@@ -228,54 +243,34 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   // memory) of affine pieces (ABI 1.5), so every stair is summed in closed form: 2 steps
   // evaluated, against 99,999 visited one by one (and 17 sampled by the piecewise-affine sum
   // where the hardware plugin gives no such model).
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
+  EXPECT_EQ(sum->evaluated_steps, 2);
   // 500 output tokens (steps 1 .. 499, contexts 501 .. 999): breaks at steps 13 and 269; the
   // basis at 1 and 12 (evaluated) and 500 (the memory model's), the mean step 250 (context 750)
   // in the middle stair [13, 268]: a break that bent the records would show there, so no check
   // in the last stair either.
-  r.output_tokens = 500;
-  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
+  EXPECT_EQ(StepsEvaluated(500, 500), 2);
   // 5,000 + 3,000 tokens: contexts 5,001 .. 7,999, past the last split break (4,097): no break
   // in the range, so the basis is step 1 (evaluated) and step 3,000 (the memory model's), and the
   // check the mean step (context 5,000 + 1,500: step 1,500, the summary's): 1 step evaluated.
-  r.input_tokens = 5000;
-  r.output_tokens = 3000;
-  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 1);
+  EXPECT_EQ(StepsEvaluated(5000, 3000), 1);
   // Short answers take a basis too where it evaluates fewer steps than visiting each would.
   // 500 + 20 tokens: steps 1 .. 19 (contexts 501 .. 519), the break at step 13; the basis at 1
   // and 12 (evaluated) and 20 (the memory model's, context 520); the mean step 10 (context 510,
   // the summary's) checks it in the first stair, and the middle of the last stair [13, 19],
   // 13 + (19 - 13) / 2 = 16 (evaluated), sees the break: 3 steps evaluated, not 18.
-  r.input_tokens = 500;
-  r.output_tokens = 20;
-  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  EXPECT_EQ(StepsEvaluated(500, 20), 3);
   // 500 + 24: steps 1 .. 23 (contexts 501 .. 523), the break at step 13; the basis at 1
   // (evaluated), 12 and 24 (the memory model's, context 524). The mean step, 500 + 24 / 2 = 512,
   // is step 12: a point taken from the summary's evaluation, so it cannot check the basis; the
   // check is the middle step (23 + 1) / 2 = 12, a point, so the next one, 13 (evaluated), in the
   // last stair [13, 23], so no other: 2 steps evaluated, not 22.
-  r.output_tokens = 24;
-  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 2);
+  EXPECT_EQ(StepsEvaluated(500, 24), 2);
   // 500 + 5: steps 1 .. 4 (contexts 501 .. 504), no break: the basis is step 1 (evaluated) and
   // 5 (the memory model's), checked on the mean step 2 (context 502): 1 step, not 3.
-  r.output_tokens = 5;
-  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 1);
+  EXPECT_EQ(StepsEvaluated(500, 5), 1);
   // 500 + 4: three steps, too few to fit three and check on a fourth: the sum samples each of
   // them (counted as 3, the mean step 2 among them though the summary's evaluation serves it).
-  r.output_tokens = 4;
-  e = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-  ASSERT_TRUE(e.ok()) << e.status();
-  EXPECT_EQ(e->ledger.decode_sum.evaluated_steps, 3);
+  EXPECT_EQ(StepsEvaluated(500, 4), 3);
 }
 
 TEST(DecodeSum, LargestConcurrencyIsTheLastThatFits) {
