@@ -580,27 +580,37 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   }
   while (is_point(check_step)) check_step = check_step < steps ? check_step + 1 : 1;
   const int64_t far_check = basis.FarStairCheck(steps, check_step);
-  // A point evaluated already: the one after the last step (the memory model's), the caller's.
-  const auto known = [&](size_t i) {
-    return (i > 0 && points[i] == points[i - 1]) || (next_is_known && points[i] == steps + 1) ||
-           points[i] == hook_step;
+  // Where each point's attention comes from: evaluated already as the point before it (where no
+  // staircase cuts the range), the step after the last (the memory model's) or the caller's
+  // step; else evaluated here.
+  enum class Source { kEvaluate, kPointBefore, kNextStep, kCallersStep };
+  const auto source = [&](size_t i) {
+    if (i > 0 && points[i] == points[i - 1]) return Source::kPointBefore;
+    if (next_is_known && points[i] == steps + 1) return Source::kNextStep;
+    if (points[i] == hook_step) return Source::kCallersStep;
+    return Source::kEvaluate;
   };
   // A basis only where it evaluates fewer steps than visiting every one would (the caller's
   // step, where it is one of them, costs neither).
   int64_t to_evaluate = (check == nullptr ? 1 : 0) + (far_check != 0 ? 1 : 0);
-  for (size_t i = 0; i < points.size(); ++i) to_evaluate += known(i) ? 0 : 1;
+  for (size_t i = 0; i < points.size(); ++i) to_evaluate += source(i) == Source::kEvaluate ? 1 : 0;
   if (to_evaluate >= steps - (hook_step != 0 ? 1 : 0)) return false;
   for (size_t i = 0; i < points.size(); ++i) {
-    const int64_t k = points[i];
-    if (i > 0 && k == points[i - 1]) {
-      basis.TakeAgain(i);  // (where no staircase cuts the range)
-    } else if (next_is_known && k == steps + 1) {
-      basis.Refer(i, *hook->next_attention);
-    } else if (k == hook_step) {
-      basis.Refer(i, *hook->per_gpu_attention);
-    } else {
-      RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, k), basis.Slot(i)));
-      ++evaluated;
+    switch (source(i)) {
+      case Source::kPointBefore:
+        basis.TakeAgain(i);
+        break;
+      case Source::kNextStep:
+        basis.Refer(i, *hook->next_attention);
+        break;
+      case Source::kCallersStep:
+        basis.Refer(i, *hook->per_gpu_attention);
+        break;
+      case Source::kEvaluate:
+        RETURN_IF_ERROR(
+            AttentionByClassInto(DecodeStepAt(per_gpu_decode, points[i]), basis.Slot(i)));
+        ++evaluated;
+        break;
     }
   }
   if (!basis.Fit()) return false;
