@@ -97,6 +97,7 @@ TEST(DecodeAttentionBasis, PlansTwoStepsInOneStairAndOneInAnother) {
 TEST(DecodeAttentionBasis, DeclinesWhatItCannotRepresent) {
   DecodeAttentionBasis basis;
   EXPECT_FALSE(basis.Plan(3, {}));  // three steps: no fourth to check a basis on
+  EXPECT_TRUE(basis.Plan(4, {}));   // four: points 1, 4, 4 and a step between to check
   const Staircase two[] = {{13, 256, 2}, {100, 16, 20}};
   EXPECT_FALSE(basis.Plan(499, two));  // two staircases
   const Staircase every_step{2, 1, 1000};
