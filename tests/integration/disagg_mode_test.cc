@@ -29,6 +29,29 @@ ScenarioRequest Llama70b(int64_t concurrency, const char* mode) {
   return r;
 }
 
+// `clients` clients sending 4000-token prompts for one decode step (2 output tokens) through a
+// 50 ms serving path, prefill steps of up to `prefill_batch` prompts, `decode_workers` decode
+// workers: a loop whose cycle is the prefill's.
+ScenarioRequest LongPromptsOneDecodeStep(int64_t clients, int64_t prefill_batch,
+                                         int64_t decode_workers) {
+  ScenarioRequest r = Llama70b(clients, "disagg");
+  r.input_tokens = 4000;
+  r.output_tokens = 2;
+  r.prefill_pool.max_batch = prefill_batch;
+  r.decode_pool.workers = decode_workers;
+  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  return r;
+}
+
+// The prefill step of `prompts` of `disagg`'s prompts: the static TTFT of one worker's layout.
+double StaticPrefillStep(ScenarioRequest disagg, int64_t prompts) {
+  disagg.mode = "static";
+  disagg.concurrency = prompts;
+  disagg.prefill_pool = {};
+  disagg.decode_pool = {};
+  return EstimateOrFail(disagg).summary.ttft_s;
+}
+
 TEST(KvTransfer, ScaleUpWithinANodeScaleOutBeyond) {
   registry::Hardware hw;
   hw.scale_up_bandwidth_bytes_per_s = 100e9;
@@ -68,21 +91,11 @@ TEST(DisaggMode, OneClientIsThePathOnePrefillAndTheTransferThenBatchOneDecode) {
 }
 
 TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
-  ScenarioRequest r = Llama70b(6, "disagg");
-  r.input_tokens = 4000;  // a long prompt ...
-  r.output_tokens = 2;    // ... and one decode step
-  r.prefill_pool.max_batch = 1;
-  r.decode_pool.workers = 2;
-  // 50 ms on the serving path per request (shorter than a 4000-token prefill step: the prefill
-  // queue is never empty).
-  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  // (50 ms on the serving path per request: shorter than a 4000-token prefill step, so the
+  // prefill queue is never empty.)
+  const ScenarioRequest r = LongPromptsOneDecodeStep(6, 1, 2);
   const framework::Estimate disagg = EstimateOrFail(r);
-  ScenarioRequest one = r;
-  one.mode = "static";
-  one.concurrency = 1;
-  one.prefill_pool = {};
-  one.decode_pool = {};
-  const double prefill_step = EstimateOrFail(one).summary.ttft_s;  // one 4000-token prompt
+  const double prefill_step = StaticPrefillStep(r, 1);  // one 4000-token prompt
   ASSERT_TRUE(disagg.summary.disagg.has_value());
   const framework::DisaggState& d = *disagg.summary.disagg;
   EXPECT_NEAR(d.prefill_step_s, prefill_step, 1e-12);
@@ -101,18 +114,9 @@ TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
 // prefilled in one step: 4 clients, identical requests, a prefill step of up to 4 prompts, so
 // every cycle is one prefill step of all 4 (TTFT = 50 ms + that step + the KV transfer).
 TEST(DisaggMode, RequestsReachingTheRouterTogetherArePrefilledTogether) {
-  ScenarioRequest r = Llama70b(4, "disagg");
-  r.input_tokens = 4000;
-  r.output_tokens = 2;
-  r.prefill_pool.max_batch = 4;
-  r.decode_pool.workers = 4;
-  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  const ScenarioRequest r = LongPromptsOneDecodeStep(4, 4, 4);
   const framework::Estimate disagg = EstimateOrFail(r);
-  ScenarioRequest four = r;
-  four.mode = "static";
-  four.prefill_pool = {};
-  four.decode_pool = {};
-  const double prefill_step = EstimateOrFail(four).summary.ttft_s;  // 4 prompts of 4000 tokens
+  const double prefill_step = StaticPrefillStep(r, 4);  // 4 prompts of 4000 tokens
   ASSERT_TRUE(disagg.summary.disagg.has_value());
   const framework::DisaggState& d = *disagg.summary.disagg;
   EXPECT_EQ(d.prefill_batch, 4);
