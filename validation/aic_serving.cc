@@ -77,6 +77,17 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
                                      {"pp_size", &AicRow::Pool::pp, 1},
                                      {"attention_dp_size", &AicRow::Pool::attention_dp, 1},
                                      {"moe_ep_size", &AicRow::Pool::moe_ep, 1}};
+  // The columns that say where a row came from, not what was run and measured (a copy of a run
+  // differs from it in these only; of silicon_data_source, the stated concurrency is compared).
+  std::vector<bool> provenance(table.header.size(), false);
+  for (const int column : {model, version}) provenance[column] = true;
+  for (const char* name : {"id", "silicon_data_source"}) {
+    if (const absl::StatusOr<int> column = table.Column(name); column.ok()) {
+      provenance[*column] = true;
+    }
+  }
+  // Each run's other columns, and its stated concurrency, -> its row in `rows`.
+  std::map<std::pair<std::vector<std::string>, int64_t>, size_t> runs;
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -145,6 +156,16 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
           fmt::format("{}: isl, osl, batch_size, parallel sizes and silicon_tpot_ms must be "
                       "positive",
                       r.source));
+    }
+    std::vector<std::string> measured_run;
+    for (size_t c = 0; c < r.fields.size(); ++c) {
+      if (c >= provenance.size() || !provenance[c]) measured_run.push_back(r.fields[c]);
+    }
+    const auto [run, first] =
+        runs.try_emplace({std::move(measured_run), stated_concurrency}, rows.size());
+    if (!first) {
+      rows[run->second].copies.push_back(row.source);
+      continue;
     }
     rows.push_back(std::move(row));
   }
@@ -342,6 +363,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     }
     all.push_back(result.relative_error);
     if (row.mode == "disagg") ++v.disagg_rows;
+    v.copies += static_cast<int64_t>(row.copies.size());
     v.results.push_back(std::move(result));
   }
   for (auto& [key, acc] : groups) {

@@ -57,9 +57,16 @@ struct AicRow {
     int64_t tp = 1, pp = 1, attention_dp = 1, moe_ep = 1;
   };
   Pool prefill, decode;
+  // Where else the file holds this same run: the sources of later rows equal to this one in
+  // every column but the four that say where a row came from (id, silicon_data_source apart from
+  // its silicon_concurrency, model_path, backend_version), measured TTFT and TPOT to the last
+  // digit included: the source's dumps overlap, and one run is counted once (kept here, the
+  // copies dropped).
+  std::vector<std::string> copies;
 };
 
-// Parses aiconfigurator's silicon_sample.csv columns (by header name; others ignored).
+// Parses aiconfigurator's silicon_sample.csv columns (by header name; others ignored), one row
+// per run (AicRow::copies).
 absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path);
 absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
                                                        const std::string& name);
@@ -151,6 +158,7 @@ struct AicValidation {
   std::vector<AicGroup> regimes;   // one per regime
   int64_t skipped = 0;             // agg rows with a model/system without a preset
   int64_t disagg_rows = 0;         // of the results: disaggregated rows (always --mode disagg)
+  int64_t copies = 0;              // rows of the file dropped as copies of a result's run
   std::vector<std::string> skipped_models;
   double median_abs_error = 0;  // over every predicted row
   double p90_abs_error = 0;

@@ -121,6 +121,13 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                AbsPercent(v.ttft_median_abs_error), AbsPercent(v.ttft_p90_abs_error));
   }
   PrintRepeatedConfigurations(v);
+  if (v.copies > 0) {
+    fmt::print(
+        "\n{} row(s) of the file repeat a run above in every column but where the row came from "
+        "(id, data source, model label, engine version), measured TTFT and TPOT to the last "
+        "digit: the same measurement in two of the source's dumps, counted once\n",
+        v.copies);
+  }
   if (v.skipped > 0) {
     fmt::print("\n{} row(s) skipped, no preset: {}\n", v.skipped,
                absl::StrJoin(v.skipped_models, "; "));
@@ -228,6 +235,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"ttft_median_abs_error", v->ttft_median_abs_error},
                               {"ttft_p90_abs_error", v->ttft_p90_abs_error},
                               {"disagg_rows", v->disagg_rows},
+                              {"copies_counted_once", v->copies},
                               {"median_abs_error", v->median_abs_error},
                               {"skipped", v->skipped}};
   fmt::print("{}\n", framework::JsonText(out, 2));

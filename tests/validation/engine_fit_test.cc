@@ -97,10 +97,11 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 }
 
 // The serving path's time per request (request_overhead_s), fitted engine-wide on the serving
-// TTFT of every aggregated row at concurrency <= 8: docs/calibration.md states 32.6 % (vLLM, 273
-// rows), 26.6 % (TensorRT-LLM, 240) and 24.8 % (SGLang, 141) median |error| with the committed
-// values, and 64.2 % / 74.9 % / 85.4 % without any (the requests' TTFT is then their prefill
-// steps alone); bounds with a margin.
+// TTFT of every aggregated run at concurrency <= 8 (a copy of a run counted once):
+// docs/calibration.md ("One run counted once") states 34.3 % (vLLM, 233 runs), 28.6 %
+// (TensorRT-LLM, 211) and 23.8 % (SGLang, 90) median |error| with the committed values, and
+// 62.3 % / 72.4 % / 85.1 % without any (the requests' TTFT is then their prefill steps alone);
+// bounds with a margin.
 TEST(EngineFit, TheServingPathTimeBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
@@ -124,7 +125,7 @@ TEST(EngineFit, TheServingPathTimeBringsTheLowConcurrencyTtftWithinItsStatedErro
         errors->push_back(MeasuredTtftOf(e->summary) / row.measured_s - 1);
       }
     }
-    EXPECT_GE(with.size(), 100u) << c.engine;
+    EXPECT_GE(with.size(), 80u) << c.engine;
     EXPECT_LE(MedianAbsolute(with), c.with_bound) << c.engine;
     EXPECT_GE(MedianAbsolute(without), c.without_least) << c.engine;
   }
