@@ -232,18 +232,17 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   }
   RETURN_IF_ERROR(start_prefills());
 
-  // Enough events for the start-up cycle and two more (open loop: every request); each decode
-  // event touches every running sequence of its worker, so the limit keeps any scenario to
-  // about a second.
+  // Events until the start-up cycle and two more have completed (open loop: every request),
+  // within a limit on the work that keeps any scenario to about a second: each decode event
+  // touches every running sequence of its worker, each other event one request. (A
+  // prefill-bound loop runs many decode steps per prefill step, so the events are not
+  // bounded from the clients and the output alone.)
   const int64_t target = open_loop ? open_loop_requests - clients : 2 * clients;
-  const int64_t work_per_event =
-      std::max<int64_t>(1, open_loop ? decode.step_batch : std::min(clients, decode.step_batch));
-  const int64_t wanted_events = open_loop ? 4 * open_loop_requests * (osl + 8) + 20'000
-                                          : 6 * (osl + 8) * decode.workers + 12 * clients + 20'000;
-  const int64_t max_events =
-      std::min(wanted_events, std::max<int64_t>(20'000, 400'000'000 / work_per_event));
+  constexpr int64_t kMostWork = 400'000'000;
+  constexpr int64_t kMostEvents = 20'000'000;
+  int64_t work = 0;
   constexpr double kNever = std::numeric_limits<double>::infinity();
-  while (st.completed < target && st.events < max_events) {
+  while (st.completed < target && st.events < kMostEvents && work < kMostWork) {
     // The next event: a prefill step ends, a transfer lands, or a decode step ends.
     double next = kNever;
     PrefillWorker* prefill_done = nullptr;
@@ -297,6 +296,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     }
     now = next;
     ++st.events;
+    ++work;
 
     if (reaches_router) {
       reach_router();
@@ -324,6 +324,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       RETURN_IF_ERROR(place(id));
     } else {
       DecodeWorker& w = *decode_done;
+      work += static_cast<int64_t>(w.running.size());
       std::vector<size_t> still_running;
       still_running.reserve(w.running.size());
       for (size_t id : w.running) {

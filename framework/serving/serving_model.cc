@@ -149,7 +149,8 @@ class StepParts {
   std::map<std::pair<int64_t, int64_t>, double> prefill_core_;
 };
 
-// The most running-sequence steps one run simulates (about a second).
+// The most sequence steps (each step's sequences, summed over its steps) one run simulates (about
+// a second).
 constexpr int64_t kMostSequenceSteps = 200'000'000;
 
 struct Request {
@@ -192,22 +193,25 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const bool prefill_first = s.engine.serving_schedule == "prefill_first";
   const int64_t capacity = std::max<int64_t>(1, max_running);
 
-  // Run the start-up cycle and two more, within a step limit that keeps any scenario to about
-  // a second: each step touches every running sequence, so the limit shrinks as they grow.
+  // Run the start-up cycle and two more, within a step limit and a limit on the work that keep
+  // any scenario to about a second: each step touches every sequence in it, so the steps left
+  // shrink as the running sequences grow.
   const int64_t target_completions =  // after the start-up cycle
       open_loop ? requests - clients : 2 * clients;
-  // (Open loop: every request may run alone, one after another, at a low rate.)
+  // The most sequences one step holds (for messages).
   const int64_t per_step = std::max<int64_t>(1, std::min(open_loop ? capacity : clients, capacity));
   // (Closed loop: three cycles of every client, each as many waves of decode steps as memory
-  // splits the clients into, plus their prompts' chunks, twice over for slack.)
+  // splits the clients into, plus their prompts' chunks, twice over for slack. Open loop: every
+  // request may run alone, one after another, at a low rate.)
   const int64_t waves = (clients + capacity - 1) / capacity;
   const int64_t prompt_steps = (clients * isl + budget - 1) / budget;
   const int64_t wanted_steps =
       open_loop ? requests * (osl + 8) : 6 * (waves * (osl + 8) + prompt_steps);
-  // (At most kMostSequenceSteps sequences touched: 100,000 running get 2,000 steps, and a run
-  // that completes nothing in its steps is an error, not minutes of simulation.)
-  const int64_t max_steps = std::min(std::max<int64_t>(20'000, wanted_steps),
-                                     std::max<int64_t>(1, kMostSequenceSteps / per_step));
+  const int64_t max_steps = std::max<int64_t>(20'000, wanted_steps);
+  // (At most kMostSequenceSteps sequence steps: 100,000 running get 2,000 steps, and a run that
+  // completes nothing in them is an error, not minutes of simulation; a few sequences at a time,
+  // as a lightly loaded open-loop server runs, get every step they need.)
+  int64_t sequence_steps = 0;
 
   // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
   // their arrival), the earliest first; then the queue the scheduler takes prompts from.
@@ -264,7 +268,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     if (!open_loop) send(now);  // the client's next request
   };
 
-  while (st.completed < target_completions && st.steps < max_steps) {
+  while (st.completed < target_completions && st.steps < max_steps &&
+         sequence_steps < kMostSequenceSteps) {
     // Requests at the scheduler by now join the queue; an idle server waits for the next one.
     if (running.empty() && waiting.empty() && !sent.empty()) {
       now = std::max(now, sent.NextAt());
@@ -309,6 +314,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     const int64_t context =
         running.empty() ? isl : ContextBucket(context_sum / static_cast<double>(running.size()));
     const int64_t sequences = decoding + static_cast<int64_t>(chunks.size());
+    sequence_steps += std::max<int64_t>(sequences, 1);
     ASSIGN_OR_RETURN(const double step,
                      parts.StepTime(decoding, context, prompt_tokens, prompt_core,
                                     decoding + finishing, sequences));

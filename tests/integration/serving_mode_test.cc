@@ -196,6 +196,35 @@ TEST(OpenLoop, RareArrivalsMeetAnIdleServer) {
   EXPECT_NEAR(o.summary.serving->requests_per_s, 299 / (a[399] - a[100]), 1e-12);
 }
 
+// A server with room for thousands of sequences (Llama-3.1-8B fp8 on 8 B200s) at 2 requests a
+// second: each request is served long before the next arrives, so it serves what arrives, in
+// both modes. (The simulation's work limit once assumed every step held what memory does: the
+// run stopped after ~40 simulated seconds of the ~200 the arrivals span, and the cut-off run
+// read as overloaded at 66 requests a second, 33x what arrived.)
+TEST(OpenLoop, ALightlyLoadedServerWithRoomForThousandsServesWhatArrives) {
+  ScenarioRequest r = Llama8b("vllm", 1, "serving");
+  r.hardware = "b200";
+  r.gpus = 8;
+  r.weights = "fp8";
+  r.kv = "fp8";
+  r.request_rate = 2;
+  // Served = arrived over the measured window: 299 gaps after the first 100 of 400 arrivals.
+  const std::vector<double> a = framework::PoissonArrivals(2, 400);
+  const double arrived_per_s = 299 / (a[399] - a[100]);
+  for (const char* mode : {"serving", "disagg"}) {
+    SCOPED_TRACE(mode);
+    r.mode = mode;
+    const framework::Estimate e = EstimateOrFail(r);
+    const bool serving = r.mode == "serving";
+    ASSERT_TRUE(serving ? e.summary.serving.has_value() : e.summary.disagg.has_value());
+    EXPECT_FALSE(serving ? e.summary.serving->overloaded : e.summary.disagg->overloaded);
+    EXPECT_NEAR(serving ? e.summary.serving->requests_per_s : e.summary.disagg->requests_per_s,
+                arrived_per_s, 1e-12);
+    // Output tokens per second: what arrives, 200 per request.
+    EXPECT_NEAR(e.summary.tokens_per_s_aggregate, 200 * arrived_per_s, 1e-9);
+  }
+}
+
 TEST(OpenLoop, ArrivalsBeyondCapacityAreFlaggedOverloaded) {
   ScenarioRequest r = Llama8b("vllm", 1, "serving");
   r.output_tokens = 50;
