@@ -265,6 +265,10 @@ TEST(RooflineCollectives, RingFormulasForGatherScatterAllToAllAndSendRecv) {
   EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 1.6e9, 16, true), 0.030052);
   // The fixed cost does not grow with the peers: 64 GPUs, 63/64 * 6.4e9/5e10 = 0.126, + 52e-6
   EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 6.4e9, 64, true), 0.126052);
+  // Within one node (an NVLink domain of 72 GPUs), 64 GPUs: the pairwise 63 x 1 us = 63 us of
+  // fixed time is more than the one-shot completion across nodes, which bounds it:
+  //   63/64 * 6.4e9/1e11 + 47e-6 + 5e-6 kernel = 0.063 + 0.000052 = 0.063052
+  EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_ALL_TO_ALL, 6.4e9, 64), 0.063052);
   // bytes/bw + lat + kernel = 1e9/1e11 + 1e-6 + 5e-6
   EXPECT_DOUBLE_EQ(Collective(IC_COLLECTIVE_SEND_RECV, 1e9, 2), 0.010006);
 }

@@ -277,8 +277,13 @@ class Roofline final : public sdk::Hardware {
           // kScaleOutAllToAllLatencyS).
           return (p - 1) / p * bytes / bandwidth + std::max(latency, kScaleOutAllToAllLatencyS);
         }
-        // Within a node: pairwise exchange, p-1 steps of bytes/p each.
-        return (p - 1) / p * bytes / bandwidth + (p - 1) * latency;
+        // Within a node: pairwise exchange, p-1 steps of bytes/p each; but the wide
+        // expert-parallel kernels post to every peer at once there too (a 72-GPU NVLink
+        // domain), so the fixed part never exceeds the one-shot completion cost across nodes:
+        // staying on the faster links is never the slower (63 peers x 2 us would otherwise cost
+        // 126 us at EP 64).
+        return (p - 1) / p * bytes / bandwidth +
+               std::max(latency, std::min((p - 1) * latency, kScaleOutAllToAllLatencyS));
       case IC_COLLECTIVE_ALL_GATHER:
       case IC_COLLECTIVE_REDUCE_SCATTER:
         // Ring: p-1 steps of bytes/p each.
