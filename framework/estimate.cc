@@ -17,6 +17,14 @@
 namespace infercost::framework {
 namespace {
 
+// A static batch's throughput from its decode step (summary.tpot_s): one token per step for
+// each user, `concurrency` sequences decoding at once on `gpus` GPUs.
+void SetDecodeThroughput(double concurrency, double gpus, Summary& summary) {
+  summary.tokens_per_s_per_user = summary.tpot_s > 0 ? 1 / summary.tpot_s : 0;
+  summary.tokens_per_s_aggregate = concurrency * summary.tokens_per_s_per_user;
+  summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
+}
+
 // `kv_per_token` / `kv_per_token_per_gpu`: the bytes one token adds to the whole model's KV
 // cache, and to one tensor-parallel GPU's. Their ratio says how many GPUs keep a copy.
 std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
@@ -253,9 +261,7 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
   summary.ttft_s = e.prefill_timing.time_s;
   summary.tpot_s = e.decode_timing.time_s;
   summary.e2e_s = summary.ttft_s + e.decode_sum_s;
-  summary.tokens_per_s_per_user = summary.tpot_s > 0 ? 1 / summary.tpot_s : 0;
-  summary.tokens_per_s_aggregate = concurrency * summary.tokens_per_s_per_user;
-  summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
+  SetDecodeThroughput(concurrency, gpus, summary);
 
   // Money: GPU-seconds of each stage per token, at the hourly price of every GPU.
   const double usd_per_second = UsdPerSecond(s.hardware.price_usd_per_gpu_hour, gpus);
@@ -602,10 +608,10 @@ absl::Status EstimateScenarioInto(const Scenario& s, const PluginSet& plugins,
   summary.ttft_s = full.ttft_s;  // the first wave's prefill
   summary.tpot_s = full.tpot_s;  // a full wave's decode step
   summary.e2e_s = e2e;           // every wave, one after another
-  summary.tokens_per_s_per_user = full.tokens_per_s_per_user;
-  summary.tokens_per_s_aggregate =
-      static_cast<double>(s.concurrency) * static_cast<double>(s.output_tokens) / e2e;
-  summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / static_cast<double>(s.gpus);
+  // Throughput as a batch that fits reports it: a full wave's, the sequences decoding at once,
+  // so it does not drop by the waves' count where the batch stops fitting (the waves' prefills
+  // are in e2e_s, and in the cost).
+  SetDecodeThroughput(static_cast<double>(fits), static_cast<double>(s.gpus), summary);
   // The GPU time is the waves' together: per token it is a full wave's (the rest rounds it).
   summary.usd_per_million_input_tokens = full.usd_per_million_input_tokens;
   summary.usd_per_million_output_tokens = full.usd_per_million_output_tokens;
