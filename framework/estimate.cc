@@ -25,6 +25,28 @@ void SetDecodeThroughput(double concurrency, double gpus, Summary& summary) {
   summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
 }
 
+// Why not even one sequence fits `memory`, and what would make room: the times are those of a
+// deployment that cannot run as given.
+std::string NothingFitsNote(const MemoryPerGpu& memory) {
+  constexpr double kGB = 1e9;
+  if (memory.weights_bytes + memory.reserve_bytes > memory.capacity_bytes) {
+    return fmt::format(
+        "DOES NOT LOAD: the weights alone take {:.1f} GB per GPU (with the engine's {:.1f} GB "
+        "reserve) of the device's {:.1f} GB, so these times are of a deployment that cannot run; "
+        "spread the model over more GPUs (--gpus, --tp, --pp, --ep) or use smaller weights "
+        "(--weights)",
+        memory.weights_bytes / kGB, memory.reserve_bytes / kGB, memory.capacity_bytes / kGB);
+  }
+  return fmt::format(
+      "NOT ONE SEQUENCE FITS: the weights ({:.1f} GB per GPU) and the engine's reserve ({:.1f} GB) "
+      "leave {:.1f} GB of the device's {:.1f} GB, less than one sequence's KV cache and "
+      "activations at these lengths, so these times are of a deployment that cannot run; use "
+      "more GPUs, smaller weights or KV (--weights, --kv) or shorter sequences",
+      memory.weights_bytes / kGB, memory.reserve_bytes / kGB,
+      (memory.capacity_bytes - memory.weights_bytes - memory.reserve_bytes) / kGB,
+      memory.capacity_bytes / kGB);
+}
+
 // `kv_per_token` / `kv_per_token_per_gpu`: the bytes one token adds to the whole model's KV
 // cache, and to one tensor-parallel GPU's. Their ratio says how many GPUs keep a copy.
 std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
@@ -393,6 +415,7 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
                      summary.serving->requests_per_s * static_cast<double>(s.layout.data),
                      summary.serving->overloaded));
   }
+  if (summary.memory.max_concurrency < 1) summary.notes.push_back(NothingFitsNote(summary.memory));
   if (!s.engine_fitted_on_device) {
     summary.notes.push_back(fmt::format("calibration of {} on {}: {}", s.engine.name,
                                         s.hardware.name, s.calibration_basis));
