@@ -471,9 +471,10 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   decode_worker.concurrency = (s.concurrency + decode_pool.workers - 1) / decode_pool.workers;
   Estimate e;
   RETURN_IF_ERROR(EstimateOneBatch(decode_worker, plugins, detail, pipelines, {}, e));
+  // (In the report's detail too: its prefill stage is this worker's, with per-GPU totals and
+  // per-phase times as every stage has them; the times are the same in either detail.)
   Estimate p;
-  RETURN_IF_ERROR(
-      EstimateOneBatch(prefill_worker, plugins, EstimateDetail::kSummary, pipelines, {}, p));
+  RETURN_IF_ERROR(EstimateOneBatch(prefill_worker, plugins, detail, pipelines, {}, p));
   e.prefill_per_gpu = p.prefill_per_gpu;
   e.prefill_timing = p.prefill_timing;
   if (detail == EstimateDetail::kFull) e.ledger.prefill = WholeModelOf(e.prefill_per_gpu);

@@ -59,12 +59,22 @@ def walk(value, path):
         report_leaves.add(normalise(path))
 
 
+stage_failures = []
 for args in SCENARIOS:
     out = subprocess.run([infercost, "report", "--format", "json", *args],
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"FAIL: infercost report {' '.join(args)}: exit {out.returncode}: {out.stderr}")
-    walk(json.loads(out.stdout), "")
+    report = json.loads(out.stdout)
+    walk(report, "")
+    # Every stage of every mode carries what the schema lists for a stage: its per-GPU totals
+    # (bytes moved: never none for a stage that runs) and each phase's time (the disagg prefill
+    # stage once had neither).
+    for name, stage in report["stages"].items():
+        if not stage.get("per_gpu_totals", {}).get("bytes", 0) > 0:
+            stage_failures.append(f"{' '.join(args)}: stages.{name}.per_gpu_totals.bytes is not > 0")
+        if any("time_s" not in phase for phase in stage["phases"]):
+            stage_failures.append(f"{' '.join(args)}: stages.{name}.phases[] without time_s")
 
 index = doc.split("## Key index", 1)[1]
 documented = set()
@@ -78,7 +88,7 @@ for line in index.splitlines():
         documented.add(normalise(name))
         previous = name
 
-failures = []
+failures = list(stage_failures)
 for leaf in sorted(report_leaves - documented):
     failures.append(f"the report has '{leaf}', which docs/report-schema.md's key index lacks")
 for path in sorted(documented - report_nodes):
