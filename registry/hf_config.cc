@@ -733,7 +733,9 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
       }
     } else {
       const int64_t interval = f.RequiredPositive("full_attention_interval");
-      for (int64_t i = 0; i < model.num_layers; ++i) {
+      // (0 where it is missing or not a positive integer: the reader has recorded that, and
+      // reports it below; no layer is laid out from it.)
+      for (int64_t i = 0; interval > 0 && i < model.num_layers; ++i) {
         model.layer_types.push_back((i + 1) % interval == 0 ? "full_attention"
                                                             : "linear_attention");
       }

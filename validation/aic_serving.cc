@@ -2,10 +2,8 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 #include <tuple>
 #include <utility>
 
@@ -173,11 +171,8 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
 }
 
 absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
-  std::ostringstream text;
-  text << file.rdbuf();
-  return ParseAicServingCsv(text.str(), path);
+  ASSIGN_OR_RETURN(const std::string text, ReadCsvText(path));
+  return ParseAicServingCsv(text, path);
 }
 
 std::string AicModelPreset(const std::string& model_path) {

@@ -2,14 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "registry/toml_reader.h"
 
 namespace infercost::validation {
 namespace {
@@ -85,16 +84,9 @@ absl::StatusOr<CsvTable> ParseCsvTable(const std::string& text, const std::strin
 }
 
 absl::StatusOr<std::string> ReadCsvText(const std::string& path) {
-  std::error_code error;
-  if (std::filesystem::is_directory(path, error)) {
-    return absl::InvalidArgumentError(
-        fmt::format("{}: a directory, not a CSV file; give the file's path", path));
-  }
-  std::ifstream file(path, std::ios::binary);
-  if (!file) return absl::NotFoundError(fmt::format("{}: cannot open the file", path));
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
+  // (Every input file's checks: a regular file - not a directory, pipe or device - of bounded
+  // size, read whole.)
+  return registry::ReadInputFile(path);
 }
 
 absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header) {

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <memory>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
@@ -176,14 +177,33 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
     std::vector<std::string> probe = plan.base;
     probe.push_back(FieldFlag(field));
     probe.emplace_back();
-    std::vector<std::string> checked;
-    for (const std::string& value : values) {
-      if (std::find(checked.begin(), checked.end(), value) != checked.end()) continue;
-      checked.push_back(value);
+    const auto check = [&](const std::string& value) {
       probe.back() = value;
-      RETURN_IF_ERROR(
-          ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}' = '{}'", field, value))
-              .status());
+      return ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}' = '{}'", field, value))
+          .status();
+    };
+    // Integers (a range's, e.g. concurrency=1..1000000): a flag that takes two integers takes
+    // every one between them (what it checks is their form and an interval), so the smallest
+    // and the largest are checked; other values each once.
+    int64_t least = 0, most = 0;
+    bool integers = true;
+    for (const std::string& value : values) {
+      int64_t n = 0;
+      if (!absl::SimpleAtoi(value, &n) || value != std::to_string(n)) {
+        integers = false;
+        break;
+      }
+      if (&value == &values.front() || n < least) least = n;
+      if (&value == &values.front() || n > most) most = n;
+    }
+    if (integers) {
+      RETURN_IF_ERROR(check(std::to_string(least)));
+      RETURN_IF_ERROR(check(std::to_string(most)));
+    } else {
+      absl::flat_hash_set<std::string_view> checked;
+      for (const std::string& value : values) {
+        if (checked.insert(value).second) RETURN_IF_ERROR(check(value));
+      }
     }
     if (plan.points > kMaxPoints / static_cast<int64_t>(values.size())) {
       return absl::InvalidArgumentError(fmt::format(

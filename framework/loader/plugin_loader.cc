@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <boost/dll/shared_library.hpp>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,6 +13,10 @@
 #include <tuple>
 #include <utility>
 #include <variant>
+
+#if defined(__linux__)
+#include <elf.h>
+#endif
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_join.h"
@@ -43,18 +48,60 @@ std::string_view View(ic_string s) {
   return s.data == nullptr ? std::string_view() : std::string_view(s.data, s.size);
 }
 
+#if defined(__linux__)
+// Why a 64-bit ELF file of `size` bytes whose header and program headers `in` reads is cut short
+// ("" when every segment the loader maps, and the section table, lie inside the file): the
+// dynamic loader maps segments past the end of a truncated library, and reading them then kills
+// the process (SIGBUS) instead of failing the load.
+std::string CheckElf64Extent(std::ifstream& in, uint64_t size) {
+  Elf64_Ehdr header{};
+  in.seekg(0);
+  if (!in.read(reinterpret_cast<char*>(&header), sizeof header)) {
+    return "not a shared library (file shorter than an ELF header)";
+  }
+  const auto beyond = [size](uint64_t offset, uint64_t count, uint64_t each) {
+    return count > 0 && (offset > size || each == 0 || count > (size - offset) / each);
+  };
+  if (beyond(header.e_phoff, header.e_phnum, header.e_phentsize) ||
+      (header.e_shnum > 0 && beyond(header.e_shoff, header.e_shnum, header.e_shentsize))) {
+    return fmt::format(
+        "a damaged or truncated shared library ({} bytes; its ELF header points past the end); "
+        "copy or build it again",
+        size);
+  }
+  for (uint16_t i = 0; i < header.e_phnum; ++i) {
+    Elf64_Phdr segment{};
+    in.seekg(static_cast<std::streamoff>(header.e_phoff + uint64_t{i} * header.e_phentsize));
+    if (!in.read(reinterpret_cast<char*>(&segment), sizeof segment)) break;
+    if (segment.p_type != PT_LOAD && segment.p_type != PT_DYNAMIC) continue;
+    if (segment.p_offset > size || segment.p_filesz > size - segment.p_offset) {
+      return fmt::format(
+          "a damaged or truncated shared library ({} bytes; a segment it loads ends at byte {}); "
+          "copy or build it again",
+          size, segment.p_offset + segment.p_filesz);
+    }
+  }
+  return "";
+}
+#endif
+
 // Returns an empty string for a readable ELF file, else why it is not a shared library.
 std::string CheckSharedLibraryFile(const std::string& path) {
   std::error_code error;
   if (!fs::exists(path, error)) return "file does not exist";
   if (!fs::is_regular_file(path, error)) return "not a regular file";
   std::ifstream in(path, std::ios::binary);
-  std::array<char, 4> magic{};
-  if (!in.read(magic.data(), magic.size()))
-    return "not a shared library (file shorter than 4 bytes)";
+  std::array<char, 5> magic{};
+  if (!in.read(magic.data(), 4)) return "not a shared library (file shorter than 4 bytes)";
 #if defined(__linux__)
-  if (magic != std::array<char, 4>{'\x7f', 'E', 'L', 'F'}) {
+  if (std::array<char, 4>{magic[0], magic[1], magic[2], magic[3]} !=
+      std::array<char, 4>{'\x7f', 'E', 'L', 'F'}) {
     return "not a shared library (no ELF header; is it a text file or a build of another OS?)";
+  }
+  if (in.read(&magic[4], 1) && magic[4] == ELFCLASS64) {
+    const uintmax_t size = fs::file_size(path, error);
+    if (error) return "cannot be read (its size is unknown)";
+    return CheckElf64Extent(in, static_cast<uint64_t>(size));
   }
 #endif
   return "";

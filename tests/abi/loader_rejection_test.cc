@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -74,6 +75,28 @@ TEST(AbiLoaderRejects, TextFileNamedLikeALibrary) {
 TEST(AbiLoaderRejects, FileTooShortToBeALibrary) {
   const RejectedPlugin& rejected = Rejection(LibraryFile("abi_tiny_file"));
   EXPECT_TRUE(Contains(rejected.reason, "not a shared library"));
+}
+
+// A real plugin library cut short (a copy that stopped part way): its ELF header points past
+// the end of the file. The dynamic loader would map the missing bytes and the first read of them
+// kills the process (SIGBUS) where no conformance probe runs first; the loader rejects it before.
+TEST(AbiLoaderRejects, TruncatedLibrary) {
+  const fs::path whole = fs::path(BuildPluginDir()) / LibraryFile("gqa");
+  const fs::path cut = fs::path(::testing::TempDir()) / LibraryFile("abi_truncated");
+  {
+    std::ifstream in(whole, std::ios::binary);
+    ASSERT_TRUE(in) << whole;
+    std::string head(8192, '\0');
+    in.read(head.data(), static_cast<std::streamsize>(head.size()));
+    ASSERT_EQ(in.gcount(), 8192);
+    std::ofstream out(cut, std::ios::binary | std::ios::trunc);
+    out.write(head.data(), static_cast<std::streamsize>(head.size()));
+  }
+  absl::StatusOr<std::shared_ptr<const LoadedPlugin>> plugin =
+      framework::LoadPluginLibrary(cut.string());
+  ASSERT_FALSE(plugin.ok());
+  EXPECT_TRUE(Contains(plugin.status().message(), "truncated")) << plugin.status();
+  EXPECT_TRUE(Contains(plugin.status().message(), "8192 bytes")) << plugin.status();
 }
 
 TEST(AbiLoaderRejects, ManifestPointingAtAMissingLibrary) {

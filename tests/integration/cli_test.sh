@@ -80,7 +80,13 @@ grep -q "h100-odd.toml): plugin = \"nonexist\": no hardware plugin named 'nonexi
 out=$(expect_status 2 "validate unknown engine" "$bin" validate --engine foo --data "$data/validation/anl_static_batch.csv")
 grep -q "no such preset; allowed: deepspeed-mii" <<<"$out" || fail "validate unknown engine lists the engines: $out"
 out=$(expect_status 2 "validate a directory" "$bin" validate --data "$data/validation")
-grep -q "a directory, not a CSV file" <<<"$out" || fail "validate a directory: $out"
+grep -q "is a directory, not a file" <<<"$out" || fail "validate a directory: $out"
+# A pipe or a device is not a data file either (reading /dev/zero once ran out of memory, and a
+# pipe with no writer hung the run).
+out=$(expect_status 2 "validate a device" timeout 60 "$bin" validate --data /dev/zero)
+grep -q "/dev/zero: not a regular file" <<<"$out" || fail "validate a device: $out"
+out=$(expect_status 2 "search a device as the workload" timeout 60 "$bin" search --workload /dev/zero)
+grep -q "/dev/zero: not a regular file" <<<"$out" || fail "search --workload a device: $out"
 # A NaN coverage (which CLI11's range check lets by) is refused, not written as coverage = nan.
 out=$(expect_status 2 "coverage nan" "$bin" calibrate --bands --coverage nan --data-dir "$data/validation")
 grep -q "is not a share in \[0.5, 0.99\]" <<<"$out" || fail "coverage nan: $out"
@@ -272,6 +278,10 @@ out=$(expect_status 2 "sweep range beyond 2^53" "$bin" sweep --grid concurrency=
 grep -q "within +-2^53" <<<"$out" || fail "sweep range beyond 2^53: $out"
 out=$(expect_status 2 "sweep fractional value" "$bin" sweep --grid input_tokens=1..10*1.5)
 grep -q "grid field 'input_tokens' = '1.5'" <<<"$out" || fail "sweep fractional value: $out"
+# A million values in one field are checked at once (each one's parse, and a linear search among
+# them for repeats, once made this take half an hour).
+lines=$(timeout 120 "$bin" sweep --model llama-3-8b --grid concurrency=1..1000000+1 | wc -l)
+[[ "$lines" -eq 1000001 ]] || fail "sweep of a million concurrencies: 1 header + 1,000,000 points, got $lines lines"
 
 # search (issue 13, point 2): best per objective and the Pareto frontier, JSON / CSV / SVG; bad
 # names are errors, not "nothing feasible".

@@ -178,7 +178,7 @@ TEST(AnlCsv, MalformedRowsNameFileAndLine) {
   EXPECT_THAT(std::string(ParseAnlStaticBatchCsv("\n\n", "e.csv").status().message()),
               HasSubstr("e.csv: empty file"));
   EXPECT_THAT(std::string(ReadAnlStaticBatchCsv("/nonexistent/x.csv").status().message()),
-              HasSubstr("/nonexistent/x.csv: cannot open the file"));
+              HasSubstr("/nonexistent/x.csv: no such file"));
 }
 
 TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
