@@ -130,8 +130,19 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     ASSIGN_OR_RETURN(row.attention_dp, CsvInt(r, dp, "attention_dp_size", 1));
     ASSIGN_OR_RETURN(row.moe_ep, CsvInt(r, ep, "moe_ep_size", 1));
     ASSIGN_OR_RETURN(row.tpot_ms, CsvNumber(r, tpot, "silicon_tpot_ms"));
+    if (row.mode != "agg" && row.mode != "disagg") {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: mode = '{}'; a row is 'agg' (one server) or 'disagg' (prefill and decode pools)",
+          r.source, row.mode));
+    }
     if (ttft.ok() && !r.fields[*ttft].empty()) {
       ASSIGN_OR_RETURN(row.ttft_ms, CsvNumber(r, *ttft, "silicon_ttft_ms"));
+      if (!(row.ttft_ms > 0)) {
+        return absl::InvalidArgumentError(fmt::format(
+            "{}: silicon_ttft_ms = {} is not a positive time; leave the field empty where nothing "
+            "was measured",
+            r.source, r.fields[*ttft]));
+      }
     }
     if (row.moe_ep == 0) row.moe_ep = 1;  // some dense-model rows write 0: no experts
     // Clients the benchmark ran. With attention data parallelism aiconfigurator's batch_size is

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <string_view>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -45,10 +46,15 @@ absl::StatusOr<std::vector<std::string>> SplitLine(const std::string& line,
 }  // namespace
 
 absl::StatusOr<int> CsvTable::Column(const std::string& column) const {
+  const std::string& where = header_source.empty() ? name : header_source;
   const auto found = std::find(header.begin(), header.end(), column);
   if (found == header.end()) {
-    return absl::InvalidArgumentError(fmt::format(
-        "{}: header has no column '{}'", header_source.empty() ? name : header_source, column));
+    return absl::InvalidArgumentError(fmt::format("{}: header has no column '{}'", where, column));
+  }
+  if (const auto again = std::find(found + 1, header.end(), column); again != header.end()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: the header names column '{}' twice (fields {} and {}); keep one", where,
+                    column, found - header.begin() + 1, again - header.begin() + 1));
   }
   return static_cast<int>(found - header.begin());
 }
@@ -57,7 +63,12 @@ absl::StatusOr<CsvTable> ParseCsvTable(const std::string& text, const std::strin
                                        bool has_header) {
   CsvTable table;
   table.name = name;
-  std::istringstream in(text);
+  // (A UTF-8 byte-order mark, as spreadsheet programs write, is not part of the first column's
+  // name.)
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  std::istringstream in(text.compare(0, kByteOrderMark.size(), kByteOrderMark) == 0
+                            ? text.substr(kByteOrderMark.size())
+                            : text);
   std::string line;
   int line_number = 0;
   bool header_read = !has_header;

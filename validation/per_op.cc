@@ -233,6 +233,10 @@ absl::StatusOr<PerOpValidation> ValidatePerOp(const std::string& data_dir,
       return absl::InvalidArgumentError(
           fmt::format("{}: unknown per-op format '{}'", file.path, file.format));
     }
+    if (rows.empty()) {  // (a median of nothing would read as a perfect 0 %)
+      return absl::InvalidArgumentError(
+          fmt::format("{}: no measurement rows; give the file with its rows", path));
+    }
     PerOpGroup summary;
     summary.name = group;
     summary.kind = is_all_reduce ? PerOpKind::kAllReduce : PerOpKind::kGemm;

@@ -129,7 +129,15 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
     return ReportError(absl::InvalidArgumentError(
         "calibrate: no data directory; pass --data-dir DIR (the project's tests/data/validation)"));
   }
-  if (flags.engines) return RunEngineFit(session, flags, dir);
+  if (flags.engines) {
+    if (!flags.out.empty()) {  // (the fit prints its numbers beside the committed ones)
+      return ReportError(absl::InvalidArgumentError(fmt::format(
+          "calibrate --engines prints its fit; --out {} writes the error bands only (with "
+          "--bands): drop --out, or redirect the output",
+          flags.out)));
+    }
+    return RunEngineFit(session, flags, dir);
+  }
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   // predicted / measured by regime, and by suite for the coverage summary.

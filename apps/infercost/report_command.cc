@@ -192,7 +192,8 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   }
   AddAttentionPluginFlags(command, request.attention_variant, request.variant_options,
                           request.attention_kernel);
-  command.add_option("--tp", request.tp, "Tensor-parallel GPUs (default: GPUs / (pp x dp))");
+  command.add_option("--tp", request.tp, "Tensor-parallel GPUs (default: GPUs / (pp x dp))")
+      ->check(at_least_one);
   command.add_option("--pp", request.pp, "Pipeline-parallel stages")->capture_default_str();
   command
       .add_option("--dp", request.dp,

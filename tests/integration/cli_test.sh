@@ -87,6 +87,17 @@ out=$(expect_status 2 "validate a device" timeout 60 "$bin" validate --data /dev
 grep -q "/dev/zero: not a regular file" <<<"$out" || fail "validate a device: $out"
 out=$(expect_status 2 "search a device as the workload" timeout 60 "$bin" search --workload /dev/zero)
 grep -q "/dev/zero: not a regular file" <<<"$out" || fail "search --workload a device: $out"
+# --out belongs to --bands: with --engines it wrote nothing, silently.
+out=$(expect_status 2 "engine fit with --out" "$bin" calibrate --engines --engine vllm \
+  --hardware b200 --out "$TMPDIR_CLI/fit.toml" --data-dir "$data/validation")
+grep -q -- "--out $TMPDIR_CLI/fit.toml writes the error bands only" <<<"$out" || fail "engine fit with --out: $out"
+# A per-operator file with its header and no rows is an error, not a perfect 0 % over nothing.
+mkdir -p "$TMPDIR_CLI/perop/per_op"
+cp -r "$data/validation/per_op/." "$TMPDIR_CLI/perop/per_op/"
+f=$(ls "$TMPDIR_CLI/perop/per_op"/*all_reduce*.csv | head -1)
+head -1 "$f" >"$f.head" && mv "$f.head" "$f"
+out=$(expect_status 2 "per-op file without rows" "$bin" validate --suite per-op --data "$TMPDIR_CLI/perop")
+grep -q "no measurement rows" <<<"$out" || fail "per-op file without rows: $out"
 # A NaN coverage (which CLI11's range check lets by) is refused, not written as coverage = nan.
 out=$(expect_status 2 "coverage nan" "$bin" calibrate --bands --coverage nan --data-dir "$data/validation")
 grep -q "is not a share in \[0.5, 0.99\]" <<<"$out" || fail "coverage nan: $out"
@@ -96,6 +107,9 @@ grep -q -- "--mfu: an empty value" <<<"$out" || fail "empty value: $out"
 out=$(expect_status 2 "empty value after =" "$bin" report --gpus=)
 grep -q -- "--gpus: an empty value" <<<"$out" || fail "empty value after =: $out"
 expect_status 2 "zero tokens" "$bin" report --input-tokens 0 >/dev/null
+# --tp 0 is refused as --pp/--dp/--ep 0 are (it was read as the default, silently).
+out=$(expect_status 2 "zero tensor parallel" "$bin" report --tp 0)
+grep -q -- "--tp: 0 is not a count" <<<"$out" || fail "--tp 0: $out"
 expect_status 2 "negative concurrency" "$bin" report --concurrency -3 >/dev/null
 expect_status 2 "overflow context" "$bin" report --input-tokens 99999999999 >/dev/null
 expect_status 2 "bad format" "$bin" models --format xml >/dev/null

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "framework/loader/plugin_loader.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/presets.h"
 #include "tests/integration/pipeline_fixture.h"
@@ -175,6 +176,27 @@ TEST(AicServingParse, ACopyOfOneRunIsCountedOnce) {
 
 TEST(AicServingParse, MissingColumnIsAnError) {
   EXPECT_FALSE(ParseAicServingCsv("backend,model_path\nx,y\n", "t.csv").ok());
+}
+
+// A row whose mode is neither agg nor disagg, or whose TTFT is not a positive time, is an error
+// naming the row (it was evaluated as an agg row, and the TTFT shown as not measured).
+TEST(AicServingParse, AnUnknownModeOrANonPositiveTtftIsAnError) {
+  const std::string header =
+      "id,backend,backend_version,model_path,system,precision,mode,isl,osl,batch_size,tp_size,"
+      "pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
+  const auto error = [&](const std::string& row) {
+    return std::string(ParseAicServingCsv(header + row, "t.csv").status().message());
+  };
+  EXPECT_THAT(error("a,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,aggregated,1024,128,4,2,1,1,1,90,"
+                    "10.5\n"),
+              ::testing::HasSubstr("t.csv:2: mode = 'aggregated'"));
+  EXPECT_THAT(error("a,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,128,4,2,1,1,1,-1,10.5\n"),
+              ::testing::HasSubstr("t.csv:2: silicon_ttft_ms = -1 is not a positive time"));
+  EXPECT_TRUE(ParseAicServingCsv(
+                  header + "a,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,128,4,2,1,1,1,,"
+                           "10.5\n",
+                  "t.csv")
+                  .ok());
 }
 
 // 439 rows in the file, 374 runs: 65 rows repeat a run in every column but where the row came

@@ -179,6 +179,23 @@ TEST(AnlCsv, MalformedRowsNameFileAndLine) {
               HasSubstr("e.csv: empty file"));
   EXPECT_THAT(std::string(ReadAnlStaticBatchCsv("/nonexistent/x.csv").status().message()),
               HasSubstr("/nonexistent/x.csv: no such file"));
+  // A column named twice: which one is meant cannot be told (the first was taken, silently).
+  EXPECT_THAT(std::string(ParseAnlStaticBatchCsv("Hardware,Num of Hardware,Hardware\n", "d.csv")
+                              .status()
+                              .message()),
+              HasSubstr("d.csv:1: the header names column 'Hardware' twice (fields 1 and 3)"));
+}
+
+// A spreadsheet's UTF-8 byte-order mark before the header is not part of the first column's name
+// (the file was reported to have no column 'Hardware').
+TEST(AnlCsv, AByteOrderMarkBeforeTheHeaderIsNotPartOfIt) {
+  absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(
+      "\xEF\xBB\xBF" + std::string(kHeader) +
+          "Nvidia H100 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,0.99,257.5\n",
+      "bom.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_DOUBLE_EQ((*rows)[0].latency_s, 0.99);
 }
 
 TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
