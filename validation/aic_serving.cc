@@ -161,10 +161,18 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     if (row.isl <= 0 || row.osl <= 0 || row.tpot_ms <= 0 || row.batch_size <= 0 ||
         (agg && (row.tp <= 0 || row.pp <= 0 || row.attention_dp <= 0 || row.moe_ep <= 0)) ||
         (!agg && !(pool_ok(row.prefill) && pool_ok(row.decode)))) {
-      return absl::InvalidArgumentError(
-          fmt::format("{}: isl, osl, batch_size, parallel sizes and silicon_tpot_ms must be "
-                      "positive",
-                      r.source));
+      const auto pool = [](const AicRow::Pool& p) {
+        return fmt::format("workers {} batch {} tp {} pp {} attention_dp {} moe_ep {}", p.workers,
+                           p.batch, p.tp, p.pp, p.attention_dp, p.moe_ep);
+      };
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: isl, osl, batch_size, parallel sizes and silicon_tpot_ms must be positive; the row "
+          "has isl {}, osl {}, batch_size {}, silicon_tpot_ms {}, {}",
+          r.source, row.isl, row.osl, row.batch_size, row.tpot_ms,
+          agg ? fmt::format("tp {}, pp {}, attention_dp {}, moe_ep {}", row.tp, row.pp,
+                            row.attention_dp, row.moe_ep)
+              : fmt::format("prefill pool {}, decode pool {}", pool(row.prefill),
+                            pool(row.decode))));
     }
     std::vector<std::string> measured_run;
     for (size_t c = 0; c < r.fields.size(); ++c) {

@@ -233,7 +233,8 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   for (const AnlRow& row : rows) {
     absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
     if (!request.ok()) {
-      ++validation.skipped;
+      if (validation.skipped++ == 0)
+        validation.first_skipped = std::string(request.status().message());
       continue;
     }
     if (!filter.Matches(*request)) continue;

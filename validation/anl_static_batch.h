@@ -115,6 +115,7 @@ struct AnlValidation {
   std::vector<AnlGroup> groups;    // sorted by engine, hardware, model
   std::vector<AnlRegime> regimes;  // batch, tp, dense/moe, prefill-/decode-bound; by name
   int64_t skipped = 0;             // rows with a framework, model or device without a preset
+  std::string first_skipped;       // the first one's file:line and name without a preset
   double median_abs_error = 0;     // over every result
   double p90_abs_error = 0;
 };

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <string_view>
 #include <system_error>
 #include <utility>
 
@@ -70,7 +71,16 @@ int ExitCodeFor(const absl::Status& status) {
 }
 
 int ReportError(const absl::Status& status) {
-  fmt::print(stderr, "infercost: error: {}\n", std::string(status.message()));
+  // A message quotes what it refuses; a value of megabytes (a file's contents passed as a name)
+  // is quoted by its start.
+  constexpr size_t kMostMessageBytes = 4096;
+  const std::string_view message(status.message().data(), status.message().size());
+  if (message.size() <= kMostMessageBytes) {
+    fmt::print(stderr, "infercost: error: {}\n", message);
+  } else {
+    fmt::print(stderr, "infercost: error: {} [... {} more bytes of this message left out]\n",
+               message.substr(0, kMostMessageBytes), message.size() - kMostMessageBytes);
+  }
   return ExitCodeFor(status);
 }
 

@@ -210,9 +210,12 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
       *rows, **presets, session.Plugins(), {flags.engine, flags.model, flags.hardware});
   if (!validation.ok()) return ReportError(validation.status());
   if (validation->results.empty()) {
-    return ReportError(absl::NotFoundError(
-        fmt::format("{}: no row matches the filters (engine '{}', model '{}', hardware '{}')", data,
-                    flags.engine, flags.model, flags.hardware)));
+    return ReportError(absl::NotFoundError(fmt::format(
+        "{}: no row matches the filters (engine '{}', model '{}', hardware '{}'){}", data,
+        flags.engine, flags.model, flags.hardware,
+        validation->skipped == 0 ? ""
+                                 : fmt::format("; {} row(s) name what has no preset, the first {}",
+                                               validation->skipped, validation->first_skipped))));
   }
   if (session.flags().format == "json") {
     PrintJson(data, *validation);

@@ -181,7 +181,11 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
       *rows, **presets, session.Plugins(), {engine, model, hardware}, mode);
   if (!v.ok()) return ReportError(v.status());
   if (v->results.empty()) {
-    return ReportError(absl::NotFoundError(fmt::format("{}: no row matches", data)));
+    return ReportError(absl::NotFoundError(fmt::format(
+        "{}: no row matches{}", data,
+        v->skipped == 0 ? ""
+                        : fmt::format("; {} row(s) name a model or system without a preset: {}",
+                                      v->skipped, absl::StrJoin(v->skipped_models, "; ")))));
   }
   if (session.flags().format != "json") {
     PrintAicTable(data, *v);

@@ -87,6 +87,15 @@ out=$(expect_status 2 "validate a device" timeout 60 "$bin" validate --data /dev
 grep -q "/dev/zero: not a regular file" <<<"$out" || fail "validate a device: $out"
 out=$(expect_status 2 "search a device as the workload" timeout 60 "$bin" search --workload /dev/zero)
 grep -q "/dev/zero: not a regular file" <<<"$out" || fail "search --workload a device: $out"
+# A file whose rows all name what has no preset says which (it said only "no row matches").
+printf 'Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,Throughput\nNvidia Z999 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,0.99,257.5\n' >"$TMPDIR_CLI/unknown_device.csv"
+out=$(expect_status 2 "validate rows without presets" "$bin" validate --data "$TMPDIR_CLI/unknown_device.csv")
+grep -q "unknown_device.csv:2: no preset for Hardware 'Nvidia Z999 GPU'" <<<"$out" || fail "validate rows without presets: $out"
+# A refused value of megabytes is quoted by its start, not echoed whole.
+long_name=$(head -c 100000 /dev/zero | tr '\0' 'x')
+out=$(expect_status 2 "a 100 kB model name" "$bin" report --model "$long_name")
+(( ${#out} < 6000 )) || fail "a 100 kB model name: ${#out} bytes of error message"
+grep -q "more bytes of this message left out" <<<"$out" || fail "a 100 kB model name: $out"
 # --out belongs to --bands: with --engines it wrote nothing, silently.
 out=$(expect_status 2 "engine fit with --out" "$bin" calibrate --engines --engine vllm \
   --hardware b200 --out "$TMPDIR_CLI/fit.toml" --data-dir "$data/validation")
