@@ -110,7 +110,7 @@ std::string OpenLoopNote(const Scenario& s, int64_t requests, double served_per_
 // Every number a report prints must be a real number: never inf, NaN (JSON null) or a
 // 300-digit price. Inputs are bounded so this cannot happen; if a plugin or preset still drives
 // a result out of range, the scenario is refused rather than printed.
-absl::Status CheckFinite(const Estimate& e) {
+absl::Status CheckFinite(const Scenario& scenario, const Estimate& e) {
   const Summary& s = e.summary;
   const MemoryPerGpu& m = s.memory;
   for (const auto& [name, value] :
@@ -128,8 +128,11 @@ absl::Status CheckFinite(const Estimate& e) {
     if (!std::isfinite(value) || std::fabs(value) > 1e30) {
       return absl::OutOfRangeError(fmt::format(
           "the scenario's {} is {}, beyond any meaningful value; check the model, hardware and "
-          "engine numbers (and --mfu / --bw-efficiency) for a value far out of scale",
-          name, value));
+          "engine numbers (and --mfu / --bw-efficiency) for a value far out of scale, and the "
+          "plugins that gave the costs and times (attention variant '{}', kernel '{}', hardware "
+          "plugin '{}'; `infercost-conformance --plugin LIB` checks one)",
+          name, value, scenario.attention_variant, scenario.attention_kernel,
+          scenario.hardware.plugin));
     }
   }
   return absl::OkStatus();
@@ -426,7 +429,7 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
        LayoutNotes(s, e.ledger.kv_cache_bytes_per_token, e.kv_bytes_per_token_per_gpu)) {
     summary.notes.push_back(std::move(note));
   }
-  return CheckFinite(e);
+  return CheckFinite(s, e);
 }
 
 // What a wave's estimate (and a ConcurrencyMemo) keeps of a static batch's summary.
@@ -556,7 +559,7 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   if (s.request_rate > 0) {
     summary.notes.push_back(OpenLoopNote(s, d.open_loop_requests, d.requests_per_s, d.overloaded));
   }
-  RETURN_IF_ERROR(CheckFinite(e));
+  RETURN_IF_ERROR(CheckFinite(s, e));
   return e;
 }
 

@@ -1,5 +1,8 @@
 #include "framework/ledger/cost_math.h"
 
+#include <cstdint>
+#include <limits>
+
 #include "infercost/sdk/phase_sink.h"
 
 namespace infercost::framework {
@@ -57,6 +60,20 @@ std::array<double, kCostFields> CostFields(const ic_phase_cost& cost) {
           static_cast<double>(cost.gemm_count)};
 }
 
+namespace {
+
+// A GEMM size carried as a double (an interpolated sample), back as an integer: one at or beyond
+// int64's range (a plugin's INT64_MAX rounds up to 2^63 as a double, which does not convert)
+// stays at its end of the range.
+int64_t GemmSizeOf(double value) {
+  constexpr double kBeyond = 9223372036854775808.0;  // 2^63
+  if (!(value < kBeyond)) return std::numeric_limits<int64_t>::max();
+  if (!(value >= -kBeyond)) return std::numeric_limits<int64_t>::min();
+  return static_cast<int64_t>(value);
+}
+
+}  // namespace
+
 ic_phase_cost CostFromFields(ic_phase_id phase, const double* f) {
   ic_phase_cost cost = ZeroCost(phase);
   cost.params = f[0];
@@ -67,10 +84,10 @@ ic_phase_cost CostFromFields(ic_phase_id phase, const double* f) {
   cost.kv_write_bytes = f[5];
   cost.activation_bytes = f[6];
   cost.comm_bytes = f[7];
-  cost.gemm_m = static_cast<int64_t>(f[8]);
-  cost.gemm_n = static_cast<int64_t>(f[9]);
-  cost.gemm_k = static_cast<int64_t>(f[10]);
-  cost.gemm_count = static_cast<int64_t>(f[11]);
+  cost.gemm_m = GemmSizeOf(f[8]);
+  cost.gemm_n = GemmSizeOf(f[9]);
+  cost.gemm_k = GemmSizeOf(f[10]);
+  cost.gemm_count = GemmSizeOf(f[11]);
   return cost;
 }
 
