@@ -110,11 +110,20 @@ ProbeVerdict Interpret(const ChildResult& run, const std::string& runner, int ti
     if (outcome != "returned") {
       ProbeVerdict verdict;
       verdict.outcome = ProbeOutcome::kRejected;
-      verdict.detail = fmt::format(
-          "the conformance probe ({} in a child process) shows it would take the host down: "
-          "check {}: {}; it is not loaded (fix the plugin; `infercost-conformance --plugin PATH` "
-          "gives the full report)",
-          kRunnerName, name, reason);
+      verdict.detail =
+          outcome == "hang"
+              // (A plugin that is only slow hangs a check too: say so, not that it crashed.)
+              ? fmt::format(
+                    "the conformance probe ({} in a child process) did not see check {} finish "
+                    "in its time: {}; a plugin that hangs, or one far slower per call than the "
+                    "host can use, is not loaded (time its calls; `infercost-conformance --plugin "
+                    "PATH` gives the full report)",
+                    kRunnerName, name, reason)
+              : fmt::format(
+                    "the conformance probe ({} in a child process) shows it would take the host "
+                    "down: check {}: {}; it is not loaded (fix the plugin; "
+                    "`infercost-conformance --plugin PATH` gives the full report)",
+                    kRunnerName, name, reason);
       cacheable = outcome != "hang";  // a hang may be a busy machine: probe again next time
       return verdict;
     }

@@ -112,6 +112,23 @@ TEST(PluginTrust, HangingPluginIsRejectedWhenTheProbeRunsOutOfTime) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
+// A check that runs past its own time limit (the whole probe still within its own): the plugin
+// is rejected, and the message says the check did not finish, not that the plugin crashed (a
+// plugin far too slow per call is rejected the same way, and is told so).
+TEST(PluginTrust, ACheckPastItsTimeLimitIsReportedAsNotFinishingNotAsACrash) {
+  const fs::path scratch = ScratchDir();
+  framework::PluginProbeOptions options;
+  options.runner_path = INFERCOST_CONFORMANCE_RUNNER_PATH;
+  options.cache_dir = (scratch / "cache").string();
+  options.check_timeout_seconds = 1;
+  options.total_timeout_seconds = 60;
+  const ProbeVerdict verdict = ProbePlugin(ABI_HANG_PLUGIN, options);
+  EXPECT_EQ(verdict.outcome, ProbeOutcome::kRejected) << verdict.detail;
+  EXPECT_TRUE(Contains(verdict.detail, "did not see check")) << verdict.detail;
+  EXPECT_TRUE(Contains(verdict.detail, "finish in its time")) << verdict.detail;
+  EXPECT_FALSE(Contains(verdict.detail, "take the host down")) << verdict.detail;
+}
+
 // A host that ignores SIGCHLD (daemons, Python) must not turn every probe into a hang.
 TEST(PluginTrust, ProbeWorksInAHostThatIgnoresSigchld) {
   const fs::path scratch = ScratchDir();
