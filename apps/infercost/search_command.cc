@@ -445,6 +445,12 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
     if (!out.ok()) return (out.status());
     double sum_in = 0, sum_out = 0;
     for (const validation::CsvRow& row : table->rows) {
+      for (const auto& [column, name] : {std::pair{*in, "input_tokens"}, {*out, "output_tokens"}}) {
+        if (row.fields[static_cast<size_t>(column)].empty()) {
+          return absl::InvalidArgumentError(fmt::format(
+              "{}: {} is empty; every request needs both of its lengths", row.source, name));
+        }
+      }
       absl::StatusOr<int64_t> i = validation::CsvInt(row, *in, "input_tokens", -1);
       absl::StatusOr<int64_t> o = validation::CsvInt(row, *out, "output_tokens", -1);
       if (!i.ok()) return (i.status());

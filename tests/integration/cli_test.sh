@@ -87,6 +87,10 @@ out=$(expect_status 2 "validate a device" timeout 60 "$bin" validate --data /dev
 grep -q "/dev/zero: not a regular file" <<<"$out" || fail "validate a device: $out"
 out=$(expect_status 2 "search a device as the workload" timeout 60 "$bin" search --workload /dev/zero)
 grep -q "/dev/zero: not a regular file" <<<"$out" || fail "search --workload a device: $out"
+# A request without one of its lengths is named as such (it read as "input_tokens -1").
+printf 'input_tokens,output_tokens\n1000,200\n,300\n' >"$TMPDIR_CLI/blank_workload.csv"
+out=$(expect_status 2 "search workload with a blank length" "$bin" search --workload "$TMPDIR_CLI/blank_workload.csv")
+grep -q "blank_workload.csv:3: input_tokens is empty" <<<"$out" || fail "search workload with a blank length: $out"
 # A file whose rows all name what has no preset says which (it said only "no row matches").
 printf 'Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,Throughput\nNvidia Z999 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,0.99,257.5\n' >"$TMPDIR_CLI/unknown_device.csv"
 out=$(expect_status 2 "validate rows without presets" "$bin" validate --data "$TMPDIR_CLI/unknown_device.csv")
