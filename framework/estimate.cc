@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include "fmt/format.h"
 #include "framework/abi/hardware_plugin.h"
@@ -26,25 +27,28 @@ void SetDecodeThroughput(double concurrency, double gpus, Summary& summary) {
 }
 
 // Why not even one sequence fits `memory`, and what would make room: the times are those of a
-// deployment that cannot run as given.
-std::string NothingFitsNote(const MemoryPerGpu& memory) {
+// deployment that cannot run as given. `workers`: the pool it is about ("" for the deployment),
+// `gpu_flags` the flags that give it more GPUs.
+std::string NothingFitsNote(const MemoryPerGpu& memory, std::string_view workers = "",
+                            std::string_view gpu_flags = "--gpus, --tp, --pp, --ep") {
   constexpr double kGB = 1e9;
+  const std::string pool = workers.empty() ? "" : fmt::format("the {} do NOT fit: ", workers);
   if (memory.weights_bytes + memory.reserve_bytes > memory.capacity_bytes) {
     return fmt::format(
-        "DOES NOT LOAD: the weights alone take {:.1f} GB per GPU (with the engine's {:.1f} GB "
+        "{}DOES NOT LOAD: the weights alone take {:.1f} GB per GPU (with the engine's {:.1f} GB "
         "reserve) of the device's {:.1f} GB, so these times are of a deployment that cannot run; "
-        "spread the model over more GPUs (--gpus, --tp, --pp, --ep) or use smaller weights "
-        "(--weights)",
-        memory.weights_bytes / kGB, memory.reserve_bytes / kGB, memory.capacity_bytes / kGB);
+        "spread the model over more GPUs ({}) or use smaller weights (--weights)",
+        pool, memory.weights_bytes / kGB, memory.reserve_bytes / kGB, memory.capacity_bytes / kGB,
+        gpu_flags);
   }
   return fmt::format(
-      "NOT ONE SEQUENCE FITS: the weights ({:.1f} GB per GPU) and the engine's reserve ({:.1f} GB) "
-      "leave {:.1f} GB of the device's {:.1f} GB, less than one sequence's KV cache and "
+      "{}NOT ONE SEQUENCE FITS: the weights ({:.1f} GB per GPU) and the engine's reserve ({:.1f} "
+      "GB) leave {:.1f} GB of the device's {:.1f} GB, less than one sequence's KV cache and "
       "activations at these lengths, so these times are of a deployment that cannot run; use "
-      "more GPUs, smaller weights or KV (--weights, --kv) or shorter sequences",
-      memory.weights_bytes / kGB, memory.reserve_bytes / kGB,
+      "more GPUs ({}), smaller weights or KV (--weights, --kv) or shorter sequences",
+      pool, memory.weights_bytes / kGB, memory.reserve_bytes / kGB,
       (memory.capacity_bytes - memory.weights_bytes - memory.reserve_bytes) / kGB,
-      memory.capacity_bytes / kGB);
+      memory.capacity_bytes / kGB, gpu_flags);
 }
 
 // `kv_per_token` / `kv_per_token_per_gpu`: the bytes one token adds to the whole model's KV
@@ -543,12 +547,8 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   const MemoryPerGpu& prefill_memory = p.summary.memory;
   if (prefill_memory.max_concurrency < 1) {
     summary.memory.fits = false;
-    summary.notes.push_back(fmt::format(
-        "the prefill workers do NOT fit: each GPU holds {:.3g} GB of weights and {:.3g} GB of "
-        "engine reserve in its {:.3g} GB, with no room for one {}-token prompt; give the prefill "
-        "pool more GPUs (--prefill-gpus, --prefill-tp) or use smaller weights",
-        prefill_memory.weights_bytes / 1e9, prefill_memory.reserve_bytes / 1e9,
-        prefill_memory.capacity_bytes / 1e9, s.input_tokens));
+    summary.notes.push_back(
+        NothingFitsNote(prefill_memory, "prefill workers", "--prefill-gpus, --prefill-tp"));
   }
   summary.notes.push_back(fmt::format(
       "KV transfer: {:.3g} MB per request ({} prompt tokens, whole model) in {:.3g} ms over the {} "
