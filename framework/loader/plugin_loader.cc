@@ -257,7 +257,8 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
   std::string trust;
   std::vector<std::string> failed_checks;
   if (!candidate.host_own && options.probe) {
-    ProbeVerdict verdict = ProbePlugin(library, options.probe_options);
+    ProbeVerdict verdict =
+        ProbePlugin(library, options.probe_options, candidate.manifest.probe_options);
     if (verdict.outcome == ProbeOutcome::kRejected) {
       set.rejected.push_back({library, candidate.manifest.name, verdict.detail});
       return false;
@@ -277,10 +278,15 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
     if (relied.kind == candidate.manifest.kind &&
         std::find(failed_checks.begin(), failed_checks.end(), relied.check) !=
             failed_checks.end()) {
-      not_used.push_back(
-          fmt::format("plugin {}: it failed the conformance probe's {}, so {}; fix the plugin "
-                      "(`infercost-conformance --plugin {}` shows where it is false)",
-                      library, relied.check, relied.instead, library));
+      // (A plugin that refuses the probe's reference shapes without its own options fails
+      // every check; the runner's report says so, and its manifest's probe_options fix it.)
+      not_used.push_back(fmt::format(
+          "plugin {}: it failed the conformance probe's {}, so {}; fix the plugin "
+          "(`infercost-conformance --plugin {}` shows where it is false), or, where it refuses "
+          "the probe's reference shapes for want of its variant options, list them in its "
+          "manifest {} as probe_options = [\"KEY=VALUE\", ...] (infercost_add_plugin(... "
+          "PROBE_OPTIONS KEY=VALUE ...))",
+          library, relied.check, relied.instead, library, candidate.manifest.manifest_path));
     }
   }
   AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks)),

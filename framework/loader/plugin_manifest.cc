@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "absl/strings/match.h"
+#include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "infercost/sdk/abi_support.h"
 #include "registry/toml_reader.h"
@@ -42,6 +43,48 @@ absl::StatusOr<PluginManifest> ParsePluginManifest(std::string_view text,
 }
 
 namespace {
+
+constexpr size_t kMostProbeOptions = 64;
+constexpr size_t kLongestProbeOption = 256;
+
+// `probe_options`: at most kMostProbeOptions strings KEY=VALUE (a name of [a-z0-9_], a value
+// without control characters; each passed as one argument to the runner, never through a shell).
+absl::StatusOr<std::vector<std::string>> ProbeOptions(const registry::TomlReader& reader) {
+  std::vector<std::string> options;
+  const toml::node* node = reader.Raw("probe_options");
+  if (node == nullptr) return options;
+  const std::string fix =
+      "write probe_options = [\"KEY=VALUE\", ...], the variant options the conformance probe's "
+      "reference shapes need (infercost_add_plugin(... PROBE_OPTIONS KEY=VALUE ...))";
+  const toml::array* array = node->as_array();
+  if (array == nullptr || array->size() > kMostProbeOptions) {
+    return absl::InvalidArgumentError(fmt::format("{}: not an array of at most {} strings; {}",
+                                                  reader.Where("probe_options"), kMostProbeOptions,
+                                                  fix));
+  }
+  for (const toml::node& item : *array) {
+    const std::optional<std::string> text = item.value<std::string>();
+    const size_t eq = text ? text->find('=') : std::string::npos;
+    bool valid = text && eq != std::string::npos && eq > 0 && eq + 1 < text->size() &&
+                 text->size() <= kLongestProbeOption;
+    for (size_t i = 0; valid && i < eq; ++i) {
+      const char c = (*text)[i];
+      valid = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+    }
+    for (size_t i = eq + 1; valid && i < text->size(); ++i) {
+      valid = static_cast<unsigned char>((*text)[i]) >= 0x20 && (*text)[i] != 0x7f;
+    }
+    if (!valid) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}: entry {} is not KEY=VALUE (a name of a-z, 0-9 and _, a value of at "
+                      "most {} characters in all); {}",
+                      reader.Where("probe_options"), options.size() + 1, kLongestProbeOption, fix));
+    }
+    options.push_back(*text);
+  }
+  return options;
+}
+
 absl::StatusOr<PluginManifest> ManifestFromToml(const toml::table& root, const std::string& path) {
   registry::TomlReader reader(path, root);
   PluginManifest manifest;
@@ -52,6 +95,7 @@ absl::StatusOr<PluginManifest> ManifestFromToml(const toml::table& root, const s
   manifest.kind = *PluginKindByName(kind);
   ASSIGN_OR_RETURN(std::string library, reader.String("library"));
   ASSIGN_OR_RETURN(manifest.abi_major, reader.PositiveInt("abi_major", 1 << 20));
+  ASSIGN_OR_RETURN(manifest.probe_options, ProbeOptions(reader));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   const fs::path library_path(library);
   manifest.library_path =

@@ -5,6 +5,8 @@
 //   kind = "attention_variant"          # attention_variant | attention_kernel | hardware
 //   library = "infercost-gqa.so"        # relative to the manifest's directory
 //   abi_major = 1
+//   probe_options = ["index_topk=256"]  # optional: variant options the conformance probe's
+//                                        # reference shapes carry (a plugin that needs options)
 //
 //   ASSIGN_OR_RETURN(PluginManifest m, ReadPluginManifest(".../gqa.icplugin.toml"));
 #ifndef INFERCOST_FRAMEWORK_LOADER_PLUGIN_MANIFEST_H_
@@ -29,6 +31,9 @@ struct PluginManifest {
   std::string library_path;  // absolute or relative to the working directory
   int64_t abi_major = 0;
   std::string manifest_path;
+  // KEY=VALUE variant options for the conformance probe (infercost-conformance
+  // --variant-option): what a plugin that refuses shapes without its options needs to be probed.
+  std::vector<std::string> probe_options;
 };
 
 std::string_view PluginKindName(ic_plugin_kind kind);  // "attention_variant", ...

@@ -187,7 +187,8 @@ std::string FindConformanceRunner(const PluginProbeOptions& options) {
   return "";
 }
 
-ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptions& options) {
+ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptions& options,
+                         const std::vector<std::string>& variant_options) {
   const std::string runner = FindConformanceRunner(options);
   if (runner.empty()) {
     const std::string named =
@@ -203,10 +204,11 @@ ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptio
   std::error_code error;
   fs::path absolute = fs::weakly_canonical(library_path, error);
   if (error) absolute = fs::absolute(library_path, error);
-  const std::string key =
+  std::string key =
       fmt::format("{}\nplugin {} {}\nrunner {} {}\nchecks {} timeout {}\nmachine {}", kCacheFormat,
                   absolute.string(), FileStamp(absolute), runner, FileStamp(runner), kProbeChecks,
                   options.check_timeout_seconds, HostName());
+  for (const std::string& option : variant_options) key += "\noption " + option;
   const ProbeCache cache(ProbeCacheDir(options.cache_dir), key);
   if (std::optional<ProbeVerdict> cached = cache.Read()) {
     if (cached->outcome == ProbeOutcome::kRejected) {
@@ -215,10 +217,14 @@ ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptio
     }
     return *cached;
   }
-  const ChildResult run =
-      RunChild({runner, "--plugin", absolute.string(), "--format", "json", "--only", kProbeChecks,
-                "--timeout", std::to_string(options.check_timeout_seconds)},
-               options.total_timeout_seconds);
+  std::vector<std::string> arguments = {
+      runner,       "--plugin",  absolute.string(),
+      "--format",   "json",      "--only",
+      kProbeChecks, "--timeout", std::to_string(options.check_timeout_seconds)};
+  for (const std::string& option : variant_options) {
+    arguments.insert(arguments.end(), {"--variant-option", option});
+  }
+  const ChildResult run = RunChild(arguments, options.total_timeout_seconds);
   bool cacheable = false;
   ProbeVerdict verdict = Interpret(run, runner, options.total_timeout_seconds, cacheable);
   if (cacheable) cache.Write(verdict);

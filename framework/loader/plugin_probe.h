@@ -49,7 +49,10 @@ struct ProbeVerdict {
   bool from_cache = false;
 };
 
-ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptions& options);
+// `variant_options` (KEY=VALUE, the manifest's probe_options) go on the runner's reference
+// shapes (--variant-option), for a plugin that refuses shapes without its options.
+ProbeVerdict ProbePlugin(const std::string& library_path, const PluginProbeOptions& options,
+                         const std::vector<std::string>& variant_options = {});
 
 // The runner ProbePlugin would use, or "" (for messages and `infercost plugins`).
 std::string FindConformanceRunner(const PluginProbeOptions& options);

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "framework/loader/plugin_loader.h"
+#include "framework/loader/plugin_manifest.h"
 #include "gtest/gtest.h"
 #include "infercost/c/plugin.h"
 #include "tests/abi/abi_test_util.h"
@@ -190,6 +191,41 @@ TEST(AbiLoaderRejects, MalformedManifestWithFileAndLine) {
   const RejectedPlugin& rejected = Rejection(ManifestFile("abi_malformed"));
   // The unterminated string is on line 3 of the manifest.
   EXPECT_TRUE(Contains(rejected.reason, ManifestFile("abi_malformed") + ":3:"));
+}
+
+// probe_options: KEY=VALUE strings, read in order; anything else is refused with the file, the
+// key, the entry and the fix (each entry becomes one argument of the runner).
+TEST(AbiLoaderRejects, ManifestProbeOptionsAreKeyValueStrings) {
+  const std::string head =
+      "name = \"x\"\nkind = \"attention_variant\"\nlibrary = \"x.so\"\nabi_major = 1\n";
+  const absl::StatusOr<framework::PluginManifest> good = framework::ParsePluginManifest(
+      head + "probe_options = [\"index_topk=256\", \"form=absorbed\"]\n", "/p/x.icplugin.toml");
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->probe_options, (std::vector<std::string>{"index_topk=256", "form=absorbed"}));
+  const absl::StatusOr<framework::PluginManifest> none =
+      framework::ParsePluginManifest(head, "/p/x.icplugin.toml");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_TRUE(none->probe_options.empty());
+  std::string many = "probe_options = [";
+  for (int i = 0; i < 65; ++i) many += "\"k=1\", ";
+  many += "]\n";
+  for (const std::string& bad :
+       {std::string("probe_options = \"index_topk=256\"\n"),    // not an array
+        std::string("probe_options = [\"index_topk\"]\n"),      // no value
+        std::string("probe_options = [\"=256\"]\n"),            // no name
+        std::string("probe_options = [\"Index_topk=256\"]\n"),  // not a-z, 0-9, _
+        std::string("probe_options = [256]\n"),                 // not a string
+        std::string("probe_options = [\"k=\\u0001\"]\n"),       // a control character
+        std::string("probe_options = [\"k=") + std::string(300, 'v') + "\"]\n", many}) {
+    const absl::StatusOr<framework::PluginManifest> parsed =
+        framework::ParsePluginManifest(head + bad, "/p/x.icplugin.toml");
+    ASSERT_FALSE(parsed.ok()) << bad;
+    EXPECT_TRUE(Contains(std::string(parsed.status().message()), "/p/x.icplugin.toml:5"))
+        << parsed.status();
+    EXPECT_TRUE(Contains(std::string(parsed.status().message()), "probe_options"))
+        << parsed.status();
+    EXPECT_TRUE(Contains(std::string(parsed.status().message()), "KEY=VALUE")) << parsed.status();
+  }
 }
 
 TEST(AbiLoaderRejects, ManifestMissingARequiredKey) {

@@ -351,6 +351,40 @@ TEST(PluginTrust, DecodeBreaksThatFailedTheProbeAreNotAskedFor) {
   }
 }
 
+// A variant that refuses every shape without options of its own (the bundled dsa, which needs
+// its indexer's sizes) fails every invariant of a probe that does not give them, so the host
+// stops using its declared decode breaks and says how to give them; with its manifest's
+// probe_options the probe tries it and it passes.
+TEST(PluginTrust, AVariantThatNeedsOptionsIsProbedWithItsManifestsProbeOptions) {
+  const fs::path scratch = ScratchDir();
+  const fs::path dir = scratch / "plugins";
+  fs::create_directories(dir);
+  fs::copy_file(fs::path(BuildPluginDir()) / LibraryFile("dsa"), dir / LibraryFile("dsa"));
+  const fs::path manifest = dir / "dsa.icplugin.toml";
+  for (const bool with_options : {false, true}) {
+    SCOPED_TRACE(with_options ? "with probe_options" : "without probe_options");
+    std::ofstream(manifest) << "name = \"dsa\"\nkind = \"attention_variant\"\nlibrary = \""
+                            << LibraryFile("dsa") << "\"\nabi_major = 1\n"
+                            << (with_options ? "probe_options = [\"index_n_heads=16\", "
+                                               "\"index_head_dim=64\", \"index_topk=256\"]\n"
+                                             : "");
+    // (the options are part of the verdict's key: the second load probes again)
+    const PluginSet set = framework::LoadPlugins(Probing({dir.string()}, scratch / "cache"));
+    const auto loaded = FindLoaded(set, "dsa");
+    ASSERT_NE(loaded, nullptr) << Describe(set);
+    EXPECT_EQ(loaded->FailedProbeCheck("invariants.decode_breaks"), !with_options);
+    EXPECT_EQ(loaded->FailedProbeCheck("invariants.costs_valid"), !with_options);
+    if (with_options) {
+      EXPECT_TRUE(set.warnings.empty()) << Describe(set);
+    } else {
+      ASSERT_EQ(set.warnings.size(), 1u) << Describe(set);
+      EXPECT_TRUE(Contains(set.warnings[0], "invariants.decode_breaks")) << set.warnings[0];
+      EXPECT_TRUE(Contains(set.warnings[0], manifest.string() + " as probe_options"))
+          << set.warnings[0];
+    }
+  }
+}
+
 TEST(PluginTrust, WithoutARunnerThePluginLoadsWithAWarning) {
   const fs::path cache = ScratchDir();
   PluginLoaderOptions options = Probing({SecondPluginDir()}, cache);
