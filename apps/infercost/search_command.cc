@@ -41,11 +41,29 @@ std::string Describe(const framework::ScenarioRequest& r) {
                      r.dp, r.ep, r.engine, r.weights, r.kv, r.mode);
 }
 
-// GPUs a candidate occupies (disagg: both pools).
-double GpusOf(const Candidate& c) {
+// GPUs a candidate occupies (disagg: both pools, each of --gpus), exactly: its price per hour is
+// this count times the device's, the same number before and after it is evaluated.
+int64_t CandidateGpus(const framework::ScenarioRequest& r) {
+  return r.mode == "disagg" ? 2 * r.gpus : r.gpus;
+}
+
+// Whether `usd_per_hour` is over the budget `max_usd_per_hour` (0: none); a price times a GPU
+// count that equals the budget in decimal (3.99 x 5 = 19.95) is within it, whatever the last
+// bit of its double.
+bool OverBudget(double usd_per_hour, double max_usd_per_hour) {
+  return max_usd_per_hour > 0 && usd_per_hour > max_usd_per_hour * (1 + 1e-12);
+}
+
+// Output tokens a candidate makes per second with every GPU-second it spends counted (the
+// prompts' included), so that the cost objective is the same in every mode: a static batch's
+// (or its waves') whole time, prefill and every decode step, over its answers' tokens; a server's
+// (or disaggregated pools') aggregate rate, which already pays for the prompts.
+double GeneratedTokensPerSecond(const Candidate& c) {
   const framework::Summary& s = c.summary;
-  return s.tokens_per_s_per_gpu > 0 ? s.tokens_per_s_aggregate / s.tokens_per_s_per_gpu
-                                    : static_cast<double>(c.request.gpus);
+  if (c.request.mode != "static") return s.tokens_per_s_aggregate;
+  return s.e2e_s > 0 ? static_cast<double>(c.request.concurrency) *
+                           static_cast<double>(c.request.output_tokens) / s.e2e_s
+                     : 0;
 }
 
 // What a candidate that was evaluated can fail, as bits.
@@ -70,7 +88,7 @@ uint32_t FailedConstraints(const Candidate& c, const SearchFlags& flags) {
       s.tokens_per_s_per_user < flags.min_tokens_per_s_per_user) {
     failed |= kUserRate;
   }
-  if (flags.max_usd_per_hour > 0 && c.usd_per_hour > flags.max_usd_per_hour) failed |= kUsdPerHour;
+  if (OverBudget(c.usd_per_hour, flags.max_usd_per_hour)) failed |= kUsdPerHour;
   return failed;
 }
 
@@ -96,27 +114,27 @@ ConstraintView ViewOf(uint32_t bit, const Candidate& c, const SearchFlags& flags
       v.distance = -static_cast<double>(s.memory.max_concurrency);
       return v;
     case kTtft:
-      v.name = fmt::format("--max-ttft {:.3g} s", flags.max_ttft_s);
+      v.name = fmt::format("--max-ttft {} s", flags.max_ttft_s);
       v.value = fmt::format("TTFT {:.3g} s", s.ttft_s);
-      v.failure = fmt::format("{} > {:.3g}", v.value, flags.max_ttft_s);
+      v.failure = fmt::format("{} > {}", v.value, flags.max_ttft_s);
       v.distance = s.ttft_s;
       return v;
     case kTpot:
-      v.name = fmt::format("--max-tpot {:.3g} s", flags.max_tpot_s);
+      v.name = fmt::format("--max-tpot {} s", flags.max_tpot_s);
       v.value = fmt::format("TPOT {:.3g} s", s.tpot_s);
-      v.failure = fmt::format("{} > {:.3g}", v.value, flags.max_tpot_s);
+      v.failure = fmt::format("{} > {}", v.value, flags.max_tpot_s);
       v.distance = s.tpot_s;
       return v;
     case kUserRate:
-      v.name = fmt::format("--min-tokens-per-s-per-user {:.3g}", flags.min_tokens_per_s_per_user);
+      v.name = fmt::format("--min-tokens-per-s-per-user {}", flags.min_tokens_per_s_per_user);
       v.value = fmt::format("{:.3g} tokens/s per user", s.tokens_per_s_per_user);
-      v.failure = fmt::format("{} < {:.3g}", v.value, flags.min_tokens_per_s_per_user);
+      v.failure = fmt::format("{} < {}", v.value, flags.min_tokens_per_s_per_user);
       v.distance = -s.tokens_per_s_per_user;
       return v;
     default:
-      v.name = fmt::format("--max-usd-per-hour {:.3g}", flags.max_usd_per_hour);
-      v.value = fmt::format("${:.3g}/h", c.usd_per_hour);
-      v.failure = fmt::format("{} > {:.3g}", v.value, flags.max_usd_per_hour);
+      v.name = fmt::format("--max-usd-per-hour {}", flags.max_usd_per_hour);
+      v.value = fmt::format("${:.2f}/h", c.usd_per_hour);
+      v.failure = fmt::format("{} > {}", v.value, flags.max_usd_per_hour);
       v.distance = c.usd_per_hour;
       return v;
   }
@@ -488,10 +506,9 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
     // Pruning that cannot drop a winner: over the budget is infeasible whatever it computes.
     const registry::Hardware* h = presets.hardware.FindOrNull(r.hardware);
     const double price = h != nullptr ? h->price_usd_per_gpu_hour : 0;
-    const int64_t gpus = r.mode == "disagg" ? 2 * r.gpus : r.gpus;
+    const int64_t gpus = CandidateGpus(r);
     const double usd = price * static_cast<double>(gpus);
-    if ((flags.max_gpus > 0 && gpus > flags.max_gpus) ||
-        (flags.max_usd_per_hour > 0 && usd > flags.max_usd_per_hour)) {
+    if ((flags.max_gpus > 0 && gpus > flags.max_gpus) || OverBudget(usd, flags.max_usd_per_hour)) {
       const bool first = pruned == 0;
       result.fewest_gpus_pruned = first ? gpus : std::min(result.fewest_gpus_pruned, gpus);
       result.cheapest_usd_per_hour_pruned =
@@ -553,11 +570,11 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
       ++invalid;
       continue;
     }
-    const framework::Summary& s = c.summary;
     const registry::Hardware* h = presets.hardware.FindOrNull(c.request.hardware);
-    c.usd_per_hour = (h != nullptr ? h->price_usd_per_gpu_hour : 0) * GpusOf(c);
+    c.usd_per_hour = (h != nullptr ? h->price_usd_per_gpu_hour : 0) *
+                     static_cast<double>(CandidateGpus(c.request));
     c.usd_per_million_tokens = framework::UsdPerMillionTokens(
-        framework::UsdPerSecond(c.usd_per_hour, 1), s.tokens_per_s_aggregate);
+        framework::UsdPerSecond(c.usd_per_hour, 1), GeneratedTokensPerSecond(c));
     const uint32_t failed = FailedConstraints(c, flags);
     std::vector<std::string> why;
     for (const uint32_t bit : kConstraintBits) {
@@ -609,10 +626,10 @@ std::vector<BindingConstraint> WhyNoneFeasible(const SearchResult& result) {
     std::vector<std::string> flags_set;
     if (flags.max_gpus > 0) flags_set.push_back(fmt::format("--max-gpus {}", flags.max_gpus));
     if (flags.max_usd_per_hour > 0) {
-      flags_set.push_back(fmt::format("--max-usd-per-hour {:.3g}", flags.max_usd_per_hour));
+      flags_set.push_back(fmt::format("--max-usd-per-hour {}", flags.max_usd_per_hour));
     }
     binding.push_back({absl::StrJoin(flags_set, ", "), result.pruned, "",
-                       fmt::format("the fewest GPUs one of them needs: {}; the least: ${:.3g}/h",
+                       fmt::format("the fewest GPUs one of them needs: {}; the least: ${:.2f}/h",
                                    result.fewest_gpus_pruned, result.cheapest_usd_per_hour_pruned),
                        false});
   }

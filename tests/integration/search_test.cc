@@ -62,8 +62,10 @@ TEST(Search, MatchesABruteForceEvaluationOfTheSameGrid) {
             const framework::Summary& s = e->summary;
             if (!s.memory.fits || s.tpot_s > 0.02) continue;
             ++feasible;
-            const double cost =
-                1e6 * price * static_cast<double>(g) / 3600 / s.tokens_per_s_aggregate;
+            // Every GPU-second of the batch, its prefill too, per output token made:
+            // $/h x GPUs / 3600 x e2e / (16 sequences x output tokens), per million.
+            const double cost = 1e6 * price * static_cast<double>(g) / 3600 * s.e2e_s /
+                                (16.0 * static_cast<double>(r.output_tokens));
             best_cost = std::min(best_cost, cost);
             best_per_gpu = std::max(best_per_gpu, s.tokens_per_s_per_gpu);
             best_per_user = std::max(best_per_user, s.tokens_per_s_per_user);
@@ -96,6 +98,63 @@ TEST(Search, MatchesABruteForceEvaluationOfTheSameGrid) {
     }
   }
   EXPECT_NEAR(best_within_budget, best_cost, 1e-9 * best_cost);
+}
+
+// A budget equal to a candidate's price in decimal keeps it: 5 x H100 SXM at $3.99 is $19.95/h,
+// though 3.99 x 5 is 19.950000000000003 in doubles (the search pruned it, and with a GPU count
+// recomputed from throughputs it also marked evaluated candidates over such a budget).
+TEST(Search, ABudgetEqualToACandidatesPriceKeepsIt) {
+  cli::SearchFlags f;
+  f.model = "llama-3-8b";
+  f.hardware = {"h100-sxm"};
+  f.engines = {"vllm"};
+  f.weights = {"bf16"};
+  f.gpus = {5};
+  f.threads = 1;
+  ASSERT_EQ(RepoPresets().hardware.FindOrNull("h100-sxm")->price_usd_per_gpu_hour, 3.99);
+  f.max_usd_per_hour = 19.95;
+  absl::StatusOr<cli::SearchResult> result = cli::Search(f, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok()) << result.status();
+  // 5 GPUs: tp1 x dp5 or pp5 (tp must divide 32 heads and 8 KV heads: 5 does not).
+  EXPECT_EQ(result->pruned, 0);
+  EXPECT_GT(result->feasible, 0);
+  for (const cli::Candidate& c : result->candidates) {
+    if (!c.evaluated) continue;
+    EXPECT_EQ(c.usd_per_hour, 3.99 * 5);
+    EXPECT_TRUE(c.why_infeasible.find("usd") == std::string::npos) << c.why_infeasible;
+  }
+  f.max_usd_per_hour = 19.94;  // a cent less: every one over it
+  result = cli::Search(f, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->feasible, 0);
+  EXPECT_EQ(result->pruned, result->configurations);
+}
+
+// The cost objective counts the prompts' GPU time in a static batch as a server's does: a
+// static candidate's $ per million output tokens is its whole batch time (prefill and every
+// decode step) over its answers, not its decode step's rate alone.
+TEST(Search, AStaticCandidatesCostCountsItsPrefill) {
+  cli::SearchFlags f;
+  f.model = "llama-3-8b";
+  f.hardware = {"h100-sxm"};
+  f.engines = {"vllm"};
+  f.weights = {"bf16"};
+  f.gpus = {1};
+  f.concurrency = 8;
+  f.input_tokens = 4000;  // a long prompt: its prefill is a large share of the batch's time
+  f.output_tokens = 50;
+  f.threads = 1;
+  absl::StatusOr<cli::SearchResult> result = cli::Search(f, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok()) << result.status();
+  ASSERT_EQ(result->candidates.size(), 1u);
+  const cli::Candidate& c = result->candidates[0];
+  ASSERT_TRUE(c.evaluated);
+  const framework::Summary& s = c.summary;
+  // $3.99/h x 1 GPU / 3600 x e2e / (8 x 50 tokens), per million.
+  const double expected = 1e6 * 3.99 / 3600 * s.e2e_s / (8.0 * 50.0);
+  EXPECT_NEAR(c.usd_per_million_tokens, expected, 1e-12 * expected);
+  // More than the decode step's rate alone would charge (the prefill is not free).
+  EXPECT_GT(c.usd_per_million_tokens, 1e6 * 3.99 / 3600 / s.tokens_per_s_aggregate * 1.05);
 }
 
 TEST(Search, EveryFrontierPointIsNonDominatedAndEveryOtherFeasibleOneIsDominated) {
