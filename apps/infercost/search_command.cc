@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -24,10 +25,24 @@ namespace {
 
 using nlohmann::json;
 
+// The divisors of n, ascending (in O(sqrt n): a GPU count may be large).
 std::vector<int64_t> Divisors(int64_t n) {
-  std::vector<int64_t> out;
-  for (int64_t d = 1; d <= n; ++d) {
-    if (n % d == 0) out.push_back(d);
+  std::vector<int64_t> low, high;
+  for (int64_t d = 1; d <= n / d; ++d) {
+    if (n % d != 0) continue;
+    low.push_back(d);
+    if (d != n / d) high.push_back(n / d);
+  }
+  low.insert(low.end(), high.rbegin(), high.rend());
+  return low;
+}
+
+// `values` in their first order, each once: a value given twice is one candidate, not two.
+template <typename T>
+std::vector<T> Distinct(const std::vector<T>& values) {
+  std::vector<T> out;
+  for (const T& v : values) {
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
   }
   return out;
 }
@@ -303,58 +318,105 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
       ->check(CLI::Range(0, 1024));
 }
 
-std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& flags,
-                                                            const registry::Presets& presets) {
-  std::vector<std::string> devices = flags.hardware;
-  if (devices.empty()) {
+namespace {
+
+// What a search's candidates range over, each list without repeats.
+struct CandidateAxes {
+  std::vector<std::string> devices, engines, weights, kv, modes;
+  std::vector<int64_t> gpu_counts;
+  bool moe = false;
+};
+
+CandidateAxes AxesOf(const SearchFlags& flags, const registry::Presets& presets) {
+  CandidateAxes axes;
+  axes.devices = Distinct(flags.hardware);
+  if (axes.devices.empty()) {
     for (const registry::Hardware& h : presets.hardware.items()) {
-      if (h.price_usd_per_gpu_hour > 0) devices.push_back(h.name);
+      if (h.price_usd_per_gpu_hour > 0) axes.devices.push_back(h.name);
     }
   }
   const registry::Model* model = presets.models.FindOrNull(flags.model);
-  const bool moe = model != nullptr && model->moe.has_value();
+  axes.moe = model != nullptr && model->moe.has_value();
   const auto or_default = [](const std::vector<std::string>& v, std::vector<std::string> d) {
-    return v.empty() ? d : v;
+    return v.empty() ? d : Distinct(v);
   };
-  const std::vector<int64_t> gpu_counts =
-      flags.gpus.empty() ? std::vector<int64_t>{1, 2, 4, 8} : flags.gpus;
+  axes.engines = or_default(flags.engines, {"vllm"});
+  axes.weights = or_default(flags.weights, {"bf16", "fp8"});
+  axes.kv = or_default(flags.kv, {"fp8"});
+  axes.modes = or_default(flags.modes, {"static"});
+  axes.gpu_counts = flags.gpus.empty() ? std::vector<int64_t>{1, 2, 4, 8} : Distinct(flags.gpus);
+  return axes;
+}
+
+struct Layout {
+  int64_t tp = 1, pp = 1, dp = 1, ep = 1;
+};
+
+// The layouts of `g` GPUs the flags allow (an MoE model's with each expert parallelism that
+// divides its tp x dp).
+std::vector<Layout> LayoutsOf(int64_t g, const SearchFlags& flags, bool moe) {
+  std::vector<Layout> layouts;
+  for (int64_t tp : Divisors(g)) {
+    if (!Allowed(flags.tp, tp)) continue;
+    for (int64_t pp : Divisors(g / tp)) {
+      const int64_t dp = g / tp / pp;
+      if (!Allowed(flags.pp, pp) || !Allowed(flags.dp, dp)) continue;
+      for (int64_t ep : moe ? Divisors(tp * dp) : std::vector<int64_t>{1}) {
+        if (Allowed(flags.ep, ep)) layouts.push_back({tp, pp, dp, ep});
+      }
+    }
+  }
+  return layouts;
+}
+
+// How many candidates the axes make (saturating: a product past int64 is that), counted before
+// any is built.
+int64_t CandidateCount(const CandidateAxes& axes, const SearchFlags& flags) {
+  int64_t layouts = 0;
+  for (int64_t g : axes.gpu_counts) {
+    layouts += static_cast<int64_t>(LayoutsOf(g, flags, axes.moe).size());
+  }
+  int64_t count = layouts;
+  for (const size_t n : {axes.devices.size(), axes.engines.size(), axes.weights.size(),
+                         axes.kv.size(), axes.modes.size()}) {
+    if (__builtin_mul_overflow(count, static_cast<int64_t>(n), &count)) {
+      return std::numeric_limits<int64_t>::max();
+    }
+  }
+  return count;
+}
+
+std::vector<framework::ScenarioRequest> Enumerate(const CandidateAxes& axes,
+                                                  const SearchFlags& flags) {
   std::vector<framework::ScenarioRequest> out;
-  for (const std::string& device : devices) {
-    for (const std::string& engine : or_default(flags.engines, {"vllm"})) {
-      for (const std::string& weights : or_default(flags.weights, {"bf16", "fp8"})) {
-        for (const std::string& kv : or_default(flags.kv, {"fp8"})) {
-          for (const std::string& mode : or_default(flags.modes, {"static"})) {
-            for (int64_t g : gpu_counts) {
-              for (int64_t tp : Divisors(g)) {
-                if (!Allowed(flags.tp, tp)) continue;
-                for (int64_t pp : Divisors(g / tp)) {
-                  const int64_t dp = g / tp / pp;
-                  if (!Allowed(flags.pp, pp) || !Allowed(flags.dp, dp)) continue;
-                  for (int64_t ep : moe ? Divisors(tp * dp) : std::vector<int64_t>{1}) {
-                    if (!Allowed(flags.ep, ep)) continue;
-                    framework::ScenarioRequest r;
-                    r.model = flags.model;
-                    r.hardware = device;
-                    r.engine = engine;
-                    r.weights = weights;
-                    r.kv = kv;
-                    r.mode = mode;
-                    r.gpus = g;
-                    r.tp = tp;
-                    r.pp = pp;
-                    r.dp = dp;
-                    r.ep = ep;
-                    r.input_tokens = flags.input_tokens;
-                    r.output_tokens = flags.output_tokens;
-                    r.allow_beyond_context = flags.allow_beyond_context;
-                    r.attention_variant = flags.attention_variant;
-                    r.variant_options = flags.variant_options;
-                    r.attention_kernel = flags.attention_kernel;
-                    r.concurrency = flags.concurrency;
-                    r.request_rate = mode == "static" ? 0 : flags.request_rate;
-                    out.push_back(std::move(r));
-                  }
-                }
+  for (const std::string& device : axes.devices) {
+    for (const std::string& engine : axes.engines) {
+      for (const std::string& weights : axes.weights) {
+        for (const std::string& kv : axes.kv) {
+          for (const std::string& mode : axes.modes) {
+            for (int64_t g : axes.gpu_counts) {
+              for (const Layout& layout : LayoutsOf(g, flags, axes.moe)) {
+                framework::ScenarioRequest r;
+                r.model = flags.model;
+                r.hardware = device;
+                r.engine = engine;
+                r.weights = weights;
+                r.kv = kv;
+                r.mode = mode;
+                r.gpus = g;
+                r.tp = layout.tp;
+                r.pp = layout.pp;
+                r.dp = layout.dp;
+                r.ep = layout.ep;
+                r.input_tokens = flags.input_tokens;
+                r.output_tokens = flags.output_tokens;
+                r.allow_beyond_context = flags.allow_beyond_context;
+                r.attention_variant = flags.attention_variant;
+                r.variant_options = flags.variant_options;
+                r.attention_kernel = flags.attention_kernel;
+                r.concurrency = flags.concurrency;
+                r.request_rate = mode == "static" ? 0 : flags.request_rate;
+                out.push_back(std::move(r));
               }
             }
           }
@@ -363,6 +425,13 @@ std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& f
     }
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& flags,
+                                                            const registry::Presets& presets) {
+  return Enumerate(AxesOf(flags, presets), flags);
 }
 
 std::vector<size_t> ParetoFrontier(const std::vector<Candidate>& candidates) {
@@ -492,7 +561,22 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
         fmt::format("workload {}: {} requests, mean {} in / {} out tokens", flags.workload,
                     table->rows.size(), flags.input_tokens, flags.output_tokens);
   }
-  const std::vector<framework::ScenarioRequest> all = EnumerateCandidates(flags, presets);
+  // Counted before any is built: a search holds every candidate and its summary, so a grid
+  // past kMostSearchCandidates is refused, not allocated (and a server's time limit starts
+  // only once they are built).
+  const CandidateAxes axes = AxesOf(flags, presets);
+  if (const int64_t count = CandidateCount(axes, flags); count > kMostSearchCandidates) {
+    return absl::InvalidArgumentError(fmt::format(
+        "search: {} configurations ({} devices x {} engines x {} weight and {} KV dtypes x {} "
+        "modes x the layouts of {} GPU counts) are more than a search holds ({}); narrow the "
+        "candidates (fewer devices, GPU counts or layouts: --tp/--pp/--dp/--ep), or stream the "
+        "grid with `infercost sweep`",
+        count == std::numeric_limits<int64_t>::max() ? std::string("more than 2^63")
+                                                     : std::to_string(count),
+        axes.devices.size(), axes.engines.size(), axes.weights.size(), axes.kv.size(),
+        axes.modes.size(), axes.gpu_counts.size(), kMostSearchCandidates));
+  }
+  const std::vector<framework::ScenarioRequest> all = Enumerate(axes, flags);
   std::vector<Candidate>& candidates = result.candidates;
   int64_t& pruned = result.pruned;
   result.configurations = static_cast<int64_t>(all.size());

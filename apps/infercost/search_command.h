@@ -68,7 +68,11 @@ struct Candidate {
   double usd_per_million_tokens = 0;  // output tokens: every GPU-second, prompts included
 };
 
-// The candidates' requests (before pruning), in a fixed order.
+// The most configurations one search enumerates (it keeps each with its summary); more is an
+// error that says how to narrow them.
+inline constexpr int64_t kMostSearchCandidates = 200000;
+
+// The candidates' requests (before pruning), in a fixed order; each list's repeated values once.
 std::vector<framework::ScenarioRequest> EnumerateCandidates(const SearchFlags& flags,
                                                             const registry::Presets& presets);
 

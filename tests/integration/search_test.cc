@@ -100,6 +100,42 @@ TEST(Search, MatchesABruteForceEvaluationOfTheSameGrid) {
   EXPECT_NEAR(best_within_budget, best_cost, 1e-9 * best_cost);
 }
 
+// A value given twice is one candidate; a grid past what a search holds is refused before any
+// candidate is built (2,000 copies of --gpus 65536 once aborted the process allocating them).
+TEST(Search, RepeatedValuesCountOnceAndAnOversizedGridIsRefusedUpFront) {
+  cli::SearchFlags f = SmallGrid();
+  f.hardware = {"h100-sxm", "l40s", "h100-sxm"};
+  f.weights = {"bf16", "fp8", "bf16"};
+  f.gpus = {1, 2, 4, 2, 1};
+  absl::StatusOr<cli::SearchResult> result = cli::Search(f, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->configurations, 40);  // the 40 of SmallGrid
+  // DeepSeek-V3 (MoE: ep divides tp x dp) on 65,536 GPUs: tp and pp range over the divisors,
+  // 2^0 .. 2^16; for tp = 2^a, pp = 2^b (a + b <= 16), dp x tp = 2^(16 - b) has 17 - b divisors
+  // for ep: sum over b = 0..16 of (17 - b) x (17 - b) = 1^2 + ... + 17^2 = 17 x 18 x 35 / 6 =
+  // 1,785 layouts, x 1 device x 2 engines x 2 weights x 1 KV x 3 modes = 21,420; with the
+  // layouts of 2^15 GPUs too (1^2 + ... + 16^2 = 1,496), 3,281 x 12 = 39,372. Under the limit;
+  // ten more devices over it.
+  cli::SearchFlags big;
+  big.model = "deepseek-v3";
+  big.hardware = {"h100-sxm"};
+  big.engines = {"vllm", "sglang"};
+  big.weights = {"bf16", "fp8"};
+  big.modes = {"static", "serving", "disagg"};
+  big.gpus = {65536, 32768};
+  big.max_gpus = 1;  // everything pruned: nothing evaluated
+  result = cli::Search(big, RepoPresets(), InTreePlugins());
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->configurations, 39372);
+  EXPECT_EQ(result->pruned, 39372);
+  big.hardware = {"h100-sxm", "h200", "b200", "mi300x", "a100-80gb", "l40s"};  // x 6: 236,232
+  result = cli::Search(big, RepoPresets(), InTreePlugins());
+  ASSERT_FALSE(result.ok());
+  EXPECT_TRUE(absl::StrContains(result.status().message(), "236232 configurations"))
+      << result.status();
+  EXPECT_TRUE(absl::StrContains(result.status().message(), "infercost sweep")) << result.status();
+}
+
 // A budget equal to a candidate's price in decimal keeps it: 5 x H100 SXM at $3.99 is $19.95/h,
 // though 3.99 x 5 is 19.950000000000003 in doubles (the search pruned it, and with a GPU count
 // recomputed from throughputs it also marked evaluated candidates over such a budget).
