@@ -94,7 +94,12 @@ absl::StatusOr<cli::SearchFlags> SearchFlagsFrom(const py::dict& kwargs) {
   std::vector<std::string> args;
   for (const auto& [key, value] : kwargs) {
     if (value.is_none()) continue;
-    args.push_back("--" + FlagName(py::str(key).cast<std::string>()));
+    const std::string flag = "--" + FlagName(py::str(key).cast<std::string>());
+    if (py::isinstance<py::bool_>(value) && cli::IsScenarioSwitch(flag)) {
+      if (value.cast<bool>()) args.push_back(flag);  // a switch: no value (as in a scenario)
+      continue;
+    }
+    args.push_back(flag);
     if (IsList(value)) {
       std::vector<std::string> items;
       for (const py::handle& item : value) items.push_back(FlagText(item));

@@ -88,7 +88,7 @@ ApiResponse WebApi::Compare(const ApiParams& query, const std::string& body) con
 }
 
 ApiResponse WebApi::Search(const ApiParams& query, const std::string& body) const {
-  absl::StatusOr<std::vector<std::string>> args = ApiArgs(query, body, {});
+  absl::StatusOr<std::vector<std::string>> args = ApiArgs(query, body, kScenarioSwitches);
   if (!args.ok()) return ErrorResponse(args.status());
   CLI::App app{"search"};
   SearchFlags flags;

@@ -105,6 +105,17 @@ with tempfile.TemporaryDirectory() as cache:
         if expected.returncode != 0 or status != 200 or body != expected.stdout:
             fail(f"/api/v1/search: status {status}, cli {expected.returncode}: {expected.stderr}")
 
+        # A switch in a JSON body: true passes --allow-beyond-context (as report takes it).
+        beyond = {"model": "llama-3-8b", "hardware": "h100-sxm", "gpus": 1, "input_tokens": 8192}
+        expected = cli(env, "search", "--format", "json", "--allow-beyond-context",
+                       *flags_of([("model", "llama-3-8b"), ("hardware", "h100-sxm"),
+                                  ("gpus", "1"), ("input-tokens", "8192")]))
+        status, body = get(port, "/api/v1/search", "POST",
+                           json.dumps(dict(beyond, allow_beyond_context=True)),
+                           {"Content-Type": "application/json"})
+        if expected.returncode != 0 or status != 200 or body != expected.stdout:
+            fail(f"POST /api/v1/search allow_beyond_context: status {status}: {body[:300]}")
+
         for listing in ["models", "hardware", "engines", "plugins"]:
             expected = cli(env, listing, "--format", "json")
             status, body = get(port, "/api/v1/" + listing)

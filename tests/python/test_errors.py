@@ -115,6 +115,20 @@ def test_beyond_context_is_refused_then_allowed_with_a_warning(session, cli):
     assert report["scenario"]["input_tokens"] == 8192
 
 
+def test_search_takes_allow_beyond_context_as_a_switch(session):
+    # A switch, as in report: True passes --allow-beyond-context, not "--allow-beyond-context
+    # true" (which CLI11 refused as a stray argument).
+    flags = dict(model="llama-3-8b", hardware=["h100-sxm"], gpus=[1], weights=["bf16"],
+                 input_tokens=8192)
+    with pytest.raises(ValueError, match="--allow-beyond-context"):
+        session.search(**flags)
+    result = session.search(allow_beyond_context=True, **flags)
+    assert result["configurations"] == 1
+    assert result["input_tokens"] == 8192
+    with pytest.raises(ValueError, match="--allow-beyond-context"):
+        session.search(allow_beyond_context=False, **flags)
+
+
 def test_mfu_out_of_range_has_the_clis_message(session, cli):
     status, _, stderr = cli("report", "--mfu", "1.5")
     assert status == 2
