@@ -274,8 +274,28 @@ absl::StatusOr<const Architecture*> DetectArchitecture(const std::string& path, 
   for (const Architecture& a : kArchitectures) {
     if (architecture == a.architecture) return &a;
   }
+  // model_type only where no architecture is named: a named one that is not a plain causal LM
+  // of a supported family (an Eagle draft head, a reward or classification head, a
+  // vision-language wrapper) shares its family's model_type but not its costs.
   for (const Architecture& a : kArchitectures) {
-    if (model_type == a.model_type) return &a;
+    if (architecture.empty() && model_type == a.model_type) return &a;
+  }
+  if (!architecture.empty()) {
+    const Architecture* family = nullptr;
+    for (const Architecture& a : kArchitectures) {
+      if (model_type == a.model_type) family = &a;
+    }
+    if (family != nullptr) {
+      return Invalid(
+          path,
+          fmt::format("architectures[0] \"{}\" is not one infercost reads, though model_type "
+                      "\"{}\" is {}'s: a draft, reward, classification or vision-language model "
+                      "built on it costs differently; if the checkpoint is {} itself, set "
+                      "architectures to [\"{}\"] (or remove the key), else write a model preset "
+                      "(presets/models/*.toml); supported architectures: {}",
+                      architecture, model_type, family->architecture, family->architecture,
+                      family->architecture, SupportedList()));
+    }
   }
   if (architecture.empty() && model_type.empty()) {
     return Invalid(path, fmt::format("names no architecture (neither architectures[0] nor "
@@ -839,10 +859,33 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   if (activation) notes.push_back(fmt::format("hidden_act {} (gated FFN)", *activation));
   if (dtype) notes.push_back(fmt::format("torch_dtype {}", *dtype));
   if (quant_method || quant_bits) {
-    notes.push_back(fmt::format("quantization_config: quant_method {}{}",
-                                quant_method.value_or("(none)"),
-                                quant_bits ? fmt::format(", bits {}", *quant_bits) : ""));
+    const std::string quantization =
+        fmt::format("quant_method {}{}", quant_method.value_or("(none)"),
+                    quant_bits ? fmt::format(", bits {}", *quant_bits) : "");
+    notes.push_back("quantization_config: " + quantization);
+    model.report_notes.push_back(fmt::format(
+        "{}: the checkpoint's weights are quantized (quantization_config: {}), but the costs are "
+        "those of --weights (default fp8) for every layer: pass the checkpoint's dtype (e.g. "
+        "--weights fp4 or int4); a checkpoint that mixes dtypes (quantized experts, bf16 "
+        "attention) is costed at the one given",
+        path, quantization));
   }
+  // Parts of the checkpoint that are not the language model's decoding, left out.
+  if (top.Has("vision_config")) {
+    model.report_notes.push_back(fmt::format(
+        "{}: the vision encoder (vision_config) is not costed: the language model alone, on text "
+        "tokens (an image's tokens count as input tokens)",
+        path));
+  }
+  if (const std::optional<int64_t> mtp =
+          f.Has("num_nextn_predict_layers") ? f.Int("num_nextn_predict_layers") : std::nullopt;
+      mtp && *mtp > 0) {
+    model.report_notes.push_back(fmt::format(
+        "{}: its {} multi-token-prediction layer(s) (num_nextn_predict_layers) are not costed: "
+        "decoding without speculative (MTP) drafts, one token a step",
+        path, *mtp));
+  }
+  RETURN_IF_ERROR(JsonFields::Report(path, {&top, &f}));
   model.notes = absl::StrJoin(notes, "; ");
 
   RETURN_IF_ERROR(ValidateModel(model));

@@ -7,6 +7,7 @@
 #include <variant>
 #include <vector>
 
+#include "fmt/format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "registry/model.h"
@@ -479,6 +480,31 @@ constexpr const char* kLlamaHead =
         "max_position_embeddings": 4096, )";
 
 // 1e400 is beyond double: nlohmann throws out_of_range, which used to abort the process.
+// A named architecture that is not a supported causal LM is not costed as its family's plain
+// model because it shares the model_type (an Eagle3 draft head of Qwen3-MoE is a few layers, a
+// vision-language wrapper carries a vision tower); with no architecture named, model_type
+// still picks the family.
+TEST(RegistryHfConfig, AnUnknownArchitectureIsNotReadAsItsModelTypesFamily) {
+  const std::string fields = std::string(kSmallDense) + R"("vocab_size": 256})";
+  for (const char* architecture :
+       {"Qwen3MoeForCausalLMEagle3", "Qwen2VLForConditionalGeneration", "Qwen3ForRewardModel"}) {
+    const absl::Status status = ParseError(
+        fmt::format(R"({{"architectures": ["{}"], "model_type": "qwen3", )", architecture) +
+        fields);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(status.message(),
+                AllOf(HasSubstr("fuzz/config.json"),
+                      HasSubstr(fmt::format("architectures[0] \"{}\"", architecture)),
+                      HasSubstr("model_type \"qwen3\" is Qwen3ForCausalLM's"),
+                      HasSubstr("set architectures to [\"Qwen3ForCausalLM\"]"),
+                      HasSubstr("presets/models")));
+  }
+  const absl::StatusOr<Model> by_type = ParseHuggingFaceConfig(
+      std::string(R"({"model_type": "qwen3", )") + fields, "fuzz/config.json", Names());
+  ASSERT_TRUE(by_type.ok()) << by_type.status();
+  EXPECT_EQ(by_type->family, "qwen3");
+}
+
 TEST(HfConfigHostileTest, NumberOutOfRangeIsAnError) {
   absl::Status status = ParseError(std::string(kLlamaHead) + R"("num_hidden_layers": 1e400})");
   EXPECT_THAT(status.message(), HasSubstr("fuzz/config.json"));
