@@ -52,18 +52,21 @@ std::string NothingFitsNote(const MemoryPerGpu& memory, std::string_view workers
 }
 
 // `kv_per_token` / `kv_per_token_per_gpu`: the bytes one token adds to the whole model's KV
-// cache, and to one tensor-parallel GPU's. Their ratio says how many GPUs keep a copy.
+// cache, and to one GPU's (a tensor-parallel shard of its pipeline stage's layers). What a
+// replica's tp x pp GPUs keep together over the model's says how many copies there are.
 std::vector<std::string> LayoutNotes(const Scenario& s, double kv_per_token,
                                      double kv_per_token_per_gpu) {
   std::vector<std::string> notes;
   const int64_t tp = s.layout.tensor;
+  const int64_t pp = s.layout.pipeline;
   const double copies =
-      kv_per_token > 0 ? static_cast<double>(tp) * kv_per_token_per_gpu / kv_per_token : 1;
+      kv_per_token > 0 ? static_cast<double>(tp * pp) * kv_per_token_per_gpu / kv_per_token : 1;
   if (tp > 1 && copies > 1 + 1e-9) {
     notes.push_back(fmt::format(
         "KV cache replicated: the {} variant keeps {:g} of the model's {:g} KV bytes per token on "
-        "each of the {} tensor-parallel GPUs, so each byte is stored {:.3g} times",
-        s.attention_variant, kv_per_token_per_gpu, kv_per_token, tp, copies));
+        "each of the {} tensor-parallel GPUs{}, so each byte is stored {:.3g} times",
+        s.attention_variant, kv_per_token_per_gpu, kv_per_token, tp,
+        pp > 1 ? fmt::format(" of each of the {} pipeline stages (its layers)", pp) : "", copies));
   }
   if (s.layout.pipeline > 1) {
     notes.push_back(fmt::format(
@@ -373,7 +376,9 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
   // Memory per GPU.
   Summary& summary = e.summary;
   buffers.has_end_attention = false;
-  ASSIGN_OR_RETURN(e.kv_bytes_per_token_per_gpu, pipeline.KvCacheBytesPerToken(tp));
+  // (a pipeline stage's GPU caches only its stage's layers: 1 / pp of a tensor-parallel rank's)
+  ASSIGN_OR_RETURN(const double kv_per_token_per_rank, pipeline.KvCacheBytesPerToken(tp));
+  e.kv_bytes_per_token_per_gpu = kv_per_token_per_rank / static_cast<double>(s.layout.pipeline);
   if (wave_of > 0) {
     summary.memory.fits = true;
     summary.memory.max_concurrency = wave_of;

@@ -140,6 +140,32 @@ TEST(ParallelismTest, TensorParallelBeyondKvHeadsReplicatesThem) {
       << e.summary.notes[0];
 }
 
+// Pipeline stages split the layers, so each GPU caches its stage's: Llama-3-70B at pp 2, tp 1
+// keeps 2 * 8 KV heads * 128 * 40 layers * 1 B = 81,920 B per token on each GPU (half the
+// model's 163,840), one copy in all; at tp 16 x pp 2 (32 GPUs), 2 * 1 * 128 * 40 = 10,240 B on
+// each, 32 x 10,240 / 163,840 = 2 copies.
+TEST(ParallelismTest, EachPipelineStageCachesItsOwnLayers) {
+  ScenarioRequest request;
+  request.gpus = 2;
+  request.tp = 1;
+  request.pp = 2;
+  Estimate e = EstimateOf(request);
+  EXPECT_EQ(e.kv_bytes_per_token_per_gpu, 81'920.0);
+  for (const std::string& note : e.summary.notes) {
+    EXPECT_EQ(note.find("KV cache replicated"), std::string::npos) << note;
+  }
+  request.gpus = 32;
+  request.tp = 16;
+  e = EstimateOf(request);
+  EXPECT_EQ(e.kv_bytes_per_token_per_gpu, 10'240.0);
+  ASSERT_FALSE(e.summary.notes.empty());
+  EXPECT_NE(e.summary.notes[0].find("keeps 10240 of the model's 163840 KV bytes per token on "
+                                    "each of the 16 tensor-parallel GPUs of each of the 2 pipeline "
+                                    "stages (its layers), so each byte is stored 2 times"),
+            std::string::npos)
+      << e.summary.notes[0];
+}
+
 TEST(ParallelismTest, DataParallelSplitsTheSequences) {
   // 2 replicas of TP 1 serve 8 sequences: 4 each; KV per GPU = 4 * 1000 * 163,840 B.
   ScenarioRequest request;
