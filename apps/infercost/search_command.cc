@@ -1,9 +1,12 @@
 #include "apps/infercost/search_command.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -515,10 +518,17 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
           fmt::format("search: {}", std::string(parsed.status().message())));
     }
   }
-  for (int64_t g : flags.gpus) {
-    if (g < 1 || g > framework::kMaxGpus) {
-      return absl::InvalidArgumentError(
-          fmt::format("search: --gpus {} is out of range; allowed: 1..{}", g, framework::kMaxGpus));
+  for (const auto& [flag, values] :
+       {std::pair<const char*, const std::vector<int64_t>*>{"--gpus", &flags.gpus},
+        {"--tp", &flags.tp},
+        {"--pp", &flags.pp},
+        {"--dp", &flags.dp},
+        {"--ep", &flags.ep}}) {
+    for (int64_t value : *values) {
+      if (value < 1 || value > framework::kMaxGpus) {
+        return absl::InvalidArgumentError(fmt::format(
+            "search: {} {} is out of range; allowed: 1..{}", flag, value, framework::kMaxGpus));
+      }
     }
   }
   std::string& workload_note = result.workload_note;
@@ -786,9 +796,30 @@ std::string SearchJson(const SearchResult& result) {
   return framework::JsonText(out, 2) + "\n";
 }
 
+// Whether --plot can be written, tried before the search (a path it cannot create, e.g. in a
+// directory that does not exist, fails now, not after the whole search); a file the try made
+// is removed again.
+absl::Status CheckPlotWritable(const std::string& path) {
+  std::error_code error;
+  const bool existed = std::filesystem::exists(path, error);
+  errno = 0;
+  const bool opened = std::ofstream(path, std::ios::binary | std::ios::app).is_open();
+  const int why = errno;
+  if (!existed && opened) std::filesystem::remove(path, error);
+  if (opened) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      fmt::format("search: cannot write --plot {}{}; give a file in a writable directory", path,
+                  why != 0 ? fmt::format(" ({})", std::strerror(why)) : std::string()));
+}
+
 int RunSearch(Session& session, const SearchFlags& input) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
+  if (!input.plot.empty()) {
+    if (absl::Status writable = CheckPlotWritable(input.plot); !writable.ok()) {
+      return ReportError(writable);
+    }
+  }
   absl::StatusOr<SearchResult> searched = Search(input, **presets, session.Plugins());
   if (!searched.ok()) return ReportError(searched.status());
   const SearchResult& result = *searched;
@@ -801,10 +832,14 @@ int RunSearch(Session& session, const SearchFlags& input) {
   const size_t configurations = static_cast<size_t>(result.configurations);
   if (!flags.plot.empty()) {
     std::ofstream svg(flags.plot, std::ios::binary);
+    errno = 0;
     svg << Svg(candidates, frontier);
+    svg.flush();
     if (!svg) {
-      return ReportError(
-          absl::UnavailableError(fmt::format("search: cannot write --plot {}", flags.plot)));
+      const int why = errno;
+      return ReportError(absl::UnavailableError(
+          fmt::format("search: cannot write --plot {}{}", flags.plot,
+                      why != 0 ? fmt::format(" ({})", std::strerror(why)) : std::string())));
     }
   }
   const std::string not_valid = invalid == 0 ? "0 not valid"

@@ -338,6 +338,12 @@ grep -q "must each be in \[1, 16777216\]" <<<"$out" || fail "search huge workloa
 sed 's/^name = .*/name = "my-8b"/' "$presets/models/llama-3-8b.toml" >"$TMPDIR_CLI/my-8b.toml"
 out=$(expect_status 0 "search model file" "$bin" search --model "$TMPDIR_CLI/my-8b.toml" --hardware h100-sxm --gpus 1)
 grep -q "^search: my-8b, " <<<"$out" || fail "search model file: $out"
+# A degree of parallelism of 0 is named, and a --plot path that cannot be written fails before
+# the search, with the reason.
+out=$(expect_status 2 "search tp 0" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 2 --tp 0)
+grep -q "search: --tp 0 is out of range; allowed: 1..65536" <<<"$out" || fail "search tp 0: $out"
+out=$(expect_status 2 "search unwritable plot" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --plot "$TMPDIR_CLI/no-such-dir/front.svg")
+grep -q "cannot write --plot .*no-such-dir/front.svg (No such file or directory)" <<<"$out" || fail "search unwritable plot: $out"
 out=$(expect_status 2 "search unknown variant" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --attention-variant nosuch)
 grep -q "no attention_variant plugin named 'nosuch'" <<<"$out" || fail "search unknown variant: $out"
 # Beyond the model's context: refused, naming the flag search takes to go on (as report does).
