@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 #include <optional>
+#include <set>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -35,6 +36,7 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
     ASSIGN_OR_RETURN(side_args, ScenarioFileFlags(file));
   }
   std::vector<std::string> own;
+  std::set<std::string> shared_seen, own_seen;
   const std::string prefix = "--" + side + ".";
   const std::string other = side == "a" ? "--b." : "--a.";
   for (size_t i = 0; i < args.size(); ++i) {
@@ -60,6 +62,15 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
     if (theirs) {  // skip the other side's flag and its value
       if (!value && !IsScenarioSwitch(flag) && i + 1 < args.size()) ++i;
       continue;
+    }
+    // A flag given twice for the same side (both sides' twice, or this side's twice) is an
+    // error, as in report: which one was meant cannot be told. --variant-option repeats.
+    if (flag != "--variant-option" && !(mine ? own_seen : shared_seen).insert(flag).second) {
+      return absl::InvalidArgumentError(fmt::format(
+          "compare: {} is given more than once{}; give it once ({} for both sides, --a.{} or "
+          "--b.{} for one)",
+          mine ? prefix + flag.substr(2) : flag, mine ? "" : " for both sides", flag,
+          flag.substr(2), flag.substr(2)));
     }
     // Shared flags go before the side's own, which therefore win.
     std::vector<std::string>& into = mine ? own : side_args;

@@ -224,6 +224,11 @@ assert w["differs"] and 0.49 < w["ratio"] < 0.52, w
 assert abs(w["difference"] - (w["b"] - w["a"])) < 1e-6 * w["a"]
 PY
 printf 'model = "llama-3-8b"\ngpus = 1\ninput_tokens = 1000\n' >"$TMPDIR_CLI/side.toml"
+# A flag given twice for one side is refused, as report refuses it (the last one used to win).
+out=$(expect_status 2 "compare repeated flag" "$bin" compare --gpus 2 --gpus 4)
+grep -q "compare: --gpus is given more than once for both sides" <<<"$out" || fail "compare repeated flag: $out"
+out=$(expect_status 2 "compare repeated side flag" "$bin" compare --a.gpus 2 --a.gpus=4)
+grep -q "compare: --a.gpus is given more than once" <<<"$out" || fail "compare repeated side flag: $out"
 out=$(expect_status 0 "compare file" "$bin" compare --a "$TMPDIR_CLI/side.toml" --b.model mistral-7b --b.gpus 1 --format csv)
 grep -q '^scenario.input_tokens,1000,500,-500,0.5,1' <<<"$out" || fail "compare csv input tokens: $out"
 grep -q '^scenario.model,llama-3-8b,mistral-7b,,,1' <<<"$out" || fail "compare csv model: $out"
