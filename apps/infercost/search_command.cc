@@ -627,7 +627,8 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
       const std::string done =
           fmt::format("{} of {} configurations evaluated", begin, candidates.size());
       if (!out_of_time) return absl::CancelledError(fmt::format("search: stopped; {}", done));
-      return absl::InvalidArgumentError(fmt::format(
+      // (a busy server runs past its limit too: not the request's fault alone, so not a 400)
+      return absl::DeadlineExceededError(fmt::format(
           "search: more than this server's limit of {} s ({}); narrow the candidates (fewer "
           "devices, GPU counts, modes or layouts), or run `infercost search`, which has no limit",
           flags.time_limit_s, done));

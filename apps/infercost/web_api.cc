@@ -27,7 +27,12 @@ ApiResponse Ok(std::string body) { return {200, std::move(body)}; }
 
 ApiResponse ErrorResponse(const absl::Status& status) {
   const nlohmann::json body = {{"error", std::string(status.message())}};
-  return {ExitCodeFor(status) == 2 ? 400 : 500, framework::JsonText(body, 2) + "\n"};
+  // The request's fault: 400; past the server's time limit (a large request, or a busy server):
+  // 503; else the server's: 500.
+  const int code = ExitCodeFor(status) == 2                               ? 400
+                   : status.code() == absl::StatusCode::kDeadlineExceeded ? 503
+                                                                          : 500;
+  return {code, framework::JsonText(body, 2) + "\n"};
 }
 
 ApiResponse WebApi::Handle(const std::string& endpoint, const ApiParams& query,

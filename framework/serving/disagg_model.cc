@@ -344,9 +344,9 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     RETURN_IF_ERROR(start_prefills());
   }
   if (st.completed == 0) {
-    return absl::InternalError(fmt::format(
+    return absl::InvalidArgumentError(fmt::format(
         "disagg simulation: no request completed after the start-up cycle in {} events ({} s "
-        "simulated); lower --concurrency or --output-tokens",
+        "simulated): more than the simulation follows; lower --concurrency or --output-tokens",
         st.events, now));
   }
   const double completed = static_cast<double>(st.completed);

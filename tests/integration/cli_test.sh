@@ -343,6 +343,10 @@ grep -q "must each be in \[1, 16777216\]" <<<"$out" || fail "search huge workloa
 sed 's/^name = .*/name = "my-8b"/' "$presets/models/llama-3-8b.toml" >"$TMPDIR_CLI/my-8b.toml"
 out=$(expect_status 0 "search model file" "$bin" search --model "$TMPDIR_CLI/my-8b.toml" --hardware h100-sxm --gpus 1)
 grep -q "^search: my-8b, " <<<"$out" || fail "search model file: $out"
+# A disaggregated run the simulation cannot follow is the request's error (exit 2; HTTP 400), as
+# in serving mode, not an internal one.
+out=$(expect_status 2 "disagg beyond the simulation" "$bin" report --mode disagg --concurrency 1048576 --gpus 8 --model llama-3-8b --input-tokens 1 --output-tokens 16777215 --allow-beyond-context)
+grep -q "disagg simulation: no request completed" <<<"$out" || fail "disagg beyond the simulation: $out"
 # A degree of parallelism of 0 is named, and a --plot path that cannot be written fails before
 # the search, with the reason.
 out=$(expect_status 2 "search tp 0" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 2 --tp 0)

@@ -244,7 +244,7 @@ TEST(Search, AStopFlagOrATimeLimitEndsTheSearchSayingHowFarItGot) {
   limited.time_limit_s = 1e-12;  // past before the first chunk starts
   const absl::StatusOr<cli::SearchResult> b = cli::Search(limited, RepoPresets(), InTreePlugins());
   ASSERT_FALSE(b.ok());
-  EXPECT_EQ(b.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(b.status().code(), absl::StatusCode::kDeadlineExceeded);  // HTTP 503
   EXPECT_TRUE(
       absl::StrContains(b.status().message(), "more than this server's limit of 1e-12 s (0 of "))
       << b.status().message();
