@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <regex>
 #include <thread>
 #include <utility>
 
@@ -15,6 +16,8 @@
 #include "apps/infercost/static_files.h"
 #include "apps/infercost/web_api.h"
 #include "fmt/format.h"
+#include "framework/report/json_text.h"
+#include "nlohmann/json.hpp"
 #include "registry/search_path.h"
 
 namespace infercost::cli {
@@ -35,6 +38,11 @@ bool IsLoopbackAddress(const std::string& address) {
 void SetJson(httplib::Response& res, const ApiResponse& api) {
   res.status = api.status;
   res.set_content(api.body, "application/json");
+}
+
+// An error of the server's as the API writes them: {"error": ...} with `status`.
+void SetJsonError(httplib::Response& res, int status, const std::string& message) {
+  SetJson(res, {status, framework::JsonText(nlohmann::json{{"error", message}}, 2) + "\n"});
 }
 
 void ServeFile(const std::string& file, httplib::Response& res) {
@@ -101,6 +109,10 @@ bool IsLoopbackHost(const std::string& host, int port) {
   return false;
 }
 
+// The API's paths: /api/v1/ENDPOINT (WebApi::Handle says which endpoints there are).
+constexpr char kApiPattern[] = R"(/api/v1/([A-Za-z0-9_.-]*))";
+const std::regex kApiPath(kApiPattern);
+
 int RunServe(Session& session, const ServeFlags& flags) {
   // SIGINT and SIGTERM go to one thread that stops the server; every other thread (the worker
   // pool, and any the plugin loader starts: threads inherit this mask) has them blocked.
@@ -159,14 +171,35 @@ int RunServe(Session& session, const ServeFlags& flags) {
                       "text/plain");
       return httplib::Server::HandlerResponse::Handled;
     }
+    // Before any body is read: only GET, HEAD and POST are served; a body comes with its
+    // Content-Length (a chunked one would be read whole before --max-request-bytes applies);
+    // a path under /api/ that names no endpoint is the API's 404, in JSON.
+    if (req.method != "GET" && req.method != "HEAD" && req.method != "POST") {
+      SetJsonError(res, 405, fmt::format("method {} is not served; use GET or POST", req.method));
+      res.set_header("Allow", "GET, HEAD, POST");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (req.has_header("Transfer-Encoding")) {
+      SetJsonError(res, 411,
+                   "a chunked request body is not read; send it with a Content-Length (of at most "
+                   "--max-request-bytes)");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    if (absl::StartsWith(req.path, "/api/") && !std::regex_match(req.path, kApiPath)) {
+      SetJsonError(res, 404,
+                   fmt::format("no endpoint {}; the API is /api/v1/ENDPOINT: report, compare, "
+                               "search, models, hardware, engines and plugins",
+                               req.path.substr(0, 200)));
+      return httplib::Server::HandlerResponse::Handled;
+    }
     return httplib::Server::HandlerResponse::Unhandled;
   });
   auto api_handler = [&](const httplib::Request& req, httplib::Response& res) {
     ApiParams query(req.params.begin(), req.params.end());
     SetJson(res, api.Handle(req.matches[1], query, req.body));
   };
-  server.Get(R"(/api/v1/([A-Za-z0-9_.-]*))", api_handler);
-  server.Post(R"(/api/v1/([A-Za-z0-9_.-]*))", api_handler);
+  server.Get(kApiPattern, api_handler);
+  server.Post(kApiPattern, api_handler);
   server.Get("/vendor/chart.js",
              [](const httplib::Request&, httplib::Response& res) { ServeFile(kChartJsFile, res); });
   server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {
@@ -184,9 +217,14 @@ int RunServe(Session& session, const ServeFlags& flags) {
       });
   server.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return;
-    if (res.status == 413) {
-      SetJson(res, {413, "{\n  \"error\": \"request body too large\"\n}\n"});
-    }
+    // Every error the library answers itself (a body or a header too large, a request it cannot
+    // read) says what it was, in the API's form.
+    SetJsonError(res, res.status,
+                 res.status == 413   ? std::string("request body too large")
+                 : res.status == 431 ? std::string("request header fields too large")
+                 : res.status == 414
+                     ? std::string("request URI too long")
+                     : fmt::format("the request could not be served (HTTP {})", res.status));
   });
 
   int bound = flags.port;

@@ -122,6 +122,22 @@ with tempfile.TemporaryDirectory() as cache:
             if expected.returncode != 0 or status != 200 or body != expected.stdout:
                 fail(f"/api/v1/{listing}: status {status}, identical {body == expected.stdout}")
 
+        # What the server refuses before reading a body answers in the API's JSON: a method it
+        # does not serve (405), a chunked body (411: its size is not known before it is read),
+        # a path under /api/ that is no endpoint (404).
+        for method in ["PUT", "DELETE", "PATCH", "OPTIONS"]:
+            status, body = get(port, "/api/v1/report", method)
+            if status != 405 or json.loads(body).get("error") != \
+                    f"method {method} is not served; use GET or POST":
+                fail(f"{method} /api/v1/report: status {status}: {body[:200]}")
+        status, body = get(port, "/api/v1/report", "POST", iter([b'{"gpus": ', b"4}"]),
+                           {"Content-Type": "application/json", "Transfer-Encoding": "chunked"})
+        if status != 411 or "chunked request body is not read" not in json.loads(body)["error"]:
+            fail(f"chunked POST /api/v1/report: status {status}: {body[:200]}")
+        status, body = get(port, "/api/v1/report/extra")
+        if status != 404 or "no endpoint /api/v1/report/extra" not in json.loads(body)["error"]:
+            fail(f"/api/v1/report/extra: status {status}: {body[:200]}")
+
         # Bad input: 400 and the message the CLI prints after "infercost: error: ".
         bad = [
             [("gpus", "0")],
