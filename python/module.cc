@@ -48,9 +48,15 @@ T Value(absl::StatusOr<T> value) {
   return std::move(*value);
 }
 
-// Pops keyword `name` (a bool) out of `kwargs`.
+// Pops keyword `name` (a bool) out of `kwargs`; anything but True or False is a TypeError.
 bool PopFlag(py::kwargs& kwargs, const char* name) {
-  return kwargs.attr("pop")(name, false).cast<bool>();
+  const py::object value = kwargs.attr("pop")(name, false);
+  if (!py::isinstance<py::bool_>(value)) {
+    throw py::type_error(fmt::format("{}: True or False, not {} ({})", name,
+                                     py::repr(value).cast<std::string>(),
+                                     py::type::of(value).attr("__name__").cast<std::string>()));
+  }
+  return value.cast<bool>();
 }
 
 py::object ToDataFrame(const py::object& records) {
@@ -94,8 +100,13 @@ class Session {
     flags.plugin_dirs = Paths(plugin_dirs);
     flags.preset_dirs = Paths(preset_dirs);
     flags.format = "json";
-    for (const py::handle& name : plugin_overrides.is_none() ? py::list() : plugin_overrides) {
-      flags.plugin_overrides.push_back(py::str(name).cast<std::string>());
+    // One name, or an iterable of names (a str is one name, not its letters).
+    if (py::isinstance<py::str>(plugin_overrides)) {
+      flags.plugin_overrides.push_back(plugin_overrides.cast<std::string>());
+    } else if (!plugin_overrides.is_none()) {
+      for (const py::handle& name : plugin_overrides) {
+        flags.plugin_overrides.push_back(py::str(name).cast<std::string>());
+      }
     }
     // The CLI's checks and messages: a named plugin directory that is not one is a plugin
     // problem, a preset directory's a ValueError.
@@ -159,8 +170,13 @@ class Session {
         const std::vector<std::string> own =
             ScenarioFlags(value->cast<py::dict>(), fmt::format("--{}.", side));
         flags.args.insert(flags.args.end(), own.begin(), own.end());
-      } else {
+      } else if (py::isinstance<py::str>(*value) || py::hasattr(*value, "__fspath__")) {
         *file = Paths(*value).at(0);  // a scenario file, as `compare --a FILE.toml`
+      } else {
+        throw py::type_error(
+            fmt::format("{}: a dict of flags or a scenario file's path, not {} ({})", side,
+                        py::repr(*value).cast<std::string>(),
+                        py::type::of(*value).attr("__name__").cast<std::string>()));
       }
     }
     absl::StatusOr<json> comparison;

@@ -42,6 +42,12 @@ std::vector<std::string> ScenarioFlags(const py::dict& kwargs, const std::string
       continue;
     }
     if (py::isinstance<py::dict>(value)) {
+      if (name != "variant-option") {  // (only the variant's options are a table)
+        throw py::value_error(
+            fmt::format("{}: one value, not a dict (only variant_options take "
+                        "a dict of KEY: VALUE)",
+                        py::str(key).cast<std::string>()));
+      }
       for (const auto& [option, option_value] : value.cast<py::dict>()) {
         args.push_back(flag);
         args.push_back(
@@ -101,6 +107,12 @@ absl::StatusOr<cli::SearchFlags> SearchFlagsFrom(const py::dict& kwargs) {
     }
     args.push_back(flag);
     if (IsList(value)) {
+      if (py::len(value) == 0) {
+        throw py::value_error(
+            fmt::format("{}: an empty list; give one value or more, or leave it "
+                        "out for the default",
+                        py::str(key).cast<std::string>()));
+      }
       std::vector<std::string> items;
       for (const py::handle& item : value) items.push_back(FlagText(item));
       args.push_back(absl::StrJoin(items, ","));

@@ -153,3 +153,28 @@ def test_help_is_not_a_parameter(session):
     for call in (lambda: session.report(help=True), lambda: session.search(help=True)):
         with pytest.raises(ValueError, match="help and version are not parameters here"):
             call()
+
+
+def test_arguments_of_the_wrong_kind_are_type_and_value_errors_that_name_them(session):
+    # Each used to leak C++ or pybind11 text (IndexError vector::_M_range_check, "Unable to cast
+    # Python instance"), or to be silently dropped (an empty dict).
+    for side in ([], 5):
+        with pytest.raises(TypeError, match="a: a dict of flags or a scenario file's path"):
+            session.compare(a=side)
+    with pytest.raises(TypeError, match="only_different: True or False, not 'x'"):
+        session.compare(only_different="x")
+    with pytest.raises(TypeError, match="as_dataframe: True or False"):
+        session.search(model="llama-3-8b", as_dataframe="x")
+    with pytest.raises(ValueError, match="gpus: one value, not a dict"):
+        session.report(gpus={})
+    with pytest.raises(ValueError, match="model: one value, not a dict"):
+        session.compare(a={"model": {}})
+    with pytest.raises(ValueError, match="gpus: an empty list"):
+        session.search(model="llama-3-8b", gpus=[])
+
+
+def test_one_plugin_override_may_be_a_string():
+    # A str is one name, not its letters ("gqa" overrode plugins named g, q and a, warning of each).
+    warnings = infercost.Session(plugin_overrides="gqa").plugins()["warnings"]
+    overrides = [w for w in warnings if w.startswith("--plugin-override")]
+    assert len(overrides) == 1 and overrides[0].startswith("--plugin-override gqa:"), warnings
