@@ -69,6 +69,14 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Fi
   return grid;
 }
 
+// The digits after the point of a plain decimal number's text ("0.25": 2, "3": 0), or -1 where it
+// has an exponent or is not one.
+int DecimalsOf(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("+-0123456789.") != std::string::npos) return -1;
+  const size_t point = text.find('.');
+  return point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
+}
+
 }  // namespace
 
 absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ParseGridSpec(
@@ -119,13 +127,24 @@ absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ParseGridSpec(
         spec));
   }
   const bool integers = lo == std::floor(lo) && step == std::floor(step);
-  for (double v = lo; v <= hi * (1 + 1e-12); v = op == '+' ? v + step : v * step) {
+  // Value i is computed from LO, not by adding up steps (0.7 + 0.1 + 0.1 drifts to
+  // 0.8999999999999999), and written with the decimals the range was written with (0.7..1+0.1:
+  // 0.7, 0.8, 0.9, 1.0); a factor's powers to 15 significant digits.
+  const int decimals = std::max(DecimalsOf(lo_text), op == '+' ? DecimalsOf(step_text) : 0);
+  const auto text = [&](double v) {
+    if (integers) return fmt::format("{}", static_cast<int64_t>(std::llround(v)));
+    if (op == '+' && decimals >= 0) return fmt::format("{:.{}f}", v, decimals);
+    return fmt::format("{}", std::stod(fmt::format("{:.15g}", v)));
+  };
+  const double last_step = op == '+' ? std::floor((hi - lo) / step + 1e-9) : 0;
+  double v = lo;
+  for (int64_t i = 0; op == '+' ? static_cast<double>(i) <= last_step : v <= hi * (1 + 1e-12);
+       ++i, v = op == '+' ? lo + static_cast<double>(i) * step : v * step) {
     if (static_cast<int64_t>(out.size()) >= kMaxValuesPerField) {
       return absl::InvalidArgumentError(
           fmt::format("--grid {}: more than {} values", spec, kMaxValuesPerField));
     }
-    out.push_back(integers ? fmt::format("{}", static_cast<int64_t>(std::llround(v)))
-                           : fmt::format("{}", v));
+    out.push_back(text(v));
   }
   return std::pair{field, out};
 }

@@ -262,6 +262,11 @@ out=$(expect_status 0 "sweep csv" "$bin" sweep --model llama-3-8b --engine vllm 
 [[ $(wc -l <<<"$out") -eq 10 ]] || fail "sweep: 1 header + 9 points: $out"
 grep -q '^3,4,.*does not divide the 32 attention heads' <<<"$out" || fail "sweep: invalid point's error: $out"
 printf '%s' "$out" >"$TMPDIR_CLI/sweep.csv"
+# A decimal range is each value from LO, written with the range's decimals (adding up steps
+# labelled 0.8 as 0.7999999999999999 and ran 0.1..0.3+0.1 to 0.30000000000000004).
+out=$(expect_status 0 "sweep decimal range" "$bin" sweep --model llama-3-8b --gpus 1 --grid mfu=0.7..1.0+0.1 --grid bw_efficiency=0.1..0.3+0.1)
+[[ $(cut -d, -f1,2 <<<"$out" | tr '\n' ' ') == "mfu,bw_efficiency 0.7,0.1 0.7,0.2 0.7,0.3 0.8,0.1 0.8,0.2 0.8,0.3 0.9,0.1 0.9,0.2 0.9,0.3 1.0,0.1 1.0,0.2 1.0,0.3 " ]] || fail "sweep decimal range: $out"
+
 python3 - "$TMPDIR_CLI/sweep.csv" <<'PY' || fail "sweep csv identity"
 import csv, sys
 rows = [r for r in csv.DictReader(open(sys.argv[1])) if not r["error"]]
