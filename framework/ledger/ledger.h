@@ -70,6 +70,10 @@ struct Ledger {
   StageLedger decode;  // one step at the mean context input + output/2
   DecodeSum decode_sum;
   double kv_cache_bytes_per_token = 0;  // whole model, per sequence, at the KV dtype
+  // What one sequence keeps at the end of its answer (input + output tokens), whole model: the
+  // per-token bytes times the context where every layer keeps every token; less where
+  // sliding-window layers keep their window only, or a layer keeps a constant-size state.
+  double kv_cache_bytes_per_sequence = 0;
 };
 
 }  // namespace infercost::framework

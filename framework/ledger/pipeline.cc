@@ -391,6 +391,8 @@ absl::StatusOr<Ledger> Pipeline::WholeModel(const StageLedger& prefill_per_gpu,
   ledger.prefill = WholeModelOf(prefill_per_gpu);
   ledger.decode = WholeModelOf(decode_per_gpu);
   ASSIGN_OR_RETURN(ledger.kv_cache_bytes_per_token, KvCacheBytesPerToken(1));
+  ASSIGN_OR_RETURN(ledger.kv_cache_bytes_per_sequence,
+                   KvCacheBytesPerSequence(s.input_tokens + s.output_tokens, 1));
 
   // Exact decode sum: only attention depends on the context; everything else repeats per step.
   DecodeSum& sum = ledger.decode_sum;

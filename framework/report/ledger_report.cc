@@ -396,8 +396,17 @@ std::string RenderLedgerTable(const Scenario& scenario, const Estimate& estimate
       scenario.input_tokens + scenario.output_tokens - 1, FormatFlops(sum.matrix_flops),
       FormatBytes(sum.weight_bytes), FormatBytes(sum.kv_read_bytes),
       FormatBytes(sum.kv_write_bytes), FormatBytes(TotalBytes(sum)));
-  out += fmt::format("KV cache: {} per token per sequence (whole model, {})\n",
-                     FormatBytes(ledger.kv_cache_bytes_per_token), scenario.kv.name);
+  const double full_context = static_cast<double>(scenario.input_tokens + scenario.output_tokens);
+  const double every_token = ledger.kv_cache_bytes_per_token * full_context;
+  out += fmt::format(
+      "KV cache: {} per token per sequence (whole model, {}); {} per sequence at its {} tokens{}\n",
+      FormatBytes(ledger.kv_cache_bytes_per_token), scenario.kv.name,
+      FormatBytes(ledger.kv_cache_bytes_per_sequence),
+      scenario.input_tokens + scenario.output_tokens,
+      std::fabs(ledger.kv_cache_bytes_per_sequence - every_token) > 1e-3 * every_token
+          ? " (not the two multiplied: sliding-window layers keep only their window, recurrent "
+            "layers a fixed-size state)"
+          : "");
   out += RenderSummary(scenario, estimate);
   return out;
 }
@@ -438,6 +447,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
        {{"prefill", StageJson(ledger.prefill, &estimate.prefill_per_gpu, &estimate.prefill_timing)},
         {"decode", decode}}},
       {"kv_cache_bytes_per_token", ledger.kv_cache_bytes_per_token},
+      {"kv_cache_bytes_per_sequence", ledger.kv_cache_bytes_per_sequence},
       {"kv_cache_bytes_per_token_per_gpu", estimate.kv_bytes_per_token_per_gpu},
       {"summary", SummaryJson(estimate)}};
   return JsonText(root, 2) + "\n";

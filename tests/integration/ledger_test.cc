@@ -57,6 +57,24 @@ TEST(LedgerTest, KvCacheBytesPerTokenAtFp16) {
   EXPECT_EQ(testing::RunScenario(request).kv_cache_bytes_per_token, 327'680.0);
 }
 
+// What one sequence keeps at the end of its answer. Llama-3-70B, 500 + 500 tokens: every layer
+// keeps every token, 163,840 x 1,000 = 163,840,000 B. Gemma-2-9B, 9,500 + 500 tokens at fp8:
+// 2 x 8 KV heads x 256 x 1 B = 4,096 B per token and layer; its 21 global layers keep all
+// 10,000 tokens (21 x 4,096 x 10,000 = 860,160,000 B), its 21 sliding ones their 4,096-token
+// window (21 x 4,096 x 4,096 = 352,321,536 B): 1,212,481,536 B, not 42 x 4,096 x 10,000.
+TEST(LedgerTest, KvCacheBytesPerSequenceKeepsOnlyTheWindowsOfSlidingLayers) {
+  EXPECT_EQ(testing::RunScenario(ScenarioRequest{}).kv_cache_bytes_per_sequence, 163'840'000.0);
+  ScenarioRequest gemma;
+  gemma.model = "gemma-2-9b";
+  gemma.gpus = 1;
+  gemma.input_tokens = 9'500;
+  gemma.output_tokens = 500;
+  gemma.allow_beyond_context = true;
+  const framework::Ledger ledger = testing::RunScenario(gemma);
+  EXPECT_EQ(ledger.kv_cache_bytes_per_token, 172'032.0);  // 42 x 4,096
+  EXPECT_EQ(ledger.kv_cache_bytes_per_sequence, 1'212'481'536.0);
+}
+
 TEST(LedgerTest, DoublingContextDoublesScoresAndKvReadAtDecode) {
   const framework::Pipeline pipeline = testing::MakePipeline(ScenarioRequest{});
   auto at_750 = pipeline.Evaluate(Step{IC_STAGE_DECODE, 1, 1, 750});
