@@ -45,6 +45,16 @@ absl::StatusOr<std::vector<json>> PythonSession::Sweep(const cli::SweepFlags& fl
   std::lock_guard<std::mutex> lock(mutex_);
   ASSIGN_OR_RETURN(const registry::Presets* presets, session_.Presets());
   ASSIGN_OR_RETURN(cli::SweepPlan plan, cli::PlanSweep(flags));
+  // Every point comes back as a record held in memory (a few KB each as Python objects), unlike
+  // the command line's sweep, which streams them: past kMostReturnedSweepPoints the grid is
+  // refused before anything is evaluated.
+  if (plan.points > kMostReturnedSweepPoints) {
+    return absl::InvalidArgumentError(fmt::format(
+        "sweep: {} points are more than a sweep returns at once ({}: each is a record in "
+        "memory); split the grid into parts, or stream it with `infercost sweep` (CSV or JSON "
+        "lines, read with pandas in chunks)",
+        plan.points, kMostReturnedSweepPoints));
+  }
   cli::SweepEvaluator evaluator(plan, *presets, session_.Plugins());
   const std::vector<cli::SweepResult> results = evaluator.Evaluate(0, plan.points, flags.threads);
   std::vector<json> points;

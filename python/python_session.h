@@ -22,6 +22,9 @@
 
 namespace infercost::python {
 
+// The most points a sweep from Python returns (all at once, as records in memory).
+inline constexpr int64_t kMostReturnedSweepPoints = 1'000'000;
+
 class PythonSession {
  public:
   explicit PythonSession(cli::GlobalFlags flags) : session_(std::move(flags)) {}

@@ -98,3 +98,10 @@ def test_dataframes_when_pandas_is_installed(session):
     assert "tokens_per_s_per_gpu" in search.columns
     import infercost
     assert len(infercost.to_dataframe([{"a": 1}, {"a": 2}])) == 2
+
+
+def test_a_sweep_larger_than_one_returns_at_once_is_refused_before_it_runs(session):
+    # 1,001 x 1,000 = 1,001,000 points: one past the 1,000,000 records a sweep returns (each a
+    # record in memory; `infercost sweep` streams any number).
+    with pytest.raises(ValueError, match="1001000 points are more than a sweep returns at once"):
+        session.sweep({"concurrency": "1..1001", "input_tokens": "1..1000"}, model="llama-3-8b")
