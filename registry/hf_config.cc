@@ -664,6 +664,15 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
           "num_key_value_heads to the config",
           path, prefix, model.num_attention_heads));
     }
+    // Grouped query heads, in the config's own keys (the model's checks would name the
+    // preset's num_heads / num_kv_heads).
+    if (model.num_kv_heads > model.num_attention_heads ||
+        model.num_attention_heads % model.num_kv_heads != 0) {
+      return Invalid(path, fmt::format("{0}num_attention_heads {1} is not a multiple of "
+                                       "{0}num_key_value_heads {2}: each K/V head serves a whole "
+                                       "group of query heads; fix one of the two",
+                                       prefix, model.num_attention_heads, model.num_kv_heads));
+    }
     if (head_dim) {
       model.head_dim = *head_dim;
     } else {

@@ -480,6 +480,22 @@ constexpr const char* kLlamaHead =
         "max_position_embeddings": 4096, )";
 
 // 1e400 is beyond double: nlohmann throws out_of_range, which used to abort the process.
+// Query heads not in whole groups per K/V head are named by the config's keys, not the preset's.
+TEST(RegistryHfConfig, HeadsNotInWholeGroupsAreNamedByTheConfigsKeys) {
+  for (const char* heads : {R"("num_attention_heads": 12, "num_key_value_heads": 8)",
+                            R"("num_attention_heads": 8, "num_key_value_heads": 16)"}) {
+    const absl::Status status = ParseError(
+        std::string(R"({"architectures": ["LlamaForCausalLM"], "hidden_size": 96, )") + heads +
+        R"(, "head_dim": 8, "intermediate_size": 128, "num_hidden_layers": 2, "vocab_size": 256, )"
+        R"("max_position_embeddings": 4096})");
+    EXPECT_THAT(status.message(),
+                AllOf(HasSubstr("fuzz/config.json"), HasSubstr("num_attention_heads"),
+                      HasSubstr("is not a multiple of num_key_value_heads"),
+                      Not(HasSubstr("num_kv_heads"))))
+        << heads;
+  }
+}
+
 // A named architecture that is not a supported causal LM is not costed as its family's plain
 // model because it shares the model_type (an Eagle3 draft head of Qwen3-MoE is a few layers, a
 // vision-language wrapper carries a vision tower); with no architecture named, model_type
