@@ -97,9 +97,18 @@ absl::StatusOr<PluginManifest> ManifestFromToml(const toml::table& root, const s
   ASSIGN_OR_RETURN(manifest.abi_major, reader.PositiveInt("abi_major", 1 << 20));
   ASSIGN_OR_RETURN(manifest.probe_options, ProbeOptions(reader));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
+  // The library lies beside its manifest (or below it): a manifest names no library elsewhere
+  // on the machine, which the host would map into its process.
   const fs::path library_path(library);
-  manifest.library_path =
-      library_path.is_absolute() ? library : (fs::path(path).parent_path() / library_path).string();
+  const bool climbs = std::any_of(library_path.begin(), library_path.end(),
+                                  [](const fs::path& part) { return part == ".."; });
+  if (library_path.is_absolute() || climbs) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: library \"{}\" must be a file beside the manifest (a relative path "
+                    "without ..), e.g. library = \"infercost-NAME.so\"",
+                    reader.Where("library"), library));
+  }
+  manifest.library_path = (fs::path(path).parent_path() / library_path).string();
   return manifest;
 }
 }  // namespace

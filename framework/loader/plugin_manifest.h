@@ -28,7 +28,7 @@ inline constexpr std::string_view kManifestSuffix = ".icplugin.toml";
 struct PluginManifest {
   std::string name;
   ic_plugin_kind kind = 0;
-  std::string library_path;  // absolute or relative to the working directory
+  std::string library_path;  // the manifest's directory joined with its (relative) library
   int64_t abi_major = 0;
   std::string manifest_path;
   // KEY=VALUE variant options for the conformance probe (infercost-conformance

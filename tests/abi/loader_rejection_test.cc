@@ -228,6 +228,31 @@ TEST(AbiLoaderRejects, ManifestProbeOptionsAreKeyValueStrings) {
   }
 }
 
+// A manifest names a library beside it: not one elsewhere on the machine (the host would map it
+// into its process), by an absolute path or by climbing out with "..".
+TEST(AbiLoaderRejects, ManifestLibraryMustLieBesideIt) {
+  for (const std::string library :
+       {"/lib/x86_64-linux-gnu/libc.so.6", "../other/infercost-x.so", "sub/../../x.so"}) {
+    const absl::StatusOr<framework::PluginManifest> parsed =
+        framework::ParsePluginManifest("name = \"x\"\nkind = \"attention_variant\"\nlibrary = \"" +
+                                           library + "\"\nabi_major = 1\n",
+                                       "/p/x.icplugin.toml");
+    ASSERT_FALSE(parsed.ok()) << library;
+    EXPECT_TRUE(Contains(std::string(parsed.status().message()), "/p/x.icplugin.toml:3"))
+        << parsed.status();
+    EXPECT_TRUE(Contains(std::string(parsed.status().message()),
+                         "must be a file beside the "
+                         "manifest"))
+        << parsed.status();
+  }
+  const absl::StatusOr<framework::PluginManifest> below = framework::ParsePluginManifest(
+      "name = \"x\"\nkind = \"attention_variant\"\nlibrary = \"lib/infercost-x.so\"\n"
+      "abi_major = 1\n",
+      "/p/x.icplugin.toml");
+  ASSERT_TRUE(below.ok()) << below.status();
+  EXPECT_EQ(below->library_path, "/p/lib/infercost-x.so");
+}
+
 TEST(AbiLoaderRejects, ManifestMissingARequiredKey) {
   const RejectedPlugin& rejected = Rejection(ManifestFile("abi_missing_key"));
   EXPECT_TRUE(Contains(rejected.reason, ManifestFile("abi_missing_key")));
