@@ -1,4 +1,6 @@
 // Parallel layouts, MoE routing and MLA forms (issue 5), with hand-derived numbers.
+#include <string_view>
+
 #include "framework/estimate.h"
 #include "gtest/gtest.h"
 #include "tests/integration/pipeline_fixture.h"
@@ -124,6 +126,12 @@ TEST(ParallelismTest, LayoutsMustMultiplyToTheGpus) {
   EXPECT_NE(estimate.status().message().find("--tp 4 --pp 2 --dp 1"), std::string::npos);
 }
 
+// The estimate's first note holds `text`.
+void ExpectFirstNote(const Estimate& e, std::string_view text) {
+  ASSERT_FALSE(e.summary.notes.empty());
+  EXPECT_NE(e.summary.notes[0].find(text), std::string::npos) << e.summary.notes[0];
+}
+
 TEST(ParallelismTest, TensorParallelBeyondKvHeadsReplicatesThem) {
   // TP 16 over 8 KV heads: each GPU keeps one K/V head: 2 * 1 * 128 * 80 layers * 1 B = 20,480 B
   // per token, of the model's 2 * 8 * 128 * 80 * 1 B = 163,840 B; 16 GPUs x 20,480 / 163,840 = 2
@@ -132,12 +140,10 @@ TEST(ParallelismTest, TensorParallelBeyondKvHeadsReplicatesThem) {
   request.gpus = 16;
   const Estimate e = EstimateOf(request);
   EXPECT_EQ(e.kv_bytes_per_token_per_gpu, 20'480.0);
-  ASSERT_FALSE(e.summary.notes.empty());
-  EXPECT_NE(e.summary.notes[0].find("KV cache replicated: the gqa variant keeps 20480 of the "
-                                    "model's 163840 KV bytes per token on each of the 16 "
-                                    "tensor-parallel GPUs, so each byte is stored 2 times"),
-            std::string::npos)
-      << e.summary.notes[0];
+  ExpectFirstNote(e,
+                  "KV cache replicated: the gqa variant keeps 20480 of the model's 163840 KV "
+                  "bytes per token on each of the 16 tensor-parallel GPUs, so each byte is "
+                  "stored 2 times");
 }
 
 // Pipeline stages split the layers, so each GPU caches its stage's: Llama-3-70B at pp 2, tp 1
@@ -158,12 +164,10 @@ TEST(ParallelismTest, EachPipelineStageCachesItsOwnLayers) {
   request.tp = 16;
   e = EstimateOf(request);
   EXPECT_EQ(e.kv_bytes_per_token_per_gpu, 10'240.0);
-  ASSERT_FALSE(e.summary.notes.empty());
-  EXPECT_NE(e.summary.notes[0].find("keeps 10240 of the model's 163840 KV bytes per token on "
-                                    "each of the 16 tensor-parallel GPUs of each of the 2 pipeline "
-                                    "stages (its layers), so each byte is stored 2 times"),
-            std::string::npos)
-      << e.summary.notes[0];
+  ExpectFirstNote(e,
+                  "keeps 10240 of the model's 163840 KV bytes per token on each of the 16 "
+                  "tensor-parallel GPUs of each of the 2 pipeline stages (its layers), so each "
+                  "byte is stored 2 times");
 }
 
 TEST(ParallelismTest, DataParallelSplitsTheSequences) {
