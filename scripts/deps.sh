@@ -12,6 +12,15 @@ infercost_packages=(
   libcpp-httplib-dev libjs-chart.js chromium
 )
 
+# The flags of the RelWithDebInfo builds of scripts/test and scripts/sanitize: debug information
+# as line tables only (-g1). Backtraces, gdb and the sanitizers' reports keep file and line; the
+# test build takes about a quarter of the disk of full -g (~2 GB, with every test program linking
+# its own copy; a CI machine short of disk failed there with "No space left on device").
+infercost_line_tables=(
+  "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+  "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+)
+
 # infercost_ensure_packages [extra packages...]
 infercost_ensure_packages() {
   local missing=()
@@ -30,6 +39,8 @@ infercost_ensure_packages() {
     if ! apt-get install -y --no-install-recommends "${missing[@]}"; then
       apt-get update && apt-get install -y --no-install-recommends "${missing[@]}" || return 1
     fi
+    # The downloaded packages are installed now: their copies (chromium's alone ~100 MB) go.
+    apt-get clean
   else
     echo "infercost: missing Debian packages. Install them with:" >&2
     echo "  sudo apt-get install -y ${missing[*]}" >&2
