@@ -77,9 +77,15 @@ absl::StatusOr<Parallelism> ResolveParallelism(const ParallelismRequest& r,
         ValidLayouts(model, r.gpus)));
   }
   if (!SplitsHeads(model, p.tensor)) {
+    // Without --tp the degree came from --gpus: say so, or the message names a flag never given.
+    const std::string tensor =
+        r.tp != 0
+            ? fmt::format("--tp {}", p.tensor)
+            : fmt::format("tensor parallel {} (--gpus {} / (--pp {} x --dp {}); no --tp given)",
+                          p.tensor, r.gpus, r.pp, r.dp);
     return absl::InvalidArgumentError(fmt::format(
-        "--tp {} does not divide the {} attention heads of {}; valid layouts for {} GPUs: {}",
-        p.tensor, model.num_attention_heads, model.name, r.gpus, ValidLayouts(model, r.gpus)));
+        "{} does not divide the {} attention heads of {}; valid layouts for {} GPUs: {}", tensor,
+        model.num_attention_heads, model.name, r.gpus, ValidLayouts(model, r.gpus)));
   }
   if (p.pipeline > model.num_layers) {
     return absl::InvalidArgumentError(

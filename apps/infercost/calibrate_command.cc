@@ -9,6 +9,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
+#include "apps/infercost/output_file.h"
 #include "apps/infercost/validate_command.h"
 #include "fmt/format.h"
 #include "framework/report/text_table.h"
@@ -137,6 +138,12 @@ int RunCalibrate(Session& session, const CalibrateFlags& flags) {
           flags.out)));
     }
     return RunEngineFit(session, flags, dir);
+  }
+  if (!flags.out.empty()) {  // (before the minutes of predicting every row)
+    if (absl::Status writable = CheckWritable(flags.out, "calibrate: cannot write --out");
+        !writable.ok()) {
+      return ReportError(writable);
+    }
   }
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());

@@ -77,6 +77,11 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
       if (b->get()) args.push_back(flag);
       continue;
     }
+    if (IsScenarioSwitch(flag)) {
+      return absl::InvalidArgumentError(
+          fmt::format("{}:{}: key '{}' is a true/false setting; write {} = true (or false)", path,
+                      key.source().begin.line, name, name));
+    }
     const std::optional<std::string> text = TomlValueText(node);
     if (!text) {
       return absl::InvalidArgumentError(fmt::format(

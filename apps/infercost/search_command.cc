@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -14,6 +13,7 @@
 
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "apps/infercost/output_file.h"
 #include "apps/infercost/report_command.h"
 #include "fmt/format.h"
 #include "framework/batch.h"
@@ -797,27 +797,12 @@ std::string SearchJson(const SearchResult& result) {
   return framework::JsonText(out, 2) + "\n";
 }
 
-// Whether --plot can be written, tried before the search (a path it cannot create, e.g. in a
-// directory that does not exist, fails now, not after the whole search); a file the try made
-// is removed again.
-absl::Status CheckPlotWritable(const std::string& path) {
-  std::error_code error;
-  const bool existed = std::filesystem::exists(path, error);
-  errno = 0;
-  const bool opened = std::ofstream(path, std::ios::binary | std::ios::app).is_open();
-  const int why = errno;
-  if (!existed && opened) std::filesystem::remove(path, error);
-  if (opened) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      fmt::format("search: cannot write --plot {}{}; give a file in a writable directory", path,
-                  why != 0 ? fmt::format(" ({})", std::strerror(why)) : std::string()));
-}
-
 int RunSearch(Session& session, const SearchFlags& input) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   if (!input.plot.empty()) {
-    if (absl::Status writable = CheckPlotWritable(input.plot); !writable.ok()) {
+    if (absl::Status writable = CheckWritable(input.plot, "search: cannot write --plot");
+        !writable.ok()) {
       return ReportError(writable);
     }
   }

@@ -154,8 +154,14 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
   if (!flags.file.empty()) {
     ASSIGN_OR_RETURN(plan.base, ScenarioFileFlags(flags.file, {"grid"}));
     ASSIGN_OR_RETURN(plan.grid, FileGrid(flags.file));
+    // The file's own settings checked alone, so that a bad one is named by its file, not by the
+    // first grid value it is parsed with.
+    RETURN_IF_ERROR(
+        ParseScenarioArgs(plan.base, fmt::format("sweep, {} (the keys outside [grid])", flags.file))
+            .status());
   }
   plan.base.insert(plan.base.end(), flags.args.begin(), flags.args.end());
+  RETURN_IF_ERROR(ParseScenarioArgs(plan.base, "sweep").status());
   for (const std::string& spec : flags.grid) {
     ASSIGN_OR_RETURN(GridField field, ParseGridSpec(spec));
     plan.grid.push_back(std::move(field));
@@ -193,11 +199,9 @@ absl::StatusOr<SweepPlan> PlanSweep(const SweepFlags& flags) {
   for (const auto& [field, values] : plan.grid) {
     // Every value must be one its flag takes (a number where it wants one): checked here, once
     // per distinct value, rather than failing every point that holds it.
-    std::vector<std::string> probe = plan.base;
-    probe.push_back(FieldFlag(field));
-    probe.emplace_back();
     const auto check = [&](const std::string& value) {
-      probe.back() = value;
+      std::vector<std::string> probe = plan.base;
+      AppendFieldArgs(field, value, probe);
       return ParseScenarioArgs(probe, fmt::format("sweep, grid field '{}' = '{}'", field, value))
           .status();
     };

@@ -96,6 +96,17 @@ std::string FieldFlag(const std::string& field) {
   return "--" + absl::StrReplaceAll(field, {{"_", "-"}});
 }
 
+void AppendFieldArgs(const std::string& field, const std::string& value,
+                     std::vector<std::string>& args) {
+  std::string flag = FieldFlag(field);
+  if (IsScenarioSwitch(flag)) {
+    args.push_back(flag + "=" + value);
+  } else {
+    args.push_back(std::move(flag));
+    args.push_back(value);
+  }
+}
+
 void SweepPointIndex(const SweepPlan& plan, int64_t n, std::vector<size_t>& index) {
   const std::vector<GridField>& grid = plan.grid;
   index.resize(grid.size());
@@ -117,7 +128,8 @@ SweepRequests::SweepRequests(const SweepPlan& plan, int threads)
   // each field's first and last value.
   for (const auto& [field, values] : plan.grid) {
     for (const std::string* value : {&values.front(), &values.back()}) {
-      const std::vector<std::string> point = {FieldFlag(field), *value};
+      std::vector<std::string> point;
+      AppendFieldArgs(field, *value, point);
       std::vector<std::string> all = plan.base;
       all.insert(all.end(), point.begin(), point.end());
       absl::StatusOr<Request> over_base = parser.Parse(point, *base);
@@ -141,8 +153,9 @@ SweepRequests::SweepRequests(const SweepPlan& plan, int threads)
     return [this, own, &jobs](size_t j) {
       const auto [f, v] = jobs[j];
       const Setter& setter = Setters()[static_cast<size_t>(fields_[f].setter)];
-      absl::StatusOr<Request> parsed =
-          own->Parse({FieldFlag(plan_.grid[f].first), plan_.grid[f].second[v]}, *base_);
+      std::vector<std::string> args;
+      AppendFieldArgs(plan_.grid[f].first, plan_.grid[f].second[v], args);
+      absl::StatusOr<Request> parsed = own->Parse(args, *base_);
       if (!parsed.ok()) return;
       Value value = setter.get(*parsed);
       Request set = *base_;
@@ -173,8 +186,7 @@ absl::Status SweepRequests::ParseWhole(const std::vector<size_t>& index, Scenari
   std::vector<std::string> args;
   if (!base_) args = plan_.base;
   for (size_t f = 0; f < index.size(); ++f) {
-    args.push_back(FieldFlag(plan_.grid[f].first));
-    args.push_back(plan_.grid[f].second[index[f]]);
+    AppendFieldArgs(plan_.grid[f].first, plan_.grid[f].second[index[f]], args);
   }
   absl::StatusOr<Request> parsed = parser.Parse(args, base_ ? *base_ : Request{});
   if (!parsed.ok()) return parsed.status();

@@ -39,6 +39,12 @@ struct SweepPlan {
 // "--input-tokens" for the grid field "input_tokens".
 std::string FieldFlag(const std::string& field);
 
+// The flag text that gives grid field `field` the value `value`, appended to `args`: the flag and
+// the value (--gpus 4), or one word for a switch (--allow-beyond-context=true), which takes no
+// value of its own.
+void AppendFieldArgs(const std::string& field, const std::string& value,
+                     std::vector<std::string>& args);
+
 // Point `n`'s index into each grid field's values, in the grid's order (the first field varies
 // slowest), into `index`.
 void SweepPointIndex(const SweepPlan& plan, int64_t n, std::vector<size_t>& index);

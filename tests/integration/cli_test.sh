@@ -124,6 +124,11 @@ expect_status 2 "zero tokens" "$bin" report --input-tokens 0 >/dev/null
 out=$(expect_status 2 "zero tensor parallel" "$bin" report --tp 0)
 grep -q -- "--tp: 0 is not a count" <<<"$out" || fail "--tp 0: $out"
 expect_status 2 "negative concurrency" "$bin" report --concurrency -3 >/dev/null
+# A tensor-parallel degree taken from --gpus is named as such, not as a --tp the user never gave.
+out=$(expect_status 2 "tp from gpus" "$bin" report --gpus 3)
+grep -qF "tensor parallel 3 (--gpus 3 / (--pp 1 x --dp 1); no --tp given) does not divide the 64 attention heads of llama-3-70b; valid layouts for 3 GPUs: --tp 1 --pp 1 --dp 3" <<<"$out" || fail "tp from gpus: $out"
+out=$(expect_status 2 "tp given" "$bin" report --gpus 3 --tp 3)
+grep -qF "infercost: error: --tp 3 does not divide the 64 attention heads" <<<"$out" || fail "tp given: $out"
 expect_status 2 "overflow context" "$bin" report --input-tokens 99999999999 >/dev/null
 expect_status 2 "bad format" "$bin" models --format xml >/dev/null
 out=$(expect_status 2 "malformed model file" "$bin" report --model "$data/bad_models/negative_layers.toml")
@@ -299,6 +304,20 @@ printf 'model = "llama-3-8b"\ngpus = 1\n[grid]\ninput_tokens = [100, 200]\nkv = 
 out=$(expect_status 0 "sweep file" "$bin" sweep --grid-file "$TMPDIR_CLI/grid.toml" --format json)
 [[ $(wc -l <<<"$out") -eq 4 ]] || fail "sweep file: 4 JSON lines: $out"
 grep -q '"input_tokens":200,"kv":"bf16"' <<<"$out" || grep -q '"kv":"bf16"' <<<"$out" || fail "sweep json: $out"
+# A switch is a grid field too (true/false), from flags and from a file; a file's own bad key is
+# named by its file, not by the first grid value it meets, and a switch there must be true/false.
+out=$(expect_status 0 "sweep switch field" "$bin" sweep --model llama-3-8b --gpus 1 --input-tokens 9000 --grid allow_beyond_context=false,true)
+grep -q '^false,,.*exceeds the 8192-token maximum context' <<<"$out" || fail "sweep switch field, false: $out"
+grep -Eq '^true,[0-9.]+,' <<<"$out" || fail "sweep switch field, true: $out"
+printf 'model = "llama-3-8b"\ngpus = 1\ninput_tokens = 9000\n[grid]\nallow_beyond_context = [true, false]\n' >"$TMPDIR_CLI/switch.toml"
+out=$(expect_status 0 "sweep switch in a file" "$bin" sweep --grid-file "$TMPDIR_CLI/switch.toml" --format json)
+grep -q '"allow_beyond_context":"true",.*"error":null' <<<"$out" || fail "sweep switch in a file: $out"
+printf 'gpus = "x"\n[grid]\nconcurrency = [1, 2]\n' >"$TMPDIR_CLI/badbase.toml"
+out=$(expect_status 2 "sweep file bad base key" "$bin" sweep --grid-file "$TMPDIR_CLI/badbase.toml")
+grep -qF "sweep, $TMPDIR_CLI/badbase.toml (the keys outside [grid]): Could not convert: --gpus = x" <<<"$out" || fail "sweep file bad base key: $out"
+printf 'allow_beyond_context = 1\n[grid]\nconcurrency = [1]\n' >"$TMPDIR_CLI/badswitch.toml"
+out=$(expect_status 2 "sweep file switch not boolean" "$bin" sweep --grid-file "$TMPDIR_CLI/badswitch.toml")
+grep -qF "$TMPDIR_CLI/badswitch.toml:1: key 'allow_beyond_context' is a true/false setting" <<<"$out" || fail "sweep file switch not boolean: $out"
 out=$(expect_status 2 "sweep bad range" "$bin" sweep --grid concurrency=8..1)
 grep -q "a range is LO..HI+STEP" <<<"$out" || fail "sweep bad range: $out"
 out=$(expect_status 2 "sweep too many threads" "$bin" sweep --grid gpus=1,2 --threads 5000)
@@ -358,6 +377,8 @@ out=$(expect_status 2 "search tp 0" "$bin" search --model llama-3-8b --hardware 
 grep -q "search: --tp 0 is out of range; allowed: 1..65536" <<<"$out" || fail "search tp 0: $out"
 out=$(expect_status 2 "search unwritable plot" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --plot "$TMPDIR_CLI/no-such-dir/front.svg")
 grep -q "cannot write --plot .*no-such-dir/front.svg (No such file or directory)" <<<"$out" || fail "search unwritable plot: $out"
+out=$(expect_status 2 "calibrate unwritable out" "$bin" calibrate --bands --out "$TMPDIR_CLI")
+grep -qF "calibrate: cannot write --out $TMPDIR_CLI (Is a directory); give a file in a writable directory" <<<"$out" || fail "calibrate unwritable out: $out"
 out=$(expect_status 2 "search unknown variant" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --attention-variant nosuch)
 grep -q "no attention_variant plugin named 'nosuch'" <<<"$out" || fail "search unknown variant: $out"
 # Beyond the model's context: refused, naming the flag search takes to go on (as report does).

@@ -43,10 +43,9 @@ void ExpectEveryPointIsItsFlagsParsed(const SweepPlan& plan) {
     std::vector<std::string> point;
     std::string where = "point " + std::to_string(n) + ":";
     for (size_t f = 0; f < plan.grid.size(); ++f) {
-      point.push_back(FieldFlag(plan.grid[f].first));
-      point.push_back(plan.grid[f].second[index[f]]);
-      where += " " + point[point.size() - 2] + " " + point.back();
+      AppendFieldArgs(plan.grid[f].first, plan.grid[f].second[index[f]], point);
     }
+    for (const std::string& arg : point) where += " " + arg;
     std::vector<std::string> args = plan.base;
     args.insert(args.end(), point.begin(), point.end());
     const absl::StatusOr<framework::ScenarioRequest> want = ParseScenarioArgs(args, "sweep");
@@ -134,6 +133,31 @@ TEST(SweepRequestsTest, SeveralFieldsRepeatedFieldsAndBasesThatParseWhole) {
   ExpectEveryPointIsItsFlagsParsed(Plan({"--gpus", "many"}, {{"concurrency", {"1", "2"}}}));
   ExpectEveryPointIsItsFlagsParsed(
       Plan({"--allow-beyond-context", "--input-tokens", "9000"}, {{"output_tokens", {"1", "9"}}}));
+}
+
+// A switch as a grid field: it takes no value of its own, so a point gives it as
+// --allow-beyond-context=VALUE (it was passed as a flag and a separate word, which the parser
+// refused, so the field could never be swept).
+TEST(SweepRequestsTest, ASwitchIsAGridField) {
+  std::vector<std::string> args;
+  AppendFieldArgs("allow_beyond_context", "true", args);
+  AppendFieldArgs("gpus", "4", args);
+  EXPECT_EQ(args, (std::vector<std::string>{"--allow-beyond-context=true", "--gpus", "4"}));
+  const SweepPlan plan =
+      Plan({"--input-tokens", "9000"}, {{"allow_beyond_context", {"false", "true", "maybe"}}});
+  ExpectEveryPointIsItsFlagsParsed(plan);
+  const SweepRequests requests(plan, /*threads=*/1);
+  ScenarioArgsParser parser("sweep");
+  framework::ScenarioRequest request;
+  std::vector<size_t> index;
+  for (int64_t n = 0; n < 2; ++n) {
+    SweepPointIndex(plan, n, index);
+    ASSERT_TRUE(requests.Fill(index, parser, request).ok()) << n;
+    EXPECT_EQ(request.allow_beyond_context, n == 1) << n;
+    EXPECT_EQ(request.input_tokens, 9000);
+  }
+  SweepPointIndex(plan, 2, index);
+  EXPECT_FALSE(requests.Fill(index, parser, request).ok());  // "maybe" is not true or false
 }
 
 }  // namespace
