@@ -7,10 +7,12 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <system_error>
 #include <tuple>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -242,10 +244,28 @@ absl::Status Invalid(const std::string& path, const std::string& message) {
 }
 
 // Every nlohmann exception (syntax errors, numbers out of range such as 1e400, invalid UTF-8)
-// becomes an error naming the file.
+// becomes an error naming the file; so does a key given twice in one object (JSON readers differ
+// on which of the two wins: nlohmann keeps the last, Python's json too, others the first).
 absl::StatusOr<Json> ParseJsonText(std::string_view text, const std::string& path) {
   try {
-    return Json::parse(text);
+    std::vector<std::set<std::string>> open_objects;  // the keys seen in each enclosing object
+    std::optional<std::string> repeated;
+    Json root = Json::parse(text, [&](int, Json::parse_event_t event, Json& parsed) {
+      if (event == Json::parse_event_t::object_start) {
+        open_objects.emplace_back();
+      } else if (event == Json::parse_event_t::object_end && !open_objects.empty()) {
+        open_objects.pop_back();
+      } else if (event == Json::parse_event_t::key && !open_objects.empty() && !repeated &&
+                 !open_objects.back().insert(parsed.get<std::string>()).second) {
+        repeated = parsed.get<std::string>();
+      }
+      return true;
+    });
+    if (repeated) {
+      return Invalid(
+          path, fmt::format("key \"{}\" appears twice in one object; keep one of them", *repeated));
+    }
+    return root;
   } catch (const Json::parse_error& error) {
     return Invalid(path, fmt::format("not valid JSON: {}", error.what()));
   } catch (const Json::out_of_range& error) {

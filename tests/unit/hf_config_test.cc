@@ -411,6 +411,26 @@ TEST(RegistryHfConfig, NotJsonIsAnErrorWithThePosition) {
                                       HasSubstr("not valid JSON"), HasSubstr("line")));
 }
 
+// A key given twice in one object is refused (which one a reader keeps differs between
+// readers); the same key in two objects is two keys.
+TEST(RegistryHfConfig, AKeyGivenTwiceInOneObjectIsAnError) {
+  const std::string llama =
+      R"("architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 128256,
+         "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8,
+         "intermediate_size": 14336, "max_position_embeddings": 8192)";
+  const absl::StatusOr<Model> twice = ParseHuggingFaceConfig(
+      "{\"hidden_size\": 1, " + llama + ", \"hidden_size\": 4096}", "dup/config.json", Names());
+  EXPECT_EQ(twice.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(twice.status().message(),
+              AllOf(HasSubstr("dup/config.json"),
+                    HasSubstr("key \"hidden_size\" appears twice in one object")));
+  const absl::StatusOr<Model> once = ParseHuggingFaceConfig(
+      "{\"hidden_size\": 4096, " + llama + ", \"rope_scaling\": {\"hidden_size\": 1}}",
+      "dup/config.json", Names());
+  ASSERT_TRUE(once.ok()) << once.status();
+  EXPECT_EQ(once->hidden_size, 4096);
+}
+
 TEST(RegistryHfConfig, TopLevelMustBeAnObject) {
   const absl::Status status = ImportError("bad/not-object");
   EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
@@ -501,7 +521,7 @@ TEST(RegistryHfConfig, HeadsNotInWholeGroupsAreNamedByTheConfigsKeys) {
 // vision-language wrapper carries a vision tower); with no architecture named, model_type
 // still picks the family.
 TEST(RegistryHfConfig, AnUnknownArchitectureIsNotReadAsItsModelTypesFamily) {
-  const std::string fields = std::string(kSmallDense) + R"("vocab_size": 256})";
+  const std::string fields = std::string(kSmallDense) + R"("rms_norm_eps": 1e-06})";
   for (const char* architecture :
        {"Qwen3MoeForCausalLMEagle3", "Qwen2VLForConditionalGeneration", "Qwen3ForRewardModel"}) {
     const absl::Status status = ParseError(
