@@ -16,6 +16,9 @@ namespace infercost::registry {
 namespace {
 
 std::string Render(const toml::node& node) {
+  // A number as it was written (-3.99, not toml++'s 17 digits -3.9900000000000002): the shortest
+  // text that reads back as the same double.
+  if (const auto* number = node.as_floating_point()) return fmt::format("{}", number->get());
   std::ostringstream out;
   out << toml::node_view<const toml::node>{&node};
   return out.str();

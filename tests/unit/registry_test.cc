@@ -398,6 +398,20 @@ TEST(RegistryTest, DecodeAttentionKeysAreChecked) {
   EXPECT_EQ(plain->decode_attention_kv_sharing, 1);
 }
 
+// A refused number is quoted as written: -3.99, not the 17 digits of its double
+// (-3.9900000000000002, which toml++ prints).
+TEST(RegistryTest, ARefusedNumberIsQuotedAsWritten) {
+  TempDir dir;
+  const std::string head = "name = \"e\"\ndisplay_name = \"E\"\n";
+  auto negative =
+      LoadEnginePreset(dir.Write("engines/a.toml", head + "bandwidth_efficiency = -3.99\n"));
+  ASSERT_FALSE(negative.ok());
+  const std::string message = std::string(negative.status().message());
+  EXPECT_THAT(message, HasSubstr("bandwidth_efficiency"));
+  EXPECT_THAT(message, HasSubstr("got -3.99"));
+  EXPECT_THAT(message, testing::Not(HasSubstr("-3.990")));
+}
+
 // The single-block decode attention keys (registry/engine.h): the switch must be 0 or 1, the
 // block rate a number in [0, 1e13] bytes/s (written out in full in messages), the block KV sharing
 // a fraction; each error names the file, the key, the value and what is allowed. Absent: off, no
