@@ -135,10 +135,21 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
         scenario.attention_variant));
   }
   // Options reach the variant as given; the variant plugin validates them (Pipeline::Create).
+  // VARIANT.KEY=VALUE, VARIANT one of the model's per-layer variants (a hybrid model's
+  // [layer_variants], e.g. gated_deltanet.conv_kernel=4), sets KEY of that variant instead.
   for (const std::string& assignment : request.variant_options) {
     ASSIGN_OR_RETURN(registry::VariantOption option,
                      registry::ParseVariantOption(assignment, "--variant-option"));
-    registry::SetVariantOption(scenario.model.variant_options, std::move(option));
+    std::vector<registry::VariantOption>* options = &scenario.model.variant_options;
+    for (const auto& [kind, variant] : scenario.model.layer_variants) {
+      if (variant != scenario.attention_variant && option.name.size() > variant.size() + 1 &&
+          option.name.compare(0, variant.size() + 1, variant + ".") == 0) {
+        option.name.erase(0, variant.size() + 1);
+        options = &scenario.model.layer_variant_options[variant];
+        break;
+      }
+    }
+    registry::SetVariantOption(*options, std::move(option));
   }
   if (!request.mla_form.empty()) {
     ASSIGN_OR_RETURN(registry::VariantOption option,

@@ -1,8 +1,12 @@
 #include "framework/ledger/attention_layers.h"
 
+#include <string>
 #include <utility>
 #include <variant>
+#include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 
@@ -82,17 +86,32 @@ absl::StatusOr<std::shared_ptr<const AttentionLayers>> AttentionLayers::Create(
   }
   out->layer_types_ = model.layer_types;
 
+  // A hybrid model's other variants, for messages: how a user reaches their options.
+  std::vector<std::string> others;
+  for (size_t v = 1; v < out->variants_.size(); ++v) others.push_back(out->variants_[v]->name);
+  const std::string reach = others.empty()
+                                ? ""
+                                : fmt::format(
+                                      "; the options of this model's per-layer variants ({}) are "
+                                      "set as --variant-option VARIANT.KEY=VALUE",
+                                      absl::StrJoin(others, ", "));
   for (const auto& binding : out->variants_) {
-    const std::string who =
-        out->variants_.size() > 1 ? fmt::format(" (attention variant {})", binding->name) : "";
+    // (the plugin's own messages name it already)
+    const auto who = [&](const absl::Status& status) {
+      return out->variants_.size() > 1 &&
+                     !absl::StrContains(status.message(), "attention variant " + binding->name)
+                 ? fmt::format(" (attention variant {})", binding->name)
+                 : std::string();
+    };
     if (absl::Status status = binding->plugin.Validate(binding->shape, 1); !status.ok()) {
-      return absl::InvalidArgumentError(fmt::format("model {} ({}){}: {}", model.name, model.source,
-                                                    who, std::string(status.message())));
+      return absl::InvalidArgumentError(fmt::format("model {} ({}){}: {}{}", model.name,
+                                                    model.source, who(status),
+                                                    std::string(status.message()), reach));
     }
     if (absl::Status status = binding->plugin.Validate(binding->shape, tensor_parallel);
         !status.ok()) {
       return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}{}: {}",
-                                                    tensor_parallel, model.name, who,
+                                                    tensor_parallel, model.name, who(status),
                                                     std::string(status.message())));
     }
   }

@@ -56,6 +56,30 @@ TEST(HybridModel, ParamsPerLayerKindAndTotal) {
   EXPECT_LT(std::fabs(ledger.decode.totals.params / 80e9 - 1), 0.005);
 }
 
+// --variant-option VARIANT.KEY=VALUE sets an option of a per-layer variant: a conv kernel of 8
+// instead of 4 adds (2·16·128 + 32·128) x 4 = 32,768 conv weights to each Gated DeltaNet layer
+// (33,718,464 -> 33,751,232) and leaves the full-attention layers as they were; a bad value is
+// refused by that plugin, and the message says how such options are given.
+TEST(HybridModel, APerLayerVariantsOptionIsGivenAsVariantDotKey) {
+  ScenarioRequest request = Qwen3Next();
+  request.variant_options = {"gated_deltanet.conv_kernel=8"};
+  const framework::Ledger ledger = RunScenario(request);
+  const LayerGroup* linear = Group(ledger.decode, "moe-linear");
+  const LayerGroup* full = Group(ledger.decode, "moe-full");
+  ASSERT_NE(linear, nullptr);
+  ASSERT_NE(full, nullptr);
+  EXPECT_EQ(AttentionParams(*linear), 33'751'232);
+  EXPECT_EQ(AttentionParams(*full), 27'262'976);
+  request.variant_options = {"gated_deltanet.conv_kernel=0"};
+  const absl::Status refused = TryEstimate(request).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.message().find("attention variant gated_deltanet: option conv_kernel = 0"),
+            absl::string_view::npos)
+      << refused;
+  EXPECT_NE(refused.message().find("--variant-option VARIANT.KEY=VALUE"), absl::string_view::npos)
+      << refused;
+}
+
 TEST(HybridModel, LinearLayerDecodeIsFlatInContext) {
   const framework::Pipeline pipeline = MakePipeline(Qwen3Next());
   for (int64_t context : {1000, 100000}) {
