@@ -57,15 +57,28 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
         return absl::InvalidArgumentError(
             fmt::format("{}: key 'variant_options' must be a table of option = value", path));
       }
-      for (const auto& [option, value] : *options) {
+      // A table inside names a per-layer variant: [variant_options.gated_deltanet] conv_kernel = 4
+      // is --variant-option gated_deltanet.conv_kernel=4.
+      const auto add = [&](const std::string& option, const toml::node& value) -> absl::Status {
         const std::optional<std::string> text = TomlValueText(value);
         if (!text) {
-          return absl::InvalidArgumentError(
-              fmt::format("{}: variant_options.{} must be a string, a number or true/false", path,
-                          option.str()));
+          return absl::InvalidArgumentError(fmt::format(
+              "{}: variant_options.{} must be a string, a number or true/false (or, for a "
+              "per-layer variant, a table of them)",
+              path, option));
         }
         args.push_back("--variant-option");
-        args.push_back(fmt::format("{}={}", option.str(), *text));
+        args.push_back(fmt::format("{}={}", option, *text));
+        return absl::OkStatus();
+      };
+      for (const auto& [option, value] : *options) {
+        if (const toml::table* variant = value.as_table()) {
+          for (const auto& [inner, inner_value] : *variant) {
+            RETURN_IF_ERROR(add(fmt::format("{}.{}", option.str(), inner.str()), inner_value));
+          }
+        } else {
+          RETURN_IF_ERROR(add(std::string(option.str()), value));
+        }
       }
       continue;
     }

@@ -230,6 +230,14 @@ assert abs(w["difference"] - (w["b"] - w["a"])) < 1e-6 * w["a"]
 PY
 printf 'model = "llama-3-8b"\ngpus = 1\ninput_tokens = 1000\n' >"$TMPDIR_CLI/side.toml"
 # A flag given twice for one side is refused, as report refuses it (the last one used to win).
+# A per-layer variant's option, from a side file's [variant_options] table (a table per variant)
+# and as --variant-option VARIANT.KEY=VALUE: Qwen3-Next's short conv of kernel 8 holds
+# (2·16·128 + 32·128) x 8 = 65,536 weights per layer, kernel 4 (the preset's) 32,768.
+printf 'model = "qwen3-next-80b-a3b"\n[variant_options]\ngated_deltanet.conv_kernel = 8\n' >"$TMPDIR_CLI/conv8.toml"
+out=$(expect_status 0 "compare per-layer variant option" "$bin" --format csv compare --a "$TMPDIR_CLI/conv8.toml" --b.model qwen3-next-80b-a3b --b.variant-option gated_deltanet.conv_kernel=4)
+grep -q '^stages.decode.per_layer.groups\[moe-linear\].phases\[short_conv\].params,65536,32768,-32768,0.5,1$' <<<"$out" || fail "compare per-layer variant option: $out"
+out=$(expect_status 0 "per-layer variant option on the command line" "$bin" --format csv compare --model qwen3-next-80b-a3b --a.variant-option gated_deltanet.conv_kernel=8)
+grep -q '^stages.decode.per_layer.groups\[moe-linear\].phases\[short_conv\].params,65536,32768,' <<<"$out" || fail "per-layer variant option on the command line: $out"
 out=$(expect_status 2 "compare repeated flag" "$bin" compare --gpus 2 --gpus 4)
 grep -q "compare: --gpus is given more than once for both sides" <<<"$out" || fail "compare repeated flag: $out"
 out=$(expect_status 2 "compare repeated side flag" "$bin" compare --a.gpus 2 --a.gpus=4)
