@@ -109,10 +109,12 @@ bool IsLoopbackHost(const std::string& host, int port) {
   return false;
 }
 
-// The API's paths: /api/v1/ENDPOINT (WebApi::Handle says which endpoints there are).
-constexpr char kApiPattern[] = R"(/api/v1/([A-Za-z0-9_.-]*))";
-// Whether `path` is one kApiPattern matches (written out: <regex> draws a false
-// maybe-uninitialized warning from GCC 12 under the sanitizers).
+// The API's route: /api/v1/ENDPOINT (WebApi::Handle says which endpoints there are). Which
+// names an ENDPOINT may have is IsApiPath's one rule: the pre-routing handler answers every other
+// path under /api/ with the API's 404 before routing.
+constexpr char kApiRoute[] = R"(/api/v1/(.*))";
+// Whether `path` is /api/v1/ followed by letters, digits, '_', '.' and '-' only (written out:
+// <regex> draws a false maybe-uninitialized warning from GCC 12 under the sanitizers).
 bool IsApiPath(std::string_view path) {
   constexpr std::string_view kPrefix = "/api/v1/";
   if (path.substr(0, kPrefix.size()) != kPrefix) return false;
@@ -210,8 +212,8 @@ int RunServe(Session& session, const ServeFlags& flags) {
     ApiParams query(req.params.begin(), req.params.end());
     SetJson(res, api.Handle(req.matches[1], query, req.body));
   };
-  server.Get(kApiPattern, api_handler);
-  server.Post(kApiPattern, api_handler);
+  server.Get(kApiRoute, api_handler);
+  server.Post(kApiRoute, api_handler);
   server.Get("/vendor/chart.js",
              [](const httplib::Request&, httplib::Response& res) { ServeFile(kChartJsFile, res); });
   server.Get(".*", [&](const httplib::Request& req, httplib::Response& res) {

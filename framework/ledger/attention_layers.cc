@@ -5,7 +5,6 @@
 #include <variant>
 #include <vector>
 
-#include "absl/strings/match.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
@@ -95,23 +94,16 @@ absl::StatusOr<std::shared_ptr<const AttentionLayers>> AttentionLayers::Create(
                                       "; the options of this model's per-layer variants ({}) are "
                                       "set as --variant-option VARIANT.KEY=VALUE",
                                       absl::StrJoin(others, ", "));
+  // (Validate's messages begin "attention variant NAME:", which says which of them failed.)
   for (const auto& binding : out->variants_) {
-    // (the plugin's own messages name it already)
-    const auto who = [&](const absl::Status& status) {
-      return out->variants_.size() > 1 &&
-                     !absl::StrContains(status.message(), "attention variant " + binding->name)
-                 ? fmt::format(" (attention variant {})", binding->name)
-                 : std::string();
-    };
     if (absl::Status status = binding->plugin.Validate(binding->shape, 1); !status.ok()) {
-      return absl::InvalidArgumentError(fmt::format("model {} ({}){}: {}{}", model.name,
-                                                    model.source, who(status),
+      return absl::InvalidArgumentError(fmt::format("model {} ({}): {}{}", model.name, model.source,
                                                     std::string(status.message()), reach));
     }
     if (absl::Status status = binding->plugin.Validate(binding->shape, tensor_parallel);
         !status.ok()) {
-      return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}{}: {}",
-                                                    tensor_parallel, model.name, who(status),
+      return absl::InvalidArgumentError(fmt::format("tensor parallel {} does not fit {}: {}",
+                                                    tensor_parallel, model.name,
                                                     std::string(status.message())));
     }
   }
