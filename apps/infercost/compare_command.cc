@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <map>
@@ -154,11 +155,27 @@ int Rank(const std::string& path) {
 absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
                                       const framework::PluginSet& plugins,
                                       const CompareFlags& flags) {
+  std::map<std::string, framework::ScenarioRequest> requests;
+  for (const std::string side : {"a", "b"}) {
+    ASSIGN_OR_RETURN(requests[side],
+                     SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args));
+  }
+  // Two sides with no input of their own are the same scenario: a table of equal values that
+  // answers nothing (a side flag mistyped as a shared one, or none given).
+  const bool has_side_input =
+      !flags.a_file.empty() || !flags.b_file.empty() ||
+      std::any_of(flags.args.begin(), flags.args.end(), [](const std::string& arg) {
+        return absl::StartsWith(arg, "--a.") || absl::StartsWith(arg, "--b.");
+      });
+  if (!has_side_input) {
+    return absl::InvalidArgumentError(
+        "compare: nothing sets side A apart from side B (a flag without --a. or --b. applies to "
+        "both); give a side a flag of its own, e.g. --b.hardware b200 or --a.gpus 4 --b.gpus 8, "
+        "or a scenario file per side with --a FILE.toml --b FILE.toml");
+  }
   std::map<std::string, json> reports;
   for (const std::string side : {"a", "b"}) {
-    ASSIGN_OR_RETURN(framework::ScenarioRequest request,
-                     SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args));
-    absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, request);
+    absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, requests[side]);
     if (!report.ok()) {
       return absl::Status(report.status().code(),
                           fmt::format("side {}: {}", side, std::string(report.status().message())));

@@ -252,6 +252,9 @@ out=$(expect_status 2 "compare side file typo" "$bin" compare --a "$TMPDIR_CLI/t
 grep -q "typo.toml:2: unknown key 'modle'; a scenario file's keys are the scenario flags" <<<"$out" || fail "compare side file typo: $out"
 out=$(expect_status 2 "compare side c" "$bin" compare --c.gpus 1)
 grep -q "unexpected argument '--c.gpus'" <<<"$out" || fail "compare side c: $out"
+# Sides with nothing of their own are one scenario twice (it printed a table of equal values).
+out=$(expect_status 2 "compare no side" "$bin" compare --model llama-3-8b)
+grep -q "compare: nothing sets side A apart from side B" <<<"$out" || fail "compare no side: $out"
 out=$(expect_status 0 "compare table" "$bin" compare --a.concurrency 1 --b.concurrency 8 --only-different)
 grep -q '^\*  summary.tokens_per_s_aggregate' <<<"$out" || fail "compare table marks differences: $out"
 # A band's reason (about 100 characters) is shortened in the table, which stays narrow; the

@@ -41,6 +41,8 @@ def test_sweep_and_compare_errors_are_value_errors(session):
         session.sweep({"gpus": "8..1"})
     with pytest.raises(ValueError, match="side b"):
         session.compare(a={}, b={"model": "no-such-model"})
+    with pytest.raises(ValueError, match="nothing sets side A apart from side B"):
+        session.compare(model="llama-3-8b")
     with pytest.raises(ValueError):
         session.search(model="llama-3-8b", gpus=["two"])
 
