@@ -274,7 +274,7 @@ int RunEngines(Session& session) {
 
 int RunPlugins(Session& session, bool load) {
   const framework::PluginSet listed = session.ListPluginsWithoutLoading();
-  const framework::PluginSet& set = load ? session.Plugins() : listed;
+  const framework::PluginSet& set = load ? session.Plugins(/*warn_rejected=*/false) : listed;
   if (session.flags().format == "json") {
     fmt::print("{}", PluginsJson(set, load));
     return 0;

@@ -1,5 +1,6 @@
 #include "apps/infercost/session.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string_view>
@@ -27,11 +28,41 @@ framework::PluginLoaderOptions Session::LoaderOptions() const {
   return options;
 }
 
-const framework::PluginSet& Session::Plugins() {
+namespace {
+
+// The --plugin-dir `path` lies in, or none.
+const std::string* NamedDirOf(const std::string& path, const std::vector<std::string>& dirs) {
+  std::error_code error;
+  const std::filesystem::path file = std::filesystem::weakly_canonical(path, error);
+  if (error) return nullptr;
+  for (const std::string& dir : dirs) {
+    const std::filesystem::path named = std::filesystem::weakly_canonical(dir, error);
+    if (error) continue;
+    const auto [in_dir, in_file] =
+        std::mismatch(named.begin(), named.end(), file.begin(), file.end());
+    if (in_dir == named.end() && in_file != file.end()) return &dir;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const framework::PluginSet& Session::Plugins(bool warn_rejected) {
   if (!plugins_) {
     plugins_ = framework::LoadPlugins(LoaderOptions());
     for (const std::string& warning : plugins_->warnings) {
       fmt::print(stderr, "infercost: warning: {}\n", warning);
+    }
+    // A plugin the user pointed at and did not get: said now, not only when it is asked for.
+    for (const framework::RejectedPlugin& rejected : plugins_->rejected) {
+      if (const std::string* dir =
+              warn_rejected ? NamedDirOf(rejected.path, flags_.plugin_dirs) : nullptr) {
+        fmt::print(stderr,
+                   "infercost: warning: plugin {}{} (in --plugin-dir {}) is not loaded: {}; "
+                   "`infercost plugins --plugin-dir {}` lists it\n",
+                   rejected.path, rejected.name.empty() ? "" : fmt::format(" ({})", rejected.name),
+                   *dir, rejected.reason, *dir);
+      }
     }
   }
   return *plugins_;

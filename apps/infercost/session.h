@@ -29,7 +29,10 @@ class Session {
   const GlobalFlags& flags() const { return flags_; }
   // Loaded on first use.
   absl::StatusOr<const registry::Presets*> Presets();
-  const framework::PluginSet& Plugins();
+  // Loaded on first use; warnings on stderr, among them each plugin of a --plugin-dir that was
+  // not loaded (not where `warn_rejected` is false on the first call: `infercost plugins` lists
+  // them itself).
+  const framework::PluginSet& Plugins(bool warn_rejected = true);
   framework::PluginSet ListPluginsWithoutLoading() const;
 
  private:

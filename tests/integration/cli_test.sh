@@ -182,6 +182,15 @@ grep -qE "abi_segfaults.*conformance probe.*SIGSEGV.*emit_phases" <<<"$out" ||
   fail "the crashing plugin is not rejected with its crash: $out"
 table=$(expect_status 0 "report beside a crashing plugin" "$bin" report --plugin-dir "$abi/crash_plugins")
 grep -qF "983.0 M" <<<"$table" || fail "default scenario beside a crashing plugin: $table"
+# A plugin of a directory the user named that is not loaded is said at once (it was listed by
+# `infercost plugins` and named only when asked for), with what is wrong; not by `plugins`.
+grep -q "warning: plugin .*infercost-abi_segfaults.so (abi_segfaults) (in --plugin-dir .*crash_plugins) is not loaded: .*SIGSEGV" <<<"$table" ||
+  fail "no warning of the crashing plugin in --plugin-dir: $table"
+out=$(expect_status 0 "broken manifest in --plugin-dir" "$bin" hardware --plugin-dir "$abi/bad_plugins")
+grep -q "warning: plugin .*abi_future_major.icplugin.toml (abi_future_major) (in --plugin-dir .*bad_plugins) is not loaded: manifest declares ABI major 2" <<<"$out" ||
+  fail "no warning of a wrong-ABI manifest in --plugin-dir: $out"
+out=$(expect_status 0 "plugins lists, not warns" "$bin" plugins --plugin-dir "$abi/crash_plugins")
+grep -q "warning: plugin .*(in --plugin-dir" <<<"$out" && fail "plugins repeats its rejected list as warnings: $out"
 out=$(expect_status 2 "using the crashing plugin" "$bin" report --plugin-dir "$abi/crash_plugins" \
   --attention-variant abi_segfaults)
 grep -q "was rejected: .*SIGSEGV" <<<"$out" || fail "asking for the crashing plugin: $out"
