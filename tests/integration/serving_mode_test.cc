@@ -162,6 +162,31 @@ TEST(ServingMode, ClientsServedInWavesAreMeasuredOverTwoWholeCycles) {
   EXPECT_GE(e.summary.serving->completed, 2 * 256);
 }
 
+// Decode steps with nothing else changing are taken many at once (framework/serving/
+// serving_model.cc, jump_decode_steps); the run must count them as one by one. One client of
+// 1000 + 400,000 tokens on vLLM (8,192-token budget: the prompt is one step): each request is one
+// prompt step and 399,999 decode steps of batch 1, and the run is the start-up request and the
+// two measured, 3 x 400,000 = 1,200,000 steps. The TPOT is the static one at concurrency 1 (the
+// mean of batch-1 steps at contexts 1,001..400,999, whose time is affine in the context, is
+// the step at the mean context; contexts grouped to 1/32 of their size: within 1 %), and
+// Little's law holds for the one client.
+TEST(ServingMode, LongAnswersCountEveryDecodeStep) {
+  ScenarioRequest r = Llama8b("vllm", 1, "serving");
+  r.output_tokens = 400'000;
+  r.allow_beyond_context = true;
+  const framework::Estimate e = EstimateOrFail(r);
+  ScenarioRequest fixed_request = r;
+  fixed_request.mode = "static";
+  const framework::Estimate fixed = EstimateOrFail(fixed_request);
+  const framework::ServingState& s = *e.summary.serving;
+  EXPECT_EQ(s.steps, 3 * 400'000);
+  EXPECT_EQ(s.completed, 2);
+  EXPECT_NEAR(e.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
+  EXPECT_NEAR(s.requests_per_s * (s.ttft_s + 399'999 * s.tpot_s), 1, 0.01);
+  // Of the measured requests' 2 x 400,000 steps, their two prompt steps carry prompt tokens.
+  EXPECT_DOUBLE_EQ(s.mixed_step_fraction, 2.0 / 800'000);
+}
+
 TEST(ServingMode, UnknownModeIsRefusedByName) {
   ScenarioRequest r = Llama8b("vllm", 1, "disagregated");
   absl::StatusOr<framework::Estimate> e = TryEstimate(r);
