@@ -227,6 +227,64 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     return absl::OkStatus();
   };
 
+  // When a decode worker's step is the next event and the steps after it would change nothing
+  // but its answers' lengths (no completion, no request joining, the same context bucket, every
+  // other event later), those steps are taken with it: the worker's step end moves on by them and
+  // its sequences get their tokens now (nothing else reads them meanwhile). Returns how many
+  // steps were added (what the event loop would have done one by one, up to rounding).
+  const auto skip_quiet_decode_steps = [&](DecodeWorker& w) -> absl::StatusOr<int64_t> {
+    const int64_t n = static_cast<int64_t>(w.running.size());
+    // (Queued requests join a worker with room at its next step.)
+    if (!w.joining.empty() || n == 0 || (!decode_queue.empty() && n < decode.step_batch)) {
+      return 0;
+    }
+    int64_t most_generated = 0;
+    double context = 0;  // the step ending now: its sequences' contexts, as start_decode_step sums
+    for (size_t id : w.running) {
+      most_generated = std::max(most_generated, requests[id].generated);
+      context += static_cast<double>(isl + requests[id].generated);
+    }
+    // The step ending now and the m after it complete nothing before the last of them (the
+    // event loop completes what the last completes): most_generated + m < osl.
+    int64_t m = osl - most_generated - 1;
+    if (m < 1) return 0;
+    // Every other event after the m steps (one step of margin against rounding).
+    double other = std::numeric_limits<double>::infinity();
+    for (const PrefillWorker& p : prefill_workers) {
+      if (p.busy) other = std::min(other, p.end);
+    }
+    for (const DecodeWorker& d : decode_workers) {
+      if (&d != &w && d.busy) other = std::min(other, d.end);
+    }
+    if (!transfers.empty()) other = std::min(other, requests[transfers.front()].ready);
+    if (next_arrival < arrivals.size()) other = std::min(other, arrivals[next_arrival]);
+    if (!on_the_way.empty()) other = std::min(other, on_the_way.NextAt());
+    // Step j after this one runs at the mean context (context + j n) / n: the steps in the first
+    // one's bucket (which grows with j), found by bisection.
+    const auto bucket_of = [&](int64_t j) {
+      return ContextBucket((context + static_cast<double>(j * n)) / static_cast<double>(n));
+    };
+    const int64_t bucket = bucket_of(1);
+    if (bucket_of(m) != bucket) {
+      int64_t same = 1, changed = m;  // bucket_of(same) == bucket != bucket_of(changed)
+      while (changed - same > 1) {
+        const int64_t middle = same + (changed - same) / 2;
+        (bucket_of(middle) == bucket ? same : changed) = middle;
+      }
+      m = same;
+    }
+    ASSIGN_OR_RETURN(const double t, decode_steps.Decode(n, (context + static_cast<double>(n)) /
+                                                                static_cast<double>(n)));
+    if (std::isfinite(other)) {
+      const double room = (other - w.end) / t - 1;
+      if (!(room >= 1)) return 0;
+      if (room < static_cast<double>(m)) m = static_cast<int64_t>(room);
+    }
+    for (size_t id : w.running) requests[id].generated += m;
+    w.end += static_cast<double>(m) * t;
+    return m;
+  };
+
   if (!open_loop) {
     for (int64_t i = 0; i < clients; ++i) arrive(0);
   }
@@ -284,6 +342,13 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (next == kNever) {
       if (open_loop) break;  // every request served
       return absl::InternalError("disagg simulation: nothing left to do (no KV room?)");
+    }
+    if (decode_done != nullptr) {
+      ASSIGN_OR_RETURN(const int64_t skipped, skip_quiet_decode_steps(*decode_done));
+      if (skipped > 0) {
+        next = decode_done->end;
+        work += skipped * static_cast<int64_t>(decode_done->running.size());
+      }
     }
     const double dt = next - now;
     if (finished >= clients) {

@@ -90,6 +90,32 @@ TEST(DisaggMode, OneClientIsThePathOnePrefillAndTheTransferThenBatchOneDecode) {
               500 / (4 * (disagg.summary.ttft_s + 499 * disagg.summary.tpot_s)), 1e-9);
 }
 
+// A decode worker's steps where only its answers grow are taken many at once
+// (skip_quiet_decode_steps in framework/serving/disagg_model.cc); the run must come out as step
+// by step. One client of 500 + 400,000 tokens: each request is the path, one prefill step, the
+// transfer and 399,999 decode steps of batch 1, whose mean is the static TPOT at concurrency 1
+// (time affine in the context, contexts grouped to 1/32 of their size: within 1 %), and the
+// four GPUs serve one request at a time.
+TEST(DisaggMode, LongAnswersCountEveryDecodeStep) {
+  ScenarioRequest r = Llama70b(1, "disagg");
+  r.output_tokens = 400'000;
+  r.allow_beyond_context = true;
+  r.engine_settings.emplace_back("request_overhead_s", 0.05);
+  const framework::Estimate disagg = EstimateOrFail(r);
+  ScenarioRequest static_request = Llama70b(1, "static");
+  static_request.output_tokens = 400'000;
+  static_request.allow_beyond_context = true;
+  const framework::Estimate fixed = EstimateOrFail(static_request);
+  ASSERT_TRUE(disagg.summary.disagg.has_value());
+  EXPECT_EQ(disagg.summary.disagg->completed, 2);
+  EXPECT_NEAR(disagg.summary.tpot_s / fixed.summary.tpot_s, 1, 0.01);
+  EXPECT_NEAR(disagg.summary.ttft_s,
+              0.05 + StaticPrefillStep(r, 1) + disagg.summary.disagg->kv_transfer_s, 1e-9);
+  EXPECT_NEAR(disagg.summary.tokens_per_s_per_gpu /
+                  (400'000 / (4 * (disagg.summary.ttft_s + 399'999 * disagg.summary.tpot_s))),
+              1, 1e-9);
+}
+
 TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
   // (50 ms on the serving path per request: shorter than a 4000-token prefill step, so the
   // prefill queue is never empty.)
