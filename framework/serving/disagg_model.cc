@@ -344,11 +344,9 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       return absl::InternalError("disagg simulation: nothing left to do (no KV room?)");
     }
     if (decode_done != nullptr) {
+      // (The steps taken with it touch each sequence once: the event's work, counted below.)
       ASSIGN_OR_RETURN(const int64_t skipped, skip_quiet_decode_steps(*decode_done));
-      if (skipped > 0) {
-        next = decode_done->end;
-        work += skipped * static_cast<int64_t>(decode_done->running.size());
-      }
+      if (skipped > 0) next = decode_done->end;
     }
     const double dt = next - now;
     if (finished >= clients) {
