@@ -54,6 +54,10 @@ class AttentionVariantPlugin {
   absl::StatusOr<bool> DecodeBreaks(const ic_attention_shape& shape, const ic_stage& stage,
                                     int64_t first_context, int64_t last_context,
                                     DeclaredStairs& stairs) const;
+  // Whether its declared breaks were checked before it was loaded (the host's own plugin, or a
+  // passed conformance probe): the host then takes the declaration's form of the records,
+  // A + B k + D n(k) (a staircase of two or more breaks, or none), without checking it again.
+  bool DecodeBreaksVetted() const { return plugin_->declarations_vetted(); }
 
  private:
   // What a 1.0 plugin reads instead of the 1.1 fields: options named like the 1.0 shape's MLA

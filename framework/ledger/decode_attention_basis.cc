@@ -162,6 +162,45 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
   return true;
 }
 
+bool DecodeAttentionBasis::PlanFromKnownSteps(int64_t steps, absl::Span<const Staircase> breaks,
+                                              int64_t known) {
+  if (steps < kFewestSteps || known < 1 || known > steps) return false;
+  has_stairs_ = false;
+  for (const Staircase& declared : breaks) {
+    const Staircase in = InRange(declared, steps);
+    const Staircase with_next = InRange(declared, steps + 1);
+    if (with_next.count > 0 &&
+        with_next.first + (with_next.count - 1) * with_next.period == steps + 1) {
+      return false;  // a break on the far point
+    }
+    if (in.count == 0) continue;
+    // Only the breaks of a staircase of two or more keep the records' slope (ABI 1.4).
+    if (declared.count < 2 || (has_stairs_ && !SameBreaks(in, stairs_))) return false;
+    stairs_ = in;
+    has_stairs_ = true;
+    last_break_ = in.first + (in.count - 1) * in.period;
+  }
+  const int64_t far = steps + 1;
+  if (!has_stairs_) {
+    SetPoints({known, far, far});
+    return true;
+  }
+  const int64_t known_breaks = BreaksPassed(known);
+  if (known_breaks == BreaksPassed(far)) {  // (step 1 lies before the first break, in [2, steps])
+    SetPoints({known, far, 1});
+    return true;
+  }
+  if (known < steps && BreaksPassed(known + 1) == known_breaks) {
+    SetPoints({known, known + 1, far});
+    return true;
+  }
+  if (known > 1 && BreaksPassed(known - 1) == known_breaks) {
+    SetPoints({known, known - 1, far});
+    return true;
+  }
+  return false;
+}
+
 int64_t DecodeAttentionBasis::FarStairCheck(int64_t steps, int64_t checked) const {
   if (!has_stairs_) return 0;
   const int64_t last_break = last_break_;

@@ -36,6 +36,15 @@ class DecodeAttentionBasis {
   // breaks were declared up to it), that step serves as the far point in place of the last
   // where no break falls on it: one evaluation fewer.
   bool Plan(int64_t steps, absl::Span<const Staircase> breaks, bool next_is_known = false);
+  // Plans a basis that is not checked (no FarStairCheck, no Matches: the caller takes the
+  // declaration as checked, see AttentionVariantPlugin::DecodeBreaksVetted) from two steps the
+  // caller evaluated already, `known` (in 1 .. steps) and the step after the last (steps + 1),
+  // and at most one more: {known, steps + 1, steps + 1} where no staircase cuts the range; else
+  // {known, a neighbour of it in its stair, steps + 1}, or {known, steps + 1, 1} where both lie
+  // in the last stair. False (plan with Plan) for fewer than four steps, two staircases, a
+  // staircase of one break (one break may bend the records: only Plan's checks see it), a break
+  // on steps + 1, or a stair of `known` alone.
+  bool PlanFromKnownSteps(int64_t steps, absl::Span<const Staircase> breaks, int64_t known);
   // The steps to evaluate, in order: two in one stair, one in another (a third equal to the
   // second when no staircase cuts the range). The last step's stair may hold steps + 1 (see
   // Plan).

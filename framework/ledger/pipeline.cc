@@ -507,20 +507,21 @@ absl::StatusOr<int64_t> Pipeline::SumDecodeAttention(const Step& per_gpu_decode,
   }
   DeclaredBreaks known_breaks;  // (a single step has nothing to cut)
   bool declared = false;
+  bool vetted = false;
   const bool next_is_known = steps >= 2 && NextStepKnown(per_gpu_decode, hook);
   if (steps >= 2) {
-    // Up to the step after the last where the basis may take that one as a point.
-    const int64_t last = steps + (next_is_known ? 1 : 0);
+    // Up to the step after the last, which the basis may take as a point.
+    const int64_t last = steps + 1;
     declared = DeclaredDecodeBreaks(per_gpu_decode, s.input_tokens + 1, s.input_tokens + last,
-                                    known_breaks);
+                                    known_breaks, vetted);
   }
   for (Staircase& stairs : known_breaks) stairs.first -= s.input_tokens;  // context -> step
   int64_t basis_evaluations = 0;
   bool basis_at_hook_step = false;
   if (declared) {
     ASSIGN_OR_RETURN(use_basis,
-                     FitDecodeBasis(per_gpu_decode, known_breaks, next_is_known, hook, evaluated,
-                                    basis, basis_evaluations, basis_at_hook_step));
+                     FitDecodeBasis(per_gpu_decode, known_breaks, vetted, next_is_known, hook,
+                                    evaluated, basis, basis_evaluations, basis_at_hook_step));
     split = use_basis && whole_model == nullptr && hook != nullptr && hook->values_per_record;
     if (split && hook->value_models) {
       ASSIGN_OR_RETURN(modelled, ModelVaryingRecords(basis, steps, basis_at_hook_step, *hook));
@@ -552,18 +553,13 @@ Step Pipeline::DecodeStepAt(const Step& per_gpu_decode, int64_t k) const {
 }
 
 absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
-                                              const DeclaredBreaks& breaks, bool next_is_known,
-                                              const PerGpuDecodeHook* hook,
+                                              const DeclaredBreaks& breaks, bool vetted,
+                                              bool next_is_known, const PerGpuDecodeHook* hook,
                                               std::vector<AttentionSlice>& scratch,
                                               DecodeAttentionBasis& basis, int64_t& evaluated,
                                               bool& basis_at_hook_step) const {
   basis_at_hook_step = false;
   const int64_t steps = scenario_->output_tokens - 1;
-  if (!basis.Plan(steps, breaks, next_is_known)) return false;
-  const std::array<int64_t, 3>& points = basis.points();
-  const auto is_point = [&points](int64_t k) {
-    return k == points[0] || k == points[1] || k == points[2];
-  };
   // The step the caller evaluated already (the mean), where it is one of the sum's: a point
   // that costs nothing, else the check.
   int64_t hook_step = 0;
@@ -571,6 +567,17 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     const int64_t k = hook->per_gpu.context_tokens - scenario_->input_tokens;
     if (k >= 1 && k <= steps && DecodeStepAt(per_gpu_decode, k) == hook->per_gpu) hook_step = k;
   }
+  // Declarations checked before loading: the form they declare is taken as it is, fitted on the
+  // summary's mean step and the step after the last (both evaluated already where the caller
+  // has them) and at most one more. (The plan depends on the scenario only, not on what the
+  // caller evaluated: the same scenario gives the same bits however it is reached.)
+  const int64_t mean_step = MeanDecodeContext(0, scenario_->output_tokens);
+  const bool unchecked = vetted && basis.PlanFromKnownSteps(steps, breaks, mean_step);
+  if (!unchecked && !basis.Plan(steps, breaks, next_is_known)) return false;
+  const std::array<int64_t, 3>& points = basis.points();
+  const auto is_point = [&points](int64_t k) {
+    return k == points[0] || k == points[1] || k == points[2];
+  };
   // The checks: that step where it is not a point, else the middle one (or the nearest step after
   // it that is not a point: Plan takes three of at least four); and one in the last point's
   // stair.
@@ -580,8 +587,8 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     check = hook->per_gpu_attention;
     check_step = hook_step;
   }
-  while (is_point(check_step)) check_step = check_step < steps ? check_step + 1 : 1;
-  const int64_t far_check = basis.FarStairCheck(steps, check_step);
+  while (!unchecked && is_point(check_step)) check_step = check_step < steps ? check_step + 1 : 1;
+  const int64_t far_check = unchecked ? 0 : basis.FarStairCheck(steps, check_step);
   // Where each point's attention comes from: evaluated already as the point before it (where no
   // staircase cuts the range), the step after the last (the memory model's) or the caller's
   // step; else evaluated here.
@@ -594,7 +601,7 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
   };
   // A basis only where it evaluates fewer steps than visiting every one would (the caller's
   // step, where it is one of them, costs neither).
-  int64_t to_evaluate = (check == nullptr ? 1 : 0) + (far_check != 0 ? 1 : 0);
+  int64_t to_evaluate = (check == nullptr && !unchecked ? 1 : 0) + (far_check != 0 ? 1 : 0);
   for (size_t i = 0; i < points.size(); ++i) to_evaluate += source(i) == Source::kEvaluate ? 1 : 0;
   if (to_evaluate >= steps - (hook_step != 0 ? 1 : 0)) return false;
   for (size_t i = 0; i < points.size(); ++i) {
@@ -616,6 +623,10 @@ absl::StatusOr<bool> Pipeline::FitDecodeBasis(const Step& per_gpu_decode,
     }
   }
   if (!basis.Fit()) return false;
+  if (unchecked) {
+    basis_at_hook_step = hook_step == points[0];  // (fitted there)
+    return true;
+  }
   if (check == nullptr) {
     RETURN_IF_ERROR(AttentionByClassInto(DecodeStepAt(per_gpu_decode, check_step), scratch));
     ++evaluated;
@@ -804,10 +815,13 @@ absl::Status Pipeline::AddConstantRecords(const DecodeAttentionBasis& basis, int
 }
 
 bool Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context,
-                                    int64_t last_context, DeclaredBreaks& breaks) const {
+                                    int64_t last_context, DeclaredBreaks& breaks,
+                                    bool& vetted) const {
   breaks.clear();
+  vetted = false;
   if (last_context < first_context) return true;
   bool complete = true;
+  bool all_vetted = kernel_.DecodeBreaksVetted();
   Step step = per_gpu_decode;
   step.kind = IC_STAGE_DECODE;
   step.query_tokens = 1;
@@ -830,6 +844,7 @@ bool Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_co
     // What either plugin does not declare the sum searches for; so it does where a declaration
     // fails (the hint is optional, the sum exact without it, and the same call's real errors
     // surface from the phases themselves; infercost-conformance reports a failing one).
+    all_vetted = all_vetted && variant.plugin.DecodeBreaksVetted();
     const absl::StatusOr<bool> variant_declared =
         variant.plugin.DecodeBreaks(variant.shape, stage, first_context, last_context, stairs);
     if (variant_declared.ok() && *variant_declared) {
@@ -845,6 +860,7 @@ bool Pipeline::DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_co
       complete = false;
     }
   }
+  vetted = complete && all_vetted;
   return complete;
 }
 

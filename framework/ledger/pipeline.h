@@ -200,8 +200,11 @@ class Pipeline {
   // steps than visiting each, or a check fails (every step is then evaluated). Adds the steps it
   // evaluated to `evaluated`. `next_is_known`: NextStepKnown(per_gpu_decode, hook).
   // `basis_at_hook_step`: the basis was fitted or checked on hook->per_gpu's step.
+  // `vetted` (every declaring plugin's breaks were checked before it was loaded): where the
+  // caller's step and the step after the last are known, the basis is fitted on them and at most
+  // one more step, with no check (DecodeAttentionBasis::PlanFromKnownSteps).
   absl::StatusOr<bool> FitDecodeBasis(const Step& per_gpu_decode, const DeclaredBreaks& breaks,
-                                      bool next_is_known, const PerGpuDecodeHook* hook,
+                                      bool vetted, bool next_is_known, const PerGpuDecodeHook* hook,
                                       std::vector<AttentionSlice>& scratch,
                                       DecodeAttentionBasis& basis, int64_t& evaluated,
                                       bool& basis_at_hook_step) const;
@@ -228,8 +231,10 @@ class Pipeline {
   // declare them (ABI 1.4 decode_breaks; a failing declaration counts as none), over every
   // attention class, into `breaks` (contexts). True when every plugin declared its breaks
   // (none answered IC_BREAKS_UNKNOWN or failed): the records are then affine between them.
+  // `vetted`: and every one of those plugins' declarations was checked before it was loaded
+  // (DecodeBreaksVetted).
   bool DeclaredDecodeBreaks(const Step& per_gpu_decode, int64_t first_context, int64_t last_context,
-                            DeclaredBreaks& breaks) const;
+                            DeclaredBreaks& breaks, bool& vetted) const;
   // One layer of `kind`'s phases (norms, the given attention, collectives, FFN), appended in
   // the order they are made; and the phases that run once per step (token ids, embedding,
   // final norm, LM head, sampling, one pipeline hand-off).

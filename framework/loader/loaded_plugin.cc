@@ -8,7 +8,7 @@ namespace infercost::framework {
 
 LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
                            const ic_plugin* plugin, void* instance, std::string path,
-                           std::vector<std::string> failed_probe_checks)
+                           std::vector<std::string> failed_probe_checks, bool declarations_vetted)
     : library_(std::move(library)),
       host_(std::move(host)),
       plugin_(plugin),
@@ -17,7 +17,8 @@ LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<Plugin
       version_(sdk::ReadablePluginText({plugin->version.data, plugin->version.size})),
       vendor_(sdk::ReadablePluginText({plugin->vendor.data, plugin->vendor.size})),
       description_(sdk::ReadablePluginText({plugin->description.data, plugin->description.size})),
-      failed_probe_checks_(std::move(failed_probe_checks)) {}
+      failed_probe_checks_(std::move(failed_probe_checks)),
+      declarations_vetted_(declarations_vetted) {}
 
 LoadedPlugin::~LoadedPlugin() {
   if (plugin_->destroy != nullptr && instance_ != nullptr) plugin_->destroy(instance_);

@@ -127,7 +127,8 @@ constexpr uint64_t kMaxTextBytes = 4096;
 using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPlugin>;
 
 LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expected,
-                    bool allow_unload, std::vector<std::string> failed_probe_checks = {}) {
+                    bool allow_unload, std::vector<std::string> failed_probe_checks = {},
+                    bool declarations_vetted = false) {
   RejectedPlugin rejected;
   rejected.path = library_path;
   if (expected != nullptr) rejected.name = expected->name;
@@ -217,7 +218,8 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   std::shared_ptr<void> owner = library;
   if (!allow_unload) PinnedLibraries().push_back(owner);
   return std::make_shared<const LoadedPlugin>(std::move(owner), std::move(host), plugin, instance,
-                                              library_path, std::move(failed_probe_checks));
+                                              library_path, std::move(failed_probe_checks),
+                                              declarations_vetted);
 }
 
 void AddOutcome(LoadOutcome outcome, PluginSet& set) {
@@ -256,6 +258,8 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
   const std::string& library = candidate.manifest.library_path;
   std::string trust;
   std::vector<std::string> failed_checks;
+  // Its declarations checked: the host's own plugin, or a probe that ran and passed them.
+  bool vetted = candidate.host_own;
   if (!candidate.host_own && options.probe) {
     ProbeVerdict verdict =
         ProbePlugin(library, options.probe_options, candidate.manifest.probe_options);
@@ -268,6 +272,9 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
     }
     trust = fmt::format("; {}{}", verdict.detail, verdict.from_cache ? " (cached verdict)" : "");
     failed_checks = std::move(verdict.failed_checks);
+    vetted = verdict.outcome == ProbeOutcome::kPassed &&
+             std::find(failed_checks.begin(), failed_checks.end(), kDecodeBreaksProbeCheck) ==
+                 failed_checks.end();
   } else if (!candidate.host_own) {
     trust = "; not probed (probing turned off)";
   }
@@ -289,8 +296,9 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
           library, relied.check, relied.instead, library, candidate.manifest.manifest_path));
     }
   }
-  AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks)),
-             set);
+  AddOutcome(
+      LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks), vetted),
+      set);
   if (set.rejected.size() != rejected_before) return false;
   for (std::string& warning : not_used) set.warnings.push_back(std::move(warning));
   set.provenance[library] = WhyChosen(candidate, group) + trust;

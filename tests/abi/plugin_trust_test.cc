@@ -214,6 +214,7 @@ TEST(PluginTrust, WellBehavedThirdPartyPluginPassesTheProbeAndLoads) {
   EXPECT_TRUE(Contains(why, "third-party")) << why;
   EXPECT_TRUE(Contains(why, "conformance probe passed")) << why;
   EXPECT_TRUE(set.warnings.empty());
+  EXPECT_TRUE(loaded->declarations_vetted());  // (probed, and nothing found false)
 }
 
 // The pieces of the time model the host gets for one record from hardware plugin `loaded`.
@@ -343,6 +344,7 @@ TEST(PluginTrust, DecodeBreaksThatFailedTheProbeAreNotAskedFor) {
         LoadedWithVerdict(dir, scratch, probed, "abi_hidden_far_window", "invariants.decode_breaks",
                           "invariants.decode_breaks, so its declared decode breaks are not used");
     ASSERT_NE(loaded, nullptr);
+    EXPECT_FALSE(loaded->declarations_vetted());  // failed, or not probed
     framework::DeclaredStairs stairs;
     const absl::StatusOr<bool> declared = framework::AttentionVariantPlugin(loaded).DecodeBreaks(
         SmallShape(), DecodeStage(), 1, 100000, stairs);
@@ -390,7 +392,9 @@ TEST(PluginTrust, WithoutARunnerThePluginLoadsWithAWarning) {
   PluginLoaderOptions options = Probing({SecondPluginDir()}, cache);
   options.probe_options.runner_path = (cache / "no-such-runner").string();
   const PluginSet set = framework::LoadPlugins(options);
-  EXPECT_NE(FindLoaded(set, "abi_dup"), nullptr) << Describe(set);
+  const auto loaded = FindLoaded(set, "abi_dup");
+  ASSERT_NE(loaded, nullptr) << Describe(set);
+  EXPECT_FALSE(loaded->declarations_vetted());
   ASSERT_EQ(set.warnings.size(), 1u);
   EXPECT_TRUE(Contains(set.warnings[0], "not probed"));
   EXPECT_TRUE(Contains(set.warnings[0], "no-such-runner"));
@@ -402,6 +406,7 @@ TEST(PluginTrust, TheHostsOwnPluginsAreNotProbed) {
   const auto gqa = FindLoaded(set, "gqa");
   ASSERT_NE(gqa, nullptr) << Describe(set);
   EXPECT_EQ(Provenance(set, gqa->path()), "the host's own plugin");
+  EXPECT_TRUE(gqa->declarations_vetted());
   EXPECT_FALSE(fs::exists(cache / "plugin-probes"));  // nothing was probed
 }
 

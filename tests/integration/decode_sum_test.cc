@@ -234,40 +234,43 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   // The flash-decoding split count steps every 256 keys until it reaches 17 per GPU
   // (ceil(132 SMs / 8 heads)); the kernel declares those breaks (ABI 1.4 decode_breaks): from
   // context 501 they are at 513, 769, ..., 4097 (15 of them, one staircase), i.e. steps 13 + 256 i
-  // (context = 500 + step). The attention of every step comes from a basis of three steps, two in
-  // the stair [1, 12] (steps 1 and 12, evaluated) and one in the last stair: the step after the
-  // last, 100,000 (context 100,500), which the memory model evaluated already for the decode's
-  // activation peak (no break falls on it). The basis is checked on the mean step (context 500 +
-  // 100,000 / 2: step 50,000, evaluated for the summary anyway), which lies in the last stair
-  // [3597, 99999], so no second check. The roofline gives each record's time as max(compute,
-  // memory) of affine pieces (ABI 1.5), so every stair is summed in closed form: 2 steps
-  // evaluated, against 99,999 visited one by one (and 17 sampled by the piecewise-affine sum
-  // where the hardware plugin gives no such model).
-  EXPECT_EQ(sum->evaluated_steps, 2);
-  // 500 output tokens (steps 1 .. 499, contexts 501 .. 999): breaks at steps 13 and 269; the
-  // basis at 1 and 12 (evaluated) and 500 (the memory model's), the mean step 250 (context 750)
-  // in the middle stair [13, 268]: a break that bent the records would show there, so no check
-  // in the last stair either.
-  EXPECT_EQ(StepsEvaluated(500, 500), 2);
+  // (context = 500 + step). The bundled plugins' declarations are vetted (the host's own:
+  // DecodeBreaksVetted), and a staircase of two or more breaks keeps the records' slope, so each
+  // record is A + B k + D n(k) as declared and the basis is fitted on the two steps evaluated
+  // already, unchecked: the mean step (context 500 + 100,000 / 2: step 50,000, evaluated for the
+  // summary) and the step after the last, 100,000 (context 100,500, evaluated by the memory
+  // model for the decode's activation peak; no break falls on it). Both lie in the last stair
+  // [3597, 100000], so the third point is step 1, before the first break (evaluated). The
+  // roofline gives each record's time as max(compute, memory) of affine pieces (ABI 1.5), so
+  // every stair is summed in closed form: 1 step evaluated, against 99,999 visited one by one.
+  EXPECT_EQ(sum->evaluated_steps, 1);
+  // 500 output tokens (steps 1 .. 499, contexts 501 .. 999; flash declares the breaks asked for,
+  // 513 and 769: a staircase of two): the mean step 250 (context 750) lies in the stair
+  // [13, 268], the step after the last, 500, in the next: the third point is the mean step's
+  // neighbour 251 (evaluated).
+  EXPECT_EQ(StepsEvaluated(500, 500), 1);
   // 5,000 + 3,000 tokens: contexts 5,001 .. 7,999, past the last split break (4,097): no break
-  // in the range, so the basis is step 1 (evaluated) and step 3,000 (the memory model's), and the
-  // check the mean step (context 5,000 + 1,500: step 1,500, the summary's): 1 step evaluated.
-  EXPECT_EQ(StepsEvaluated(5000, 3000), 1);
+  // in the range, so the records are affine throughout and the basis is the mean step (context
+  // 5,000 + 1,500: step 1,500, the summary's) and the step after the last (3,000, the memory
+  // model's): nothing evaluated.
+  EXPECT_EQ(StepsEvaluated(5000, 3000), 0);
   // Short answers take a basis too where it evaluates fewer steps than visiting each would.
-  // 500 + 20 tokens: steps 1 .. 19 (contexts 501 .. 519), the break at step 13; the basis at 1
-  // and 12 (evaluated) and 20 (the memory model's, context 520); the mean step 10 (context 510,
-  // the summary's) checks it in the first stair, and the middle of the last stair [13, 19],
+  // 500 + 20 tokens: steps 1 .. 19 (contexts 501 .. 519), one break, at step 13 (flash declares
+  // only the break in contexts 501 .. 520: a staircase of one break, which may bend the
+  // records, so the basis is checked as where no declaration is vetted); the basis at 1 and 12
+  // (evaluated) and 20 (the memory model's, context 520); the mean step 10 (context 510, the
+  // summary's) checks it in the first stair, and the middle of the last stair [13, 19],
   // 13 + (19 - 13) / 2 = 16 (evaluated), sees the break: 3 steps evaluated, not 18.
   EXPECT_EQ(StepsEvaluated(500, 20), 3);
-  // 500 + 24: steps 1 .. 23 (contexts 501 .. 523), the break at step 13; the basis at 1
-  // (evaluated), 12 and 24 (the memory model's, context 524). The mean step, 500 + 24 / 2 = 512,
-  // is step 12: a point taken from the summary's evaluation, so it cannot check the basis; the
-  // check is the middle step (23 + 1) / 2 = 12, a point, so the next one, 13 (evaluated), in the
-  // last stair [13, 23], so no other: 2 steps evaluated, not 22.
+  // 500 + 24: steps 1 .. 23 (contexts 501 .. 523), the break at step 13 (again a staircase of
+  // one); the basis at 1 (evaluated), 12 and 24 (the memory model's, context 524). The mean
+  // step, 500 + 24 / 2 = 512, is step 12: a point taken from the summary's evaluation, so it
+  // cannot check the basis; the check is the middle step (23 + 1) / 2 = 12, a point, so the next
+  // one, 13 (evaluated), in the last stair [13, 23], so no other: 2 steps evaluated, not 22.
   EXPECT_EQ(StepsEvaluated(500, 24), 2);
-  // 500 + 5: steps 1 .. 4 (contexts 501 .. 504), no break: the basis is step 1 (evaluated) and
-  // 5 (the memory model's), checked on the mean step 2 (context 502): 1 step, not 3.
-  EXPECT_EQ(StepsEvaluated(500, 5), 1);
+  // 500 + 5: steps 1 .. 4 (contexts 501 .. 504), no break: the basis is the mean step 2
+  // (context 502) and 5 (the memory model's): nothing evaluated, not 3.
+  EXPECT_EQ(StepsEvaluated(500, 5), 0);
   // 500 + 4: three steps, too few to fit three and check on a fourth: the sum samples each of
   // them (counted as 3, the mean step 2 among them though the summary's evaluation serves it).
   EXPECT_EQ(StepsEvaluated(500, 4), 3);
