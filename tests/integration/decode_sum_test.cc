@@ -255,19 +255,16 @@ TEST(DecodeSum, LongAnswersCostFewStepEvaluations) {
   // model's): nothing evaluated.
   EXPECT_EQ(StepsEvaluated(5000, 3000), 0);
   // Short answers take a basis too where it evaluates fewer steps than visiting each would.
-  // 500 + 20 tokens: steps 1 .. 19 (contexts 501 .. 519), one break, at step 13 (flash declares
-  // only the break in contexts 501 .. 520: a staircase of one break, which may bend the
-  // records, so the basis is checked as where no declaration is vetted); the basis at 1 and 12
-  // (evaluated) and 20 (the memory model's, context 520); the mean step 10 (context 510, the
-  // summary's) checks it in the first stair, and the middle of the last stair [13, 19],
-  // 13 + (19 - 13) / 2 = 16 (evaluated), sees the break: 3 steps evaluated, not 18.
-  EXPECT_EQ(StepsEvaluated(500, 20), 3);
-  // 500 + 24: steps 1 .. 23 (contexts 501 .. 523), the break at step 13 (again a staircase of
-  // one); the basis at 1 (evaluated), 12 and 24 (the memory model's, context 524). The mean
-  // step, 500 + 24 / 2 = 512, is step 12: a point taken from the summary's evaluation, so it
-  // cannot check the basis; the check is the middle step (23 + 1) / 2 = 12, a point, so the next
-  // one, 13 (evaluated), in the last stair [13, 23], so no other: 2 steps evaluated, not 22.
-  EXPECT_EQ(StepsEvaluated(500, 24), 2);
+  // 500 + 20 tokens: steps 1 .. 19 (contexts 501 .. 519), one break in the range, at step 13
+  // (context 513), of flash's staircase of the one-at-a-time split breaks (513, 769, ...: flash
+  // declares that whole staircase, two or more breaks, which keep the records' slope): the
+  // mean step 10 (context 510) lies in the stair [1, 12], the step after the last, 20, beyond
+  // the break, so the third point is the mean step's neighbour 11: 1 step evaluated, not 18.
+  EXPECT_EQ(StepsEvaluated(500, 20), 1);
+  // 500 + 24: steps 1 .. 23, the same break at step 13; the mean step, 500 + 24 / 2 = 512, is
+  // step 12, whose neighbour 13 lies past the break, so the other one, 11 (evaluated), with
+  // the step after the last, 24: 1 step evaluated, not 22.
+  EXPECT_EQ(StepsEvaluated(500, 24), 1);
   // 500 + 5: steps 1 .. 4 (contexts 501 .. 504), no break: the basis is the mean step 2
   // (context 502) and 5 (the memory model's): nothing evaluated, not 3.
   EXPECT_EQ(StepsEvaluated(500, 5), 0);

@@ -136,9 +136,13 @@ class FlashAttention final : public infercost::sdk::AttentionKernel {
     int64_t last_j = static_cast<int64_t>(most_splits) - 1;
     const int64_t window = am::LayerWindow(shape, decode);
     if (window > 0) last_j = std::min(last_j, (window - 1) / per_split);
-    // Only the breaks in [first_context, last_context].
+    // The first break (1 -> 2 splits: the partial results' merge begins, which may bend the
+    // records) where it is in [first_context, last_context]; then the one-at-a-time breaks
+    // (2 -> 3 ...) where any of them is, as one whole staircase (breaks outside the range may be
+    // included: the host then knows them for a staircase of two or more, whose breaks keep the
+    // records' slope, even where the range holds only one of them).
     const int64_t lowest_j = std::max<int64_t>(1, (first_context - 1 + per_split - 1) / per_split);
-    last_j = std::min(last_j, (last_context - 1) / per_split);
+    const int64_t highest_j = std::min(last_j, (last_context - 1) / per_split);
     int64_t count = 0;
     const auto add = [&](int64_t first_j, int64_t last_of_j) {
       if (first_j > last_of_j) return;
@@ -147,8 +151,8 @@ class FlashAttention final : public infercost::sdk::AttentionKernel {
       }
       ++count;
     };
-    add(std::max<int64_t>(lowest_j, 1), std::min<int64_t>(last_j, 1));  // 1 -> 2 splits
-    add(std::max<int64_t>(lowest_j, 2), last_j);                        // then one at a time
+    add(std::max<int64_t>(lowest_j, 1), std::min<int64_t>(highest_j, 1));  // 1 -> 2 splits
+    if (std::max<int64_t>(lowest_j, 2) <= highest_j) add(2, last_j);       // then one at a time
     return count;
   }
 };
