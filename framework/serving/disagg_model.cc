@@ -259,20 +259,9 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (!transfers.empty()) other = std::min(other, requests[transfers.front()].ready);
     if (next_arrival < arrivals.size()) other = std::min(other, arrivals[next_arrival]);
     if (!on_the_way.empty()) other = std::min(other, on_the_way.NextAt());
-    // Step j after this one runs at the mean context (context + j n) / n: the steps in the first
-    // one's bucket (which grows with j), found by bisection.
-    const auto bucket_of = [&](int64_t j) {
-      return ContextBucket((context + static_cast<double>(j * n)) / static_cast<double>(n));
-    };
-    const int64_t bucket = bucket_of(1);
-    if (bucket_of(m) != bucket) {
-      int64_t same = 1, changed = m;  // bucket_of(same) == bucket != bucket_of(changed)
-      while (changed - same > 1) {
-        const int64_t middle = same + (changed - same) / 2;
-        (bucket_of(middle) == bucket ? same : changed) = middle;
-      }
-      m = same;
-    }
+    // Step j after this one runs at the mean context (context + j n) / n: those in the first
+    // one's bucket.
+    m = StepsInFirstContextBucket(context + static_cast<double>(n), n, m);
     ASSIGN_OR_RETURN(const double t, decode_steps.Decode(n, (context + static_cast<double>(n)) /
                                                                 static_cast<double>(n)));
     if (std::isfinite(other)) {

@@ -173,6 +173,22 @@ int64_t ContextBucket(double context) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::llround(context / width) * width));
 }
 
+int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most) {
+  // (integers below 2^53 in a double: the sums are exact, as a step-by-step run sums them)
+  const auto bucket_of = [&](int64_t i) {
+    return ContextBucket((context_sum + static_cast<double>((i - 1) * sequences)) /
+                         static_cast<double>(sequences));
+  };
+  const int64_t first = bucket_of(1);
+  if (bucket_of(most) == first) return most;
+  int64_t same = 1, other = most;  // bucket_of(same) == first != bucket_of(other)
+  while (other - same > 1) {
+    const int64_t middle = same + (other - same) / 2;
+    (bucket_of(middle) == first ? same : other) = middle;
+  }
+  return same;
+}
+
 namespace {
 
 // One run of the server: closed loop (`requests` 0), or `requests` open-loop arrivals.
@@ -296,22 +312,9 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // the run's step limit.
     int64_t k = std::min(osl - most_generated - 1, max_steps - st.steps);
     if (k < 2) return false;
-    // Step i's mean context is (context_sum + (i - 1) n) / n, as the step-by-step loop sums it
-    // (integers: exact in a double); the bucket grows with it, so the last step in the first
-    // step's bucket is found by bisection.
-    const auto bucket_of_step = [&](int64_t i) {
-      return ContextBucket((context_sum + static_cast<double>((i - 1) * n)) /
-                           static_cast<double>(n));
-    };
-    const int64_t context = bucket_of_step(1);
-    if (bucket_of_step(k) != context) {
-      int64_t same = 1, other = k;  // bucket_of_step(same) == context != bucket_of_step(other)
-      while (other - same > 1) {
-        const int64_t middle = same + (other - same) / 2;
-        (bucket_of_step(middle) == context ? same : other) = middle;
-      }
-      k = same;
-    }
+    // Step i's mean context is (context_sum + (i - 1) n) / n, as the step-by-step loop sums it.
+    const int64_t context = ContextBucket(context_sum / static_cast<double>(n));
+    k = StepsInFirstContextBucket(context_sum, n, k);
     if (k < 2) return false;
     ASSIGN_OR_RETURN(const double step, parts.StepTime(n, context, 0, 0, n, n));
     if (!(step > 0) || !std::isfinite(step)) {

@@ -59,6 +59,11 @@ struct ServingState {
 // Contexts are grouped to 1/32 of their size (at least 64 tokens) so that a running batch whose
 // mean context moves by a token each step reuses its attention timings.
 int64_t ContextBucket(double context);
+// Of `most` (>= 1) decode steps of the same `sequences`, step i at the mean context
+// (context_sum + (i - 1) sequences) / sequences (context_sum: the first step's contexts summed,
+// a whole number), how many from the first lie in the first one's ContextBucket (which grows
+// with the context: found by bisection).
+int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most);
 
 // The server of `scenario` (its concurrency spread over its data-parallel replicas);
 // `max_running`: sequences whose KV fits on a replica (the rest wait).
