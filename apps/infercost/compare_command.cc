@@ -29,9 +29,12 @@ namespace {
 using nlohmann::json;
 
 // The request of one side: its file's flags, then the shared flags, then its own (later wins).
+// `has_own`: the side has a file or a flag of its own.
 absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
                                                        const std::string& file,
-                                                       const std::vector<std::string>& args) {
+                                                       const std::vector<std::string>& args,
+                                                       bool& has_own) {
+  has_own = !file.empty();
   std::vector<std::string> side_args;
   if (!file.empty()) {
     ASSIGN_OR_RETURN(side_args, ScenarioFileFlags(file));
@@ -74,6 +77,7 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
           flag.substr(2), flag.substr(2)));
     }
     // Shared flags go before the side's own, which therefore win.
+    has_own = has_own || mine;
     std::vector<std::string>& into = mine ? own : side_args;
     into.push_back(flag);
     if (value) {
@@ -156,17 +160,15 @@ absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
                                       const framework::PluginSet& plugins,
                                       const CompareFlags& flags) {
   std::map<std::string, framework::ScenarioRequest> requests;
+  bool has_side_input = false;
   for (const std::string side : {"a", "b"}) {
-    ASSIGN_OR_RETURN(requests[side],
-                     SideRequest(side, side == "a" ? flags.a_file : flags.b_file, flags.args));
+    bool has_own = false;
+    ASSIGN_OR_RETURN(requests[side], SideRequest(side, side == "a" ? flags.a_file : flags.b_file,
+                                                 flags.args, has_own));
+    has_side_input = has_side_input || has_own;
   }
   // Two sides with no input of their own are the same scenario: a table of equal values that
   // answers nothing (a side flag mistyped as a shared one, or none given).
-  const bool has_side_input =
-      !flags.a_file.empty() || !flags.b_file.empty() ||
-      std::any_of(flags.args.begin(), flags.args.end(), [](const std::string& arg) {
-        return absl::StartsWith(arg, "--a.") || absl::StartsWith(arg, "--b.");
-      });
   if (!has_side_input) {
     return absl::InvalidArgumentError(
         "compare: nothing sets side A apart from side B (a flag without --a. or --b. applies to "

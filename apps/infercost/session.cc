@@ -55,8 +55,8 @@ const framework::PluginSet& Session::Plugins(bool warn_rejected) {
     }
     // A plugin the user pointed at and did not get: said now, not only when it is asked for.
     for (const framework::RejectedPlugin& rejected : plugins_->rejected) {
-      if (const std::string* dir =
-              warn_rejected ? NamedDirOf(rejected.path, flags_.plugin_dirs) : nullptr) {
+      if (!warn_rejected) break;
+      if (const std::string* dir = NamedDirOf(rejected.path, flags_.plugin_dirs)) {
         fmt::print(stderr,
                    "infercost: warning: plugin {}{} (in --plugin-dir {}) is not loaded: {}; "
                    "`infercost plugins --plugin-dir {}` lists it\n",

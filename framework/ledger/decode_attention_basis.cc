@@ -127,11 +127,11 @@ bool ExactStep(int64_t from, int64_t to, int64_t steps, int64_t& out) {
 
 }  // namespace
 
-bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks,
-                                bool next_is_known) {
-  if (steps < kFewestSteps) return false;
+bool DecodeAttentionBasis::TakeStaircase(int64_t steps, absl::Span<const Staircase> breaks,
+                                         bool& break_on_next, int64_t& fewest_declared) {
   has_stairs_ = false;
-  bool break_on_next = false;
+  break_on_next = false;
+  fewest_declared = std::numeric_limits<int64_t>::max();
   for (const Staircase& declared : breaks) {
     const Staircase in = InRange(declared, steps);
     const Staircase with_next = InRange(declared, steps + 1);
@@ -141,10 +141,20 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
     }
     if (in.count == 0) continue;
     if (has_stairs_ && !SameBreaks(in, stairs_)) return false;  // two staircases: no basis
+    fewest_declared = std::min(fewest_declared, declared.count);
     stairs_ = in;
     has_stairs_ = true;
     last_break_ = in.first + (in.count - 1) * in.period;  // (in [2, steps]: no overflow)
   }
+  return true;
+}
+
+bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> breaks,
+                                bool next_is_known) {
+  if (steps < kFewestSteps) return false;
+  bool break_on_next = false;
+  int64_t fewest_declared = 0;
+  if (!TakeStaircase(steps, breaks, break_on_next, fewest_declared)) return false;
   // The far point: the last step, or the one after it where it is known and in the same stair.
   const int64_t far = next_is_known && !break_on_next ? steps + 1 : steps;
   if (!has_stairs_) {
@@ -165,21 +175,12 @@ bool DecodeAttentionBasis::Plan(int64_t steps, absl::Span<const Staircase> break
 bool DecodeAttentionBasis::PlanFromKnownSteps(int64_t steps, absl::Span<const Staircase> breaks,
                                               int64_t known) {
   if (steps < kFewestSteps || known < 1 || known > steps) return false;
-  has_stairs_ = false;
-  for (const Staircase& declared : breaks) {
-    const Staircase in = InRange(declared, steps);
-    const Staircase with_next = InRange(declared, steps + 1);
-    if (with_next.count > 0 &&
-        with_next.first + (with_next.count - 1) * with_next.period == steps + 1) {
-      return false;  // a break on the far point
-    }
-    if (in.count == 0) continue;
-    // Only the breaks of a staircase of two or more keep the records' slope (ABI 1.4).
-    if (declared.count < 2 || (has_stairs_ && !SameBreaks(in, stairs_))) return false;
-    stairs_ = in;
-    has_stairs_ = true;
-    last_break_ = in.first + (in.count - 1) * in.period;
-  }
+  bool break_on_next = false;
+  int64_t fewest_declared = 0;
+  if (!TakeStaircase(steps, breaks, break_on_next, fewest_declared)) return false;
+  // No break on the far point; only the breaks of a staircase of two or more keep the records'
+  // slope (ABI 1.4).
+  if (break_on_next || (has_stairs_ && fewest_declared < 2)) return false;
   const int64_t far = steps + 1;
   if (!has_stairs_) {
     SetPoints({known, far, far});

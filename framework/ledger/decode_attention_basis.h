@@ -141,6 +141,12 @@ class DecodeAttentionBasis {
     if (step >= last_break_) return stairs_.count;  // (the sum's last steps: no division)
     return std::min(stairs_.count, (step - stairs_.first) / stairs_.period + 1);
   }
+  // Takes the declared staircase with breaks in [2, steps] (has_stairs_, stairs_, last_break_):
+  // false where two distinct ones have breaks there. `break_on_next`: one breaks on steps + 1;
+  // `fewest_declared`: the fewest breaks any staircase with breaks in the range was declared
+  // with.
+  bool TakeStaircase(int64_t steps, absl::Span<const Staircase> breaks, bool& break_on_next,
+                     int64_t& fewest_declared);
   // Sets points_ (after the staircase: first_point_breaks_ counts its breaks).
   void SetPoints(const std::array<int64_t, 3>& points);
 

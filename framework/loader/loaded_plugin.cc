@@ -8,7 +8,8 @@ namespace infercost::framework {
 
 LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
                            const ic_plugin* plugin, void* instance, std::string path,
-                           std::vector<std::string> failed_probe_checks, bool declarations_vetted)
+                           std::vector<std::string> failed_probe_checks,
+                           bool checked_before_loading)
     : library_(std::move(library)),
       host_(std::move(host)),
       plugin_(plugin),
@@ -18,7 +19,7 @@ LoadedPlugin::LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<Plugin
       vendor_(sdk::ReadablePluginText({plugin->vendor.data, plugin->vendor.size})),
       description_(sdk::ReadablePluginText({plugin->description.data, plugin->description.size})),
       failed_probe_checks_(std::move(failed_probe_checks)),
-      declarations_vetted_(declarations_vetted) {}
+      checked_before_loading_(checked_before_loading) {}
 
 LoadedPlugin::~LoadedPlugin() {
   if (plugin_->destroy != nullptr && instance_ != nullptr) plugin_->destroy(instance_);

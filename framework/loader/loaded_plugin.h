@@ -55,12 +55,12 @@ class LoadedPlugin {
   // `library` is an opaque owner of the mapped library (kept alive by this object).
   // `failed_probe_checks`: the conformance probe's checks it failed without crashing (it loads;
   // the host leans on none of what those checks found false).
-  // `declarations_vetted`: what it declares of its own numbers (ABI 1.4 decode breaks) was
-  // checked before it was loaded: the host's own plugin, or a third-party one whose conformance
-  // probe ran and passed invariants.decode_breaks.
+  // `checked_before_loading`: the host's own plugin, or a third-party one whose conformance
+  // probe ran (and found false what `failed_probe_checks` lists).
   LoadedPlugin(std::shared_ptr<void> library, std::unique_ptr<PluginHost> host,
                const ic_plugin* plugin, void* instance, std::string path,
-               std::vector<std::string> failed_probe_checks = {}, bool declarations_vetted = false);
+               std::vector<std::string> failed_probe_checks = {},
+               bool checked_before_loading = false);
   ~LoadedPlugin();
   LoadedPlugin(const LoadedPlugin&) = delete;
   LoadedPlugin& operator=(const LoadedPlugin&) = delete;
@@ -82,7 +82,12 @@ class LoadedPlugin {
     return std::find(failed_probe_checks_.begin(), failed_probe_checks_.end(), name) !=
            failed_probe_checks_.end();
   }
-  bool declarations_vetted() const { return declarations_vetted_; }
+  // Whether what it declares of its own numbers (ABI 1.4 decode breaks) was checked before it
+  // was loaded and found true: the host's own plugin, or a probe that passed
+  // invariants.decode_breaks.
+  bool declarations_vetted() const {
+    return checked_before_loading_ && !FailedProbeCheck(kDecodeBreaksProbeCheck);
+  }
   // Calls into a plugin that is not thread-safe must hold this lock.
   std::unique_lock<std::mutex> LockIfNeeded() const;
 
@@ -94,7 +99,7 @@ class LoadedPlugin {
   std::string path_;
   std::string version_, vendor_, description_;
   std::vector<std::string> failed_probe_checks_;
-  bool declarations_vetted_ = false;
+  bool checked_before_loading_ = false;
   mutable std::mutex call_mutex_;
 };
 

@@ -128,7 +128,7 @@ using LoadOutcome = std::variant<std::shared_ptr<const LoadedPlugin>, RejectedPl
 
 LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expected,
                     bool allow_unload, std::vector<std::string> failed_probe_checks = {},
-                    bool declarations_vetted = false) {
+                    bool checked_before_loading = false) {
   RejectedPlugin rejected;
   rejected.path = library_path;
   if (expected != nullptr) rejected.name = expected->name;
@@ -219,7 +219,7 @@ LoadOutcome LoadOne(const std::string& library_path, const PluginManifest* expec
   if (!allow_unload) PinnedLibraries().push_back(owner);
   return std::make_shared<const LoadedPlugin>(std::move(owner), std::move(host), plugin, instance,
                                               library_path, std::move(failed_probe_checks),
-                                              declarations_vetted);
+                                              checked_before_loading);
 }
 
 void AddOutcome(LoadOutcome outcome, PluginSet& set) {
@@ -258,8 +258,9 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
   const std::string& library = candidate.manifest.library_path;
   std::string trust;
   std::vector<std::string> failed_checks;
-  // Its declarations checked: the host's own plugin, or a probe that ran and passed them.
-  bool vetted = candidate.host_own;
+  // Checked before loading: the host's own plugin, or one whose probe ran (what the probe found
+  // false is in failed_checks).
+  bool checked = candidate.host_own;
   if (!candidate.host_own && options.probe) {
     ProbeVerdict verdict =
         ProbePlugin(library, options.probe_options, candidate.manifest.probe_options);
@@ -272,9 +273,7 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
     }
     trust = fmt::format("; {}{}", verdict.detail, verdict.from_cache ? " (cached verdict)" : "");
     failed_checks = std::move(verdict.failed_checks);
-    vetted = verdict.outcome == ProbeOutcome::kPassed &&
-             std::find(failed_checks.begin(), failed_checks.end(), kDecodeBreaksProbeCheck) ==
-                 failed_checks.end();
+    checked = verdict.outcome == ProbeOutcome::kPassed;
   } else if (!candidate.host_own) {
     trust = "; not probed (probing turned off)";
   }
@@ -296,9 +295,9 @@ bool TryLoad(const PluginCandidate& candidate, const PrecedenceGroup& group,
           library, relied.check, relied.instead, library, candidate.manifest.manifest_path));
     }
   }
-  AddOutcome(
-      LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks), vetted),
-      set);
+  AddOutcome(LoadOne(library, &candidate.manifest, options.allow_unload, std::move(failed_checks),
+                     checked),
+             set);
   if (set.rejected.size() != rejected_before) return false;
   for (std::string& warning : not_used) set.warnings.push_back(std::move(warning));
   set.provenance[library] = WhyChosen(candidate, group) + trust;
