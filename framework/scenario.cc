@@ -121,6 +121,17 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   for (const auto& [key, value] : request.engine_settings) {
     RETURN_IF_ERROR(scenario.engine.SetCalibrationValue(key, value));
   }
+  // (A budget of a billion tokens per step is beyond any engine and keeps token sums in range.)
+  constexpr int64_t kMaxBatchedTokens = 1'000'000'000;
+  if (request.max_batched_tokens < 0 || request.max_batched_tokens > kMaxBatchedTokens) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--max-batched-tokens = {} must be the tokens one step may hold, 1..{} (the deployment's "
+        "setting, e.g. vLLM's --max-num-batched-tokens), or 0 for the engine preset's ({})",
+        request.max_batched_tokens, kMaxBatchedTokens, scenario.engine.max_batched_tokens));
+  }
+  if (request.max_batched_tokens > 0) {
+    scenario.engine.max_batched_tokens = request.max_batched_tokens;
+  }
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
   ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
   ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));
@@ -165,8 +176,8 @@ bool SameNamedFields(const ScenarioRequest& a, const ScenarioRequest& b) {
          a.attention_kernel == b.attention_kernel && a.attention_variant == b.attention_variant &&
          a.matmul_efficiency == b.matmul_efficiency &&
          a.bandwidth_efficiency == b.bandwidth_efficiency &&
-         a.engine_settings == b.engine_settings && a.variant_options == b.variant_options &&
-         a.mla_form == b.mla_form;
+         a.engine_settings == b.engine_settings && a.max_batched_tokens == b.max_batched_tokens &&
+         a.variant_options == b.variant_options && a.mla_form == b.mla_form;
 }
 
 absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scenario) {

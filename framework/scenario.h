@@ -84,6 +84,10 @@ struct ScenarioRequest {
   int64_t dp = 1;
   int64_t ep = 1;
   double moe_imbalance = 1;  // busiest GPU's routed tokens over the mean (>= 1)
+  // The engine's token budget per step as the deployment set it (--max-batched-tokens: vLLM's
+  // --max-num-batched-tokens, TensorRT-LLM's max_num_tokens, SGLang's --max-prefill-tokens);
+  // 0 = the engine preset's max_batched_tokens.
+  int64_t max_batched_tokens = 0;
   // Options for the attention-variant plugin, "key=value" each (--variant-option); they
   // override the model's own ([variant] in its preset, or its config.json).
   std::vector<std::string> variant_options;
@@ -173,9 +177,9 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
 
 // The request fields MakeScenario resolves by name or that shape the model, device and engine
 // (model, hardware, engine, dtypes, attention kernel and variant, variant options, --mfu,
-// --bw-efficiency, engine settings) are equal in `a` and `b`; the others (GPUs, lengths,
-// concurrency, layout, mode, request rate, pools, MoE imbalance, --allow-beyond-context) may
-// differ.
+// --bw-efficiency, engine settings, --max-batched-tokens) are equal in `a` and `b`; the others
+// (GPUs, lengths, concurrency, layout, mode, request rate, pools, MoE imbalance,
+// --allow-beyond-context) may differ.
 bool SameNamedFields(const ScenarioRequest& a, const ScenarioRequest& b);
 
 // The numbers part of MakeScenario: checks `request`'s GPUs, lengths, concurrency, context, mode,

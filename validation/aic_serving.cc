@@ -265,7 +265,26 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   request.input_tokens = row.isl;
   request.output_tokens = row.osl;
   request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
+  request.max_batched_tokens = AicTokenBudget(row);
   return request;
+}
+
+int64_t AicTokenBudget(const AicRow& row) {
+  // aiconfigurator's generator (ai-dynamo/aiconfigurator, src/aiconfigurator/generator/
+  // rule_plugin/vllm.rule and trtllm.rule): `agg max_num_tokens = max_batch_size + isl + 1500`
+  // and `prefill max_num_tokens = isl + 1500`, TensorRT-LLM's rounded up to its 32-token KV
+  // blocks; max_batch_size is the row's batch_size (one attention-DP rank's). A disaggregated
+  // decode worker never prefills, so its budget is its prefill pool's.
+  const int64_t margin = 1500;
+  int64_t budget = 0;
+  if (row.backend == "vllm" || row.backend == "trtllm") {
+    budget = row.isl + margin + (row.mode == "disagg" ? 0 : row.batch_size);
+  }
+  if (row.backend == "trtllm") {
+    constexpr int64_t kTokensPerBlock = 32;
+    budget = (budget + kTokensPerBlock - 1) / kTokensPerBlock * kTokensPerBlock;
+  }
+  return budget;
 }
 
 bool AicLowConcurrencyRow(const AicRow& row) {
@@ -361,6 +380,10 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
     result.predicted_ttft_ms = 1e3 * MeasuredTtftOf(estimate.summary);
+    result.predicted_steady_ttft_ms = 1e3 * estimate.summary.ttft_s;
+    if (estimate.summary.serving) {
+      result.predicted_burst_ttft_ms = 1e3 * estimate.summary.serving->burst_ttft_s;
+    }
     if (row.ttft_ms > 0) {
       result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
       // A static prefill is not a served TTFT: only serving and disagg predictions count.

@@ -94,6 +94,11 @@ std::string AicHardwarePreset(const std::string& system);
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
                                                               const std::string& mode = "static");
 
+// The token budget per step (ScenarioRequest::max_batched_tokens) of the deployment that measured
+// `row`, as aiconfigurator's generator sets it for vLLM and TensorRT-LLM (one prompt and 1,500
+// tokens, plus the running batch in aggregated serving); 0 (the engine preset's) for SGLang.
+int64_t AicTokenBudget(const AicRow& row);
+
 // Rows the engines were fitted on (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8
 // GPUs (one node), TP 1-8.
 bool AicLowConcurrencyRow(const AicRow& row);
@@ -123,7 +128,9 @@ struct AicResult {
   std::string regime;                    // AicRegime
   double predicted_ms = 0;               // framework::EstimateScenario's tpot_s
   double relative_error = 0;             // predicted / measured - 1
-  double predicted_ttft_ms = 0;          // its ttft_s
+  double predicted_ttft_ms = 0;          // MeasuredTtftOf: the burst's share and the steady TTFT
+  double predicted_steady_ttft_ms = 0;   // its ttft_s (serving modes: the steady state alone)
+  double predicted_burst_ttft_ms = 0;    // serving mode: every client's first request at once
   double ttft_relative_error = 0;        // predicted / measured - 1 (0 when nothing was measured)
   std::string tpot_regime, ttft_regime;  // framework::RegimeOf
 };

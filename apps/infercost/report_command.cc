@@ -205,6 +205,11 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       .add_option("--moe-imbalance", request.moe_imbalance,
                   "Busiest GPU's routed tokens over the mean (>= 1)")
       ->capture_default_str();
+  command.add_option(
+      "--max-batched-tokens", request.max_batched_tokens,
+      "The engine's token budget per step as the deployment set it (vLLM "
+      "--max-num-batched-tokens, TensorRT-LLM max_num_tokens, SGLang --max-prefill-tokens): "
+      "prompt chunks and running decodes share it (default 0: the engine preset's)");
   command.add_option("--mla-form", request.mla_form,
                      "Shorthand for --variant-option mla_form=FORM (MLA: default, decompress, "
                      "absorbed)");

@@ -71,6 +71,7 @@ const std::vector<Setter>& Setters() {
         Plain<&Request::dp>("--dp"),
         Plain<&Request::ep>("--ep"),
         Plain<&Request::moe_imbalance>("--moe-imbalance"),
+        Plain<&Request::max_batched_tokens>("--max-batched-tokens"),
         Plain<&Request::mla_form>("--mla-form"),
         Plain<&Request::mode>("--mode"),
         Plain<&Request::request_rate>("--request-rate"),

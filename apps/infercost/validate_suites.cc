@@ -211,6 +211,8 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                         {"relative_error", r.relative_error},
                         {"measured_ttft_ms", r.row.ttft_ms},
                         {"predicted_ttft_ms", r.predicted_ttft_ms},
+                        {"predicted_steady_ttft_ms", r.predicted_steady_ttft_ms},
+                        {"predicted_burst_ttft_ms", r.predicted_burst_ttft_ms},
                         {"ttft_relative_error", r.ttft_relative_error}});
   }
   auto groups = [](const std::vector<validation::AicGroup>& list) {

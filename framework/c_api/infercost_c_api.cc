@@ -198,6 +198,7 @@ std::string ApiSpelling(std::string message) {
       {"--attention-variant", "attention_variant"},
       {"--bw-efficiency", "bw_efficiency"},
       {"--moe-imbalance", "moe_imbalance"},
+      {"--max-batched-tokens", "max_batched_tokens"},
       {"--mla-form", "mla_form"},
       {"--variant-option", "variant_options"},
       {"--presets-dir", "preset_dirs"},
@@ -274,6 +275,7 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "mla_form",
                                                  "variant_options",
                                                  "moe_imbalance",
+                                                 "max_batched_tokens",
                                                  "mfu",
                                                  "bw_efficiency",
                                                  "allow_beyond_context",
@@ -313,6 +315,7 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                          Read(j, "attention_variant", r.attention_variant),
                          Read(j, "mla_form", r.mla_form),
                          Read(j, "moe_imbalance", r.moe_imbalance),
+                         Read(j, "max_batched_tokens", r.max_batched_tokens),
                          Read(j, "allow_beyond_context", r.allow_beyond_context),
                          Read(j, "mode", r.mode),
                          Read(j, "request_rate", r.request_rate)}) {

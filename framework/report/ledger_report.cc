@@ -430,6 +430,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"concurrency", s.concurrency},
                    {"mode", ServingModeName(s.mode)},
                    {"request_rate", s.request_rate},
+                   {"max_batched_tokens", s.engine.max_batched_tokens},
                    {"attention_variant", s.attention_variant},
                    {"attention_kernel", s.attention_kernel}};
   if (s.mode == ServingMode::kDisagg) {

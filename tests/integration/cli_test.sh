@@ -457,6 +457,10 @@ grep -q "input-tokens, output-tokens, concurrency" <<<"$out" || fail "sweep unkn
 out=$(expect_status 2 "tiny request rate" "$bin" report --mode serving --request-rate 1e-300)
 grep -qF -- "--request-rate = 1e-300 must be 0 (--concurrency closed-loop clients) or in [0.001, 1e6] requests per second" <<<"$out" || fail "tiny request rate: $out"
 
+# The deployment's token budget per step: a negative one is refused by name, with the preset's.
+out=$(expect_status 2 "negative token budget" "$bin" report --engine vllm --max-batched-tokens -5)
+grep -qF -- "--max-batched-tokens = -5 must be the tokens one step may hold, 1..1000000000 (the deployment's setting, e.g. vLLM's --max-num-batched-tokens), or 0 for the engine preset's (8192)" <<<"$out" || fail "negative token budget: $out"
+
 # Bytes that are not UTF-8 in a value end up in JSON as U+FFFD, not as an abort.
 bad_model="ll$(printf '\377')x"
 out=$("$bin" --format json sweep --grid "model=llama-3-8b,$bad_model" 2>/dev/null)

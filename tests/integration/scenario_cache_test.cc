@@ -25,8 +25,8 @@ using framework::ScenarioRequest;
                                 input_tokens, output_tokens, concurrency, attention_kernel,
                                 attention_variant, matmul_efficiency, bandwidth_efficiency,
                                 engine_settings, allow_beyond_context, tp, pp, dp, ep,
-                                moe_imbalance, variant_options, mla_form, mode, request_rate,
-                                prefill_pool, decode_pool] = r;
+                                moe_imbalance, max_batched_tokens, variant_options, mla_form, mode,
+                                request_rate, prefill_pool, decode_pool] = r;
 }
 
 // If this does not compile, Scenario has a new field: compare it in ExpectSameScenario.
@@ -44,6 +44,7 @@ void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::st
   EXPECT_EQ(engine.per_step_overhead_s, want.engine.per_step_overhead_s) << where;
   EXPECT_EQ(engine.decode_attention_single_block, want.engine.decode_attention_single_block)
       << where;
+  EXPECT_EQ(engine.max_batched_tokens, want.engine.max_batched_tokens) << where;
   EXPECT_EQ(calibration_basis, want.calibration_basis) << where;
   EXPECT_EQ(engine_fitted_on_device, want.engine_fitted_on_device) << where;
   EXPECT_EQ(calibration_transferred, want.calibration_transferred) << where;
@@ -147,6 +148,21 @@ std::vector<ScenarioRequest> Requests() {
   add([](ScenarioRequest& q) { q.bandwidth_efficiency = 0.7; });
   add([](ScenarioRequest& q) { q.matmul_efficiency = 5; });  // error: named
   add([](ScenarioRequest& q) { q.engine_settings = {{"per_step_overhead_s", 0.001}}; });
+  add([](ScenarioRequest& q) {  // the deployment's token budget, then the preset's again below
+    q.mode = "serving";
+    q.max_batched_tokens = 2048;
+  });
+  add([](ScenarioRequest& q) {  // its numbers: the same kept scenario
+    q.mode = "serving";
+    q.max_batched_tokens = 2048;
+    q.concurrency = 16;
+  });
+  add([](ScenarioRequest& q) {
+    q.max_batched_tokens = 2048;
+    q.input_tokens = 3000;
+  });
+  add([](ScenarioRequest& q) { q.max_batched_tokens = -1; });  // error: range
+  add([](ScenarioRequest& q) { q.mode = "serving"; });
   add([](ScenarioRequest& q) { q.model = "nosuch-model"; });  // error: named
   add([](ScenarioRequest& q) {
     q.model = "mixtral-8x7b";

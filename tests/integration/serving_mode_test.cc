@@ -95,6 +95,19 @@ TEST(ServingMode, TheStartUpBurstIsOnePrefillStepOfEveryPrompt) {
   EXPECT_NEAR(serving.summary.serving->burst_ttft_s / fixed.summary.ttft_s, 1, 0.02);
 }
 
+// The deployment's token budget (--max-batched-tokens 2000, as a server started with
+// --max-prefill-tokens 2000) holds two of the 8 burst prompts of 1000 tokens: the burst is 4
+// prefill steps of 2 prompts each, back to back (prefill_first pauses the decodes while prompts
+// wait), so the prompts' first tokens come at 1, 2, 3 and 4 steps of the static prefill of 2
+// sequences, 2 prompts each: mean (1 + 2 + 3 + 4) / 4 = 2.5 such steps (2 % as above).
+TEST(ServingMode, TheDeploymentsTokenBudgetSplitsTheBurst) {
+  ScenarioRequest budget = PrefillFirstWithoutServingPath(8, "serving");
+  budget.max_batched_tokens = 2000;
+  const framework::Estimate serving = EstimateOrFail(budget);
+  const framework::Estimate two = EstimateOrFail(PrefillFirstWithoutServingPath(2, "static"));
+  EXPECT_NEAR(serving.summary.serving->burst_ttft_s / (2.5 * two.summary.ttft_s), 1, 0.02);
+}
+
 // The serving path's time per request (request_overhead_s) comes before the scheduler sees the
 // request: the TTFT grows by it, plus at most the step the request then waits out (a one-prompt
 // prefill step or a decode step, whichever is longer), and the GPU's steps do not change.
