@@ -30,6 +30,13 @@ using nlohmann::json;
 
 // The request of one side: its file's flags, then the shared flags, then its own (later wins).
 // `has_own`: the side has a file or a flag of its own.
+// "side a", or "side a (from a.toml: ...)" where a scenario file gives it: messages about its
+// values name the file they came from.
+std::string SideLabel(const std::string& side, const std::string& file) {
+  return fmt::format("side {}{}", side,
+                     file.empty() ? "" : fmt::format(" ({})", ScenarioFileSource(file)));
+}
+
 absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
                                                        const std::string& file,
                                                        const std::vector<std::string>& args,
@@ -88,8 +95,7 @@ absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
   }
   side_args.insert(side_args.end(), own.begin(), own.end());
 
-  return ParseScenarioArgs(side_args, fmt::format("compare, side {}{}", side,
-                                                  file.empty() ? "" : fmt::format(" ({})", file)));
+  return ParseScenarioArgs(side_args, "compare, " + SideLabel(side, file));
 }
 
 // Every leaf of a report, by path; arrays of records keyed by their phase or name.
@@ -179,8 +185,10 @@ absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
   for (const std::string side : {"a", "b"}) {
     absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, requests[side]);
     if (!report.ok()) {
-      return absl::Status(report.status().code(),
-                          fmt::format("side {}: {}", side, std::string(report.status().message())));
+      return absl::Status(
+          report.status().code(),
+          fmt::format("{}: {}", SideLabel(side, side == "a" ? flags.a_file : flags.b_file),
+                      std::string(report.status().message())));
     }
     reports[side] = json::parse(framework::RenderLedgerJson(report->scenario, report->estimate));
   }

@@ -35,6 +35,13 @@ std::optional<std::string> TomlValueText(const toml::node& node) {
   return std::nullopt;
 }
 
+std::string ScenarioFileSource(const std::string& path) {
+  return fmt::format(
+      "from {}: its keys are the flags named here without their dashes, [variant_options] is "
+      "--variant-option",
+      path);
+}
+
 absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& path,
                                                            const std::set<std::string>& skip) {
   ASSIGN_OR_RETURN(toml::table root, registry::ParseTomlFile(path));

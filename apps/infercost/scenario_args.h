@@ -51,6 +51,10 @@ std::optional<std::string> TomlValueText(const toml::node& node);
 absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& path,
                                                            const std::set<std::string>& skip = {});
 
+// Where a message about a scenario's value came from when a scenario file gave it: "from PATH:
+// its keys are the flags named here ...", for messages that name the flags.
+std::string ScenarioFileSource(const std::string& path);
+
 // `args` (report flags, in order; a repeated flag's last value wins) as a request; a parse error
 // is prefixed by `context` (none when empty: the CLI's own message).
 absl::StatusOr<framework::ScenarioRequest> ParseScenarioArgs(const std::vector<std::string>& args,

@@ -469,8 +469,11 @@ int RunSweep(Session& session, const SweepFlags& flags) {
   // does not split into); a grid none of whose points is one is a mistake in the input.
   if (evaluator.failed_points() == plan->points) {
     return ReportError(absl::InvalidArgumentError(
-        fmt::format("sweep: none of the {} points is a valid scenario; the first: {}", plan->points,
-                    evaluator.first_failure())));
+        fmt::format("sweep: none of the {} points is a valid scenario; the first: {}{}",
+                    plan->points, evaluator.first_failure(),
+                    flags.file.empty()
+                        ? ""
+                        : fmt::format(" (the base scenario {})", ScenarioFileSource(flags.file)))));
   }
   return 0;
 }

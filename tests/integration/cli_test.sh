@@ -259,6 +259,12 @@ grep -q '^scenario.model,llama-3-8b,mistral-7b,,,1' <<<"$out" || fail "compare c
 printf 'gpus = 1\nmodle = "llama-3-8b"\n' >"$TMPDIR_CLI/typo.toml"
 out=$(expect_status 2 "compare side file typo" "$bin" compare --a "$TMPDIR_CLI/typo.toml" --b.gpus 2)
 grep -q "typo.toml:2: unknown key 'modle'; a scenario file's keys are the scenario flags" <<<"$out" || fail "compare side file typo: $out"
+# A side file's value out of range names the file it came from (the message names the flag).
+printf 'model = "llama-3-8b"\nmoe_imbalance = 70\n' >"$TMPDIR_CLI/imbalance.toml"
+out=$(expect_status 2 "compare side file value" "$bin" compare --b "$TMPDIR_CLI/imbalance.toml" --a.gpus 2)
+grep -qF -- "side b (from $TMPDIR_CLI/imbalance.toml: its keys are the flags named here without their dashes, [variant_options] is --variant-option): --moe-imbalance = 70 must be in [1, 64]" <<<"$out" || fail "compare side file value: $out"
+out=$(expect_status 2 "sweep base file value" "$bin" sweep --grid-file "$TMPDIR_CLI/imbalance.toml" --grid concurrency=1,2)
+grep -qF -- "the first: --moe-imbalance = 70 must be in [1, 64] (1 = perfectly balanced experts) (the base scenario from $TMPDIR_CLI/imbalance.toml: its keys" <<<"$out" || fail "sweep base file value: $out"
 out=$(expect_status 2 "compare side c" "$bin" compare --c.gpus 1)
 grep -q "unexpected argument '--c.gpus'" <<<"$out" || fail "compare side c: $out"
 # Sides with nothing of their own are one scenario twice (it printed a table of equal values).
