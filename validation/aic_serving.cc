@@ -274,7 +274,9 @@ int64_t AicTokenBudget(const AicRow& row) {
   // rule_plugin/vllm.rule and trtllm.rule): `agg max_num_tokens = max_batch_size + isl + 1500`
   // and `prefill max_num_tokens = isl + 1500`, TensorRT-LLM's rounded up to its 32-token KV
   // blocks; max_batch_size is the row's batch_size (one attention-DP rank's). A disaggregated
-  // decode worker never prefills, so its budget is its prefill pool's.
+  // decode worker never prefills, so its budget is its prefill pool's. SGLang's rule
+  // (max_prefill_tokens = isl + 1500) is left out: its rows fit worse with it (docs/calibration.md,
+  // "The deployments' token budget").
   const int64_t margin = 1500;
   int64_t budget = 0;
   if (row.backend == "vllm" || row.backend == "trtllm") {

@@ -28,8 +28,6 @@ namespace {
 
 using nlohmann::json;
 
-// The request of one side: its file's flags, then the shared flags, then its own (later wins).
-// `has_own`: the side has a file or a flag of its own.
 // "side a", or "side a (from a.toml: ...)" where a scenario file gives it: messages about its
 // values name the file they came from.
 std::string SideLabel(const std::string& side, const std::string& file) {
@@ -37,6 +35,8 @@ std::string SideLabel(const std::string& side, const std::string& file) {
                      file.empty() ? "" : fmt::format(" ({})", ScenarioFileSource(file)));
 }
 
+// The request of one side: its file's flags, then the shared flags, then its own (later wins).
+// `has_own`: the side has a file or a flag of its own.
 absl::StatusOr<framework::ScenarioRequest> SideRequest(const std::string& side,
                                                        const std::string& file,
                                                        const std::vector<std::string>& args,

@@ -49,6 +49,19 @@ int main(void) {
   CHECK(report != NULL && strstr(report, "\"mode\": \"serving\"") != NULL);
   CHECK(report != NULL && strstr(report, "\"requests_per_s\"") != NULL);
   infercost_free(report);
+  /* The deployment's token budget per step (max_batched_tokens) is in the report's scenario; a
+     negative one is refused naming the API's key. */
+  report = NULL;
+  CHECK(infercost_evaluate(ctx,
+                           "{\"mode\": \"serving\", \"engine\": \"vllm\", \"concurrency\": 8, "
+                           "\"max_batched_tokens\": 3000}",
+                           &report) == INFERCOST_OK);
+  CHECK(report != NULL && strstr(report, "\"max_batched_tokens\": 3000") != NULL);
+  infercost_free(report);
+  report = NULL;
+  CHECK(infercost_evaluate(ctx, "{\"max_batched_tokens\": -1}", &report) ==
+        INFERCOST_INVALID_ARGUMENT);
+  CHECK(strstr(infercost_last_error(ctx), "max_batched_tokens = -1 must be") != NULL);
   /* Disaggregated pools by the CLI's flag names with '_' (prefill_workers, decode_tp, ...). */
   report = NULL;
   CHECK(infercost_evaluate(ctx,
