@@ -165,12 +165,12 @@ int Rank(const std::string& path) {
 absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
                                       const framework::PluginSet& plugins,
                                       const CompareFlags& flags) {
+  const std::map<std::string, std::string> files = {{"a", flags.a_file}, {"b", flags.b_file}};
   std::map<std::string, framework::ScenarioRequest> requests;
   bool has_side_input = false;
-  for (const std::string side : {"a", "b"}) {
+  for (const auto& [side, file] : files) {
     bool has_own = false;
-    ASSIGN_OR_RETURN(requests[side], SideRequest(side, side == "a" ? flags.a_file : flags.b_file,
-                                                 flags.args, has_own));
+    ASSIGN_OR_RETURN(requests[side], SideRequest(side, file, flags.args, has_own));
     has_side_input = has_side_input || has_own;
   }
   // Two sides with no input of their own are the same scenario: a table of equal values that
@@ -182,13 +182,12 @@ absl::StatusOr<CompareResult> Compare(const registry::Presets& presets,
         "or a scenario file per side with --a FILE.toml --b FILE.toml");
   }
   std::map<std::string, json> reports;
-  for (const std::string side : {"a", "b"}) {
+  for (const auto& [side, file] : files) {
     absl::StatusOr<EvaluatedReport> report = EvaluateReport(presets, plugins, requests[side]);
     if (!report.ok()) {
       return absl::Status(
           report.status().code(),
-          fmt::format("{}: {}", SideLabel(side, side == "a" ? flags.a_file : flags.b_file),
-                      std::string(report.status().message())));
+          fmt::format("{}: {}", SideLabel(side, file), std::string(report.status().message())));
     }
     reports[side] = json::parse(framework::RenderLedgerJson(report->scenario, report->estimate));
   }

@@ -6,6 +6,7 @@
 #include <string_view>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "fmt/format.h"
 
@@ -54,8 +55,8 @@ const framework::PluginSet& Session::Plugins(bool warn_rejected) {
       fmt::print(stderr, "infercost: warning: {}\n", warning);
     }
     // A plugin the user pointed at and did not get: said now, not only when it is asked for.
-    for (const framework::RejectedPlugin& rejected : plugins_->rejected) {
-      if (!warn_rejected) break;
+    const std::vector<framework::RejectedPlugin> none;
+    for (const framework::RejectedPlugin& rejected : warn_rejected ? plugins_->rejected : none) {
       if (const std::string* dir = NamedDirOf(rejected.path, flags_.plugin_dirs)) {
         fmt::print(stderr,
                    "infercost: warning: plugin {}{} (in --plugin-dir {}) is not loaded: {}; "

@@ -18,6 +18,25 @@ static int failures = 0;
     }                                                                          \
   } while (0)
 
+/* 1 where `scenario` evaluates and its JSON holds `first` and (unless NULL) `second`. */
+static int EvaluatesWith(infercost_context* ctx, const char* scenario, const char* first,
+                         const char* second) {
+  char* report = NULL;
+  const int ok = infercost_evaluate(ctx, scenario, &report) == INFERCOST_OK && report != NULL &&
+                 strstr(report, first) != NULL &&
+                 (second == NULL || strstr(report, second) != NULL);
+  infercost_free(report);
+  return ok;
+}
+
+/* 1 where `scenario` is refused as an invalid argument (its message: infercost_last_error). */
+static int IsRefused(infercost_context* ctx, const char* scenario) {
+  char* report = NULL;
+  const int refused = infercost_evaluate(ctx, scenario, &report) == INFERCOST_INVALID_ARGUMENT;
+  infercost_free(report);
+  return refused;
+}
+
 int main(void) {
   const char* options = "{\"plugin_dirs\": [\"" INFERCOST_TEST_PLUGIN_DIR
                         "\"], \"preset_dirs\": [\"" INFERCOST_TEST_PRESET_DIR
@@ -43,48 +62,30 @@ int main(void) {
 
   /* Serving mode through the C API: the JSON says which mode produced it; a bad mode is
      refused naming the API's key. */
-  report = NULL;
-  CHECK(infercost_evaluate(ctx, "{\"mode\": \"serving\", \"engine\": \"vllm\", \"concurrency\": 8}",
-                           &report) == INFERCOST_OK);
-  CHECK(report != NULL && strstr(report, "\"mode\": \"serving\"") != NULL);
-  CHECK(report != NULL && strstr(report, "\"requests_per_s\"") != NULL);
-  infercost_free(report);
+  CHECK(EvaluatesWith(ctx, "{\"mode\": \"serving\", \"engine\": \"vllm\", \"concurrency\": 8}",
+                      "\"mode\": \"serving\"", "\"requests_per_s\""));
   /* The deployment's token budget per step (max_batched_tokens) is in the report's scenario; a
      negative one is refused naming the API's key. */
-  report = NULL;
-  CHECK(infercost_evaluate(ctx,
-                           "{\"mode\": \"serving\", \"engine\": \"vllm\", \"concurrency\": 8, "
-                           "\"max_batched_tokens\": 3000}",
-                           &report) == INFERCOST_OK);
-  CHECK(report != NULL && strstr(report, "\"max_batched_tokens\": 3000") != NULL);
-  infercost_free(report);
-  report = NULL;
-  CHECK(infercost_evaluate(ctx, "{\"max_batched_tokens\": -1}", &report) ==
-        INFERCOST_INVALID_ARGUMENT);
+  CHECK(EvaluatesWith(ctx,
+                      "{\"mode\": \"serving\", \"engine\": \"vllm\", \"concurrency\": 8, "
+                      "\"max_batched_tokens\": 3000}",
+                      "\"max_batched_tokens\": 3000", NULL));
+  CHECK(IsRefused(ctx, "{\"max_batched_tokens\": -1}"));
   CHECK(strstr(infercost_last_error(ctx), "max_batched_tokens = -1 must be") != NULL);
   /* Disaggregated pools by the CLI's flag names with '_' (prefill_workers, decode_tp, ...). */
-  report = NULL;
-  CHECK(infercost_evaluate(ctx,
-                           "{\"mode\": \"disagg\", \"engine\": \"vllm\", \"concurrency\": 8, "
-                           "\"prefill_workers\": 2, \"decode_tp\": 2, \"decode_batch\": 4}",
-                           &report) == INFERCOST_OK);
-  CHECK(report != NULL && strstr(report, "\"mode\": \"disagg\"") != NULL);
-  CHECK(report != NULL && strstr(report, "\"kv_transfer_s\"") != NULL);
-  infercost_free(report);
-  report = NULL;
-  CHECK(infercost_evaluate(ctx, "{\"mode\": \"disagg\", \"prefill_tp\": 3}", &report) ==
-        INFERCOST_INVALID_ARGUMENT);
+  CHECK(EvaluatesWith(ctx,
+                      "{\"mode\": \"disagg\", \"engine\": \"vllm\", \"concurrency\": 8, "
+                      "\"prefill_workers\": 2, \"decode_tp\": 2, \"decode_batch\": 4}",
+                      "\"mode\": \"disagg\"", "\"kv_transfer_s\""));
+  CHECK(IsRefused(ctx, "{\"mode\": \"disagg\", \"prefill_tp\": 3}"));
   CHECK(strstr(infercost_last_error(ctx), "prefill_tp 3") != NULL);
   CHECK(strstr(infercost_last_error(ctx), "--") == NULL);
   /* A pool's count given as 0 is refused, as the CLI's flag is (absent: the default). */
-  report = NULL;
-  CHECK(infercost_evaluate(ctx, "{\"mode\": \"disagg\", \"decode_workers\": 0}", &report) ==
-        INFERCOST_INVALID_ARGUMENT);
+  CHECK(IsRefused(ctx, "{\"mode\": \"disagg\", \"decode_workers\": 0}"));
   CHECK(strcmp(infercost_last_error(ctx),
                "key 'decode_workers': 0 is not a count: give at least 1, or leave the key out for "
                "its default") == 0);
-  report = NULL;
-  CHECK(infercost_evaluate(ctx, "{\"mode\": \"batch\"}", &report) == INFERCOST_INVALID_ARGUMENT);
+  CHECK(IsRefused(ctx, "{\"mode\": \"batch\"}"));
   CHECK(strstr(infercost_last_error(ctx), "mode \"batch\"") != NULL);
 
   /* Issue 13, point 5: many scenarios per call into caller memory, each with its status; the
