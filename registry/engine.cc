@@ -23,6 +23,8 @@ struct CalibrationKey {
 constexpr CalibrationKey kCalibrationKeys[] = {
     {"matmul_efficiency", &Engine::matmul_efficiency, 1, 1e-3, 1},
     {"matmul_half_flops", &Engine::matmul_half_flops, 0, 0, 1e18},
+    {"low_precision_matmul_ratio", &Engine::low_precision_matmul_ratio, 1, 1e-3, 1},
+    {"expert_matmul_ratio", &Engine::expert_matmul_ratio, 1, 1e-3, 1},
     {"bandwidth_efficiency", &Engine::bandwidth_efficiency, 1, 1e-3, 1},
     {"bandwidth_half_bytes", &Engine::bandwidth_half_bytes, 0, 0, 1e15},
     {"kernel_overhead_s", &Engine::kernel_overhead_s, 0, 0, 1},

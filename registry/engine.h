@@ -24,9 +24,17 @@ struct Engine {
   double bandwidth_efficiency = 1.0;  // fraction of HBM bandwidth reached by large transfers
   double bandwidth_half_bytes = 0;    // transfer bytes at which half of that is reached
   bool low_precision_math = false;    // matmuls run in the weight dtype when the device can
-  double kernel_overhead_s = 0;       // per kernel launch (per phase, per layer)
-  double per_layer_overhead_s = 0;    // per layer per step (framework glue between kernels)
-  double per_step_overhead_s = 0;     // per forward step (scheduler, sampling, host sync)
+  // The fraction of matmul_efficiency the engine's narrow (fp8 / fp4 weights and activations)
+  // matmuls reach of the narrow peak, where low_precision_math runs them there: their
+  // activations' quantisation, scale epilogues and less tuned kernels (1: as the wide ones).
+  double low_precision_matmul_ratio = 1;
+  // The fraction of matmul_efficiency the engine's routed-expert matmuls (a mixture-of-experts
+  // layer's grouped GEMMs: IC_PHASE_MOE_EXPERTS) reach: its grouped-GEMM kernels, with the
+  // tokens' permutation and the experts' uneven loads they carry (1: as a dense GEMM).
+  double expert_matmul_ratio = 1;
+  double kernel_overhead_s = 0;     // per kernel launch (per phase, per layer)
+  double per_layer_overhead_s = 0;  // per layer per step (framework glue between kernels)
+  double per_step_overhead_s = 0;   // per forward step (scheduler, sampling, host sync)
   // The share of the host's work of a step (per_step_overhead_s and per_sequence_overhead_s x
   // batch) the engine hides behind the GPU's previous step (a scheduler that prepares step n+1
   // while step n runs: vLLM's async scheduling, TensorRT-LLM's overlap scheduler); what is left

@@ -271,11 +271,18 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     spec.free = {{"bandwidth_efficiency", 0.3, 0.92}, {"host_overlap", 0, 1}};
     specs.push_back(std::move(spec));
   }
-  // The serving path's time per request (request_overhead_s: HTTP, tokenisation, admission,
-  // the first token's way back), engine-wide, from the serving TTFT of every aggregated row at
-  // concurrency <= 8 on any device (aiconfigurator's and the frontier models'), where the
-  // prompts of desynchronised clients rarely wait for each other: what a request takes beyond
-  // its prefill step. Held out: none here (the rows above 8 clients are validate's).
+  // What a served prompt costs, engine-wide: the serving path's time per request
+  // (request_overhead_s: HTTP, tokenisation, admission, the first token's way back) and the rate
+  // of the prompt's matmuls where the engine's kernels differ from its dense wide ones: narrow
+  // matmuls (low_precision_matmul_ratio: fp8 / fp4 weights and activations at the narrow peak)
+  // and the routed experts' grouped GEMMs (expert_matmul_ratio). From the serving TTFT of every
+  // aggregated row at concurrency <= 8 on any device (aiconfigurator's and the frontier models'),
+  // where the prompts of desynchronised clients rarely wait for each other: a request's serving
+  // path plus its prefill step, whose short and long prompts (1,024 to 8,192 tokens), dense and
+  // mixture-of-experts models, wide and narrow weights tell the three apart. The bounds are
+  // physical: narrow math no slower than the wide math it replaces (the narrow peak is at least
+  // twice the wide one), grouped GEMMs no faster than dense ones. Held out: none here (every TPOT
+  // and the rows above 8 clients are validate's).
   for (const char* engine : {"vllm", "trtllm", "sglang"}) {
     FitSpec spec = Spec(engine, "", "ttft",
                         "aiconfigurator serving TTFT, concurrency <= 8 "
@@ -287,7 +294,9 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
                            [](const AicRow&) { return true; }, "serving", "ttft"));
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }
-    spec.free = {{"request_overhead_s", 0, 1}};
+    spec.free = {{"request_overhead_s", 0, 1},
+                 {"low_precision_matmul_ratio", 0.5, 1},
+                 {"expert_matmul_ratio", 0.1, 1}};
     specs.push_back(std::move(spec));
   }
   // PyTorch eager: the per-layer host cost from the one published point (gpt-fast's eager

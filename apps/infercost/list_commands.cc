@@ -106,6 +106,8 @@ json EngineJson(const registry::Engine& e) {
           {"bandwidth_efficiency", e.bandwidth_efficiency},
           {"bandwidth_half_bytes", e.bandwidth_half_bytes},
           {"low_precision_math", e.low_precision_math},
+          {"low_precision_matmul_ratio", e.low_precision_matmul_ratio},
+          {"expert_matmul_ratio", e.expert_matmul_ratio},
           {"kernel_overhead_s", e.kernel_overhead_s},
           {"per_layer_overhead_s", e.per_layer_overhead_s},
           {"per_step_overhead_s", e.per_step_overhead_s},

@@ -79,6 +79,15 @@ double QueryHeadsPerKvHead(const Scenario& scenario) {
          static_cast<double>(sdk::attention_math::KvHeadsPerShard(kv_heads, tp));
 }
 
+// The engine runs the scenario's matmuls at the weights' narrower peak: it does low-precision
+// math (fp8 x fp8, fp4 x fp4), the weights are narrower than the activations and the device has
+// a matrix peak for them (int4 weights on a device with no int4 peak are up-cast).
+bool RunsNarrowMatmuls(const Scenario& scenario) {
+  return scenario.engine.low_precision_math &&
+         scenario.weights.bytes_per_element < scenario.activations.bytes_per_element &&
+         scenario.hardware.matrix_flops_per_s[scenario.weights.id] > 0;
+}
+
 }  // namespace
 
 Execution ExecutionOf(const Scenario& scenario) {
@@ -97,7 +106,10 @@ Execution ExecutionOf(const Scenario& scenario) {
   execution.weight_dtype = scenario.weights.id;
   execution.activation_dtype = scenario.activations.id;
   execution.kv_dtype = scenario.kv.id;
-  execution.matmul_efficiency = engine.matmul_efficiency;
+  execution.matmul_efficiency =
+      engine.matmul_efficiency *
+      (RunsNarrowMatmuls(scenario) ? engine.low_precision_matmul_ratio : 1.0);
+  out.expert_matmul_ratio = engine.expert_matmul_ratio;
   execution.matmul_half_flops = engine.matmul_half_flops;
   execution.bandwidth_efficiency = engine.bandwidth_efficiency;
   execution.bandwidth_half_bytes = engine.bandwidth_half_bytes;
@@ -120,7 +132,11 @@ StepTimer::StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Ha
     execution_.abi.matmul_half_flops = 0;
     execution_.abi.bandwidth_efficiency = 1;
     execution_.abi.bandwidth_half_bytes = 0;
+    execution_.expert_matmul_ratio = 1;
   }
+  expert_abi_ = execution_.abi;
+  expert_abi_.matmul_efficiency *= execution_.expert_matmul_ratio;
+  experts_apart_ = execution_.expert_matmul_ratio != 1;
 }
 
 absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls,
@@ -149,12 +165,12 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
   }
   ic_phase_time time;
   if (execution_.decode_attention.Inert()) {
-    ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, execution_.abi, cost));
+    ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, AbiOf(cost.phase), cost));
     return TimingOf(cost, calls, time);
   }
   // The engine's decode attention kernel on this device: its KV traffic and efficiency.
   const DecodeAttentionRun run = execution_.decode_attention.Run(cost);
-  ic_execution abi = execution_.abi;
+  ic_execution abi = AbiOf(cost.phase);
   abi.matmul_efficiency *= run.efficiency;
   abi.bandwidth_efficiency *= run.efficiency;
   ASSIGN_OR_RETURN(time, hardware_.PhaseTime(device_, abi, run.cost));
@@ -164,7 +180,9 @@ absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, doub
 
 absl::Status StepTimer::TimeRecords(const ic_phase_cost* costs, size_t count, double calls,
                                     PhaseTiming* out) const {
-  if (!execution_.decode_attention.Inert()) {  // the engine's kernel changes records one by one
+  // The engine's decode attention kernel changes records one by one; routed experts timed apart
+  // take their own execution.
+  if (!execution_.decode_attention.Inert() || HasExpertsApart(costs, count)) {
     for (size_t i = 0; i < count; ++i) {
       ASSIGN_OR_RETURN(out[i], TimePhase(costs[i], calls, nullptr));
     }
@@ -213,6 +231,9 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
   for (const ic_phase_cost& cost : costs) {
     if (PhaseSection(cost.phase) == IC_SECTION_COMMUNICATION) return false;
   }
+  // Routed experts with their own execution are timed record by record (TimeRecords), never
+  // from a model kept for the other execution.
+  if (HasExpertsApart(costs.data(), costs.size())) return false;
   // The models kept from earlier calls (time_model_memo.h); the others asked of the plugin in
   // one call, and kept (after the models are read: a Keep may move what Find returned).
   TimeModelMemo& memo = ThreadTimeModelMemo();
@@ -248,6 +269,22 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
   }
   for (size_t j = 0; j < asked.size(); ++j) memo.Keep(unknown[j], asked[j]);
   return true;
+}
+
+bool StepTimer::TimedApart(ic_phase_id phase) const {
+  return experts_apart_ && phase == IC_PHASE_MOE_EXPERTS;
+}
+
+bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const {
+  if (!experts_apart_) return false;
+  for (size_t i = 0; i < count; ++i) {
+    if (costs[i].phase == IC_PHASE_MOE_EXPERTS) return true;
+  }
+  return false;
+}
+
+const ic_execution& StepTimer::AbiOf(ic_phase_id phase) const {
+  return TimedApart(phase) ? expert_abi_ : execution_.abi;
 }
 
 absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,

@@ -54,6 +54,10 @@ struct Execution {
   double per_sequence_overhead_s = 0;
   // The engine's decode attention kernels on this device (decode_attention.h).
   DecodeAttention decode_attention;
+  // The fraction of abi.matmul_efficiency the routed experts' matmuls (IC_PHASE_MOE_EXPERTS)
+  // reach (registry::Engine::expert_matmul_ratio): those records are timed with their own
+  // execution.
+  double expert_matmul_ratio = 1;
 };
 
 // The engine's calibration and the scenario's dtypes, as the hardware ABI wants them.
@@ -84,8 +88,8 @@ class StepTimer {
                              std::vector<double>& seconds) const;
   // TimePhaseCalls of records like each of `costs` at its `calls` (see RecordValueModel), as
   // models of their fields into `models`, from the hardware plugin's ABI 1.5 time models: false
-  // where one has none (the plugin has none for it, or the engine's decode attention kernel
-  // rewrites the records first).
+  // where one has none (the plugin has none for it, the engine's decode attention kernel
+  // rewrites the records first, or a routed-experts record takes its own execution).
   absl::StatusOr<bool> TimeModels(absl::Span<const ic_phase_cost> costs,
                                   absl::Span<const double> calls,
                                   absl::Span<RecordValueModel> models) const;
@@ -105,6 +109,11 @@ class StepTimer {
   absl::Status TimeEachRecord(const StageLedger& per_gpu,
                               absl::FunctionRef<void(const PhaseTiming&)> take,
                               double& layers) const;
+  // Whether records of `phase` are timed with the routed experts' own execution, whether one of
+  // costs[0 .. count) is, and the execution a record of `phase` is timed with.
+  bool TimedApart(ic_phase_id phase) const;
+  bool HasExpertsApart(const ic_phase_cost* costs, size_t count) const;
+  const ic_execution& AbiOf(ic_phase_id phase) const;
   // The engine's per-layer and per-step overheads of a step of `batch` sequences over `layers`
   // layers, and the step's time from stage.kernels_s.
   void AddOverheads(int64_t batch, double layers, StageTiming& stage) const;
@@ -114,6 +123,9 @@ class StepTimer {
   std::shared_ptr<const registry::Hardware> hardware_preset_;
   ic_device device_;
   Execution execution_;
+  // execution_.abi with the routed experts' matmul efficiency, and whether it differs.
+  ic_execution expert_abi_{};
+  bool experts_apart_ = false;
 };
 
 }  // namespace infercost::framework

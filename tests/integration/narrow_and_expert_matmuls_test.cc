@@ -1,0 +1,130 @@
+// The engine's narrow matmuls and routed experts' grouped GEMMs (issue 12, points 2 and 3;
+// registry::Engine::low_precision_matmul_ratio and expert_matmul_ratio): where each applies, what
+// it does to a phase's time, and that a scenario without them times exactly as before. Every
+// expected number is derived by hand in the comment beside it, from the H100 preset's peaks
+// (bf16 989.4 TFLOP/s, fp8 1,978.9, no int4 or fp4 peak) and the vLLM preset's values
+// (matmul_efficiency 0.59, low_precision_matmul_ratio 0.75, expert_matmul_ratio 0.183).
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "framework/estimate.h"
+#include "gtest/gtest.h"
+#include "tests/integration/pipeline_fixture.h"
+
+namespace infercost::testing {
+namespace {
+
+// One prefill of `tokens` tokens of `model` on one H100 with `engine`, `weights`; the matmul
+// efficiency size-independent (matmul_half_flops 0) so that a compute time is FLOPs / (peak x
+// efficiency) exactly; `settings` on top.
+absl::StatusOr<framework::Estimate> Prefill(
+    const std::string& model, const std::string& engine, const std::string& weights,
+    std::vector<std::pair<std::string, double>> settings = {}) {
+  framework::ScenarioRequest r;
+  r.model = model;
+  r.hardware = "h100-sxm";
+  r.engine = engine;
+  r.weights = weights;
+  r.kv = "bf16";
+  r.gpus = 8;
+  r.input_tokens = 2048;
+  r.output_tokens = 2;
+  r.concurrency = 1;
+  r.engine_settings = std::move(settings);
+  r.engine_settings.emplace_back("matmul_half_flops", 0);
+  return framework::EstimateScenario(*framework::MakeScenario(r, RepoPresets()), InTreePlugins());
+}
+
+// The prefill step's compute seconds of `phase` (all its layers).
+double ComputeSeconds(const framework::Estimate& e, ic_phase_id phase) {
+  for (const framework::PhaseTiming& t : e.prefill_timing.phases) {
+    if (t.phase == phase) return t.compute_s;
+  }
+  ADD_FAILURE() << "no phase " << phase << " in the prefill step";
+  return 0;
+}
+
+TEST(NarrowMatmuls, Fp8WeightsRunAtTheNarrowPeakAtTheEnginesRatioOfItsEfficiency) {
+  absl::StatusOr<framework::Estimate> fp8 = Prefill("llama-3-70b", "vllm", "fp8");
+  absl::StatusOr<framework::Estimate> bf16 = Prefill("llama-3-70b", "vllm", "bf16");
+  ASSERT_TRUE(fp8.ok()) << fp8.status();
+  ASSERT_TRUE(bf16.ok()) << bf16.status();
+  // The same FLOPs: bf16 at 989.4e12 x 0.59, fp8 at 1978.9e12 x 0.59 x 0.75, so
+  // fp8 / bf16 = 989.4 / (1978.9 x 0.75) = 989.4 / 1484.175 = 0.666633...
+  for (ic_phase_id phase : {IC_PHASE_Q_PROJ, IC_PHASE_FFN_UP, IC_PHASE_FFN_DOWN}) {
+    EXPECT_NEAR(ComputeSeconds(*fp8, phase) / ComputeSeconds(*bf16, phase), 989.4 / 1484.175, 1e-12)
+        << phase;
+  }
+  // At the ratio 1 the narrow peak is reached at the wide efficiency: 989.4 / 1978.9.
+  absl::StatusOr<framework::Estimate> at_1 =
+      Prefill("llama-3-70b", "vllm", "fp8", {{"low_precision_matmul_ratio", 1}});
+  ASSERT_TRUE(at_1.ok()) << at_1.status();
+  EXPECT_NEAR(ComputeSeconds(*at_1, IC_PHASE_FFN_UP) / ComputeSeconds(*bf16, IC_PHASE_FFN_UP),
+              989.4 / 1978.9, 1e-12);
+}
+
+TEST(NarrowMatmuls, WeightsTheDeviceHasNoPeakForAndEnginesWithoutNarrowMathKeepTheWideRate) {
+  absl::StatusOr<framework::Estimate> bf16 = Prefill("llama-3-70b", "vllm", "bf16");
+  ASSERT_TRUE(bf16.ok()) << bf16.status();
+  const double wide = ComputeSeconds(*bf16, IC_PHASE_FFN_UP);
+  // int4 and fp4 weights on an H100 (no int4 / fp4 matrix peak): up-cast, bf16's rate and
+  // efficiency, the ratio not applied.
+  for (const char* weights : {"int4", "fp4"}) {
+    absl::StatusOr<framework::Estimate> e = Prefill("llama-3-70b", "vllm", weights);
+    ASSERT_TRUE(e.ok()) << e.status();
+    EXPECT_DOUBLE_EQ(ComputeSeconds(*e, IC_PHASE_FFN_UP), wide) << weights;
+  }
+  // The ideal engine does no low-precision math: fp8 weights at the bf16 rate, whatever the ratio.
+  absl::StatusOr<framework::Estimate> ideal_bf16 = Prefill("llama-3-70b", "ideal", "bf16");
+  absl::StatusOr<framework::Estimate> ideal_fp8 =
+      Prefill("llama-3-70b", "ideal", "fp8", {{"low_precision_matmul_ratio", 0.5}});
+  ASSERT_TRUE(ideal_bf16.ok()) << ideal_bf16.status();
+  ASSERT_TRUE(ideal_fp8.ok()) << ideal_fp8.status();
+  EXPECT_DOUBLE_EQ(ComputeSeconds(*ideal_fp8, IC_PHASE_FFN_UP),
+                   ComputeSeconds(*ideal_bf16, IC_PHASE_FFN_UP));
+}
+
+TEST(ExpertMatmuls, RoutedExpertsAloneTakeTheEnginesGroupedGemmRatio) {
+  // Qwen3-235B-A22B in bf16 (no narrow math): the routed experts' compute at 0.59 x 0.183 of the
+  // bf16 peak, against 0.59 x 1 with the ratio at 1: 1 / 0.183 = 5.4645... times as long. The
+  // attention projections, the router and the shared FFN norm keep their time.
+  absl::StatusOr<framework::Estimate> preset = Prefill("qwen3-235b-a22b", "vllm", "bf16");
+  absl::StatusOr<framework::Estimate> at_1 =
+      Prefill("qwen3-235b-a22b", "vllm", "bf16", {{"expert_matmul_ratio", 1}});
+  ASSERT_TRUE(preset.ok()) << preset.status();
+  ASSERT_TRUE(at_1.ok()) << at_1.status();
+  EXPECT_NEAR(
+      ComputeSeconds(*preset, IC_PHASE_MOE_EXPERTS) / ComputeSeconds(*at_1, IC_PHASE_MOE_EXPERTS),
+      1 / 0.183, 1e-9);
+  for (ic_phase_id phase : {IC_PHASE_Q_PROJ, IC_PHASE_O_PROJ, IC_PHASE_MOE_ROUTER}) {
+    EXPECT_DOUBLE_EQ(ComputeSeconds(*preset, phase), ComputeSeconds(*at_1, phase)) << phase;
+  }
+  // A dense model has no routed experts: the ratio changes nothing.
+  absl::StatusOr<framework::Estimate> dense = Prefill("llama-3-70b", "vllm", "bf16");
+  absl::StatusOr<framework::Estimate> dense_at_1 =
+      Prefill("llama-3-70b", "vllm", "bf16", {{"expert_matmul_ratio", 1}});
+  ASSERT_TRUE(dense.ok()) << dense.status();
+  ASSERT_TRUE(dense_at_1.ok()) << dense_at_1.status();
+  EXPECT_EQ(dense->summary.ttft_s, dense_at_1->summary.ttft_s);
+  EXPECT_EQ(dense->summary.tpot_s, dense_at_1->summary.tpot_s);
+}
+
+TEST(ExpertMatmuls, RatiosOutsideTheirRangeAreRefusedByName) {
+  for (const auto& [key, value] :
+       std::vector<std::pair<std::string, double>>{{"expert_matmul_ratio", 0},
+                                                   {"expert_matmul_ratio", 1.5},
+                                                   {"low_precision_matmul_ratio", -0.2},
+                                                   {"low_precision_matmul_ratio", 2}}) {
+    framework::ScenarioRequest r;
+    r.engine = "vllm";
+    r.engine_settings.emplace_back(key, value);
+    absl::StatusOr<framework::Scenario> s = framework::MakeScenario(r, RepoPresets());
+    ASSERT_FALSE(s.ok()) << key << " = " << value;
+    EXPECT_NE(s.status().message().find(key), std::string::npos) << s.status();
+    EXPECT_NE(s.status().message().find("[0.001, 1]"), std::string::npos) << s.status();
+  }
+}
+
+}  // namespace
+}  // namespace infercost::testing
