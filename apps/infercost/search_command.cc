@@ -296,6 +296,9 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
       ->capture_default_str();
   command.add_option("--request-rate", flags.request_rate,
                      "Requests per second, open loop (serving / disagg modes)");
+  command.add_option("--max-batched-tokens", flags.max_batched_tokens,
+                     "Tokens one step may hold, the deployment's setting (e.g. vLLM's "
+                     "--max-num-batched-tokens); 0: each engine preset's");
   command.add_option("--max-ttft", flags.max_ttft_s, "SLO: time to first token, seconds");
   command.add_option("--max-tpot", flags.max_tpot_s, "SLO: time per output token, seconds");
   command.add_option("--min-tokens-per-s-per-user", flags.min_tokens_per_s_per_user,
@@ -419,6 +422,7 @@ std::vector<framework::ScenarioRequest> Enumerate(const CandidateAxes& axes,
                 r.attention_kernel = flags.attention_kernel;
                 r.concurrency = flags.concurrency;
                 r.request_rate = mode == "static" ? 0 : flags.request_rate;
+                r.max_batched_tokens = flags.max_batched_tokens;
                 out.push_back(std::move(r));
               }
             }

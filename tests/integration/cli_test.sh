@@ -407,6 +407,23 @@ out=$(expect_status 2 "calibrate unwritable out" "$bin" calibrate --bands --out 
 grep -qF "calibrate: cannot write --out $TMPDIR_CLI (Is a directory); give a file in a writable directory" <<<"$out" || fail "calibrate unwritable out: $out"
 out=$(expect_status 2 "search unknown variant" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --attention-variant nosuch)
 grep -q "no attention_variant plugin named 'nosuch'" <<<"$out" || fail "search unknown variant: $out"
+# The deployment's token budget reaches every candidate: the one configuration searched has the
+# TTFT report gives it with the same budget (512 tokens: a 4,000-token prompt in 8 chunks), a
+# budget below the one-step prompt's lengthens it, and a negative one is refused by name.
+search_ttft() {
+  "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" --format json |
+    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["candidates"][0]["ttft_s"]))'
+}
+report_ttft() {
+  "$bin" --format json report --engine vllm --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" |
+    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["summary"]["ttft_s"]))'
+}
+budget_search=$(search_ttft --max-batched-tokens 512) || fail "search --max-batched-tokens 512"
+budget_report=$(report_ttft --max-batched-tokens 512) || fail "report --max-batched-tokens 512"
+[ "$budget_search" = "$budget_report" ] || fail "search --max-batched-tokens: $budget_search, report: $budget_report"
+python3 -c "import sys; sys.exit(0 if float('$budget_search') > float('$(search_ttft)') else 1)" || fail "search --max-batched-tokens 512 did not lengthen the TTFT"
+out=$(expect_status 2 "search negative budget" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --max-batched-tokens -5)
+grep -q -- "--max-batched-tokens = -5 must be the tokens one step may hold" <<<"$out" || fail "search negative budget: $out"
 # Beyond the model's context: refused, naming the flag search takes to go on (as report does).
 out=$(expect_status 2 "search beyond context" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --input-tokens 9000)
 grep -q "pass --allow-beyond-context" <<<"$out" || fail "search beyond context: $out"
