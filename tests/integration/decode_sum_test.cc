@@ -38,6 +38,16 @@ void ExpectSameCost(const ic_phase_cost& a, const ic_phase_cost& b, const std::s
   EXPECT_EQ(a.params, b.params) << what;
 }
 
+// The closed form gives what visiting every step gives for `r`: decode seconds and e2e.
+void ExpectClosedFormEqualsEveryStep(const framework::ScenarioRequest& r, const std::string& what) {
+  absl::StatusOr<framework::Estimate> closed = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
+  absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
+  ASSERT_TRUE(closed.ok()) << what << ": " << closed.status();
+  ASSERT_TRUE(every.ok()) << what << ": " << every.status();
+  ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
+  ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+}
+
 std::vector<std::string> BundledModels() { return RepoPresets().models.Names(); }
 
 TEST(DecodeSum, ClosedFormEqualsEveryStepForEveryBundledModel) {
@@ -115,15 +125,8 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepAcrossDevicesAndEnginesTakenInTurn) {
       r.input_tokens = 1000;
       r.output_tokens = 700;
       r.concurrency = 4;
-      const std::string what = std::string(setup.hardware) + " " + setup.engine + " " +
-                               setup.weights + " pass " + std::to_string(pass);
-      absl::StatusOr<framework::Estimate> closed =
-          EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-      absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
-      ASSERT_TRUE(closed.ok()) << what << ": " << closed.status();
-      ASSERT_TRUE(every.ok()) << what << ": " << every.status();
-      ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
-      ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+      ExpectClosedFormEqualsEveryStep(r, std::string(setup.hardware) + " " + setup.engine + " " +
+                                             setup.weights + " pass " + std::to_string(pass));
       ++compared;
     }
   }
@@ -133,7 +136,7 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepAcrossDevicesAndEnginesTakenInTurn) {
 // Routed experts timed with their own execution (an engine's expert_matmul_ratio below 1:
 // framework/timing/step_timer.h): the closed form still gives what visiting every step gives,
 // for mixture-of-experts models on engines with and without the ratio, taken in turn twice, at a
-// concurrency whose grouped GEMMs are compute-bound (the ratio shows in their time).
+// concurrency of tens of tokens per expert in each decode step.
 TEST(DecodeSum, ClosedFormEqualsEveryStepWithRoutedExpertsTimedApart) {
   int64_t compared = 0;
   for (int pass = 0; pass < 2; ++pass) {
@@ -146,16 +149,9 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepWithRoutedExpertsTimedApart) {
         r.gpus = 8;
         r.input_tokens = 900;
         r.output_tokens = 600;
-        r.concurrency = 1024;  // tens of tokens per expert in each decode step
-        const std::string what =
-            std::string(model) + " " + engine + " pass " + std::to_string(pass);
-        absl::StatusOr<framework::Estimate> closed =
-            EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-        absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
-        ASSERT_TRUE(closed.ok()) << what << ": " << closed.status();
-        ASSERT_TRUE(every.ok()) << what << ": " << every.status();
-        ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
-        ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+        r.concurrency = 1024;
+        ExpectClosedFormEqualsEveryStep(
+            r, std::string(model) + " " + engine + " pass " + std::to_string(pass));
         ++compared;
       }
     }
@@ -185,14 +181,9 @@ TEST(DecodeSum, ClosedFormEqualsEveryStepWhenAWindowFillsOnTheLastStep) {
     r.output_tokens = c.output;
     r.concurrency = c.concurrency;
     r.gpus = c.gpus;
-    const std::string what = std::string(c.model) + " " + c.kernel + " " + std::to_string(c.input) +
-                             " + " + std::to_string(c.output);
-    absl::StatusOr<framework::Estimate> closed = EstimateWith(r, DecodeSumMethod::kPiecewiseAffine);
-    absl::StatusOr<framework::Estimate> every = EstimateWith(r, DecodeSumMethod::kEveryStep);
-    ASSERT_TRUE(closed.ok()) << what << ": " << closed.status();
-    ASSERT_TRUE(every.ok()) << what << ": " << every.status();
-    ExpectClose(closed->decode_sum_s, every->decode_sum_s, what + " decode seconds");
-    ExpectClose(closed->summary.e2e_s, every->summary.e2e_s, what + " e2e");
+    ExpectClosedFormEqualsEveryStep(r, std::string(c.model) + " " + c.kernel + " " +
+                                           std::to_string(c.input) + " + " +
+                                           std::to_string(c.output));
   }
 }
 
