@@ -136,7 +136,6 @@ StepTimer::StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Ha
   }
   expert_abi_ = execution_.abi;
   expert_abi_.matmul_efficiency *= execution_.expert_matmul_ratio;
-  experts_apart_ = execution_.expert_matmul_ratio != 1;
 }
 
 absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls,
@@ -272,13 +271,12 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
 }
 
 bool StepTimer::TimedApart(ic_phase_id phase) const {
-  return experts_apart_ && phase == IC_PHASE_MOE_EXPERTS;
+  return phase == IC_PHASE_MOE_EXPERTS && execution_.expert_matmul_ratio != 1;
 }
 
 bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const {
-  if (!experts_apart_) return false;
   for (size_t i = 0; i < count; ++i) {
-    if (costs[i].phase == IC_PHASE_MOE_EXPERTS) return true;
+    if (TimedApart(costs[i].phase)) return true;
   }
   return false;
 }

@@ -123,9 +123,8 @@ class StepTimer {
   std::shared_ptr<const registry::Hardware> hardware_preset_;
   ic_device device_;
   Execution execution_;
-  // execution_.abi with the routed experts' matmul efficiency, and whether it differs.
+  // execution_.abi with the routed experts' matmul efficiency.
   ic_execution expert_abi_{};
-  bool experts_apart_ = false;
 };
 
 }  // namespace infercost::framework
