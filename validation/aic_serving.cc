@@ -11,6 +11,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/error_band.h"
 #include "framework/estimate.h"
+#include "validation/aic_parallelism.h"
 #include "validation/csv_table.h"
 #include "validation/row_estimate.h"
 
@@ -63,6 +64,8 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   ASSIGN_OR_RETURN(int tpot, table.Column("silicon_tpot_ms"));
   const absl::StatusOr<int> ttft = table.Column("silicon_ttft_ms");
   const absl::StatusOr<int> data_source = table.Column("silicon_data_source");
+  const absl::StatusOr<int> id = table.Column("id");
+  const absl::StatusOr<int> moe_tp = table.Column("moe_tp_size");
   // Disaggregated pools: column -> field, for prefill_ and decode_.
   struct PoolColumn {
     const char* suffix;
@@ -145,6 +148,25 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
       }
     }
     if (row.moe_ep == 0) row.moe_ep = 1;  // some dense-model rows write 0: no experts
+    if (row.mode != "disagg") {
+      // The GPUs the run had, where the file squares them (validation/aic_parallelism.h); one
+      // attention-DP rank's batch keeps the run's clients.
+      int64_t written_moe_tp = 1;
+      if (moe_tp.ok()) {
+        ASSIGN_OR_RETURN(written_moe_tp, CsvInt(r, *moe_tp, "moe_tp_size", 1));
+      }
+      const AicParallelism written{.tp = row.tp,
+                                   .attention_dp = row.attention_dp,
+                                   .moe_tp = written_moe_tp,
+                                   .moe_ep = row.moe_ep};
+      if (const AicParallelism ran = RunParallelism(id.ok() ? r.fields[*id] : "", written);
+          ran != written) {
+        row.batch_size = row.batch_size * row.attention_dp / ran.attention_dp;
+        row.tp = ran.tp;
+        row.attention_dp = ran.attention_dp;
+        row.moe_ep = ran.moe_ep;
+      }
+    }
     // Clients the benchmark ran. With attention data parallelism aiconfigurator's batch_size is
     // one DP rank's batch: on every such row that states its concurrency (137 of 138 visible
     // attention-DP agg rows) silicon_concurrency = batch_size x attention_dp_size.
