@@ -26,9 +26,11 @@ std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table
   return "";
 }
 
-AicGroup Summarise(std::vector<double> errors) {
+AicGroup Summarise(std::vector<double> errors, int64_t in_band) {
   AicGroup group;
   group.rows = static_cast<int64_t>(errors.size());
+  group.in_band =
+      errors.empty() ? 0 : static_cast<double>(in_band) / static_cast<double>(errors.size());
   double sum = 0;
   for (double e : errors) sum += e;
   group.mean_error = errors.empty() ? 0 : sum / static_cast<double>(errors.size());
@@ -376,6 +378,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   struct Accumulator {
     std::set<int64_t> tp;
     std::vector<double> errors;
+    int64_t in_band = 0;
   };
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, Accumulator>
       groups;
@@ -383,6 +386,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   std::map<std::string, Accumulator> regimes;
   std::set<std::string> skipped_models;
   std::vector<double> all;
+  int64_t all_in_band = 0;
   for (const AicRow& row : rows) {
     absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
     if (!request.ok()) {
@@ -403,6 +407,9 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.ttft_regime = framework::RegimeOf(scenario, framework::BandMetric::kTtft);
     result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
+    const framework::TimeBand& band = estimate.summary.tpot_band;
+    result.tpot_in_band = row.tpot_ms >= 1e3 * band.low_s && row.tpot_ms <= 1e3 * band.high_s;
+    v.band_coverage = estimate.summary.band_coverage;
     result.predicted_ttft_ms = 1e3 * MeasuredTtftOf(estimate.summary);
     result.predicted_steady_ttft_ms = 1e3 * estimate.summary.ttft_s;
     if (estimate.summary.serving) {
@@ -421,20 +428,22 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
           &classes[{request->hardware, result.moe, result.regime}], &regimes[result.regime]}) {
       acc->tp.insert(request->tp);
       acc->errors.push_back(result.relative_error);
+      acc->in_band += result.tpot_in_band ? 1 : 0;
     }
     all.push_back(result.relative_error);
+    all_in_band += result.tpot_in_band ? 1 : 0;
     if (row.mode == "disagg") ++v.disagg_rows;
     v.copies += static_cast<int64_t>(row.copies.size());
     v.results.push_back(std::move(result));
   }
   for (auto& [key, acc] : groups) {
-    AicGroup group = Summarise(acc.errors);
+    AicGroup group = Summarise(acc.errors, acc.in_band);
     std::tie(group.engine, group.hardware, group.model, group.precision, group.regime) = key;
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.groups.push_back(std::move(group));
   }
   for (auto& [key, acc] : classes) {
-    AicGroup group = Summarise(acc.errors);
+    AicGroup group = Summarise(acc.errors, acc.in_band);
     group.hardware = std::get<0>(key);
     group.model = std::get<1>(key) ? "moe" : "dense";
     group.regime = std::get<2>(key);
@@ -442,13 +451,14 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     v.classes.push_back(std::move(group));
   }
   for (auto& [regime, acc] : regimes) {
-    AicGroup group = Summarise(acc.errors);
+    AicGroup group = Summarise(acc.errors, acc.in_band);
     group.regime = regime;
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.regimes.push_back(std::move(group));
   }
   v.skipped_models.assign(skipped_models.begin(), skipped_models.end());
   v.p90_abs_error = QuantileAbsolute(all, 0.9);
+  v.in_band = all.empty() ? 0 : static_cast<double>(all_in_band) / static_cast<double>(all.size());
   v.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
   v.ttft_median_abs_error = MedianAbsolute(std::move(ttft_errors));
   v.median_abs_error = MedianAbsolute(std::move(all));

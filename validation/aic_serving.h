@@ -125,13 +125,16 @@ struct AicResult {
   AicRow row;
   framework::ScenarioRequest request;
   bool moe = false;
-  std::string regime;                    // AicRegime
-  double predicted_ms = 0;               // framework::EstimateScenario's tpot_s
-  double relative_error = 0;             // predicted / measured - 1
-  double predicted_ttft_ms = 0;          // MeasuredTtftOf: the burst's share and the steady TTFT
-  double predicted_steady_ttft_ms = 0;   // its ttft_s (serving modes: the steady state alone)
-  double predicted_burst_ttft_ms = 0;    // serving mode: every client's first request at once
-  double ttft_relative_error = 0;        // predicted / measured - 1 (0 when nothing was measured)
+  std::string regime;                   // AicRegime
+  double predicted_ms = 0;              // framework::EstimateScenario's tpot_s
+  double relative_error = 0;            // predicted / measured - 1
+  double predicted_ttft_ms = 0;         // MeasuredTtftOf: the burst's share and the steady TTFT
+  double predicted_steady_ttft_ms = 0;  // its ttft_s (serving modes: the steady state alone)
+  double predicted_burst_ttft_ms = 0;   // serving mode: every client's first request at once
+  double ttft_relative_error = 0;       // predicted / measured - 1 (0 when nothing was measured)
+  // The measured TPOT lies inside the prediction's measured error band (summary.tpot_band, at
+  // summary.band_coverage).
+  bool tpot_in_band = false;
   std::string tpot_regime, ttft_regime;  // framework::RegimeOf
 };
 
@@ -146,6 +149,7 @@ struct AicGroup {
   double median_abs_error = 0;
   double p90_abs_error = 0;  // 90th percentile of |error|
   double mean_error = 0;
+  double in_band = 0;  // share of the rows whose measured TPOT is inside the predicted band
 };
 
 // Rows whose labels describe one configuration (the same scenario request, so one prediction)
@@ -169,6 +173,8 @@ struct AicValidation {
   std::vector<std::string> skipped_models;
   double median_abs_error = 0;  // over every predicted row
   double p90_abs_error = 0;
+  double in_band = 0;                // share of every predicted row's measured TPOT inside its band
+  double band_coverage = 0;          // the share each band is meant to hold (summary.band_coverage)
   std::string mode;                  // static | serving
   double ttft_median_abs_error = 0;  // serving mode: TTFT over the rows with a measurement
   double ttft_p90_abs_error = 0;

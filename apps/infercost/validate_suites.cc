@@ -87,34 +87,43 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                  ttft ? Percent(r.ttft_relative_error) : "-"});
   }
   fmt::print("{}\n", rows.Render());
-  TextTable groups({"engine", "device", "model", "weights", "regime", "tp", "rows",
-                    "median |error|", "p90 |error|", "mean error"},
-                   {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
-                    Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  TextTable groups(
+      {"engine", "device", "model", "weights", "regime", "tp", "rows", "median |error|",
+       "p90 |error|", "mean error", "in band"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AicGroup& g : v.groups) {
     groups.AddRow({g.engine, g.hardware, g.model, g.precision, g.regime, absl::StrJoin(g.tp, ","),
                    std::to_string(g.rows), AbsPercent(g.median_abs_error),
-                   AbsPercent(g.p90_abs_error), Percent(g.mean_error)});
+                   AbsPercent(g.p90_abs_error), Percent(g.mean_error), AbsPercent(g.in_band)});
   }
   fmt::print("ERROR PER ENGINE x DEVICE x MODEL x WEIGHTS x REGIME\n{}\n", groups.Render());
-  TextTable classes(
-      {"device", "models", "regime", "tp", "rows", "median |error|", "p90 |error|", "mean error"},
-      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-       Align::kRight, Align::kRight});
+  TextTable classes({"device", "models", "regime", "tp", "rows", "median |error|", "p90 |error|",
+                     "mean error", "in band"},
+                    {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
+                     Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AicGroup& g : v.classes) {
     classes.AddRow({g.hardware, g.model, g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
                     AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                    Percent(g.mean_error)});
+                    Percent(g.mean_error), AbsPercent(g.in_band)});
   }
   classes.AddRule();
   for (const validation::AicGroup& g : v.regimes) {
     classes.AddRow({"all", "", g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
                     AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                    Percent(g.mean_error)});
+                    Percent(g.mean_error), AbsPercent(g.in_band)});
   }
   classes.AddRow({"all", "", "", "", std::to_string(v.results.size()),
-                  AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), ""});
+                  AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), "",
+                  AbsPercent(v.in_band)});
   fmt::print("ERROR PER DEVICE x DENSE/MOE x REGIME\n{}", classes.Render());
+  const int64_t runs = static_cast<int64_t>(v.results.size()) + v.skipped;
+  fmt::print(
+      "\ncoverage: {} of {} runs predicted ({:.1f}%); in band: the share of the measured TPOTs "
+      "inside the prediction's {:.0f}% band (summary.bands)\n",
+      v.results.size(), runs,
+      runs > 0 ? 100.0 * static_cast<double>(v.results.size()) / static_cast<double>(runs) : 0.0,
+      100 * v.band_coverage);
   if (v.mode == "serving" || v.disagg_rows > 0) {
     fmt::print("\nTTFT (rows with a measurement{}): median |error| {}, p90 |error| {}\n",
                v.mode == "serving" ? "" : ", disaggregated rows only",
@@ -213,7 +222,8 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                         {"predicted_ttft_ms", r.predicted_ttft_ms},
                         {"predicted_steady_ttft_ms", r.predicted_steady_ttft_ms},
                         {"predicted_burst_ttft_ms", r.predicted_burst_ttft_ms},
-                        {"ttft_relative_error", r.ttft_relative_error}});
+                        {"ttft_relative_error", r.ttft_relative_error},
+                        {"tpot_in_band", r.tpot_in_band}});
   }
   auto groups = [](const std::vector<validation::AicGroup>& list) {
     nlohmann::json out = nlohmann::json::array();
@@ -227,7 +237,8 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                      {"rows", g.rows},
                      {"median_abs_error", g.median_abs_error},
                      {"p90_abs_error", g.p90_abs_error},
-                     {"mean_error", g.mean_error}});
+                     {"mean_error", g.mean_error},
+                     {"in_band", g.in_band}});
     }
     return out;
   };
@@ -243,6 +254,8 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"disagg_rows", v->disagg_rows},
                               {"copies_counted_once", v->copies},
                               {"median_abs_error", v->median_abs_error},
+                              {"in_band", v->in_band},
+                              {"band_coverage", v->band_coverage},
                               {"skipped", v->skipped}};
   fmt::print("{}\n", framework::JsonText(out, 2));
   return 0;

@@ -140,6 +140,36 @@ TEST(AicServingParse, ASquaredRunIsPredictedOnTheGpusItHad) {
   }
 }
 
+// Issue 12, points 2 and 5: each group says what share of its measured TPOTs lies inside the
+// prediction's band. Qwen3-32B on two H100s at 4 clients decodes in milliseconds (its weights,
+// 64 GB in bf16, stream over 2 x 3.35 TB/s in ~10 ms per step): a measured 1,000 ms or 0.01 ms is
+// outside any band (the widest, uncalibrated ones are a factor of 2 either way), so none of the
+// two rows is inside. On the fitted suite the shipped bands hold their 80 % (presets/
+// error-bands.toml was derived to); the groups' shares add up to the suite's.
+TEST(AicServingValidation, TheShareOfMeasurementsInsideTheBandIsCountedPerGroup) {
+  const std::string text =
+      "id,backend,backend_version,model_path,system,precision,mode,isl,osl,batch_size,tp_size,"
+      "pp_size,attention_dp_size,moe_ep_size,silicon_tpot_ms\n"
+      "slow,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,1024,4,2,1,1,1,1000\n"
+      "fast,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,1024,4,2,1,1,1,0.01\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  absl::StatusOr<AicValidation> outside =
+      ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), {});
+  ASSERT_TRUE(outside.ok()) << outside.status();
+  ASSERT_EQ(outside->groups.size(), 1u);
+  EXPECT_EQ(outside->groups[0].in_band, 0);
+  EXPECT_EQ(outside->in_band, 0);
+  for (const AicResult& r : outside->results) EXPECT_FALSE(r.tpot_in_band) << r.row.source;
+
+  const AicValidation v = Validate("aic_serving_low_concurrency.csv");
+  EXPECT_DOUBLE_EQ(v.band_coverage, 0.8);
+  EXPECT_GE(v.in_band, 0.8);
+  double inside = 0;
+  for (const AicGroup& g : v.groups) inside += g.in_band * static_cast<double>(g.rows);
+  EXPECT_NEAR(inside, v.in_band * static_cast<double>(v.results.size()), 1e-6);
+}
+
 // Rows with the same labels are one configuration and get one prediction: those measured 1.25x
 // or more apart are listed, and the error is also given over the other rows. Here: rows 0 and 1
 // (5 and 10 ms: 10 / 5 = 2x apart) are one; rows 2 and 3 (same labels, 8 and 9.6 ms: 1.2x) are
