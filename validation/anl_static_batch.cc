@@ -226,10 +226,12 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   struct Accumulator {
     std::set<int64_t> gpus;
     std::vector<double> errors;
+    int64_t in_band = 0;
   };
   std::map<std::tuple<std::string, std::string, std::string>, Accumulator> groups;
   std::vector<double> all_errors;
-  std::map<std::string, std::vector<double>> regimes;
+  int64_t all_in_band = 0;
+  std::map<std::string, Accumulator> regimes;
   for (const AnlRow& row : rows) {
     absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
     if (!request.ok()) {
@@ -249,18 +251,25 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     result.relative_error = result.predicted_s / row.latency_s - 1;
     result.fits = estimate.summary.memory.fits;
     result.band_regime = framework::RegimeOf(scenario, framework::BandMetric::kE2e);
+    const framework::TimeBand band =
+        framework::BandOf(scenario, framework::BandMetric::kE2e, result.predicted_s);
+    result.in_band = row.latency_s >= band.low_s && row.latency_s <= band.high_s;
+    validation.band_coverage = estimate.summary.band_coverage;
     const double prefill = estimate.summary.ttft_s;
     result.regimes = {
         "batch " + std::string(framework::BatchBucket(request->concurrency)),
         fmt::format("tp {}", scenario.layout.tensor), scenario.model.moe ? "moe" : "dense",
         prefill >= estimate.summary.e2e_s - prefill ? "prefill-bound" : "decode-bound"};
     for (const std::string& regime : result.regimes) {
-      regimes[regime].push_back(result.relative_error);
+      regimes[regime].errors.push_back(result.relative_error);
+      regimes[regime].in_band += result.in_band ? 1 : 0;
     }
     Accumulator& group = groups[{request->engine, request->hardware, request->model}];
     group.gpus.insert(row.num_hardware);
     group.errors.push_back(result.relative_error);
+    group.in_band += result.in_band ? 1 : 0;
     all_errors.push_back(result.relative_error);
+    all_in_band += result.in_band ? 1 : 0;
     validation.results.push_back(std::move(result));
   }
   for (const auto& [key, accumulator] : groups) {
@@ -273,12 +282,15 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     double sum = 0;
     for (double e : accumulator.errors) sum += e;
     group.mean_error = sum / static_cast<double>(accumulator.errors.size());
+    group.in_band = static_cast<double>(accumulator.in_band) / static_cast<double>(group.rows);
     validation.groups.push_back(std::move(group));
   }
-  for (auto& [name, errors] : regimes) {
+  for (auto& [name, accumulator] : regimes) {
+    std::vector<double>& errors = accumulator.errors;
     AnlRegime regime;
     regime.name = name;
     regime.rows = static_cast<int64_t>(errors.size());
+    regime.in_band = static_cast<double>(accumulator.in_band) / static_cast<double>(regime.rows);
     double sum = 0;
     for (double e : errors) sum += e;
     regime.mean_error = sum / static_cast<double>(errors.size());
@@ -288,6 +300,9 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   }
   validation.p90_abs_error = QuantileAbsolute(all_errors, 0.9);
   validation.median_abs_error = MedianAbsolute(all_errors);
+  validation.in_band = all_errors.empty() ? 0
+                                          : static_cast<double>(all_in_band) /
+                                                static_cast<double>(all_errors.size());
   return validation;
 }
 

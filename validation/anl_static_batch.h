@@ -79,10 +79,13 @@ using AnlFilter = ValidationFilter;
 struct AnlResult {
   AnlRow row;
   framework::ScenarioRequest request;
-  double predicted_s = 0;  // AnlPredictedLatency: EstimateScenario's e2e_s, passes overlapped
-  double relative_error = 0;
-  std::string band_regime;  // framework::RegimeOf(scenario, "e2e")  // predicted / measured - 1
-  bool fits = true;         // the model's memory verdict for the batch
+  double predicted_s = 0;     // AnlPredictedLatency: EstimateScenario's e2e_s, passes overlapped
+  double relative_error = 0;  // predicted / measured - 1
+  std::string band_regime;    // framework::RegimeOf(scenario, "e2e")
+  // The measured latency lies inside the prediction's measured error band (framework::BandOf of
+  // predicted_s, at the scenario's band coverage).
+  bool in_band = false;
+  bool fits = true;  // the model's memory verdict for the batch
   // Regimes: "batch 1-7" / "batch 8-63" / "batch 64+", "tp N", "dense" / "moe", and
   // "prefill-bound" (the predicted prefill takes at least the decode steps' time) or
   // "decode-bound".
@@ -96,6 +99,7 @@ struct AnlRegime {
   double median_abs_error = 0;
   double p90_abs_error = 0;
   double mean_error = 0;
+  double in_band = 0;  // share of its rows whose measured latency is inside the predicted band
 };
 
 // One engine x device x model.
@@ -108,6 +112,7 @@ struct AnlGroup {
   double median_abs_error = 0;
   double p90_abs_error = 0;  // 90th percentile of |error|
   double mean_error = 0;     // signed: > 0 predicts too slow
+  double in_band = 0;        // share of its rows whose measured latency is inside the band
 };
 
 struct AnlValidation {
@@ -118,6 +123,8 @@ struct AnlValidation {
   std::string first_skipped;       // the first one's file:line and name without a preset
   double median_abs_error = 0;     // over every result
   double p90_abs_error = 0;
+  double in_band = 0;        // share of every result inside its band
+  double band_coverage = 0;  // the share each band is meant to hold
 };
 
 // Predicts every mapped row that passes `filter`. A row whose scenario cannot be built or

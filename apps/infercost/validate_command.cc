@@ -56,24 +56,26 @@ void PrintTable(const std::string& data, const validation::AnlValidation& v) {
   }
   fmt::print("{}\n", rows.Render());
 
-  TextTable groups(
-      {"engine", "device", "model", "gpus", "rows", "median |error|", "p90 |error|", "mean error"},
-      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
-       Align::kRight, Align::kRight});
+  TextTable groups({"engine", "device", "model", "gpus", "rows", "median |error|", "p90 |error|",
+                    "mean error", "in band"},
+                   {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
+                    Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AnlGroup& g : v.groups) {
     groups.AddRow({g.engine, g.hardware, g.model, Gpus(g.gpus), std::to_string(g.rows),
                    AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                   Percent(g.mean_error)});
+                   Percent(g.mean_error), AbsPercent(g.in_band)});
   }
   groups.AddRule();
   groups.AddRow({"all", "", "", "", std::to_string(v.results.size()),
-                 AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), ""});
+                 AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), "",
+                 AbsPercent(v.in_band)});
   fmt::print("MEDIAN ABSOLUTE ERROR PER ENGINE x DEVICE x MODEL\n{}", groups.Render());
-  TextTable regimes({"regime", "rows", "median |error|", "p90 |error|", "mean error"},
-                    {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  TextTable regimes(
+      {"regime", "rows", "median |error|", "p90 |error|", "mean error", "in band"},
+      {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AnlRegime& r : v.regimes) {
     regimes.AddRow({r.name, std::to_string(r.rows), AbsPercent(r.median_abs_error),
-                    AbsPercent(r.p90_abs_error), Percent(r.mean_error)});
+                    AbsPercent(r.p90_abs_error), Percent(r.mean_error), AbsPercent(r.in_band)});
   }
   fmt::print("\nPER REGIME (batch size, TP, dense/MoE, prefill- vs decode-bound)\n{}",
              regimes.Render());
@@ -84,6 +86,10 @@ void PrintTable(const std::string& data, const validation::AnlValidation& v) {
   if (v.skipped > 0) {
     fmt::print("; {} skipped: framework, model or device without a preset", v.skipped);
   }
+  fmt::print(
+      "\nin band: the share of the measured latencies inside the prediction's {:.0f}% band "
+      "(summary.bands)",
+      100 * v.band_coverage);
   fmt::print(
       "\n\nerror = predicted / measured - 1. fits = no: the model says the batch does not fit in "
       "memory at once; it is predicted as waves of what fits, one after another, as engines run "
@@ -104,6 +110,7 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                     {"measured_s", r.row.latency_s},
                     {"predicted_s", r.predicted_s},
                     {"relative_error", r.relative_error},
+                    {"in_band", r.in_band},
                     {"fits", r.fits}});
   }
   nlohmann::json groups = nlohmann::json::array();
@@ -115,7 +122,8 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                       {"rows", g.rows},
                       {"median_abs_error", g.median_abs_error},
                       {"p90_abs_error", g.p90_abs_error},
-                      {"mean_error", g.mean_error}});
+                      {"mean_error", g.mean_error},
+                      {"in_band", g.in_band}});
   }
   nlohmann::json regimes = nlohmann::json::array();
   for (const validation::AnlRegime& r : v.regimes) {
@@ -123,7 +131,8 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                        {"rows", r.rows},
                        {"median_abs_error", r.median_abs_error},
                        {"p90_abs_error", r.p90_abs_error},
-                       {"mean_error", r.mean_error}});
+                       {"mean_error", r.mean_error},
+                       {"in_band", r.in_band}});
   }
   const nlohmann::json out = {{"data", data},
                               {"rows", rows},
@@ -131,6 +140,8 @@ void PrintJson(const std::string& data, const validation::AnlValidation& v) {
                               {"regimes", regimes},
                               {"median_abs_error", v.median_abs_error},
                               {"p90_abs_error", v.p90_abs_error},
+                              {"in_band", v.in_band},
+                              {"band_coverage", v.band_coverage},
                               {"skipped", v.skipped}};
   fmt::print("{}\n", framework::JsonText(out, 2));
 }

@@ -137,6 +137,36 @@ constexpr const char* kHeader =
     "Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,"
     "Throughput\n";
 
+// Issue 12, points 2 and 5: each group and regime says what share of its measured latencies lies
+// inside the prediction's band. Llama-3-8B on one H100, 128 tokens in and out, batch 1, runs in
+// about a second (the file's row: 0.99 s): 10,000 s and 10 us are outside any band (the widest,
+// uncalibrated ones are a factor of 2 either way). On the fitted file the shipped bands hold
+// their 80 % (presets/error-bands.toml was derived to); the groups' shares add up to the file's.
+TEST(AnlValidation, TheShareOfMeasurementsInsideTheBandIsCountedPerGroupAndRegime) {
+  const std::string text =
+      std::string(kHeader) +
+      "Nvidia H100 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,10000,0.0256\n"
+      "Nvidia H100 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,1e-5,25600000\n";
+  absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  absl::StatusOr<AnlValidation> outside =
+      ValidateAnlStaticBatch(*rows, RepoPresets(), InTreePlugins(), AnlFilter{});
+  ASSERT_TRUE(outside.ok()) << outside.status();
+  ASSERT_EQ(outside->results.size(), 2u);
+  for (const AnlResult& r : outside->results) EXPECT_FALSE(r.in_band) << r.row.source;
+  ASSERT_EQ(outside->groups.size(), 1u);
+  EXPECT_EQ(outside->groups[0].in_band, 0);
+  for (const AnlRegime& r : outside->regimes) EXPECT_EQ(r.in_band, 0) << r.name;
+  EXPECT_EQ(outside->in_band, 0);
+
+  const AnlValidation& v = Validation();
+  EXPECT_DOUBLE_EQ(v.band_coverage, 0.8);
+  EXPECT_GE(v.in_band, 0.8);
+  double inside = 0;
+  for (const AnlGroup& g : v.groups) inside += g.in_band * static_cast<double>(g.rows);
+  EXPECT_NEAR(inside, v.in_band * static_cast<double>(v.results.size()), 1e-6);
+}
+
 TEST(AnlCsv, ParsesRowsSkippingBlankLinesAndCarriageReturns) {
   const std::string text = std::string(kHeader) +
                            "Nvidia H100 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,0.99,257.5\r\n"
