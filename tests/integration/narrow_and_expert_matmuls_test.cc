@@ -33,7 +33,9 @@ absl::StatusOr<framework::Estimate> Prefill(
   r.concurrency = 1;
   r.engine_settings = std::move(settings);
   r.engine_settings.emplace_back("matmul_half_flops", 0);
-  return framework::EstimateScenario(*framework::MakeScenario(r, RepoPresets()), InTreePlugins());
+  absl::StatusOr<framework::Scenario> scenario = framework::MakeScenario(r, RepoPresets());
+  if (!scenario.ok()) return scenario.status();  // the caller's ASSERT says which
+  return framework::EstimateScenario(*scenario, InTreePlugins());
 }
 
 // The prefill step's compute seconds of `phase` (all its layers).
