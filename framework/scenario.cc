@@ -133,6 +133,9 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
     scenario.engine.max_batched_tokens = request.max_batched_tokens;
   }
   ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
+  if (scenario.weights.id == IC_DTYPE_FP4) {  // the checkpoint's block scales
+    scenario.weights.bytes_per_element = registry::Fp4BytesPerElement(scenario.model.fp4_format);
+  }
   ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
   ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));
   RETURN_IF_ERROR(ApplyScenarioNumbers(request, scenario));

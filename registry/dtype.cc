@@ -6,12 +6,26 @@
 
 namespace infercost::registry {
 
+double Fp4BytesPerElement(Fp4Format format) {
+  // One scale byte per block of 16 (NVFP4, E4M3) or 32 (MXFP4, E8M0) 4-bit values; NVFP4's FP32
+  // scale per tensor is negligible. (16 x 4 + 8) / 16 = 4.5 bits, (32 x 4 + 8) / 32 = 4.25 bits.
+  // Sources: https://modal.com/llm-almanac/block-quants (NVFP4 against MXFP4); NVIDIA NeMo
+  // AutoModel's nvfp4 quantization, "0.5625 bytes per parameter"; the OCP Microscaling Formats
+  // (MX) v1.0 specification (MXFP4: block 32, E8M0 scale).
+  const double block = format == Fp4Format::kNvfp4 ? 16 : 32;
+  return (block * 4 + 8) / block / 8;
+}
+
 const std::vector<DType>& AllDTypes() {
-  // Bytes per element of each storage format (int4/fp4 pack two elements per byte).
+  // Bytes per element of each storage format, its block scales included: int4 and fp4 pack two
+  // values per byte; fp4 is NVFP4 (Fp4BytesPerElement), the 4-bit float of NVIDIA Blackwell's
+  // tensor cores and of the fp4 checkpoints engines serve. int4 stays 4 bits: its group scales
+  // depend on the quantizer (GPTQ / AWQ group 128, compressed-tensors 32) and are not counted.
   static const std::vector<DType> kDTypes = {
-      {IC_DTYPE_FP32, "fp32", 4.0}, {IC_DTYPE_TF32, "tf32", 4.0}, {IC_DTYPE_BF16, "bf16", 2.0},
-      {IC_DTYPE_FP16, "fp16", 2.0}, {IC_DTYPE_FP8, "fp8", 1.0},   {IC_DTYPE_INT8, "int8", 1.0},
-      {IC_DTYPE_INT4, "int4", 0.5}, {IC_DTYPE_FP4, "fp4", 0.5},
+      {IC_DTYPE_FP32, "fp32", 4.0}, {IC_DTYPE_TF32, "tf32", 4.0},
+      {IC_DTYPE_BF16, "bf16", 2.0}, {IC_DTYPE_FP16, "fp16", 2.0},
+      {IC_DTYPE_FP8, "fp8", 1.0},   {IC_DTYPE_INT8, "int8", 1.0},
+      {IC_DTYPE_INT4, "int4", 0.5}, {IC_DTYPE_FP4, "fp4", Fp4BytesPerElement(Fp4Format::kNvfp4)},
   };
   return kDTypes;
 }

@@ -16,10 +16,16 @@ namespace infercost::registry {
 struct DType {
   ic_dtype id;
   std::string_view name;
-  double bytes_per_element;  // int4 and fp4: 0.5
+  double bytes_per_element;  // block scales included: int4 0.5, fp4 (NVFP4) 0.5625
 };
 
-// All dtypes, in ic_dtype order.
+// The block scales of a 4-bit float checkpoint: NVFP4 (16 E2M1 values share one E4M3 scale byte:
+// 4.5 bits a value) or OCP MXFP4 (32 share one E8M0 byte: 4.25 bits).
+enum class Fp4Format { kNvfp4, kMxfp4 };
+// Bytes a value of `format` takes, its block scale included: 0.5625 and 0.53125.
+double Fp4BytesPerElement(Fp4Format format);
+
+// All dtypes, in ic_dtype order (fp4 as NVFP4).
 const std::vector<DType>& AllDTypes();
 // Names accepted by ParseDType, for messages: "fp32, tf32, bf16, ...".
 std::string DTypeNames();

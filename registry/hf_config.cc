@@ -887,6 +887,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   // --- Recorded-only fields.
   if (activation) notes.push_back(fmt::format("hidden_act {} (gated FFN)", *activation));
   if (dtype) notes.push_back(fmt::format("torch_dtype {}", *dtype));
+  if (quant_method == "mxfp4") model.fp4_format = Fp4Format::kMxfp4;
   if (quant_method || quant_bits) {
     const std::string quantization =
         fmt::format("quant_method {}{}", quant_method.value_or("(none)"),

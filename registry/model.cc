@@ -199,6 +199,9 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
   ASSIGN_OR_RETURN(model.sliding_window,
                    reader.NonNegativeInt("sliding_window", 0, kMaxModelContextTokens));
   ASSIGN_OR_RETURN(model.layer_types, ReadLayerTypes(reader, model.num_layers));
+  ASSIGN_OR_RETURN(const std::string fp4_format,
+                   reader.OptionalChoice("fp4_format", {"nvfp4", "mxfp4"}, "nvfp4"));
+  model.fp4_format = fp4_format == "mxfp4" ? Fp4Format::kMxfp4 : Fp4Format::kNvfp4;
   ASSIGN_OR_RETURN(const toml::table* moe, reader.OptionalTable("moe"));
   if (moe != nullptr) {
     ASSIGN_OR_RETURN(model.moe, ReadMoe(path, *moe));

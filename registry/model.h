@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "registry/dtype.h"
 
 namespace infercost::registry {
 
@@ -73,6 +74,9 @@ struct Model {
   // preset), and those plugins' options by plugin name ([variants.NAME]).
   std::vector<std::pair<std::string, std::string>> layer_variants;
   std::map<std::string, std::vector<VariantOption>> layer_variant_options;
+  // The block scales of the checkpoint's fp4 weights (`fp4_format`, "nvfp4" or "mxfp4"; a
+  // config.json with quantization_config.quant_method "mxfp4"): what --weights fp4 streams.
+  Fp4Format fp4_format = Fp4Format::kNvfp4;
   std::string source;  // file it came from
   // Free text about how the model was built (config.json imports: defaults applied, torch_dtype,
   // quantization_config); not used by any formula.

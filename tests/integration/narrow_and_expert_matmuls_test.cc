@@ -128,5 +128,25 @@ TEST(ExpertMatmuls, RatiosOutsideTheirRangeAreRefusedByName) {
   }
 }
 
+// fp4 weights stream their block scales: a Llama prefill's q_proj reads hidden x hidden weights
+// at NVFP4's 0.5625 bytes a value (16 values of 4 bits + one E4M3 byte), gpt-oss-120b's at
+// MXFP4's 0.53125 (32 values + one E8M0 byte: its config.json's quant_method "mxfp4").
+TEST(NarrowMatmuls, Fp4WeightsStreamTheirCheckpointsBlockScales) {
+  for (const auto& [model, bytes] :
+       {std::pair{"llama-3-70b", 0.5625}, std::pair{"gpt-oss-120b", 0.53125}}) {
+    absl::StatusOr<framework::Estimate> fp4 = Prefill(model, "vllm", "fp4");
+    absl::StatusOr<framework::Estimate> fp8 = Prefill(model, "vllm", "fp8");
+    ASSERT_TRUE(fp4.ok()) << fp4.status();
+    ASSERT_TRUE(fp8.ok()) << fp8.status();
+    // The same weights at 1 byte (fp8) and `bytes` (fp4): their weight bytes' ratio.
+    const auto weight_bytes = [](const framework::Estimate& e) {
+      const ic_phase_cost* q_proj = e.prefill_per_gpu.Find(IC_PHASE_Q_PROJ);
+      return q_proj != nullptr ? q_proj->weight_bytes : -1.0;
+    };
+    EXPECT_GT(weight_bytes(*fp8), 0) << model;
+    EXPECT_DOUBLE_EQ(weight_bytes(*fp4) / weight_bytes(*fp8), bytes) << model;
+  }
+}
+
 }  // namespace
 }  // namespace infercost::testing

@@ -92,6 +92,7 @@ void ExpectSameArchitecture(const Model& imported, const Model& preset) {
   EXPECT_EQ(imported.parallel_attention, preset.parallel_attention);
   EXPECT_EQ(imported.sliding_window, preset.sliding_window);
   EXPECT_EQ(imported.layer_types, preset.layer_types);
+  EXPECT_EQ(imported.fp4_format, preset.fp4_format);
   EXPECT_EQ(imported.layer_variants, preset.layer_variants);
   ASSERT_EQ(imported.layer_variant_options.size(), preset.layer_variant_options.size());
   for (const auto& [plugin, options] : preset.layer_variant_options) {
@@ -357,6 +358,8 @@ TEST(RegistryHfConfig, GptOss120bAlternatesSliding128AndFull) {
   EXPECT_EQ(m.moe->num_shared_experts, 0);
   EXPECT_EQ(m.moe->first_dense_layers, 0);
   EXPECT_THAT(m.notes, HasSubstr("quantization_config: quant_method mxfp4"));
+  // quant_method "mxfp4": --weights fp4 streams MXFP4's 4.25 bits a value, not NVFP4's 4.5.
+  EXPECT_EQ(m.fp4_format, registry::Fp4Format::kMxfp4);
 }
 
 TEST(RegistryHfConfig, ImportsAgreeWithTheShippedPresets) {

@@ -176,6 +176,29 @@ TEST(RegistryTest, NegativeSizeNamesKeyAndLine) {
   EXPECT_THAT(std::string(model.status().message()), HasSubstr("an integer in 1..65536"));
 }
 
+// A model says which block scales its fp4 checkpoint carries (fp4_format): NVFP4 unless it says
+// MXFP4; any other name is refused with the key, the value and the names allowed.
+TEST(RegistryTest, Fp4FormatIsNvfp4UnlessTheModelSaysMxfp4) {
+  TempDir dir;
+  auto plain = LoadModelPreset(dir.Write("models/tiny.toml", kGoodModel));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->fp4_format, Fp4Format::kNvfp4);
+  auto mx = LoadModelPreset(
+      dir.Write("models/mx.toml",
+                Replace(kGoodModel, "num_layers = 2", "num_layers = 2\nfp4_format = \"mxfp4\"")));
+  ASSERT_TRUE(mx.ok()) << mx.status();
+  EXPECT_EQ(mx->fp4_format, Fp4Format::kMxfp4);
+  const std::string file =
+      dir.Write("models/bad.toml",
+                Replace(kGoodModel, "num_layers = 2", "num_layers = 2\nfp4_format = \"fp4x\""));
+  auto bad = LoadModelPreset(file);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr(file));
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp4_format"));
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp4x"));
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("mxfp4"));
+}
+
 // Any plugin name is a valid attention_variant (the variant plugin judges the model when a
 // scenario is built); only a string that cannot be a plugin name is refused here.
 TEST(RegistryTest, AttentionVariantIsAnyPluginName) {
@@ -508,7 +531,11 @@ TEST(DTypeTest, BytesPerElement) {
   EXPECT_EQ(ParseDType("bf16")->bytes_per_element, 2.0);
   EXPECT_EQ(ParseDType("fp8")->bytes_per_element, 1.0);
   EXPECT_EQ(ParseDType("INT4")->bytes_per_element, 0.5);
-  EXPECT_EQ(ParseDType("fp4")->bytes_per_element, 0.5);
+  // NVFP4: 16 values of 4 bits and one 8-bit E4M3 scale, (16 x 4 + 8) / 16 / 8 = 0.5625 bytes.
+  EXPECT_EQ(ParseDType("fp4")->bytes_per_element, 0.5625);
+  EXPECT_EQ(Fp4BytesPerElement(Fp4Format::kNvfp4), 0.5625);
+  // MXFP4: 32 values of 4 bits and one 8-bit E8M0 scale, (32 x 4 + 8) / 32 / 8 = 136 / 256.
+  EXPECT_EQ(Fp4BytesPerElement(Fp4Format::kMxfp4), 0.53125);
   auto bad = ParseDType("fp7");
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp32, tf32, bf16"));
