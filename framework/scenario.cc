@@ -22,8 +22,8 @@ absl::Status CheckRange(const char* flag, int64_t value, int64_t min, int64_t ma
   return absl::OkStatus();
 }
 
-absl::StatusOr<registry::DType> ParseDTypeFlag(const char* flag, const std::string& name) {
-  absl::StatusOr<registry::DType> dtype = registry::ParseDType(name);
+// A dtype parsed from `flag`'s value; an error names the flag.
+absl::StatusOr<registry::DType> OfFlag(const char* flag, absl::StatusOr<registry::DType> dtype) {
   if (!dtype.ok()) {
     return absl::InvalidArgumentError(
         fmt::format("{}: {}", flag, std::string(dtype.status().message())));
@@ -132,12 +132,13 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   if (request.max_batched_tokens > 0) {
     scenario.engine.max_batched_tokens = request.max_batched_tokens;
   }
-  ASSIGN_OR_RETURN(scenario.weights, ParseDTypeFlag("--weights", request.weights));
-  if (scenario.weights.id == IC_DTYPE_FP4) {  // the checkpoint's block scales
-    scenario.weights.bytes_per_element = registry::Fp4BytesPerElement(scenario.model.fp4_format);
-  }
-  ASSIGN_OR_RETURN(scenario.activations, ParseDTypeFlag("--activations", request.activations));
-  ASSIGN_OR_RETURN(scenario.kv, ParseDTypeFlag("--kv", request.kv));
+  // fp4 weights: the layout named, else the checkpoint's (its block scales are streamed too).
+  ASSIGN_OR_RETURN(
+      scenario.weights,
+      OfFlag("--weights", registry::ParseWeightDType(request.weights, scenario.model.fp4_format)));
+  ASSIGN_OR_RETURN(scenario.activations,
+                   OfFlag("--activations", registry::ParseDType(request.activations)));
+  ASSIGN_OR_RETURN(scenario.kv, OfFlag("--kv", registry::ParseDType(request.kv)));
   RETURN_IF_ERROR(ApplyScenarioNumbers(request, scenario));
   scenario.attention_kernel = request.attention_kernel;
   scenario.attention_variant = request.attention_variant.empty() ? scenario.model.attention_variant

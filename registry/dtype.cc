@@ -1,5 +1,7 @@
 #include "registry/dtype.h"
 
+#include <utility>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
@@ -42,6 +44,22 @@ absl::StatusOr<DType> ParseDType(std::string_view name) {
   }
   return absl::InvalidArgumentError(
       fmt::format("unknown dtype '{}'; allowed: {}", name, DTypeNames()));
+}
+
+absl::StatusOr<DType> ParseWeightDType(std::string_view name, Fp4Format checkpoint_fp4) {
+  const std::string lower = absl::AsciiStrToLower(std::string(name));
+  for (const auto& [layout_name, layout] :
+       {std::pair<std::string_view, Fp4Format>{"nvfp4", Fp4Format::kNvfp4},
+        {"mxfp4", Fp4Format::kMxfp4}}) {
+    if (lower == layout_name) return DType{IC_DTYPE_FP4, layout_name, Fp4BytesPerElement(layout)};
+  }
+  absl::StatusOr<DType> dtype = ParseDType(name);
+  if (!dtype.ok()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "unknown dtype '{}'; allowed for weights: {}, nvfp4, mxfp4", name, DTypeNames()));
+  }
+  if (dtype->id == IC_DTYPE_FP4) dtype->bytes_per_element = Fp4BytesPerElement(checkpoint_fp4);
+  return dtype;
 }
 
 const DType& DTypeById(ic_dtype id) { return AllDTypes().at(static_cast<size_t>(id)); }

@@ -30,6 +30,9 @@ const std::vector<DType>& AllDTypes();
 // Names accepted by ParseDType, for messages: "fp32, tf32, bf16, ...".
 std::string DTypeNames();
 absl::StatusOr<DType> ParseDType(std::string_view name);
+// The weights' dtype by name: a dtype, or the 4-bit float layout named ("nvfp4", "mxfp4": fp4
+// of that layout, its name kept); plain "fp4" is `checkpoint_fp4`, the model's own layout.
+absl::StatusOr<DType> ParseWeightDType(std::string_view name, Fp4Format checkpoint_fp4);
 const DType& DTypeById(ic_dtype id);
 
 }  // namespace infercost::registry

@@ -509,7 +509,10 @@ absl::StatusOr<SearchResult> Search(const SearchFlags& input,
        {std::pair<const char*, const std::vector<std::string>*>{"--weights", &flags.weights},
         {"--kv", &flags.kv}}) {
     for (const std::string& name : *names) {
-      if (const absl::StatusOr<registry::DType> dtype = registry::ParseDType(name); !dtype.ok()) {
+      const absl::StatusOr<registry::DType> dtype =
+          names == &flags.weights ? registry::ParseWeightDType(name, registry::Fp4Format::kNvfp4)
+                                  : registry::ParseDType(name);
+      if (!dtype.ok()) {
         return absl::InvalidArgumentError(
             fmt::format("search: {}: {}", flag, std::string(dtype.status().message())));
       }

@@ -59,6 +59,10 @@ out=$(expect_status 2 "unknown hardware" "$bin" report --hardware tpu-v9)
 grep -q "h100-sxm" <<<"$out" || fail "unknown hardware message does not list devices: $out"
 out=$(expect_status 2 "unknown dtype" "$bin" report --weights fp7)
 grep -q "int4" <<<"$out" || fail "unknown dtype message does not list dtypes: $out"
+grep -q "nvfp4, mxfp4" <<<"$out" || fail "unknown weights dtype message does not list the fp4 layouts: $out"
+# Weights may name their 4-bit float layout; the report says which.
+out=$(expect_status 0 "weights mxfp4" "$bin" --format json report --weights mxfp4)
+grep -q '"weights": "mxfp4"' <<<"$out" || fail "report --weights mxfp4 does not say mxfp4"
 out=$(expect_status 2 "unknown kernel" "$bin" report --attention-kernel turbo)
 grep -q "flash" <<<"$out" || fail "unknown kernel message does not list kernels: $out"
 expect_status 2 "bad flag" "$bin" --no-such-flag >/dev/null

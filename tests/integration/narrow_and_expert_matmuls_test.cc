@@ -5,6 +5,7 @@
 // (bf16 989.4 TFLOP/s, fp8 1,978.9, no int4 or fp4 peak) and the vLLM preset's values
 // (matmul_efficiency 0.59, low_precision_matmul_ratio 0.75, expert_matmul_ratio 0.183).
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -130,11 +131,14 @@ TEST(ExpertMatmuls, RatiosOutsideTheirRangeAreRefusedByName) {
 
 // fp4 weights stream their block scales: a Llama prefill's q_proj reads hidden x hidden weights
 // at NVFP4's 0.5625 bytes a value (16 values of 4 bits + one E4M3 byte), gpt-oss-120b's at
-// MXFP4's 0.53125 (32 values + one E8M0 byte: its config.json's quant_method "mxfp4").
+// MXFP4's 0.53125 (32 values + one E8M0 byte: its config.json's quant_method "mxfp4"); --weights
+// nvfp4 / mxfp4 name the layout whatever the checkpoint's.
 TEST(NarrowMatmuls, Fp4WeightsStreamTheirCheckpointsBlockScales) {
-  for (const auto& [model, bytes] :
-       {std::pair{"llama-3-70b", 0.5625}, std::pair{"gpt-oss-120b", 0.53125}}) {
-    absl::StatusOr<framework::Estimate> fp4 = Prefill(model, "vllm", "fp4");
+  for (const auto& [model, weights, bytes] :
+       {std::tuple{"llama-3-70b", "fp4", 0.5625}, std::tuple{"gpt-oss-120b", "fp4", 0.53125},
+        // The layout named overrides the checkpoint's.
+        std::tuple{"llama-3-70b", "mxfp4", 0.53125}, std::tuple{"gpt-oss-120b", "nvfp4", 0.5625}}) {
+    absl::StatusOr<framework::Estimate> fp4 = Prefill(model, "vllm", weights);
     absl::StatusOr<framework::Estimate> fp8 = Prefill(model, "vllm", "fp8");
     ASSERT_TRUE(fp4.ok()) << fp4.status();
     ASSERT_TRUE(fp8.ok()) << fp8.status();
@@ -144,7 +148,7 @@ TEST(NarrowMatmuls, Fp4WeightsStreamTheirCheckpointsBlockScales) {
       return q_proj != nullptr ? q_proj->weight_bytes : -1.0;
     };
     EXPECT_GT(weight_bytes(*fp8), 0) << model;
-    EXPECT_DOUBLE_EQ(weight_bytes(*fp4) / weight_bytes(*fp8), bytes) << model;
+    EXPECT_DOUBLE_EQ(weight_bytes(*fp4) / weight_bytes(*fp8), bytes) << model << " " << weights;
   }
 }
 

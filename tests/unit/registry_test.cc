@@ -541,6 +541,29 @@ TEST(DTypeTest, BytesPerElement) {
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp32, tf32, bf16"));
 }
 
+// Weights may name their 4-bit float layout; plain fp4 is the checkpoint's; the rest are dtypes.
+TEST(DTypeTest, WeightsNameTheirFp4LayoutOrTakeTheCheckpoints) {
+  const absl::StatusOr<DType> nv = ParseWeightDType("nvfp4", Fp4Format::kMxfp4);
+  ASSERT_TRUE(nv.ok()) << nv.status();
+  EXPECT_EQ(nv->id, IC_DTYPE_FP4);
+  EXPECT_EQ(nv->name, "nvfp4");
+  EXPECT_EQ(nv->bytes_per_element, 0.5625);  // (16 x 4 + 8) / 16 / 8
+  const absl::StatusOr<DType> mx = ParseWeightDType("MXFP4", Fp4Format::kNvfp4);
+  ASSERT_TRUE(mx.ok()) << mx.status();
+  EXPECT_EQ(mx->name, "mxfp4");
+  EXPECT_EQ(mx->bytes_per_element, 0.53125);  // (32 x 4 + 8) / 32 / 8
+  const absl::StatusOr<DType> plain = ParseWeightDType("fp4", Fp4Format::kMxfp4);
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->name, "fp4");
+  EXPECT_EQ(plain->bytes_per_element, 0.53125);
+  EXPECT_EQ(ParseWeightDType("fp4", Fp4Format::kNvfp4)->bytes_per_element, 0.5625);
+  EXPECT_EQ(ParseWeightDType("fp8", Fp4Format::kMxfp4)->bytes_per_element, 1.0);
+  const absl::StatusOr<DType> bad = ParseWeightDType("mxfp5", Fp4Format::kNvfp4);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("unknown dtype 'mxfp5'"));
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp4, nvfp4, mxfp4"));
+}
+
 // Issue 9: a layer count far beyond any model (4e18) with layer_types is refused before anything
 // is allocated per layer (it used to die with std::bad_alloc).
 TEST(RegistryTest, HugeLayerCountIsRefusedBeforeAllocating) {

@@ -102,13 +102,15 @@ IC.busy = function (on, text) {
 
 // ---- the scenario controls ---------------------------------------------------------------------------
 IC.DTYPES = ['fp32', 'tf32', 'bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4'];
+// Weights may also name their 4-bit float layout (fp4: the model checkpoint's).
+IC.WEIGHT_DTYPES = IC.DTYPES.concat(['nvfp4', 'mxfp4']);
 // key: the CLI flag; from: the report's scenario key showing the value in effect.
 IC.SCENARIO_FIELDS = [
   { key: 'model', label: 'Model', list: 'models', from: 'model' },
   { key: 'hardware', label: 'Hardware', list: 'hardware', from: 'hardware' },
   { key: 'gpus', label: 'GPUs', number: true, from: 'gpus' },
   { key: 'engine', label: 'Engine', list: 'engines', from: 'engine' },
-  { key: 'weights', label: 'Weights', options: IC.DTYPES, from: 'weights' },
+  { key: 'weights', label: 'Weights', options: IC.WEIGHT_DTYPES, from: 'weights' },
   { key: 'activations', label: 'Activations', options: IC.DTYPES, from: 'activations' },
   { key: 'kv', label: 'KV cache', options: IC.DTYPES, from: 'kv' },
   { key: 'input-tokens', label: 'Input tokens', number: true, from: 'input_tokens' },
