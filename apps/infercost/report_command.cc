@@ -124,7 +124,9 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_option("--gpus", request.gpus, "Number of GPUs")->capture_default_str();
   command.add_option("--engine", request.engine, "Serving engine preset")->capture_default_str();
   command
-      .add_option("--weights", request.weights, "Weight dtype (fp32 bf16 fp16 fp8 int8 int4 fp4; fp4 is the model checkpoint's layout, NVFP4 unless it says MXFP4: nvfp4 or mxfp4 names one)")
+      .add_option("--weights", request.weights,
+                  "Weight dtype (fp32 bf16 fp16 fp8 int8 int4 fp4; fp4 is the model checkpoint's "
+                  "layout, NVFP4 unless it says MXFP4: nvfp4 or mxfp4 names one)")
       ->capture_default_str();
   command.add_option("--activations", request.activations, "Activation dtype")
       ->capture_default_str();
