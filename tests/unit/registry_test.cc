@@ -311,6 +311,18 @@ TEST(RegistryTest, HardwareNeedsMatrixPeaksAndPositiveBandwidth) {
   EXPECT_THAT(std::string(bad_dtype.status().message()), HasSubstr("matrix_flops_per_s.bf17"));
 }
 
+// The B200's memory is the bytes nvidia-smi shows (183,359 MiB = 183,359 x 1,048,576 =
+// 192,268,550,144 B, the preset's 192.3e9 to four digits), not the HGX datasheet's "180 GB", which
+// is the same capacity in GiB (179.06 GiB).
+TEST(RegistryTest, B200MemoryIsTheVisibleBytes) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  const Hardware* b200 = presets->hardware.FindOrNull("b200");
+  ASSERT_NE(b200, nullptr);
+  EXPECT_NEAR(b200->memory_capacity_bytes, 183359.0 * 1048576.0, 0.05e9);
+  EXPECT_GT(b200->memory_capacity_bytes, 180e9);
+}
+
 // Issue 12, point 3: the devices beyond H100/B200, each loading with its datasheet numbers.
 TEST(RegistryTest, DevicesBeyondHopperAndBlackwellLoad) {
   auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
