@@ -55,6 +55,8 @@ struct TimeBand {
   // The preset overridden, or whose serving path was not measured (set only when that widened
   // the band).
   std::string engine;
+  // A measured time (seconds) lies inside the band, its ends included.
+  bool Contains(double seconds) const { return seconds >= low_s && seconds <= high_s; }
 };
 
 // The times that carry a band: a static batch's end-to-end latency, TPOT and TTFT.

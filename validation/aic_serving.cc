@@ -408,7 +408,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.predicted_ms = 1e3 * estimate.summary.tpot_s;
     result.relative_error = result.predicted_ms / row.tpot_ms - 1;
     const framework::TimeBand& band = estimate.summary.tpot_band;
-    result.tpot_in_band = row.tpot_ms >= 1e3 * band.low_s && row.tpot_ms <= 1e3 * band.high_s;
+    result.tpot_in_band = band.Contains(row.tpot_ms / 1e3);
     v.band_coverage = estimate.summary.band_coverage;
     result.predicted_ttft_ms = 1e3 * MeasuredTtftOf(estimate.summary);
     result.predicted_steady_ttft_ms = 1e3 * estimate.summary.ttft_s;

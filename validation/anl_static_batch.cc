@@ -253,7 +253,7 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
     result.band_regime = framework::RegimeOf(scenario, framework::BandMetric::kE2e);
     const framework::TimeBand band =
         framework::BandOf(scenario, framework::BandMetric::kE2e, result.predicted_s);
-    result.in_band = row.latency_s >= band.low_s && row.latency_s <= band.high_s;
+    result.in_band = band.Contains(row.latency_s);
     validation.band_coverage = estimate.summary.band_coverage;
     const double prefill = estimate.summary.ttft_s;
     result.regimes = {

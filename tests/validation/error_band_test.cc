@@ -40,6 +40,18 @@ bool Inside(const std::string& regime, double predicted, double measured) {
          measured <= predicted / it->second.low * (1 + 1e-9);
 }
 
+// A measurement is inside a band from its low end to its high end, both included.
+TEST(ErrorBands, ABandContainsTheTimesFromItsLowToItsHighEnd) {
+  framework::TimeBand band;
+  band.low_s = 1;
+  band.high_s = 2;
+  EXPECT_TRUE(band.Contains(1));
+  EXPECT_TRUE(band.Contains(1.5));
+  EXPECT_TRUE(band.Contains(2));
+  EXPECT_FALSE(band.Contains(0.999));
+  EXPECT_FALSE(band.Contains(2.001));
+}
+
 TEST(ErrorBands, ShippedBandsLoadWithTheirCoverage) {
   ASSERT_NE(RepoPresets().error_bands, nullptr);
   EXPECT_EQ(RepoPresets().error_bands->coverage, 0.8);
