@@ -198,6 +198,7 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   engine.source = path;
   ASSIGN_OR_RETURN(engine.name, reader.String("name"));
   ASSIGN_OR_RETURN(engine.display_name, reader.String("display_name"));
+  ASSIGN_OR_RETURN(engine.aliases, ReadAliases(reader));
   RETURN_IF_ERROR(ReadCalibration(reader, engine));
   engine.serving_path_measured = reader.Raw("request_overhead_s") != nullptr;
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));

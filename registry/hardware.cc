@@ -84,6 +84,7 @@ absl::StatusOr<Hardware> HardwareFromToml(const toml::table& root, const std::st
   hw.source = path;
   ASSIGN_OR_RETURN(hw.name, reader.String("name"));
   ASSIGN_OR_RETURN(hw.display_name, reader.String("display_name"));
+  ASSIGN_OR_RETURN(hw.aliases, ReadAliases(reader));
   ASSIGN_OR_RETURN(hw.vendor, reader.String("vendor"));
   ASSIGN_OR_RETURN(hw.plugin, reader.String("plugin"));
   for (const NumberRange& range : kNumberRanges) {

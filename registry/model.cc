@@ -170,6 +170,7 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
   model.source = path;
   ASSIGN_OR_RETURN(model.name, reader.String("name"));
   ASSIGN_OR_RETURN(model.display_name, reader.String("display_name"));
+  ASSIGN_OR_RETURN(model.aliases, ReadAliases(reader));
   ASSIGN_OR_RETURN(model.family, reader.String("family"));
   ASSIGN_OR_RETURN(model.attention_variant, reader.String("attention_variant"));
   if (!IsPluginName(model.attention_variant)) {

@@ -1,4 +1,5 @@
-// A set of presets keyed by name: lookups whose errors list the allowed names.
+// A set of presets keyed by name: lookups whose errors list the allowed names. A preset also
+// answers to its aliases (another preset's name or alias cannot be one).
 //
 //   NamedRegistry<Model> models("model");
 //   RETURN_IF_ERROR(models.Add(std::move(model)));
@@ -19,18 +20,32 @@
 
 namespace infercost::registry {
 
-// T needs `std::string name` and `std::string source`.
+// T needs `std::string name`, `std::vector<std::string> aliases` (lowercase) and
+// `std::string source`.
 template <typename T>
 class NamedRegistry {
  public:
   explicit NamedRegistry(std::string kind) : kind_(std::move(kind)) {}
 
-  // Adds `item`; a second item of the same name is an error naming both sources.
+  // Adds `item`; a second item of the same name, or a name or alias that is already another
+  // item's name or alias, is an error naming both sources.
   absl::Status Add(T item) {
-    if (const T* existing = FindOrNull(item.name)) {
+    if (const T* existing = FindOrNull(item.name); existing && existing->name == item.name) {
       return absl::AlreadyExistsError(absl::StrCat(item.source, ": ", kind_, " '", item.name,
                                                    "' is already defined in ", existing->source,
                                                    "; rename one of them"));
+    }
+    std::vector<std::string> names = {item.name};
+    names.insert(names.end(), item.aliases.begin(), item.aliases.end());
+    for (const std::string& name : names) {
+      const T* existing = FindOrNull(name);
+      if (existing == nullptr) continue;
+      const std::string what = name == item.name
+                                   ? absl::StrCat("the name of ", kind_, " '", item.name, "'")
+                                   : absl::StrCat("an alias of ", kind_, " '", item.name, "'");
+      return absl::AlreadyExistsError(
+          absl::StrCat(item.source, ": '", name, "' (", what, ") already names ", kind_, " '",
+                       existing->name, "' (", existing->source, "); remove it from one of them"));
     }
     auto at = std::lower_bound(items_.begin(), items_.end(), item.name,
                                [](const T& a, const std::string& b) { return a.name < b; });
@@ -38,10 +53,16 @@ class NamedRegistry {
     return absl::OkStatus();
   }
 
+  // The item named `name` (any case), else the one with that alias.
   const T* FindOrNull(std::string_view name) const {
     const std::string lower = absl::AsciiStrToLower(std::string(name));
     for (const T& item : items_) {
       if (item.name == lower) return &item;
+    }
+    for (const T& item : items_) {
+      if (std::find(item.aliases.begin(), item.aliases.end(), lower) != item.aliases.end()) {
+        return &item;
+      }
     }
     return nullptr;
   }

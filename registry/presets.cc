@@ -38,8 +38,13 @@ absl::Status LoadKind(const std::vector<std::string>& dirs, const char* subdir, 
       ASSIGN_OR_RETURN(T item, load(file));
       RETURN_IF_ERROR(this_dir.Add(std::move(item)));
     }
-    for (const T& item : this_dir.items()) {
-      if (registry.FindOrNull(item.name) == nullptr) RETURN_IF_ERROR(registry.Add(item));
+    for (T item : this_dir.items()) {
+      if (registry.FindOrNull(item.name) != nullptr) continue;
+      // An alias an earlier directory's preset already answers to stays that preset's.
+      std::erase_if(item.aliases, [&](const std::string& alias) {
+        return registry.FindOrNull(alias) != nullptr;
+      });
+      RETURN_IF_ERROR(registry.Add(std::move(item)));
     }
   }
   return absl::OkStatus();

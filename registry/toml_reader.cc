@@ -9,8 +9,10 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
+#include "framework/base/status_macros.h"
 
 namespace infercost::registry {
 namespace {
@@ -122,6 +124,20 @@ absl::StatusOr<std::string> TomlReader::String(std::string_view key) const {
   return Invalid(key, "a non-empty string");
 }
 
+absl::StatusOr<std::vector<std::string>> TomlReader::OptionalStrings(std::string_view key) const {
+  std::vector<std::string> strings;
+  const toml::node* node = Find(key);
+  if (node == nullptr) return strings;
+  const toml::array* array = node->as_array();
+  if (array == nullptr) return Invalid(key, "an array of non-empty strings");
+  for (const toml::node& element : *array) {
+    auto value = element.value<std::string>();
+    if (!value || value->empty()) return Invalid(key, "an array of non-empty strings");
+    strings.push_back(*value);
+  }
+  return strings;
+}
+
 absl::StatusOr<std::string> TomlReader::Choice(std::string_view key,
                                                const std::vector<std::string>& allowed) const {
   const toml::node* node = Find(key);
@@ -225,6 +241,12 @@ absl::Status TomlReader::RejectUnknownKeys() const {
                                                   Where(key.str()), absl::StrJoin(known, ", ")));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ReadAliases(const TomlReader& reader) {
+  ASSIGN_OR_RETURN(std::vector<std::string> aliases, reader.OptionalStrings("aliases"));
+  for (std::string& alias : aliases) absl::AsciiStrToLower(&alias);
+  return aliases;
 }
 
 }  // namespace infercost::registry

@@ -47,6 +47,8 @@ class TomlReader {
   absl::StatusOr<std::string> OptionalChoice(std::string_view key,
                                              const std::vector<std::string>& allowed,
                                              std::string fallback) const;
+  // An array of non-empty strings; empty when absent.
+  absl::StatusOr<std::vector<std::string>> OptionalStrings(std::string_view key) const;
   // An integer in 1..max.
   absl::StatusOr<int64_t> PositiveInt(std::string_view key,
                                       int64_t max = std::numeric_limits<int64_t>::max()) const;
@@ -85,6 +87,10 @@ class TomlReader {
   std::string table_name_;
   mutable absl::flat_hash_set<std::string> read_keys_;
 };
+
+// A preset's `aliases` (other names it answers to, e.g. a Hugging Face id), lowercased as
+// registry lookups compare them; empty when absent.
+absl::StatusOr<std::vector<std::string>> ReadAliases(const TomlReader& reader);
 
 }  // namespace infercost::registry
 

@@ -7,24 +7,19 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/error_band.h"
 #include "framework/estimate.h"
 #include "validation/aic_parallelism.h"
 #include "validation/csv_table.h"
+#include "validation/measured_names.h"
 #include "validation/row_estimate.h"
 
 namespace infercost::validation {
 namespace {
-
-std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table,
-                   const std::string& key) {
-  for (const auto& [from, to] : table) {
-    if (key == from) return to;
-  }
-  return "";
-}
 
 AicGroup Summarise(std::vector<double> errors, int64_t in_band) {
   AicGroup group;
@@ -218,51 +213,50 @@ absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path) {
   return ParseAicServingCsv(text, path);
 }
 
-std::string AicModelPreset(const std::string& model_path) {
-  return Lookup({{"meta-llama/Llama-3.1-8B", "llama-3.1-8b"},
-                 {"meta-llama/Llama-3.1-8B-Instruct", "llama-3.1-8b"},
-                 {"meta-llama/Llama-3.1-70B", "llama-3.1-70b"},
-                 {"meta-llama/Llama-3.1-70B-Instruct", "llama-3.1-70b"},
-                 {"Qwen/Qwen3-32B", "qwen3-32b"},
-                 {"Qwen/Qwen3-235B-A22B", "qwen3-235b-a22b"},
-                 {"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b"},
-                 {"deepseek-ai/DeepSeek-V3", "deepseek-v3"},
-                 {"deepseek-ai/DeepSeek-R1", "deepseek-r1"},
-                 {"nvidia/DeepSeek-R1-NVFP4", "deepseek-r1"},    // NVIDIA's fp4 checkpoint
-                 {"nvidia/DeepSeek-V3.1-NVFP4", "deepseek-v3"},  // V3.1: V3's architecture
-                 {"nvidia/Qwen3-32B-NVFP4", "qwen3-32b"},
-                 {"openai/gpt-oss-120b", "gpt-oss-120b"},
-                 {"Qwen/Qwen3.5-397B-A17B", "qwen3.5-397b-a17b"},
-                 {"zhipuai/GLM-5", "glm-5"},
-                 {"zai-org/GLM-5", "glm-5"},
-                 {"MiniMaxAI/MiniMax-M2.5", "minimax-m2.5"},
-                 {"moonshotai/Kimi-K2.5", "kimi-k2.5"}},
-                model_path);
-}
-
-std::string AicHardwarePreset(const std::string& system) {
-  return Lookup({{"h100_sxm", "h100-sxm"}, {"b200_sxm", "b200"}}, system);
+absl::StatusOr<std::string> AicWeights(const AicRow& row) {
+  // aiconfigurator's quantisation labels that are not infercost dtype names: the weights' dtype.
+  static const std::vector<std::pair<const char*, const char*>> kLabels = {
+      {"", "bf16"},        {"bfloat16", "bf16"}, {"float16", "fp16"}, {"fp8_block", "fp8"},
+      {"w4afp8", "int4"},  {"w4a8", "int4"},     {"w4a16", "int4"},   {"int4_wo", "int4"},
+      {"int8_wo", "int8"}, {"w8a8", "int8"},     {"int8_sq", "int8"}, {"w4a16_mxfp4", "mxfp4"}};
+  const std::string label = absl::AsciiStrToLower(row.precision);
+  const std::string weights = [&] {
+    for (const auto& [from, to] : kLabels) {
+      if (label == from) return std::string(to);
+    }
+    return label;
+  }();
+  absl::StatusOr<registry::DType> dtype =
+      registry::ParseWeightDType(weights, registry::Fp4Format::kNvfp4);
+  if (!dtype.ok()) {
+    return absl::NotFoundError(fmt::format("{}: precision '{}': {}", row.source, row.precision,
+                                           std::string(dtype.status().message())));
+  }
+  return weights;
 }
 
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
+                                                              const registry::Presets& presets,
                                                               const std::string& mode) {
   framework::ScenarioRequest request;
   request.mode = mode;
   request.allow_beyond_context = true;  // a measured run: the context really was served
-  request.model = AicModelPreset(row.model_path);
-  request.hardware = AicHardwarePreset(row.system);
-  if (request.model.empty()) {
-    return absl::NotFoundError(
-        fmt::format("{}: no preset for model '{}'", row.source, row.model_path));
-  }
-  if (request.hardware.empty()) {
-    return absl::NotFoundError(
-        fmt::format("{}: no preset for system '{}'", row.source, row.system));
+  for (const auto& [preset, found] :
+       {std::pair{&request.model, ModelPresetFor(row.model_path, presets)},
+        std::pair{&request.hardware, HardwarePresetFor(row.system, presets)}}) {
+    if (!found.ok()) {
+      return absl::NotFoundError(
+          fmt::format("{}: {}", row.source, std::string(found.status().message())));
+    }
+    *preset = *found;
   }
   request.engine = row.backend;
-  request.weights = row.precision.empty() ? "bf16" : row.precision;
+  ASSIGN_OR_RETURN(request.weights, AicWeights(row));
   request.activations = "bf16";
-  request.kv = request.weights == "fp8" || request.weights == "fp4" ? "fp8" : "bf16";
+  // The engines' FP8 KV cache in the fp8 and fp4 deployments.
+  request.kv = absl::StrContains(row.precision, "fp8") || absl::StrContains(row.precision, "fp4")
+                   ? "fp8"
+                   : "bf16";
   request.tp = row.tp;
   request.pp = row.pp;
   request.dp = row.attention_dp;
@@ -384,14 +378,16 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       groups;
   std::map<std::tuple<std::string, bool, std::string>, Accumulator> classes;
   std::map<std::string, Accumulator> regimes;
-  std::set<std::string> skipped_models;
+  std::set<std::string> skip_reasons;
   std::vector<double> all;
   int64_t all_in_band = 0;
   for (const AicRow& row : rows) {
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, presets, mode);
     if (!request.ok()) {
       ++v.skipped;
-      skipped_models.insert(row.model_path + " on " + row.system);
+      std::string why(request.status().message());
+      if (absl::StartsWith(why, row.source + ": ")) why.erase(0, row.source.size() + 2);
+      skip_reasons.insert(why);
       continue;
     }
     if (!filter.Matches(*request)) continue;
@@ -456,7 +452,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.regimes.push_back(std::move(group));
   }
-  v.skipped_models.assign(skipped_models.begin(), skipped_models.end());
+  v.skip_reasons.assign(skip_reasons.begin(), skip_reasons.end());
   v.p90_abs_error = QuantileAbsolute(all, 0.9);
   v.in_band = all.empty() ? 0 : static_cast<double>(all_in_band) / static_cast<double>(all.size());
   v.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);

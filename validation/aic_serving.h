@@ -71,27 +71,23 @@ absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path);
 absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
                                                        const std::string& name);
 
-// Preset names for the file's names; empty when the project has none. Models:
-// meta-llama/Llama-3.1-8B(-Instruct) -> llama-3.1-8b, meta-llama/Llama-3.1-70B -> llama-3.1-70b,
-// Qwen/Qwen3-32B -> qwen3-32b, Qwen/Qwen3-235B-A22B(-FP8) -> qwen3-235b-a22b,
-// deepseek-ai/DeepSeek-V3 -> deepseek-v3, deepseek-ai/DeepSeek-R1 -> deepseek-r1,
-// openai/gpt-oss-120b -> gpt-oss-120b, Qwen/Qwen3.5-397B-A17B -> qwen3.5-397b-a17b,
-// zhipuai/GLM-5 (zai-org/GLM-5) -> glm-5, MiniMaxAI/MiniMax-M2.5 -> minimax-m2.5,
-// moonshotai/Kimi-K2.5 -> kimi-k2.5; NVIDIA's NVFP4 checkpoints of DeepSeek-R1, DeepSeek-V3.1
-// and Qwen3-32B -> deepseek-r1, deepseek-v3, qwen3-32b (the same architectures). Systems: h100_sxm
-// -> h100-sxm, b200_sxm -> b200.
-std::string AicModelPreset(const std::string& model_path);
-std::string AicHardwarePreset(const std::string& system);
+// The weights' dtype of a row's `precision`: an infercost dtype name, or one of aiconfigurator's
+// quantisation labels (empty: bf16; fp8_block: fp8; w4afp8, w4a16, int4_wo: int4; int8_wo, w8a8:
+// int8; w4a16_mxfp4: mxfp4); NotFound for any other, naming the row and the dtypes allowed.
+absl::StatusOr<std::string> AicWeights(const AicRow& row);
 
-// The scenario a row describes: engine = backend; weights = precision (empty: bf16);
-// activations bf16; KV cache fp8 for fp8/fp4 rows (the engines' FP8 KV cache in these
-// deployments), else bf16; tp / dp (attention data parallel) / ep from the row, gpus = tp x dp;
-// input/output tokens = isl/osl; concurrency = the row's `concurrency`. NotFound for an unmapped
-// name. `mode`: "static" (one decode step at the mean context, what the engines were fitted with)
-// or "serving" (framework/serving/: the continuously batched steady state at the row's
-// concurrency); disaggregated rows are always "disagg" (their pools from the row; a worker count
-// the file leaves empty is 1, a batch the engine default).
+// The scenario a row describes: model and hardware = the presets its model_path and system
+// name (validation/measured_names.h: e.g. meta-llama/Llama-3.1-70B-Instruct -> llama-3.1-70b,
+// b200_sxm -> b200); engine = backend; weights = AicWeights; activations bf16; KV cache fp8 for
+// fp8/fp4 rows (the engines' FP8 KV cache in these deployments), else bf16; tp / dp (attention
+// data parallel) / ep from the row, gpus = tp x dp; input/output tokens = isl/osl; concurrency =
+// the row's `concurrency`. NotFound, naming the row, for a model or system no preset describes
+// or a precision infercost does not know. `mode`: "static" (one decode step at the mean context,
+// what the engines were fitted with) or "serving" (framework/serving/: the continuously batched
+// steady state at the row's concurrency); disaggregated rows are always "disagg" (their pools
+// from the row; a worker count the file leaves empty is 1, a batch the engine default).
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
+                                                              const registry::Presets& presets,
                                                               const std::string& mode = "static");
 
 // The token budget per step (ScenarioRequest::max_batched_tokens) of the deployment that measured
@@ -167,11 +163,11 @@ struct AicValidation {
   std::vector<AicGroup> groups;    // engine x device x model x precision x regime
   std::vector<AicGroup> classes;   // device x dense/MoE x regime
   std::vector<AicGroup> regimes;   // one per regime
-  int64_t skipped = 0;             // agg rows with a model/system without a preset
-  int64_t disagg_rows = 0;         // of the results: disaggregated rows (always --mode disagg)
-  int64_t copies = 0;              // rows of the file dropped as copies of a result's run
-  std::vector<std::string> skipped_models;
-  double median_abs_error = 0;  // over every predicted row
+  int64_t skipped = 0;      // rows whose model, system or precision no preset or dtype describes
+  int64_t disagg_rows = 0;  // of the results: disaggregated rows (always --mode disagg)
+  int64_t copies = 0;       // rows of the file dropped as copies of a result's run
+  std::vector<std::string> skip_reasons;  // why, each once
+  double median_abs_error = 0;            // over every predicted row
   double p90_abs_error = 0;
   double in_band = 0;                // share of every predicted row's measured TPOT inside its band
   double band_coverage = 0;          // the share each band is meant to hold (summary.band_coverage)

@@ -17,6 +17,7 @@
 #include "framework/error_band.h"
 #include "framework/estimate.h"
 #include "validation/csv_table.h"
+#include "validation/measured_names.h"
 
 namespace infercost::validation {
 namespace {
@@ -48,11 +49,11 @@ absl::StatusOr<double> PositiveNumber(const std::string& where, const char* colu
 }
 
 std::string Lookup(const std::vector<std::pair<const char*, const char*>>& table,
-                   const std::string& key) {
+                   const std::string& key, std::string otherwise) {
   for (const auto& [from, to] : table) {
     if (key == from) return to;
   }
-  return "";
+  return otherwise;
 }
 
 }  // namespace
@@ -114,53 +115,38 @@ absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& pat
   return ParseAnlStaticBatchCsv(*text, path);
 }
 
-std::string AnlHardwarePreset(const std::string& hardware) {
-  return Lookup({{"Nvidia A100 GPU", "a100-40gb"},
-                 {"Nvidia H100 GPU", "h100-sxm"},
-                 {"AMD MI300X GPU", "mi300x"},
-                 {"AMD MI250 GPU", "mi250"}},  // the preset is one GCD; a row's GPU is a card
-                hardware);
-}
-
 std::string AnlEnginePreset(const std::string& framework) {
   return Lookup({{"vLLM", "vllm"},
                  {"TensorRT-LLM", "trtllm-0.11"},
                  {"llama.cpp", "llamacpp"},
                  {"Deepspeed-MII", "deepspeed-mii"}},
-                framework);
+                framework, absl::AsciiStrToLower(framework));
 }
 
-std::string AnlModelPreset(const std::string& model) {
-  return Lookup({{"meta-llama/Meta-Llama-3-8B", "llama-3-8b"},
-                 {"meta-llama/Meta-Llama-3-70B", "llama-3-70b"},
-                 {"meta-llama/Llama-2-7b-hf", "llama-2-7b"},
-                 {"meta-llama/Llama-2-70b-hf", "llama-2-70b"},
-                 {"mistralai/Mistral-7B-v0.1", "mistral-7b"},
-                 // Qwen2.5-7B keeps Qwen2-7B's architecture (hidden 3584, 28 layers, 28 heads,
-                 // 4 KV heads, FFN 18944, vocabulary 152064).
-                 {"Qwen/Qwen2-7B", "qwen2.5-7b"}},
-                model);
-}
-
-absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row) {
+absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row,
+                                                              const registry::Presets& presets) {
   framework::ScenarioRequest request;
   request.allow_beyond_context = true;  // a measured run: the context really was served
-  request.hardware = AnlHardwarePreset(row.hardware);
   request.engine = AnlEnginePreset(row.framework);
-  request.model = AnlModelPreset(row.model);
-  for (const auto& [preset, what, value] :
-       {std::tuple{&request.hardware, "Hardware", &row.hardware},
-        std::tuple{&request.engine, "Framework", &row.framework},
-        std::tuple{&request.model, "Model", &row.model}}) {
-    if (preset->empty()) {
+  if (presets.engines.FindOrNull(request.engine) == nullptr) {
+    return absl::NotFoundError(
+        fmt::format("{}: no preset for Framework '{}'", row.source, row.framework));
+  }
+  for (const auto& [preset, found] :
+       {std::pair{&request.hardware, HardwarePresetFor(row.hardware, presets)},
+        std::pair{&request.model, ModelPresetFor(row.model, presets)}}) {
+    if (!found.ok()) {
       return absl::NotFoundError(
-          fmt::format("{}: no preset for {} '{}'", row.source, what, *value));
+          fmt::format("{}: {}", row.source, std::string(found.status().message())));
     }
+    *preset = *found;
   }
   request.gpus = row.num_hardware;
   // ANL's "Num of Hardware" counts MI250 cards, each two GCDs (the mi250 preset's device):
   // Llama-3-70B's 141 GB of fp16 weights run on "2 GPUs", more than two 64 GB GCDs hold.
-  if (request.hardware == "mi250") request.gpus = 2 * row.num_hardware;
+  if (request.hardware == "mi250" || request.hardware == "mi250x") {
+    request.gpus = 2 * row.num_hardware;
+  }
   // llama.cpp splits a model's layers over its GPUs (--split-mode layer, its default): a
   // pipeline, not tensor parallelism.
   if (request.engine == "llamacpp") request.pp = request.gpus;
@@ -233,7 +219,7 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
   int64_t all_in_band = 0;
   std::map<std::string, Accumulator> regimes;
   for (const AnlRow& row : rows) {
-    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
+    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row, presets);
     if (!request.ok()) {
       if (validation.skipped++ == 0)
         validation.first_skipped = std::string(request.status().message());

@@ -46,21 +46,20 @@ absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& pat
 absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& text,
                                                            const std::string& name);
 
-// Preset names for the file's names; empty when the project has no mapping for the name.
-// Hardware: "Nvidia A100 GPU" -> a100-40gb (ALCF Polaris, 4x A100 SXM4 40 GB per node; see
-// tests/data/validation/README.md), "Nvidia H100 GPU" -> h100-sxm, "AMD MI300X GPU" -> mi300x,
-// "AMD MI250 GPU" -> mi250 (one GCD). Framework: vLLM -> vllm, TensorRT-LLM -> trtllm-0.11 (the
-// version ANL ran), llama.cpp -> llamacpp, Deepspeed-MII -> deepspeed-mii. Model:
-// meta-llama/Meta-Llama-3-8B -> llama-3-8b, meta-llama/Meta-Llama-3-70B -> llama-3-70b,
-// meta-llama/Llama-2-7b-hf -> llama-2-7b, meta-llama/Llama-2-70b-hf -> llama-2-70b,
-// mistralai/Mistral-7B-v0.1 -> mistral-7b, Qwen/Qwen2-7B -> qwen2.5-7b (the same architecture).
-std::string AnlHardwarePreset(const std::string& hardware);
+// The engine preset of a row's Framework: vLLM -> vllm, TensorRT-LLM -> trtllm-0.11 (the version
+// ANL ran), llama.cpp -> llamacpp, Deepspeed-MII -> deepspeed-mii; any other name as written,
+// lowercased. The model and device come from their presets' names and aliases
+// (validation/measured_names.h): meta-llama/Meta-Llama-3-8B -> llama-3-8b, Qwen/Qwen2-7B ->
+// qwen2.5-7b (an alias: the same architecture); "Nvidia A100 GPU" -> a100-40gb (an alias: ALCF
+// Polaris, 4x A100 SXM4 40 GB per node; see tests/data/validation/README.md), "Nvidia H100 GPU"
+// -> h100-sxm, "AMD MI300X GPU" -> mi300x, "AMD MI250 GPU" -> mi250 (one GCD).
 std::string AnlEnginePreset(const std::string& framework);
-std::string AnlModelPreset(const std::string& model);
 
-// The scenario a row describes: its presets, gpus = Num of Hardware, fp16 weights, activations
-// and KV cache, input = output = length, concurrency = batch. NotFound for an unmapped name.
-absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row);
+// The scenario a row describes: its presets, gpus = Num of Hardware (MI250 and MI250X: twice,
+// the presets being one GCD of a card), fp16 weights, activations and KV cache, input = output =
+// length, concurrency = batch. NotFound, naming the row, for a name no preset describes.
+absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row,
+                                                              const registry::Presets& presets);
 
 // The passes of a row that no host synchronisation separates (validation/overlapped_passes.h):
 // for llama.cpp with a prompt batch of 1 the first length - 1 prompt tokens' passes, overlapped

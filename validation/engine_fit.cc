@@ -13,6 +13,7 @@
 #include "validation/aic_serving.h"
 #include "validation/anl_static_batch.h"
 #include "validation/csv_table.h"
+#include "validation/measured_names.h"
 #include "validation/row_estimate.h"
 
 namespace infercost::validation {
@@ -23,14 +24,15 @@ std::string Path(const std::string& dir, const std::string& file) {
 }
 
 // ANL rows of `engine` on `hardware`: `fitted` models are fitted, `held_out` ones reported.
-absl::StatusOr<std::vector<FitRow>> AnlRows(const std::string& path, const std::string& engine,
+absl::StatusOr<std::vector<FitRow>> AnlRows(const registry::Presets& presets,
+                                            const std::string& path, const std::string& engine,
                                             const std::string& hardware,
                                             const std::set<std::string>& fitted,
                                             const std::set<std::string>& held_out) {
   ASSIGN_OR_RETURN(std::vector<AnlRow> rows, ReadAnlStaticBatchCsv(path));
   std::vector<FitRow> out;
   for (const AnlRow& row : rows) {
-    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row);
+    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest(row, presets);
     if (!request.ok() || request->engine != engine || request->hardware != hardware) continue;
     const bool fit = fitted.count(request->model) > 0;
     if (!fit && held_out.count(request->model) == 0) continue;
@@ -44,7 +46,8 @@ absl::StatusOr<std::vector<FitRow>> AnlRows(const std::string& path, const std::
 // serving) or, for `metric` "ttft", their measured TTFT (rows without one left out); `fit` says
 // which are fitted (the others are held out).
 template <typename Use, typename Fit>
-absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::string& engine,
+absl::StatusOr<std::vector<FitRow>> AicRows(const registry::Presets& presets,
+                                            const std::string& path, const std::string& engine,
                                             const std::string& hardware, Use use, Fit fit,
                                             const std::string& mode = "static",
                                             const std::string& metric = "tpot") {
@@ -54,7 +57,7 @@ absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::
     if (row.mode != "agg" || !use(row)) continue;
     const double measured_ms = metric == "ttft" ? row.ttft_ms : row.tpot_ms;
     if (!(measured_ms > 0)) continue;
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, mode);
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, presets, mode);
     if (!request.ok() || request->engine != engine ||
         (!hardware.empty() && request->hardware != hardware)) {
       continue;
@@ -65,7 +68,8 @@ absl::StatusOr<std::vector<FitRow>> AicRows(const std::string& path, const std::
 }
 
 // The prefill anchors (anl_ttft_anchors.csv) of `engine` on `hardware`.
-absl::StatusOr<std::vector<TtftAnchor>> Anchors(const std::string& path, const std::string& engine,
+absl::StatusOr<std::vector<TtftAnchor>> Anchors(const registry::Presets& presets,
+                                                const std::string& path, const std::string& engine,
                                                 const std::string& hardware) {
   ASSIGN_OR_RETURN(CsvTable table, ReadCsvTable(path, /*has_header=*/true));
   ASSIGN_OR_RETURN(int device, table.Column("Hardware"));
@@ -77,15 +81,21 @@ absl::StatusOr<std::vector<TtftAnchor>> Anchors(const std::string& path, const s
   ASSIGN_OR_RETURN(int ttft, table.Column("TTFT"));
   std::vector<TtftAnchor> anchors;
   for (const CsvRow& row : table.rows) {
-    if (AnlEnginePreset(row.fields[framework]) != engine ||
-        AnlHardwarePreset(row.fields[device]) != hardware) {
+    const absl::StatusOr<std::string> row_hardware = HardwarePresetFor(row.fields[device], presets);
+    if (AnlEnginePreset(row.fields[framework]) != engine || !row_hardware.ok() ||
+        *row_hardware != hardware) {
       continue;
     }
     TtftAnchor anchor;
     anchor.source = row.source;
     anchor.request.engine = engine;
     anchor.request.hardware = hardware;
-    anchor.request.model = AnlModelPreset(row.fields[model]);
+    absl::StatusOr<std::string> anchor_model = ModelPresetFor(row.fields[model], presets);
+    if (!anchor_model.ok()) {
+      return absl::NotFoundError(
+          fmt::format("{}: {}", row.source, std::string(anchor_model.status().message())));
+    }
+    anchor.request.model = *anchor_model;
     anchor.request.weights = anchor.request.activations = anchor.request.kv = "fp16";
     ASSIGN_OR_RETURN(anchor.request.gpus, CsvInt(row, gpus, "Num of Hardware", 1));
     ASSIGN_OR_RETURN(anchor.request.input_tokens, CsvInt(row, tokens, "Input Length", 0));
@@ -154,7 +164,8 @@ FitSpec Spec(std::string engine, std::string hardware, std::string metric, std::
 
 }  // namespace
 
-absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
+absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
+                                                    const registry::Presets& presets) {
   std::vector<FitSpec> specs;
   const std::string anchors = Path(dir, "anl_ttft_anchors.csv");
   // vLLM and TensorRT-LLM 0.11: ANL static batches of Llama-3-8B / 70B, Llama-2-7B held out
@@ -163,13 +174,13 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
   for (const char* engine : {"vllm", "trtllm-0.11"}) {
     for (const char* hardware : {"h100-sxm", "a100-40gb"}) {
       FitSpec spec = Spec(engine, hardware, "e2e", "ANL static batches (anl_static_batch.csv)");
-      ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_static_batch.csv"), engine, hardware,
-                                          {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
+      ASSIGN_OR_RETURN(spec.rows, AnlRows(presets, Path(dir, "anl_static_batch.csv"), engine,
+                                          hardware, {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
       spec.free = {{"bandwidth_efficiency", 0.3, 0.92},
                    {"per_layer_overhead_s", 0, 50e-6},
                    {"per_step_overhead_s", 0, 5e-3},
                    {"per_sequence_overhead_s", 0, 500e-6}};
-      ASSIGN_OR_RETURN(spec.anchor, Anchors(anchors, engine, hardware));
+      ASSIGN_OR_RETURN(spec.anchor, Anchors(presets, anchors, engine, hardware));
       specs.push_back(std::move(spec));
     }
   }
@@ -180,8 +191,8 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     for (const char* hardware : {"mi300x", "mi250"}) {
       FitSpec spec =
           Spec(engine, hardware, "e2e", "ANL AMD static batches (anl_static_batch_amd.csv)");
-      ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_static_batch_amd.csv"), engine, hardware,
-                                          {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
+      ASSIGN_OR_RETURN(spec.rows, AnlRows(presets, Path(dir, "anl_static_batch_amd.csv"), engine,
+                                          hardware, {"llama-3-8b", "llama-3-70b"}, {"llama-2-7b"}));
       // An engine's GEMMs cannot beat the device's measured large-GEMM efficiency: MI300X's
       // BF16 GEMM reaches 0.51 of peak (presets/hardware/mi300x.toml [efficiency]); MI250 has no
       // measurement, so the generic 0.9 bound stays. The lower bound is 0.03, not 0.1: ANL's
@@ -209,9 +220,10 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
   {
     FitSpec spec = Spec("deepspeed-mii", "a100-40gb", "e2e",
                         "ANL static batches, every row (anl_static_batch_all.csv)");
-    ASSIGN_OR_RETURN(spec.rows,
-                     AnlRows(Path(dir, "anl_static_batch_all.csv"), "deepspeed-mii", "a100-40gb",
-                             {"llama-2-7b", "llama-3-8b", "mistral-7b"}, {"llama-2-70b"}));
+    ASSIGN_OR_RETURN(
+        spec.rows,
+        AnlRows(presets, Path(dir, "anl_static_batch_all.csv"), "deepspeed-mii", "a100-40gb",
+                {"llama-2-7b", "llama-3-8b", "mistral-7b"}, {"llama-2-70b"}));
     spec.free = {{"per_step_overhead_s", 0, 20e-3}, {"per_sequence_overhead_s", 0, 1e-3}};
     specs.push_back(std::move(spec));
   }
@@ -220,8 +232,8 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
   for (const char* hardware : {"h100-sxm", "a100-40gb"}) {
     FitSpec spec = Spec("llamacpp", hardware, "e2e",
                         "ANL llama.cpp single streams (anl_llamacpp_single_stream.csv)");
-    ASSIGN_OR_RETURN(spec.rows, AnlRows(Path(dir, "anl_llamacpp_single_stream.csv"), "llamacpp",
-                                        hardware, {"llama-3-8b"}, {}));
+    ASSIGN_OR_RETURN(spec.rows, AnlRows(presets, Path(dir, "anl_llamacpp_single_stream.csv"),
+                                        "llamacpp", hardware, {"llama-3-8b"}, {}));
     spec.free = {{"kernel_overhead_s", 0, 50e-6}, {"per_step_overhead_s", 0, 5e-3}};
     specs.push_back(std::move(spec));
   }
@@ -231,8 +243,8 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     FitSpec spec = Spec("sglang", "h100-sxm", "tpot",
                         "aiconfigurator SGLang TPOT (aic_serving_sglang_h100.csv)");
     ASSIGN_OR_RETURN(spec.rows, AicRows(
-                                    Path(dir, "aic_serving_sglang_h100.csv"), "sglang", "h100-sxm",
-                                    [](const AicRow&) { return true; },
+                                    presets, Path(dir, "aic_serving_sglang_h100.csv"), "sglang",
+                                    "h100-sxm", [](const AicRow&) { return true; },
                                     [](const AicRow& row) { return row.osl == 512; }));
     spec.free = {{"per_step_overhead_s", 0, 5e-3}, {"per_sequence_overhead_s", 0, 200e-6}};
     specs.push_back(std::move(spec));
@@ -244,7 +256,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
         Spec("vllm", "b200", "tpot",
              "aiconfigurator vLLM TPOT, concurrency <= 8 (aic_serving_low_concurrency.csv)");
     ASSIGN_OR_RETURN(spec.rows,
-                     AicRows(Path(dir, "aic_serving_low_concurrency.csv"), "vllm", "b200",
+                     AicRows(presets, Path(dir, "aic_serving_low_concurrency.csv"), "vllm", "b200",
                              AicLowConcurrencyRow, [](const AicRow&) { return true; }));
     spec.free = {{"host_overlap", 0, 1}};
     specs.push_back(std::move(spec));
@@ -260,7 +272,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_rest.csv"}) {
       ASSIGN_OR_RETURN(std::vector<FitRow> rows,
                        AicRows(
-                           Path(dir, file), "trtllm", "h100-sxm",
+                           presets, Path(dir, file), "trtllm", "h100-sxm",
                            [](const AicRow& row) {
                              const std::string regime = AicRegime(row);
                              return regime == "c<=8" || regime == "c>8";
@@ -290,7 +302,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir) {
     for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv"}) {
       ASSIGN_OR_RETURN(std::vector<FitRow> rows,
                        AicRows(
-                           Path(dir, file), engine, "", AicLowConcurrencyRow,
+                           presets, Path(dir, file), engine, "", AicLowConcurrencyRow,
                            [](const AicRow&) { return true; }, "serving", "ttft"));
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }

@@ -5,7 +5,7 @@
 // in memory (Nelder-Mead on the free keys, clamped to their bounds), exactly as
 // docs/calibration.md describes, through the same framework::EstimateScenario every report uses.
 //
-//   ASSIGN_OR_RETURN(std::vector<FitSpec> specs, EngineFitSpecs(data_dir));
+//   ASSIGN_OR_RETURN(std::vector<FitSpec> specs, EngineFitSpecs(data_dir, presets));
 //   ASSIGN_OR_RETURN(FitResult fit, FitEngine(specs[0], presets, plugins));
 //   fit.values;  // key -> fitted value; fit.committed: the preset's
 #ifndef INFERCOST_VALIDATION_ENGINE_FIT_H_
@@ -71,8 +71,9 @@ struct FitResult {
 };
 
 // The (engine, device) fits the committed presets rest on, with their rows read from the
-// suites in `data_dir` (tests/data/validation).
-absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& data_dir);
+// suites in `data_dir` (tests/data/validation), their names resolved with `presets`.
+absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& data_dir,
+                                                    const registry::Presets& presets);
 
 // Fits `spec`'s free keys (and the anchored matmul efficiency) starting from the preset's values.
 absl::StatusOr<FitResult> FitEngine(const FitSpec& spec, const registry::Presets& presets,

@@ -58,7 +58,8 @@ std::string HardwareOf(const validation::FitSpec& spec) {
 int RunEngineFit(Session& session, const CalibrateFlags& flags, const std::string& dir) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  absl::StatusOr<std::vector<validation::FitSpec>> specs = validation::EngineFitSpecs(dir);
+  absl::StatusOr<std::vector<validation::FitSpec>> specs =
+      validation::EngineFitSpecs(dir, **presets);
   if (!specs.ok()) return ReportError(specs.status());
   int fits = 0;
   for (const validation::FitSpec& spec : *specs) {

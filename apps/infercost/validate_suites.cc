@@ -138,8 +138,7 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
         v.copies);
   }
   if (v.skipped > 0) {
-    fmt::print("\n{} row(s) skipped, no preset: {}\n", v.skipped,
-               absl::StrJoin(v.skipped_models, "; "));
+    fmt::print("\n{} row(s) skipped: {}\n", v.skipped, absl::StrJoin(v.skip_reasons, "; "));
   }
   if (v.disagg_rows > 0) {
     fmt::print(
@@ -190,11 +189,11 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
       *rows, **presets, session.Plugins(), {engine, model, hardware}, mode);
   if (!v.ok()) return ReportError(v.status());
   if (v->results.empty()) {
-    return ReportError(absl::NotFoundError(fmt::format(
-        "{}: no row matches{}", data,
-        v->skipped == 0 ? ""
-                        : fmt::format("; {} row(s) name a model or system without a preset: {}",
-                                      v->skipped, absl::StrJoin(v->skipped_models, "; ")))));
+    return ReportError(absl::NotFoundError(
+        fmt::format("{}: no row matches{}", data,
+                    v->skipped == 0 ? ""
+                                    : fmt::format("; {} row(s) skipped: {}", v->skipped,
+                                                  absl::StrJoin(v->skip_reasons, "; ")))));
   }
   if (session.flags().format != "json") {
     PrintAicTable(data, *v);
@@ -256,7 +255,8 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"median_abs_error", v->median_abs_error},
                               {"in_band", v->in_band},
                               {"band_coverage", v->band_coverage},
-                              {"skipped", v->skipped}};
+                              {"skipped", v->skipped},
+                              {"skip_reasons", v->skip_reasons}};
   fmt::print("{}\n", framework::JsonText(out, 2));
   return 0;
 }

@@ -98,7 +98,7 @@ grep -q "blank_workload.csv:3: input_tokens is empty" <<<"$out" || fail "search 
 # A file whose rows all name what has no preset says which (it said only "no row matches").
 printf 'Hardware,Num of Hardware,Framework,Model,Input Output Length,Batch Size,Latency,Throughput\nNvidia Z999 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,0.99,257.5\n' >"$TMPDIR_CLI/unknown_device.csv"
 out=$(expect_status 2 "validate rows without presets" "$bin" validate --data "$TMPDIR_CLI/unknown_device.csv")
-grep -q "unknown_device.csv:2: no preset for Hardware 'Nvidia Z999 GPU'" <<<"$out" || fail "validate rows without presets: $out"
+grep -q "unknown_device.csv:2: no hardware preset for 'Nvidia Z999 GPU' (tried .*z999); add one, or add the name to a preset's .aliases." <<<"$out" || fail "validate rows without presets: $out"
 # A refused value of megabytes is quoted by its start, not echoed whole.
 long_name=$(head -c 100000 /dev/zero | tr '\0' 'x')
 out=$(expect_status 2 "a 100 kB model name" "$bin" report --model "$long_name")

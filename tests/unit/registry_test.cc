@@ -156,6 +156,74 @@ TEST(RegistryTest, GoodModelLoads) {
   EXPECT_TRUE(model->tie_word_embeddings);
 }
 
+// A preset answers to its aliases in any case; an alias may not name another preset, and a
+// later directory's preset loses an alias an earlier directory's already answers to.
+TEST(RegistryTest, APresetAnswersToItsAliases) {
+  TempDir shipped;
+  shipped.Write("models/tiny.toml",
+                Replace(kGoodModel, "display_name = \"Tiny\"\n",
+                        "display_name = \"Tiny\"\naliases = [\"Org/Tiny-Chat\", \"tiny-2\"]\n"));
+  shipped.Write("hardware/x1.toml", Replace(kGoodHardware, "display_name = \"X1\"\n",
+                                            "display_name = \"X1\"\naliases = [\"x1_sxm\"]\n"));
+  absl::StatusOr<Presets> presets = LoadPresets({shipped.path()});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  for (const char* name : {"tiny", "TINY", "org/tiny-chat", "Org/Tiny-Chat", "tiny-2"}) {
+    const Model* model = presets->models.FindOrNull(name);
+    ASSERT_NE(model, nullptr) << name;
+    EXPECT_EQ(model->name, "tiny") << name;
+  }
+  EXPECT_EQ(presets->models.FindOrNull("tiny-3"), nullptr);
+  ASSERT_NE(presets->hardware.FindOrNull("X1_SXM"), nullptr);
+  EXPECT_EQ(presets->hardware.FindOrNull("X1_SXM")->name, "x1");
+
+  // Another preset of the same directory claiming an alias: refused, naming both.
+  TempDir clash;
+  clash.Write("models/tiny.toml", Replace(kGoodModel, "display_name = \"Tiny\"\n",
+                                          "display_name = \"Tiny\"\naliases = [\"tiny-2\"]\n"));
+  clash.Write(
+      "models/other.toml",
+      Replace(Replace(kGoodModel, "name = \"tiny\"", "name = \"other\""),
+              "display_name = \"Tiny\"\n", "display_name = \"Other\"\naliases = [\"Tiny-2\"]\n"));
+  absl::StatusOr<Presets> clashing = LoadPresets({clash.path()});
+  ASSERT_FALSE(clashing.ok());
+  EXPECT_THAT(std::string(clashing.status().message()),
+              HasSubstr("'tiny-2' (an alias of model 'tiny') already names model 'other'"));
+  // An alias that is another preset's name: refused too.
+  TempDir named;
+  named.Write("models/tiny.toml", kGoodModel);
+  named.Write(
+      "models/other.toml",
+      Replace(Replace(kGoodModel, "name = \"tiny\"", "name = \"other\""),
+              "display_name = \"Tiny\"\n", "display_name = \"Other\"\naliases = [\"tiny\"]\n"));
+  absl::StatusOr<Presets> naming = LoadPresets({named.path()});
+  ASSERT_FALSE(naming.ok());
+  EXPECT_THAT(std::string(naming.status().message()),
+              HasSubstr("'tiny' (the name of model 'tiny') already names model 'other'"));
+
+  // A user's directory first: its preset keeps its own aliases but not one the shipped presets
+  // hold (tiny-2 stays the shipped tiny's), and its name wins over a shipped alias.
+  TempDir user;
+  user.Write("models/mine.toml", Replace(Replace(kGoodModel, "name = \"tiny\"", "name = \"mine\""),
+                                         "display_name = \"Tiny\"\n",
+                                         "display_name = \"Mine\"\naliases = [\"mine-1\"]\n"));
+  user.Write("models/tiny-2.toml", Replace(kGoodModel, "name = \"tiny\"", "name = \"tiny-2\""));
+  absl::StatusOr<Presets> layered = LoadPresets({user.path(), shipped.path()});
+  ASSERT_TRUE(layered.ok()) << layered.status();
+  EXPECT_EQ(layered->models.FindOrNull("mine-1")->name, "mine");
+  EXPECT_EQ(layered->models.FindOrNull("tiny-2")->name, "tiny-2");
+  EXPECT_EQ(layered->models.FindOrNull("org/tiny-chat")->name, "tiny");
+
+  // Not an array of strings: the key and what it needs.
+  TempDir bad;
+  const std::string file =
+      bad.Write("models/tiny.toml", Replace(kGoodModel, "display_name = \"Tiny\"\n",
+                                            "display_name = \"Tiny\"\naliases = \"tiny-2\"\n"));
+  absl::StatusOr<Model> refused = LoadModelPreset(file);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_THAT(std::string(refused.status().message()),
+              HasSubstr("key 'aliases': expected an array of non-empty strings"));
+}
+
 TEST(RegistryTest, MalformedTomlNamesFileAndLine) {
   TempDir dir;
   const std::string file = dir.Write("models/broken.toml", "name = \"x\"\nhidden_size = = 3\n");

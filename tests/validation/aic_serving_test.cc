@@ -72,7 +72,8 @@ TEST(AicServingParse, ReadsColumnsByNameAndDefaultsEmptyParallelSizes) {
   EXPECT_EQ((*rows)[0].attention_dp, 1);
   EXPECT_EQ((*rows)[0].moe_ep, 1);
   EXPECT_DOUBLE_EQ((*rows)[0].tpot_ms, 10.5);
-  absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest((*rows)[0]);
+  absl::StatusOr<framework::ScenarioRequest> request =
+      AicScenarioRequest((*rows)[0], RepoPresets());
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->model, "qwen3-32b");
   EXPECT_EQ(request->hardware, "h100-sxm");
@@ -101,7 +102,8 @@ TEST(AicServingParse, AttentionDataParallelRowsServeTheStatedConcurrency) {
   ASSERT_EQ(rows->size(), 3u);
   const int64_t expected[] = {256, 4, 8};  // stated; batch_size (nothing stated); batch_size (dp 1)
   for (size_t i = 0; i < 3; ++i) {
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest((*rows)[i]);
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AicScenarioRequest((*rows)[i], RepoPresets());
     ASSERT_TRUE(request.ok()) << request.status();
     EXPECT_EQ(request->concurrency, expected[i]) << i;
   }
@@ -132,7 +134,7 @@ TEST(AicServingParse, ASquaredRunIsPredictedOnTheGpusItHad) {
   for (size_t i = 0; i < 3; ++i) {
     const AicRow& row = (*rows)[i];
     EXPECT_EQ(row.batch_size, expected[i].batch_size) << i;
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row);
+    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, RepoPresets());
     ASSERT_TRUE(request.ok()) << request.status();
     EXPECT_EQ(request->tp, expected[i].tp) << i;
     EXPECT_EQ(request->dp, expected[i].dp) << i;
@@ -468,7 +470,8 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
   EXPECT_EQ(AicTokenBudget(row), 0);  // the preset's
   row.backend = "trtllm";
   row.mode = "agg";
-  absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, "serving");
+  absl::StatusOr<framework::ScenarioRequest> request =
+      AicScenarioRequest(row, RepoPresets(), "serving");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->max_batched_tokens, 9728);  // 8 + 8192 + 1500 = 9700 -> 304 blocks
 }

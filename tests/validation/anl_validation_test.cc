@@ -232,7 +232,8 @@ TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
                            "Nvidia A100 GPU,2,llama.cpp,meta-llama/Meta-Llama-3-8B,512,32,10,97\n";
   absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "m.csv");
   ASSERT_TRUE(rows.ok()) << rows.status();
-  absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest((*rows)[0]);
+  absl::StatusOr<framework::ScenarioRequest> request =
+      AnlScenarioRequest((*rows)[0], RepoPresets());
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->engine, "vllm");
   EXPECT_EQ(request->hardware, "a100-40gb");
@@ -245,12 +246,13 @@ TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
   EXPECT_EQ(request->output_tokens, 512);
   EXPECT_EQ(request->concurrency, 32);
 
-  const absl::StatusOr<framework::ScenarioRequest> unknown = AnlScenarioRequest((*rows)[1]);
+  const absl::StatusOr<framework::ScenarioRequest> unknown =
+      AnlScenarioRequest((*rows)[1], RepoPresets());
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(unknown.status().message()),
               HasSubstr("m.csv:3: no preset for Framework 'TGI'"));
   // llama.cpp splits layers over its GPUs: a pipeline of 2, not tensor parallel 2.
-  absl::StatusOr<framework::ScenarioRequest> layers = AnlScenarioRequest((*rows)[2]);
+  absl::StatusOr<framework::ScenarioRequest> layers = AnlScenarioRequest((*rows)[2], RepoPresets());
   ASSERT_TRUE(layers.ok()) << layers.status();
   EXPECT_EQ(layers->engine, "llamacpp");
   EXPECT_EQ(layers->pp, 2);
@@ -281,7 +283,8 @@ TEST(AnlCsv, SequencesComeFromTheRowsThroughputAndLlamaCppBatchIsThePromptBatch)
   const int64_t input[] = {128, 128, 1};
   const int64_t output[] = {128, 128, 255};
   for (size_t i = 0; i < 3; ++i) {
-    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest((*rows)[i]);
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AnlScenarioRequest((*rows)[i], RepoPresets());
     ASSERT_TRUE(request.ok()) << request.status();
     EXPECT_EQ(request->concurrency, concurrency[i]) << i;
     EXPECT_EQ(request->input_tokens, input[i]) << i;
@@ -301,7 +304,7 @@ TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttentionAndNoRowOverlapsItsHost
       "Nvidia H100 GPU,1,vLLM,meta-llama/Meta-Llama-3-8B,128,1,1.0,256\n";
   absl::StatusOr<std::vector<AnlRow>> rows = ParseAnlStaticBatchCsv(text, "t.csv");
   ASSERT_TRUE(rows.ok()) << rows.status();
-  absl::StatusOr<framework::ScenarioRequest> trtllm = AnlScenarioRequest((*rows)[0]);
+  absl::StatusOr<framework::ScenarioRequest> trtllm = AnlScenarioRequest((*rows)[0], RepoPresets());
   ASSERT_TRUE(trtllm.ok()) << trtllm.status();
   EXPECT_EQ(trtllm->engine, "trtllm-0.11");
   const std::vector<std::pair<std::string, double>> synchronous_host = {{"host_overlap", 0}};
@@ -310,7 +313,7 @@ TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttentionAndNoRowOverlapsItsHost
       framework::MakeScenario(*trtllm, RepoPresets());
   ASSERT_TRUE(trtllm_scenario.ok()) << trtllm_scenario.status();
   EXPECT_TRUE(framework::ExecutionOf(*trtllm_scenario).decode_attention.SingleBlock());
-  absl::StatusOr<framework::ScenarioRequest> vllm = AnlScenarioRequest((*rows)[1]);
+  absl::StatusOr<framework::ScenarioRequest> vllm = AnlScenarioRequest((*rows)[1], RepoPresets());
   ASSERT_TRUE(vllm.ok()) << vllm.status();
   const std::vector<std::pair<std::string, double>> synchronous = {{"host_overlap", 0}};
   EXPECT_EQ(vllm->engine_settings, synchronous);
@@ -415,7 +418,8 @@ TEST(AnlCsv, LlamaCppPromptPassesOverlapOnItsLayerPipeline) {
   // or a vLLM row overlaps nothing.
   const OverlappedPasses expected[] = {{127, 1}, {127, 2}, {127, 4}, {}, {}, {127, 2}, {127, 4}};
   for (size_t i = 0; i < rows->size(); ++i) {
-    absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest((*rows)[i]);
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AnlScenarioRequest((*rows)[i], RepoPresets());
     ASSERT_TRUE(request.ok()) << request.status();
     EXPECT_EQ(AnlOverlappedPasses((*rows)[i], *request), expected[i]) << i;
   }
@@ -425,7 +429,8 @@ TEST(AnlCsv, LlamaCppPromptPassesOverlapOnItsLayerPipeline) {
 
   // The overlapped run is the sequential one less (1 - 1/k) of its first passes' time, each
   // estimated as its own scenario (the prefill and 126 decode steps: 127 output tokens).
-  absl::StatusOr<framework::ScenarioRequest> request = AnlScenarioRequest((*rows)[2]);
+  absl::StatusOr<framework::ScenarioRequest> request =
+      AnlScenarioRequest((*rows)[2], RepoPresets());
   ASSERT_TRUE(request.ok()) << request.status();
   framework::ScenarioRequest first = *request;
   first.output_tokens = 127;

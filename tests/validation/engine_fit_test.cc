@@ -21,7 +21,7 @@ using testing::RepoPresets;
 const std::vector<FitSpec>& Specs() {
   static const std::vector<FitSpec>* specs = [] {
     absl::StatusOr<std::vector<FitSpec>> s =
-        EngineFitSpecs(std::string(INFERCOST_TEST_DATA_DIR) + "/validation");
+        EngineFitSpecs(std::string(INFERCOST_TEST_DATA_DIR) + "/validation", RepoPresets());
     EXPECT_TRUE(s.ok()) << s.status();
     return new std::vector<FitSpec>(s.ok() ? *s : std::vector<FitSpec>{});
   }();
