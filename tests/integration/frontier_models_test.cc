@@ -146,5 +146,47 @@ TEST(FrontierModels, Qwen35ActiveParams) {
   EXPECT_EQ(std::floor(active / 1e9), 17.0);
 }
 
+// ---- Models validate finds by a checkpoint's name (validation/measured_names.h), each preset's
+// totals against the published counts.
+// Qwen3-30B-A3B: d 2048, 32 heads of 128, 4 KV heads, no biases; 48 MoE layers of 128 x 768, 8
+// per token; vocab 151,936, untied.
+TEST(FrontierModels, Qwen3_30bA3bParamsAndActive) {
+  const framework::Ledger ledger = RunScenario(Model("qwen3-30b-a3b"));
+  // q 2048 x 4096 = 8,388,608; k, v 2048 x 512 = 1,048,576 each; o 8,388,608: 18,874,368.
+  EXPECT_EQ(SectionParams(*Group(ledger.decode, "moe"), IC_SECTION_ATTENTION), 18'874'368);
+  // 48 x (18,874,368 + router 262,144 + 128 x 3 x 2048 x 768 = 603,979,776 + norms 4096) =
+  // 48 x 623,120,384 = 29,909,778,432; embedding + LM head 2 x 151,936 x 2048 = 622,329,856;
+  // final norm 2048. Total 30,532,110,336: the model card's "30.5B in total".
+  EXPECT_EQ(ledger.decode.totals.params, 30'532'110'336.0);
+  EXPECT_EQ(std::round(ledger.decode.totals.params / 1e8), 305.0);
+  // Active: less 48 x 120 x 4,718,592 = 27,179,089,920 idle: 3,353,020,416, the card's "3.3B
+  // activated" (counting the embedding and LM head, truncated as Qwen names them).
+  const double active = ActiveParams(ledger, 128, 8);
+  EXPECT_EQ(active, 3'353'020'416.0);
+  EXPECT_EQ(std::floor(active / 1e8), 33.0);
+}
+
+// gpt-oss-20b: gpt-oss-120b's layer with 24 layers and 32 experts: d 2880, 64 heads of 64, 8 KV
+// heads, QKV bias; experts 3 x 2880 x 2880, 4 per token; vocab 201,088, untied.
+TEST(FrontierModels, GptOss20bParamsAndActive) {
+  const framework::Ledger ledger = RunScenario(Model("gpt-oss-20b"));
+  // q 2880 x 4096 = 11,796,480; k, v 2880 x 512 = 1,474,560 each; o 11,796,480; QKV bias 4096 +
+  // 512 + 512: 26,547,200.
+  // The same in the sliding-window and the full-attention layers (12 of each).
+  EXPECT_EQ(SectionParams(*Group(ledger.decode, "moe-sliding"), IC_SECTION_ATTENTION), 26'547'200);
+  EXPECT_EQ(SectionParams(*Group(ledger.decode, "moe-full"), IC_SECTION_ATTENTION), 26'547'200);
+  // 24 x (26,547,200 + router 92,160 + 32 x 24,883,200 = 796,262,400 + norms 5760) = 24 x
+  // 822,907,520 = 19,749,780,480; embedding + LM head 2 x 201,088 x 2880 = 1,158,266,880; final
+  // norm 2880. Total 20,908,050,240: OpenAI's model card counts 20.91B (its expert and router
+  // biases, 0.01B, not modelled).
+  EXPECT_EQ(ledger.decode.totals.params, 20'908'050'240.0);
+  EXPECT_LT(std::fabs(ledger.decode.totals.params / 20.91e9 - 1), 0.001);
+  // Active: less 24 x 28 x 24,883,200 = 16,721,510,400 idle: 4,186,539,840; OpenAI counts the
+  // unembedding but not the embedding (201,088 x 2880 = 579,133,440): 3,607,406,400, its "3.61B".
+  const double active = ActiveParams(ledger, 32, 4);
+  EXPECT_EQ(active, 4'186'539'840.0);
+  EXPECT_EQ(std::round((active - 579'133'440.0) / 1e7), 361.0);
+}
+
 }  // namespace
 }  // namespace infercost::testing
