@@ -45,6 +45,7 @@ enum class Family {
   kGlmMoeDsa,
   kKimiK25,
   kMiniMaxM2,
+  kGlm4Moe,
 };
 
 struct Architecture {
@@ -75,6 +76,7 @@ constexpr Architecture kArchitectures[] = {
     {"GlmMoeDsaForCausalLM", "glm_moe_dsa", Family::kGlmMoeDsa, "glm_moe_dsa"},
     {"KimiK25ForConditionalGeneration", "kimi_k25", Family::kKimiK25, "deepseek"},
     {"MiniMaxM2ForCausalLM", "minimax_m2", Family::kMiniMaxM2, "minimax_m2"},
+    {"Glm4MoeForCausalLM", "glm4_moe", Family::kGlm4Moe, "glm4_moe"},
 };
 
 // transformers' config-class defaults for keys the official configs leave out.
@@ -576,6 +578,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     case Family::kDeepseekV32:
     case Family::kGlmMoeDsa:
     case Family::kKimiK25:
+    case Family::kGlm4Moe:  // GLM-4.5 .. 4.7: DeepSeek's MoE keys around grouped-query attention
       // n_routed_experts null: a dense DeepSeek model.
       if (f.Has("n_routed_experts")) {
         moe.experts = f.RequiredPositive("n_routed_experts");

@@ -188,5 +188,27 @@ TEST(FrontierModels, GptOss20bParamsAndActive) {
   EXPECT_EQ(std::round((active - 579'133'440.0) / 1e7), 361.0);
 }
 
+// GLM-4.7 (GLM-4.5's architecture): d 5120, 96 heads of 128, 8 KV heads, QKV bias; 3 dense layers
+// of 12,288, 89 MoE of 160 x 1536, 8 per token, 1 shared; vocab 151,552, untied.
+TEST(FrontierModels, Glm47ParamsAndActive) {
+  const framework::Ledger ledger = RunScenario(Model("glm-4.7"));
+  // q 5120 x 12,288 = 62,914,560; k, v 5120 x 1024 = 5,242,880 each; o 62,914,560; QKV bias
+  // 12,288 + 1024 + 1024: 136,329,216.
+  EXPECT_EQ(SectionParams(*Group(ledger.decode, "dense"), IC_SECTION_ATTENTION), 136'329'216);
+  EXPECT_EQ(SectionParams(*Group(ledger.decode, "moe"), IC_SECTION_ATTENTION), 136'329'216);
+  // Dense 3 x (136,329,216 + 3 x 5120 x 12,288 = 188,743,680 + norms 10,240) = 975,249,408; MoE
+  // 89 x (136,329,216 + router 819,200 + 160 x 23,592,960 = 3,774,873,600 + shared 23,592,960 +
+  // norms 10,240) = 89 x 3,935,625,216 = 350,270,644,224; embedding + LM head 2 x 151,552 x 5120
+  // = 1,551,892,480; final norm 5120. Total 352,797,791,232: GLM-4.5's "355B" within 1 % (its
+  // multi-token-prediction layer, about one MoE layer more, is not costed).
+  EXPECT_EQ(ledger.decode.totals.params, 352'797'791'232.0);
+  EXPECT_LT(std::fabs(ledger.decode.totals.params / 355e9 - 1), 0.01);
+  // Active: less 89 x 152 x 23,592,960 = 319,165,562,880 idle: 33,632,228,352; without the
+  // embedding and LM head 32,080,335,872, the "32B active".
+  const double active = ActiveParams(ledger, 160, 8);
+  EXPECT_EQ(active, 33'632'228'352.0);
+  EXPECT_EQ(std::round((active - 1'551'892'480.0) / 1e9), 32.0);
+}
+
 }  // namespace
 }  // namespace infercost::testing

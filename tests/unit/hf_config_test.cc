@@ -369,7 +369,7 @@ TEST(RegistryHfConfig, ImportsAgreeWithTheShippedPresets) {
       {"qwen3-235b-a22b", "qwen3-235b-a22b"}, {"deepseek-v3", "deepseek-v3"},
       {"deepseek-v3", "deepseek-r1"},  // same architecture
       {"gemma-2-9b", "gemma-2-9b"},           {"gemma-3-27b", "gemma-3-27b"},
-      {"gpt-oss-120b", "gpt-oss-120b"},
+      {"gpt-oss-120b", "gpt-oss-120b"},       {"glm-4.7", "glm-4.7"},
   };
   for (const auto& [folder, preset_name] : pairs) {
     absl::StatusOr<Model> preset = LoadModelPreset(PresetPath(preset_name));
@@ -402,7 +402,7 @@ TEST(RegistryHfConfig, SupportedArchitecturesAreListed) {
       SupportedHuggingFaceArchitectures(),
       testing::IsSupersetOf({"LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM",
                              "Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM",
-                             "Qwen3MoeForCausalLM", "DeepseekV2ForCausalLM",
+                             "Qwen3MoeForCausalLM", "DeepseekV2ForCausalLM", "Glm4MoeForCausalLM",
                              "DeepseekV3ForCausalLM", "Gemma2ForCausalLM", "Gemma3ForCausalLM",
                              "Gemma3ForConditionalGeneration", "GptOssForCausalLM"}));
 }
