@@ -392,6 +392,23 @@ TEST(RegistryTest, B200MemoryIsTheVisibleBytes) {
 }
 
 // Issue 12, point 3: the devices beyond H100/B200, each loading with its datasheet numbers.
+// aiconfigurator's h800_sxm.yaml: "Compute (TFLOPS), HBM capacity, and HBM bandwidth are
+// identical to H100 SXM"; NVLink 400 GB/s bidirectional, 200 GB/s a direction (H100: 900, 450).
+TEST(RegistryTest, H800IsAnH100SxmWithLessThanHalfItsNvlink) {
+  auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  const Hardware* h800 = presets->hardware.FindOrNull("h800_sxm");
+  const Hardware* h100 = presets->hardware.FindOrNull("h100-sxm");
+  ASSERT_NE(h800, nullptr);
+  ASSERT_NE(h100, nullptr);
+  EXPECT_EQ(h800->name, "h800");
+  EXPECT_EQ(h800->matrix_flops_per_s, h100->matrix_flops_per_s);
+  EXPECT_EQ(h800->memory_capacity_bytes, h100->memory_capacity_bytes);
+  EXPECT_EQ(h800->memory_bandwidth_bytes_per_s, h100->memory_bandwidth_bytes_per_s);
+  EXPECT_EQ(h800->scale_up_bandwidth_bytes_per_s, 200e9);
+  EXPECT_EQ(h100->scale_up_bandwidth_bytes_per_s, 450e9);
+}
+
 TEST(RegistryTest, DevicesBeyondHopperAndBlackwellLoad) {
   auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
   ASSERT_TRUE(presets.ok()) << presets.status();

@@ -63,7 +63,8 @@ TEST(MeasuredNames, TheShippedPresetsDescribeTheBenchmarksNames) {
        {Case{"h100_sxm", "h100-sxm"}, Case{"b200_sxm", "b200"}, Case{"h200_sxm", "h200"},
         Case{"gb200_sxm", "gb200"}, Case{"Nvidia A100 GPU", "a100-40gb"},
         Case{"Nvidia H100 GPU", "h100-sxm"}, Case{"AMD MI300X GPU", "mi300x"},
-        Case{"Nvidia GH200 GPU", "gh200"}, Case{"Intel Data Center GPU Max 1550", "max1550"}}) {
+        Case{"Nvidia GH200 GPU", "gh200"}, Case{"Intel Data Center GPU Max 1550", "max1550"},
+        Case{"h800_sxm", "h800"}}) {
     absl::StatusOr<std::string> preset = HardwarePresetFor(c.measured, presets);
     ASSERT_TRUE(preset.ok()) << c.measured << ": " << preset.status();
     EXPECT_EQ(*preset, c.preset) << c.measured;
