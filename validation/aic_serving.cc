@@ -241,15 +241,7 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   framework::ScenarioRequest request;
   request.mode = mode;
   request.allow_beyond_context = true;  // a measured run: the context really was served
-  for (const auto& [preset, found] :
-       {std::pair{&request.model, ModelPresetFor(row.model_path, presets)},
-        std::pair{&request.hardware, HardwarePresetFor(row.system, presets)}}) {
-    if (!found.ok()) {
-      return absl::NotFoundError(
-          fmt::format("{}: {}", row.source, std::string(found.status().message())));
-    }
-    *preset = *found;
-  }
+  RETURN_IF_ERROR(SetMeasuredPresets(row.source, row.model_path, row.system, presets, request));
   request.engine = row.backend;
   ASSIGN_OR_RETURN(request.weights, AicWeights(row));
   request.activations = "bf16";

@@ -132,15 +132,7 @@ absl::StatusOr<framework::ScenarioRequest> AnlScenarioRequest(const AnlRow& row,
     return absl::NotFoundError(
         fmt::format("{}: no preset for Framework '{}'", row.source, row.framework));
   }
-  for (const auto& [preset, found] :
-       {std::pair{&request.hardware, HardwarePresetFor(row.hardware, presets)},
-        std::pair{&request.model, ModelPresetFor(row.model, presets)}}) {
-    if (!found.ok()) {
-      return absl::NotFoundError(
-          fmt::format("{}: {}", row.source, std::string(found.status().message())));
-    }
-    *preset = *found;
-  }
+  RETURN_IF_ERROR(SetMeasuredPresets(row.source, row.model, row.hardware, presets, request));
   request.gpus = row.num_hardware;
   // ANL's "Num of Hardware" counts MI250 cards, each two GCDs (the mi250 preset's device):
   // Llama-3-70B's 141 GB of fp16 weights run on "2 GPUs", more than two 64 GB GCDs hold.

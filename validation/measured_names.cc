@@ -106,4 +106,19 @@ absl::StatusOr<std::string> HardwarePresetFor(std::string_view measured,
   return Resolve(measured, "hardware", presets.hardware, DeviceNameCandidates(measured));
 }
 
+absl::Status SetMeasuredPresets(const std::string& source, std::string_view model,
+                                std::string_view device, const registry::Presets& presets,
+                                framework::ScenarioRequest& request) {
+  for (const auto& [preset, found] :
+       {std::pair{&request.model, ModelPresetFor(model, presets)},
+        std::pair{&request.hardware, HardwarePresetFor(device, presets)}}) {
+    if (!found.ok()) {
+      return absl::NotFoundError(
+          fmt::format("{}: {}", source, std::string(found.status().message())));
+    }
+    *preset = *found;
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace infercost::validation

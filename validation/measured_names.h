@@ -22,7 +22,9 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "framework/scenario.h"
 #include "registry/presets.h"
 
 namespace infercost::validation {
@@ -36,6 +38,12 @@ absl::StatusOr<std::string> ModelPresetFor(std::string_view measured,
                                            const registry::Presets& presets);
 absl::StatusOr<std::string> HardwarePresetFor(std::string_view measured,
                                               const registry::Presets& presets);
+
+// Sets `request`'s model and hardware to the presets a row's `model` and `device` name; NotFound,
+// prefixed by the row's `source` ("file:line"), when either has none.
+absl::Status SetMeasuredPresets(const std::string& source, std::string_view model,
+                                std::string_view device, const registry::Presets& presets,
+                                framework::ScenarioRequest& request);
 
 }  // namespace infercost::validation
 
