@@ -53,6 +53,8 @@ TEST(MeasuredNames, TheShippedPresetsDescribeTheBenchmarksNames) {
         Case{"nvidia/DeepSeek-R1-NVFP4", "deepseek-r1"},
         Case{"nvidia/DeepSeek-V3.1-NVFP4", "deepseek-v3"},
         Case{"Qwen/Qwen3-235B-A22B-FP8", "qwen3-235b-a22b"}, Case{"Qwen/Qwen2-7B", "qwen2.5-7b"},
+        Case{"Qwen/Qwen2-72B", "qwen2.5-72b"},
+        Case{"mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b"},
         Case{"zai-org/GLM-5-FP8", "glm-5"}, Case{"moonshotai/Kimi-K2.5", "kimi-k2.5"},
         Case{"mistralai/Mistral-7B-v0.1", "mistral-7b"}}) {
     absl::StatusOr<std::string> preset = ModelPresetFor(c.measured, presets);
