@@ -15,6 +15,7 @@
 #include "framework/estimate.h"
 #include "framework/report/ledger_report.h"
 #include "registry/hf_config.h"
+#include "validation/measured_names.h"
 
 namespace infercost::cli {
 namespace {
@@ -29,7 +30,17 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
   if (!looks_like_path) return copy;
   std::error_code error;
   if (!std::filesystem::exists(model, error)) {
-    return absl::NotFoundError(fmt::format("--model {}: no such file", model));
+    // Not a file: a Hugging Face id ("meta-llama/Llama-3.1-70B-Instruct") names the preset of its
+    // architecture (validation/measured_names.h), said on stderr.
+    absl::StatusOr<std::string> preset = validation::ModelPresetFor(model, copy);
+    if (!preset.ok()) {
+      return absl::NotFoundError(fmt::format("--model {}: no such file, and {}", model,
+                                             std::string(preset.status().message())));
+    }
+    fmt::print(stderr, "infercost: --model {}: the preset {} (the same architecture)\n", model,
+               *preset);
+    request.model = *preset;
+    return copy;
   }
   const bool is_json = absl::EndsWith(model, ".json");
   if (!is_json && !absl::EndsWith(model, ".toml")) {
@@ -53,16 +64,14 @@ absl::StatusOr<registry::Presets> PresetsWithModel(const registry::Presets& pres
     absl::Status added = copy.models.Add(*loaded);
     if (!added.ok()) return added;
   } else {
-    // A file with the name of a shipped preset replaces it for this run.
-    registry::Presets replaced;
+    // A file with the name of a shipped preset replaces it for this run (every other preset,
+    // device, engine and error band kept).
+    registry::NamedRegistry<registry::Model> models("model");
     for (const auto& m : copy.models.items()) {
-      absl::Status added = replaced.models.Add(m.name == loaded->name ? *loaded : m);
+      absl::Status added = models.Add(m.name == loaded->name ? *loaded : m);
       if (!added.ok()) return added;
     }
-    replaced.hardware = copy.hardware;
-    replaced.engines = copy.engines;
-    replaced.hf_variant_names = copy.hf_variant_names;
-    return replaced;
+    copy.models = std::move(models);
   }
   return copy;
 }

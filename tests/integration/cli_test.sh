@@ -61,6 +61,14 @@ out=$(expect_status 2 "unknown dtype" "$bin" report --weights fp7)
 grep -q "int4" <<<"$out" || fail "unknown dtype message does not list dtypes: $out"
 grep -q "nvfp4, mxfp4" <<<"$out" || fail "unknown weights dtype message does not list the fp4 layouts: $out"
 # Weights may name their 4-bit float layout; the report says which.
+# A Hugging Face id that is not a file names the preset of its architecture (said on stderr); a
+# benchmark's device label is a preset's alias.
+out=$(expect_status 0 "hugging face id" "$bin" --format json report --model meta-llama/Llama-3.3-70B-Instruct --hardware h100_sxm)
+grep -q -- "--model meta-llama/Llama-3.3-70B-Instruct: the preset llama-3.1-70b" <<<"$out" || fail "report --model <hf id>: $out"
+grep -q '"model": "llama-3.1-70b"' <<<"$out" || fail "report --model <hf id> does not report llama-3.1-70b"
+grep -q '"hardware": "h100-sxm"' <<<"$out" || fail "report --hardware h100_sxm does not report h100-sxm"
+out=$(expect_status 2 "unknown hugging face id" "$bin" report --model acme/Frob-9B-Chat)
+grep -q "model acme/Frob-9B-Chat: no such file, and no model preset for 'acme/Frob-9B-Chat' (tried .*frob-9b)" <<<"$out" || fail "report --model <unknown id>: $out"
 out=$(expect_status 0 "weights mxfp4" "$bin" --format json report --weights mxfp4)
 grep -q '"weights": "mxfp4"' <<<"$out" || fail "report --weights mxfp4 does not say mxfp4"
 out=$(expect_status 2 "unknown kernel" "$bin" report --attention-kernel turbo)
