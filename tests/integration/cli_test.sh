@@ -69,6 +69,11 @@ grep -q '"model": "llama-3.1-70b"' <<<"$out" || fail "report --model <hf id> doe
 grep -q '"hardware": "h100-sxm"' <<<"$out" || fail "report --hardware h100_sxm does not report h100-sxm"
 out=$(expect_status 2 "unknown hugging face id" "$bin" report --model acme/Frob-9B-Chat)
 grep -q "model acme/Frob-9B-Chat: no such file, and no model preset for 'acme/Frob-9B-Chat' (tried .*frob-9b)" <<<"$out" || fail "report --model <unknown id>: $out"
+# A model file that replaces a shipped preset of its name keeps every measured error band.
+shipped=$(expect_status 0 "shipped preset" "$bin" --format json report --model llama-3-70b --engine vllm)
+replaced=$(expect_status 0 "preset file" "$bin" --format json report --model "$presets/models/llama-3-70b.toml" --engine vllm)
+grep -q '"calibrated": true' <<<"$shipped" || fail "vllm llama-3-70b on h100 has no calibrated band: $shipped"
+[[ "$(grep -A30 '"bands"' <<<"$shipped")" == "$(grep -A30 '"bands"' <<<"$replaced")" ]] || fail "a model file loses the error bands: $replaced"
 out=$(expect_status 0 "weights mxfp4" "$bin" --format json report --weights mxfp4)
 grep -q '"weights": "mxfp4"' <<<"$out" || fail "report --weights mxfp4 does not say mxfp4"
 out=$(expect_status 2 "unknown kernel" "$bin" report --attention-kernel turbo)
