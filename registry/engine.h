@@ -17,8 +17,8 @@ namespace infercost::registry {
 struct Engine {
   std::string name;
   std::string display_name;
-  // Other names the preset answers to (`aliases`, lowercased): e.g. a Hugging Face id or a
-  // benchmark's device label; a lookup by any of them finds it.
+  // Other names the preset answers to (`aliases`, lowercased; none shipped): a lookup by any of
+  // them finds it.
   std::vector<std::string> aliases;
 
   // Achievable fraction of peak: eff(size) = efficiency * size / (size + half_size); a half

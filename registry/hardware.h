@@ -19,8 +19,8 @@ namespace infercost::registry {
 struct Hardware {
   std::string name;  // registry key, e.g. "h100-sxm"
   std::string display_name;
-  // Other names the preset answers to (`aliases`, lowercased): e.g. a Hugging Face id or a
-  // benchmark's device label; a lookup by any of them finds it.
+  // Other names the preset answers to (`aliases`, lowercased; e.g. a benchmark's device label):
+  // a lookup by any of them finds it.
   std::vector<std::string> aliases;
   std::string vendor;
   std::string plugin;  // hardware plugin that times it, e.g. "roofline"

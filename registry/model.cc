@@ -68,24 +68,20 @@ bool IsLayerTypeName(std::string_view name) {
 // one entry per layer (Hugging Face's names; any [a-z0-9_] name the variant understands).
 absl::StatusOr<std::vector<std::string>> ReadLayerTypes(const TomlReader& reader,
                                                         int64_t num_layers) {
-  const toml::node* node = reader.Raw("layer_types");
-  if (node == nullptr) return std::vector<std::string>{};
-  const toml::array* types = node->as_array();
-  if (types == nullptr || types->empty()) {
+  if (reader.Raw("layer_types") == nullptr) return std::vector<std::string>{};
+  ASSIGN_OR_RETURN(std::vector<std::string> cycle, reader.OptionalStrings("layer_types"));
+  if (cycle.empty()) {
     return absl::InvalidArgumentError(
         fmt::format("{}: expected a non-empty array of layer kinds such as \"full_attention\"",
                     reader.Where("layer_types")));
   }
-  std::vector<std::string> cycle;
-  for (const toml::node& entry : *types) {
-    auto value = entry.value<std::string>();
-    if (!value || !IsLayerTypeName(*value)) {
+  for (const std::string& kind : cycle) {
+    if (!IsLayerTypeName(kind)) {
       return absl::InvalidArgumentError(
           fmt::format("{}: entries must be layer kinds made of a-z, 0-9 and _ (e.g. "
                       "\"full_attention\", \"sliding_attention\")",
                       reader.Where("layer_types")));
     }
-    cycle.push_back(*value);
   }
   if (static_cast<int64_t>(cycle.size()) > num_layers) {
     return absl::InvalidArgumentError(

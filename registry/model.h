@@ -45,8 +45,8 @@ struct VariantOption {
 struct Model {
   std::string name;  // registry key, e.g. "llama-3-70b"
   std::string display_name;
-  // Other names the preset answers to (`aliases`, lowercased): e.g. a Hugging Face id or a
-  // benchmark's device label; a lookup by any of them finds it.
+  // Other names the preset answers to (`aliases`, lowercased; e.g. a checkpoint of the same
+  // architecture): a lookup by any of them finds it.
   std::vector<std::string> aliases;
   std::string family;
   std::string attention_variant;  // the attention-variant plugin's name (any loaded one)
