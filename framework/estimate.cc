@@ -14,6 +14,7 @@
 #include "framework/memory/memory_model.h"
 #include "framework/money.h"
 #include "framework/serving/arrivals.h"
+#include "framework/serving/step_parts.h"
 
 namespace infercost::framework {
 namespace {
@@ -292,6 +293,16 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
   const double gpus = static_cast<double>(s.gpus);
   summary.ttft_s = e.prefill_timing.time_s;
   summary.tpot_s = e.decode_timing.time_s;
+  if (s.speculation.tokens > 0) {
+    // Speculative decoding: a decode step verifies and drafts (framework/speculation.h) and adds
+    // E tokens; each output token's time is the plain step's times that ratio, taken at the
+    // mean step (the per-step ledger stays the plain step's).
+    StepParts parts(pipeline, timer, s);
+    ASSIGN_OR_RETURN(const double ratio,
+                     parts.SpeculativeTimeRatio(decode.batch, decode.context_tokens));
+    summary.tpot_s *= ratio;
+    e.decode_sum_s *= ratio;
+  }
   summary.e2e_s = summary.ttft_s + e.decode_sum_s;
   SetDecodeThroughput(concurrency, gpus, summary);
 

@@ -10,6 +10,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/calibration.h"
 #include "framework/parallelism.h"
+#include "framework/speculation.h"
 
 namespace infercost::framework {
 namespace {
@@ -259,6 +260,7 @@ absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scen
                     request.moe_imbalance));
   }
   scenario.moe_imbalance = request.moe_imbalance;
+  ASSIGN_OR_RETURN(scenario.speculation, ResolveSpeculation(request, scenario.model));
   return absl::OkStatus();
 }
 

@@ -99,6 +99,13 @@ struct ScenarioRequest {
   double request_rate = 0;
   PoolRequest prefill_pool;  // --mode disagg: --prefill-workers, --prefill-tp, ...
   PoolRequest decode_pool;   // --decode-workers, --decode-tp, ...
+  // Speculative decoding (framework/speculation.h): tokens drafted per decode step
+  // (--speculative-tokens; 0: none), the conditional acceptance rate of each drafted position
+  // (--acceptance; the last repeats; empty: the default), and the draft's decoder layers per
+  // drafted token (--draft-layers).
+  int64_t speculative_tokens = 0;
+  std::vector<double> acceptance;
+  int64_t draft_layers = 1;
 
   bool operator==(const ScenarioRequest&) const = default;
 };
@@ -115,6 +122,14 @@ struct Pool {
 // closed form over the stretches where a step's attention costs and times are affine in the
 // context, or by visiting every step (the reference the closed form is tested against).
 enum class DecodeSumMethod { kPiecewiseAffine, kEveryStep };
+
+// Speculative decoding as resolved (framework/speculation.h). tokens 0: none.
+struct Speculation {
+  int64_t tokens = 0;              // drafted per decode step and sequence
+  std::vector<double> acceptance;  // one per drafted position (the request's, the last repeated)
+  int64_t draft_layers = 1;        // decoder layers the draft runs per drafted token
+  double tokens_per_step = 1;      // expected tokens each decode step adds to a sequence
+};
 
 struct Scenario {
   registry::Model model;
@@ -144,6 +159,7 @@ struct Scenario {
   // decode pool's worker (the per-GPU ledgers and memory in a report are its).
   Pool prefill_pool, decode_pool;
   double moe_imbalance = 1;
+  Speculation speculation;
   std::string attention_kernel;
   std::string attention_variant;  // resolved: the model's unless overridden
   // model.variant_options holds the model's options with the request's applied.
@@ -178,16 +194,17 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
 // The request fields MakeScenario resolves by name or that shape the model, device and engine
 // (model, hardware, engine, dtypes, attention kernel and variant, variant options, --mfu,
 // --bw-efficiency, engine settings, --max-batched-tokens) are equal in `a` and `b`; the others
-// (GPUs, lengths, concurrency, layout, mode, request rate, pools, MoE imbalance,
-// --allow-beyond-context) may differ.
+// (GPUs, lengths, concurrency, layout, mode, request rate, pools, MoE imbalance, speculative
+// decoding, --allow-beyond-context) may differ.
 bool SameNamedFields(const ScenarioRequest& a, const ScenarioRequest& b);
 
 // The numbers part of MakeScenario: checks `request`'s GPUs, lengths, concurrency, context, mode,
-// request rate, layout, pools and MoE imbalance and sets them (and the warnings they raise) on
-// `scenario`, as MakeScenario does. On a scenario MakeScenario made from a request `a` with
-// SameNamedFields(a, request), the outcome is MakeScenario(request)'s: the same scenario, or the
-// same error (then `scenario`'s number fields are left half set; the next successful call sets
-// them all). How a sweep moves from one point to the next without resolving names again.
+// request rate, layout, pools, MoE imbalance and speculative decoding and sets them (and the
+// warnings they raise) on `scenario`, as MakeScenario does. On a scenario MakeScenario made from a
+// request `a` with SameNamedFields(a, request), the outcome is MakeScenario(request)'s: the same
+// scenario, or the same error (then `scenario`'s number fields are left half set; the next
+// successful call sets them all). How a sweep moves from one point to the next without resolving
+// names again.
 absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scenario);
 
 }  // namespace infercost::framework

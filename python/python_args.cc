@@ -55,11 +55,18 @@ std::vector<std::string> ScenarioFlags(const py::dict& kwargs, const std::string
       }
       continue;
     }
+    if (IsList(value) && cli::IsScenarioList("--" + name)) {  // acceptance=[0.85, 0.3]
+      std::vector<std::string> items;
+      for (const py::handle& item : value) items.push_back(FlagText(item));
+      args.push_back(flag);
+      args.push_back(absl::StrJoin(items, ","));
+      continue;
+    }
     if (IsList(value)) {
       if (name != "variant-option") {  // (a scenario takes one value of every other flag)
-        throw py::value_error(
-            fmt::format("{}: one value, not a list (only variant_options take several)",
-                        py::str(key).cast<std::string>()));
+        throw py::value_error(fmt::format(
+            "{}: one value, not a list (only variant_options and acceptance take several)",
+            py::str(key).cast<std::string>()));
       }
       for (const py::handle& item : value) {
         args.push_back(flag);

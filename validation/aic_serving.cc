@@ -357,7 +357,8 @@ std::vector<RepeatedConfiguration> FindRepeatedConfigurations(
 absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows,
                                                  const registry::Presets& presets,
                                                  const framework::PluginSet& plugins,
-                                                 const AicFilter& filter, const std::string& mode) {
+                                                 const AicFilter& filter, const std::string& mode,
+                                                 const RowAssumption& assume) {
   AicValidation v;
   v.mode = mode;
   std::vector<double> ttft_errors;
@@ -383,6 +384,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       continue;
     }
     if (!filter.Matches(*request)) continue;
+    assume.ApplyTo(*request);
     framework::Scenario scenario;
     ASSIGN_OR_RETURN(framework::Estimate estimate,
                      EstimateRow(row.source, *request, presets, plugins, &scenario));

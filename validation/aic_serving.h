@@ -190,7 +190,8 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
                                                  const registry::Presets& presets,
                                                  const framework::PluginSet& plugins,
                                                  const AicFilter& filter,
-                                                 const std::string& mode = "static");
+                                                 const std::string& mode = "static",
+                                                 const RowAssumption& assume = {});
 
 }  // namespace infercost::validation
 

@@ -21,6 +21,12 @@ bool ValidationFilter::Matches(const framework::ScenarioRequest& request) const 
          (hardware.empty() || request.hardware == hardware);
 }
 
+void RowAssumption::ApplyTo(framework::ScenarioRequest& request) const {
+  if (speculative_tokens == 0 && acceptance.empty()) return;
+  request.speculative_tokens = speculative_tokens;
+  request.acceptance = acceptance;
+}
+
 absl::StatusOr<framework::Estimate> EstimateRow(const std::string& source,
                                                 const framework::ScenarioRequest& request,
                                                 const registry::Presets& presets,

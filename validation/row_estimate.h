@@ -7,6 +7,7 @@
 #ifndef INFERCOST_VALIDATION_ROW_ESTIMATE_H_
 #define INFERCOST_VALIDATION_ROW_ESTIMATE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,15 @@ struct ValidationFilter {
   std::string model;
   std::string hardware;
   bool Matches(const framework::ScenarioRequest& request) const;
+};
+
+// What every compared row is assumed to have run with where the data does not say: speculative
+// decoding (validate --speculative-tokens K --acceptance A, a hypothesis to test on rows the
+// filter selects). Empty: as the data says.
+struct RowAssumption {
+  int64_t speculative_tokens = 0;
+  std::vector<double> acceptance;
+  void ApplyTo(framework::ScenarioRequest& request) const;
 };
 
 // Builds and evaluates `request`; an error is prefixed by `source` ("file:line"). When

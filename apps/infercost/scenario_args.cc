@@ -13,6 +13,7 @@
 
 namespace infercost::cli {
 bool IsScenarioSwitch(const std::string& flag) { return flag == "--allow-beyond-context"; }
+bool IsScenarioList(const std::string& flag) { return flag == "--acceptance"; }
 
 std::vector<std::string> ScenarioFlagNames() {
   framework::ScenarioRequest request;
@@ -102,10 +103,21 @@ absl::StatusOr<std::vector<std::string>> ScenarioFileFlags(const std::string& pa
           fmt::format("{}:{}: key '{}' is a true/false setting; write {} = true (or false)", path,
                       key.source().begin.line, name, name));
     }
-    const std::optional<std::string> text = TomlValueText(node);
+    std::optional<std::string> text = TomlValueText(node);
+    const toml::array* list = node.as_array();
+    if (list != nullptr && IsScenarioList(flag)) {  // acceptance = [0.85, 0.3]: 0.85,0.3
+      std::vector<std::string> items;
+      for (const toml::node& item : *list) {
+        const std::optional<std::string> item_text = TomlValueText(item);
+        if (!item_text) break;
+        items.push_back(*item_text);
+      }
+      if (items.size() == list->size() && !items.empty()) text = absl::StrJoin(items, ",");
+    }
     if (!text) {
-      return absl::InvalidArgumentError(fmt::format(
-          "{}: key '{}' must be a string or a number (the value of {})", path, name, flag));
+      return absl::InvalidArgumentError(
+          fmt::format("{}: key '{}' must be a string or a number{} (the value of {})", path, name,
+                      IsScenarioList(flag) ? ", or an array of them" : "", flag));
     }
     args.push_back(flag);
     args.push_back(*text);

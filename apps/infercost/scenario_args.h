@@ -37,6 +37,8 @@ std::string FlagParseError(const CLI::ParseError& error);
 
 // Scenario flags that take no value (--allow-beyond-context).
 bool IsScenarioSwitch(const std::string& flag);
+// The scenario flags that take a comma-separated list (a scenario file may give an array).
+bool IsScenarioList(const std::string& flag);
 
 // The scenario flags' long names without their dashes ("gpus", "input-tokens", ...), in the
 // order `report --help` lists them.

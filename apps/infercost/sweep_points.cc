@@ -48,7 +48,8 @@ void AddPool(std::vector<Setter>& setters, const std::string& prefix) {
 }
 
 // Every scenario flag (report_command.cc: AddScenarioFlags) that sets one field; the others
-// (--variant-option accumulates, --allow-beyond-context takes no value) parse whole.
+// (--variant-option and --acceptance take lists, --allow-beyond-context takes no value) parse
+// whole.
 const std::vector<Setter>& Setters() {
   static const std::vector<Setter>* setters = [] {
     auto* s = new std::vector<Setter>{
@@ -72,6 +73,8 @@ const std::vector<Setter>& Setters() {
         Plain<&Request::ep>("--ep"),
         Plain<&Request::moe_imbalance>("--moe-imbalance"),
         Plain<&Request::max_batched_tokens>("--max-batched-tokens"),
+        Plain<&Request::speculative_tokens>("--speculative-tokens"),
+        Plain<&Request::draft_layers>("--draft-layers"),
         Plain<&Request::mla_form>("--mla-form"),
         Plain<&Request::mode>("--mode"),
         Plain<&Request::request_rate>("--request-rate"),

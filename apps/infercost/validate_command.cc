@@ -176,6 +176,14 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
                   "vllm for GEMMs and pytorch for eager all-reduce)")
       ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "aic-rest", "per-op"}))
       ->default_val("anl");
+  command.add_option("--speculative-tokens", flags.speculative_tokens,
+                     "aic suites: assume every selected row ran speculative decoding with this "
+                     "many drafted tokens per step (a hypothesis: the data does not say)");
+  command
+      .add_option("--acceptance", flags.acceptance,
+                  "aic suites, with --speculative-tokens: the drafted positions' acceptance "
+                  "rates, comma-separated (default 0.85)")
+      ->delimiter(',');
 }
 
 int RunValidate(Session& session, const ValidateFlags& flags) {
@@ -186,10 +194,21 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
                                : flags.suite == "aic-frontier" ? "aic_serving_frontier.csv"
                                                                : "aic_serving_rest.csv";
       return RunValidateAic(session, flags.data.empty() ? dir + file : flags.data, flags.engine,
-                            flags.model, flags.hardware, flags.mode);
+                            flags.model, flags.hardware, flags.mode,
+                            {flags.speculative_tokens, flags.acceptance});
+    }
+    if (flags.speculative_tokens != 0 || !flags.acceptance.empty()) {
+      return ReportError(absl::InvalidArgumentError(
+          "validate: --speculative-tokens and --acceptance apply to the aic suites (serving runs "
+          "that may have drafted tokens); per-op rows time single kernels"));
     }
     return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
                             flags.hardware);
+  }
+  if (flags.speculative_tokens != 0 || !flags.acceptance.empty()) {
+    return ReportError(absl::InvalidArgumentError(
+        "validate: --speculative-tokens and --acceptance apply to the aic suites (serving runs "
+        "that may have drafted tokens); ANL's static batches ran without"));
   }
   const std::string data = flags.data.empty() ? DefaultValidationData() : flags.data;
   if (data.empty()) {

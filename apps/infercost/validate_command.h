@@ -17,6 +17,9 @@ struct ValidateFlags {
   std::string hardware;
   std::string suite = "anl";    // anl | aic | aic-frontier | per-op (validate_suites.h)
   std::string mode = "static";  // aic suites: static | serving
+  // aic suites: what the selected rows are assumed to have run (validation::RowAssumption).
+  int64_t speculative_tokens = 0;
+  std::vector<double> acceptance;
 };
 
 // The repository's copy of the measurements (build-tree binaries; "" elsewhere): the ANL file,

@@ -180,13 +180,14 @@ void PrintPerOpTable(const std::string& data, const std::string& engine,
 }  // namespace
 
 int RunValidateAic(Session& session, const std::string& data, const std::string& engine,
-                   const std::string& model, const std::string& hardware, const std::string& mode) {
+                   const std::string& model, const std::string& hardware, const std::string& mode,
+                   const validation::RowAssumption& assume) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
   absl::StatusOr<std::vector<validation::AicRow>> rows = validation::ReadAicServingCsv(data);
   if (!rows.ok()) return ReportError(rows.status());
   absl::StatusOr<validation::AicValidation> v = validation::ValidateAicServing(
-      *rows, **presets, session.Plugins(), {engine, model, hardware}, mode);
+      *rows, **presets, session.Plugins(), {engine, model, hardware}, mode, assume);
   if (!v.ok()) return ReportError(v.status());
   if (v->results.empty()) {
     return ReportError(absl::NotFoundError(

@@ -7,14 +7,17 @@
 #include <string>
 
 #include "apps/infercost/session.h"
+#include "validation/row_estimate.h"
 
 namespace infercost::cli {
 
 // `data`: the CSV (aic) or the directory holding per_op/ (per-op). `engine`, `model`,
 // `hardware`: filters (preset names; empty = all). For per-op, `engine` overrides each file's
 // calibration (vllm for GEMMs, pytorch for all-reduce) and `model` is ignored.
+// `assume`: speculative decoding every selected row is taken to have run (the data does not say).
 int RunValidateAic(Session& session, const std::string& data, const std::string& engine,
-                   const std::string& model, const std::string& hardware, const std::string& mode);
+                   const std::string& model, const std::string& hardware, const std::string& mode,
+                   const validation::RowAssumption& assume = {});
 int RunValidatePerOp(Session& session, const std::string& data_dir, const std::string& engine,
                      const std::string& hardware);
 

@@ -199,6 +199,9 @@ std::string ApiSpelling(std::string message) {
       {"--bw-efficiency", "bw_efficiency"},
       {"--moe-imbalance", "moe_imbalance"},
       {"--max-batched-tokens", "max_batched_tokens"},
+      {"--speculative-tokens", "speculative_tokens"},
+      {"--acceptance", "acceptance"},
+      {"--draft-layers", "draft_layers"},
       {"--mla-form", "mla_form"},
       {"--variant-option", "variant_options"},
       {"--presets-dir", "preset_dirs"},
@@ -276,6 +279,9 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "variant_options",
                                                  "moe_imbalance",
                                                  "max_batched_tokens",
+                                                 "speculative_tokens",
+                                                 "acceptance",
+                                                 "draft_layers",
                                                  "mfu",
                                                  "bw_efficiency",
                                                  "allow_beyond_context",
@@ -316,6 +322,8 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                          Read(j, "mla_form", r.mla_form),
                          Read(j, "moe_imbalance", r.moe_imbalance),
                          Read(j, "max_batched_tokens", r.max_batched_tokens),
+                         Read(j, "speculative_tokens", r.speculative_tokens),
+                         Read(j, "draft_layers", r.draft_layers),
                          Read(j, "allow_beyond_context", r.allow_beyond_context),
                          Read(j, "mode", r.mode),
                          Read(j, "request_rate", r.request_rate)}) {
@@ -357,6 +365,18 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
             absl::StrCat("scenario key \"variant_options\": \"", name,
                          "\" must be a number, true/false or a string"));
       }
+    }
+  }
+  // "acceptance": one rate or an array of them, as the CLI's --acceptance 0.85,0.3.
+  if (j.contains("acceptance")) {
+    const json& rates = j["acceptance"];
+    for (const json& rate : rates.is_array() ? rates : json::array({rates})) {
+      if (!rate.is_number()) {
+        return absl::InvalidArgumentError(
+            "scenario key \"acceptance\" must be a number or an array of numbers (each drafted "
+            "position's acceptance rate), e.g. [0.85, 0.3]");
+      }
+      r.acceptance.push_back(rate.get<double>());
     }
   }
   for (const auto& [key, field] :

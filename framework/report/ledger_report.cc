@@ -300,6 +300,12 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
       {serving ? "time per output token (mean step)" : "time per output token (mean context)",
        FormatSeconds(s.tpot_s)});
   table.AddRow({"end-to-end latency", FormatSeconds(s.e2e_s)});
+  if (const Speculation& spec = scenario.speculation; spec.tokens > 0) {
+    table.AddRow(
+        {"speculative decoding",
+         fmt::format("{} drafted ({} draft layer{}), {:.3g} tokens per step", spec.tokens,
+                     spec.draft_layers, spec.draft_layers == 1 ? "" : "s", spec.tokens_per_step)});
+  }
   for (const auto& [name, band] : {std::pair{"TTFT", &s.ttft_band}, std::pair{"TPOT", &s.tpot_band},
                                    std::pair{"end-to-end", &s.e2e_band}}) {
     table.AddRow({fmt::format("  {} band ({:.0f}% of measurements{})", name, 100 * s.band_coverage,
@@ -431,6 +437,11 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"mode", ServingModeName(s.mode)},
                    {"request_rate", s.request_rate},
                    {"max_batched_tokens", s.engine.max_batched_tokens},
+                   {"speculative_decoding",
+                    {{"tokens", s.speculation.tokens},
+                     {"acceptance", s.speculation.acceptance},
+                     {"draft_layers", s.speculation.draft_layers},
+                     {"tokens_per_step", s.speculation.tokens_per_step}}},
                    {"attention_variant", s.attention_variant},
                    {"attention_kernel", s.attention_kernel}};
   if (s.mode == ServingMode::kDisagg) {

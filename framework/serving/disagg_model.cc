@@ -14,6 +14,7 @@
 #include "framework/serving/arrivals.h"
 #include "framework/serving/serving_model.h"
 #include "framework/serving/serving_path.h"
+#include "framework/serving/step_parts.h"
 
 namespace infercost::framework {
 namespace {
@@ -21,7 +22,11 @@ namespace {
 // Step times of one pool's worker, memoised (a simulation asks for the same few many times).
 class WorkerSteps {
  public:
-  explicit WorkerSteps(const PoolModel& pool) : pool_(pool) {}
+  explicit WorkerSteps(const PoolModel& pool)
+      : pool_(pool), parts_(*pool.pipeline, *pool.timer, *pool.worker) {}
+
+  // The decode steps and token counts of a request (speculative decoding, StepParts).
+  const StepParts& parts() const { return parts_; }
 
   // One prefill step of `prompts` whole prompts.
   absl::StatusOr<double> Prefill(int64_t prompts) {
@@ -38,8 +43,14 @@ class WorkerSteps {
     const auto key = std::make_pair(sequences, ContextBucket(context));
     if (auto it = decode_.find(key); it != decode_.end()) return it->second;
     const Scenario& w = *pool_.worker;
-    ASSIGN_OR_RETURN(double seconds, Time(PerGpuStep(w, IC_STAGE_DECODE, ReplicaBatch(w, sequences),
-                                                     1, key.second)));
+    double seconds = 0;
+    if (w.speculation.tokens > 0) {  // verify and drafts, as a serving step of decodes only
+      const int64_t batch = ReplicaBatch(w, sequences);
+      ASSIGN_OR_RETURN(seconds, parts_.StepTime(batch, key.second, 0, 0, batch, batch));
+    } else {
+      ASSIGN_OR_RETURN(
+          seconds, Time(PerGpuStep(w, IC_STAGE_DECODE, ReplicaBatch(w, sequences), 1, key.second)));
+    }
     decode_[key] = seconds;
     return seconds;
   }
@@ -55,6 +66,7 @@ class WorkerSteps {
   }
 
   const PoolModel& pool_;
+  StepParts parts_;
   std::map<int64_t, double> prefill_;
   std::map<std::pair<int64_t, int64_t>, double> decode_;
 };
@@ -119,6 +131,14 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
+  // A request's token steps: its first token, then its decode steps (fewer than its output
+  // tokens with speculative decoding); its context after g of them is isl + TokensAfter(g).
+  const StepParts& parts = decode_steps.parts();
+  const int64_t osl_steps = 1 + parts.DecodeSteps();
+  const double growth = s.speculation.tokens_per_step;
+  const auto context_of = [&](const Request& r) {
+    return static_cast<double>(isl) + parts.TokensAfter(r.generated);
+  };
   DisaggState st;
   st.kv_transfer_s = kv_transfer_s;
   st.prefill_step_batch = prefill.step_batch;
@@ -180,7 +200,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       return absl::OkStatus();
     }
     double context = 0;
-    for (size_t id : w.running) context += static_cast<double>(isl + requests[id].generated);
+    for (size_t id : w.running) context += context_of(requests[id]);
     ASSIGN_OR_RETURN(double t,
                      decode_steps.Decode(static_cast<int64_t>(w.running.size()),
                                          context / static_cast<double>(w.running.size())));
@@ -242,11 +262,11 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     double context = 0;  // the step ending now: its sequences' contexts, as start_decode_step sums
     for (size_t id : w.running) {
       most_generated = std::max(most_generated, requests[id].generated);
-      context += static_cast<double>(isl + requests[id].generated);
+      context += context_of(requests[id]);
     }
     // The step ending now and the m after it complete nothing before the last of them (the
-    // event loop completes what the last completes): most_generated + m < osl.
-    int64_t m = osl - most_generated - 1;
+    // event loop completes what the last completes): most_generated + m < osl_steps.
+    int64_t m = osl_steps - most_generated - 1;
     if (m < 1) return 0;
     // Every other event after the m steps (one step of margin against rounding).
     double other = std::numeric_limits<double>::infinity();
@@ -259,11 +279,11 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (!transfers.empty()) other = std::min(other, requests[transfers.front()].ready);
     if (next_arrival < arrivals.size()) other = std::min(other, arrivals[next_arrival]);
     if (!on_the_way.empty()) other = std::min(other, on_the_way.NextAt());
-    // Step j after this one runs at the mean context (context + j n) / n: those in the first
-    // one's bucket.
-    m = StepsInFirstContextBucket(context + static_cast<double>(n), n, m);
-    ASSIGN_OR_RETURN(const double t, decode_steps.Decode(n, (context + static_cast<double>(n)) /
-                                                                static_cast<double>(n)));
+    // Step j after this one runs at the mean context (context + j n growth) / n: those in the
+    // first one's bucket.
+    const double next_context = context + static_cast<double>(n) * growth;
+    m = StepsInFirstContextBucket(next_context, n, m, growth);
+    ASSIGN_OR_RETURN(const double t, decode_steps.Decode(n, next_context / static_cast<double>(n)));
     if (std::isfinite(other)) {
       const double room = (other - w.end) / t - 1;
       if (!(room >= 1)) return 0;
@@ -380,7 +400,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       std::vector<size_t> still_running;
       still_running.reserve(w.running.size());
       for (size_t id : w.running) {
-        if (++requests[id].generated >= osl) {
+        if (++requests[id].generated >= osl_steps) {
           complete(id);
         } else {
           still_running.push_back(id);

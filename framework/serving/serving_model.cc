@@ -14,140 +14,10 @@
 #include "framework/ledger/scenario_steps.h"
 #include "framework/serving/arrivals.h"
 #include "framework/serving/serving_path.h"
+#include "framework/serving/step_parts.h"
 
 namespace infercost::framework {
 namespace {
-
-// The attention core: the variant's and kernel's phases that own no weights (scores, softmax,
-// state updates); their cost follows each sequence's own context.
-std::vector<ic_phase_cost> Core(const std::vector<ic_phase_cost>& phases) {
-  std::vector<ic_phase_cost> core;
-  for (const ic_phase_cost& cost : phases) {
-    if (cost.params == 0) core.push_back(cost);
-  }
-  return core;
-}
-
-bool IsSampling(ic_phase_id id) { return id == IC_PHASE_LM_HEAD || id == IC_PHASE_SAMPLING; }
-
-// The parts a step's time is made of, each memoised: a simulation asks for the same few many
-// times.
-class StepParts {
- public:
-  StepParts(const Pipeline& pipeline, const StepTimer& timer, const Scenario& s)
-      : pipeline_(pipeline), timer_(timer), s_(s) {
-    const Execution execution = ExecutionOf(s);
-    per_sequence_s_ = execution.per_sequence_overhead_s;
-  }
-
-  // Everything of a step of `tokens` tokens but the attention core, the LM head and sampling and
-  // the per-sequence host cost: projections, FFN/MoE, norms, embedding, collectives, engine
-  // per-step and per-layer costs.
-  absl::StatusOr<double> TokenLinear(int64_t tokens) {
-    if (tokens <= 0) return 0.0;
-    if (auto it = token_linear_.find(tokens); it != token_linear_.end()) return it->second;
-    const Step step = PerGpuStep(s_, IC_STAGE_DECODE, tokens, 1, s_.input_tokens);
-    ASSIGN_OR_RETURN(StageLedger ledger, pipeline_.Evaluate(step));
-    StageTiming timing;  // the step's time only
-    RETURN_IF_ERROR(timer_.TimeTotalsInto(ledger, timing));
-    ASSIGN_OR_RETURN(double core, CoreTime(step));
-    double sampling = 0;
-    for (const ic_phase_cost& cost : ledger.model_phases) {
-      if (!IsSampling(cost.phase)) continue;
-      ASSIGN_OR_RETURN(double t, timer_.TimePhases({cost}, 1));
-      sampling += t;
-    }
-    const double seconds =
-        timing.time_s - core - sampling - static_cast<double>(tokens) * per_sequence_s_;
-    token_linear_[tokens] = seconds;
-    return seconds;
-  }
-
-  // The LM head and sampling for `sequences` sampling sequences.
-  absl::StatusOr<double> Sampling(int64_t sequences) {
-    if (sequences <= 0) return 0.0;
-    if (auto it = sampling_.find(sequences); it != sampling_.end()) return it->second;
-    ASSIGN_OR_RETURN(StageLedger ledger,
-                     pipeline_.Evaluate(PerGpuStep(s_, IC_STAGE_DECODE, sequences, 1, 1)));
-    double seconds = 0;
-    for (const ic_phase_cost& cost : ledger.model_phases) {
-      if (!IsSampling(cost.phase)) continue;
-      ASSIGN_OR_RETURN(double t, timer_.TimePhases({cost}, 1));
-      seconds += t;
-    }
-    sampling_[sequences] = seconds;
-    return seconds;
-  }
-
-  // A step's time: `decoding` sequences decoding at `context` and `prompt_tokens` prompt tokens
-  // (their attention cores `prompt_core`), `sampling` sequences sampling, `sequences` in it for
-  // the host's per-sequence cost. The one formula of a step; every step below is one of these.
-  absl::StatusOr<double> StepTime(int64_t decoding, int64_t context, int64_t prompt_tokens,
-                                  double prompt_core, int64_t sampling, int64_t sequences) {
-    ASSIGN_OR_RETURN(const double linear, TokenLinear(decoding + prompt_tokens));
-    ASSIGN_OR_RETURN(const double decode_core, DecodeCore(decoding, context));
-    ASSIGN_OR_RETURN(const double sampled, Sampling(sampling));
-    return linear + decode_core + prompt_core + sampled +
-           static_cast<double>(sequences) * per_sequence_s_;
-  }
-
-  // One request's time in a server running `batch` sequences: its prompt's prefill alone (chunk
-  // by chunk), then output - 1 decode steps of the whole batch at the mean context of an answer
-  // half written.
-  absl::StatusOr<double> RequestTimeAtFullBatch(int64_t batch) {
-    const int64_t isl = s_.input_tokens;
-    const int64_t decodes = std::max<int64_t>(s_.output_tokens - 1, 0);
-    const int64_t chunk =
-        s_.engine.max_batched_tokens > 0 ? std::min(isl, s_.engine.max_batched_tokens) : isl;
-    ASSIGN_OR_RETURN(const double prompt_core, PrefillCore(chunk, chunk));
-    ASSIGN_OR_RETURN(const double chunk_step, StepTime(0, isl, chunk, prompt_core, 0, 1));
-    const int64_t context =
-        ContextBucket(static_cast<double>(isl) + static_cast<double>(decodes) / 2);
-    ASSIGN_OR_RETURN(const double decode_step, StepTime(batch, context, 0, 0, batch, batch));
-    return static_cast<double>((isl + chunk - 1) / chunk) * chunk_step +
-           static_cast<double>(decodes) * decode_step;
-  }
-
-  // The attention core of `batch` sequences decoding at `context`.
-  absl::StatusOr<double> DecodeCore(int64_t batch, int64_t context) {
-    if (batch <= 0) return 0.0;
-    const auto key = std::make_pair(batch, context);
-    if (auto it = decode_core_.find(key); it != decode_core_.end()) return it->second;
-    ASSIGN_OR_RETURN(double seconds, CoreTime(PerGpuStep(s_, IC_STAGE_DECODE, batch, 1, context)));
-    decode_core_[key] = seconds;
-    return seconds;
-  }
-
-  // The attention core of one prompt chunk of `query` tokens ending at `context`.
-  absl::StatusOr<double> PrefillCore(int64_t query, int64_t context) {
-    const auto key = std::make_pair(query, context);
-    if (auto it = prefill_core_.find(key); it != prefill_core_.end()) return it->second;
-    ASSIGN_OR_RETURN(double seconds, CoreTime(PerGpuStep(s_, IC_STAGE_PREFILL, 1, query, context)));
-    prefill_core_[key] = seconds;
-    return seconds;
-  }
-
- private:
-  absl::StatusOr<double> CoreTime(const Step& step) const {
-    ASSIGN_OR_RETURN(std::vector<AttentionSlice> slices, pipeline_.AttentionByClass(step));
-    double seconds = 0;
-    for (const AttentionSlice& slice : slices) {
-      ASSIGN_OR_RETURN(double t,
-                       timer_.TimePhases(Core(slice.phases), static_cast<double>(slice.layers)));
-      seconds += t;
-    }
-    return seconds;
-  }
-
-  const Pipeline& pipeline_;
-  const StepTimer& timer_;
-  const Scenario& s_;
-  double per_sequence_s_ = 0;
-  std::map<int64_t, double> token_linear_;
-  std::map<int64_t, double> sampling_;
-  std::map<std::pair<int64_t, int64_t>, double> decode_core_;
-  std::map<std::pair<int64_t, int64_t>, double> prefill_core_;
-};
 
 // The most sequence steps (each step's sequences, summed over its steps; a run of steps taken
 // at once counts its sequences once, the work it does) one run simulates: a bound that keeps a
@@ -160,7 +30,8 @@ constexpr int64_t kMostSequenceSteps = 200'000'000;
 
 struct Request {
   int64_t prompt_left = 0;  // prompt tokens not yet prefilled
-  int64_t generated = 0;    // output tokens so far (the first comes with the last chunk)
+  int64_t generated = 0;    // token steps so far (the first token comes with the last chunk;
+                            // then one per decode step, E tokens with speculative decoding)
   double arrival = 0;       // sent by the client
   double first_token = 0;
 };
@@ -173,10 +44,11 @@ int64_t ContextBucket(double context) {
   return std::max<int64_t>(1, static_cast<int64_t>(std::llround(context / width) * width));
 }
 
-int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most) {
+int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most,
+                                  double growth) {
   // (integers below 2^53 in a double: the sums are exact, as a step-by-step run sums them)
   const auto bucket_of = [&](int64_t i) {
-    return ContextBucket((context_sum + static_cast<double>((i - 1) * sequences)) /
+    return ContextBucket((context_sum + static_cast<double>((i - 1) * sequences) * growth) /
                          static_cast<double>(sequences));
   };
   const int64_t first = bucket_of(1);
@@ -208,6 +80,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
+  // A request's token steps: its first token, then its decode steps (fewer than its output
+  // tokens with speculative decoding); its context after g of them is isl + TokensAfter(g).
+  const int64_t osl_steps = 1 + parts.DecodeSteps();
+  const double growth = s.speculation.tokens_per_step;
+  const auto context_of = [&](const Request& r) {
+    return static_cast<double>(isl) + parts.TokensAfter(r.generated);
+  };
   const int64_t budget = s.engine.max_batched_tokens > 0
                              ? s.engine.max_batched_tokens
                              : std::numeric_limits<int64_t>::max() / 4;  // whole prompts
@@ -306,15 +185,15 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     double context_sum = 0;
     for (const Request& r : running) {
       most_generated = std::max(most_generated, r.generated);
-      context_sum += static_cast<double>(isl + r.generated);
+      context_sum += context_of(r);
     }
     // Steps with no completion (the one that completes a request is taken one by one), within
     // the run's step limit.
-    int64_t k = std::min(osl - most_generated - 1, max_steps - st.steps);
+    int64_t k = std::min(osl_steps - most_generated - 1, max_steps - st.steps);
     if (k < 2) return false;
     // Step i's mean context is (context_sum + (i - 1) n) / n, as the step-by-step loop sums it.
     const int64_t context = ContextBucket(context_sum / static_cast<double>(n));
-    k = StepsInFirstContextBucket(context_sum, n, k);
+    k = StepsInFirstContextBucket(context_sum, n, k, growth);
     if (k < 2) return false;
     ASSIGN_OR_RETURN(const double step, parts.StepTime(n, context, 0, 0, n, n));
     if (!(step > 0) || !std::isfinite(step)) {
@@ -387,7 +266,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       prompt_core += t;
     }
     double context_sum = 0;
-    for (const Request& r : running) context_sum += static_cast<double>(isl + r.generated);
+    for (const Request& r : running) context_sum += context_of(r);
     const int64_t context =
         running.empty() ? isl : ContextBucket(context_sum / static_cast<double>(running.size()));
     const int64_t sequences = decoding + static_cast<int64_t>(chunks.size());
@@ -422,7 +301,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     still_running.reserve(running.size() + chunks.size());
     for (Request& r : running) {
       if (decoding > 0) ++r.generated;
-      if (r.generated >= osl) {
+      if (r.generated >= osl_steps) {
         complete(r);
       } else {
         still_running.push_back(r);
@@ -444,7 +323,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     for (size_t k = 0; k < prefilled.size(); ++k) {
       Request r = waiting.front();
       waiting.pop_front();
-      if (r.generated >= osl) {
+      if (r.generated >= osl_steps) {
         complete(r);
       } else {
         still_running.push_back(r);

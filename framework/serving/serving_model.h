@@ -15,8 +15,9 @@
 // split on step boundaries, so prefill interference comes out of the simulation rather than an
 // assumption; the start-up burst of every client at once is simulated apart (burst_ttft_s). TTFT
 // is sent to first token (queueing included); TPOT is (finish - first token) /
-// (output_tokens - 1); both are means over the requests completed in the two client cycles after
-// the first.
+// (output_tokens - 1) (with speculative decoding a decode step adds E tokens to each sequence,
+// framework/speculation.h); both are means over the requests completed in the two client cycles
+// after the first.
 //
 // A step's time: its token-linear phases (projections, FFN/MoE, norms, collectives) for all its
 // tokens at once, weights read once; the attention core (the variant's weightless phases:
@@ -60,10 +61,12 @@ struct ServingState {
 // mean context moves by a token each step reuses its attention timings.
 int64_t ContextBucket(double context);
 // Of `most` (>= 1) decode steps of the same `sequences`, step i at the mean context
-// (context_sum + (i - 1) sequences) / sequences (context_sum: the first step's contexts summed,
-// a whole number), how many from the first lie in the first one's ContextBucket (which grows
-// with the context: found by bisection).
-int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most);
+// (context_sum + (i - 1) sequences growth) / sequences (context_sum: the first step's contexts
+// summed; growth: the tokens a step adds to a sequence, 1 but with speculative decoding), how
+// many from the first lie in the first one's ContextBucket (which grows with the context: found
+// by bisection).
+int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most,
+                                  double growth = 1);
 
 // The server of `scenario` (its concurrency spread over its data-parallel replicas);
 // `max_running`: sequences whose KV fits on a replica (the rest wait).

@@ -501,6 +501,36 @@ grep -qF -- "--request-rate = 1e-300 must be 0 (--concurrency closed-loop client
 out=$(expect_status 2 "negative token budget" "$bin" report --engine vllm --max-batched-tokens -5)
 grep -qF -- "--max-batched-tokens = -5 must be the tokens one step may hold, 1..1000000000 (the deployment's setting, e.g. vLLM's --max-num-batched-tokens), or 0 for the engine preset's (8192)" <<<"$out" || fail "negative token budget: $out"
 
+# Speculative decoding: the report says what was drafted and how many tokens a step adds
+# (one draft at the default 0.85: 1.85); a scenario file's acceptance array is the flag's
+# comma list (3 drafts at 0.85 then 0.3: 1 + 0.85 + 0.255 + 0.0765 = 2.1815); bad settings are
+# refused by name.
+out=$(expect_status 0 "speculative decoding" "$bin" report --model deepseek-v3 --hardware b200 --gpus 8 --engine trtllm --speculative-tokens 1)
+grep -qF "1 drafted (1 draft layer), 1.85 tokens per step" <<<"$out" || fail "speculative decoding row: $out"
+printf 'model = "deepseek-v3"\nhardware = "b200"\ngpus = 8\nspeculative_tokens = 3\nacceptance = [0.85, 0.3]\n' >"$TMPDIR_CLI/mtp.toml"
+out=$(expect_status 0 "speculative decoding file" "$bin" --format csv compare --a "$TMPDIR_CLI/mtp.toml" --b.model deepseek-v3 --b.hardware b200 --b.gpus 8)
+grep -q '^scenario.speculative_decoding.tokens_per_step,2.1815,1,' <<<"$out" || fail "speculative decoding from a file: $out"
+plain_tpot=$("$bin" --format json report --model deepseek-v3 --hardware b200 --gpus 8 | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["tpot_s"])')
+mtp_tpot=$("$bin" --format json report --model deepseek-v3 --hardware b200 --gpus 8 --speculative-tokens 1 | python3 -c 'import json,sys; print(json.load(sys.stdin)["summary"]["tpot_s"])')
+python3 -c "import sys; sys.exit(0 if float('$mtp_tpot') < float('$plain_tpot') else 1)" || fail "speculative decoding did not shorten the TPOT at batch 1: $mtp_tpot vs $plain_tpot"
+out=$(expect_status 2 "too many drafted tokens" "$bin" report --speculative-tokens 17)
+grep -qF -- "--speculative-tokens = 17 must be the tokens drafted per decode step, 0..16" <<<"$out" || fail "too many drafted tokens: $out"
+out=$(expect_status 2 "acceptance without drafts" "$bin" report --acceptance 0.9)
+grep -qF -- "--acceptance and --draft-layers describe speculative decoding; add --speculative-tokens K" <<<"$out" || fail "acceptance without drafts: $out"
+# validate --speculative-tokens: a hypothesis applied to the selected rows; TensorRT-LLM's
+# DeepSeek-R1 rows at <= 8 clients on B200 fit its minimum-latency recipe (MTP 3) better than
+# plain decoding (docs/calibration.md, "Speculative decoding"); ANL's rows refuse it.
+mtp_median() {
+  "$bin" --format json validate --suite aic --mode serving --engine trtllm --model deepseek-r1 --hardware b200 "$@" | python3 -c 'import json,sys; print(json.load(sys.stdin)["median_abs_error"])'
+}
+plain_median=$(mtp_median) || fail "validate plain DeepSeek-R1"
+mtp3_median=$(mtp_median --speculative-tokens 3 --acceptance 0.85,0.3) || fail "validate MTP 3"
+python3 -c "import sys; sys.exit(0 if float('$mtp3_median') < float('$plain_median') else 1)" || fail "validate MTP 3: median $mtp3_median, plain $plain_median"
+out=$(expect_status 2 "validate anl with drafts" "$bin" validate --speculative-tokens 1)
+grep -qF -- "--speculative-tokens and --acceptance apply to the aic suites" <<<"$out" || fail "validate anl with drafts: $out"
+out=$(expect_status 2 "acceptance out of range" "$bin" report --speculative-tokens 2 --acceptance 0.9,1.5)
+grep -qF -- "--acceptance rate 1.5 must be in [0, 1]" <<<"$out" || fail "acceptance out of range: $out"
+
 # Bytes that are not UTF-8 in a value end up in JSON as U+FFFD, not as an abort.
 bad_model="ll$(printf '\377')x"
 out=$("$bin" --format json sweep --grid "model=llama-3-8b,$bad_model" 2>/dev/null)

@@ -26,7 +26,8 @@ using framework::ScenarioRequest;
                                 attention_variant, matmul_efficiency, bandwidth_efficiency,
                                 engine_settings, allow_beyond_context, tp, pp, dp, ep,
                                 moe_imbalance, max_batched_tokens, variant_options, mla_form, mode,
-                                request_rate, prefill_pool, decode_pool] = r;
+                                request_rate, prefill_pool, decode_pool, speculative_tokens,
+                                acceptance, draft_layers] = r;
 }
 
 // If this does not compile, Scenario has a new field: compare it in ExpectSameScenario.
@@ -34,7 +35,7 @@ void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::st
   const auto& [model, hardware, engine, calibration_basis, engine_fitted_on_device,
                calibration_transferred, error_bands, calibration_override_ratio, gpus, weights,
                activations, kv, input_tokens, output_tokens, concurrency, mode, request_rate,
-               layout, prefill_pool, decode_pool, moe_imbalance, attention_kernel,
+               layout, prefill_pool, decode_pool, moe_imbalance, speculation, attention_kernel,
                attention_variant, warnings, decode_sum] = got;
   EXPECT_TRUE(model == want.model) << where;
   EXPECT_EQ(hardware.name, want.hardware.name) << where;
@@ -74,6 +75,10 @@ void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::st
     EXPECT_EQ(a.max_batch, b.max_batch) << where;
   }
   EXPECT_EQ(moe_imbalance, want.moe_imbalance) << where;
+  EXPECT_EQ(speculation.tokens, want.speculation.tokens) << where;
+  EXPECT_EQ(speculation.acceptance, want.speculation.acceptance) << where;
+  EXPECT_EQ(speculation.draft_layers, want.speculation.draft_layers) << where;
+  EXPECT_EQ(speculation.tokens_per_step, want.speculation.tokens_per_step) << where;
   EXPECT_EQ(attention_kernel, want.attention_kernel) << where;
   EXPECT_EQ(attention_variant, want.attention_variant) << where;
   EXPECT_EQ(warnings, want.warnings) << where;
@@ -126,6 +131,12 @@ std::vector<ScenarioRequest> Requests() {
   });
   add([](ScenarioRequest& q) { q.decode_pool.workers = 2; });  // error: pools need disagg
   add([](ScenarioRequest& q) { q.moe_imbalance = 0.5; });      // error: range
+  add([](ScenarioRequest& q) {                                 // speculative decoding
+    q.speculative_tokens = 2;
+    q.acceptance = {0.8, 0.4};
+  });
+  add([](ScenarioRequest& q) { q.speculative_tokens = 1; });  // the default acceptance
+  add([](ScenarioRequest& q) { q.acceptance = {0.8}; });      // error: needs drafts
   add([](ScenarioRequest&) {});  // back to the first after the pools and warnings
   // Named fields, each alone, then with numbers.
   add([](ScenarioRequest& q) { q.hardware = "a100-80gb"; });

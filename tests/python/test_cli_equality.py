@@ -18,6 +18,10 @@ import infercost
           "engine": "vllm"}),
         (["--model", "deepseek-v3", "--gpus", "8", "--variant-option", "mla_form=absorbed"],
          {"model": "deepseek-v3", "gpus": 8, "variant_options": {"mla_form": "absorbed"}}),
+        (["--model", "deepseek-v3", "--gpus", "8", "--speculative-tokens", "3",
+          "--acceptance", "0.85,0.3"],
+         {"model": "deepseek-v3", "gpus": 8, "speculative_tokens": 3,
+          "acceptance": [0.85, 0.3]}),
     ],
 )
 def test_report_equals_the_clis_json(session, cli, flags, kwargs):

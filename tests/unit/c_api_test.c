@@ -72,6 +72,17 @@ int main(void) {
                       "\"max_batched_tokens\": 3000", NULL));
   CHECK(IsRefused(ctx, "{\"max_batched_tokens\": -1}"));
   CHECK(strstr(infercost_last_error(ctx), "max_batched_tokens = -1 must be") != NULL);
+  /* Speculative decoding: one acceptance rate or an array of them; what a step adds is in the
+     report's scenario (2 drafts at 0.5: 1 + 0.5 + 0.25 = 1.75); a bad rate is refused naming the
+     API's key. */
+  CHECK(EvaluatesWith(ctx, "{\"speculative_tokens\": 2, \"acceptance\": [0.5]}",
+                      "\"tokens_per_step\": 1.75", NULL));
+  CHECK(EvaluatesWith(ctx, "{\"speculative_tokens\": 2, \"acceptance\": 0.5}",
+                      "\"tokens_per_step\": 1.75", NULL));
+  CHECK(IsRefused(ctx, "{\"speculative_tokens\": 2, \"acceptance\": [2]}"));
+  CHECK(strstr(infercost_last_error(ctx), "acceptance rate 2 must be in [0, 1]") != NULL);
+  CHECK(IsRefused(ctx, "{\"speculative_tokens\": 1, \"acceptance\": \"high\"}"));
+  CHECK(strstr(infercost_last_error(ctx), "\"acceptance\" must be a number or an array") != NULL);
   /* Disaggregated pools by the CLI's flag names with '_' (prefill_workers, decode_tp, ...). */
   CHECK(EvaluatesWith(ctx,
                       "{\"mode\": \"disagg\", \"engine\": \"vllm\", \"concurrency\": 8, "
