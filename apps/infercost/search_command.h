@@ -36,6 +36,10 @@ struct SearchFlags {
   int64_t concurrency = 1;
   double request_rate = 0;
   int64_t max_batched_tokens = 0;  // the deployment's token budget per step (0: each engine's)
+  // Speculative decoding every candidate runs (framework/speculation.h; 0 drafted: none).
+  int64_t speculative_tokens = 0;
+  std::vector<double> acceptance;
+  int64_t draft_layers = 1;
   // SLOs (0: none).
   double max_ttft_s = 0, max_tpot_s = 0, min_tokens_per_s_per_user = 0;
   // Budget (0: none).

@@ -439,6 +439,20 @@ budget_search=$(search_ttft --max-batched-tokens 512) || fail "search --max-batc
 budget_report=$(report_ttft --max-batched-tokens 512) || fail "report --max-batched-tokens 512"
 [ "$budget_search" = "$budget_report" ] || fail "search --max-batched-tokens: $budget_search, report: $budget_report"
 python3 -c "import sys; sys.exit(0 if float('$budget_search') > float('$(search_ttft)') else 1)" || fail "search --max-batched-tokens 512 did not lengthen the TTFT"
+# Speculative decoding reaches every candidate too: the searched TPOT is report's with the same
+# drafts.
+search_tpot() {
+  "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" --format json |
+    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["candidates"][0]["tpot_s"]))'
+}
+report_tpot() {
+  "$bin" --format json report --engine vllm --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" |
+    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["summary"]["tpot_s"]))'
+}
+drafts_search=$(search_tpot --speculative-tokens 2 --acceptance 0.8,0.5) || fail "search --speculative-tokens 2"
+drafts_report=$(report_tpot --speculative-tokens 2 --acceptance 0.8,0.5) || fail "report --speculative-tokens 2"
+[ "$drafts_search" = "$drafts_report" ] || fail "search --speculative-tokens: $drafts_search, report: $drafts_report"
+[ "$drafts_search" != "$(search_tpot)" ] || fail "search --speculative-tokens 2 did not change the TPOT"
 out=$(expect_status 2 "search negative budget" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --max-batched-tokens -5)
 grep -q -- "--max-batched-tokens = -5 must be the tokens one step may hold" <<<"$out" || fail "search negative budget: $out"
 # Beyond the model's context: refused, naming the flag search takes to go on (as report does).
