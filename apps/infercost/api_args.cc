@@ -4,7 +4,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "apps/infercost/scenario_args.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -95,6 +97,16 @@ absl::Status AppendJson(const std::string& key, const json& value,
       RETURN_IF_ERROR(AppendJson(key + "." + inner, v, switches, args, depth + 1));
     }
     return absl::OkStatus();
+  }
+  const std::string bare =
+      "--" + ((absl::StartsWith(key, "a.") || absl::StartsWith(key, "b.")) ? key.substr(2) : key);
+  if (value.is_array() && IsScenarioList(absl::StrReplaceAll(bare, {{"_", "-"}}))) {
+    std::vector<std::string> items;  // "acceptance": [0.85, 0.3] is --acceptance 0.85,0.3
+    for (const json& element : value) {
+      ASSIGN_OR_RETURN(std::string text, ScalarText(key, element));
+      items.push_back(std::move(text));
+    }
+    return Append(key, absl::StrJoin(items, ","), switches, args);
   }
   if (value.is_array()) {
     for (const json& element : value) {

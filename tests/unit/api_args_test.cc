@@ -69,6 +69,16 @@ TEST(ApiArgsTest, RefusesAParameterRepeatedInTheBodyOrAsAList) {
           .ok());
 }
 
+// A flag that takes a comma-separated list takes a JSON array as that list (one flag): the
+// acceptance rates of speculative decoding, for a side too.
+TEST(ApiArgsTest, AListFlagTakesAnArray) {
+  absl::StatusOr<std::vector<std::string>> args =
+      ApiArgs({}, R"({"acceptance": [0.85, 0.3], "a": {"acceptance": [0.5]}})", kSwitches);
+  ASSERT_TRUE(args.ok()) << args.status();
+  EXPECT_THAT(*args, ElementsAre("--a.acceptance", "0.5", "--acceptance", "0.85,0.3"));
+  EXPECT_TRUE(RefuseRepeatedFlags(*args, kSwitches).ok());
+}
+
 TEST(ApiArgsTest, JsonBodyBecomesTheSameFlags) {
   absl::StatusOr<std::vector<std::string>> args = ApiArgs(
       {}, R"({"gpus": 4, "mfu": 0.5, "variant-option": ["a=1", "b=2"], "b": {"hardware": "b200"}})",
