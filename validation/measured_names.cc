@@ -18,6 +18,13 @@ constexpr std::string_view kCheckpointWords[] = {
     "bf16",     "fp16", "awq",  "gptq", "int4", "int8",     "w4a16", "w8a8", "dynamic"};
 // Words of a device label that name its maker or kind, not the device.
 constexpr std::string_view kDeviceLabelWords[] = {"nvidia", "amd", "intel", "habana", "gpu"};
+// Form factors: a device sold in one form only is named without it (aiconfigurator's b300_sxm,
+// gb300_sxm; an MI300X OAM), tried after the name with it (h100_sxm is not h100-pcie).
+constexpr std::string_view kFormFactorWords[] = {"sxm", "sxm4", "sxm5", "sxm6", "oam"};
+
+bool IsOneOf(std::string_view word, const auto& words) {
+  return std::find(std::begin(words), std::end(words), word) != std::end(words);
+}
 
 bool IsVersionWord(std::string_view word) {  // v0.1, v1
   if (word.size() < 2 || word[0] != 'v') return false;
@@ -88,10 +95,9 @@ std::vector<std::string> DeviceNameCandidates(std::string_view measured) {
   std::replace(name.begin(), name.end(), '_', ' ');
   std::vector<std::string> words = absl::StrSplit(name, ' ', absl::SkipEmpty());
   AddOnce(names, absl::StrJoin(words, "-"));
-  std::erase_if(words, [](const std::string& word) {
-    return std::find(std::begin(kDeviceLabelWords), std::end(kDeviceLabelWords), word) !=
-           std::end(kDeviceLabelWords);
-  });
+  std::erase_if(words, [](const std::string& word) { return IsOneOf(word, kDeviceLabelWords); });
+  AddOnce(names, absl::StrJoin(words, "-"));
+  std::erase_if(words, [](const std::string& word) { return IsOneOf(word, kFormFactorWords); });
   AddOnce(names, absl::StrJoin(words, "-"));
   return names;
 }

@@ -10,7 +10,8 @@
 //           -w4a16, -w8a8, -dynamic), which name a checkpoint, not an architecture (the row's
 //           precision says how its weights are stored);
 //   device: lowercased, spaces and '_' as '-'; then the vendor's and "gpu" words dropped
-//           ("Nvidia GH200 GPU" -> "gh200", "b200_sxm" -> "b200-sxm", a b200 alias).
+//           ("Nvidia GH200 GPU" -> "gh200", "b200_sxm" -> "b200-sxm", a b200 alias); then the
+//           form factor (sxm, sxm4-6, oam: "b300_sxm" -> "b300").
 // A name no candidate finds is NotFound, listing the candidates, so a row is skipped with the
 // fix in the message (a preset or an alias of that name).
 //

@@ -35,7 +35,9 @@ TEST(MeasuredNames, ACheckpointsNameLosesItsOrganisationReleaseAndQuantisationWo
 TEST(MeasuredNames, ADeviceLabelLosesItsVendorAndKindWords) {
   EXPECT_THAT(DeviceNameCandidates("Nvidia GH200 GPU"),
               ElementsAre("Nvidia GH200 GPU", "nvidia-gh200-gpu", "gh200"));
-  EXPECT_THAT(DeviceNameCandidates("b200_sxm"), ElementsAre("b200_sxm", "b200-sxm"));
+  EXPECT_THAT(DeviceNameCandidates("b200_sxm"), ElementsAre("b200_sxm", "b200-sxm", "b200"));
+  EXPECT_THAT(DeviceNameCandidates("AMD MI300X OAM"),
+              ElementsAre("AMD MI300X OAM", "amd-mi300x-oam", "mi300x-oam", "mi300x"));
   EXPECT_THAT(DeviceNameCandidates("Habana Gaudi2"),
               ElementsAre("Habana Gaudi2", "habana-gaudi2", "gaudi2"));
 }
@@ -66,7 +68,9 @@ TEST(MeasuredNames, TheShippedPresetsDescribeTheBenchmarksNames) {
         Case{"gb200_sxm", "gb200"}, Case{"Nvidia A100 GPU", "a100-40gb"},
         Case{"Nvidia H100 GPU", "h100-sxm"}, Case{"AMD MI300X GPU", "mi300x"},
         Case{"Nvidia GH200 GPU", "gh200"}, Case{"Intel Data Center GPU Max 1550", "max1550"},
-        Case{"h800_sxm", "h800"}}) {
+        Case{"h800_sxm", "h800"},
+        // Devices aiconfigurator names with their form factor and the presets without it.
+        Case{"b300_sxm", "b300"}, Case{"gb300_sxm", "gb300"}, Case{"AMD MI300X OAM", "mi300x"}}) {
     absl::StatusOr<std::string> preset = HardwarePresetFor(c.measured, presets);
     ASSERT_TRUE(preset.ok()) << c.measured << ": " << preset.status();
     EXPECT_EQ(*preset, c.preset) << c.measured;
