@@ -28,11 +28,12 @@ struct ValidationFilter {
 };
 
 // What every compared row is assumed to have run with where the data does not say: speculative
-// decoding (validate --speculative-tokens K --acceptance A, a hypothesis to test on rows the
-// filter selects). Empty: as the data says.
+// decoding (validate --speculative-tokens K --acceptance A --draft-layers N, a hypothesis to
+// test on rows the filter selects). The defaults: as the data says.
 struct RowAssumption {
   int64_t speculative_tokens = 0;
   std::vector<double> acceptance;
+  int64_t draft_layers = 1;
   void ApplyTo(framework::ScenarioRequest& request) const;
 };
 

@@ -221,22 +221,8 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
       "The engine's token budget per step as the deployment set it (vLLM "
       "--max-num-batched-tokens, TensorRT-LLM max_num_tokens, SGLang --max-prefill-tokens): "
       "prompt chunks and running decodes share it (default 0: the engine preset's)");
-  command
-      .add_option("--speculative-tokens", request.speculative_tokens,
-                  "Speculative decoding: tokens drafted per decode step and sequence, verified "
-                  "together (MTP's nextn, EAGLE's num_speculative_tokens; default 0: none)")
-      ->capture_default_str();
-  command
-      .add_option("--acceptance", request.acceptance,
-                  "Speculative decoding: the acceptance rate of each drafted position given the "
-                  "ones before were accepted, comma-separated; the last repeats (default 0.85, "
-                  "DeepSeek-V3's MTP)")
-      ->delimiter(',');
-  command
-      .add_option("--draft-layers", request.draft_layers,
-                  "Speculative decoding: decoder layers the draft runs per drafted token (1: an "
-                  "MTP module or EAGLE head)")
-      ->capture_default_str();
+  AddSpeculationFlags(command, request.speculative_tokens, request.acceptance,
+                      request.draft_layers);
   command.add_option("--mla-form", request.mla_form,
                      "Shorthand for --variant-option mla_form=FORM (MLA: default, decompress, "
                      "absorbed)");
@@ -246,6 +232,26 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                      "Override the engine's fraction of peak HBM bandwidth (0..1]");
   command.add_flag("--allow-beyond-context", request.allow_beyond_context,
                    "Evaluate a context longer than the model's maximum (with a warning)");
+}
+
+void AddSpeculationFlags(CLI::App& command, int64_t& tokens, std::vector<double>& acceptance,
+                         int64_t& draft_layers) {
+  command
+      .add_option("--speculative-tokens", tokens,
+                  "Speculative decoding: tokens drafted per decode step and sequence, verified "
+                  "together (MTP's nextn, EAGLE's num_speculative_tokens; default 0: none)")
+      ->capture_default_str();
+  command
+      .add_option("--acceptance", acceptance,
+                  "Speculative decoding: the acceptance rate of each drafted position given the "
+                  "ones before were accepted, comma-separated; the last repeats (default 0.85, "
+                  "DeepSeek-V3's MTP)")
+      ->delimiter(',');
+  command
+      .add_option("--draft-layers", draft_layers,
+                  "Speculative decoding: decoder layers the draft runs per drafted token (1: an "
+                  "MTP module or EAGLE head)")
+      ->capture_default_str();
 }
 
 void AddAttentionPluginFlags(CLI::App& command, std::string& variant,

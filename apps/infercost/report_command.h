@@ -22,6 +22,10 @@ namespace infercost::cli {
 // and every candidate's of a search).
 void AddAttentionPluginFlags(CLI::App& command, std::string& variant,
                              std::vector<std::string>& variant_options, std::string& kernel);
+// --speculative-tokens, --acceptance and --draft-layers into the given fields (report's, every
+// candidate's of a search, and what validate assumes the rows it selects ran).
+void AddSpeculationFlags(CLI::App& command, int64_t& tokens, std::vector<double>& acceptance,
+                         int64_t& draft_layers);
 // Adds the scenario flags to `command`, writing into `request`.
 void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request);
 // The validated scenario of `request`: `--model` may name a model file (loaded here), devices of

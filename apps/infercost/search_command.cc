@@ -299,16 +299,7 @@ void AddSearchFlags(CLI::App& command, SearchFlags& flags) {
   command.add_option("--max-batched-tokens", flags.max_batched_tokens,
                      "Tokens one step may hold, the deployment's setting (e.g. vLLM's "
                      "--max-num-batched-tokens); 0: each engine preset's");
-  command.add_option("--speculative-tokens", flags.speculative_tokens,
-                     "Speculative decoding every candidate runs: tokens drafted per decode step "
-                     "(0: none)");
-  command
-      .add_option("--acceptance", flags.acceptance,
-                  "Speculative decoding: each drafted position's acceptance rate, "
-                  "comma-separated; the last repeats (default 0.85)")
-      ->delimiter(',');
-  command.add_option("--draft-layers", flags.draft_layers,
-                     "Speculative decoding: decoder layers the draft runs per drafted token");
+  AddSpeculationFlags(command, flags.speculative_tokens, flags.acceptance, flags.draft_layers);
   command.add_option("--max-ttft", flags.max_ttft_s, "SLO: time to first token, seconds");
   command.add_option("--max-tpot", flags.max_tpot_s, "SLO: time per output token, seconds");
   command.add_option("--min-tokens-per-s-per-user", flags.min_tokens_per_s_per_user,

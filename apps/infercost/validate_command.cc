@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "apps/infercost/report_command.h"
 #include "apps/infercost/validate_suites.h"
 #include "fmt/format.h"
 #include "framework/report/json_text.h"
@@ -176,14 +177,9 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
                   "vllm for GEMMs and pytorch for eager all-reduce)")
       ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "aic-rest", "per-op"}))
       ->default_val("anl");
-  command.add_option("--speculative-tokens", flags.speculative_tokens,
-                     "aic suites: assume every selected row ran speculative decoding with this "
-                     "many drafted tokens per step (a hypothesis: the data does not say)");
-  command
-      .add_option("--acceptance", flags.acceptance,
-                  "aic suites, with --speculative-tokens: the drafted positions' acceptance "
-                  "rates, comma-separated (default 0.85)")
-      ->delimiter(',');
+  // aic suites: what every selected row is assumed to have run (a hypothesis; the data does not
+  // say which runs drafted).
+  AddSpeculationFlags(command, flags.speculative_tokens, flags.acceptance, flags.draft_layers);
 }
 
 int RunValidate(Session& session, const ValidateFlags& flags) {
@@ -195,20 +191,20 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
                                                                : "aic_serving_rest.csv";
       return RunValidateAic(session, flags.data.empty() ? dir + file : flags.data, flags.engine,
                             flags.model, flags.hardware, flags.mode,
-                            {flags.speculative_tokens, flags.acceptance});
+                            {flags.speculative_tokens, flags.acceptance, flags.draft_layers});
     }
-    if (flags.speculative_tokens != 0 || !flags.acceptance.empty()) {
+    if (flags.speculative_tokens != 0 || !flags.acceptance.empty() || flags.draft_layers != 1) {
       return ReportError(absl::InvalidArgumentError(
-          "validate: --speculative-tokens and --acceptance apply to the aic suites (serving runs "
-          "that may have drafted tokens); per-op rows time single kernels"));
+          "validate: --speculative-tokens, --acceptance and --draft-layers apply to the aic "
+          "suites (serving runs that may have drafted tokens); per-op rows time single kernels"));
     }
     return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
                             flags.hardware);
   }
-  if (flags.speculative_tokens != 0 || !flags.acceptance.empty()) {
+  if (flags.speculative_tokens != 0 || !flags.acceptance.empty() || flags.draft_layers != 1) {
     return ReportError(absl::InvalidArgumentError(
-        "validate: --speculative-tokens and --acceptance apply to the aic suites (serving runs "
-        "that may have drafted tokens); ANL's static batches ran without"));
+        "validate: --speculative-tokens, --acceptance and --draft-layers apply to the aic suites "
+        "(serving runs that may have drafted tokens); ANL's static batches ran without"));
   }
   const std::string data = flags.data.empty() ? DefaultValidationData() : flags.data;
   if (data.empty()) {

@@ -20,6 +20,7 @@ struct ValidateFlags {
   // aic suites: what the selected rows are assumed to have run (validation::RowAssumption).
   int64_t speculative_tokens = 0;
   std::vector<double> acceptance;
+  int64_t draft_layers = 1;
 };
 
 // The repository's copy of the measurements (build-tree binaries; "" elsewhere): the ANL file,

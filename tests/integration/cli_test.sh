@@ -427,32 +427,32 @@ grep -q "no attention_variant plugin named 'nosuch'" <<<"$out" || fail "search u
 # The deployment's token budget reaches every candidate: the one configuration searched has the
 # TTFT report gives it with the same budget (512 tokens: a 4,000-token prompt in 8 chunks), a
 # budget below the one-step prompt's lengthens it, and a negative one is refused by name.
-search_ttft() {
+# search_time FIELD FLAGS...: the first candidate's FIELD (ttft_s, tpot_s); report_time the
+# same scenario's report summary's.
+search_time() {
+  local field=$1
+  shift
   "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" --format json |
-    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["candidates"][0]["ttft_s"]))'
+    python3 -c "import json, sys; print(repr(json.load(sys.stdin)['candidates'][0]['$field']))"
 }
-report_ttft() {
+report_time() {
+  local field=$1
+  shift
   "$bin" --format json report --engine vllm --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" |
-    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["summary"]["ttft_s"]))'
+    python3 -c "import json, sys; print(repr(json.load(sys.stdin)['summary']['$field']))"
 }
+search_ttft() { search_time ttft_s "$@"; }
+report_ttft() { report_time ttft_s "$@"; }
 budget_search=$(search_ttft --max-batched-tokens 512) || fail "search --max-batched-tokens 512"
 budget_report=$(report_ttft --max-batched-tokens 512) || fail "report --max-batched-tokens 512"
 [ "$budget_search" = "$budget_report" ] || fail "search --max-batched-tokens: $budget_search, report: $budget_report"
 python3 -c "import sys; sys.exit(0 if float('$budget_search') > float('$(search_ttft)') else 1)" || fail "search --max-batched-tokens 512 did not lengthen the TTFT"
 # Speculative decoding reaches every candidate too: the searched TPOT is report's with the same
 # drafts.
-search_tpot() {
-  "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" --format json |
-    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["candidates"][0]["tpot_s"]))'
-}
-report_tpot() {
-  "$bin" --format json report --engine vllm --model llama-3-8b --hardware h100-sxm --gpus 1 --weights fp8 --kv fp8 --mode serving --concurrency 8 --input-tokens 4000 "$@" |
-    python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["summary"]["tpot_s"]))'
-}
-drafts_search=$(search_tpot --speculative-tokens 2 --acceptance 0.8,0.5) || fail "search --speculative-tokens 2"
-drafts_report=$(report_tpot --speculative-tokens 2 --acceptance 0.8,0.5) || fail "report --speculative-tokens 2"
+drafts_search=$(search_time tpot_s --speculative-tokens 2 --acceptance 0.8,0.5) || fail "search --speculative-tokens 2"
+drafts_report=$(report_time tpot_s --speculative-tokens 2 --acceptance 0.8,0.5) || fail "report --speculative-tokens 2"
 [ "$drafts_search" = "$drafts_report" ] || fail "search --speculative-tokens: $drafts_search, report: $drafts_report"
-[ "$drafts_search" != "$(search_tpot)" ] || fail "search --speculative-tokens 2 did not change the TPOT"
+[ "$drafts_search" != "$(search_time tpot_s)" ] || fail "search --speculative-tokens 2 did not change the TPOT"
 out=$(expect_status 2 "search negative budget" "$bin" search --model llama-3-8b --hardware h100-sxm --gpus 1 --max-batched-tokens -5)
 grep -q -- "--max-batched-tokens = -5 must be the tokens one step may hold" <<<"$out" || fail "search negative budget: $out"
 # Beyond the model's context: refused, naming the flag search takes to go on (as report does).
@@ -541,7 +541,7 @@ plain_median=$(mtp_median) || fail "validate plain DeepSeek-R1"
 mtp3_median=$(mtp_median --speculative-tokens 3 --acceptance 0.85,0.3) || fail "validate MTP 3"
 python3 -c "import sys; sys.exit(0 if float('$mtp3_median') < float('$plain_median') else 1)" || fail "validate MTP 3: median $mtp3_median, plain $plain_median"
 out=$(expect_status 2 "validate anl with drafts" "$bin" validate --speculative-tokens 1)
-grep -qF -- "--speculative-tokens and --acceptance apply to the aic suites" <<<"$out" || fail "validate anl with drafts: $out"
+grep -qF -- "--speculative-tokens, --acceptance and --draft-layers apply to the aic suites" <<<"$out" || fail "validate anl with drafts: $out"
 out=$(expect_status 2 "acceptance out of range" "$bin" report --speculative-tokens 2 --acceptance 0.9,1.5)
 grep -qF -- "--acceptance rate 1.5 must be in [0, 1]" <<<"$out" || fail "acceptance out of range: $out"
 
