@@ -130,9 +130,13 @@ TimeBand BandOf(const Scenario& s, BandMetric metric, double value) {
     band.measured_batch = measured->max_batch;
   }
   band.calibration_override_ratio = s.calibration_override_ratio;
+  if (metric != BandMetric::kTtft) {
+    band.speculative_tokens_per_step = s.speculation.tokens_per_step;
+  }
   band.widening = WideningFactor(Ratio(band.context, band.measured_context)) *
                   WideningFactor(Ratio(band.concurrency, band.measured_batch)) *
-                  WideningFactor(band.calibration_override_ratio);
+                  WideningFactor(band.calibration_override_ratio) *
+                  WideningFactor(band.speculative_tokens_per_step);
   if (WideningFactor(band.calibration_override_ratio) > 1) band.engine = s.engine.name;
   if (band.widening > 1) {
     const double center = std::sqrt(low * high);
@@ -178,6 +182,10 @@ std::string BandWhy(const TimeBand& band) {
   widened(band.calibration_override_ratio,
           fmt::format("calibration overridden {:.2g}x away from the {} preset",
                       band.calibration_override_ratio, band.engine));
+  widened(band.speculative_tokens_per_step,
+          fmt::format("speculative decoding's {:.3g} tokens per step rest on acceptance rates no "
+                      "measurement here checks",
+                      band.speculative_tokens_per_step));
   return absl::StrJoin(why, "; ");
 }
 

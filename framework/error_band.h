@@ -52,6 +52,9 @@ struct TimeBand {
   int64_t concurrency = 0;
   int64_t measured_batch = 0;
   double calibration_override_ratio = 1;  // --mfu / --bw-efficiency away from the preset
+  // Speculative decoding's tokens per step where the time is per output token (TPOT, end to
+  // end): it divides the step by acceptance rates no measurement here checks; 1 = none.
+  double speculative_tokens_per_step = 1;
   // The preset overridden, or whose serving path was not measured (set only when that widened
   // the band).
   std::string engine;

@@ -72,11 +72,7 @@ absl::StatusOr<double> StepParts::StepTime(int64_t decoding, int64_t context, in
                                            int64_t sequences) {
   const int64_t drafted = s_.speculation.tokens;
   if (drafted == 0 || decoding <= 0) {
-    ASSIGN_OR_RETURN(const double linear, TokenLinear(decoding + prompt_tokens));
-    ASSIGN_OR_RETURN(const double decode_core, DecodeCore(decoding, context));
-    ASSIGN_OR_RETURN(const double sampled, Sampling(sampling));
-    return linear + decode_core + prompt_core + sampled +
-           static_cast<double>(sequences) * per_sequence_s_;
+    return PlainStepTime(decoding, context, prompt_tokens, prompt_core, sampling, sequences);
   }
   // Speculative decoding: each decoding sequence's K + 1 tokens through the target (all of them
   // sampled to check the drafts), then its K drafts.
@@ -85,6 +81,16 @@ absl::StatusOr<double> StepParts::StepTime(int64_t decoding, int64_t context, in
   ASSIGN_OR_RETURN(const double sampled, Sampling(sampling + decoding * drafted));
   ASSIGN_OR_RETURN(const double drafts, DraftTime(decoding, context));
   return linear + verify_core + prompt_core + sampled + drafts +
+         static_cast<double>(sequences) * per_sequence_s_;
+}
+
+absl::StatusOr<double> StepParts::PlainStepTime(int64_t decoding, int64_t context,
+                                                int64_t prompt_tokens, double prompt_core,
+                                                int64_t sampling, int64_t sequences) {
+  ASSIGN_OR_RETURN(const double linear, TokenLinear(decoding + prompt_tokens));
+  ASSIGN_OR_RETURN(const double decode_core, DecodeCore(decoding, context));
+  ASSIGN_OR_RETURN(const double sampled, Sampling(sampling));
+  return linear + decode_core + prompt_core + sampled +
          static_cast<double>(sequences) * per_sequence_s_;
 }
 
@@ -151,10 +157,7 @@ absl::StatusOr<double> StepParts::RequestTimeAtFullBatch(int64_t batch) {
 
 absl::StatusOr<double> StepParts::SpeculativeTimeRatio(int64_t batch, int64_t context) {
   if (s_.speculation.tokens == 0) return 1.0;
-  ASSIGN_OR_RETURN(const double linear, TokenLinear(batch));
-  ASSIGN_OR_RETURN(const double core, DecodeCore(batch, context));
-  ASSIGN_OR_RETURN(const double head, Sampling(batch));
-  const double plain = linear + core + head + static_cast<double>(batch) * per_sequence_s_;
+  ASSIGN_OR_RETURN(const double plain, PlainStepTime(batch, context, 0, 0, batch, batch));
   ASSIGN_OR_RETURN(const double speculative, StepTime(batch, context, 0, 0, batch, batch));
   return speculative / (s_.speculation.tokens_per_step * plain);
 }

@@ -70,6 +70,9 @@ class StepParts {
   absl::StatusOr<double> SpeculativeTimeRatio(int64_t batch, int64_t context);
 
  private:
+  // StepTime without speculative decoding (its decoding sequences one token each).
+  absl::StatusOr<double> PlainStepTime(int64_t decoding, int64_t context, int64_t prompt_tokens,
+                                       double prompt_core, int64_t sampling, int64_t sequences);
   absl::StatusOr<double> CoreTime(const Step& step) const;
 
   const Pipeline& pipeline_;

@@ -188,6 +188,23 @@ TEST(ErrorBands, ExtrapolatedContextConcurrencyOrCalibrationWidenTheBandAndSayWh
               HasSubstr("calibration overridden 2x away from the vllm preset"));
 }
 
+// Speculative decoding divides each step by tokens per step that rest on acceptance rates: a
+// TPOT (and an end-to-end time) is widened as far as they move it, 4 tokens a step (3 drafts
+// always accepted) -> 1 + log2(4) = 3x the width; a TTFT (no decode step) is not.
+TEST(ErrorBands, SpeculativeDecodingWidensThePerTokenTimesAndSaysWhy) {
+  framework::Scenario s = HandScenario();
+  s.speculation.tokens = 3;
+  s.speculation.acceptance = {1.0};
+  s.speculation.tokens_per_step = 4;
+  framework::TimeBand band = framework::BandOf(s, framework::BandMetric::kTpot, 0.01);
+  EXPECT_DOUBLE_EQ(band.widening, 3);
+  EXPECT_NEAR(band.low_s, 0.01 / 1.953125, 1e-15);  // 1.25^3, as for the context above
+  EXPECT_THAT(framework::BandWhy(band),
+              HasSubstr("speculative decoding's 4 tokens per step rest on acceptance rates"));
+  EXPECT_DOUBLE_EQ(framework::BandOf(s, framework::BandMetric::kE2e, 1).widening, 3);
+  EXPECT_DOUBLE_EQ(framework::BandOf(s, framework::BandMetric::kTtft, 0.1).widening, 1);
+}
+
 // A served TTFT (serving or disagg mode) is inside its regime's band only for an engine whose
 // served TTFT was measured (its preset fits request_overhead_s); else it takes the band of every
 // regime, doubled, and says why. Hand-made bands: the regime 0.5 .. 2, every regime 0.4 .. 2.5.
