@@ -22,7 +22,6 @@ bool ValidationFilter::Matches(const framework::ScenarioRequest& request) const 
 }
 
 void RowAssumption::ApplyTo(framework::ScenarioRequest& request) const {
-  if (speculative_tokens == 0 && acceptance.empty() && draft_layers == 1) return;
   request.speculative_tokens = speculative_tokens;
   request.acceptance = acceptance;
   request.draft_layers = draft_layers;

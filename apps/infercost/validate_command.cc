@@ -183,9 +183,18 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
 }
 
 int RunValidate(Session& session, const ValidateFlags& flags) {
+  const bool aic =
+      flags.suite == "aic" || flags.suite == "aic-frontier" || flags.suite == "aic-rest";
+  if (!aic &&
+      (flags.speculative_tokens != 0 || !flags.acceptance.empty() || flags.draft_layers != 1)) {
+    return ReportError(absl::InvalidArgumentError(fmt::format(
+        "validate: --speculative-tokens, --acceptance and --draft-layers apply to the aic suites "
+        "(serving runs that may have drafted tokens), not --suite {}",
+        flags.suite)));
+  }
   if (flags.suite != "anl") {  // the other suites' data sit next to the ANL copy by default
     const std::string dir = DefaultValidationDataDir();
-    if (flags.suite == "aic" || flags.suite == "aic-frontier" || flags.suite == "aic-rest") {
+    if (aic) {
       const std::string file = flags.suite == "aic"            ? "aic_serving_low_concurrency.csv"
                                : flags.suite == "aic-frontier" ? "aic_serving_frontier.csv"
                                                                : "aic_serving_rest.csv";
@@ -193,18 +202,8 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
                             flags.model, flags.hardware, flags.mode,
                             {flags.speculative_tokens, flags.acceptance, flags.draft_layers});
     }
-    if (flags.speculative_tokens != 0 || !flags.acceptance.empty() || flags.draft_layers != 1) {
-      return ReportError(absl::InvalidArgumentError(
-          "validate: --speculative-tokens, --acceptance and --draft-layers apply to the aic "
-          "suites (serving runs that may have drafted tokens); per-op rows time single kernels"));
-    }
     return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
                             flags.hardware);
-  }
-  if (flags.speculative_tokens != 0 || !flags.acceptance.empty() || flags.draft_layers != 1) {
-    return ReportError(absl::InvalidArgumentError(
-        "validate: --speculative-tokens, --acceptance and --draft-layers apply to the aic suites "
-        "(serving runs that may have drafted tokens); ANL's static batches ran without"));
   }
   const std::string data = flags.data.empty() ? DefaultValidationData() : flags.data;
   if (data.empty()) {
