@@ -203,6 +203,7 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   engine.serving_path_measured = reader.Raw("request_overhead_s") != nullptr;
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
+  ASSIGN_OR_RETURN(engine.chunked_prefill, reader.Bool("chunked_prefill", true));
   RETURN_IF_ERROR(ReadDecodeAttentionSwitch(reader, path, engine));
   if (reader.Raw("reference_hardware") != nullptr) {
     ASSIGN_OR_RETURN(engine.reference_hardware, reader.String("reference_hardware"));

@@ -48,6 +48,11 @@ struct Engine {
   double runtime_reserve_bytes = 0;  // per GPU, held by the runtime (CUDA context, graphs, ...)
   double reserve_fraction = 0;       // per GPU, fraction of capacity the engine leaves unused
   int64_t max_batched_tokens = 0;    // prefill chunk size bounding activations; 0 = no chunks
+  // Serving modes: whether a prompt may be split across steps to fill the token budget (vLLM V1,
+  // SGLang: chunked prefill on by default) or is scheduled whole, in the first step whose budget
+  // left after the running decodes holds all of it (TensorRT-LLM: enable_chunked_prefill off by
+  // default). A prompt longer than the whole budget goes alone, whole.
+  bool chunked_prefill = true;
   // How a serving step is built (framework/serving/): "mixed" (decodes plus prompt chunks in the
   // budget left: vLLM, TensorRT-LLM) or "prefill_first" (waiting prompts run alone: SGLang).
   std::string serving_schedule = "mixed";

@@ -117,6 +117,7 @@ json EngineJson(const registry::Engine& e) {
           {"runtime_reserve_bytes", e.runtime_reserve_bytes},
           {"reserve_fraction", e.reserve_fraction},
           {"max_batched_tokens", e.max_batched_tokens},
+          {"chunked_prefill", e.chunked_prefill},
           {"serving_schedule", e.serving_schedule},
           {"reference_hardware", e.reference_hardware},
           {"hardware", overrides},

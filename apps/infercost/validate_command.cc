@@ -162,19 +162,21 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
   command.add_option("--hardware", flags.hardware, "Only rows of this hardware preset");
   command
       .add_option("--mode", flags.mode,
-                  "aic suites: static (one decode step, what the engines were fitted with) or "
-                  "serving (continuous batching steady state; TTFT compared too)")
+                  "aic suites: serving (what the rows measured: a continuously batching "
+                  "server's steady state at the row's clients, TTFT and TPOT compared) or static "
+                  "(one decode step at the mean context, TPOT only)")
       ->check(CLI::IsMember({"static", "serving"}))
       ->capture_default_str();
   command
-      .add_option("--suite", flags.suite,
-                  "anl: ANL static batches (e2e latency); aic: aiconfigurator serving TPOT of "
-                  "every agg row, by regime (default data: the concurrency <= 8 rows the engines "
-                  "were fitted on); aic-frontier: the same for every row of Qwen3.5-397B, GLM-5, "
-                  "MiniMax-M2.5 and Kimi-K2.5; aic-rest: every other visible row (disagg rows "
-                  "counted, not predicted); per-op: GEMM and all-reduce kernels (--data: the "
-                  "directory holding per_op/; --engine: overrides the calibration, by default "
-                  "vllm for GEMMs and pytorch for eager all-reduce)")
+      .add_option(
+          "--suite", flags.suite,
+          "anl: ANL static batches (e2e latency); aic: aiconfigurator serving TTFT and TPOT of "
+          "every agg row, by regime (default data: the concurrency <= 8 rows the engines "
+          "were fitted on); aic-frontier: the same for every row of Qwen3.5-397B, GLM-5, "
+          "MiniMax-M2.5 and Kimi-K2.5; aic-rest: every other visible row (disagg rows "
+          "counted, not predicted); per-op: GEMM and all-reduce kernels (--data: the "
+          "directory holding per_op/; --engine: overrides the calibration, by default "
+          "vllm for GEMMs and pytorch for eager all-reduce)")
       ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "aic-rest", "per-op"}))
       ->default_val("anl");
   // aic suites: what every selected row is assumed to have run (a hypothesis; the data does not

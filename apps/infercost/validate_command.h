@@ -15,8 +15,10 @@ struct ValidateFlags {
   std::string engine;  // preset names; empty: all
   std::string model;
   std::string hardware;
-  std::string suite = "anl";    // anl | aic | aic-frontier | per-op (validate_suites.h)
-  std::string mode = "static";  // aic suites: static | serving
+  std::string suite = "anl";  // anl | aic | aic-frontier | per-op (validate_suites.h)
+  // aic suites: serving (what the rows measured: a continuously batching server, TTFT and TPOT)
+  // | static (one decode step at the mean context, TPOT only)
+  std::string mode = "serving";
   // aic suites: what the selected rows are assumed to have run (validation::RowAssumption).
   int64_t speculative_tokens = 0;
   std::vector<double> acceptance;

@@ -246,7 +246,11 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     int64_t admitted = static_cast<int64_t>(running.size());
     for (size_t i = 0; i < waiting.size() && room > 0 && admitted < capacity; ++i) {
       const Request& r = waiting[i];
-      const int64_t query = std::min(r.prompt_left, room);
+      // Without chunked prefill a prompt goes whole or waits (first come, first served), but
+      // one longer than the budget left goes alone rather than never.
+      if (!s.engine.chunked_prefill && r.prompt_left > room && !chunks.empty()) break;
+      const int64_t query =
+          s.engine.chunked_prefill ? std::min(r.prompt_left, room) : r.prompt_left;
       chunks.push_back({i, query, isl - r.prompt_left + query});
       room -= query;
       ++admitted;

@@ -542,6 +542,19 @@ mtp3_median=$(mtp_median --speculative-tokens 3 --acceptance 0.85,0.3) || fail "
 python3 -c "import sys; sys.exit(0 if float('$mtp3_median') < float('$plain_median') else 1)" || fail "validate MTP 3: median $mtp3_median, plain $plain_median"
 out=$(expect_status 2 "validate anl with drafts" "$bin" validate --speculative-tokens 1)
 grep -qF -- "--speculative-tokens, --acceptance and --draft-layers apply to the aic suites" <<<"$out" || fail "validate anl with drafts: $out"
+# The aiconfigurator suites predict what their rows measured by default: a serving run's TTFT and
+# TPOT (every agg row gets a predicted TTFT); --mode static is the one-decode-step view, TPOT only.
+"$bin" --format json validate --suite aic --engine vllm --hardware h100-sxm | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["mode"] == "serving", d["mode"]
+assert d["rows"] and all(r["ttft_relative_error"] != 0 for r in d["rows"]), "a row without a TTFT"
+assert d["ttft_median_abs_error"] > 0' || fail "validate --suite aic does not default to serving"
+"$bin" --format json validate --suite aic --engine vllm --hardware h100-sxm --mode static | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["mode"] == "static", d["mode"]
+assert d["ttft_median_abs_error"] == 0, "static mode compared an agg row TTFT"' || fail "validate --mode static"
 out=$(expect_status 2 "acceptance out of range" "$bin" report --speculative-tokens 2 --acceptance 0.9,1.5)
 grep -qF -- "--acceptance rate 1.5 must be in [0, 1]" <<<"$out" || fail "acceptance out of range: $out"
 

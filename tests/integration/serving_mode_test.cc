@@ -108,6 +108,25 @@ TEST(ServingMode, TheDeploymentsTokenBudgetSplitsTheBurst) {
   EXPECT_NEAR(serving.summary.serving->burst_ttft_s / (2.5 * two.summary.ttft_s), 1, 0.02);
 }
 
+// Without chunked prefill (TensorRT-LLM's default) a prompt goes whole into a step whose budget
+// left after the running decodes holds it. 8 burst prompts of 1000 tokens in a 2,500-token budget:
+// step 1 prefills prompts 1-2 (a third does not fit whole in the 500 left), steps 2, 3 and 4
+// prompts 3-4, 5-6 and 7-8 beside 2, 4 and 6 decoding sequences (2,498 .. 2,494 tokens left:
+// two prompts each). First tokens after 1, 2, 3 and 4 such steps: mean 2.5 steps of the static
+// prefill of 2 sequences (the decodes of at most 6 sequences at ~1,000 tokens add well under 1 %
+// to a step of 2,000 prompt tokens; 2 % as above). Chunked, the same budget packs 2,500 tokens a
+// step: first tokens after 1.25 (2 prompts), 2.5 (2), 3.75 (3) and ~4 (1) two-prompt steps, mean
+// ~2.84, which the 2 % tolerance tells apart.
+TEST(ServingMode, PromptsGoWholeWithoutChunkedPrefill) {
+  ScenarioRequest whole = Llama8b("trtllm", 8, "serving");
+  whole.engine_settings.emplace_back("request_overhead_s", 0);
+  whole.max_batched_tokens = 2500;
+  ScenarioRequest two = Llama8b("trtllm", 2, "static");
+  const framework::Estimate serving = EstimateOrFail(whole);
+  const framework::Estimate fixed = EstimateOrFail(two);
+  EXPECT_NEAR(serving.summary.serving->burst_ttft_s / (2.5 * fixed.summary.ttft_s), 1, 0.02);
+}
+
 // The serving path's time per request (request_overhead_s) comes before the scheduler sees the
 // request: the TTFT grows by it, plus at most the step the request then waits out (a one-prompt
 // prefill step or a decode step, whichever is longer), and the GPU's steps do not change.
