@@ -21,8 +21,11 @@
 namespace infercost::validation {
 namespace {
 
-AicGroup Summarise(std::vector<double> errors, int64_t in_band) {
+AicGroup Summarise(std::vector<double> errors, int64_t in_band, std::vector<double> ttft_errors) {
   AicGroup group;
+  group.ttft_rows = static_cast<int64_t>(ttft_errors.size());
+  group.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
+  group.ttft_median_abs_error = MedianAbsolute(std::move(ttft_errors));
   group.rows = static_cast<int64_t>(errors.size());
   group.in_band =
       errors.empty() ? 0 : static_cast<double>(in_band) / static_cast<double>(errors.size());
@@ -366,6 +369,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     std::set<int64_t> tp;
     std::vector<double> errors;
     int64_t in_band = 0;
+    std::vector<double> ttft_errors;  // served TTFTs only
   };
   std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, Accumulator>
       groups;
@@ -405,12 +409,11 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     if (estimate.summary.serving) {
       result.predicted_burst_ttft_ms = 1e3 * estimate.summary.serving->burst_ttft_s;
     }
+    // A static prefill is not a served TTFT: only serving and disagg predictions count.
+    const bool served_ttft = row.ttft_ms > 0 && (mode == "serving" || row.mode == "disagg");
     if (row.ttft_ms > 0) {
       result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
-      // A static prefill is not a served TTFT: only serving and disagg predictions count.
-      if (mode == "serving" || row.mode == "disagg") {
-        ttft_errors.push_back(result.ttft_relative_error);
-      }
+      if (served_ttft) ttft_errors.push_back(result.ttft_relative_error);
     }
     for (Accumulator* acc :
          {&groups[{request->engine, request->hardware, request->model, request->weights,
@@ -419,6 +422,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       acc->tp.insert(request->tp);
       acc->errors.push_back(result.relative_error);
       acc->in_band += result.tpot_in_band ? 1 : 0;
+      if (served_ttft) acc->ttft_errors.push_back(result.ttft_relative_error);
     }
     all.push_back(result.relative_error);
     all_in_band += result.tpot_in_band ? 1 : 0;
@@ -427,13 +431,13 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     v.results.push_back(std::move(result));
   }
   for (auto& [key, acc] : groups) {
-    AicGroup group = Summarise(acc.errors, acc.in_band);
+    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
     std::tie(group.engine, group.hardware, group.model, group.precision, group.regime) = key;
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.groups.push_back(std::move(group));
   }
   for (auto& [key, acc] : classes) {
-    AicGroup group = Summarise(acc.errors, acc.in_band);
+    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
     group.hardware = std::get<0>(key);
     group.model = std::get<1>(key) ? "moe" : "dense";
     group.regime = std::get<2>(key);
@@ -441,7 +445,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     v.classes.push_back(std::move(group));
   }
   for (auto& [regime, acc] : regimes) {
-    AicGroup group = Summarise(acc.errors, acc.in_band);
+    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
     group.regime = regime;
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.regimes.push_back(std::move(group));

@@ -146,6 +146,11 @@ struct AicGroup {
   double p90_abs_error = 0;  // 90th percentile of |error|
   double mean_error = 0;
   double in_band = 0;  // share of the rows whose measured TPOT is inside the predicted band
+  // Served TTFTs (rows with a measured TTFT, in serving mode or disaggregated): how many, and
+  // their error's median and 90th percentile of |error| (0 where none).
+  int64_t ttft_rows = 0;
+  double ttft_median_abs_error = 0;
+  double ttft_p90_abs_error = 0;
 };
 
 // Rows whose labels describe one configuration (the same scenario request, so one prediction)

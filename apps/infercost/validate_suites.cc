@@ -87,35 +87,53 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                  ttft ? Percent(r.ttft_relative_error) : "-"});
   }
   fmt::print("{}\n", rows.Render());
+  // TPOT columns, then the served TTFT's ("-" where the group has none).
+  const auto ttft = [](const validation::AicGroup& g) -> std::vector<std::string> {
+    if (g.ttft_rows == 0) return {"-", "-"};
+    return {AbsPercent(g.ttft_median_abs_error), AbsPercent(g.ttft_p90_abs_error)};
+  };
+  const auto with_ttft = [&](std::vector<std::string> cells, const validation::AicGroup& g) {
+    for (std::string& cell : ttft(g)) cells.push_back(std::move(cell));
+    return cells;
+  };
   TextTable groups(
       {"engine", "device", "model", "weights", "regime", "tp", "rows", "median |error|",
-       "p90 |error|", "mean error", "in band"},
+       "p90 |error|", "mean error", "in band", "TTFT median", "TTFT p90"},
       {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft,
-       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+       Align::kRight});
   for (const validation::AicGroup& g : v.groups) {
-    groups.AddRow({g.engine, g.hardware, g.model, g.precision, g.regime, absl::StrJoin(g.tp, ","),
+    groups.AddRow(
+        with_ttft({g.engine, g.hardware, g.model, g.precision, g.regime, absl::StrJoin(g.tp, ","),
                    std::to_string(g.rows), AbsPercent(g.median_abs_error),
-                   AbsPercent(g.p90_abs_error), Percent(g.mean_error), AbsPercent(g.in_band)});
+                   AbsPercent(g.p90_abs_error), Percent(g.mean_error), AbsPercent(g.in_band)},
+                  g));
   }
   fmt::print("ERROR PER ENGINE x DEVICE x MODEL x WEIGHTS x REGIME\n{}\n", groups.Render());
-  TextTable classes({"device", "models", "regime", "tp", "rows", "median |error|", "p90 |error|",
-                     "mean error", "in band"},
-                    {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight,
-                     Align::kRight, Align::kRight, Align::kRight, Align::kRight});
+  TextTable classes(
+      {"device", "models", "regime", "tp", "rows", "median |error|", "p90 |error|", "mean error",
+       "in band", "TTFT median", "TTFT p90"},
+      {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
+       Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AicGroup& g : v.classes) {
-    classes.AddRow({g.hardware, g.model, g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
-                    AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                    Percent(g.mean_error), AbsPercent(g.in_band)});
+    classes.AddRow(
+        with_ttft({g.hardware, g.model, g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
+                   AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
+                   Percent(g.mean_error), AbsPercent(g.in_band)},
+                  g));
   }
   classes.AddRule();
   for (const validation::AicGroup& g : v.regimes) {
-    classes.AddRow({"all", "", g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
-                    AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                    Percent(g.mean_error), AbsPercent(g.in_band)});
+    classes.AddRow(with_ttft({"all", "", g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
+                              AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
+                              Percent(g.mean_error), AbsPercent(g.in_band)},
+                             g));
   }
+  const bool any_ttft = v.mode == "serving" || v.disagg_rows > 0;
   classes.AddRow({"all", "", "", "", std::to_string(v.results.size()),
                   AbsPercent(v.median_abs_error), AbsPercent(v.p90_abs_error), "",
-                  AbsPercent(v.in_band)});
+                  AbsPercent(v.in_band), any_ttft ? AbsPercent(v.ttft_median_abs_error) : "-",
+                  any_ttft ? AbsPercent(v.ttft_p90_abs_error) : "-"});
   fmt::print("ERROR PER DEVICE x DENSE/MOE x REGIME\n{}", classes.Render());
   const int64_t runs = static_cast<int64_t>(v.results.size()) + v.skipped;
   fmt::print(
@@ -238,7 +256,10 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                      {"median_abs_error", g.median_abs_error},
                      {"p90_abs_error", g.p90_abs_error},
                      {"mean_error", g.mean_error},
-                     {"in_band", g.in_band}});
+                     {"in_band", g.in_band},
+                     {"ttft_rows", g.ttft_rows},
+                     {"ttft_median_abs_error", g.ttft_median_abs_error},
+                     {"ttft_p90_abs_error", g.ttft_p90_abs_error}});
     }
     return out;
   };

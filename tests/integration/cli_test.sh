@@ -549,12 +549,14 @@ import json, sys
 d = json.load(sys.stdin)
 assert d["mode"] == "serving", d["mode"]
 assert d["rows"] and all(r["ttft_relative_error"] != 0 for r in d["rows"]), "a row without a TTFT"
-assert d["ttft_median_abs_error"] > 0' || fail "validate --suite aic does not default to serving"
+assert d["ttft_median_abs_error"] > 0
+assert all(0 < g["ttft_rows"] <= g["rows"] and g["ttft_median_abs_error"] > 0 for g in d["groups"] + d["regimes"]), "a group without its TTFT error"' || fail "validate --suite aic does not default to serving"
 "$bin" --format json validate --suite aic --engine vllm --hardware h100-sxm --mode static | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 assert d["mode"] == "static", d["mode"]
-assert d["ttft_median_abs_error"] == 0, "static mode compared an agg row TTFT"' || fail "validate --mode static"
+assert d["ttft_median_abs_error"] == 0, "static mode compared an agg row TTFT"
+assert all(g["ttft_rows"] == 0 for g in d["groups"]), "static mode compared a group TTFT"' || fail "validate --mode static"
 out=$(expect_status 2 "acceptance out of range" "$bin" report --speculative-tokens 2 --acceptance 0.9,1.5)
 grep -qF -- "--acceptance rate 1.5 must be in [0, 1]" <<<"$out" || fail "acceptance out of range: $out"
 
