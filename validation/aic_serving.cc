@@ -375,6 +375,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       groups;
   std::map<std::tuple<std::string, bool, std::string>, Accumulator> classes;
   std::map<std::string, Accumulator> regimes;
+  std::map<std::string, Accumulator> facets;
   std::set<std::string> skip_reasons;
   std::vector<double> all;
   int64_t all_in_band = 0;
@@ -415,10 +416,15 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
       result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
       if (served_ttft) ttft_errors.push_back(result.ttft_relative_error);
     }
-    for (Accumulator* acc :
-         {&groups[{request->engine, request->hardware, request->model, request->weights,
-                   result.regime}],
-          &classes[{request->hardware, result.moe, result.regime}], &regimes[result.regime]}) {
+    std::vector<Accumulator*> accumulators = {
+        &groups[{request->engine, request->hardware, request->model, request->weights,
+                 result.regime}],
+        &classes[{request->hardware, result.moe, result.regime}], &regimes[result.regime]};
+    for (const std::string& label :
+         RegimeLabels(scenario, estimate.summary, request->concurrency)) {
+      accumulators.push_back(&facets[label]);
+    }
+    for (Accumulator* acc : accumulators) {
       acc->tp.insert(request->tp);
       acc->errors.push_back(result.relative_error);
       acc->in_band += result.tpot_in_band ? 1 : 0;
@@ -449,6 +455,12 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     group.regime = regime;
     group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.regimes.push_back(std::move(group));
+  }
+  for (auto& [label, acc] : facets) {
+    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
+    group.regime = label;
+    group.tp.assign(acc.tp.begin(), acc.tp.end());
+    v.facets.push_back(std::move(group));
   }
   v.skip_reasons.assign(skip_reasons.begin(), skip_reasons.end());
   v.p90_abs_error = QuantileAbsolute(all, 0.9);

@@ -167,7 +167,10 @@ struct AicValidation {
   std::vector<AicResult> results;  // file order
   std::vector<AicGroup> groups;    // engine x device x model x precision x regime
   std::vector<AicGroup> classes;   // device x dense/MoE x regime
-  std::vector<AicGroup> regimes;   // one per regime
+  // One per regime label (RegimeLabels: clients "batch ...", "tp N", dense / moe, prefill- or
+  // decode-bound), its name in `regime`; by name.
+  std::vector<AicGroup> facets;
+  std::vector<AicGroup> regimes;  // one per regime
   int64_t skipped = 0;      // rows whose model, system or precision no preset or dtype describes
   int64_t disagg_rows = 0;  // of the results: disaggregated rows (always --mode disagg)
   int64_t copies = 0;       // rows of the file dropped as copies of a result's run

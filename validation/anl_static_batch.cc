@@ -233,11 +233,7 @@ absl::StatusOr<AnlValidation> ValidateAnlStaticBatch(const std::vector<AnlRow>& 
         framework::BandOf(scenario, framework::BandMetric::kE2e, result.predicted_s);
     result.in_band = band.Contains(row.latency_s);
     validation.band_coverage = estimate.summary.band_coverage;
-    const double prefill = estimate.summary.ttft_s;
-    result.regimes = {
-        "batch " + std::string(framework::BatchBucket(request->concurrency)),
-        fmt::format("tp {}", scenario.layout.tensor), scenario.model.moe ? "moe" : "dense",
-        prefill >= estimate.summary.e2e_s - prefill ? "prefill-bound" : "decode-bound"};
+    result.regimes = RegimeLabels(scenario, estimate.summary, request->concurrency);
     for (const std::string& regime : result.regimes) {
       regimes[regime].errors.push_back(result.relative_error);
       regimes[regime].in_band += result.in_band ? 1 : 0;

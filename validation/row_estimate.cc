@@ -5,6 +5,7 @@
 #include <cstddef>
 
 #include "fmt/format.h"
+#include "framework/error_band.h"
 
 namespace infercost::validation {
 namespace {
@@ -38,6 +39,14 @@ absl::StatusOr<framework::Estimate> EstimateRow(const std::string& source,
   if (!estimate.ok()) return Prefixed(source, estimate.status());
   if (scenario_out != nullptr) *scenario_out = std::move(*scenario);
   return estimate;
+}
+
+std::vector<std::string> RegimeLabels(const framework::Scenario& scenario,
+                                      const framework::Summary& summary, int64_t sequences) {
+  const double prefill = summary.ttft_s;
+  return {"batch " + std::string(framework::BatchBucket(sequences)),
+          fmt::format("tp {}", scenario.layout.tensor), scenario.model.moe ? "moe" : "dense",
+          prefill >= summary.e2e_s - prefill ? "prefill-bound" : "decode-bound"};
 }
 
 double MedianAbsolute(std::vector<double> values) {

@@ -45,6 +45,13 @@ absl::StatusOr<framework::Estimate> EstimateRow(const std::string& source,
                                                 const framework::PluginSet& plugins,
                                                 framework::Scenario* scenario_out = nullptr);
 
+// The regimes a predicted row belongs to, one per axis: "batch 1-7" / "batch 8-63" / "batch 64+"
+// (sequences or clients: framework::BatchBucket), "tp N", "dense" / "moe", and "prefill-bound"
+// (the predicted first token takes at least as long as the decode steps after it) or
+// "decode-bound".
+std::vector<std::string> RegimeLabels(const framework::Scenario& scenario,
+                                      const framework::Summary& summary, int64_t sequences);
+
 // The median of |values| (0 for none).
 double MedianAbsolute(std::vector<double> values);
 

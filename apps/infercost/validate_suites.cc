@@ -135,6 +135,20 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                   AbsPercent(v.in_band), any_ttft ? AbsPercent(v.ttft_median_abs_error) : "-",
                   any_ttft ? AbsPercent(v.ttft_p90_abs_error) : "-"});
   fmt::print("ERROR PER DEVICE x DENSE/MOE x REGIME\n{}", classes.Render());
+  TextTable facets({"regime", "rows", "median |error|", "p90 |error|", "mean error", "in band",
+                    "TTFT median", "TTFT p90"},
+                   {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
+                    Align::kRight, Align::kRight, Align::kRight});
+  for (const validation::AicGroup& g : v.facets) {
+    facets.AddRow(
+        with_ttft({g.regime, std::to_string(g.rows), AbsPercent(g.median_abs_error),
+                   AbsPercent(g.p90_abs_error), Percent(g.mean_error), AbsPercent(g.in_band)},
+                  g));
+  }
+  fmt::print(
+      "\nPER REGIME (clients per run: batch size; TP; dense/MoE; prefill- vs decode-bound: the "
+      "predicted first token against the decode steps after it)\n{}",
+      facets.Render());
   const int64_t runs = static_cast<int64_t>(v.results.size()) + v.skipped;
   fmt::print(
       "\ncoverage: {} of {} runs predicted ({:.1f}%); in band: the share of the measured TPOTs "
@@ -268,6 +282,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"groups", groups(v->groups)},
                               {"classes", groups(v->classes)},
                               {"regimes", groups(v->regimes)},
+                              {"facets", groups(v->facets)},
                               {"p90_abs_error", v->p90_abs_error},
                               {"mode", v->mode},
                               {"ttft_median_abs_error", v->ttft_median_abs_error},

@@ -550,7 +550,11 @@ d = json.load(sys.stdin)
 assert d["mode"] == "serving", d["mode"]
 assert d["rows"] and all(r["ttft_relative_error"] != 0 for r in d["rows"]), "a row without a TTFT"
 assert d["ttft_median_abs_error"] > 0
-assert all(0 < g["ttft_rows"] <= g["rows"] and g["ttft_median_abs_error"] > 0 for g in d["groups"] + d["regimes"]), "a group without its TTFT error"' || fail "validate --suite aic does not default to serving"
+assert all(0 < g["ttft_rows"] <= g["rows"] and g["ttft_median_abs_error"] > 0 for g in d["groups"] + d["regimes"]), "a group without its TTFT error"
+# Each regime axis (clients, TP, dense/MoE, prefill- or decode-bound) splits every row once.
+for axis in ("batch ", "tp ", ("dense", "moe"), ("prefill-bound", "decode-bound")):
+    rows = sum(f["rows"] for f in d["facets"] if f["regime"].startswith(axis))
+    assert rows == len(d["rows"]), (axis, rows, len(d["rows"]))' || fail "validate --suite aic does not default to serving"
 "$bin" --format json validate --suite aic --engine vllm --hardware h100-sxm --mode static | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
