@@ -173,8 +173,9 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
           "anl: ANL static batches (e2e latency); aic: aiconfigurator serving TTFT and TPOT of "
           "every agg row, by regime (default data: the concurrency <= 8 rows the engines "
           "were fitted on); aic-frontier: the same for every row of Qwen3.5-397B, GLM-5, "
-          "MiniMax-M2.5 and Kimi-K2.5; aic-rest: every other visible row (disagg rows "
-          "counted, not predicted); per-op: GEMM and all-reduce kernels (--data: the "
+          "MiniMax-M2.5 and Kimi-K2.5; aic-rest: every other visible row (disaggregated rows "
+          "in mode disagg, their pools as the file gives them); per-op: GEMM and all-reduce "
+          "kernels (--data: the "
           "directory holding per_op/; --engine: overrides the calibration, by default "
           "vllm for GEMMs and pytorch for eager all-reduce)")
       ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "aic-rest", "per-op"}))
