@@ -284,16 +284,19 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
 
 int64_t AicTokenBudget(const AicRow& row) {
   // aiconfigurator's generator (ai-dynamo/aiconfigurator, src/aiconfigurator/generator/
-  // rule_plugin/vllm.rule and trtllm.rule): `agg max_num_tokens = max_batch_size + isl + 1500`
-  // and `prefill max_num_tokens = isl + 1500`, TensorRT-LLM's rounded up to its 32-token KV
-  // blocks; max_batch_size is the row's batch_size (one attention-DP rank's). A disaggregated
-  // decode worker never prefills, so its budget is its prefill pool's. SGLang's rule
-  // (max_prefill_tokens = isl + 1500) is left out: its rows fit worse with it (docs/calibration.md,
-  // "The deployments' token budget").
+  // rule_plugin/vllm.rule and trtllm.rule, applied line by line by rendering/rule_engine.py):
+  // first `agg_decode max_batch_size = 512 if max_batch_size < 512 else 2 x max_batch_size`, then
+  // `agg max_num_tokens = max_batch_size + isl + 1500` with that max_batch_size, and `prefill
+  // max_num_tokens = isl + 1500`; TensorRT-LLM's rounded up to its 32-token KV blocks. The row's
+  // batch_size (one attention-DP rank's) is the max_batch_size the rules start from. A
+  // disaggregated decode worker never prefills, so its budget is its prefill pool's. SGLang's rule
+  // (max_prefill_tokens = isl + 1500) is left out: its rows fit worse with it
+  // (docs/calibration.md, "The deployments' token budget").
   const int64_t margin = 1500;
   int64_t budget = 0;
   if (row.backend == "vllm" || row.backend == "trtllm") {
-    budget = row.isl + margin + (row.mode == "disagg" ? 0 : row.batch_size);
+    const int64_t max_batch_size = row.batch_size < 512 ? 512 : 2 * row.batch_size;
+    budget = row.isl + margin + (row.mode == "disagg" ? 0 : max_batch_size);
   }
   if (row.backend == "trtllm") {
     constexpr int64_t kTokensPerBlock = 32;

@@ -92,7 +92,8 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
 
 // The token budget per step (ScenarioRequest::max_batched_tokens) of the deployment that measured
 // `row`, as aiconfigurator's generator sets it for vLLM and TensorRT-LLM (one prompt and 1,500
-// tokens, plus the running batch in aggregated serving); 0 (the engine preset's) for SGLang.
+// tokens, plus in aggregated serving its max batch size: 512, or twice the row's batch from 512
+// on); 0 (the engine preset's) for SGLang.
 int64_t AicTokenBudget(const AicRow& row);
 
 // Rows the engines were fitted on (issue 5, point 7): mode agg, batch_size <= 8, pp 1, at most 8

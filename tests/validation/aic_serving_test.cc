@@ -448,7 +448,8 @@ TEST(AicFrontierValidation, ServingModeBeatsTheStaticStepAboveConcurrency8) {
 }
 
 // The token budget per step of the deployment behind each row, as aiconfigurator's generator
-// writes it (rule_plugin/vllm.rule, trtllm.rule): agg batch + isl + 1500, a prefill worker
+// writes it (rule_plugin/vllm.rule, trtllm.rule, line by line): agg max_batch_size + isl + 1500
+// with max_batch_size already raised to 512 (or doubled from 512 on), a prefill worker
 // isl + 1500, TensorRT-LLM's rounded up to 32-token blocks; SGLang's left to its preset.
 TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
   AicRow row;
@@ -459,10 +460,12 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
   row.osl = 1024;
   row.batch_size = row.concurrency = 4;
   row.backend = "vllm";
-  EXPECT_EQ(AicTokenBudget(row), 4 + 1024 + 1500);  // 2528
+  EXPECT_EQ(AicTokenBudget(row), 512 + 1024 + 1500);  // batch 4 < 512: 3036
+  row.batch_size = row.concurrency = 600;
+  EXPECT_EQ(AicTokenBudget(row), 1200 + 1024 + 1500);  // batch 600 >= 512: 2 x 600, 3724
   row.batch_size = row.concurrency = 8;
   row.backend = "trtllm";
-  EXPECT_EQ(AicTokenBudget(row), 2560);  // 8 + 1024 + 1500 = 2532 -> 80 blocks of 32
+  EXPECT_EQ(AicTokenBudget(row), 3040);  // 512 + 1024 + 1500 = 3036 -> 95 blocks of 32
   row.mode = "disagg";
   row.isl = 8192;
   EXPECT_EQ(AicTokenBudget(row), 9696);  // 8192 + 1500 = 9692 -> 303 blocks of 32
@@ -473,7 +476,7 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
   absl::StatusOr<framework::ScenarioRequest> request =
       AicScenarioRequest(row, RepoPresets(), "serving");
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_EQ(request->max_batched_tokens, 9728);  // 8 + 8192 + 1500 = 9700 -> 304 blocks
+  EXPECT_EQ(request->max_batched_tokens, 10208);  // 512 + 8192 + 1500 = 10204 -> 319 blocks
 }
 
 }  // namespace
