@@ -21,21 +21,31 @@
 namespace infercost::validation {
 namespace {
 
-AicGroup Summarise(std::vector<double> errors, int64_t in_band, std::vector<double> ttft_errors) {
-  AicGroup group;
-  group.ttft_rows = static_cast<int64_t>(ttft_errors.size());
-  group.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
-  group.ttft_median_abs_error = MedianAbsolute(std::move(ttft_errors));
-  group.rows = static_cast<int64_t>(errors.size());
-  group.in_band =
-      errors.empty() ? 0 : static_cast<double>(in_band) / static_cast<double>(errors.size());
-  double sum = 0;
-  for (double e : errors) sum += e;
-  group.mean_error = errors.empty() ? 0 : sum / static_cast<double>(errors.size());
-  group.p90_abs_error = QuantileAbsolute(errors, 0.9);
-  group.median_abs_error = MedianAbsolute(std::move(errors));
-  return group;
-}
+// The rows of one group (engine x device x model x weights x regime, a class, a regime or a
+// regime label) and what their summary is made of.
+struct GroupRows {
+  std::set<int64_t> tp;
+  std::vector<double> errors;       // TPOT
+  int64_t in_band = 0;              // TPOTs inside their band
+  std::vector<double> ttft_errors;  // served TTFTs only
+
+  AicGroup Summarise() const {
+    AicGroup group;
+    group.tp.assign(tp.begin(), tp.end());
+    group.rows = static_cast<int64_t>(errors.size());
+    group.in_band =
+        errors.empty() ? 0 : static_cast<double>(in_band) / static_cast<double>(errors.size());
+    double sum = 0;
+    for (double e : errors) sum += e;
+    group.mean_error = errors.empty() ? 0 : sum / static_cast<double>(errors.size());
+    group.p90_abs_error = QuantileAbsolute(errors, 0.9);
+    group.median_abs_error = MedianAbsolute(errors);
+    group.ttft_rows = static_cast<int64_t>(ttft_errors.size());
+    group.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
+    group.ttft_median_abs_error = MedianAbsolute(ttft_errors);
+    return group;
+  }
+};
 
 }  // namespace
 
@@ -295,7 +305,9 @@ int64_t AicTokenBudget(const AicRow& row) {
   const int64_t margin = 1500;
   int64_t budget = 0;
   if (row.backend == "vllm" || row.backend == "trtllm") {
-    const int64_t max_batch_size = row.batch_size < 512 ? 512 : 2 * row.batch_size;
+    constexpr int64_t kLeastMaxBatch = 512;  // the rules' floor, below which they do not double
+    const int64_t max_batch_size =
+        row.batch_size < kLeastMaxBatch ? kLeastMaxBatch : 2 * row.batch_size;
     budget = row.isl + margin + (row.mode == "disagg" ? 0 : max_batch_size);
   }
   if (row.backend == "trtllm") {
@@ -367,21 +379,13 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
                                                  const RowAssumption& assume) {
   AicValidation v;
   v.mode = mode;
-  std::vector<double> ttft_errors;
-  struct Accumulator {
-    std::set<int64_t> tp;
-    std::vector<double> errors;
-    int64_t in_band = 0;
-    std::vector<double> ttft_errors;  // served TTFTs only
-  };
-  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, Accumulator>
+  GroupRows all;  // every row
+  std::map<std::tuple<std::string, std::string, std::string, std::string, std::string>, GroupRows>
       groups;
-  std::map<std::tuple<std::string, bool, std::string>, Accumulator> classes;
-  std::map<std::string, Accumulator> regimes;
-  std::map<std::string, Accumulator> facets;
+  std::map<std::tuple<std::string, bool, std::string>, GroupRows> classes;
+  std::map<std::string, GroupRows> regimes;
+  std::map<std::string, GroupRows> facets;
   std::set<std::string> skip_reasons;
-  std::vector<double> all;
-  int64_t all_in_band = 0;
   for (const AicRow& row : rows) {
     absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, presets, mode);
     if (!request.ok()) {
@@ -415,11 +419,9 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     }
     // A static prefill is not a served TTFT: only serving and disagg predictions count.
     const bool served_ttft = row.ttft_ms > 0 && (mode == "serving" || row.mode == "disagg");
-    if (row.ttft_ms > 0) {
-      result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
-      if (served_ttft) ttft_errors.push_back(result.ttft_relative_error);
-    }
-    std::vector<Accumulator*> accumulators = {
+    if (row.ttft_ms > 0) result.ttft_relative_error = result.predicted_ttft_ms / row.ttft_ms - 1;
+    std::vector<GroupRows*> accumulators = {
+        &all,
         &groups[{request->engine, request->hardware, request->model, request->weights,
                  result.regime}],
         &classes[{request->hardware, result.moe, result.regime}], &regimes[result.regime]};
@@ -427,50 +429,42 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
          RegimeLabels(scenario, estimate.summary, request->concurrency)) {
       accumulators.push_back(&facets[label]);
     }
-    for (Accumulator* acc : accumulators) {
+    for (GroupRows* acc : accumulators) {
       acc->tp.insert(request->tp);
       acc->errors.push_back(result.relative_error);
       acc->in_band += result.tpot_in_band ? 1 : 0;
       if (served_ttft) acc->ttft_errors.push_back(result.ttft_relative_error);
     }
-    all.push_back(result.relative_error);
-    all_in_band += result.tpot_in_band ? 1 : 0;
     if (row.mode == "disagg") ++v.disagg_rows;
     v.copies += static_cast<int64_t>(row.copies.size());
     v.results.push_back(std::move(result));
   }
-  for (auto& [key, acc] : groups) {
-    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
+  for (const auto& [key, acc] : groups) {
+    AicGroup group = acc.Summarise();
     std::tie(group.engine, group.hardware, group.model, group.precision, group.regime) = key;
-    group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.groups.push_back(std::move(group));
   }
-  for (auto& [key, acc] : classes) {
-    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
+  for (const auto& [key, acc] : classes) {
+    AicGroup group = acc.Summarise();
     group.hardware = std::get<0>(key);
     group.model = std::get<1>(key) ? "moe" : "dense";
     group.regime = std::get<2>(key);
-    group.tp.assign(acc.tp.begin(), acc.tp.end());
     v.classes.push_back(std::move(group));
   }
-  for (auto& [regime, acc] : regimes) {
-    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
-    group.regime = regime;
-    group.tp.assign(acc.tp.begin(), acc.tp.end());
-    v.regimes.push_back(std::move(group));
-  }
-  for (auto& [label, acc] : facets) {
-    AicGroup group = Summarise(acc.errors, acc.in_band, acc.ttft_errors);
-    group.regime = label;
-    group.tp.assign(acc.tp.begin(), acc.tp.end());
-    v.facets.push_back(std::move(group));
+  for (auto [named, out] : {std::pair{&regimes, &v.regimes}, std::pair{&facets, &v.facets}}) {
+    for (const auto& [name, acc] : *named) {
+      AicGroup group = acc.Summarise();
+      group.regime = name;
+      out->push_back(std::move(group));
+    }
   }
   v.skip_reasons.assign(skip_reasons.begin(), skip_reasons.end());
-  v.p90_abs_error = QuantileAbsolute(all, 0.9);
-  v.in_band = all.empty() ? 0 : static_cast<double>(all_in_band) / static_cast<double>(all.size());
-  v.ttft_p90_abs_error = QuantileAbsolute(ttft_errors, 0.9);
-  v.ttft_median_abs_error = MedianAbsolute(std::move(ttft_errors));
-  v.median_abs_error = MedianAbsolute(std::move(all));
+  const AicGroup whole = all.Summarise();
+  v.median_abs_error = whole.median_abs_error;
+  v.p90_abs_error = whole.p90_abs_error;
+  v.in_band = whole.in_band;
+  v.ttft_median_abs_error = whole.ttft_median_abs_error;
+  v.ttft_p90_abs_error = whole.ttft_p90_abs_error;
   v.repeated = FindRepeatedConfigurations(v.results);
   std::vector<bool> in_repeated(v.results.size(), false);
   for (const RepeatedConfiguration& same : v.repeated) {

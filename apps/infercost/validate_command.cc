@@ -175,9 +175,8 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
           "were fitted on); aic-frontier: the same for every row of Qwen3.5-397B, GLM-5, "
           "MiniMax-M2.5 and Kimi-K2.5; aic-rest: every other visible row (disaggregated rows "
           "in mode disagg, their pools as the file gives them); per-op: GEMM and all-reduce "
-          "kernels (--data: the "
-          "directory holding per_op/; --engine: overrides the calibration, by default "
-          "vllm for GEMMs and pytorch for eager all-reduce)")
+          "kernels (--data: the directory holding per_op/; --engine: overrides the "
+          "calibration, by default vllm for GEMMs and pytorch for eager all-reduce)")
       ->check(CLI::IsMember({"anl", "aic", "aic-frontier", "aic-rest", "per-op"}))
       ->default_val("anl");
   // aic suites: what every selected row is assumed to have run (a hypothesis; the data does not
