@@ -32,6 +32,39 @@ absl::StatusOr<registry::DType> OfFlag(const char* flag, absl::StatusOr<registry
   return dtype;
 }
 
+// --weights and --expert-weights: fp4 in the layout named, else the checkpoint's (its block
+// scales are streamed too), int4 with the checkpoint's group scales; a checkpoint that quantizes
+// only the routed experts keeps every other weight in its own dtype, and the report says so.
+absl::Status ResolveWeightDTypes(const ScenarioRequest& request, Scenario& scenario) {
+  registry::Model& model = scenario.model;
+  const auto parse = [&model](const char* flag, const std::string& name) {
+    return OfFlag(flag, registry::ParseWeightDType(name, model.fp4_format, model.int4_group_size));
+  };
+  ASSIGN_OR_RETURN(scenario.weights, parse("--weights", request.weights));
+  scenario.expert_weights = scenario.weights;
+  if (!request.expert_weights.empty()) {
+    if (!model.moe) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--expert-weights {}: model '{}' ({}) has no routed experts; --weights sets every "
+          "weight's dtype",
+          request.expert_weights, model.name, model.source));
+    }
+    ASSIGN_OR_RETURN(scenario.expert_weights, parse("--expert-weights", request.expert_weights));
+    return absl::OkStatus();
+  }
+  const auto kept = model.expert_only_quantization.find(
+      std::string(registry::DTypeById(scenario.weights.id).name));
+  if (!model.moe || kept == model.expert_only_quantization.end()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(scenario.weights, parse("--weights", kept->second));
+  model.report_notes.push_back(fmt::format(
+      "{}'s {} checkpoint quantizes only the routed experts ({} [expert_only_quantization]): "
+      "they are {}, every other weight (attention, dense layers, shared experts, embeddings, LM "
+      "head) {}; --expert-weights {} --weights D costs another layout",
+      model.name, kept->first, model.source, scenario.expert_weights.name, kept->second,
+      kept->first));
+  return absl::OkStatus();
+}
+
 // One pool of --mode disagg; `prefix` is its flags' ("--prefill", "--decode").
 absl::StatusOr<Pool> ResolvePool(const std::string& prefix, const PoolRequest& pool,
                                  const ScenarioRequest& request, const registry::Model& model) {
@@ -133,10 +166,7 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
   if (request.max_batched_tokens > 0) {
     scenario.engine.max_batched_tokens = request.max_batched_tokens;
   }
-  // fp4 weights: the layout named, else the checkpoint's (its block scales are streamed too).
-  ASSIGN_OR_RETURN(
-      scenario.weights,
-      OfFlag("--weights", registry::ParseWeightDType(request.weights, scenario.model.fp4_format)));
+  RETURN_IF_ERROR(ResolveWeightDTypes(request, scenario));
   ASSIGN_OR_RETURN(scenario.activations,
                    OfFlag("--activations", registry::ParseDType(request.activations)));
   ASSIGN_OR_RETURN(scenario.kv, OfFlag("--kv", registry::ParseDType(request.kv)));
@@ -177,7 +207,8 @@ absl::StatusOr<Scenario> MakeScenario(const ScenarioRequest& request,
 
 bool SameNamedFields(const ScenarioRequest& a, const ScenarioRequest& b) {
   return a.model == b.model && a.hardware == b.hardware && a.engine == b.engine &&
-         a.weights == b.weights && a.activations == b.activations && a.kv == b.kv &&
+         a.weights == b.weights && a.expert_weights == b.expert_weights &&
+         a.activations == b.activations && a.kv == b.kv &&
          a.attention_kernel == b.attention_kernel && a.attention_variant == b.attention_variant &&
          a.matmul_efficiency == b.matmul_efficiency &&
          a.bandwidth_efficiency == b.bandwidth_efficiency &&

@@ -58,6 +58,10 @@ struct ScenarioRequest {
   std::string engine = "ideal";
   int64_t gpus = 2;
   std::string weights = "fp8";
+  // The routed experts' dtype; empty: --weights', or where the model's checkpoint of that dtype
+  // quantizes only the routed experts (its [expert_only_quantization]), --weights for the experts
+  // and the checkpoint's dtype for every other weight.
+  std::string expert_weights;
   std::string activations = "bf16";
   std::string kv = "fp8";
   int64_t input_tokens = 500;
@@ -144,7 +148,9 @@ struct Scenario {
   // overridden value and the preset's (1 = no override, 2 = twice or half the preset's).
   double calibration_override_ratio = 1;
   int64_t gpus = 1;
-  registry::DType weights;
+  registry::DType weights;         // every weight but the routed experts'
+  registry::DType expert_weights;  // the routed experts' (= weights unless a request or the
+                                   // model's checkpoint quantizes only them)
   registry::DType activations;
   registry::DType kv;
   int64_t input_tokens = 0;

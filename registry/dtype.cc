@@ -18,11 +18,19 @@ double Fp4BytesPerElement(Fp4Format format) {
   return (block * 4 + 8) / block / 8;
 }
 
+double Int4BytesPerElement(int64_t group_size) {
+  // Source: the compressed-tensors format (group strategy: one scale per group of `group_size`
+  // input values, stored in the checkpoint's dtype, bf16 for the models shipped here).
+  constexpr double kScaleBytes = 2;
+  return 0.5 + (group_size > 0 ? kScaleBytes / static_cast<double>(group_size) : 0.0);
+}
+
 const std::vector<DType>& AllDTypes() {
   // Bytes per element of each storage format, its block scales included: int4 and fp4 pack two
   // values per byte; fp4 is NVFP4 (Fp4BytesPerElement), the 4-bit float of NVIDIA Blackwell's
-  // tensor cores and of the fp4 checkpoints engines serve. int4 stays 4 bits: its group scales
-  // depend on the quantizer (GPTQ / AWQ group 128, compressed-tensors 32) and are not counted.
+  // tensor cores and of the fp4 checkpoints engines serve. int4 is 4 bits here: its group scales
+  // depend on the quantizer (GPTQ / AWQ group 128, compressed-tensors 32), so a model's
+  // int4_group_size adds them (ParseWeightDType).
   static const std::vector<DType> kDTypes = {
       {IC_DTYPE_FP32, "fp32", 4.0}, {IC_DTYPE_TF32, "tf32", 4.0},
       {IC_DTYPE_BF16, "bf16", 2.0}, {IC_DTYPE_FP16, "fp16", 2.0},
@@ -46,7 +54,8 @@ absl::StatusOr<DType> ParseDType(std::string_view name) {
       fmt::format("unknown dtype '{}'; allowed: {}", name, DTypeNames()));
 }
 
-absl::StatusOr<DType> ParseWeightDType(std::string_view name, Fp4Format checkpoint_fp4) {
+absl::StatusOr<DType> ParseWeightDType(std::string_view name, Fp4Format checkpoint_fp4,
+                                       int64_t int4_group_size) {
   const std::string lower = absl::AsciiStrToLower(std::string(name));
   for (const auto& [layout_name, layout] :
        {std::pair<std::string_view, Fp4Format>{"nvfp4", Fp4Format::kNvfp4},
@@ -59,6 +68,7 @@ absl::StatusOr<DType> ParseWeightDType(std::string_view name, Fp4Format checkpoi
         "unknown dtype '{}'; allowed for weights: {}, nvfp4, mxfp4", name, DTypeNames()));
   }
   if (dtype->id == IC_DTYPE_FP4) dtype->bytes_per_element = Fp4BytesPerElement(checkpoint_fp4);
+  if (dtype->id == IC_DTYPE_INT4) dtype->bytes_per_element = Int4BytesPerElement(int4_group_size);
   return dtype;
 }
 

@@ -899,8 +899,8 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     model.report_notes.push_back(fmt::format(
         "{}: the checkpoint's weights are quantized (quantization_config: {}), but the costs are "
         "those of --weights (default fp8) for every layer: pass the checkpoint's dtype (e.g. "
-        "--weights fp4 or int4); a checkpoint that mixes dtypes (quantized experts, bf16 "
-        "attention) is costed at the one given",
+        "--weights fp4 or int4); where it quantizes only the routed experts (quantized experts, "
+        "bf16 attention), --expert-weights fp4 --weights bf16",
         path, quantization));
   }
   // Parts of the checkpoint that are not the language model's decoding, left out.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 #include <vector>
 
 #include "absl/strings/numbers.h"
@@ -27,6 +29,34 @@ absl::StatusOr<MoeConfig> ReadMoe(const std::string& path, const toml::table& ta
                    reader.NonNegativeInt("first_dense_layers", 0, kMaxModelLayers));
   RETURN_IF_ERROR(reader.RejectUnknownKeys());
   return moe;
+}
+
+// [expert_only_quantization]: each key a weight dtype whose published checkpoint quantizes only
+// the routed experts, its value the dtype every other weight keeps (e.g. int4 = "bf16").
+absl::StatusOr<std::map<std::string, std::string>> ReadExpertOnlyQuantization(
+    const std::string& path, const toml::table& table, bool has_experts) {
+  if (!has_experts) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: [expert_only_quantization] needs routed experts: add a [moe] table or remove it",
+        path));
+  }
+  std::map<std::string, std::string> out;
+  for (const auto& [key, node] : table) {
+    const std::string quantized(key.str());
+    const std::optional<std::string> other = node.value_exact<std::string>();
+    const absl::StatusOr<DType> quantized_dtype = ParseDType(quantized);
+    const absl::StatusOr<DType> other_dtype =
+        other ? ParseDType(*other) : absl::InvalidArgumentError("not a string");
+    if (!quantized_dtype.ok() || !other_dtype.ok()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: [expert_only_quantization] {} = {}: each key is a weight dtype and its value the "
+          "dtype the checkpoint keeps every weight but the routed experts in, both among {} (e.g. "
+          "int4 = \"bf16\")",
+          path, quantized, other ? fmt::format("\"{}\"", *other) : "(not a string)", DTypeNames()));
+    }
+    out[std::string(quantized_dtype->name)] = std::string(other_dtype->name);
+  }
+  return out;
 }
 
 // A [variant] (or [variants.NAME]) table at `where`: every key is an option of the
@@ -199,9 +229,17 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
   ASSIGN_OR_RETURN(const std::string fp4_format,
                    reader.OptionalChoice("fp4_format", {"nvfp4", "mxfp4"}, "nvfp4"));
   model.fp4_format = fp4_format == "mxfp4" ? Fp4Format::kMxfp4 : Fp4Format::kNvfp4;
+  ASSIGN_OR_RETURN(model.int4_group_size,
+                   reader.NonNegativeInt("int4_group_size", 0, kMaxModelDimension));
   ASSIGN_OR_RETURN(const toml::table* moe, reader.OptionalTable("moe"));
   if (moe != nullptr) {
     ASSIGN_OR_RETURN(model.moe, ReadMoe(path, *moe));
+  }
+  ASSIGN_OR_RETURN(const toml::table* expert_only,
+                   reader.OptionalTable("expert_only_quantization"));
+  if (expert_only != nullptr) {
+    ASSIGN_OR_RETURN(model.expert_only_quantization,
+                     ReadExpertOnlyQuantization(path, *expert_only, model.moe.has_value()));
   }
   ASSIGN_OR_RETURN(const toml::table* variant, reader.OptionalTable("variant"));
   if (variant != nullptr) {

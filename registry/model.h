@@ -80,6 +80,15 @@ struct Model {
   // The block scales of the checkpoint's fp4 weights (`fp4_format`, "nvfp4" or "mxfp4"; a
   // config.json with quantization_config.quant_method "mxfp4"): what --weights fp4 streams.
   Fp4Format fp4_format = Fp4Format::kNvfp4;
+  // The group scales of the checkpoint's int4 weights (`int4_group_size`): one bf16 scale per
+  // that many values (compressed-tensors group 32, GPTQ / AWQ 128); 0: not counted.
+  int64_t int4_group_size = 0;
+  // Published checkpoints that quantize only the routed experts ([expert_only_quantization]:
+  // the weights' dtype -> the dtype every other weight keeps, e.g. {"int4", "bf16"} for
+  // Kimi-K2.5's int4 checkpoint). With that --weights, the routed experts take it and every other
+  // weight (attention, dense layers, shared experts, router, embeddings, LM head) the other,
+  // unless --expert-weights names the experts' dtype.
+  std::map<std::string, std::string> expert_only_quantization;
   std::string source;  // file it came from
   // Free text about how the model was built (config.json imports: defaults applied, torch_dtype,
   // quantization_config); not used by any formula.

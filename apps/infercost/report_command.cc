@@ -137,6 +137,11 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
                   "Weight dtype (fp32 bf16 fp16 fp8 int8 int4 fp4; fp4 is the model checkpoint's "
                   "layout, NVFP4 unless it says MXFP4: nvfp4 or mxfp4 names one)")
       ->capture_default_str();
+  command.add_option(
+      "--expert-weights", request.expert_weights,
+      "MoE models: the routed experts' dtype, every other weight --weights' (default: --weights', "
+      "or where the model's checkpoint of that dtype quantizes only the routed experts, e.g. "
+      "Kimi-K2.5 int4, the others in the checkpoint's dtype: its [expert_only_quantization])");
   command.add_option("--activations", request.activations, "Activation dtype")
       ->capture_default_str();
   command.add_option("--kv", request.kv, "KV-cache dtype")->capture_default_str();

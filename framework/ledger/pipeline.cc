@@ -70,8 +70,9 @@ Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
   const registry::Model& model = scenario_->model;
   device_ = ic_kernel_device{sizeof(ic_kernel_device), 0, scenario_->hardware.onchip_memory_bytes,
                              scenario_->hardware.l2_cache_bytes, scenario_->hardware.compute_units};
-  precision_ = Precision{scenario_->weights.bytes_per_element,
-                         scenario_->activations.bytes_per_element, scenario_->kv.bytes_per_element};
+  precision_ =
+      Precision{scenario_->weights.bytes_per_element, scenario_->activations.bytes_per_element,
+                scenario_->kv.bytes_per_element, scenario_->expert_weights.bytes_per_element};
   std::vector<LayerKind> layer_kinds;
   // Layers sharing FFN kind and attention class share one per-layer cost. Group names say the
   // attention kind when the variant costs layers in more than one class.
@@ -120,6 +121,7 @@ bool SameStructure(const Scenario& a, const Scenario& b) {
          a.hardware.onchip_memory_bytes == b.hardware.onchip_memory_bytes &&
          a.hardware.l2_cache_bytes == b.hardware.l2_cache_bytes &&
          a.hardware.compute_units == b.hardware.compute_units && same_dtype(a.weights, b.weights) &&
+         same_dtype(a.expert_weights, b.expert_weights) &&
          same_dtype(a.activations, b.activations) && same_dtype(a.kv, b.kv) && a.model == b.model;
 }
 

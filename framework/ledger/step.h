@@ -39,9 +39,10 @@ inline int64_t MeanDecodeContext(int64_t input_tokens, int64_t output_tokens) {
 
 // Bytes per element of what moves.
 struct Precision {
-  double weight = 1;
+  double weight = 1;  // every weight but the routed experts'
   double activation = 2;
   double kv = 1;
+  double expert_weight = 1;  // the routed experts'
 };
 
 }  // namespace infercost::framework

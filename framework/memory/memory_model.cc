@@ -11,17 +11,23 @@
 namespace infercost::framework {
 
 double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
-  double layer_params = 0;
+  // The routed experts' parameters take their own dtype (a checkpoint that quantizes only them).
+  const auto bytes_of = [&s](const ic_phase_cost& cost) {
+    return cost.params * (cost.phase == IC_PHASE_MOE_EXPERTS ? s.expert_weights.bytes_per_element
+                                                             : s.weights.bytes_per_element);
+  };
+  double layer_bytes = 0;
   for (const LayerGroup& group : per_gpu.groups) {
-    layer_params += static_cast<double>(group.layers) * group.totals.params;
+    double group_bytes = 0;
+    for (const ic_phase_cost& cost : group.phases) group_bytes += bytes_of(cost);
+    layer_bytes += static_cast<double>(group.layers) * group_bytes;
   }
-  double model_params = 0;
-  for (const ic_phase_cost& cost : per_gpu.model_phases) model_params += cost.params;
-  const double stage_params =
-      std::ceil(static_cast<double>(s.model.num_layers) / static_cast<double>(s.layout.pipeline)) /
-          static_cast<double>(s.model.num_layers) * layer_params +
-      model_params;
-  return stage_params * s.weights.bytes_per_element;
+  double model_bytes = 0;
+  for (const ic_phase_cost& cost : per_gpu.model_phases) model_bytes += bytes_of(cost);
+  return std::ceil(static_cast<double>(s.model.num_layers) /
+                   static_cast<double>(s.layout.pipeline)) /
+             static_cast<double>(s.model.num_layers) * layer_bytes +
+         model_bytes;
 }
 
 namespace {

@@ -202,11 +202,18 @@ json PoolJson(const Pool& p) {
           {"max_batch", p.max_batch}};
 }
 
+// The weights' dtype, or the routed experts' and the rest's where a checkpoint quantizes only the
+// experts.
+std::string WeightsLabel(const Scenario& s) {
+  if (s.expert_weights.name == s.weights.name) return std::string(s.weights.name);
+  return fmt::format("{} routed experts, {} the rest", s.expert_weights.name, s.weights.name);
+}
+
 std::string ScenarioLine(const Scenario& s) {
   return fmt::format(
       "{} on {}x {} | weights {} | activations {} | KV {} | {} in + {} out tokens | concurrency "
       "{} | attention {} ({} kernel) | engine {}",
-      s.model.display_name, s.gpus, s.hardware.display_name, s.weights.name, s.activations.name,
+      s.model.display_name, s.gpus, s.hardware.display_name, WeightsLabel(s), s.activations.name,
       s.kv.name, s.input_tokens, s.output_tokens, s.concurrency, s.attention_variant,
       s.attention_kernel, s.engine.name);
 }
@@ -429,6 +436,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"moe_imbalance", s.moe_imbalance},
                    {"engine", s.engine.name},
                    {"weights", s.weights.name},
+                   {"expert_weights", s.expert_weights.name},
                    {"activations", s.activations.name},
                    {"kv", s.kv.name},
                    {"input_tokens", s.input_tokens},

@@ -82,10 +82,19 @@ double QueryHeadsPerKvHead(const Scenario& scenario) {
 // The engine runs the scenario's matmuls at the weights' narrower peak: it does low-precision
 // math (fp8 x fp8, fp4 x fp4), the weights are narrower than the activations and the device has
 // a matrix peak for them (int4 weights on a device with no int4 peak are up-cast).
-bool RunsNarrowMatmuls(const Scenario& scenario) {
+bool RunsNarrowMatmuls(const Scenario& scenario, const registry::DType& weights) {
   return scenario.engine.low_precision_math &&
-         scenario.weights.bytes_per_element < scenario.activations.bytes_per_element &&
-         scenario.hardware.matrix_flops_per_s[scenario.weights.id] > 0;
+         weights.bytes_per_element < scenario.activations.bytes_per_element &&
+         scenario.hardware.matrix_flops_per_s[weights.id] > 0;
+}
+
+// An engine whose device plugin brings its own efficiencies: the plugin's times are already what
+// the device achieves.
+void UsePluginEfficiency(ic_execution& abi) {
+  abi.matmul_efficiency = 1;
+  abi.matmul_half_flops = 0;
+  abi.bandwidth_efficiency = 1;
+  abi.bandwidth_half_bytes = 0;
 }
 
 }  // namespace
@@ -106,14 +115,21 @@ Execution ExecutionOf(const Scenario& scenario) {
   execution.weight_dtype = scenario.weights.id;
   execution.activation_dtype = scenario.activations.id;
   execution.kv_dtype = scenario.kv.id;
-  execution.matmul_efficiency =
-      engine.matmul_efficiency *
-      (RunsNarrowMatmuls(scenario) ? engine.low_precision_matmul_ratio : 1.0);
-  out.expert_matmul_ratio = engine.expert_matmul_ratio;
+  const auto matmul_efficiency = [&](const registry::DType& weights) {
+    return engine.matmul_efficiency *
+           (RunsNarrowMatmuls(scenario, weights) ? engine.low_precision_matmul_ratio : 1.0);
+  };
+  execution.matmul_efficiency = matmul_efficiency(scenario.weights);
   execution.matmul_half_flops = engine.matmul_half_flops;
   execution.bandwidth_efficiency = engine.bandwidth_efficiency;
   execution.bandwidth_half_bytes = engine.bandwidth_half_bytes;
   execution.kernel_overhead_s = engine.kernel_overhead_s;
+  out.expert_abi = execution;
+  out.expert_abi.weight_dtype = scenario.expert_weights.id;
+  out.expert_abi.matmul_efficiency =
+      matmul_efficiency(scenario.expert_weights) * engine.expert_matmul_ratio;
+  out.experts_apart =
+      engine.expert_matmul_ratio != 1 || scenario.expert_weights.id != scenario.weights.id;
   return out;
 }
 
@@ -127,15 +143,11 @@ StepTimer::StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Ha
       hardware_preset_(std::move(device)),
       device_(ToDevice(*hardware_preset_)),
       execution_(execution) {
-  if (hardware_.own_efficiency()) {  // the plugin's times are already what the device achieves
-    execution_.abi.matmul_efficiency = 1;
-    execution_.abi.matmul_half_flops = 0;
-    execution_.abi.bandwidth_efficiency = 1;
-    execution_.abi.bandwidth_half_bytes = 0;
-    execution_.expert_matmul_ratio = 1;
+  if (hardware_.own_efficiency()) {
+    UsePluginEfficiency(execution_.abi);
+    UsePluginEfficiency(execution_.expert_abi);
+    execution_.experts_apart = execution_.expert_abi.weight_dtype != execution_.abi.weight_dtype;
   }
-  expert_abi_ = execution_.abi;
-  expert_abi_.matmul_efficiency *= execution_.expert_matmul_ratio;
 }
 
 absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls,
@@ -271,7 +283,7 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
 }
 
 bool StepTimer::TimedApart(ic_phase_id phase) const {
-  return phase == IC_PHASE_MOE_EXPERTS && execution_.expert_matmul_ratio != 1;
+  return phase == IC_PHASE_MOE_EXPERTS && execution_.experts_apart;
 }
 
 bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const {
@@ -282,7 +294,7 @@ bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const 
 }
 
 const ic_execution& StepTimer::AbiOf(ic_phase_id phase) const {
-  return TimedApart(phase) ? expert_abi_ : execution_.abi;
+  return TimedApart(phase) ? execution_.expert_abi : execution_.abi;
 }
 
 absl::StatusOr<double> StepTimer::TimeCollective(const ic_phase_cost& cost,

@@ -54,10 +54,12 @@ struct Execution {
   double per_sequence_overhead_s = 0;
   // The engine's decode attention kernels on this device (decode_attention.h).
   DecodeAttention decode_attention;
-  // The fraction of abi.matmul_efficiency the routed experts' matmuls (IC_PHASE_MOE_EXPERTS)
-  // reach (registry::Engine::expert_matmul_ratio): those records are timed with their own
-  // execution.
-  double expert_matmul_ratio = 1;
+  // How the routed experts' matmuls (IC_PHASE_MOE_EXPERTS) run: their own weight dtype (a
+  // checkpoint that quantizes only them) and the fraction of the engine's matmul efficiency its
+  // grouped GEMMs reach (registry::Engine::expert_matmul_ratio). Where it differs from `abi`
+  // (experts_apart), those records are timed with it.
+  ic_execution expert_abi{};
+  bool experts_apart = false;
 };
 
 // The engine's calibration and the scenario's dtypes, as the hardware ABI wants them.
@@ -123,8 +125,6 @@ class StepTimer {
   std::shared_ptr<const registry::Hardware> hardware_preset_;
   ic_device device_;
   Execution execution_;
-  // execution_.abi with the routed experts' matmul efficiency.
-  ic_execution expert_abi_{};
 };
 
 }  // namespace infercost::framework

@@ -18,15 +18,17 @@ namespace {
 
 // One prefill of `tokens` tokens of `model` on one H100 with `engine`, `weights`; the matmul
 // efficiency size-independent (matmul_half_flops 0) so that a compute time is FLOPs / (peak x
-// efficiency) exactly; `settings` on top.
+// efficiency) exactly; `settings` on top; the routed experts in `expert_weights` if given.
 absl::StatusOr<framework::Estimate> Prefill(
     const std::string& model, const std::string& engine, const std::string& weights,
-    std::vector<std::pair<std::string, double>> settings = {}) {
+    std::vector<std::pair<std::string, double>> settings = {},
+    const std::string& expert_weights = "") {
   framework::ScenarioRequest r;
   r.model = model;
   r.hardware = "h100-sxm";
   r.engine = engine;
   r.weights = weights;
+  r.expert_weights = expert_weights;
   r.kv = "bf16";
   r.gpus = 8;
   r.input_tokens = 2048;
@@ -45,6 +47,15 @@ double ComputeSeconds(const framework::Estimate& e, ic_phase_id phase) {
     if (t.phase == phase) return t.compute_s;
   }
   ADD_FAILURE() << "no phase " << phase << " in the prefill step";
+  return 0;
+}
+
+// The weight bytes of `phase` in one layer of the prefill step's first group.
+double LayerWeightBytes(const framework::Estimate& e, ic_phase_id phase) {
+  for (const ic_phase_cost& cost : e.ledger.prefill.groups.at(0).phases) {
+    if (cost.phase == phase) return cost.weight_bytes;
+  }
+  ADD_FAILURE() << "no phase " << phase << " in the prefill step's first layer group";
   return 0;
 }
 
@@ -130,26 +141,120 @@ TEST(ExpertMatmuls, RatiosOutsideTheirRangeAreRefusedByName) {
 }
 
 // fp4 weights stream their block scales: a Llama prefill's q_proj reads hidden x hidden weights
-// at NVFP4's 0.5625 bytes a value (16 values of 4 bits + one E4M3 byte), gpt-oss-120b's at
-// MXFP4's 0.53125 (32 values + one E8M0 byte: its config.json's quant_method "mxfp4"); --weights
-// nvfp4 / mxfp4 name the layout whatever the checkpoint's.
+// at NVFP4's 0.5625 bytes a value (16 values of 4 bits + one E4M3 byte), gpt-oss-120b's routed
+// experts at MXFP4's 0.53125 (32 values + one E8M0 byte: its config.json's quant_method "mxfp4");
+// --weights nvfp4 / mxfp4 name the layout whatever the checkpoint's. gpt-oss-120b's checkpoint
+// quantizes only its experts: its q_proj stays bf16, 2 bytes against fp8's 1.
 TEST(NarrowMatmuls, Fp4WeightsStreamTheirCheckpointsBlockScales) {
-  for (const auto& [model, weights, bytes] :
-       {std::tuple{"llama-3-70b", "fp4", 0.5625}, std::tuple{"gpt-oss-120b", "fp4", 0.53125},
+  for (const auto& [model, weights, phase, bytes] :
+       {std::tuple{"llama-3-70b", "fp4", IC_PHASE_Q_PROJ, 0.5625},
+        std::tuple{"gpt-oss-120b", "fp4", IC_PHASE_MOE_EXPERTS, 0.53125},
+        std::tuple{"gpt-oss-120b", "fp4", IC_PHASE_Q_PROJ, 2.0},
         // The layout named overrides the checkpoint's.
-        std::tuple{"llama-3-70b", "mxfp4", 0.53125}, std::tuple{"gpt-oss-120b", "nvfp4", 0.5625}}) {
+        std::tuple{"llama-3-70b", "mxfp4", IC_PHASE_Q_PROJ, 0.53125},
+        std::tuple{"gpt-oss-120b", "nvfp4", IC_PHASE_MOE_EXPERTS, 0.5625}}) {
     absl::StatusOr<framework::Estimate> fp4 = Prefill(model, "vllm", weights);
     absl::StatusOr<framework::Estimate> fp8 = Prefill(model, "vllm", "fp8");
     ASSERT_TRUE(fp4.ok()) << fp4.status();
     ASSERT_TRUE(fp8.ok()) << fp8.status();
     // The same weights at 1 byte (fp8) and `bytes` (fp4): their weight bytes' ratio.
-    const auto weight_bytes = [](const framework::Estimate& e) {
-      const ic_phase_cost* q_proj = e.prefill_per_gpu.Find(IC_PHASE_Q_PROJ);
-      return q_proj != nullptr ? q_proj->weight_bytes : -1.0;
+    const auto weight_bytes = [phase](const framework::Estimate& e) {
+      const ic_phase_cost* cost = e.prefill_per_gpu.Find(phase);
+      return cost != nullptr ? cost->weight_bytes : -1.0;
     };
     EXPECT_GT(weight_bytes(*fp8), 0) << model;
-    EXPECT_DOUBLE_EQ(weight_bytes(*fp4) / weight_bytes(*fp8), bytes) << model << " " << weights;
+    EXPECT_DOUBLE_EQ(weight_bytes(*fp4) / weight_bytes(*fp8), bytes)
+        << model << " " << weights << " " << phase;
   }
+}
+
+}  // namespace
+}  // namespace infercost::testing
+
+namespace infercost::testing {
+namespace {
+
+// A checkpoint that quantizes only the routed experts (issue 12, point 2: Kimi-K2.5's int4, the
+// NVFP4 releases): the routed experts stream and multiply in their dtype, every other weight in
+// its own. Qwen3-235B-A22B on 8 H100s (94 layers, 128 experts of 3 x 4096 x 1536 = 18,874,368
+// parameters, split 8 ways by width), bf16 except the routed experts in fp8.
+TEST(ExpertOnlyQuantization, RoutedExpertsTakeTheirDtypeEveryOtherWeightItsOwn) {
+  absl::StatusOr<framework::Estimate> mixed =
+      Prefill("qwen3-235b-a22b", "vllm", "bf16", {}, /*expert_weights=*/"fp8");
+  absl::StatusOr<framework::Estimate> bf16 = Prefill("qwen3-235b-a22b", "vllm", "bf16");
+  ASSERT_TRUE(mixed.ok()) << mixed.status();
+  ASSERT_TRUE(bf16.ok()) << bf16.status();
+  // Bytes: the routed experts' at 1 byte a weight, half the bf16 run's; attention's and the
+  // router's at 2, as the bf16 run's.
+  EXPECT_EQ(LayerWeightBytes(*mixed, IC_PHASE_MOE_EXPERTS),
+            LayerWeightBytes(*bf16, IC_PHASE_MOE_EXPERTS) / 2);
+  for (ic_phase_id phase : {IC_PHASE_Q_PROJ, IC_PHASE_O_PROJ, IC_PHASE_MOE_ROUTER}) {
+    EXPECT_EQ(LayerWeightBytes(*mixed, phase), LayerWeightBytes(*bf16, phase)) << phase;
+  }
+  // Memory: one GPU holds 128 x 18,874,368 / 8 = 301,989,888 routed parameters a layer,
+  // x 94 = 28,387,049,472; each takes 1 byte fewer than in bf16.
+  EXPECT_DOUBLE_EQ(bf16->summary.memory.weights_bytes - mixed->summary.memory.weights_bytes,
+                   28'387'049'472.0);
+  // Time: the routed experts run as in an all-fp8 run (the fp8 peak at vLLM's narrow ratio,
+  // NarrowMatmuls above: their matmuls 989.4 / 1484.175 of the bf16 time, their SwiGLU the same);
+  // every other matmul at the bf16 rate.
+  absl::StatusOr<framework::Estimate> fp8 = Prefill("qwen3-235b-a22b", "vllm", "fp8");
+  ASSERT_TRUE(fp8.ok()) << fp8.status();
+  EXPECT_EQ(ComputeSeconds(*mixed, IC_PHASE_MOE_EXPERTS),
+            ComputeSeconds(*fp8, IC_PHASE_MOE_EXPERTS));
+  EXPECT_LT(ComputeSeconds(*mixed, IC_PHASE_MOE_EXPERTS),
+            0.7 * ComputeSeconds(*bf16, IC_PHASE_MOE_EXPERTS));
+  for (ic_phase_id phase : {IC_PHASE_Q_PROJ, IC_PHASE_O_PROJ, IC_PHASE_MOE_ROUTER}) {
+    EXPECT_EQ(ComputeSeconds(*mixed, phase), ComputeSeconds(*bf16, phase)) << phase;
+  }
+}
+
+// A model preset's [expert_only_quantization] applies when --weights names that dtype and
+// --expert-weights is not given: Kimi-K2.5's int4 checkpoint has int4 routed experts with a bf16
+// scale per 32 weights (0.5 + 2/32 = 0.5625 bytes) and every other weight bf16, and the report
+// says so. --expert-weights overrides it; a dense model refuses it by name.
+TEST(ExpertOnlyQuantization, TheModelsCheckpointLayoutAppliesUnlessTheRequestNamesOne) {
+  framework::ScenarioRequest r;
+  r.model = "kimi-k2.5";
+  r.hardware = "b200";
+  r.gpus = 8;
+  r.weights = "int4";
+  absl::StatusOr<framework::Scenario> kimi = framework::MakeScenario(r, RepoPresets());
+  ASSERT_TRUE(kimi.ok()) << kimi.status();
+  EXPECT_EQ(kimi->expert_weights.id, IC_DTYPE_INT4);
+  EXPECT_EQ(kimi->expert_weights.bytes_per_element, 0.5625);
+  EXPECT_EQ(kimi->weights.id, IC_DTYPE_BF16);
+  ASSERT_FALSE(kimi->model.report_notes.empty());
+  EXPECT_NE(kimi->model.report_notes.back().find("quantizes only the routed experts"),
+            std::string::npos);
+
+  r.expert_weights = "int4";  // named: --weights is every other weight's
+  absl::StatusOr<framework::Scenario> named = framework::MakeScenario(r, RepoPresets());
+  ASSERT_TRUE(named.ok()) << named.status();
+  EXPECT_EQ(named->weights.id, IC_DTYPE_INT4);
+  EXPECT_EQ(named->expert_weights.id, IC_DTYPE_INT4);
+  EXPECT_TRUE(named->model.report_notes.empty());
+
+  r.weights = "fp8";  // no rule for fp8: one dtype for every weight
+  r.expert_weights.clear();
+  absl::StatusOr<framework::Scenario> fp8 = framework::MakeScenario(r, RepoPresets());
+  ASSERT_TRUE(fp8.ok()) << fp8.status();
+  EXPECT_EQ(fp8->weights.id, IC_DTYPE_FP8);
+  EXPECT_EQ(fp8->expert_weights.id, IC_DTYPE_FP8);
+
+  framework::ScenarioRequest dense;
+  dense.expert_weights = "fp4";  // llama-3-70b
+  absl::StatusOr<framework::Scenario> refused = framework::MakeScenario(dense, RepoPresets());
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--expert-weights fp4"), std::string::npos);
+  EXPECT_NE(refused.status().message().find("no routed experts"), std::string::npos);
+  dense.model = "qwen3-235b-a22b";
+  dense.expert_weights = "fp5";
+  absl::StatusOr<framework::Scenario> unknown = framework::MakeScenario(dense, RepoPresets());
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("--expert-weights: unknown dtype 'fp5'"),
+            std::string::npos)
+      << unknown.status();
 }
 
 }  // namespace

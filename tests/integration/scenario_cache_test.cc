@@ -21,8 +21,8 @@ using framework::ScenarioRequest;
 // whether it is named (resolved by MakeScenario before the numbers) or a number that
 // ApplyScenarioNumbers sets, and add a request changing it below.
 [[maybe_unused]] void EveryRequestFieldIsClassified(const ScenarioRequest& r) {
-  [[maybe_unused]] const auto& [model, hardware, engine, gpus, weights, activations, kv,
-                                input_tokens, output_tokens, concurrency, attention_kernel,
+  [[maybe_unused]] const auto& [model, hardware, engine, gpus, weights, expert_weights, activations,
+                                kv, input_tokens, output_tokens, concurrency, attention_kernel,
                                 attention_variant, matmul_efficiency, bandwidth_efficiency,
                                 engine_settings, allow_beyond_context, tp, pp, dp, ep,
                                 moe_imbalance, max_batched_tokens, variant_options, mla_form, mode,
@@ -34,9 +34,9 @@ using framework::ScenarioRequest;
 void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::string& where) {
   const auto& [model, hardware, engine, calibration_basis, engine_fitted_on_device,
                calibration_transferred, error_bands, calibration_override_ratio, gpus, weights,
-               activations, kv, input_tokens, output_tokens, concurrency, mode, request_rate,
-               layout, prefill_pool, decode_pool, moe_imbalance, speculation, attention_kernel,
-               attention_variant, warnings, decode_sum] = got;
+               expert_weights, activations, kv, input_tokens, output_tokens, concurrency, mode,
+               request_rate, layout, prefill_pool, decode_pool, moe_imbalance, speculation,
+               attention_kernel, attention_variant, warnings, decode_sum] = got;
   EXPECT_TRUE(model == want.model) << where;
   EXPECT_EQ(hardware.name, want.hardware.name) << where;
   EXPECT_EQ(engine.name, want.engine.name) << where;
@@ -53,6 +53,9 @@ void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::st
   EXPECT_EQ(calibration_override_ratio, want.calibration_override_ratio) << where;
   EXPECT_EQ(gpus, want.gpus) << where;
   EXPECT_EQ(weights.name, want.weights.name) << where;
+  EXPECT_EQ(weights.bytes_per_element, want.weights.bytes_per_element) << where;
+  EXPECT_EQ(expert_weights.name, want.expert_weights.name) << where;
+  EXPECT_EQ(expert_weights.bytes_per_element, want.expert_weights.bytes_per_element) << where;
   EXPECT_EQ(activations.name, want.activations.name) << where;
   EXPECT_EQ(kv.name, want.kv.name) << where;
   EXPECT_EQ(input_tokens, want.input_tokens) << where;
@@ -142,8 +145,17 @@ std::vector<ScenarioRequest> Requests() {
   add([](ScenarioRequest& q) { q.hardware = "a100-80gb"; });
   add([](ScenarioRequest& q) { q.engine = "sglang"; });
   add([](ScenarioRequest& q) { q.weights = "bf16"; });
-  add([](ScenarioRequest& q) { q.weights = "nosuch"; });  // error: named
-  add([](ScenarioRequest& q) {                            // errors: named and a number
+  add([](ScenarioRequest& q) { q.weights = "nosuch"; });      // error: named
+  add([](ScenarioRequest& q) { q.expert_weights = "fp4"; });  // error: a dense model
+  add([](ScenarioRequest& q) {  // the routed experts apart, then the model's own int4 layout
+    q.model = "kimi-k2.5";
+    q.expert_weights = "fp4";
+  });
+  add([](ScenarioRequest& q) {
+    q.model = "kimi-k2.5";
+    q.weights = "int4";
+  });
+  add([](ScenarioRequest& q) {  // errors: named and a number
     q.weights = "nosuch";
     q.gpus = 0;
   });
@@ -281,6 +293,7 @@ TEST(ScenarioCache, NamedFieldsAreTheOnesThatNeedResolving) {
   for (auto change : std::vector<void (*)(ScenarioRequest&)>{
            [](ScenarioRequest& q) { q.model = "x"; }, [](ScenarioRequest& q) { q.hardware = "x"; },
            [](ScenarioRequest& q) { q.engine = "x"; }, [](ScenarioRequest& q) { q.weights = "x"; },
+           [](ScenarioRequest& q) { q.expert_weights = "x"; },
            [](ScenarioRequest& q) { q.activations = "x"; }, [](ScenarioRequest& q) { q.kv = "x"; },
            [](ScenarioRequest& q) { q.attention_kernel = "x"; },
            [](ScenarioRequest& q) { q.attention_variant = "x"; },

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
+#include <tuple>
 #include <variant>
 
 #include "gmock/gmock.h"
@@ -659,6 +661,62 @@ TEST(DTypeTest, WeightsNameTheirFp4LayoutOrTakeTheCheckpoints) {
   ASSERT_FALSE(bad.ok());
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("unknown dtype 'mxfp5'"));
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("fp4, nvfp4, mxfp4"));
+}
+
+// int4 weights carry the checkpoint's group scales when the model names its group size: one bf16
+// (2-byte) scale per group, 0.5 + 2 / group bytes a weight; without one, 4 bits.
+TEST(DTypeTest, Int4WeightsCarryTheCheckpointsGroupScales) {
+  EXPECT_EQ(ParseWeightDType("int4", Fp4Format::kNvfp4)->bytes_per_element, 0.5);
+  EXPECT_EQ(ParseWeightDType("int4", Fp4Format::kNvfp4, 32)->bytes_per_element, 0.5625);  // + 2/32
+  EXPECT_EQ(ParseWeightDType("int4", Fp4Format::kNvfp4, 128)->bytes_per_element,
+            0.515625);  // 0.5 + 2/128
+  // Other dtypes take no group scales.
+  EXPECT_EQ(ParseWeightDType("fp8", Fp4Format::kNvfp4, 32)->bytes_per_element, 1.0);
+  EXPECT_EQ(ParseWeightDType("fp4", Fp4Format::kNvfp4, 32)->bytes_per_element, 0.5625);
+}
+
+// A MoE model says which of its checkpoints quantize only the routed experts
+// ([expert_only_quantization]: the weights' dtype -> the dtype of every other weight) and its int4
+// group size; a dense model, a dtype that is none and a value that is no string are refused with
+// the file, the table and what is allowed.
+TEST(RegistryTest, ExpertOnlyQuantizationNamesDtypesOfAMoeModel) {
+  TempDir dir;
+  const std::string moe = Replace(kGoodModel, "max_context_tokens = 4096",
+                                  "max_context_tokens = 4096\nint4_group_size = 32\n\n"
+                                  "[expert_only_quantization]\nint4 = \"bf16\"\nFP4 = \"fp8\"\n\n"
+                                  "[moe]\nnum_experts = 4\nexperts_per_token = 2\n"
+                                  "expert_intermediate_size = 32");
+  auto model = LoadModelPreset(dir.Write("models/moe.toml", moe));
+  ASSERT_TRUE(model.ok()) << model.status();
+  EXPECT_EQ(model->int4_group_size, 32);
+  EXPECT_EQ(model->expert_only_quantization,
+            (std::map<std::string, std::string>{{"fp4", "fp8"}, {"int4", "bf16"}}));
+  auto plain = LoadModelPreset(dir.Write("models/tiny.toml", kGoodModel));
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_TRUE(plain->expert_only_quantization.empty());
+  EXPECT_EQ(plain->int4_group_size, 0);
+
+  const std::string dense_file = dir.Write(
+      "models/dense.toml", Replace(kGoodModel, "max_context_tokens = 4096",
+                                   "max_context_tokens = 4096\n\n[expert_only_quantization]\n"
+                                   "int4 = \"bf16\""));
+  auto dense = LoadModelPreset(dense_file);
+  ASSERT_FALSE(dense.ok());
+  EXPECT_THAT(std::string(dense.status().message()), HasSubstr(dense_file));
+  EXPECT_THAT(std::string(dense.status().message()), HasSubstr("needs routed experts"));
+  for (const auto& [from, to, named] :
+       {std::tuple{"int4 = \"bf16\"", "int5 = \"bf16\"", "int5"},
+        std::tuple{"int4 = \"bf16\"", "int4 = \"bf17\"", "bf17"},
+        std::tuple{"int4 = \"bf16\"", "int4 = 16", "(not a string)"}}) {
+    const std::string file = dir.Write("models/bad.toml", Replace(moe, from, to));
+    auto bad = LoadModelPreset(file);
+    ASSERT_FALSE(bad.ok()) << to;
+    const std::string message(bad.status().message());
+    EXPECT_THAT(message, HasSubstr(file));
+    EXPECT_THAT(message, HasSubstr("[expert_only_quantization]"));
+    EXPECT_THAT(message, HasSubstr(named));
+    EXPECT_THAT(message, HasSubstr("fp32, tf32, bf16"));
+  }
 }
 
 // Issue 9: a layer count far beyond any model (4e18) with layer_types is refused before anything

@@ -104,7 +104,10 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 // (SGLang, 90) median |error| with the committed values; 54.4 % / 74.8 % / 80.1 % without the
 // serving path (the requests' TTFT is then their prefill steps alone), and 35.2 % / 29.4 % /
 // 22.2 % with both ratios at 1 (narrow matmuls and grouped experts as efficient as the dense
-// wide ones); bounds with a margin.
+// wide ones); since the checkpoints that quantize only the routed experts keep their other
+// weights bf16 ("Checkpoints that quantize only the routed experts"), 23.9 % / 28.1 % / 17.9 %
+// committed and 31.1 % / 28.2 % with the ratios at 1 (vLLM, TensorRT-LLM: TensorRT-LLM's rows
+// now barely tell its ratios apart, a flat objective); bounds with a margin.
 TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
@@ -112,7 +115,7 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
     double without_path_least;  // request_overhead_s = 0
     double ratios_at_1_least;   // low_precision_matmul_ratio = expert_matmul_ratio = 1
   };
-  for (const Case& c : {Case{"vllm", 0.25, 0.50, 0.32}, Case{"trtllm", 0.31, 0.70, 0.29},
+  for (const Case& c : {Case{"vllm", 0.25, 0.50, 0.30}, Case{"trtllm", 0.31, 0.70, 0.275},
                         Case{"sglang", 0.21, 0.75, 0.21}}) {
     const FitSpec* spec = Find(c.engine, "");
     ASSERT_NE(spec, nullptr);
