@@ -399,6 +399,74 @@ std::string RawModelName(const std::string& path, const std::string& name_or_pat
   return from_config.empty() ? "hf-model" : from_config;
 }
 
+// The checkpoint's quantized weight dtype as --weights names it ("fp4", "int4", "fp8", "int8"),
+// from quantization_config: quant_method mxfp4; modelopt's quant_algo (NVFP4, FP8, W4A16);
+// compressed-tensors' config_groups (weights num_bits and type, group_size); fp8; GPTQ / AWQ bits
+// (group_size). `int4_group` gets an int4 checkpoint's group size (its scales). Unknown: nullopt.
+std::optional<std::string> QuantizedWeightDType(const Json& quant, int64_t& int4_group) {
+  const auto text = [](const Json& object, const char* key) -> std::string {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_string() ? absl::AsciiStrToLower(it->get<std::string>())
+                                                 : "";
+  };
+  const auto integer = [](const Json& object, const char* key) -> int64_t {
+    const auto it = object.find(key);
+    return it != object.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+  };
+  const auto of_bits = [&](int64_t bits, bool is_float,
+                           int64_t group) -> std::optional<std::string> {
+    if (bits == 4 && !is_float) int4_group = group;
+    if (bits == 4) return is_float ? "fp4" : "int4";
+    if (bits == 8) return is_float ? "fp8" : "int8";
+    return std::nullopt;
+  };
+  const std::string method = text(quant, "quant_method");
+  if (method == "mxfp4") return "fp4";
+  if (method == "fp8") return "fp8";
+  if (method == "modelopt") {
+    const std::string algo = text(quant, "quant_algo");
+    if (absl::StrContains(algo, "fp4")) return "fp4";
+    if (absl::StrContains(algo, "fp8")) return "fp8";
+    if (absl::StrContains(algo, "w4a16") || absl::StrContains(algo, "int4")) return "int4";
+    return std::nullopt;
+  }
+  if (method == "compressed-tensors") {
+    const auto groups = quant.find("config_groups");
+    if (groups == quant.end() || !groups->is_object()) return std::nullopt;
+    for (const Json& group : *groups) {
+      const auto weights = group.is_object() ? group.find("weights") : group.end();
+      if (weights == group.end() || !weights->is_object()) continue;
+      return of_bits(integer(*weights, "num_bits"), text(*weights, "type") == "float",
+                     integer(*weights, "group_size"));
+    }
+    return std::nullopt;
+  }
+  if (method == "gptq" || method == "awq") {
+    return of_bits(integer(quant, "bits"), false, integer(quant, "group_size"));
+  }
+  return std::nullopt;
+}
+
+// Whether quantization_config leaves attention unquantized: one of its lists of modules kept at
+// full precision (modules_to_not_convert, ignore, exclude_modules) names an attention module.
+bool KeepsAttentionUnquantized(const Json& quant) {
+  for (const char* key : {"modules_to_not_convert", "ignore", "exclude_modules"}) {
+    const auto list = quant.find(key);
+    if (list == quant.end() || !list->is_array()) continue;
+    for (const Json& module : *list) {
+      if (module.is_string() && absl::StrContains(module.get<std::string>(), "attn")) return true;
+    }
+  }
+  return false;
+}
+
+// torch_dtype's name as a dtype ("bfloat16" -> "bf16"); bf16 when absent or another.
+std::string UnquantizedDType(const std::optional<std::string>& torch_dtype) {
+  if (torch_dtype == "float16") return "fp16";
+  if (torch_dtype == "float32") return "fp32";
+  return "bf16";
+}
+
 }  // namespace
 
 const std::vector<std::string>& SupportedHuggingFaceArchitectures() {
@@ -613,7 +681,8 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
                                                             : std::nullopt;
   std::optional<std::string> quant_method;
   std::optional<int64_t> quant_bits;
-  if (const Json* quant = top.Object("quantization_config"); quant != nullptr) {
+  const Json* quant = top.Object("quantization_config");
+  if (quant != nullptr) {
     JsonFields q(*quant, "quantization_config.");
     quant_method = q.String("quant_method");
     quant_bits = q.Int("bits");
@@ -891,17 +960,30 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   if (activation) notes.push_back(fmt::format("hidden_act {} (gated FFN)", *activation));
   if (dtype) notes.push_back(fmt::format("torch_dtype {}", *dtype));
   if (quant_method == "mxfp4") model.fp4_format = Fp4Format::kMxfp4;
+  std::optional<std::string> quantized;
+  if (quant != nullptr) quantized = QuantizedWeightDType(*quant, model.int4_group_size);
   if (quant_method || quant_bits) {
     const std::string quantization =
         fmt::format("quant_method {}{}", quant_method.value_or("(none)"),
                     quant_bits ? fmt::format(", bits {}", *quant_bits) : "");
     notes.push_back("quantization_config: " + quantization);
-    model.report_notes.push_back(fmt::format(
-        "{}: the checkpoint's weights are quantized (quantization_config: {}), but the costs are "
-        "those of --weights (default fp8) for every layer: pass the checkpoint's dtype (e.g. "
-        "--weights fp4 or int4); where it quantizes only the routed experts (quantized experts, "
-        "bf16 attention), --expert-weights fp4 --weights bf16",
-        path, quantization));
+    if (quantized && model.moe && KeepsAttentionUnquantized(*quant)) {
+      // The experts quantized, not attention: as a preset's [expert_only_quantization].
+      const std::string other = UnquantizedDType(dtype);
+      model.expert_only_quantization[*quantized] = other;
+      model.report_notes.push_back(fmt::format(
+          "{}: the checkpoint quantizes the experts, not attention (quantization_config: {}, its "
+          "list of modules not converted names attention): --weights {} costs the routed experts "
+          "in {} and every other weight in {}",
+          path, quantization, *quantized, *quantized, other));
+    } else {
+      model.report_notes.push_back(fmt::format(
+          "{}: the checkpoint's weights are quantized (quantization_config: {}), but the costs are "
+          "those of --weights (default fp8) for every layer: pass the checkpoint's dtype (e.g. "
+          "--weights fp4 or int4); where it quantizes only the routed experts (quantized experts, "
+          "bf16 attention), --expert-weights fp4 --weights bf16",
+          path, quantization));
+    }
   }
   // Parts of the checkpoint that are not the language model's decoding, left out.
   if (top.Has("vision_config")) {

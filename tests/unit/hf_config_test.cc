@@ -3,6 +3,7 @@
 // those configs, agreement with the shipped presets, and the errors for malformed files.
 #include "registry/hf_config.h"
 
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -706,6 +707,44 @@ TEST(HfConfigHostileTest, UnknownStateDtypeIsRefused) {
           "linear_value_head_dim": 8, "linear_conv_kernel_dim": 4, "mamba_ssm_dtype": "int3"})");
   EXPECT_THAT(status.message(), HasSubstr("mamba_ssm_dtype"));
   EXPECT_THAT(status.message(), HasSubstr("int3"));
+}
+
+// A checkpoint whose quantization_config keeps attention unquantized (modules_to_not_convert,
+// ignore or exclude_modules naming an attention module) quantizes only the experts of a MoE model:
+// the import records it as a preset's [expert_only_quantization] (the quantized dtype ->
+// torch_dtype, bf16 when absent) and every report says so. gpt-oss-120b's config.json: quant_method
+// mxfp4, modules_to_not_convert ["model.layers.*.self_attn", ...], no torch_dtype.
+TEST(RegistryHfConfig, ACheckpointKeepingAttentionUnquantizedQuantizesOnlyTheExperts) {
+  const Model gpt_oss = Import("gpt-oss-120b");
+  EXPECT_EQ(gpt_oss.expert_only_quantization,
+            (std::map<std::string, std::string>{{"fp4", "bf16"}}));
+  ASSERT_FALSE(gpt_oss.report_notes.empty());
+  EXPECT_THAT(gpt_oss.report_notes.back(), HasSubstr("quantizes the experts, not attention"));
+  // Kimi-K2.5's compressed-tensors int4 (group 32, attention in `ignore`), torch_dtype float16
+  // here: int4 experts, fp16 for the rest, and int4's group scales.
+  const std::string kimi_quant =
+      R"({"torch_dtype": "float16", "quantization_config": {"quant_method": "compressed-tensors",
+          "config_groups": {"group_0": {"targets": ["Linear"], "weights": {"num_bits": 4,
+          "type": "int", "strategy": "group", "group_size": 32}}},
+          "ignore": ["lm_head", "re:.*self_attn.*", "re:.*shared_experts.*"]}, )";
+  absl::StatusOr<Model> kimi = ParseHuggingFaceConfig(
+      kimi_quant + R"("architectures": ["Qwen3MoeForCausalLM"], )" + kSmallDense +
+          R"("num_key_value_heads": 2, "num_experts": 8, "num_experts_per_tok": 2,
+             "moe_intermediate_size": 32})",
+      "kimi/config.json", Names());
+  ASSERT_TRUE(kimi.ok()) << kimi.status();
+  ASSERT_TRUE(kimi->moe.has_value());
+  EXPECT_EQ(kimi->expert_only_quantization, (std::map<std::string, std::string>{{"int4", "fp16"}}));
+  EXPECT_EQ(kimi->int4_group_size, 32);
+  // An fp8 checkpoint that converts attention too (DeepSeek-V3's) and a dense model: no rule.
+  EXPECT_TRUE(Import("deepseek-v3").expert_only_quantization.empty());
+  absl::StatusOr<Model> dense = ParseHuggingFaceConfig(
+      std::string(R"({"architectures": ["LlamaForCausalLM"], "quantization_config":
+          {"quant_method": "mxfp4", "modules_to_not_convert": ["model.layers.*.self_attn"]}, )") +
+          kSmallDense + R"("num_key_value_heads": 2})",
+      "dense/config.json", Names());
+  ASSERT_TRUE(dense.ok()) << dense.status();
+  EXPECT_TRUE(dense->expert_only_quantization.empty());
 }
 
 }  // namespace
