@@ -586,6 +586,11 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
   }
   const bool bias_default = family == Family::kQwen2 || family == Family::kQwen2Moe;
   model.attention_bias = f.Bool("attention_bias", bias_default);
+  // MiniMax-M2's use_qk_norm with qk_norm_type "per_layer": one RMSNorm over all heads' queries
+  // (and keys), whose variance is all-reduced under tensor parallelism; "per_head" stays local.
+  if (f.Bool("use_qk_norm", false)) {
+    model.qk_norm = f.String("qk_norm_type") == "per_layer" ? QkNorm::kPerLayer : QkNorm::kPerHead;
+  }
   if (bias_default && !f.Has("attention_bias")) {
     notes.push_back("attention_bias absent: true (Qwen2 q/k/v projections carry a bias)");
   }

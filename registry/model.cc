@@ -223,6 +223,11 @@ absl::StatusOr<Model> ModelFromToml(const toml::table& root, const std::string& 
                    reader.PositiveInt("max_context_tokens", kMaxModelContextTokens));
   ASSIGN_OR_RETURN(model.attention_bias, reader.Bool("attention_bias", false));
   ASSIGN_OR_RETURN(model.parallel_attention, reader.Bool("parallel_attention", false));
+  ASSIGN_OR_RETURN(const std::string qk_norm,
+                   reader.OptionalChoice("qk_norm", {"none", "per_head", "per_layer"}, "none"));
+  model.qk_norm = qk_norm == "per_layer"  ? QkNorm::kPerLayer
+                  : qk_norm == "per_head" ? QkNorm::kPerHead
+                                          : QkNorm::kNone;
   ASSIGN_OR_RETURN(model.sliding_window,
                    reader.NonNegativeInt("sliding_window", 0, kMaxModelContextTokens));
   ASSIGN_OR_RETURN(model.layer_types, ReadLayerTypes(reader, model.num_layers));

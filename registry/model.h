@@ -21,6 +21,10 @@ namespace infercost::registry {
 
 enum class NormKind { kRmsNorm, kLayerNorm };
 enum class FfnActivation { kSwiGlu, kGelu };  // gated (gate+up+down) vs plain (up+down)
+// RMSNorm of the queries and keys: none, each head on its own (Qwen3: local to a GPU), or over
+// all heads at once (MiniMax-M2's "per_layer": under tensor parallelism the shards' variances
+// are all-reduced, one more all-reduce per layer).
+enum class QkNorm { kNone, kPerHead, kPerLayer };
 
 struct MoeConfig {
   int64_t num_experts = 0;
@@ -64,7 +68,8 @@ struct Model {
   int64_t max_context_tokens = 0;
   bool attention_bias = false;
   bool parallel_attention = false;
-  int64_t sliding_window = 0;  // 0 = no window
+  QkNorm qk_norm = QkNorm::kNone;  // `qk_norm`: "none", "per_head", "per_layer"
+  int64_t sliding_window = 0;      // 0 = no window
   // The layer pattern, one entry per layer (Hugging Face's layer_types: "full_attention",
   // "sliding_attention", "linear_attention", ...), passed to the variant as each layer's kind.
   // Empty: no pattern.

@@ -186,6 +186,13 @@ ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, co
   return cost;
 }
 
+ic_phase_cost QkNormAllReducePhase(const Step& step) {
+  constexpr double kVarianceBytes = 2 * 4;  // the query's and the key's, fp32
+  ic_phase_cost cost = MakePhaseCost(IC_PHASE_ATTN_ALL_REDUCE);
+  cost.comm_bytes = step.tokens() * kVarianceBytes;
+  return cost;
+}
+
 ic_phase_cost PipelineSendPhase(const registry::Model& model, const Step& step,
                                 const Precision& p) {
   ic_phase_cost cost = MakePhaseCost(IC_PHASE_PP_SEND_RECV);

@@ -39,6 +39,11 @@ void AppendMoeFfnPhases(const registry::Model& model, const Step& step, const Pr
 bool UsesExpertAllToAll(const Step& step);
 // Experts one layer's step is expected to touch: E * (1 - (1 - k/E)^tokens).
 double ExpectedExpertsTouched(double num_experts, double experts_per_token, double tokens);
+// The all-reduce a per-layer QK-norm (registry::QkNorm::kPerLayer) adds to each layer's attention
+// under tensor parallelism: each token's query and key variances over the GPU's heads, 2 fp32
+// values, summed over the GPUs (vLLM's MiniMaxText01RMSNormTP.forward_qk: one all-reduce for both).
+// An IC_PHASE_ATTN_ALL_REDUCE record beside the attention output's.
+ic_phase_cost QkNormAllReducePhase(const Step& step);
 // Tensor-parallel all-reduce of the layer's output (after attention or after the FFN): each
 // shard contributes T x d activations. Only meaningful when step.tensor_parallel > 1.
 ic_phase_cost AllReducePhase(ic_phase_id phase, const registry::Model& model, const Step& step,

@@ -233,6 +233,7 @@ void Pipeline::AppendLayerPhases(const LayerKind& kind, const Step& step,
   }
   if (step.tensor_parallel > 1) {
     phases.push_back(AllReducePhase(IC_PHASE_ATTN_ALL_REDUCE, model, step, precision_));
+    if (model.qk_norm == registry::QkNorm::kPerLayer) phases.push_back(QkNormAllReducePhase(step));
     // MoE layers with expert all-to-alls combine their outputs there instead.
     if (!(kind.moe && UsesExpertAllToAll(step))) {
       phases.push_back(AllReducePhase(IC_PHASE_FFN_ALL_REDUCE, model, step, precision_));

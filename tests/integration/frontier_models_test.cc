@@ -9,6 +9,7 @@
 // figure is then checked to its own precision, with the convention that reaches it named.
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include "framework/abi/phase_catalog.h"
 #include "framework/estimate.h"
@@ -115,6 +116,42 @@ TEST(FrontierModels, MiniMaxM25ParamsByLayerKindAndTotal) {
   EXPECT_EQ(std::round((active - 1'229'193'216.0) / 1e9), 10.0);
   // KV per token: 2 x 8 x 128 x 1 B x 62 layers.
   EXPECT_EQ(ledger.kv_cache_bytes_per_token, 126'976);
+}
+
+// MiniMax-M2.5's per-layer QK-norm (qk_norm = "per_layer": one RMSNorm over all 48 query heads
+// and all 8 key heads) all-reduces each token's two variances under tensor parallelism: a second
+// attn_all_reduce record per layer of 2 x 4 B per token beside the attention output's
+// T x 3072 x 2 B (bf16); none on one GPU; and the step takes longer than without it.
+TEST(FrontierModels, MiniMaxM25PerLayerQkNormAllReducesTheVariances) {
+  const auto attention_all_reduces = [](const framework::Ledger& ledger) {
+    std::vector<double> bytes;
+    for (const ic_phase_cost& cost : Group(ledger.decode, "moe")->phases) {
+      if (cost.phase == IC_PHASE_ATTN_ALL_REDUCE) bytes.push_back(cost.comm_bytes);
+    }
+    return bytes;
+  };
+  // T tokens in the explainer's decode step, each GPU's T x 3072 x 2 B for the output and T x 8 B
+  // for the norm, summed over the 8 GPUs in the whole-model ledger.
+  const framework::Ledger tp8 = RunScenario(Model("minimax-m2.5"));
+  const double tokens = tp8.decode.step.tokens();
+  EXPECT_EQ(tp8.decode.step.tensor_parallel, 8);
+  EXPECT_EQ(attention_all_reduces(tp8), (std::vector<double>{8 * tokens * 6144, 8 * tokens * 8}));
+  ScenarioRequest one_gpu = Model("minimax-m2.5");
+  one_gpu.gpus = 1;
+  EXPECT_TRUE(attention_all_reduces(RunScenario(one_gpu)).empty());
+
+  absl::StatusOr<framework::Scenario> with =
+      framework::MakeScenario(Model("minimax-m2.5"), RepoPresets());
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_EQ(with->model.qk_norm, registry::QkNorm::kPerLayer);
+  framework::Scenario without = *with;
+  without.model.qk_norm = registry::QkNorm::kPerHead;  // local to each GPU: no all-reduce
+  absl::StatusOr<framework::Estimate> e_with = framework::EstimateScenario(*with, InTreePlugins());
+  absl::StatusOr<framework::Estimate> e_without =
+      framework::EstimateScenario(without, InTreePlugins());
+  ASSERT_TRUE(e_with.ok()) << e_with.status();
+  ASSERT_TRUE(e_without.ok()) << e_without.status();
+  EXPECT_GT(e_with->summary.tpot_s, e_without->summary.tpot_s);
 }
 
 // ---- DeepSeek-V3.2: DeepSeek-V3 (d 7168, 128 heads, q_lora 1536, kv_lora 512, nope 128, rope

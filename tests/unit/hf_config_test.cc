@@ -91,6 +91,7 @@ void ExpectSameArchitecture(const Model& imported, const Model& preset) {
   EXPECT_EQ(imported.max_context_tokens, preset.max_context_tokens);
   EXPECT_EQ(imported.attention_bias, preset.attention_bias);
   EXPECT_EQ(imported.parallel_attention, preset.parallel_attention);
+  EXPECT_EQ(imported.qk_norm, preset.qk_norm);
   EXPECT_EQ(imported.sliding_window, preset.sliding_window);
   EXPECT_EQ(imported.layer_types, preset.layer_types);
   EXPECT_EQ(imported.fp4_format, preset.fp4_format);
@@ -666,6 +667,8 @@ TEST(RegistryHfConfig, MiniMaxM25MatchesThePresetFieldByField) {
   absl::StatusOr<Model> preset = LoadModelPreset(PresetPath("minimax-m2.5"));
   ASSERT_TRUE(preset.ok()) << preset.status();
   EXPECT_EQ(imported.attention_variant, "gqa");  // 48 heads, 8 KV heads
+  // use_qk_norm true, qk_norm_type "per_layer": one norm over all heads (all-reduced under TP).
+  EXPECT_EQ(imported.qk_norm, QkNorm::kPerLayer);
   ExpectSameArchitecture(imported, *preset);
 }
 
