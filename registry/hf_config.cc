@@ -460,11 +460,13 @@ bool KeepsAttentionUnquantized(const Json& quant) {
   return false;
 }
 
-// torch_dtype's name as a dtype ("bfloat16" -> "bf16"); bf16 when absent or another.
-std::string UnquantizedDType(const std::optional<std::string>& torch_dtype) {
-  if (torch_dtype == "float16") return "fp16";
-  if (torch_dtype == "float32") return "fp32";
-  return "bf16";
+// A torch dtype's name as ours ("bfloat16" -> "bf16"); nullopt for one it is not among.
+std::optional<std::string> DTypeOfTorchName(std::string_view torch_dtype) {
+  for (const auto& [torch, ours] : {std::pair{"float32", "fp32"}, std::pair{"bfloat16", "bf16"},
+                                    std::pair{"float16", "fp16"}}) {
+    if (torch_dtype == torch) return ours;
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -891,14 +893,13 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     const std::optional<std::string> state_dtype =
         f.Has("mamba_ssm_dtype") ? f.String("mamba_ssm_dtype") : std::nullopt;
     if (state_dtype) {
-      const int64_t bytes = *state_dtype == "float32"                                 ? 4
-                            : *state_dtype == "bfloat16" || *state_dtype == "float16" ? 2
-                                                                                      : 0;
-      if (bytes == 0) {
+      const std::optional<std::string> state = DTypeOfTorchName(*state_dtype);
+      if (!state) {
         return Invalid(path, fmt::format("field \"{}mamba_ssm_dtype\" = \"{}\" is not supported; "
                                          "use float32, bfloat16 or float16",
                                          prefix, *state_dtype));
       }
+      const auto bytes = static_cast<int64_t>(ParseDType(*state)->bytes_per_element);
       linear.push_back({"state_bytes_per_element", bytes,
                         fmt::format("{} field \"{}mamba_ssm_dtype\"", path, prefix)});
     } else if (family == Family::kQwen35Moe) {
@@ -974,7 +975,7 @@ absl::StatusOr<Model> ParseHuggingFaceConfig(std::string_view json_text, const s
     notes.push_back("quantization_config: " + quantization);
     if (quantized && model.moe && KeepsAttentionUnquantized(*quant)) {
       // The experts quantized, not attention: as a preset's [expert_only_quantization].
-      const std::string other = UnquantizedDType(dtype);
+      const std::string other = DTypeOfTorchName(dtype.value_or("")).value_or("bf16");
       model.expert_only_quantization[*quantized] = other;
       model.report_notes.push_back(fmt::format(
           "{}: the checkpoint quantizes the experts, not attention (quantization_config: {}, its "

@@ -87,13 +87,16 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                  ttft ? Percent(r.ttft_relative_error) : "-"});
   }
   fmt::print("{}\n", rows.Render());
-  // TPOT columns, then the served TTFT's ("-" where the group has none).
-  const auto ttft = [](const validation::AicGroup& g) -> std::vector<std::string> {
-    if (g.ttft_rows == 0) return {"-", "-"};
-    return {AbsPercent(g.ttft_median_abs_error), AbsPercent(g.ttft_p90_abs_error)};
-  };
-  const auto with_ttft = [&](std::vector<std::string> cells, const validation::AicGroup& g) {
-    for (std::string& cell : ttft(g)) cells.push_back(std::move(cell));
+  // A group's leading cells, then its rows, TPOT error and served TTFT error ("-" where none).
+  const auto with_stats = [](std::vector<std::string> cells, const validation::AicGroup& g) {
+    const bool ttft = g.ttft_rows > 0;
+    for (std::string cell :
+         {std::to_string(g.rows), AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
+          Percent(g.mean_error), AbsPercent(g.in_band),
+          ttft ? AbsPercent(g.ttft_median_abs_error) : "-",
+          ttft ? AbsPercent(g.ttft_p90_abs_error) : "-"}) {
+      cells.push_back(std::move(cell));
+    }
     return cells;
   };
   TextTable groups(
@@ -103,11 +106,8 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
        Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
        Align::kRight});
   for (const validation::AicGroup& g : v.groups) {
-    groups.AddRow(
-        with_ttft({g.engine, g.hardware, g.model, g.precision, g.regime, absl::StrJoin(g.tp, ","),
-                   std::to_string(g.rows), AbsPercent(g.median_abs_error),
-                   AbsPercent(g.p90_abs_error), Percent(g.mean_error), AbsPercent(g.in_band)},
-                  g));
+    groups.AddRow(with_stats(
+        {g.engine, g.hardware, g.model, g.precision, g.regime, absl::StrJoin(g.tp, ",")}, g));
   }
   fmt::print("ERROR PER ENGINE x DEVICE x MODEL x WEIGHTS x REGIME\n{}\n", groups.Render());
   TextTable classes(
@@ -116,18 +116,11 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
       {Align::kLeft, Align::kLeft, Align::kLeft, Align::kLeft, Align::kRight, Align::kRight,
        Align::kRight, Align::kRight, Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AicGroup& g : v.classes) {
-    classes.AddRow(
-        with_ttft({g.hardware, g.model, g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
-                   AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                   Percent(g.mean_error), AbsPercent(g.in_band)},
-                  g));
+    classes.AddRow(with_stats({g.hardware, g.model, g.regime, absl::StrJoin(g.tp, ",")}, g));
   }
   classes.AddRule();
   for (const validation::AicGroup& g : v.regimes) {
-    classes.AddRow(with_ttft({"all", "", g.regime, absl::StrJoin(g.tp, ","), std::to_string(g.rows),
-                              AbsPercent(g.median_abs_error), AbsPercent(g.p90_abs_error),
-                              Percent(g.mean_error), AbsPercent(g.in_band)},
-                             g));
+    classes.AddRow(with_stats({"all", "", g.regime, absl::StrJoin(g.tp, ",")}, g));
   }
   const bool any_ttft = v.mode == "serving" || v.disagg_rows > 0;
   classes.AddRow({"all", "", "", "", std::to_string(v.results.size()),
@@ -140,10 +133,7 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
                    {Align::kLeft, Align::kRight, Align::kRight, Align::kRight, Align::kRight,
                     Align::kRight, Align::kRight, Align::kRight});
   for (const validation::AicGroup& g : v.facets) {
-    facets.AddRow(
-        with_ttft({g.regime, std::to_string(g.rows), AbsPercent(g.median_abs_error),
-                   AbsPercent(g.p90_abs_error), Percent(g.mean_error), AbsPercent(g.in_band)},
-                  g));
+    facets.AddRow(with_stats({g.regime}, g));
   }
   fmt::print(
       "\nPER REGIME (clients per run: batch size; TP; dense/MoE; prefill- vs decode-bound: the "

@@ -138,7 +138,7 @@ void AppendMoeFfnPhases(const registry::Model& model, const Step& step, const Pr
   // The busiest GPU receives `imbalance` x its mean share (1/group) of the routed token-experts.
   const double routed_share = group_tokens * top_k / group * step.moe_imbalance;
   routed.params = local_experts * expert_params / expert_tensor;
-  routed.weight_bytes = touched * expert_params / expert_tensor * p.expert_weight;
+  routed.weight_bytes = touched * expert_params / expert_tensor * p.WeightOf(routed.phase);
   routed.matrix_flops = 2 * routed_share * expert_params;
   routed.vector_flops = (Gated(model) ? kSwiGluFlops : kGeluFlops) * routed_share * full_width;
   routed.activation_bytes = routed_share * FfnActivationBytesPerToken(model, full_width, p);

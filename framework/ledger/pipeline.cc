@@ -70,9 +70,7 @@ Pipeline::Pipeline(Scenario scenario, AttentionKernelPlugin kernel,
   const registry::Model& model = scenario_->model;
   device_ = ic_kernel_device{sizeof(ic_kernel_device), 0, scenario_->hardware.onchip_memory_bytes,
                              scenario_->hardware.l2_cache_bytes, scenario_->hardware.compute_units};
-  precision_ =
-      Precision{scenario_->weights.bytes_per_element, scenario_->activations.bytes_per_element,
-                scenario_->kv.bytes_per_element, scenario_->expert_weights.bytes_per_element};
+  precision_ = PrecisionOf(*scenario_);
   std::vector<LayerKind> layer_kinds;
   // Layers sharing FFN kind and attention class share one per-layer cost. Group names say the
   // attention kind when the variant costs layers in more than one class.

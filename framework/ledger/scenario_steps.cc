@@ -2,6 +2,11 @@
 
 namespace infercost::framework {
 
+Precision PrecisionOf(const Scenario& s) {
+  return Precision{s.weights.bytes_per_element, s.activations.bytes_per_element,
+                   s.kv.bytes_per_element, s.expert_weights.bytes_per_element};
+}
+
 int64_t ReplicaBatch(const Scenario& s, int64_t concurrency) {
   return (concurrency + s.layout.data - 1) / s.layout.data;
 }

@@ -12,6 +12,9 @@
 
 namespace infercost::framework {
 
+// The bytes per element of the scenario's weights, activations and KV cache.
+Precision PrecisionOf(const Scenario& s);
+
 // Sequences one data-parallel replica serves (the busiest one).
 int64_t ReplicaBatch(const Scenario& s, int64_t concurrency);
 

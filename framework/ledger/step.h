@@ -43,6 +43,11 @@ struct Precision {
   double activation = 2;
   double kv = 1;
   double expert_weight = 1;  // the routed experts'
+  // The bytes per element of `phase`'s weights: the routed experts' (IC_PHASE_MOE_EXPERTS) or
+  // every other weight's.
+  double WeightOf(ic_phase_id phase) const {
+    return phase == IC_PHASE_MOE_EXPERTS ? expert_weight : weight;
+  }
 };
 
 }  // namespace infercost::framework

@@ -12,9 +12,9 @@ namespace infercost::framework {
 
 double WeightBytesPerGpu(const StageLedger& per_gpu, const Scenario& s) {
   // The routed experts' parameters take their own dtype (a checkpoint that quantizes only them).
-  const auto bytes_of = [&s](const ic_phase_cost& cost) {
-    return cost.params * (cost.phase == IC_PHASE_MOE_EXPERTS ? s.expert_weights.bytes_per_element
-                                                             : s.weights.bytes_per_element);
+  const Precision precision = PrecisionOf(s);
+  const auto bytes_of = [&precision](const ic_phase_cost& cost) {
+    return cost.params * precision.WeightOf(cost.phase);
   };
   double layer_bytes = 0;
   for (const LayerGroup& group : per_gpu.groups) {

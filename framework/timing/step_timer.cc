@@ -128,8 +128,6 @@ Execution ExecutionOf(const Scenario& scenario) {
   out.expert_abi.weight_dtype = scenario.expert_weights.id;
   out.expert_abi.matmul_efficiency =
       matmul_efficiency(scenario.expert_weights) * engine.expert_matmul_ratio;
-  out.experts_apart =
-      engine.expert_matmul_ratio != 1 || scenario.expert_weights.id != scenario.weights.id;
   return out;
 }
 
@@ -146,7 +144,6 @@ StepTimer::StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Ha
   if (hardware_.own_efficiency()) {
     UsePluginEfficiency(execution_.abi);
     UsePluginEfficiency(execution_.expert_abi);
-    execution_.experts_apart = execution_.expert_abi.weight_dtype != execution_.abi.weight_dtype;
   }
 }
 
@@ -283,7 +280,10 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
 }
 
 bool StepTimer::TimedApart(ic_phase_id phase) const {
-  return phase == IC_PHASE_MOE_EXPERTS && execution_.experts_apart;
+  const ic_execution& experts = execution_.expert_abi;
+  return phase == IC_PHASE_MOE_EXPERTS &&
+         (experts.weight_dtype != execution_.abi.weight_dtype ||
+          experts.matmul_efficiency != execution_.abi.matmul_efficiency);
 }
 
 bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const {

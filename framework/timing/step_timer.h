@@ -56,10 +56,9 @@ struct Execution {
   DecodeAttention decode_attention;
   // How the routed experts' matmuls (IC_PHASE_MOE_EXPERTS) run: their own weight dtype (a
   // checkpoint that quantizes only them) and the fraction of the engine's matmul efficiency its
-  // grouped GEMMs reach (registry::Engine::expert_matmul_ratio). Where it differs from `abi`
-  // (experts_apart), those records are timed with it.
+  // grouped GEMMs reach (registry::Engine::expert_matmul_ratio). Where its dtype or matmul
+  // efficiency differs from `abi`'s, those records are timed with it.
   ic_execution expert_abi{};
-  bool experts_apart = false;
 };
 
 // The engine's calibration and the scenario's dtypes, as the hardware ABI wants them.
