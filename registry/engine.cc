@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
+#include "registry/dtype.h"
 #include "registry/toml_reader.h"
 
 namespace infercost::registry {
@@ -46,6 +47,81 @@ constexpr CalibrationKey kCalibrationKeys[] = {
 
 // Keys whose value is a switch: 0 or 1, nothing between.
 bool IsSwitchKey(std::string_view key) { return key == "decode_attention_single_block"; }
+
+// An `[experts.<dtype>]` table's keys and their ranges.
+constexpr CalibrationKey kExpertKernelKeys[] = {
+    {"kernel_overhead_s", nullptr, 0, 0, 1},
+    {"bandwidth_ratio", nullptr, 1, 1e-3, 1},
+};
+
+// "experts.<dtype>.<key>" split into the dtype's name and the key (false: not such a key).
+bool SplitExpertKernelKey(std::string_view key, std::string_view& dtype, std::string_view& field) {
+  constexpr std::string_view kPrefix = "experts.";
+  if (key.substr(0, kPrefix.size()) != kPrefix) return false;
+  const std::string_view rest = key.substr(kPrefix.size());
+  const size_t dot = rest.rfind('.');
+  if (dot == std::string_view::npos || dot == 0) return false;
+  dtype = rest.substr(0, dot);
+  field = rest.substr(dot + 1);
+  return true;
+}
+
+const CalibrationKey* FindExpertKernelKey(std::string_view field) {
+  for (const CalibrationKey& k : kExpertKernelKeys) {
+    if (field == k.key) return &k;
+  }
+  return nullptr;
+}
+
+// The entry of `engine` for experts of `dtype` (added where it has none).
+absl::StatusOr<Engine::ExpertKernels*> ExpertKernelsOf(Engine& engine, std::string_view dtype,
+                                                       const std::string& where) {
+  absl::StatusOr<DType> parsed = ParseDType(dtype);
+  if (!parsed.ok()) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: '{}' is not a weight dtype; expected one of {} (the routed experts' "
+                    "weight dtype whose kernels the table describes)",
+                    where, dtype, DTypeNames()));
+  }
+  for (Engine::ExpertKernels& e : engine.expert_kernels) {
+    if (e.dtype == parsed->id) return &e;
+  }
+  Engine::ExpertKernels added;
+  added.dtype = parsed->id;
+  added.dtype_name = std::string(dtype);
+  engine.expert_kernels.push_back(added);
+  return &engine.expert_kernels.back();
+}
+
+// The `[experts.<dtype>]` tables of an engine preset.
+absl::Status ReadExpertKernels(const TomlReader& reader, const std::string& path, Engine& engine) {
+  ASSIGN_OR_RETURN(const toml::table* experts, reader.OptionalTable("experts"));
+  if (experts == nullptr) return absl::OkStatus();
+  for (const auto& [name, node] : *experts) {
+    const std::string dtype(name.str());
+    const toml::table* table = node.as_table();
+    if (table == nullptr) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}:{}: key 'experts.{}': expected a table of the routed experts' kernel keys ({})", path,
+          node.source().begin.line, dtype, absl::StrJoin(ExpertKernelKeys(), ", ")));
+    }
+    TomlReader table_reader(path, *table, "experts." + dtype);
+    ASSIGN_OR_RETURN(Engine::ExpertKernels * entry,
+                     ExpertKernelsOf(engine, dtype,
+                                     fmt::format("{}:{}: table 'experts.{}'", path,
+                                                 node.source().begin.line, dtype)));
+    if (table->get("kernel_overhead_s") != nullptr) {
+      const CalibrationKey& k = kExpertKernelKeys[0];
+      ASSIGN_OR_RETURN(double overhead, table_reader.OptionalNumber(k.key, 0, k.min, k.max));
+      entry->overhead_s = overhead;
+    }
+    const CalibrationKey& ratio = kExpertKernelKeys[1];
+    ASSIGN_OR_RETURN(entry->bandwidth_ratio,
+                     table_reader.OptionalNumber(ratio.key, ratio.fallback, ratio.min, ratio.max));
+    RETURN_IF_ERROR(table_reader.RejectUnknownKeys());
+  }
+  return absl::OkStatus();
+}
 
 // Empty when `value` is allowed for `k`, else what is expected.
 std::string ExpectedValue(const CalibrationKey& k, double value) {
@@ -110,6 +186,19 @@ absl::StatusOr<Engine::HardwareOverride> ReadOverride(const std::string& path,
 
 }  // namespace
 
+std::vector<std::string> ExpertKernelKeys() {
+  std::vector<std::string> keys;
+  for (const CalibrationKey& k : kExpertKernelKeys) keys.emplace_back(k.key);
+  return keys;
+}
+
+const Engine::ExpertKernels* Engine::ExpertKernelsFor(ic_dtype dtype) const {
+  for (const ExpertKernels& e : expert_kernels) {
+    if (e.dtype == dtype) return &e;
+  }
+  return nullptr;
+}
+
 std::vector<std::string> EngineOverridableKeys() {
   std::vector<std::string> keys;
   for (const CalibrationKey& k : kCalibrationKeys) keys.emplace_back(k.key);
@@ -148,9 +237,19 @@ absl::StatusOr<double> Engine::CalibrationValue(std::string_view key) const {
   for (const CalibrationKey& k : kCalibrationKeys) {
     if (key == k.key) return this->*k.field;
   }
-  return absl::InvalidArgumentError(absl::StrCat("'", std::string(key),
-                                                 "' is not an engine calibration key; allowed: ",
-                                                 absl::StrJoin(EngineOverridableKeys(), ", ")));
+  std::string_view dtype, field;
+  if (SplitExpertKernelKey(key, dtype, field) && FindExpertKernelKey(field) != nullptr) {
+    absl::StatusOr<DType> parsed = ParseDType(dtype);
+    if (parsed.ok()) {
+      const ExpertKernels* e = ExpertKernelsFor(parsed->id);
+      if (field == "bandwidth_ratio") return e != nullptr ? e->bandwidth_ratio : 1.0;
+      return e != nullptr && e->overhead_s ? *e->overhead_s : kernel_overhead_s;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "'", std::string(key),
+      "' is not an engine calibration key; allowed: ", absl::StrJoin(EngineOverridableKeys(), ", "),
+      ", and experts.<dtype>.{", absl::StrJoin(ExpertKernelKeys(), ","), "}"));
 }
 
 absl::Status Engine::SetCalibrationValue(std::string_view key, double value) {
@@ -163,6 +262,25 @@ absl::Status Engine::SetCalibrationValue(std::string_view key, double value) {
     }
     this->*k.field = value;
     return absl::OkStatus();
+  }
+  std::string_view dtype, field;
+  if (SplitExpertKernelKey(key, dtype, field)) {
+    if (const CalibrationKey* k = FindExpertKernelKey(field); k != nullptr) {
+      const std::string expected = ExpectedValue(*k, value);
+      if (!expected.empty()) {
+        return absl::InvalidArgumentError(fmt::format(
+            "engine '{}' ({}): key '{}': expected {}, got {}", name, source, key, expected, value));
+      }
+      ASSIGN_OR_RETURN(
+          ExpertKernels * e,
+          ExpertKernelsOf(*this, dtype, fmt::format("engine '{}' key '{}'", name, key)));
+      if (field == "bandwidth_ratio") {
+        e->bandwidth_ratio = value;
+      } else {
+        e->overhead_s = value;
+      }
+      return absl::OkStatus();
+    }
   }
   return CalibrationValue(key).status();
 }
@@ -205,6 +323,7 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
   ASSIGN_OR_RETURN(engine.chunked_prefill, reader.Bool("chunked_prefill", true));
   RETURN_IF_ERROR(ReadDecodeAttentionSwitch(reader, path, engine));
+  RETURN_IF_ERROR(ReadExpertKernels(reader, path, engine));
   if (reader.Raw("reference_hardware") != nullptr) {
     ASSIGN_OR_RETURN(engine.reference_hardware, reader.String("reference_hardware"));
   }

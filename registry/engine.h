@@ -5,12 +5,14 @@
 #ifndef INFERCOST_REGISTRY_ENGINE_H_
 #define INFERCOST_REGISTRY_ENGINE_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "infercost/c/dtype.h"
 
 namespace infercost::registry {
 
@@ -36,6 +38,22 @@ struct Engine {
   // layer's grouped GEMMs: IC_PHASE_MOE_EXPERTS) reach: its grouped-GEMM kernels, with the
   // tokens' permutation and the experts' uneven loads they carry (1: as a dense GEMM).
   double expert_matmul_ratio = 1;
+  // The engine's routed-expert kernels for one weight format of the experts (`[experts.<dtype>]`
+  // tables, engine-wide): where the experts' weights are `dtype`, their kernels' fixed time per
+  // call (a layer's grouped GEMMs with what runs around them: activation quantisation, token
+  // alignment, the scales' handling; replaces kernel_overhead_s for those records) and the
+  // fraction of bandwidth_efficiency their weight stream reaches (dequantising in the main loop).
+  // E.g. vLLM's fp8 block-scaled and int4 group-scaled (W4A16) fused MoE kernels, slower than its
+  // native NVFP4 path on the same model (docs/calibration.md).
+  struct ExpertKernels {
+    ic_dtype dtype = IC_DTYPE_BF16;
+    std::string dtype_name;            // as the table names it
+    std::optional<double> overhead_s;  // kernel_overhead_s of those records (unset: the engine's)
+    double bandwidth_ratio = 1;
+  };
+  std::vector<ExpertKernels> expert_kernels;
+  // The entry for routed experts of `dtype`, or nullptr.
+  const ExpertKernels* ExpertKernelsFor(ic_dtype dtype) const;
   double kernel_overhead_s = 0;     // per kernel launch (per phase, per layer)
   double per_layer_overhead_s = 0;  // per layer per step (framework glue between kernels)
   double per_step_overhead_s = 0;   // per forward step (scheduler, sampling, host sync)
@@ -121,6 +139,9 @@ struct Engine {
 
 // Calibration keys a `[hardware.<name>]` table may override, for messages.
 std::vector<std::string> EngineOverridableKeys();
+// Keys of an `[experts.<dtype>]` table; CalibrationValue and SetCalibrationValue take them as
+// "experts.<dtype>.<key>" (e.g. "experts.fp8.kernel_overhead_s").
+std::vector<std::string> ExpertKernelKeys();
 
 absl::StatusOr<Engine> LoadEnginePreset(const std::string& path);
 // The same from TOML text; `source_name` stands for the file in messages.

@@ -311,6 +311,36 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
                  {"expert_matmul_ratio", 0.1, 1}};
     specs.push_back(std::move(spec));
   }
+  // vLLM's routed-expert kernels for checkpoints whose experts are fp8 with block scales and int4
+  // with group scales (W4A16), engine-wide: their fixed time per layer and the share of the
+  // bandwidth their weight stream reaches ([experts.<dtype>]), from the serving TPOT of the
+  // mixture-of-experts rows of that precision at every concurrency on one node, where the same
+  // model's NVFP4 release on the same GPUs measures 2-4 ms a step faster than the bytes say
+  // (MiniMax-M2.5 fp8, Kimi-K2.5 int4: docs/calibration.md). fp8 fitted on B200, its H100 rows
+  // held out; int4 has B200 rows only.
+  for (const auto& [dtype, held_out_device] :
+       {std::pair<std::string, std::string>{"fp8", "h100_sxm"}, {"int4", ""}}) {
+    FitSpec spec = Spec("vllm", "", "tpot",
+                        fmt::format("aiconfigurator vLLM serving TPOT, {} mixture-of-experts "
+                                    "rows, one node (aic_serving_frontier.csv)",
+                                    dtype));
+    const auto moe_of_dtype = [&](const AicRow& row) {
+      const std::string regime = AicRegime(row);
+      if ((regime != "c<=8" && regime != "c>8") || row.precision != dtype) return false;
+      absl::StatusOr<std::string> model = ModelPresetFor(row.model_path, presets);
+      if (!model.ok()) return false;
+      const registry::Model* m = presets.models.FindOrNull(*model);
+      return m != nullptr && m->moe.has_value() && m->moe->num_experts > 0;
+    };
+    ASSIGN_OR_RETURN(
+        spec.rows,
+        AicRows(
+            presets, Path(dir, "aic_serving_frontier.csv"), "vllm", "", moe_of_dtype,
+            [&](const AicRow& row) { return row.system != held_out_device; }, "serving"));
+    spec.free = {{"experts." + dtype + ".kernel_overhead_s", 0, 200e-6},
+                 {"experts." + dtype + ".bandwidth_ratio", 0.2, 1}};
+    specs.push_back(std::move(spec));
+  }
   // PyTorch eager: the per-layer host cost from the one published point (gpt-fast's eager
   // baseline, pytorch_gpt_fast_baseline.csv): 200 tokens at 25.5 tokens/s after an 8-token prompt.
   {

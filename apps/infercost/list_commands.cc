@@ -99,6 +99,11 @@ json EngineJson(const registry::Engine& e) {
     for (const auto& [key, value] : o.values) values[key] = value;
     overrides[o.hardware] = values;
   }
+  json experts = json::object();
+  for (const registry::Engine::ExpertKernels& k : e.expert_kernels) {
+    experts[k.dtype_name] = {{"kernel_overhead_s", k.overhead_s.value_or(e.kernel_overhead_s)},
+                             {"bandwidth_ratio", k.bandwidth_ratio}};
+  }
   return {{"name", e.name},
           {"display_name", e.display_name},
           {"matmul_efficiency", e.matmul_efficiency},
@@ -108,6 +113,7 @@ json EngineJson(const registry::Engine& e) {
           {"low_precision_math", e.low_precision_math},
           {"low_precision_matmul_ratio", e.low_precision_matmul_ratio},
           {"expert_matmul_ratio", e.expert_matmul_ratio},
+          {"experts", experts},
           {"kernel_overhead_s", e.kernel_overhead_s},
           {"per_layer_overhead_s", e.per_layer_overhead_s},
           {"per_step_overhead_s", e.per_step_overhead_s},

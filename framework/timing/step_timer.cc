@@ -128,6 +128,13 @@ Execution ExecutionOf(const Scenario& scenario) {
   out.expert_abi.weight_dtype = scenario.expert_weights.id;
   out.expert_abi.matmul_efficiency =
       matmul_efficiency(scenario.expert_weights) * engine.expert_matmul_ratio;
+  // The engine's kernels for experts of that weight format, where it names them.
+  if (const registry::Engine::ExpertKernels* kernels =
+          engine.ExpertKernelsFor(scenario.expert_weights.id);
+      kernels != nullptr) {
+    if (kernels->overhead_s) out.expert_abi.kernel_overhead_s = *kernels->overhead_s;
+    out.expert_abi.bandwidth_efficiency *= kernels->bandwidth_ratio;
+  }
   return out;
 }
 
@@ -281,9 +288,12 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
 
 bool StepTimer::TimedApart(ic_phase_id phase) const {
   const ic_execution& experts = execution_.expert_abi;
+  const ic_execution& rest = execution_.abi;
   return phase == IC_PHASE_MOE_EXPERTS &&
-         (experts.weight_dtype != execution_.abi.weight_dtype ||
-          experts.matmul_efficiency != execution_.abi.matmul_efficiency);
+         (experts.weight_dtype != rest.weight_dtype ||
+          experts.matmul_efficiency != rest.matmul_efficiency ||
+          experts.bandwidth_efficiency != rest.bandwidth_efficiency ||
+          experts.kernel_overhead_s != rest.kernel_overhead_s);
 }
 
 bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const {

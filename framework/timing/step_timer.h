@@ -56,8 +56,10 @@ struct Execution {
   DecodeAttention decode_attention;
   // How the routed experts' matmuls (IC_PHASE_MOE_EXPERTS) run: their own weight dtype (a
   // checkpoint that quantizes only them) and the fraction of the engine's matmul efficiency its
-  // grouped GEMMs reach (registry::Engine::expert_matmul_ratio). Where its dtype or matmul
-  // efficiency differs from `abi`'s, those records are timed with it.
+  // grouped GEMMs reach (registry::Engine::expert_matmul_ratio), with the engine's kernels for
+  // that weight format where it names them (registry::Engine::ExpertKernels: their fixed time per
+  // call, the share of the bandwidth their weight stream reaches). Where any of these differs from
+  // `abi`'s, those records are timed with it.
   ic_execution expert_abi{};
 };
 

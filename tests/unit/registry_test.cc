@@ -597,6 +597,77 @@ TEST(RegistryTest, SingleBlockDecodeAttentionKeysAreChecked) {
   EXPECT_THAT(std::string(unknown.message()), HasSubstr("decode_attention_single_block"));
 }
 
+// The engine's kernels per routed-expert weight format ([experts.<dtype>], registry/engine.h):
+// the table names a weight dtype, its keys are a fixed time per call in [0, 1] s and a bandwidth
+// ratio in [0.001, 1]; each error names the file, the table, the value and what is allowed.
+// Absent: no entry (the engine's kernel_overhead_s, the full bandwidth). The same keys are
+// calibration keys as "experts.<dtype>.<key>", as a fit sets them.
+TEST(RegistryTest, ExpertKernelTablesNameAWeightDtypeAndCheckTheirKeys) {
+  TempDir dir;
+  const std::string head = "name = \"e\"\ndisplay_name = \"E\"\nkernel_overhead_s = 3e-6\n";
+  auto good = LoadEnginePreset(dir.Write(
+      "engines/a.toml",
+      head + "[experts.fp8]\nkernel_overhead_s = 40e-6\n[experts.int4]\nbandwidth_ratio = 0.5\n"));
+  ASSERT_TRUE(good.ok()) << good.status();
+  ASSERT_EQ(good->expert_kernels.size(), 2u);
+  const Engine::ExpertKernels* fp8 = good->ExpertKernelsFor(IC_DTYPE_FP8);
+  ASSERT_NE(fp8, nullptr);
+  EXPECT_EQ(fp8->overhead_s, 40e-6);
+  EXPECT_EQ(fp8->bandwidth_ratio, 1);
+  const Engine::ExpertKernels* int4 = good->ExpertKernelsFor(IC_DTYPE_INT4);
+  ASSERT_NE(int4, nullptr);
+  EXPECT_FALSE(int4->overhead_s.has_value());  // the engine's kernel_overhead_s
+  EXPECT_EQ(int4->bandwidth_ratio, 0.5);
+  EXPECT_EQ(good->ExpertKernelsFor(IC_DTYPE_BF16), nullptr);
+  // As calibration keys: read (an absent entry reads the engine's values), set, checked.
+  Engine engine = *good;
+  EXPECT_EQ(*engine.CalibrationValue("experts.fp8.kernel_overhead_s"), 40e-6);
+  EXPECT_EQ(*engine.CalibrationValue("experts.int4.kernel_overhead_s"), 3e-6);
+  EXPECT_EQ(*engine.CalibrationValue("experts.bf16.bandwidth_ratio"), 1);
+  ASSERT_TRUE(engine.SetCalibrationValue("experts.bf16.bandwidth_ratio", 0.25).ok());
+  ASSERT_NE(engine.ExpertKernelsFor(IC_DTYPE_BF16), nullptr);
+  EXPECT_EQ(engine.ExpertKernelsFor(IC_DTYPE_BF16)->bandwidth_ratio, 0.25);
+  const absl::Status out_of_range = engine.SetCalibrationValue("experts.fp8.bandwidth_ratio", 2);
+  EXPECT_THAT(std::string(out_of_range.message()), HasSubstr("experts.fp8.bandwidth_ratio"));
+  EXPECT_THAT(std::string(out_of_range.message()), HasSubstr("[0.001, 1]"));
+  EXPECT_THAT(std::string(out_of_range.message()), HasSubstr("got 2"));
+  EXPECT_EQ(engine.ExpertKernelsFor(IC_DTYPE_FP8)->bandwidth_ratio, 1);  // unchanged
+  const absl::Status unknown_key = engine.SetCalibrationValue("experts.fp8.launches", 2);
+  EXPECT_THAT(std::string(unknown_key.message()), HasSubstr("'experts.fp8.launches'"));
+  EXPECT_THAT(std::string(unknown_key.message()), HasSubstr("kernel_overhead_s,bandwidth_ratio"));
+
+  // Errors in a preset.
+  auto not_a_dtype = LoadEnginePreset(
+      dir.Write("engines/b.toml", head + "[experts.fp9]\nkernel_overhead_s = 1e-5\n"));
+  ASSERT_FALSE(not_a_dtype.ok());
+  const std::string dtype_message = std::string(not_a_dtype.status().message());
+  EXPECT_THAT(dtype_message, HasSubstr("b.toml"));
+  EXPECT_THAT(dtype_message, HasSubstr("'fp9' is not a weight dtype"));
+  EXPECT_THAT(dtype_message, HasSubstr("int4"));  // the allowed names listed
+  auto negative = LoadEnginePreset(
+      dir.Write("engines/c.toml", head + "[experts.fp8]\nkernel_overhead_s = -1e-5\n"));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_THAT(std::string(negative.status().message()), HasSubstr("c.toml"));
+  EXPECT_THAT(std::string(negative.status().message()), HasSubstr("experts.fp8"));
+  EXPECT_THAT(std::string(negative.status().message()), HasSubstr("kernel_overhead_s"));
+  auto zero_ratio =
+      LoadEnginePreset(dir.Write("engines/d.toml", head + "[experts.int4]\nbandwidth_ratio = 0\n"));
+  ASSERT_FALSE(zero_ratio.ok());
+  EXPECT_THAT(std::string(zero_ratio.status().message()), HasSubstr("bandwidth_ratio"));
+  auto typo = LoadEnginePreset(
+      dir.Write("engines/f.toml", head + "[experts.int4]\nbandwith_ratio = 0.5\n"));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_THAT(std::string(typo.status().message()), HasSubstr("bandwith_ratio"));
+  auto not_a_table = LoadEnginePreset(dir.Write("engines/g.toml", head + "experts = 3\n"));
+  ASSERT_FALSE(not_a_table.ok());
+  EXPECT_THAT(std::string(not_a_table.status().message()), HasSubstr("experts"));
+  auto entry_not_a_table =
+      LoadEnginePreset(dir.Write("engines/h.toml", head + "[experts]\nfp8 = 2\n"));
+  ASSERT_FALSE(entry_not_a_table.ok());
+  EXPECT_THAT(std::string(entry_not_a_table.status().message()), HasSubstr("experts.fp8"));
+  EXPECT_THAT(std::string(entry_not_a_table.status().message()), HasSubstr("expected a table"));
+}
+
 TEST(RegistryTest, UnknownNameListsAllowed) {
   auto presets = LoadPresets({INFERCOST_TEST_PRESET_DIR});
   ASSERT_TRUE(presets.ok());
