@@ -243,7 +243,7 @@ absl::StatusOr<double> Engine::CalibrationValue(std::string_view key) const {
     if (parsed.ok()) {
       const ExpertKernels* e = ExpertKernelsFor(parsed->id);
       if (field == "bandwidth_ratio") return e != nullptr ? e->bandwidth_ratio : 1.0;
-      return e != nullptr && e->overhead_s ? *e->overhead_s : kernel_overhead_s;
+      return e != nullptr ? ExpertKernelOverhead(*e) : kernel_overhead_s;
     }
   }
   return absl::InvalidArgumentError(absl::StrCat(

@@ -54,6 +54,11 @@ struct Engine {
   std::vector<ExpertKernels> expert_kernels;
   // The entry for routed experts of `dtype`, or nullptr.
   const ExpertKernels* ExpertKernelsFor(ic_dtype dtype) const;
+  // The fixed time per call of the experts' records `kernels` describes: its own, else the
+  // engine's kernel_overhead_s.
+  double ExpertKernelOverhead(const ExpertKernels& kernels) const {
+    return kernels.overhead_s.value_or(kernel_overhead_s);
+  }
   double kernel_overhead_s = 0;     // per kernel launch (per phase, per layer)
   double per_layer_overhead_s = 0;  // per layer per step (framework glue between kernels)
   double per_step_overhead_s = 0;   // per forward step (scheduler, sampling, host sync)

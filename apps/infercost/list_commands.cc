@@ -101,7 +101,7 @@ json EngineJson(const registry::Engine& e) {
   }
   json experts = json::object();
   for (const registry::Engine::ExpertKernels& k : e.expert_kernels) {
-    experts[k.dtype_name] = {{"kernel_overhead_s", k.overhead_s.value_or(e.kernel_overhead_s)},
+    experts[k.dtype_name] = {{"kernel_overhead_s", e.ExpertKernelOverhead(k)},
                              {"bandwidth_ratio", k.bandwidth_ratio}};
   }
   return {{"name", e.name},

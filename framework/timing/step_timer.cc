@@ -132,7 +132,7 @@ Execution ExecutionOf(const Scenario& scenario) {
   if (const registry::Engine::ExpertKernels* kernels =
           engine.ExpertKernelsFor(scenario.expert_weights.id);
       kernels != nullptr) {
-    if (kernels->overhead_s) out.expert_abi.kernel_overhead_s = *kernels->overhead_s;
+    out.expert_abi.kernel_overhead_s = engine.ExpertKernelOverhead(*kernels);
     out.expert_abi.bandwidth_efficiency *= kernels->bandwidth_ratio;
   }
   return out;
