@@ -48,11 +48,11 @@ constexpr CalibrationKey kCalibrationKeys[] = {
 // Keys whose value is a switch: 0 or 1, nothing between.
 bool IsSwitchKey(std::string_view key) { return key == "decode_attention_single_block"; }
 
-// An `[experts.<dtype>]` table's keys and their ranges.
-constexpr CalibrationKey kExpertKernelKeys[] = {
-    {"kernel_overhead_s", nullptr, 0, 0, 1},
-    {"bandwidth_ratio", nullptr, 1, 1e-3, 1},
-};
+// An `[experts.<dtype>]` table's keys and their ranges (ExpertKernels::overhead_s and
+// ::bandwidth_ratio).
+constexpr CalibrationKey kExpertOverheadKey{"kernel_overhead_s", nullptr, 0, 0, 1};
+constexpr CalibrationKey kExpertBandwidthKey{"bandwidth_ratio", nullptr, 1, 1e-3, 1};
+constexpr const CalibrationKey* kExpertKernelKeys[] = {&kExpertOverheadKey, &kExpertBandwidthKey};
 
 // "experts.<dtype>.<key>" split into the dtype's name and the key (false: not such a key).
 bool SplitExpertKernelKey(std::string_view key, std::string_view& dtype, std::string_view& field) {
@@ -67,8 +67,8 @@ bool SplitExpertKernelKey(std::string_view key, std::string_view& dtype, std::st
 }
 
 const CalibrationKey* FindExpertKernelKey(std::string_view field) {
-  for (const CalibrationKey& k : kExpertKernelKeys) {
-    if (field == k.key) return &k;
+  for (const CalibrationKey* k : kExpertKernelKeys) {
+    if (field == k->key) return k;
   }
   return nullptr;
 }
@@ -110,12 +110,13 @@ absl::Status ReadExpertKernels(const TomlReader& reader, const std::string& path
                      ExpertKernelsOf(engine, dtype,
                                      fmt::format("{}:{}: table 'experts.{}'", path,
                                                  node.source().begin.line, dtype)));
-    if (table->get("kernel_overhead_s") != nullptr) {
-      const CalibrationKey& k = kExpertKernelKeys[0];
-      ASSIGN_OR_RETURN(double overhead, table_reader.OptionalNumber(k.key, 0, k.min, k.max));
-      entry->overhead_s = overhead;
+    const CalibrationKey& overhead = kExpertOverheadKey;
+    if (table_reader.Raw(overhead.key) != nullptr) {
+      ASSIGN_OR_RETURN(
+          entry->overhead_s,
+          table_reader.OptionalNumber(overhead.key, overhead.fallback, overhead.min, overhead.max));
     }
-    const CalibrationKey& ratio = kExpertKernelKeys[1];
+    const CalibrationKey& ratio = kExpertBandwidthKey;
     ASSIGN_OR_RETURN(entry->bandwidth_ratio,
                      table_reader.OptionalNumber(ratio.key, ratio.fallback, ratio.min, ratio.max));
     RETURN_IF_ERROR(table_reader.RejectUnknownKeys());
@@ -188,7 +189,7 @@ absl::StatusOr<Engine::HardwareOverride> ReadOverride(const std::string& path,
 
 std::vector<std::string> ExpertKernelKeys() {
   std::vector<std::string> keys;
-  for (const CalibrationKey& k : kExpertKernelKeys) keys.emplace_back(k.key);
+  for (const CalibrationKey* k : kExpertKernelKeys) keys.emplace_back(k->key);
   return keys;
 }
 
@@ -238,11 +239,12 @@ absl::StatusOr<double> Engine::CalibrationValue(std::string_view key) const {
     if (key == k.key) return this->*k.field;
   }
   std::string_view dtype, field;
-  if (SplitExpertKernelKey(key, dtype, field) && FindExpertKernelKey(field) != nullptr) {
+  if (SplitExpertKernelKey(key, dtype, field)) {
+    const CalibrationKey* k = FindExpertKernelKey(field);
     absl::StatusOr<DType> parsed = ParseDType(dtype);
-    if (parsed.ok()) {
+    if (k != nullptr && parsed.ok()) {
       const ExpertKernels* e = ExpertKernelsFor(parsed->id);
-      if (field == "bandwidth_ratio") return e != nullptr ? e->bandwidth_ratio : 1.0;
+      if (k == &kExpertBandwidthKey) return e != nullptr ? e->bandwidth_ratio : k->fallback;
       return e != nullptr ? ExpertKernelOverhead(*e) : kernel_overhead_s;
     }
   }
@@ -274,7 +276,7 @@ absl::Status Engine::SetCalibrationValue(std::string_view key, double value) {
       ASSIGN_OR_RETURN(
           ExpertKernels * e,
           ExpertKernelsOf(*this, dtype, fmt::format("engine '{}' key '{}'", name, key)));
-      if (field == "bandwidth_ratio") {
+      if (k == &kExpertBandwidthKey) {
         e->bandwidth_ratio = value;
       } else {
         e->overhead_s = value;

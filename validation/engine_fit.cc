@@ -330,7 +330,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
       absl::StatusOr<std::string> model = ModelPresetFor(row.model_path, presets);
       if (!model.ok()) return false;
       const registry::Model* m = presets.models.FindOrNull(*model);
-      return m != nullptr && m->moe.has_value() && m->moe->num_experts > 0;
+      return m != nullptr && m->moe.has_value();  // as AicResult::moe
     };
     ASSIGN_OR_RETURN(
         spec.rows,
