@@ -49,10 +49,10 @@ struct GroupRows {
 
 }  // namespace
 
-double MeasuredTtftOf(const framework::Summary& summary) {
+double MeasuredTtftOf(const framework::Summary& summary, double requests_per_client) {
   if (!summary.serving || summary.serving->burst_ttft_s <= 0) return summary.ttft_s;
-  return (summary.serving->burst_ttft_s + (kMeasuredRequestsPerClient - 1) * summary.ttft_s) /
-         kMeasuredRequestsPerClient;
+  return (summary.serving->burst_ttft_s + (requests_per_client - 1) * summary.ttft_s) /
+         requests_per_client;
 }
 
 absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,

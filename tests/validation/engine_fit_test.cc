@@ -110,22 +110,44 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 // committed and 31.1 % / 28.2 % with the ratios at 1 (vLLM, TensorRT-LLM: TensorRT-LLM's rows
 // now barely tell its ratios apart, a flat objective); since vLLM's kernels for fp8 and int4
 // experts ([experts.*], "vLLM's fp8 and int4 expert kernels") lengthen its MiniMax-M2.5 fp8 and
-// Kimi-K2.5 int4 prefill steps, vLLM 22.8 % committed and 29.6 % with the ratios at 1; bounds
-// with a margin.
+// Kimi-K2.5 int4 prefill steps, vLLM 22.8 % committed and 29.6 % with the ratios at 1; since
+// the benchmark's start-up burst weighs 1 in 10 requests, not 1 in 20 ("The benchmark's
+// start-up transient"), 24.5 % / 28.0 % / 17.6 % committed, 45.0 % / 71.3 % / 76.6 % without the
+// serving path and 27.4 % / 28.9 % / 22.9 % with the ratios at 1. Bounds with a margin.
+//
+// The rows it holds out (every other aggregated run, most above 8 clients, where the burst
+// weighs in) measure the served prompt and the burst's share together: 20.9 % (vLLM, 448 runs),
+// 40.2 % (TensorRT-LLM, 716) and 38.1 % (SGLang, 278) median |error| with the burst 1 in 10;
+// 32.4 % / 39.2 % / 44.8 % with it 1 in 20 (aiconfigurator's bench_run.sh of 20 requests per
+// client read as if the burst were all its start-up transient). Bounds with a margin, and the
+// vLLM and SGLang rows must be closer at 1 in 10 than at 1 in 20 (TensorRT-LLM's are within a
+// point either way).
 TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
     double with_bound;          // committed values
     double without_path_least;  // request_overhead_s = 0
     double ratios_at_1_least;   // low_precision_matmul_ratio = expert_matmul_ratio = 1
+    double held_out_bound;      // the held-out rows, committed values
+    bool tenth_fits_better;     // held out: the burst 1 in 10 closer than 1 in 20
   };
-  for (const Case& c : {Case{"vllm", 0.25, 0.50, 0.27}, Case{"trtllm", 0.31, 0.70, 0.275},
-                        Case{"sglang", 0.21, 0.75, 0.21}}) {
+  for (const Case& c : {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true},
+                        Case{"trtllm", 0.31, 0.70, 0.275, 0.43, false},
+                        Case{"sglang", 0.20, 0.75, 0.21, 0.41, true}}) {
     const FitSpec* spec = Find(c.engine, "");
     ASSERT_NE(spec, nullptr);
     EXPECT_EQ(spec->metric, "ttft");
-    std::vector<double> with, without_path, ratios_at_1;
+    std::vector<double> with, without_path, ratios_at_1, held_out, held_out_twentieth;
     for (const FitRow& row : spec->rows) {
+      if (row.held_out) {
+        absl::StatusOr<framework::Estimate> e =
+            EstimateRow(row.source, row.request, RepoPresets(), InTreePlugins());
+        ASSERT_TRUE(e.ok()) << e.status();
+        if (!e->summary.memory.fits) continue;
+        held_out.push_back(MeasuredTtftOf(e->summary) / row.measured_s - 1);
+        held_out_twentieth.push_back(MeasuredTtftOf(e->summary, 20) / row.measured_s - 1);
+        continue;
+      }
       for (std::vector<double>* errors : {&with, &without_path, &ratios_at_1}) {
         framework::ScenarioRequest request = row.request;
         if (errors == &without_path) request.engine_settings.emplace_back("request_overhead_s", 0);
@@ -144,6 +166,11 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
     EXPECT_LE(MedianAbsolute(with), c.with_bound) << c.engine;
     EXPECT_GE(MedianAbsolute(without_path), c.without_path_least) << c.engine;
     EXPECT_GE(MedianAbsolute(ratios_at_1), c.ratios_at_1_least) << c.engine;
+    EXPECT_GE(held_out.size(), 200u) << c.engine;
+    EXPECT_LE(MedianAbsolute(held_out), c.held_out_bound) << c.engine;
+    if (c.tenth_fits_better) {
+      EXPECT_LT(MedianAbsolute(held_out), MedianAbsolute(held_out_twentieth)) << c.engine;
+    }
   }
 }
 
