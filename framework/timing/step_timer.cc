@@ -97,6 +97,18 @@ void UsePluginEfficiency(ic_execution& abi) {
   abi.bandwidth_half_bytes = 0;
 }
 
+// Every field of the ABI struct, so that whatever ExecutionOf sets apart for the routed experts
+// times them apart.
+bool SameExecution(const ic_execution& a, const ic_execution& b) {
+  return a.struct_size == b.struct_size && a.flags == b.flags && a.weight_dtype == b.weight_dtype &&
+         a.activation_dtype == b.activation_dtype && a.kv_dtype == b.kv_dtype &&
+         a.reserved == b.reserved && a.matmul_efficiency == b.matmul_efficiency &&
+         a.matmul_half_flops == b.matmul_half_flops &&
+         a.bandwidth_efficiency == b.bandwidth_efficiency &&
+         a.bandwidth_half_bytes == b.bandwidth_half_bytes &&
+         a.kernel_overhead_s == b.kernel_overhead_s;
+}
+
 }  // namespace
 
 Execution ExecutionOf(const Scenario& scenario) {
@@ -152,6 +164,7 @@ StepTimer::StepTimer(HardwarePlugin hardware, std::shared_ptr<const registry::Ha
     UsePluginEfficiency(execution_.abi);
     UsePluginEfficiency(execution_.expert_abi);
   }
+  experts_apart_ = !SameExecution(execution_.expert_abi, execution_.abi);
 }
 
 absl::StatusOr<PhaseTiming> StepTimer::TimePhase(const ic_phase_cost& cost, double calls,
@@ -287,13 +300,7 @@ absl::StatusOr<bool> StepTimer::TimeModels(absl::Span<const ic_phase_cost> costs
 }
 
 bool StepTimer::TimedApart(ic_phase_id phase) const {
-  const ic_execution& experts = execution_.expert_abi;
-  const ic_execution& rest = execution_.abi;
-  return phase == IC_PHASE_MOE_EXPERTS &&
-         (experts.weight_dtype != rest.weight_dtype ||
-          experts.matmul_efficiency != rest.matmul_efficiency ||
-          experts.bandwidth_efficiency != rest.bandwidth_efficiency ||
-          experts.kernel_overhead_s != rest.kernel_overhead_s);
+  return phase == IC_PHASE_MOE_EXPERTS && experts_apart_;
 }
 
 bool StepTimer::HasExpertsApart(const ic_phase_cost* costs, size_t count) const {

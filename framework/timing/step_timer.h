@@ -126,6 +126,7 @@ class StepTimer {
   std::shared_ptr<const registry::Hardware> hardware_preset_;
   ic_device device_;
   Execution execution_;
+  bool experts_apart_ = false;  // execution_.expert_abi differs from execution_.abi in a field
 };
 
 }  // namespace infercost::framework
