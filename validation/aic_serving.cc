@@ -412,7 +412,7 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     const framework::TimeBand& band = estimate.summary.tpot_band;
     result.tpot_in_band = band.Contains(row.tpot_ms / 1e3);
     v.band_coverage = estimate.summary.band_coverage;
-    result.predicted_ttft_ms = 1e3 * MeasuredTtftOf(estimate.summary);
+    result.predicted_ttft_ms = 1e3 * MeasuredTtftOf(estimate.summary, assume.requests_per_client);
     result.predicted_steady_ttft_ms = 1e3 * estimate.summary.ttft_s;
     if (estimate.summary.serving) {
       result.predicted_burst_ttft_ms = 1e3 * estimate.summary.serving->burst_ttft_s;

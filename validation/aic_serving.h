@@ -107,18 +107,9 @@ std::string AicRegime(const AicRow& row);
 
 using AicFilter = ValidationFilter;
 
-// How many requests a closed-loop benchmark's client sends in its measured window: its mean
-// TTFT is its start-up burst (every client's first request at once to the idle server) and
-// kMeasuredRequestsPerClient - 1 requests each of its steady state. 10: the aiconfigurator team's
-// own replay of these rows (DynoSim, docs/blogs/digital-twin-simulation: "closed-loop replay with
-// request_count=10*concurrency", 8.5 % TTFT MAPE on the Qwen3-32B vLLM H100 rows), and what
-// the vLLM rows above 8 clients of every data source centre on; aiconfigurator's generated
-// bench_run.sh sends 20 or 50 (its versions differ), so the start-up transient measured is
-// longer than one burst (docs/calibration.md, "The benchmark's start-up transient").
-inline constexpr double kMeasuredRequestsPerClient = 10;
-
-// The TTFT that benchmark measures from a serving-mode summary: the mean over its requests, the
-// burst's among them (summary.serving->burst_ttft_s), `requests_per_client` of them per client.
+// The TTFT a closed-loop benchmark measures from a serving-mode summary: the mean over its
+// requests, the burst's among them (summary.serving->burst_ttft_s), `requests_per_client` of them
+// per client (kMeasuredRequestsPerClient, row_estimate.h).
 // Disaggregated and open-loop runs, and static mode, report their own TTFT.
 double MeasuredTtftOf(const framework::Summary& summary,
                       double requests_per_client = kMeasuredRequestsPerClient);

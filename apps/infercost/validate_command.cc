@@ -182,6 +182,13 @@ void AddValidateFlags(CLI::App& command, ValidateFlags& flags) {
   // aic suites: what every selected row is assumed to have run (a hypothesis; the data does not
   // say which runs drafted).
   AddSpeculationFlags(command, flags.speculative_tokens, flags.acceptance, flags.draft_layers);
+  command
+      .add_option("--requests-per-client", flags.requests_per_client,
+                  "aic suites, serving: the requests each client of the benchmark sent in its "
+                  "measured window, the first of them all at once to an idle server (the "
+                  "start-up burst, whose share of the mean TTFT this sets)")
+      ->check(CLI::Range(1.0, 1e9))
+      ->capture_default_str();
 }
 
 int RunValidate(Session& session, const ValidateFlags& flags) {
@@ -194,6 +201,13 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
         "(serving runs that may have drafted tokens), not --suite {}",
         flags.suite)));
   }
+  if ((!aic || flags.mode != "serving") &&
+      flags.requests_per_client != validation::kMeasuredRequestsPerClient) {
+    return ReportError(absl::InvalidArgumentError(fmt::format(
+        "validate: --requests-per-client applies to the aic suites in serving mode (a closed-loop "
+        "benchmark's mean TTFT), not {}",
+        aic ? "--mode " + flags.mode : "--suite " + flags.suite)));
+  }
   if (flags.suite != "anl") {  // the other suites' data sit next to the ANL copy by default
     const std::string dir = DefaultValidationDataDir();
     if (aic) {
@@ -202,7 +216,8 @@ int RunValidate(Session& session, const ValidateFlags& flags) {
                                                                : "aic_serving_rest.csv";
       return RunValidateAic(session, flags.data.empty() ? dir + file : flags.data, flags.engine,
                             flags.model, flags.hardware, flags.mode,
-                            {flags.speculative_tokens, flags.acceptance, flags.draft_layers});
+                            {flags.speculative_tokens, flags.acceptance, flags.draft_layers,
+                             flags.requests_per_client});
     }
     return RunValidatePerOp(session, flags.data.empty() ? dir : flags.data, flags.engine,
                             flags.hardware);

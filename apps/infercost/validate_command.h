@@ -7,6 +7,7 @@
 #include <string>
 
 #include "apps/infercost/session.h"
+#include "validation/row_estimate.h"
 
 namespace infercost::cli {
 
@@ -23,6 +24,7 @@ struct ValidateFlags {
   int64_t speculative_tokens = 0;
   std::vector<double> acceptance;
   int64_t draft_layers = 1;
+  double requests_per_client = validation::kMeasuredRequestsPerClient;
 };
 
 // The repository's copy of the measurements (build-tree binaries; "" elsewhere): the ANL file,

@@ -275,6 +275,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                               {"facets", groups(v->facets)},
                               {"p90_abs_error", v->p90_abs_error},
                               {"mode", v->mode},
+                              {"requests_per_client", assume.requests_per_client},
                               {"ttft_median_abs_error", v->ttft_median_abs_error},
                               {"ttft_p90_abs_error", v->ttft_p90_abs_error},
                               {"disagg_rows", v->disagg_rows},

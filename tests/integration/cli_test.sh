@@ -561,6 +561,28 @@ d = json.load(sys.stdin)
 assert d["mode"] == "static", d["mode"]
 assert d["ttft_median_abs_error"] == 0, "static mode compared an agg row TTFT"
 assert all(g["ttft_rows"] == 0 for g in d["groups"]), "static mode compared a group TTFT"' || fail "validate --mode static"
+# --requests-per-client N: the benchmark's N requests per client, the start-up burst one of them:
+# each served row's predicted TTFT is (burst + (N - 1) steady) / N (10 by default).
+for n in 10 1 50; do
+  args=()
+  [[ $n == 10 ]] || args=(--requests-per-client "$n")
+  "$bin" --format json validate --suite aic --engine vllm --hardware h100-sxm "${args[@]}" | python3 -c '
+import json, sys
+n = float(sys.argv[1])
+d = json.load(sys.stdin)
+assert d["requests_per_client"] == n, d["requests_per_client"]
+bursts = [r for r in d["rows"] if r["predicted_burst_ttft_ms"] > 0]
+assert len(bursts) > 50, len(bursts)
+for r in bursts:
+    want = (r["predicted_burst_ttft_ms"] + (n - 1) * r["predicted_steady_ttft_ms"]) / n
+    assert abs(r["predicted_ttft_ms"] / want - 1) < 1e-9, (n, r)' "$n" || fail "validate --requests-per-client $n"
+done
+out=$(expect_status 2 "requests per client on anl" "$bin" validate --requests-per-client 20)
+grep -qF -- "--requests-per-client applies to the aic suites in serving mode (a closed-loop benchmark's mean TTFT), not --suite anl" <<<"$out" || fail "requests per client on anl: $out"
+out=$(expect_status 2 "requests per client in static mode" "$bin" validate --suite aic --mode static --requests-per-client 20)
+grep -qF -- "not --mode static" <<<"$out" || fail "requests per client in static mode: $out"
+out=$(expect_status 2 "no requests per client" "$bin" validate --suite aic --requests-per-client 0)
+grep -qF -- "--requests-per-client: Value 0 not in range" <<<"$out" || fail "no requests per client: $out"
 out=$(expect_status 2 "acceptance out of range" "$bin" report --speculative-tokens 2 --acceptance 0.9,1.5)
 grep -qF -- "--acceptance rate 1.5 must be in [0, 1]" <<<"$out" || fail "acceptance out of range: $out"
 
