@@ -5,7 +5,6 @@
 #include <filesystem>
 #include <numeric>
 #include <set>
-#include <string_view>
 #include <utility>
 
 #include "fmt/format.h"
@@ -303,9 +302,10 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
                         "aiconfigurator serving TTFT, concurrency <= 8 "
                         "(aic_serving_low_concurrency.csv, aic_serving_frontier.csv; held out: "
                         "every other aggregated row, aic_serving_rest.csv too)");
-    for (const char* file :
-         {"aic_serving_low_concurrency.csv", "aic_serving_frontier.csv", "aic_serving_rest.csv"}) {
-      const bool fitted_file = std::string_view(file) != "aic_serving_rest.csv";
+    for (const auto& [file, fitted] :
+         {std::pair{"aic_serving_low_concurrency.csv", true},
+          std::pair{"aic_serving_frontier.csv", true}, std::pair{"aic_serving_rest.csv", false}}) {
+      const bool fitted_file = fitted;  // (a copy the lambda below can capture)
       ASSIGN_OR_RETURN(
           std::vector<FitRow> rows,
           AicRows(

@@ -33,8 +33,9 @@ struct ValidationFilter {
 // own replay of these rows (DynoSim, docs/blogs/digital-twin-simulation: "closed-loop replay with
 // request_count=10*concurrency", 8.5 % TTFT MAPE on the Qwen3-32B vLLM H100 rows), and what
 // the vLLM rows above 8 clients of every data source centre on; aiconfigurator's generated
-// bench_run.sh sends 20 or 50 (its versions differ), so the start-up transient measured is
-// longer than one burst (docs/calibration.md, "The benchmark's start-up transient").
+// bench_run.sh sends 20 or 50 (its versions differ): where the rows ran it, the start-up
+// transient outlasts the burst's one request (docs/calibration.md, "The benchmark's start-up
+// transient").
 inline constexpr double kMeasuredRequestsPerClient = 10;
 
 // What every compared row is assumed to have run with where the data does not say: speculative
