@@ -91,6 +91,12 @@ struct Engine {
   // streaming the token). It adds to the TTFT and to a closed-loop client's cycle, not to the
   // GPU's steps.
   double request_overhead_s = 0;
+  // Serving mode, attention data parallelism (layout.data > 1): the steps a rank holds a new
+  // prompt back for the other ranks to have one too, so that every rank prefills in the same step
+  // (TensorRT-LLM's attention_dp_config enable_balance / timeout_iters; 0: prompts go at once).
+  // A rank with nothing running does not wait, nor does the start-up burst, which gives every
+  // rank prompts at once.
+  double attention_dp_balance_steps = 0;
   // The preset carries request_overhead_s, fitted on served TTFTs: only then is a serving or
   // disagg TTFT of this engine inside a measured error band (framework/error_band.h).
   bool serving_path_measured = false;

@@ -116,6 +116,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
   // their arrival), the earliest first; then the queue the scheduler takes prompts from.
   ServingPath<Request> sent(s.engine.request_overhead_s);
+  // A client's cycle, about (closed loop): its serving path, its prompt's prefill alone and the
+  // decode steps of the full batch.
+  double cycle_s = 0;
+  if (!open_loop) {
+    ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
+    cycle_s = s.engine.request_overhead_s + request_s;
+  }
   const auto send = [&](double at) { sent.Send(at, Request{isl, 0, at, 0.0}); };
   std::deque<Request> waiting;
   if (open_loop) {
@@ -129,15 +136,40 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // nothing brings them together again, so what it measures after its first requests is
     // desynchronised clients (measured TTFTs barely move from 4 to 8 clients: one prompt's
     // prefill each, not a synchronised wave of them; docs/calibration.md).
-    ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
-    const double cycle_s = s.engine.request_overhead_s + request_s;  // a client's, about
     for (int64_t i = 0; i < clients; ++i) {
       send(cycle_s * static_cast<double>(i) / static_cast<double>(clients));
     }
   }
   std::vector<Request> running;
-  ServingState st;
+  // Attention data parallelism with balancing (Engine::attention_dp_balance_steps): a prompt
+  // reaching this rank's idle queue is held until every other rank has a prompt waiting too, or
+  // for that many steps, whichever comes first, unless nothing runs on this rank. The other ranks
+  // are not simulated: each receives requests at this rank's rate, so all of the other d - 1 have
+  // one after H(d - 1) mean gaps between a rank's arrivals (the expected largest of d - 1
+  // exponential waits; H the harmonic number). Released, the waiting prompts go as the budget
+  // takes them (the other ranks' leftovers wait too, so none is held again). The burst gives
+  // every rank its prompts at once: no hold.
+  const int64_t hold_steps =
+      burst || s.layout.data <= 1
+          ? 0
+          : static_cast<int64_t>(std::llround(s.engine.attention_dp_balance_steps));
+  double cover_s = std::numeric_limits<double>::infinity();  // until every rank has a prompt
+  if (hold_steps > 0) {
+    double harmonic = 0;
+    for (int64_t k = 1; k < s.layout.data; ++k) harmonic += 1.0 / static_cast<double>(k);
+    const double rank_rate = open_loop ? s.request_rate / static_cast<double>(s.layout.data)
+                                       : static_cast<double>(clients) / cycle_s;
+    cover_s = harmonic / rank_rate;
+  }
+  int64_t held_for = 0;   // steps the waiting prompts have been held so far
+  double held_since = 0;  // when the hold began
+  bool released = false;  // the hold is over until the queue empties
   double now = 0;
+  const auto prompts_held = [&] {
+    return hold_steps > 0 && !released && !running.empty() && held_for < hold_steps &&
+           now - held_since < cover_s;
+  };
+  ServingState st;
   double ttft_sum = 0, tpot_sum = 0;
   double first_cycle_end = 0;  // when the first `clients` requests have completed
   int64_t finished = 0;
@@ -180,7 +212,10 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // No prompt chunk in the step: none waiting, or none admitted (every sequence slot taken, or
     // the token budget spent on the decodes; a prefill-first schedule pauses the decodes for a
     // waiting prompt only where it has a slot).
-    if (!waiting.empty() && n < capacity && (prefill_first || budget - n > 0)) return false;
+    const bool held = !waiting.empty() && prompts_held();
+    if (!waiting.empty() && !held && n < capacity && (prefill_first || budget - n > 0)) {
+      return false;
+    }
     int64_t most_generated = 0;
     double context_sum = 0;
     for (const Request& r : running) {
@@ -190,6 +225,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // Steps with no completion (the one that completes a request is taken one by one), within
     // the run's step limit.
     int64_t k = std::min(osl_steps - most_generated - 1, max_steps - st.steps);
+    if (held) k = std::min(k, hold_steps - held_for);  // up to the step that releases them
     if (k < 2) return false;
     // Step i's mean context is (context_sum + (i - 1) n) / n, as the step-by-step loop sums it.
     const int64_t context = ContextBucket(context_sum / static_cast<double>(n));
@@ -199,6 +235,12 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     if (!(step > 0) || !std::isfinite(step)) {
       return absl::InternalError(fmt::format("serving simulation: step time {} s", step));
     }
+    // The hold's end by time: its last step starts before it.
+    if (held) {
+      const double until = (held_since + cover_s - now) / step;
+      if (until < static_cast<double>(k)) k = static_cast<int64_t>(std::ceil(until));
+    }
+    if (k < 2) return false;
     // Every step starts before the next request reaches the scheduler (step i starts at
     // now + (i - 1) step; one step of margin against rounding).
     if (!sent.empty()) {
@@ -216,6 +258,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     }
     now += steps * step;
     st.steps += k;
+    if (held) held_for += k;
     sequence_steps += n;  // (each sequence touched once)
     for (Request& r : running) r.generated += k;
     return true;
@@ -227,7 +270,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     if (running.empty() && waiting.empty() && !sent.empty()) {
       now = std::max(now, sent.NextAt());
     }
+    const bool queue_was_empty = waiting.empty();
     sent.Deliver(now, [&](const Request& r) { waiting.push_back(r); });
+    if (queue_was_empty && !waiting.empty()) {  // a new hold (attention_dp_balance_steps)
+      held_for = 0;
+      held_since = now;
+      released = false;
+    }
     if (running.empty() && waiting.empty()) break;  // every request served
     // --- Steps where nothing but the answers' lengths changes, taken at once.
     ASSIGN_OR_RETURN(const bool jumped, jump_decode_steps());
@@ -244,7 +293,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     };
     std::vector<Chunk> chunks;
     int64_t admitted = static_cast<int64_t>(running.size());
-    for (size_t i = 0; i < waiting.size() && room > 0 && admitted < capacity; ++i) {
+    const size_t eligible = prompts_held() ? 0 : waiting.size();
+    for (size_t i = 0; i < eligible && room > 0 && admitted < capacity; ++i) {
       const Request& r = waiting[i];
       // Without chunked prefill a prompt goes whole or waits (first come, first served), but
       // one longer than the budget left goes alone rather than never.
@@ -299,6 +349,11 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     }
     now += step;
     ++st.steps;
+    if (!chunks.empty()) {
+      released = true;
+    } else if (!waiting.empty()) {
+      ++held_for;
+    }
 
     // --- Its effects: one token per decoding sequence, prompt chunks consumed.
     std::vector<Request> still_running;

@@ -235,6 +235,59 @@ TEST(OpenLoop, PoissonArrivalsAreFixedIncreasingAndOfTheRequestedRate) {
   EXPECT_NEAR(a.back() / 400, 0.25, 0.25 * 0.15);
 }
 
+// Attention data parallelism with balancing (attention_dp_balance_steps, TensorRT-LLM's
+// attention_dp_config enable_balance / timeout_iters): a rank holds a new prompt back until every
+// other rank has one too, or for that many steps. Llama-3.1-8B on 2 ranks (dp 2, each the whole
+// model), 4 clients (2 a rank, spread half a cycle apart), 1,000 / 200 tokens, no serving path.
+// Without the hold a request's prompt goes in the step after it arrives; with 20 steps it first
+// waits 20 steps of its rank, each the decode step of the other client (batch 1): the other rank
+// has a prompt after H(1) = 1 mean gap between its arrivals, half a cycle (~100 steps), so the
+// 20 steps run out first. TTFT grows by 20 x the batch-1 decode step (the static TPOT at one
+// client; the other client's context is 1,000-1,200 where the static step's is 1,100: within
+// 3 %). One rank (dp 1) has no other rank to wait for, and the burst gives every rank prompts
+// at once: neither changes.
+ScenarioRequest BalancedRanks(int64_t dp, int64_t concurrency, double hold_steps) {
+  ScenarioRequest r = Llama8b("vllm", concurrency, "serving");
+  r.gpus = dp;
+  r.dp = dp;
+  r.engine_settings.emplace_back("request_overhead_s", 0);
+  r.engine_settings.emplace_back("attention_dp_balance_steps", hold_steps);
+  return r;
+}
+
+TEST(ServingMode, BalancedAttentionDpRanksHoldANewPromptForTheOtherRanks) {
+  const framework::Estimate without = EstimateOrFail(BalancedRanks(2, 4, 0));
+  const framework::Estimate with = EstimateOrFail(BalancedRanks(2, 4, 20));
+  const framework::Estimate decode = EstimateOrFail(Llama8b("vllm", 1, "static"));
+  ASSERT_TRUE(with.summary.serving.has_value());
+  EXPECT_NEAR((with.summary.ttft_s - without.summary.ttft_s) / (20 * decode.summary.tpot_s), 1,
+              0.03);
+  EXPECT_EQ(with.summary.serving->burst_ttft_s, without.summary.serving->burst_ttft_s);
+  const framework::Estimate one_rank = EstimateOrFail(BalancedRanks(1, 2, 20));
+  const framework::Estimate one_rank_without = EstimateOrFail(BalancedRanks(1, 2, 0));
+  EXPECT_EQ(one_rank.summary.ttft_s, one_rank_without.summary.ttft_s);
+}
+
+// The hold ends when every other rank has a prompt: with 8 ranks and 64 clients (8 a rank) of 50
+// output tokens, a rank's requests arrive 1 / 8 of a cycle apart (~50 / 8 steps plus a prompt),
+// so the other 7 all have one after H(7) = 2.59 of those gaps, ~20 steps: far fewer than a hold
+// of 1,000 steps, which therefore never runs out. The hold then stays under 3 x H(7) gaps.
+TEST(ServingMode, TheBalancingHoldEndsWhenEveryRankHasAPrompt) {
+  ScenarioRequest shorter = BalancedRanks(8, 64, 1000);
+  shorter.output_tokens = 50;
+  ScenarioRequest none = BalancedRanks(8, 64, 0);
+  none.output_tokens = 50;
+  const framework::Estimate with = EstimateOrFail(shorter);
+  const framework::Estimate without = EstimateOrFail(none);
+  ASSERT_TRUE(with.summary.serving.has_value());
+  // A rank's cycle: TTFT + 49 TPOT (Little's law at 8 clients a rank); the gap, 1 / 8 of it.
+  const double gap = (with.summary.ttft_s + 49 * with.summary.tpot_s) / 8;
+  const double harmonic = 1 + 1.0 / 2 + 1.0 / 3 + 1.0 / 4 + 1.0 / 5 + 1.0 / 6 + 1.0 / 7;
+  const double hold = with.summary.ttft_s - without.summary.ttft_s;
+  EXPECT_GT(hold, 0.5 * harmonic * gap);
+  EXPECT_LT(hold, 1.5 * harmonic * gap);
+}
+
 TEST(OpenLoop, RareArrivalsMeetAnIdleServer) {
   // One request every 1000 s on average, each served in well under a second: a request
   // practically never finds another running, so each sees the one-client server.
