@@ -29,8 +29,9 @@ struct ValidationFilter {
 
 // How many requests a closed-loop benchmark's client sends in its measured window: its mean
 // TTFT is its start-up burst (every client's first request at once to the idle server) and
-// kMeasuredRequestsPerClient - 1 requests each of its steady state. 10: the aiconfigurator team's
-// own replay of these rows (DynoSim, docs/blogs/digital-twin-simulation: "closed-loop replay with
+// kMeasuredRequestsPerClient - 1 requests each of its steady state. 10: what InferenceX's
+// benchmark scripts send (--num-prompts $(( CONC * 10 ))), the aiconfigurator team's own replay
+// of these rows (DynoSim, docs/blogs/digital-twin-simulation: "closed-loop replay with
 // request_count=10*concurrency", 8.5 % TTFT MAPE on the Qwen3-32B vLLM H100 rows), and what
 // the vLLM rows above 8 clients of every data source centre on; aiconfigurator's generated
 // bench_run.sh sends 20 or 50 (its versions differ): where the rows ran it, the start-up
