@@ -116,10 +116,10 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
   // their arrival), the earliest first; then the queue the scheduler takes prompts from.
   ServingPath<Request> sent(s.engine.request_overhead_s);
-  // A client's cycle, about (closed loop): its serving path, its prompt's prefill alone and the
-  // decode steps of the full batch.
+  // A client's cycle, about (closed loop after the burst): its serving path, its prompt's prefill
+  // alone and the decode steps of the full batch.
   double cycle_s = 0;
-  if (!open_loop) {
+  if (!open_loop && !burst) {
     ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
     cycle_s = s.engine.request_overhead_s + request_s;
   }
@@ -282,8 +282,10 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     ASSIGN_OR_RETURN(const bool jumped, jump_decode_steps());
     if (jumped) continue;
     // --- Build the step.
-    const bool pause_decodes =
-        prefill_first && !waiting.empty() && static_cast<int64_t>(running.size()) < capacity;
+    // (Held prompts, attention_dp_balance_steps, pause nothing.)
+    const bool held = prompts_held();
+    const bool pause_decodes = prefill_first && !waiting.empty() && !held &&
+                               static_cast<int64_t>(running.size()) < capacity;
     const int64_t decoding = pause_decodes ? 0 : static_cast<int64_t>(running.size());
     int64_t room = pause_decodes ? budget : std::max<int64_t>(budget - decoding, 0);
     struct Chunk {
@@ -293,7 +295,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     };
     std::vector<Chunk> chunks;
     int64_t admitted = static_cast<int64_t>(running.size());
-    const size_t eligible = prompts_held() ? 0 : waiting.size();
+    const size_t eligible = held ? 0 : waiting.size();
     for (size_t i = 0; i < eligible && room > 0 && admitted < capacity; ++i) {
       const Request& r = waiting[i];
       // Without chunked prefill a prompt goes whole or waits (first come, first served), but

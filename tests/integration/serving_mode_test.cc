@@ -266,6 +266,17 @@ TEST(ServingMode, BalancedAttentionDpRanksHoldANewPromptForTheOtherRanks) {
   const framework::Estimate one_rank = EstimateOrFail(BalancedRanks(1, 2, 20));
   const framework::Estimate one_rank_without = EstimateOrFail(BalancedRanks(1, 2, 0));
   EXPECT_EQ(one_rank.summary.ttft_s, one_rank_without.summary.ttft_s);
+  // A prefill-first schedule (SGLang's) holds the prompt the same way, the running decodes going
+  // on meanwhile rather than pausing for it: 20 batch-1 decode steps more.
+  ScenarioRequest prefill_first = BalancedRanks(2, 4, 20);
+  prefill_first.engine = "sglang";
+  ScenarioRequest prefill_first_without = BalancedRanks(2, 4, 0);
+  prefill_first_without.engine = "sglang";
+  const framework::Estimate sglang_decode = EstimateOrFail(Llama8b("sglang", 1, "static"));
+  EXPECT_NEAR((EstimateOrFail(prefill_first).summary.ttft_s -
+               EstimateOrFail(prefill_first_without).summary.ttft_s) /
+                  (20 * sglang_decode.summary.tpot_s),
+              1, 0.03);
 }
 
 // The hold ends when every other rank has a prompt: with 8 ranks and 64 clients (8 a rank) of 50
