@@ -131,9 +131,9 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
     double held_out_bound;      // the held-out rows, committed values
     bool tenth_fits_better;     // held out: the burst 1 in 10 closer than 1 in 20
   };
-  for (const Case& c : {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true},
-                        Case{"trtllm", 0.31, 0.70, 0.275, 0.43, false},
-                        Case{"sglang", 0.20, 0.75, 0.21, 0.41, true}}) {
+  for (const Case& c :
+       {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.31, 0.70, 0.275, 0.43, false},
+        Case{"sglang", 0.20, 0.75, 0.21, 0.41, true}}) {
     const FitSpec* spec = Find(c.engine, "");
     ASSERT_NE(spec, nullptr);
     EXPECT_EQ(spec->metric, "ttft");
