@@ -168,12 +168,6 @@ TEST(NarrowMatmuls, Fp4WeightsStreamTheirCheckpointsBlockScales) {
   }
 }
 
-}  // namespace
-}  // namespace infercost::testing
-
-namespace infercost::testing {
-namespace {
-
 // A checkpoint that quantizes only the routed experts (issue 12, point 2: Kimi-K2.5's int4, the
 // NVFP4 releases): the routed experts stream and multiply in their dtype, every other weight in
 // its own. Qwen3-235B-A22B on 8 H100s (94 layers, 128 experts of 3 x 4096 x 1536 = 18,874,368
@@ -256,12 +250,6 @@ TEST(ExpertOnlyQuantization, TheModelsCheckpointLayoutAppliesUnlessTheRequestNam
             std::string::npos)
       << unknown.status();
 }
-
-}  // namespace
-}  // namespace infercost::testing
-
-namespace infercost::testing {
-namespace {
 
 // The engine's kernels per routed-expert weight format (issue 12, point 2; registry::Engine::
 // ExpertKernels, `[experts.<dtype>]` in an engine preset): where the routed experts' weights are
