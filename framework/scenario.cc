@@ -261,6 +261,19 @@ absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scen
         "--request-rate needs --mode serving or --mode disagg (a static batch has no arrivals)");
   }
   scenario.request_rate = request.request_rate;
+  if (!(request.length_range_ratio > 0 && request.length_range_ratio <= 1)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--length-range-ratio = {} must be in (0, 1]: each request's lengths are drawn from "
+        "[ratio x --input-tokens, --input-tokens] and [ratio x --output-tokens, --output-tokens] "
+        "(1: every request exactly those)",
+        request.length_range_ratio));
+  }
+  if (request.length_range_ratio < 1 && scenario.mode != ServingMode::kServing) {
+    return absl::InvalidArgumentError(
+        "--length-range-ratio needs --mode serving (a static batch's sequences, and the disagg "
+        "model's requests, are all --input-tokens and --output-tokens long)");
+  }
+  scenario.length_range_ratio = request.length_range_ratio;
   ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,
                                                              request.dp, request.ep},
                                                             scenario.model));

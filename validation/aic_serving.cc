@@ -131,6 +131,7 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
         stated_concurrency = std::atoll(source.c_str() + at + key.size());
       }
     }
+    row.length_range_ratio = AicLengthRangeRatio(data_source.ok() ? r.fields[*data_source] : "");
     if (row.mode == "disagg" && row.batch_size == 0) {
       // The run's concurrency: the stated one, else the decode pool full.
       row.batch_size = stated_concurrency > 0
@@ -287,9 +288,29 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   }
   request.input_tokens = row.isl;
   request.output_tokens = row.osl;
+  if (request.mode == "serving") request.length_range_ratio = row.length_range_ratio;
   request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
   request.max_batched_tokens = AicTokenBudget(row);
   return request;
+}
+
+double AicLengthRangeRatio(const std::string& data_source) {
+  // InferenceX's runs: its database dump ("db-dump/<date>; config_id=..; workflow_run_id=..")
+  // and its dated result files ("source_file=2026-03-25.csv; ..."). Its benchmark draws each
+  // request's lengths uniformly from [int(length x RANDOM_RANGE_RATIO), length], 0.8 unless a
+  // workflow sets another (SemiAnalysisAI/InferenceX .github/workflows/benchmark-tmpl.yml,
+  // `RANDOM_RANGE_RATIO: 0.8`, passed as --random-range-ratio to utils/bench_serving/
+  // benchmark_serving.py, whose sample_random_requests draws them). Other sources (the
+  // aiconfigurator team's gap analyses, aiperf with --isl-stddev) do not say: one length.
+  constexpr double kInferenceXRangeRatio = 0.8;
+  const std::string dated = "source_file=YYYY-MM-DD.csv";
+  bool dated_file =
+      absl::StartsWith(data_source, "source_file=") && data_source.size() >= dated.size();
+  for (size_t i = std::string("source_file=").size(); dated_file && i < dated.size(); ++i) {
+    const char want = dated[i], got = data_source[i];
+    dated_file = want == 'Y' || want == 'M' || want == 'D' ? absl::ascii_isdigit(got) : got == want;
+  }
+  return absl::StartsWith(data_source, "db-dump/") || dated_file ? kInferenceXRangeRatio : 1.0;
 }
 
 int64_t AicTokenBudget(const AicRow& row) {

@@ -78,6 +78,7 @@ const std::vector<Setter>& Setters() {
         Plain<&Request::mla_form>("--mla-form"),
         Plain<&Request::mode>("--mode"),
         Plain<&Request::request_rate>("--request-rate"),
+        Plain<&Request::length_range_ratio>("--length-range-ratio"),
     };
     AddPool<&Request::prefill_pool>(*s, "--prefill");
     AddPool<&Request::decode_pool>(*s, "--decode");

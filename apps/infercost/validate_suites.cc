@@ -236,6 +236,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                         {"ep", r.row.moe_ep},
                         {"input_tokens", r.row.isl},
                         {"output_tokens", r.row.osl},
+                        {"length_range_ratio", r.request.length_range_ratio},
                         {"concurrency", r.request.concurrency},
                         {"measured_tpot_ms", r.row.tpot_ms},
                         {"predicted_tpot_ms", r.predicted_ms},

@@ -211,6 +211,7 @@ std::string ApiSpelling(std::string message) {
       {"--concurrency", "concurrency"},
       {"--mode", "mode"},
       {"--request-rate", "request_rate"},
+      {"--length-range-ratio", "length_range_ratio"},
       {"--prefill-workers", "prefill_workers"},
       {"--prefill-gpus", "prefill_gpus"},
       {"--prefill-batch", "prefill_batch"},
@@ -288,6 +289,7 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                                                  "allow_beyond_context",
                                                  "mode",
                                                  "request_rate",
+                                                 "length_range_ratio",
                                                  "prefill_workers",
                                                  "prefill_gpus",
                                                  "prefill_tp",
@@ -328,7 +330,8 @@ absl::StatusOr<infercost::framework::ScenarioRequest> RequestFromJson(const json
                          Read(j, "draft_layers", r.draft_layers),
                          Read(j, "allow_beyond_context", r.allow_beyond_context),
                          Read(j, "mode", r.mode),
-                         Read(j, "request_rate", r.request_rate)}) {
+                         Read(j, "request_rate", r.request_rate),
+                         Read(j, "length_range_ratio", r.length_range_ratio)}) {
     if (!s.ok()) return s;
   }
   // --mode disagg's pools: "prefill_workers", "decode_tp", ... as the CLI's --prefill-workers.

@@ -444,6 +444,7 @@ std::string RenderLedgerJson(const Scenario& s, const Estimate& estimate) {
                    {"concurrency", s.concurrency},
                    {"mode", ServingModeName(s.mode)},
                    {"request_rate", s.request_rate},
+                   {"length_range_ratio", s.length_range_ratio},
                    {"max_batched_tokens", s.engine.max_batched_tokens},
                    {"speculative_decoding",
                     {{"tokens", s.speculation.tokens},

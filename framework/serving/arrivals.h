@@ -1,8 +1,11 @@
-// Open-loop arrivals (--request-rate): a Poisson process of `rate` requests per second, as
-// serving benchmarks draw them (vLLM's and SGLang's bench_serving, aiperf), from a fixed seed so
-// that every run of a scenario gives the same numbers on every platform.
+// What a serving benchmark sends: open-loop arrivals (--request-rate), a Poisson process of
+// `rate` requests per second, as serving benchmarks draw them (vLLM's and SGLang's
+// bench_serving, aiperf), and each request's lengths (--length-range-ratio), both from a fixed
+// seed so that every run of a scenario gives the same numbers on every platform.
 //
 //   const std::vector<double> at = PoissonArrivals(/*rate=*/4.0, /*count=*/400);
+//   RequestLengths lengths(/*input=*/1024, /*output=*/1024, /*range_ratio=*/0.8);
+//   const RequestLengths::Drawn next = lengths.Next();  // prompt, output in [819, 1024]
 #ifndef INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
 #define INFERCOST_FRAMEWORK_SERVING_ARRIVALS_H_
 
@@ -47,6 +50,30 @@ auto RunOpenLoop(double rate, int64_t output_tokens, const Run& run) -> decltype
 
 // `count` arrival times (seconds, from 0, increasing) with exponential gaps of mean 1 / rate.
 std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed = 20261201);
+
+// splitmix64: a fixed, portable generator (the standard library's distributions are not
+// specified bit for bit across implementations). Advances `state`.
+uint64_t SplitMix64(uint64_t& state);
+
+// Each request's prompt and answer lengths, drawn as the random datasets of vLLM's (before its
+// 0.10 rewrite) and InferenceX's benchmark_serving draw them: integers uniform in
+// [int(length x range_ratio), length] for each of the two (sample_random_requests,
+// SemiAnalysisAI/InferenceX utils/bench_serving/benchmark_serving.py), at least 1. range_ratio 1:
+// every request exactly `input` and `output` (nothing drawn).
+class RequestLengths {
+ public:
+  struct Drawn {
+    int64_t prompt = 0;
+    int64_t output = 0;
+  };
+  RequestLengths(int64_t input, int64_t output, double range_ratio, uint64_t seed = 20261207);
+  Drawn Next();
+
+ private:
+  int64_t Uniform(int64_t low, int64_t high);
+  int64_t input_, output_, input_low_, output_low_;
+  uint64_t state_;
+};
 
 // What an open-loop run measured while requests still arrived (from the first measured arrival
 // to the last): the completions. A server that keeps up completes

@@ -29,6 +29,9 @@ namespace {
 constexpr int64_t kMostSequenceSteps = 200'000'000;
 
 struct Request {
+  int64_t prompt = 0;       // its prompt's tokens
+  int64_t steps = 0;        // its token steps: the first token, then its decode steps
+  int64_t output = 0;       // its answer's tokens
   int64_t prompt_left = 0;  // prompt tokens not yet prefilled
   int64_t generated = 0;    // token steps so far (the first token comes with the last chunk;
                             // then one per decode step, E tokens with speculative decoding)
@@ -81,11 +84,12 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
   // A request's token steps: its first token, then its decode steps (fewer than its output
-  // tokens with speculative decoding); its context after g of them is isl + TokensAfter(g).
-  const int64_t osl_steps = 1 + parts.DecodeSteps();
+  // tokens with speculative decoding); its context after g of them is its prompt +
+  // TokensAfter(g). Each request's lengths: isl and osl, or drawn (--length-range-ratio).
+  RequestLengths lengths(isl, osl, s.length_range_ratio);
   const double growth = s.speculation.tokens_per_step;
   const auto context_of = [&](const Request& r) {
-    return static_cast<double>(isl) + parts.TokensAfter(r.generated);
+    return static_cast<double>(r.prompt) + parts.TokensAfter(r.generated, r.output);
   };
   const int64_t budget = s.engine.max_batched_tokens > 0
                              ? s.engine.max_batched_tokens
@@ -123,7 +127,14 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
     cycle_s = s.engine.request_overhead_s + request_s;
   }
-  const auto send = [&](double at) { sent.Send(at, Request{isl, 0, at, 0.0}); };
+  const auto send = [&](double at) {
+    const RequestLengths::Drawn drawn = lengths.Next();
+    sent.Send(at, Request{.prompt = drawn.prompt,
+                          .steps = 1 + parts.DecodeSteps(drawn.output),
+                          .output = drawn.output,
+                          .prompt_left = drawn.prompt,
+                          .arrival = at});
+  };
   std::deque<Request> waiting;
   if (open_loop) {
     for (double at : arrivals) send(at);
@@ -173,8 +184,10 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   double ttft_sum = 0, tpot_sum = 0;
   double first_cycle_end = 0;  // when the first `clients` requests have completed
   int64_t finished = 0;
+  int64_t tpots = 0;                          // of the completed: those with a TPOT
   double all_ttft_sum = 0, all_tpot_sum = 0;  // start-up cycle included
-  double first_tokens_ttft_sum = 0;           // the TTFTs of the requests with a first token so far
+  int64_t all_tpots = 0;
+  double first_tokens_ttft_sum = 0;  // the TTFTs of the requests with a first token so far
   int64_t first_tokens = 0;
   // Step statistics over the whole run and after the start-up cycle.
   struct Totals {
@@ -187,14 +200,18 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   auto complete = [&](const Request& r) {
     meter.Completed(now);
     const double ttft = r.first_token - r.arrival;
-    const double tpot = osl > 1 ? (now - r.first_token) / static_cast<double>(osl - 1) : 0;
+    // (a benchmark's TPOT is over the requests of more than one output token)
+    const bool has_tpot = r.output > 1;
+    const double tpot = has_tpot ? (now - r.first_token) / static_cast<double>(r.output - 1) : 0;
     ++finished;
     all_ttft_sum += ttft;
     all_tpot_sum += tpot;
+    all_tpots += has_tpot ? 1 : 0;
     if (finished == clients) first_cycle_end = now;
     if (finished > clients) {  // the start-up cycle is left out of the means
       ttft_sum += ttft;
       tpot_sum += tpot;
+      tpots += has_tpot ? 1 : 0;
       ++st.completed;
     }
     if (!open_loop) send(now);  // the client's next request
@@ -216,15 +233,15 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     if (!waiting.empty() && !held && n < capacity && (prefill_first || budget - n > 0)) {
       return false;
     }
-    int64_t most_generated = 0;
+    int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context_sum = 0;
     for (const Request& r : running) {
-      most_generated = std::max(most_generated, r.generated);
+      fewest_left = std::min(fewest_left, r.steps - r.generated);
       context_sum += context_of(r);
     }
     // Steps with no completion (the one that completes a request is taken one by one), within
     // the run's step limit.
-    int64_t k = std::min(osl_steps - most_generated - 1, max_steps - st.steps);
+    int64_t k = std::min(fewest_left - 1, max_steps - st.steps);
     if (held) k = std::min(k, hold_steps - held_for);  // up to the step that releases them
     if (k < 2) return false;
     // Step i's mean context is (context_sum + (i - 1) n) / n, as the step-by-step loop sums it.
@@ -303,7 +320,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       if (!s.engine.chunked_prefill && r.prompt_left > room && !chunks.empty()) break;
       const int64_t query =
           s.engine.chunked_prefill ? std::min(r.prompt_left, room) : r.prompt_left;
-      chunks.push_back({i, query, isl - r.prompt_left + query});
+      chunks.push_back({i, query, r.prompt - r.prompt_left + query});
       room -= query;
       ++admitted;
     }
@@ -317,7 +334,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     double prompt_core = 0;
     for (const Chunk& c : chunks) {
       prompt_tokens += c.query;
-      if (c.context == isl) ++finishing;
+      if (c.context == waiting[c.request].prompt) ++finishing;
       ASSIGN_OR_RETURN(double t, parts.PrefillCore(c.query, c.context));
       prompt_core += t;
     }
@@ -362,7 +379,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     still_running.reserve(running.size() + chunks.size());
     for (Request& r : running) {
       if (decoding > 0) ++r.generated;
-      if (r.generated >= osl_steps) {
+      if (r.generated >= r.steps) {
         complete(r);
       } else {
         still_running.push_back(r);
@@ -384,7 +401,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     for (size_t k = 0; k < prefilled.size(); ++k) {
       Request r = waiting.front();
       waiting.pop_front();
-      if (r.generated >= osl_steps) {
+      if (r.generated >= r.steps) {
         complete(r);
       } else {
         still_running.push_back(r);
@@ -415,12 +432,14 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     st.completed = finished;
     ttft_sum = all_ttft_sum;
     tpot_sum = all_tpot_sum;
+    tpots = all_tpots;
     first_cycle_end = 0;
     steady = whole_run;
   }
   const double completed = static_cast<double>(st.completed);
   st.ttft_s = ttft_sum / completed;
-  st.tpot_s = osl > 1 ? tpot_sum / completed : now / static_cast<double>(st.steps);
+  st.tpot_s =
+      tpots > 0 ? tpot_sum / static_cast<double>(tpots) : now / static_cast<double>(st.steps);
   // The completion rate after the start-up cycle.
   st.requests_per_s = open_loop ? meter.ServedPerSecond() : completed / (now - first_cycle_end);
   st.overloaded = open_loop && meter.Overloaded();

@@ -1,6 +1,9 @@
 // Serving mode: a continuously batching server's behaviour at `concurrency` closed-loop clients
 // (each sends its next request, input_tokens prompt and output_tokens answer, the moment the
-// last one ends, as benchmark clients at a fixed concurrency do), simulated step by step.
+// last one ends, as benchmark clients at a fixed concurrency do), simulated step by step. With
+// length_range_ratio R < 1 each request's lengths are drawn from [R x input_tokens, input_tokens]
+// and [R x output_tokens, output_tokens] as benchmarks draw them (arrivals.h, RequestLengths):
+// requests of one length end on one step and come back together, drawn ones apart.
 //
 // Each step the engine's scheduler builds a batch from its token budget (max_batched_tokens):
 //   mixed (vLLM, TensorRT-LLM): every running sequence decodes one token, and the budget left
@@ -44,7 +47,7 @@ struct ServingState {
   // server (a benchmark's start-up burst; the steady ttft_s leaves it out). 0: not simulated
   // (open loop, or a step limit reached before every first token).
   double burst_ttft_s = 0;
-  double tpot_s = 0;                   // mean (finish - first token) / (output_tokens - 1)
+  double tpot_s = 0;                   // mean (finish - first token) / (its output - 1)
   double requests_per_s = 0;           // completions per second, per data-parallel replica
   bool overloaded = false;             // open loop: fewer complete than arrive
   double decode_batch = 0;             // time-weighted mean of the sequences decoding per step

@@ -128,16 +128,16 @@ absl::StatusOr<double> StepParts::DraftTime(int64_t batch, int64_t context) {
   return static_cast<double>(spec.tokens) * (layer_share * (linear + core) + head);
 }
 
-int64_t StepParts::DecodeSteps() const {
-  const int64_t decodes = std::max<int64_t>(s_.output_tokens - 1, 0);
+int64_t StepParts::DecodeSteps(int64_t output) const {
+  const int64_t decodes = std::max<int64_t>(output - 1, 0);
   if (s_.speculation.tokens == 0) return decodes;
   return static_cast<int64_t>(
       std::ceil(static_cast<double>(decodes) / s_.speculation.tokens_per_step));
 }
 
-double StepParts::TokensAfter(int64_t steps) const {
+double StepParts::TokensAfter(int64_t steps, int64_t output) const {
   if (s_.speculation.tokens == 0 || steps <= 1) return static_cast<double>(steps);
-  return std::min(static_cast<double>(s_.output_tokens),
+  return std::min(static_cast<double>(output),
                   1 + static_cast<double>(steps - 1) * s_.speculation.tokens_per_step);
 }
 

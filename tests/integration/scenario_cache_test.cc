@@ -26,8 +26,8 @@ using framework::ScenarioRequest;
                                 attention_variant, matmul_efficiency, bandwidth_efficiency,
                                 engine_settings, allow_beyond_context, tp, pp, dp, ep,
                                 moe_imbalance, max_batched_tokens, variant_options, mla_form, mode,
-                                request_rate, prefill_pool, decode_pool, speculative_tokens,
-                                acceptance, draft_layers] = r;
+                                request_rate, length_range_ratio, prefill_pool, decode_pool,
+                                speculative_tokens, acceptance, draft_layers] = r;
 }
 
 // If this does not compile, Scenario has a new field: compare it in ExpectSameScenario.
@@ -35,8 +35,8 @@ void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::st
   const auto& [model, hardware, engine, calibration_basis, engine_fitted_on_device,
                calibration_transferred, error_bands, calibration_override_ratio, gpus, weights,
                expert_weights, activations, kv, input_tokens, output_tokens, concurrency, mode,
-               request_rate, layout, prefill_pool, decode_pool, moe_imbalance, speculation,
-               attention_kernel, attention_variant, warnings, decode_sum] = got;
+               request_rate, length_range_ratio, layout, prefill_pool, decode_pool, moe_imbalance,
+               speculation, attention_kernel, attention_variant, warnings, decode_sum] = got;
   EXPECT_TRUE(model == want.model) << where;
   EXPECT_EQ(hardware.name, want.hardware.name) << where;
   EXPECT_EQ(engine.name, want.engine.name) << where;
@@ -63,6 +63,7 @@ void ExpectSameScenario(const Scenario& got, const Scenario& want, const std::st
   EXPECT_EQ(concurrency, want.concurrency) << where;
   EXPECT_EQ(mode, want.mode) << where;
   EXPECT_EQ(request_rate, want.request_rate) << where;
+  EXPECT_EQ(length_range_ratio, want.length_range_ratio) << where;
   for (const auto& [a, b] :
        {std::pair{layout, want.layout}, std::pair{prefill_pool.layout, want.prefill_pool.layout},
         std::pair{decode_pool.layout, want.decode_pool.layout}}) {
@@ -125,7 +126,16 @@ std::vector<ScenarioRequest> Requests() {
     q.request_rate = 5;
   });
   add([](ScenarioRequest& q) { q.request_rate = 5; });  // error: static has no arrivals
-  add([](ScenarioRequest& q) { q.mode = "nosuch"; });   // error
+  add([](ScenarioRequest& q) {
+    q.mode = "serving";
+    q.length_range_ratio = 0.8;
+  });
+  add([](ScenarioRequest& q) { q.length_range_ratio = 0.8; });  // error: static, one length
+  add([](ScenarioRequest& q) {                                  // error: range
+    q.mode = "serving";
+    q.length_range_ratio = 0;
+  });
+  add([](ScenarioRequest& q) { q.mode = "nosuch"; });  // error
   add([](ScenarioRequest& q) {
     q.mode = "disagg";
     q.gpus = 2;

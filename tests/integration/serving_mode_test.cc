@@ -9,6 +9,7 @@
 //   - a closed loop obeys Little's law: requests/s x (TTFT + (output - 1) TPOT) = clients.
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include "framework/estimate.h"
@@ -233,6 +234,116 @@ TEST(OpenLoop, PoissonArrivalsAreFixedIncreasingAndOfTheRequestedRate) {
   for (size_t i = 1; i < a.size(); ++i) EXPECT_GT(a[i], a[i - 1]);
   // 400 exponential gaps of mean 0.25 s: their mean has a standard error of 0.25 / 20 = 5%.
   EXPECT_NEAR(a.back() / 400, 0.25, 0.25 * 0.15);
+}
+
+// Each request's lengths as benchmark_serving's random dataset draws them (--random-range-ratio
+// R): integers uniform in [int(R x length), length]. R = 0.8 of 1,024: [819, 1024] (819.2
+// truncated), mean (819 + 1024) / 2 = 921.5; 10,000 draws of a uniform over 206 values (standard
+// deviation sqrt((206^2 - 1) / 12) = 59.5) have a mean within 0.6 of it (one standard error),
+// so within 3 (5 standard errors). R = 1: exactly the lengths, nothing drawn. A ratio whose
+// product truncates to 0 still draws at least 1 token.
+TEST(RequestLengths, UniformBetweenTheRatioAndTheStatedLengthFromAFixedSeed) {
+  framework::RequestLengths lengths(1024, 8192, 0.8);
+  framework::RequestLengths again(1024, 8192, 0.8);
+  double prompt_sum = 0, output_sum = 0;
+  int64_t shortest = 1 << 30, longest = 0, shortest_output = 1 << 30;
+  for (int i = 0; i < 10'000; ++i) {
+    const framework::RequestLengths::Drawn d = lengths.Next();
+    const framework::RequestLengths::Drawn e = again.Next();
+    ASSERT_EQ(d.prompt, e.prompt);  // a fixed seed: the same every run
+    ASSERT_EQ(d.output, e.output);
+    shortest = std::min(shortest, d.prompt);
+    longest = std::max(longest, d.prompt);
+    shortest_output = std::min(shortest_output, d.output);
+    ASSERT_LE(d.output, 8192);
+    prompt_sum += static_cast<double>(d.prompt);
+    output_sum += static_cast<double>(d.output);
+  }
+  EXPECT_EQ(shortest, 819);
+  EXPECT_EQ(longest, 1024);
+  EXPECT_GE(shortest_output, 6553);  // int(0.8 x 8192) = int(6553.6)
+  EXPECT_NEAR(prompt_sum / 10'000, 921.5, 3);
+  // [6553, 8192]: mean 7372.5, standard deviation 473, standard error 4.7.
+  EXPECT_NEAR(output_sum / 10'000, 7372.5, 25);
+  framework::RequestLengths fixed(1000, 200, 1);
+  for (int i = 0; i < 10; ++i) {
+    const framework::RequestLengths::Drawn d = fixed.Next();
+    EXPECT_EQ(d.prompt, 1000);
+    EXPECT_EQ(d.output, 200);
+  }
+  framework::RequestLengths tiny(3, 3, 0.1);  // int(0.3) = 0: from 1
+  for (int i = 0; i < 100; ++i) {
+    const framework::RequestLengths::Drawn d = tiny.Next();
+    EXPECT_GE(d.prompt, 1);
+    EXPECT_LE(d.prompt, 3);
+    EXPECT_GE(d.output, 1);
+  }
+}
+
+// SGLang-style prefill_first, 16 clients of 8,000-token prompts (one a step: a budget of 8,000
+// tokens, --max-batched-tokens) and 200-token answers, the serving path 0.2 s. The start-up burst
+// is 16 prefill steps back to back, first tokens after 1..16 of them. Every request of one length
+// then decodes in the same steps and ends on the same step, so all 16 come back together and the
+// next cycle is the burst again: the steady TTFT is the burst's (to rounding), 8.5 prefill steps on
+// average — a benchmark whose clients sent one length would measure that. Lengths drawn as
+// benchmarks draw them (--length-range-ratio 0.8: answers of 160-200 tokens) end on different
+// steps, the clients come back apart and a prompt waits for few others: the steady TTFT is well
+// under the burst's (under 3/4 of it) and at least one prompt's prefill step.
+ScenarioRequest LongPromptsPrefillFirst(double length_range_ratio) {
+  ScenarioRequest r = Llama8b("sglang", 16, "serving");
+  r.input_tokens = 8000;
+  r.max_batched_tokens = 8000;
+  r.engine_settings.emplace_back("request_overhead_s", 0.2);
+  r.length_range_ratio = length_range_ratio;
+  return r;
+}
+
+TEST(ServingMode, OneLengthKeepsTheClientsInTheStartUpWaveDrawnLengthsSplitIt) {
+  const framework::Estimate one = EstimateOrFail(LongPromptsPrefillFirst(1));
+  const framework::Estimate drawn = EstimateOrFail(LongPromptsPrefillFirst(0.8));
+  ScenarioRequest alone_request = LongPromptsPrefillFirst(1);
+  alone_request.concurrency = 1;
+  alone_request.mode = "static";
+  const framework::Estimate alone = EstimateOrFail(alone_request);
+  const double prefill = alone.summary.ttft_s;  // one 8,000-token prompt's step
+  const framework::ServingState& locked = *one.summary.serving;
+  EXPECT_NEAR(locked.ttft_s / locked.burst_ttft_s, 1, 1e-6);
+  // (each prompt step assembled from parts: within 2 % of the static prefill, as above)
+  EXPECT_NEAR(locked.burst_ttft_s, 0.2 + 8.5 * prefill, 0.02 * 8.5 * prefill);
+  const framework::ServingState& spread = *drawn.summary.serving;
+  EXPECT_LT(spread.ttft_s, 0.75 * spread.burst_ttft_s);
+  EXPECT_GT(spread.ttft_s, 0.2 + 0.8 * 0.9 * prefill);  // the shortest prompt is 6,400 tokens
+}
+
+// One client: each request's TTFT is its own prompt's step, so drawn prompts of 500-1,000 tokens
+// (--length-range-ratio 0.5) give a TTFT between the static TTFTs of 500 and of 1,000 tokens.
+TEST(ServingMode, OneClientsDrawnPromptsTakeTheirOwnPrefill) {
+  ScenarioRequest r = Llama8b("vllm", 1, "serving");
+  r.engine_settings.emplace_back("request_overhead_s", 0);
+  r.length_range_ratio = 0.5;
+  const framework::Estimate drawn = EstimateOrFail(r);
+  ScenarioRequest longest = Llama8b("vllm", 1, "static");
+  ScenarioRequest shortest = longest;
+  shortest.input_tokens = 500;
+  const double most = EstimateOrFail(longest).summary.ttft_s;
+  const double least = EstimateOrFail(shortest).summary.ttft_s;
+  EXPECT_LT(drawn.summary.ttft_s, most);
+  EXPECT_GT(drawn.summary.ttft_s, 0.9 * least);  // (the LM head for the last prompt token only)
+}
+
+// The ratio is in (0, 1], and only the serving simulation draws lengths.
+TEST(ServingMode, ALengthRangeRatioOutsideItsRangeOrModeIsRefused) {
+  for (const auto& [mode, ratio, words] :
+       {std::tuple{"serving", 0.0, "must be in (0, 1]"}, std::tuple{"serving", 1.5, "(0, 1]"},
+        std::tuple{"static", 0.8, "needs --mode serving"},
+        std::tuple{"disagg", 0.8, "needs --mode serving"}}) {
+    ScenarioRequest r = Llama8b("vllm", 4, mode);
+    r.length_range_ratio = ratio;
+    absl::StatusOr<framework::Estimate> e = TryEstimate(r);
+    ASSERT_FALSE(e.ok()) << mode << " " << ratio;
+    EXPECT_NE(e.status().message().find("--length-range-ratio"), std::string::npos) << e.status();
+    EXPECT_NE(e.status().message().find(words), std::string::npos) << e.status();
+  }
 }
 
 // Attention data parallelism with balancing (attention_dp_balance_steps, TensorRT-LLM's

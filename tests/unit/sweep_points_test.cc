@@ -16,7 +16,8 @@ namespace {
 // Equal, NaN numbers (CLI11 reads "nan") taken as equal to NaN.
 bool SameRequest(framework::ScenarioRequest a, framework::ScenarioRequest b) {
   for (auto field :
-       {&framework::ScenarioRequest::moe_imbalance, &framework::ScenarioRequest::request_rate}) {
+       {&framework::ScenarioRequest::moe_imbalance, &framework::ScenarioRequest::request_rate,
+        &framework::ScenarioRequest::length_range_ratio}) {
     if (std::isnan(a.*field) && std::isnan(b.*field)) a.*field = b.*field = 0;
   }
   for (auto field : {&framework::ScenarioRequest::matmul_efficiency,
@@ -83,6 +84,7 @@ TEST(SweepRequestsTest, EveryFlagAloneWithANumber) {
       {"concurrency", {"1", "1000", "0"}},
       {"mode", {"static", "serving", "disagg", "nosuch"}},
       {"request_rate", {"0", "2.5", "abc"}},
+      {"length_range_ratio", {"1", "0.8", "abc"}},
       {"prefill_workers", {"1", "2"}},
       {"prefill_gpus", {"2", "x"}},
       {"prefill_tp", {"1", "2"}},

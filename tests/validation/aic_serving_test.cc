@@ -479,5 +479,38 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
   EXPECT_EQ(request->max_batched_tokens, 10208);  // 512 + 8192 + 1500 = 10204 -> 319 blocks
 }
 
+// Each row's request lengths as its benchmark drew them: InferenceX's runs (its database dump and
+// its dated result files) with its RANDOM_RANGE_RATIO of 0.8, the other sources one length. A
+// parsed row carries it, and a served row's request draws with it; static and disaggregated
+// requests keep one length.
+TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
+  EXPECT_EQ(AicLengthRangeRatio("db-dump/2026-04-27; config_id=271; silicon_concurrency=4"), 0.8);
+  EXPECT_EQ(AicLengthRangeRatio("source_file=2026-03-25.csv; model=DeepSeek-R1"), 0.8);
+  EXPECT_EQ(AicLengthRangeRatio("source_file=kimi-k2.5-gap-analysis.csv; silicon_concurrency=4"),
+            1);
+  EXPECT_EQ(AicLengthRangeRatio("source_file=/Users/x/aic-auto-gap-analysis/data/h100_sxm/a.csv"),
+            1);
+  EXPECT_EQ(AicLengthRangeRatio("source_file=2026-3-25.csv"), 1);  // not a dated file
+  EXPECT_EQ(AicLengthRangeRatio(""), 1);
+  const std::string text =
+      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
+      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n"
+      "a,db-dump/2026-04-27; silicon_concurrency=4,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,1024,"
+      "1024,4,2,1,1,1,90,10.5\n"
+      "b,source_file=qwen3.5-397b-gap-analysis.csv,vllm,0.12,Qwen/Qwen3-32B,h100_sxm,bf16,agg,"
+      "1024,1024,4,2,1,1,1,91,10.5\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].length_range_ratio, 0.8);
+  EXPECT_EQ((*rows)[1].length_range_ratio, 1);
+  for (const auto& [mode, want] : {std::pair{"serving", 0.8}, std::pair{"static", 1.0}}) {
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AicScenarioRequest((*rows)[0], RepoPresets(), mode);
+    ASSERT_TRUE(request.ok()) << request.status();
+    EXPECT_EQ(request->length_range_ratio, want) << mode;
+  }
+}
+
 }  // namespace
 }  // namespace infercost::validation
