@@ -97,6 +97,11 @@ struct Engine {
   // A rank with nothing running does not wait, nor does the start-up burst, which gives every
   // rank prompts at once.
   double attention_dp_balance_steps = 0;
+  // Serving mode: the scheduler takes the requests that reached it only every this many
+  // decode-only steps, and at once after a step that carried prompt tokens or while idle
+  // (SGLang's --scheduler-recv-interval: SchedulerRecvSkipper counts a decode step 1, a prefill
+  // step past the threshold; 1: every step).
+  double scheduler_recv_interval = 1;
   // The preset carries request_overhead_s, fitted on served TTFTs: only then is a serving or
   // disagg TTFT of this engine inside a measured error band (framework/error_band.h).
   bool serving_path_measured = false;

@@ -172,6 +172,12 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
                                        : static_cast<double>(clients) / cycle_s;
     cover_s = harmonic / rank_rate;
   }
+  // Engine::scheduler_recv_interval: decode-only steps since the scheduler last took the requests
+  // that reached it (a step with prompt tokens counts as the whole interval, as SGLang's
+  // SchedulerRecvSkipper weighs a prefill).
+  const int64_t recv_interval =
+      std::max<int64_t>(1, std::llround(s.engine.scheduler_recv_interval));
+  int64_t recv_counter = recv_interval;
   int64_t held_for = 0;   // steps the waiting prompts have been held so far
   double held_since = 0;  // when the hold began
   bool released = false;  // the hold is over until the queue empties
@@ -264,6 +270,9 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       const double until = (sent.NextAt() - now) / step;
       if (until < static_cast<double>(k)) k = static_cast<int64_t>(std::floor(until));
     }
+    // ... and, where the scheduler takes requests every recv_interval steps, not past the next
+    // time it takes them while any is on its way.
+    if (recv_interval > 1 && !sent.empty()) k = std::min(k, recv_interval - recv_counter);
     if (k < 2) return false;
     const double steps = static_cast<double>(k);
     for (Totals* totals : {&whole_run, &steady}) {
@@ -276,6 +285,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     now += steps * step;
     st.steps += k;
     if (held) held_for += k;
+    // (the scheduler took, and found nothing, every recv_interval of them)
+    recv_counter = (recv_counter + k - 1) % recv_interval + 1;
     sequence_steps += n;  // (each sequence touched once)
     for (Request& r : running) r.generated += k;
     return true;
@@ -288,7 +299,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       now = std::max(now, sent.NextAt());
     }
     const bool queue_was_empty = waiting.empty();
-    sent.Deliver(now, [&](const Request& r) { waiting.push_back(r); });
+    // (--scheduler_recv_interval: the scheduler takes what reached it every that many decode-only
+    // steps, at once after a prompt step or while idle.)
+    if (recv_interval <= 1 || recv_counter >= recv_interval ||
+        (running.empty() && waiting.empty())) {
+      sent.Deliver(now, [&](const Request& r) { waiting.push_back(r); });
+      recv_counter = 0;
+    }
     if (queue_was_empty && !waiting.empty()) {  // a new hold (attention_dp_balance_steps)
       held_for = 0;
       held_since = now;
@@ -368,6 +385,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     }
     now += step;
     ++st.steps;
+    recv_counter = chunks.empty() ? recv_counter + 1 : recv_interval;
     if (!chunks.empty()) {
       released = true;
     } else if (!waiting.empty()) {

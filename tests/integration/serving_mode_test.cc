@@ -331,6 +331,33 @@ TEST(ServingMode, OneClientsDrawnPromptsTakeTheirOwnPrefill) {
   EXPECT_GT(drawn.summary.ttft_s, 0.9 * least);  // (the LM head for the last prompt token only)
 }
 
+// SGLang's --scheduler-recv-interval N (the engine key scheduler_recv_interval): the scheduler
+// takes the requests that reached it only every N decode-only steps, at once after a step with
+// prompt tokens and while idle (SchedulerRecvSkipper). vLLM-style mixed steps, 2 clients of
+// 1,000 / 200 tokens, no serving path, N = 40: a request sent while the other client decodes
+// waits for the scheduler's next take, between 0 and 39 more decode steps of the other client
+// alone (the batch-1 step: the static TPOT at one client, its context within 3 %); the burst
+// reaches an idle server and does not wait. N = 1 is every step, the default.
+TEST(ServingMode, ASchedulerTakingRequestsEveryNStepsDelaysTheirPrompts) {
+  const auto run = [](int64_t clients, double interval) {
+    ScenarioRequest r = Llama8b("vllm", clients, "serving");
+    r.engine_settings.emplace_back("request_overhead_s", 0);
+    r.engine_settings.emplace_back("scheduler_recv_interval", interval);
+    return EstimateOrFail(r);
+  };
+  const framework::Estimate every = run(2, 1);
+  const framework::Estimate sparse = run(2, 40);
+  const double decode = EstimateOrFail(Llama8b("vllm", 1, "static")).summary.tpot_s;
+  const double wait = sparse.summary.ttft_s - every.summary.ttft_s;
+  EXPECT_GT(wait, 0);
+  EXPECT_LE(wait, 39 * decode * 1.03);
+  EXPECT_EQ(sparse.summary.serving->burst_ttft_s, every.summary.serving->burst_ttft_s);
+  const framework::Estimate default_engine = EstimateOrFail(Llama8b("vllm", 2, "serving"));
+  ScenarioRequest one = Llama8b("vllm", 2, "serving");
+  one.engine_settings.emplace_back("scheduler_recv_interval", 1);
+  EXPECT_EQ(EstimateOrFail(one).summary.ttft_s, default_engine.summary.ttft_s);
+}
+
 // The ratio is in (0, 1], and only the serving simulation draws lengths.
 TEST(ServingMode, ALengthRangeRatioOutsideItsRangeOrModeIsRefused) {
   for (const auto& [mode, ratio, words] :
