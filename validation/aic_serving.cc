@@ -99,6 +99,12 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   }
   // Each run's other columns, and its stated concurrency, -> its row in `rows`.
   std::map<std::pair<std::vector<std::string>, int64_t>, size_t> runs;
+  // Each run's measurement (engine, device, precision, mode, lengths, stated concurrency, measured
+  // TTFT and TPOT as written) -> its row in `rows`.
+  std::map<std::vector<std::string>, size_t> measurements;
+  const auto described = [](const AicRow& row) {
+    return row.mode == "disagg" && row.prefill.workers > 0 && row.decode.workers > 0;
+  };
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -216,6 +222,29 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     if (!first) {
       rows[run->second].copies.push_back(row.source);
       continue;
+    }
+    // The same measurement written again under another description (the dumps describe one run
+    // differently: its layout squared, a disaggregated run with or without its worker counts):
+    // one run, counted once; of a disaggregated run the description with its worker counts is
+    // kept.
+    if (ttft.ok() && !r.fields[*ttft].empty()) {
+      const auto [measured, new_measurement] = measurements.try_emplace(
+          std::vector<std::string>{row.backend, row.system, row.precision, row.mode, r.fields[isl],
+                                   r.fields[osl], std::to_string(stated_concurrency),
+                                   r.fields[*ttft], r.fields[tpot]},
+          rows.size());
+      if (!new_measurement) {
+        run->second = measured->second;  // (later exact copies of this row: copies of the run)
+        AicRow& kept = rows[measured->second];
+        if (described(row) && !described(kept)) {
+          row.copies = std::move(kept.copies);
+          row.copies.push_back(kept.source);
+          kept = std::move(row);
+        } else {
+          kept.copies.push_back(row.source);
+        }
+        continue;
+      }
     }
     rows.push_back(std::move(row));
   }

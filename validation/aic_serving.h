@@ -63,7 +63,9 @@ struct AicRow {
   // every column but the four that say where a row came from (id, silicon_data_source apart from
   // its silicon_concurrency, model_path, backend_version), measured TTFT and TPOT to the last
   // digit included: the source's dumps overlap, and one run is counted once (kept here, the
-  // copies dropped).
+  // copies dropped). Also the rows that measure this run's TTFT and TPOT to the last digit under
+  // another description (its layout squared, its disaggregated pools without their worker
+  // counts; the description with them is the one kept).
   std::vector<std::string> copies;
 };
 
