@@ -299,8 +299,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
       now = std::max(now, sent.NextAt());
     }
     const bool queue_was_empty = waiting.empty();
-    // (--scheduler_recv_interval: the scheduler takes what reached it every that many decode-only
-    // steps, at once after a prompt step or while idle.)
+    // (Engine::scheduler_recv_interval: the scheduler takes what reached it every that many
+    // decode-only steps, at once after a prompt step or while idle.)
     if (recv_interval <= 1 || recv_counter >= recv_interval ||
         (running.empty() && waiting.empty())) {
       sent.Deliver(now, [&](const Request& r) { waiting.push_back(r); });
