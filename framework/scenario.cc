@@ -268,10 +268,10 @@ absl::Status ApplyScenarioNumbers(const ScenarioRequest& request, Scenario& scen
         "(1: every request exactly those)",
         request.length_range_ratio));
   }
-  if (request.length_range_ratio < 1 && scenario.mode != ServingMode::kServing) {
+  if (request.length_range_ratio < 1 && scenario.mode == ServingMode::kStatic) {
     return absl::InvalidArgumentError(
-        "--length-range-ratio needs --mode serving (a static batch's sequences, and the disagg "
-        "model's requests, are all --input-tokens and --output-tokens long)");
+        "--length-range-ratio needs --mode serving or --mode disagg (a static batch's sequences "
+        "are all --input-tokens and --output-tokens long)");
   }
   scenario.length_range_ratio = request.length_range_ratio;
   ASSIGN_OR_RETURN(Parallelism parallel, ResolveParallelism({request.gpus, request.tp, request.pp,

@@ -101,7 +101,7 @@ struct ScenarioRequest {
   // serving / disagg: requests per second arriving open loop (Poisson) instead of --concurrency
   // closed-loop clients; 0 = closed loop.
   double request_rate = 0;
-  // --mode serving: each request's prompt and answer lengths drawn uniformly from
+  // --mode serving / disagg: each request's prompt and answer lengths drawn uniformly from
   // [ratio x input_tokens, input_tokens] and [ratio x output_tokens, output_tokens], as the
   // random datasets of vLLM's and InferenceX's benchmark_serving do (--random-range-ratio);
   // 1 = every request exactly input_tokens and output_tokens.
@@ -163,7 +163,7 @@ struct Scenario {
   int64_t concurrency = 1;
   ServingMode mode = ServingMode::kStatic;
   double request_rate = 0;        // requests/s, open loop (serving, disagg); 0: closed loop
-  double length_range_ratio = 1;  // serving: the requests' shortest lengths over the stated
+  double length_range_ratio = 1;  // serving, disagg: the requests' shortest lengths over the stated
   // The parallel layout, resolved once (parallelism.h): GPUs = tensor x pipeline x data;
   // experts spread over `expert` GPUs.
   Parallelism layout;

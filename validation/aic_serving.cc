@@ -317,7 +317,7 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   }
   request.input_tokens = row.isl;
   request.output_tokens = row.osl;
-  if (request.mode == "serving") request.length_range_ratio = row.length_range_ratio;
+  if (request.mode != "static") request.length_range_ratio = row.length_range_ratio;
   request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
   request.max_batched_tokens = AicTokenBudget(row);
   return request;

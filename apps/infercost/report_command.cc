@@ -162,11 +162,12 @@ void AddScenarioFlags(CLI::App& command, framework::ScenarioRequest& request) {
   command.add_option("--request-rate", request.request_rate,
                      "serving / disagg: requests per second arriving open loop (Poisson, fixed "
                      "seed) instead of --concurrency closed-loop clients");
-  command.add_option("--length-range-ratio", request.length_range_ratio,
-                     "serving: each request's prompt and answer lengths drawn uniformly from "
-                     "[R x --input-tokens, --input-tokens] and [R x --output-tokens, "
-                     "--output-tokens], as benchmark_serving's --random-range-ratio (fixed "
-                     "seed; default 1: every request exactly those)");
+  command.add_option(
+      "--length-range-ratio", request.length_range_ratio,
+      "serving / disagg: each request's prompt and answer lengths drawn uniformly from "
+      "[R x --input-tokens, --input-tokens] and [R x --output-tokens, "
+      "--output-tokens], as benchmark_serving's --random-range-ratio (fixed "
+      "seed; default 1: every request exactly those)");
   // A pool's counts are 0 in the request where not given (the default); given, at least 1.
   const CLI::Validator at_least_one(
       [](std::string& text) -> std::string {

@@ -28,13 +28,16 @@ class WorkerSteps {
   // The decode steps and token counts of a request (speculative decoding, StepParts).
   const StepParts& parts() const { return parts_; }
 
-  // One prefill step of `prompts` whole prompts.
-  absl::StatusOr<double> Prefill(int64_t prompts) {
-    if (auto it = prefill_.find(prompts); it != prefill_.end()) return it->second;
+  // One prefill step of `prompts` whole prompts of `tokens` each (drawn lengths: their mean; a
+  // step's time is near linear in its tokens, and the quadratic attention's mean of squares is
+  // within 0.5 % of the square of the mean for lengths drawn from [0.8, 1] x the stated one).
+  absl::StatusOr<double> Prefill(int64_t prompts, int64_t tokens) {
+    const auto key = std::make_pair(prompts, tokens);
+    if (auto it = prefill_.find(key); it != prefill_.end()) return it->second;
     const Scenario& w = *pool_.worker;
     ASSIGN_OR_RETURN(double seconds, Time(PerGpuStep(w, IC_STAGE_PREFILL, ReplicaBatch(w, prompts),
-                                                     w.input_tokens, w.input_tokens)));
-    prefill_[prompts] = seconds;
+                                                     tokens, tokens)));
+    prefill_[key] = seconds;
     return seconds;
   }
 
@@ -67,11 +70,14 @@ class WorkerSteps {
 
   const PoolModel& pool_;
   StepParts parts_;
-  std::map<int64_t, double> prefill_;
+  std::map<std::pair<int64_t, int64_t>, double> prefill_;
   std::map<std::pair<int64_t, int64_t>, double> decode_;
 };
 
 struct Request {
+  int64_t prompt = 0;    // its prompt's tokens
+  int64_t output = 0;    // its answer's tokens
+  int64_t steps = 0;     // its token steps: the first token, then its decode steps
   double arrival = 0;    // sent by its client
   double at_router = 0;  // reached the router (after the serving path)
   double prefill_start = 0;
@@ -132,12 +138,14 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
   // A request's token steps: its first token, then its decode steps (fewer than its output
-  // tokens with speculative decoding); its context after g of them is isl + TokensAfter(g).
+  // tokens with speculative decoding); its context after g of them is its prompt +
+  // TokensAfter(g). Each request's lengths: isl and osl, or drawn (--length-range-ratio; its KV
+  // transfer is timed at isl, the longest).
   const StepParts& parts = decode_steps.parts();
-  const int64_t osl_steps = 1 + parts.DecodeSteps();
+  RequestLengths lengths(isl, osl, s.length_range_ratio);
   const double growth = s.speculation.tokens_per_step;
   const auto context_of = [&](const Request& r) {
-    return static_cast<double>(isl) + parts.TokensAfter(r.generated);
+    return static_cast<double>(r.prompt) + parts.TokensAfter(r.generated, r.output);
   };
   DisaggState st;
   st.kv_transfer_s = kv_transfer_s;
@@ -159,6 +167,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   double first_cycle_end = 0;
   double ttft_sum = 0, tpot_sum = 0, prefill_wait_sum = 0, prefill_step_sum = 0;
   double decode_wait_sum = 0;
+  int64_t tpots = 0;  // of the completed: those with a TPOT
   double steady_time = 0, decode_weighted = 0, prefill_busy_time = 0, decode_busy_time = 0;
   int64_t prefill_steps_taken = 0, prefill_prompts = 0;
 
@@ -170,7 +179,11 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     });
   };
   auto arrive = [&](double at) {
-    requests.push_back(Request{at, 0, 0, 0, 0, 0, 0});
+    const RequestLengths::Drawn drawn = lengths.Next();
+    requests.push_back(Request{.prompt = drawn.prompt,
+                               .output = drawn.output,
+                               .steps = 1 + parts.DecodeSteps(drawn.output),
+                               .arrival = at});
     on_the_way.Send(at, requests.size() - 1);
     reach_router();  // (at once without a serving path)
   };
@@ -183,7 +196,11 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (finished == clients) first_cycle_end = now;
     if (finished > clients) {
       ttft_sum += r.ready - r.arrival;
-      tpot_sum += osl > 1 ? (now - r.ready) / static_cast<double>(osl - 1) : 0;
+      // (a benchmark's TPOT is over the requests of more than one output token)
+      if (r.output > 1) {
+        tpot_sum += (now - r.ready) / static_cast<double>(r.output - 1);
+        ++tpots;
+      }
       prefill_wait_sum += r.prefill_start - r.at_router;
       prefill_step_sum += r.prefill_step;
       decode_wait_sum += r.joined - r.ready;
@@ -228,7 +245,12 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       if (w.busy || prefill_queue.empty()) continue;
       const int64_t take =
           std::min<int64_t>(prefill.step_batch, static_cast<int64_t>(prefill_queue.size()));
-      ASSIGN_OR_RETURN(double t, prefill_steps.Prefill(take));
+      double tokens = 0;
+      for (int64_t i = 0; i < take; ++i) {
+        tokens += static_cast<double>(requests[prefill_queue[static_cast<size_t>(i)]].prompt);
+      }
+      ASSIGN_OR_RETURN(
+          double t, prefill_steps.Prefill(take, std::llround(tokens / static_cast<double>(take))));
       w.batch.clear();
       for (int64_t i = 0; i < take; ++i) {
         const size_t id = prefill_queue.front();
@@ -258,15 +280,15 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (!w.joining.empty() || n == 0 || (!decode_queue.empty() && n < decode.step_batch)) {
       return 0;
     }
-    int64_t most_generated = 0;
+    int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context = 0;  // the step ending now: its sequences' contexts, as start_decode_step sums
     for (size_t id : w.running) {
-      most_generated = std::max(most_generated, requests[id].generated);
+      fewest_left = std::min(fewest_left, requests[id].steps - requests[id].generated);
       context += context_of(requests[id]);
     }
     // The step ending now and the m after it complete nothing before the last of them (the
-    // event loop completes what the last completes): most_generated + m < osl_steps.
-    int64_t m = osl_steps - most_generated - 1;
+    // event loop completes what the last completes): generated + m < steps for each.
+    int64_t m = fewest_left - 1;
     if (m < 1) return 0;
     // Every other event after the m steps (one step of margin against rounding).
     double other = std::numeric_limits<double>::infinity();
@@ -380,7 +402,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       for (size_t id : prefill_done->batch) {
         Request& r = requests[id];
         r.generated = 1;  // the prompt's last position samples the first token
-        if (osl == 1) {
+        if (r.output == 1) {
           r.ready = now;
           r.joined = now;
           complete(id);
@@ -400,7 +422,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       std::vector<size_t> still_running;
       still_running.reserve(w.running.size());
       for (size_t id : w.running) {
-        if (++requests[id].generated >= osl_steps) {
+        if (++requests[id].generated >= requests[id].steps) {
           complete(id);
         } else {
           still_running.push_back(id);
@@ -424,7 +446,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   const double completed = static_cast<double>(st.completed);
   st.ttft_s = ttft_sum / completed;
   st.ttft_from_start_s = all_ttft_sum / static_cast<double>(finished);
-  st.tpot_s = tpot_sum / completed;
+  st.tpot_s = tpots > 0 ? tpot_sum / static_cast<double>(tpots) : 0;
   st.prefill_wait_s = prefill_wait_sum / completed;
   st.prefill_step_s = prefill_step_sum / completed;
   st.decode_wait_s = decode_wait_sum / completed;

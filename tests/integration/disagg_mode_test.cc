@@ -136,6 +136,30 @@ TEST(DisaggMode, APrefillBoundLoopRunsAtThePrefillRate) {
               1e-9);
 }
 
+// Drawn lengths (--length-range-ratio 0.5: prompts of 2,000-4,000 tokens) in the same
+// prefill-bound loop: the prefill worker still never idles and takes one prompt a step, so
+// requests/s is 1 over the mean prefill step, which lies between the steps of one 2,000-token and
+// one 4,000-token prompt; the mean step is reported (prefill_step_s) and Little's law holds
+// with it.
+TEST(DisaggMode, DrawnPromptsRunThePrefillBoundLoopAtTheirMeanStep) {
+  ScenarioRequest r = LongPromptsOneDecodeStep(6, 1, 2);
+  r.length_range_ratio = 0.5;
+  const framework::Estimate disagg = EstimateOrFail(r);
+  ScenarioRequest longest = r;
+  longest.length_range_ratio = 1;
+  ScenarioRequest shortest = longest;
+  shortest.input_tokens = 2000;
+  const double longest_step = StaticPrefillStep(longest, 1);
+  const double shortest_step = StaticPrefillStep(shortest, 1);
+  ASSERT_TRUE(disagg.summary.disagg.has_value());
+  const framework::DisaggState& d = *disagg.summary.disagg;
+  EXPECT_NEAR(d.prefill_busy, 1, 1e-9);
+  EXPECT_LT(d.prefill_step_s, longest_step);
+  EXPECT_GT(d.prefill_step_s, shortest_step);
+  EXPECT_GT(d.requests_per_s * longest_step, 1);
+  EXPECT_LT(d.requests_per_s * shortest_step, 1);
+}
+
 // Clients that send together reach the router together, after the serving path, and are
 // prefilled in one step: 4 clients, identical requests, a prefill step of up to 4 prompts, so
 // every cycle is one prefill step of all 4 (TTFT = 50 ms + that step + the KV transfer).

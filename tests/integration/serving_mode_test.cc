@@ -358,12 +358,11 @@ TEST(ServingMode, ASchedulerTakingRequestsEveryNStepsDelaysTheirPrompts) {
   EXPECT_EQ(EstimateOrFail(one).summary.ttft_s, default_engine.summary.ttft_s);
 }
 
-// The ratio is in (0, 1], and only the serving simulation draws lengths.
+// The ratio is in (0, 1], and only the serving and disagg simulations draw lengths.
 TEST(ServingMode, ALengthRangeRatioOutsideItsRangeOrModeIsRefused) {
   for (const auto& [mode, ratio, words] :
        {std::tuple{"serving", 0.0, "must be in (0, 1]"}, std::tuple{"serving", 1.5, "(0, 1]"},
-        std::tuple{"static", 0.8, "needs --mode serving"},
-        std::tuple{"disagg", 0.8, "needs --mode serving"}}) {
+        std::tuple{"static", 0.8, "needs --mode serving or --mode disagg"}}) {
     ScenarioRequest r = Llama8b("vllm", 4, mode);
     r.length_range_ratio = ratio;
     absl::StatusOr<framework::Estimate> e = TryEstimate(r);

@@ -522,8 +522,8 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
 
 // Each row's request lengths as its benchmark drew them: InferenceX's runs (its database dump and
 // its dated result files) with its RANDOM_RANGE_RATIO of 0.8, the other sources one length. A
-// parsed row carries it, and a served row's request draws with it; static and disaggregated
-// requests keep one length.
+// parsed row carries it, and a served (or disaggregated) row's request draws with it; a static
+// request keeps one length.
 TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
   EXPECT_EQ(AicLengthRangeRatio("db-dump/2026-04-27; config_id=271; silicon_concurrency=4"), 0.8);
   EXPECT_EQ(AicLengthRangeRatio("source_file=2026-03-25.csv; model=DeepSeek-R1"), 0.8);
