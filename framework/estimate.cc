@@ -323,18 +323,20 @@ absl::Status TimeOneBatch(const Scenario& s, const Pipeline& pipeline, const Ste
     ASSIGN_OR_RETURN(ServingState serving, SimulateServing(pipeline, timer, s, fits));
     const double replicas = static_cast<double>(s.layout.data);
     const double requests_per_s = serving.requests_per_s * replicas;
+    // A request's mean lengths (the stated ones, or the drawn ones' mean: --length-range-ratio).
+    const RequestLengths lengths(s.input_tokens, s.output_tokens, s.length_range_ratio);
     summary.ttft_s = serving.ttft_s;
     summary.tpot_s = serving.tpot_s;
-    summary.e2e_s = serving.ttft_s + static_cast<double>(steps) * serving.tpot_s;
+    summary.e2e_s = serving.ttft_s + (lengths.MeanOutput() - 1) * serving.tpot_s;
     summary.tokens_per_s_per_user = serving.tpot_s > 0 ? 1 / serving.tpot_s : 0;
-    summary.tokens_per_s_aggregate = requests_per_s * static_cast<double>(s.output_tokens);
+    summary.tokens_per_s_aggregate = requests_per_s * lengths.MeanOutput();
     summary.tokens_per_s_per_gpu = summary.tokens_per_s_aggregate / gpus;
     // GPU time split by what the prompts add to the steps.
-    summary.usd_per_million_input_tokens = 1e6 * usd_per_second * serving.prefill_time_share /
-                                           (requests_per_s * static_cast<double>(s.input_tokens));
+    summary.usd_per_million_input_tokens =
+        1e6 * usd_per_second * serving.prefill_time_share / (requests_per_s * lengths.MeanPrompt());
     summary.usd_per_million_output_tokens = 1e6 * usd_per_second *
                                             (1 - serving.prefill_time_share) /
-                                            (requests_per_s * static_cast<double>(s.output_tokens));
+                                            (requests_per_s * lengths.MeanOutput());
     summary.serving = serving;
   }
   return absl::OkStatus();
@@ -533,7 +535,9 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   Summary& summary = e.summary;
   summary.mode = ServingMode::kDisagg;
   const double gpus = static_cast<double>(prefill_gpus + decode_gpus);
-  const double osl = static_cast<double>(s.output_tokens);
+  // A request's mean lengths (the stated ones, or the drawn ones' mean: --length-range-ratio).
+  const RequestLengths lengths(s.input_tokens, s.output_tokens, s.length_range_ratio);
+  const double osl = lengths.MeanOutput();
   summary.ttft_s = d.ttft_s;
   summary.tpot_s = d.tpot_s;
   summary.e2e_s = d.ttft_s + (osl - 1) * d.tpot_s;
@@ -545,7 +549,7 @@ absl::StatusOr<Estimate> EstimateDisagg(const Scenario& s, const PluginSet& plug
   const double price = s.hardware.price_usd_per_gpu_hour;
   summary.usd_per_million_input_tokens =
       UsdPerMillionTokens(UsdPerSecond(price, static_cast<double>(prefill_gpus)),
-                          d.requests_per_s * static_cast<double>(s.input_tokens));
+                          d.requests_per_s * lengths.MeanPrompt());
   summary.usd_per_million_output_tokens = UsdPerMillionTokens(
       UsdPerSecond(price, static_cast<double>(decode_gpus)), d.requests_per_s * osl);
   summary.notes.push_back(fmt::format(

@@ -9,6 +9,7 @@
 #include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
 #include "framework/report/units.h"
+#include "framework/serving/arrivals.h"
 #include "infercost/sdk/abi_support.h"
 #include "nlohmann/json.hpp"
 
@@ -300,6 +301,14 @@ std::string RenderSummary(const Scenario& scenario, const Estimate& e) {
   table.AddRow({"mode", s.disagg  ? "disagg (prefill and decode pools, steady state)"
                         : serving ? "serving (continuous batching, steady state)"
                                   : "static (one batch: prefill, then decode)"});
+  if (scenario.length_range_ratio < 1) {
+    const RequestLengths lengths(scenario.input_tokens, scenario.output_tokens,
+                                 scenario.length_range_ratio);
+    table.AddRow(
+        {"request lengths (drawn, --length-range-ratio)",
+         fmt::format("{:g}: prompts {:g}, answers {:g} tokens on average",
+                     scenario.length_range_ratio, lengths.MeanPrompt(), lengths.MeanOutput())});
+  }
   table.AddRow(
       {serving ? "time to first token (queueing included)" : "time to first token (prefill)",
        FormatSeconds(s.ttft_s)});

@@ -68,6 +68,9 @@ class RequestLengths {
   };
   RequestLengths(int64_t input, int64_t output, double range_ratio, uint64_t seed = 20261207);
   Drawn Next();
+  // The lengths' expected values: (shortest + longest) / 2 each (input and output at ratio 1).
+  double MeanPrompt() const { return 0.5 * static_cast<double>(input_low_ + input_); }
+  double MeanOutput() const { return 0.5 * static_cast<double>(output_low_ + output_); }
 
  private:
   int64_t Uniform(int64_t low, int64_t high);

@@ -265,6 +265,8 @@ TEST(RequestLengths, UniformBetweenTheRatioAndTheStatedLengthFromAFixedSeed) {
   EXPECT_NEAR(prompt_sum / 10'000, 921.5, 3);
   // [6553, 8192]: mean 7372.5, standard deviation 473, standard error 4.7.
   EXPECT_NEAR(output_sum / 10'000, 7372.5, 25);
+  EXPECT_EQ(lengths.MeanPrompt(), 921.5);   // (819 + 1024) / 2
+  EXPECT_EQ(lengths.MeanOutput(), 7372.5);  // (6553 + 8192) / 2
   framework::RequestLengths fixed(1000, 200, 1);
   for (int i = 0; i < 10; ++i) {
     const framework::RequestLengths::Drawn d = fixed.Next();
@@ -329,6 +331,11 @@ TEST(ServingMode, OneClientsDrawnPromptsTakeTheirOwnPrefill) {
   const double least = EstimateOrFail(shortest).summary.ttft_s;
   EXPECT_LT(drawn.summary.ttft_s, most);
   EXPECT_GT(drawn.summary.ttft_s, 0.9 * least);  // (the LM head for the last prompt token only)
+  // A request's mean answer: (100 + 200) / 2 = 150 tokens, 149 decode steps after its first; the
+  // tokens served per second are the requests' rate x 150.
+  EXPECT_NEAR(drawn.summary.e2e_s, drawn.summary.ttft_s + 149 * drawn.summary.tpot_s, 1e-12);
+  EXPECT_NEAR(drawn.summary.tokens_per_s_aggregate, drawn.summary.serving->requests_per_s * 150,
+              1e-9);
 }
 
 // SGLang's --scheduler-recv-interval N (the engine key scheduler_recv_interval): the scheduler
