@@ -102,9 +102,6 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   // Each run's measurement (engine, device, precision, mode, lengths, stated concurrency, measured
   // TTFT and TPOT as written) -> its row in `rows`.
   std::map<std::vector<std::string>, size_t> measurements;
-  const auto described = [](const AicRow& row) {
-    return row.mode == "disagg" && row.prefill.workers > 0 && row.decode.workers > 0;
-  };
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -236,7 +233,7 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
       if (!new_measurement) {
         run->second = measured->second;  // (later exact copies of this row: copies of the run)
         AicRow& kept = rows[measured->second];
-        if (described(row) && !described(kept)) {
+        if (AicPoolsDescribed(row) && !AicPoolsDescribed(kept)) {
           row.copies = std::move(kept.copies);
           row.copies.push_back(kept.source);
           kept = std::move(row);
@@ -323,6 +320,10 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   return request;
 }
 
+bool AicPoolsDescribed(const AicRow& row) {
+  return row.mode == "disagg" && row.prefill.workers > 0 && row.decode.workers > 0;
+}
+
 double AicLengthRangeRatio(const std::string& data_source) {
   // InferenceX's runs: its database dump ("db-dump/<date>; config_id=..; workflow_run_id=..")
   // and its dated result files ("source_file=2026-03-25.csv; ..."). Its benchmark draws each
@@ -374,7 +375,7 @@ bool AicLowConcurrencyRow(const AicRow& row) {
 
 std::string AicRegime(const AicRow& row) {
   if (row.mode == "disagg") {
-    return row.prefill.workers > 0 && row.decode.workers > 0 ? "disagg" : "disagg-1x1";
+    return AicPoolsDescribed(row) ? "disagg" : "disagg-1x1";
   }
   if (AicLowConcurrencyRow(row)) return "c<=8";
   if (row.pp > 1 || row.tp * row.attention_dp > 8) return "multi-node";

@@ -75,6 +75,10 @@ absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path);
 absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
                                                        const std::string& name);
 
+// A disaggregated row that states both pools' worker counts (the others are predicted with one
+// worker each: regime "disagg-1x1").
+bool AicPoolsDescribed(const AicRow& row);
+
 // The benchmark's request lengths, from a row's silicon_data_source: the --random-range-ratio
 // of InferenceX's runs (0.8: each request's prompt and answer drawn from [0.8 x isl, isl] and
 // [0.8 x osl, osl]), 1 (every request isl and osl) for the others.

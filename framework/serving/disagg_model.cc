@@ -77,7 +77,6 @@ class WorkerSteps {
 struct Request {
   int64_t prompt = 0;    // its prompt's tokens
   int64_t output = 0;    // its answer's tokens
-  int64_t steps = 0;     // its token steps: the first token, then its decode steps
   double arrival = 0;    // sent by its client
   double at_router = 0;  // reached the router (after the serving path)
   double prefill_start = 0;
@@ -147,6 +146,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   const auto context_of = [&](const Request& r) {
     return static_cast<double>(r.prompt) + parts.TokensAfter(r.generated, r.output);
   };
+  const auto steps_of = [&](const Request& r) { return 1 + parts.DecodeSteps(r.output); };
   DisaggState st;
   st.kv_transfer_s = kv_transfer_s;
   st.prefill_step_batch = prefill.step_batch;
@@ -180,10 +180,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   };
   auto arrive = [&](double at) {
     const RequestLengths::Drawn drawn = lengths.Next();
-    requests.push_back(Request{.prompt = drawn.prompt,
-                               .output = drawn.output,
-                               .steps = 1 + parts.DecodeSteps(drawn.output),
-                               .arrival = at});
+    requests.push_back(Request{.prompt = drawn.prompt, .output = drawn.output, .arrival = at});
     on_the_way.Send(at, requests.size() - 1);
     reach_router();  // (at once without a serving path)
   };
@@ -283,7 +280,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context = 0;  // the step ending now: its sequences' contexts, as start_decode_step sums
     for (size_t id : w.running) {
-      fewest_left = std::min(fewest_left, requests[id].steps - requests[id].generated);
+      fewest_left = std::min(fewest_left, steps_of(requests[id]) - requests[id].generated);
       context += context_of(requests[id]);
     }
     // The step ending now and the m after it complete nothing before the last of them (the
@@ -422,7 +419,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       std::vector<size_t> still_running;
       still_running.reserve(w.running.size());
       for (size_t id : w.running) {
-        if (++requests[id].generated >= requests[id].steps) {
+        if (++requests[id].generated >= steps_of(requests[id])) {
           complete(id);
         } else {
           still_running.push_back(id);

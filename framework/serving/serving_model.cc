@@ -30,7 +30,6 @@ constexpr int64_t kMostSequenceSteps = 200'000'000;
 
 struct Request {
   int64_t prompt = 0;       // its prompt's tokens
-  int64_t steps = 0;        // its token steps: the first token, then its decode steps
   int64_t output = 0;       // its answer's tokens
   int64_t prompt_left = 0;  // prompt tokens not yet prefilled
   int64_t generated = 0;    // token steps so far (the first token comes with the last chunk;
@@ -91,6 +90,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const auto context_of = [&](const Request& r) {
     return static_cast<double>(r.prompt) + parts.TokensAfter(r.generated, r.output);
   };
+  const auto steps_of = [&](const Request& r) { return 1 + parts.DecodeSteps(r.output); };
   const int64_t budget = s.engine.max_batched_tokens > 0
                              ? s.engine.max_batched_tokens
                              : std::numeric_limits<int64_t>::max() / 4;  // whole prompts
@@ -130,7 +130,6 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const auto send = [&](double at) {
     const RequestLengths::Drawn drawn = lengths.Next();
     sent.Send(at, Request{.prompt = drawn.prompt,
-                          .steps = 1 + parts.DecodeSteps(drawn.output),
                           .output = drawn.output,
                           .prompt_left = drawn.prompt,
                           .arrival = at});
@@ -242,7 +241,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context_sum = 0;
     for (const Request& r : running) {
-      fewest_left = std::min(fewest_left, r.steps - r.generated);
+      fewest_left = std::min(fewest_left, steps_of(r) - r.generated);
       context_sum += context_of(r);
     }
     // Steps with no completion (the one that completes a request is taken one by one), within
@@ -397,7 +396,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     still_running.reserve(running.size() + chunks.size());
     for (Request& r : running) {
       if (decoding > 0) ++r.generated;
-      if (r.generated >= r.steps) {
+      if (r.generated >= steps_of(r)) {
         complete(r);
       } else {
         still_running.push_back(r);
@@ -419,7 +418,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     for (size_t k = 0; k < prefilled.size(); ++k) {
       Request r = waiting.front();
       waiting.pop_front();
-      if (r.generated >= r.steps) {
+      if (r.generated >= steps_of(r)) {
         complete(r);
       } else {
         still_running.push_back(r);

@@ -152,7 +152,7 @@ absl::StatusOr<double> StepParts::RequestTimeAtFullBatch(int64_t batch) {
       ContextBucket(static_cast<double>(isl) + static_cast<double>(decodes) / 2);
   ASSIGN_OR_RETURN(const double decode_step, StepTime(batch, context, 0, 0, batch, batch));
   return static_cast<double>((isl + chunk - 1) / chunk) * chunk_step +
-         static_cast<double>(DecodeSteps()) * decode_step;
+         static_cast<double>(DecodeSteps(s_.output_tokens)) * decode_step;
 }
 
 absl::StatusOr<double> StepParts::SpeculativeTimeRatio(int64_t batch, int64_t context) {

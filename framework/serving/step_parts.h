@@ -53,14 +53,11 @@ class StepParts {
   // core) and the LM head each. 0 without speculative decoding.
   absl::StatusOr<double> DraftTime(int64_t batch, int64_t context);
 
-  // Decode steps a request of `output` tokens (the scenario's output_tokens unless given) takes
-  // after its first token: output - 1, over the tokens a step adds with speculative decoding
-  // (rounded up).
-  int64_t DecodeSteps() const { return DecodeSteps(s_.output_tokens); }
+  // Decode steps a request of `output` tokens takes after its first token: output - 1, over the
+  // tokens a step adds with speculative decoding (rounded up).
   int64_t DecodeSteps(int64_t output) const;
   // The tokens a sequence of `output` tokens has after `steps` steps (its first token the
   // first): one a step, E with speculative decoding (at most the output).
-  double TokensAfter(int64_t steps) const { return TokensAfter(steps, s_.output_tokens); }
   double TokensAfter(int64_t steps, int64_t output) const;
 
   // One request's time in a server running `batch` sequences: its prompt's prefill alone (chunk
