@@ -35,6 +35,8 @@ constexpr CalibrationKey kCalibrationKeys[] = {
     {"per_sequence_overhead_s", &Engine::per_sequence_overhead_s, 0, 0, 1},
     {"request_overhead_s", &Engine::request_overhead_s, 0, 0, 10},
     {"attention_dp_balance_steps", &Engine::attention_dp_balance_steps, 0, 0, 100000},
+    {"batch_wait_timeout_steps", &Engine::batch_wait_timeout_steps, 0, 0, 100000},
+    {"batch_wait_max_tokens_ratio", &Engine::batch_wait_max_tokens_ratio, 0, 0, 1},
     {"scheduler_recv_interval", &Engine::scheduler_recv_interval, 1, 1, 10000},
     {"runtime_reserve_bytes", &Engine::runtime_reserve_bytes, 0, 0, 1e15},
     {"reserve_fraction", &Engine::reserve_fraction, 0, 0, 0.9},

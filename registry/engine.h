@@ -97,6 +97,14 @@ struct Engine {
   // A rank with nothing running does not wait, nor does the start-up burst, which gives every
   // rank prompts at once.
   double attention_dp_balance_steps = 0;
+  // Serving mode, without attention data parallelism: the engine holds the prompts it would
+  // schedule back while requests are decoding, up to batch_wait_timeout_steps steps in a row,
+  // until the step's tokens (the scheduled prompts' whole lengths plus one per decoding sequence
+  // and drafted token) reach batch_wait_max_tokens_ratio x max_batched_tokens, so that prompts
+  // prefill together (TensorRT-LLM's batch_wait_timeout_iters / batch_wait_max_tokens_ratio,
+  // PyExecutor._waiting_requests; either 0: prompts go at once).
+  double batch_wait_timeout_steps = 0;
+  double batch_wait_max_tokens_ratio = 0;
   // Serving mode: the scheduler takes the requests that reached it only every this many
   // decode-only steps, and at once after a step that carried prompt tokens or while idle
   // (SGLang's --scheduler-recv-interval: SchedulerRecvSkipper counts a decode step 1, a prefill

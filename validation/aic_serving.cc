@@ -134,6 +134,7 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
         stated_concurrency = std::atoll(source.c_str() + at + key.size());
       }
     }
+    row.inferencex = AicInferenceXRun(data_source.ok() ? r.fields[*data_source] : "");
     row.length_range_ratio = AicLengthRangeRatio(data_source.ok() ? r.fields[*data_source] : "");
     if (row.mode == "disagg" && row.batch_size == 0) {
       // The run's concurrency: the stated one, else the decode pool full.
@@ -317,6 +318,7 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   if (request.mode != "static") request.length_range_ratio = row.length_range_ratio;
   request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
   request.max_batched_tokens = AicTokenBudget(row);
+  if (request.mode == "serving") request.engine_settings = AicRecipeSettings(row);
   return request;
 }
 
@@ -324,15 +326,7 @@ bool AicPoolsDescribed(const AicRow& row) {
   return row.mode == "disagg" && row.prefill.workers > 0 && row.decode.workers > 0;
 }
 
-double AicLengthRangeRatio(const std::string& data_source) {
-  // InferenceX's runs: its database dump ("db-dump/<date>; config_id=..; workflow_run_id=..")
-  // and its dated result files ("source_file=2026-03-25.csv; ..."). Its benchmark draws each
-  // request's lengths uniformly from [int(length x RANDOM_RANGE_RATIO), length], 0.8 unless a
-  // workflow sets another (SemiAnalysisAI/InferenceX .github/workflows/benchmark-tmpl.yml,
-  // `RANDOM_RANGE_RATIO: 0.8`, passed as --random-range-ratio to utils/bench_serving/
-  // benchmark_serving.py, whose sample_random_requests draws them). Other sources (the
-  // aiconfigurator team's gap analyses, aiperf with --isl-stddev) do not say: one length.
-  constexpr double kInferenceXRangeRatio = 0.8;
+bool AicInferenceXRun(const std::string& data_source) {
   const std::string dated = "source_file=YYYY-MM-DD.csv";
   bool dated_file =
       absl::StartsWith(data_source, "source_file=") && data_source.size() >= dated.size();
@@ -340,7 +334,44 @@ double AicLengthRangeRatio(const std::string& data_source) {
     const char want = dated[i], got = data_source[i];
     dated_file = want == 'Y' || want == 'M' || want == 'D' ? absl::ascii_isdigit(got) : got == want;
   }
-  return absl::StartsWith(data_source, "db-dump/") || dated_file ? kInferenceXRangeRatio : 1.0;
+  return absl::StartsWith(data_source, "db-dump/") || dated_file;
+}
+
+double AicLengthRangeRatio(const std::string& data_source) {
+  // InferenceX's benchmark draws each request's lengths uniformly from [int(length x
+  // RANDOM_RANGE_RATIO), length], 0.8 unless a workflow sets another
+  // (SemiAnalysisAI/InferenceX .github/workflows/benchmark-tmpl.yml, `RANDOM_RANGE_RATIO: 0.8`,
+  // passed as --random-range-ratio to utils/bench_serving/benchmark_serving.py, whose
+  // sample_random_requests draws them). Other sources (the aiconfigurator team's gap analyses,
+  // aiperf with --isl-stddev) do not say: one length.
+  constexpr double kInferenceXRangeRatio = 0.8;
+  return AicInferenceXRun(data_source) ? kInferenceXRangeRatio : 1.0;
+}
+
+std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row) {
+  if (!row.inferencex || row.backend != "trtllm" || row.mode != "agg") return {};
+  const bool deepseek = absl::StrContains(row.model_path, "DeepSeek-R1") ||
+                        absl::StrContains(row.model_path, "DeepSeek-V3");
+  const bool one_k_each = row.isl == 1024 && row.osl == 1024;
+  // Every DeepSeek-R1 TensorRT-LLM recipe (benchmarks/dsr1_fp4_b200_trt.sh, dsr1_fp8_b200_trt.sh,
+  // their _mtp and H200 variants) writes, with DP_ATTENTION=true, `attention_dp_config:
+  // batching_wait_iters: 0, enable_balance: true, timeout_iters: 60`.
+  if (deepseek && row.attention_dp > 1) return {{"attention_dp_balance_steps", 60}};
+  // dsr1_fp8_b200_trt.sh of the 1.2.0rc6.post2 image (InferenceX PR #594, "delay batching for
+  // 1k1k high-concurrency"): `elif [[ $CONC -ge 64 ]]; then ... DELAY_BATCHING="true"` under
+  // ISL = OSL = 1024, which writes `batch_wait_timeout_iters: 40, batch_wait_max_tokens_ratio:
+  // 0.8` (TensorRT-LLM applies them only without attention DP).
+  if (deepseek && row.precision == "fp8" && row.backend_version == "1.2.0rc6.post2" && one_k_each &&
+      row.concurrency >= 64) {
+    return {{"batch_wait_timeout_steps", 40}, {"batch_wait_max_tokens_ratio", 0.8}};
+  }
+  // The Llama-3.1-70B recipes (70b_fp4_b200_trt_slurm.sh, 70b_fp8_b200_trt_slurm.sh): `if [[
+  // "$ISL" == "1024" && "$OSL" == "1024" && ${TP} -lt 8 ]]` then `batch_wait_max_tokens_ratio:
+  // 0.9, batch_wait_timeout_iters: 20`.
+  if (absl::StrContains(row.model_path, "Llama-3.1-70B") && one_k_each && row.tp < 8) {
+    return {{"batch_wait_timeout_steps", 20}, {"batch_wait_max_tokens_ratio", 0.9}};
+  }
+  return {};
 }
 
 int64_t AicTokenBudget(const AicRow& row) {

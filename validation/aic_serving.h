@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -48,6 +49,8 @@ struct AicRow {
   int64_t moe_ep = 1;
   double tpot_ms = 0;  // silicon_tpot_ms
   double ttft_ms = 0;  // silicon_ttft_ms (queueing included); 0 when the file has none
+  // A run of InferenceX's (AicInferenceXRun of its silicon_data_source).
+  bool inferencex = false;
   // The benchmark's request lengths (AicLengthRangeRatio): 0.8 for InferenceX's runs, else 1.
   double length_range_ratio = 1;
   // Disaggregated rows: each pool (prefill_* / decode_* columns); workers and batch 0 where the
@@ -79,6 +82,10 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
 // worker each: regime "disagg-1x1").
 bool AicPoolsDescribed(const AicRow& row);
 
+// Whether a row's silicon_data_source is one of InferenceX's: its database dump
+// ("db-dump/<date>; ...") or its dated result files ("source_file=YYYY-MM-DD.csv; ...").
+bool AicInferenceXRun(const std::string& data_source);
+
 // The benchmark's request lengths, from a row's silicon_data_source: the --random-range-ratio
 // of InferenceX's runs (0.8: each request's prompt and answer drawn from [0.8 x isl, isl] and
 // [0.8 x osl, osl]), 1 (every request isl and osl) for the others.
@@ -102,6 +109,16 @@ absl::StatusOr<std::string> AicWeights(const AicRow& row);
 absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
                                                               const registry::Presets& presets,
                                                               const std::string& mode = "static");
+
+// The engine settings (ScenarioRequest::engine_settings) of the public recipe that ran an
+// InferenceX TensorRT-LLM aggregated row, where the recipe changes when a prompt is scheduled
+// (SemiAnalysisAI/InferenceX benchmarks/*_trt*.sh): attention-DP balancing with timeout_iters 60
+// in every DeepSeek-R1 recipe with attention DP (attention_dp_balance_steps); batch waiting
+// (batch_wait_timeout_steps, batch_wait_max_tokens_ratio) in the DeepSeek-R1 fp8 recipe of
+// TensorRT-LLM 1.2.0rc6.post2 at 1,024 / 1,024 tokens and 64 clients or more (40 steps, 0.8) and
+// in the Llama-3.1-70B recipes at 1,024 / 1,024 tokens below TP 8 (20 steps, 0.9). None for any
+// other row.
+std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row);
 
 // The token budget per step (ScenarioRequest::max_batched_tokens) of the deployment that measured
 // `row`, as aiconfigurator's generator sets it for vLLM and TensorRT-LLM (one prompt and 1,500

@@ -177,6 +177,16 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   const int64_t recv_interval =
       std::max<int64_t>(1, std::llround(s.engine.scheduler_recv_interval));
   int64_t recv_counter = recv_interval;
+  // Engine::batch_wait_timeout_steps / batch_wait_max_tokens_ratio (TensorRT-LLM's batch
+  // waiting, not with attention data parallelism): steps in a row the prompts a step would take
+  // have been held back so far.
+  const int64_t batch_wait_steps =
+      s.layout.data > 1 || !(s.engine.batch_wait_max_tokens_ratio > 0)
+          ? 0
+          : static_cast<int64_t>(std::llround(s.engine.batch_wait_timeout_steps));
+  const double batch_wait_tokens =
+      s.engine.batch_wait_max_tokens_ratio * static_cast<double>(budget);
+  int64_t batch_waited = 0;
   int64_t held_for = 0;   // steps the waiting prompts have been held so far
   double held_since = 0;  // when the hold began
   bool released = false;  // the hold is over until the queue empties
@@ -222,6 +232,43 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     if (!open_loop) send(now);  // the client's next request
   };
 
+  // The prompt chunks a step takes (each waiting request's next chunk, first come first served,
+  // within `room` tokens of the budget and the sequence slots), unless held back.
+  struct Chunk {
+    size_t request;  // index into `waiting`
+    int64_t query;
+    int64_t context;
+  };
+  const auto admit = [&](int64_t room, size_t eligible) {
+    std::vector<Chunk> chunks;
+    int64_t admitted = static_cast<int64_t>(running.size());
+    for (size_t i = 0; i < eligible && room > 0 && admitted < capacity; ++i) {
+      const Request& r = waiting[i];
+      // Without chunked prefill a prompt goes whole or waits (first come, first served), but
+      // one longer than the budget left goes alone rather than never.
+      if (!s.engine.chunked_prefill && r.prompt_left > room && !chunks.empty()) break;
+      const int64_t query =
+          s.engine.chunked_prefill ? std::min(r.prompt_left, room) : r.prompt_left;
+      chunks.push_back({i, query, r.prompt - r.prompt_left + query});
+      room -= query;
+      ++admitted;
+    }
+    return chunks;
+  };
+  // Batch waiting holds `chunks` back: sequences are decoding, the hold has lasted fewer than
+  // batch_wait_steps steps, and the step's tokens (the chunks' requests' whole prompts, as
+  // TensorRT-LLM counts a context request, and each decoding sequence's token with its drafts)
+  // fall short of batch_wait_tokens.
+  const auto batch_wait_holds = [&](const std::vector<Chunk>& chunks) {
+    if (batch_wait_steps == 0 || chunks.empty() || running.empty() ||
+        batch_waited >= batch_wait_steps) {
+      return false;
+    }
+    double tokens = static_cast<double>(running.size() * (1 + s.speculation.tokens));
+    for (const Chunk& c : chunks) tokens += static_cast<double>(waiting[c.request].prompt);
+    return tokens < batch_wait_tokens;
+  };
+
   // Decode-only steps (no prompt chunk) until the next event: a completion, a request
   // reaching the scheduler, the mean context crossing into another bucket, or a limit of the run.
   // Each such step has the same time and effects but one more token per sequence, so k of them
@@ -235,8 +282,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // the token budget spent on the decodes; a prefill-first schedule pauses the decodes for a
     // waiting prompt only where it has a slot).
     const bool held = !waiting.empty() && prompts_held();
+    // (or batch waiting holds the chunks a step would take back)
+    bool batch_held = false;
     if (!waiting.empty() && !held && n < capacity && (prefill_first || budget - n > 0)) {
-      return false;
+      if (!batch_wait_holds(admit(prefill_first ? budget : budget - n, waiting.size()))) {
+        return false;
+      }
+      batch_held = true;
     }
     int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context_sum = 0;
@@ -248,6 +300,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // the run's step limit.
     int64_t k = std::min(fewest_left - 1, max_steps - st.steps);
     if (held) k = std::min(k, hold_steps - held_for);  // up to the step that releases them
+    if (batch_held) k = std::min(k, batch_wait_steps - batch_waited);
     if (k < 2) return false;
     // Step i's mean context is (context_sum + (i - 1) n) / n, as the step-by-step loop sums it.
     const int64_t context = ContextBucket(context_sum / static_cast<double>(n));
@@ -284,6 +337,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     now += steps * step;
     st.steps += k;
     if (held) held_for += k;
+    if (batch_held) batch_waited += k;
     // (the scheduler took, and found nothing, every recv_interval of them)
     recv_counter = (recv_counter + k - 1) % recv_interval + 1;
     sequence_steps += n;  // (each sequence touched once)
@@ -315,31 +369,20 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     ASSIGN_OR_RETURN(const bool jumped, jump_decode_steps());
     if (jumped) continue;
     // --- Build the step.
-    // (Held prompts, attention_dp_balance_steps, pause nothing.)
+    // (Held prompts, attention_dp_balance_steps or batch waiting, pause nothing.)
     const bool held = prompts_held();
-    const bool pause_decodes = prefill_first && !waiting.empty() && !held &&
-                               static_cast<int64_t>(running.size()) < capacity;
-    const int64_t decoding = pause_decodes ? 0 : static_cast<int64_t>(running.size());
-    int64_t room = pause_decodes ? budget : std::max<int64_t>(budget - decoding, 0);
-    struct Chunk {
-      size_t request;  // index into `waiting`
-      int64_t query;
-      int64_t context;
-    };
-    std::vector<Chunk> chunks;
-    int64_t admitted = static_cast<int64_t>(running.size());
-    const size_t eligible = held ? 0 : waiting.size();
-    for (size_t i = 0; i < eligible && room > 0 && admitted < capacity; ++i) {
-      const Request& r = waiting[i];
-      // Without chunked prefill a prompt goes whole or waits (first come, first served), but
-      // one longer than the budget left goes alone rather than never.
-      if (!s.engine.chunked_prefill && r.prompt_left > room && !chunks.empty()) break;
-      const int64_t query =
-          s.engine.chunked_prefill ? std::min(r.prompt_left, room) : r.prompt_left;
-      chunks.push_back({i, query, r.prompt - r.prompt_left + query});
-      room -= query;
-      ++admitted;
+    const int64_t n = static_cast<int64_t>(running.size());
+    bool pause_decodes = prefill_first && !waiting.empty() && !held && n < capacity;
+    std::vector<Chunk> chunks =
+        admit(pause_decodes ? budget : std::max<int64_t>(budget - n, 0), held ? 0 : waiting.size());
+    if (batch_wait_holds(chunks)) {
+      chunks.clear();
+      pause_decodes = false;
+      ++batch_waited;
+    } else if (!chunks.empty()) {
+      batch_waited = 0;
     }
+    const int64_t decoding = pause_decodes ? 0 : n;
     if (decoding == 0 && chunks.empty()) {
       return absl::InternalError("serving simulation: a step with no work (no KV room?)");
     }

@@ -443,6 +443,66 @@ TEST(ServingMode, TheBalancingHoldEndsWhenEveryRankHasAPrompt) {
   EXPECT_LT(hold, 1.5 * harmonic * gap);
 }
 
+// Batch waiting (batch_wait_timeout_steps / batch_wait_max_tokens_ratio, TensorRT-LLM's
+// batch_wait_timeout_iters / batch_wait_max_tokens_ratio): while sequences decode, the prompts a
+// step would take are held back until their whole lengths plus the decoding sequences' tokens
+// reach the ratio x the token budget, or for that many steps. Llama-3.1-8B on one GPU, 2 clients
+// (spread half a cycle, ~100 steps, apart), 1,000 / 200 tokens, no serving path, a budget of
+// 8,192 tokens. With 20 steps and 0.9 (7,372.8 tokens: one prompt of 1,000 and one decoding
+// sequence's token, 1,001, never reach it) each prompt waits 20 steps, each the other client's
+// batch-1 decode step: TTFT grows by 20 x the static TPOT at one client (within 3 %, as the
+// balancing test above). With 0.1 (819.2 tokens: 1,001 reach it) nothing waits; with attention
+// data parallelism (dp 2, which TensorRT-LLM leaves out of batch waiting) nothing waits; and the
+// burst (both prompts at the idle server: nothing decoding) does not wait.
+ScenarioRequest BatchWaiting(int64_t dp, double timeout_steps, double ratio) {
+  ScenarioRequest r = Llama8b("trtllm", 2 * dp, "serving");
+  r.gpus = dp;
+  r.dp = dp;
+  r.max_batched_tokens = 8192;
+  r.engine_settings.emplace_back("request_overhead_s", 0);
+  r.engine_settings.emplace_back("batch_wait_timeout_steps", timeout_steps);
+  r.engine_settings.emplace_back("batch_wait_max_tokens_ratio", ratio);
+  return r;
+}
+
+TEST(ServingMode, BatchWaitingHoldsPromptsUntilTheirTokensOrTheTimeout) {
+  const framework::Estimate without = EstimateOrFail(BatchWaiting(1, 0, 0));
+  const framework::Estimate with = EstimateOrFail(BatchWaiting(1, 20, 0.9));
+  ScenarioRequest one = Llama8b("trtllm", 1, "static");
+  const framework::Estimate decode = EstimateOrFail(one);
+  ASSERT_TRUE(with.summary.serving.has_value());
+  EXPECT_NEAR((with.summary.ttft_s - without.summary.ttft_s) / (20 * decode.summary.tpot_s), 1,
+              0.03);
+  EXPECT_EQ(with.summary.serving->burst_ttft_s, without.summary.serving->burst_ttft_s);
+  // Either key alone holds nothing (TensorRT-LLM waits only with both).
+  EXPECT_EQ(EstimateOrFail(BatchWaiting(1, 20, 0)).summary.ttft_s, without.summary.ttft_s);
+  EXPECT_EQ(EstimateOrFail(BatchWaiting(1, 0, 0.9)).summary.ttft_s, without.summary.ttft_s);
+  // The tokens reach 0.1 x 8,192: released at once.
+  EXPECT_EQ(EstimateOrFail(BatchWaiting(1, 20, 0.1)).summary.ttft_s, without.summary.ttft_s);
+  // Attention data parallelism: no batch waiting.
+  EXPECT_EQ(EstimateOrFail(BatchWaiting(2, 20, 0.9)).summary.ttft_s,
+            EstimateOrFail(BatchWaiting(2, 0, 0)).summary.ttft_s);
+}
+
+// A step's tokens reaching the ratio end the wait long before the timeout: 16 clients of 1,000 /
+// 200 tokens, a budget of 8,192, a timeout of 1,000 steps. With 0.24 (1,966.08 tokens: two
+// waiting prompts and 14 decoding sequences, 2,014, reach it; one prompt and 15, 1,015, do not) a
+// prompt waits at most for the next one, about 1 / 16 of a cycle (~13 steps of ~200): under 40
+// steps of the full batch's decode. With 0.99 (8,110.08: the 8 prompts the budget admits beside
+// 8 decoding sequences, 8,008, never reach it) prompts wait until nothing decodes (the running
+// requests' last steps, up to ~200) or the timeout: far longer, over 40 steps.
+TEST(ServingMode, BatchWaitingEndsWhenTheStepHoldsEnoughTokens) {
+  const auto sixteen = [](double timeout_steps, double ratio) {
+    ScenarioRequest r = BatchWaiting(1, timeout_steps, ratio);
+    r.concurrency = 16;
+    return EstimateOrFail(r);
+  };
+  const framework::Estimate none = sixteen(0, 0);
+  const double step = none.summary.tpot_s;
+  EXPECT_LT(sixteen(1000, 0.24).summary.ttft_s - none.summary.ttft_s, 40 * step);
+  EXPECT_GT(sixteen(1000, 0.99).summary.ttft_s - none.summary.ttft_s, 40 * step);
+}
+
 TEST(OpenLoop, RareArrivalsMeetAnIdleServer) {
   // One request every 1000 s on average, each served in well under a second: a request
   // practically never finds another running, so each sees the one-client server.

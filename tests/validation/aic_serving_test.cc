@@ -553,5 +553,68 @@ TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
   }
 }
 
+// The scheduler settings of InferenceX's TensorRT-LLM recipes (AicRecipeSettings), read from
+// SemiAnalysisAI/InferenceX benchmarks/: attention-DP balancing with timeout_iters 60 in every
+// DeepSeek-R1 recipe with attention DP; batch waiting of 40 iterations and 0.8 in the DeepSeek-R1
+// fp8 recipe of 1.2.0rc6.post2 at 1k / 1k and 64 clients or more; 20 and 0.9 in the Llama-3.1-70B
+// recipes at 1k / 1k below TP 8. Another engine, another length, fewer clients, TP 8, another
+// image, another source: none. A served row's request carries them, a static one does not.
+TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
+  const std::string header =
+      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
+      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
+  const std::string ix = "source_file=2026-04-06.csv; silicon_concurrency=";
+  const std::string text =
+      header +
+      // 0: DeepSeek-R1 attention DP (8 ranks of 8: 64 clients)
+      "a," + ix +
+      "64,trtllm,1.2.0rc6.post2,deepseek-ai/DeepSeek-R1,b200_sxm,fp8,agg,1024,1024,8,"
+      "1,1,8,8,1800,19\n" +
+      // 1: DeepSeek-R1 fp8, rc6.post2, 1k / 1k, 64 clients, TP 8
+      "b," + ix +
+      "64,trtllm,1.2.0rc6.post2,deepseek-ai/DeepSeek-R1,b200_sxm,fp8,agg,1024,1024,64,"
+      "8,1,1,1,467,14\n" +
+      // 2: the same at 32 clients
+      "c," + ix +
+      "32,trtllm,1.2.0rc6.post2,deepseek-ai/DeepSeek-R1,b200_sxm,fp8,agg,1024,1024,32,"
+      "8,1,1,1,296,11\n" +
+      // 3: the same at 64 clients on the rc6.post3 image (the MTP recipe)
+      "d," + ix +
+      "64,trtllm,1.2.0rc6.post3,deepseek-ai/DeepSeek-R1,b200_sxm,fp8,agg,1024,1024,64,"
+      "8,1,1,1,468,14\n" +
+      // 4: Llama-3.1-70B 1k / 1k, TP 4
+      "e," + ix +
+      "8,trtllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,1024,8,4,1,1,1,207,7\n" +
+      // 5: ... TP 8
+      "f," + ix + "8,trtllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,1024,8,8,1,1,1,74,6\n" +
+      // 6: ... 1k / 8k, TP 4
+      "g," + ix + "8,trtllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,8192,8,4,1,1,1,76,7\n" +
+      // 7: Llama 1k / 1k TP 4 from a gap analysis (not InferenceX)
+      "h,source_file=llama-gap-analysis.csv,trtllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,"
+      "1024,8,4,1,1,1,208,7\n" +
+      // 8: vLLM, Llama 1k / 1k TP 4
+      "i," + ix + "8,vllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,1024,8,4,1,1,1,209,7\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 9u);
+  using Settings = std::vector<std::pair<std::string, double>>;
+  const Settings balance = {{"attention_dp_balance_steps", 60}};
+  const Settings deepseek_wait = {{"batch_wait_timeout_steps", 40},
+                                  {"batch_wait_max_tokens_ratio", 0.8}};
+  const Settings llama_wait = {{"batch_wait_timeout_steps", 20},
+                               {"batch_wait_max_tokens_ratio", 0.9}};
+  const Settings want[] = {balance, deepseek_wait, {}, {}, llama_wait, {}, {}, {}, {}};
+  for (size_t i = 0; i < rows->size(); ++i) {
+    EXPECT_EQ(AicRecipeSettings((*rows)[i]), want[i]) << (*rows)[i].source;
+  }
+  for (const auto& [mode, expected] :
+       {std::pair{"serving", llama_wait}, std::pair{"static", Settings{}}}) {
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AicScenarioRequest((*rows)[4], RepoPresets(), mode);
+    ASSERT_TRUE(request.ok()) << request.status();
+    EXPECT_EQ(request->engine_settings, expected) << mode;
+  }
+}
+
 }  // namespace
 }  // namespace infercost::validation

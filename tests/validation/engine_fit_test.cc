@@ -123,7 +123,11 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 // vLLM and SGLang rows must be closer at 1 in 10 than at 1 in 20 (TensorRT-LLM's are within a
 // point either way). Since each request's lengths are drawn as InferenceX's benchmark drew them
 // and a run described twice counts once: fitted 22.7 % / 27.3 % / 17.6 %, held out 21.2 % (vLLM,
-// 448) / 37.3 % (TensorRT-LLM, 696) / 36.5 % (SGLang, 260).
+// 448) / 37.3 % (TensorRT-LLM, 696) / 36.5 % (SGLang, 260). Since InferenceX's TensorRT-LLM
+// recipes' scheduler waits are applied (validation::AicRecipeSettings: the Llama-3.1-70B rows at
+// 1k / 1k below TP 8 wait 20 steps for a batch, which the serving path stood for),
+// TensorRT-LLM's fitted rows 27.5 % committed, 68.7 % without the serving path and 27.2 % with
+// the ratios at 1 (its rows no longer tell the ratios apart), held out 36.5 %.
 TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
@@ -134,7 +138,7 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
     bool tenth_fits_better;     // held out: the burst 1 in 10 closer than 1 in 20
   };
   for (const Case& c :
-       {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.31, 0.70, 0.275, 0.43, false},
+       {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.31, 0.65, 0.26, 0.43, false},
         Case{"sglang", 0.20, 0.75, 0.21, 0.41, true}}) {
     const FitSpec* spec = Find(c.engine, "");
     ASSERT_NE(spec, nullptr);
