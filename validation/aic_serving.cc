@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <set>
 #include <tuple>
@@ -13,6 +14,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/error_band.h"
 #include "framework/estimate.h"
+#include "validation/aic_disagg_layouts.h"
 #include "validation/aic_parallelism.h"
 #include "validation/csv_table.h"
 #include "validation/measured_names.h"
@@ -251,7 +253,14 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
 
 absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path) {
   ASSIGN_OR_RETURN(const std::string text, ReadCsvText(path));
-  return ParseAicServingCsv(text, path);
+  ASSIGN_OR_RETURN(std::vector<AicRow> rows, ParseAicServingCsv(text, path));
+  const std::filesystem::path layouts =
+      std::filesystem::path(path).parent_path() / kInferenceXDisaggLayoutsFile;
+  if (std::filesystem::exists(layouts)) {
+    ASSIGN_OR_RETURN(const std::vector<DisaggLayout> known, ReadDisaggLayouts(layouts.string()));
+    ApplyDisaggLayouts(known, rows);
+  }
+  return rows;
 }
 
 absl::StatusOr<std::string> AicWeights(const AicRow& row) {

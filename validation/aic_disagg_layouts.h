@@ -1,0 +1,63 @@
+// The disaggregated deployments InferenceX ran, for the aiconfigurator rows of those runs that do
+// not say how many workers each pool had. InferenceX's master configuration
+// (SemiAnalysisAI/InferenceX .github/configs/nvidia-master.yaml) lists each multi-node config's
+// prefill and decode pools per concurrency: workers, TP, EP, attention DP; a copy of its
+// disaggregated entries is tests/data/validation/inferencex_disagg_layouts.csv. aiconfigurator's
+// dump of the runs writes each pool's TP and EP but neither its workers nor its attention DP
+// (regime "disagg-1x1": predicted with one worker each).
+//
+//   ASSIGN_OR_RETURN(std::vector<DisaggLayout> layouts, ReadDisaggLayouts(path));
+//   const int64_t filled = ApplyDisaggLayouts(layouts, rows);
+#ifndef INFERCOST_VALIDATION_AIC_DISAGG_LAYOUTS_H_
+#define INFERCOST_VALIDATION_AIC_DISAGG_LAYOUTS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "validation/aic_serving.h"
+
+namespace infercost::validation {
+
+// The layouts' file name; ReadAicServingCsv applies the file of that name beside the rows' file.
+inline constexpr char kInferenceXDisaggLayoutsFile[] = "inferencex_disagg_layouts.csv";
+
+// One search-space point of a disaggregated config, as the master configuration states it.
+struct DisaggLayout {
+  std::string backend;  // the row's backend: trtllm (framework dynamo-trt), sglang (dynamo-sglang)
+  std::string system;   // the row's system: b200_sxm, h100_sxm, ...
+  std::string precision;  // fp4, fp8
+  int64_t isl = 0;
+  int64_t osl = 0;
+  int64_t concurrency = 0;
+  bool speculative = false;  // spec-decoding "mtp"
+  struct Pool {
+    int64_t workers = 0;
+    int64_t tp = 1;  // GPUs per worker (with attention DP: its ranks)
+    int64_t ep = 1;
+    bool attention_dp = false;
+  };
+  Pool prefill, decode;
+};
+
+// Reads the layouts file (header: backend, system, precision, isl, osl, concurrency, speculative,
+// prefill_workers, prefill_tp, prefill_ep, prefill_attention_dp, decode_workers, decode_tp,
+// decode_ep, decode_attention_dp); errors name the file, the line and the column.
+absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& text,
+                                                             const std::string& name);
+absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& path);
+
+// Gives each InferenceX disaggregated row without its pools' worker counts (!AicPoolsDescribed)
+// the pools its run had: the layouts of the row's engine, device, precision, lengths and
+// concurrency whose prefill and decode TP are the row's, and EP too where any layout's is (the
+// dump writes some pools' EP otherwise than the config launched them: EP 4 or 1 for EP 8, the
+// config's then stands). A speculative and a plain run at
+// one concurrency are written alike, so where their layouts differ the row keeps its description
+// (and its regime, "disagg-1x1"). A pool with attention DP becomes tp 1 x attention_dp ranks.
+// Returns how many rows it filled.
+int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows);
+
+}  // namespace infercost::validation
+
+#endif  // INFERCOST_VALIDATION_AIC_DISAGG_LAYOUTS_H_
