@@ -37,7 +37,7 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
                                                              const std::string& name) {
   ASSIGN_OR_RETURN(CsvTable table, ParseCsvTable(text, name, /*has_header=*/true));
   struct Columns {
-    int backend, system, precision, isl, osl, concurrency, speculative;
+    int backend, system, precision, isl, osl, concurrency;
   } c{};
   ASSIGN_OR_RETURN(c.backend, table.Column("backend"));
   ASSIGN_OR_RETURN(c.system, table.Column("system"));
@@ -45,7 +45,6 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
   ASSIGN_OR_RETURN(c.isl, table.Column("isl"));
   ASSIGN_OR_RETURN(c.osl, table.Column("osl"));
   ASSIGN_OR_RETURN(c.concurrency, table.Column("concurrency"));
-  ASSIGN_OR_RETURN(c.speculative, table.Column("speculative"));
   struct PoolColumns {
     int workers, tp, ep, attention_dp;
   } pools[2]{};
@@ -66,7 +65,6 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
     ASSIGN_OR_RETURN(l.isl, CsvInt(r, c.isl, "isl", 0));
     ASSIGN_OR_RETURN(l.osl, CsvInt(r, c.osl, "osl", 0));
     ASSIGN_OR_RETURN(l.concurrency, CsvInt(r, c.concurrency, "concurrency", 0));
-    ASSIGN_OR_RETURN(l.speculative, CsvSwitch(r, c.speculative, "speculative"));
     for (int p = 0; p < 2; ++p) {
       DisaggLayout::Pool& pool = p == 0 ? l.prefill : l.decode;
       const std::string prefix = prefixes[p];

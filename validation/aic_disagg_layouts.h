@@ -31,7 +31,6 @@ struct DisaggLayout {
   int64_t isl = 0;
   int64_t osl = 0;
   int64_t concurrency = 0;
-  bool speculative = false;  // spec-decoding "mtp"
   struct Pool {
     int64_t workers = 0;
     int64_t tp = 1;  // GPUs per worker (with attention DP: its ranks)
@@ -41,9 +40,10 @@ struct DisaggLayout {
   Pool prefill, decode;
 };
 
-// Reads the layouts file (header: backend, system, precision, isl, osl, concurrency, speculative,
-// prefill_workers, prefill_tp, prefill_ep, prefill_attention_dp, decode_workers, decode_tp,
-// decode_ep, decode_attention_dp); errors name the file, the line and the column.
+// Reads the layouts file (columns by header name: backend, system, precision, isl, osl,
+// concurrency, prefill_workers, prefill_tp, prefill_ep, prefill_attention_dp, decode_workers,
+// decode_tp, decode_ep, decode_attention_dp; others, such as the file's `speculative` and
+// `config`, are for its readers); errors name the file, the line and the column.
 absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& text,
                                                              const std::string& name);
 absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& path);
@@ -52,10 +52,10 @@ absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& p
 // the pools its run had: the layouts of the row's engine, device, precision, lengths and
 // concurrency whose prefill and decode TP are the row's, and EP too where any layout's is (the
 // dump writes some pools' EP otherwise than the config launched them: EP 4 or 1 for EP 8, the
-// config's then stands). A speculative and a plain run at
-// one concurrency are written alike, so where their layouts differ the row keeps its description
-// (and its regime, "disagg-1x1"). A pool with attention DP becomes tp 1 x attention_dp ranks.
-// Returns how many rows it filled.
+// config's then stands). A speculative (MTP) and a plain run at one concurrency are written
+// alike, so where their layouts differ the row keeps its description (and its regime,
+// "disagg-1x1"). A pool with attention DP becomes tp 1 x attention_dp ranks. Returns how many
+// rows it filled.
 int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows);
 
 }  // namespace infercost::validation

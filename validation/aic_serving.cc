@@ -137,7 +137,6 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
       }
     }
     row.inferencex = AicInferenceXRun(data_source.ok() ? r.fields[*data_source] : "");
-    row.length_range_ratio = AicLengthRangeRatio(data_source.ok() ? r.fields[*data_source] : "");
     if (row.mode == "disagg" && row.batch_size == 0) {
       // The run's concurrency: the stated one, else the decode pool full.
       row.batch_size = stated_concurrency > 0
@@ -324,7 +323,7 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   }
   request.input_tokens = row.isl;
   request.output_tokens = row.osl;
-  if (request.mode != "static") request.length_range_ratio = row.length_range_ratio;
+  if (request.mode != "static") request.length_range_ratio = AicLengthRangeRatio(row);
   request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
   request.max_batched_tokens = AicTokenBudget(row);
   if (request.mode == "serving") request.engine_settings = AicRecipeSettings(row);
@@ -346,7 +345,7 @@ bool AicInferenceXRun(const std::string& data_source) {
   return absl::StartsWith(data_source, "db-dump/") || dated_file;
 }
 
-double AicLengthRangeRatio(const std::string& data_source) {
+double AicLengthRangeRatio(const AicRow& row) {
   // InferenceX's benchmark draws each request's lengths uniformly from [int(length x
   // RANDOM_RANGE_RATIO), length], 0.8 unless a workflow sets another
   // (SemiAnalysisAI/InferenceX .github/workflows/benchmark-tmpl.yml, `RANDOM_RANGE_RATIO: 0.8`,
@@ -354,7 +353,7 @@ double AicLengthRangeRatio(const std::string& data_source) {
   // sample_random_requests draws them). Other sources (the aiconfigurator team's gap analyses,
   // aiperf with --isl-stddev) do not say: one length.
   constexpr double kInferenceXRangeRatio = 0.8;
-  return AicInferenceXRun(data_source) ? kInferenceXRangeRatio : 1.0;
+  return row.inferencex ? kInferenceXRangeRatio : 1.0;
 }
 
 std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row) {

@@ -49,10 +49,10 @@ struct AicRow {
   int64_t moe_ep = 1;
   double tpot_ms = 0;  // silicon_tpot_ms
   double ttft_ms = 0;  // silicon_ttft_ms (queueing included); 0 when the file has none
-  // A run of InferenceX's (AicInferenceXRun of its silicon_data_source).
+  // A run of InferenceX's (AicInferenceXRun of its silicon_data_source): its benchmark's request
+  // lengths (AicLengthRangeRatio), recipes (AicRecipeSettings) and disaggregated layouts
+  // (validation/aic_disagg_layouts.h) are known.
   bool inferencex = false;
-  // The benchmark's request lengths (AicLengthRangeRatio): 0.8 for InferenceX's runs, else 1.
-  double length_range_ratio = 1;
   // Disaggregated rows: each pool (prefill_* / decode_* columns); workers and batch 0 where the
   // file leaves them empty. batch_size is then the run's client concurrency
   // (silicon_concurrency in silicon_data_source, else decode batch x workers x attention DP).
@@ -88,10 +88,10 @@ bool AicPoolsDescribed(const AicRow& row);
 // ("db-dump/<date>; ...") or its dated result files ("source_file=YYYY-MM-DD.csv; ...").
 bool AicInferenceXRun(const std::string& data_source);
 
-// The benchmark's request lengths, from a row's silicon_data_source: the --random-range-ratio
-// of InferenceX's runs (0.8: each request's prompt and answer drawn from [0.8 x isl, isl] and
-// [0.8 x osl, osl]), 1 (every request isl and osl) for the others.
-double AicLengthRangeRatio(const std::string& data_source);
+// The benchmark's request lengths: the --random-range-ratio of InferenceX's runs (0.8: each
+// request's prompt and answer drawn from [0.8 x isl, isl] and [0.8 x osl, osl]), 1 (every request
+// isl and osl) for the others.
+double AicLengthRangeRatio(const AicRow& row);
 
 // The weights' dtype of a row's `precision`: an infercost dtype name, or one of aiconfigurator's
 // quantisation labels (empty: bf16; fp8_block: fp8; w4afp8, w4a16, int4_wo: int4; int8_wo, w8a8:

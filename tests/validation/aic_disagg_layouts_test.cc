@@ -114,7 +114,6 @@ TEST(DisaggLayouts, OnlyInferenceXRowsWithoutWorkersAreFilled) {
 
 TEST(DisaggLayouts, AMalformedFileNamesTheLineAndColumn) {
   for (const auto& [body, words] : std::vector<std::pair<std::string, std::string>>{
-           {"trtllm,b200_sxm,fp4,1024,1024,8,maybe,1,4,4,true,5,8,8,true\n", "speculative"},
            {"trtllm,b200_sxm,fp4,1024,1024,8,false,0,4,4,true,5,8,8,true\n", "prefill_workers"},
            {"trtllm,b200_sxm,fp4,1024,1024,8,false,1,4,4,true,5,8,8,yes\n", "decode_attention_dp"},
            {"trtllm,b200_sxm,fp4,1024,0,8,false,1,4,4,true,5,8,8,true\n", "osl"},

@@ -524,17 +524,15 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
 
 // Each row's request lengths as its benchmark drew them: InferenceX's runs (its database dump and
 // its dated result files) with its RANDOM_RANGE_RATIO of 0.8, the other sources one length. A
-// parsed row carries it, and a served (or disaggregated) row's request draws with it; a static
-// request keeps one length.
+// parsed row says whether it is InferenceX's, and a served (or disaggregated) row's request draws
+// with its ratio; a static request keeps one length.
 TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
-  EXPECT_EQ(AicLengthRangeRatio("db-dump/2026-04-27; config_id=271; silicon_concurrency=4"), 0.8);
-  EXPECT_EQ(AicLengthRangeRatio("source_file=2026-03-25.csv; model=DeepSeek-R1"), 0.8);
-  EXPECT_EQ(AicLengthRangeRatio("source_file=kimi-k2.5-gap-analysis.csv; silicon_concurrency=4"),
-            1);
-  EXPECT_EQ(AicLengthRangeRatio("source_file=/Users/x/aic-auto-gap-analysis/data/h100_sxm/a.csv"),
-            1);
-  EXPECT_EQ(AicLengthRangeRatio("source_file=2026-3-25.csv"), 1);  // not a dated file
-  EXPECT_EQ(AicLengthRangeRatio(""), 1);
+  EXPECT_TRUE(AicInferenceXRun("db-dump/2026-04-27; config_id=271; silicon_concurrency=4"));
+  EXPECT_TRUE(AicInferenceXRun("source_file=2026-03-25.csv; model=DeepSeek-R1"));
+  EXPECT_FALSE(AicInferenceXRun("source_file=kimi-k2.5-gap-analysis.csv; silicon_concurrency=4"));
+  EXPECT_FALSE(AicInferenceXRun("source_file=/Users/x/aic-auto-gap-analysis/data/h100_sxm/a.csv"));
+  EXPECT_FALSE(AicInferenceXRun("source_file=2026-3-25.csv"));  // not a dated file
+  EXPECT_FALSE(AicInferenceXRun(""));
   const std::string text =
       "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
       "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n"
@@ -545,8 +543,10 @@ TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
   absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
   ASSERT_TRUE(rows.ok()) << rows.status();
   ASSERT_EQ(rows->size(), 2u);
-  EXPECT_EQ((*rows)[0].length_range_ratio, 0.8);
-  EXPECT_EQ((*rows)[1].length_range_ratio, 1);
+  EXPECT_TRUE((*rows)[0].inferencex);
+  EXPECT_FALSE((*rows)[1].inferencex);
+  EXPECT_EQ(AicLengthRangeRatio((*rows)[0]), 0.8);
+  EXPECT_EQ(AicLengthRangeRatio((*rows)[1]), 1);
   for (const auto& [mode, want] : {std::pair{"serving", 0.8}, std::pair{"static", 1.0}}) {
     absl::StatusOr<framework::ScenarioRequest> request =
         AicScenarioRequest((*rows)[0], RepoPresets(), mode);
