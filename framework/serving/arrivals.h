@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace infercost::framework {
@@ -60,6 +61,13 @@ uint64_t SplitMix64(uint64_t& state);
 // [int(length x range_ratio), length] for each of the two (sample_random_requests,
 // SemiAnalysisAI/InferenceX utils/bench_serving/benchmark_serving.py), at least 1. range_ratio 1:
 // every request exactly `input` and `output` (nothing drawn).
+// A benchmark's TPOT of one request: (its finish - its first token) / (its output - 1); none for a
+// one-token answer (benchmarks average it over the requests of more than one output token).
+inline std::optional<double> RequestTpot(double first_token, double finish, int64_t output) {
+  if (output <= 1) return std::nullopt;
+  return (finish - first_token) / static_cast<double>(output - 1);
+}
+
 class RequestLengths {
  public:
   struct Drawn {

@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -136,17 +137,15 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
-  // A request's token steps: its first token, then its decode steps (fewer than its output
-  // tokens with speculative decoding); its context after g of them is its prompt +
-  // TokensAfter(g). Each request's lengths: isl and osl, or drawn (--length-range-ratio; its KV
-  // transfer is timed at isl, the longest).
+  // A request's token steps (StepParts::TokenSteps: its first token, then its decode steps) and
+  // its context after g of them (StepParts::ContextAfter). Each request's lengths: isl and osl, or
+  // drawn (--length-range-ratio; its KV transfer is timed at isl, the longest).
   const StepParts& parts = decode_steps.parts();
   RequestLengths lengths(isl, osl, s.length_range_ratio);
   const double growth = s.speculation.tokens_per_step;
   const auto context_of = [&](const Request& r) {
-    return static_cast<double>(r.prompt) + parts.TokensAfter(r.generated, r.output);
+    return parts.ContextAfter(r.prompt, r.generated, r.output);
   };
-  const auto steps_of = [&](const Request& r) { return 1 + parts.DecodeSteps(r.output); };
   DisaggState st;
   st.kv_transfer_s = kv_transfer_s;
   st.prefill_step_batch = prefill.step_batch;
@@ -193,9 +192,8 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (finished == clients) first_cycle_end = now;
     if (finished > clients) {
       ttft_sum += r.ready - r.arrival;
-      // (a benchmark's TPOT is over the requests of more than one output token)
-      if (r.output > 1) {
-        tpot_sum += (now - r.ready) / static_cast<double>(r.output - 1);
+      if (const std::optional<double> tpot = RequestTpot(r.ready, now, r.output)) {
+        tpot_sum += *tpot;
         ++tpots;
       }
       prefill_wait_sum += r.prefill_start - r.at_router;
@@ -280,7 +278,8 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context = 0;  // the step ending now: its sequences' contexts, as start_decode_step sums
     for (size_t id : w.running) {
-      fewest_left = std::min(fewest_left, steps_of(requests[id]) - requests[id].generated);
+      fewest_left =
+          std::min(fewest_left, parts.TokenSteps(requests[id].output) - requests[id].generated);
       context += context_of(requests[id]);
     }
     // The step ending now and the m after it complete nothing before the last of them (the
@@ -419,7 +418,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
       std::vector<size_t> still_running;
       still_running.reserve(w.running.size());
       for (size_t id : w.running) {
-        if (++requests[id].generated >= steps_of(requests[id])) {
+        if (++requests[id].generated >= parts.TokenSteps(requests[id].output)) {
           complete(id);
         } else {
           still_running.push_back(id);

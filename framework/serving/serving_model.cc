@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 #include <map>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -82,15 +83,14 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   OpenLoopMeter meter(arrivals, clients);
   const int64_t isl = s.input_tokens;
   const int64_t osl = s.output_tokens;
-  // A request's token steps: its first token, then its decode steps (fewer than its output
-  // tokens with speculative decoding); its context after g of them is its prompt +
-  // TokensAfter(g). Each request's lengths: isl and osl, or drawn (--length-range-ratio).
+  // A request's token steps (StepParts::TokenSteps: its first token, then its decode steps) and
+  // its context after g of them (StepParts::ContextAfter). Each request's lengths: isl and osl, or
+  // drawn (--length-range-ratio).
   RequestLengths lengths(isl, osl, s.length_range_ratio);
   const double growth = s.speculation.tokens_per_step;
   const auto context_of = [&](const Request& r) {
-    return static_cast<double>(r.prompt) + parts.TokensAfter(r.generated, r.output);
+    return parts.ContextAfter(r.prompt, r.generated, r.output);
   };
-  const auto steps_of = [&](const Request& r) { return 1 + parts.DecodeSteps(r.output); };
   const int64_t budget = s.engine.max_batched_tokens > 0
                              ? s.engine.max_batched_tokens
                              : std::numeric_limits<int64_t>::max() / 4;  // whole prompts
@@ -215,9 +215,9 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   auto complete = [&](const Request& r) {
     meter.Completed(now);
     const double ttft = r.first_token - r.arrival;
-    // (a benchmark's TPOT is over the requests of more than one output token)
-    const bool has_tpot = r.output > 1;
-    const double tpot = has_tpot ? (now - r.first_token) / static_cast<double>(r.output - 1) : 0;
+    const std::optional<double> request_tpot = RequestTpot(r.first_token, now, r.output);
+    const bool has_tpot = request_tpot.has_value();
+    const double tpot = request_tpot.value_or(0);
     ++finished;
     all_ttft_sum += ttft;
     all_tpot_sum += tpot;
@@ -293,7 +293,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     int64_t fewest_left = std::numeric_limits<int64_t>::max();
     double context_sum = 0;
     for (const Request& r : running) {
-      fewest_left = std::min(fewest_left, steps_of(r) - r.generated);
+      fewest_left = std::min(fewest_left, parts.TokenSteps(r.output) - r.generated);
       context_sum += context_of(r);
     }
     // Steps with no completion (the one that completes a request is taken one by one), within
@@ -439,7 +439,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     still_running.reserve(running.size() + chunks.size());
     for (Request& r : running) {
       if (decoding > 0) ++r.generated;
-      if (r.generated >= steps_of(r)) {
+      if (r.generated >= parts.TokenSteps(r.output)) {
         complete(r);
       } else {
         still_running.push_back(r);
@@ -461,7 +461,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     for (size_t k = 0; k < prefilled.size(); ++k) {
       Request r = waiting.front();
       waiting.pop_front();
-      if (r.generated >= steps_of(r)) {
+      if (r.generated >= parts.TokenSteps(r.output)) {
         complete(r);
       } else {
         still_running.push_back(r);

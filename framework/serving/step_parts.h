@@ -59,6 +59,12 @@ class StepParts {
   // The tokens a sequence of `output` tokens has after `steps` steps (its first token the
   // first): one a step, E with speculative decoding (at most the output).
   double TokensAfter(int64_t steps, int64_t output) const;
+  // A request's token steps: its first token, then its decode steps.
+  int64_t TokenSteps(int64_t output) const { return 1 + DecodeSteps(output); }
+  // A request's context after `steps` of its token steps: its prompt and the tokens written.
+  double ContextAfter(int64_t prompt, int64_t steps, int64_t output) const {
+    return static_cast<double>(prompt) + TokensAfter(steps, output);
+  }
 
   // One request's time in a server running `batch` sequences: its prompt's prefill alone (chunk
   // by chunk), then its decode steps of the whole batch at the mean context of an answer half
