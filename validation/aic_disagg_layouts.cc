@@ -3,6 +3,7 @@
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "validation/csv_table.h"
+#include "validation/measured_names.h"
 
 namespace infercost::validation {
 namespace {
@@ -94,17 +95,25 @@ absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& p
 }
 
 int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows) {
+  // A device as its name without maker, kind or form factor ("b200_sxm" and "B200" are one).
+  const auto device = [](const std::string& name) { return DeviceNameCandidates(name).back(); };
+  std::vector<std::string> layout_devices;
+  layout_devices.reserve(layouts.size());
+  for (const DisaggLayout& l : layouts) layout_devices.push_back(device(l.system));
   int64_t filled = 0;
   for (AicRow& row : rows) {
     if (row.mode != "disagg" || !row.inferencex || AicPoolsDescribed(row)) continue;
+    const std::string row_device = device(row.system);
     // The run's layouts: those of its deployment whose pools' TP are the row's, and EP too where
     // any is (the dump writes some pools' EP otherwise than the config launched them).
     const auto layouts_of = [&](bool same_ep) {
       std::vector<const DisaggLayout*> found;
-      for (const DisaggLayout& l : layouts) {
-        if (l.backend == row.backend && l.system == row.system && l.precision == row.precision &&
-            l.isl == row.isl && l.osl == row.osl && l.concurrency == row.batch_size &&
-            l.prefill.tp == row.prefill.tp && l.decode.tp == row.decode.tp &&
+      for (size_t i = 0; i < layouts.size(); ++i) {
+        const DisaggLayout& l = layouts[i];
+        if (l.backend == row.backend && layout_devices[i] == row_device &&
+            l.precision == row.precision && l.isl == row.isl && l.osl == row.osl &&
+            l.concurrency == row.batch_size && l.prefill.tp == row.prefill.tp &&
+            l.decode.tp == row.decode.tp &&
             (!same_ep ||
              (l.prefill.ep == row.prefill.moe_ep && l.decode.ep == row.decode.moe_ep))) {
           found.push_back(&l);

@@ -2,9 +2,12 @@
 // not say how many workers each pool had. InferenceX's master configuration
 // (SemiAnalysisAI/InferenceX .github/configs/nvidia-master.yaml) lists each multi-node config's
 // prefill and decode pools per concurrency: workers, TP, EP, attention DP; a copy of its
-// disaggregated entries is tests/data/validation/inferencex_disagg_layouts.csv. aiconfigurator's
-// dump of the runs writes each pool's TP and EP but neither its workers nor its attention DP
-// (regime "disagg-1x1": predicted with one worker each).
+// disaggregated entries (DeepSeek-R1 on B200, B300, GB200, GB300, H100, H200; gpt-oss-120b on
+// GB200) is tests/data/validation/inferencex_disagg_layouts.csv. The model is not matched: the
+// dump names some DeepSeek-R1 runs DeepSeek-V3 (one architecture), and no two models' layouts in
+// the file share an engine, device, precision, lengths, concurrency and TPs (a test holds it).
+// aiconfigurator's dump of the runs writes each pool's TP and EP but neither its workers nor its
+// attention DP (regime "disagg-1x1": predicted with one worker each).
 //
 //   ASSIGN_OR_RETURN(std::vector<DisaggLayout> layouts, ReadDisaggLayouts(path));
 //   const int64_t filled = ApplyDisaggLayouts(layouts, rows);
@@ -26,7 +29,8 @@ inline constexpr char kInferenceXDisaggLayoutsFile[] = "inferencex_disagg_layout
 // One search-space point of a disaggregated config, as the master configuration states it.
 struct DisaggLayout {
   std::string backend;  // the row's backend: trtllm (framework dynamo-trt), sglang (dynamo-sglang)
-  std::string system;   // the row's system: b200_sxm, h100_sxm, ...
+  std::string system;   // the row's system: b200_sxm, gb200_sxm, ... (matched as a device name:
+                        // validation::DeviceNameCandidates' last, "b200_sxm" as "B200")
   std::string precision;  // fp4, fp8
   int64_t isl = 0;
   int64_t osl = 0;
@@ -43,7 +47,7 @@ struct DisaggLayout {
 // Reads the layouts file (columns by header name: backend, system, precision, isl, osl,
 // concurrency, prefill_workers, prefill_tp, prefill_ep, prefill_attention_dp, decode_workers,
 // decode_tp, decode_ep, decode_attention_dp; others, such as the file's `speculative` and
-// `config`, are for its readers); errors name the file, the line and the column.
+// `config` and `model`, are for its readers); errors name the file, the line and the column.
 absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& text,
                                                              const std::string& name);
 absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& path);

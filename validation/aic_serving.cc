@@ -250,11 +250,15 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   return rows;
 }
 
-absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path) {
+absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path,
+                                                      const std::string& layouts_dir) {
   ASSIGN_OR_RETURN(const std::string text, ReadCsvText(path));
   ASSIGN_OR_RETURN(std::vector<AicRow> rows, ParseAicServingCsv(text, path));
-  const std::filesystem::path layouts =
+  std::filesystem::path layouts =
       std::filesystem::path(path).parent_path() / kInferenceXDisaggLayoutsFile;
+  if (!std::filesystem::exists(layouts) && !layouts_dir.empty()) {
+    layouts = std::filesystem::path(layouts_dir) / kInferenceXDisaggLayoutsFile;
+  }
   if (std::filesystem::exists(layouts)) {
     ASSIGN_OR_RETURN(const std::vector<DisaggLayout> known, ReadDisaggLayouts(layouts.string()));
     ApplyDisaggLayouts(known, rows);

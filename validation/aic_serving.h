@@ -75,8 +75,11 @@ struct AicRow {
 // Parses aiconfigurator's silicon_sample.csv columns (by header name; others ignored), one row
 // per run (AicRow::copies). ReadAicServingCsv also gives the disaggregated InferenceX rows that
 // lack their pools' worker counts the layouts their runs had, from the file
-// kInferenceXDisaggLayoutsFile beside `path` where there is one (validation/aic_disagg_layouts.h).
-absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path);
+// kInferenceXDisaggLayoutsFile beside `path`, or where there is none from the one in
+// `layouts_dir` (a file of rows elsewhere: `infercost validate --data`), where there is one
+// (validation/aic_disagg_layouts.h).
+absl::StatusOr<std::vector<AicRow>> ReadAicServingCsv(const std::string& path,
+                                                      const std::string& layouts_dir = "");
 absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
                                                        const std::string& name);
 

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/strings/str_join.h"
+#include "apps/infercost/validate_command.h"
 #include "fmt/format.h"
 #include "framework/report/json_text.h"
 #include "framework/report/text_table.h"
@@ -206,7 +207,8 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                    const validation::RowAssumption& assume) {
   absl::StatusOr<const registry::Presets*> presets = session.Presets();
   if (!presets.ok()) return ReportError(presets.status());
-  absl::StatusOr<std::vector<validation::AicRow>> rows = validation::ReadAicServingCsv(data);
+  absl::StatusOr<std::vector<validation::AicRow>> rows =
+      validation::ReadAicServingCsv(data, DefaultValidationDataDir());
   if (!rows.ok()) return ReportError(rows.status());
   absl::StatusOr<validation::AicValidation> v = validation::ValidateAicServing(
       *rows, **presets, session.Plugins(), {engine, model, hardware}, mode, assume);

@@ -2,8 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
 #include <string>
+#include <tuple>
 #include <vector>
+
+#include "validation/csv_table.h"
 
 namespace infercost::validation {
 namespace {
@@ -110,6 +117,104 @@ TEST(DisaggLayouts, OnlyInferenceXRowsWithoutWorkersAreFilled) {
   EXPECT_EQ(rows[1].prefill.workers, 2);
   EXPECT_EQ(rows[1].decode.workers, 3);
   EXPECT_EQ(rows[1].decode.tp, 8);
+}
+
+// The device is matched as a device, not as a spelling: a row of "GB200" takes the layouts written
+// "gb200_sxm" (aiconfigurator's name), and a B200 layout of the same engine, precision, lengths,
+// concurrency and TPs is not a GB200's.
+TEST(DisaggLayouts, TheDeviceIsMatchedByItsNameNotItsSpelling) {
+  const std::string layouts =
+      "trtllm,b200_sxm,fp4,1024,1024,64,false,1,4,4,true,2,8,8,true\n"
+      "trtllm,gb200_sxm,fp4,1024,1024,64,false,3,4,4,true,1,8,8,true\n";
+  std::vector<AicRow> rows = {Row(64, 4, 4, 8, 8), Row(64, 4, 4, 8, 8), Row(64, 4, 4, 8, 8)};
+  rows[0].system = "GB200";
+  rows[1].system = "gb200_sxm";
+  rows[2].system = "h200_sxm";  // none of its own: left as it is
+  EXPECT_EQ(ApplyDisaggLayouts(Layouts(layouts), rows), 2);
+  for (int i : {0, 1}) {
+    EXPECT_EQ(rows[i].prefill.workers, 3) << rows[i].system;  // the GB200 layout, not the B200's
+    EXPECT_EQ(rows[i].decode.workers, 1) << rows[i].system;
+  }
+  EXPECT_FALSE(AicPoolsDescribed(rows[2]));
+}
+
+// The file carries two models (DeepSeek-R1 everywhere, gpt-oss-120b on GB200) and the rows are
+// matched without theirs: no two models may share a match key in it.
+TEST(DisaggLayouts, NoTwoModelsOfTheCommittedFileShareAMatchKey) {
+  absl::StatusOr<CsvTable> table = ReadCsvTable(
+      std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + kInferenceXDisaggLayoutsFile,
+      /*has_header=*/true);
+  ASSERT_TRUE(table.ok()) << table.status();
+  std::vector<int> key_columns;
+  for (const char* name :
+       {"backend", "system", "precision", "isl", "osl", "concurrency", "prefill_tp", "decode_tp"}) {
+    absl::StatusOr<int> column = table->Column(name);
+    ASSERT_TRUE(column.ok()) << column.status();
+    key_columns.push_back(*column);
+  }
+  absl::StatusOr<int> model = table->Column("model");
+  ASSERT_TRUE(model.ok()) << model.status();
+  std::map<std::vector<std::string>, std::set<std::string>> models_of_key;
+  std::set<std::string> models;
+  for (const CsvRow& row : table->rows) {
+    std::vector<std::string> key;
+    for (int column : key_columns) key.push_back(row.fields[column]);
+    // DeepSeek-R1 is written as InferenceX's checkpoint names of it (deepseek-r1-fp4,
+    // deepseek-ai/DeepSeek-R1-0528, nvidia/DeepSeek-R1-0528-NVFP4-v2): one model.
+    const std::string& name = row.fields[*model];
+    const std::string family = name.find("DeepSeek-R1") != std::string::npos ||
+                                       name.find("deepseek-r1") != std::string::npos
+                                   ? "deepseek-r1"
+                                   : name;
+    models_of_key[key].insert(family);
+    models.insert(family);
+  }
+  EXPECT_EQ(models, (std::set<std::string>{"deepseek-r1", "openai/gpt-oss-120b"}));
+  for (const auto& [key, of_key] : models_of_key) {
+    EXPECT_EQ(of_key.size(), 1u) << key[0] << " " << key[1] << " " << key[5];
+  }
+}
+
+// A file of rows with no layouts beside it (`infercost validate --data` elsewhere) takes the ones
+// of the directory it is given. Its GB200 row (SGLang fp8, 8,192 -> 1,024 tokens, 512 clients,
+// prefill TP 8, decode TP 32, no workers) is the committed file's one point of that key:
+// dsr1-fp8-gb200-dynamo-sglang's 5 prefill workers of 8 attention-DP ranks and 1 decode worker
+// of 32 (EP 8 and 32).
+TEST(DisaggLayouts, RowsElsewhereTakeTheLayoutsOfTheGivenDirectory) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / "infercost_disagg_layouts_test";
+  std::filesystem::create_directories(dir);
+  const std::string rows_file = (dir / "rows.csv").string();
+  {
+    std::ofstream out(rows_file);
+    out << "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,"
+           "osl,gemm_quant_mode,moe_quant_mode,batch_size,tp_size,pp_size,attention_dp_size,"
+           "moe_tp_size,moe_ep_size,prefill_batch_size,prefill_num_workers,prefill_tp_size,"
+           "prefill_pp_size,prefill_attention_dp_size,prefill_moe_tp_size,prefill_moe_ep_size,"
+           "decode_batch_size,decode_num_workers,decode_tp_size,decode_pp_size,"
+           "decode_attention_dp_size,decode_moe_tp_size,decode_moe_ep_size,silicon_ttft_ms,"
+           "silicon_tpot_ms\n"
+           "gb200_c512,source_file=2026-03-25.csv; silicon_concurrency=512,sglang,0.5.8.post1,"
+           "deepseek-ai/DeepSeek-R1,gb200_sxm,fp8,disagg,8192,1024,fp8,fp8_block,,,,,,,,,8,1,1,"
+           "1,8,,,32,1,1,1,32,3000,30\n";
+  }
+  absl::StatusOr<std::vector<AicRow>> alone = ReadAicServingCsv(rows_file);
+  ASSERT_TRUE(alone.ok()) << alone.status();
+  ASSERT_EQ(alone->size(), 1u);
+  EXPECT_EQ(AicRegime(alone->front()), "disagg-1x1");
+  absl::StatusOr<std::vector<AicRow>> given =
+      ReadAicServingCsv(rows_file, std::string(INFERCOST_TEST_DATA_DIR) + "/validation");
+  ASSERT_TRUE(given.ok()) << given.status();
+  ASSERT_EQ(given->size(), 1u);
+  const AicRow& r = given->front();
+  EXPECT_EQ(AicRegime(r), "disagg");
+  EXPECT_EQ(r.prefill.workers, 5);
+  EXPECT_EQ(r.prefill.attention_dp, 8);
+  EXPECT_EQ(r.prefill.moe_ep, 8);
+  EXPECT_EQ(r.decode.workers, 1);
+  EXPECT_EQ(r.decode.attention_dp, 32);
+  EXPECT_EQ(r.decode.moe_ep, 32);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(DisaggLayouts, AMalformedFileNamesTheLineAndColumn) {
