@@ -14,8 +14,11 @@ namespace {
 
 // Trailing words of a checkpoint's name that do not change its architecture.
 constexpr std::string_view kCheckpointWords[] = {
-    "instruct", "chat", "base", "hf",   "it",   "thinking", "fp8",   "fp4",  "nvfp4",  "mxfp4",
-    "bf16",     "fp16", "awq",  "gptq", "int4", "int8",     "w4a16", "w8a8", "dynamic"};
+    "instruct", "chat", "base", "hf", "it", "thinking", "fp8", "fp4", "nvfp4", "mxfp4", "bf16",
+    "fp16", "awq", "gptq", "int4", "int8", "w4a16", "w8a8", "dynamic",
+    // AMD's checkpoints: an FP8 KV-cache scale ("amd/Llama-3.3-70B-Instruct-FP8-KV"), a preview
+    // quantisation ("amd/DeepSeek-R1-0528-MXFP4-Preview").
+    "kv", "preview"};
 // Words of a device label that name its maker or kind, not the device.
 constexpr std::string_view kDeviceLabelWords[] = {"nvidia", "amd", "intel", "habana", "gpu"};
 // Form factors: a device sold in one form only is named without it (aiconfigurator's b300_sxm,

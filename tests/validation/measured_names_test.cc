@@ -58,7 +58,12 @@ TEST(MeasuredNames, TheShippedPresetsDescribeTheBenchmarksNames) {
         Case{"Qwen/Qwen2-72B", "qwen2.5-72b"},
         Case{"mistralai/Mixtral-8x7B-Instruct-v0.1", "mixtral-8x7b"},
         Case{"zai-org/GLM-5-FP8", "glm-5"}, Case{"moonshotai/Kimi-K2.5", "kimi-k2.5"},
-        Case{"mistralai/Mistral-7B-v0.1", "mistral-7b"}}) {
+        Case{"mistralai/Mistral-7B-v0.1", "mistral-7b"},
+        // AMD's checkpoints of models with presets; MiniMax-M2 and -M2.1, M2.5's architecture.
+        Case{"amd/Llama-3.3-70B-Instruct-FP8-KV", "llama-3.1-70b"},
+        Case{"amd/DeepSeek-R1-0528-MXFP4-Preview", "deepseek-r1"},
+        Case{"MiniMaxAI/MiniMax-M2", "minimax-m2.5"},
+        Case{"MiniMaxAI/MiniMax-M2.1", "minimax-m2.5"}}) {
     absl::StatusOr<std::string> preset = ModelPresetFor(c.measured, presets);
     ASSERT_TRUE(preset.ok()) << c.measured << ": " << preset.status();
     EXPECT_EQ(*preset, c.preset) << c.measured;
@@ -68,7 +73,9 @@ TEST(MeasuredNames, TheShippedPresetsDescribeTheBenchmarksNames) {
         Case{"gb200_sxm", "gb200"}, Case{"Nvidia A100 GPU", "a100-40gb"},
         Case{"Nvidia H100 GPU", "h100-sxm"}, Case{"AMD MI300X GPU", "mi300x"},
         Case{"Nvidia GH200 GPU", "gh200"}, Case{"Intel Data Center GPU Max 1550", "max1550"},
-        Case{"h800_sxm", "h800"},
+        Case{"h800_sxm", "h800"}, Case{"h20_sxm", "h20"},
+        // aiconfigurator's a100_sxm is the 80 GB card (its systems/a100_sxm.yaml: 2.039 TB/s).
+        Case{"a100_sxm", "a100-80gb"},
         // Devices aiconfigurator names with their form factor and the presets without it.
         Case{"b300_sxm", "b300"}, Case{"gb300_sxm", "gb300"}, Case{"AMD MI300X OAM", "mi300x"}}) {
     absl::StatusOr<std::string> preset = HardwarePresetFor(c.measured, presets);
