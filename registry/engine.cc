@@ -1,6 +1,8 @@
 #include "registry/engine.h"
 
 #include <cmath>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -306,14 +308,79 @@ Engine Engine::ForHardware(const std::string& hardware) const {
 
 absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string& path);
 
-absl::StatusOr<Engine> LoadEnginePreset(const std::string& path) {
+namespace {
+
+// `from`'s keys written over `into`'s: a table over a table key by key, anything else replaced.
+void WriteOver(toml::table& into, const toml::table& from) {
+  for (const auto& [key, node] : from) {
+    toml::table* into_table = into[key].as_table();
+    const toml::table* from_table = node.as_table();
+    if (into_table != nullptr && from_table != nullptr) {
+      WriteOver(*into_table, *from_table);
+    } else {
+      node.visit([&, k = key](const auto& value) { into.insert_or_assign(k, value); });
+    }
+  }
+}
+
+// Presets a `base` chain may pass through before it is called circular.
+constexpr int kMaxBaseDepth = 8;
+
+// `root` (read from `path`) on the keys of the preset its `base` names, `base` removed.
+absl::StatusOr<toml::table> OnItsBase(toml::table root, const std::string& path,
+                                      const EngineFileOf& base_file, int depth) {
+  const toml::node* base_node = root.get("base");
+  if (base_node == nullptr) return root;
+  const std::optional<std::string> base = base_node->value<std::string>();
+  if (!base.has_value() || base->empty()) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}:{}: key 'base': expected the name of the engine preset this one starts from", path,
+        base_node->source().begin.line));
+  }
+  if (!base_file) {
+    return absl::InvalidArgumentError(fmt::format(
+        "{}: base = '{}': a preset that starts from another is read with the presets of its "
+        "directory (LoadPresets, --presets-dir), not alone",
+        path, *base));
+  }
+  const std::string file = base_file(*base);
+  if (file.empty()) {
+    return absl::NotFoundError(fmt::format(
+        "{}: base = '{}': no engine preset of that name in the preset directories", path, *base));
+  }
+  if (depth >= kMaxBaseDepth) {
+    return absl::InvalidArgumentError(
+        fmt::format("{}: base = '{}': more than {} presets deep; is the chain circular?", path,
+                    *base, kMaxBaseDepth));
+  }
+  ASSIGN_OR_RETURN(toml::table base_root, ParseTomlFile(file));
+  ASSIGN_OR_RETURN(toml::table resolved,
+                   OnItsBase(std::move(base_root), file, base_file, depth + 1));
+  for (const char* own : {"name", "display_name", "aliases"}) resolved.erase(own);
+  root.erase("base");
+  WriteOver(resolved, root);
+  return resolved;
+}
+
+}  // namespace
+
+absl::StatusOr<Engine> LoadEnginePreset(const std::string& path, const EngineFileOf& base_file) {
   ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+  ASSIGN_OR_RETURN(root, OnItsBase(std::move(root), path, base_file, 0));
   return EngineFromToml(root, path);
 }
 
-absl::StatusOr<Engine> ParseEnginePreset(std::string_view text, const std::string& source_name) {
+absl::StatusOr<Engine> ParseEnginePreset(std::string_view text, const std::string& source_name,
+                                         const EngineFileOf& base_file) {
   ASSIGN_OR_RETURN(toml::table root, ParseTomlText(text, source_name));
+  ASSIGN_OR_RETURN(root, OnItsBase(std::move(root), source_name, base_file, 0));
   return EngineFromToml(root, source_name);
+}
+
+absl::StatusOr<std::string> EnginePresetName(const std::string& path) {
+  ASSIGN_OR_RETURN(toml::table root, ParseTomlFile(path));
+  TomlReader reader(path, root);
+  return reader.String("name");
 }
 
 absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string& path) {

@@ -5,6 +5,7 @@
 #ifndef INFERCOST_REGISTRY_ENGINE_H_
 #define INFERCOST_REGISTRY_ENGINE_H_
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -167,9 +168,19 @@ std::vector<std::string> EngineOverridableKeys();
 // "experts.<dtype>.<key>" (e.g. "experts.fp8.kernel_overhead_s").
 std::vector<std::string> ExpertKernelKeys();
 
-absl::StatusOr<Engine> LoadEnginePreset(const std::string& path);
+// An engine preset may start from another: `base = "<engine name>"` takes every key and table
+// of that engine's preset (tables key by key, e.g. one [hardware.<name>] key kept beside another
+// this file writes), then this file's, which win; name, display_name and aliases are this file's
+// alone. `base_file(name)` gives the file of the preset of that name (empty: none); without it a
+// preset that names a base is an error. presets/engines/vllm-0.5.toml starts from vllm.toml.
+using EngineFileOf = std::function<std::string(const std::string& name)>;
+absl::StatusOr<Engine> LoadEnginePreset(const std::string& path,
+                                        const EngineFileOf& base_file = nullptr);
 // The same from TOML text; `source_name` stands for the file in messages.
-absl::StatusOr<Engine> ParseEnginePreset(std::string_view text, const std::string& source_name);
+absl::StatusOr<Engine> ParseEnginePreset(std::string_view text, const std::string& source_name,
+                                         const EngineFileOf& base_file = nullptr);
+// The `name` an engine preset file gives its engine (LoadPresets finds a base by it).
+absl::StatusOr<std::string> EnginePresetName(const std::string& path);
 
 }  // namespace infercost::registry
 

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -80,7 +81,22 @@ absl::StatusOr<Presets> LoadPresets(const std::vector<std::string>& dirs) {
   Presets presets;
   RETURN_IF_ERROR(LoadKind(dirs, "models", LoadModelPreset, presets.models));
   RETURN_IF_ERROR(LoadKind(dirs, "hardware", LoadHardwarePreset, presets.hardware));
-  RETURN_IF_ERROR(LoadKind(dirs, "engines", LoadEnginePreset, presets.engines));
+  // An engine preset may start from another (`base`, registry/engine.h): by name, the first
+  // directory's preset of that name, as the registry keeps it.
+  absl::flat_hash_map<std::string, std::string> engine_files;
+  for (const std::string& dir : dirs) {
+    for (const std::string& file : TomlFilesIn(fs::path(dir) / "engines")) {
+      ASSIGN_OR_RETURN(std::string name, EnginePresetName(file));
+      engine_files.try_emplace(std::move(name), file);
+    }
+  }
+  const EngineFileOf engine_file = [&](const std::string& name) {
+    const auto found = engine_files.find(name);
+    return found == engine_files.end() ? std::string() : found->second;
+  };
+  RETURN_IF_ERROR(LoadKind(
+      dirs, "engines", [&](const std::string& file) { return LoadEnginePreset(file, engine_file); },
+      presets.engines));
   for (const std::string& dir : dirs) {
     const std::string path = dir + "/hf-import.toml";
     std::error_code error;

@@ -116,7 +116,7 @@ absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& pat
 }
 
 std::string AnlEnginePreset(const std::string& framework) {
-  return Lookup({{"vLLM", "vllm"},
+  return Lookup({{"vLLM", "vllm-0.5"},
                  {"TensorRT-LLM", "trtllm-0.11"},
                  {"llama.cpp", "llamacpp"},
                  {"Deepspeed-MII", "deepspeed-mii"}},

@@ -46,9 +46,9 @@ absl::StatusOr<std::vector<AnlRow>> ReadAnlStaticBatchCsv(const std::string& pat
 absl::StatusOr<std::vector<AnlRow>> ParseAnlStaticBatchCsv(const std::string& text,
                                                            const std::string& name);
 
-// The engine preset of a row's Framework: vLLM -> vllm, TensorRT-LLM -> trtllm-0.11 (the version
-// ANL ran), llama.cpp -> llamacpp, Deepspeed-MII -> deepspeed-mii; any other name as written,
-// lowercased. The model and device come from their presets' names and aliases
+// The engine preset of a row's Framework: vLLM -> vllm-0.5, TensorRT-LLM -> trtllm-0.11 (the
+// versions ANL ran), llama.cpp -> llamacpp, Deepspeed-MII -> deepspeed-mii; any other name as
+// written, lowercased. The model and device come from their presets' names and aliases
 // (validation/measured_names.h): meta-llama/Meta-Llama-3-8B -> llama-3-8b, Qwen/Qwen2-7B ->
 // qwen2.5-7b (an alias: the same architecture); "Nvidia A100 GPU" -> a100-40gb (an alias: ALCF
 // Polaris, 4x A100 SXM4 40 GB per node; see tests/data/validation/README.md), "Nvidia H100 GPU"

@@ -171,7 +171,8 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
   // vLLM and TensorRT-LLM 0.11: ANL static batches of Llama-3-8B / 70B, Llama-2-7B held out
   // (another attention: 32 KV heads); the host and memory-side terms free, matmul from the TTFT
   // anchor.
-  for (const char* engine : {"vllm", "trtllm-0.11"}) {
+  // (vllm-0.5, the vLLM ANL ran, keeps its H100 and A100 values in vllm.toml, its base.)
+  for (const char* engine : {"vllm-0.5", "trtllm-0.11"}) {
     for (const char* hardware : {"h100-sxm", "a100-40gb"}) {
       FitSpec spec = Spec(engine, hardware, "e2e", "ANL static batches (anl_static_batch.csv)");
       ASSIGN_OR_RETURN(spec.rows, AnlRows(presets, Path(dir, "anl_static_batch.csv"), engine,
@@ -187,7 +188,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
   // AMD (ANL's ROCm / HIP runs, anl_static_batch_amd.csv): vLLM and llama.cpp on MI300X and
   // MI250, Llama-3-8B / 70B fitted, Llama-2-7B held out. No TTFT was published for them, so the
   // matmul efficiency is free too.
-  for (const char* engine : {"vllm", "llamacpp"}) {
+  for (const char* engine : {"vllm-0.5", "llamacpp"}) {
     for (const char* hardware : {"mi300x", "mi250"}) {
       FitSpec spec =
           Spec(engine, hardware, "e2e", "ANL AMD static batches (anl_static_batch_amd.csv)");

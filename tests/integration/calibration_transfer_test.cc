@@ -27,7 +27,7 @@ TEST(CalibrationTransfer, ReferenceDeviceKeepsTheFit) {
 }
 
 TEST(CalibrationTransfer, MeasuredDeviceMovesBothEfficiencies) {
-  // (vllm has its own MI300X and MI250 tables since the AMD fit; Intel's Max 1550 has none.)
+  // (Intel's Max 1550 has no table in vllm.toml.)
   const framework::EngineCalibration c = On("vllm", "max1550");
   EXPECT_FALSE(c.fitted_on_device);
   EXPECT_TRUE(c.transferred);
@@ -51,6 +51,25 @@ TEST(CalibrationTransfer, DeviceTableWinsAndTheRestMoves) {
   const framework::EngineCalibration a100 = On("vllm", "a100-40gb");
   EXPECT_EQ(a100.engine.matmul_efficiency, 0.76);
   EXPECT_DOUBLE_EQ(a100.engine.bandwidth_efficiency, 0.92 * 0.89 / 0.89);
+}
+
+// ANL's vLLM of mid-2024 (vllm-0.5) was fitted on MI300X; a current vLLM was not: it moves there
+// by MI300X's measured efficiencies (0.59 x 0.51 / 0.80 = 0.376125; 0.92 x 0.77 / 0.89 =
+// 0.79595...), while vllm-0.5 keeps its own table (matmul 0.0555) and the H100 values it starts
+// from (vllm.toml's).
+TEST(CalibrationTransfer, AnEnginesVersionFittedOnADeviceDoesNotFitTheOthers) {
+  const framework::EngineCalibration current = On("vllm", "mi300x");
+  EXPECT_FALSE(current.fitted_on_device);
+  EXPECT_TRUE(current.transferred);
+  EXPECT_DOUBLE_EQ(current.engine.matmul_efficiency, 0.59 * 0.51 / 0.80);
+  EXPECT_DOUBLE_EQ(current.engine.bandwidth_efficiency, 0.92 * 0.77 / 0.89);
+  const framework::EngineCalibration anl = On("vllm-0.5", "mi300x");
+  EXPECT_TRUE(anl.fitted_on_device);
+  EXPECT_EQ(anl.engine.matmul_efficiency, 0.0555);
+  EXPECT_EQ(anl.engine.host_overlap, 0);
+  const framework::EngineCalibration anl_h100 = On("vllm-0.5", "h100-sxm");
+  EXPECT_EQ(anl_h100.engine.matmul_efficiency, 0.59);
+  EXPECT_EQ(anl_h100.engine.per_step_overhead_s, On("vllm", "h100-sxm").engine.per_step_overhead_s);
 }
 
 TEST(CalibrationTransfer, UnmeasuredDeviceKeepsTheReferenceAndSaysSo) {

@@ -156,14 +156,16 @@ TEST_F(DecodeAttentionTimingTest, NoKeyOrEfficiencyOneGivesIdenticalTimes) {
   }
 }
 
-// ExecutionOf reads the engine's keys on the device and the model's heads per GPU: the vLLM
-// preset has the switch everywhere (512 / 512 / 8192) and on MI300X KV read per query head
+// ExecutionOf reads the engine's keys on the device and the model's heads per GPU: the vllm-0.5
+// preset (the vLLM ANL ran) has the switch everywhere (512 / 512 / 8192) and on MI300X KV read
+// per query head
 // (sharing 0); Llama-3-8B has 32 query heads over 8 KV heads: group 32/8 = 4 at TP 1, (32/8) /
 // (8/8) = 4 at TP 8; Llama-2-7B's 32 KV heads give 1. On H100 the efficiency and sharing are 1.
 TEST(DecodeAttentionPresetTest, VllmPresetAndModelHeads) {
-  auto execution = [](const std::string& hardware, const std::string& model, int64_t gpus) {
+  auto execution = [](const std::string& hardware, const std::string& model, int64_t gpus,
+                      const std::string& engine = "vllm-0.5") {
     framework::ScenarioRequest request;
-    request.engine = "vllm";
+    request.engine = engine;
     request.hardware = hardware;
     request.model = model;
     request.gpus = gpus;
@@ -188,6 +190,12 @@ TEST(DecodeAttentionPresetTest, VllmPresetAndModelHeads) {
   EXPECT_EQ(h100.unsplit_efficiency, 1);
   EXPECT_EQ(h100.kv_sharing, 1);
   EXPECT_TRUE(h100.Inert());
+  // A current vLLM (V1) has neither the switch nor that ROCm kernel's efficiencies, on MI300X too.
+  const DecodeAttention current = execution("mi300x", "llama-3-8b", 1, "vllm");
+  EXPECT_EQ(current.split_threshold, 0);
+  EXPECT_EQ(current.unsplit_efficiency, 1);
+  EXPECT_EQ(current.kv_sharing, 1);
+  EXPECT_TRUE(current.Inert());
 }
 
 // Single-block decode attention (TensorRT-LLM 0.11, multi_block_mode off): a floor of one

@@ -226,6 +226,77 @@ TEST(RegistryTest, APresetAnswersToItsAliases) {
               HasSubstr("key 'aliases': expected an array of non-empty strings"));
 }
 
+// An engine preset that starts from another (`base`): every key and table of the base, key by
+// key, under its own; its own name, display name and aliases alone; a user's directory may start
+// from a shipped preset; an unknown or circular base, or a base read alone, is an error naming it.
+TEST(RegistryTest, AnEnginePresetStartsFromItsBase) {
+  TempDir shipped;
+  shipped.Write("hardware/x1.toml", kGoodHardware);
+  shipped.Write("hardware/x2.toml",
+                Replace(Replace(kGoodHardware, "name = \"x1\"", "name = \"x2\""),
+                        "display_name = \"X1\"", "display_name = \"X2\""));
+  shipped.Write("engines/now.toml",
+                "name = \"now\"\ndisplay_name = \"Now\"\naliases = [\"now-1\"]\n"
+                "matmul_efficiency = 0.6\nper_step_overhead_s = 2e-3\nhost_overlap = 0.7\n"
+                "[hardware.x1]\nmatmul_efficiency = 0.5\nper_layer_overhead_s = 4e-6\n");
+  shipped.Write("engines/then.toml",
+                "name = \"then\"\ndisplay_name = \"Then\"\nbase = \"now\"\nhost_overlap = 0\n"
+                "[hardware.x1]\nmatmul_efficiency = 0.1\n[hardware.x2]\nmatmul_efficiency = 0.2\n");
+  absl::StatusOr<Presets> presets = LoadPresets({shipped.path()});
+  ASSERT_TRUE(presets.ok()) << presets.status();
+  const Engine* then = presets->engines.FindOrNull("then");
+  ASSERT_NE(then, nullptr);
+  EXPECT_EQ(then->display_name, "Then");
+  EXPECT_TRUE(then->aliases.empty());  // now-1 stays now's
+  EXPECT_EQ(presets->engines.FindOrNull("now-1")->name, "now");
+  EXPECT_EQ(then->matmul_efficiency, 0.6);       // the base's
+  EXPECT_EQ(then->per_step_overhead_s, 2e-3);    // the base's
+  EXPECT_EQ(then->host_overlap, 0);              // its own
+  const Engine on_x1 = then->ForHardware("x1");  // [hardware.x1]: its matmul, the base's layer
+  EXPECT_EQ(on_x1.matmul_efficiency, 0.1);
+  EXPECT_EQ(on_x1.per_layer_overhead_s, 4e-6);
+  EXPECT_EQ(then->ForHardware("x2").matmul_efficiency, 0.2);
+  const Engine* now = presets->engines.FindOrNull("now");
+  EXPECT_EQ(now->host_overlap, 0.7);  // the base itself is as it was written
+  EXPECT_EQ(now->ForHardware("x1").matmul_efficiency, 0.5);
+  EXPECT_EQ(now->ForHardware("x2").matmul_efficiency, 0.6);
+
+  // A user's directory starting from a shipped preset.
+  TempDir user;
+  user.Write(
+      "engines/mine.toml",
+      "name = \"mine\"\ndisplay_name = \"Mine\"\nbase = \"then\"\nper_step_overhead_s = 1e-3\n");
+  absl::StatusOr<Presets> layered = LoadPresets({user.path(), shipped.path()});
+  ASSERT_TRUE(layered.ok()) << layered.status();
+  const Engine* mine = layered->engines.FindOrNull("mine");
+  ASSERT_NE(mine, nullptr);
+  EXPECT_EQ(mine->per_step_overhead_s, 1e-3);
+  EXPECT_EQ(mine->host_overlap, 0);  // then's, over now's
+  EXPECT_EQ(mine->ForHardware("x1").matmul_efficiency, 0.1);
+
+  TempDir unknown;
+  unknown.Write("engines/a.toml", "name = \"a\"\ndisplay_name = \"A\"\nbase = \"nowhere\"\n");
+  absl::StatusOr<Presets> no_base = LoadPresets({unknown.path()});
+  ASSERT_FALSE(no_base.ok());
+  EXPECT_THAT(std::string(no_base.status().message()),
+              HasSubstr("a.toml: base = 'nowhere': no engine preset of that name"));
+  TempDir circle;
+  circle.Write("engines/a.toml", "name = \"a\"\ndisplay_name = \"A\"\nbase = \"b\"\n");
+  circle.Write("engines/b.toml", "name = \"b\"\ndisplay_name = \"B\"\nbase = \"a\"\n");
+  absl::StatusOr<Presets> circular = LoadPresets({circle.path()});
+  ASSERT_FALSE(circular.ok());
+  EXPECT_THAT(std::string(circular.status().message()), HasSubstr("is the chain circular?"));
+  absl::StatusOr<Engine> alone = LoadEnginePreset(shipped.path() + "/engines/then.toml");
+  ASSERT_FALSE(alone.ok());
+  EXPECT_THAT(std::string(alone.status().message()),
+              HasSubstr("then.toml: base = 'now': a preset that starts from another is read with "
+                        "the presets of its directory"));
+  absl::StatusOr<Engine> not_a_name =
+      ParseEnginePreset("name = \"c\"\ndisplay_name = \"C\"\nbase = 3\n", "c.toml");
+  ASSERT_FALSE(not_a_name.ok());
+  EXPECT_THAT(std::string(not_a_name.status().message()), HasSubstr("c.toml:3: key 'base'"));
+}
+
 TEST(RegistryTest, MalformedTomlNamesFileAndLine) {
   TempDir dir;
   const std::string file = dir.Write("models/broken.toml", "name = \"x\"\nhidden_size = = 3\n");

@@ -68,9 +68,9 @@ const AnlValidation& Validation() {
 const std::map<std::tuple<std::string, std::string, std::string>, int64_t>& Llama3Groups() {
   static const auto* groups =
       new std::map<std::tuple<std::string, std::string, std::string>, int64_t>{
-          {{"vllm", "h100-sxm", "llama-3-8b"}, 60},
-          {{"vllm", "h100-sxm", "llama-3-70b"}, 20},
-          {{"vllm", "a100-40gb", "llama-3-8b"}, 40},
+          {{"vllm-0.5", "h100-sxm", "llama-3-8b"}, 60},
+          {{"vllm-0.5", "h100-sxm", "llama-3-70b"}, 20},
+          {{"vllm-0.5", "a100-40gb", "llama-3-8b"}, 40},
           {{"trtllm-0.11", "h100-sxm", "llama-3-8b"}, 51},
           {{"trtllm-0.11", "h100-sxm", "llama-3-70b"}, 20},
           {{"trtllm-0.11", "a100-40gb", "llama-3-8b"}, 60},
@@ -235,7 +235,7 @@ TEST(AnlCsv, RowsMapToFp16ScenariosAndUnknownNamesAreSkipped) {
   absl::StatusOr<framework::ScenarioRequest> request =
       AnlScenarioRequest((*rows)[0], RepoPresets());
   ASSERT_TRUE(request.ok()) << request.status();
-  EXPECT_EQ(request->engine, "vllm");
+  EXPECT_EQ(request->engine, "vllm-0.5");  // the vLLM ANL ran (mid-2024)
   EXPECT_EQ(request->hardware, "a100-40gb");
   EXPECT_EQ(request->model, "llama-3-8b");
   EXPECT_EQ(request->gpus, 2);
@@ -317,10 +317,18 @@ TEST(AnlCsv, TensorRtLlmRowsRunSingleBlockDecodeAttentionAndNoRowOverlapsItsHost
   ASSERT_TRUE(vllm.ok()) << vllm.status();
   const std::vector<std::pair<std::string, double>> synchronous = {{"host_overlap", 0}};
   EXPECT_EQ(vllm->engine_settings, synchronous);
-  // The same vLLM row as a user's scenario hides most of its per-step host work; ANL's does not.
+  // The same row on a current vLLM (a user's scenario) hides most of its per-step host work;
+  // ANL's vLLM of mid-2024 does not, by its preset as well as by the row.
+  EXPECT_EQ(vllm->engine, "vllm-0.5");
   absl::StatusOr<framework::Scenario> anl = framework::MakeScenario(*vllm, RepoPresets());
-  framework::ScenarioRequest current = *vllm;
-  current.engine_settings.clear();
+  framework::ScenarioRequest without_setting = *vllm;
+  without_setting.engine_settings.clear();
+  absl::StatusOr<framework::Scenario> preset_alone =
+      framework::MakeScenario(without_setting, RepoPresets());
+  ASSERT_TRUE(preset_alone.ok()) << preset_alone.status();
+  EXPECT_EQ(preset_alone->engine.host_overlap, 0);
+  framework::ScenarioRequest current = without_setting;
+  current.engine = "vllm";
   absl::StatusOr<framework::Scenario> now = framework::MakeScenario(current, RepoPresets());
   ASSERT_TRUE(anl.ok() && now.ok());
   EXPECT_EQ(anl->engine.host_overlap, 0);
@@ -377,7 +385,7 @@ TEST(AnlEveryRow, AmdVllmRowsAboveThePagedAttentionSwitch) {
   for (const AnlResult& r : amd.results) {
     all.push_back(r.relative_error);
     const framework::ScenarioRequest& q = r.request;
-    if (q.engine != "vllm" || q.hardware != "mi300x" || q.model == "llama-2-7b") continue;
+    if (q.engine != "vllm-0.5" || q.hardware != "mi300x" || q.model == "llama-2-7b") continue;
     absl::StatusOr<const registry::Model*> model = RepoPresets().models.Find(q.model);
     ASSERT_TRUE(model.ok()) << model.status();
     const int64_t heads_per_gpu = (*model)->num_attention_heads / q.gpus;

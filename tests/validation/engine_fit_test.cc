@@ -37,11 +37,12 @@ const FitSpec* Find(const std::string& engine, const std::string& hardware) {
 }
 
 TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
-  // vllm and trtllm-0.11 on two devices, deepspeed-mii, llamacpp on two devices, sglang, vllm on
-  // b200, vllm and llamacpp on mi300x and mi250, pytorch (one published point), trtllm (>= 1.0,
-  // aiconfigurator's H100 rows), and what a served prompt costs on vllm, trtllm and sglang
-  // (the serving path's time and the narrow and grouped-expert matmul ratios, every device), and
-  // vLLM's routed-expert kernels for fp8 and int4 experts (every device).
+  // vllm-0.5 (ANL's vLLM) and trtllm-0.11 on two devices, deepspeed-mii, llamacpp on two
+  // devices, sglang, vllm on b200, vllm-0.5 and llamacpp on mi300x and mi250, pytorch (one
+  // published point), trtllm (>= 1.0, aiconfigurator's H100 rows), and what a served prompt costs
+  // on vllm, trtllm and sglang (the serving path's time and the narrow and grouped-expert matmul
+  // ratios, every device), and vLLM's routed-expert kernels for fp8 and int4 experts (every
+  // device).
   EXPECT_EQ(Specs().size(), 20u);
   for (const FitSpec& spec : Specs()) {
     int64_t fitted = 0;
@@ -49,9 +50,9 @@ TEST(EngineFit, EveryFittedEngineAndDeviceHasItsRows) {
     EXPECT_GT(fitted, 0) << spec.engine << " on " << spec.hardware;
   }
   // The anchors: ANL's TTFT of Llama-3-8B, 16 x 1024 tokens (anl_ttft_anchors.csv).
-  ASSERT_NE(Find("vllm", "a100-40gb"), nullptr);
-  ASSERT_EQ(Find("vllm", "a100-40gb")->anchor.size(), 1u);
-  EXPECT_EQ(Find("vllm", "a100-40gb")->anchor[0].measured_s, 1.042);
+  ASSERT_NE(Find("vllm-0.5", "a100-40gb"), nullptr);
+  ASSERT_EQ(Find("vllm-0.5", "a100-40gb")->anchor.size(), 1u);
+  EXPECT_EQ(Find("vllm-0.5", "a100-40gb")->anchor[0].measured_s, 1.042);
   EXPECT_EQ(Find("trtllm-0.11", "h100-sxm")->anchor[0].measured_s, 0.405);
 }
 
@@ -73,11 +74,11 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
     double bound;
   };
   for (const Case& c :
-       {Case{"vllm", "h100-sxm", 0.10}, Case{"vllm", "a100-40gb", 0.10},
+       {Case{"vllm-0.5", "h100-sxm", 0.10}, Case{"vllm-0.5", "a100-40gb", 0.10},
         Case{"trtllm-0.11", "h100-sxm", 0.13}, Case{"trtllm-0.11", "a100-40gb", 0.10},
         Case{"deepspeed-mii", "a100-40gb", 0.20}, Case{"llamacpp", "mi300x", 0.20},
-        Case{"llamacpp", "mi250", 0.10}, Case{"vllm", "mi300x", 0.12},
-        Case{"vllm", "mi250", 0.10}}) {
+        Case{"llamacpp", "mi250", 0.10}, Case{"vllm-0.5", "mi300x", 0.12},
+        Case{"vllm-0.5", "mi250", 0.10}}) {
     const FitSpec* spec = Find(c.engine, c.hardware);
     ASSERT_NE(spec, nullptr);
     std::vector<double> errors;
@@ -238,10 +239,11 @@ TEST(EngineFit, VllmsExpertKernelsBringItsFp8AndInt4MoeRowsWithinTheirStatedErro
 }
 
 // The fit re-derives the committed numbers: the anchored matmul efficiency reproduces the
-// measured TTFT (vLLM on A100: 1.042 s) and lands on the preset's 0.76; a short Nelder-Mead
+// measured TTFT (ANL's vLLM on A100: 1.042 s) and lands on the preset's 0.76 (vllm.toml's, which
+// vllm-0.5 starts from); a short Nelder-Mead
 // never ends worse than where it started (the committed values).
 TEST(EngineFit, AnchorReproducesTheMeasuredPrefillAndTheFitNeverLosesToItsStart) {
-  const FitSpec* spec = Find("vllm", "a100-40gb");
+  const FitSpec* spec = Find("vllm-0.5", "a100-40gb");
   ASSERT_NE(spec, nullptr);
   absl::StatusOr<FitResult> fit = FitEngine(*spec, RepoPresets(), InTreePlugins(), 60);
   ASSERT_TRUE(fit.ok()) << fit.status();
