@@ -372,14 +372,14 @@ std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row)
   // dsr1_fp8_b200_trt.sh of the 1.2.0rc6.post2 image (InferenceX PR #594, "delay batching for
   // 1k1k high-concurrency"): `elif [[ $CONC -ge 64 ]]; then ... DELAY_BATCHING="true"` under
   // ISL = OSL = 1024, which writes `batch_wait_timeout_iters: 40, batch_wait_max_tokens_ratio:
-  // 0.8` (TensorRT-LLM applies them only without attention DP).
+  // 0.8` (TensorRT-LLM applies them only without attention DP). A B200 recipe: B200 rows only.
   if (deepseek && row.precision == "fp8" && row.backend_version == "1.2.0rc6.post2" && one_k_each &&
-      row.concurrency >= 64) {
+      row.concurrency >= 64 && DeviceNameCandidates(row.system).back() == "b200") {
     return {{"batch_wait_timeout_steps", 40}, {"batch_wait_max_tokens_ratio", 0.8}};
   }
-  // The Llama-3.1-70B recipes (70b_fp4_b200_trt_slurm.sh, 70b_fp8_b200_trt_slurm.sh): `if [[
-  // "$ISL" == "1024" && "$OSL" == "1024" && ${TP} -lt 8 ]]` then `batch_wait_max_tokens_ratio:
-  // 0.9, batch_wait_timeout_iters: 20`.
+  // The Llama-3.1-70B recipes (70b_fp4_b200_trt_slurm.sh, 70b_fp8_b200_trt_slurm.sh, and
+  // 70b_fp8_h200_trt_slurm.sh the same): `if [[ "$ISL" == "1024" && "$OSL" == "1024" && ${TP}
+  // -lt 8 ]]` then `batch_wait_max_tokens_ratio: 0.9, batch_wait_timeout_iters: 20`.
   if (absl::StrContains(row.model_path, "Llama-3.1-70B") && one_k_each && row.tp < 8) {
     return {{"batch_wait_timeout_steps", 20}, {"batch_wait_max_tokens_ratio", 0.9}};
   }

@@ -595,17 +595,24 @@ TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
       "h,source_file=llama-gap-analysis.csv,trtllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,"
       "1024,8,4,1,1,1,208,7\n" +
       // 8: vLLM, Llama 1k / 1k TP 4
-      "i," + ix + "8,vllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,1024,8,4,1,1,1,209,7\n";
+      "i," + ix + "8,vllm,,meta-llama/Llama-3.1-70B,b200_sxm,fp8,agg,1024,1024,8,4,1,1,1,209,7\n" +
+      // 9: row 1 on H200 (the delayed batching is dsr1_fp8_b200_trt.sh's)
+      "j," + ix +
+      "64,trtllm,1.2.0rc6.post2,deepseek-ai/DeepSeek-R1,h200_sxm,fp8,agg,1024,1024,64,"
+      "8,1,1,1,467,14\n" +
+      // 10: row 4 on H200 (70b_fp8_h200_trt_slurm.sh writes the same wait)
+      "k," + ix + "8,trtllm,,meta-llama/Llama-3.1-70B,h200_sxm,fp8,agg,1024,1024,8,4,1,1,1,207,7\n";
   absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
   ASSERT_TRUE(rows.ok()) << rows.status();
-  ASSERT_EQ(rows->size(), 9u);
+  ASSERT_EQ(rows->size(), 11u);
   using Settings = std::vector<std::pair<std::string, double>>;
   const Settings balance = {{"attention_dp_balance_steps", 60}};
   const Settings deepseek_wait = {{"batch_wait_timeout_steps", 40},
                                   {"batch_wait_max_tokens_ratio", 0.8}};
   const Settings llama_wait = {{"batch_wait_timeout_steps", 20},
                                {"batch_wait_max_tokens_ratio", 0.9}};
-  const Settings want[] = {balance, deepseek_wait, {}, {}, llama_wait, {}, {}, {}, {}};
+  const Settings want[] = {balance, deepseek_wait, {}, {}, llama_wait, {}, {}, {}, {},
+                           {},      llama_wait};
   for (size_t i = 0; i < rows->size(); ++i) {
     EXPECT_EQ(AicRecipeSettings((*rows)[i]), want[i]) << (*rows)[i].source;
   }
