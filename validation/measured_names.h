@@ -7,8 +7,8 @@
 //           trailing release and checkpoint words one at a time (-instruct, -chat, -base, -hf,
 //           -it, -thinking, a version -v0.1, a 4-digit release -0324 / -2507, and the
 //           quantisation -fp8, -fp4, -nvfp4, -mxfp4, -bf16, -fp16, -awq, -gptq, -int4, -int8,
-//           -w4a16, -w8a8, -dynamic, AMD's -kv and -preview), which name a checkpoint, not an architecture (the row's
-//           precision says how its weights are stored);
+//           -w4a16, -w8a8, -dynamic, AMD's -kv and -preview), which name a checkpoint, not an
+//           architecture (the row's precision says how its weights are stored);
 //   device: lowercased, spaces and '_' as '-'; then the vendor's and "gpu" words dropped
 //           ("Nvidia GH200 GPU" -> "gh200", "b200_sxm" -> "b200-sxm", a b200 alias); then the
 //           form factor (sxm, sxm4-6, oam: "b300_sxm" -> "b300").
