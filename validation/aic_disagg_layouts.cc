@@ -95,15 +95,14 @@ absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& p
 }
 
 int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows) {
-  // A device as its name without maker, kind or form factor ("b200_sxm" and "B200" are one).
-  const auto device = [](const std::string& name) { return DeviceNameCandidates(name).back(); };
+  // Devices compared as devices ("b200_sxm" and "B200" are one).
   std::vector<std::string> layout_devices;
   layout_devices.reserve(layouts.size());
-  for (const DisaggLayout& l : layouts) layout_devices.push_back(device(l.system));
+  for (const DisaggLayout& l : layouts) layout_devices.push_back(DeviceName(l.system));
   int64_t filled = 0;
   for (AicRow& row : rows) {
     if (row.mode != "disagg" || !row.inferencex || AicPoolsDescribed(row)) continue;
-    const std::string row_device = device(row.system);
+    const std::string row_device = DeviceName(row.system);
     // The run's layouts: those of its deployment whose pools' TP are the row's, and EP too where
     // any is (the dump writes some pools' EP otherwise than the config launched them).
     const auto layouts_of = [&](bool same_ep) {

@@ -29,8 +29,8 @@ inline constexpr char kInferenceXDisaggLayoutsFile[] = "inferencex_disagg_layout
 // One search-space point of a disaggregated config, as the master configuration states it.
 struct DisaggLayout {
   std::string backend;  // the row's backend: trtllm (framework dynamo-trt), sglang (dynamo-sglang)
-  std::string system;   // the row's system: b200_sxm, gb200_sxm, ... (matched as a device name:
-                        // validation::DeviceNameCandidates' last, "b200_sxm" as "B200")
+  std::string system;   // the row's system: b200_sxm, gb200_sxm, ... (matched as a device:
+                        // validation::DeviceName, "b200_sxm" as "B200")
   std::string precision;  // fp4, fp8
   int64_t isl = 0;
   int64_t osl = 0;

@@ -374,7 +374,7 @@ std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row)
   // ISL = OSL = 1024, which writes `batch_wait_timeout_iters: 40, batch_wait_max_tokens_ratio:
   // 0.8` (TensorRT-LLM applies them only without attention DP). A B200 recipe: B200 rows only.
   if (deepseek && row.precision == "fp8" && row.backend_version == "1.2.0rc6.post2" && one_k_each &&
-      row.concurrency >= 64 && DeviceNameCandidates(row.system).back() == "b200") {
+      row.concurrency >= 64 && DeviceName(row.system) == "b200") {
     return {{"batch_wait_timeout_steps", 40}, {"batch_wait_max_tokens_ratio", 0.8}};
   }
   // The Llama-3.1-70B recipes (70b_fp4_b200_trt_slurm.sh, 70b_fp8_b200_trt_slurm.sh, and

@@ -105,6 +105,8 @@ std::vector<std::string> DeviceNameCandidates(std::string_view measured) {
   return names;
 }
 
+std::string DeviceName(std::string_view measured) { return DeviceNameCandidates(measured).back(); }
+
 absl::StatusOr<std::string> ModelPresetFor(std::string_view measured,
                                            const registry::Presets& presets) {
   return Resolve(measured, "model", presets.models, ModelNameCandidates(measured));

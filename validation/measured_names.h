@@ -34,6 +34,10 @@ namespace infercost::validation {
 std::vector<std::string> ModelNameCandidates(std::string_view measured);
 std::vector<std::string> DeviceNameCandidates(std::string_view measured);
 
+// A device label as the device alone, its last candidate: maker, kind and form factor dropped
+// ("b200_sxm", "B200" and "NVIDIA B200 GPU" are all "b200"), for comparing two labels.
+std::string DeviceName(std::string_view measured);
+
 // The registry name of the preset the measured name describes.
 absl::StatusOr<std::string> ModelPresetFor(std::string_view measured,
                                            const registry::Presets& presets);

@@ -56,11 +56,6 @@ std::vector<double> PoissonArrivals(double rate, int64_t count, uint64_t seed = 
 // specified bit for bit across implementations). Advances `state`.
 uint64_t SplitMix64(uint64_t& state);
 
-// Each request's prompt and answer lengths, drawn as the random datasets of vLLM's (before its
-// 0.10 rewrite) and InferenceX's benchmark_serving draw them: integers uniform in
-// [int(length x range_ratio), length] for each of the two (sample_random_requests,
-// SemiAnalysisAI/InferenceX utils/bench_serving/benchmark_serving.py), at least 1. range_ratio 1:
-// every request exactly `input` and `output` (nothing drawn).
 // A benchmark's TPOT of one request: (its finish - its first token) / (its output - 1); none for a
 // one-token answer (benchmarks average it over the requests of more than one output token).
 inline std::optional<double> RequestTpot(double first_token, double finish, int64_t output) {
@@ -68,6 +63,11 @@ inline std::optional<double> RequestTpot(double first_token, double finish, int6
   return (finish - first_token) / static_cast<double>(output - 1);
 }
 
+// Each request's prompt and answer lengths, drawn as the random datasets of vLLM's (before its
+// 0.10 rewrite) and InferenceX's benchmark_serving draw them: integers uniform in
+// [int(length x range_ratio), length] for each of the two (sample_random_requests,
+// SemiAnalysisAI/InferenceX utils/bench_serving/benchmark_serving.py), at least 1. range_ratio 1:
+// every request exactly `input` and `output` (nothing drawn).
 class RequestLengths {
  public:
   struct Drawn {

@@ -82,6 +82,12 @@ TEST(MeasuredNames, TheShippedPresetsDescribeTheBenchmarksNames) {
     ASSERT_TRUE(preset.ok()) << c.measured << ": " << preset.status();
     EXPECT_EQ(*preset, c.preset) << c.measured;
   }
+  // Two labels compared as devices: maker, kind and form factor dropped, case folded.
+  for (const char* label : {"b200_sxm", "B200", "NVIDIA B200 GPU", "b200"}) {
+    EXPECT_EQ(DeviceName(label), "b200") << label;
+  }
+  EXPECT_EQ(DeviceName("gb200_sxm"), "gb200");
+  EXPECT_NE(DeviceName("h100_pcie"), DeviceName("h100_sxm"));  // the form factor h100-pcie keeps
   absl::StatusOr<std::string> unknown = ModelPresetFor("acme/Frob-9B-Chat", presets);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(unknown.status().message()),
