@@ -295,7 +295,7 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   request.mode = mode;
   request.allow_beyond_context = true;  // a measured run: the context really was served
   RETURN_IF_ERROR(SetMeasuredPresets(row.source, row.model_path, row.system, presets, request));
-  request.engine = row.backend;
+  request.engine = AicEnginePreset(row);
   ASSIGN_OR_RETURN(request.weights, AicWeights(row));
   request.activations = "bf16";
   // The engines' FP8 KV cache in the fp8 and fp4 deployments.
@@ -358,6 +358,12 @@ double AicLengthRangeRatio(const AicRow& row) {
   // aiperf with --isl-stddev) do not say: one length.
   constexpr double kInferenceXRangeRatio = 0.8;
   return row.inferencex ? kInferenceXRangeRatio : 1.0;
+}
+
+std::string AicEnginePreset(const AicRow& row) {
+  const std::string& v = row.backend_version;
+  if (row.backend == "trtllm" && (v == "1.0" || absl::StartsWith(v, "1.0."))) return "trtllm-1.0";
+  return row.backend;
 }
 
 std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row) {

@@ -115,6 +115,11 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
                                                               const registry::Presets& presets,
                                                               const std::string& mode = "static");
 
+// The engine preset of a row's backend and version: TensorRT-LLM 1.0 (backend_version 1.0 or
+// 1.0.*) -> trtllm-1.0, whose API server streamed a chat completion's tokens from its main process
+// (presets/engines/trtllm-1.0.toml); any other row its backend as written (trtllm, vllm, sglang).
+std::string AicEnginePreset(const AicRow& row);
+
 // The engine settings (ScenarioRequest::engine_settings) of the public recipe that ran an
 // InferenceX TensorRT-LLM aggregated row, where the recipe changes when a prompt is scheduled
 // (SemiAnalysisAI/InferenceX benchmarks/*_trt*.sh): attention-DP balancing with timeout_iters 60

@@ -265,15 +265,17 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
   // TensorRT-LLM >= 1.0: the HBM bandwidth its kernels reach and the share of the host's work
   // per step it hides (its overlap scheduler), engine-wide, from the H100 serving TPOT at every
   // concurrency on one node (at concurrency <= 8 the weights' stream weighs, above it the
-  // per-sequence host work). Held out: every B200 row.
+  // per-sequence host work). Those rows are TensorRT-LLM 1.0's (validation::AicEnginePreset), so
+  // the fit is trtllm-1.0's; trtllm.toml carries its values, which trtllm-1.0 takes from there
+  // (`base`): the later releases have no H100 rows of their own. Held out: every B200 row.
   {
-    FitSpec spec = Spec("trtllm", "h100-sxm", "tpot",
+    FitSpec spec = Spec("trtllm-1.0", "h100-sxm", "tpot",
                         "aiconfigurator TensorRT-LLM serving TPOT, one node "
                         "(aic_serving_low_concurrency.csv, aic_serving_rest.csv)");
     for (const char* file : {"aic_serving_low_concurrency.csv", "aic_serving_rest.csv"}) {
       ASSIGN_OR_RETURN(std::vector<FitRow> rows,
                        AicRows(
-                           presets, Path(dir, file), "trtllm", "h100-sxm",
+                           presets, Path(dir, file), "trtllm-1.0", "h100-sxm",
                            [](const AicRow& row) {
                              const std::string regime = AicRegime(row);
                              return regime == "c<=8" || regime == "c>8";
@@ -297,8 +299,9 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
   // twice the wide one), grouped GEMMs no faster than dense ones. Held out: every other
   // aggregated row of the three files, most of them above 8 clients, where the benchmark's
   // start-up burst weighs in (validation::MeasuredTtftOf): they check the served prompt and the
-  // burst's share together.
-  for (const char* engine : {"vllm", "trtllm", "sglang"}) {
+  // burst's share together. TensorRT-LLM 1.0 (trtllm-1.0) apart: its serving path only, from its
+  // own rows, the matmul ratios the later releases' (its base's).
+  for (const char* engine : {"vllm", "trtllm", "trtllm-1.0", "sglang"}) {
     FitSpec spec = Spec(engine, "", "ttft",
                         "aiconfigurator serving TTFT, concurrency <= 8 "
                         "(aic_serving_low_concurrency.csv, aic_serving_frontier.csv; held out: "
@@ -315,9 +318,11 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
               "serving", "ttft"));
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }
-    spec.free = {{"request_overhead_s", 0, 1},
-                 {"low_precision_matmul_ratio", 0.5, 1},
-                 {"expert_matmul_ratio", 0.1, 1}};
+    spec.free = {{"request_overhead_s", 0, 1}};
+    if (std::string(engine) != "trtllm-1.0") {
+      spec.free.push_back({"low_precision_matmul_ratio", 0.5, 1});
+      spec.free.push_back({"expert_matmul_ratio", 0.1, 1});
+    }
     specs.push_back(std::move(spec));
   }
   // vLLM's routed-expert kernels for checkpoints whose experts are fp8 with block scales and int4

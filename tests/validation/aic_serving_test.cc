@@ -77,7 +77,7 @@ TEST(AicServingParse, ReadsColumnsByNameAndDefaultsEmptyParallelSizes) {
   ASSERT_TRUE(request.ok());
   EXPECT_EQ(request->model, "qwen3-32b");
   EXPECT_EQ(request->hardware, "h100-sxm");
-  EXPECT_EQ(request->engine, "trtllm");
+  EXPECT_EQ(request->engine, "trtllm-1.0");  // backend_version 1.0: AicEnginePreset
   EXPECT_EQ(request->weights, "fp8");
   EXPECT_EQ(request->kv, "fp8");
   EXPECT_EQ(request->gpus, 2);
@@ -520,6 +520,35 @@ TEST(AicServingRequest, EachRowGetsItsDeploymentsTokenBudget) {
       AicScenarioRequest(row, RepoPresets(), "serving");
   ASSERT_TRUE(request.ok()) << request.status();
   EXPECT_EQ(request->max_batched_tokens, 10208);  // 512 + 8192 + 1500 = 10204 -> 319 blocks
+}
+
+// A row's engine preset by its backend and version: TensorRT-LLM 1.0 (1.0, 1.0.x: aiconfigurator's
+// 1.0.0rc3 runs) is trtllm-1.0, whose API server streamed chat completions from its main process;
+// later TensorRT-LLMs, a row with no version and the other backends keep the backend's name.
+TEST(AicServingRequest, TensorRtLlm10RowsRunTheirOwnPreset) {
+  AicRow row;
+  row.backend = "trtllm";
+  for (const char* version : {"1.0", "1.0.0rc3", "1.0.1"}) {
+    row.backend_version = version;
+    EXPECT_EQ(AicEnginePreset(row), "trtllm-1.0") << version;
+  }
+  for (const char* version : {"", "1.1.0rc2.post2", "1.2.0rc6.post3", "10.0", "0.8.1.post2"}) {
+    row.backend_version = version;
+    EXPECT_EQ(AicEnginePreset(row), "trtllm") << version;
+  }
+  row.backend = "vllm";
+  row.backend_version = "1.0.0";
+  EXPECT_EQ(AicEnginePreset(row), "vllm");
+  // The preset starts from trtllm (`base`) and differs in its serving path only.
+  const registry::Engine* old_release = RepoPresets().engines.FindOrNull("trtllm-1.0");
+  const registry::Engine* later = RepoPresets().engines.FindOrNull("trtllm");
+  ASSERT_NE(old_release, nullptr);
+  ASSERT_NE(later, nullptr);
+  EXPECT_GT(old_release->request_overhead_s, later->request_overhead_s);
+  EXPECT_EQ(old_release->bandwidth_efficiency, later->bandwidth_efficiency);
+  EXPECT_EQ(old_release->host_overlap, later->host_overlap);
+  EXPECT_EQ(old_release->low_precision_matmul_ratio, later->low_precision_matmul_ratio);
+  EXPECT_EQ(old_release->expert_matmul_ratio, later->expert_matmul_ratio);
 }
 
 // Each row's request lengths as its benchmark drew them: InferenceX's runs (its database dump and
