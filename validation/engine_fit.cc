@@ -301,7 +301,12 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
   // start-up burst weighs in (validation::MeasuredTtftOf): they check the served prompt and the
   // burst's share together. TensorRT-LLM 1.0 (trtllm-1.0) apart: its serving path only, from its
   // own rows, the matmul ratios the later releases' (its base's).
-  for (const char* engine : {"vllm", "trtllm", "trtllm-1.0", "sglang"}) {
+  struct ServedPromptFit {
+    const char* engine;
+    bool ratios;  // the narrow and grouped-expert matmul ratios fitted too (not a base's)
+  };
+  for (const auto& [engine, ratios] :
+       {ServedPromptFit{"vllm", true}, {"trtllm", true}, {"trtllm-1.0", false}, {"sglang", true}}) {
     FitSpec spec = Spec(engine, "", "ttft",
                         "aiconfigurator serving TTFT, concurrency <= 8 "
                         "(aic_serving_low_concurrency.csv, aic_serving_frontier.csv; held out: "
@@ -319,7 +324,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }
     spec.free = {{"request_overhead_s", 0, 1}};
-    if (std::string(engine) != "trtllm-1.0") {
+    if (ratios) {
       spec.free.push_back({"low_precision_matmul_ratio", 0.5, 1});
       spec.free.push_back({"expert_matmul_ratio", 0.1, 1});
     }
