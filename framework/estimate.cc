@@ -440,6 +440,15 @@ absl::Status EstimateOneBatch(const Scenario& s, const PluginSet& plugins, Estim
                      summary.serving->requests_per_s * static_cast<double>(s.layout.data),
                      summary.serving->overloaded));
   }
+  if (summary.serving && summary.serving->desynchronised) {
+    summary.notes.push_back(fmt::format(
+        "closed loop: the {} clients, each sending one length, are modelled as desynchronised "
+        "arrivals (the open loop whose server holds {} requests on average, what a request of "
+        "the loop finds beside itself), as measured on mixed-schedule engines; simulated one by "
+        "one, such clients fall into waves that the measured runs do not show "
+        "(docs/calibration.md, \"Closed-loop waves\")",
+        ReplicaBatch(s, s.concurrency), ReplicaBatch(s, s.concurrency) - 1));
+  }
   if (summary.memory.max_concurrency < 1) summary.notes.push_back(NothingFitsNote(summary.memory));
   if (!s.engine_fitted_on_device) {
     summary.notes.push_back(fmt::format("calibration of {} on {}: {}", s.engine.name,

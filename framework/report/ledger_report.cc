@@ -163,6 +163,7 @@ json SummaryJson(const Estimate& e) {
                     {"burst_ttft_s", v.burst_ttft_s},
                     {"overloaded", v.overloaded},
                     {"open_loop_requests", v.open_loop_requests},
+                    {"desynchronised", v.desynchronised},
                     {"decode_batch", v.decode_batch},
                     {"prefill_tokens_per_step", v.prefill_tokens_per_step},
                     {"mixed_step_fraction", v.mixed_step_fraction},

@@ -49,10 +49,10 @@ RequestLengths::Drawn RequestLengths::Next() {
   return {prompt, Uniform(output_low_, output_)};
 }
 
-int64_t OpenLoopRequestsWanted(double rate, double seconds) {
-  const double wanted = std::ceil(10 * rate * seconds * 4 / 3);
+int64_t OpenLoopRequestsWanted(double rate, double seconds, const OpenLoopLength& length) {
+  const double wanted = std::ceil(length.in_server_multiple * rate * seconds * 4 / 3);
   if (!(wanted < static_cast<double>(kMostOpenLoopRequests))) return kMostOpenLoopRequests;
-  return std::max<int64_t>(kOpenLoopRequests, static_cast<int64_t>(wanted));
+  return std::max<int64_t>(length.least, static_cast<int64_t>(wanted));
 }
 
 OpenLoopMeter::OpenLoopMeter(std::vector<double> arrivals, int64_t warmup)

@@ -23,26 +23,41 @@ namespace infercost::framework {
 inline constexpr int64_t kOpenLoopRequests = 400;
 inline constexpr int64_t kMostOpenLoopRequests = 40'000;
 
-// The arrivals an open-loop run wants at `rate` per second when a request spends `seconds` in
-// the server: the measured three quarters at least ten times those in it at once (Little: rate x
-// seconds), else the measured window is the server filling up, not its steady state.
-int64_t OpenLoopRequestsWanted(double rate, double seconds);
+// How long an open-loop run is: at least `least` arrivals, and enough that the measured three
+// quarters are `in_server_multiple` times the requests in the server at once (Little: rate x a
+// request's time in it), else the measured window is the server filling up, not its steady
+// state. `expected_s`: a request's expected time in the server, which sizes the first run (0:
+// `least` arrivals).
+struct OpenLoopLength {
+  int64_t least = kOpenLoopRequests;
+  double in_server_multiple = 10;
+  double expected_s = 0;
+};
+
+// The arrivals an open-loop run of `length` wants at `rate` per second when a request spends
+// `seconds` in the server; at most kMostOpenLoopRequests.
+int64_t OpenLoopRequestsWanted(double rate, double seconds, const OpenLoopLength& length = {});
 
 // An open-loop simulation: `run(n)` (an absl::StatusOr of a state with ttft_s, tpot_s and
-// overloaded) with n = kOpenLoopRequests arrivals, then again with as many as
-// OpenLoopRequestsWanted asks for the time a request spent in the server, until the run had
-// enough, was overloaded, or reached kMostOpenLoopRequests.
+// overloaded) with the n arrivals OpenLoopRequestsWanted asks for length.expected_s in the
+// server, then again with as many as it asks for the time a request spent in the server, until
+// the run had enough, reached kMostOpenLoopRequests, or was overloaded in a run that had been
+// lengthened (a first run shorter than its requests' time in the server completes fewer than
+// arrive in its window without being overloaded; an overloaded server's time in it grows with
+// the run).
 template <typename Run>
-auto RunOpenLoop(double rate, int64_t output_tokens, const Run& run) -> decltype(run(int64_t{})) {
-  int64_t requests = kOpenLoopRequests;
-  for (;;) {
+auto RunOpenLoop(double rate, int64_t output_tokens, const Run& run,
+                 const OpenLoopLength& length = {}) -> decltype(run(int64_t{})) {
+  int64_t requests = OpenLoopRequestsWanted(rate, length.expected_s, length);
+  for (bool lengthened = false;; lengthened = true) {
     auto state = run(requests);
     if (!state.ok()) return state;
     const double in_server =
         state->ttft_s +
         static_cast<double>(std::max<int64_t>(output_tokens - 1, 0)) * state->tpot_s;
-    const int64_t wanted = OpenLoopRequestsWanted(rate, in_server);
-    if (state->overloaded || requests >= wanted || requests >= kMostOpenLoopRequests) {
+    const int64_t wanted = OpenLoopRequestsWanted(rate, in_server, length);
+    if ((state->overloaded && lengthened) || requests >= wanted ||
+        requests >= kMostOpenLoopRequests) {
       return state;
     }
     requests = std::min(kMostOpenLoopRequests, wanted);

@@ -14,6 +14,7 @@
 #include "framework/base/status_macros.h"
 #include "framework/ledger/scenario_steps.h"
 #include "framework/serving/arrivals.h"
+#include "framework/serving/occupancy_rate.h"
 #include "framework/serving/serving_path.h"
 #include "framework/serving/step_parts.h"
 
@@ -28,6 +29,13 @@ namespace {
 // 2-core development VM, 0.03 s with the jumps); 1,024 clients of 8,192 output tokens ask for
 // 6 x 8,200 steps of 1,024 sequences, ~50 M (wanted_steps below).
 constexpr int64_t kMostSequenceSteps = 200'000'000;
+
+// Desynchronised clients' rate: found to within 2 % of the occupancy (|log ratio| <= 0.02).
+constexpr double kOccupancyTolerance = 0.02;
+// ... each try at least this many arrivals, and the measured ones kDesynchronisedInServerMultiple
+// times those in the server at once (the closed loop's own runs measure two client cycles).
+constexpr int64_t kLeastDesynchronisedRequests = 100;
+constexpr double kDesynchronisedInServerMultiple = 5;
 
 struct Request {
   int64_t prompt = 0;       // its prompt's tokens
@@ -196,11 +204,11 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
            now - held_since < cover_s;
   };
   ServingState st;
-  double ttft_sum = 0, tpot_sum = 0;
+  double ttft_sum = 0, tpot_sum = 0, latency_sum = 0;
   double first_cycle_end = 0;  // when the first `clients` requests have completed
   int64_t finished = 0;
-  int64_t tpots = 0;                          // of the completed: those with a TPOT
-  double all_ttft_sum = 0, all_tpot_sum = 0;  // start-up cycle included
+  int64_t tpots = 0;  // of the completed: those with a TPOT
+  double all_ttft_sum = 0, all_tpot_sum = 0, all_latency_sum = 0;  // start-up cycle included
   int64_t all_tpots = 0;
   double first_tokens_ttft_sum = 0;  // the TTFTs of the requests with a first token so far
   int64_t first_tokens = 0;
@@ -220,11 +228,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     const double tpot = request_tpot.value_or(0);
     ++finished;
     all_ttft_sum += ttft;
+    all_latency_sum += now - r.arrival;
     all_tpot_sum += tpot;
     all_tpots += has_tpot ? 1 : 0;
     if (finished == clients) first_cycle_end = now;
     if (finished > clients) {  // the start-up cycle is left out of the means
       ttft_sum += ttft;
+      latency_sum += now - r.arrival;
       tpot_sum += tpot;
       tpots += has_tpot ? 1 : 0;
       ++st.completed;
@@ -491,6 +501,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
     // the start-up cycle.
     st.completed = finished;
     ttft_sum = all_ttft_sum;
+    latency_sum = all_latency_sum;
     tpot_sum = all_tpot_sum;
     tpots = all_tpots;
     first_cycle_end = 0;
@@ -498,6 +509,7 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   }
   const double completed = static_cast<double>(st.completed);
   st.ttft_s = ttft_sum / completed;
+  st.latency_s = latency_sum / completed;
   st.tpot_s =
       tpots > 0 ? tpot_sum / static_cast<double>(tpots) : now / static_cast<double>(st.steps);
   // The completion rate after the start-up cycle.
@@ -519,20 +531,71 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
 
 }  // namespace
 
+bool ClientsDesynchronise(const Scenario& s, int64_t clients, int64_t max_running) {
+  return s.engine.serving_schedule == "mixed" && s.length_range_ratio >= 1 && clients >= 2 &&
+         clients <= max_running;
+}
+
+namespace {
+
+// Open-loop arrivals at `rate` a second to one replica, enough of them that the measured window
+// is the server's steady state.
+absl::StatusOr<ServingState> SimulateOpenLoop(StepParts& parts, const Scenario& s,
+                                              int64_t max_running, double rate,
+                                              const OpenLoopLength& length = {}) {
+  Scenario at_rate = s;
+  at_rate.request_rate = rate * static_cast<double>(s.layout.data);
+  return RunOpenLoop(
+      rate, s.output_tokens,
+      [&](int64_t requests) { return SimulateRun(parts, at_rate, max_running, requests); }, length);
+}
+
+// Closed-loop clients that do not stay in step (ClientsDesynchronise): open-loop arrivals at the
+// rate whose server holds clients - 1 requests on average (framework/serving/occupancy_rate.h),
+// found from the rate of clients cycling through the full batch's request time.
+absl::StatusOr<ServingState> SimulateDesynchronisedClients(StepParts& parts, const Scenario& s,
+                                                           int64_t max_running, int64_t clients) {
+  // From the simulated clients' throughput: in step or not, their server does about the same
+  // work in a cycle.
+  ASSIGN_OR_RETURN(const ServingState simulated, SimulateRun(parts, s, max_running, 0));
+  const double occupancy = static_cast<double>(clients - 1);
+  const double start = simulated.requests_per_s * occupancy / static_cast<double>(clients);
+  ASSIGN_OR_RETURN(auto solved,
+                   SolveOccupancyRate(occupancy, start, kOccupancyTolerance, [&](double rate) {
+                     return SimulateOpenLoop(parts, s, max_running, rate,
+                                             {.least = kLeastDesynchronisedRequests,
+                                              .in_server_multiple = kDesynchronisedInServerMultiple,
+                                              .expected_s = 1.25 * occupancy / rate});
+                   }));
+  ServingState state = std::move(solved.state);
+  // The loop's own throughput: every client one request per time in the server.
+  state.requests_per_s = static_cast<double>(clients) / state.latency_s;
+  state.open_loop_requests = 0;
+  state.overloaded = false;
+  state.desynchronised = true;
+  return state;
+}
+
+}  // namespace
+
 absl::StatusOr<ServingState> SimulateServing(const Pipeline& pipeline, const StepTimer& timer,
                                              const Scenario& s, int64_t max_running) {
   StepParts parts(pipeline, timer, s);
   if (!(s.request_rate > 0)) {
-    ASSIGN_OR_RETURN(ServingState state, SimulateRun(parts, s, max_running, 0));
+    const int64_t clients = ReplicaBatch(s, s.concurrency);
+    ServingState state;
+    if (ClientsDesynchronise(s, clients, max_running)) {
+      ASSIGN_OR_RETURN(state, SimulateDesynchronisedClients(parts, s, max_running, clients));
+    } else {
+      ASSIGN_OR_RETURN(state, SimulateRun(parts, s, max_running, 0));
+    }
     ASSIGN_OR_RETURN(const ServingState burst,
                      SimulateRun(parts, s, max_running, 0, /*burst=*/true));
     state.burst_ttft_s = burst.ttft_s;
     return state;
   }
-  // Open loop: enough arrivals that the measured window is the server's steady state.
-  return RunOpenLoop(
-      s.request_rate / static_cast<double>(s.layout.data), s.output_tokens,
-      [&](int64_t requests) { return SimulateRun(parts, s, max_running, requests); });
+  return SimulateOpenLoop(parts, s, max_running,
+                          s.request_rate / static_cast<double>(s.layout.data));
 }
 
 }  // namespace infercost::framework

@@ -16,7 +16,9 @@
 // (the serving path: HTTP, tokenisation, the first token's way back). The clients' first
 // requests are spread over a client's cycle, as a benchmark's are once its first requests have
 // split on step boundaries, so prefill interference comes out of the simulation rather than an
-// assumption; the start-up burst of every client at once is simulated apart (burst_ttft_s). TTFT
+// assumption; clients of one length on a mixed schedule are modelled as desynchronised arrivals
+// instead (ClientsDesynchronise below); the start-up burst of every client at once is simulated
+// apart (burst_ttft_s). TTFT
 // is sent to first token (queueing included); TPOT is (finish - first token) /
 // (output_tokens - 1) (with speculative decoding a decode step adds E tokens to each sequence,
 // framework/speculation.h); both are means over the requests completed in the two client cycles
@@ -48,6 +50,7 @@ struct ServingState {
   // (open loop, or a step limit reached before every first token).
   double burst_ttft_s = 0;
   double tpot_s = 0;                   // mean (finish - first token) / (its output - 1)
+  double latency_s = 0;                // mean arrival (sent) to last token
   double requests_per_s = 0;           // completions per second, per data-parallel replica
   bool overloaded = false;             // open loop: fewer complete than arrive
   double decode_batch = 0;             // time-weighted mean of the sequences decoding per step
@@ -58,6 +61,9 @@ struct ServingState {
   int64_t steps = 0;                   // simulated
   int64_t completed = 0;               // requests the means are over
   int64_t open_loop_requests = 0;      // open loop: the arrivals simulated (0: closed loop)
+  // Closed loop: the clients modelled as desynchronised arrivals (ClientsDesynchronise), not
+  // simulated client by client.
+  bool desynchronised = false;
 };
 
 // Contexts are grouped to 1/32 of their size (at least 64 tokens) so that a running batch whose
@@ -70,6 +76,20 @@ int64_t ContextBucket(double context);
 // by bisection).
 int64_t StepsInFirstContextBucket(double context_sum, int64_t sequences, int64_t most,
                                   double growth = 1);
+
+// Whether `clients` closed-loop clients on one replica are modelled as desynchronised arrivals
+// rather than simulated one by one: each sends one length (length_range_ratio 1), the engine's
+// schedule is "mixed", and 2 <= clients <= max_running. Simulated one by one, such clients fall
+// into waves within a cycle (requests that start together end together and come back together,
+// and a prompt step gathers what arrived during the one before), which the measured runs of
+// vLLM and TensorRT-LLM do not show (their TTFT barely grows with the clients while the TPOT
+// absorbs the prefills; docs/calibration.md, "Closed-loop waves"). They are then the open loop
+// whose server holds clients - 1 requests on average (framework/serving/occupancy_rate.h): what
+// a request of a closed loop finds beside itself. Not so: drawn lengths (they split waves by
+// themselves), SGLang's prefill-first schedule (its measured runs wait in waves, which the
+// simulated clients reproduce), one client (nothing to fall in step with) and more clients than
+// fit (a queue always waits: the server runs full either way).
+bool ClientsDesynchronise(const Scenario& scenario, int64_t clients, int64_t max_running);
 
 // The server of `scenario` (its concurrency spread over its data-parallel replicas);
 // `max_running`: sequences whose KV fits on a replica (the rest wait).

@@ -158,6 +158,53 @@ TEST(ServingMode, ClosedLoopObeysLittlesLaw) {
   }
 }
 
+// Which closed loops are modelled as desynchronised arrivals (ClientsDesynchronise,
+// serving_model.h): one request length on a mixed schedule (vLLM, TensorRT-LLM), 2 or more
+// clients a replica, all of them in memory. Not: SGLang's prefill-first schedule, drawn lengths,
+// one client, more clients than fit (Llama-3.1-8B bf16 on one H100 holds a few hundred
+// 1,200-token sequences: RequestsBeyondMemoryWait below), an open loop.
+TEST(ServingMode, OneLengthClientsOfAMixedScheduleAreDesynchronisedArrivals) {
+  const auto desynchronised = [](ScenarioRequest r) {
+    return EstimateOrFail(r).summary.serving->desynchronised;
+  };
+  EXPECT_TRUE(desynchronised(Llama8b("vllm", 32, "serving")));
+  EXPECT_TRUE(desynchronised(Llama8b("trtllm", 2, "serving")));
+  EXPECT_FALSE(desynchronised(Llama8b("sglang", 32, "serving")));
+  ScenarioRequest drawn = Llama8b("vllm", 32, "serving");
+  drawn.length_range_ratio = 0.8;
+  EXPECT_FALSE(desynchronised(drawn));
+  EXPECT_FALSE(desynchronised(Llama8b("vllm", 1, "serving")));
+  EXPECT_FALSE(desynchronised(Llama8b("vllm", 2000, "serving")));
+  ScenarioRequest open = Llama8b("vllm", 1, "serving");
+  open.request_rate = 2;
+  EXPECT_FALSE(desynchronised(open));
+  // Two replicas of 32 clients: 16 a replica, desynchronised within each.
+  ScenarioRequest replicas = Llama8b("vllm", 32, "serving");
+  replicas.gpus = 2;
+  replicas.dp = 2;
+  EXPECT_TRUE(desynchronised(replicas));
+}
+
+// Desynchronised, each request finds clients - 1 others in the server on average (the arrival
+// theorem; occupancy_rate.h): with no serving path every request in the server is decoding or
+// waiting for its prompt step, so the time-weighted sequences decoding plus those waiting are
+// clients - 1 (the search stops within 2 % of it; a prompt's own step, ~1 / 200 of its life,
+// and the run's ends add well under 5 %), and the loop's throughput is the clients over the
+// time each spends in the server (Little's law for the closed loop, ClosedLoopObeysLittlesLaw).
+TEST(ServingMode, DesynchronisedClientsEachFindTheOthersInTheServer) {
+  for (int64_t clients : {4, 32}) {
+    SCOPED_TRACE(clients);
+    ScenarioRequest r = Llama8b("vllm", clients, "serving");
+    r.engine_settings.emplace_back("request_overhead_s", 0);
+    const framework::Estimate e = EstimateOrFail(r);
+    const framework::ServingState& s = *e.summary.serving;
+    ASSERT_TRUE(s.desynchronised);
+    const double others = static_cast<double>(clients - 1);
+    EXPECT_NEAR((s.decode_batch + s.waiting_requests) / others, 1, 0.07);
+    EXPECT_NEAR(s.requests_per_s * s.latency_s / static_cast<double>(clients), 1, 1e-12);
+  }
+}
+
 TEST(ServingMode, PromptsInterleavedWithDecodesSlowTheSteps) {
   // vLLM mixes prompt chunks into the decode steps: at 64 clients a step carries some prompt
   // tokens more often than not, so the mean step is slower than the static decode step of the
@@ -389,9 +436,15 @@ TEST(ServingMode, ALengthRangeRatioOutsideItsRangeOrModeIsRefused) {
 // 20 steps run out first. TTFT grows by 20 x the batch-1 decode step (the static TPOT at one
 // client; the other client's context is 1,000-1,200 where the static step's is 1,100: within
 // 3 %). One rank (dp 1) has no other rank to wait for, and the burst gives every rank prompts
-// at once: neither changes.
+// at once: neither changes. (Lengths drawn from [0.99 x, x], 990-1,000 / 198-200 tokens, keep
+// the clients simulated one by one, spread as stated: with one length a mixed schedule's clients
+// are modelled as desynchronised arrivals, ClientsDesynchronise in serving_model.h. The 1 % of
+// length moves the steps well under the 3 %.)
+constexpr double kSimulatedClientsRangeRatio = 0.99;
+
 ScenarioRequest BalancedRanks(int64_t dp, int64_t concurrency, double hold_steps) {
   ScenarioRequest r = Llama8b("vllm", concurrency, "serving");
+  r.length_range_ratio = kSimulatedClientsRangeRatio;
   r.gpus = dp;
   r.dp = dp;
   r.engine_settings.emplace_back("request_overhead_s", 0);
@@ -453,9 +506,11 @@ TEST(ServingMode, TheBalancingHoldEndsWhenEveryRankHasAPrompt) {
 // batch-1 decode step: TTFT grows by 20 x the static TPOT at one client (within 3 %, as the
 // balancing test above). With 0.1 (819.2 tokens: 1,001 reach it) nothing waits; with attention
 // data parallelism (dp 2, which TensorRT-LLM leaves out of batch waiting) nothing waits; and the
-// burst (both prompts at the idle server: nothing decoding) does not wait.
+// burst (both prompts at the idle server: nothing decoding) does not wait. (Lengths drawn as in
+// BalancedRanks, so that the clients are simulated one by one.)
 ScenarioRequest BatchWaiting(int64_t dp, double timeout_steps, double ratio) {
   ScenarioRequest r = Llama8b("trtllm", 2 * dp, "serving");
+  r.length_range_ratio = kSimulatedClientsRangeRatio;
   r.gpus = dp;
   r.dp = dp;
   r.max_batched_tokens = 8192;
