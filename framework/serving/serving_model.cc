@@ -552,7 +552,7 @@ absl::StatusOr<ServingState> SimulateOpenLoop(StepParts& parts, const Scenario& 
 
 // Closed-loop clients that do not stay in step (ClientsDesynchronise): open-loop arrivals at the
 // rate whose server holds clients - 1 requests on average (framework/serving/occupancy_rate.h),
-// found from the rate of clients cycling through the full batch's request time.
+// searched from the throughput of the same clients simulated one by one.
 absl::StatusOr<ServingState> SimulateDesynchronisedClients(StepParts& parts, const Scenario& s,
                                                            int64_t max_running, int64_t clients) {
   // From the simulated clients' throughput: in step or not, their server does about the same

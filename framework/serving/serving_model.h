@@ -18,11 +18,10 @@
 // split on step boundaries, so prefill interference comes out of the simulation rather than an
 // assumption; clients of one length on a mixed schedule are modelled as desynchronised arrivals
 // instead (ClientsDesynchronise below); the start-up burst of every client at once is simulated
-// apart (burst_ttft_s). TTFT
-// is sent to first token (queueing included); TPOT is (finish - first token) /
-// (output_tokens - 1) (with speculative decoding a decode step adds E tokens to each sequence,
-// framework/speculation.h); both are means over the requests completed in the two client cycles
-// after the first.
+// apart (burst_ttft_s). TTFT is sent to first token (queueing included); TPOT is (finish - first
+// token) / (output_tokens - 1) (with speculative decoding a decode step adds E tokens to each
+// sequence, framework/speculation.h); both are means over the requests completed in the two
+// client cycles after the first (desynchronised: over the open loop's measured requests).
 //
 // A step's time: its token-linear phases (projections, FFN/MoE, norms, collectives) for all its
 // tokens at once, weights read once; the attention core (the variant's weightless phases:
