@@ -38,24 +38,21 @@ struct OpenLoopLength {
 // `seconds` in the server; at most kMostOpenLoopRequests.
 int64_t OpenLoopRequestsWanted(double rate, double seconds, const OpenLoopLength& length = {});
 
-// An open-loop simulation: `run(n)` (an absl::StatusOr of a state with ttft_s, tpot_s and
-// overloaded) with the n arrivals OpenLoopRequestsWanted asks for length.expected_s in the
-// server, then again with as many as it asks for the time a request spent in the server, until
-// the run had enough, reached kMostOpenLoopRequests, or was overloaded in a run that had been
-// lengthened (a first run shorter than its requests' time in the server completes fewer than
-// arrive in its window without being overloaded; an overloaded server's time in it grows with
-// the run).
+// An open-loop simulation: `run(n)` (an absl::StatusOr of a state with latency_s, a request's
+// mean time in the server, and overloaded) with the n arrivals OpenLoopRequestsWanted asks for
+// length.expected_s in the server, then again with as many as it asks for the time a request spent
+// in the server, until the run had enough, reached kMostOpenLoopRequests, or was overloaded in a
+// run that had been lengthened (a first run shorter than its requests' time in the server completes
+// fewer than arrive in its window without being overloaded; an overloaded server's time in it grows
+// with the run).
 template <typename Run>
-auto RunOpenLoop(double rate, int64_t output_tokens, const Run& run,
-                 const OpenLoopLength& length = {}) -> decltype(run(int64_t{})) {
+auto RunOpenLoop(double rate, const Run& run, const OpenLoopLength& length = {})
+    -> decltype(run(int64_t{})) {
   int64_t requests = OpenLoopRequestsWanted(rate, length.expected_s, length);
   for (bool lengthened = false;; lengthened = true) {
     auto state = run(requests);
     if (!state.ok()) return state;
-    const double in_server =
-        state->ttft_s +
-        static_cast<double>(std::max<int64_t>(output_tokens - 1, 0)) * state->tpot_s;
-    const int64_t wanted = OpenLoopRequestsWanted(rate, in_server, length);
+    const int64_t wanted = OpenLoopRequestsWanted(rate, state->latency_s, length);
     if ((state->overloaded && lengthened) || requests >= wanted ||
         requests >= kMostOpenLoopRequests) {
       return state;

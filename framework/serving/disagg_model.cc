@@ -164,7 +164,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   // Statistics after the start-up cycle (the first `clients` completions).
   int64_t finished = 0;
   double first_cycle_end = 0;
-  double ttft_sum = 0, tpot_sum = 0, prefill_wait_sum = 0, prefill_step_sum = 0;
+  double ttft_sum = 0, tpot_sum = 0, latency_sum = 0, prefill_wait_sum = 0, prefill_step_sum = 0;
   double decode_wait_sum = 0;
   int64_t tpots = 0;  // of the completed: those with a TPOT
   double steady_time = 0, decode_weighted = 0, prefill_busy_time = 0, decode_busy_time = 0;
@@ -192,6 +192,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
     if (finished == clients) first_cycle_end = now;
     if (finished > clients) {
       ttft_sum += r.ready - r.arrival;
+      latency_sum += now - r.arrival;
       if (const std::optional<double> tpot = RequestTpot(r.ready, now, r.output)) {
         tpot_sum += *tpot;
         ++tpots;
@@ -441,6 +442,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
   }
   const double completed = static_cast<double>(st.completed);
   st.ttft_s = ttft_sum / completed;
+  st.latency_s = latency_sum / completed;
   st.ttft_from_start_s = all_ttft_sum / static_cast<double>(finished);
   st.tpot_s = tpots > 0 ? tpot_sum / static_cast<double>(tpots) : 0;
   st.prefill_wait_s = prefill_wait_sum / completed;
@@ -471,7 +473,7 @@ absl::StatusOr<DisaggState> SimulateDisagg(const PoolModel& prefill, const PoolM
   }
   if (!(s.request_rate > 0)) return SimulateDisaggRun(prefill, decode, s, kv_transfer_s, 0);
   // Open loop: as many arrivals as make the measured window the steady state (arrivals.h).
-  return RunOpenLoop(s.request_rate, s.output_tokens, [&](int64_t requests) {
+  return RunOpenLoop(s.request_rate, [&](int64_t requests) {
     return SimulateDisaggRun(prefill, decode, s, kv_transfer_s, requests);
   });
 }

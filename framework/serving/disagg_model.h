@@ -42,8 +42,9 @@ struct PoolModel {
 };
 
 struct DisaggState {
-  double ttft_s = 0;  // mean arrival to first token, queueing and KV transfer included
-  double tpot_s = 0;  // mean (finish - first token) / (output_tokens - 1)
+  double ttft_s = 0;     // mean arrival to first token, queueing and KV transfer included
+  double tpot_s = 0;     // mean (finish - first token) / (output_tokens - 1)
+  double latency_s = 0;  // mean arrival (sent) to last token
   // Mean TTFT over every request from the start, the start-up burst (all clients at once)
   // included, as a benchmark of a few cycles reports it.
   double ttft_from_start_s = 0;

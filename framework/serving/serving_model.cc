@@ -546,8 +546,8 @@ absl::StatusOr<ServingState> SimulateOpenLoop(StepParts& parts, const Scenario& 
   Scenario at_rate = s;
   at_rate.request_rate = rate * static_cast<double>(s.layout.data);
   return RunOpenLoop(
-      rate, s.output_tokens,
-      [&](int64_t requests) { return SimulateRun(parts, at_rate, max_running, requests); }, length);
+      rate, [&](int64_t requests) { return SimulateRun(parts, at_rate, max_running, requests); },
+      length);
 }
 
 // Closed-loop clients that do not stay in step (ClientsDesynchronise): open-loop arrivals at the
@@ -565,6 +565,9 @@ absl::StatusOr<ServingState> SimulateDesynchronisedClients(StepParts& parts, con
                      return SimulateOpenLoop(parts, s, max_running, rate,
                                              {.least = kLeastDesynchronisedRequests,
                                               .in_server_multiple = kDesynchronisedInServerMultiple,
+                                              // (a quarter over Little's time in the server
+                                              // at the occupancy: one run where the rate is
+                                              // near, not two)
                                               .expected_s = 1.25 * occupancy / rate});
                    }));
   ServingState state = std::move(solved.state);
