@@ -331,6 +331,9 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
   request.concurrency = row.concurrency > 0 ? row.concurrency : row.batch_size;
   request.max_batched_tokens = AicTokenBudget(row);
   if (request.mode == "serving") request.engine_settings = AicRecipeSettings(row);
+  const AicSpeculation drafts = AicRecipeSpeculation(row);
+  request.speculative_tokens = drafts.tokens;
+  request.acceptance = drafts.acceptance;
   return request;
 }
 
@@ -390,6 +393,20 @@ std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row)
     return {{"batch_wait_timeout_steps", 20}, {"batch_wait_max_tokens_ratio", 0.9}};
   }
   return {};
+}
+
+AicSpeculation AicRecipeSpeculation(const AicRow& row) {
+  const bool deepseek_r1 = absl::StrContains(row.model_path, "DeepSeek-R1");
+  if (!row.inferencex || row.backend != "trtllm" || row.mode != "agg" || !deepseek_r1 ||
+      row.backend_version != "1.2.0rc6.post3" || DeviceName(row.system) != "b200") {
+    return {};
+  }
+  // dsr1_fp4_b200_trt_mtp.sh and dsr1_fp8_b200_trt_mtp.sh: `MTP=1` with DP_ATTENTION=true, else
+  // `MTP=3`, written as `speculative_config: decoding_type: MTP, num_nextn_predict_layers: ${MTP}`.
+  // The rates: aiconfigurator's DEFAULT_NEXTN_ACCEPT_RATES, [0.85, 0.3, 0.0, 0.0, 0.0]
+  // (ai-dynamo/aiconfigurator, the rates its MTP expectation calc_mtp_expectation takes).
+  if (row.attention_dp > 1) return {1, {0.85}};
+  return {3, {0.85, 0.3, 0.0}};
 }
 
 int64_t AicTokenBudget(const AicRow& row) {

@@ -130,6 +130,21 @@ std::string AicEnginePreset(const AicRow& row);
 // other row.
 std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row);
 
+// Speculative decoding as the public recipe that ran a row drafted (ScenarioRequest::
+// speculative_tokens and acceptance): InferenceX's TensorRT-LLM DeepSeek-R1 runs on B200 with the
+// 1.2.0rc6.post3 image are its MTP recipes' (perf-changelog.yaml: PR #642 moved
+// dsr1-fp4-b200-trt-mtp to that image, PR #632 dsr1-fp8-b200-trt-mtp to the latest 1.2 release;
+// the plain recipes stayed on 1.2.0rc6.post2, PRs #594 and #620), whose scripts
+// (benchmarks/dsr1_fp{4,8}_b200_trt_mtp.sh) draft `num_nextn_predict_layers` 3 tokens a step, 1
+// with attention DP. Each drafted position accepted at aiconfigurator's default rates for MTP
+// (0.85, 0.3, then 0). None for any other row (its image does not say whether it drafted).
+struct AicSpeculation {
+  int64_t tokens = 0;              // drafted per decode step and sequence
+  std::vector<double> acceptance;  // one rate per drafted position
+  bool operator==(const AicSpeculation&) const = default;
+};
+AicSpeculation AicRecipeSpeculation(const AicRow& row);
+
 // The token budget per step (ScenarioRequest::max_batched_tokens) of the deployment that measured
 // `row`, as aiconfigurator's generator sets it for vLLM and TensorRT-LLM (one prompt and 1,500
 // tokens, plus in aggregated serving its max batch size: 512, or twice the row's batch from 512

@@ -23,6 +23,8 @@ bool ValidationFilter::Matches(const framework::ScenarioRequest& request) const 
 }
 
 void RowAssumption::ApplyTo(framework::ScenarioRequest& request) const {
+  // No stated speculative decoding keeps what the row's recipe ran.
+  if (speculative_tokens == 0 && acceptance.empty() && draft_layers == 1) return;
   request.speculative_tokens = speculative_tokens;
   request.acceptance = acceptance;
   request.draft_layers = draft_layers;

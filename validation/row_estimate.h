@@ -43,7 +43,9 @@ inline constexpr double kMeasuredRequestsPerClient = 10;
 // decoding (validate --speculative-tokens K --acceptance A --draft-layers N, a hypothesis to
 // test on rows the filter selects), and how many requests each client of the benchmark sent
 // (validate --requests-per-client N: the start-up burst's share of a served row's mean TTFT). The
-// defaults: as the data says, and kMeasuredRequestsPerClient.
+// defaults: as the data says, and kMeasuredRequestsPerClient. ApplyTo sets a row's speculative
+// decoding only where this states some (a draft, a rate or a draft depth); else the row keeps
+// what its recipe drafted (validation::AicRecipeSpeculation).
 struct RowAssumption {
   int64_t speculative_tokens = 0;
   std::vector<double> acceptance;
