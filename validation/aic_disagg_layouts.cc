@@ -38,7 +38,7 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
                                                              const std::string& name) {
   ASSIGN_OR_RETURN(CsvTable table, ParseCsvTable(text, name, /*has_header=*/true));
   struct Columns {
-    int backend, system, precision, isl, osl, concurrency;
+    int backend, system, precision, isl, osl, concurrency, speculative, drafts;
   } c{};
   ASSIGN_OR_RETURN(c.backend, table.Column("backend"));
   ASSIGN_OR_RETURN(c.system, table.Column("system"));
@@ -46,6 +46,8 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
   ASSIGN_OR_RETURN(c.isl, table.Column("isl"));
   ASSIGN_OR_RETURN(c.osl, table.Column("osl"));
   ASSIGN_OR_RETURN(c.concurrency, table.Column("concurrency"));
+  ASSIGN_OR_RETURN(c.speculative, table.Column("speculative"));
+  ASSIGN_OR_RETURN(c.drafts, table.Column("drafts"));
   struct PoolColumns {
     int workers, tp, ep, attention_dp;
   } pools[2]{};
@@ -66,6 +68,16 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
     ASSIGN_OR_RETURN(l.isl, CsvInt(r, c.isl, "isl", 0));
     ASSIGN_OR_RETURN(l.osl, CsvInt(r, c.osl, "osl", 0));
     ASSIGN_OR_RETURN(l.concurrency, CsvInt(r, c.concurrency, "concurrency", 0));
+    ASSIGN_OR_RETURN(const bool speculative, CsvSwitch(r, c.speculative, "speculative"));
+    ASSIGN_OR_RETURN(l.drafts,
+                     CsvInt(r, c.drafts, "drafts", speculative ? DisaggLayout::kUnknownDrafts : 0));
+    if (l.drafts < DisaggLayout::kUnknownDrafts || (!speculative && l.drafts != 0) ||
+        (speculative && l.drafts == 0)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{}: speculative = {}, drafts = {}; a speculative point drafts 1 or more tokens (empty "
+          "where its recipe does not say), a plain one 0",
+          r.source, speculative, r.fields[c.drafts]));
+    }
     for (int p = 0; p < 2; ++p) {
       DisaggLayout::Pool& pool = p == 0 ? l.prefill : l.decode;
       const std::string prefix = prefixes[p];
@@ -128,6 +140,10 @@ int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector
     if (!agree) continue;
     Describe(found.front()->prefill, row.prefill);
     Describe(found.front()->decode, row.decode);
+    const int64_t drafts = found.front()->drafts;
+    bool same_drafts = drafts >= 0;
+    for (const DisaggLayout* l : found) same_drafts = same_drafts && l->drafts == drafts;
+    row.recipe_drafts = same_drafts ? drafts : 0;
     ++filled;
   }
   return filled;

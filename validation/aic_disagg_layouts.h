@@ -42,12 +42,18 @@ struct DisaggLayout {
     bool attention_dp = false;
   };
   Pool prefill, decode;
+  // Tokens the point's decode pool drafts a step (speculative decoding): the N of its recipe file's
+  // `_mtpN` (0 for a plain point); kUnknownDrafts where the config calls the point speculative but
+  // its recipe's name does not say how deep (SGLang's).
+  static constexpr int64_t kUnknownDrafts = -1;
+  int64_t drafts = 0;
 };
 
 // Reads the layouts file (columns by header name: backend, system, precision, isl, osl,
-// concurrency, prefill_workers, prefill_tp, prefill_ep, prefill_attention_dp, decode_workers,
-// decode_tp, decode_ep, decode_attention_dp; others, such as the file's `speculative` and
-// `config` and `model`, are for its readers); errors name the file, the line and the column.
+// concurrency, speculative, drafts (empty where the recipe does not say), prefill_workers,
+// prefill_tp, prefill_ep, prefill_attention_dp, decode_workers, decode_tp, decode_ep,
+// decode_attention_dp; others, such as `config`, `config_file` and `model`, are for its readers);
+// errors name the file, the line and the column (a plain point with drafts among them).
 absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& text,
                                                              const std::string& name);
 absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& path);
@@ -58,8 +64,9 @@ absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& p
 // dump writes some pools' EP otherwise than the config launched them: EP 4 or 1 for EP 8, the
 // config's then stands). A speculative (MTP) and a plain run at one concurrency are written
 // alike, so where their layouts differ the row keeps its description (and its regime,
-// "disagg-1x1"). A pool with attention DP becomes tp 1 x attention_dp ranks. Returns how many
-// rows it filled.
+// "disagg-1x1"). A pool with attention DP becomes tp 1 x attention_dp ranks. A filled row's
+// AicRow::recipe_drafts is its layouts' drafts where they all state the same depth (0 where they
+// disagree or one does not say: predicted plain). Returns how many rows it filled.
 int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows);
 
 }  // namespace infercost::validation

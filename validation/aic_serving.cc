@@ -396,6 +396,10 @@ std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row)
 }
 
 AicSpeculation AicRecipeSpeculation(const AicRow& row) {
+  if (row.mode == "disagg") {
+    if (row.recipe_drafts <= 0) return {};
+    return {row.recipe_drafts, AicMtpAcceptance(row.recipe_drafts)};
+  }
   const bool deepseek_r1 = absl::StrContains(row.model_path, "DeepSeek-R1");
   if (!row.inferencex || row.backend != "trtllm" || row.mode != "agg" || !deepseek_r1 ||
       row.backend_version != "1.2.0rc6.post3" || DeviceName(row.system) != "b200") {
@@ -403,10 +407,17 @@ AicSpeculation AicRecipeSpeculation(const AicRow& row) {
   }
   // dsr1_fp4_b200_trt_mtp.sh and dsr1_fp8_b200_trt_mtp.sh: `MTP=1` with DP_ATTENTION=true, else
   // `MTP=3`, written as `speculative_config: decoding_type: MTP, num_nextn_predict_layers: ${MTP}`.
-  // The rates: aiconfigurator's DEFAULT_NEXTN_ACCEPT_RATES, [0.85, 0.3, 0.0, 0.0, 0.0]
-  // (ai-dynamo/aiconfigurator, the rates its MTP expectation calc_mtp_expectation takes).
-  if (row.attention_dp > 1) return {1, {0.85}};
-  return {3, {0.85, 0.3, 0.0}};
+  const int64_t drafts = row.attention_dp > 1 ? 1 : 3;
+  return {drafts, AicMtpAcceptance(drafts)};
+}
+
+std::vector<double> AicMtpAcceptance(int64_t drafts) {
+  // ai-dynamo/aiconfigurator's DEFAULT_NEXTN_ACCEPT_RATES, the rates its MTP expectation
+  // (calc_mtp_expectation) takes where a run states none.
+  constexpr double kRates[] = {0.85, 0.3, 0.0, 0.0, 0.0};
+  std::vector<double> rates;
+  for (int64_t i = 0; i < drafts; ++i) rates.push_back(i < 5 ? kRates[i] : 0.0);
+  return rates;
 }
 
 int64_t AicTokenBudget(const AicRow& row) {

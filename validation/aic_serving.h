@@ -53,6 +53,9 @@ struct AicRow {
   // lengths (AicLengthRangeRatio), recipes (AicRecipeSettings) and disaggregated layouts
   // (validation/aic_disagg_layouts.h) are known.
   bool inferencex = false;
+  // Tokens a decode step drafted per sequence in the recipe that ran the row, where its source
+  // says (a disaggregated run's layout: ApplyDisaggLayouts); 0 plain or not said.
+  int64_t recipe_drafts = 0;
   // Disaggregated rows: each pool (prefill_* / decode_* columns); workers and batch 0 where the
   // file leaves them empty. batch_size is then the run's client concurrency
   // (silicon_concurrency in silicon_data_source, else decode batch x workers x attention DP).
@@ -131,19 +134,24 @@ std::string AicEnginePreset(const AicRow& row);
 std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row);
 
 // Speculative decoding as the public recipe that ran a row drafted (ScenarioRequest::
-// speculative_tokens and acceptance): InferenceX's TensorRT-LLM DeepSeek-R1 runs on B200 with the
-// 1.2.0rc6.post3 image are its MTP recipes' (perf-changelog.yaml: PR #642 moved
+// speculative_tokens and acceptance): InferenceX's TensorRT-LLM DeepSeek-R1 aggregated runs on
+// B200 with the 1.2.0rc6.post3 image are its MTP recipes' (perf-changelog.yaml: PR #642 moved
 // dsr1-fp4-b200-trt-mtp to that image, PR #632 dsr1-fp8-b200-trt-mtp to the latest 1.2 release;
 // the plain recipes stayed on 1.2.0rc6.post2, PRs #594 and #620), whose scripts
 // (benchmarks/dsr1_fp{4,8}_b200_trt_mtp.sh) draft `num_nextn_predict_layers` 3 tokens a step, 1
-// with attention DP. Each drafted position accepted at aiconfigurator's default rates for MTP
-// (0.85, 0.3, then 0). None for any other row (its image does not say whether it drafted).
+// with attention DP; a disaggregated run drafts its layout's recipe_drafts. Each drafted position
+// accepted at aiconfigurator's default rates for MTP (AicMtpAcceptance). None for any other row
+// (its image or layout does not say whether, or how deep, it drafted).
 struct AicSpeculation {
   int64_t tokens = 0;              // drafted per decode step and sequence
   std::vector<double> acceptance;  // one rate per drafted position
   bool operator==(const AicSpeculation&) const = default;
 };
 AicSpeculation AicRecipeSpeculation(const AicRow& row);
+
+// aiconfigurator's default acceptance rates for `drafts` MTP tokens (its
+// DEFAULT_NEXTN_ACCEPT_RATES, 0.85, 0.3, 0, 0, 0: the first `drafts` of them, 0 past the fifth).
+std::vector<double> AicMtpAcceptance(int64_t drafts);
 
 // The token budget per step (ScenarioRequest::max_batched_tokens) of the deployment that measured
 // `row`, as aiconfigurator's generator sets it for vLLM and TensorRT-LLM (one prompt and 1,500

@@ -16,7 +16,7 @@ namespace infercost::validation {
 namespace {
 
 const char kHeader[] =
-    "backend,system,precision,isl,osl,concurrency,speculative,prefill_workers,prefill_tp,"
+    "backend,system,precision,isl,osl,concurrency,speculative,drafts,prefill_workers,prefill_tp,"
     "prefill_ep,prefill_attention_dp,decode_workers,decode_tp,decode_ep,decode_attention_dp\n";
 
 std::vector<DisaggLayout> Layouts(const std::string& body) {
@@ -52,11 +52,11 @@ AicRow Row(int64_t concurrency, int64_t prefill_tp, int64_t prefill_ep, int64_t 
 // clients, speculative and plain alike, on one prefill worker and five decode workers of TP 8, EP
 // 8 without attention DP; 6 clients, the speculative run with 5 decode workers, the plain one 3.
 const char kB200Fp4[] =
-    "trtllm,b200_sxm,fp4,1024,1024,1365,false,1,4,4,true,5,8,8,true\n"
-    "trtllm,b200_sxm,fp4,1024,1024,10,true,1,4,4,true,5,8,8,false\n"
-    "trtllm,b200_sxm,fp4,1024,1024,10,false,1,4,4,true,5,8,8,false\n"
-    "trtllm,b200_sxm,fp4,1024,1024,6,true,1,4,4,true,5,8,8,false\n"
-    "trtllm,b200_sxm,fp4,1024,1024,6,false,1,4,4,true,3,8,8,false\n";
+    "trtllm,b200_sxm,fp4,1024,1024,1365,false,0,1,4,4,true,5,8,8,true\n"
+    "trtllm,b200_sxm,fp4,1024,1024,10,true,3,1,4,4,true,5,8,8,false\n"
+    "trtllm,b200_sxm,fp4,1024,1024,10,false,0,1,4,4,true,5,8,8,false\n"
+    "trtllm,b200_sxm,fp4,1024,1024,6,true,3,1,4,4,true,5,8,8,false\n"
+    "trtllm,b200_sxm,fp4,1024,1024,6,false,0,1,4,4,true,3,8,8,false\n";
 
 TEST(DisaggLayouts, ARowTakesItsRunsPoolsAttentionDpAsRanks) {
   std::vector<AicRow> rows = {Row(1365, 4, 4, 8, 8)};
@@ -80,6 +80,30 @@ TEST(DisaggLayouts, SpeculativeAndPlainRunsAgreeingOnTheirPoolsFillTheirRow) {
   EXPECT_EQ(rows[0].decode.workers, 5);
   EXPECT_EQ(rows[0].decode.tp, 8);  // no attention DP: one TP 8 rank
   EXPECT_EQ(rows[0].decode.attention_dp, 1);
+  // ... but which of the two ran is not known: predicted plain.
+  EXPECT_EQ(rows[0].recipe_drafts, 0);
+  EXPECT_EQ(AicRecipeSpeculation(rows[0]), AicSpeculation{});
+}
+
+// A run whose layouts all draft alike drafts as they do (the `_mtpN` of their recipes): 2 tokens
+// at aiconfigurator's default rates 0.85 and 0.3; a plain run's layout none; a speculative point
+// whose recipe does not say how deep (SGLang's) leaves its run plain.
+TEST(DisaggLayouts, ARunWhoseLayoutsDraftAlikeDraftsAsTheyDo) {
+  const std::string layouts =
+      "trtllm,b200_sxm,fp4,1024,1024,1214,true,2,1,4,4,true,2,8,8,true\n"
+      "trtllm,b200_sxm,fp4,1024,1024,1365,false,0,1,4,4,true,5,8,8,true\n"
+      "sglang,b200_sxm,fp4,1024,1024,1214,true,,1,4,4,true,2,8,8,true\n";
+  std::vector<AicRow> rows = {Row(1214, 4, 4, 8, 8), Row(1365, 4, 4, 8, 8), Row(1214, 4, 4, 8, 8)};
+  rows[2].backend = "sglang";
+  EXPECT_EQ(ApplyDisaggLayouts(Layouts(layouts), rows), 3);
+  EXPECT_EQ(rows[0].recipe_drafts, 2);
+  EXPECT_EQ(AicRecipeSpeculation(rows[0]), (AicSpeculation{2, {0.85, 0.3}}));
+  EXPECT_EQ(rows[1].recipe_drafts, 0);
+  EXPECT_EQ(AicRecipeSpeculation(rows[1]), AicSpeculation{});
+  EXPECT_EQ(rows[2].recipe_drafts, 0);
+  EXPECT_EQ(AicRecipeSpeculation(rows[2]), AicSpeculation{});
+  EXPECT_EQ(AicMtpAcceptance(3), (std::vector<double>{0.85, 0.3, 0.0}));
+  EXPECT_EQ(AicMtpAcceptance(6), (std::vector<double>{0.85, 0.3, 0.0, 0.0, 0.0, 0.0}));
 }
 
 TEST(DisaggLayouts, RunsWrittenAlikeWithOtherPoolsLeaveTheRowAsItIs) {
@@ -124,8 +148,8 @@ TEST(DisaggLayouts, OnlyInferenceXRowsWithoutWorkersAreFilled) {
 // concurrency and TPs is not a GB200's.
 TEST(DisaggLayouts, TheDeviceIsMatchedByItsNameNotItsSpelling) {
   const std::string layouts =
-      "trtllm,b200_sxm,fp4,1024,1024,64,false,1,4,4,true,2,8,8,true\n"
-      "trtllm,gb200_sxm,fp4,1024,1024,64,false,3,4,4,true,1,8,8,true\n";
+      "trtllm,b200_sxm,fp4,1024,1024,64,false,0,1,4,4,true,2,8,8,true\n"
+      "trtllm,gb200_sxm,fp4,1024,1024,64,false,0,3,4,4,true,1,8,8,true\n";
   std::vector<AicRow> rows = {Row(64, 4, 4, 8, 8), Row(64, 4, 4, 8, 8), Row(64, 4, 4, 8, 8)};
   rows[0].system = "GB200";
   rows[1].system = "gb200_sxm";
@@ -219,10 +243,14 @@ TEST(DisaggLayouts, RowsElsewhereTakeTheLayoutsOfTheGivenDirectory) {
 
 TEST(DisaggLayouts, AMalformedFileNamesTheLineAndColumn) {
   for (const auto& [body, words] : std::vector<std::pair<std::string, std::string>>{
-           {"trtllm,b200_sxm,fp4,1024,1024,8,false,0,4,4,true,5,8,8,true\n", "prefill_workers"},
-           {"trtllm,b200_sxm,fp4,1024,1024,8,false,1,4,4,true,5,8,8,yes\n", "decode_attention_dp"},
-           {"trtllm,b200_sxm,fp4,1024,0,8,false,1,4,4,true,5,8,8,true\n", "osl"},
-           {"trtllm,b200_sxm,fp4,1024,1024,x,false,1,4,4,true,5,8,8,true\n", "concurrency"}}) {
+           {"trtllm,b200_sxm,fp4,1024,1024,8,false,0,0,4,4,true,5,8,8,true\n", "prefill_workers"},
+           {"trtllm,b200_sxm,fp4,1024,1024,8,false,0,1,4,4,true,5,8,8,yes\n",
+            "decode_attention_dp"},
+           {"trtllm,b200_sxm,fp4,1024,0,8,false,0,1,4,4,true,5,8,8,true\n", "osl"},
+           {"trtllm,b200_sxm,fp4,1024,1024,x,false,0,1,4,4,true,5,8,8,true\n", "concurrency"},
+           {"trtllm,b200_sxm,fp4,1024,1024,8,false,3,1,4,4,true,5,8,8,true\n", "drafts = 3"},
+           {"trtllm,b200_sxm,fp4,1024,1024,8,true,0,1,4,4,true,5,8,8,true\n", "drafts = 0"},
+           {"trtllm,b200_sxm,fp4,1024,1024,8,true,-2,1,4,4,true,5,8,8,true\n", "drafts = -2"}}) {
     absl::StatusOr<std::vector<DisaggLayout>> layouts =
         ParseDisaggLayouts(std::string(kHeader) + body, "layouts.csv");
     ASSERT_FALSE(layouts.ok()) << body;
