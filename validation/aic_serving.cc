@@ -370,9 +370,24 @@ std::string AicEnginePreset(const AicRow& row) {
 }
 
 std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row) {
-  if (!row.inferencex || row.backend != "trtllm" || row.mode != "agg") return {};
   const bool deepseek = absl::StrContains(row.model_path, "DeepSeek-R1") ||
                         absl::StrContains(row.model_path, "DeepSeek-V3");
+  if (row.inferencex && row.backend == "sglang" && row.mode == "agg" &&
+      DeviceName(row.system) == "b200") {
+    // SGLang's --scheduler-recv-interval in InferenceX's B200 recipes ("recv every ~10 requests;
+    // if CONC >= 16, relax to ~30"): dsr1_fp4_b200.sh and dsr1_fp8_b200.sh (its TP 4 branch, 8k /
+    // 1k only, 10 at any concurrency), qwen3.5_fp8_b200.sh, qwen3.5_bf16_b200.sh (PR #758,
+    // "scheduler-recv-interval based on concurrency"); qwen3.5_fp4_b200.sh 30 at any. The GLM-5
+    // recipe sets none.
+    const bool qwen35 = absl::StrContains(row.model_path, "Qwen3.5");
+    if (!deepseek && !qwen35) return {};
+    const bool relaxed = row.concurrency >= 16;
+    double interval = relaxed ? 30 : 10;
+    if (deepseek && row.precision == "fp8" && row.tp == 4) interval = 10;
+    if (qwen35 && row.precision == "fp4") interval = 30;
+    return {{"scheduler_recv_interval", interval}};
+  }
+  if (!row.inferencex || row.backend != "trtllm" || row.mode != "agg") return {};
   const bool one_k_each = row.isl == 1024 && row.osl == 1024;
   // Every DeepSeek-R1 TensorRT-LLM recipe (benchmarks/dsr1_fp4_b200_trt.sh, dsr1_fp8_b200_trt.sh,
   // their _mtp and H200 variants) writes, with DP_ATTENTION=true, `attention_dp_config:

@@ -124,8 +124,11 @@ absl::StatusOr<framework::ScenarioRequest> AicScenarioRequest(const AicRow& row,
 std::string AicEnginePreset(const AicRow& row);
 
 // The engine settings (ScenarioRequest::engine_settings) of the public recipe that ran an
-// InferenceX TensorRT-LLM aggregated row, where the recipe changes when a prompt is scheduled
-// (SemiAnalysisAI/InferenceX benchmarks/*_trt*.sh): attention-DP balancing with timeout_iters 60
+// InferenceX aggregated row, where the recipe changes when a prompt is scheduled
+// (SemiAnalysisAI/InferenceX benchmarks/): SGLang's --scheduler-recv-interval in its DeepSeek and
+// Qwen3.5 B200 recipes (scheduler_recv_interval: 10 below 16 clients, 30 from 16; 10 at any
+// concurrency in the DeepSeek fp8 TP 4 branch, 30 in the Qwen3.5 fp4 recipe; none in GLM-5's);
+// for TensorRT-LLM (*_trt*.sh) attention-DP balancing with timeout_iters 60
 // in every DeepSeek-R1 recipe with attention DP (attention_dp_balance_steps); batch waiting
 // (batch_wait_timeout_steps, batch_wait_max_tokens_ratio) in the DeepSeek-R1 fp8 recipe of
 // TensorRT-LLM 1.2.0rc6.post2 at 1,024 / 1,024 tokens and 64 clients or more (40 steps, 0.8) and

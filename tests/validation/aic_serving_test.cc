@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "framework/loader/plugin_loader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -542,6 +543,36 @@ TEST(AicRestValidation, DisaggregatedMtpRunsDraftTheirRecipesDepth) {
   EXPECT_LE(MedianAbsolute(tpot), 0.20);
 }
 
+// SGLang's InferenceX runs on B200 (DeepSeek-R1 / V3 and Qwen3.5) took new requests only every 10
+// or 30 decode steps (AicRecipeSettings). Above 8 clients their serving TTFT was 38.8 %
+// (aic_serving_frontier.csv, 55 runs) and 36.3 % (aic_serving_rest.csv, 88) off at the median,
+// too short; with the recipes' interval 17.6 % and 32.2 % when this test was written.
+TEST(AicServingValidation, InferenceXSglangRunsWaitForTheSchedulersTake) {
+  AicFilter filter;
+  filter.engine = "sglang";
+  filter.hardware = "b200";
+  for (const auto& [file, runs] : {std::pair{"aic_serving_frontier.csv", size_t{55}},
+                                   std::pair{"aic_serving_rest.csv", size_t{88}}}) {
+    absl::StatusOr<std::vector<AicRow>> rows =
+        ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    absl::StatusOr<AicValidation> v =
+        ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), filter, "serving");
+    ASSERT_TRUE(v.ok()) << v.status();
+    std::vector<double> ttft;
+    for (const AicResult& r : v->results) {
+      if (!r.row.inferencex || r.row.mode != "agg" || r.row.concurrency <= 8) continue;
+      const bool recipe = absl::StrContains(r.row.model_path, "DeepSeek") ||
+                          absl::StrContains(r.row.model_path, "Qwen3.5");
+      if (!recipe) continue;
+      EXPECT_FALSE(r.request.engine_settings.empty()) << r.row.source;
+      ttft.push_back(r.ttft_relative_error);
+    }
+    ASSERT_EQ(ttft.size(), runs) << file;
+    EXPECT_LE(MedianAbsolute(ttft), 0.34) << file;
+  }
+}
+
 // Above concurrency 8 a continuously batched step carries prompt chunks; the serving mode
 // simulates them, the static step does not. On the frontier rows (measured TPOT) the serving
 // mode's median |error| there is the lower, and TTFT is predicted for every row that has one.
@@ -731,6 +762,52 @@ TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
        {std::pair{"serving", llama_wait}, std::pair{"static", Settings{}}}) {
     absl::StatusOr<framework::ScenarioRequest> request =
         AicScenarioRequest((*rows)[4], RepoPresets(), mode);
+    ASSERT_TRUE(request.ok()) << request.status();
+    EXPECT_EQ(request->engine_settings, expected) << mode;
+  }
+}
+
+// SGLang's --scheduler-recv-interval in InferenceX's B200 recipes (AicRecipeSettings): 10 below
+// 16 clients and 30 from 16 (dsr1_fp4_b200.sh, dsr1_fp8_b200.sh, qwen3.5_fp8_b200.sh), 10 in
+// dsr1_fp8_b200.sh's TP 4 branch at any concurrency, 30 in qwen3.5_fp4_b200.sh at any. GLM-5's
+// recipe, another device, another source, a disaggregated row: none; a static request none.
+TEST(AicServingRequest, InferenceXSglangRecipesTakeRequestsEveryFewSteps) {
+  const std::string header =
+      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
+      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
+  const std::string ix = "source_file=2026-04-06.csv; silicon_concurrency=";
+  const auto row = [&](const std::string& id, int conc, const std::string& model,
+                       const std::string& system, const std::string& precision, int tp) {
+    return id + "," + ix + std::to_string(conc) + ",sglang,0.5.9," + model + "," + system + "," +
+           precision + ",agg,1024,1024," + std::to_string(conc) + "," + std::to_string(tp) +
+           ",1,1,1," + std::to_string(200 + id[0] - 'a') + ",10\n";  // measured apart
+  };
+  const std::string r1 = "deepseek-ai/DeepSeek-R1", qwen = "Qwen/Qwen3.5-397B-A17B-FP8";
+  const std::string text =
+      header + row("a", 4, r1, "b200_sxm", "fp8", 8) + row("b", 16, r1, "b200_sxm", "fp8", 8) +
+      row("c", 32, r1, "b200_sxm", "fp8", 4) + row("d", 32, r1, "b200_sxm", "fp4", 4) +
+      row("e", 8, qwen, "b200_sxm", "fp8", 8) + row("f", 4, qwen, "b200_sxm", "fp4", 8) +
+      row("g", 16, "zai-org/GLM-5-FP8", "b200_sxm", "fp8", 8) +
+      row("h", 16, r1, "h200_sxm", "fp8", 8) +
+      "i,source_file=dsr1-gap-analysis.csv,sglang,0.5.9,deepseek-ai/DeepSeek-R1,b200_sxm,fp8,agg,"
+      "1024,1024,16,8,1,1,1,201,11\n";
+  absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 9u);
+  using Settings = std::vector<std::pair<std::string, double>>;
+  const auto every = [](double steps) { return Settings{{"scheduler_recv_interval", steps}}; };
+  const Settings want[] = {every(10), every(30), every(10), every(30), every(10),
+                           every(30), {},        {},        {}};
+  for (size_t i = 0; i < rows->size(); ++i) {
+    EXPECT_EQ(AicRecipeSettings((*rows)[i]), want[i]) << (*rows)[i].source;
+  }
+  AicRow disagg = (*rows)[1];
+  disagg.mode = "disagg";
+  EXPECT_EQ(AicRecipeSettings(disagg), Settings{});
+  for (const auto& [mode, expected] :
+       {std::pair{"serving", every(30)}, std::pair{"static", Settings{}}}) {
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AicScenarioRequest((*rows)[1], RepoPresets(), mode);
     ASSERT_TRUE(request.ok()) << request.status();
     EXPECT_EQ(request->engine_settings, expected) << mode;
   }

@@ -135,7 +135,11 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 // held out 27.7 % (320); trtllm-1.0 (102 runs) 20.5 % committed, 76.3 % without it, 27.2 % with
 // the ratios (its base's, not fitted here) at 1, held out 30.6 % (376); since closed-loop clients
 // of one length are desynchronised arrivals (framework/serving/serving_model.h), trtllm-1.0 21.2 %
-// committed, held out 22.3 %, trtllm 26.4 % / 27.7 % (`infercost calibrate --engines`).
+// committed, held out 22.3 %, trtllm 26.4 % / 27.7 % (`infercost calibrate --engines`). Since
+// InferenceX's SGLang runs wait for the scheduler's take as their recipes set
+// (scheduler_recv_interval, validation::AicRecipeSettings) and sglang was re-fitted with it: 17.1 %
+// committed, 66.5 % without the serving path (the waits now stand for part of what it stood for),
+// held out 29.0 %.
 TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
@@ -148,7 +152,7 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
   for (const Case& c :
        {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.29, 0.55, 0.22, 0.30, false},
         Case{"trtllm-1.0", 0.23, 0.70, 0.24, 0.33, false},
-        Case{"sglang", 0.20, 0.75, 0.21, 0.41, true}}) {
+        Case{"sglang", 0.20, 0.60, 0.21, 0.33, true}}) {
     const FitSpec* spec = Find(c.engine, "");
     ASSERT_NE(spec, nullptr);
     EXPECT_EQ(spec->metric, "ttft");
