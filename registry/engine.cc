@@ -36,6 +36,8 @@ constexpr CalibrationKey kCalibrationKeys[] = {
     {"host_overlap", &Engine::host_overlap, 0, 0, 1},
     {"per_sequence_overhead_s", &Engine::per_sequence_overhead_s, 0, 0, 1},
     {"request_overhead_s", &Engine::request_overhead_s, 0, 0, 10},
+    {"main_process_request_overhead_s", &Engine::main_process_request_overhead_s, 0, 0, 10},
+    {"postprocess_workers", &Engine::postprocess_workers, 0, 0, 1024},
     {"attention_dp_balance_steps", &Engine::attention_dp_balance_steps, 0, 0, 100000},
     {"batch_wait_timeout_steps", &Engine::batch_wait_timeout_steps, 0, 0, 100000},
     {"batch_wait_max_tokens_ratio", &Engine::batch_wait_max_tokens_ratio, 0, 0, 1},
@@ -391,7 +393,8 @@ absl::StatusOr<Engine> EngineFromToml(const toml::table& root, const std::string
   ASSIGN_OR_RETURN(engine.display_name, reader.String("display_name"));
   ASSIGN_OR_RETURN(engine.aliases, ReadAliases(reader));
   RETURN_IF_ERROR(ReadCalibration(reader, engine));
-  engine.serving_path_measured = reader.Raw("request_overhead_s") != nullptr;
+  engine.serving_path_measured = reader.Raw("request_overhead_s") != nullptr ||
+                                 reader.Raw("main_process_request_overhead_s") != nullptr;
   ASSIGN_OR_RETURN(engine.low_precision_math, reader.Bool("low_precision_math", false));
   ASSIGN_OR_RETURN(engine.max_batched_tokens, reader.NonNegativeInt("max_batched_tokens", 0));
   ASSIGN_OR_RETURN(engine.chunked_prefill, reader.Bool("chunked_prefill", true));

@@ -92,6 +92,21 @@ struct Engine {
   // streaming the token). It adds to the TTFT and to a closed-loop client's cycle, not to the
   // GPU's steps.
   double request_overhead_s = 0;
+  // The same where the API server post-processes each response (detokenising, building the
+  // streamed chunk) in its main process: a deployment without post-process workers
+  // (`postprocess_workers` 0, TensorRT-LLM's default `num_postprocess_workers`). 0: no different
+  // from request_overhead_s (an engine whose API server has no such workers to add).
+  double main_process_request_overhead_s = 0;
+  // The deployment's API-server post-process workers (TensorRT-LLM's num_postprocess_workers; 0,
+  // the default, post-processes in the main process).
+  double postprocess_workers = 0;
+  // The serving path a request of this deployment takes (request_overhead_s, or
+  // main_process_request_overhead_s where the main process post-processes and the preset has it).
+  double ServingPathSeconds() const {
+    return postprocess_workers < 1 && main_process_request_overhead_s > 0
+               ? main_process_request_overhead_s
+               : request_overhead_s;
+  }
   // Serving mode, attention data parallelism (layout.data > 1): the steps a rank holds a new
   // prompt back for the other ranks to have one too, so that every rank prefills in the same step
   // (TensorRT-LLM's attention_dp_config enable_balance / timeout_iters; 0: prompts go at once).
@@ -111,7 +126,8 @@ struct Engine {
   // (SGLang's --scheduler-recv-interval: SchedulerRecvSkipper counts a decode step 1, a prefill
   // step past the threshold; 1: every step).
   double scheduler_recv_interval = 1;
-  // The preset carries request_overhead_s, fitted on served TTFTs: only then is a serving or
+  // The preset carries request_overhead_s (or main_process_request_overhead_s), fitted on served
+  // TTFTs: only then is a serving or
   // disagg TTFT of this engine inside a measured error band (framework/error_band.h).
   bool serving_path_measured = false;
   // Decode attention of a paged-attention engine with two kernels (framework/timing/

@@ -403,10 +403,19 @@ std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row)
   }
   // The Llama-3.1-70B recipes (70b_fp4_b200_trt_slurm.sh, 70b_fp8_b200_trt_slurm.sh, and
   // 70b_fp8_h200_trt_slurm.sh the same): `if [[ "$ISL" == "1024" && "$OSL" == "1024" && ${TP}
-  // -lt 8 ]]` then `batch_wait_max_tokens_ratio: 0.9, batch_wait_timeout_iters: 20`.
-  if (absl::StrContains(row.model_path, "Llama-3.1-70B") && one_k_each && row.tp < 8) {
-    return {{"batch_wait_timeout_steps", 20}, {"batch_wait_max_tokens_ratio", 0.9}};
+  // -lt 8 ]]` then `batch_wait_max_tokens_ratio: 0.9, batch_wait_timeout_iters: 20`; every one
+  // starts `--num_postprocess_workers 2`.
+  if (absl::StrContains(row.model_path, "Llama-3.1-70B")) {
+    if (one_k_each && row.tp < 8) {
+      return {{"batch_wait_timeout_steps", 20},
+              {"batch_wait_max_tokens_ratio", 0.9},
+              {"postprocess_workers", 2}};
+    }
+    return {{"postprocess_workers", 2}};
   }
+  // The gpt-oss-120b recipes (gptoss_fp4_b200_trt.sh, gptoss_fp4_b200_trt_slurm.sh, every version
+  // read): `num_postprocess_workers: 4`. The DeepSeek-R1 recipes set none (trtllm-serve's 0).
+  if (absl::StrContains(row.model_path, "gpt-oss")) return {{"postprocess_workers", 4}};
   return {};
 }
 

@@ -323,7 +323,16 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
               "serving", "ttft"));
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }
-    spec.free = {{"request_overhead_s", 0, 1}};
+    // TensorRT-LLM's serving path where the main process post-processes (no post-process workers:
+    // trtllm-1.0's runs, the later releases' DeepSeek recipes) apart from where workers do.
+    const std::string engine_name = engine;
+    if (engine_name == "trtllm-1.0") {
+      spec.free = {{"main_process_request_overhead_s", 0, 1}};
+    } else if (engine_name == "trtllm") {
+      spec.free = {{"request_overhead_s", 0, 1}, {"main_process_request_overhead_s", 0, 1}};
+    } else {
+      spec.free = {{"request_overhead_s", 0, 1}};
+    }
     if (ratios) {
       spec.free.push_back({"low_precision_matmul_ratio", 0.5, 1});
       spec.free.push_back({"expert_matmul_ratio", 0.1, 1});

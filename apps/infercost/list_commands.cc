@@ -120,6 +120,8 @@ json EngineJson(const registry::Engine& e) {
           {"host_overlap", e.host_overlap},
           {"per_sequence_overhead_s", e.per_sequence_overhead_s},
           {"request_overhead_s", e.request_overhead_s},
+          {"main_process_request_overhead_s", e.main_process_request_overhead_s},
+          {"postprocess_workers", e.postprocess_workers},
           {"runtime_reserve_bytes", e.runtime_reserve_bytes},
           {"reserve_fraction", e.reserve_fraction},
           {"max_batched_tokens", e.max_batched_tokens},

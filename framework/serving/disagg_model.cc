@@ -153,7 +153,7 @@ absl::StatusOr<DisaggState> SimulateDisaggRun(const PoolModel& prefill, const Po
 
   std::vector<Request> requests;
   // Requests sent but not yet at the router (the serving path), then the prefill queue.
-  ServingPath<size_t> on_the_way(s.engine.request_overhead_s);
+  ServingPath<size_t> on_the_way(s.engine.ServingPathSeconds());
   std::deque<size_t> prefill_queue;
   std::deque<size_t> transfers;     // in flight, in order of readiness (one transfer time)
   std::deque<size_t> decode_queue;  // transferred, no room on any decode worker

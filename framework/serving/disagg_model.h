@@ -12,7 +12,8 @@
 //   decode worker: continuous batching of the requests it holds (at most `decode batch`, within
 //     memory); a request that arrives joins at its next step; a step's time is the decode step of
 //     its running sequences at their mean context. Requests go to the least-loaded decode worker.
-// A request reaches the router (and the prefill queue) the engine's request_overhead_s after its
+// A request reaches the router (and the prefill queue) the engine's serving path
+// (Engine::ServingPathSeconds) after its
 // client sent it (the serving path, as in serving mode: HTTP, tokenisation, the first token's way
 // back). TTFT is arrival to the first token at the client, after the KV transfer (the decode
 // worker streams the answer); TPOT is (finish - first token) / (output - 1). Means over the

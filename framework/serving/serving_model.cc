@@ -127,13 +127,13 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
 
   // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
   // their arrival), the earliest first; then the queue the scheduler takes prompts from.
-  ServingPath<Request> sent(s.engine.request_overhead_s);
+  ServingPath<Request> sent(s.engine.ServingPathSeconds());
   // A client's cycle, about (closed loop after the burst): its serving path, its prompt's prefill
   // alone and the decode steps of the full batch.
   double cycle_s = 0;
   if (!open_loop && !burst) {
     ASSIGN_OR_RETURN(const double request_s, parts.RequestTimeAtFullBatch(clients));
-    cycle_s = s.engine.request_overhead_s + request_s;
+    cycle_s = s.engine.ServingPathSeconds() + request_s;
   }
   const auto send = [&](double at) {
     const RequestLengths::Drawn drawn = lengths.Next();

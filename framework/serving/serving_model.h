@@ -12,16 +12,16 @@
 //     running sequences pause; otherwise all decode.
 // A request joins the running set when its last prompt chunk is done (its first token) and
 // leaves after output_tokens tokens; at most the requests whose KV fits in memory run, the others
-// wait. A request reaches the scheduler the engine's request_overhead_s after its client sent it
-// (the serving path: HTTP, tokenisation, the first token's way back). The clients' first
-// requests are spread over a client's cycle, as a benchmark's are once its first requests have
-// split on step boundaries, so prefill interference comes out of the simulation rather than an
-// assumption; clients of one length on a mixed schedule are modelled as desynchronised arrivals
-// instead (ClientsDesynchronise below); the start-up burst of every client at once is simulated
-// apart (burst_ttft_s). TTFT is sent to first token (queueing included); TPOT is (finish - first
-// token) / (output_tokens - 1) (with speculative decoding a decode step adds E tokens to each
-// sequence, framework/speculation.h); both are means over the requests completed in the two
-// client cycles after the first (desynchronised: over the open loop's measured requests).
+// wait. A request reaches the scheduler the engine's serving path (Engine::ServingPathSeconds)
+// after its client sent it (the serving path: HTTP, tokenisation, the first token's way back). The
+// clients' first requests are spread over a client's cycle, as a benchmark's are once its first
+// requests have split on step boundaries, so prefill interference comes out of the simulation
+// rather than an assumption; clients of one length on a mixed schedule are modelled as
+// desynchronised arrivals instead (ClientsDesynchronise below); the start-up burst of every client
+// at once is simulated apart (burst_ttft_s). TTFT is sent to first token (queueing included); TPOT
+// is (finish - first token) / (output_tokens - 1) (with speculative decoding a decode step adds E
+// tokens to each sequence, framework/speculation.h); both are means over the requests completed in
+// the two client cycles after the first (desynchronised: over the open loop's measured requests).
 //
 // A step's time: its token-linear phases (projections, FFN/MoE, norms, collectives) for all its
 // tokens at once, weights read once; the attention core (the variant's weightless phases:

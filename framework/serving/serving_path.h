@@ -1,9 +1,10 @@
 // The serving path (serving and disagg modes): a request reaches the engine's scheduler (disagg:
-// the router) the engine's request_overhead_s after its client sent it (HTTP, the API server's
-// tokenisation and admission; registry/engine.h). Requests on the way are held here, the first
-// to arrive on top (of two at once, the one sent first); the one place that delay is added.
+// the router) the engine's serving path (Engine::ServingPathSeconds) after its client sent it
+// (HTTP, the API server's tokenisation and admission; registry/engine.h). Requests on the way are
+// held here, the first to arrive on top (of two at once, the one sent first); the one place that
+// delay is added.
 //
-//   ServingPath<Request> path(scenario.engine.request_overhead_s);
+//   ServingPath<Request> path(scenario.engine.ServingPathSeconds());
 //   path.Send(now, request);
 //   if (!path.empty()) next_event = std::min(next_event, path.NextAt());
 //   path.Deliver(now, [&](Request r) { waiting.push_back(r); });

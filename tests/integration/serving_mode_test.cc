@@ -121,6 +121,7 @@ TEST(ServingMode, TheDeploymentsTokenBudgetSplitsTheBurst) {
 TEST(ServingMode, PromptsGoWholeWithoutChunkedPrefill) {
   ScenarioRequest whole = Llama8b("trtllm", 8, "serving");
   whole.engine_settings.emplace_back("request_overhead_s", 0);
+  whole.engine_settings.emplace_back("main_process_request_overhead_s", 0);
   whole.max_batched_tokens = 2500;
   ScenarioRequest two = Llama8b("trtllm", 2, "static");
   const framework::Estimate serving = EstimateOrFail(whole);
@@ -515,6 +516,7 @@ ScenarioRequest BatchWaiting(int64_t dp, double timeout_steps, double ratio) {
   r.dp = dp;
   r.max_batched_tokens = 8192;
   r.engine_settings.emplace_back("request_overhead_s", 0);
+  r.engine_settings.emplace_back("main_process_request_overhead_s", 0);
   r.engine_settings.emplace_back("batch_wait_timeout_steps", timeout_steps);
   r.engine_settings.emplace_back("batch_wait_max_tokens_ratio", ratio);
   return r;

@@ -297,6 +297,37 @@ TEST(RegistryTest, AnEnginePresetStartsFromItsBase) {
   EXPECT_THAT(std::string(not_a_name.status().message()), HasSubstr("c.toml:3: key 'base'"));
 }
 
+// The serving path a request takes is the deployment's (Engine::ServingPathSeconds): the main
+// process's where the API server has no post-process workers and the preset has that path, the
+// engine's request_overhead_s otherwise (workers, or a preset without the key); a preset with
+// either key has a measured serving path.
+TEST(RegistryTest, TheServingPathIsTheDeployments) {
+  absl::StatusOr<Engine> both = ParseEnginePreset(
+      "name = \"t\"\ndisplay_name = \"T\"\nrequest_overhead_s = 0.05\n"
+      "main_process_request_overhead_s = 0.15\n",
+      "t.toml");
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->postprocess_workers, 0);  // the default: the main process post-processes
+  EXPECT_EQ(both->ServingPathSeconds(), 0.15);
+  EXPECT_TRUE(both->serving_path_measured);
+  Engine with_workers = *both;
+  with_workers.postprocess_workers = 2;
+  EXPECT_EQ(with_workers.ServingPathSeconds(), 0.05);
+  absl::StatusOr<Engine> one = ParseEnginePreset(
+      "name = \"v\"\ndisplay_name = \"V\"\nrequest_overhead_s = 0.05\n", "v.toml");
+  ASSERT_TRUE(one.ok()) << one.status();
+  EXPECT_EQ(one->ServingPathSeconds(), 0.05);  // no main-process path of its own
+  absl::StatusOr<Engine> main_only = ParseEnginePreset(
+      "name = \"m\"\ndisplay_name = \"M\"\nmain_process_request_overhead_s = 0.14\n", "m.toml");
+  ASSERT_TRUE(main_only.ok()) << main_only.status();
+  EXPECT_TRUE(main_only->serving_path_measured);
+  EXPECT_EQ(main_only->ServingPathSeconds(), 0.14);
+  absl::StatusOr<Engine> negative =
+      ParseEnginePreset("name = \"n\"\ndisplay_name = \"N\"\npostprocess_workers = -1\n", "n.toml");
+  ASSERT_FALSE(negative.ok());
+  EXPECT_THAT(std::string(negative.status().message()), HasSubstr("postprocess_workers"));
+}
+
 TEST(RegistryTest, MalformedTomlNamesFileAndLine) {
   TempDir dir;
   const std::string file = dir.Write("models/broken.toml", "name = \"x\"\nhidden_size = = 3\n");

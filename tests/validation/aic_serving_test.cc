@@ -652,12 +652,16 @@ TEST(AicServingRequest, TensorRtLlm10RowsRunTheirOwnPreset) {
   row.backend = "vllm";
   row.backend_version = "1.0.0";
   EXPECT_EQ(AicEnginePreset(row), "vllm");
-  // The preset starts from trtllm (`base`) and differs in its serving path only.
+  // The preset starts from trtllm (`base`) and differs in its main process's serving path only
+  // (its runs had no post-process workers: their fit, not the later releases' DeepSeek runs').
   const registry::Engine* old_release = RepoPresets().engines.FindOrNull("trtllm-1.0");
   const registry::Engine* later = RepoPresets().engines.FindOrNull("trtllm");
   ASSERT_NE(old_release, nullptr);
   ASSERT_NE(later, nullptr);
-  EXPECT_GT(old_release->request_overhead_s, later->request_overhead_s);
+  EXPECT_NE(old_release->main_process_request_overhead_s, later->main_process_request_overhead_s);
+  EXPECT_GT(old_release->ServingPathSeconds(), later->request_overhead_s);
+  EXPECT_EQ(old_release->request_overhead_s, later->request_overhead_s);
+  EXPECT_EQ(old_release->postprocess_workers, later->postprocess_workers);
   EXPECT_EQ(old_release->bandwidth_efficiency, later->bandwidth_efficiency);
   EXPECT_EQ(old_release->host_overlap, later->host_overlap);
   EXPECT_EQ(old_release->low_precision_matmul_ratio, later->low_precision_matmul_ratio);
@@ -701,8 +705,10 @@ TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
 // SemiAnalysisAI/InferenceX benchmarks/: attention-DP balancing with timeout_iters 60 in every
 // DeepSeek-R1 recipe with attention DP; batch waiting of 40 iterations and 0.8 in the DeepSeek-R1
 // fp8 recipe of 1.2.0rc6.post2 at 1k / 1k and 64 clients or more; 20 and 0.9 in the Llama-3.1-70B
-// recipes at 1k / 1k below TP 8. Another engine, another length, fewer clients, TP 8, another
-// image, another source: none. A served row's request carries them, a static one does not.
+// recipes at 1k / 1k below TP 8; the API server's post-process workers of every Llama-3.1-70B
+// recipe (2) and gpt-oss-120b recipe (4), none in the DeepSeek-R1 ones. Another engine, another
+// length, fewer clients, TP 8, another image, another source: none. A served row's request carries
+// them, a static one does not.
 TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
   const std::string header =
       "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
@@ -743,18 +749,28 @@ TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
       "64,trtllm,1.2.0rc6.post2,deepseek-ai/DeepSeek-R1,h200_sxm,fp8,agg,1024,1024,64,"
       "8,1,1,1,467,14\n" +
       // 10: row 4 on H200 (70b_fp8_h200_trt_slurm.sh writes the same wait)
-      "k," + ix + "8,trtllm,,meta-llama/Llama-3.1-70B,h200_sxm,fp8,agg,1024,1024,8,4,1,1,1,207,7\n";
+      "k," + ix +
+      "8,trtllm,,meta-llama/Llama-3.1-70B,h200_sxm,fp8,agg,1024,1024,8,4,1,1,1,207,7\n" +
+      // 11: gpt-oss-120b
+      "l," + ix +
+      "4,trtllm,1.2.0rc2,openai/gpt-oss-120b,b200_sxm,fp4,agg,1024,1024,4,1,1,1,1,41,3\n";
   absl::StatusOr<std::vector<AicRow>> rows = ParseAicServingCsv(text, "t.csv");
   ASSERT_TRUE(rows.ok()) << rows.status();
-  ASSERT_EQ(rows->size(), 11u);
+  ASSERT_EQ(rows->size(), 12u);
   using Settings = std::vector<std::pair<std::string, double>>;
   const Settings balance = {{"attention_dp_balance_steps", 60}};
   const Settings deepseek_wait = {{"batch_wait_timeout_steps", 40},
                                   {"batch_wait_max_tokens_ratio", 0.8}};
   const Settings llama_wait = {{"batch_wait_timeout_steps", 20},
-                               {"batch_wait_max_tokens_ratio", 0.9}};
-  const Settings want[] = {balance, deepseek_wait, {}, {}, llama_wait, {}, {}, {}, {},
-                           {},      llama_wait};
+                               {"batch_wait_max_tokens_ratio", 0.9},
+                               {"postprocess_workers", 2}};
+  const Settings llama = {{"postprocess_workers", 2}};  // every Llama recipe's workers
+  const Settings want[] = {balance,    deepseek_wait,
+                           {},         {},
+                           llama_wait, llama,
+                           llama,      {},
+                           {},         {},
+                           llama_wait, {{"postprocess_workers", 4}}};
   for (size_t i = 0; i < rows->size(); ++i) {
     EXPECT_EQ(AicRecipeSettings((*rows)[i]), want[i]) << (*rows)[i].source;
   }

@@ -139,7 +139,9 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 // InferenceX's SGLang runs wait for the scheduler's take as their recipes set
 // (scheduler_recv_interval, validation::AicRecipeSettings) and sglang was re-fitted with it: 17.1 %
 // committed, 66.5 % without the serving path (the waits now stand for part of what it stood for),
-// held out 29.0 %.
+// held out 29.0 %. Since TensorRT-LLM's serving path is its deployment's (the main process's where
+// the recipe starts no post-process workers: the DeepSeek runs): trtllm 13.0 % committed, ~16 %
+// with the ratios at 1, held out 19.5 %.
 TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
@@ -150,7 +152,7 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
     bool tenth_fits_better;     // held out: the burst 1 in 10 closer than 1 in 20
   };
   for (const Case& c :
-       {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.29, 0.55, 0.22, 0.30, false},
+       {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.15, 0.55, 0.14, 0.23, false},
         Case{"trtllm-1.0", 0.23, 0.70, 0.24, 0.33, false},
         Case{"sglang", 0.20, 0.60, 0.21, 0.33, true}}) {
     const FitSpec* spec = Find(c.engine, "");
@@ -169,7 +171,10 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
       }
       for (std::vector<double>* errors : {&with, &without_path, &ratios_at_1}) {
         framework::ScenarioRequest request = row.request;
-        if (errors == &without_path) request.engine_settings.emplace_back("request_overhead_s", 0);
+        if (errors == &without_path) {
+          request.engine_settings.emplace_back("request_overhead_s", 0);
+          request.engine_settings.emplace_back("main_process_request_overhead_s", 0);
+        }
         if (errors == &ratios_at_1) {
           request.engine_settings.emplace_back("low_precision_matmul_ratio", 1);
           request.engine_settings.emplace_back("expert_matmul_ratio", 1);
