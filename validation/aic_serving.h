@@ -132,7 +132,9 @@ std::string AicEnginePreset(const AicRow& row);
 // in every DeepSeek-R1 recipe with attention DP (attention_dp_balance_steps); batch waiting
 // (batch_wait_timeout_steps, batch_wait_max_tokens_ratio) in the DeepSeek-R1 fp8 recipe of
 // TensorRT-LLM 1.2.0rc6.post2 at 1,024 / 1,024 tokens and 64 clients or more (40 steps, 0.8) and
-// in the Llama-3.1-70B recipes at 1,024 / 1,024 tokens below TP 8 (20 steps, 0.9). None for any
+// in the Llama-3.1-70B recipes at 1,024 / 1,024 tokens below TP 8 (20 steps, 0.9); the API
+// server's post-process workers (postprocess_workers) of every Llama-3.1-70B recipe (2) and
+// gpt-oss-120b recipe (4), the DeepSeek-R1 recipes none (the engine's default). None for any
 // other row.
 std::vector<std::pair<std::string, double>> AicRecipeSettings(const AicRow& row);
 
