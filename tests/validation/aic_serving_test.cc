@@ -55,6 +55,25 @@ const AicValidation& Frontier() {
   return *validation;
 }
 
+// The columns of the recipe tests' hand-written rows, and a source that makes a row InferenceX's
+// (followed by the row's concurrency).
+constexpr char kRecipeRowsHeader[] =
+    "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
+    "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
+constexpr char kInferenceXSource[] = "source_file=2026-04-06.csv; silicon_concurrency=";
+
+// A served request of `row` carries the recipe's `settings`, a static one none.
+void ExpectSettingsServedOnly(const AicRow& row,
+                              const std::vector<std::pair<std::string, double>>& settings) {
+  for (const auto& [mode, expected] :
+       {std::pair{"serving", settings}, std::pair{"static", decltype(settings){}}}) {
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AicScenarioRequest(row, RepoPresets(), mode);
+    ASSERT_TRUE(request.ok()) << request.status();
+    EXPECT_EQ(request->engine_settings, expected) << mode;
+  }
+}
+
 const AicGroup* Class(const std::string& hardware, const std::string& kind) {
   for (const AicGroup& g : Validation().classes) {
     if (g.hardware == hardware && g.model == kind) return &g;
@@ -445,11 +464,15 @@ const AicGroup* Regime(const AicValidation& v, const std::string& regime) {
 // squared", before TensorRT-LLM scheduled each prompt whole); a bound with a margin, and no more
 // than 8% too fast or slow on average.
 // The rows of aic_serving_rest.csv that `filter` keeps, predicted in serving mode.
-absl::StatusOr<AicValidation> ValidateRestServing(const AicFilter& filter) {
+absl::StatusOr<AicValidation> ValidateServing(const std::string& file, const AicFilter& filter) {
   absl::StatusOr<std::vector<AicRow>> rows =
-      ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/aic_serving_rest.csv");
+      ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file);
   if (!rows.ok()) return rows.status();
   return ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), filter, "serving");
+}
+
+absl::StatusOr<AicValidation> ValidateRestServing(const AicFilter& filter) {
+  return ValidateServing("aic_serving_rest.csv", filter);
 }
 
 TEST(AicRestValidation, TensorRtLlmB200RowsHeldOutOfTheHostOverlapFit) {
@@ -506,11 +529,7 @@ TEST(AicServingValidation, InferenceXMtpRecipeRunsDraftAsTheirScriptsSay) {
   filter.hardware = "b200";
   for (const auto& [file, runs] : {std::pair{"aic_serving_low_concurrency.csv", size_t{18}},
                                    std::pair{"aic_serving_rest.csv", size_t{41}}}) {
-    absl::StatusOr<std::vector<AicRow>> rows =
-        ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file);
-    ASSERT_TRUE(rows.ok()) << rows.status();
-    absl::StatusOr<AicValidation> v =
-        ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), filter, "serving");
+    absl::StatusOr<AicValidation> v = ValidateServing(file, filter);
     ASSERT_TRUE(v.ok()) << v.status();
     std::vector<double> tpot;
     for (const AicResult& r : v->results) {
@@ -553,11 +572,7 @@ TEST(AicServingValidation, InferenceXSglangRunsWaitForTheSchedulersTake) {
   filter.hardware = "b200";
   for (const auto& [file, runs] : {std::pair{"aic_serving_frontier.csv", size_t{55}},
                                    std::pair{"aic_serving_rest.csv", size_t{88}}}) {
-    absl::StatusOr<std::vector<AicRow>> rows =
-        ReadAicServingCsv(std::string(INFERCOST_TEST_DATA_DIR) + "/validation/" + file);
-    ASSERT_TRUE(rows.ok()) << rows.status();
-    absl::StatusOr<AicValidation> v =
-        ValidateAicServing(*rows, RepoPresets(), InTreePlugins(), filter, "serving");
+    absl::StatusOr<AicValidation> v = ValidateServing(file, filter);
     ASSERT_TRUE(v.ok()) << v.status();
     std::vector<double> ttft;
     for (const AicResult& r : v->results) {
@@ -710,10 +725,8 @@ TEST(AicServingRequest, InferenceXRunsDrawTheirLengthsWithItsRangeRatio) {
 // length, fewer clients, TP 8, another image, another source: none. A served row's request carries
 // them, a static one does not.
 TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
-  const std::string header =
-      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
-      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
-  const std::string ix = "source_file=2026-04-06.csv; silicon_concurrency=";
+  const std::string header = kRecipeRowsHeader;
+  const std::string ix = kInferenceXSource;
   const std::string text =
       header +
       // 0: DeepSeek-R1 attention DP (8 ranks of 8: 64 clients)
@@ -774,13 +787,7 @@ TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
   for (size_t i = 0; i < rows->size(); ++i) {
     EXPECT_EQ(AicRecipeSettings((*rows)[i]), want[i]) << (*rows)[i].source;
   }
-  for (const auto& [mode, expected] :
-       {std::pair{"serving", llama_wait}, std::pair{"static", Settings{}}}) {
-    absl::StatusOr<framework::ScenarioRequest> request =
-        AicScenarioRequest((*rows)[4], RepoPresets(), mode);
-    ASSERT_TRUE(request.ok()) << request.status();
-    EXPECT_EQ(request->engine_settings, expected) << mode;
-  }
+  ExpectSettingsServedOnly((*rows)[4], llama_wait);
 }
 
 // SGLang's --scheduler-recv-interval in InferenceX's B200 recipes (AicRecipeSettings): 10 below
@@ -788,10 +795,8 @@ TEST(AicServingRequest, InferenceXTensorRtLlmRecipesSetTheirSchedulerWaits) {
 // dsr1_fp8_b200.sh's TP 4 branch at any concurrency, 30 in qwen3.5_fp4_b200.sh at any. GLM-5's
 // recipe, another device, another source, a disaggregated row: none; a static request none.
 TEST(AicServingRequest, InferenceXSglangRecipesTakeRequestsEveryFewSteps) {
-  const std::string header =
-      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
-      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
-  const std::string ix = "source_file=2026-04-06.csv; silicon_concurrency=";
+  const std::string header = kRecipeRowsHeader;
+  const std::string ix = kInferenceXSource;
   const auto row = [&](const std::string& id, int conc, const std::string& model,
                        const std::string& system, const std::string& precision, int tp) {
     return id + "," + ix + std::to_string(conc) + ",sglang,0.5.9," + model + "," + system + "," +
@@ -820,13 +825,7 @@ TEST(AicServingRequest, InferenceXSglangRecipesTakeRequestsEveryFewSteps) {
   AicRow disagg = (*rows)[1];
   disagg.mode = "disagg";
   EXPECT_EQ(AicRecipeSettings(disagg), Settings{});
-  for (const auto& [mode, expected] :
-       {std::pair{"serving", every(30)}, std::pair{"static", Settings{}}}) {
-    absl::StatusOr<framework::ScenarioRequest> request =
-        AicScenarioRequest((*rows)[1], RepoPresets(), mode);
-    ASSERT_TRUE(request.ok()) << request.status();
-    EXPECT_EQ(request->engine_settings, expected) << mode;
-  }
+  ExpectSettingsServedOnly((*rows)[1], every(30));
 }
 
 // Which rows draft as their recipe did (AicRecipeSpeculation): InferenceX's TensorRT-LLM
@@ -835,10 +834,8 @@ TEST(AicServingRequest, InferenceXSglangRecipesTakeRequestsEveryFewSteps) {
 // another source, another engine or a disaggregated row: none. Static and served requests both
 // carry it; a stated assumption (validate --speculative-tokens) replaces it, none keeps it.
 TEST(AicServingRequest, InferenceXMtpRecipesDraftTokens) {
-  const std::string header =
-      "id,silicon_data_source,backend,backend_version,model_path,system,precision,mode,isl,osl,"
-      "batch_size,tp_size,pp_size,attention_dp_size,moe_ep_size,silicon_ttft_ms,silicon_tpot_ms\n";
-  const std::string ix = "source_file=2026-04-06.csv; silicon_concurrency=";
+  const std::string header = kRecipeRowsHeader;
+  const std::string ix = kInferenceXSource;
   const std::string text =
       header +
       // 0: DeepSeek-R1 fp8, rc6.post3, TP 8
