@@ -301,12 +301,19 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
   // start-up burst weighs in (validation::MeasuredTtftOf): they check the served prompt and the
   // burst's share together. TensorRT-LLM 1.0 (trtllm-1.0) apart: its serving path only, from its
   // own rows, the matmul ratios the later releases' (its base's).
+  // TensorRT-LLM's serving path where the main process post-processes (no post-process workers:
+  // trtllm-1.0's runs, the later releases' DeepSeek recipes) is fitted apart from where workers do.
   struct ServedPromptFit {
     const char* engine;
+    std::vector<const char*> serving_path;  // the serving-path keys fitted
     bool ratios;  // the narrow and grouped-expert matmul ratios fitted too (not a base's)
   };
-  for (const auto& [engine, ratios] :
-       {ServedPromptFit{"vllm", true}, {"trtllm", true}, {"trtllm-1.0", false}, {"sglang", true}}) {
+  const std::vector<ServedPromptFit> served_prompt_fits = {
+      {"vllm", {"request_overhead_s"}, true},
+      {"trtllm", {"request_overhead_s", "main_process_request_overhead_s"}, true},
+      {"trtllm-1.0", {"main_process_request_overhead_s"}, false},
+      {"sglang", {"request_overhead_s"}, true}};
+  for (const auto& [engine, serving_path, ratios] : served_prompt_fits) {
     FitSpec spec = Spec(engine, "", "ttft",
                         "aiconfigurator serving TTFT, concurrency <= 8 "
                         "(aic_serving_low_concurrency.csv, aic_serving_frontier.csv; held out: "
@@ -323,16 +330,7 @@ absl::StatusOr<std::vector<FitSpec>> EngineFitSpecs(const std::string& dir,
               "serving", "ttft"));
       spec.rows.insert(spec.rows.end(), rows.begin(), rows.end());
     }
-    // TensorRT-LLM's serving path where the main process post-processes (no post-process workers:
-    // trtllm-1.0's runs, the later releases' DeepSeek recipes) apart from where workers do.
-    const std::string engine_name = engine;
-    if (engine_name == "trtllm-1.0") {
-      spec.free = {{"main_process_request_overhead_s", 0, 1}};
-    } else if (engine_name == "trtllm") {
-      spec.free = {{"request_overhead_s", 0, 1}, {"main_process_request_overhead_s", 0, 1}};
-    } else {
-      spec.free = {{"request_overhead_s", 0, 1}};
-    }
+    for (const char* key : serving_path) spec.free.push_back({key, 0, 1});
     if (ratios) {
       spec.free.push_back({"low_precision_matmul_ratio", 0.5, 1});
       spec.free.push_back({"expert_matmul_ratio", 0.1, 1});
