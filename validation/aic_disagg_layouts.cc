@@ -1,5 +1,7 @@
 #include "validation/aic_disagg_layouts.h"
 
+#include <algorithm>
+
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "validation/csv_table.h"
@@ -137,7 +139,20 @@ int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector
     if (found.empty()) continue;
     bool agree = true;
     for (const DisaggLayout* l : found) agree = agree && SamePools(*found.front(), *l);
-    if (!agree) continue;
+    if (!agree) {
+      // Which of them ran is not known: each distinct one is possible (its drafts where its
+      // recipe says them, else plain).
+      for (const DisaggLayout* l : found) {
+        AicRow::Layout possible{row.prefill, row.decode, std::max<int64_t>(l->drafts, 0)};
+        Describe(l->prefill, possible.prefill);
+        Describe(l->decode, possible.decode);
+        if (std::find(row.possible_layouts.begin(), row.possible_layouts.end(), possible) ==
+            row.possible_layouts.end()) {
+          row.possible_layouts.push_back(possible);
+        }
+      }
+      continue;
+    }
     Describe(found.front()->prefill, row.prefill);
     Describe(found.front()->decode, row.decode);
     const int64_t drafts = found.front()->drafts;

@@ -7,7 +7,7 @@
 // dump names some DeepSeek-R1 runs DeepSeek-V3 (one architecture), and no two models' layouts in
 // the file share an engine, device, precision, lengths, concurrency and TPs (a test holds it).
 // aiconfigurator's dump of the runs writes each pool's TP and EP but neither its workers nor its
-// attention DP (regime "disagg-1x1": predicted with one worker each).
+// attention DP (regime "disagg-1x1" where no layout says them: predicted with one worker each).
 //
 //   ASSIGN_OR_RETURN(std::vector<DisaggLayout> layouts, ReadDisaggLayouts(path));
 //   const int64_t filled = ApplyDisaggLayouts(layouts, rows);
@@ -63,8 +63,9 @@ absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& p
 // concurrency whose prefill and decode TP are the row's, and EP too where any layout's is (the
 // dump writes some pools' EP otherwise than the config launched them: EP 4 or 1 for EP 8, the
 // config's then stands). A speculative (MTP) and a plain run at one concurrency are written
-// alike, so where their layouts differ the row keeps its description (and its regime,
-// "disagg-1x1"). A pool with attention DP becomes tp 1 x attention_dp ranks. A filled row's
+// alike, so where their layouts differ the row keeps its description and has each distinct one
+// as a possible layout (AicRow::possible_layouts, with its drafts; regime "disagg-any-of"). A
+// pool with attention DP becomes tp 1 x attention_dp ranks. A filled row's
 // AicRow::recipe_drafts is its layouts' drafts where they all state the same depth (0 where they
 // disagree or one does not say: predicted plain). Returns how many rows it filled.
 int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows);

@@ -1,6 +1,7 @@
 #include "validation/aic_serving.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -474,9 +475,23 @@ bool AicLowConcurrencyRow(const AicRow& row) {
          row.tp * row.attention_dp <= 8;
 }
 
+std::vector<AicRow> AicLayoutVariants(const AicRow& row) {
+  if (row.possible_layouts.empty()) return {row};
+  std::vector<AicRow> variants;
+  for (const AicRow::Layout& layout : row.possible_layouts) {
+    AicRow& variant = variants.emplace_back(row);
+    variant.prefill = layout.prefill;
+    variant.decode = layout.decode;
+    variant.recipe_drafts = layout.drafts;
+    variant.possible_layouts.clear();
+  }
+  return variants;
+}
+
 std::string AicRegime(const AicRow& row) {
   if (row.mode == "disagg") {
-    return AicPoolsDescribed(row) ? "disagg" : "disagg-1x1";
+    if (AicPoolsDescribed(row)) return "disagg";
+    return row.possible_layouts.empty() ? "disagg-1x1" : "disagg-any-of";
   }
   if (AicLowConcurrencyRow(row)) return "c<=8";
   if (row.pp > 1 || row.tp * row.attention_dp > 8) return "multi-node";
@@ -539,7 +554,9 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
   std::map<std::string, GroupRows> facets;
   std::set<std::string> skip_reasons;
   for (const AicRow& row : rows) {
-    absl::StatusOr<framework::ScenarioRequest> request = AicScenarioRequest(row, presets, mode);
+    const std::vector<AicRow> variants = AicLayoutVariants(row);
+    absl::StatusOr<framework::ScenarioRequest> request =
+        AicScenarioRequest(variants.front(), presets, mode);
     if (!request.ok()) {
       ++v.skipped;
       std::string why(request.status().message());
@@ -559,15 +576,36 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     result.regime = AicRegime(row);
     result.tpot_regime = framework::RegimeOf(scenario, framework::BandMetric::kTpot);
     result.ttft_regime = framework::RegimeOf(scenario, framework::BandMetric::kTtft);
-    result.predicted_ms = 1e3 * estimate.summary.tpot_s;
-    result.relative_error = result.predicted_ms / row.tpot_ms - 1;
-    const framework::TimeBand& band = estimate.summary.tpot_band;
-    result.tpot_in_band = band.Contains(row.tpot_ms / 1e3);
     v.band_coverage = estimate.summary.band_coverage;
-    result.predicted_ttft_ms = 1e3 * MeasuredTtftOf(estimate.summary, assume.requests_per_client);
-    result.predicted_steady_ttft_ms = 1e3 * estimate.summary.ttft_s;
+    // Each possible layout's times (one for a row that has none), then their geometric mean.
+    double log_tpot = 0, log_ttft = 0, log_steady_ttft = 0, log_burst_ttft = 0;
+    framework::TimeBand band = estimate.summary.tpot_band;
+    for (size_t i = 0; i < variants.size(); ++i) {
+      framework::Estimate of_layout;
+      if (i == 0) {
+        of_layout = estimate;
+      } else {
+        ASSIGN_OR_RETURN(framework::ScenarioRequest layout_request,
+                         AicScenarioRequest(variants[i], presets, mode));
+        assume.ApplyTo(layout_request);
+        ASSIGN_OR_RETURN(of_layout, EstimateRow(row.source, layout_request, presets, plugins));
+      }
+      const framework::Summary& summary = of_layout.summary;
+      log_tpot += std::log(summary.tpot_s);
+      log_ttft += std::log(MeasuredTtftOf(summary, assume.requests_per_client));
+      log_steady_ttft += std::log(summary.ttft_s);
+      if (summary.serving) log_burst_ttft += std::log(summary.serving->burst_ttft_s);
+      band.low_s = std::min(band.low_s, summary.tpot_band.low_s);
+      band.high_s = std::max(band.high_s, summary.tpot_band.high_s);
+    }
+    const double layouts = static_cast<double>(variants.size());
+    result.predicted_ms = 1e3 * std::exp(log_tpot / layouts);
+    result.relative_error = result.predicted_ms / row.tpot_ms - 1;
+    result.tpot_in_band = band.Contains(row.tpot_ms / 1e3);
+    result.predicted_ttft_ms = 1e3 * std::exp(log_ttft / layouts);
+    result.predicted_steady_ttft_ms = 1e3 * std::exp(log_steady_ttft / layouts);
     if (estimate.summary.serving) {
-      result.predicted_burst_ttft_ms = 1e3 * estimate.summary.serving->burst_ttft_s;
+      result.predicted_burst_ttft_ms = 1e3 * std::exp(log_burst_ttft / layouts);
     }
     // A static prefill is not a served TTFT: only serving and disagg predictions count.
     const bool served_ttft = row.ttft_ms > 0 && (mode == "serving" || row.mode == "disagg");

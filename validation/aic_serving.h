@@ -63,8 +63,19 @@ struct AicRow {
     int64_t workers = 0;
     int64_t batch = 0;  // per attention-DP rank
     int64_t tp = 1, pp = 1, attention_dp = 1, moe_ep = 1;
+    bool operator==(const Pool&) const = default;
   };
   Pool prefill, decode;
+  // A disaggregated InferenceX run without its worker counts whose configuration lists more than
+  // one layout at its key (ApplyDisaggLayouts): their runs are written alike, so which one this
+  // row measured is not known. Each distinct layout, as its pools and drafts would fill the row;
+  // empty otherwise. AicLayoutVariants gives the row as each.
+  struct Layout {
+    Pool prefill, decode;
+    int64_t drafts = 0;
+    bool operator==(const Layout&) const = default;
+  };
+  std::vector<Layout> possible_layouts;
   // Where else the file holds this same run: the sources of later rows equal to this one in
   // every column but the four that say where a row came from (id, silicon_data_source apart from
   // its silicon_concurrency, model_path, backend_version), measured TTFT and TPOT to the last
@@ -87,8 +98,12 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
                                                        const std::string& name);
 
 // A disaggregated row that states both pools' worker counts (the others are predicted with one
-// worker each: regime "disagg-1x1").
+// worker each: regime "disagg-1x1", or at each of their possible layouts: "disagg-any-of").
 bool AicPoolsDescribed(const AicRow& row);
+
+// The row as each of its possible layouts (AicRow::possible_layouts: its pools described and its
+// recipe's drafts, possible_layouts empty), or the row itself where it has none.
+std::vector<AicRow> AicLayoutVariants(const AicRow& row);
 
 // Whether a row's silicon_data_source is one of InferenceX's: its database dump
 // ("db-dump/<date>; ...") or its dated result files ("source_file=YYYY-MM-DD.csv; ...").
@@ -169,8 +184,9 @@ int64_t AicTokenBudget(const AicRow& row);
 bool AicLowConcurrencyRow(const AicRow& row);
 
 // The regime of a row: "c<=8" (AicLowConcurrencyRow), "multi-node" (more GPUs than one 8-GPU
-// node, or pp > 1), else "c>8"; disaggregated rows "disagg", or "disagg-1x1" where the file does
-// not say how many workers each pool had (predicted with one each).
+// node, or pp > 1), else "c>8"; disaggregated rows "disagg", or where the file does not say how
+// many workers each pool had "disagg-any-of" (the run's configuration lists several layouts:
+// predicted at each, AicLayoutVariants) or "disagg-1x1" (none: predicted with one each).
 std::string AicRegime(const AicRow& row);
 
 using AicFilter = ValidationFilter;
@@ -182,6 +198,9 @@ using AicFilter = ValidationFilter;
 double MeasuredTtftOf(const framework::Summary& summary,
                       double requests_per_client = kMeasuredRequestsPerClient);
 
+// A row with possible layouts (AicRow::possible_layouts) is predicted at each: its request is the
+// first's, its times the geometric mean of theirs (each layout equally likely to be the one run),
+// its TPOT band the span of theirs.
 struct AicResult {
   AicRow row;
   framework::ScenarioRequest request;

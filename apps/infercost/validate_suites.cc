@@ -165,8 +165,9 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
   }
   if (v.disagg_rows > 0) {
     fmt::print(
-        "\n{} disaggregated row(s) predicted in mode disagg (regime disagg-1x1: the file does not "
-        "say how many workers each pool had; one each)\n",
+        "\n{} disaggregated row(s) predicted in mode disagg (where the file does not say how many "
+        "workers each pool had: regime disagg-any-of, the run's configuration lists several "
+        "layouts, predicted at each, their geometric mean; disagg-1x1, none, one worker each)\n",
         v.disagg_rows);
   }
   fmt::print("\nerror = predicted / measured - 1.\n");
@@ -233,6 +234,7 @@ int RunValidateAic(Session& session, const std::string& data, const std::string&
                         {"weights", r.request.weights},
                         {"moe", r.moe},
                         {"regime", r.regime},
+                        {"possible_layouts", r.row.possible_layouts.size()},
                         {"tp", r.row.tp},
                         {"dp", r.row.attention_dp},
                         {"ep", r.row.moe_ep},

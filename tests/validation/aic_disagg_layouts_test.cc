@@ -106,11 +106,61 @@ TEST(DisaggLayouts, ARunWhoseLayoutsDraftAlikeDraftsAsTheyDo) {
   EXPECT_EQ(AicMtpAcceptance(6), (std::vector<double>{0.85, 0.3, 0.0, 0.0, 0.0, 0.0}));
 }
 
-TEST(DisaggLayouts, RunsWrittenAlikeWithOtherPoolsLeaveTheRowAsItIs) {
+// 6 clients: the speculative point's 5 decode workers drafting 3 tokens, or the plain point's 3.
+// Which ran is not known: the row stays undescribed and has both as its possible layouts, each
+// as it would fill the row (attention DP as ranks), and AicLayoutVariants gives the row as each.
+TEST(DisaggLayouts, RunsWrittenAlikeWithOtherPoolsAreEachPossible) {
   std::vector<AicRow> rows = {Row(6, 4, 4, 8, 8)};
   EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), rows), 0);
-  EXPECT_FALSE(AicPoolsDescribed(rows[0]));
-  EXPECT_EQ(AicRegime(rows[0]), "disagg-1x1");
+  const AicRow& r = rows[0];
+  EXPECT_FALSE(AicPoolsDescribed(r));
+  EXPECT_EQ(AicRegime(r), "disagg-any-of");
+  ASSERT_EQ(r.possible_layouts.size(), 2u);
+  for (const AicRow::Layout& l : r.possible_layouts) {
+    EXPECT_EQ(l.prefill.workers, 1);
+    EXPECT_EQ(l.prefill.tp, 1);
+    EXPECT_EQ(l.prefill.attention_dp, 4);
+    EXPECT_EQ(l.prefill.moe_ep, 4);
+    EXPECT_EQ(l.decode.tp, 8);
+    EXPECT_EQ(l.decode.attention_dp, 1);
+    EXPECT_EQ(l.decode.moe_ep, 8);
+  }
+  EXPECT_EQ(r.possible_layouts[0].decode.workers, 5);
+  EXPECT_EQ(r.possible_layouts[0].drafts, 3);
+  EXPECT_EQ(r.possible_layouts[1].decode.workers, 3);
+  EXPECT_EQ(r.possible_layouts[1].drafts, 0);
+  const std::vector<AicRow> variants = AicLayoutVariants(r);
+  ASSERT_EQ(variants.size(), 2u);
+  for (size_t i = 0; i < variants.size(); ++i) {
+    EXPECT_EQ(AicRegime(variants[i]), "disagg");
+    EXPECT_TRUE(variants[i].possible_layouts.empty());
+    EXPECT_EQ(variants[i].decode.workers, i == 0 ? 5 : 3);
+    EXPECT_EQ(variants[i].recipe_drafts, i == 0 ? 3 : 0);
+    EXPECT_EQ(variants[i].source, r.source);
+  }
+  // A row of no possible layouts is its own one variant.
+  EXPECT_EQ(AicLayoutVariants(Row(1365, 4, 4, 8, 8)).size(), 1u);
+  // Points agreeing on the pools but not the drafts are one layout, not two (the 10 clients').
+  std::vector<AicRow> ten = {Row(10, 4, 4, 8, 8)};
+  EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), ten), 1);
+  EXPECT_TRUE(ten[0].possible_layouts.empty());
+}
+
+// Two points of the same pools drafting differently, beside a third of other pools: the layouts
+// the row may have run are three (pools and drafts), none repeated.
+TEST(DisaggLayouts, EachPossibleLayoutIsListedOnce) {
+  const std::string layouts =
+      "trtllm,b200_sxm,fp4,1024,1024,64,true,2,1,4,4,true,2,8,8,true\n"
+      "trtllm,b200_sxm,fp4,1024,1024,64,false,0,1,4,4,true,2,8,8,true\n"
+      "trtllm,b200_sxm,fp4,1024,1024,64,false,0,1,4,4,true,2,8,8,true\n"
+      "trtllm,b200_sxm,fp4,1024,1024,64,false,0,2,4,4,true,2,8,8,true\n";
+  std::vector<AicRow> rows = {Row(64, 4, 4, 8, 8)};
+  EXPECT_EQ(ApplyDisaggLayouts(Layouts(layouts), rows), 0);
+  ASSERT_EQ(rows[0].possible_layouts.size(), 3u);
+  EXPECT_EQ(rows[0].possible_layouts[0].drafts, 2);
+  EXPECT_EQ(rows[0].possible_layouts[1].drafts, 0);
+  EXPECT_EQ(rows[0].possible_layouts[1].prefill.workers, 1);
+  EXPECT_EQ(rows[0].possible_layouts[2].prefill.workers, 2);
 }
 
 // The dump writes the decode pool's EP as 4 where the config launched EP 8: no layout has the
