@@ -42,9 +42,10 @@ struct DisaggLayout {
     bool attention_dp = false;
   };
   Pool prefill, decode;
-  // Tokens the point's decode pool drafts a step (speculative decoding): the N of its recipe file's
-  // `_mtpN` (0 for a plain point); kUnknownDrafts where the config calls the point speculative but
-  // its recipe's name does not say how deep (SGLang's).
+  // Tokens the point's decode pool drafts a step (speculative decoding; 0 for a plain point): the
+  // N of a TensorRT-LLM recipe file's `_mtpN`, an SGLang recipe's speculative-num-steps (EAGLE with
+  // top-k 1); kUnknownDrafts where the config calls the point speculative but its recipe does not
+  // say how deep.
   static constexpr int64_t kUnknownDrafts = -1;
   int64_t drafts = 0;
 };

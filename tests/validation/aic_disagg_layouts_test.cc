@@ -87,7 +87,7 @@ TEST(DisaggLayouts, SpeculativeAndPlainRunsAgreeingOnTheirPoolsFillTheirRow) {
 
 // A run whose layouts all draft alike drafts as they do (the `_mtpN` of their recipes): 2 tokens
 // at aiconfigurator's default rates 0.85 and 0.3; a plain run's layout none; a speculative point
-// whose recipe does not say how deep (SGLang's) leaves its run plain.
+// whose recipe does not say how deep leaves its run plain.
 TEST(DisaggLayouts, ARunWhoseLayoutsDraftAlikeDraftsAsTheyDo) {
   const std::string layouts =
       "trtllm,b200_sxm,fp4,1024,1024,1214,true,2,1,4,4,true,2,8,8,true\n"
