@@ -26,14 +26,6 @@ void Describe(const DisaggLayout::Pool& from, AicRow::Pool& to) {
   to.moe_ep = from.ep;
 }
 
-bool SamePools(const DisaggLayout& a, const DisaggLayout& b) {
-  const auto same = [](const DisaggLayout::Pool& x, const DisaggLayout::Pool& y) {
-    return x.workers == y.workers && x.tp == y.tp && x.ep == y.ep &&
-           x.attention_dp == y.attention_dp;
-  };
-  return same(a.prefill, b.prefill) && same(a.decode, b.decode);
-}
-
 }  // namespace
 
 absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& text,
@@ -117,48 +109,36 @@ int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector
   for (AicRow& row : rows) {
     if (row.mode != "disagg" || !row.inferencex || AicPoolsDescribed(row)) continue;
     const std::string row_device = DeviceName(row.system);
-    // The run's layouts: those of its deployment whose pools' TP are the row's, and EP too where
-    // any is (the dump writes some pools' EP otherwise than the config launched them).
-    const auto layouts_of = [&](bool same_ep) {
-      std::vector<const DisaggLayout*> found;
-      for (size_t i = 0; i < layouts.size(); ++i) {
-        const DisaggLayout& l = layouts[i];
-        if (l.backend == row.backend && layout_devices[i] == row_device &&
-            l.precision == row.precision && l.isl == row.isl && l.osl == row.osl &&
-            l.concurrency == row.batch_size && l.prefill.tp == row.prefill.tp &&
-            l.decode.tp == row.decode.tp &&
-            (!same_ep ||
-             (l.prefill.ep == row.prefill.moe_ep && l.decode.ep == row.decode.moe_ep))) {
-          found.push_back(&l);
-        }
+    // The run's possible layouts: those of its deployment whose pools' TP are the row's. The
+    // dump's EP is not matched: it writes some pools' EP otherwise than the config launched them
+    // (4 or 1 for 8, 8 for 1; two runs of one key 2x apart in TPOT written alike).
+    std::vector<AicRow::Layout> possible;
+    for (size_t i = 0; i < layouts.size(); ++i) {
+      const DisaggLayout& l = layouts[i];
+      if (l.backend != row.backend || layout_devices[i] != row_device ||
+          l.precision != row.precision || l.isl != row.isl || l.osl != row.osl ||
+          l.concurrency != row.batch_size || l.prefill.tp != row.prefill.tp ||
+          l.decode.tp != row.decode.tp) {
+        continue;
       }
-      return found;
-    };
-    std::vector<const DisaggLayout*> found = layouts_of(/*same_ep=*/true);
-    if (found.empty()) found = layouts_of(/*same_ep=*/false);
-    if (found.empty()) continue;
-    bool agree = true;
-    for (const DisaggLayout* l : found) agree = agree && SamePools(*found.front(), *l);
-    if (!agree) {
-      // Which of them ran is not known: each distinct one is possible (its drafts where its
-      // recipe says them, else plain).
-      for (const DisaggLayout* l : found) {
-        AicRow::Layout possible{row.prefill, row.decode, std::max<int64_t>(l->drafts, 0)};
-        Describe(l->prefill, possible.prefill);
-        Describe(l->decode, possible.decode);
-        if (std::find(row.possible_layouts.begin(), row.possible_layouts.end(), possible) ==
-            row.possible_layouts.end()) {
-          row.possible_layouts.push_back(possible);
-        }
+      // A speculative point whose recipe does not say how deep is predicted plain.
+      AicRow::Layout layout{row.prefill, row.decode, std::max<int64_t>(l.drafts, 0)};
+      Describe(l.prefill, layout.prefill);
+      Describe(l.decode, layout.decode);
+      if (std::find(possible.begin(), possible.end(), layout) == possible.end()) {
+        possible.push_back(layout);
       }
+    }
+    if (possible.size() > 1) {
+      // Which of them ran is not known (a speculative and a plain run, or other pools, are
+      // written alike): each is possible.
+      row.possible_layouts = std::move(possible);
       continue;
     }
-    Describe(found.front()->prefill, row.prefill);
-    Describe(found.front()->decode, row.decode);
-    const int64_t drafts = found.front()->drafts;
-    bool same_drafts = drafts >= 0;
-    for (const DisaggLayout* l : found) same_drafts = same_drafts && l->drafts == drafts;
-    row.recipe_drafts = same_drafts ? drafts : 0;
+    if (possible.empty()) continue;
+    row.prefill = possible.front().prefill;
+    row.decode = possible.front().decode;
+    row.recipe_drafts = possible.front().drafts;
     ++filled;
   }
   return filled;

@@ -60,15 +60,16 @@ absl::StatusOr<std::vector<DisaggLayout>> ParseDisaggLayouts(const std::string& 
 absl::StatusOr<std::vector<DisaggLayout>> ReadDisaggLayouts(const std::string& path);
 
 // Gives each InferenceX disaggregated row without its pools' worker counts (!AicPoolsDescribed)
-// the pools its run had: the layouts of the row's engine, device, precision, lengths and
-// concurrency whose prefill and decode TP are the row's, and EP too where any layout's is (the
-// dump writes some pools' EP otherwise than the config launched them: EP 4 or 1 for EP 8, the
-// config's then stands). A speculative (MTP) and a plain run at one concurrency are written
-// alike, so where their layouts differ the row keeps its description and has each distinct one
-// as a possible layout (AicRow::possible_layouts, with its drafts; regime "disagg-any-of"). A
-// pool with attention DP becomes tp 1 x attention_dp ranks. A filled row's
-// AicRow::recipe_drafts is its layouts' drafts where they all state the same depth (0 where they
-// disagree or one does not say: predicted plain). Returns how many rows it filled.
+// the layout its run had: a layout is a point's pools and drafts (a speculative point whose recipe
+// does not say how deep: plain), and the row's possible layouts are those of the points of its
+// engine, device, precision, lengths and concurrency whose prefill and decode TP are the row's.
+// Their EP is not matched: the dump writes some pools' EP otherwise than the config launched them
+// (4 or 1 for 8, 8 for 1), and runs of one key 2x apart in TPOT alike. One possible layout fills
+// the row (its pools, a pool with attention DP as tp 1 x attention_dp ranks, and
+// AicRow::recipe_drafts its drafts); several, which of them ran not being known (a speculative
+// and a plain run, or runs of other pools, are written alike), become AicRow::possible_layouts
+// (regime "disagg-any-of"); none leave the row as it is ("disagg-1x1"). Returns how many rows it
+// filled.
 int64_t ApplyDisaggLayouts(const std::vector<DisaggLayout>& layouts, std::vector<AicRow>& rows);
 
 }  // namespace infercost::validation

@@ -74,15 +74,27 @@ TEST(DisaggLayouts, ARowTakesItsRunsPoolsAttentionDpAsRanks) {
   EXPECT_EQ(AicRegime(r), "disagg");
 }
 
-TEST(DisaggLayouts, SpeculativeAndPlainRunsAgreeingOnTheirPoolsFillTheirRow) {
+// 10 clients: a speculative and a plain point of the same pools. Which of the two ran is not
+// known: two possible layouts, the pools alike, drafting 3 and none.
+TEST(DisaggLayouts, SpeculativeAndPlainRunsOfTheSamePoolsAreEachPossible) {
   std::vector<AicRow> rows = {Row(10, 4, 4, 8, 8)};
-  EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), rows), 1);
-  EXPECT_EQ(rows[0].decode.workers, 5);
-  EXPECT_EQ(rows[0].decode.tp, 8);  // no attention DP: one TP 8 rank
-  EXPECT_EQ(rows[0].decode.attention_dp, 1);
-  // ... but which of the two ran is not known: predicted plain.
+  EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), rows), 0);
+  EXPECT_FALSE(AicPoolsDescribed(rows[0]));
+  EXPECT_EQ(AicRegime(rows[0]), "disagg-any-of");
+  ASSERT_EQ(rows[0].possible_layouts.size(), 2u);
+  for (const AicRow::Layout& l : rows[0].possible_layouts) {
+    EXPECT_EQ(l.decode.workers, 5);
+    EXPECT_EQ(l.decode.tp, 8);  // no attention DP: one TP 8 rank
+    EXPECT_EQ(l.decode.attention_dp, 1);
+  }
+  EXPECT_EQ(rows[0].possible_layouts[0].drafts, 3);
+  EXPECT_EQ(rows[0].possible_layouts[1].drafts, 0);
   EXPECT_EQ(rows[0].recipe_drafts, 0);
   EXPECT_EQ(AicRecipeSpeculation(rows[0]), AicSpeculation{});
+  const std::vector<AicRow> variants = AicLayoutVariants(rows[0]);
+  ASSERT_EQ(variants.size(), 2u);
+  EXPECT_EQ(AicRecipeSpeculation(variants[0]), (AicSpeculation{3, {0.85, 0.3, 0.0}}));
+  EXPECT_EQ(AicRecipeSpeculation(variants[1]), AicSpeculation{});
 }
 
 // A run whose layouts all draft alike drafts as they do (the `_mtpN` of their recipes): 2 tokens
@@ -140,10 +152,6 @@ TEST(DisaggLayouts, RunsWrittenAlikeWithOtherPoolsAreEachPossible) {
   }
   // A row of no possible layouts is its own one variant.
   EXPECT_EQ(AicLayoutVariants(Row(1365, 4, 4, 8, 8)).size(), 1u);
-  // Points agreeing on the pools but not the drafts are one layout, not two (the 10 clients').
-  std::vector<AicRow> ten = {Row(10, 4, 4, 8, 8)};
-  EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), ten), 1);
-  EXPECT_TRUE(ten[0].possible_layouts.empty());
 }
 
 // Two points of the same pools drafting differently, beside a third of other pools: the layouts
@@ -163,9 +171,12 @@ TEST(DisaggLayouts, EachPossibleLayoutIsListedOnce) {
   EXPECT_EQ(rows[0].possible_layouts[2].prefill.workers, 2);
 }
 
-// The dump writes the decode pool's EP as 4 where the config launched EP 8: no layout has the
-// row's EP, so the one with its TP stands, with the config's EP.
-TEST(DisaggLayouts, AnEpTheConfigDoesNotHaveFallsBackToTheTp) {
+// The dump writes the decode pool's EP as 4 where the config launched EP 8: the EP is not
+// matched, so the one layout of the row's TPs stands, with the config's EP. Where the config has
+// two layouts of the row's TPs, one with the row's EP and one without (H100 TP 16 / EP 1 and
+// attention DP 16 / EP 16, runs of one key written EP 1 alike though 2x apart in TPOT), both are
+// possible.
+TEST(DisaggLayouts, TheDumpsEpIsNotMatched) {
   std::vector<AicRow> rows = {Row(1365, 4, 4, 8, 4)};
   EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), rows), 1);
   EXPECT_EQ(rows[0].decode.moe_ep, 8);
@@ -173,6 +184,22 @@ TEST(DisaggLayouts, AnEpTheConfigDoesNotHaveFallsBackToTheTp) {
   // Another TP: none.
   std::vector<AicRow> other_tp = {Row(1365, 4, 4, 4, 4)};
   EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), other_tp), 0);
+  const std::string h100 =
+      "trtllm,h100_sxm,fp8,1024,1024,8,false,0,1,16,1,false,2,16,1,false\n"
+      "trtllm,h100_sxm,fp8,1024,1024,8,false,0,1,16,1,false,1,16,16,true\n";
+  AicRow ep1 = Row(8, 16, 1, 16, 1);
+  ep1.system = "h100_sxm";
+  ep1.precision = "fp8";
+  std::vector<AicRow> written_ep1 = {ep1};
+  EXPECT_EQ(ApplyDisaggLayouts(Layouts(h100), written_ep1), 0);
+  ASSERT_EQ(written_ep1[0].possible_layouts.size(), 2u);
+  EXPECT_EQ(written_ep1[0].possible_layouts[0].decode.tp, 16);
+  EXPECT_EQ(written_ep1[0].possible_layouts[0].decode.moe_ep, 1);
+  EXPECT_EQ(written_ep1[0].possible_layouts[0].decode.workers, 2);
+  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.tp, 1);
+  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.attention_dp, 16);
+  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.moe_ep, 16);
+  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.workers, 1);
 }
 
 TEST(DisaggLayouts, OnlyInferenceXRowsWithoutWorkersAreFilled) {
