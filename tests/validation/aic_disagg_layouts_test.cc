@@ -47,6 +47,15 @@ AicRow Row(int64_t concurrency, int64_t prefill_tp, int64_t prefill_ep, int64_t 
   return row;
 }
 
+// A pool's workers, TP (per attention-DP rank), attention-DP ranks and EP.
+void ExpectPool(const AicRow::Pool& pool, int64_t workers, int64_t tp, int64_t attention_dp,
+                int64_t ep) {
+  EXPECT_EQ(pool.workers, workers);
+  EXPECT_EQ(pool.tp, tp);
+  EXPECT_EQ(pool.attention_dp, attention_dp);
+  EXPECT_EQ(pool.moe_ep, ep);
+}
+
 // dsr1-fp4-b200-dynamo-trt at 1k / 1k as the master configuration writes it: 1,365 clients on one
 // prefill worker (TP 4, EP 4, attention DP) and five decode workers (TP 8, EP 8, attention DP); 10
 // clients, speculative and plain alike, on one prefill worker and five decode workers of TP 8, EP
@@ -63,14 +72,8 @@ TEST(DisaggLayouts, ARowTakesItsRunsPoolsAttentionDpAsRanks) {
   EXPECT_EQ(ApplyDisaggLayouts(Layouts(kB200Fp4), rows), 1);
   const AicRow& r = rows[0];
   EXPECT_TRUE(AicPoolsDescribed(r));
-  EXPECT_EQ(r.prefill.workers, 1);
-  EXPECT_EQ(r.prefill.tp, 1);  // 4 GPUs as 4 attention-DP ranks
-  EXPECT_EQ(r.prefill.attention_dp, 4);
-  EXPECT_EQ(r.prefill.moe_ep, 4);
-  EXPECT_EQ(r.decode.workers, 5);
-  EXPECT_EQ(r.decode.tp, 1);
-  EXPECT_EQ(r.decode.attention_dp, 8);
-  EXPECT_EQ(r.decode.moe_ep, 8);
+  ExpectPool(r.prefill, 1, 1, 4, 4);  // 4 GPUs as 4 attention-DP ranks
+  ExpectPool(r.decode, 5, 1, 8, 8);
   EXPECT_EQ(AicRegime(r), "disagg");
 }
 
@@ -83,9 +86,7 @@ TEST(DisaggLayouts, SpeculativeAndPlainRunsOfTheSamePoolsAreEachPossible) {
   EXPECT_EQ(AicRegime(rows[0]), "disagg-any-of");
   ASSERT_EQ(rows[0].possible_layouts.size(), 2u);
   for (const AicRow::Layout& l : rows[0].possible_layouts) {
-    EXPECT_EQ(l.decode.workers, 5);
-    EXPECT_EQ(l.decode.tp, 8);  // no attention DP: one TP 8 rank
-    EXPECT_EQ(l.decode.attention_dp, 1);
+    ExpectPool(l.decode, 5, 8, 1, 8);  // no attention DP: one TP 8 rank
   }
   EXPECT_EQ(rows[0].possible_layouts[0].drafts, 3);
   EXPECT_EQ(rows[0].possible_layouts[1].drafts, 0);
@@ -128,18 +129,10 @@ TEST(DisaggLayouts, RunsWrittenAlikeWithOtherPoolsAreEachPossible) {
   EXPECT_FALSE(AicPoolsDescribed(r));
   EXPECT_EQ(AicRegime(r), "disagg-any-of");
   ASSERT_EQ(r.possible_layouts.size(), 2u);
-  for (const AicRow::Layout& l : r.possible_layouts) {
-    EXPECT_EQ(l.prefill.workers, 1);
-    EXPECT_EQ(l.prefill.tp, 1);
-    EXPECT_EQ(l.prefill.attention_dp, 4);
-    EXPECT_EQ(l.prefill.moe_ep, 4);
-    EXPECT_EQ(l.decode.tp, 8);
-    EXPECT_EQ(l.decode.attention_dp, 1);
-    EXPECT_EQ(l.decode.moe_ep, 8);
-  }
-  EXPECT_EQ(r.possible_layouts[0].decode.workers, 5);
+  for (const AicRow::Layout& l : r.possible_layouts) ExpectPool(l.prefill, 1, 1, 4, 4);
+  ExpectPool(r.possible_layouts[0].decode, 5, 8, 1, 8);
   EXPECT_EQ(r.possible_layouts[0].drafts, 3);
-  EXPECT_EQ(r.possible_layouts[1].decode.workers, 3);
+  ExpectPool(r.possible_layouts[1].decode, 3, 8, 1, 8);
   EXPECT_EQ(r.possible_layouts[1].drafts, 0);
   const std::vector<AicRow> variants = AicLayoutVariants(r);
   ASSERT_EQ(variants.size(), 2u);
@@ -193,13 +186,8 @@ TEST(DisaggLayouts, TheDumpsEpIsNotMatched) {
   std::vector<AicRow> written_ep1 = {ep1};
   EXPECT_EQ(ApplyDisaggLayouts(Layouts(h100), written_ep1), 0);
   ASSERT_EQ(written_ep1[0].possible_layouts.size(), 2u);
-  EXPECT_EQ(written_ep1[0].possible_layouts[0].decode.tp, 16);
-  EXPECT_EQ(written_ep1[0].possible_layouts[0].decode.moe_ep, 1);
-  EXPECT_EQ(written_ep1[0].possible_layouts[0].decode.workers, 2);
-  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.tp, 1);
-  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.attention_dp, 16);
-  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.moe_ep, 16);
-  EXPECT_EQ(written_ep1[0].possible_layouts[1].decode.workers, 1);
+  ExpectPool(written_ep1[0].possible_layouts[0].decode, 2, 16, 1, 1);
+  ExpectPool(written_ep1[0].possible_layouts[1].decode, 1, 1, 16, 16);
 }
 
 TEST(DisaggLayouts, OnlyInferenceXRowsWithoutWorkersAreFilled) {
