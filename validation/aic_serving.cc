@@ -6,11 +6,13 @@
 #include <filesystem>
 #include <map>
 #include <set>
+#include <string>
 #include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "fmt/format.h"
 #include "framework/base/status_macros.h"
 #include "framework/error_band.h"
@@ -23,6 +25,29 @@
 
 namespace infercost::validation {
 namespace {
+
+// Digits after the decimal point of a number as the file writes it.
+int64_t DecimalsWritten(const std::string& number) {
+  const size_t point = number.find('.');
+  return point == std::string::npos ? 0 : static_cast<int64_t>(number.size() - point - 1);
+}
+
+// Whether two measured values as written are one measurement: within half a unit of the last
+// digit of the one written with fewer digits (a dump that rounds to 2 decimals writes
+// 2688.7035179373925 as 2688.70), or of the 12th significant digit (two writings of one double
+// differ in their 16th or 17th; a number in exponent notation: that digit only).
+bool OneMeasurement(const std::string& a, const std::string& b) {
+  double x = 0, y = 0;
+  if (!absl::SimpleAtod(a, &x) || !absl::SimpleAtod(b, &y)) return a == b;
+  const bool exponent =
+      a.find_first_of("eE") != std::string::npos || b.find_first_of("eE") != std::string::npos;
+  const double last_digit =
+      exponent
+          ? 0
+          : 0.5 * std::pow(10.0,
+                           -static_cast<double>(std::min(DecimalsWritten(a), DecimalsWritten(b))));
+  return std::abs(x - y) <= last_digit + 1e-12 * std::max(std::abs(x), std::abs(y));
+}
 
 // The rows of one group (engine x device x model x weights x regime, a class, a regime or a
 // regime label) and what their summary is made of.
@@ -102,9 +127,13 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   }
   // Each run's other columns, and its stated concurrency, -> its row in `rows`.
   std::map<std::pair<std::vector<std::string>, int64_t>, size_t> runs;
-  // Each run's measurement (engine, device, precision, mode, lengths, stated concurrency, measured
-  // TTFT and TPOT as written) -> its row in `rows`.
-  std::map<std::vector<std::string>, size_t> measurements;
+  // Each measurement's key (engine, device, precision, mode, lengths, stated concurrency) -> the
+  // rows in `rows` measured at it; each row's measured TTFT and TPOT as written.
+  std::map<std::vector<std::string>, std::vector<size_t>> measurements;
+  struct Written {
+    std::string ttft, tpot;
+  };
+  std::vector<Written> written;
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -224,28 +253,40 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
       continue;
     }
     // The same measurement written again under another description (the dumps describe one run
-    // differently: its layout squared, a disaggregated run with or without its worker counts):
-    // one run, counted once; of a disaggregated run the description with its worker counts is
-    // kept.
-    if (ttft.ok() && !r.fields[*ttft].empty()) {
-      const auto [measured, new_measurement] = measurements.try_emplace(
-          std::vector<std::string>{row.backend, row.system, row.precision, row.mode, r.fields[isl],
-                                   r.fields[osl], std::to_string(stated_concurrency),
-                                   r.fields[*ttft], r.fields[tpot]},
-          rows.size());
-      if (!new_measurement) {
-        run->second = measured->second;  // (later exact copies of this row: copies of the run)
-        AicRow& kept = rows[measured->second];
-        if (AicPoolsDescribed(row) && !AicPoolsDescribed(kept)) {
+    // differently: its layout squared, a disaggregated run with or without its worker counts, its
+    // times rounded to fewer digits): one run, counted once. Kept: the description with the
+    // disaggregated run's worker counts, else the one with the times' every digit.
+    const Written times{ttft.ok() ? r.fields[*ttft] : "", r.fields[tpot]};
+    if (!times.ttft.empty()) {
+      std::vector<size_t>& at_key =
+          measurements[{row.backend, row.system, row.precision, row.mode, r.fields[isl],
+                        r.fields[osl], std::to_string(stated_concurrency)}];
+      const auto same = std::find_if(at_key.begin(), at_key.end(), [&](size_t i) {
+        return OneMeasurement(written[i].ttft, times.ttft) &&
+               OneMeasurement(written[i].tpot, times.tpot);
+      });
+      if (same != at_key.end()) {
+        run->second = *same;  // (later exact copies of this row: copies of the run)
+        AicRow& kept = rows[*same];
+        const bool more_digits =
+            DecimalsWritten(times.ttft) + DecimalsWritten(times.tpot) >
+            DecimalsWritten(written[*same].ttft) + DecimalsWritten(written[*same].tpot);
+        const bool fuller = AicPoolsDescribed(row) != AicPoolsDescribed(kept)
+                                ? AicPoolsDescribed(row)
+                                : more_digits;
+        if (fuller) {
           row.copies = std::move(kept.copies);
           row.copies.push_back(kept.source);
           kept = std::move(row);
+          written[*same] = times;
         } else {
           kept.copies.push_back(row.source);
         }
         continue;
       }
+      at_key.push_back(rows.size());
     }
+    written.push_back(times);
     rows.push_back(std::move(row));
   }
   return rows;

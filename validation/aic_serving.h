@@ -80,9 +80,11 @@ struct AicRow {
   // every column but the four that say where a row came from (id, silicon_data_source apart from
   // its silicon_concurrency, model_path, backend_version), measured TTFT and TPOT to the last
   // digit included: the source's dumps overlap, and one run is counted once (kept here, the
-  // copies dropped). Also the rows that measure this run's TTFT and TPOT to the last digit under
-  // another description (its layout squared, its disaggregated pools without their worker
-  // counts; the description with them is the one kept).
+  // copies dropped). Also the rows that measure this run's TTFT and TPOT under another
+  // description (its layout squared, its disaggregated pools without their worker counts: the
+  // description with them is the one kept) or to fewer digits (a dump's rounding, or one double
+  // written twice its last digit apart: the one with every digit kept), the times equal within
+  // half the last digit the less precise writes.
   std::vector<std::string> copies;
 };
 

@@ -155,9 +155,10 @@ void PrintAicTable(const std::string& data, const validation::AicValidation& v) 
   PrintRepeatedConfigurations(v);
   if (v.copies > 0) {
     fmt::print(
-        "\n{} row(s) of the file repeat a run above in every column but where the row came from "
-        "(id, data source, model label, engine version), measured TTFT and TPOT to the last "
-        "digit: the same measurement in two of the source's dumps, counted once\n",
+        "\n{} row(s) of the file repeat a run above: in every column but where the row came from "
+        "(id, data source, model label, engine version), or its measured TTFT and TPOT under "
+        "another description or written to fewer digits: the same measurement in two of the "
+        "source's dumps, counted once\n",
         v.copies);
   }
   if (v.skipped > 0) {

@@ -141,7 +141,11 @@ TEST(EngineFit, HeldOutRowsStayWithinTheirStatedError) {
 // committed, 66.5 % without the serving path (the waits now stand for part of what it stood for),
 // held out 29.0 %. Since TensorRT-LLM's serving path is its deployment's (the main process's where
 // the recipe starts no post-process workers: the DeepSeek runs): trtllm 13.0 % committed, ~16 %
-// with the ratios at 1, held out 19.5 %.
+// with the ratios at 1, held out 19.5 %. Since a run written again to fewer digits, or one double
+// written twice its last digit apart, counts once (AicServingParse.
+// ARunWrittenAgainToFewerDigitsIsCountedOnce): fitted runs vLLM 225, TensorRT-LLM 109,
+// TensorRT-LLM 1.0 102, SGLang 67 (python over the two files, runs keyed as there, at <= 8 clients
+// on one node; SGLang's 65 whose memory fits), vLLM 26.8 % with the ratios at 1.
 TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedError) {
   struct Case {
     const char* engine;
@@ -152,7 +156,7 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
     bool tenth_fits_better;     // held out: the burst 1 in 10 closer than 1 in 20
   };
   for (const Case& c :
-       {Case{"vllm", 0.26, 0.43, 0.27, 0.23, true}, Case{"trtllm", 0.15, 0.55, 0.14, 0.23, false},
+       {Case{"vllm", 0.26, 0.43, 0.26, 0.23, true}, Case{"trtllm", 0.15, 0.55, 0.14, 0.23, false},
         Case{"trtllm-1.0", 0.23, 0.70, 0.24, 0.33, false},
         Case{"sglang", 0.20, 0.60, 0.21, 0.33, true}}) {
     const FitSpec* spec = Find(c.engine, "");
@@ -186,7 +190,7 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
         errors->push_back(MeasuredTtftOf(e->summary) / row.measured_s - 1);
       }
     }
-    EXPECT_GE(with.size(), 80u) << c.engine;
+    EXPECT_GE(with.size(), 60u) << c.engine;
     EXPECT_LE(MedianAbsolute(with), c.with_bound) << c.engine;
     EXPECT_GE(MedianAbsolute(without_path), c.without_path_least) << c.engine;
     EXPECT_GE(MedianAbsolute(ratios_at_1), c.ratios_at_1_least) << c.engine;
@@ -204,7 +208,9 @@ TEST(EngineFit, TheServedPromptFitBringsTheLowConcurrencyTtftWithinItsStatedErro
 // on B200. docs/calibration.md ("vLLM's fp8 and int4 expert kernels") states, with the committed
 // values, 5.4 % over the fitted fp8 rows, 3.4 % over the held-out H100 ones and 1.6 % over the
 // int4 rows; 14.5 % / 11.1 % / 33.8 % with the engine's own kernels for them (3 us a call, the
-// full bandwidth). Bounds with a margin.
+// full bandwidth). Bounds with a margin. The int4 rows are 15 runs (python over the file, runs
+// keyed as in AicServingParse.ARunWrittenAgainToFewerDigitsIsCountedOnce: 30 runs before the
+// gap-analysis file's copies of them, rounded to 2 decimals, counted once).
 TEST(EngineFit, VllmsExpertKernelsBringItsFp8AndInt4MoeRowsWithinTheirStatedError) {
   struct Case {
     const char* dtype;
@@ -242,7 +248,7 @@ TEST(EngineFit, VllmsExpertKernelsBringItsFp8AndInt4MoeRowsWithinTheirStatedErro
         errors.push_back(e->summary.tpot_s / row.measured_s - 1);
       }
     }
-    EXPECT_GE(fitted.size(), 30u) << c.dtype;
+    EXPECT_GE(fitted.size(), 15u) << c.dtype;
     EXPECT_LE(MedianAbsolute(fitted), c.fitted_bound) << c.dtype;
     EXPECT_GE(MedianAbsolute(fitted_own), c.fitted_least) << c.dtype;
     if (std::string(c.dtype) == "fp8") {
