@@ -622,16 +622,14 @@ absl::StatusOr<AicValidation> ValidateAicServing(const std::vector<AicRow>& rows
     double log_tpot = 0, log_ttft = 0, log_steady_ttft = 0, log_burst_ttft = 0;
     framework::TimeBand band = estimate.summary.tpot_band;
     for (size_t i = 0; i < variants.size(); ++i) {
-      framework::Estimate of_layout;
-      if (i == 0) {
-        of_layout = estimate;
-      } else {
+      framework::Estimate other_layout;
+      if (i > 0) {
         ASSIGN_OR_RETURN(framework::ScenarioRequest layout_request,
                          AicScenarioRequest(variants[i], presets, mode));
         assume.ApplyTo(layout_request);
-        ASSIGN_OR_RETURN(of_layout, EstimateRow(row.source, layout_request, presets, plugins));
+        ASSIGN_OR_RETURN(other_layout, EstimateRow(row.source, layout_request, presets, plugins));
       }
-      const framework::Summary& summary = of_layout.summary;
+      const framework::Summary& summary = i == 0 ? estimate.summary : other_layout.summary;
       log_tpot += std::log(summary.tpot_s);
       log_ttft += std::log(MeasuredTtftOf(summary, assume.requests_per_client));
       log_steady_ttft += std::log(summary.ttft_s);
