@@ -127,8 +127,8 @@ struct Engine {
   // step past the threshold; 1: every step).
   double scheduler_recv_interval = 1;
   // The preset carries request_overhead_s (or main_process_request_overhead_s), fitted on served
-  // TTFTs: only then is a serving or
-  // disagg TTFT of this engine inside a measured error band (framework/error_band.h).
+  // TTFTs: only then is a serving or disagg TTFT of this engine inside a measured error band
+  // (framework/error_band.h).
   bool serving_path_measured = false;
   // Decode attention of a paged-attention engine with two kernels (framework/timing/
   // decode_attention.h; vLLM before its V1 engine: vllm/attention/ops/paged_attn.py). Engine-wide:

@@ -26,12 +26,6 @@
 namespace infercost::validation {
 namespace {
 
-// Digits after the decimal point of a number as the file writes it.
-int64_t DecimalsWritten(const std::string& number) {
-  const size_t point = number.find('.');
-  return point == std::string::npos ? 0 : static_cast<int64_t>(number.size() - point - 1);
-}
-
 // Whether two measured values as written are one measurement: within half a unit of the last
 // digit of the one written with fewer digits (a dump that rounds to 2 decimals writes
 // 2688.7035179373925 as 2688.70), or of the 12th significant digit (two writings of one double
@@ -39,13 +33,8 @@ int64_t DecimalsWritten(const std::string& number) {
 bool OneMeasurement(const std::string& a, const std::string& b) {
   double x = 0, y = 0;
   if (!absl::SimpleAtod(a, &x) || !absl::SimpleAtod(b, &y)) return a == b;
-  const bool exponent =
-      a.find_first_of("eE") != std::string::npos || b.find_first_of("eE") != std::string::npos;
-  const double last_digit =
-      exponent
-          ? 0
-          : 0.5 * std::pow(10.0,
-                           -static_cast<double>(std::min(DecimalsWritten(a), DecimalsWritten(b))));
+  const int digits = std::min(DecimalsWritten(a), DecimalsWritten(b));
+  const double last_digit = digits < 0 ? 0 : 0.5 * std::pow(10.0, -digits);
   return std::abs(x - y) <= last_digit + 1e-12 * std::max(std::abs(x), std::abs(y));
 }
 
@@ -128,12 +117,12 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
   // Each run's other columns, and its stated concurrency, -> its row in `rows`.
   std::map<std::pair<std::vector<std::string>, int64_t>, size_t> runs;
   // Each measurement's key (engine, device, precision, mode, lengths, stated concurrency) -> the
-  // rows in `rows` measured at it; each row's measured TTFT and TPOT as written.
-  std::map<std::vector<std::string>, std::vector<size_t>> measurements;
+  // rows in `rows` measured at it, with their measured TTFT and TPOT as written.
   struct Written {
+    size_t row;
     std::string ttft, tpot;
   };
-  std::vector<Written> written;
+  std::map<std::vector<std::string>, std::vector<Written>> measurements;
   std::vector<AicRow> rows;
   for (const CsvRow& r : table.rows) {
     AicRow row;
@@ -256,21 +245,19 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
     // differently: its layout squared, a disaggregated run with or without its worker counts, its
     // times rounded to fewer digits): one run, counted once. Kept: the description with the
     // disaggregated run's worker counts, else the one with the times' every digit.
-    const Written times{ttft.ok() ? r.fields[*ttft] : "", r.fields[tpot]};
+    const Written times{rows.size(), ttft.ok() ? r.fields[*ttft] : "", r.fields[tpot]};
     if (!times.ttft.empty()) {
-      std::vector<size_t>& at_key =
+      std::vector<Written>& at_key =
           measurements[{row.backend, row.system, row.precision, row.mode, r.fields[isl],
                         r.fields[osl], std::to_string(stated_concurrency)}];
-      const auto same = std::find_if(at_key.begin(), at_key.end(), [&](size_t i) {
-        return OneMeasurement(written[i].ttft, times.ttft) &&
-               OneMeasurement(written[i].tpot, times.tpot);
+      const auto same = std::find_if(at_key.begin(), at_key.end(), [&](const Written& w) {
+        return OneMeasurement(w.ttft, times.ttft) && OneMeasurement(w.tpot, times.tpot);
       });
       if (same != at_key.end()) {
-        run->second = *same;  // (later exact copies of this row: copies of the run)
-        AicRow& kept = rows[*same];
-        const bool more_digits =
-            DecimalsWritten(times.ttft) + DecimalsWritten(times.tpot) >
-            DecimalsWritten(written[*same].ttft) + DecimalsWritten(written[*same].tpot);
+        run->second = same->row;  // (later exact copies of this row: copies of the run)
+        AicRow& kept = rows[same->row];
+        const bool more_digits = DecimalsWritten(times.ttft) + DecimalsWritten(times.tpot) >
+                                 DecimalsWritten(same->ttft) + DecimalsWritten(same->tpot);
         const bool fuller = AicPoolsDescribed(row) != AicPoolsDescribed(kept)
                                 ? AicPoolsDescribed(row)
                                 : more_digits;
@@ -278,15 +265,15 @@ absl::StatusOr<std::vector<AicRow>> ParseAicServingCsv(const std::string& text,
           row.copies = std::move(kept.copies);
           row.copies.push_back(kept.source);
           kept = std::move(row);
-          written[*same] = times;
+          same->ttft = times.ttft;
+          same->tpot = times.tpot;
         } else {
           kept.copies.push_back(row.source);
         }
         continue;
       }
-      at_key.push_back(rows.size());
+      at_key.push_back(times);
     }
-    written.push_back(times);
     rows.push_back(std::move(row));
   }
   return rows;

@@ -105,6 +105,12 @@ absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header) 
   return ParseCsvTable(text, path, has_header);
 }
 
+int DecimalsWritten(const std::string& text) {
+  if (text.empty() || text.find_first_not_of("+-0123456789.") != std::string::npos) return -1;
+  const size_t point = text.find('.');
+  return point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
+}
+
 absl::StatusOr<double> CsvNumber(const CsvRow& row, int column, const std::string& what) {
   double value = 0;
   const std::string& text = row.fields.at(static_cast<size_t>(column));

@@ -38,6 +38,10 @@ absl::StatusOr<CsvTable> ReadCsvTable(const std::string& path, bool has_header);
 // The text of the file at `path` (an error naming it when it is a directory or cannot be read).
 absl::StatusOr<std::string> ReadCsvText(const std::string& path);
 
+// The digits after the point of a plain decimal number's text ("0.25": 2, "3": 0), or -1 where it
+// has an exponent or is not one.
+int DecimalsWritten(const std::string& text);
+
 // Field parsers whose errors name the row and the column.
 absl::StatusOr<double> CsvNumber(const CsvRow& row, int column, const std::string& what);
 // An integer; `fallback` when the field is empty.

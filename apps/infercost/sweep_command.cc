@@ -28,6 +28,7 @@
 #include "framework/scenario_cache.h"
 #include "nlohmann/json.hpp"
 #include "registry/toml_reader.h"
+#include "validation/csv_table.h"
 
 namespace infercost::cli {
 namespace {
@@ -67,14 +68,6 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<std::string>>>> Fi
     grid.emplace_back(std::string(key.str()), std::move(values));
   }
   return grid;
-}
-
-// The digits after the point of a plain decimal number's text ("0.25": 2, "3": 0), or -1 where it
-// has an exponent or is not one.
-int DecimalsOf(const std::string& text) {
-  if (text.empty() || text.find_first_not_of("+-0123456789.") != std::string::npos) return -1;
-  const size_t point = text.find('.');
-  return point == std::string::npos ? 0 : static_cast<int>(text.size() - point - 1);
 }
 
 }  // namespace
@@ -130,7 +123,8 @@ absl::StatusOr<std::pair<std::string, std::vector<std::string>>> ParseGridSpec(
   // Value i is computed from LO, not by adding up steps (0.7 + 0.1 + 0.1 drifts to
   // 0.8999999999999999), and written with the decimals the range was written with (0.7..1+0.1:
   // 0.7, 0.8, 0.9, 1.0); a factor's powers to 15 significant digits.
-  const int decimals = std::max(DecimalsOf(lo_text), op == '+' ? DecimalsOf(step_text) : 0);
+  const int decimals = std::max(validation::DecimalsWritten(lo_text),
+                                op == '+' ? validation::DecimalsWritten(step_text) : 0);
   const auto text = [&](double v) {
     if (integers) return fmt::format("{}", static_cast<int64_t>(std::llround(v)));
     if (op == '+' && decimals >= 0) return fmt::format("{:.{}f}", v, decimals);

@@ -13,11 +13,10 @@
 //     memory); a request that arrives joins at its next step; a step's time is the decode step of
 //     its running sequences at their mean context. Requests go to the least-loaded decode worker.
 // A request reaches the router (and the prefill queue) the engine's serving path
-// (Engine::ServingPathSeconds) after its
-// client sent it (the serving path, as in serving mode: HTTP, tokenisation, the first token's way
-// back). TTFT is arrival to the first token at the client, after the KV transfer (the decode
-// worker streams the answer); TPOT is (finish - first token) / (output - 1). Means over the
-// requests completed after the start-up cycle, as in serving mode.
+// (Engine::ServingPathSeconds) after its client sent it (as in serving mode: HTTP, tokenisation,
+// the first token's way back). TTFT is arrival to the first token at the client, after the KV
+// transfer (the decode worker streams the answer); TPOT is (finish - first token) / (output - 1).
+// Means over the requests completed after the start-up cycle, as in serving mode.
 //
 //   ASSIGN_OR_RETURN(DisaggState d, SimulateDisagg(prefill, decode, scenario, kv_transfer_s));
 #ifndef INFERCOST_FRAMEWORK_SERVING_DISAGG_MODEL_H_

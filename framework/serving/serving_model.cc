@@ -125,8 +125,8 @@ absl::StatusOr<ServingState> SimulateRun(StepParts& parts, const Scenario& s, in
   // as a lightly loaded open-loop server runs, get every step they need.)
   int64_t sequence_steps = 0;
 
-  // Requests sent but not yet at the scheduler (the serving path's request_overhead_s after
-  // their arrival), the earliest first; then the queue the scheduler takes prompts from.
+  // Requests sent but not yet at the scheduler (the deployment's serving path after their
+  // arrival), the earliest first; then the queue the scheduler takes prompts from.
   ServingPath<Request> sent(s.engine.ServingPathSeconds());
   // A client's cycle, about (closed loop after the burst): its serving path, its prompt's prefill
   // alone and the decode steps of the full batch.

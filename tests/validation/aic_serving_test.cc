@@ -22,6 +22,7 @@
 #include "registry/presets.h"
 #include "tests/integration/pipeline_fixture.h"
 #include "tests/validation/band_share_expectations.h"
+#include "validation/csv_table.h"
 #include "validation/row_estimate.h"
 
 namespace infercost::validation {
@@ -324,6 +325,18 @@ TEST(AicServingParse, ARunWrittenAgainToFewerDigitsIsCountedOnce) {
   EXPECT_TRUE((*rows)[1].copies.empty());
   EXPECT_EQ((*rows)[2].source, "t.csv:5");
   EXPECT_EQ((*rows)[2].copies, (std::vector<std::string>{"t.csv:6"}));
+}
+
+// The digits a number is written with, as the comparison above reads them (and `infercost sweep`
+// its grid's steps): after the point; 0 without one; -1 with an exponent or for no number.
+TEST(AicServingParse, DecimalsAreCountedAsWritten) {
+  EXPECT_EQ(DecimalsWritten("2688.70"), 2);
+  EXPECT_EQ(DecimalsWritten("2688.7035179373925"), 13);
+  EXPECT_EQ(DecimalsWritten("0.25"), 2);
+  EXPECT_EQ(DecimalsWritten("3"), 0);
+  EXPECT_EQ(DecimalsWritten("1e3"), -1);
+  EXPECT_EQ(DecimalsWritten("2.5E-3"), -1);
+  EXPECT_EQ(DecimalsWritten(""), -1);
 }
 
 TEST(AicServingParse, MissingColumnIsAnError) {
